@@ -1,0 +1,2 @@
+// castpoint client-agent entry point (being built)
+export {};

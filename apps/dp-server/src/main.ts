@@ -1,0 +1,2 @@
+// castpoint dp-server entry point (being built)
+export {};

@@ -1,0 +1,2 @@
+// public API of @castpoint/wire
+export {};

@@ -1,0 +1,7 @@
+export { Lan, removeStaleNamespaces, type Host, type LanOptions } from './lan';
+export { LIGHT_INTERFACE, spawnLight } from './light';
+export { probeSupport, type Support } from './support';
+export { describeLan, lanSupport } from './jest-lan';
+export { collect, waitForLine, type Collected } from './process';
+export { NetlabError } from './run';
+export { lanCheck, probeScript, type LanCheckResult } from './check';

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { listNamespaces, newRunPrefix, ownerPid, processAlive } from './names';
+import { run, runIn, tryRun } from './run';
+
+export interface LanOptions {
+  /** Number of client hosts. @default 3 */
+  clients?: number;
+  /** First three octets of the LAN's /24; each LAN lives behind its own bridge, so runs never clash. @default '10.77.0' */
+  subnet?: string;
+  /** Kernel socket buffer cap in every host (net.core.rmem_max / wmem_max). @default 33554432 */
+  socketBufferMax?: number;
+}
+
+export interface Host {
+  /** `server`, `client1`, `client2`, ... */
+  readonly name: string;
+  /** The network namespace that is this host. */
+  readonly ns: string;
+  /** The host's IPv4 address on the LAN (its `eth0`). */
+  readonly ip: string;
+  readonly iface: 'eth0';
+}
+
+/**
+ * A private LAN: one namespace holding a bridge, and one namespace per host joined to it by a veth
+ * pair whose host end is `eth0`. Nothing is created in the machine's own namespace, so no packet
+ * of a test can leave the machine. Multicast snooping is off on the bridge, so groups flood to every
+ * port the way an unmanaged switch does.
+ */
+export class Lan {
+  readonly server: Host;
+  readonly clients: readonly Host[];
+  private destroyed = false;
+
+  private constructor(
+    readonly prefix: string,
+    readonly bridgeNs: string,
+    hosts: Host[],
+  ) {
+    const [server, ...clients] = hosts;
+    if (!server) throw new Error('a LAN has a server host');
+    this.server = server;
+    this.clients = clients;
+  }
+
+  get hosts(): readonly Host[] {
+    return [this.server, ...this.clients];
+  }
+
+  static create(opts: LanOptions = {}): Lan {
+    removeStaleNamespaces();
+    const clients = opts.clients ?? 3;
+    const subnet = opts.subnet ?? '10.77.0';
+    const bufMax = opts.socketBufferMax ?? 33_554_432;
+    if (!Number.isInteger(clients) || clients < 1 || clients > 200) {
+      throw new RangeError(`clients must be an integer from 1 to 200, got ${String(clients)}`);
+    }
+    const prefix = newRunPrefix();
+    const bridgeNs = `${prefix}-br`;
+    const hosts: Host[] = [];
+    for (let i = 0; i <= clients; i++) {
+      const name = i === 0 ? 'server' : `client${i}`;
+      hosts.push({ name, ns: `${prefix}-${name}`, ip: `${subnet}.${i + 1}`, iface: 'eth0' });
+    }
+    const lan = new Lan(prefix, bridgeNs, hosts);
+    try {
+      run('ip', ['netns', 'add', bridgeNs]);
+      run('ip', ['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
+      run('ip', ['-n', bridgeNs, 'link', 'set', 'br0', 'up']);
+      hosts.forEach((h, i) => {
+        run('ip', ['netns', 'add', h.ns]);
+        const port = `p${i}`;
+        // Both ends are created directly in their namespaces: the root namespace never sees them.
+        run('ip', ['-n', bridgeNs, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.ns]);
+        run('ip', ['-n', bridgeNs, 'link', 'set', port, 'master', 'br0', 'up']);
+        run('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
+        run('ip', ['-n', h.ns, 'addr', 'add', `${h.ip}/24`, 'brd', '+', 'dev', 'eth0']);
+        run('ip', ['-n', h.ns, 'link', 'set', 'eth0', 'up']);
+        run('ip', ['-n', h.ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
+        // A default route inside the host namespace can only lead to the bridge: nothing leaves it.
+        run('ip', ['-n', h.ns, 'route', 'add', 'default', 'dev', 'eth0']);
+        runIn(h.ns, 'sysctl', ['-qw', `net.core.rmem_max=${bufMax}`, `net.core.wmem_max=${bufMax}`]);
+      });
+    } catch (err) {
+      lan.destroy();
+      throw err;
+    }
+    return lan;
+  }
+
+  host(name: string): Host {
+    const h = this.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no host ${name} in LAN ${this.prefix}`);
+    return h;
+  }
+
+  /**
+   * Drops this fraction (0..1) of UDP datagrams arriving at `host`, at random, with nftables
+   * (netem is not available on these kernels). 0 removes the rule.
+   */
+  setLoss(host: Host, fraction: number): void {
+    if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`loss must be in [0, 1), got ${fraction}`);
+    tryRun('ip', ['netns', 'exec', host.ns, 'nft', 'delete', 'table', 'inet', 'cplloss']);
+    if (fraction === 0) return;
+    const perMille = Math.round(fraction * 1000);
+    const rules = [
+      'table inet cplloss {',
+      '  chain in {',
+      '    type filter hook input priority 0; policy accept;',
+      `    meta l4proto udp numgen random mod 1000 < ${perMille} counter drop`,
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    runIn(host.ns, 'nft', ['-f', '-'], rules);
+  }
+
+  /** Datagrams the loss rule of `host` has dropped so far. */
+  droppedBy(host: Host): number {
+    const out = tryRunOut(host.ns, ['nft', 'list', 'table', 'inet', 'cplloss']);
+    const m = out ? /counter packets (\d+)/.exec(out) : null;
+    return m?.[1] === undefined ? 0 : Number(m[1]);
+  }
+
+  /** Shapes what `host` sends to `rate` (tc syntax: 500mbit, 1gbit); undefined removes shaping. */
+  setRate(host: Host, rate: string | undefined): void {
+    tryRun('ip', ['netns', 'exec', host.ns, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root']);
+    if (rate === undefined) return;
+    if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(rate)) throw new RangeError(`bad rate ${rate}`);
+    runIn(host.ns, 'tc', ['qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', rate, 'burst', '256kb', 'latency', '50ms']);
+  }
+
+  /** Starts a process inside `host`'s namespace. */
+  spawn(host: Host, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    if (this.destroyed) throw new Error(`LAN ${this.prefix} is destroyed`);
+    return spawn('ip', ['netns', 'exec', host.ns, cmd, ...args], { stdio: 'pipe', ...opts });
+  }
+
+  /** Removes every namespace of this LAN (processes in them lose their links). Idempotent. */
+  destroy(): void {
+    this.destroyed = true;
+    for (const h of this.hosts) tryRun('ip', ['netns', 'delete', h.ns]);
+    tryRun('ip', ['netns', 'delete', this.bridgeNs]);
+  }
+}
+
+function tryRunOut(ns: string, cmd: string[]): string | undefined {
+  try {
+    const [c, ...a] = cmd;
+    return c === undefined ? undefined : runIn(ns, c, a);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes lab namespaces whose owning process is gone. Returns the names removed. */
+export function removeStaleNamespaces(all = false): string[] {
+  const removed: string[] = [];
+  for (const ns of listNamespaces()) {
+    const pid = ownerPid(ns);
+    if (pid === undefined) continue;
+    if (!all && processAlive(pid)) continue;
+    if (tryRun('ip', ['netns', 'delete', ns])) removed.push(ns);
+  }
+  return removed;
+}
