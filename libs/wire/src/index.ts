@@ -1,2 +1,4 @@
-// public API of @castpoint/wire
-export {};
+// Public API of @castpoint/wire.
+export * from './messages';
+export * from './manifest';
+export * from './agent-api';

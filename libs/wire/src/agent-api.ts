@@ -1,0 +1,69 @@
+// JSON bodies of the agent <-> DP HTTP channel (authenticated by the client token, over which the
+// session key travels). Both apps import these types, so the contract lives in one place.
+import type { Manifest } from './manifest';
+import type { ReceiverState } from './messages';
+
+export const AGENT_API_PREFIX = '/api/v1/agent';
+
+/** POST {prefix}/request: "I want this image". */
+export interface AgentRequest {
+  readonly image: string;
+  /** Host name of the machine being imaged, for the dashboard. */
+  readonly hostname: string;
+  /** A receiver id this agent had before (resume after reboot or DP restart); the DP may reuse it. */
+  readonly previousReceiverId?: number;
+  /** Chunks the agent already holds verified (journal), so the DP can show true progress. */
+  readonly chunksDone?: number;
+}
+
+/** Everything an agent needs to join a multicast session. */
+export interface SessionInfo {
+  readonly id: number;
+  readonly image: string;
+  /** Multicast group and UDP port the DP sends to. */
+  readonly group: string;
+  readonly port: number;
+  /** The DP's unicast address and port for NACK/status/echo/leave (the session socket). */
+  readonly senderAddress: string;
+  readonly senderPort: number;
+  /** Bytes of image data per data packet (default 1400: fits a 1500-byte MTU with headers). */
+  readonly symbolSize: number;
+  /** Source symbols per block (k) for full blocks. */
+  readonly blockSymbols: number;
+  /** True: AES-256-GCM; false: HMAC-SHA-256/128 authentication only. */
+  readonly encrypted: boolean;
+  /** Session key, base64 (32 bytes). */
+  readonly key: string;
+  /** Manifest hash (hex) this session sends. */
+  readonly manifestHash: string;
+  /** Unicast fallback allowed for this image (not multicast-only). */
+  readonly fallbackAllowed: boolean;
+  /** Path (on the DP's HTTP listener) of the image content for Range downloads. */
+  readonly contentPath: string;
+  readonly mode: 'autocast' | 'scheduled';
+}
+
+export type AgentRequestReply =
+  | { readonly status: 'join'; readonly receiverId: number; readonly session: SessionInfo; readonly manifest: Manifest }
+  /** Scheduled session not started yet, or the client limit is reached and fallback is not allowed. */
+  | { readonly status: 'wait'; readonly retryAfterMs: number; readonly reason: string; readonly startsAt?: string; readonly clientsWaiting?: number; readonly minClients?: number }
+  /** Over the client limit (or policy) with fallback allowed: download by unicast instead. */
+  | { readonly status: 'fallback'; readonly receiverId: number; readonly reason: string; readonly manifest: Manifest; readonly contentPath: string };
+
+export type AgentState = ReceiverState | 'fallback';
+
+/** POST {prefix}/progress: periodic report (also sent while on unicast fallback). */
+export interface AgentProgress {
+  readonly receiverId: number;
+  readonly sessionId?: number;
+  readonly image: string;
+  readonly state: AgentState;
+  readonly chunksDone: number;
+  readonly totalChunks: number;
+  readonly bytesDone: number;
+  /** Goodput, bytes/s. */
+  readonly rateBps: number;
+  /** Symbols rebuilt by FEC or received as repairs. */
+  readonly repairedSymbols: number;
+  readonly message?: string;
+}
