@@ -22,4 +22,8 @@ await build({
   external: ['pino-pretty'],
   logLevel: 'warning',
   legalComments: 'none',
+  // ESM-only dependencies (yargs) read import.meta.url, which a CommonJS bundle lacks: give them
+  // the bundle's own file URL instead.
+  define: { 'import.meta.url': '__castpointImportMetaUrl' },
+  banner: { js: "const __castpointImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -2,3 +2,4 @@
 export * from './messages';
 export * from './manifest';
 export * from './agent-api';
+export * from './errors';
