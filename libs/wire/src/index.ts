@@ -3,3 +3,17 @@ export * from './messages';
 export * from './manifest';
 export * from './agent-api';
 export * from './errors';
+export * from './wire-error';
+export * from './header';
+export * from './session-key';
+export * from './packet-codec';
+export * from './decode-counters';
+export {
+  MAX_SYMBOLS,
+  MAX_BITMAP_BYTES,
+  MAX_KICK_DETAIL,
+  MAX_LOSS_PPM,
+  RECEIVER_STATES,
+  LEAVE_REASONS,
+  KICK_REASONS,
+} from './validate';

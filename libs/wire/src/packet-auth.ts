@@ -1,0 +1,54 @@
+// Per-packet authentication: seal (encode side) and open (decode side) for both modes.
+// HMAC mode: tag = HMAC-SHA-256(key, header || body)[0..16). GCM mode: header is the additional
+// authenticated data, body is encrypted, nonce = header bytes 12..23 (senderId || seq).
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { NONCE_OFFSET, NONCE_SIZE, TAG_SIZE } from './header';
+import type { SessionKey } from './session-key';
+
+/**
+ * Fill in `packet`'s body (from `body`) and tag, in place. `packet` holds the finished header in
+ * [0, headerSize) and has room for body and tag after it.
+ */
+export function sealPacket(packet: Uint8Array, headerSize: number, body: Uint8Array, key: SessionKey): void {
+  const tagAt = headerSize + body.length;
+  if (key.encrypted) {
+    const nonce = packet.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_SIZE);
+    const cipher = createCipheriv('aes-256-gcm', key.key, nonce, { authTagLength: TAG_SIZE });
+    cipher.setAAD(packet.subarray(0, headerSize));
+    const first = cipher.update(body);
+    packet.set(first, headerSize);
+    const rest = cipher.final();
+    packet.set(rest, headerSize + first.length);
+    packet.set(cipher.getAuthTag(), tagAt);
+  } else {
+    packet.set(body, headerSize);
+    const mac = createHmac('sha256', key.key).update(packet.subarray(0, tagAt)).digest();
+    packet.set(mac.subarray(0, TAG_SIZE), tagAt);
+  }
+}
+
+/**
+ * Check `packet`'s tag and return its plain body, or undefined when authentication fails. In HMAC
+ * mode the body is a view into `packet` (no copy); in GCM mode it is a fresh buffer.
+ */
+export function openPacket(packet: Uint8Array, headerSize: number, key: SessionKey): Uint8Array | undefined {
+  const tagAt = packet.length - TAG_SIZE;
+  const tag = packet.subarray(tagAt);
+  if (key.encrypted) {
+    const nonce = packet.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_SIZE);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.key, nonce, { authTagLength: TAG_SIZE });
+      decipher.setAAD(packet.subarray(0, headerSize));
+      decipher.setAuthTag(tag);
+      const first = decipher.update(packet.subarray(headerSize, tagAt));
+      // final() throws when the tag does not match; nothing decrypted is used before it returns.
+      const rest = decipher.final();
+      return rest.length === 0 ? first : Buffer.concat([first, rest]);
+    } catch {
+      return undefined;
+    }
+  }
+  const mac = createHmac('sha256', key.key).update(packet.subarray(0, tagAt)).digest();
+  if (!timingSafeEqual(mac.subarray(0, TAG_SIZE), tag)) return undefined;
+  return packet.subarray(headerSize, tagAt);
+}

@@ -1,0 +1,194 @@
+// encodePacket / decodePacket: the one entry point for bytes on the network. The header is
+// written and read with a DataView at fixed offsets (header.ts); the body is the data payload or
+// a protobuf control body (control-codec.ts); the tag is HMAC or AES-GCM (packet-auth.ts).
+import { decodeControlBody, encodeControlBody } from './control-codec';
+import {
+  CONTROL_HEADER_SIZE,
+  DATA_HEADER_SIZE,
+  DEFAULT_MAX_DATAGRAM,
+  FLAG_ENCRYPTED,
+  FLAG_PARITY,
+  KNOWN_FLAGS,
+  MAX_UDP_PAYLOAD,
+  OFFSET,
+  PACKET_TYPE_CODES,
+  TAG_SIZE,
+  WIRE_MAGIC,
+  WIRE_VERSION,
+  headerSize,
+} from './header';
+import type { ControlMessage, DataMessage, Envelope, Message, MessageType, Packet } from './messages';
+import { openPacket, sealPacket } from './packet-auth';
+import type { SessionKey } from './session-key';
+import { validateData, validateEnvelope } from './validate';
+import { WireError, type DecodeErrorCode } from './wire-error';
+
+export interface EncodeOptions {
+  /**
+   * Largest datagram (UDP payload) `encodePacket` will produce; larger packets throw `too-large`.
+   * Set it from the path MTU: `maxDatagramSize(mtu)`.
+   * @default 1472 (a 1500-byte MTU minus IPv4 and UDP headers)
+   */
+  readonly maxDatagram?: number;
+}
+
+export interface DecodeExpectation {
+  /** Only packets of this session are accepted; others are `wrong-session`. */
+  readonly sessionId: number;
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly packet: Packet }
+  | { readonly ok: false; readonly error: WireError<DecodeErrorCode> };
+
+const TYPE_BY_CODE: readonly (MessageType | undefined)[] = (() => {
+  const table: (MessageType | undefined)[] = [];
+  for (const [type, code] of Object.entries(PACKET_TYPE_CODES)) table[code] = type as MessageType;
+  return table;
+})();
+
+/**
+ * Encode one authenticated (or encrypted) packet. Throws `bad-field` for values out of range and
+ * `too-large` when the packet exceeds `options.maxDatagram`: encoding is our own code, so both are bugs.
+ */
+export function encodePacket(envelope: Envelope, message: Message, key: SessionKey, options: EncodeOptions = {}): Uint8Array {
+  const maxDatagram = options.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
+  validateEnvelope(envelope);
+  let body: Uint8Array;
+  let flags = key.encrypted ? FLAG_ENCRYPTED : 0;
+  if (message.type === 'data') {
+    validateData(message);
+    body = message.payload;
+    if (message.symbol >= message.k) flags |= FLAG_PARITY;
+  } else {
+    body = encodeControlBody(message);
+  }
+  const typeCode = PACKET_TYPE_CODES[message.type];
+  if (typeCode === undefined) {
+    throw new WireError('bad-field', `unknown message type ${String(message.type)}`, { field: 'type' });
+  }
+  const hSize = headerSize(typeCode);
+  const total = hSize + body.length + TAG_SIZE;
+  if (total > Math.min(maxDatagram, MAX_UDP_PAYLOAD)) {
+    throw new WireError('too-large', `${message.type} packet of ${total} bytes exceeds the ${maxDatagram}-byte datagram limit`, {
+      field: 'length',
+      value: total,
+      expected: maxDatagram,
+    });
+  }
+  // Allocated once, written once; every byte is set below, so unzeroed memory is safe.
+  const packet = Buffer.allocUnsafe(total);
+  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  view.setUint16(OFFSET.magic, WIRE_MAGIC);
+  view.setUint8(OFFSET.version, WIRE_VERSION);
+  view.setUint8(OFFSET.type, typeCode);
+  view.setUint8(OFFSET.flags, flags);
+  view.setUint8(OFFSET.reserved, 0);
+  view.setUint16(OFFSET.bodyLength, body.length);
+  view.setUint32(OFFSET.sessionId, envelope.sessionId);
+  view.setUint32(OFFSET.senderId, envelope.senderId);
+  view.setBigUint64(OFFSET.seq, envelope.seq);
+  view.setUint32(OFFSET.sentAtMs, envelope.sentAtMs);
+  if (message.type === 'data') {
+    view.setUint32(OFFSET.block, message.block);
+    view.setUint8(OFFSET.symbol, message.symbol);
+    view.setUint8(OFFSET.k, message.k);
+  }
+  sealPacket(packet, hSize, body, key);
+  return packet;
+}
+
+function reject(code: DecodeErrorCode, message: string, data: WireError['data'] = {}): DecodeResult {
+  return { ok: false, error: new WireError(code, message, data) };
+}
+
+/**
+ * Decode, authenticate and validate one datagram. Never throws, whatever the bytes: every
+ * problem is a `DecodeResult` with a typed error. In HMAC mode a data payload is a view into
+ * `bytes` (no copy): copy it if the buffer is reused.
+ */
+export function decodePacket(bytes: Uint8Array, key: SessionKey, expect: DecodeExpectation): DecodeResult {
+  try {
+    return decodeUnchecked(bytes, key, expect);
+  } catch (err) {
+    // Defence in depth: nothing above is meant to throw, but a peer must never crash us if it does.
+    return { ok: false, error: new WireError('bad-body', 'unexpected decoder failure', {}, { cause: err }) };
+  }
+}
+
+function decodeUnchecked(bytes: Uint8Array, key: SessionKey, expect: DecodeExpectation): DecodeResult {
+  if (!(bytes instanceof Uint8Array) || bytes.length < CONTROL_HEADER_SIZE + TAG_SIZE) {
+    const got = bytes instanceof Uint8Array ? bytes.length : -1;
+    return reject('short', `datagram of ${got} bytes is shorter than ${CONTROL_HEADER_SIZE + TAG_SIZE}`, {
+      value: got,
+      expected: CONTROL_HEADER_SIZE + TAG_SIZE,
+    });
+  }
+  if (bytes.length > MAX_UDP_PAYLOAD) {
+    return reject('too-large', `datagram of ${bytes.length} bytes exceeds ${MAX_UDP_PAYLOAD}`, { value: bytes.length });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint16(OFFSET.magic);
+  if (magic !== WIRE_MAGIC) return reject('bad-magic', `magic 0x${magic.toString(16)} is not 0xca57`, { value: magic, expected: WIRE_MAGIC });
+  const version = view.getUint8(OFFSET.version);
+  if (version !== WIRE_VERSION) return reject('bad-version', `version ${version}, this codec speaks ${WIRE_VERSION}`, { value: version, expected: WIRE_VERSION });
+  const typeCode = view.getUint8(OFFSET.type);
+  const type = TYPE_BY_CODE[typeCode];
+  if (type === undefined) return reject('bad-type', `unknown packet type ${typeCode}`, { field: 'type', value: typeCode });
+  const flags = view.getUint8(OFFSET.flags);
+  const reserved = view.getUint8(OFFSET.reserved);
+  if ((flags & ~KNOWN_FLAGS) !== 0 || reserved !== 0 || (type !== 'data' && (flags & FLAG_PARITY) !== 0)) {
+    return reject('bad-flags', `flags 0x${flags.toString(16)} / reserved ${reserved} not allowed on ${type}`, { field: 'flags', value: flags });
+  }
+  if (((flags & FLAG_ENCRYPTED) !== 0) !== key.encrypted) {
+    return reject('wrong-mode', key.encrypted ? 'plain packet in an encrypted session' : 'encrypted packet in a plain session', {
+      field: 'flags',
+      value: flags,
+    });
+  }
+  const sessionId = view.getUint32(OFFSET.sessionId);
+  if (sessionId !== expect.sessionId) {
+    return reject('wrong-session', `session ${sessionId}, expected ${expect.sessionId}`, { field: 'sessionId', value: sessionId, expected: expect.sessionId });
+  }
+  const hSize = type === 'data' ? DATA_HEADER_SIZE : CONTROL_HEADER_SIZE;
+  const bodyLength = view.getUint16(OFFSET.bodyLength);
+  if (hSize + bodyLength + TAG_SIZE !== bytes.length) {
+    return reject('bad-length', `header says ${bodyLength} body bytes, datagram of ${bytes.length} holds ${bytes.length - hSize - TAG_SIZE}`, {
+      field: 'bodyLength',
+      value: bodyLength,
+      expected: bytes.length - hSize - TAG_SIZE,
+    });
+  }
+  const body = openPacket(bytes, hSize, key);
+  if (body === undefined) return reject('auth-failed', `${type} packet failed authentication`, { field: 'tag' });
+
+  const envelope: Envelope = {
+    sessionId,
+    senderId: view.getUint32(OFFSET.senderId),
+    seq: view.getBigUint64(OFFSET.seq),
+    sentAtMs: view.getUint32(OFFSET.sentAtMs),
+  };
+  if (type === 'data') return decodeData(view, flags, body, envelope);
+  const message = decodeControlBody(type, body);
+  if (message instanceof WireError) return { ok: false, error: message as WireError<DecodeErrorCode> };
+  return { ok: true, packet: { envelope, message } };
+}
+
+function decodeData(view: DataView, flags: number, payload: Uint8Array, envelope: Envelope): DecodeResult {
+  const block = view.getUint32(OFFSET.block);
+  const symbol = view.getUint8(OFFSET.symbol);
+  const k = view.getUint8(OFFSET.k);
+  if (k === 0) return reject('bad-field', 'k must be 1..255, got 0', { field: 'k', value: 0, expected: '1..255' });
+  if (symbol === 255) return reject('bad-field', 'symbol must be 0..254, got 255', { field: 'symbol', value: 255, expected: '0..254' });
+  if (((flags & FLAG_PARITY) !== 0) !== symbol >= k) {
+    return reject('bad-field', `parity flag disagrees with symbol ${symbol} of k ${k}`, { field: 'flags', value: flags });
+  }
+  if (payload.length === 0) return reject('bad-field', 'data packet with an empty payload', { field: 'payload', value: 0 });
+  const message: DataMessage = { type: 'data', block, symbol, k, payload };
+  return { ok: true, packet: { envelope, message } };
+}
+
+/** Narrow a decoded packet to a control packet (convenience for receivers' dispatch). */
+export function isControlPacket(packet: Packet): packet is Packet<ControlMessage> {
+  return packet.message.type !== 'data';
+}

@@ -1,0 +1,57 @@
+// Typed errors of the wire codec. Decoding never throws: it returns one of these in a DecodeResult so
+// the app can drop the packet and count it. Encoding (our own code) and key creation throw them.
+import { CastpointError } from './errors';
+
+/** Every code the wire codec can produce, with the one sentence that documents it. */
+export const WIRE_ERROR_CODES = {
+  short: 'The datagram is shorter than the smallest packet (control header plus tag).',
+  'too-large': 'The datagram or the packet being encoded exceeds the maximum datagram size.',
+  'bad-magic': 'The first two bytes are not the castpoint magic 0xCA57: not a castpoint packet.',
+  'bad-version': 'The protocol version byte is not the one this codec speaks.',
+  'bad-type': 'The packet type byte names no known packet type.',
+  'bad-flags': 'Reserved flag bits or the reserved header byte are set, or the parity flag is set on a control packet.',
+  'wrong-mode': 'The packet is encrypted while the session only authenticates, or the reverse.',
+  'wrong-session': 'The packet carries another session id than the one expected.',
+  'bad-length': 'The body length in the header disagrees with the datagram length.',
+  'auth-failed': 'The HMAC or AES-GCM tag does not match: forged, corrupted or keyed for another session.',
+  'bad-body': 'The authenticated control body is not a valid protobuf message of its type.',
+  'bad-field': 'A header or message field is out of its range (u32, k 1..255, symbol < 255, enums, limits).',
+  'bad-key': 'The session secret is not exactly 32 bytes.',
+} as const;
+
+export type WireErrorCode = keyof typeof WIRE_ERROR_CODES;
+
+/** Codes `decodePacket` can return (the rest are thrown by encoding or key creation only). */
+export const DECODE_ERROR_CODES = [
+  'short',
+  'too-large',
+  'bad-magic',
+  'bad-version',
+  'bad-type',
+  'bad-flags',
+  'wrong-mode',
+  'wrong-session',
+  'bad-length',
+  'auth-failed',
+  'bad-body',
+  'bad-field',
+] as const satisfies readonly WireErrorCode[];
+
+export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number];
+
+/** Facts of the case; which keys are present depends on the code. */
+export interface WireErrorData {
+  /** The field or header part at fault, e.g. `k`, `nack.entries[3].needed`. */
+  readonly field?: string;
+  /** The value found (numbers and short strings only: never echo a whole payload). */
+  readonly value?: number | string;
+  /** The limit or the expected value. */
+  readonly expected?: number | string;
+}
+
+export class WireError<C extends WireErrorCode = WireErrorCode> extends CastpointError<C, WireErrorData> {
+  constructor(code: C, message: string, data: WireErrorData = {}, options?: { cause?: unknown }) {
+    super(code, message, data, options);
+    this.name = 'WireError';
+  }
+}
