@@ -20,6 +20,7 @@ module.exports = {
     '^@castpoint/chunking$': alias('libs/chunking/src/index.ts'),
     '^@castpoint/transport$': alias('libs/transport/src/index.ts'),
     '^@castpoint/netlab$': alias('tools/netlab/src/index.ts'),
+    '^@castpoint/bench$': alias('tools/bench/src/index.ts'),
   },
   testMatch: ['**/?(*.)+(spec|test).ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -11,6 +11,7 @@ command -v tc >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v udp-sender >/dev/null 2>&1 || need+=(udpcast)
 command -v uftp >/dev/null 2>&1 || need+=(uftp)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Serves one file at /image to COUNT downloads, then exits: the HTTP peer of the benchmark.
+//   http-serve.cjs FILE ADDRESS PORT COUNT
+'use strict';
+const http = require('node:http');
+const fs = require('node:fs');
+
+const [file, address, port, countS] = process.argv.slice(2);
+let left = Number(countS);
+const size = fs.statSync(file).size;
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-length': size, 'content-type': 'application/octet-stream' });
+  fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
+  res.on('finish', () => {
+    if (--left === 0) {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
+server.listen(Number(port), address, () => console.log('listening'));

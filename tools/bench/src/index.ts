@@ -1,0 +1,1 @@
+export { sampleMarker, writeSampleImage, type SampleImage, type SampleImageOptions } from './sample-image';

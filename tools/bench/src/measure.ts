@@ -1,0 +1,44 @@
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { Host, Lan } from '@castpoint/netlab';
+import { collect } from '@castpoint/netlab';
+
+/** Bytes `host` has put on its link so far (its eth0 transmit counter, read inside its namespace). */
+export async function txBytes(lan: Lan, host: Host): Promise<number> {
+  const r = await collect(lan.spawn(host, 'cat', ['/sys/class/net/eth0/statistics/tx_bytes']), 10_000);
+  return Number(r.stdout.trim());
+}
+
+/**
+ * Wraps a command so that, when it ends, bash's `times` prints the CPU its children used:
+ * the sender's CPU seconds without needing wait4 rusage from Node. Exit status is preserved.
+ */
+export function withCpuTimes(cmd: string, args: readonly string[]): [string, string[]] {
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return ['bash', ['-c', `${quoted}; rc=$?; times >&2; exit $rc`]];
+}
+
+/** Parses the second line of bash `times` ("0m1.234s 0m0.567s": children user, system). */
+export function parseCpuTimes(stderr: string): number {
+  const lines = stderr.trim().split('\n').filter((l) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(l.trim()));
+  const last = lines[lines.length - 1];
+  if (!last) return NaN;
+  return last
+    .trim()
+    .split(' ')
+    .map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+    })
+    .reduce((a, b) => a + b, 0);
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}

@@ -1,0 +1,147 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { collect, waitForLine, type Host, type Lan } from '@castpoint/netlab';
+import { parseCpuTimes, sha256File, txBytes, withCpuTimes } from './measure';
+
+/** One transfer of one image from the LAN's server host to some of its client hosts. */
+export interface TransferSpec {
+  readonly lan: Lan;
+  readonly image: string;
+  readonly imageSha256: string;
+  readonly receivers: readonly Host[];
+  /** Where each receiver writes its copy (a directory per run; removed by the caller). */
+  readonly workDir: string;
+  /** Shaped server link rate in bit/s, if any: peers with a rate knob are set just under it. */
+  readonly linkBps?: number;
+  /** Give up after this long. @default 300 s */
+  readonly timeoutMs?: number;
+}
+
+export interface TransferResult {
+  readonly tool: string;
+  /** Seconds from the sender's start until every receiver has ended. */
+  readonly wallSeconds: number;
+  readonly senderCpuSeconds: number;
+  /** Bytes the server host put on its link. */
+  readonly bytesSent: number;
+  /** Every receiver's copy has the image's SHA-256 (checked after the clock stops). */
+  readonly verified: boolean;
+  /** The flags used, for the report. */
+  readonly flags: string;
+}
+
+const outFile = (spec: TransferSpec, h: Host): string => path.join(spec.workDir, h.name, 'image.out');
+
+async function verifyAll(spec: TransferSpec, files: string[]): Promise<boolean> {
+  const sums = await Promise.all(files.map((f) => sha256File(f).catch(() => '')));
+  return sums.every((s) => s === spec.imageSha256);
+}
+
+/**
+ * udpcast, as FOG and Clonezilla run it. Best flags found here: --max-bitrate a little under the
+ * shaped link (without it udpcast overruns the shaper's queue and spends the time retransmitting),
+ * default slices, no FEC (its FEC is proactive only and costs bandwidth at 0-1% loss).
+ */
+export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
+  const { lan } = spec;
+  const iface = 'eth0';
+  const rate = spec.linkBps ? [`--max-bitrate`, `${Math.floor((spec.linkBps * 0.95) / 1e6)}m`] : [];
+  const recv = spec.receivers.map((h) => {
+    mkdirSync(path.dirname(outFile(spec, h)), { recursive: true });
+    return lan.spawn(h, 'udp-receiver', ['--file', outFile(spec, h), '--interface', iface, '--nokbd', '--portbase', '9000']);
+  });
+  const before = await txBytes(lan, lan.server);
+  const t0 = process.hrtime.bigint();
+  const senderArgs = ['--file', spec.image, '--interface', iface, '--nokbd', '--min-receivers', String(spec.receivers.length), '--portbase', '9000', ...rate];
+  const [cmd, args] = withCpuTimes('udp-sender', senderArgs);
+  const sender = collect(lan.spawn(lan.server, cmd, args), spec.timeoutMs ?? 300_000);
+  await Promise.all(recv.map((r) => collect(r, spec.timeoutMs ?? 300_000)));
+  const s = await sender;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const bytesSent = (await txBytes(lan, lan.server)) - before;
+  return {
+    tool: 'udpcast',
+    wallSeconds: wall,
+    senderCpuSeconds: parseCpuTimes(s.stderr),
+    bytesSent,
+    verified: await verifyAll(spec, spec.receivers.map((h) => outFile(spec, h))),
+    flags: `udp-sender --nokbd --min-receivers N ${rate.join(' ')}`.trim(),
+  };
+}
+
+/**
+ * UFTP 5. Its default rate is 1 Mbit/s: -R sets the rate in kbit/s (a little under the shaped
+ * link, or -1 = as fast as the interface when unshaped); -Y none disables encryption to compare
+ * like with like; a 32 MiB receive buffer on the clients.
+ */
+export async function runUftp(spec: TransferSpec): Promise<TransferResult> {
+  const { lan } = spec;
+  const kbps = spec.linkBps ? String(Math.floor((spec.linkBps * 0.95) / 1000)) : '-1';
+  const daemons = spec.receivers.map((h) => {
+    const dir = path.dirname(outFile(spec, h));
+    mkdirSync(dir, { recursive: true });
+    return lan.spawn(h, 'uftpd', ['-d', '-I', 'eth0', '-D', dir, '-B', '33554432']);
+  });
+  await Promise.all(daemons.map((d) => waitForStderr(d, /listening|Loading|UFTP/i, 3000)));
+  const before = await txBytes(lan, lan.server);
+  const t0 = process.hrtime.bigint();
+  const openFlags = ['-I', 'eth0', '-R', kbps, '-Y', 'none', '-B', '33554432'];
+  const [cmd, args] = withCpuTimes('uftp', [...openFlags, spec.image]);
+  const s = await collect(lan.spawn(lan.server, cmd, args), spec.timeoutMs ?? 300_000);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  for (const d of daemons) d.kill('SIGTERM');
+  const bytesSent = (await txBytes(lan, lan.server)) - before;
+  const base = path.basename(spec.image);
+  return {
+    tool: 'uftp',
+    wallSeconds: wall,
+    senderCpuSeconds: parseCpuTimes(s.stderr),
+    bytesSent,
+    verified: await verifyAll(spec, spec.receivers.map((h) => path.join(path.dirname(outFile(spec, h)), base))),
+    flags: `uftp ${openFlags.join(' ')}`,
+  };
+}
+
+function waitForStderr(child: ReturnType<Lan['spawn']>, re: RegExp, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, timeoutMs);
+    child.stderr?.on('data', (d: Buffer) => {
+      if (re.test(d.toString())) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+}
+
+/**
+ * N plain HTTP downloads at once (curl) from a static file server on the server host, which exits
+ * after serving N downloads so its CPU time can be read.
+ */
+export async function runHttp(spec: TransferSpec, serverScript: string): Promise<TransferResult> {
+  const { lan } = spec;
+  const port = 8088;
+  const n = String(spec.receivers.length);
+  const [scmd, sargs] = withCpuTimes(process.execPath, [serverScript, spec.image, lan.server.ip, String(port), n]);
+  const server = lan.spawn(lan.server, scmd, sargs);
+  const ended = collect(server, spec.timeoutMs ?? 300_000);
+  await waitForLine(server, /^listening/, 10_000);
+  const before = await txBytes(lan, lan.server);
+  const t0 = process.hrtime.bigint();
+  const gets = spec.receivers.map((h) => {
+    mkdirSync(path.dirname(outFile(spec, h)), { recursive: true });
+    return collect(lan.spawn(h, 'curl', ['-sS', '-o', outFile(spec, h), `http://${lan.server.ip}:${port}/image`]), spec.timeoutMs ?? 300_000);
+  });
+  await Promise.all(gets);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const bytesSent = (await txBytes(lan, lan.server)) - before;
+  const s = await ended;
+  return {
+    tool: 'http',
+    wallSeconds: wall,
+    senderCpuSeconds: parseCpuTimes(s.stderr),
+    bytesSent,
+    verified: await verifyAll(spec, spec.receivers.map((h) => outFile(spec, h))),
+    flags: `${spec.receivers.length} x curl`,
+  };
+}

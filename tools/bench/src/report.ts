@@ -1,0 +1,65 @@
+import type { TransferResult } from './peers';
+
+export interface Row {
+  readonly receivers: number;
+  readonly loss: number;
+  readonly linkBps?: number;
+  readonly imageBytes: number;
+  readonly result: TransferResult;
+}
+
+/** The line-rate limit: seconds the image's bits need on the link (unshaped: none, NaN). */
+export function lineRateSeconds(row: Row): number {
+  return row.linkBps ? (row.imageBytes * 8) / row.linkBps : NaN;
+}
+
+/**
+ * One table: for each case, every tool's wall seconds, the ratio to the best peer of that case
+ * (castpoint excluded from "peers"), the ratio to the line-rate limit, sender CPU, bytes sent.
+ */
+export function formatTable(rows: readonly Row[]): { table: string; json: unknown } {
+  const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}`;
+  const bestPeer = new Map<string, number>();
+  for (const r of rows) {
+    if (r.result.tool === 'castpoint' || !r.result.verified) continue;
+    const k = key(r);
+    bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
+  }
+  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'MB sent', 'ok'];
+  const lines = rows.map((r) => {
+    const best = bestPeer.get(key(r));
+    const line = lineRateSeconds(r);
+    return [
+      r.linkBps ? `${r.linkBps / 1e6}M` : 'none',
+      String(r.receivers),
+      `${(r.loss * 100).toFixed(0)}%`,
+      r.result.tool,
+      r.result.wallSeconds.toFixed(2),
+      best ? (r.result.wallSeconds / best).toFixed(2) : '-',
+      Number.isNaN(line) ? '-' : (r.result.wallSeconds / line).toFixed(2),
+      r.result.senderCpuSeconds.toFixed(2),
+      (r.result.bytesSent / 1e6).toFixed(1),
+      r.result.verified ? 'yes' : 'NO',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  const table = [fmt(head), ...lines.map(fmt)].join('\n');
+  const json = {
+    bench: 'castpoint-vs-peers',
+    rows: rows.map((r) => ({
+      link_bps: r.linkBps ?? null,
+      receivers: r.receivers,
+      loss: r.loss,
+      tool: r.result.tool,
+      wall_s: r.result.wallSeconds,
+      x_best_peer: (bestPeer.get(key(r)) ?? NaN) > 0 ? r.result.wallSeconds / (bestPeer.get(key(r)) ?? NaN) : null,
+      x_line_rate: Number.isNaN(lineRateSeconds(r)) ? null : r.result.wallSeconds / lineRateSeconds(r),
+      cpu_s: r.result.senderCpuSeconds,
+      bytes_sent: r.result.bytesSent,
+      verified: r.result.verified,
+      flags: r.result.flags,
+    })),
+  };
+  return { table, json };
+}
