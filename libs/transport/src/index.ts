@@ -1,2 +1,12 @@
-// public API of @castpoint/transport
-export {};
+// Public API of @castpoint/transport: the only code that touches node:dgram.
+export * from './endpoint';
+export { TRANSPORT_ERROR_CODES, TransportError, type TransportErrorCode, type TransportErrorData } from './errors';
+export { MAX_UDP4_PAYLOAD, isIpv4, isMulticast4 } from './ipv4';
+export { openUdpSocket } from './udp-socket';
+export { cappedWarning, readKernelMax } from './socket-buffers';
+export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats } from './memory-network';
+export { realScheduler, VirtualScheduler, type Scheduler } from './scheduler';
+export { SeededRandom } from './prng';
+export { Pacer, type PacerOptions } from './pacer';
+export { realPacedClock, runPaced, type PacedClock, type PacedResult, type PacedRun, type RunPacedOptions } from './paced-run';
+export * from './conformance';

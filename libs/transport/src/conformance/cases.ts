@@ -1,0 +1,200 @@
+import type { UdpEndpoint } from '../endpoint';
+import { bytesOf, check, expectCode, gather, text, until, type ConformanceTarget } from './harness';
+
+export interface ConformanceCase {
+  readonly name: string;
+  run(t: ConformanceTarget): Promise<void>;
+}
+
+/** Opens endpoints for one case and closes every one of them whatever happens. */
+async function withEndpoints(fn: (open: ConformanceTarget['open']) => Promise<void>, t: ConformanceTarget): Promise<void> {
+  const opened: UdpEndpoint[] = [];
+  try {
+    await fn(async (o) => {
+      const ep = await t.open(o);
+      opened.push(ep);
+      return ep;
+    });
+  } finally {
+    await Promise.all(opened.map((e) => e.close()));
+  }
+}
+
+/** Each case uses its own group so that no membership of another case leaks into it. */
+const group = (n: number): string => `239.255.60.${n}`;
+
+/**
+ * The behaviour every UdpEndpoint implementation must have. Run in-process against MemoryNetwork
+ * (unit tests) and against real sockets inside a network namespace (integration tests).
+ */
+export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
+  {
+    name: 'unicast: send(), sendCb() and writable all arrive in order with the sender address',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const a = await open({});
+        const b = await open({});
+        const got = gather(a);
+        const to = { address: t.hostAddress, port: a.address().port };
+        await b.send(bytesOf('one'), to);
+        await new Promise<void>((res, rej) => b.sendCb(bytesOf('two'), to, (e) => (e ? rej(e) : res())));
+        await new Promise<void>((res, rej) => b.writable.write({ bytes: bytesOf('three'), to }, (e) => (e ? rej(e) : res())));
+        check(await until(t, () => got.length >= 3, 1000), `expected 3 datagrams, got ${got.length}`);
+        check(got.map(text).join(',') === 'one,two,three', `wrong order or content: ${got.map(text).join(',')}`);
+        check(got.every((d) => d.from.port === b.address().port), 'from.port is not the sender port');
+        check(got[0]?.bytes instanceof Uint8Array, 'bytes is not a Uint8Array');
+        check(b.stats().sentDatagrams === 3 && a.stats().receivedDatagrams === 3, 'stats do not count 3 sent / 3 received');
+      }, t),
+  },
+  {
+    name: 'multicast: a member receives, stops after leave and receives again after a new join',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const port = t.portBase + 1;
+        const g = group(1);
+        const r = await open({ port, reuseAddr: true, multicast: { interface: t.hostAddress, group: g } });
+        const s = await open({ multicast: { interface: t.hostAddress, loopback: true } });
+        const got = gather(r);
+        await s.send(bytesOf('a'), { address: g, port });
+        check(await until(t, () => got.length === 1, 1000), `member got ${got.length} datagrams, expected 1`);
+        check(got[0]?.from.address === t.hostAddress, `from.address ${got[0]?.from.address} is not the interface ${t.hostAddress}`);
+        r.leave(g);
+        await s.send(bytesOf('b'), { address: g, port });
+        await t.settle(150);
+        check(got.length === 1, `received ${text(got[1])} after leaving the group`);
+        r.join(g);
+        await s.send(bytesOf('c'), { address: g, port });
+        check(await until(t, () => got.length === 2, 1000), 'no datagram after joining again');
+        check(text(got[1]) === 'c', `expected c after rejoin, got ${text(got[1])}`);
+      }, t),
+  },
+  {
+    name: 'multicast: two members sharing a port (reuseAddr) both receive; a non-member socket does not',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const port = t.portBase + 2;
+        const g = group(2);
+        const r1 = await open({ port, reuseAddr: true, multicast: { interface: t.hostAddress, group: g } });
+        const r2 = await open({ port, reuseAddr: true, multicast: { interface: t.hostAddress, group: g } });
+        const other = await open({ port: t.portBase + 3, multicast: { interface: t.hostAddress, group: group(3) } });
+        const s = await open({ multicast: { interface: t.hostAddress } });
+        const [g1, g2, g3] = [gather(r1), gather(r2), gather(other)];
+        for (let i = 0; i < 5; i++) await s.send(bytesOf(`m${i}`), { address: g, port });
+        check(await until(t, () => g1.length === 5 && g2.length === 5, 1000), `members got ${g1.length} and ${g2.length} of 5`);
+        await t.settle(50);
+        check(g3.length === 0, 'a socket in another group on another port received the datagrams');
+      }, t),
+  },
+  {
+    name: 'multicast loopback: off keeps datagrams from sockets on this host; turning it on delivers them',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const port = t.portBase + 4;
+        const g = group(4);
+        const r = await open({ port, reuseAddr: true, multicast: { interface: t.hostAddress, group: g } });
+        const s = await open({ multicast: { interface: t.hostAddress, loopback: false } });
+        const got = gather(r);
+        await s.send(bytesOf('quiet'), { address: g, port });
+        await t.settle(150);
+        check(got.length === 0, 'loopback off, but a socket on the same host received the datagram');
+        s.setMulticastLoopback(true);
+        await s.send(bytesOf('loud'), { address: g, port });
+        check(await until(t, () => got.length === 1, 1000), 'loopback on, but nothing arrived');
+        check(text(got[0]) === 'loud', `expected loud, got ${text(got[0])}`);
+      }, t),
+  },
+  {
+    name: 'backpressure: the writable keeps at most maxInFlight sends pending and delivers everything',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const n = 400;
+        const a = await open({ recvBufferSize: 1 << 20 });
+        const b = await open({ maxInFlight: 4 });
+        const got = gather(a);
+        const to = { address: t.hostAddress, port: a.address().port };
+        let refused = 0;
+        for (let i = 0; i < n; i++) {
+          if (!b.writable.write({ bytes: bytesOf(`d${i}`), to })) {
+            refused++;
+            await new Promise<void>((res) => b.writable.once('drain', () => res()));
+          }
+        }
+        await new Promise<void>((res, rej) => b.writable.end((e?: Error | null) => (e ? rej(e) : res())));
+        check(refused > 0, 'write() never asked the caller to wait');
+        const st = b.stats();
+        check(st.peakInFlight <= 4, `peak in flight ${st.peakInFlight} exceeds maxInFlight 4`);
+        check(st.inFlight === 0, `${st.inFlight} sends still in flight after end()`);
+        check(st.sentDatagrams === n, `sent ${st.sentDatagrams} of ${n}`);
+        check(await until(t, () => got.length === n, 2000), `received ${got.length} of ${n}`);
+        check(text(got[n - 1]) === `d${n - 1}`, 'last datagram is wrong');
+      }, t),
+  },
+  {
+    name: 'close: ends the readable, idempotent, and later calls fail with TRANSPORT_CLOSED',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const a = await open({ multicast: { interface: t.hostAddress } });
+        const ended = new Promise<void>((res) => a.readable.once('end', () => res()));
+        a.readable.resume();
+        await a.close();
+        await a.close();
+        await ended;
+        await expectCode('TRANSPORT_CLOSED', () => a.send(bytesOf('x'), { address: t.hostAddress, port: 9 }));
+        await expectCode('TRANSPORT_CLOSED', () => a.join(group(5)));
+        await expectCode('TRANSPORT_CLOSED', () => a.setMulticastLoopback(false));
+        // The port is free again once closed.
+        const port = a.address().port;
+        const again = await open({ port });
+        check(again.address().port === port, 'could not bind the port of a closed endpoint');
+      }, t),
+  },
+  {
+    name: 'errors: bad input and OS refusals are TransportErrors with the right code',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        await expectCode('TRANSPORT_BAD_OPTION', () => open({ address: '::1' }));
+        await expectCode('TRANSPORT_BAD_OPTION', () => open({ multicast: { interface: 'eth0' } }));
+        await expectCode('TRANSPORT_BAD_OPTION', () => open({ multicast: { interface: t.hostAddress, group: '10.1.2.3' } }));
+        await expectCode('TRANSPORT_BAD_OPTION', () => open({ port: 70000 }));
+        const a = await open({});
+        const clash = await expectCode('TRANSPORT_BIND_FAILED', () => open({ port: a.address().port }));
+        check((clash.data as { errno?: string }).errno === 'EADDRINUSE', `bind clash errno is ${String((clash.data as { errno?: string }).errno)}`);
+        await expectCode('TRANSPORT_DATAGRAM_TOO_LARGE', () => a.send(new Uint8Array(65_508), { address: t.hostAddress, port: 9 }));
+        await expectCode('TRANSPORT_BAD_OPTION', () => a.send(bytesOf('x'), { address: t.hostAddress, port: 0 }));
+        await expectCode('TRANSPORT_BAD_OPTION', () => a.send(bytesOf('x'), { address: group(6), port: 9 }));
+        await expectCode('TRANSPORT_BAD_OPTION', () => a.join(group(6)));
+        const m = await open({ multicast: { interface: t.hostAddress } });
+        await expectCode('TRANSPORT_BAD_OPTION', () => m.join('10.0.0.1'));
+        await expectCode('TRANSPORT_MEMBERSHIP_FAILED', () => m.join(group(6), t.foreignAddress));
+        await expectCode('TRANSPORT_MEMBERSHIP_FAILED', () => m.leave(group(6)));
+        m.join(group(6));
+        await expectCode('TRANSPORT_MEMBERSHIP_FAILED', () => m.join(group(6)));
+        await expectCode('TRANSPORT_BAD_OPTION', () => m.setMulticastTtl(256));
+        // A failed send through the writable fails the stream with the same typed error.
+        const failed = new Promise<Error>((res) => a.writable.once('error', res));
+        a.writable.write({ bytes: new Uint8Array(70_000), to: { address: t.hostAddress, port: 9 } });
+        const err = (await failed) as Error & { code?: string };
+        check(err.code === 'TRANSPORT_DATAGRAM_TOO_LARGE', `writable failed with ${String(err.code)}`);
+      }, t),
+  },
+];
+
+export interface ConformanceResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/** Runs every case (one after another: they share ports and groups) and reports each. */
+export async function runConformance(t: ConformanceTarget): Promise<ConformanceResult[]> {
+  const out: ConformanceResult[] = [];
+  for (const c of CONFORMANCE_CASES) {
+    try {
+      await c.run(t);
+      out.push({ name: c.name, ok: true });
+    } catch (err) {
+      out.push({ name: c.name, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** An IPv4 address and UDP port. */
+export interface PeerAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** What the readable side of an endpoint yields. */
+export interface Datagram {
+  readonly bytes: Uint8Array;
+  readonly from: PeerAddress;
+}
+
+/** What the writable side of an endpoint takes. */
+export interface OutgoingDatagram {
+  readonly bytes: Uint8Array;
+  readonly to: PeerAddress;
+}
+
+export interface MulticastOptions {
+  /** A group to join at open; more can be joined later with `join()`. */
+  group?: string;
+  /**
+   * The IPv4 address of the local interface used for sending to groups and for joining them.
+   * Required: letting the OS pick is how multicast ends up on the wrong network.
+   */
+  interface: string;
+  /** Hops a multicast datagram may take; 1 keeps it on the local link. @default 1 */
+  ttl?: number;
+  /** Whether sockets on this host receive this endpoint's multicast datagrams. @default true */
+  loopback?: boolean;
+}
+
+export interface OpenUdpOptions {
+  /** Local IPv4 address to bind; `0.0.0.0` receives unicast and any joined group. @default '0.0.0.0' */
+  address?: string;
+  /** Local UDP port; 0 lets the OS pick one. @default 0 */
+  port?: number;
+  /** SO_REUSEADDR, so several receivers on one host can bind the same group port. @default false */
+  reuseAddr?: boolean;
+  multicast?: MulticastOptions;
+  /** Requested SO_RCVBUF in bytes; a warning is recorded when the kernel caps it. @default the OS default */
+  recvBufferSize?: number;
+  /** Requested SO_SNDBUF in bytes; a warning is recorded when the kernel caps it. @default the OS default */
+  sendBufferSize?: number;
+  /** Sends handed to the OS and not yet completed before the writable side stops taking more. @default 64 */
+  maxInFlight?: number;
+  /** Datagrams the readable side buffers for a slow reader before it drops new ones (as the kernel would). @default 4096 */
+  readBufferDatagrams?: number;
+}
+
+/** A non-fatal finding at open, e.g. a buffer size the kernel capped. */
+export interface TransportWarning {
+  readonly code: 'RECV_BUFFER_CAPPED' | 'SEND_BUFFER_CAPPED';
+  readonly message: string;
+  readonly requested: number;
+  /** What the socket reports (Linux reports twice the usable size it granted). */
+  readonly actual: number;
+  /** net.core.rmem_max / wmem_max, where readable. */
+  readonly kernelMax?: number;
+}
+
+export interface EndpointStats {
+  readonly sentDatagrams: number;
+  readonly sentBytes: number;
+  readonly receivedDatagrams: number;
+  readonly receivedBytes: number;
+  /** Datagrams dropped because the reader did not keep up with the readable side. */
+  readonly droppedOnRead: number;
+  readonly inFlight: number;
+  /** The most sends that were ever in flight at once (never above maxInFlight through `writable`). */
+  readonly peakInFlight: number;
+}
+
+export type SendCallback = (err?: Error) => void;
+
+/**
+ * A UDP socket as Node streams, with a direct send path for hot loops. Implemented over node:dgram
+ * (`openUdpSocket`) and in memory (`MemoryNetwork.open`); both pass the same conformance suite.
+ */
+export interface UdpEndpoint {
+  /** Object-mode Readable of `Datagram`. Ends when the endpoint closes; errors with a TransportError. */
+  readonly readable: Readable;
+  /** Object-mode Writable of `OutgoingDatagram`; its write callbacks wait while `maxInFlight` sends are pending. */
+  readonly writable: Writable;
+  /** Findings at open (buffer sizes the kernel capped). Also emitted as `'warning'` on `readable`. */
+  readonly warnings: readonly TransportWarning[];
+  /** Sends one datagram; resolves when the OS took it. Rejects with a TransportError. */
+  send(bytes: Uint8Array, to: PeerAddress): Promise<void>;
+  /** The same without a promise per datagram, for pacing loops. The callback gets a TransportError. */
+  sendCb(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void;
+  /** Joins a group on the endpoint's multicast interface (or `iface`). */
+  join(group: string, iface?: string): void;
+  /** Leaves a group joined before. */
+  leave(group: string, iface?: string): void;
+  setMulticastLoopback(on: boolean): void;
+  setMulticastTtl(ttl: number): void;
+  address(): PeerAddress;
+  stats(): EndpointStats;
+  /** Closes the socket and ends `readable`. Idempotent. */
+  close(): Promise<void>;
+}

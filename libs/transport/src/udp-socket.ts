@@ -1,0 +1,160 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { DatagramPipes } from './datagram-pipes';
+import type { EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
+import { asTransportError, TransportError } from './errors';
+import { isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
+import { resolveOptions, type ResolvedOptions } from './options';
+import { applyBufferSizes } from './socket-buffers';
+
+/**
+ * Opens a UDP socket (IPv4 only) as a UdpEndpoint — the adapter the design card calls
+ * `dgram-as-stream`. Resolves once bound, buffers sized and the initial group joined; rejects with
+ * a TransportError (TRANSPORT_BAD_OPTION, TRANSPORT_BIND_FAILED, TRANSPORT_MEMBERSHIP_FAILED).
+ */
+export async function openUdpSocket(opts: OpenUdpOptions = {}): Promise<UdpEndpoint> {
+  const o = resolveOptions(opts);
+  const sock = createSocket({ type: 'udp4', reuseAddr: o.reuseAddr });
+  await bind(sock, o);
+  try {
+    const warnings = applyBufferSizes(sock, o.recvBufferSize, o.sendBufferSize);
+    const ep = new SocketEndpoint(sock, o, warnings);
+    if (o.multicast?.group !== undefined) ep.join(o.multicast.group);
+    return ep;
+  } catch (err) {
+    sock.close();
+    throw err;
+  }
+}
+
+function bind(sock: Socket, o: ResolvedOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      sock.close();
+      reject(asTransportError('TRANSPORT_BIND_FAILED', `cannot bind ${o.address}:${o.port}`, err, { address: o.address, port: o.port }));
+    };
+    sock.once('error', onError);
+    sock.bind({ address: o.address, port: o.port, exclusive: true }, () => {
+      sock.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+class SocketEndpoint implements UdpEndpoint {
+  private readonly pipes: DatagramPipes;
+  private closing: Promise<void> | undefined;
+  /** Kept from open: node:dgram refuses address() once closed, but callers may still ask. */
+  private readonly local: PeerAddress;
+
+  constructor(
+    private readonly sock: Socket,
+    private readonly o: ResolvedOptions,
+    readonly warnings: readonly TransportWarning[],
+  ) {
+    this.pipes = new DatagramPipes((bytes, to, cb) => this.rawSend(bytes, to, cb), o.maxInFlight, o.readBufferDatagrams);
+    const a = sock.address();
+    this.local = { address: a.address, port: a.port };
+    sock.on('message', (msg, rinfo) => this.pipes.deliver({ bytes: msg, from: { address: rinfo.address, port: rinfo.port } }));
+    sock.on('error', (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'socket error', err)));
+    const m = o.multicast;
+    if (m) {
+      try {
+        // Always pin the sending interface: the OS default route may lead to a network that is not ours.
+        sock.setMulticastInterface(m.interface);
+        sock.setMulticastTTL(m.ttl);
+        sock.setMulticastLoopback(m.loopback);
+      } catch (err) {
+        throw asTransportError('TRANSPORT_BAD_OPTION', `cannot use multicast interface ${m.interface}`, err, { address: m.interface, option: 'multicast.interface' });
+      }
+    }
+    for (const w of warnings) this.pipes.emitWarning(w);
+  }
+
+  get readable(): UdpEndpoint['readable'] {
+    return this.pipes.readable;
+  }
+
+  get writable(): UdpEndpoint['writable'] {
+    return this.pipes.writable;
+  }
+
+  private rawSend(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {
+    // Multicast without a pinned interface would go wherever the OS routes it: refuse.
+    if (this.o.multicast === undefined && isMulticast4(to.address)) {
+      process.nextTick(cb, new TransportError('TRANSPORT_BAD_OPTION', `sending to group ${to.address} needs multicast.interface`, { address: to.address, option: 'multicast.interface' }));
+      return;
+    }
+    try {
+      this.sock.send(bytes, to.port, to.address, (err) => {
+        cb(err ? asTransportError('TRANSPORT_SEND_FAILED', `send to ${to.address}:${to.port} failed`, err, { address: to.address, port: to.port }) : undefined);
+      });
+    } catch (err) {
+      process.nextTick(cb, asTransportError('TRANSPORT_SEND_FAILED', `send to ${to.address}:${to.port} failed`, err, { address: to.address, port: to.port }));
+    }
+  }
+
+  send(bytes: Uint8Array, to: PeerAddress): Promise<void> {
+    return this.pipes.send(bytes, to);
+  }
+
+  sendCb(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {
+    this.pipes.sendCb(bytes, to, cb);
+  }
+
+  join(group: string, iface?: string): void {
+    this.membership('join', group, iface);
+  }
+
+  leave(group: string, iface?: string): void {
+    this.membership('leave', group, iface);
+  }
+
+  private membership(op: 'join' | 'leave', group: string, iface: string | undefined): void {
+    if (this.pipes.isClosed) throw new TransportError('TRANSPORT_CLOSED', `cannot ${op} ${String(group)}: endpoint is closed`);
+    requireGroup('group', group);
+    const ifaceAddr = this.interfaceFor(iface);
+    try {
+      if (op === 'join') this.sock.addMembership(group, ifaceAddr);
+      else this.sock.dropMembership(group, ifaceAddr);
+    } catch (err) {
+      throw asTransportError('TRANSPORT_MEMBERSHIP_FAILED', `${op} ${group} on ${ifaceAddr} failed`, err, { address: group });
+    }
+  }
+
+  private interfaceFor(iface: string | undefined): string {
+    if (iface !== undefined) return requireIpv4('interface', iface);
+    if (this.o.multicast) return this.o.multicast.interface;
+    throw new TransportError('TRANSPORT_BAD_OPTION', 'joining a group needs multicast.interface (or an explicit interface)', { option: 'multicast.interface' });
+  }
+
+  setMulticastLoopback(on: boolean): void {
+    this.requireMulticast('loopback');
+    this.sock.setMulticastLoopback(on);
+  }
+
+  setMulticastTtl(ttl: number): void {
+    this.requireMulticast('ttl');
+    this.sock.setMulticastTTL(requireTtl(ttl));
+  }
+
+  private requireMulticast(what: string): void {
+    if (this.pipes.isClosed) throw new TransportError('TRANSPORT_CLOSED', `cannot set ${what}: endpoint is closed`);
+    if (!this.o.multicast) throw new TransportError('TRANSPORT_BAD_OPTION', `setting ${what} needs multicast options at open`, { option: 'multicast' });
+  }
+
+  address(): PeerAddress {
+    return this.local;
+  }
+
+  stats(): EndpointStats {
+    return this.pipes.stats();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => {
+      this.pipes.close();
+      this.sock.close(() => resolve());
+    });
+    return this.closing;
+  }
+}
