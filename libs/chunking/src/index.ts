@@ -1,2 +1,15 @@
-// public API of @castpoint/chunking
-export {};
+// Public API of @castpoint/chunking: images as chunks (import, layout, read, write, resume).
+export * from './errors';
+export * from './chunk-math';
+export { isAllZero } from './zero';
+export { encodeManifest, manifestHash, validateManifest } from './manifest-codec';
+export { type ImageFingerprint, FINGERPRINT_SAMPLES, assertImageUnchanged, makeFingerprint, sampleChunks } from './fingerprint';
+export { type ImportOptions, type ImportResult, importImage } from './import-image';
+export { BlockLayout, type BlockInfo, type BlockLayoutOptions, DEFAULT_BLOCK_SYMBOLS, DEFAULT_SYMBOL_SIZE } from './block-layout';
+export { ChunkSource, type ChunkSourceOptions } from './chunk-source';
+export { type MountEntry, devMajorMinor, parseMountinfo, parseSwaps } from './mountinfo';
+export { type PreflightResult, type SystemProbe, type TargetKind, type TargetStat, preflightTarget } from './preflight';
+export { type TargetIo, openTargetIo } from './target-io';
+export { type JournalStore, fileJournalStore } from './journal-store';
+export { Journal, type JournalOpen, decodeJournal, encodeJournal } from './journal';
+export { ImageWriter, type FinishResult, type OpenTargetOptions, journalPathFor, openTarget } from './image-writer';

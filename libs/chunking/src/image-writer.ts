@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import type { Manifest } from '@castpoint/wire';
+import { chunkCount, chunkLength, chunkOffset } from './chunk-math';
+import { ChunkingError, asChunkingError } from './errors';
+import { Journal } from './journal';
+import { fileJournalStore, type JournalStore } from './journal-store';
+import { manifestHash } from './manifest-codec';
+import { preflightTarget, type SystemProbe, type TargetKind } from './preflight';
+import { openTargetIo, type TargetIo } from './target-io';
+
+export interface OpenTargetOptions {
+  /**
+   * Folder for the resume journal. Required for disks (a journal cannot live beside /dev/sda).
+   * @default the target's own folder, as `<target>.castpoint-journal`
+   */
+  readonly stateDir?: string;
+  /** Allow a block device (disk or partition) as target. @default false */
+  readonly allowDevice?: boolean;
+  /** Written chunks between two journal commits (each commit is one fdatasync + one journal write). @default 32 */
+  readonly commitEvery?: number;
+  /** Where system facts are read (tests). @default the real /proc and /sys */
+  readonly probe?: SystemProbe;
+  /** Replaces the target's I/O (tests model crashes with it). @default real positional file I/O */
+  readonly openIo?: (path: string, kind: TargetKind) => Promise<TargetIo>;
+  /** Replaces the journal's storage (tests). @default real files, replaced atomically */
+  readonly journalStore?: JournalStore;
+}
+
+export interface FinishResult {
+  readonly chunks: number;
+  /** Chunks written by this run (not counting resumed or zero chunks left as holes). */
+  readonly writtenChunks: number;
+  readonly resumedChunks: number;
+}
+
+/** Journal file for `target`: beside it for files, else in stateDir under a name unique per target path. */
+export function journalPathFor(target: string, kind: TargetKind, stateDir?: string): string {
+  if (stateDir !== undefined) {
+    const tag = createHash('sha256').update(target).digest('hex').slice(0, 16);
+    return join(stateDir, `${basename(target).replace(/[^A-Za-z0-9._-]/g, '_')}-${tag}.castpoint-journal`);
+  }
+  if (kind === 'block') {
+    throw new ChunkingError('CHUNKING_STATE_DIR_REQUIRED', `writing to disk ${target} needs a state directory for the resume journal (stateDir)`, { path: target });
+  }
+  return `${target}.castpoint-journal`;
+}
+
+/**
+ * Writes verified chunks to a file or disk and keeps the resume journal. A chunk is done only
+ * when its SHA-256 matched, its bytes were written and synced, and the journal saying so was
+ * flushed after that sync: so a kill at any instant never leaves a chunk marked done that is not on
+ * disk. Writes may run concurrently; commits are serialised.
+ */
+export class ImageWriter {
+  private readonly written = new Set<number>();
+  private commitChain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private writtenCount = 0;
+  private readonly zeroSet: Set<number>;
+
+  private constructor(
+    readonly path: string,
+    readonly manifest: Manifest,
+    readonly kind: TargetKind,
+    readonly warnings: readonly string[],
+    readonly resumedChunks: number,
+    private readonly io: TargetIo,
+    private readonly journal: Journal,
+    private readonly commitEvery: number,
+  ) {
+    this.zeroSet = new Set(manifest.zeroChunks);
+  }
+
+  /**
+   * Runs every safety check, then opens the target and the journal. Nothing is written to the
+   * target before all checks passed. Returns warnings (free space, dropped journal) to print.
+   */
+  static async open(path: string, manifest: Manifest, options: OpenTargetOptions = {}): Promise<ImageWriter> {
+    const commitEvery = options.commitEvery ?? 32;
+    if (!Number.isInteger(commitEvery) || commitEvery < 1) {
+      throw new ChunkingError('CHUNKING_BAD_OPTION', `commitEvery ${commitEvery} must be a positive integer`, { field: 'commitEvery' });
+    }
+    const count = chunkCount(manifest.size, manifest.chunkSize);
+    const zeroBytes = manifest.zeroChunks.reduce((sum, z) => sum + chunkLength(z, manifest.size, manifest.chunkSize), 0);
+    const pre = await preflightTarget(path, manifest.size, manifest.size - zeroBytes, { allowDevice: options.allowDevice, probe: options.probe });
+    const warnings = [...pre.warnings];
+    const jPath = journalPathFor(path, pre.kind, options.stateDir);
+    const opened = await Journal.open(jPath, manifestHash(manifest), count, options.journalStore ?? fileJournalStore());
+    if (opened.warning !== undefined) warnings.push(opened.warning);
+    const journal = opened.journal;
+    let resumed = opened.resumedChunks;
+
+    const io = await (options.openIo ?? openTargetIo)(path, pre.kind);
+    try {
+      if (pre.kind !== 'block') {
+        const size = await io.size();
+        if (resumed > 0 && size !== manifest.size) {
+          warnings.push(`target ${path} has ${size} bytes instead of ${manifest.size}: the resume journal was dropped`);
+          journal.clear();
+          resumed = 0;
+        }
+        if (resumed === 0) {
+          // Recreate as all holes: zero chunks are then correct without writing a byte.
+          await io.truncate(0);
+          await io.truncate(manifest.size);
+        }
+      }
+      // Make the dropped or fresh state durable before any chunk data lands.
+      await journal.flush(resumed === 0);
+    } catch (err) {
+      await io.close().catch(() => undefined);
+      throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot prepare target ${path}`, err, { path });
+    }
+    const writer = new ImageWriter(path, manifest, pre.kind, warnings, resumed, io, journal, commitEvery);
+    // File holes already are the zero chunks; they join the first commit (after the truncate is synced).
+    if (pre.kind !== 'block') for (const z of manifest.zeroChunks) if (!journal.has(z)) writer.written.add(z);
+    return writer;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ChunkingError('CHUNKING_WRITER_CLOSED', `writer for ${this.path} is closed`, { path: this.path });
+  }
+
+  get chunkCount(): number {
+    return this.journal.chunkCount;
+  }
+
+  /** True when the journal says chunk `index` is durably done (written and synced earlier). */
+  isDone(index: number): boolean {
+    return this.journal.has(index);
+  }
+
+  /** Non-zero chunks still to receive (after a resume: what the transfer must still deliver). */
+  missingChunks(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.chunkCount; i++) if (!this.journal.has(i) && !this.written.has(i) && !this.zeroSet.has(i)) out.push(i);
+    return out;
+  }
+
+  /**
+   * Verifies chunk `index` against the manifest, then writes it at its offset. Returns false when the
+   * chunk was already written (nothing done). A commit (sync + journal flush) runs every
+   * `commitEvery` chunks. Errors leave the chunk not done.
+   */
+  async writeChunk(index: number, data: Uint8Array): Promise<boolean> {
+    this.assertOpen();
+    const len = chunkLength(index, this.manifest.size, this.manifest.chunkSize);
+    if (this.journal.has(index) || this.written.has(index)) return false;
+    if (data.length !== len) {
+      throw new ChunkingError('CHUNKING_CHUNK_LENGTH_MISMATCH', `chunk ${index} must be ${len} bytes, got ${data.length}`, {
+        chunk: index,
+        expected: len,
+        actual: data.length,
+      });
+    }
+    const actual = createHash('sha256').update(data).digest('hex');
+    const expected = this.manifest.chunks[index] ?? '';
+    if (actual !== expected) {
+      throw new ChunkingError('CHUNKING_CHUNK_HASH_MISMATCH', `chunk ${index} is corrupt (SHA-256 does not match the manifest); nothing was written`, {
+        chunk: index,
+        expected,
+        actual,
+      });
+    }
+    // A zero chunk in a file is a hole already; do not allocate blocks for it.
+    if (!(this.kind !== 'block' && this.zeroSet.has(index))) {
+      try {
+        await this.io.write(data, chunkOffset(index, this.manifest.chunkSize));
+      } catch (err) {
+        throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot write chunk ${index} to ${this.path}`, err, { path: this.path, chunk: index });
+      }
+    }
+    if (this.journal.has(index) || this.written.has(index)) return false;
+    this.written.add(index);
+    this.writtenCount++;
+    if (this.written.size >= this.commitEvery) await this.commit();
+    return true;
+  }
+
+  /**
+   * Makes every chunk written so far durable and journals it: fdatasync the target FIRST, then
+   * mark and flush the journal. Concurrent calls are serialised.
+   */
+  commit(): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.written.size === 0) return;
+      const batch = [...this.written];
+      try {
+        await this.io.sync();
+      } catch (err) {
+        throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot sync ${this.path}`, err, { path: this.path });
+      }
+      this.journal.markDone(batch);
+      for (const c of batch) this.written.delete(c);
+      await this.journal.flush();
+    };
+    const next = this.commitChain.then(run, run);
+    this.commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Writes zeros for the zero chunks of a disk (files already hold holes there), commits, checks
+   * every chunk is journaled, and closes. Throws CHUNKING_INCOMPLETE (writer stays open) when
+   * chunks are missing.
+   */
+  async finish(): Promise<FinishResult> {
+    this.assertOpen();
+    if (this.kind === 'block') {
+      let zeros: Buffer | undefined;
+      for (const z of this.manifest.zeroChunks) {
+        if (this.journal.has(z) || this.written.has(z)) continue;
+        const len = chunkLength(z, this.manifest.size, this.manifest.chunkSize);
+        zeros ??= Buffer.alloc(this.manifest.chunkSize);
+        // Known zeros need no hash check: write them straight away.
+        try {
+          await this.io.write(zeros.subarray(0, len), chunkOffset(z, this.manifest.chunkSize));
+        } catch (err) {
+          throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot write zeros to chunk ${z} of ${this.path}`, err, { path: this.path, chunk: z });
+        }
+        this.written.add(z);
+        this.writtenCount++;
+        if (this.written.size >= this.commitEvery) await this.commit();
+      }
+    }
+    await this.commit();
+    const missing = this.chunkCount - this.journal.doneCount;
+    if (missing > 0) {
+      throw new ChunkingError('CHUNKING_INCOMPLETE', `${missing} of ${this.chunkCount} chunks of ${this.path} are not written yet`, { path: this.path, missing });
+    }
+    this.closed = true;
+    try {
+      await this.io.sync();
+      await this.io.close();
+    } catch (err) {
+      throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot sync ${this.path}`, err, { path: this.path });
+    }
+    return { chunks: this.chunkCount, writtenChunks: this.writtenCount, resumedChunks: this.resumedChunks };
+  }
+
+  /** Commits what is written and closes without the completeness check (to stop and resume later). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.commit();
+    } finally {
+      this.closed = true;
+      await this.io.close();
+    }
+  }
+}
+
+/** Opens a target for writing after every safety check: see ImageWriter.open. */
+export function openTarget(path: string, manifest: Manifest, options: OpenTargetOptions = {}): Promise<ImageWriter> {
+  return ImageWriter.open(path, manifest, options);
+}
