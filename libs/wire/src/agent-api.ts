@@ -41,10 +41,29 @@ export interface SessionInfo {
   /** Path (on the DP's HTTP listener) of the image content for Range downloads. */
   readonly contentPath: string;
   readonly mode: 'autocast' | 'scheduled';
+  /**
+   * Wire protocol version the DP speaks (`WIRE_VERSION`). An agent that speaks another one must not
+   * join (its packets would all be dropped as `bad-version`); it can fall back to unicast.
+   * Absent: version 1.
+   */
+  readonly protocolVersion?: number;
 }
 
 export type AgentRequestReply =
-  | { readonly status: 'join'; readonly receiverId: number; readonly session: SessionInfo; readonly manifest: Manifest }
+  | {
+      readonly status: 'join';
+      readonly receiverId: number;
+      readonly session: SessionInfo;
+      readonly manifest: Manifest;
+      /**
+       * Envelope `senderId` this agent uses for every packet it sends in this session (below
+       * 0x80000000). FRESH FOR EVERY REGISTRATION, even when `receiverId` is reused on resume: the
+       * agent restarts its seq at 0, and with AES-GCM a reused (senderId, seq) pair would repeat a
+       * nonce (docs/protocol.md). Absent: the agent uses `receiverId`, and the DP must then never
+       * hand the same receiverId out twice under one session key.
+       */
+      readonly senderId?: number;
+    }
   /** Scheduled session not started yet, or the client limit is reached and fallback is not allowed. */
   | { readonly status: 'wait'; readonly retryAfterMs: number; readonly reason: string; readonly startsAt?: string; readonly clientsWaiting?: number; readonly minClients?: number }
   /** Over the client limit (or policy) with fallback allowed: download by unicast instead. */

@@ -41,6 +41,9 @@ export type DecodeResult =
   | { readonly ok: true; readonly packet: Packet }
   | { readonly ok: false; readonly error: WireError<DecodeErrorCode> };
 
+/** `data.field` of the error returned when the decoder itself failed (a bug, never a peer's fault). */
+export const INTERNAL_FAILURE = 'internal';
+
 const TYPE_BY_CODE: readonly (MessageType | undefined)[] = (() => {
   const table: (MessageType | undefined)[] = [];
   for (const [type, code] of Object.entries(PACKET_TYPE_CODES)) table[code] = type as MessageType;
@@ -112,7 +115,7 @@ export function decodePacket(bytes: Uint8Array, key: SessionKey, expect: DecodeE
     return decodeUnchecked(bytes, key, expect);
   } catch (err) {
     // Defence in depth: nothing above is meant to throw, but a peer must never crash us if it does.
-    return { ok: false, error: new WireError('bad-body', 'unexpected decoder failure', {}, { cause: err }) };
+    return { ok: false, error: new WireError('bad-body', 'unexpected decoder failure', { field: INTERNAL_FAILURE }, { cause: err }) };
   }
 }
 

@@ -1,0 +1,52 @@
+// Checks the golden bytes against node:crypto directly, independent of the codec: the HKDF
+// derivation, the HMAC input (header || body) and truncation, and the GCM nonce/AAD layout are
+// exactly what docs/protocol.md says.
+import { createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
+import { CONTROL_HEADER_SIZE, DATA_HEADER_SIZE, TAG_SIZE } from './header';
+import { FIXTURE_SECRET, PACKET_FIXTURES, hex } from './packet.fixtures';
+import { createSessionKey } from './session-key';
+import { WireError } from './wire-error';
+
+const derive = (info: string) => Buffer.from(hkdfSync('sha256', FIXTURE_SECRET, 'castpoint/wire/v1', info, 32));
+
+describe.each(PACKET_FIXTURES.map((f) => [`${f.mode} ${f.name}`, f] as const))('%s', (_, f) => {
+  const bytes = Buffer.from(hex(f.hex));
+  const headerSize = f.message.type === 'data' ? DATA_HEADER_SIZE : CONTROL_HEADER_SIZE;
+  const header = bytes.subarray(0, headerSize);
+  const body = bytes.subarray(headerSize, bytes.length - TAG_SIZE);
+  const tag = bytes.subarray(bytes.length - TAG_SIZE);
+
+  if (f.mode === 'hmac') {
+    it('tag = HMAC-SHA-256(HKDF(secret, "hmac-sha256-128"), header || body), first 16 bytes', () => {
+      const mac = createHmac('sha256', derive('hmac-sha256-128')).update(header).update(body).digest();
+      expect(tag.toString('hex')).toBe(mac.subarray(0, 16).toString('hex'));
+    });
+  } else {
+    it('body = AES-256-GCM(HKDF(secret, "aes-256-gcm"), nonce = header[12..24), aad = header)', () => {
+      const decipher = createDecipheriv('aes-256-gcm', derive('aes-256-gcm'), header.subarray(12, 24));
+      decipher.setAAD(header);
+      decipher.setAuthTag(tag);
+      const plain = Buffer.concat([decipher.update(body), decipher.final()]);
+      if (f.message.type === 'data') expect(new Uint8Array(plain)).toEqual(f.message.payload);
+      else expect(plain.length).toBe(body.length);
+    });
+  }
+});
+
+describe('createSessionKey', () => {
+  it.each([0, 16, 31, 33, 64])('refuses a %i-byte secret with bad-key', (n) => {
+    expect(() => createSessionKey(new Uint8Array(n), false)).toThrow(WireError);
+    try {
+      createSessionKey(new Uint8Array(n), true);
+    } catch (err) {
+      expect((err as WireError).code).toBe('bad-key');
+    }
+  });
+
+  it('derives different keys per mode from one secret', () => {
+    const a = createSessionKey(FIXTURE_SECRET, false).key.export();
+    const b = createSessionKey(FIXTURE_SECRET, true).key.export();
+    expect(a.equals(b)).toBe(false);
+    expect(a.equals(Buffer.from(FIXTURE_SECRET))).toBe(false);
+  });
+});

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DECODE_ERROR_FIXTURES, ENCODE_ERROR_FIXTURES } from './packet.fixtures';
+import { DECODE_ERROR_CODES, WIRE_ERROR_CODES, WireError } from './wire-error';
+import { CastpointError, isCastpointError } from './errors';
+
+const protocolDoc = readFileSync(path.join(__dirname, '../../../docs/protocol.md'), 'utf8');
+
+describe('wire error codes', () => {
+  const codes = Object.keys(WIRE_ERROR_CODES);
+
+  it('are unique, kebab-case and have a sentence each', () => {
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const [code, sentence] of Object.entries(WIRE_ERROR_CODES)) {
+      expect(code).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(sentence).toMatch(/^[A-Z].{10,}\.$/);
+    }
+  });
+
+  it('list decode codes once each, all of them wire codes', () => {
+    expect(new Set(DECODE_ERROR_CODES).size).toBe(DECODE_ERROR_CODES.length);
+    for (const code of DECODE_ERROR_CODES) expect(codes).toContain(code);
+  });
+
+  it('are each documented in docs/protocol.md', () => {
+    for (const code of codes) expect(protocolDoc).toContain(`\`${code}\``);
+  });
+
+  it('each have an error fixture row (decode codes) or an encode/key test', () => {
+    const covered = new Set<string>([...DECODE_ERROR_FIXTURES.map((f) => f.code), ...ENCODE_ERROR_FIXTURES.map((f) => f.code), 'bad-key']);
+    for (const code of codes) expect(covered).toContain(code);
+    for (const code of DECODE_ERROR_CODES) expect(DECODE_ERROR_FIXTURES.map((f) => f.code)).toContain(code);
+  });
+
+  it('are CastpointErrors with their code and data', () => {
+    const err = new WireError('bad-field', 'k out of range', { field: 'k', value: 0 });
+    expect(err).toBeInstanceOf(CastpointError);
+    expect(isCastpointError(err, 'bad-field')).toBe(true);
+    expect(err.data).toEqual({ field: 'k', value: 0 });
+    expect(err.name).toBe('WireError');
+  });
+});
