@@ -1,3 +1,11 @@
 const preset = require('../../jest.preset.cjs');
 
-module.exports = { ...preset, displayName: 'dp-server', rootDir: __dirname, roots: ['<rootDir>/src'] };
+module.exports = {
+  ...preset,
+  displayName: 'dp-server',
+  rootDir: __dirname,
+  roots: ['<rootDir>/src'],
+  // fastify's inject() loads light-my-request, which requires the ESM-only `cookie` 2 (and
+  // set-cookie-parser 3): let @swc/jest turn those into CommonJS, as Node 20 cannot require ESM.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser)/)'],
+};

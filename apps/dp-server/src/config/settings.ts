@@ -1,0 +1,146 @@
+// The serve command's settings, merged from the config file, then CASTPOINT_* environment
+// variables, then flags (later ones win), and parsed once into typed values.
+import { readFileSync } from 'node:fs';
+import { DpError } from '../errors';
+import {
+  parseGroupRange,
+  parseIntSetting,
+  parseIpv4,
+  parseListen,
+  parsePortRange,
+  parseRate,
+  parseToken,
+  type Cidr,
+  type ListenAddress,
+  type PortRange,
+} from './parse';
+
+/** The setting names, as flags spell them. The config file uses the same names (or camelCase). */
+export const SETTING_NAMES = [
+  'data-dir',
+  'listen',
+  'mcast-interface',
+  'group-range',
+  'port-range',
+  'max-rate',
+  'max-clients',
+  'ttl',
+  'admin-token',
+  'client-token',
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+export interface ServeSettings {
+  /** Directory holding state, manifests and tokens. */
+  readonly dataDir: string;
+  /** HTTP listener. */
+  readonly listen: ListenAddress;
+  /** IPv4 address of the interface every session sends multicast from (and receives control on). */
+  readonly mcastInterface: string;
+  /** Multicast groups sessions are given. @default 239.255.0.0/16 */
+  readonly groupRange: Cidr;
+  /** UDP ports sessions are given. @default 63000-64000 */
+  readonly portRange: PortRange;
+  /** Ceiling of every session's send rate, bytes/s. @default 1gbit (125000000) */
+  readonly maxRateBps: number;
+  /** Agents receiving by multicast at once, over all sessions. @default 200 */
+  readonly maxClients: number;
+  /** Multicast TTL (1 keeps packets on the LAN). @default 1 */
+  readonly ttl: number;
+  /** Admin token; generated on first start when not given. */
+  readonly adminToken?: string;
+  /** Client (agent) token; generated on first start when not given. */
+  readonly clientToken?: string;
+}
+
+export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
+  'group-range': '239.255.0.0/16',
+  'port-range': '63000-64000',
+  'max-rate': '1gbit',
+  'max-clients': '200',
+  ttl: '1',
+};
+
+export function envName(name: SettingName): string {
+  return `CASTPOINT_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Reads a JSON config file: an object whose keys are setting names (kebab-case or camelCase). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new DpError('DP_BAD_CONFIG_FILE', `cannot read config file ${path}: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new DpError('DP_BAD_CONFIG_FILE', `config file ${path} is not valid JSON: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new DpError('DP_BAD_CONFIG_FILE', `config file ${path} must hold a JSON object`, { path });
+  }
+  const known = new Map<string, SettingName>();
+  for (const n of SETTING_NAMES) {
+    known.set(n, n);
+    known.set(camel(n), n);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    const name = known.get(k);
+    if (!name) throw new DpError('DP_BAD_CONFIG_FILE', `config file ${path}: unknown setting "${k}"`, { path, key: k });
+    out[name] = v;
+  }
+  return out;
+}
+
+export interface SettingLayers {
+  readonly file?: Record<string, unknown>;
+  readonly env?: Record<string, string | undefined>;
+  /** Flags as given (undefined: not given). Keys are setting names. */
+  readonly flags?: Partial<Record<SettingName, unknown>>;
+}
+
+/** Merges the layers (file < env < flags < nothing else) and parses every value. */
+export function resolveSettings(layers: SettingLayers): ServeSettings {
+  const raw = new Map<SettingName, string>();
+  for (const n of SETTING_NAMES) {
+    const d = SETTING_DEFAULTS[n];
+    if (d !== undefined) raw.set(n, d);
+    const f = layers.file?.[n];
+    if (f !== undefined && f !== null) raw.set(n, String(f));
+    const e = layers.env?.[envName(n)];
+    if (e !== undefined && e !== '') raw.set(n, e);
+    const fl = layers.flags?.[n];
+    if (fl !== undefined && fl !== null) raw.set(n, String(fl));
+  }
+  const need = (n: SettingName): string => {
+    const v = raw.get(n);
+    if (v === undefined || v === '') {
+      throw new DpError('DP_BAD_SETTING', `${n} is required (flag --${n}, ${envName(n)} or the config file)`, { setting: n });
+    }
+    return v;
+  };
+  const mcastInterface = need('mcast-interface');
+  parseIpv4(mcastInterface, 'mcast-interface');
+  const admin = raw.get('admin-token');
+  const client = raw.get('client-token');
+  return {
+    dataDir: need('data-dir'),
+    listen: parseListen(need('listen')),
+    mcastInterface,
+    groupRange: parseGroupRange(need('group-range')),
+    portRange: parsePortRange(need('port-range')),
+    maxRateBps: parseRate(need('max-rate')),
+    maxClients: parseIntSetting(need('max-clients'), 'max-clients', 1, 100_000),
+    ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
+    ...(admin !== undefined ? { adminToken: parseToken(admin, 'admin-token') } : {}),
+    ...(client !== undefined ? { clientToken: parseToken(client, 'client-token') } : {}),
+  };
+}

@@ -1,0 +1,108 @@
+// Agent API (client token): the contract in libs/wire/src/agent-api.ts.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { AGENT_API_PREFIX, type AgentProgress, type AgentRequest } from '@castpoint/wire';
+import { DpError } from '../errors';
+import { requireToken } from './auth';
+import type { DpContext } from './context';
+import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
+
+/** One `bytes=a-b` / `bytes=a-` / `bytes=-n` range of a `size`-byte body, inclusive; undefined: whole body. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) {
+    throw new DpError('DP_BAD_RANGE', `unsupported Range ${JSON.stringify(header)}: send one range, bytes=FIRST-LAST`, { header, size });
+  }
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (!(start <= end) || start >= size) {
+    throw new DpError('DP_BAD_RANGE', `Range ${header} is outside the image (${size} bytes)`, { header, size });
+  }
+  return { start, end };
+}
+
+export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
+  const client = requireToken('client', () => ctx.store.state.tokens);
+  const security = [{ bearer: [] }];
+
+  app.post<{ Body: AgentRequest }>(
+    `${AGENT_API_PREFIX}/request`,
+    {
+      preHandler: client,
+      schema: {
+        tags: ['agent'],
+        security,
+        description: 'Ask for an image: the reply is join (session, key, manifest), wait (retry later) or fallback (unicast).',
+        body: agentRequestBody,
+        response: { 200: looseObject, 422: errorReply, 503: errorReply, ...errors },
+      },
+    },
+    async (req) => {
+      const reply = await ctx.sessions.request(req.body);
+      req.log.info({ image: req.body.image, hostname: req.body.hostname, status: reply.status }, 'agent request');
+      return reply;
+    },
+  );
+
+  app.post<{ Body: AgentProgress }>(
+    `${AGENT_API_PREFIX}/progress`,
+    {
+      preHandler: client,
+      schema: { tags: ['agent'], security, body: agentProgressBody, response: { 200: looseObject, ...errors } },
+    },
+    (req) => {
+      const c = ctx.sessions.progress(req.body);
+      return { ok: true, state: c.state };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    `${AGENT_API_PREFIX}/images/:name/content`,
+    {
+      preHandler: client,
+      schema: {
+        tags: ['agent'],
+        security,
+        description: 'Unicast fallback: the image bytes, with HTTP Range (one range per request). Refused for multicast-only images.',
+        params: nameParams,
+        response: { 403: errorReply, 404: errorReply, 416: errorReply, 422: errorReply, 401: errorReply },
+      },
+    },
+    async (req, reply) => {
+      const img = ctx.catalog.get(req.params.name);
+      if (img.settings.multicastOnly) {
+        throw new DpError('DP_FALLBACK_FORBIDDEN', `image ${img.name} is multicast-only: unicast download refused`, { name: img.name });
+      }
+      const st = await stat(img.file).catch((err: unknown) => {
+        throw new DpError('DP_IMAGE_FILE', `cannot read the file of image ${img.name}`, { name: img.name }, { cause: err });
+      });
+      // Cheap identity check on every download; a changed file must never be served as this image.
+      if (st.size !== img.size || Math.trunc(st.mtimeMs) !== Math.trunc(img.fileMtimeMs)) {
+        throw new DpError('DP_IMAGE_FILE', `the file of image ${img.name} changed since it was imported: re-add the image`, { name: img.name });
+      }
+      const range = parseRange(req.headers.range, img.size);
+      void reply.header('accept-ranges', 'bytes').header('content-type', 'application/octet-stream').header('etag', `"${img.manifestHash}"`);
+      if (img.size === 0) return reply.code(200).header('content-length', 0).send('');
+      if (!range) {
+        return reply.code(200).header('content-length', img.size).send(createReadStream(img.file));
+      }
+      return reply
+        .code(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${img.size}`)
+        .header('content-length', range.end - range.start + 1)
+        .send(createReadStream(img.file, { start: range.start, end: range.end }));
+    },
+  );
+}

@@ -1,0 +1,124 @@
+// buildApp: the whole DP as one fastify instance. Tests drive it with app.inject(); `serve`
+// listens with it. Nothing here is module state: two apps in one process never share anything.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { isCastpointError } from '@castpoint/wire';
+import type { ServeSettings } from '../config/settings';
+import { DASHBOARD_HTML } from '../dashboard/page';
+import { DP_ERROR_STATUS } from '../errors';
+import { ImageCatalog } from '../images/catalog';
+import type { ImageImporter } from '../images/importer';
+import { SessionManager } from '../sessions/manager';
+import type { SessionRunnerFactory } from '../sessions/runner';
+import { StateStore } from '../state/store';
+import { adminRoutes } from './admin-routes';
+import { agentRoutes } from './agent-routes';
+import type { DpContext } from './context';
+import { metricsRoutes } from './metrics';
+import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
+
+export interface BuildAppOptions {
+  readonly settings: ServeSettings;
+  /** Builds manifests and checks files (libs/chunking in production). */
+  readonly importer: ImageImporter;
+  /** Runs sessions (libs/repair + transport + wire in production). */
+  readonly runnerFactory: SessionRunnerFactory;
+  /** Wall clock, ms. @default Date.now */
+  readonly now?: () => number;
+  /** fastify/pino logger option. @default false */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Run the once-a-second tick (scheduled starts, throughput, saves). Tests call `tick` themselves. @default true */
+  readonly timers?: boolean;
+  /** Largest request body, bytes. @default 65536 */
+  readonly bodyLimit?: number;
+  /** Bytes of image data per packet. @default 1400 */
+  readonly symbolSize?: number;
+  /** Source symbols per block. @default 64 */
+  readonly blockSymbols?: number;
+}
+
+export type DpApp = FastifyInstance & { readonly dp: DpContext };
+
+export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
+  const now = opts.now ?? Date.now;
+  const { store, generated } = StateStore.open(opts.settings.dataDir, {
+    ...(opts.settings.adminToken !== undefined ? { admin: opts.settings.adminToken } : {}),
+    ...(opts.settings.clientToken !== undefined ? { client: opts.settings.clientToken } : {}),
+  });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 65_536,
+    // Unknown body fields are an error (additionalProperties: false), never silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  const catalog = new ImageCatalog(store, opts.importer, now);
+  const sessions = new SessionManager({
+    store,
+    catalog,
+    runnerFactory: opts.runnerFactory,
+    now,
+    groupRange: opts.settings.groupRange,
+    portRange: opts.settings.portRange,
+    mcastInterface: opts.settings.mcastInterface,
+    maxRateBps: opts.settings.maxRateBps,
+    maxClients: opts.settings.maxClients,
+    ttl: opts.settings.ttl,
+    ...(opts.symbolSize !== undefined ? { symbolSize: opts.symbolSize } : {}),
+    ...(opts.blockSymbols !== undefined ? { blockSymbols: opts.blockSymbols } : {}),
+    log: app.log,
+  });
+  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };
+  app.decorate('dp', ctx);
+
+  app.setErrorHandler((err, req, reply) => {
+    if (isCastpointError(err)) {
+      const status = (DP_ERROR_STATUS as Record<string, number | undefined>)[err.code] ?? 422;
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      return reply.code(status).send({ error: err.code, message: err.message });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
+    if (e.validation) return reply.code(400).send({ error: 'BAD_REQUEST', message: e.message });
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: e.code ?? 'BAD_REQUEST', message: e.message });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'INTERNAL', message: 'internal error (see the DP log)' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'castpoint distribution point', version: '1', description: 'Admin, agent and dashboard API of castpoint-dp; see docs/dp-server.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'admin token or client token' } } },
+    },
+  });
+  const baseDir = findSwaggerUiStatic();
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
+
+  adminRoutes(app, ctx, now);
+  agentRoutes(app, ctx);
+  metricsRoutes(app, ctx);
+  app.get('/', { schema: { hide: true } }, (_req, reply) =>
+    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML),
+  );
+  app.get('/healthz', { schema: { tags: ['metrics'], response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, epoch: { type: 'integer' } } } } } }, () => ({
+    ok: true,
+    epoch: store.state.epoch,
+  }));
+
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    await sessions.resume();
+    if (opts.timers ?? true) {
+      timer = setInterval(() => {
+        sessions.tick().catch((err: unknown) => app.log.error({ err }, 'tick failed'));
+      }, 1000);
+    }
+  });
+  app.addHook('onClose', async () => {
+    if (timer) clearInterval(timer);
+    await sessions.shutdown();
+  });
+  return app as unknown as DpApp;
+}

@@ -1,0 +1,114 @@
+// JSON schemas of every route: fastify validates bodies, params and queries with them (bad input
+// gets 400 with the reason) and @fastify/swagger turns them into the OpenAPI document at /docs.
+
+const imageName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Image name (letters, digits, . _ -)' } as const;
+const u32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
+
+export const errorReply = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+const imageSettingsProps = {
+  multicastOnly: { type: 'boolean', description: 'No unicast fallback for this image' },
+  encrypt: { type: 'boolean', description: 'AES-256-GCM (otherwise HMAC authentication only)' },
+  mode: { type: 'string', enum: ['autocast', 'scheduled'] },
+  minClients: { type: 'integer', minimum: 1, maximum: 100000 },
+  startDelaySec: { type: 'integer', minimum: 0, maximum: 31536000 },
+  startAt: { type: 'string', maxLength: 40, description: 'ISO 8601 start time' },
+  maxWaitSec: { type: 'integer', minimum: 1, maximum: 31536000 },
+  slowPolicy: { type: 'string', pattern: '^(same-speed|tiers|disconnect:[0-9]{1,9})$' },
+} as const;
+
+export const imageSettings = {
+  type: 'object',
+  additionalProperties: false,
+  properties: imageSettingsProps,
+} as const;
+
+export const addImageBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'file'],
+  properties: {
+    name: imageName,
+    file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk" },
+    ...imageSettingsProps,
+  },
+} as const;
+
+export const imageRecord = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    name: { type: 'string' },
+    file: { type: 'string' },
+    manifestHash: { type: 'string' },
+    size: { type: 'number' },
+    chunks: { type: 'integer' },
+    addedAt: { type: 'string' },
+    settings: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export const nameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: imageName },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: u32 },
+} as const;
+
+export const startSessionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['image'],
+  properties: { image: imageName },
+} as const;
+
+export const looseObject = { type: 'object', additionalProperties: true } as const;
+export const looseArray = { type: 'array', items: looseObject } as const;
+
+export const agentRequestBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['image', 'hostname'],
+  properties: {
+    image: imageName,
+    hostname: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._-]+$' },
+    previousReceiverId: { type: 'integer', minimum: 1, maximum: 2147483647 },
+    chunksDone: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+export const agentProgressBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['receiverId', 'image', 'state', 'chunksDone', 'totalChunks', 'bytesDone', 'rateBps', 'repairedSymbols'],
+  properties: {
+    receiverId: { type: 'integer', minimum: 1, maximum: 2147483647 },
+    sessionId: u32,
+    image: imageName,
+    state: { type: 'string', enum: ['waiting', 'receiving', 'repairing', 'done', 'failed', 'fallback'] },
+    chunksDone: { type: 'integer', minimum: 0 },
+    totalChunks: { type: 'integer', minimum: 0 },
+    bytesDone: { type: 'integer', minimum: 0 },
+    rateBps: { type: 'number', minimum: 0 },
+    repairedSymbols: { type: 'integer', minimum: 0 },
+    message: { type: 'string', maxLength: 1000 },
+  },
+} as const;
+
+export const eventsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    token: { type: 'string', maxLength: 256, description: 'Admin token (EventSource cannot send headers)' },
+    once: { type: 'boolean', description: 'Send one snapshot and end the stream' },
+  },
+} as const;

@@ -1,0 +1,18 @@
+// What the DP needs from libs/chunking, behind a small interface so the API can be tested with a
+// recording importer and the lib can change underneath without touching the routes.
+import type { Manifest } from '@castpoint/wire';
+
+export interface ImportedImage {
+  readonly manifest: Manifest;
+  /** Hex hash naming the manifest. */
+  readonly manifestHash: string;
+  /** File mtime at import, ms. */
+  readonly mtimeMs: number;
+}
+
+export interface ImageImporter {
+  /** Reads FILE once (streaming) and builds its manifest. Rejects with a typed error when unreadable. */
+  importImage(file: string): Promise<ImportedImage>;
+  /** Rejects (DP_IMAGE_FILE) when FILE is no longer the content the manifest describes. */
+  assertUnchanged(file: string, manifest: Manifest, mtimeMs: number): Promise<void>;
+}

@@ -1,0 +1,100 @@
+// The client records: one per machine being imaged, linked across re-registrations by the
+// previous receiver id an agent presents.
+import type { AgentProgress } from '@castpoint/wire';
+import type { ClientRecord, ClientState } from '../state/types';
+import type { ReceiverReport } from './runner';
+
+/** A client in one of these states no longer needs the multicast session. */
+export function isTerminal(state: ClientState): boolean {
+  return state === 'done' || state === 'failed' || state === 'fallback';
+}
+
+export interface Registration {
+  readonly receiverId: number;
+  readonly hostname: string;
+  readonly image: string;
+  readonly nowMs: number;
+  readonly chunksDone?: number | undefined;
+  readonly totalChunks: number;
+}
+
+export class ClientBook {
+  /** receiverId -> client (every id a client ever had). */
+  private readonly byId = new Map<number, ClientRecord>();
+
+  constructor(private readonly records: ClientRecord[]) {
+    for (const c of records) for (const r of c.receiverIds) this.byId.set(r, c);
+  }
+
+  list(): readonly ClientRecord[] {
+    return this.records;
+  }
+
+  byReceiverId(id: number): ClientRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Clients receiving by multicast now (counted against --max-clients). */
+  activeCount(except?: number): number {
+    return this.records.filter((c) => c.id !== except && c.sessionId !== undefined && !isTerminal(c.state)).length;
+  }
+
+  /** Gives `existing` (or a new client) the fresh receiver id. */
+  register(existing: ClientRecord | undefined, r: Registration): ClientRecord {
+    const at = new Date(r.nowMs).toISOString();
+    let c = existing;
+    if (!c) {
+      c = {
+        id: r.receiverId,
+        hostname: r.hostname,
+        image: r.image,
+        receiverId: r.receiverId,
+        receiverIds: [],
+        state: 'waiting',
+        chunksDone: 0,
+        totalChunks: r.totalChunks,
+        bytesDone: 0,
+        rateBps: 0,
+        repairedSymbols: 0,
+        progress: 0,
+        tier: 0,
+        fallback: false,
+        firstSeen: at,
+        lastSeen: at,
+      };
+      this.records.push(c);
+    }
+    c.receiverId = r.receiverId;
+    c.receiverIds.push(r.receiverId);
+    c.image = r.image;
+    c.lastSeen = at;
+    c.totalChunks = r.totalChunks;
+    if (r.chunksDone !== undefined) {
+      c.chunksDone = r.chunksDone;
+      c.progress = r.totalChunks > 0 ? Math.min(1, r.chunksDone / r.totalChunks) : 0;
+    }
+    delete c.message;
+    this.byId.set(r.receiverId, c);
+    return c;
+  }
+
+  applyProgress(c: ClientRecord, p: AgentProgress, nowMs: number): void {
+    c.state = p.state;
+    c.chunksDone = p.chunksDone;
+    c.totalChunks = p.totalChunks;
+    c.bytesDone = p.bytesDone;
+    c.rateBps = p.rateBps;
+    c.repairedSymbols = p.repairedSymbols;
+    c.progress = p.totalChunks > 0 ? Math.min(1, p.chunksDone / p.totalChunks) : p.state === 'done' ? 1 : 0;
+    if (p.message !== undefined) c.message = p.message;
+    c.lastSeen = new Date(nowMs).toISOString();
+  }
+
+  applyStatus(c: ClientRecord, r: ReceiverReport, nowMs: number): void {
+    // A status packet never moves a client out of fallback or done: those come from the agent itself.
+    if (!isTerminal(c.state) || r.state === 'done') c.state = r.state;
+    c.rateBps = r.rateBps;
+    if (r.totalBlocks > 0) c.progress = Math.max(c.progress, Math.min(1, r.blocksDone / r.totalBlocks));
+    c.lastSeen = new Date(nowMs).toISOString();
+  }
+}

@@ -1,0 +1,456 @@
+// Sessions and the clients in them: creates sessions by each image's policy, answers agents
+// (join / wait / fallback), enforces the client limit, follows every receiver's state, ends a
+// session when its receivers are done, and keeps it all in the StateStore. Packets are the
+// runner's business; this class only reacts to what runners report.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { AgentProgress, AgentRequest, AgentRequestReply, KickReason, LeaveReason } from '@castpoint/wire';
+import { AGENT_API_PREFIX } from '@castpoint/wire';
+import type { Cidr, PortRange } from '../config/parse';
+import { DpError } from '../errors';
+import type { ImageCatalog } from '../images/catalog';
+import type { StateStore } from '../state/store';
+import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
+import { allocateGroupPort } from './allocator';
+import { ClientBook, isTerminal } from './clients';
+import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
+import { retryAfterMs, scheduleFor, startReason, type StartReason } from './schedule';
+
+export interface SessionManagerOptions {
+  readonly store: StateStore;
+  readonly catalog: ImageCatalog;
+  readonly runnerFactory: SessionRunnerFactory;
+  readonly now: () => number;
+  readonly groupRange: Cidr;
+  readonly portRange: PortRange;
+  readonly mcastInterface: string;
+  readonly maxRateBps: number;
+  readonly maxClients: number;
+  readonly ttl: number;
+  /** Bytes of image data per packet. @default 1400 */
+  readonly symbolSize?: number;
+  /** Source symbols per block. @default 64 */
+  readonly blockSymbols?: number;
+  /** 32-byte session keys. @default crypto.randomBytes(32) */
+  readonly createKey?: () => Uint8Array;
+  readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export function contentPath(image: string): string {
+  return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/content`;
+}
+
+const LIVE = new Set(['waiting', 'running']);
+
+export class SessionManager extends EventEmitter {
+  readonly clients: ClientBook;
+  private readonly runners = new Map<number, SessionRunner>();
+  private readonly rates = new Map<number, { bytes: number; atMs: number; bps: number }>();
+  private readonly creating = new Map<string, Promise<SessionRecord>>();
+  private dirty = false;
+
+  constructor(private readonly o: SessionManagerOptions) {
+    super();
+    this.clients = new ClientBook(o.store.state.clients);
+  }
+
+  get symbolSize(): number {
+    return this.o.symbolSize ?? 1400;
+  }
+
+  get blockSymbols(): number {
+    return this.o.blockSymbols ?? 64;
+  }
+
+  get senderId(): number {
+    return (0x80000000 | this.o.store.state.epoch) >>> 0;
+  }
+
+  list(): SessionRecord[] {
+    return this.o.store.state.sessions;
+  }
+
+  live(): SessionRecord[] {
+    return this.o.store.state.sessions.filter((s) => LIVE.has(s.state));
+  }
+
+  get(id: number): SessionRecord {
+    const s = this.o.store.state.sessions.find((x) => x.id === id);
+    if (!s) throw new DpError('DP_SESSION_NOT_FOUND', `no session ${id}`, { id });
+    return s;
+  }
+
+  stats(id: number): (RunnerStats & { throughputBps: number }) | undefined {
+    const r = this.runners.get(id);
+    return r ? { ...r.stats(), throughputBps: this.rates.get(id)?.bps ?? 0 } : undefined;
+  }
+
+  /** After a restart: carries on with the sessions that were running (same id, key, group, port). */
+  async resume(): Promise<void> {
+    for (const s of this.live()) {
+      if (s.state !== 'running') continue;
+      try {
+        await this.launch(s);
+        this.record(s, 'session-resumed', `epoch ${this.o.store.state.epoch}, ${s.receivers.length} receivers`);
+      } catch (err) {
+        this.end(s, 'failed', `cannot resume: ${(err as Error).message}`);
+      }
+    }
+    this.o.store.save();
+  }
+
+  // ---- agents ------------------------------------------------------------------------------
+
+  async request(req: AgentRequest): Promise<AgentRequestReply> {
+    const img = this.o.catalog.get(req.image);
+    const nowMs = this.o.now();
+    const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
+    const client = prev && prev.image === img.name ? prev : undefined;
+    if (client?.fallback && !img.settings.multicastOnly) return this.fallback(img, req, client, 'kicked to unicast earlier');
+    const session = await this.sessionFor(img, client?.tier ?? 0);
+    if (session.state === 'waiting') {
+      if (!session.waiting.includes(req.hostname)) session.waiting.push(req.hostname);
+      this.dirty = true;
+      const why = startReason(session, nowMs);
+      if (why === undefined) {
+        this.emit('change');
+        return {
+          status: 'wait',
+          retryAfterMs: retryAfterMs(session, nowMs),
+          reason: 'scheduled session has not started yet',
+          ...(session.startsAt !== undefined ? { startsAt: session.startsAt } : {}),
+          clientsWaiting: session.waiting.length,
+          ...(session.minClients !== undefined ? { minClients: session.minClients } : {}),
+        };
+      }
+      await this.startWaiting(session, why);
+    }
+    const active = this.clients.activeCount(client?.id);
+    if (active >= this.o.maxClients) {
+      if (img.settings.multicastOnly) {
+        return { status: 'wait', retryAfterMs: 5000, reason: `client limit reached (${active} of ${this.o.maxClients} receiving); image is multicast-only` };
+      }
+      return this.fallback(img, req, client, `client limit reached (${active} of ${this.o.maxClients} receiving)`);
+    }
+    const receiverId = this.o.store.allocateReceiverId();
+    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
+    // A resumed agent replaces its old registration: the old id will never send again.
+    const old = client?.receiverIds.slice(0, -1) ?? [];
+    for (const s of this.live()) {
+      const before = s.receivers.length;
+      s.receivers = s.receivers.filter((r) => !old.includes(r));
+      if (s.receivers.length !== before) for (const r of old) this.runners.get(s.id)?.removeReceiver(r);
+    }
+    c.sessionId = session.id;
+    c.state = 'waiting';
+    session.receivers.push(receiverId);
+    this.runners.get(session.id)?.addReceiver(receiverId);
+    this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
+    this.o.store.save();
+    this.emit('change');
+    return {
+      status: 'join',
+      receiverId,
+      manifest: this.o.catalog.manifest(img),
+      session: {
+        id: session.id,
+        image: img.name,
+        group: session.group,
+        port: session.port,
+        senderAddress: session.senderAddress,
+        senderPort: session.senderPort,
+        symbolSize: this.symbolSize,
+        blockSymbols: this.blockSymbols,
+        encrypted: session.encrypted,
+        key: session.key,
+        manifestHash: session.manifestHash,
+        fallbackAllowed: !img.settings.multicastOnly,
+        contentPath: contentPath(img.name),
+        mode: session.mode,
+      },
+    };
+  }
+
+  private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string): AgentRequestReply {
+    const nowMs = this.o.now();
+    const receiverId = this.o.store.allocateReceiverId();
+    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
+    c.state = 'fallback';
+    c.fallback = true;
+    delete c.sessionId;
+    c.message = reason;
+    this.o.store.record({ event: 'client-fallback', image: img.name, clientId: c.id, detail: reason }, new Date(nowMs));
+    this.o.store.save();
+    this.emit('change');
+    return { status: 'fallback', receiverId, reason, manifest: this.o.catalog.manifest(img), contentPath: contentPath(img.name) };
+  }
+
+  progress(p: AgentProgress): ClientRecord {
+    const c = this.clients.byReceiverId(p.receiverId);
+    if (!c) throw new DpError('DP_UNKNOWN_RECEIVER', `receiver ${p.receiverId} is not registered here`, { receiverId: p.receiverId });
+    this.clients.applyProgress(c, p, this.o.now());
+    if (p.state === 'fallback') c.fallback = true;
+    if (c.sessionId !== undefined && isTerminal(c.state)) this.receiverFinished(c);
+    this.dirty = true;
+    this.emit('change');
+    return c;
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------
+
+  /** Admin "session start IMAGE": starts the waiting session now, or a new one. */
+  async startNow(image: string): Promise<SessionRecord> {
+    const img = this.o.catalog.get(image);
+    const s = await this.sessionFor(img, 0);
+    if (s.state === 'waiting') await this.startWaiting(s, 'admin');
+    return s;
+  }
+
+  async cancel(id: number): Promise<SessionRecord> {
+    const s = this.get(id);
+    if (!LIVE.has(s.state)) throw new DpError('DP_SESSION_ENDED', `session ${id} has already ended (${s.state})`, { id, state: s.state });
+    await this.end(s, 'cancelled', 'cancelled by the administrator', { reason: 'fail', detail: 'session cancelled by the administrator' });
+    return s;
+  }
+
+  hasLiveSession(image: string): boolean {
+    return this.live().some((s) => s.image === image);
+  }
+
+  private sessionFor(img: ImageRecord, tier: number): Promise<SessionRecord> {
+    const live = this.live().find((s) => s.image === img.name && s.tier === tier && s.manifestHash === img.manifestHash);
+    if (live) return Promise.resolve(live);
+    const key = `${img.name}/${tier}`;
+    let p = this.creating.get(key);
+    if (!p) {
+      p = this.create(img, tier).finally(() => this.creating.delete(key));
+      this.creating.set(key, p);
+    }
+    return p;
+  }
+
+  private async create(img: ImageRecord, tier: number): Promise<SessionRecord> {
+    await this.o.catalog.assertUnchanged(img);
+    const nowMs = this.o.now();
+    const gp = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
+    const key = Buffer.from(this.o.createKey?.() ?? randomBytes(32)).toString('base64');
+    const sched = img.settings.mode === 'scheduled' ? scheduleFor(img.settings, nowMs) : {};
+    const s: SessionRecord = {
+      id: this.o.store.allocateSessionId(),
+      image: img.name,
+      manifestHash: img.manifestHash,
+      group: gp.group,
+      port: gp.port,
+      senderAddress: this.o.mcastInterface,
+      senderPort: gp.port,
+      key,
+      encrypted: img.settings.encrypt,
+      mode: img.settings.mode,
+      tier,
+      // Each slower tier sends at half the rate of the one above.
+      rateBps: Math.max(1000, Math.floor(this.o.maxRateBps / 2 ** tier)),
+      state: img.settings.mode === 'scheduled' ? 'waiting' : 'running',
+      createdAt: new Date(nowMs).toISOString(),
+      ...sched,
+      receivers: [],
+      waiting: [],
+      bytesSent: 0,
+      packetsSent: 0,
+    };
+    this.o.store.state.sessions.push(s);
+    this.record(s, 'session-created', `${s.group}:${s.port}, ${s.mode}${tier > 0 ? `, tier ${tier}` : ''}`);
+    if (s.state === 'running') {
+      s.startedAt = s.createdAt;
+      try {
+        await this.launch(s);
+      } catch (err) {
+        await this.end(s, 'failed', `cannot start: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    this.o.store.save();
+    this.emit('change');
+    return s;
+  }
+
+  private async startWaiting(s: SessionRecord, why: StartReason): Promise<void> {
+    if (s.state !== 'waiting') return;
+    s.state = 'running';
+    s.startedAt = new Date(this.o.now()).toISOString();
+    this.record(s, 'session-started', `${why}, ${s.waiting.length} waiting`);
+    try {
+      await this.launch(s);
+    } catch (err) {
+      await this.end(s, 'failed', `cannot start: ${(err as Error).message}`);
+      throw err;
+    }
+    this.o.store.save();
+    this.emit('change');
+  }
+
+  private async launch(s: SessionRecord): Promise<void> {
+    const img = this.o.catalog.get(s.image);
+    const runner = this.o.runnerFactory(
+      {
+        sessionId: s.id,
+        senderId: this.senderId,
+        group: s.group,
+        port: s.port,
+        interfaceAddress: s.senderAddress,
+        senderPort: s.senderPort,
+        ttl: this.o.ttl,
+        key: new Uint8Array(Buffer.from(s.key, 'base64')),
+        encrypted: s.encrypted,
+        rateBps: s.rateBps,
+        slowPolicy: img.settings.slowPolicy,
+        imageFile: img.file,
+        manifest: this.o.catalog.manifest(img),
+        symbolSize: this.symbolSize,
+        blockSymbols: this.blockSymbols,
+        receivers: [...s.receivers],
+      },
+      {
+        status: (id, r) => this.onStatus(s, id, r),
+        kicked: (id, reason, detail) => this.onKicked(s, id, reason, detail),
+        left: (id, reason) => this.onLeft(s, id, reason),
+        finished: () => void this.end(s, 'done', 'every receiver is complete'),
+        failed: (err) => void this.end(s, 'failed', err.message),
+      },
+    );
+    this.runners.set(s.id, runner);
+    try {
+      await runner.start();
+    } catch (err) {
+      this.runners.delete(s.id);
+      await runner.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private onStatus(s: SessionRecord, receiverId: number, r: ReceiverReport): void {
+    const c = this.clients.byReceiverId(receiverId);
+    if (!c || c.receiverId !== receiverId) return;
+    this.clients.applyStatus(c, r, this.o.now());
+    if (isTerminal(c.state)) this.receiverFinished(c);
+    this.dirty = true;
+    this.emit('change');
+    void s;
+  }
+
+  private onKicked(s: SessionRecord, receiverId: number, reason: KickReason, detail: string): void {
+    const c = this.clients.byReceiverId(receiverId);
+    this.o.store.record({ event: 'client-kicked', sessionId: s.id, image: s.image, ...(c ? { clientId: c.id } : {}), detail: `${reason}: ${detail}` }, new Date(this.o.now()));
+    if (c && c.receiverId === receiverId) {
+      if (reason === 'tier') c.tier += 1;
+      else if (reason === 'fallback' || (reason === 'policy' && !this.o.catalog.get(s.image).settings.multicastOnly)) {
+        c.fallback = true;
+        c.state = 'fallback';
+      } else c.state = 'failed';
+      c.message = `${reason}: ${detail}`;
+    }
+    this.detach(s, receiverId);
+  }
+
+  private onLeft(s: SessionRecord, receiverId: number, reason: LeaveReason): void {
+    const c = this.clients.byReceiverId(receiverId);
+    if (c && c.receiverId === receiverId) {
+      if (reason === 'complete') c.state = 'done';
+      else if (!isTerminal(c.state)) c.message = `left: ${reason}`;
+    }
+    this.detach(s, receiverId);
+  }
+
+  private receiverFinished(c: ClientRecord): void {
+    const s = c.sessionId !== undefined ? this.live().find((x) => x.id === c.sessionId) : undefined;
+    if (!s) return;
+    if (c.state === 'fallback' || c.state === 'failed') this.detach(s, c.receiverId);
+    else this.checkDone(s);
+  }
+
+  /** Takes a receiver out of a session (kicked, left, fell back) and ends the session if that was the last. */
+  private detach(s: SessionRecord, receiverId: number): void {
+    s.receivers = s.receivers.filter((r) => r !== receiverId);
+    this.runners.get(s.id)?.removeReceiver(receiverId);
+    this.dirty = true;
+    this.emit('change');
+    this.checkDone(s);
+  }
+
+  private checkDone(s: SessionRecord): void {
+    if (s.state !== 'running') return;
+    const open = s.receivers.filter((r) => {
+      const c = this.clients.byReceiverId(r);
+      return c !== undefined && c.state !== 'done';
+    });
+    if (open.length === 0) void this.end(s, 'done', s.receivers.length > 0 ? 'every receiver is complete' : 'no receivers left');
+  }
+
+  private async end(s: SessionRecord, state: 'done' | 'cancelled' | 'failed', why: string, kick?: { reason: KickReason; detail: string }): Promise<void> {
+    if (!LIVE.has(s.state)) return;
+    const runner = this.runners.get(s.id);
+    this.takeStats(s);
+    s.state = state;
+    s.endedAt = new Date(this.o.now()).toISOString();
+    s.endReason = why;
+    this.runners.delete(s.id);
+    this.rates.delete(s.id);
+    for (const r of s.receivers) {
+      const c = this.clients.byReceiverId(r);
+      if (c && !isTerminal(c.state) && state !== 'done') {
+        c.state = 'failed';
+        c.message = why;
+      }
+    }
+    this.record(s, `session-${state}`, why);
+    this.o.store.save();
+    this.emit('change');
+    this.o.log?.info({ sessionId: s.id, state, why }, 'session ended');
+    await runner?.close(kick).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'closing the session runner failed'));
+  }
+
+  private takeStats(s: SessionRecord): void {
+    const st = this.runners.get(s.id)?.stats();
+    if (st) {
+      s.bytesSent = st.bytesSent;
+      s.packetsSent = st.packetsSent;
+    }
+  }
+
+  private record(s: SessionRecord, event: string, detail: string): void {
+    this.o.store.record({ event, sessionId: s.id, image: s.image, detail }, new Date(this.o.now()));
+  }
+
+  /** Periodic work (the app calls it about once a second): scheduled starts, throughput, saving. */
+  async tick(): Promise<void> {
+    const nowMs = this.o.now();
+    for (const s of this.live()) {
+      if (s.state === 'waiting') {
+        const why = startReason(s, nowMs);
+        if (why !== undefined) await this.startWaiting(s, why).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'scheduled start failed'));
+        continue;
+      }
+      this.takeStats(s);
+      const prev = this.rates.get(s.id);
+      if (prev && nowMs > prev.atMs) {
+        const bps = ((s.bytesSent - prev.bytes) * 1000) / (nowMs - prev.atMs);
+        this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: Math.max(0, Math.round(bps)) });
+      } else if (!prev) this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: 0 });
+      this.dirty = true;
+    }
+    if (this.dirty) {
+      this.dirty = false;
+      this.o.store.save();
+      this.emit('change');
+    }
+  }
+
+  /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves. */
+  async shutdown(): Promise<void> {
+    for (const s of this.live()) this.takeStats(s);
+    this.o.store.save();
+    const all = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.all(all.map((r) => r.close().catch(() => undefined)));
+    this.o.store.save();
+  }
+}

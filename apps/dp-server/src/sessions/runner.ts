@@ -1,0 +1,71 @@
+// The seam between session bookkeeping (SessionManager, pure state) and the part that moves
+// packets (the real runner built on libs/repair, wire, transport and chunking). Tests of the API
+// plug in a recording runner; the integration tests run the real one inside a netlab LAN.
+import type { KickReason, LeaveReason, Manifest, ReceiverState } from '@castpoint/wire';
+import type { SlowPolicy } from '../state/types';
+
+export interface RunnerSpec {
+  readonly sessionId: number;
+  /** 0x80000000 | epoch. */
+  readonly senderId: number;
+  readonly group: string;
+  readonly port: number;
+  /** Multicast interface (IPv4) the socket sends from; also the unicast address it receives on. */
+  readonly interfaceAddress: string;
+  readonly senderPort: number;
+  readonly ttl: number;
+  /** 32-byte session key. */
+  readonly key: Uint8Array;
+  readonly encrypted: boolean;
+  readonly rateBps: number;
+  readonly slowPolicy: SlowPolicy;
+  readonly imageFile: string;
+  readonly manifest: Manifest;
+  readonly symbolSize: number;
+  readonly blockSymbols: number;
+  /** Receivers registered before (a resumed session after a DP restart). */
+  readonly receivers: readonly number[];
+}
+
+export interface ReceiverReport {
+  readonly state: ReceiverState;
+  readonly blocksDone: number;
+  readonly totalBlocks: number;
+  readonly rateBps: number;
+  readonly lossPpm: number;
+}
+
+/** What a runner tells the manager. Called synchronously from the runner's loop. */
+export interface RunnerEvents {
+  status(receiverId: number, report: ReceiverReport): void;
+  /** The engine's policy kicked a receiver (the kick is already on the wire). */
+  kicked(receiverId: number, reason: KickReason, detail: string): void;
+  left(receiverId: number, reason: LeaveReason): void;
+  /** Every registered receiver is complete (or gone): the session may end. */
+  finished(): void;
+  failed(err: Error): void;
+}
+
+export interface RunnerStats {
+  readonly bytesSent: number;
+  readonly packetsSent: number;
+  readonly dataPackets: number;
+  readonly repairPackets: number;
+  readonly nacksReceived: number;
+  readonly badPackets: number;
+  /** Current send rate, bytes/s. */
+  readonly rateBps: number;
+  readonly grttMs: number;
+}
+
+export interface SessionRunner {
+  /** Opens the socket and begins the session. */
+  start(): Promise<void>;
+  addReceiver(receiverId: number): void;
+  removeReceiver(receiverId: number): void;
+  stats(): RunnerStats;
+  /** Stops sending; `kick` tells remaining receivers why (cancel), otherwise they are left alone (DP shutdown). */
+  close(kick?: { reason: KickReason; detail: string }): Promise<void>;
+}
+
+export type SessionRunnerFactory = (spec: RunnerSpec, events: RunnerEvents) => SessionRunner;
