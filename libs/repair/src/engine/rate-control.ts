@@ -1,0 +1,98 @@
+// Adaptive pacing (loss-driven AIMD fed by receiver status reports, TFMCC-like in spirit but
+// without the TCP equation) and the slow-receiver policy. Why not the TCP equation: on a deployment
+// LAN random loss is rare and must not throttle a 1 Gbit/s stream to TCP-over-loss speeds; what
+// matters is whether some receiver cannot absorb the rate, which shows as heavy loss there.
+//
+// Every rate round (TIMERS.rate) the controller looks at the status reports that arrived since the
+// last round. A report with loss above `congestionLossPpm` marks its receiver congested. Any
+// congested receiver that the policy still serves cuts the rate by x0.75 (as WDS's master client
+// does on NACK); a round without congestion adds 5% of the cap. The rate stays in [min, max].
+
+/** What to do with receivers that cannot keep up. */
+export type SlowPolicy =
+  | { readonly kind: 'same-speed' }
+  | { readonly kind: 'tiers' }
+  /** Disconnect a receiver whose goodput stays below `kbps` kilobytes per second (WDS's "KBps"). */
+  | { readonly kind: 'disconnect'; readonly kbps: number };
+
+export interface ReceiverReport {
+  readonly receiverId: number;
+  readonly rateBps: number;
+  readonly lossPpm: number;
+}
+
+export type SlowDecision = { readonly receiverId: number; readonly kind: 'demote' | 'fallback'; readonly detail: string };
+
+export interface RateControlOptions {
+  readonly maxRateBps: number;
+  readonly minRateBps: number;
+  readonly initialRateBps: number;
+  readonly policy: SlowPolicy;
+  readonly congestionLossPpm: number;
+  readonly slowRounds: number;
+  readonly tierRatio: number;
+}
+
+export class RateControl {
+  rateBps: number;
+  private readonly strikes = new Map<number, number>();
+  private reports: ReceiverReport[] = [];
+
+  constructor(private readonly o: RateControlOptions) {
+    this.rateBps = o.initialRateBps;
+  }
+
+  report(r: ReceiverReport): void {
+    this.reports.push(r);
+  }
+
+  forget(receiverId: number): void {
+    this.strikes.delete(receiverId);
+  }
+
+  /** One rate round. Returns the slow-policy decisions; `rateBps` holds the new rate. */
+  round(): SlowDecision[] {
+    const reports = this.reports;
+    this.reports = [];
+    if (reports.length === 0) return [];
+    // Latest report per receiver.
+    const latest = new Map<number, ReceiverReport>();
+    for (const r of reports) latest.set(r.receiverId, r);
+    const decisions: SlowDecision[] = [];
+    const goodputs = [...latest.values()].map((r) => r.rateBps).sort((a, b) => a - b);
+    const median = goodputs[goodputs.length >> 1] ?? 0;
+    let congested = false;
+    for (const r of latest.values()) {
+      const isCongested = r.lossPpm > this.o.congestionLossPpm;
+      const slow = isCongested && this.isSlow(r, median);
+      const strikes = slow ? (this.strikes.get(r.receiverId) ?? 0) + 1 : 0;
+      if (strikes === 0) this.strikes.delete(r.receiverId);
+      else this.strikes.set(r.receiverId, strikes);
+      if (slow && strikes >= this.o.slowRounds && this.o.policy.kind !== 'same-speed') {
+        this.strikes.delete(r.receiverId);
+        decisions.push({
+          receiverId: r.receiverId,
+          kind: this.o.policy.kind === 'tiers' ? 'demote' : 'fallback',
+          detail: `goodput ${Math.round(r.rateBps / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}% for ${strikes} rounds`,
+        });
+        continue; // a receiver being removed no longer holds the group back
+      }
+      if (isCongested) congested = true;
+    }
+    const before = this.rateBps;
+    this.rateBps = congested ? before * 0.75 : before + 0.05 * this.o.maxRateBps;
+    this.rateBps = Math.round(Math.min(this.o.maxRateBps, Math.max(this.o.minRateBps, this.rateBps)));
+    return decisions;
+  }
+
+  private isSlow(r: ReceiverReport, medianGoodput: number): boolean {
+    switch (this.o.policy.kind) {
+      case 'same-speed':
+        return true;
+      case 'tiers':
+        return r.rateBps < this.o.tierRatio * medianGoodput;
+      case 'disconnect':
+        return r.rateBps < this.o.policy.kbps * 1000;
+    }
+  }
+}

@@ -1,0 +1,371 @@
+// The receiver engine (agent side). Sans-I/O: the app feeds it decoded packets from the group and
+// app signals, calls tick() on its own timer, sends the returned messages to the sender (unicast)
+// and stores delivered blocks. Only incomplete blocks are buffered.
+import type { AnnounceMessage, BlockRange, ControlMessage, DataMessage, NackEntry, Packet, ReceiverState } from '@castpoint/wire';
+import { RepairError } from '../errors';
+import type { Rng } from '../rng';
+import { ReedSolomon } from '../rs/reed-solomon';
+import { checkLayout, type BlockLayout } from './layout';
+import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
+
+export interface ReceiverOptions {
+  readonly receiverId: number;
+  readonly layout: BlockLayout;
+  readonly symbolSize: number;
+  /** Seeded randomness for the NACK backoff. */
+  readonly rng: Rng;
+  /** Blocks already held (resume after a reboot). @default [] */
+  readonly held?: Iterable<number>;
+  /** Status report period. @default 500 */
+  readonly statusIntervalMs?: number;
+  /** No data for this long while incomplete -> an `inactive` action (the app may fall back). @default 10000 */
+  readonly inactivityMs?: number;
+  /** Group-size estimate for the NACK backoff distribution (NORM's default). @default 10000 */
+  readonly groupSizeEstimate?: number;
+  /** Most NACK entries (and ranges) in one packet. @default 128 */
+  readonly maxNackEntries?: number;
+}
+
+export type ReceiverEvent =
+  | { readonly type: 'packet'; readonly packet: Packet }
+  /** App: these blocks failed verification (or were lost on disk): get them again. */
+  | { readonly type: 'rerequest'; readonly blocks: readonly number[] }
+  /** App: these blocks are already stored (for example fetched by unicast): stop asking. */
+  | { readonly type: 'stored'; readonly blocks: readonly number[] };
+
+export type ReceiverAction =
+  /** Unicast this message to the sender (the app encodes it with the envelope). */
+  | { readonly type: 'send'; readonly message: ControlMessage }
+  /** A block is complete: k * symbolSize bytes (the app trims the chunk's last block). */
+  | { readonly type: 'block'; readonly block: number; readonly data: Uint8Array }
+  | { readonly type: 'state'; readonly state: ReceiverState }
+  /** The sender says the session is over; complete says whether we hold every block. */
+  | { readonly type: 'finished'; readonly complete: boolean }
+  /** The sender told us to leave (slow policy, tiers, failure). */
+  | { readonly type: 'kicked'; readonly reason: 'policy' | 'fallback' | 'fail' | 'tier'; readonly detail: string }
+  /** No data for inactivityMs while incomplete. */
+  | { readonly type: 'inactive'; readonly sinceMs: number };
+
+interface Partial {
+  readonly k: number;
+  readonly symbols: Map<number, Uint8Array>;
+}
+
+export interface ReceiverStats {
+  readonly blocksDone: number;
+  readonly packets: number;
+  readonly duplicates: number;
+  readonly decoded: number;
+  readonly nacksSent: number;
+  readonly nacksSuppressed: number;
+  readonly grttMs: number;
+  readonly state: ReceiverState;
+  readonly bufferedBlocks: number;
+}
+
+export class ReceiverEngine {
+  private readonly o: Required<Omit<ReceiverOptions, 'held'>>;
+  private readonly rs: ReedSolomon;
+  private readonly held: Uint8Array;
+  private blocksDone = 0;
+  private readonly partial = new Map<number, Partial>();
+  /** Blocks the sender has gone past that we still lack, with the time we may next NACK them. */
+  private readonly due = new Map<number, number>();
+  /** Fresh repair symbols the sender announced, per block, that we do not hold yet. */
+  private covered = new Map<number, number>();
+  private frontier = 0;
+  private senderPassed = false;
+  private grtt = GRTT_INITIAL_MS;
+  private nackAtMs: number | undefined;
+  private nextStatusMs = 0;
+  private lastDataMs: number | undefined;
+  private startMs: number | undefined;
+  private inactiveSignalled = false;
+  private state: ReceiverState = 'waiting';
+  private stopped = false;
+  private lastSeq: bigint | undefined;
+  private intervalPackets = 0;
+  private intervalSeqs = 0;
+  private intervalBytes = 0;
+  private intervalStartMs = 0;
+  private packets = 0;
+  private duplicates = 0;
+  private decoded = 0;
+  private nacksSent = 0;
+  private nacksSuppressed = 0;
+
+  constructor(options: ReceiverOptions) {
+    checkLayout(options.layout);
+    this.o = { statusIntervalMs: 500, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, ...options };
+    if (!(this.o.statusIntervalMs > 0) || !(this.o.inactivityMs > 0) || !(this.o.maxNackEntries >= 1) || !(this.o.groupSizeEstimate >= 1)) {
+      throw new RepairError('REPAIR_BAD_OPTIONS', 'receiver timers, group size estimate and maxNackEntries must be positive', {});
+    }
+    this.rs = new ReedSolomon(options.symbolSize);
+    this.held = new Uint8Array(options.layout.totalBlocks);
+    for (const b of options.held ?? []) this.markHeld(this.checkBlock(b));
+  }
+
+  get isComplete(): boolean {
+    return this.blocksDone === this.o.layout.totalBlocks;
+  }
+
+  handle(event: ReceiverEvent, nowMs: number): ReceiverAction[] {
+    const out: ReceiverAction[] = [];
+    if (this.startMs === undefined) this.startMs = nowMs;
+    switch (event.type) {
+      case 'packet':
+        if (!this.stopped) this.onPacket(event.packet, nowMs, out);
+        break;
+      case 'rerequest':
+        for (const b of event.blocks.map((x) => this.checkBlock(x))) {
+          if (this.held[b] === 1) {
+            this.held[b] = 0;
+            this.blocksDone--;
+          }
+          if (this.senderPassed || b < this.frontier) this.due.set(b, nowMs);
+        }
+        if (!this.stopped) this.setState(this.blocksDone === 0 ? 'waiting' : 'repairing', out);
+        break;
+      case 'stored':
+        for (const b of event.blocks.map((x) => this.checkBlock(x))) this.markHeld(b);
+        this.checkComplete(nowMs, out);
+        break;
+    }
+    return out;
+  }
+
+  tick(nowMs: number): ReceiverAction[] {
+    const out: ReceiverAction[] = [];
+    if (this.startMs === undefined) this.startMs = nowMs;
+    if (this.stopped) return out;
+    if (nowMs >= this.nextStatusMs) {
+      // A little jitter spreads N receivers' reports instead of synchronising them.
+      this.nextStatusMs = nowMs + this.o.statusIntervalMs * (0.9 + 0.2 * this.o.rng());
+      out.push({ type: 'send', message: this.status(nowMs) });
+    }
+    if (!this.isComplete) {
+      const since = this.lastDataMs ?? this.startMs;
+      if (nowMs - since >= this.o.inactivityMs && !this.inactiveSignalled) {
+        this.inactiveSignalled = true;
+        out.push({ type: 'inactive', sinceMs: since });
+      }
+      this.maybeNack(nowMs, out);
+    }
+    return out;
+  }
+
+  stats(): ReceiverStats {
+    return {
+      blocksDone: this.blocksDone,
+      packets: this.packets,
+      duplicates: this.duplicates,
+      decoded: this.decoded,
+      nacksSent: this.nacksSent,
+      nacksSuppressed: this.nacksSuppressed,
+      grttMs: this.grtt,
+      state: this.state,
+      bufferedBlocks: this.partial.size,
+    };
+  }
+
+  private onPacket(packet: Packet, nowMs: number, out: ReceiverAction[]): void {
+    this.countSeq(packet.envelope.seq);
+    const m = packet.message;
+    if (m.type === 'data') this.onData(m, nowMs, out);
+    else if (m.type === 'announce') this.onAnnounce(m, packet.envelope.sentAtMs, nowMs, out);
+    else if (m.type === 'kick' && m.receiverId === this.o.receiverId) {
+      this.stopped = true;
+      this.setState(this.isComplete ? 'done' : 'failed', out);
+      out.push({ type: 'kicked', reason: m.reason, detail: m.detail });
+    }
+  }
+
+  private onData(m: DataMessage, nowMs: number, out: ReceiverAction[]): void {
+    const total = this.o.layout.totalBlocks;
+    if (!(m.block >= 0 && m.block < total) || m.k !== this.o.layout.blockK(m.block) || !(m.symbol >= 0 && m.symbol < 255)) return;
+    this.packets++;
+    this.intervalBytes += m.payload.length;
+    this.lastDataMs = nowMs;
+    this.inactiveSignalled = false;
+    if (m.block > this.frontier) this.advanceFrontier(m.block, nowMs);
+    if (this.state === 'waiting') this.setState('receiving', out);
+    if (this.held[m.block] === 1) {
+      this.duplicates++;
+      return;
+    }
+    let p = this.partial.get(m.block);
+    if (!p) {
+      p = { k: m.k, symbols: new Map() };
+      this.partial.set(m.block, p);
+    }
+    if (p.symbols.has(m.symbol) || m.payload.length > this.o.symbolSize) {
+      this.duplicates++;
+      return;
+    }
+    p.symbols.set(m.symbol, m.payload);
+    const c = this.covered.get(m.block);
+    if (c !== undefined && m.symbol >= p.k) this.covered.set(m.block, c - 1);
+    if (p.symbols.size < p.k) return;
+    const sources = this.rs.decode(p.k, p.symbols);
+    if ([...p.symbols.keys()].some((s) => s >= p.k)) this.decoded++;
+    const data = new Uint8Array(p.k * this.o.symbolSize);
+    sources.forEach((s, i) => data.set(s, i * this.o.symbolSize));
+    this.markHeld(m.block);
+    out.push({ type: 'block', block: m.block, data });
+    this.checkComplete(nowMs, out);
+  }
+
+  private onAnnounce(m: AnnounceMessage, sentAtMs: number, nowMs: number, out: ReceiverAction[]): void {
+    this.grtt = clamp(m.grttMs, GRTT_MIN_MS, GRTT_MAX_MS);
+    if (m.pass > 0 || m.cursor >= this.o.layout.totalBlocks) {
+      if (!this.senderPassed) {
+        this.senderPassed = true;
+        this.advanceFrontier(this.o.layout.totalBlocks, nowMs);
+      }
+    } else if (m.cursor > this.frontier) this.advanceFrontier(m.cursor, nowMs);
+    // Suppression: count the announced fresh symbols we do not hold; they will cover our need.
+    const covered = new Map<number, number>();
+    for (const r of m.repairs) {
+      const p = this.partial.get(r.block);
+      if (this.held[r.block] === 1) continue;
+      const k = this.o.layout.blockK(r.block);
+      let lacking = 0;
+      for (let i = 0; i < r.count; i++) {
+        const s = (r.firstSymbol + i) % 255;
+        if (!p || !p.symbols.has(s)) lacking++;
+        if (lacking >= k) break;
+      }
+      covered.set(r.block, lacking);
+    }
+    this.covered = covered;
+    if (m.probeId !== 0 && (m.probeTargets.length === 0 || m.probeTargets.includes(this.o.receiverId))) {
+      out.push({ type: 'send', message: { type: 'probe-echo', receiverId: this.o.receiverId, probeId: m.probeId, probeSentAtMs: sentAtMs, holdMs: 0 } });
+    }
+    if (m.finished) {
+      this.stopped = true;
+      const complete = this.isComplete;
+      if (complete) out.push({ type: 'send', message: { type: 'leave', receiverId: this.o.receiverId, reason: 'complete' } });
+      this.setState(complete ? 'done' : 'failed', out);
+      out.push({ type: 'finished', complete });
+    }
+  }
+
+  private advanceFrontier(to: number, nowMs: number): void {
+    for (let b = this.frontier; b < to; b++) if (this.held[b] === 0) this.due.set(b, nowMs);
+    this.frontier = to;
+  }
+
+  /**
+   * NORM-like NACK: when some due block is ready to be reported, wait a random backoff drawn from a
+   * truncated exponential over [0, nackBackoff] (few receivers fire early, the rest usually hear
+   * the sender's repair announcement first and stay quiet); then report every due block that the
+   * announced repairs do not already cover.
+   */
+  private maybeNack(nowMs: number, out: ReceiverAction[]): void {
+    if (this.nackAtMs === undefined) {
+      let ready = false;
+      for (const at of this.due.values()) {
+        if (at <= nowMs) {
+          ready = true;
+          break;
+        }
+      }
+      if (!ready) return;
+      const lambda = Math.log(this.o.groupSizeEstimate) + 1;
+      const x = this.o.rng();
+      const backoff = (timerMs('nackBackoff', this.grtt) * Math.log((Math.exp(lambda) - 1) * x + 1)) / lambda;
+      this.nackAtMs = nowMs + backoff;
+    }
+    if (nowMs < this.nackAtMs) return;
+    this.nackAtMs = undefined;
+    const repeatAt = nowMs + timerMs('nackRepeat', this.grtt);
+    const entries: NackEntry[] = [];
+    const ranges: BlockRange[] = [];
+    let suppressed = false;
+    for (const [block, at] of this.due) {
+      if (at > nowMs) continue;
+      if (entries.length >= this.o.maxNackEntries && ranges.length >= this.o.maxNackEntries) break;
+      const k = this.o.layout.blockK(block);
+      const have = this.partial.get(block)?.symbols.size ?? 0;
+      const needed = k - have;
+      if (needed <= (this.covered.get(block) ?? 0)) {
+        suppressed = true;
+        this.due.set(block, repeatAt);
+        continue;
+      }
+      if (have === 0) {
+        const last = ranges[ranges.length - 1];
+        if (last && last.last === block - 1) ranges[ranges.length - 1] = { first: last.first, last: block };
+        else if (ranges.length < this.o.maxNackEntries) ranges.push({ first: block, last: block });
+        else continue;
+      } else if (entries.length < this.o.maxNackEntries) entries.push({ block, needed });
+      else continue;
+      this.due.set(block, repeatAt);
+    }
+    if (suppressed) this.nacksSuppressed++;
+    if (entries.length === 0 && ranges.length === 0) return;
+    this.nacksSent++;
+    this.setState('repairing', out);
+    out.push({ type: 'send', message: { type: 'nack', receiverId: this.o.receiverId, entries, ranges } });
+  }
+
+  private status(nowMs: number): ControlMessage {
+    const seconds = Math.max(0.001, (nowMs - this.intervalStartMs) / 1000);
+    const lossPpm = this.intervalSeqs > 0 ? Math.round(Math.max(0, 1 - this.intervalPackets / this.intervalSeqs) * 1e6) : 0;
+    const rateBps = Math.round(this.intervalBytes / seconds);
+    this.intervalPackets = 0;
+    this.intervalSeqs = 0;
+    this.intervalBytes = 0;
+    this.intervalStartMs = nowMs;
+    return {
+      type: 'status',
+      receiverId: this.o.receiverId,
+      state: this.state,
+      blocksDone: this.blocksDone,
+      totalBlocks: this.o.layout.totalBlocks,
+      rateBps,
+      lossPpm,
+    };
+  }
+
+  /** Loss from the sender's packet counter: every gap in seq is a packet we did not get. */
+  private countSeq(seq: bigint): void {
+    this.intervalPackets++;
+    if (this.lastSeq === undefined || seq <= this.lastSeq) {
+      if (this.lastSeq === undefined) this.intervalSeqs++;
+      this.lastSeq ??= seq;
+      return;
+    }
+    this.intervalSeqs += Number(seq - this.lastSeq);
+    this.lastSeq = seq;
+  }
+
+  private markHeld(block: number): void {
+    this.partial.delete(block);
+    this.due.delete(block);
+    this.covered.delete(block);
+    if (this.held[block] === 1) return;
+    this.held[block] = 1;
+    this.blocksDone++;
+  }
+
+  private checkComplete(nowMs: number, out: ReceiverAction[]): void {
+    if (!this.isComplete || this.state === 'done') return;
+    this.setState('done', out);
+    this.nextStatusMs = nowMs + this.o.statusIntervalMs;
+    out.push({ type: 'send', message: this.status(nowMs) });
+  }
+
+  private setState(state: ReceiverState, out: ReceiverAction[]): void {
+    if (this.state === state) return;
+    this.state = state;
+    out.push({ type: 'state', state });
+  }
+
+  private checkBlock(b: number): number {
+    if (!Number.isInteger(b) || b < 0 || b >= this.o.layout.totalBlocks) {
+      throw new RepairError('REPAIR_BAD_BLOCK', `block ${b} is outside 0..${this.o.layout.totalBlocks - 1}`, { block: b });
+    }
+    return b;
+  }
+}

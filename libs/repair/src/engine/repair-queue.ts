@@ -1,0 +1,128 @@
+// The sender's repair plan: per block, how many fresh symbols it still owes the group (the max
+// of what receivers asked for, minus what is already on its way), and which symbol comes next.
+import { timerMs } from './timers';
+import type { BlockLayout } from './layout';
+
+/** Next symbol of a block to send as repair and how many are owed. */
+export interface RepairPick {
+  readonly block: number;
+  readonly symbol: number;
+  readonly k: number;
+}
+
+export class RepairQueue {
+  /** Partial repairs (someone holds part of the block): served first, FIFO. */
+  private readonly partial = new Map<number, number>();
+  /** Whole-block demands (late joiners, long outages): served after partial ones, FIFO. */
+  private readonly bulk = new Map<number, number>();
+  /** Repair send times per block, pruned to the in-flight window: they discount new NACKs. */
+  private readonly recent = new Map<number, number[]>();
+  /**
+   * Position of each block in its symbol rotation k, k+1, ..., n-1, 0, ..., k-1 (n = k + parity):
+   * repairs are always the least recently sent symbols, fresh parity first. One byte per block.
+   */
+  private readonly rotation: Uint8Array;
+  repairSymbols = 0;
+  peakEntries = 0;
+
+  constructor(
+    private readonly layout: BlockLayout,
+    private readonly maxParity: number,
+  ) {
+    this.rotation = new Uint8Array(layout.totalBlocks);
+  }
+
+  /** Symbols in block b's rotation (k source + parity, at most 255). */
+  private span(block: number): { k: number; n: number } {
+    const k = this.layout.blockK(block);
+    return { k, n: Math.min(255, k + this.maxParity) };
+  }
+
+  private symbolAt(block: number, offset: number): number {
+    const { k, n } = this.span(block);
+    return (k + (((this.rotation[block] as number) + offset) % n)) % n;
+  }
+
+  /**
+   * A receiver needs `needed` more symbols of `block`. Repairs sent within the in-flight window
+   * have not reached it yet when it wrote the NACK, so they count against the need; the plan then
+   * becomes the max over receivers, never the sum. Returns true if the plan grew.
+   */
+  request(block: number, needed: number, nowMs: number, grttMs: number): boolean {
+    const { k } = this.span(block);
+    const inFlight = this.inFlight(block, nowMs, grttMs);
+    const want = Math.min(needed, k) - inFlight;
+    const current = this.pending(block);
+    if (want <= current) return false;
+    const whole = needed >= k && !this.partial.has(block);
+    if (whole) this.bulk.set(block, want);
+    else {
+      this.bulk.delete(block);
+      this.partial.set(block, want);
+    }
+    this.peakEntries = Math.max(this.peakEntries, this.entries());
+    return true;
+  }
+
+  pending(block: number): number {
+    return this.partial.get(block) ?? this.bulk.get(block) ?? 0;
+  }
+
+  get size(): number {
+    return this.partial.size + this.bulk.size;
+  }
+
+  entries(): number {
+    return this.partial.size + this.bulk.size + this.recent.size;
+  }
+
+  /** Takes the next repair symbol to send (partial repairs before whole blocks), or undefined. */
+  take(nowMs: number): RepairPick | undefined {
+    const queue = this.partial.size > 0 ? this.partial : this.bulk;
+    const first = queue.entries().next();
+    if (first.done) return undefined;
+    const [block, owed] = first.value;
+    const symbol = this.symbolAt(block, 0);
+    const { n } = this.span(block);
+    this.rotation[block] = ((this.rotation[block] as number) + 1) % n;
+    if (owed <= 1) queue.delete(block);
+    else queue.set(block, owed - 1);
+    const times = this.recent.get(block);
+    if (times) times.push(nowMs);
+    else this.recent.set(block, [nowMs]);
+    this.repairSymbols++;
+    return { block, symbol, k: this.span(block).k };
+  }
+
+  /** Announcement entries for up to `max` blocks: the next `count` symbols start at firstSymbol. */
+  announce(max: number): { block: number; firstSymbol: number; count: number }[] {
+    const out: { block: number; firstSymbol: number; count: number }[] = [];
+    for (const queue of [this.partial, this.bulk]) {
+      for (const [block, count] of queue) {
+        if (out.length >= max) return out;
+        out.push({ block, firstSymbol: this.symbolAt(block, 0), count });
+      }
+    }
+    return out;
+  }
+
+  /** Drops send times older than the in-flight window (call from tick). */
+  prune(nowMs: number, grttMs: number): void {
+    const horizon = nowMs - timerMs('inFlight', grttMs);
+    for (const [block, times] of this.recent) {
+      let i = 0;
+      while (i < times.length && (times[i] as number) < horizon) i++;
+      if (i === times.length) this.recent.delete(block);
+      else if (i > 0) times.splice(0, i);
+    }
+  }
+
+  private inFlight(block: number, nowMs: number, grttMs: number): number {
+    const times = this.recent.get(block);
+    if (!times) return 0;
+    const horizon = nowMs - timerMs('inFlight', grttMs);
+    let n = 0;
+    for (const t of times) if (t >= horizon) n++;
+    return n;
+  }
+}

@@ -1,0 +1,396 @@
+// The sender engine (DP side), one per multicast session. Sans-I/O: the app feeds it control
+// packets and app signals through handle(), calls tick() on its own timer, pulls the next symbol
+// to send with nextData() at the pace of rateBps, and carries out the returned actions.
+import type { AnnounceMessage, ControlMessage, KickMessage, Packet, ReceiverState } from '@castpoint/wire';
+import { RepairError } from '../errors';
+import type { Rng } from '../rng';
+import { checkLayout, type BlockLayout } from './layout';
+import { RateControl, type SlowPolicy } from './rate-control';
+import { RepairQueue } from './repair-queue';
+import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
+
+export interface SenderOptions {
+  readonly sessionId: number;
+  readonly layout: BlockLayout;
+  /** Bytes per symbol (one symbol per data packet payload). */
+  readonly symbolSize: number;
+  /** Rate cap, bytes/s. */
+  readonly maxRateBps: number;
+  /** Rate floor, bytes/s. @default maxRateBps / 100 */
+  readonly minRateBps?: number;
+  /** Rate at start, bytes/s. @default maxRateBps */
+  readonly initialRateBps?: number;
+  /** @default { kind: 'same-speed' } */
+  readonly slowPolicy?: SlowPolicy;
+  /** Seeded randomness (probe target choice). */
+  readonly rng: Rng;
+  /** Parity symbols a block may have (n = k + parity is capped at 255). @default 32 */
+  readonly maxParityPerBlock?: number;
+  /** A receiver not heard from for this long is dropped. @default 5000 */
+  readonly silentTimeoutMs?: number;
+  /** Share of send slots repairs may take while new data remains (so loss never stalls the stream). @default 0.5 */
+  readonly repairShare?: number;
+  /** Status loss above this marks a receiver congested (parts per million). @default 250000 */
+  readonly congestionLossPpm?: number;
+  /** Consecutive slow rate rounds before the slow policy acts. @default 3 */
+  readonly slowRounds?: number;
+  /** `tiers`: a congested receiver below this fraction of the median goodput is demoted. @default 0.5 */
+  readonly tierRatio?: number;
+  /** Most repair entries in one announce. @default 64 */
+  readonly maxAnnouncedRepairs?: number;
+}
+
+export type SenderEvent =
+  | { readonly type: 'register'; readonly receiverId: number }
+  | { readonly type: 'unregister'; readonly receiverId: number }
+  | { readonly type: 'packet'; readonly packet: Packet<ControlMessage> };
+
+export type SenderAction =
+  /** Send to the group (announce, kick). */
+  | { readonly type: 'send'; readonly message: AnnounceMessage | KickMessage }
+  /** The pacer's target rate changed (bytes/s). */
+  | { readonly type: 'rate'; readonly rateBps: number }
+  /** Slow policy `tiers`: move this receiver to a slower session. */
+  | { readonly type: 'demote'; readonly receiverId: number }
+  /** Slow policy `disconnect`: this receiver finishes by unicast fallback. */
+  | { readonly type: 'fallback'; readonly receiverId: number }
+  /** The receiver is no longer part of the session. */
+  | { readonly type: 'drop'; readonly receiverId: number; readonly reason: 'silent' | 'left' | 'kicked' }
+  | { readonly type: 'receiver-done'; readonly receiverId: number }
+  /** Every registered receiver has every block: the session may end. */
+  | { readonly type: 'finished' };
+
+/** What nextData() hands the app: it reads the bytes (source from the image, parity via ReedSolomon). */
+export interface DataPick {
+  readonly block: number;
+  readonly symbol: number;
+  readonly k: number;
+  /** True for repair (NACK-driven) symbols, false for the first pass of new data. */
+  readonly repair: boolean;
+}
+
+export interface ReceiverInfo {
+  readonly receiverId: number;
+  state: ReceiverState;
+  blocksDone: number;
+  rateBps: number;
+  lossPpm: number;
+  rttMs: number | undefined;
+  lastHeardMs: number;
+  nacks: number;
+}
+
+export interface SenderStats {
+  readonly dataSymbols: number;
+  readonly repairSymbols: number;
+  readonly announces: number;
+  readonly nacksReceived: number;
+  readonly grttMs: number;
+  readonly rateBps: number;
+  readonly pendingRepairBlocks: number;
+  readonly peakStateEntries: number;
+  readonly receivers: readonly Readonly<ReceiverInfo>[];
+}
+
+const PROBE_TARGETS = 4;
+const SILENCE_SCAN_MS = 250;
+
+export class SenderEngine {
+  private readonly o: Required<Omit<SenderOptions, 'slowPolicy'>> & { slowPolicy: SlowPolicy };
+  private readonly receivers = new Map<number, ReceiverInfo>();
+  private readonly repairs: RepairQueue;
+  private readonly rate: RateControl;
+  private cursor = 0;
+  private symbol = 0;
+  private pass = 0;
+  private credit = 0;
+  private grtt = GRTT_INITIAL_MS;
+  private grttMeasured = false;
+  private nextAnnounceMs = 0;
+  private nextProbeMs = 0;
+  private nextRateMs = 0;
+  private nextSilenceScanMs = 0;
+  private lastUrgentAnnounceMs = -Infinity;
+  private probeId = 0;
+  private readonly probes = new Map<number, number>();
+  private finished = false;
+  private everRegistered = false;
+  private dataSymbols = 0;
+  private announces = 0;
+  private nacksReceived = 0;
+  private peakEntries = 0;
+
+  constructor(options: SenderOptions) {
+    checkLayout(options.layout);
+    const o = {
+      minRateBps: options.maxRateBps / 100,
+      initialRateBps: options.maxRateBps,
+      slowPolicy: { kind: 'same-speed' } as SlowPolicy,
+      maxParityPerBlock: 32,
+      silentTimeoutMs: 5000,
+      repairShare: 0.5,
+      congestionLossPpm: 250_000,
+      slowRounds: 3,
+      tierRatio: 0.5,
+      maxAnnouncedRepairs: 64,
+      ...options,
+    };
+    const bad = (what: string, data: Record<string, unknown>): never => {
+      throw new RepairError('REPAIR_BAD_OPTIONS', what, data);
+    };
+    if (!(o.maxRateBps > 0) || !(o.minRateBps > 0) || o.minRateBps > o.maxRateBps) bad('need 0 < minRateBps <= maxRateBps', { min: o.minRateBps, max: o.maxRateBps });
+    if (!(o.symbolSize >= 1)) bad('symbolSize must be >= 1', { symbolSize: o.symbolSize });
+    if (!Number.isInteger(o.maxParityPerBlock) || o.maxParityPerBlock < 1 || o.maxParityPerBlock > 254) bad('maxParityPerBlock must be 1..254', { maxParityPerBlock: o.maxParityPerBlock });
+    if (!(o.silentTimeoutMs > 0)) bad('silentTimeoutMs must be > 0', { silentTimeoutMs: o.silentTimeoutMs });
+    if (!(o.repairShare > 0 && o.repairShare <= 1)) bad('repairShare must be in (0, 1]', { repairShare: o.repairShare });
+    if (o.slowPolicy.kind === 'disconnect' && !(o.slowPolicy.kbps > 0)) bad('disconnect policy needs kbps > 0', { kbps: o.slowPolicy.kbps });
+    this.o = o;
+    this.repairs = new RepairQueue(o.layout, o.maxParityPerBlock);
+    this.rate = new RateControl({ ...o, initialRateBps: clamp(o.initialRateBps, o.minRateBps, o.maxRateBps), policy: o.slowPolicy });
+  }
+
+  /** Current target rate for the pacer, bytes/s. */
+  get rateBps(): number {
+    return this.rate.rateBps;
+  }
+
+  get grttMs(): number {
+    return this.grtt;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  handle(event: SenderEvent, nowMs: number): SenderAction[] {
+    const out: SenderAction[] = [];
+    switch (event.type) {
+      case 'register': {
+        this.everRegistered = true;
+        const known = this.receivers.get(event.receiverId);
+        if (!known) this.receivers.set(event.receiverId, newReceiver(event.receiverId, nowMs));
+        this.finished = false;
+        break;
+      }
+      case 'unregister':
+        this.remove(event.receiverId, 'left', out);
+        break;
+      case 'packet':
+        this.onPacket(event.packet, nowMs, out);
+        break;
+    }
+    this.checkFinished(out);
+    this.trackPeak();
+    return out;
+  }
+
+  /**
+   * The next symbol to send, or undefined when there is nothing to send now. While new data
+   * remains, repairs take at most `repairShare` of the slots; after the first pass only repairs
+   * go out (the demand-driven carousel), and nothing once the session is finished.
+   */
+  nextData(nowMs: number): DataPick | undefined {
+    if (this.finished) return undefined;
+    const newDataLeft = this.cursor < this.o.layout.totalBlocks;
+    this.credit = Math.min(1, this.credit + this.o.repairShare);
+    if (this.repairs.size > 0 && (!newDataLeft || this.credit >= 1)) {
+      const pick = this.repairs.take(nowMs);
+      if (pick) {
+        this.credit -= 1;
+        if (this.repairs.size === 0 && !newDataLeft) this.pass++;
+        return { ...pick, repair: true };
+      }
+    }
+    if (!newDataLeft || this.receivers.size === 0) return undefined;
+    const k = this.o.layout.blockK(this.cursor);
+    const pick: DataPick = { block: this.cursor, symbol: this.symbol, k, repair: false };
+    this.dataSymbols++;
+    if (++this.symbol >= k) {
+      this.symbol = 0;
+      this.cursor++;
+      if (this.cursor >= this.o.layout.totalBlocks) this.pass = 1;
+    }
+    return pick;
+  }
+
+  tick(nowMs: number): SenderAction[] {
+    const out: SenderAction[] = [];
+    this.repairs.prune(nowMs, this.grtt);
+    if (nowMs >= this.nextSilenceScanMs) {
+      this.nextSilenceScanMs = nowMs + SILENCE_SCAN_MS;
+      for (const r of [...this.receivers.values()]) {
+        if (r.state !== 'done' && nowMs - r.lastHeardMs > this.o.silentTimeoutMs) this.remove(r.receiverId, 'silent', out);
+      }
+    }
+    if (nowMs >= this.nextRateMs) {
+      this.nextRateMs = nowMs + timerMs('rate', this.grtt);
+      const before = this.rate.rateBps;
+      for (const d of this.rate.round()) {
+        out.push({
+          type: 'send',
+          message: { type: 'kick', receiverId: d.receiverId, reason: d.kind === 'demote' ? 'tier' : 'fallback', detail: d.detail },
+        });
+        out.push({ type: d.kind, receiverId: d.receiverId });
+        this.remove(d.receiverId, 'kicked', out);
+      }
+      if (this.rate.rateBps !== before) out.push({ type: 'rate', rateBps: this.rate.rateBps });
+    }
+    this.checkFinished(out);
+    if (nowMs >= this.nextAnnounceMs) out.push(this.announce(nowMs));
+    this.trackPeak();
+    return out;
+  }
+
+  stats(): SenderStats {
+    return {
+      dataSymbols: this.dataSymbols,
+      repairSymbols: this.repairs.repairSymbols,
+      announces: this.announces,
+      nacksReceived: this.nacksReceived,
+      grttMs: this.grtt,
+      rateBps: this.rate.rateBps,
+      pendingRepairBlocks: this.repairs.size,
+      peakStateEntries: this.peakEntries,
+      receivers: [...this.receivers.values()].map((r) => ({ ...r })),
+    };
+  }
+
+  private onPacket(packet: Packet<ControlMessage>, nowMs: number, out: SenderAction[]): void {
+    const m = packet.message;
+    if (m.type === 'announce' || m.type === 'kick') return; // our own kind of packet: nothing to learn
+    const r = this.receivers.get(m.receiverId);
+    if (!r) return; // not registered (or already dropped): the app decides whether to re-register
+    r.lastHeardMs = nowMs;
+    switch (m.type) {
+      case 'nack': {
+        this.nacksReceived++;
+        r.nacks++;
+        if (r.state === 'waiting' || r.state === 'receiving') r.state = 'repairing';
+        let grew = false;
+        const total = this.o.layout.totalBlocks;
+        for (const e of m.entries) {
+          if (Number.isInteger(e.block) && e.block >= 0 && e.block < total && e.needed > 0) grew = this.repairs.request(e.block, e.needed, nowMs, this.grtt) || grew;
+        }
+        for (const range of m.ranges) {
+          const last = Math.min(range.last, total - 1);
+          for (let b = Math.max(0, range.first); b <= last; b++) grew = this.repairs.request(b, 255, nowMs, this.grtt) || grew;
+        }
+        // Tell the group at once (throttled) so other receivers suppress the same NACK.
+        if (grew && nowMs - this.lastUrgentAnnounceMs >= Math.max(1, this.grtt / 4)) {
+          this.lastUrgentAnnounceMs = nowMs;
+          out.push(this.announce(nowMs, false));
+        }
+        break;
+      }
+      case 'status': {
+        r.blocksDone = m.blocksDone;
+        r.rateBps = m.rateBps;
+        r.lossPpm = m.lossPpm;
+        const wasDone = r.state === 'done';
+        r.state = m.blocksDone >= this.o.layout.totalBlocks ? 'done' : m.state;
+        if (r.state === 'done' && !wasDone) out.push({ type: 'receiver-done', receiverId: r.receiverId });
+        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBps: m.rateBps, lossPpm: m.lossPpm });
+        break;
+      }
+      case 'probe-echo': {
+        const sentAt = this.probes.get(m.probeId);
+        if (sentAt === undefined) break;
+        const rtt = clamp(nowMs - sentAt - Math.max(0, m.holdMs), GRTT_MIN_MS, GRTT_MAX_MS);
+        r.rttMs = r.rttMs === undefined ? rtt : 0.75 * r.rttMs + 0.25 * rtt;
+        this.updateGrtt();
+        break;
+      }
+      case 'leave':
+        if (m.reason === 'complete') {
+          if (r.state !== 'done') out.push({ type: 'receiver-done', receiverId: r.receiverId });
+          r.state = 'done';
+          r.blocksDone = this.o.layout.totalBlocks;
+        } else this.remove(r.receiverId, 'left', out);
+        break;
+    }
+  }
+
+  /** GRTT = the largest receiver RTT: up at once, down slowly (NORM does the same). */
+  private updateGrtt(): void {
+    let max = 0;
+    for (const r of this.receivers.values()) if (r.rttMs !== undefined && r.rttMs > max) max = r.rttMs;
+    if (max === 0) return;
+    // The first measurement replaces the initial guess outright.
+    this.grtt = max >= this.grtt || !this.grttMeasured ? max : 0.9 * this.grtt + 0.1 * max;
+    this.grttMeasured = true;
+    this.grtt = clamp(this.grtt, GRTT_MIN_MS, GRTT_MAX_MS);
+  }
+
+  private announce(nowMs: number, periodic = true): SenderAction {
+    if (periodic) this.nextAnnounceMs = nowMs + timerMs('announce', this.grtt);
+    let probeId = 0;
+    let probeTargets: number[] = [];
+    if (periodic && nowMs >= this.nextProbeMs && this.receivers.size > 0 && !this.finished) {
+      this.nextProbeMs = nowMs + timerMs('probe', this.grtt);
+      probeId = ++this.probeId;
+      this.probes.set(probeId, nowMs);
+      this.probes.delete(probeId - 8);
+      probeTargets = this.pickProbeTargets();
+    }
+    this.announces++;
+    return {
+      type: 'send',
+      message: {
+        type: 'announce',
+        totalBlocks: this.o.layout.totalBlocks,
+        cursor: this.cursor,
+        pass: this.pass,
+        grttMs: Math.round(this.grtt * 1000) / 1000,
+        rateBps: this.rate.rateBps,
+        repairs: this.repairs.announce(this.o.maxAnnouncedRepairs),
+        probeId,
+        probeTargets,
+        finished: this.finished,
+      },
+    };
+  }
+
+  /**
+   * A few receivers per probe keep echo traffic constant in N: the current worst RTT (it sets
+   * GRTT), receivers never measured, then a rotating pick so every RTT is refreshed over time.
+   */
+  private pickProbeTargets(): number[] {
+    const active = [...this.receivers.values()].filter((r) => r.state !== 'done');
+    if (active.length === 0) return [];
+    const targets = new Set<number>();
+    let worst: ReceiverInfo | undefined;
+    for (const r of active) if (r.rttMs !== undefined && (!worst || r.rttMs > (worst.rttMs ?? 0))) worst = r;
+    if (worst) targets.add(worst.receiverId);
+    for (const r of active) {
+      if (targets.size >= PROBE_TARGETS - 1) break;
+      if (r.rttMs === undefined) targets.add(r.receiverId);
+    }
+    for (let tries = 0; targets.size < Math.min(PROBE_TARGETS, active.length) && tries < 2 * PROBE_TARGETS; tries++) {
+      const pick = active[Math.floor(this.o.rng() * active.length)] as ReceiverInfo;
+      targets.add(pick.receiverId);
+    }
+    return [...targets];
+  }
+
+  private remove(receiverId: number, reason: 'silent' | 'left' | 'kicked', out: SenderAction[]): void {
+    if (!this.receivers.delete(receiverId)) return;
+    this.rate.forget(receiverId);
+    out.push({ type: 'drop', receiverId, reason });
+  }
+
+  private checkFinished(out: SenderAction[]): void {
+    if (this.finished || !this.everRegistered) return;
+    for (const r of this.receivers.values()) if (r.state !== 'done') return;
+    this.finished = true;
+    out.push({ type: 'finished' });
+    this.nextAnnounceMs = 0; // tell the group now
+  }
+
+  private trackPeak(): void {
+    this.peakEntries = Math.max(this.peakEntries, this.receivers.size + this.repairs.entries() + this.probes.size);
+  }
+}
+
+function newReceiver(receiverId: number, nowMs: number): ReceiverInfo {
+  return { receiverId, state: 'waiting', blocksDone: 0, rateBps: 0, lossPpm: 0, rttMs: undefined, lastHeardMs: nowMs, nacks: 0 };
+}
