@@ -16,7 +16,7 @@ export interface ReceiverOptions {
   readonly rng: Rng;
   /** Blocks already held (resume after a reboot). @default [] */
   readonly held?: Iterable<number>;
-  /** Status report period. @default 500 */
+  /** Status report period (also the liveness signal the sender's silence timeout watches). @default 1000 */
   readonly statusIntervalMs?: number;
   /** No data for this long while incomplete -> an `inactive` action (the app may fall back). @default 10000 */
   readonly inactivityMs?: number;
@@ -81,6 +81,8 @@ export class ReceiverEngine {
   private lastDataMs: number | undefined;
   private startMs: number | undefined;
   private inactiveSignalled = false;
+  /** Done reports sent so far: they repeat quickly at first, since the sender waits on them. */
+  private doneReports = 0;
   private state: ReceiverState = 'waiting';
   private stopped = false;
   private lastSeq: bigint | undefined;
@@ -96,7 +98,7 @@ export class ReceiverEngine {
 
   constructor(options: ReceiverOptions) {
     checkLayout(options.layout);
-    this.o = { statusIntervalMs: 500, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, ...options };
+    this.o = { statusIntervalMs: 1000, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, ...options };
     if (!(this.o.statusIntervalMs > 0) || !(this.o.inactivityMs > 0) || !(this.o.maxNackEntries >= 1) || !(this.o.groupSizeEstimate >= 1)) {
       throw new RepairError('REPAIR_BAD_OPTIONS', 'receiver timers, group size estimate and maxNackEntries must be positive', {});
     }
@@ -140,7 +142,10 @@ export class ReceiverEngine {
     if (this.stopped) return out;
     if (nowMs >= this.nextStatusMs) {
       // A little jitter spreads N receivers' reports instead of synchronising them.
-      this.nextStatusMs = nowMs + this.o.statusIntervalMs * (0.9 + 0.2 * this.o.rng());
+      const interval = this.isComplete
+        ? Math.min(this.o.statusIntervalMs, timerMs('nackRepeat', this.grtt) * 2 ** this.doneReports++)
+        : this.o.statusIntervalMs;
+      this.nextStatusMs = nowMs + interval * (0.9 + 0.2 * this.o.rng());
       out.push({ type: 'send', message: this.status(nowMs) });
     }
     if (!this.isComplete) {
@@ -352,7 +357,8 @@ export class ReceiverEngine {
   private checkComplete(nowMs: number, out: ReceiverAction[]): void {
     if (!this.isComplete || this.state === 'done') return;
     this.setState('done', out);
-    this.nextStatusMs = nowMs + this.o.statusIntervalMs;
+    this.doneReports = 0;
+    this.nextStatusMs = nowMs + timerMs('nackRepeat', this.grtt);
     out.push({ type: 'send', message: this.status(nowMs) });
   }
 

@@ -24,7 +24,11 @@ export interface SenderOptions {
   readonly slowPolicy?: SlowPolicy;
   /** Seeded randomness (probe target choice). */
   readonly rng: Rng;
-  /** Parity symbols a block may have (n = k + parity is capped at 255). @default 32 */
+  /**
+   * Parity symbols a block may have; n = k + parity is capped at 255 per block. More parity means
+   * repairs stay fresh for every receiver for longer before the rotation comes back to source
+   * symbols (which only help receivers missing exactly those). @default 191 (n = 255 at k = 64)
+   */
   readonly maxParityPerBlock?: number;
   /** A receiver not heard from for this long is dropped. @default 5000 */
   readonly silentTimeoutMs?: number;
@@ -126,7 +130,7 @@ export class SenderEngine {
       minRateBps: options.maxRateBps / 100,
       initialRateBps: options.maxRateBps,
       slowPolicy: { kind: 'same-speed' } as SlowPolicy,
-      maxParityPerBlock: 32,
+      maxParityPerBlock: 191,
       silentTimeoutMs: 5000,
       repairShare: 0.5,
       congestionLossPpm: 250_000,

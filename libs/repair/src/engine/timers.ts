@@ -3,7 +3,7 @@
 // receiver's huge RTT does not stall the session). docs/repair.md lists them in one table.
 
 /** GRTT bounds and the value used before any probe answered. */
-export const GRTT_INITIAL_MS = 50;
+export const GRTT_INITIAL_MS = 10;
 export const GRTT_MIN_MS = 1;
 export const GRTT_MAX_MS = 2000;
 
@@ -20,7 +20,7 @@ export const TIMERS = {
   /** Sender: rate controller update period. */
   rate: { grtt: 8, floorMs: 200, capMs: 2000 },
   /** Receiver: NACK backoff window (random, exponential-like, inside [0, window]). */
-  nackBackoff: { grtt: 2, floorMs: 2, capMs: 1000 },
+  nackBackoff: { grtt: 6, floorMs: 2, capMs: 1000 },
   /** Receiver: wait before re-NACKing a block still incomplete after its last NACK. */
   nackRepeat: { grtt: 4, floorMs: 20, capMs: 4000 },
   /** Sender: repairs sent this recently are "in flight" and discount a NACK for the same block. */
