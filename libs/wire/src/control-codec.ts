@@ -12,7 +12,7 @@ import type {
   StatusMessage,
 } from './messages';
 import { KICK_REASONS, LEAVE_REASONS, RECEIVER_STATES, validateControl } from './validate';
-import { WireError } from './wire-error';
+import { WireError, peerError } from './wire-error';
 
 const pb = castpoint.wire.v1;
 
@@ -20,7 +20,7 @@ const pb = castpoint.wire.v1;
 const enumToWire = (values: readonly string[], value: string): number => values.indexOf(value) + 1;
 function enumFromWire<T extends string>(values: readonly T[], value: number, field: string): T {
   const v = values[value - 1];
-  if (v === undefined) throw new WireError('bad-field', `${field}: unknown enum value ${value}`, { field, value });
+  if (v === undefined) throw peerError('bad-field', `${field}: unknown enum value ${value}`, { field, value });
   return v;
 }
 
@@ -178,7 +178,7 @@ export function decodeControlBody(type: ControlMessage['type'], body: Uint8Array
   } catch (err) {
     if (err instanceof WireError) return err;
     const detail = err instanceof Error ? err.message : String(err);
-    return new WireError('bad-body', `${type} body is not valid protobuf: ${detail}`, { field: type }, { cause: err });
+    return peerError('bad-body', `${type} body is not valid protobuf: ${detail}`, { field: type });
   }
   try {
     validateControl(message);

@@ -21,7 +21,7 @@ import type { ControlMessage, DataMessage, Envelope, Message, MessageType, Packe
 import { openPacket, sealPacket } from './packet-auth';
 import type { SessionKey } from './session-key';
 import { validateData, validateEnvelope } from './validate';
-import { WireError, type DecodeErrorCode } from './wire-error';
+import { WireError, peerError, type DecodeErrorCode } from './wire-error';
 
 export interface EncodeOptions {
   /**
@@ -102,7 +102,7 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
 }
 
 function reject(code: DecodeErrorCode, message: string, data: WireError['data'] = {}): DecodeResult {
-  return { ok: false, error: new WireError(code, message, data) };
+  return { ok: false, error: peerError(code, message, data) };
 }
 
 /**

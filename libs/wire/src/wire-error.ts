@@ -55,3 +55,19 @@ export class WireError<C extends WireErrorCode = WireErrorCode> extends Castpoin
     this.name = 'WireError';
   }
 }
+
+/**
+ * A WireError without a captured stack trace, for decode rejections: they describe a peer's bytes,
+ * not a place in our code, and capturing a stack costs microseconds per dropped packet, which a
+ * flood of garbage would turn into CPU. The global limit is restored before returning (synchronous,
+ * so nothing else can observe it).
+ */
+export function peerError<C extends WireErrorCode>(code: C, message: string, data: WireErrorData = {}): WireError<C> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new WireError(code, message, data);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
