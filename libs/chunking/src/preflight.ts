@@ -19,6 +19,8 @@ export interface SystemProbe {
   readonly platform?: NodeJS.Platform;
   /** Replaces stat() of the target (to present a fake block device). @default fs.promises.stat with bigint */
   readonly statTarget?: (path: string) => Promise<TargetStat>;
+  /** Replaces the write-permission check (root passes access() almost everywhere). @default fs.promises.access W_OK */
+  readonly checkWritable?: (path: string) => Promise<void>;
 }
 
 export interface TargetStat {
@@ -131,7 +133,7 @@ export async function preflightTarget(path: string, imageSize: number, needBytes
       throw new ChunkingError('CHUNKING_TARGET_PARENT_MISSING', `cannot create ${path}: folder ${dir} does not exist`, { path });
     }
     try {
-      await access(st === undefined ? dir : path, constants.W_OK);
+      await (probe.checkWritable ?? ((p: string) => access(p, constants.W_OK)))(st === undefined ? dir : path);
     } catch (err) {
       throw new ChunkingError('CHUNKING_TARGET_NOT_WRITABLE', `cannot write ${path}: permission denied or read-only`, { path, errno: errnoOf(err) ?? '' }, { cause: err });
     }
