@@ -1,0 +1,98 @@
+// SessionFactory over the libs: chunking's BlockLayout (both sides derive it from the manifest),
+// repair's ReceiverEngine, wire's codec and a transport socket on the session port.
+import { randomInt } from 'node:crypto';
+import type { Manifest, SessionInfo } from '@castpoint/wire';
+import { BlockLayout, manifestHash } from '@castpoint/chunking';
+import { AgentError } from '../errors';
+import { ReceiverEngine, seededRng, type ReceiverAction } from '@castpoint/repair';
+import type { BlockMap, JoinArgs, Receiver, ReceiverOutput, SessionFactory, SessionParts, SessionSocket } from '../flow/ports';
+import { openSessionSocket } from './transport-socket';
+import { wireSessionCodec } from './wire-codec';
+
+export interface LibSessionOptions {
+  /** Opens the session socket. @default a real UDP socket (openSessionSocket) */
+  readonly openSocket?: (o: { group: string; port: number; interfaceAddress: string }) => Promise<SessionSocket>;
+  /** Seed of the NACK backoff randomness. @default a random seed per join */
+  readonly seed?: number;
+}
+
+export function libSessionFactory(o: LibSessionOptions = {}): SessionFactory {
+  return {
+    layoutFor: (session, manifest) => blockMap(session, manifest),
+    async join(a: JoinArgs): Promise<SessionParts> {
+      const hash = manifestHash(a.manifest);
+      if (hash !== a.session.manifestHash) {
+        throw new AgentError(
+          'verification-failed',
+          `The DP's session ${a.session.id} sends manifest ${a.session.manifestHash.slice(0, 12)}… but gave this agent manifest ${hash.slice(0, 12)}…`,
+        );
+      }
+      const layout = blockMap(a.session, a.manifest);
+      const engine = new ReceiverEngine({
+        receiverId: a.receiverId,
+        layout: { totalBlocks: layout.totalBlocks, blockK: (b) => layout.inner.blockK(b) },
+        symbolSize: a.session.symbolSize,
+        rng: seededRng(o.seed ?? randomInt(2 ** 31)),
+        held: a.heldBlocks(layout),
+      });
+      const codec = wireSessionCodec(a.session, a.senderId);
+      const open = o.openSocket ?? openSessionSocket;
+      const socket = await open({ group: a.session.group, port: a.session.port, interfaceAddress: a.interfaceAddress });
+      return { layout, receiver: engineReceiver(engine), codec, socket };
+    },
+  };
+}
+
+/** The BlockMap port over chunking's BlockLayout for one session's symbol size and k. */
+export function blockMap(session: Pick<SessionInfo, 'symbolSize' | 'blockSymbols'>, manifest: Manifest): BlockMap & { inner: BlockLayout } {
+  const inner = new BlockLayout(manifest, { symbolSize: session.symbolSize, blockSymbols: session.blockSymbols });
+  return {
+    inner,
+    totalBlocks: inner.totalBlocks,
+    span: (block) => {
+      const i = inner.blockInfo(block);
+      return { chunk: i.chunk, offsetInChunk: i.offsetInChunk, length: i.length };
+    },
+    blocksOf: (chunk) => {
+      const r = inner.chunkBlocks(chunk);
+      return r ? Array.from({ length: r.count }, (_, i) => r.first + i) : [];
+    },
+  };
+}
+
+/** Adapts the engine's action list to the flow's ReceiverOutput. */
+export function engineReceiver(engine: ReceiverEngine): Receiver {
+  let repaired = 0;
+  const convert = (actions: readonly ReceiverAction[]): ReceiverOutput => {
+    const control: ReceiverOutput['control'][number][] = [];
+    const rebuilt: { block: number; data: Uint8Array }[] = [];
+    let kick: ReceiverOutput['kick'];
+    let finished: ReceiverOutput['finished'];
+    for (const x of actions) {
+      if (x.type === 'send') control.push(x.message);
+      else if (x.type === 'block') rebuilt.push({ block: x.block, data: x.data });
+      else if (x.type === 'kicked') kick = { reason: x.reason, detail: x.detail };
+      else if (x.type === 'finished') finished = { complete: x.complete };
+    }
+    return { control, rebuilt, ...(kick ? { kick } : {}), ...(finished ? { finished } : {}) };
+  };
+  return {
+    handle: (packet, now) => {
+      const m = packet.message;
+      const isParity = m.type === 'data' && m.symbol >= m.k;
+      const before = isParity ? engine.stats() : undefined;
+      const out = convert(engine.handle({ type: 'packet', packet }, now));
+      // A parity symbol the engine kept (not a duplicate, for a block it lacked) stands in for a
+      // lost source symbol: that is one repaired symbol.
+      if (before) {
+        const after = engine.stats();
+        if (after.packets > before.packets && after.duplicates === before.duplicates) repaired++;
+      }
+      return out;
+    },
+    tick: (now) => convert(engine.tick(now)),
+    rerequest: (blocks, now) => convert(engine.handle({ type: 'rerequest', blocks }, now)),
+    repairedSymbols: () => repaired,
+    blocksDone: () => engine.stats().blocksDone,
+  };
+}

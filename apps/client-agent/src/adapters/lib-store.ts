@@ -1,0 +1,103 @@
+// ChunkStore over libs/chunking: openTarget (preflight before any byte), ImageWriter (SHA-256
+// before each write, journal commits after fsync), plus a final read-back of the whole image.
+import { mkdir, stat } from 'node:fs/promises';
+import type { Manifest } from '@castpoint/wire';
+import { chunkLength, manifestHash, openTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
+import { AgentError } from '../errors';
+import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
+import { verifyTargetImage } from './verify-target';
+
+export interface LibStoreOptions {
+  readonly target: string;
+  readonly stateDir: string;
+  /** False when the state dir is the default beside the target (refused for disks). */
+  readonly stateDirGiven: boolean;
+  /** Told about preflight findings that do not stop the write (free space, dropped journal). */
+  readonly onWarning?: (text: string) => void;
+  /** Read the whole image back after finishing and check its SHA-256. @default true */
+  readonly readBack?: boolean;
+}
+
+export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
+  return {
+    async open(input: Manifest): Promise<ChunkStore> {
+      const manifest = validateManifest(input);
+      if (!o.stateDirGiven && (await isBlockDevice(o.target))) {
+        throw new AgentError(
+          'usage',
+          `Writing to the disk ${o.target} needs --state-dir on persistent media (a USB stick or another disk), so the resume journal survives a reboot`,
+        );
+      }
+      await mkdir(o.stateDir, { recursive: true }).catch((err: unknown) => {
+        throw new AgentError('target-refused', `Cannot create the state directory ${o.stateDir}: ${(err as Error).message}`, undefined, { cause: err });
+      });
+      const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true });
+      for (const w of writer.warnings) o.onWarning?.(w);
+      return new LibChunkStore(writer, manifest, o.readBack ?? true);
+    },
+  };
+}
+
+async function isBlockDevice(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isBlockDevice();
+  } catch {
+    return false;
+  }
+}
+
+class LibChunkStore implements ChunkStore {
+  readonly totalChunks: number;
+  private readonly done: Uint8Array;
+  private doneCount = 0;
+  private doneBytes = 0;
+
+  constructor(
+    private readonly writer: ImageWriter,
+    readonly manifest: Manifest,
+    private readonly readBack: boolean,
+  ) {
+    this.totalChunks = writer.chunkCount;
+    this.done = new Uint8Array(this.totalChunks);
+    const zero = new Set(manifest.zeroChunks);
+    for (let c = 0; c < this.totalChunks; c++) if (writer.isDone(c) || zero.has(c)) this.mark(c);
+  }
+
+  /** The manifest hash the journal is bound to. */
+  get hash(): string {
+    return manifestHash(this.manifest);
+  }
+
+  private mark(c: number): void {
+    if (this.done[c]) return;
+    this.done[c] = 1;
+    this.doneCount++;
+    this.doneBytes += chunkLength(c, this.manifest.size, this.manifest.chunkSize);
+  }
+
+  chunksDone(): number {
+    return this.doneCount;
+  }
+
+  bytesDone(): number {
+    return this.doneBytes;
+  }
+
+  isDone(chunk: number): boolean {
+    return this.done[chunk] === 1;
+  }
+
+  async writeChunk(chunk: number, data: Uint8Array): Promise<void> {
+    await this.writer.writeChunk(chunk, data);
+    this.mark(chunk);
+  }
+
+  async finish(): Promise<void> {
+    await this.writer.finish();
+    if (this.readBack) await verifyTargetImage(this.writer.path, this.manifest);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
+}

@@ -1,0 +1,102 @@
+// The command line (a contract: WinPE scripts and docs use these names). yargs lives only here,
+// because it is ESM-only and jest cannot load it; everything this calls is unit-tested on its own.
+import yargs from 'yargs';
+import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
+import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
+import { formatError } from './output/format';
+
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdoutIsTty: boolean;
+  readonly cwd: string;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
+
+const EPILOG = [
+  'Exit codes:',
+  ...Object.entries(EXIT_CODE_DOCS).map(([code, doc]) => `  ${code}  ${doc}`),
+  '',
+  'The token may also come from the CASTPOINT_TOKEN environment variable.',
+  'Output is a progress bar on a terminal; with --json or when stdout is not a terminal, one JSON line per second.',
+].join('\n');
+
+export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
+  let usageError: string | undefined;
+  let chosen: RawDeployArgs | undefined;
+  const parser = yargs()
+    .scriptName('castpoint-agent')
+    .usage('$0 deploy --server URL --image NAME --target PATH [options]')
+    .command(
+      'deploy',
+      'Receive an image from a castpoint DP and write it to a file or disk',
+      (y) =>
+        y
+          .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+          .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
+          .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
+          .option('interface', { type: 'string', describe: 'IPv4 address of the interface to receive multicast on (default: the one on the DP\'s subnet)' })
+          .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+          .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
+          .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
+          .option('no-fallback', { type: 'boolean', describe: 'Never fall back to unicast download' })
+          .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
+          .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
+          .strictOptions(),
+      (args) => {
+        chosen = {
+          server: args.server,
+          image: args.image,
+          target: args.target,
+          interface: args.interface,
+          token: args.token,
+          stateDir: args['state-dir'],
+          json: args.json,
+          // yargs turns --no-fallback into fallback=false (boolean negation).
+          noFallback: (args as { fallback?: unknown }).fallback === false || args['no-fallback'] === true,
+          silenceTimeout: args['silence-timeout'],
+          dpPatience: args['dp-patience'],
+        };
+      },
+    )
+    .demandCommand(1, 'Give a command: deploy.')
+    .strict()
+    .epilog(EPILOG)
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      usageError = msg || err?.message || 'invalid command line';
+    });
+
+  let helpText = '';
+  try {
+    await parser.parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
+      helpText = output;
+    });
+  } catch (err) {
+    usageError ??= err instanceof Error ? err.message : String(err);
+  }
+  if (usageError !== undefined) {
+    const e = new AgentError('usage', `${usageError.trim()} Run castpoint-agent --help for usage`);
+    io.err(`${formatError(e, EXIT.usage)}\n`);
+    return EXIT.usage;
+  }
+  if (chosen === undefined) {
+    // --help or --version: yargs rendered it into helpText.
+    if (helpText) io.out(`${helpText}\n`);
+    return EXIT.ok;
+  }
+  let opts: DeployOptions;
+  try {
+    opts = validateDeployOptions(chosen, { env: io.env, stdoutIsTty: io.stdoutIsTty, cwd: io.cwd });
+  } catch (err) {
+    const e = err instanceof AgentError ? err : new AgentError('usage', String(err));
+    io.err(`${formatError(e, exitCodeOf(e))}\n`);
+    return exitCodeOf(e);
+  }
+  return deploy(opts);
+}

@@ -1,0 +1,87 @@
+// The agent's typed errors and the exit code each one ends the process with. Exit codes are a
+// contract (scripts in WinPE task sequences and initramfs branch on them): never renumber one.
+import { CastpointError } from '@castpoint/wire';
+
+/** Process exit codes of `castpoint-agent`. Documented in docs/agent.md. */
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  dpUnreachable: 3,
+  imageUnknown: 4,
+  targetRefused: 5,
+  verificationFailed: 6,
+  removedByPolicy: 7,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** One sentence per exit code: printed by `--help` and checked against docs/agent.md by a test. */
+export const EXIT_CODE_DOCS: Readonly<Record<ExitCode, string>> = {
+  0: 'The target holds the image and every chunk and the whole image were verified.',
+  1: 'An unexpected internal error (a bug): the message says where.',
+  2: 'Usage error: a missing or malformed option; nothing was contacted or written.',
+  3: 'The DP could not be reached, or refused the agent (bad token, server error).',
+  4: 'The DP does not know the image name asked for.',
+  5: 'The target was refused: too small, mounted, not writable, or the disk is full.',
+  6: 'Verification failed: data did not match the manifest, or the manifest itself is invalid.',
+  7: 'The DP removed the agent from multicast by policy and unicast fallback is not allowed.',
+};
+
+/** Agent error codes, each with the exit code it maps to and a sentence saying what it means. */
+export const AGENT_ERROR_CODES = {
+  usage: { exit: EXIT.usage, doc: 'An option is missing or malformed.' },
+  'no-interface': { exit: EXIT.usage, doc: 'No --interface was given and no local interface shares a subnet with the DP.' },
+  'dp-unreachable': { exit: EXIT.dpUnreachable, doc: 'The DP did not answer within the time the agent waits for it.' },
+  'dp-refused': { exit: EXIT.dpUnreachable, doc: 'The DP answered with an error status (401/403 bad token, 5xx) or a malformed reply.' },
+  'image-unknown': { exit: EXIT.imageUnknown, doc: 'The DP answered 404 for the image name.' },
+  'target-refused': { exit: EXIT.targetRefused, doc: 'The target failed a preflight check or a write failed (size, mount, permission, space).' },
+  'verification-failed': { exit: EXIT.verificationFailed, doc: 'A chunk or the whole image did not match its SHA-256, or the manifest is invalid.' },
+  'removed-by-policy': { exit: EXIT.removedByPolicy, doc: 'Kicked from multicast (policy, silence, client limit) and fallback is not allowed.' },
+  'session-failed': { exit: EXIT.removedByPolicy, doc: 'The DP told the agent to stop (kick reason fail).' },
+  internal: { exit: EXIT.internal, doc: 'An unexpected error; the message carries the cause.' },
+} as const satisfies Record<string, { exit: ExitCode; doc: string }>;
+
+export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
+
+export class AgentError extends CastpointError<AgentErrorCode, Record<string, unknown>> {
+  constructor(code: AgentErrorCode, message: string, data?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, message, data, options);
+    this.name = 'AgentError';
+  }
+}
+
+/** Maps any thrown value to the agent error it stands for (lib errors by their `code`). */
+export function toAgentError(err: unknown): AgentError {
+  if (err instanceof AgentError) return err;
+  if (err instanceof CastpointError) {
+    const code = libCodeToAgentCode(err.code);
+    return new AgentError(code, err.message, { libCode: err.code }, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new AgentError('internal', message, undefined, { cause: err });
+}
+
+/** Lib codes whose family name alone would mislead. */
+const LIB_CODE_MAP: Readonly<Record<string, AgentErrorCode>> = {
+  CHUNKING_STATE_DIR_REQUIRED: 'usage',
+  CHUNKING_INCOMPLETE: 'verification-failed',
+  CHUNKING_CHUNK_OUT_OF_RANGE: 'verification-failed',
+};
+
+// Lib codes are matched by family so the agent keeps working when a lib adds a code: anything about
+// the target or writing maps to "target refused", anything about hashes or manifests to "verification".
+function libCodeToAgentCode(code: string): AgentErrorCode {
+  const exact = LIB_CODE_MAP[code];
+  if (exact) return exact;
+  const c = code.toLowerCase();
+  if (/hash|verif|mismatch|manifest|corrupt|changed/.test(c)) return 'verification-failed';
+  if (/target|mount|space|full|small|permission|writ|disk|device|enospc|eacces|erofs|journal/.test(c)) {
+    return 'target-refused';
+  }
+  return 'internal';
+}
+
+export function exitCodeOf(err: AgentError): ExitCode {
+  return AGENT_ERROR_CODES[err.code].exit;
+}

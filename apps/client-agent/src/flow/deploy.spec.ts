@@ -1,0 +1,281 @@
+// The deploy flow end to end in one process: a fake DP over HTTP on 127.0.0.1, the real wire codec,
+// repair receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { manifestHash } from '@castpoint/chunking';
+import { MemoryNetwork } from '@castpoint/transport';
+import type { AgentRequestReply, KickReason, SessionInfo } from '@castpoint/wire';
+import { libSessionFactory } from '../adapters/lib-session';
+import { libStoreOpener } from '../adapters/lib-store';
+import { endpointSocket } from '../adapters/transport-socket';
+import { DpClient } from '../dp/dp-client';
+import { realClock, type Clock } from '../dp/patience';
+import { EXIT, type ExitCode } from '../errors';
+import { validateDeployOptions } from '../options';
+import { Reporter } from '../output/reporter';
+import { FakeClock } from '../testing/fake-clock';
+import { FakeDp, type FakeDpOptions, type Scripted } from '../testing/fake-dp';
+import { makeImage, type TestImage } from '../testing/image';
+import { MiniSender } from '../testing/mini-sender';
+import { fileMemory } from './agent-state';
+import { deploy } from './deploy';
+
+const CHUNK = 4096;
+const DP_IP = '10.0.0.1';
+const AGENT_IP = '10.0.0.2';
+
+function sessionFor(img: TestImage, over: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    id: 42,
+    image: 'img',
+    group: '239.192.0.7',
+    port: 5000,
+    senderAddress: DP_IP,
+    senderPort: 5001,
+    symbolSize: 512,
+    blockSymbols: 4,
+    encrypted: over.encrypted ?? true,
+    key: Buffer.alloc(32, 7).toString('base64'),
+    manifestHash: manifestHash(img.manifest),
+    fallbackAllowed: true,
+    contentPath: '/api/v1/agent/content/img',
+    mode: 'autocast',
+    ...over,
+  };
+}
+
+interface Harness {
+  dir: string;
+  target: string;
+  dp: FakeDp;
+  net: MemoryNetwork;
+  out: string[];
+  errs: string[];
+  run(extra?: Record<string, unknown>, clock?: Clock): Promise<ExitCode>;
+  cleanup(): Promise<void>;
+}
+
+async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange'> = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
+  const target = path.join(dir, 'disk.img');
+  const dp = await new FakeDp({
+    onRequest: (_b, n) => onRequest(n),
+    content: img.bytes,
+    contentPath: '/api/v1/agent/content/img',
+    ...dpOpts,
+  }).start();
+  const net = new MemoryNetwork({ seed: 3 });
+  const out: string[] = [];
+  const errs: string[] = [];
+  return {
+    dir,
+    target,
+    dp,
+    net,
+    out,
+    errs,
+    async run(extra = {}, clock: Clock = realClock) {
+      const opts = validateDeployOptions(
+        { server: dp.url, image: 'img', target, json: true, silenceTimeout: 0.4, dpPatience: 2, ...extra },
+        { env: {}, stdoutIsTty: false, cwd: dir },
+      );
+      const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
+      return deploy(opts, {
+        dp: new DpClient({ server: dp.url, timeoutMs: 2000 }),
+        stores: libStoreOpener({ target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
+        sessions: libSessionFactory({
+          seed: 9,
+          openSocket: async (o) =>
+            endpointSocket(await net.open({ port: o.port, reuseAddr: true, multicast: { group: o.group, interface: o.interfaceAddress } })),
+        }),
+        clock,
+        reporter,
+        memory: fileMemory(opts.stateDir),
+        hostname: 'pc-under-test',
+        interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
+        resolveDp: async () => DP_IP,
+      });
+    },
+    async cleanup() {
+      await dp.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
+  status: 200,
+  body: { status: 'join', receiverId, session, manifest: img.manifest } satisfies AgentRequestReply,
+});
+
+function chunksOfRanges(ranges: readonly [number, number][]): number[] {
+  return ranges.map(([s]) => s / CHUNK).sort((a, b) => a - b);
+}
+
+function lastJson(out: readonly string[]): Record<string, unknown> {
+  return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
+}
+
+describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () => {
+  const img = makeImage(11, CHUNK, 6, [2], 1000);
+  let h: Harness | undefined;
+  let sender: MiniSender | undefined;
+  afterEach(async () => {
+    await sender?.stop();
+    await h?.cleanup();
+    sender = undefined;
+    h = undefined;
+  });
+
+  it('receives the image by multicast, writes it, verifies it and exits 0', async () => {
+    h = await harness(img, () => join(img, 5));
+    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest });
+    await sender.start();
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    expect(h.dp.ranges).toEqual([]);
+    expect(h.dp.requests[0]).toEqual({ image: 'img', hostname: 'pc-under-test' });
+    expect(sender.controlTypes).toContain('leave');
+    expect(h.dp.progress[h.dp.progress.length - 1]).toMatchObject({ receiverId: 5, state: 'done', chunksDone: 6, totalChunks: 6 });
+    expect(lastJson(h.out)).toMatchObject({ state: 'done', percent: 100 });
+    expect(h.errs.join('')).toContain('whose subnet holds the DP address 10.0.0.1');
+  });
+
+  it('repairs losses with NACKs on a lossy network', async () => {
+    h = await harness(img, () => join(img, 5, sessionFor(img, { encrypted: false })));
+    h.net.setLoss(AGENT_IP, 0.2);
+    sender = new MiniSender({ net: h.net, session: sessionFor(img, { encrypted: false }), image: img.bytes, manifest: img.manifest });
+    await sender.start();
+    expect(await h.run({ silenceTimeout: 3 })).toBe(EXIT.ok);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    expect(sender.controlTypes).toContain('nack');
+  });
+
+  it.each<[KickReason, boolean, ExitCode]>([
+    ['fallback', true, EXIT.ok],
+    ['policy', true, EXIT.ok],
+    ['policy', false, EXIT.removedByPolicy],
+    ['fail', true, EXIT.removedByPolicy],
+  ])('kick %s with fallbackAllowed=%s -> exit %d; unicast fetches only the missing chunks', async (reason, fallbackAllowed, exit) => {
+    const session = sessionFor(img, { fallbackAllowed });
+    h = await harness(img, () => join(img, 5, session));
+    // 4 blocks of 2 KiB = chunks 0 and 1 by multicast; chunk 2 is zero; 3, 4, 5 must come by unicast.
+    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest, sendBlocksBelow: 4, kickAfterPass: reason });
+    await sender.start();
+    expect(await h.run()).toBe(exit);
+    if (exit === EXIT.ok) {
+      expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+      expect(chunksOfRanges(h.dp.ranges)).toEqual([3, 4, 5]);
+      expect(h.errs.join('')).toContain('downloading the missing chunks by unicast');
+    } else {
+      expect(h.dp.ranges).toEqual([]);
+      expect(h.errs[h.errs.length - 1]).toMatch(new RegExp(`^castpoint-agent: .*\\(exit ${exit}, (removed-by-policy|session-failed)\\)\\n$`));
+    }
+  });
+
+  it('falls back to unicast after multicast silence when the DP names the same session again', async () => {
+    const session = sessionFor(img);
+    h = await harness(img, () => join(img, h?.dp.requests.length ?? 0, session));
+    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest, silent: true });
+    await sender.start();
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(h.dp.requests).toHaveLength(2);
+    // The second registration names the first id, so the DP keeps one record for this machine.
+    expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 1 });
+    expect(chunksOfRanges(h.dp.ranges)).toEqual([0, 1, 3, 4, 5]);
+    expect(h.errs.join('')).toMatch(/multicast delivered nothing for \d s/);
+  });
+
+  it('keeps listening instead of falling back with --no-fallback, and fails on a fallback reply', async () => {
+    h = await harness(img, () => ({ status: 200, body: { status: 'fallback', receiverId: 3, reason: 'client limit', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } }));
+    expect(await h.run({ noFallback: true })).toBe(EXIT.removedByPolicy);
+    expect(h.errs.join('')).toMatch(/--no-fallback forbids unicast fallback \(client limit\)\. \(exit 7, removed-by-policy\)/);
+  });
+
+  it('a fallback reply downloads everything by unicast', async () => {
+    h = await harness(img, () => ({ status: 200, body: { status: 'fallback', receiverId: 3, reason: 'client limit', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } }));
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(chunksOfRanges(h.dp.ranges)).toEqual([0, 1, 3, 4, 5]);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+  });
+
+  it('waits while the DP says wait, then joins', async () => {
+    h = await harness(img, (n) => (n === 1 ? { status: 200, body: { status: 'wait', retryAfterMs: 200, reason: 'scheduled', minClients: 3, clientsWaiting: 1 } } : join(img, 8)));
+    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest });
+    await sender.start();
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(h.out.some((l) => /"state":"waiting".*"message":"scheduled, 1\/3 clients"/.test(l))).toBe(true);
+  });
+
+  it('resumes from the journal: a second run fetches only chunks not journaled', async () => {
+    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } };
+    let failAt = 3 * CHUNK;
+    h = await harness(img, () => fallback, {
+      onRange: (start: number) => (start === failAt ? { status: 500, body: { error: 'disk error on the DP' } } : undefined),
+    });
+    expect(await h.run()).toBe(EXIT.dpUnreachable);
+    const firstRanges = chunksOfRanges(h.dp.ranges);
+    h.dp.ranges.length = 0;
+    failAt = -1;
+    expect(await h.run()).toBe(EXIT.ok);
+    const again = chunksOfRanges(h.dp.ranges);
+    // Chunks written and journaled by the first run are not fetched again.
+    const journaled = [0, 1, 4, 5].filter((c) => firstRanges.includes(c) && !again.includes(c));
+    expect(again).toContain(3);
+    expect(again.length + journaled.length).toBe(5);
+    expect(journaled.length).toBeGreaterThan(0);
+    expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 3 });
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+  });
+});
+
+describe('deploy flow: failures map to exit codes', () => {
+  const img = makeImage(12, CHUNK, 3);
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  it('image unknown -> 4', async () => {
+    h = await harness(img, () => ({ status: 404, body: { error: 'no such image' } }));
+    expect(await h.run()).toBe(EXIT.imageUnknown);
+    expect(h.errs[h.errs.length - 1]).toMatch(/does not know the image "img"\. \(exit 4, image-unknown\)/);
+  });
+
+  it('bad token -> 3', async () => {
+    h = await harness(img, () => ({ status: 401, body: { error: 'bad token' } }));
+    expect(await h.run()).toBe(EXIT.dpUnreachable);
+  });
+
+  it('DP not there -> 3 after the patience, on a fake clock', async () => {
+    h = await harness(img, () => join(img, 1));
+    await h.dp.stop();
+    const clock = new FakeClock(1_000_000);
+    expect(await h.run({ dpPatience: 20 }, clock)).toBe(EXIT.dpUnreachable);
+    expect(clock.sleeps.length).toBeGreaterThan(2);
+    expect(h.errs[h.errs.length - 1]).toMatch(/did not come back within 20 s\. \(exit 3, dp-unreachable\)/);
+  });
+
+  it('target in a missing folder -> 5, nothing written', async () => {
+    h = await harness(img, () => join(img, 1));
+    expect(await h.run({ target: path.join(h.dir, 'nope', 'disk.img'), stateDir: path.join(h.dir, 'state') })).toBe(EXIT.targetRefused);
+    expect(h.errs[h.errs.length - 1]).toMatch(/\(exit 5, target-refused\)\n$/);
+  });
+
+  it('a manifest that does not verify -> 6', async () => {
+    const bad = { ...img.manifest, chunks: img.manifest.chunks.slice(1) };
+    h = await harness(img, () => ({ status: 200, body: { status: 'join', receiverId: 1, session: sessionFor(img), manifest: bad } }));
+    expect(await h.run()).toBe(EXIT.verificationFailed);
+  });
+
+  it('corrupt unicast data twice -> 6', async () => {
+    h = await harness(
+      img,
+      () => ({ status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } }),
+      { onRange: (s: number, e: number) => new Uint8Array(e - s + 1) },
+    );
+    expect(await h.run()).toBe(EXIT.verificationFailed);
+  });
+});

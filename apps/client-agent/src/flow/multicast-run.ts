@@ -1,0 +1,132 @@
+// One stay in a multicast session: decode, feed the receiver engine, send its control messages to
+// the sender, assemble and write chunks, until the image is complete, the DP kicks this receiver,
+// the group falls silent, or the DP forgets us (it restarted). Owns no timers beyond its own run.
+import type { ControlMessage, KickReason, LeaveReason, SessionInfo } from '@castpoint/wire';
+import type { ChunkAssembler } from './chunk-assembler';
+import type { ChunkStore, ReceiverOutput, SessionParts } from './ports';
+import type { AgentStatus } from './status';
+
+export type MulticastOutcome =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'kick'; readonly reason: KickReason; readonly detail: string }
+  | { readonly kind: 'silent'; readonly silentMs: number }
+  /** The sender ended the session before this receiver had everything. */
+  | { readonly kind: 'ended' }
+  | { readonly kind: 'forgotten' };
+
+export interface MulticastRunArgs {
+  readonly session: SessionInfo;
+  readonly receiverId: number;
+  readonly parts: SessionParts;
+  readonly store: ChunkStore;
+  readonly assembler: ChunkAssembler;
+  readonly status: AgentStatus;
+  readonly now: () => number;
+  /** No valid packet for this long ends the run as `silent`, ms. */
+  readonly silenceTimeoutMs: number;
+  /** Engine tick period, ms. @default 10 */
+  readonly tickMs?: number;
+}
+
+/** Times one chunk may fail verification and be received again before the run fails. */
+export const MAX_CHUNK_RETRIES = 2;
+
+function isHashMismatch(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'CHUNKING_CHUNK_HASH_MISMATCH' || code === 'verification-failed';
+}
+
+export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
+  const { parts, store, assembler, status, session } = a;
+  const start = a.now();
+  let lastValid = start;
+  let validPackets = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let pendingWrites = 0;
+  let ended = false;
+  const badChunks = new Map<number, number>();
+
+  return new Promise<MulticastOutcome>((resolve, reject) => {
+    const finish = (outcome: MulticastOutcome | Error, leave?: LeaveReason): void => {
+      if (ended) return;
+      ended = true;
+      clearInterval(timer);
+      const closing = (async () => {
+        if (leave) await sendControl({ type: 'leave', receiverId: a.receiverId, reason: leave }).catch(() => undefined);
+        await parts.socket.close().catch(() => undefined);
+      })();
+      void closing.then(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+    };
+
+    const sendControl = (m: ControlMessage): Promise<void> =>
+      parts.socket.send(parts.codec.encode(m, a.now()), session.senderAddress, session.senderPort);
+
+    const process = (out: ReceiverOutput): void => {
+      for (const m of out.control) {
+        // A lost control packet is repaired by the engine's own timers; an error here is not fatal.
+        sendControl(m).catch(() => undefined);
+      }
+      for (const r of out.rebuilt) {
+        const span = parts.layout.span(r.block);
+        if (store.isDone(span.chunk)) continue;
+        const whole = assembler.add(r.block, r.data);
+        if (whole) enqueueWrite(whole.chunk, whole.data);
+      }
+      if (out.kick) finish({ kind: 'kick', reason: out.kick.reason, detail: out.kick.detail });
+      // A finished session with everything held completes through the write queue in tick().
+      else if (out.finished && !out.finished.complete) finish({ kind: 'ended' }, 'cancelled');
+    };
+
+    const enqueueWrite = (chunk: number, data: Uint8Array): void => {
+      pendingWrites++;
+      writing = writing.then(async () => {
+        if (ended) return;
+        try {
+          if (!store.isDone(chunk)) await store.writeChunk(chunk, data);
+        } catch (err) {
+          if (isHashMismatch(err) && (badChunks.get(chunk) ?? 0) < MAX_CHUNK_RETRIES) {
+            // Authenticated packets make this unlikely (a bug or bad RAM): fetch the chunk again.
+            badChunks.set(chunk, (badChunks.get(chunk) ?? 0) + 1);
+            assembler.drop(chunk);
+            process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+          } else {
+            finish(err instanceof Error ? err : new Error(String(err)));
+          }
+        } finally {
+          pendingWrites--;
+        }
+      });
+    };
+
+    parts.socket.onDatagram((bytes) => {
+      if (ended) return;
+      const res = parts.codec.decode(bytes);
+      if (!res.ok || res.packet.envelope.sessionId !== session.id) {
+        status.badPackets++;
+        return;
+      }
+      const now = a.now();
+      lastValid = now;
+      validPackets++;
+      process(parts.receiver.handle(res.packet, now));
+    });
+
+    const tick = (): void => {
+      if (ended) return;
+      const now = a.now();
+      process(parts.receiver.tick(now));
+      if (ended) return;
+      status.repairedSymbols = parts.receiver.repairedSymbols();
+      status.set(validPackets === 0 ? 'waiting' : 'receiving');
+      status.tick(now);
+      if (store.chunksDone() >= store.totalChunks && pendingWrites === 0) {
+        finish({ kind: 'complete' }, 'complete');
+      } else if (status.dpForgotUs) {
+        finish({ kind: 'forgotten' });
+      } else if (now - lastValid >= a.silenceTimeoutMs) {
+        finish({ kind: 'silent', silentMs: now - lastValid }, 'inactive');
+      }
+    };
+    const timer = setInterval(tick, a.tickMs ?? 10);
+  });
+}

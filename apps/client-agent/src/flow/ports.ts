@@ -1,0 +1,105 @@
+// The small interfaces the agent's flow is written against. The real implementations are thin
+// adapters over libs/chunking, libs/repair, libs/wire and libs/transport (see ../adapters); tests
+// use fakes. Keeping the flow behind these lets it be tested without sockets or disks.
+import type { ControlMessage, KickReason, Manifest, Packet, SessionInfo } from '@castpoint/wire';
+
+/** The target plus its resume journal: verified chunk writes that survive kill -9 and reboot. */
+export interface ChunkStore {
+  readonly manifest: Manifest;
+  readonly totalChunks: number;
+  /** Chunks verified and written (journaled at the writer's next commit); zero chunks count as done. */
+  chunksDone(): number;
+  bytesDone(): number;
+  isDone(chunk: number): boolean;
+  /** Verifies `data` against the manifest's SHA-256, writes it at its offset, then journals it. */
+  writeChunk(chunk: number, data: Uint8Array): Promise<void>;
+  /** Writes zeros where a disk needs them, fsyncs, checks every chunk is journaled, reads the image back and checks its SHA-256, closes. */
+  finish(): Promise<void>;
+  /** Closes without finishing (the journal keeps what was done). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ChunkStoreOpener {
+  /** Opens (or resumes) the target after the preflight checks; no byte is written before they pass. */
+  open(manifest: Manifest): Promise<ChunkStore>;
+}
+
+/** Where each FEC block's bytes sit in the image (libs/chunking BlockLayout). */
+export interface BlockSpan {
+  readonly chunk: number;
+  /** Offset of the block's first byte within its chunk. */
+  readonly offsetInChunk: number;
+  /** Bytes of image data in the block (the last symbol may be short). */
+  readonly length: number;
+}
+
+export interface BlockMap {
+  readonly totalBlocks: number;
+  span(block: number): BlockSpan;
+  /** Blocks of `chunk`, ascending (none for a zero chunk). */
+  blocksOf(chunk: number): readonly number[];
+}
+
+export interface ReceiverOutput {
+  /** Control messages to send by unicast to the session's sender address. */
+  readonly control: readonly ControlMessage[];
+  /** Blocks rebuilt since the last call, with their image bytes (length = span(block).length). */
+  readonly rebuilt: readonly { readonly block: number; readonly data: Uint8Array }[];
+  /** Set when a kick addressed to this receiver arrived. */
+  readonly kick?: { readonly reason: KickReason; readonly detail: string };
+  /** Set when the sender announced the session is over; `complete`: we hold every block. */
+  readonly finished?: { readonly complete: boolean };
+}
+
+/** The repair engine's receiver side, fed with decoded packets and time. */
+export interface Receiver {
+  handle(packet: Packet, nowMs: number): ReceiverOutput;
+  tick(nowMs: number): ReceiverOutput;
+  /** These blocks failed verification after assembly: drop them and ask for them again. */
+  rerequest(blocks: readonly number[], nowMs: number): ReceiverOutput;
+  /** Symbols rebuilt by FEC or received as repairs, so far. */
+  repairedSymbols(): number;
+  /** Blocks this receiver holds (seeded ones included). */
+  blocksDone(): number;
+}
+
+export type DecodeResult = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly reason: string };
+
+/** Packet codec bound to one session's key, id and this agent's sender id and sequence counter. */
+export interface SessionCodec {
+  decode(bytes: Uint8Array): DecodeResult;
+  encode(message: ControlMessage, nowMs: number): Uint8Array;
+}
+
+/** A UDP socket bound to the session port and joined to the group. */
+export interface SessionSocket {
+  onDatagram(fn: (bytes: Uint8Array) => void): void;
+  send(bytes: Uint8Array, address: string, port: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Everything that depends on the session: made fresh for each join. */
+export interface SessionParts {
+  readonly layout: BlockMap;
+  readonly receiver: Receiver;
+  readonly codec: SessionCodec;
+  readonly socket: SessionSocket;
+}
+
+export interface JoinArgs {
+  readonly session: SessionInfo;
+  readonly manifest: Manifest;
+  readonly receiverId: number;
+  /** Envelope sender id for this registration (the reply's `senderId`, else `receiverId`). */
+  readonly senderId: number;
+  /** IPv4 address of the interface to join the group on. */
+  readonly interfaceAddress: string;
+  /** Blocks already held (journaled chunks and carried-over partial chunks): the engine skips them. */
+  readonly heldBlocks: (layout: BlockMap) => Iterable<number>;
+  readonly nowMs: number;
+}
+
+export interface SessionFactory {
+  layoutFor(session: SessionInfo, manifest: Manifest): BlockMap;
+  join(args: JoinArgs): Promise<SessionParts>;
+}

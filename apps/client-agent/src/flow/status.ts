@@ -1,0 +1,109 @@
+// The agent's live status: what the reporter prints and what goes to the DP every second. One
+// object, so the terminal, the JSON lines and the dashboard never disagree.
+import type { AgentProgress, AgentState } from '@castpoint/wire';
+import type { AgentPhase, ProgressSnapshot } from '../output/progress';
+import type { Reporter } from '../output/reporter';
+import type { ChunkStore } from './ports';
+
+export interface ProgressPoster {
+  /** Resolves false when the DP no longer knows this receiver. Rejections mean "not reachable". */
+  progress(body: AgentProgress): Promise<boolean>;
+}
+
+export class AgentStatus {
+  phase: AgentPhase = 'requesting';
+  message: string | undefined;
+  receiverId: number | undefined;
+  sessionId: number | undefined;
+  store: ChunkStore | undefined;
+  repairedSymbols = 0;
+  badPackets = 0;
+  /** Set when a progress post was answered "unknown receiver" (the DP restarted and lost us). */
+  dpForgotUs = false;
+  private posting = false;
+  private lastPostMs = -Infinity;
+
+  constructor(
+    private readonly image: string,
+    private readonly reporter: Reporter,
+    private readonly dp: ProgressPoster,
+    /** Period of progress posts to the DP, ms. @default 1000 */
+    private readonly postPeriodMs = 1000,
+  ) {}
+
+  set(phase: AgentPhase, message?: string): void {
+    this.phase = phase;
+    this.message = message;
+  }
+
+  snapshot(): ProgressSnapshot {
+    const s = this.store;
+    return {
+      state: this.phase,
+      bytesDone: s?.bytesDone() ?? 0,
+      totalBytes: s?.manifest.size ?? 0,
+      chunksDone: s?.chunksDone() ?? 0,
+      totalChunks: s?.totalChunks ?? 0,
+      repairedSymbols: this.repairedSymbols,
+      badPackets: this.badPackets,
+      ...(this.message === undefined ? {} : { message: this.message }),
+    };
+  }
+
+  /** Called often by the deploy loop: feeds the reporter and posts progress once per period. */
+  tick(nowMs: number): void {
+    this.reporter.update(this.snapshot(), nowMs);
+    this.reporter.tick(nowMs);
+    if (nowMs - this.lastPostMs >= this.postPeriodMs) {
+      this.lastPostMs = nowMs;
+      void this.post();
+    }
+  }
+
+  /** Sends one progress report now and waits for it (final "done" or "failed"). Never throws. */
+  async post(): Promise<void> {
+    if (this.posting || this.receiverId === undefined || !this.store) return;
+    this.posting = true;
+    const snap = this.snapshot();
+    const body: AgentProgress = {
+      receiverId: this.receiverId,
+      ...(this.sessionId === undefined ? {} : { sessionId: this.sessionId }),
+      image: this.image,
+      state: toAgentState(this.phase),
+      chunksDone: snap.chunksDone,
+      totalChunks: snap.totalChunks,
+      bytesDone: snap.bytesDone,
+      rateBps: this.reporter.rates().rateBps,
+      repairedSymbols: snap.repairedSymbols,
+      ...(snap.message === undefined ? {} : { message: snap.message }),
+    };
+    try {
+      const known = await this.dp.progress(body);
+      if (!known) this.dpForgotUs = true;
+    } catch {
+      // The DP may be restarting: the multicast loop notices silence and re-registers; nothing is lost.
+    } finally {
+      this.posting = false;
+    }
+  }
+}
+
+export function toAgentState(phase: AgentPhase): AgentState {
+  switch (phase) {
+    case 'requesting':
+    case 'waiting':
+    case 'reconnecting':
+      return 'waiting';
+    case 'receiving':
+      return 'receiving';
+    case 'repairing':
+    case 'verifying':
+      return 'repairing';
+    case 'fallback':
+      return 'fallback';
+    case 'done':
+      return 'done';
+    case 'failed':
+      return 'failed';
+  }
+}

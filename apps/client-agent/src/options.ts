@@ -1,0 +1,134 @@
+// Validates the deploy command's options into a typed value. Kept apart from yargs (ESM-only, not
+// loadable by jest) so every rule here is unit-tested; the CLI module only collects raw strings.
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { AgentError } from './errors';
+
+export type OutputMode = 'tty' | 'json';
+
+export interface DeployOptions {
+  /** DP base URL, e.g. http://10.0.0.5:8080 (no trailing slash). */
+  readonly server: string;
+  readonly image: string;
+  /** File or raw disk to write the image to (absolute). */
+  readonly target: string;
+  /** IPv4 address of the interface to join the group on; undefined: pick by the DP's subnet. */
+  readonly interface?: string;
+  readonly token?: string;
+  /** Where the journal and agent state live (absolute). @default beside the target */
+  readonly stateDir: string;
+  /** True when --state-dir was given (a disk target requires it). */
+  readonly stateDirGiven: boolean;
+  readonly output: OutputMode;
+  /** Never fall back to unicast, even when the DP allows it. @default false */
+  readonly noFallback: boolean;
+  /** Multicast silence after which the agent re-asks the DP and may fall back, ms. @default 15000 */
+  readonly silenceTimeoutMs: number;
+  /** How long the agent keeps trying a DP that does not answer before exit 3, ms. @default 600000 */
+  readonly dpPatienceMs: number;
+}
+
+/** What the CLI collected; strings as typed, undefined when absent. */
+export interface RawDeployArgs {
+  server?: unknown;
+  image?: unknown;
+  target?: unknown;
+  interface?: unknown;
+  token?: unknown;
+  stateDir?: unknown;
+  json?: unknown;
+  noFallback?: unknown;
+  silenceTimeout?: unknown;
+  dpPatience?: unknown;
+}
+
+export interface OptionContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdoutIsTty: boolean;
+  readonly cwd: string;
+}
+
+export const DEFAULT_SILENCE_TIMEOUT_MS = 15_000;
+export const DEFAULT_DP_PATIENCE_MS = 600_000;
+
+export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): DeployOptions {
+  const server = normalizeServer(requireString(raw.server, '--server'));
+  const image = requireString(raw.image, '--image');
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(image)) {
+    throw usage(`--image must be 1 to 128 letters, digits, dots, dashes or underscores, got "${image}".`);
+  }
+  const target = path.resolve(ctx.cwd, requireString(raw.target, '--target'));
+  const iface = optionalString(raw.interface, '--interface');
+  if (iface !== undefined && isIP(iface) !== 4) {
+    throw usage(`--interface must be the IPv4 address of a local interface, got "${iface}".`);
+  }
+  const token = optionalString(raw.token, '--token') ?? nonEmpty(ctx.env['CASTPOINT_TOKEN']);
+  const stateDirRaw = optionalString(raw.stateDir, '--state-dir');
+  const stateDir = stateDirRaw === undefined ? defaultStateDir(target) : path.resolve(ctx.cwd, stateDirRaw);
+  const output: OutputMode = raw.json === true || !ctx.stdoutIsTty ? 'json' : 'tty';
+  return {
+    server,
+    image,
+    target,
+    ...(iface === undefined ? {} : { interface: iface }),
+    ...(token === undefined ? {} : { token }),
+    stateDir,
+    stateDirGiven: stateDirRaw !== undefined,
+    output,
+    noFallback: raw.noFallback === true,
+    silenceTimeoutMs: seconds(raw.silenceTimeout, '--silence-timeout', DEFAULT_SILENCE_TIMEOUT_MS),
+    dpPatienceMs: seconds(raw.dpPatience, '--dp-patience', DEFAULT_DP_PATIENCE_MS),
+  };
+}
+
+/**
+ * The journal lives beside the target so that running the same command again finds it. For a raw
+ * disk (/dev/sda) that is /dev, which does not survive a reboot: docs/agent.md says to pass
+ * --state-dir on persistent media there.
+ */
+export function defaultStateDir(target: string): string {
+  return path.join(path.dirname(target), `.castpoint-${path.basename(target)}.state`);
+}
+
+function normalizeServer(s: string): string {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw usage(`--server must be a URL such as http://10.0.0.5:8080, got "${s}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usage(`--server must be an http:// or https:// URL, got "${s}".`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function requireString(v: unknown, name: string): string {
+  const s = optionalString(v, name);
+  if (s === undefined) throw usage(`${name} is required.`);
+  return s;
+}
+
+function optionalString(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) throw usage(`${name} was given more than once.`);
+  if (typeof v !== 'string' && typeof v !== 'number') throw usage(`${name} needs a value.`);
+  const s = String(v).trim();
+  if (s === '') throw usage(`${name} needs a value.`);
+  return s;
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s.trim();
+}
+
+function seconds(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw usage(`${name} must be a number of seconds from 0 to 86400.`);
+  return Math.round(n * 1000);
+}
+
+function usage(message: string): AgentError {
+  return new AgentError('usage', message);
+}

@@ -1,0 +1,83 @@
+// Pure renderers of the agent's output: the terminal progress bar, the JSON line, the error line.
+import type { ProgressSnapshot, Rates } from './progress';
+import type { AgentError, ExitCode } from '../errors';
+
+/** One JSON line: what log collectors and WinPE consoles get once per second. */
+export interface ProgressLine {
+  readonly time: string;
+  readonly state: ProgressSnapshot['state'];
+  readonly percent: number;
+  readonly rateBps: number;
+  readonly etaSeconds: number | null;
+  readonly repairedSymbols: number;
+  readonly chunksDone: number;
+  readonly totalChunks: number;
+  readonly bytesDone: number;
+  readonly totalBytes: number;
+  readonly badPackets: number;
+  readonly message?: string;
+}
+
+export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number): ProgressLine {
+  return {
+    time: new Date(nowMs).toISOString(),
+    state: s.state,
+    percent: r.percent,
+    rateBps: r.rateBps,
+    etaSeconds: r.etaSeconds,
+    repairedSymbols: s.repairedSymbols,
+    chunksDone: s.chunksDone,
+    totalChunks: s.totalChunks,
+    bytesDone: s.bytesDone,
+    totalBytes: s.totalBytes,
+    badPackets: s.badPackets,
+    ...(s.message === undefined ? {} : { message: s.message }),
+  };
+}
+
+export function formatJsonLine(s: ProgressSnapshot, r: Rates, nowMs: number): string {
+  return JSON.stringify(progressLine(s, r, nowMs));
+}
+
+/**
+ * `[#########---------]  47.5%  112.4 MB/s  ETA 0:42  repaired 310  receiving`, cut to `columns`.
+ * The bar shrinks first so the figures stay readable on an 80-column WinPE console.
+ */
+export function formatProgressBar(s: ProgressSnapshot, r: Rates, columns = 80): string {
+  const figures =
+    `${r.percent.toFixed(1).padStart(5)}%  ${formatRate(r.rateBps).padStart(10)}  ETA ${formatEta(r.etaSeconds)}` +
+    `  repaired ${s.repairedSymbols}  ${s.state}${s.message ? ` (${s.message})` : ''}`;
+  const barWidth = Math.max(10, Math.min(40, columns - figures.length - 4));
+  const filled = Math.min(barWidth, Math.floor((r.percent / 100) * barWidth));
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
+  const line = `${bar}  ${figures}`;
+  return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 1)) : line;
+}
+
+export function formatRate(bps: number): string {
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} GB/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} MB/s`;
+  if (bps >= 1e3) return `${(bps / 1e3).toFixed(1)} kB/s`;
+  return `${Math.round(bps)} B/s`;
+}
+
+export function formatEta(seconds: number | null): string {
+  if (seconds === null) return '--:--';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  const mm = String(m).padStart(h > 0 ? 2 : 1, '0');
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(sec).padStart(2, '0')}`;
+}
+
+/** The error line: one plain sentence plus the exit code and the error code, nothing else. */
+export function formatError(err: AgentError, exit: ExitCode): string {
+  const sentence = oneSentence(err.message);
+  return `castpoint-agent: ${sentence} (exit ${exit}, ${err.code})`;
+}
+
+function oneSentence(message: string): string {
+  const flat = message.replace(/\s+/g, ' ').trim();
+  const s = flat === '' ? 'failed' : flat;
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}

@@ -1,0 +1,36 @@
+// Builds the real dependencies of a deploy (HTTP client, disk store, sockets, terminal, clock) and
+// runs it. The only module that touches process-wide things; everything it wires is tested apart.
+import { lookup } from 'node:dns/promises';
+import { hostname, networkInterfaces } from 'node:os';
+import { libStoreOpener } from './adapters/lib-store';
+import { libSessionFactory } from './adapters/lib-session';
+import { DpClient } from './dp/dp-client';
+import { realClock } from './dp/patience';
+import type { ExitCode } from './errors';
+import { fileMemory } from './flow/agent-state';
+import { deploy } from './flow/deploy';
+import type { DeployOptions } from './options';
+import { Reporter } from './output/reporter';
+
+export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
+  const reporter = new Reporter(
+    {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+      ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
+    },
+    { mode: opts.output },
+  );
+  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
+  return deploy(opts, {
+    dp,
+    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
+    sessions: libSessionFactory(),
+    clock: realClock,
+    reporter,
+    memory: fileMemory(opts.stateDir),
+    hostname: hostname(),
+    interfaces: () => networkInterfaces(),
+    resolveDp: async () => (await lookup(new URL(opts.server).hostname, { family: 4 })).address,
+  });
+}

@@ -1,0 +1,78 @@
+// A tiny multicast sender for flow tests over MemoryNetwork: sends every block's source symbols
+// when a receiver first speaks, resends what NACKs ask for, can kick. Not the DP's engine: just
+// enough protocol to exercise the agent end to end in one process.
+import { BlockLayout } from '@castpoint/chunking';
+import { createSessionKey, decodePacket, encodePacket, type KickReason, type Message, type SessionInfo } from '@castpoint/wire';
+import type { Datagram, MemoryNetwork, UdpEndpoint } from '@castpoint/transport';
+
+export interface MiniSenderOptions {
+  readonly net: MemoryNetwork;
+  readonly session: SessionInfo;
+  readonly image: Uint8Array;
+  readonly manifest: ConstructorParameters<typeof BlockLayout>[0];
+  /** Send only blocks below this on the first pass (the rest never: to test fallback). @default all */
+  readonly sendBlocksBelow?: number;
+  /** After the first pass, kick every receiver with this reason. */
+  readonly kickAfterPass?: KickReason;
+  /** Never send anything (a group that does not reach the client). */
+  readonly silent?: boolean;
+}
+
+export class MiniSender {
+  readonly receivers = new Set<number>();
+  readonly controlTypes: string[] = [];
+  private ep: UdpEndpoint | undefined;
+  private seq = 0n;
+  private readonly layout: BlockLayout;
+  private readonly key;
+
+  constructor(private readonly o: MiniSenderOptions) {
+    this.layout = new BlockLayout(o.manifest, { symbolSize: o.session.symbolSize, blockSymbols: o.session.blockSymbols });
+    this.key = createSessionKey(new Uint8Array(Buffer.from(o.session.key, 'base64')), o.session.encrypted);
+  }
+
+  async start(): Promise<void> {
+    const s = this.o.session;
+    this.ep = await this.o.net.open({ address: s.senderAddress, port: s.senderPort, multicast: { interface: s.senderAddress } });
+    this.ep.readable.on('data', (d: Datagram) => this.onControl(d.bytes));
+  }
+
+  async stop(): Promise<void> {
+    await this.ep?.close();
+  }
+
+  private onControl(bytes: Uint8Array): void {
+    const r = decodePacket(bytes, this.key, { sessionId: this.o.session.id });
+    if (!r.ok) return;
+    const m = r.packet.message;
+    this.controlTypes.push(m.type);
+    if (this.o.silent) return;
+    if (m.type === 'status' && !this.receivers.has(m.receiverId)) {
+      this.receivers.add(m.receiverId);
+      const last = Math.min(this.layout.totalBlocks, this.o.sendBlocksBelow ?? this.layout.totalBlocks);
+      for (let b = 0; b < last; b++) this.sendBlock(b);
+      this.send({ type: 'announce', totalBlocks: this.layout.totalBlocks, cursor: this.layout.totalBlocks, pass: 1, grttMs: 10, rateBps: 0, repairs: [], probeId: 0, probeTargets: [], finished: false });
+      if (this.o.kickAfterPass) this.send({ type: 'kick', receiverId: m.receiverId, reason: this.o.kickAfterPass, detail: 'test kick' });
+    } else if (m.type === 'nack' && this.o.kickAfterPass === undefined) {
+      for (const e of m.entries) this.sendBlock(e.block);
+      for (const rg of m.ranges) for (let b = rg.first; b <= rg.last; b++) if (b < (this.o.sendBlocksBelow ?? Infinity)) this.sendBlock(b);
+    }
+  }
+
+  private sendBlock(block: number): void {
+    const info = this.layout.blockInfo(block);
+    const start = info.chunk * this.layout.chunkSize + info.offsetInChunk;
+    const sym = this.o.session.symbolSize;
+    for (let i = 0; i < info.k; i++) {
+      const payload = new Uint8Array(sym);
+      payload.set(this.o.image.subarray(start + i * sym, Math.min(start + info.length, start + (i + 1) * sym)));
+      this.send({ type: 'data', block, symbol: i, k: info.k, payload });
+    }
+  }
+
+  private send(message: Message): void {
+    const s = this.o.session;
+    const bytes = encodePacket({ sessionId: s.id, senderId: 0x80000001, seq: this.seq++, sentAtMs: 0 }, message, this.key);
+    void this.ep?.send(bytes, { address: s.group, port: s.port });
+  }
+}

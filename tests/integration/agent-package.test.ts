@@ -1,0 +1,144 @@
+// The packaged linux-x64 single executable (Node SEA): its command line, its exit codes, and a
+// deploy inside a netlab LAN against a small fake DP (unicast fallback path, real HTTP over the
+// bridge). The real DP end to end is in agent-e2e.test.ts.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { collect, describeLan, Lan, waitForLine } from '@castpoint/netlab';
+
+const root = path.resolve(__dirname, '../..');
+const binary = path.join(root, 'dist/castpoint-agent-linux-x64');
+const bundle = path.join(root, 'dist/apps/client-agent/main.cjs');
+
+/** Builds the bundle and the linux-x64 executable when missing or older than the sources' bundle. */
+export function ensureAgentBinary(): string {
+  if (!existsSync(bundle)) {
+    execFileSync(process.execPath, ['tools/build/bundle.mjs', 'apps/client-agent/src/main.ts', bundle], { cwd: root, stdio: 'inherit' });
+  }
+  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(bundle).mtimeMs) {
+    execFileSync(process.execPath, ['apps/client-agent/scripts/package.mjs', '--only', 'linux-x64'], { cwd: root, stdio: 'inherit' });
+  }
+  return binary;
+}
+
+// A DP stand-in small enough to read: answers every request with `fallback` and serves the image
+// file with Range. Runs in the server host of the LAN.
+const FAKE_DP = `
+const http = require('node:http'); const fs = require('node:fs');
+const [file, manifestFile, host, port] = process.argv.slice(1);
+const image = fs.readFileSync(file); const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+const requests = [];
+http.createServer((req, res) => {
+  let body = ''; req.on('data', (d) => (body += d)); req.on('end', () => {
+    if (req.url === '/api/v1/agent/request') {
+      requests.push(JSON.parse(body));
+      const known = JSON.parse(body).image === 'img';
+      res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(known ? { status: 'fallback', receiverId: requests.length, reason: 'test', manifest, contentPath: '/content/img' } : { error: 'unknown' }));
+    }
+    if (req.url === '/api/v1/agent/progress') { res.writeHead(200); return res.end('{}'); }
+    const m = /^bytes=(\\d+)-(\\d+)$/.exec(req.headers.range || '');
+    if (req.url === '/content/img' && m) {
+      const s = Number(m[1]), e = Math.min(Number(m[2]), image.length - 1);
+      res.writeHead(206, { 'content-length': e - s + 1, 'content-range': 'bytes ' + s + '-' + e + '/' + image.length });
+      return res.end(image.subarray(s, e + 1));
+    }
+    res.writeHead(404); res.end();
+  });
+}).listen(Number(port), host, () => console.log('listening'));
+`;
+
+function manifestOf(bytes: Buffer, chunkSize: number): object {
+  const chunks: string[] = [];
+  const zeroChunks: number[] = [];
+  for (let o = 0, i = 0; o < bytes.length; o += chunkSize, i++) {
+    const c = bytes.subarray(o, Math.min(bytes.length, o + chunkSize));
+    chunks.push(createHash('sha256').update(c).digest('hex'));
+    if (c.every((b) => b === 0)) zeroChunks.push(i);
+  }
+  return { version: 1, size: bytes.length, chunkSize, sha256: createHash('sha256').update(bytes).digest('hex'), chunks, zeroChunks };
+}
+
+describe('castpoint-agent single executable (linux-x64)', () => {
+  beforeAll(() => ensureAgentBinary(), 300_000);
+
+  it('prints usage with the exit-code table on --help and exits 0', () => {
+    const r = spawnSync(binary, ['deploy', '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--server');
+    expect(r.stdout).toContain('--no-fallback');
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*7 {2}The DP removed the agent/);
+    expect(r.stderr).toBe('');
+  });
+
+  it.each([
+    [[], /Give a command: deploy/],
+    [['deploy', '--image', 'x', '--target', '/tmp/x'], /Missing required argument: server/],
+    [['deploy', '--server', 'nope', '--image', 'x', '--target', '/tmp/x'], /--server must be a URL/],
+    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--bogus'], /Unknown argument: bogus/],
+  ])('exits 2 with one line on a usage error: %j', (args, re) => {
+    const r = spawnSync(binary, args, { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/\(exit 2, usage\)\n$/);
+  });
+
+  it('exits 3 when nothing listens at the DP address (127.0.0.1)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
+    try {
+      const r = spawnSync(binary, ['deploy', '--server', 'http://127.0.0.1:9', '--image', 'x', '--target', path.join(dir, 't.img'), '--dp-patience', '1'], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/cannot be reached: ECONNREFUSED, and it did not come back within 1 s\. \(exit 3, dp-unreachable\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeLan('castpoint-agent single executable in a LAN, against a fake DP', () => {
+  let lan: Lan | undefined;
+  let dir = '';
+  beforeAll(() => {
+    ensureAgentBinary();
+    lan = Lan.create({ clients: 1 });
+    dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-lan-'));
+  }, 300_000);
+  afterAll(() => {
+    lan?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('downloads by unicast fallback, verifies, writes JSON lines and exits 0; unknown image exits 4', async () => {
+    if (!lan) throw new Error('no LAN');
+    const chunkSize = 64 * 1024;
+    const image = Buffer.concat([randomBytes(5 * chunkSize), Buffer.alloc(2 * chunkSize), randomBytes(chunkSize / 2)]);
+    const imageFile = path.join(dir, 'image.bin');
+    const manifestFile = path.join(dir, 'manifest.json');
+    writeFileSync(imageFile, image);
+    writeFileSync(manifestFile, JSON.stringify(manifestOf(image, chunkSize)));
+    const dp = lan.spawn(lan.server, process.execPath, ['-e', FAKE_DP, imageFile, manifestFile, lan.server.ip, '8080']);
+    try {
+      await waitForLine(dp, /^listening$/, 10_000);
+      const target = path.join(dir, 'disk.img');
+      const client = lan.clients[0];
+      if (!client) throw new Error('no client');
+      const server = `http://${lan.server.ip}:8080`;
+      const ok = await collect(lan.spawn(client, binary, ['deploy', '--server', server, '--image', 'img', '--target', target]), 60_000);
+      expect(ok.stderr).toContain('downloading the missing chunks by unicast');
+      expect(ok.code).toBe(0);
+      expect(Buffer.compare(readFileSync(target), image)).toBe(0);
+      // stdout is a pipe here: JSON lines, the last one "done".
+      const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l) as { state: string; percent: number });
+      expect(lines[lines.length - 1]).toMatchObject({ state: 'done', percent: 100 });
+
+      const unknown = await collect(lan.spawn(client, binary, ['deploy', '--server', server, '--image', 'other', '--target', path.join(dir, 'o.img')]), 60_000);
+      expect(unknown.code).toBe(4);
+      expect(unknown.stderr).toMatch(/does not know the image "other"\. \(exit 4, image-unknown\)/);
+    } finally {
+      dp.kill('SIGKILL');
+    }
+  });
+});
