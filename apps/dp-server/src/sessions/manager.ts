@@ -304,6 +304,7 @@ export class SessionManager extends EventEmitter {
         rateBps: s.rateBps,
         slowPolicy: img.settings.slowPolicy,
         imageFile: img.file,
+        imageMtimeMs: img.fileMtimeMs,
         manifest: this.o.catalog.manifest(img),
         symbolSize: this.symbolSize,
         blockSymbols: this.blockSymbols,

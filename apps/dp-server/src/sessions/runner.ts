@@ -20,6 +20,8 @@ export interface RunnerSpec {
   readonly rateBps: number;
   readonly slowPolicy: SlowPolicy;
   readonly imageFile: string;
+  /** The file's mtime at import (with the manifest, the fingerprint checked before sending). */
+  readonly imageMtimeMs: number;
   readonly manifest: Manifest;
   readonly symbolSize: number;
   readonly blockSymbols: number;

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isCastpointError } from '@castpoint/wire';
+import { formatIpv4, parseGroupRange, parseListen, parsePortRange, parseRate } from './parse';
+import { readConfigFile, resolveSettings } from './settings';
+
+const base = { 'data-dir': '/var/lib/castpoint', listen: '0.0.0.0:8080', 'mcast-interface': '10.0.0.5' };
+
+describe('parseRate', () => {
+  it.each([
+    ['500mbit', 62_500_000],
+    ['1gbit', 125_000_000],
+    ['80mbyte', 80_000_000],
+    ['1.5gbit', 187_500_000],
+    ['64kbit', 8000],
+    ['2 MBYTE', 2_000_000],
+  ])('%s is %d bytes/s', (text, bps) => {
+    expect(parseRate(text)).toBe(bps);
+  });
+
+  it.each(['', 'fast', '500', 'mbit', '500mbits', '-1gbit', '1bit'])('rejects %j with DP_BAD_SETTING', (text) => {
+    expect(() => parseRate(text)).toThrow(expect.objectContaining({ code: 'DP_BAD_SETTING' }));
+  });
+});
+
+describe('address settings', () => {
+  it('parses group ranges inside 224.0.0.0/4 only', () => {
+    const r = parseGroupRange('239.255.0.0/16');
+    expect(formatIpv4(r.base)).toBe('239.255.0.0');
+    expect(r.size).toBe(65536);
+    for (const bad of ['10.0.0.0/8', '239.255.0.1/16', '224.0.0.0/24', '239.255.0.0', '240.0.0.0/8', '239.300.0.0/16']) {
+      expect(() => parseGroupRange(bad)).toThrow(/group-range/);
+    }
+  });
+
+  it('parses port ranges and listen addresses', () => {
+    expect(parsePortRange('63000-64000')).toEqual({ low: 63000, high: 64000 });
+    expect(() => parsePortRange('64000-63000')).toThrow(/port-range/);
+    expect(() => parsePortRange('80-90')).toThrow(/port-range/);
+    expect(parseListen('10.77.0.1:8080')).toEqual({ host: '10.77.0.1', port: 8080 });
+    expect(() => parseListen('8080')).toThrow(/listen/);
+    expect(() => parseListen('host:99999')).toThrow(/listen/);
+  });
+});
+
+describe('resolveSettings', () => {
+  it('applies the documented defaults', () => {
+    const s = resolveSettings({ flags: base });
+    expect(s).toMatchObject({ portRange: { low: 63000, high: 64000 }, ttl: 1, maxClients: 200, maxRateBps: 125_000_000, mcastInterface: '10.0.0.5' });
+    expect(formatIpv4(s.groupRange.base)).toBe('239.255.0.0');
+    expect(s.adminToken).toBeUndefined();
+  });
+
+  it('lets env win over the config file and flags win over env', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cp-dp-cfg-'));
+    const file = join(dir, 'dp.json');
+    writeFileSync(file, JSON.stringify({ ...base, ttl: 4, maxClients: 10, 'max-rate': '100mbit' }));
+    const s = resolveSettings({
+      file: readConfigFile(file),
+      env: { CASTPOINT_TTL: '8', CASTPOINT_MAX_CLIENTS: '20' },
+      flags: { 'max-clients': '30' },
+    });
+    expect(s.ttl).toBe(8);
+    expect(s.maxClients).toBe(30);
+    expect(s.maxRateBps).toBe(12_500_000);
+  });
+
+  it('names what is missing or wrong', () => {
+    expect(() => resolveSettings({ flags: { listen: '0.0.0.0:1', 'mcast-interface': '10.0.0.1' } })).toThrow(/data-dir is required/);
+    expect(() => resolveSettings({ flags: { ...base, 'mcast-interface': 'eth0' } })).toThrow(/mcast-interface/);
+    expect(() => resolveSettings({ flags: { ...base, ttl: '0' } })).toThrow(/ttl/);
+    expect(() => resolveSettings({ flags: { ...base, 'admin-token': 'short' } })).toThrow(/admin-token/);
+  });
+
+  it('rejects unknown keys and bad JSON in the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cp-dp-cfg-'));
+    const a = join(dir, 'a.json');
+    writeFileSync(a, JSON.stringify({ 'data-dri': '/x' }));
+    expect(() => readConfigFile(a)).toThrow(/unknown setting "data-dri"/);
+    const b = join(dir, 'b.json');
+    writeFileSync(b, '{ nope');
+    let err: unknown;
+    try {
+      readConfigFile(b);
+    } catch (e) {
+      err = e;
+    }
+    expect(isCastpointError(err, 'DP_BAD_CONFIG_FILE')).toBe(true);
+  });
+});

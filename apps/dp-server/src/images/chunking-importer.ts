@@ -1,0 +1,18 @@
+// The production ImageImporter: libs/chunking builds the manifest (streaming, chunk hashes in a
+// worker) and checks, before each session, that the file still holds that content.
+import { assertImageUnchanged, importImage, makeFingerprint } from '@castpoint/chunking';
+import type { Manifest } from '@castpoint/wire';
+import type { ImageImporter, ImportedImage } from './importer';
+
+export function chunkingImporter(): ImageImporter {
+  return {
+    async importImage(file: string): Promise<ImportedImage> {
+      const r = await importImage(file);
+      return { manifest: r.manifest, manifestHash: r.manifestHash, mtimeMs: r.fingerprint.mtimeMs };
+    },
+    async assertUnchanged(file: string, manifest: Manifest, mtimeMs: number): Promise<void> {
+      // The fingerprint is derived from the manifest (deterministic sample chunks) and the mtime seen at import.
+      await assertImageUnchanged(file, manifest, makeFingerprint(manifest, mtimeMs));
+    },
+  };
+}
