@@ -1,0 +1,86 @@
+// A model of a disk and a journal store in memory where only synced data survives a crash, with a
+// countdown that throws at the N-th I/O operation (the "crash point"). Used by the crash-safety tests.
+import type { JournalStore } from '../journal-store';
+import type { TargetIo } from '../target-io';
+
+export class Crash extends Error {
+  constructor(readonly op: string) {
+    super(`simulated crash at ${op}`);
+  }
+}
+
+export class VolatileMachine {
+  /** What is on the platter: survives a crash. */
+  durable: Buffer;
+  /** Writes not yet synced: lost on a crash. */
+  private pending: { data: Buffer; position: number }[] = [];
+  private pendingSize: number | undefined;
+  readonly files = new Map<string, Buffer>();
+  ops = 0;
+
+  constructor(size = 0, private crashAt = Infinity) {
+    this.durable = Buffer.alloc(size);
+  }
+
+  private step(op: string): void {
+    if (++this.ops >= this.crashAt) throw new Crash(op);
+  }
+
+  /** After a crash: forget unsynced writes, and disarm the crash point for the restart. */
+  reboot(crashAt = Infinity): void {
+    this.pending = [];
+    this.pendingSize = undefined;
+    this.pendingWipe = false;
+    this.crashAt = crashAt;
+    this.ops = 0;
+  }
+
+  io(): TargetIo {
+    return {
+      write: async (data, position) => {
+        this.step('write');
+        this.pending.push({ data: Buffer.from(data), position });
+      },
+      sync: async () => {
+        this.step('sync');
+        if (this.pendingSize !== undefined) this.resize(this.pendingSize);
+        this.pendingSize = undefined;
+        for (const w of this.pending) {
+          if (w.position + w.data.length > this.durable.length) this.resize(w.position + w.data.length);
+          w.data.copy(this.durable, w.position);
+        }
+        this.pending = [];
+      },
+      size: async () => this.pendingSize ?? this.durable.length,
+      truncate: async (size) => {
+        this.step('truncate');
+        if (size === 0) this.pendingWipe = true;
+        this.pendingSize = size;
+      },
+      close: async () => undefined,
+    };
+  }
+
+  /** A truncate to 0 (then growth) makes the file all holes once synced. */
+  private pendingWipe = false;
+
+  private resize(size: number): void {
+    const next = Buffer.alloc(size);
+    if (!this.pendingWipe) this.durable.copy(next, 0, 0, Math.min(size, this.durable.length));
+    this.pendingWipe = false;
+    this.durable = next;
+  }
+
+  store(): JournalStore {
+    return {
+      read: async (path) => this.files.get(path),
+      writeAtomic: async (path, data) => {
+        this.step('journal');
+        this.files.set(path, Buffer.from(data));
+      },
+      remove: async (path) => {
+        this.files.delete(path);
+      },
+    };
+  }
+}
