@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { collect, describeLan, Lan, waitForLine } from '@castpoint/netlab';
 
@@ -86,10 +87,15 @@ describe('castpoint-agent single executable (linux-x64)', () => {
     expect(r.stderr).toMatch(/\(exit 2, usage\)\n$/);
   });
 
-  it('exits 3 when nothing listens at the DP address (127.0.0.1)', () => {
+  it('exits 3 when nothing listens at the DP address (127.0.0.1)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
+    // A port that was just free: listen on an ephemeral one, then close it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
     try {
-      const r = spawnSync(binary, ['deploy', '--server', 'http://127.0.0.1:9', '--image', 'x', '--target', path.join(dir, 't.img'), '--dp-patience', '1'], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(binary, ['deploy', '--server', `http://127.0.0.1:${port}`, '--image', 'x', '--target', path.join(dir, 't.img'), '--dp-patience', '1'], { encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(3);
       expect(r.stderr).toMatch(/cannot be reached: ECONNREFUSED, and it did not come back within 1 s\. \(exit 3, dp-unreachable\)/);
     } finally {

@@ -44,7 +44,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           .option('no-fallback', { type: 'boolean', describe: 'Never fall back to unicast download' })
           .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
           .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
-          .strictOptions(),
+          .strictOptions()
+          .epilog(EPILOG),
       (args) => {
         chosen = {
           server: args.server,

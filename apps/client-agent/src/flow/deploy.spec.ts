@@ -83,7 +83,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
       const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
       return deploy(opts, {
         dp: new DpClient({ server: dp.url, timeoutMs: 2000 }),
-        stores: libStoreOpener({ target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
+        stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
         sessions: libSessionFactory({
           seed: 9,
           openSocket: async (o) =>

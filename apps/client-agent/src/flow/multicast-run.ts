@@ -44,14 +44,19 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
   let writing: Promise<void> = Promise.resolve();
   let pendingWrites = 0;
   let ended = false;
+  let failed = false;
   const badChunks = new Map<number, number>();
 
   return new Promise<MulticastOutcome>((resolve, reject) => {
     const finish = (outcome: MulticastOutcome | Error, leave?: LeaveReason): void => {
       if (ended) return;
       ended = true;
+      failed = outcome instanceof Error;
       clearInterval(timer);
       const closing = (async () => {
+        // Chunks already whole are written before leaving: a kick right after the last data
+        // packet must not cost them (unicast fallback would fetch them again).
+        await writing;
         if (leave) await sendControl({ type: 'leave', receiverId: a.receiverId, reason: leave }).catch(() => undefined);
         await parts.socket.close().catch(() => undefined);
       })();
@@ -80,7 +85,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
     const enqueueWrite = (chunk: number, data: Uint8Array): void => {
       pendingWrites++;
       writing = writing.then(async () => {
-        if (ended) return;
+        if (failed) return;
         try {
           if (!store.isDone(chunk)) await store.writeChunk(chunk, data);
         } catch (err) {

@@ -37,12 +37,12 @@ describe('RateMeter', () => {
     expect(m.rates(100_000_000)).toEqual({ rateBps: 0, etaSeconds: null, percent: 50 });
   });
 
-  it('reports ETA 0 when done and 100% for an empty image', () => {
+  it('reports ETA 0 when done, and 0% while the size is unknown', () => {
     const m = new RateMeter();
     m.sample(0, 0);
     m.sample(500, 1000);
     expect(m.rates(1000).etaSeconds).toBe(0);
-    expect(new RateMeter().rates(0).percent).toBe(100);
+    expect(new RateMeter().rates(0).percent).toBe(0);
   });
 });
 

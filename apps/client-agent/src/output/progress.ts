@@ -53,7 +53,8 @@ export class RateMeter {
     const first = this.samples[0];
     const last = this.samples[this.samples.length - 1];
     const done = last?.bytes ?? 0;
-    const percent = totalBytes <= 0 ? 100 : Math.floor((done / totalBytes) * 1000) / 10;
+    // Before the manifest is known the total is 0: show 0%, not a misleading 100%.
+    const percent = totalBytes <= 0 ? 0 : Math.floor((done / totalBytes) * 1000) / 10;
     if (!first || !last || last.t <= first.t) return { rateBps: 0, etaSeconds: null, percent };
     const rateBps = Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t));
     const left = Math.max(0, totalBytes - done);

@@ -43,7 +43,9 @@ export class Reporter {
   }
 
   rates(): Rates {
-    return this.meter.rates(this.snapshot?.totalBytes ?? 0);
+    const r = this.meter.rates(this.snapshot?.totalBytes ?? 0);
+    // An empty image (or one of only zero chunks) is complete without a byte transferred.
+    return this.snapshot?.state === 'done' ? { ...r, percent: 100, etaSeconds: 0 } : r;
   }
 
   /** Emits a line or redraws the bar if its period has passed. */
