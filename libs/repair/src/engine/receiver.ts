@@ -24,6 +24,10 @@ export interface ReceiverOptions {
   readonly groupSizeEstimate?: number;
   /** Most NACK entries (and ranges) in one packet. @default 128 */
   readonly maxNackEntries?: number;
+  /** The sender's interleaving depth (must match SenderOptions.interleave). @default 8 */
+  readonly interleave?: number;
+  /** The sender's parity budget (must match SenderOptions.maxParityPerBlock). @default 191 */
+  readonly maxParityPerBlock?: number;
 }
 
 export type ReceiverEvent =
@@ -98,8 +102,8 @@ export class ReceiverEngine {
 
   constructor(options: ReceiverOptions) {
     checkLayout(options.layout);
-    this.o = { statusIntervalMs: 1000, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, ...options };
-    if (!(this.o.statusIntervalMs > 0) || !(this.o.inactivityMs > 0) || !(this.o.maxNackEntries >= 1) || !(this.o.groupSizeEstimate >= 1)) {
+    this.o = { statusIntervalMs: 1000, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, interleave: 8, maxParityPerBlock: 191, ...options };
+    if (!(this.o.statusIntervalMs > 0) || !(this.o.inactivityMs > 0) || !(this.o.maxNackEntries >= 1) || !(this.o.groupSizeEstimate >= 1) || !(this.o.interleave >= 1) || !(this.o.maxParityPerBlock >= 1)) {
       throw new RepairError('REPAIR_BAD_OPTIONS', 'receiver timers, group size estimate and maxNackEntries must be positive', {});
     }
     this.rs = new ReedSolomon(options.symbolSize);
@@ -143,7 +147,7 @@ export class ReceiverEngine {
     if (nowMs >= this.nextStatusMs) {
       // A little jitter spreads N receivers' reports instead of synchronising them.
       const interval = this.isComplete
-        ? Math.min(this.o.statusIntervalMs, timerMs('nackRepeat', this.grtt) * 2 ** this.doneReports++)
+        ? Math.min(this.o.statusIntervalMs, this.doneRepeatMs() * 2 ** this.doneReports++)
         : this.o.statusIntervalMs;
       this.nextStatusMs = nowMs + interval * (0.9 + 0.2 * this.o.rng());
       out.push({ type: 'send', message: this.status(nowMs) });
@@ -192,7 +196,9 @@ export class ReceiverEngine {
     this.intervalBytes += m.payload.length;
     this.lastDataMs = nowMs;
     this.inactiveSignalled = false;
-    if (m.block > this.frontier) this.advanceFrontier(m.block, nowMs);
+    // New data is interleaved in aligned groups: seeing block b means every group before b's is over.
+    const groupStart = m.block - (m.block % this.o.interleave);
+    if (groupStart > this.frontier) this.advanceFrontier(groupStart, nowMs);
     if (this.state === 'waiting') this.setState('receiving', out);
     if (this.held[m.block] === 1) {
       this.duplicates++;
@@ -209,7 +215,7 @@ export class ReceiverEngine {
     }
     p.symbols.set(m.symbol, m.payload);
     const c = this.covered.get(m.block);
-    if (c !== undefined && m.symbol >= p.k) this.covered.set(m.block, c - 1);
+    if (c !== undefined) this.covered.set(m.block, c - 1);
     if (p.symbols.size < p.k) return;
     const sources = this.rs.decode(p.k, p.symbols);
     if ([...p.symbols.keys()].some((s) => s >= p.k)) this.decoded++;
@@ -234,9 +240,10 @@ export class ReceiverEngine {
       const p = this.partial.get(r.block);
       if (this.held[r.block] === 1) continue;
       const k = this.o.layout.blockK(r.block);
+      const n = Math.min(255, k + this.o.maxParityPerBlock);
       let lacking = 0;
       for (let i = 0; i < r.count; i++) {
-        const s = (r.firstSymbol + i) % 255;
+        const s = (r.firstSymbol + i) % n;
         if (!p || !p.symbols.has(s)) lacking++;
         if (lacking >= k) break;
       }
@@ -358,8 +365,16 @@ export class ReceiverEngine {
     if (!this.isComplete || this.state === 'done') return;
     this.setState('done', out);
     this.doneReports = 0;
-    this.nextStatusMs = nowMs + timerMs('nackRepeat', this.grtt);
+    this.nextStatusMs = nowMs + this.doneRepeatMs();
     out.push({ type: 'send', message: this.status(nowMs) });
+  }
+
+  /**
+   * The sender waits on every receiver's 'done' status, so a lost one delays the whole session:
+   * repeat it after 2 x nackRepeat, doubling up to the status interval, until `finished` arrives.
+   */
+  private doneRepeatMs(): number {
+    return 2 * timerMs('nackRepeat', this.grtt);
   }
 
   private setState(state: ReceiverState, out: ReceiverAction[]): void {

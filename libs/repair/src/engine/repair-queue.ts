@@ -18,6 +18,12 @@ export class RepairQueue {
   /** Repair send times per block, pruned to the in-flight window: they discount new NACKs. */
   private readonly recent = new Map<number, number[]>();
   /**
+   * The current repair round of each block: where in the rotation it started and how many symbols
+   * it has sent. Announcements list whole rounds (sent + still owed) until the in-flight window
+   * has passed, so a receiver whose repair is still on its way stays quiet.
+   */
+  private readonly rounds = new Map<number, { start: number; sent: number }>();
+  /**
    * Position of each block in its symbol rotation k, k+1, ..., n-1, 0, ..., k-1 (n = k + parity):
    * repairs are always the least recently sent symbols, fresh parity first. One byte per block.
    */
@@ -43,6 +49,11 @@ export class RepairQueue {
     return (k + (((this.rotation[block] as number) + offset) % n)) % n;
   }
 
+  private symbolAtRotation(block: number, rotation: number): number {
+    const { k, n } = this.span(block);
+    return (k + (rotation % n)) % n;
+  }
+
   /**
    * A receiver needs `needed` more symbols of `block`. Repairs sent within the in-flight window
    * have not reached it yet when it wrote the NACK, so they count against the need; the plan then
@@ -54,6 +65,7 @@ export class RepairQueue {
     const want = Math.min(needed, k) - inFlight;
     const current = this.pending(block);
     if (want <= current) return false;
+    if (!this.rounds.has(block)) this.rounds.set(block, { start: this.rotation[block] as number, sent: 0 });
     const whole = needed >= k && !this.partial.has(block);
     if (whole) this.bulk.set(block, want);
     else {
@@ -73,7 +85,7 @@ export class RepairQueue {
   }
 
   entries(): number {
-    return this.partial.size + this.bulk.size + this.recent.size;
+    return this.partial.size + this.bulk.size + this.recent.size + this.rounds.size;
   }
 
   /** Takes the next repair symbol to send (partial repairs before whole blocks), or undefined. */
@@ -91,17 +103,29 @@ export class RepairQueue {
     if (times) times.push(nowMs);
     else this.recent.set(block, [nowMs]);
     this.repairSymbols++;
+    const round = this.rounds.get(block);
+    if (round) round.sent++;
     return { block, symbol, k: this.span(block).k };
   }
 
-  /** Announcement entries for up to `max` blocks: the next `count` symbols start at firstSymbol. */
+  /**
+   * Announcement entries for up to `max` blocks: the round's `count` symbols (sent and owed) in
+   * rotation order from firstSymbol. Blocks still owed come first.
+   */
   announce(max: number): { block: number; firstSymbol: number; count: number }[] {
     const out: { block: number; firstSymbol: number; count: number }[] = [];
+    const seen = new Set<number>();
     for (const queue of [this.partial, this.bulk]) {
-      for (const [block, count] of queue) {
+      for (const [block, owed] of queue) {
         if (out.length >= max) return out;
-        out.push({ block, firstSymbol: this.symbolAt(block, 0), count });
+        const round = this.rounds.get(block);
+        seen.add(block);
+        out.push(round ? { block, firstSymbol: this.symbolAtRotation(block, round.start), count: round.sent + owed } : { block, firstSymbol: this.symbolAt(block, 0), count: owed });
       }
+    }
+    for (const [block, round] of this.rounds) {
+      if (out.length >= max) break;
+      if (!seen.has(block)) out.push({ block, firstSymbol: this.symbolAtRotation(block, round.start), count: round.sent });
     }
     return out;
   }
@@ -114,6 +138,9 @@ export class RepairQueue {
       while (i < times.length && (times[i] as number) < horizon) i++;
       if (i === times.length) this.recent.delete(block);
       else if (i > 0) times.splice(0, i);
+    }
+    for (const block of this.rounds.keys()) {
+      if (!this.recent.has(block) && this.pending(block) === 0) this.rounds.delete(block);
     }
   }
 

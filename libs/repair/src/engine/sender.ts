@@ -42,6 +42,12 @@ export interface SenderOptions {
   readonly tierRatio?: number;
   /** Most repair entries in one announce. @default 64 */
   readonly maxAnnouncedRepairs?: number;
+  /**
+   * New data goes out in groups of this many blocks, symbol i of each block in turn, so a burst
+   * of lost packets costs each block of the group one symbol instead of one block many. The
+   * receivers must be built with the same value. @default 8
+   */
+  readonly interleave?: number;
 }
 
 export type SenderEvent =
@@ -97,6 +103,8 @@ export interface SenderStats {
 }
 
 const PROBE_TARGETS = 4;
+/** Interleaving depth both engines default to. */
+export const DEFAULT_INTERLEAVE = 8;
 const SILENCE_SCAN_MS = 250;
 
 export class SenderEngine {
@@ -104,8 +112,11 @@ export class SenderEngine {
   private readonly receivers = new Map<number, ReceiverInfo>();
   private readonly repairs: RepairQueue;
   private readonly rate: RateControl;
+  /** First block of the interleaving group being sent (the announce cursor). */
   private cursor = 0;
-  private symbol = 0;
+  /** Per block of the group: next source symbol to send. */
+  private groupNext: number[] = [];
+  private groupTurn = 0;
   private pass = 0;
   private credit = 0;
   private grtt = GRTT_INITIAL_MS;
@@ -137,6 +148,7 @@ export class SenderEngine {
       slowRounds: 3,
       tierRatio: 0.5,
       maxAnnouncedRepairs: 64,
+      interleave: DEFAULT_INTERLEAVE,
       ...options,
     };
     const bad = (what: string, data: Record<string, unknown>): never => {
@@ -147,6 +159,7 @@ export class SenderEngine {
     if (!Number.isInteger(o.maxParityPerBlock) || o.maxParityPerBlock < 1 || o.maxParityPerBlock > 254) bad('maxParityPerBlock must be 1..254', { maxParityPerBlock: o.maxParityPerBlock });
     if (!(o.silentTimeoutMs > 0)) bad('silentTimeoutMs must be > 0', { silentTimeoutMs: o.silentTimeoutMs });
     if (!(o.repairShare > 0 && o.repairShare <= 1)) bad('repairShare must be in (0, 1]', { repairShare: o.repairShare });
+    if (!Number.isInteger(o.interleave) || o.interleave < 1) bad('interleave must be a positive integer', { interleave: o.interleave });
     if (o.slowPolicy.kind === 'disconnect' && !(o.slowPolicy.kbps > 0)) bad('disconnect policy needs kbps > 0', { kbps: o.slowPolicy.kbps });
     this.o = o;
     this.repairs = new RepairQueue(o.layout, o.maxParityPerBlock);
@@ -206,15 +219,28 @@ export class SenderEngine {
       }
     }
     if (!newDataLeft || this.receivers.size === 0) return undefined;
-    const k = this.o.layout.blockK(this.cursor);
-    const pick: DataPick = { block: this.cursor, symbol: this.symbol, k, repair: false };
-    this.dataSymbols++;
-    if (++this.symbol >= k) {
-      this.symbol = 0;
-      this.cursor++;
-      if (this.cursor >= this.o.layout.totalBlocks) this.pass = 1;
+    const total = this.o.layout.totalBlocks;
+    const size = Math.min(this.o.interleave, total - this.cursor);
+    if (this.groupNext.length === 0) this.groupNext = new Array<number>(size).fill(0);
+    // Round-robin over the group's blocks, skipping those already fully sent (shorter blocks).
+    for (let tries = 0; tries < size; tries++) {
+      const i = this.groupTurn;
+      this.groupTurn = (this.groupTurn + 1) % size;
+      const block = this.cursor + i;
+      const k = this.o.layout.blockK(block);
+      const symbol = this.groupNext[i] as number;
+      if (symbol >= k) continue;
+      this.groupNext[i] = symbol + 1;
+      this.dataSymbols++;
+      if (this.groupNext.every((next, j) => next >= this.o.layout.blockK(this.cursor + j))) {
+        this.cursor += size;
+        this.groupNext = [];
+        this.groupTurn = 0;
+        if (this.cursor >= total) this.pass = 1;
+      }
+      return { block, symbol, k, repair: false };
     }
-    return pick;
+    return undefined; // unreachable: a group always has a symbol left until it advances
   }
 
   tick(nowMs: number): SenderAction[] {
