@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { decodeJournal, journalPathFor } from '@castpoint/chunking';
 import { collect, describeLan, Lan, waitForLine } from '@castpoint/netlab';
 
 const root = path.resolve(__dirname, '../..');
@@ -28,7 +29,7 @@ export function ensureAgentBinary(): string {
 // file with Range. Runs in the server host of the LAN.
 const FAKE_DP = `
 const http = require('node:http'); const fs = require('node:fs');
-const [file, manifestFile, host, port] = process.argv.slice(1);
+const [file, manifestFile, host, port, delayMs] = process.argv.slice(1);
 const image = fs.readFileSync(file); const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
 const requests = [];
 http.createServer((req, res) => {
@@ -43,8 +44,11 @@ http.createServer((req, res) => {
     const m = /^bytes=(\\d+)-(\\d+)$/.exec(req.headers.range || '');
     if (req.url === '/content/img' && m) {
       const s = Number(m[1]), e = Math.min(Number(m[2]), image.length - 1);
-      res.writeHead(206, { 'content-length': e - s + 1, 'content-range': 'bytes ' + s + '-' + e + '/' + image.length });
-      return res.end(image.subarray(s, e + 1));
+      console.log('range ' + s);
+      return setTimeout(() => {
+        res.writeHead(206, { 'content-length': e - s + 1, 'content-range': 'bytes ' + s + '-' + e + '/' + image.length });
+        res.end(image.subarray(s, e + 1));
+      }, Number(delayMs || 0));
     }
     res.writeHead(404); res.end();
   });
@@ -143,6 +147,62 @@ describeLan('castpoint-agent single executable in a LAN, against a fake DP', () 
       const unknown = await collect(lan.spawn(client, binary, ['deploy', '--server', server, '--image', 'other', '--target', path.join(dir, 'o.img')]), 60_000);
       expect(unknown.code).toBe(4);
       expect(unknown.stderr).toMatch(/does not know the image "other"\. \(exit 4, image-unknown\)/);
+    } finally {
+      dp.kill('SIGKILL');
+    }
+  });
+
+  it('after kill -9, running the same command again fetches exactly the chunks the journal lacks', async () => {
+    if (!lan) throw new Error('no LAN');
+    const client = lan.clients[0];
+    if (!client) throw new Error('no client');
+    const chunkSize = 64 * 1024;
+    const chunks = 240;
+    const image = randomBytes(chunks * chunkSize);
+    image.fill(0, 10 * chunkSize, 12 * chunkSize); // two zero chunks: never fetched
+    const imageFile = path.join(dir, 'image2.bin');
+    const manifestFile = path.join(dir, 'manifest2.json');
+    writeFileSync(imageFile, image);
+    writeFileSync(manifestFile, JSON.stringify(manifestOf(image, chunkSize)));
+    // 15 ms per range and 4 at a time: about 0.9 s for the whole image, long enough to kill midway.
+    const dp = lan.spawn(lan.server, process.execPath, ['-e', FAKE_DP, imageFile, manifestFile, lan.server.ip, '8081', '15']);
+    const ranges: number[] = [];
+    let buf = '';
+    dp.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) if (l.startsWith('range ')) ranges.push(Number(l.slice(6)) / chunkSize);
+    });
+    try {
+      await waitForLine(dp, /^listening$/, 10_000);
+      const target = path.join(dir, 'resume.img');
+      const stateDir = path.join(dir, 'resume-state');
+      const args = ['deploy', '--server', `http://${lan.server.ip}:8081`, '--image', 'img', '--target', target, '--state-dir', stateDir];
+      const first = lan.spawn(client, binary, args);
+      const firstDone = collect(first, 60_000);
+      for (let i = 0; i < 400 && ranges.length < 150; i++) await new Promise((r) => setTimeout(r, 10));
+      first.kill('SIGKILL');
+      const killed = await firstDone;
+      expect(killed.signal).toBe('SIGKILL');
+      const firstRun = new Set(ranges);
+      expect(firstRun.size).toBeGreaterThanOrEqual(100);
+      expect(firstRun.size).toBeLessThan(chunks - 2);
+
+      const journal = decodeJournal(readFileSync(journalPathFor(target, 'file', stateDir)));
+      if ('damaged' in journal) throw new Error(`journal damaged: ${journal.damaged}`);
+      const journaled = (c: number): boolean => ((journal.bitmap[c >> 3] ?? 0) & (1 << (c & 7))) !== 0;
+      const lacking: number[] = [];
+      for (let c = 0; c < chunks; c++) if (!journaled(c) && c !== 10 && c !== 11) lacking.push(c);
+      // The writer commits every 32 chunks: some chunks must be journaled, and never more than were fetched.
+      expect(lacking.length).toBeLessThan(chunks - 2);
+
+      ranges.length = 0;
+      const second = await collect(lan.spawn(client, binary, args), 60_000);
+      expect(second.code).toBe(0);
+      expect([...new Set(ranges)].sort((a, b) => a - b)).toEqual(lacking);
+      expect(ranges).toHaveLength(lacking.length);
+      expect(Buffer.compare(readFileSync(target), image)).toBe(0);
     } finally {
       dp.kill('SIGKILL');
     }
