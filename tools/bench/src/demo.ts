@@ -1,0 +1,90 @@
+// `npm run demo`: a real castpoint deployment in a private namespace LAN, on a generated image.
+// A DP and 3 agents (one behind 2% loss); live progress; verified targets; a summary; tear-down.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Lan, probeSupport, spawnLight, type Host } from '@castpoint/netlab';
+import { lightFabric, type Fabric } from './fabric';
+import { runDeployment, stopDp, verifyTargets, type AgentRun } from './deployment';
+import { writeSampleImage } from './sample-image';
+import { formatMB } from './units';
+
+const MiB = 1024 * 1024;
+
+function progressLine(agents: readonly AgentRun[]): string {
+  return agents
+    .map((a) => {
+      const l = a.last;
+      if (!l) return `${a.host.name}: starting`;
+      return `${a.host.name}: ${l.percent.toFixed(0).padStart(3)}% ${formatMB(l.rateBps)}/s ${l.state}`;
+    })
+    .join(' | ');
+}
+
+async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): Promise<number> {
+  const sizeMiB = Number(process.env['CASTPOINT_DEMO_MIB'] ?? '256');
+  const work = mkdtempSync(path.join(tmpdir(), 'castpoint-demo-'));
+  let dpStop: (() => Promise<unknown>) | undefined;
+  try {
+    console.log(note);
+    const img = await writeSampleImage(path.join(work, 'sample-disk.img'), { size: sizeMiB * MiB, seed: 1 });
+    console.log(`sample image: ${formatMB(img.size)} (${formatMB(img.dataBytes)} data, the rest zero regions), sha256 ${img.sha256.slice(0, 16)}...`);
+    const result = await runDeployment({
+      lan: fabric,
+      workDir: work,
+      image: img.path,
+      agents: fabric.clients,
+      onProgress: (agents) => console.log(progressLine(agents)),
+    });
+    dpStop = () => stopDp(result.dp);
+    const ok = await verifyTargets(result.agents, img.sha256);
+    console.log('');
+    console.log('agent     loss  exit  seconds   MB/s  repaired symbols  verified');
+    result.agents.forEach((a, i) => {
+      const secs = ((a.endedAtMs ?? Date.now()) - result.startedAtMs) / 1000;
+      const loss = a.host === lossy ? '2%' : '0%';
+      console.log(
+        `${a.host.name.padEnd(9)} ${loss.padStart(4)}  ${String(result.exitCodes[i]).padStart(4)}  ${secs.toFixed(2).padStart(7)}  ${(img.dataBytes / 1e6 / secs).toFixed(1).padStart(5)}  ${String(a.last?.repairedSymbols ?? 0).padStart(16)}  ${ok[i] ? 'yes' : 'NO'}`,
+      );
+    });
+    const allOk = ok.every(Boolean) && result.exitCodes.every((c) => c === 0);
+    console.log(`\n${allOk ? 'Deployment complete' : 'Deployment FAILED'}: ${result.agents.length} agents in ${result.wallSeconds.toFixed(2)} s, ${(img.dataBytes / 1e6 / result.wallSeconds).toFixed(1)} MB/s of image data per agent.`);
+    console.log(JSON.stringify({ demo: 'castpoint', ok: allOk, seconds: result.wallSeconds, imageBytes: img.size, dataBytes: img.dataBytes, agents: result.agents.map((a, i) => ({ host: a.host.name, exit: result.exitCodes[i], verified: ok[i], repairedSymbols: a.last?.repairedSymbols ?? 0 })) }));
+    return allOk ? 0 : 1;
+  } finally {
+    await dpStop?.();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  if (process.env['CASTPOINT_DEMO_LIGHT'] === '1') {
+    return runDemo(lightFabric(3), undefined, 'light mode: one private namespace, DP and 3 agents on lo (no per-host loss here)');
+  }
+  const support = probeSupport();
+  if (!support.lan) {
+    if (!support.light) {
+      console.error(`cannot build a private network here: ${support.why ?? ''}, and user namespaces are not available either.`);
+      return 1;
+    }
+    console.log(`no namespace LAN (${support.why ?? ''}): falling back to light mode (unshare -rn).`);
+    const child = spawnLight(process.execPath, [__filename], { stdio: 'inherit', env: { ...process.env, CASTPOINT_DEMO_LIGHT: '1' } });
+    return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  }
+  const lan = Lan.create({ clients: 3 });
+  try {
+    const lossy = lan.clients[2];
+    if (lossy) lan.setLoss(lossy, 0.02);
+    return await runDemo(lan, lossy, `LAN ${lan.prefix}: server ${lan.server.ip}, clients ${lan.clients.map((c) => c.ip).join(', ')} (2% loss on ${lossy?.name ?? '-'})`);
+  } finally {
+    lan.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);

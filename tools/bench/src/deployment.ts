@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { collect, type Collected, type Host } from '@castpoint/netlab';
+import type { Fabric } from './fabric';
+import { sha256File } from './measure';
+import { dpCli, startAgent, startDp, type RunningDp } from './fleet';
+
+/** One agent's JSON progress line (the fields the demo and benchmark read). */
+export interface AgentLine {
+  readonly state: string;
+  readonly percent: number;
+  readonly rateBps: number;
+  readonly repairedSymbols: number;
+  readonly bytesDone: number;
+  readonly totalBytes: number;
+  readonly badPackets?: number;
+}
+
+export interface AgentRun {
+  readonly host: Host;
+  readonly target: string;
+  readonly proc: ChildProcess;
+  /** Latest JSON line seen. */
+  last?: AgentLine;
+  readonly ended: Promise<Collected>;
+  endedAtMs?: number;
+}
+
+export interface DeploymentSpec {
+  readonly lan: Fabric;
+  readonly workDir: string;
+  readonly image: string;
+  readonly imageName?: string;
+  readonly agents: readonly Host[];
+  readonly maxRate?: string;
+  /** Extra flags of `image add` (e.g. --encrypt, --slow-policy ...). */
+  readonly imageFlags?: readonly string[];
+  /** Called with every agent's latest line, about once a second. */
+  readonly onProgress?: (agents: readonly AgentRun[]) => void;
+  readonly timeoutMs?: number;
+}
+
+export interface DeploymentResult {
+  readonly dp: RunningDp;
+  readonly agents: readonly AgentRun[];
+  readonly wallSeconds: number;
+  /** When the agents were started (Date.now()). */
+  readonly startedAtMs: number;
+  readonly exitCodes: ReadonlyArray<number | null>;
+}
+
+/** Reads newline-delimited JSON from an agent's stdout into `run.last`. */
+function follow(run: AgentRun): void {
+  let buf = '';
+  run.proc.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line.startsWith('{')) continue;
+      try {
+        run.last = JSON.parse(line) as AgentLine;
+      } catch {
+        // A partial or foreign line: progress is best-effort, the exit code is what counts.
+      }
+    }
+  });
+}
+
+/**
+ * Starts a DP on the LAN's server host, adds the image, starts one agent per host and waits for
+ * all of them to end. The DP keeps running (the caller stops it, see stopDp).
+ */
+export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentResult> {
+  const { lan } = spec;
+  const name = spec.imageName ?? 'demo';
+  const dp = await startDp(lan, lan.server, { dataDir: path.join(spec.workDir, 'dp-data'), ...(spec.maxRate ? { maxRate: spec.maxRate } : {}) });
+  const add = await dpCli(lan, dp, ['image', 'add', name, spec.image, ...(spec.imageFlags ?? [])]);
+  if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
+  const t0 = Date.now();
+  const agents: AgentRun[] = spec.agents.map((host) => {
+    const dir = path.join(spec.workDir, host.name);
+    mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, 'disk.img');
+    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state') });
+    const run: AgentRun = { host, target, proc, ended: collect(proc, spec.timeoutMs ?? 600_000) };
+    void run.ended.then(() => (run.endedAtMs = Date.now()));
+    follow(run);
+    return run;
+  });
+  const timer = spec.onProgress ? setInterval(() => spec.onProgress?.(agents), 1000) : undefined;
+  try {
+    const ends = await Promise.all(agents.map((a) => a.ended));
+    return { dp, agents, wallSeconds: (Date.now() - t0) / 1000, startedAtMs: t0, exitCodes: ends.map((e) => e.code) };
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
+
+/** SIGTERM to the DP (it saves state and stops), then its output. */
+export async function stopDp(dp: RunningDp): Promise<Collected> {
+  dp.proc.kill('SIGTERM');
+  return dp.ended;
+}
+
+export async function verifyTargets(agents: readonly AgentRun[], sha256: string): Promise<boolean[]> {
+  return Promise.all(agents.map(async (a) => (await sha256File(a.target).catch(() => '')) === sha256));
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { collect, waitForLine, type Collected, type Host } from '@castpoint/netlab';
+import type { Fabric } from './fabric';
+
+/** Paths of the built apps (npm run build). */
+export function appBundles(root = path.resolve(__dirname, '../../..')): { dp: string; agent: string } {
+  return {
+    dp: path.join(root, 'dist/apps/dp-server/main.cjs'),
+    agent: path.join(root, 'dist/apps/client-agent/main.cjs'),
+  };
+}
+
+export interface RunningDp {
+  readonly url: string;
+  readonly adminToken: string;
+  readonly clientToken: string;
+  readonly proc: ChildProcess;
+  readonly ended: Promise<Collected>;
+}
+
+/** Starts castpoint-dp on `host` with fixed tokens, and waits until it listens. */
+export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[] }): Promise<RunningDp> {
+  const port = opts.port ?? 8080;
+  const adminToken = randomBytes(16).toString('hex');
+  const clientToken = randomBytes(16).toString('hex');
+  const args = [
+    appBundles().dp, 'serve',
+    '--data-dir', opts.dataDir,
+    '--listen', `${host.ip}:${port}`,
+    '--mcast-interface', host.ip,
+    '--admin-token', adminToken,
+    '--client-token', clientToken,
+    ...(opts.maxRate ? ['--max-rate', opts.maxRate] : []),
+    ...(opts.extra ?? []),
+  ];
+  const proc = lan.spawn(host, process.execPath, args);
+  const ended = collect(proc, 3_600_000);
+  const url = `http://${host.ip}:${port}`;
+  await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+  return { url, adminToken, clientToken, proc, ended };
+}
+
+/** Polls an URL from inside `host` until it answers (curl), or fails when `ended` settles first. */
+async function waitForHttp(lan: Fabric, host: Host, url: string, timeoutMs: number, ended: Promise<Collected>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead: Collected | undefined;
+  void ended.then((c) => (dead = c));
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`castpoint-dp exited (code ${String(dead.code)}): ${dead.stderr.slice(-2000)}${dead.stdout.slice(-2000)}`);
+    const r = await collect(lan.spawn(host, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', url]), 10_000);
+    if (r.stdout.trim() !== '000' && r.stdout.trim() !== '') return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`castpoint-dp did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+/** Runs a castpoint-dp admin CLI command against a running DP (from the DP's host). */
+export async function dpCli(lan: Fabric, dp: RunningDp, args: string[]): Promise<Collected> {
+  return collect(lan.spawn(lan.server, process.execPath, [appBundles().dp, ...args, '--server', dp.url, '--token', dp.adminToken]), 600_000);
+}
+
+/** Starts castpoint-agent deploy on `host` with JSON progress lines. */
+export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[] }): ChildProcess {
+  return lan.spawn(host, process.execPath, [
+    appBundles().agent, 'deploy',
+    '--server', dp.url,
+    '--image', opts.image,
+    '--target', opts.target,
+    '--interface', host.ip,
+    '--token', dp.clientToken,
+    '--json',
+    ...(opts.stateDir ? ['--state-dir', opts.stateDir] : []),
+    ...(opts.extra ?? []),
+  ]);
+}
+
+export { waitForLine };
