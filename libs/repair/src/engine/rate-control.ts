@@ -7,6 +7,9 @@
 // last round. A report with loss above `congestionLossPpm` marks its receiver congested. Any
 // congested receiver that the policy still serves cuts the rate by x0.75 (as WDS's master client
 // does on NACK); a round without congestion adds 5% of the cap. The rate stays in [min, max].
+// Under `tiers` and `disconnect`, a congested receiver that is also slow by the policy's measure
+// (below tierRatio x the median goodput, or below kbps) collects a strike instead of cutting the
+// rate; after `slowRounds` strikes in a row the engine demotes or disconnects it.
 
 /** What to do with receivers that cannot keep up. */
 export type SlowPolicy =
@@ -36,6 +39,8 @@ export interface RateControlOptions {
 export class RateControl {
   rateBps: number;
   private readonly strikes = new Map<number, number>();
+  /** Last goodput of every receiver still in the session (done ones keep their last figure). */
+  private readonly goodput = new Map<number, number>();
   private reports: ReceiverReport[] = [];
 
   constructor(private readonly o: RateControlOptions) {
@@ -44,10 +49,12 @@ export class RateControl {
 
   report(r: ReceiverReport): void {
     this.reports.push(r);
+    this.goodput.set(r.receiverId, r.rateBps);
   }
 
   forget(receiverId: number): void {
     this.strikes.delete(receiverId);
+    this.goodput.delete(receiverId);
   }
 
   /** One rate round. Returns the slow-policy decisions; `rateBps` holds the new rate. */
@@ -59,25 +66,26 @@ export class RateControl {
     const latest = new Map<number, ReceiverReport>();
     for (const r of reports) latest.set(r.receiverId, r);
     const decisions: SlowDecision[] = [];
-    const goodputs = [...latest.values()].map((r) => r.rateBps).sort((a, b) => a - b);
+    const goodputs = [...this.goodput.values()].sort((a, b) => a - b);
     const median = goodputs[goodputs.length >> 1] ?? 0;
     let congested = false;
     for (const r of latest.values()) {
       const isCongested = r.lossPpm > this.o.congestionLossPpm;
-      const slow = isCongested && this.isSlow(r, median);
+      // Under tiers/disconnect a receiver the policy would move out does not hold the group back
+      // while it collects strikes; under same-speed every congested receiver slows the sender.
+      const slow = isCongested && this.o.policy.kind !== 'same-speed' && this.isSlow(r, median);
       const strikes = slow ? (this.strikes.get(r.receiverId) ?? 0) + 1 : 0;
       if (strikes === 0) this.strikes.delete(r.receiverId);
       else this.strikes.set(r.receiverId, strikes);
-      if (slow && strikes >= this.o.slowRounds && this.o.policy.kind !== 'same-speed') {
+      if (slow && strikes >= this.o.slowRounds) {
         this.strikes.delete(r.receiverId);
         decisions.push({
           receiverId: r.receiverId,
           kind: this.o.policy.kind === 'tiers' ? 'demote' : 'fallback',
           detail: `goodput ${Math.round(r.rateBps / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}% for ${strikes} rounds`,
         });
-        continue; // a receiver being removed no longer holds the group back
       }
-      if (isCongested) congested = true;
+      if (isCongested && !slow) congested = true;
     }
     const before = this.rateBps;
     this.rateBps = congested ? before * 0.75 : before + 0.05 * this.o.maxRateBps;
@@ -88,7 +96,7 @@ export class RateControl {
   private isSlow(r: ReceiverReport, medianGoodput: number): boolean {
     switch (this.o.policy.kind) {
       case 'same-speed':
-        return true;
+        return false;
       case 'tiers':
         return r.rateBps < this.o.tierRatio * medianGoodput;
       case 'disconnect':

@@ -48,6 +48,8 @@ export interface SimOptions {
   readonly tickMs?: number;
   /** Sender drops receivers silent this long. @default 5000 */
   readonly silentTimeoutMs?: number;
+  /** Receivers' status period. @default 1000 */
+  readonly statusIntervalMs?: number;
 }
 
 export interface SimReceiverResult {
@@ -83,6 +85,8 @@ export interface SimResult {
   readonly peakSenderState: number;
   readonly grttMs: number;
   readonly finalRateBps: number;
+  /** Lowest pacing rate the sender chose during the run. */
+  readonly minRateBps: number;
   readonly senderActions: Readonly<Record<string, number>>;
   readonly dropped: readonly { index: number; reason: string }[];
   readonly results: readonly SimReceiverResult[];
@@ -114,7 +118,7 @@ export function simulate(options: SimOptions): SimResult {
   const o = {
     imageBytes: 4 << 20, symbolSize: 1400, blockSymbols: 64, loss: 0, bursty: false, burstPackets: 8,
     linkRateBps: 125e6, delayMs: 1, special: {}, slowPolicy: { kind: 'same-speed' } as SlowPolicy,
-    maxSimMs: 120_000, tickMs: 1, silentTimeoutMs: 5000, ...options,
+    maxSimMs: 120_000, tickMs: 1, silentTimeoutMs: 5000, statusIntervalMs: 1000, ...options,
   };
   if (!(o.receivers >= 1) || !(o.loss >= 0 && o.loss < 1) || !(o.imageBytes > 0) || !(o.tickMs > 0)) {
     throw new RepairError('REPAIR_BAD_OPTIONS', 'simulator needs receivers >= 1, 0 <= loss < 1, imageBytes > 0, tickMs > 0', { ...o });
@@ -143,7 +147,7 @@ export function simulate(options: SimOptions): SimResult {
     const lossRng = seededRng(seedOf());
     receivers.push({
       index: i, id: i + 1, spec,
-      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()) }),
+      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs }),
       loss: o.bursty ? gilbertElliottLoss(o.loss, o.burstPackets, lossRng) : independentLoss(o.loss, lossRng),
       upLoss: independentLoss(o.loss, seededRng(seedOf())),
       joined: false, gone: false, finished: false, verified: 0, mismatches: 0, busyUntil: 0, queue: [],
@@ -161,6 +165,7 @@ export function simulate(options: SimOptions): SimResult {
   const senderActions: Record<string, number> = {};
   const dropped: { index: number; reason: string }[] = [];
   let finishedAt: number | undefined;
+  let minRate = Infinity;
   const envelope = (senderId: number): Envelope => ({ sessionId: 1, senderId, seq: seq++, sentAtMs: now >>> 0 });
   const multicast = (message: Message): void => {
     mcast.push({ at: now + o.delayMs, packet: { envelope: envelope(SENDER_ID), message } });
@@ -170,6 +175,7 @@ export function simulate(options: SimOptions): SimResult {
       senderActions[a.type] = (senderActions[a.type] ?? 0) + 1;
       if (a.type === 'send') multicast(a.message);
       else if (a.type === 'finished') finishedAt ??= now;
+      else if (a.type === 'rate') minRate = Math.min(minRate, a.rateBps);
       else if (a.type === 'drop') dropped.push({ index: (byId.get(a.receiverId)?.index ?? -1), reason: a.reason });
       else if (a.type === 'demote' || a.type === 'fallback') {
         const r = byId.get(a.receiverId);
@@ -207,7 +213,6 @@ export function simulate(options: SimOptions): SimResult {
 
   let nextSendAt = 0;
   let nextTickAt = 0;
-  let nextDataLossCheck = 0;
   const allDone = (): boolean => receivers.every((r) => r.gone || r.finished || (r.kicked !== undefined));
   while (now <= o.maxSimMs) {
     // Next event time: the earliest of send, tick, multicast and unicast arrivals, slow queues.
@@ -273,7 +278,6 @@ export function simulate(options: SimOptions): SimResult {
       }
     }
     if (finishedAt !== undefined && allDone() && now - finishedAt > 0) break;
-    nextDataLossCheck++;
   }
   const stats = sender.stats();
   const results: SimReceiverResult[] = receivers.map((r) => ({
@@ -303,6 +307,7 @@ export function simulate(options: SimOptions): SimResult {
     peakSenderState: stats.peakStateEntries,
     grttMs: stats.grttMs,
     finalRateBps: stats.rateBps,
+    minRateBps: Math.min(minRate, stats.rateBps),
     senderActions,
     dropped,
     results,

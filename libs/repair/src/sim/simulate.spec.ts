@@ -1,0 +1,95 @@
+import { simulate, type SimOptions } from './simulate';
+
+// Small images keep the suite fast; the figures for big groups come from `nx run repair:sim`.
+const small: Omit<SimOptions, 'seed' | 'receivers'> = {
+  imageBytes: 200_000,
+  symbolSize: 512,
+  blockSymbols: 32,
+  linkRateBps: 12.5e6,
+  delayMs: 1,
+};
+
+function expectAllComplete(r: ReturnType<typeof simulate>, except: number[] = []): void {
+  expect(r.finished).toBe(true);
+  for (const x of r.results) {
+    if (except.includes(x.index)) continue;
+    // Print the seed with the failure so the run can be replayed.
+    expect({ seed: r.seed, index: x.index, complete: x.complete, mismatches: x.mismatches }).toEqual({ seed: r.seed, index: x.index, complete: true, mismatches: 0 });
+  }
+}
+
+describe('simulator: every receiver ends with every block bit-exact', () => {
+  const cases: [number, number][] = [];
+  for (const n of [1, 10, 200]) for (const loss of [0, 0.01, 0.05, 0.2]) cases.push([n, loss]);
+  it.each(cases)('N=%i loss=%f', (receivers, loss) => {
+    const r = simulate({ ...small, seed: 1000 + receivers + Math.round(loss * 100), receivers, loss });
+    expectAllComplete(r);
+    if (loss === 0) expect(r.repairPackets).toBe(0);
+    else expect(r.repairPackets).toBeGreaterThan(0);
+  });
+
+  it('bursty (Gilbert-Elliott) loss', () => {
+    expectAllComplete(simulate({ ...small, seed: 5, receivers: 20, loss: 0.05, bursty: true }));
+  });
+});
+
+describe('simulator: session life cycle', () => {
+  it('is deterministic for a seed', () => {
+    const a = simulate({ ...small, seed: 42, receivers: 15, loss: 0.05 });
+    const b = simulate({ ...small, seed: 42, receivers: 15, loss: 0.05 });
+    const c = simulate({ ...small, seed: 43, receivers: 15, loss: 0.05 });
+    expect(b).toEqual(a);
+    expect(c.nackPackets === a.nackPackets && c.repairPackets === a.repairPackets && c.completionMs === a.completionMs).toBe(false);
+  });
+
+  it('late joiners get the data they missed and the session waits for them', () => {
+    // the first pass takes ~17 ms; these join at 8 ms (mid-stream) and 40 ms (after the first pass)
+    const r = simulate({ ...small, seed: 7, receivers: 6, loss: 0.01, special: { 4: { joinAtMs: 8 }, 5: { joinAtMs: 40 } } });
+    expectAllComplete(r);
+    expect(r.completionMs).toBeGreaterThan(40);
+    expect(r.repairPackets).toBeGreaterThan(r.totalBlocks * 16); // whole blocks were resent for them
+  });
+
+  it('a receiver that vanishes is dropped after the silence timeout and the rest finish', () => {
+    const r = simulate({ ...small, seed: 9, receivers: 5, loss: 0.01, silentTimeoutMs: 1500, special: { 2: { vanishAtMs: 5 } } });
+    expectAllComplete(r, [2]);
+    expect(r.results[2]?.complete).toBe(false);
+    expect(r.dropped).toEqual([{ index: 2, reason: 'silent' }]);
+    expect(r.completionMs).toBeGreaterThanOrEqual(1500);
+    expect(r.completionMs).toBeLessThan(3000);
+  });
+});
+
+describe('simulator: slow-receiver policies', () => {
+  // 20 Mbit/s link, one receiver's downlink a quarter of it; status reports every 100 ms.
+  const link = 2.5e6;
+  const slow: Omit<SimOptions, 'seed' | 'slowPolicy'> = {
+    ...small,
+    linkRateBps: link,
+    imageBytes: 1_500_000,
+    receivers: 4,
+    statusIntervalMs: 100,
+    special: { 3: { downRateBps: link / 4 } },
+  };
+
+  it('same-speed: the sender slows to the slowest and everyone completes', () => {
+    const r = simulate({ ...slow, seed: 11, slowPolicy: { kind: 'same-speed' } });
+    expectAllComplete(r);
+    expect(r.minRateBps).toBeLessThan(link / 2);
+    expect(r.senderActions['fallback'] ?? 0).toBe(0);
+  });
+
+  it('disconnect: the receiver below the threshold is told to fall back', () => {
+    const r = simulate({ ...slow, seed: 12, slowPolicy: { kind: 'disconnect', kbps: 1000 } });
+    expect(r.results[3]?.kicked).toBe('fallback');
+    expect(r.dropped).toContainEqual({ index: 3, reason: 'kicked' });
+    expectAllComplete(r, [3]);
+  });
+
+  it('tiers: the receiver far below the median is demoted', () => {
+    const r = simulate({ ...slow, seed: 13, slowPolicy: { kind: 'tiers' } });
+    expect(r.results[3]?.kicked).toBe('demote');
+    expectAllComplete(r, [3]);
+    expect(r.results.filter((x) => x.kicked !== undefined)).toHaveLength(1);
+  });
+});
