@@ -5,7 +5,7 @@ import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
 import { ChunkSource } from './chunk-source';
 import { makeFingerprint } from './fingerprint';
 import { importImage } from './import-image';
-import { buildImage, seededBytes, sha256, tempDir } from './testing/fixtures';
+import { buildImage, expectSameBytes, seededBytes, sha256, tempDir } from './testing/fixtures';
 
 const t = tempDir('source');
 afterAll(() => t.cleanup());
@@ -60,7 +60,7 @@ describe('ChunkSource', () => {
         const info = src.layout.blockInfo(b);
         Buffer.concat(await src.readBlock(b)).copy(rebuilt, info.chunk * 4096 + info.offsetInChunk, 0, info.length);
       }
-      expect(rebuilt).toEqual(image);
+      expectSameBytes(rebuilt, image);
     } finally {
       await src.close();
     }
@@ -109,7 +109,7 @@ describe('ChunkSource', () => {
     const manifest: Manifest = { version: MANIFEST_VERSION, size, chunkSize, sha256: '0'.repeat(64), chunks, zeroChunks: Array.from({ length: 4096 }, (_, i) => i) };
     const src = await ChunkSource.open(path, manifest, makeFingerprint(manifest, 1_700_000_000_000));
     try {
-      expect(await src.readChunk(4097)).toEqual(tail.subarray(chunkSize));
+      expectSameBytes(await src.readChunk(4097), tail.subarray(chunkSize));
       expect(src.layout.blockInfo(0).chunk).toBe(4096);
       expect(await streamToBuffer(src.createReadStream(size - 10, size - 1))).toEqual(tail.subarray(tail.length - 10));
     } finally {

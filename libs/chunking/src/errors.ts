@@ -26,7 +26,7 @@ export const CHUNKING_ERROR_CODES = {
   CHUNKING_JOURNAL_IO: 'The resume journal could not be written or synced.',
   CHUNKING_WRITE_FAILED: 'Writing or syncing chunk data to the target failed.',
   CHUNKING_WRITER_CLOSED: 'The writer or chunk source is closed (or failed earlier) and cannot be used any more.',
-  CHUNKING_INCOMPLETE: 'finish() was called while some chunks are not written yet.',
+  CHUNKING_INCOMPLETE: 'Finishing was asked for while some chunks of the image are not written yet.',
 } as const;
 
 export type ChunkingErrorCode = keyof typeof CHUNKING_ERROR_CODES;

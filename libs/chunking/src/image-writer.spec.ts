@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
 import { openTarget } from './image-writer';
 import { fakeBlockStat, fakeSystem } from './testing/fake-system';
-import { buildImage, referenceManifest, seededBytes, sha256, tempDir } from './testing/fixtures';
+import { buildImage, expectSameBytes, referenceManifest, seededBytes, sha256, tempDir } from './testing/fixtures';
 import { VolatileMachine } from './testing/volatile-disk';
 
 const t = tempDir('writer');
@@ -28,7 +28,7 @@ describe('ImageWriter on a regular file', () => {
     expect(await w.writeChunk(0, chunk(0))).toBe(false); // already written
     const r = await w.finish();
     expect(r).toEqual({ chunks: 9, writtenChunks: 5, resumedChunks: 0 });
-    expect(readFileSync(path)).toEqual(image);
+    expectSameBytes(readFileSync(path), image);
     // 4 zero chunks of 4 KiB are holes: allocated space is below the file size.
     expect(statSync(path).blocks * 512).toBeLessThanOrEqual(image.length - 4 * CS + CS);
     expect(existsSync(`${path}.castpoint-journal`)).toBe(true);
@@ -64,7 +64,7 @@ describe('ImageWriter on a regular file', () => {
     expect(await w2.writeChunk(7, chunk(7))).toBe(false);
     for (const i of w2.missingChunks()) await w2.writeChunk(i, chunk(i));
     expect(await w2.finish()).toEqual({ chunks: 9, writtenChunks: 3, resumedChunks: 6 });
-    expect(readFileSync(path)).toEqual(image);
+    expectSameBytes(readFileSync(path), image);
 
     const other = referenceManifest(buildImage([{ zero: false, length: CS * 3 }], 99), CS);
     const w3 = await openTarget(path, other);
@@ -116,7 +116,7 @@ describe('ImageWriter on a regular file', () => {
     const fd = openSync(path, 'r');
     readSync(fd, back, 0, back.length, 4096 * cs);
     closeSync(fd);
-    expect(back).toEqual(tail);
+    expectSameBytes(back, tail);
   });
 });
 
@@ -131,7 +131,7 @@ describe('ImageWriter on a block device', () => {
     expect(w.kind).toBe('block');
     for (const i of w.missingChunks()) await w.writeChunk(i, chunk(i));
     await w.finish();
-    expect(disk.durable.subarray(0, image.length)).toEqual(image);
+    expectSameBytes(disk.durable.subarray(0, image.length), image);
     expect(disk.durable.subarray(image.length).every((b) => b === 0xee)).toBe(true); // past the image: untouched
   });
 
@@ -165,7 +165,7 @@ describe('ImageWriter on a block device', () => {
       execFileSync('losetup', ['-d', dev]);
     }
     const back = readFileSync(backing);
-    expect(back.subarray(0, image.length)).toEqual(image);
+    expectSameBytes(back.subarray(0, image.length), image);
     expect(back.subarray(image.length).every((b) => b === 0xee)).toBe(true);
   });
 });

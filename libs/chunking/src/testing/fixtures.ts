@@ -41,3 +41,12 @@ export function referenceManifest(image: Buffer, chunkSize: number): Manifest {
 export function buildImage(regions: readonly { zero: boolean; length: number }[], seed: number): Buffer {
   return Buffer.concat(regions.map((r, i) => (r.zero ? Buffer.alloc(r.length) : seededBytes(r.length, seed + i))));
 }
+
+/** Byte equality without jest's slow per-element deep equality; a mismatch names the first differing offset. */
+export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
+  if (a.equals(expected)) return;
+  let i = 0;
+  while (i < Math.min(a.length, expected.length) && a[i] === expected[i]) i++;
+  throw new Error(`bytes differ: lengths ${a.length} vs ${expected.length}, first difference at offset ${i}`);
+}
