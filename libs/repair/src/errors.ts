@@ -2,7 +2,7 @@ import { CastpointError } from '@castpoint/wire';
 
 /** Every error code libs/repair throws, with one sentence each (a test checks they are documented). */
 export const REPAIR_ERROR_CODES = {
-  REPAIR_BAD_CODE_PARAMS: 'k or the parity count is outside what Reed-Solomon over GF(2^8) allows (1 <= k, k + parity <= 255).',
+  REPAIR_BAD_CODE_PARAMS: 'The source count k or the parity count is outside what Reed-Solomon over GF(2^8) allows (1 <= k, k + parity <= 255).',
   REPAIR_BAD_SYMBOL: 'A symbol has the wrong length, or a symbol index is outside 0..254 or repeated.',
   REPAIR_NOT_ENOUGH_SYMBOLS: 'Fewer than k distinct symbols were given to rebuild a block.',
   REPAIR_BAD_LAYOUT: 'The block layout is invalid (no blocks, a block with k outside 1..255, or a bad symbol size).',

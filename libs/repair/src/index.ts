@@ -1,2 +1,21 @@
-// public API of @castpoint/repair
-export {};
+// Public API of @castpoint/repair: sans-I/O reliable-multicast engines (NACK + Reed-Solomon FEC),
+// the codec, and the seeded simulator. See docs/repair.md.
+export { REPAIR_ERROR_CODES, RepairError, type RepairErrorCode } from './errors';
+export { seededRng, type Rng } from './rng';
+export { ReedSolomon, RS_MAX_SYMBOLS } from './rs/reed-solomon';
+export { gfMul, gfInv, gfPow } from './rs/gf256';
+export { uniformLayout, checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY, type BlockLayout } from './engine/layout';
+export { TIMERS, timerMs, GRTT_INITIAL_MS, GRTT_MIN_MS, GRTT_MAX_MS, type TimerName } from './engine/timers';
+export type { SlowPolicy } from './engine/rate-control';
+export {
+  SenderEngine,
+  type SenderOptions,
+  type SenderEvent,
+  type SenderAction,
+  type DataPick,
+  type SenderStats,
+  type ReceiverInfo,
+} from './engine/sender';
+export { ReceiverEngine, type ReceiverOptions, type ReceiverEvent, type ReceiverAction, type ReceiverStats } from './engine/receiver';
+export { simulate, type SimOptions, type SimResult, type SimReceiverSpec, type SimReceiverResult } from './sim/simulate';
+export { independentLoss, gilbertElliottLoss, type LossModel } from './sim/loss';

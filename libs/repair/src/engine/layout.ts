@@ -1,5 +1,10 @@
 import { RepairError } from '../errors';
 
+/** Interleaving depth both engines default to (new data goes out in groups of this many blocks). */
+export const DEFAULT_INTERLEAVE = 8;
+/** Parity budget per block both engines default to: n = k + parity reaches 255 at k = 64. */
+export const DEFAULT_MAX_PARITY = 191;
+
 /** How a session's image is cut into FEC blocks (both sides derive the same one from the manifest). */
 export interface BlockLayout {
   /** Blocks in the session, numbered 0..totalBlocks-1. */

@@ -5,7 +5,7 @@ import type { AnnounceMessage, BlockRange, ControlMessage, DataMessage, NackEntr
 import { RepairError } from '../errors';
 import type { Rng } from '../rng';
 import { ReedSolomon } from '../rs/reed-solomon';
-import { checkLayout, type BlockLayout } from './layout';
+import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY, type BlockLayout } from './layout';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
 
 export interface ReceiverOptions {
@@ -102,7 +102,7 @@ export class ReceiverEngine {
 
   constructor(options: ReceiverOptions) {
     checkLayout(options.layout);
-    this.o = { statusIntervalMs: 1000, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, interleave: 8, maxParityPerBlock: 191, ...options };
+    this.o = { statusIntervalMs: 1000, inactivityMs: 10_000, groupSizeEstimate: 10_000, maxNackEntries: 128, interleave: DEFAULT_INTERLEAVE, maxParityPerBlock: DEFAULT_MAX_PARITY, ...options };
     if (!(this.o.statusIntervalMs > 0) || !(this.o.inactivityMs > 0) || !(this.o.maxNackEntries >= 1) || !(this.o.groupSizeEstimate >= 1) || !(this.o.interleave >= 1) || !(this.o.maxParityPerBlock >= 1)) {
       throw new RepairError('REPAIR_BAD_OPTIONS', 'receiver timers, group size estimate and maxNackEntries must be positive', {});
     }

@@ -4,7 +4,7 @@
 import type { AnnounceMessage, ControlMessage, KickMessage, Packet, ReceiverState } from '@castpoint/wire';
 import { RepairError } from '../errors';
 import type { Rng } from '../rng';
-import { checkLayout, type BlockLayout } from './layout';
+import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY, type BlockLayout } from './layout';
 import { RateControl, type SlowPolicy } from './rate-control';
 import { RepairQueue } from './repair-queue';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
@@ -103,8 +103,6 @@ export interface SenderStats {
 }
 
 const PROBE_TARGETS = 4;
-/** Interleaving depth both engines default to. */
-export const DEFAULT_INTERLEAVE = 8;
 const SILENCE_SCAN_MS = 250;
 
 export class SenderEngine {
@@ -141,7 +139,7 @@ export class SenderEngine {
       minRateBps: options.maxRateBps / 100,
       initialRateBps: options.maxRateBps,
       slowPolicy: { kind: 'same-speed' } as SlowPolicy,
-      maxParityPerBlock: 191,
+      maxParityPerBlock: DEFAULT_MAX_PARITY,
       silentTimeoutMs: 5000,
       repairShare: 0.5,
       congestionLossPpm: 250_000,

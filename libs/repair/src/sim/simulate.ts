@@ -7,7 +7,7 @@ import { SenderEngine, type SenderAction } from '../engine/sender';
 import { uniformLayout } from '../engine/layout';
 import type { SlowPolicy } from '../engine/rate-control';
 import { RepairError } from '../errors';
-import { seededRng, type Rng } from '../rng';
+import { seededRng } from '../rng';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { gilbertElliottLoss, independentLoss, type LossModel } from './loss';
 
@@ -314,4 +314,3 @@ export function simulate(options: SimOptions): SimResult {
   };
 }
 
-export type { Rng };

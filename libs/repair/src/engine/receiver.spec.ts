@@ -1,0 +1,136 @@
+import { isCastpointError, type ControlMessage, type DataMessage, type NackMessage } from '@castpoint/wire';
+import { seededRng } from '../rng';
+import { ReedSolomon } from '../rs/reed-solomon';
+import { uniformLayout } from './layout';
+import { ReceiverEngine, type ReceiverAction, type ReceiverOptions } from './receiver';
+import { pkt } from './test-helpers';
+
+const SYMBOL = 8;
+const layout = uniformLayout(6 * 4 * SYMBOL, SYMBOL, 4); // 6 blocks of k=4
+const rs = new ReedSolomon(SYMBOL);
+const source = (block: number, symbol: number): Uint8Array => Uint8Array.from({ length: SYMBOL }, (_, i) => (block * 31 + symbol * 7 + i) & 255);
+const blockBytes = (block: number): Uint8Array => Uint8Array.from([0, 1, 2, 3].flatMap((j) => Array.from(source(block, j))));
+
+function receiver(extra: Partial<ReceiverOptions> = {}): ReceiverEngine {
+  return new ReceiverEngine({ receiverId: 5, layout, symbolSize: SYMBOL, rng: seededRng(2), interleave: 1, ...extra });
+}
+
+let seq = 0n;
+function data(block: number, symbol: number): { type: 'packet'; packet: ReturnType<typeof pkt<DataMessage>> } {
+  const payload = symbol < 4 ? source(block, symbol) : (rs.encodeParity([0, 1, 2, 3].map((j) => source(block, j)), [symbol])[0] as Uint8Array);
+  seq += 1n;
+  return { type: 'packet', packet: pkt<DataMessage>({ type: 'data', block, symbol, k: 4, payload }, 0x80000001, seq) };
+}
+
+function sends(actions: ReceiverAction[]): ControlMessage[] {
+  return actions.flatMap((a) => (a.type === 'send' ? [a.message] : []));
+}
+
+function nackUntil(r: ReceiverEngine, from: number, to: number): { at: number; nack: NackMessage } | undefined {
+  for (let t = from; t <= to; t++) {
+    const nack = sends(r.tick(t)).find((m): m is NackMessage => m.type === 'nack');
+    if (nack) return { at: t, nack };
+  }
+  return undefined;
+}
+
+describe('ReceiverEngine', () => {
+  it('delivers a block from any k symbols, rebuilding lost source symbols from parity', () => {
+    const r = receiver();
+    expect(r.handle(data(0, 0), 0)).toContainEqual({ type: 'state', state: 'receiving' });
+    r.handle(data(0, 2), 0);
+    r.handle(data(0, 5), 0);
+    const out = r.handle(data(0, 4), 0);
+    expect(out).toContainEqual({ type: 'block', block: 0, data: blockBytes(0) });
+    expect(r.stats()).toMatchObject({ blocksDone: 1, decoded: 1, bufferedBlocks: 0 });
+    expect(r.handle(data(0, 1), 0).filter((a) => a.type === 'block')).toEqual([]); // duplicates are ignored
+  });
+
+  it('NACKs what it lacks after a backoff scaled by GRTT, as entries and whole-block ranges', () => {
+    const r = receiver();
+    r.tick(0);
+    for (const s of [0, 1, 3]) r.handle(data(0, s), 0); // symbol 2 lost
+    r.handle(data(3, 0), 1); // blocks 1 and 2 passed entirely unseen
+    const first = nackUntil(r, 1, 200);
+    expect(first?.nack).toEqual({ type: 'nack', receiverId: 5, entries: [{ block: 0, needed: 1 }], ranges: [{ first: 1, last: 2 }] });
+    expect(first?.at).toBeGreaterThan(1);
+    expect(first?.at).toBeLessThanOrEqual(1 + 6 * 10 + 1); // nackBackoff = 6 x GRTT (10 ms before any announce)
+    // Nothing again until the repeat timer (4 x GRTT, floor 20 ms) has run.
+    const again = nackUntil(r, (first?.at ?? 0) + 1, 400);
+    expect((again?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(40);
+  });
+
+  it('stays quiet when the sender already announced enough repair for the block', () => {
+    const r = receiver();
+    for (const s of [0, 1]) r.handle(data(0, s), 0);
+    const announce = { type: 'announce' as const, totalBlocks: 6, cursor: 1, pass: 0, grttMs: 4, rateBps: 1e6, repairs: [{ block: 0, firstSymbol: 4, count: 2 }], probeId: 0, probeTargets: [], finished: false };
+    r.handle({ type: 'packet', packet: pkt(announce, 0x80000001, 100n) }, 1);
+    expect(nackUntil(r, 1, 40)).toBeUndefined();
+    expect(r.stats().nacksSuppressed).toBeGreaterThan(0);
+    // Announced repair for only 1 of the 2 missing: it NACKs.
+    r.handle({ type: 'packet', packet: pkt({ ...announce, repairs: [{ block: 0, firstSymbol: 4, count: 1 }] }, 0x80000001, 101n) }, 41);
+    expect(nackUntil(r, 41, 200)?.nack.entries).toEqual([{ block: 0, needed: 2 }]);
+  });
+
+  it('answers probes aimed at it, reports loss from sequence gaps, and ends on finished', () => {
+    const r = receiver({ held: [0, 1, 2, 3, 4] });
+    r.handle({ type: 'packet', packet: pkt(data(5, 0).packet.message, 0x80000001, 10n) }, 0);
+    r.handle({ type: 'packet', packet: pkt(data(5, 1).packet.message, 0x80000001, 13n) }, 0); // 2 lost
+    const announce = { type: 'announce' as const, totalBlocks: 6, cursor: 6, pass: 1, grttMs: 4, rateBps: 1e6, repairs: [], probeId: 9, probeTargets: [5], finished: false };
+    const out = r.handle({ type: 'packet', packet: pkt(announce, 0x80000001, 14n, 1234) }, 1);
+    expect(sends(out)).toContainEqual({ type: 'probe-echo', receiverId: 5, probeId: 9, probeSentAtMs: 1234, holdMs: 0 });
+    const status = sends(r.tick(2)).find((m) => m.type === 'status');
+    expect(status).toMatchObject({ type: 'status', state: 'receiving', blocksDone: 5, totalBlocks: 6, lossPpm: 400_000 });
+    r.handle(data(5, 2), 3);
+    const done = r.handle(data(5, 3), 3);
+    expect(sends(done)).toContainEqual(expect.objectContaining({ type: 'status', state: 'done', blocksDone: 6 }));
+    const fin = r.handle({ type: 'packet', packet: pkt({ ...announce, probeId: 0, finished: true }, 0x80000001, 30n) }, 4);
+    expect(fin).toContainEqual({ type: 'finished', complete: true });
+    expect(sends(fin)).toContainEqual({ type: 'leave', receiverId: 5, reason: 'complete' });
+    expect(r.tick(5000)).toEqual([]);
+  });
+
+  it('obeys a kick addressed to it, not one addressed to another receiver', () => {
+    const r = receiver();
+    expect(r.handle({ type: 'packet', packet: pkt({ type: 'kick', receiverId: 6, reason: 'fallback', detail: 'x' }) }, 0)).toEqual([]);
+    const out = r.handle({ type: 'packet', packet: pkt({ type: 'kick', receiverId: 5, reason: 'fallback', detail: 'slow' }) }, 0);
+    expect(out).toContainEqual({ type: 'kicked', reason: 'fallback', detail: 'slow' });
+    expect(r.tick(10_000)).toEqual([]);
+  });
+
+  it('signals inactivity once when no data arrives for inactivityMs', () => {
+    const r = receiver({ inactivityMs: 3000 });
+    r.tick(0);
+    r.handle(data(0, 0), 100);
+    expect(r.tick(3000).filter((a) => a.type === 'inactive')).toEqual([]);
+    expect(r.tick(3100)).toContainEqual({ type: 'inactive', sinceMs: 100 });
+    expect(r.tick(3200).filter((a) => a.type === 'inactive')).toEqual([]);
+  });
+
+  it('resumes with held blocks, takes app re-requests and stored blocks', () => {
+    const r = receiver({ held: [0, 1, 2, 3, 4, 5] });
+    expect(r.isComplete).toBe(true);
+    r.handle({ type: 'rerequest', blocks: [2] }, 0);
+    expect(r.isComplete).toBe(false);
+    r.handle({ type: 'packet', packet: pkt({ type: 'announce', totalBlocks: 6, cursor: 6, pass: 1, grttMs: 2, rateBps: 1, repairs: [], probeId: 0, probeTargets: [], finished: false }) }, 1);
+    expect(nackUntil(r, 1, 100)?.nack.ranges).toEqual([{ first: 2, last: 2 }]);
+    r.handle({ type: 'stored', blocks: [2] }, 101);
+    expect(r.isComplete).toBe(true);
+    expect(() => r.handle({ type: 'stored', blocks: [6] }, 102)).toThrow(expect.objectContaining({ code: 'REPAIR_BAD_BLOCK' }));
+    let caught: unknown;
+    try {
+      receiver({ statusIntervalMs: 0 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isCastpointError(caught, 'REPAIR_BAD_OPTIONS')).toBe(true);
+  });
+
+  it('ignores data that does not fit the layout', () => {
+    const r = receiver();
+    const bad = { type: 'data' as const, block: 0, symbol: 0, k: 5, payload: new Uint8Array(SYMBOL) };
+    expect(r.handle({ type: 'packet', packet: pkt(bad) }, 0)).toEqual([]);
+    expect(r.handle({ type: 'packet', packet: pkt({ ...bad, k: 4, block: 99 }) }, 0)).toEqual([]);
+    expect(r.stats().packets).toBe(0);
+  });
+});

@@ -1,0 +1,159 @@
+import { isCastpointError, type AnnounceMessage } from '@castpoint/wire';
+import { seededRng } from '../rng';
+import { uniformLayout } from './layout';
+import { SenderEngine, type SenderAction, type SenderOptions } from './sender';
+import { control } from './test-helpers';
+
+const layout = uniformLayout(10 * 4 * 100 - 150, 100, 4); // 10 blocks of k=4, the last k=3 (short last symbol)
+
+function sender(extra: Partial<SenderOptions> = {}): SenderEngine {
+  return new SenderEngine({ sessionId: 1, layout, symbolSize: 100, maxRateBps: 1e6, rng: seededRng(1), interleave: 2, ...extra });
+}
+
+function announces(actions: SenderAction[]): AnnounceMessage[] {
+  return actions.flatMap((a) => (a.type === 'send' && a.message.type === 'announce' ? [a.message] : []));
+}
+
+function drain(s: SenderEngine, now: number): { block: number; symbol: number; repair: boolean }[] {
+  const out = [];
+  for (let pick = s.nextData(now); pick; pick = s.nextData(now)) out.push({ block: pick.block, symbol: pick.symbol, repair: pick.repair });
+  return out;
+}
+
+describe('SenderEngine', () => {
+  it('sends nothing without receivers, then every source symbol once, interleaved in groups', () => {
+    const s = sender();
+    expect(s.nextData(0)).toBeUndefined();
+    s.handle({ type: 'register', receiverId: 7 }, 0);
+    const sent = drain(s, 0);
+    expect(sent.slice(0, 4)).toEqual([
+      { block: 0, symbol: 0, repair: false },
+      { block: 1, symbol: 0, repair: false },
+      { block: 0, symbol: 1, repair: false },
+      { block: 1, symbol: 1, repair: false },
+    ]);
+    expect(sent).toHaveLength(9 * 4 + 3);
+    expect(new Set(sent.map((x) => `${x.block}/${x.symbol}`)).size).toBe(39);
+    expect(announces(s.tick(1))[0]).toMatchObject({ cursor: 10, pass: 1, totalBlocks: 10, finished: false });
+  });
+
+  it('repairs the max of what receivers need (not the sum), fresh parity first, interleaved with new data', () => {
+    const s = sender();
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.handle({ type: 'register', receiverId: 2 }, 0);
+    for (let i = 0; i < 8; i++) s.nextData(0); // blocks 0 and 1
+    const a = s.handle(control({ type: 'nack', receiverId: 1, entries: [{ block: 0, needed: 2 }], ranges: [] }), 100);
+    s.handle(control({ type: 'nack', receiverId: 2, entries: [{ block: 0, needed: 1 }], ranges: [] }), 100);
+    // The grown plan is announced at once so other receivers can stay quiet.
+    expect(announces(a)[0]?.repairs).toEqual([{ block: 0, firstSymbol: 4, count: 2 }]);
+    const next = drain(s, 100).slice(0, 6);
+    // At most every other slot is a repair while new data remains: the stream never stalls.
+    expect(next).toEqual([
+      { block: 0, symbol: 4, repair: true },
+      { block: 2, symbol: 0, repair: false },
+      { block: 0, symbol: 5, repair: true },
+      { block: 3, symbol: 0, repair: false },
+      { block: 2, symbol: 1, repair: false },
+      { block: 3, symbol: 1, repair: false },
+    ]);
+    expect(s.stats().repairSymbols).toBe(2);
+  });
+
+  it('discounts repairs still in flight, and sends whole blocks for ranges', () => {
+    const s = sender();
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    drain(s, 0);
+    s.handle(control({ type: 'nack', receiverId: 1, entries: [{ block: 4, needed: 2 }], ranges: [] }), 10);
+    expect(drain(s, 10).map((x) => x.symbol)).toEqual([4, 5]);
+    // A second NACK written before those two arrived: nothing more to send.
+    s.handle(control({ type: 'nack', receiverId: 1, entries: [{ block: 4, needed: 2 }], ranges: [] }), 11);
+    expect(drain(s, 11)).toEqual([]);
+    // Much later the same need is real again: fresh symbols, not the same ones.
+    s.tick(500);
+    s.handle(control({ type: 'nack', receiverId: 1, entries: [{ block: 4, needed: 1 }], ranges: [{ first: 9, last: 9 }] }), 500);
+    expect(drain(s, 500)).toEqual([
+      { block: 4, symbol: 6, repair: true },
+      { block: 9, symbol: 3, repair: true },
+      { block: 9, symbol: 4, repair: true },
+      { block: 9, symbol: 5, repair: true },
+    ]);
+  });
+
+  it('finishes once every registered receiver is done, and says so in the announce', () => {
+    const s = sender();
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.handle({ type: 'register', receiverId: 2 }, 0);
+    drain(s, 0);
+    const done = s.handle(control({ type: 'status', receiverId: 1, state: 'done', blocksDone: 10, totalBlocks: 10, rateBps: 0, lossPpm: 0 }), 5);
+    expect(done).toEqual([{ type: 'receiver-done', receiverId: 1 }]);
+    const fin = s.handle(control({ type: 'leave', receiverId: 2, reason: 'complete' }), 6);
+    expect(fin).toEqual([{ type: 'receiver-done', receiverId: 2 }, { type: 'finished' }]);
+    expect(announces(s.tick(7))[0]?.finished).toBe(true);
+    expect(s.nextData(8)).toBeUndefined();
+  });
+
+  it('drops a silent receiver after the timeout (seconds) and then finishes', () => {
+    const s = sender({ silentTimeoutMs: 3000 });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.handle({ type: 'register', receiverId: 2 }, 0);
+    s.handle(control({ type: 'leave', receiverId: 1, reason: 'complete' }), 10);
+    expect(s.tick(2999).filter((a) => a.type !== 'send')).toEqual([]);
+    expect(s.tick(3300).filter((a) => a.type !== 'send')).toEqual([{ type: 'drop', receiverId: 2, reason: 'silent' }, { type: 'finished' }]);
+  });
+
+  it('measures GRTT from targeted probes (largest receiver RTT) and announces it', () => {
+    const s = sender();
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    const probe = announces(s.tick(0))[0] as AnnounceMessage;
+    expect(probe.probeId).toBeGreaterThan(0);
+    expect(probe.probeTargets).toEqual([1]);
+    s.handle(control({ type: 'probe-echo', receiverId: 1, probeId: probe.probeId, probeSentAtMs: 0, holdMs: 3 }), 30);
+    expect(s.grttMs).toBe(27);
+    expect(announces(s.tick(1000))[0]?.grttMs).toBe(27);
+  });
+
+  it('cuts the rate when a receiver cannot absorb it and raises it again (same-speed)', () => {
+    const s = sender({ maxRateBps: 1e6, minRateBps: 1e5 });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.tick(0);
+    s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 1, totalBlocks: 10, rateBps: 4e5, lossPpm: 600_000 }), 100);
+    expect(s.tick(250)).toContainEqual({ type: 'rate', rateBps: 750_000 });
+    s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 2, totalBlocks: 10, rateBps: 7e5, lossPpm: 10_000 }), 300);
+    expect(s.tick(500)).toContainEqual({ type: 'rate', rateBps: 800_000 });
+  });
+
+  it('disconnect policy: a receiver below the threshold for 3 rounds gets a fallback kick', () => {
+    const s = sender({ slowPolicy: { kind: 'disconnect', kbps: 500 } });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.handle({ type: 'register', receiverId: 2 }, 0);
+    const actions: SenderAction[] = [];
+    for (let round = 0; round < 3; round++) {
+      const t = 250 * (round + 1);
+      s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 1, totalBlocks: 10, rateBps: 2e5, lossPpm: 800_000 }), t - 10);
+      s.handle(control({ type: 'status', receiverId: 2, state: 'receiving', blocksDone: 1, totalBlocks: 10, rateBps: 9e5, lossPpm: 0 }), t - 10);
+      actions.push(...s.tick(t));
+    }
+    expect(actions).toContainEqual({ type: 'fallback', receiverId: 1 });
+    expect(actions).toContainEqual({ type: 'send', message: expect.objectContaining({ type: 'kick', receiverId: 1, reason: 'fallback' }) });
+    expect(actions).toContainEqual({ type: 'drop', receiverId: 1, reason: 'kicked' });
+    expect(actions.filter((a) => a.type === 'rate')).toEqual([]); // the slow one never held the others back
+    expect(s.stats().receivers.map((r) => r.receiverId)).toEqual([2]);
+  });
+
+  it('rejects bad options with typed errors', () => {
+    const code = (extra: Partial<SenderOptions>): string | undefined => {
+      try {
+        sender(extra);
+      } catch (err) {
+        return isCastpointError(err) ? err.code : 'untyped';
+      }
+      return undefined;
+    };
+    expect(code({ maxRateBps: 0 })).toBe('REPAIR_BAD_OPTIONS');
+    expect(code({ minRateBps: 2e6 })).toBe('REPAIR_BAD_OPTIONS');
+    expect(code({ slowPolicy: { kind: 'disconnect', kbps: 0 } })).toBe('REPAIR_BAD_OPTIONS');
+    expect(code({ maxParityPerBlock: 0 })).toBe('REPAIR_BAD_OPTIONS');
+    expect(code({ layout: { totalBlocks: 2, blockK: () => 300 } })).toBe('REPAIR_BAD_LAYOUT');
+    expect(code({})).toBeUndefined();
+  });
+});
