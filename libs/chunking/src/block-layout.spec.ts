@@ -55,10 +55,10 @@ describe(`BlockLayout (fast-check seed ${seed})`, () => {
             expect(covered.has(c)).toBe(false);
           } else {
             expect(covered.get(c)).toBe(len);
-            expect(blocks).toBeDefined();
-            expect(blocks!.count).toBe(Math.ceil(len / (k * symbolSize)));
-            expect(layout.blockInfo(blocks!.first)).toMatchObject({ chunk: c, offsetInChunk: 0 });
-            expect(layout.blockInfo(blocks!.first + blocks!.count - 1).chunk).toBe(c);
+            if (blocks === undefined) throw new Error(`chunk ${c} has no blocks`);
+            expect(blocks.count).toBe(Math.ceil(len / (k * symbolSize)));
+            expect(layout.blockInfo(blocks.first)).toMatchObject({ chunk: c, offsetInChunk: 0 });
+            expect(layout.blockInfo(blocks.first + blocks.count - 1).chunk).toBe(c);
           }
         }
       }),

@@ -2,6 +2,10 @@ import type { Manifest } from '@castpoint/wire';
 import { chunkCount } from './chunk-math';
 import { ChunkingError } from './errors';
 
+// Typed-array reads below are at indexes bounded by the constructor's loop, assertBlock or the
+// binary search; noUncheckedIndexedAccess cannot see that, hence the non-null assertions.
+/* eslint-disable @typescript-eslint/no-non-null-assertion */
+
 export interface BlockLayoutOptions {
   /** Bytes per source symbol (one datagram's payload). @default 1400 */
   readonly symbolSize?: number;

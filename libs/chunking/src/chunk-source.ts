@@ -132,7 +132,8 @@ export class ChunkSource {
     if (!Number.isInteger(symbol) || symbol < 0 || symbol >= k) {
       throw new ChunkingError('CHUNKING_CHUNK_OUT_OF_RANGE', `symbol ${symbol} does not exist in block ${block} (k = ${k})`, { index: symbol, expected: k });
     }
-    return (await this.readBlock(block))[symbol]!;
+    const symbols = await this.readBlock(block);
+    return symbols[symbol] ?? Buffer.alloc(0); // never empty: symbol < k = symbols.length
   }
 
   /**

@@ -38,7 +38,7 @@ describe('ImageWriter on a regular file', () => {
     const path = join(t.dir, 'corrupt.img');
     const w = await openTarget(path, manifest);
     const bad = Buffer.from(chunk(1));
-    bad[5] = bad[5]! ^ 1;
+    bad.writeUInt8(bad.readUInt8(5) ^ 1, 5);
     await expect(w.writeChunk(1, bad)).rejects.toMatchObject({ code: 'CHUNKING_CHUNK_HASH_MISMATCH', data: { chunk: 1, expected: manifest.chunks[1] } });
     await expect(w.writeChunk(1, chunk(1).subarray(1))).rejects.toMatchObject({ code: 'CHUNKING_CHUNK_LENGTH_MISMATCH' });
     await expect(w.writeChunk(9, chunk(1))).rejects.toMatchObject({ code: 'CHUNKING_CHUNK_OUT_OF_RANGE' });

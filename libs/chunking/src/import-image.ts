@@ -89,7 +89,8 @@ export async function importImage(path: string, options: ImportOptions = {}): Pr
 
     const readSlot = async (slot: number, position: number): Promise<Buffer> => {
       const len = Math.min(slotSize, size - position);
-      const buf = slots[slot]!;
+      const buf = slots[slot];
+      if (buf === undefined) throw new Error(`internal: no read slot ${slot}`);
       const got = await readFull(fh, buf, len, position);
       if (got !== len) {
         throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `image file ${path} shrank while it was being imported`, {

@@ -15,7 +15,7 @@ describe('journal encoding', () => {
     expect(enc.length).toBe(4 + 32 + 4 + 2 + 32);
     expect(decodeJournal(enc)).toEqual({ manifestHash: A, chunkCount: 9, bitmap });
     const flipped = Buffer.from(enc);
-    flipped[41] = flipped[41]! ^ 1;
+    flipped.writeUInt8(flipped.readUInt8(41) ^ 1, 41);
     expect(decodeJournal(flipped)).toEqual({ damaged: 'its checksum does not match' });
     expect(decodeJournal(enc.subarray(0, 20))).toEqual({ damaged: 'it is too short' });
     expect(decodeJournal(Buffer.concat([Buffer.from('XXXX'), enc.subarray(4)]))).toEqual({ damaged: 'it is not a castpoint journal' });
@@ -55,7 +55,7 @@ describe('Journal on real files', () => {
     first.journal.markDone([1]);
     await first.journal.flush();
     const bytes = readFileSync(path);
-    bytes[40] = bytes[40]! ^ 0xff;
+    bytes.writeUInt8(bytes.readUInt8(40) ^ 0xff, 40);
     writeFileSync(path, bytes);
     const again = await Journal.open(path, A, 4);
     expect(again.warning).toMatch(/checksum/);

@@ -102,7 +102,7 @@ export class Journal {
         throw new ChunkingError('CHUNKING_CHUNK_OUT_OF_RANGE', `chunk ${c} does not exist: the journal has ${this.chunkCount} chunks`, { chunk: c });
       }
       if (!this.has(c)) {
-        this.bitmap[c >>> 3] = this.bitmap[c >>> 3]! | (1 << (c & 7));
+        this.bitmap[c >>> 3] = (this.bitmap[c >>> 3] ?? 0) | (1 << (c & 7));
         this.done++;
         this.dirty = true;
       }

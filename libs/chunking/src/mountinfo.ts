@@ -24,10 +24,10 @@ export function parseMountinfo(text: string): MountEntry[] {
     if (line.trim() === '') continue;
     const f = line.split(' ');
     const dash = f.indexOf('-', 6);
-    if (f.length < 10 || dash < 0 || dash + 2 >= f.length) continue;
-    const device = f[2]!;
+    const [device, mountPoint, fsType, source] = [f[2], f[4], f[dash + 1], f[dash + 2]];
+    if (dash < 0 || device === undefined || mountPoint === undefined || fsType === undefined || source === undefined) continue;
     if (!/^\d+:\d+$/.test(device)) continue;
-    out.push({ device, mountPoint: unescape(f[4]!), fsType: f[dash + 1]!, source: unescape(f[dash + 2]!) });
+    out.push({ device, mountPoint: unescape(mountPoint), fsType, source: unescape(source) });
   }
   return out;
 }

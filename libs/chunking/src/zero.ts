@@ -4,6 +4,7 @@
  * back to 4-byte words, then bytes only for the unaligned tail: a byte loop is ~8x slower and zero
  * detection runs over every byte of a several-TiB import.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- w + 3 < n4 <= words.length in the hot loop */
 export function isAllZero(buf: Uint8Array): boolean {
   const { byteOffset, byteLength } = buf;
   let i = 0;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importImage } from '../import-image';
 
@@ -73,8 +73,14 @@ async function main(): Promise<void> {
     const { dataBytes } = makeImage(path);
     const size = sizeMiB * MiB;
     await timedImport(path, true); // warm the page cache so both runs measure hashing, not the disk
-    const worker = await timedImport(path, true);
-    const inThread = await timedImport(path, false);
+    // Best of 3: the 2 cores here are shared with other work, and the worker mode needs both.
+    const best = async (hashInWorker: boolean): Promise<Awaited<ReturnType<typeof timedImport>>> => {
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await timedImport(path, hashInWorker));
+      return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    };
+    const worker = await best(true);
+    const inThread = await best(false);
     const nodeRate = nodeSha256Rate(2);
     const opensslRate = opensslSha256Rate();
     const gbps = (s: number): number => size / s / 1e9;
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
       ['node:crypto SHA-256, 1 core, 1 MiB updates', `${nodeRate.toFixed(2)} GB/s`, ''],
       ['openssl speed sha256, 1 core, 1 MiB blocks', opensslRate === undefined ? 'n/a' : `${opensslRate.toFixed(2)} GB/s`, ''],
     ];
-    console.log(`image: ${sizeMiB} MiB (${(dataBytes / MiB).toFixed(0)} MiB data, ${worker.zeroChunks} of ${worker.chunks} chunks zero), 1 MiB chunks, page cache warm`);
+    console.log(`image: ${sizeMiB} MiB (${(dataBytes / MiB).toFixed(0)} MiB data, ${worker.zeroChunks} of ${worker.chunks} chunks zero), 1 MiB chunks, page cache warm, best of 3, load average ${(loadavg()[0] ?? 0).toFixed(2)} on ${cpus().length} cores`);
     console.log('| what | rate | time |\n| --- | --- | --- |');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     console.log(
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
         importSingleThreadGBps: Number(gbps(inThread.seconds).toFixed(3)),
         nodeSha256GBps: Number(nodeRate.toFixed(3)),
         opensslSha256GBps: opensslRate === undefined ? null : Number(opensslRate.toFixed(3)),
+        loadAverage: Number((loadavg()[0] ?? 0).toFixed(2)),
       }),
     );
   } finally {
