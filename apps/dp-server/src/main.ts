@@ -1,2 +1,4 @@
-// castpoint dp-server entry point (being built)
-export {};
+// castpoint-dp entry point: bundled to dist/apps/dp-server/main.cjs (bin/castpoint-dp.cjs runs it).
+import { main } from './cli/cli';
+
+main();

