@@ -90,6 +90,36 @@ describe(`crash safety of the writer and journal (fast-check seed ${seed})`, () 
     });
   }
 
+  it('a resume that must recreate the file (wrong size) never leaves the old journal claiming wiped chunks', async () => {
+    const image = buildImage([{ zero: false, length: CS * 3 }], 8);
+    const manifest = referenceManifest(image, CS);
+    for (let crashAt = 1; crashAt <= 4; crashAt++) {
+      const machine = new VolatileMachine(0);
+      const options: OpenTargetOptions = { openIo: async () => machine.io(), journalStore: machine.store() };
+      const target = join(t.dir, 'wrong-size.img');
+      const w = await openTarget(target, manifest, options);
+      for (const i of w.missingChunks()) await w.writeChunk(i, image.subarray(i * CS, (i + 1) * CS));
+      await w.finish();
+      // Someone appended to the file: the journal (complete) must not be trusted any more.
+      machine.durable = Buffer.concat([machine.durable, Buffer.alloc(10)]);
+      machine.reboot(crashAt);
+      const crashed = await openTarget(target, manifest, options).then(
+        () => false,
+        (err: unknown) => {
+          if (!isCrash(err)) throw err;
+          return true;
+        },
+      );
+      expect(crashed).toBe(crashAt <= 3); // journal flush, truncate to 0, truncate to size
+      machine.reboot();
+      const j = journalFile(machine);
+      if (j === undefined || 'damaged' in j) throw new Error('journal missing or damaged');
+      for (let i = 0; i < 3; i++) {
+        if (((j.bitmap[0] ?? 0) >> i) & 1) expect(sha256(machine.durable.subarray(i * CS, (i + 1) * CS))).toBe(manifest.chunks[i]);
+      }
+    }
+  });
+
   it('the crash model itself catches a writer that journals before syncing', async () => {
     // Guard against a test that cannot fail: journal first, then sync, and the check must trip.
     const image = buildImage([{ zero: false, length: CS * 2 }], 1);

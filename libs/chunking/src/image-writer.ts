@@ -93,21 +93,24 @@ export class ImageWriter {
 
     const io = await (options.openIo ?? openTargetIo)(path, pre.kind);
     try {
-      if (pre.kind !== 'block') {
+      if (pre.kind !== 'block' && resumed > 0) {
         const size = await io.size();
-        if (resumed > 0 && size !== manifest.size) {
+        if (size !== manifest.size) {
           warnings.push(`target ${path} has ${size} bytes instead of ${manifest.size}: the resume journal was dropped`);
           journal.clear();
           resumed = 0;
         }
-        if (resumed === 0) {
+      }
+      if (resumed === 0) {
+        // Make "nothing is done" durable BEFORE touching the target: a crash after the truncate
+        // below must not find an old journal that still claims chunks of the wiped file.
+        await journal.flush(true);
+        if (pre.kind !== 'block') {
           // Recreate as all holes: zero chunks are then correct without writing a byte.
           await io.truncate(0);
           await io.truncate(manifest.size);
         }
       }
-      // Make the dropped or fresh state durable before any chunk data lands.
-      await journal.flush(resumed === 0);
     } catch (err) {
       await io.close().catch(() => undefined);
       throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot prepare target ${path}`, err, { path });

@@ -14,7 +14,6 @@ export class VolatileMachine {
   durable: Buffer;
   /** Writes not yet synced: lost on a crash. */
   private pending: { data: Buffer; position: number }[] = [];
-  private pendingSize: number | undefined;
   readonly files = new Map<string, Buffer>();
   ops = 0;
 
@@ -29,8 +28,6 @@ export class VolatileMachine {
   /** After a crash: forget unsynced writes, and disarm the crash point for the restart. */
   reboot(crashAt = Infinity): void {
     this.pending = [];
-    this.pendingSize = undefined;
-    this.pendingWipe = false;
     this.crashAt = crashAt;
     this.ops = 0;
   }
@@ -43,32 +40,28 @@ export class VolatileMachine {
       },
       sync: async () => {
         this.step('sync');
-        if (this.pendingSize !== undefined) this.resize(this.pendingSize);
-        this.pendingSize = undefined;
         for (const w of this.pending) {
-          if (w.position + w.data.length > this.durable.length) this.resize(w.position + w.data.length);
+          if (w.position + w.data.length > this.durable.length) {
+            const grown = Buffer.alloc(w.position + w.data.length);
+            this.durable.copy(grown);
+            this.durable = grown;
+          }
           w.data.copy(this.durable, w.position);
         }
         this.pending = [];
       },
-      size: async () => this.pendingSize ?? this.durable.length,
+      size: async () => this.durable.length,
+      // Worst case for the writer: a truncate is durable at once (the filesystem may commit the
+      // metadata before any fsync), so it wipes data immediately.
       truncate: async (size) => {
         this.step('truncate');
-        if (size === 0) this.pendingWipe = true;
-        this.pendingSize = size;
+        const next = Buffer.alloc(size);
+        this.durable.copy(next, 0, 0, Math.min(size, this.durable.length));
+        this.durable = next;
+        this.pending = this.pending.filter((w) => w.position < size);
       },
       close: async () => undefined,
     };
-  }
-
-  /** A truncate to 0 (then growth) makes the file all holes once synced. */
-  private pendingWipe = false;
-
-  private resize(size: number): void {
-    const next = Buffer.alloc(size);
-    if (!this.pendingWipe) this.durable.copy(next, 0, 0, Math.min(size, this.durable.length));
-    this.pendingWipe = false;
-    this.durable = next;
   }
 
   store(): JournalStore {
