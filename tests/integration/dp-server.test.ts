@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { collect, describeLan, Lan, waitForLine, type Host } from '@castpoint/netlab';
+import { collect, describeLan, Lan, type Host } from '@castpoint/netlab';
+import { chromium, type Browser } from 'playwright-core';
 
 const ROOT = resolve(__dirname, '../..');
 const DP = join(ROOT, 'dist/apps/dp-server/main.cjs');
@@ -209,5 +210,70 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     expect(metrics.stdout).toMatch(/castpoint_dp_sessions\{state="done"\} 1/);
     dp.child.kill('SIGTERM');
     expect(await exited(dp.child)).toBe(0);
+  });
+
+  it('enforces --max-clients: the second agent is told to fall back and downloads by HTTP Range', async () => {
+    const data = join(dir, 'data-limit');
+    const img = join(dir, 'limit.img');
+    const want = makeImage(img, 6);
+    const dp = startDp(data, ['--max-clients', '1', '--max-rate', '16mbit']);
+    await listening(dp);
+    expect((await cli(['image', 'add', 'small', img])).code).toBe(0);
+    const outs = lan.clients.map((c) => join(dir, `limit-${c.name}.img`));
+    const first = receiver(lan.clients[0] as Host, 'small', outs[0] ?? '');
+    await until('the first receiver to join', () => (events(first).some((e) => e['event'] === 'joined') ? true : undefined), 20_000);
+    const second = receiver(lan.clients[1] as Host, 'small', outs[1] ?? '');
+    expect(await Promise.all([exited(first.child), exited(second.child)])).toEqual([0, 0]);
+    expect(events(first).find((e) => e['event'] === 'done')).toMatchObject({ via: 'multicast' });
+    expect(events(second).find((e) => e['event'] === 'fallback')?.['reason']).toMatch(/client limit reached/);
+    expect(events(second).find((e) => e['event'] === 'done')).toMatchObject({ via: 'fallback' });
+    for (const o of outs) expect(sha256(o)).toBe(want);
+    const clients = JSON.parse((await cli(['client', 'list', '--json'])).stdout) as Array<{ hostname: string; state: string; fallback: boolean }>;
+    expect(clients.find((c) => c.hostname === 'client2')).toMatchObject({ state: 'done', fallback: true });
+  });
+
+  it('shows a running session live in the dashboard (headless Chromium inside the LAN)', async () => {
+    if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium is missing: apt-get install -y chromium');
+    const data = join(dir, 'data-dash');
+    const img = join(dir, 'dash.img');
+    makeImage(img, 16);
+    const dp = startDp(data, ['--max-rate', '16mbit']);
+    await listening(dp);
+    expect((await cli(['image', 'add', 'dash', img])).code).toBe(0);
+    const rx = receiver(lan.clients[0] as Host, 'dash', join(dir, 'dash-out.img'));
+    // Chromium must run inside the server host to reach the DP's address.
+    const wrapper = join(dir, 'chromium-in-lan.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${lan.server.ns} /usr/bin/chromium "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({
+        executablePath: wrapper,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      const page = await browser.newPage();
+      await page.goto(`${url()}/#token=${ADMIN}`);
+      // The token leaves the address bar at once (it is kept in sessionStorage).
+      expect(page.url()).toBe(`${url()}/`);
+      await page.waitForSelector('#sessions tr[data-state="running"]', { timeout: 30_000 });
+      await page.waitForSelector('#clients tr[data-state="receiving"], #clients tr[data-state="repairing"]', { timeout: 30_000 });
+      expect(await page.textContent('#conn')).toBe('live');
+      const pct = async (): Promise<number> => Number(((await page.textContent('#clients tr[data-client-id] .pct')) ?? '').replace(/[^0-9]/g, ''));
+      const before = await pct();
+      // Progress moves on the page without a reload: the server-sent events redraw it.
+      await page.waitForFunction((p) => Number(document.querySelector('#clients tr[data-client-id] .pct')?.textContent?.replace(/[^0-9]/g, '') ?? 0) > p + 10, before, {
+        timeout: 30_000,
+      });
+      const throughput = await page.textContent('#sessions tr[data-state="running"] .throughput');
+      expect(throughput).toMatch(/Mbit\/s/);
+      expect(Number.parseFloat(throughput ?? '0')).toBeGreaterThan(1);
+      expect(await page.textContent('#images tr[data-image="dash"]')).toContain('dash');
+      await page.waitForSelector('#clients tr[data-state="done"]', { timeout: 60_000 });
+      await page.waitForSelector('#sessions tr[data-state="done"]', { timeout: 10_000 });
+      expect(await pct()).toBe(100);
+    } finally {
+      await browser?.close();
+    }
+    expect(await exited(rx.child)).toBe(0);
   });
 });
