@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
 import { openTarget } from './image-writer';
@@ -73,6 +73,23 @@ describe('ImageWriter on a regular file', () => {
     expect(statSync(path).size).toBe(other.size);
     expect(readFileSync(path).every((b) => b === 0)).toBe(true); // recreated: old content gone
     await w3.close();
+  });
+
+  it('drops the journal when a journaled chunk no longer matches on disk (spot check on resume)', async () => {
+    const path = join(t.dir, 'edited.img');
+    const w1 = await openTarget(path, manifest);
+    for (const i of w1.missingChunks()) await w1.writeChunk(i, chunk(i));
+    await w1.finish();
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.from('edited'), 0, 6, 7 * CS + 10);
+    closeSync(fd);
+    const w2 = await openTarget(path, manifest);
+    expect(w2.resumedChunks).toBe(0);
+    expect(w2.warnings).toEqual([expect.stringContaining('chunk 7')]);
+    expect(w2.missingChunks()).toEqual([0, 1, 6, 7, 8]);
+    for (const i of w2.missingChunks()) await w2.writeChunk(i, chunk(i));
+    await w2.finish();
+    expectSameBytes(readFileSync(path), image);
   });
 
   it('keeps the journal in a state directory when asked', async () => {

@@ -19,6 +19,13 @@ export interface OpenTargetOptions {
   readonly allowDevice?: boolean;
   /** Written chunks between two journal commits (each commit is one fdatasync + one journal write). @default 32 */
   readonly commitEvery?: number;
+  /**
+   * On resume, read back this many journaled non-zero chunks (evenly spread) and check their
+   * hashes; any mismatch (another disk at the same path, a file edited in between) drops the
+   * journal with a warning and starts over.
+   * @default 8
+   */
+  readonly resumeSpotChecks?: number;
   /** Where system facts are read (tests). @default the real /proc and /sys */
   readonly probe?: SystemProbe;
   /** Replaces the target's I/O (tests model crashes with it). @default real positional file I/O */
@@ -44,6 +51,22 @@ export function journalPathFor(target: string, kind: TargetKind, stateDir?: stri
     throw new ChunkingError('CHUNKING_STATE_DIR_REQUIRED', `writing to disk ${target} needs a state directory for the resume journal (stateDir)`, { path: target });
   }
   return `${target}.castpoint-journal`;
+}
+
+/** Reads back up to `samples` journaled non-zero chunks; returns the first one whose hash differs. */
+async function spotCheck(io: TargetIo, manifest: Manifest, journal: Journal, samples: number): Promise<number | undefined> {
+  const zero = new Set(manifest.zeroChunks);
+  const done: number[] = [];
+  for (let i = 0; i < journal.chunkCount; i++) if (journal.has(i) && !zero.has(i)) done.push(i);
+  const picks = new Set<number>();
+  const m = Math.min(samples, done.length);
+  for (let s = 0; s < m; s++) picks.add(done[Math.round((s * (done.length - 1)) / Math.max(1, m - 1))] ?? 0);
+  for (const c of picks) {
+    const buf = Buffer.alloc(chunkLength(c, manifest.size, manifest.chunkSize));
+    const n = await io.read(buf, chunkOffset(c, manifest.chunkSize));
+    if (n !== buf.length || createHash('sha256').update(buf).digest('hex') !== manifest.chunks[c]) return c;
+  }
+  return undefined;
 }
 
 /**
@@ -97,6 +120,14 @@ export class ImageWriter {
         const size = await io.size();
         if (size !== manifest.size) {
           warnings.push(`target ${path} has ${size} bytes instead of ${manifest.size}: the resume journal was dropped`);
+          journal.clear();
+          resumed = 0;
+        }
+      }
+      if (resumed > 0) {
+        const bad = await spotCheck(io, manifest, journal, options.resumeSpotChecks ?? 8);
+        if (bad !== undefined) {
+          warnings.push(`chunk ${bad} of ${path} no longer matches although the resume journal says it was written: the journal was dropped and the image is written again`);
           journal.clear();
           resumed = 0;
         }

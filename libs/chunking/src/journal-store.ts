@@ -14,6 +14,20 @@ export interface JournalStore {
   remove(path: string): Promise<void>;
 }
 
+/**
+ * The rename is only durable once the directory entry is: fsync the directory. Windows cannot open
+ * a directory for fsync (and NTFS journals the rename itself), so there it is skipped.
+ */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Real files: write a temp file, fsync it, rename over the old one, fsync the directory. */
 export function fileJournalStore(): JournalStore {
   return {
@@ -35,13 +49,7 @@ export function fileJournalStore(): JournalStore {
         await fh.close();
       }
       await rename(tmp, path);
-      // The rename is only durable once the directory entry is: fsync the directory too.
-      const dir = await open(dirname(path), 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await syncDir(dirname(path));
     },
     async remove(path) {
       await rm(path, { force: true });

@@ -8,6 +8,8 @@ import { ChunkingError, errnoOf } from './errors';
  */
 export interface TargetIo {
   write(data: Uint8Array, position: number): Promise<void>;
+  /** Reads into `data` from `position`; returns the bytes read (short only at the end). */
+  read(data: Uint8Array, position: number): Promise<number>;
   /** Makes every completed write durable (fdatasync). */
   sync(): Promise<void>;
   /** Current size in bytes (regular files). */
@@ -27,6 +29,15 @@ class FileTargetIo implements TargetIo {
       if (bytesWritten === 0) throw new Error('write made no progress');
       done += bytesWritten;
     }
+  }
+  async read(data: Uint8Array, position: number): Promise<number> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesRead } = await this.fh.read(data, done, data.length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
   }
   sync(): Promise<void> {
     return this.fh.datasync();

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       const io = await openTargetIo(p, kind);
       return {
         write: async (d, pos) => (step(), io.write(d, pos)),
+        read: (d, pos) => io.read(d, pos),
         sync: async () => (step(), io.sync()),
         truncate: async (s) => (step(), io.truncate(s)),
         size: () => io.size(),

@@ -38,6 +38,15 @@ export class VolatileMachine {
         this.step('write');
         this.pending.push({ data: Buffer.from(data), position });
       },
+      read: async (data, position) => {
+        // Reads see unsynced writes, as through the page cache.
+        const view = Buffer.alloc(Math.max(this.durable.length, ...this.pending.map((w) => w.position + w.data.length)));
+        this.durable.copy(view);
+        for (const w of this.pending) w.data.copy(view, w.position);
+        const n = Math.max(0, Math.min(data.length, view.length - position));
+        view.copy(data, 0, position, position + n);
+        return n;
+      },
       sync: async () => {
         this.step('sync');
         for (const w of this.pending) {
