@@ -130,7 +130,12 @@ export async function runCli(argv: readonly string[]): Promise<void> {
       apiOptions(y)
         .command('list', 'List sessions', (a) => a, async (a) => {
           const rows = await api(a).call<Array<Record<string, unknown>>>('GET', '/api/v1/sessions');
-          print(a, rows, () => table(rows, ['id', 'image', 'state', 'mode', 'group', 'port', 'receivers', 'startedAt', 'endReason']));
+          print(a, rows, () =>
+            table(
+              rows.map((r) => ({ ...r, receivers: Array.isArray(r['receivers']) ? r['receivers'].length : r['receivers'] })),
+              ['id', 'image', 'state', 'mode', 'group', 'port', 'receivers', 'startedAt', 'endReason'],
+            ),
+          );
         })
         .command(
           'start <image>',

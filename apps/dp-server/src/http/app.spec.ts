@@ -133,6 +133,8 @@ describe('dp-server API', () => {
     if (a.status !== 'join' || b.status !== 'join') throw new Error('expected join');
     expect(a.session.id).toBe(b.session.id);
     expect(a.receiverId).not.toBe(b.receiverId);
+    expect(a.senderId).toBe(a.receiverId);
+    expect(a.session.protocolVersion).toBe(1);
     expect(a.session).toMatchObject({ group: '239.255.0.1', port: 63000, senderAddress: '127.0.0.1', senderPort: 63000, mode: 'autocast', fallbackAllowed: true });
     expect(Buffer.from(a.session.key, 'base64')).toHaveLength(32);
     expect(a.manifest.chunks).toHaveLength(3);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AgentProgress, AgentRequest, AgentRequestReply, KickReason, LeaveReason } from '@castpoint/wire';
-import { AGENT_API_PREFIX } from '@castpoint/wire';
+import { AGENT_API_PREFIX, WIRE_VERSION } from '@castpoint/wire';
 import type { Cidr, PortRange } from '../config/parse';
 import { DpError } from '../errors';
 import type { ImageCatalog } from '../images/catalog';
@@ -151,6 +151,8 @@ export class SessionManager extends EventEmitter {
     return {
       status: 'join',
       receiverId,
+      // Every registration gets a fresh receiver id, so the agent's senderId is simply that id.
+      senderId: receiverId,
       manifest: this.o.catalog.manifest(img),
       session: {
         id: session.id,
@@ -167,6 +169,7 @@ export class SessionManager extends EventEmitter {
         fallbackAllowed: !img.settings.multicastOnly,
         contentPath: contentPath(img.name),
         mode: session.mode,
+        protocolVersion: WIRE_VERSION,
       },
     };
   }

@@ -82,7 +82,7 @@ export class StateStore {
     if (!client) client = generated.client = generateToken();
     state.tokens = { admin, client };
     // The epoch is part of the DP's senderId and so of every AES-GCM nonce: bump it before any packet.
-    state.epoch = (state.epoch + 1) >>> 0 & 0x7fffffff;
+    state.epoch = (state.epoch + 1) & 0x7fffffff;
     const store = new StateStore(dataDir, state);
     store.save();
     return { store, generated };

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChunkSource, makeFingerprint } from '@castpoint/chunking';
+import { ReedSolomon } from '@castpoint/repair';
+import { chunkingImporter } from '../images/chunking-importer';
+import { SymbolSource } from './symbol-source';
+
+describe('SymbolSource over a real imported image', () => {
+  let dir: string;
+  let file: string;
+  let bytes: Buffer;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cp-dp-sym-'));
+    file = join(dir, 'img');
+    bytes = Buffer.alloc((1 << 20) + 5000);
+    let x = 7;
+    for (let i = 0; i < bytes.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      bytes[i] = x >>> 24;
+    }
+    writeFileSync(file, bytes);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves source symbols from the file and parity that rebuilds lost ones', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file);
+    const source = await ChunkSource.open(file, img.manifest, makeFingerprint(img.manifest, img.mtimeMs), { symbolSize: 1000, blockSymbols: 16 });
+    const sym = new SymbolSource(source, 4);
+    try {
+      expect(sym.get(0, 0)).toBeUndefined();
+      await sym.load(0);
+      const k = sym.layout.blockK(0);
+      expect(Buffer.from(sym.get(0, 3) ?? []).equals(bytes.subarray(3000, 4000))).toBe(true);
+      // Lose source symbols 0 and 5; parity 16 and 17 stand in for them.
+      const got = new Map<number, Uint8Array>();
+      for (let s = 0; s < k; s++) if (s !== 0 && s !== 5) got.set(s, sym.get(0, s) ?? new Uint8Array());
+      got.set(k, sym.get(0, k) ?? new Uint8Array());
+      got.set(k + 1, sym.get(0, k + 1) ?? new Uint8Array());
+      expect(sym.parityComputed).toBe(2);
+      sym.get(0, k);
+      expect(sym.parityComputed).toBe(2);
+      const rebuilt = new ReedSolomon(1000).decode(k, got);
+      expect(Buffer.from(rebuilt[0] ?? []).equals(bytes.subarray(0, 1000))).toBe(true);
+      expect(Buffer.from(rebuilt[5] ?? []).equals(bytes.subarray(5000, 6000))).toBe(true);
+      // The short last block of the image is zero-padded to full symbols.
+      const last = sym.layout.totalBlocks - 1;
+      await sym.load(last);
+      expect(sym.get(last, 0)?.length).toBe(1000);
+    } finally {
+      await sym.close();
+    }
+  });
+
+  it('refuses an image file touched since import', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file);
+    await expect(importer.assertUnchanged(file, img.manifest, img.mtimeMs)).resolves.toBeUndefined();
+    utimesSync(file, new Date(), new Date(Date.now() + 60_000));
+    await expect(importer.assertUnchanged(file, img.manifest, img.mtimeMs)).rejects.toMatchObject({ code: 'CHUNKING_IMAGE_CHANGED' });
+  });
+});
