@@ -49,7 +49,7 @@ export class RateControl {
 
   report(r: ReceiverReport): void {
     this.reports.push(r);
-    this.goodput.set(r.receiverId, r.rateBps);
+    if (r.rateBps > 0) this.goodput.set(r.receiverId, r.rateBps);
   }
 
   forget(receiverId: number): void {
@@ -61,10 +61,20 @@ export class RateControl {
   round(): SlowDecision[] {
     const reports = this.reports;
     this.reports = [];
-    if (reports.length === 0) return [];
-    // Latest report per receiver.
+    // Per receiver over the round: worst loss, mean goodput. Intervals in which it got nothing
+    // (the sender was idle) are no evidence either way and neither add nor clear a strike.
     const latest = new Map<number, ReceiverReport>();
-    for (const r of reports) latest.set(r.receiverId, r);
+    const counts = new Map<number, number>();
+    for (const r of reports) {
+      if (r.rateBps === 0) continue;
+      const prev = latest.get(r.receiverId);
+      const n = (counts.get(r.receiverId) ?? 0) + 1;
+      counts.set(r.receiverId, n);
+      latest.set(r.receiverId, prev
+        ? { receiverId: r.receiverId, lossPpm: Math.max(prev.lossPpm, r.lossPpm), rateBps: prev.rateBps + (r.rateBps - prev.rateBps) / n }
+        : r);
+    }
+    if (latest.size === 0) return []; // no evidence this round: keep the rate
     const decisions: SlowDecision[] = [];
     const goodputs = [...this.goodput.values()].sort((a, b) => a - b);
     const median = goodputs[goodputs.length >> 1] ?? 0;

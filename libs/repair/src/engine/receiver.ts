@@ -81,7 +81,9 @@ export class ReceiverEngine {
   private senderPassed = false;
   private grtt = GRTT_INITIAL_MS;
   private nackAtMs: number | undefined;
-  private nextStatusMs = 0;
+  /** When the pending NACK timer was armed: only blocks due by then go into that NACK. */
+  private nackArmedMs = 0;
+  private nextStatusMs: number | undefined;
   private lastDataMs: number | undefined;
   private startMs: number | undefined;
   private inactiveSignalled = false;
@@ -144,6 +146,9 @@ export class ReceiverEngine {
     const out: ReceiverAction[] = [];
     if (this.startMs === undefined) this.startMs = nowMs;
     if (this.stopped) return out;
+    // The first report goes out at a random point of the first interval, so N receivers started
+    // together do not report together.
+    if (this.nextStatusMs === undefined) this.nextStatusMs = nowMs + this.o.rng() * this.o.statusIntervalMs;
     if (nowMs >= this.nextStatusMs) {
       // A little jitter spreads N receivers' reports instead of synchronising them.
       const interval = this.isComplete
@@ -270,8 +275,8 @@ export class ReceiverEngine {
   /**
    * NORM-like NACK: when some due block is ready to be reported, wait a random backoff drawn from a
    * truncated exponential over [0, nackBackoff] (few receivers fire early, the rest usually hear
-   * the sender's repair announcement first and stay quiet); then report every due block that the
-   * announced repairs do not already cover.
+   * the sender's repair announcement first and stay quiet); then report every block that was due
+   * when the timer was armed and that the announced repairs do not already cover.
    */
   private maybeNack(nowMs: number, out: ReceiverAction[]): void {
     if (this.nackAtMs === undefined) {
@@ -287,6 +292,7 @@ export class ReceiverEngine {
       const x = this.o.rng();
       const backoff = (timerMs('nackBackoff', this.grtt) * Math.log((Math.exp(lambda) - 1) * x + 1)) / lambda;
       this.nackAtMs = nowMs + backoff;
+      this.nackArmedMs = nowMs;
     }
     if (nowMs < this.nackAtMs) return;
     this.nackAtMs = undefined;
@@ -295,7 +301,9 @@ export class ReceiverEngine {
     const ranges: BlockRange[] = [];
     let suppressed = false;
     for (const [block, at] of this.due) {
-      if (at > nowMs) continue;
+      // A block that fell due after the timer was armed has not had a full backoff for another
+      // receiver to report it first: it waits for the next timer.
+      if (at > this.nackArmedMs) continue;
       if (entries.length >= this.o.maxNackEntries && ranges.length >= this.o.maxNackEntries) break;
       const k = this.o.layout.blockK(block);
       const have = this.partial.get(block)?.symbols.size ?? 0;

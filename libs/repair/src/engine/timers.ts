@@ -20,11 +20,11 @@ export const TIMERS = {
   /** Sender: rate controller update period. */
   rate: { grtt: 8, floorMs: 200, capMs: 2000 },
   /** Receiver: NACK backoff window (random, exponential-like, inside [0, window]). */
-  nackBackoff: { grtt: 6, floorMs: 2, capMs: 1000 },
+  nackBackoff: { grtt: 10, floorMs: 2, capMs: 1000 },
   /** Receiver: wait before re-NACKing a block still incomplete after its last NACK. */
   nackRepeat: { grtt: 4, floorMs: 20, capMs: 4000 },
   /** Sender: repairs sent this recently are "in flight" and discount a NACK for the same block. */
-  inFlight: { grtt: 1.5, floorMs: 2, capMs: 3000 },
+  inFlight: { grtt: 1, floorMs: 1, capMs: 2000 },
 } as const;
 
 export type TimerName = keyof typeof TIMERS;
