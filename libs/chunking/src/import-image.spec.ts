@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importImage } from './import-image';
 import { manifestHash } from './manifest-codec';
@@ -69,6 +69,27 @@ describe(`importImage (fast-check seed ${seed})`, () => {
     expect(r.fingerprint.mtimeMs).toBe(1_700_000_000_000);
     expect(r.fingerprint.samples.map((s) => s.chunk)).toEqual([0, 1, 2]);
     expect(r.fingerprint.samples.map((s) => s.sha256)).toEqual(r.manifest.chunks);
+  });
+
+  it('notices an image that shrinks or is modified during the import', async () => {
+    const path = join(t.dir, 'moving.img');
+    const fresh = (): void => writeFileSync(path, buildImage([{ zero: false, length: 4096 * 8 }], 2));
+    fresh();
+    // onProgress runs between reads (after the 3rd buffer is read): a deterministic "meanwhile".
+    await expect(importImage(path, { chunkSize: 4096, readSize: 4096, onProgress: () => truncateSync(path, 4096) })).rejects.toMatchObject({
+      code: 'CHUNKING_IMAGE_CHANGED',
+      message: expect.stringContaining('shrank'),
+    });
+    fresh();
+    let touched = false;
+    const touch = (): void => {
+      if (!touched) utimesSync(path, 1_600_000_000, 1_600_000_000);
+      touched = true;
+    };
+    await expect(importImage(path, { chunkSize: 4096, readSize: 4096, onProgress: touch })).rejects.toMatchObject({
+      code: 'CHUNKING_IMAGE_CHANGED',
+      message: expect.stringContaining('modified'),
+    });
   });
 
   it('refuses a missing file, a directory and a bad chunk size with typed errors', async () => {

@@ -107,7 +107,11 @@ export async function importImage(path: string, options: ImportOptions = {}): Pr
     let nextRead: Promise<Buffer> | undefined = size > 0 ? readSlot(0, 0) : undefined;
     while (nextRead !== undefined) {
       const buf = await nextRead;
-      pending[slot] = hasher.hash(buf, chunkSize);
+      const digests = hasher.hash(buf, chunkSize);
+      // Awaited later by consume(); if we bail out early (read error), a worker failure must not
+      // surface as an unhandled rejection.
+      digests.catch(() => undefined);
+      pending[slot] = digests;
       position += buf.length;
       const next = (slot + 1) % SLOTS;
       nextRead = undefined;
