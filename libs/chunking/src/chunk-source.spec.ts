@@ -54,6 +54,8 @@ describe('ChunkSource', () => {
       expect(short?.subarray(0, 96)).toEqual(image.subarray(4000, 4096));
       expect(short?.subarray(96).every((x) => x === 0)).toBe(true);
       expect(await src.readSymbol(1, 1)).toEqual(b1[1]);
+      expect(await src.readSymbol(1, 0)).toEqual(b1[0]);
+      expect(await src.readSymbol(0, 2)).toEqual(image.subarray(2000, 3000));
       await expect(src.readSymbol(1, 2)).rejects.toMatchObject({ code: 'CHUNKING_CHUNK_OUT_OF_RANGE' });
       // The whole image (minus zero chunks) reassembles from blocks.
       const rebuilt = Buffer.alloc(image.length);

@@ -106,7 +106,8 @@ export class ChunkSource {
 
   /**
    * The k source symbols of `block`, each `symbolSize` bytes; the last one is zero-padded to full
-   * size (FEC works on equal-size symbols; the receiver trims by the block's length).
+   * size (FEC works on equal-size symbols; the receiver trims by the block's length). Full symbols
+   * are views into the cached chunk: callers must not modify them.
    */
   async readBlock(block: number): Promise<Buffer[]> {
     const info = this.layout.blockInfo(block);
@@ -132,8 +133,15 @@ export class ChunkSource {
     if (!Number.isInteger(symbol) || symbol < 0 || symbol >= k) {
       throw new ChunkingError('CHUNKING_CHUNK_OUT_OF_RANGE', `symbol ${symbol} does not exist in block ${block} (k = ${k})`, { index: symbol, expected: k });
     }
-    const symbols = await this.readBlock(block);
-    return symbols[symbol] ?? Buffer.alloc(0); // never empty: symbol < k = symbols.length
+    const info = this.layout.blockInfo(block);
+    const chunk = await this.readChunk(info.chunk);
+    const { symbolSize } = this.layout;
+    const start = info.offsetInChunk + symbol * symbolSize;
+    const end = Math.min(start + symbolSize, info.offsetInChunk + info.length);
+    if (end - start === symbolSize) return chunk.subarray(start, end);
+    const padded = Buffer.alloc(symbolSize);
+    chunk.copy(padded, 0, start, end);
+    return padded;
   }
 
   /**
