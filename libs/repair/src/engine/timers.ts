@@ -18,7 +18,7 @@ export const TIMERS = {
   /** Sender: probe period (an announce with a probe id and a few targets). */
   probe: { grtt: 4, floorMs: 100, capMs: 2000 },
   /** Sender: rate controller update period. */
-  rate: { grtt: 8, floorMs: 200, capMs: 2000 },
+  rate: { grtt: 2, floorMs: 200, capMs: 2000 },
   /** Receiver: NACK backoff window (random, exponential-like, inside [0, window]). */
   nackBackoff: { grtt: 10, floorMs: 2, capMs: 1000 },
   /** Receiver: wait before re-NACKing a block still incomplete after its last NACK. */
