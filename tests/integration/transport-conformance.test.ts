@@ -4,7 +4,7 @@ import { CONFORMANCE_CASES, type ConformanceResult } from '@castpoint/transport'
 import { collect, describeLan, Lan } from '@castpoint/netlab';
 
 const root = path.resolve(__dirname, '../..');
-const runner = path.join(root, 'dist/tools/bench/transport/conformance-runner.cjs');
+const runner = path.join(root, 'dist/transport-bench/conformance-runner.cjs');
 
 /**
  * The same conformance suite the unit tests run on MemoryNetwork, here on real node:dgram sockets

@@ -62,6 +62,7 @@ export function checkOutgoing(bytes: unknown, to: unknown): void {
   }
   if (typeof to !== 'object' || to === null) throw new TransportError('TRANSPORT_BAD_OPTION', 'destination must be { address, port }', { option: 'to' });
   const t = to as { address?: unknown; port?: unknown };
+  // The hot path sends to one destination ~90,000 times a second: test the cheap case first.
+  if (typeof t.port !== 'number' || !Number.isInteger(t.port) || t.port < 1 || t.port > 65535) requirePort('to.port', t.port, false);
   requireIpv4('to.address', t.address);
-  requirePort('to.port', t.port, false);
 }

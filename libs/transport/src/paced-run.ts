@@ -4,7 +4,7 @@ import { Pacer } from './pacer';
 /** The time the pacing driver runs on; `virtualPacedClock` style fakes make it testable. */
 export interface PacedClock {
   nowNs(): number;
-  /** Calls `wake` after about `ns`; returns a function that cancels the wake-up. */
+  /** Calls `wake` after about `ns` (0: in the next turn of the event loop); returns a canceller. */
   sleep(ns: number, wake: () => void): () => void;
 }
 
@@ -14,6 +14,10 @@ export function realPacedClock(): PacedClock {
   return {
     nowNs: () => Number(process.hrtime.bigint() - origin),
     sleep: (ns, wake) => {
+      if (ns <= 0) {
+        const i = setImmediate(wake);
+        return () => clearImmediate(i);
+      }
       const t = setTimeout(wake, Math.max(1, Math.floor(ns / 1e6)));
       return () => clearTimeout(t);
     },
@@ -23,7 +27,7 @@ export function realPacedClock(): PacedClock {
 export interface RunPacedOptions {
   /** Target payload rate in bit/s. */
   rateBps: number;
-  /** See PacerOptions.maxBurstMs. @default 4 */
+  /** See PacerOptions.maxBurstMs. @default 8 */
   maxBurstMs?: number;
   /** The next datagram to send, or undefined when there is nothing more (the run then ends). */
   next(): Uint8Array | undefined;
@@ -63,6 +67,7 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
   const maxInFlight = opts.maxInFlight ?? 256;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new TransportError('TRANSPORT_BAD_OPTION', `maxInFlight must be a positive integer, got ${maxInFlight}`, { option: 'maxInFlight' });
   const pacer = new Pacer({ rateBps: opts.rateBps, ...(opts.maxBurstMs === undefined ? {} : { maxBurstMs: opts.maxBurstMs }) });
+  const resumeAt = Math.floor(maxInFlight / 2);
   let pending: Uint8Array | undefined;
   let inFlight = 0;
   let datagrams = 0;
@@ -70,6 +75,8 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
   let startNs: number | undefined;
   let ended = false;
   let finished = false;
+  // send() may complete synchronously (in-memory transports): never re-enter the loop from it.
+  let pumping = false;
   let cancelSleep: (() => void) | undefined;
   let resolve!: (r: PacedResult) => void;
   let reject!: (e: Error) => void;
@@ -100,13 +107,25 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
       if (inFlight === 0) finish();
       return;
     }
-    // A freed slot only matters when the loop stopped for lack of one (not while it sleeps).
-    if (inFlight === maxInFlight - 1 && cancelSleep === undefined) pump();
+    // The loop stopped for lack of slots (it is not asleep): resume once half the window is free.
+    // Resuming in a later turn, not inside this completion, lets a batch of completions land first
+    // and the loop send a batch; one send per completion costs about a third of the throughput.
+    if (!pumping && cancelSleep === undefined && inFlight === resumeAt) cancelSleep = clock.sleep(0, pump);
   };
 
   const pump = (): void => {
     cancelSleep = undefined;
     if (finished) return;
+    pumping = true;
+    try {
+      loop();
+    } finally {
+      pumping = false;
+    }
+    if (ended && inFlight === 0) finish();
+  };
+
+  const loop = (): void => {
     while (!ended && inFlight < maxInFlight) {
       const d = pending ?? opts.next();
       pending = undefined;
@@ -126,7 +145,6 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
       bytes += d.length;
       opts.send(d, onSent);
     }
-    if (ended && inFlight === 0) finish();
   };
 
   pump();

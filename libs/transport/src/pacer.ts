@@ -5,7 +5,9 @@ export interface PacerOptions {
   rateBps: number;
   /**
    * Most credit that may pile up, as time at the current rate. Caps the burst after a stall (a GC
-   * pause or a slow timer) while leaving room for millisecond timer granularity. @default 4
+   * pause or a slow timer) while leaving room for millisecond timer granularity and for the
+   * scheduling stalls of a busy machine (measured: 4 ms lost 2% of 500 Mbit/s on a loaded 2-core
+   * box). @default 8
    */
   maxBurstMs?: number;
   /** Floor of that cap in bytes, so at low rates one full datagram can always go. @default 65536 */
@@ -28,7 +30,7 @@ export class Pacer {
 
   constructor(opts: PacerOptions) {
     this.rate = checkRate(opts.rateBps);
-    this.maxBurstMs = opts.maxBurstMs ?? 4;
+    this.maxBurstMs = opts.maxBurstMs ?? 8;
     this.minBurstBytes = opts.minBurstBytes ?? 65_536;
     if (!(this.maxBurstMs > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `maxBurstMs must be > 0, got ${this.maxBurstMs}`, { option: 'maxBurstMs' });
     if (!(this.minBurstBytes > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `minBurstBytes must be > 0, got ${this.minBurstBytes}`, { option: 'minBurstBytes' });
