@@ -51,12 +51,19 @@ describe('ReceiverEngine', () => {
     r.tick(0);
     for (const s of [0, 1, 3]) r.handle(data(0, s), 0); // symbol 2 lost
     r.handle(data(3, 0), 1); // blocks 1 and 2 passed entirely unseen
+    // Staggered backoff: the blocks it needs most (whole ones) are reported first, within the
+    // first 40% of the window (nackBackoff = 10 x GRTT; GRTT is 10 ms before any announce).
     const first = nackUntil(r, 1, 200);
-    expect(first?.nack).toEqual({ type: 'nack', receiverId: 5, entries: [{ block: 0, needed: 1 }], ranges: [{ first: 1, last: 2 }] });
-    expect(first?.at).toBeGreaterThan(1);
-    expect(first?.at).toBeLessThanOrEqual(1 + 10 * 10 + 1); // nackBackoff = 10 x GRTT (10 ms before any announce)
-    // Nothing again until the repeat timer (4 x GRTT, floor 20 ms) has run.
-    const again = nackUntil(r, (first?.at ?? 0) + 1, 600);
+    expect(first?.nack).toEqual({ type: 'nack', receiverId: 5, entries: [], ranges: [{ first: 1, last: 2 }] });
+    expect(first?.at).toBeLessThanOrEqual(1 + 0.4 * 100 + 1);
+    // Block 0 needs one symbol: its turn comes in the last 40% of the window.
+    const second = nackUntil(r, (first?.at ?? 0) + 1, 200);
+    expect(second?.nack).toEqual({ type: 'nack', receiverId: 5, entries: [{ block: 0, needed: 1 }], ranges: [] });
+    expect(second?.at).toBeGreaterThanOrEqual(1 + 0.6 * 100 - 10); // may ride along within 1 GRTT
+    expect(second?.at).toBeLessThanOrEqual(1 + 100 + 1);
+    // Whole blocks again only after the repeat timer (4 x GRTT, floor 20 ms) plus a new backoff.
+    const again = nackUntil(r, (second?.at ?? 0) + 1, 600);
+    expect(again?.nack.ranges).toEqual([{ first: 1, last: 2 }]);
     expect((again?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(40);
   });
 

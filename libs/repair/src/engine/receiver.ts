@@ -50,6 +50,9 @@ export type ReceiverAction =
   /** No data for inactivityMs while incomplete. */
   | { readonly type: 'inactive'; readonly sinceMs: number };
 
+/** Need levels of the staggered NACK backoff (needs above the last level share it). */
+const NEED_LEVELS = 4;
+
 interface Partial {
   readonly k: number;
   readonly symbols: Map<number, Uint8Array>;
@@ -73,16 +76,18 @@ export class ReceiverEngine {
   private readonly held: Uint8Array;
   private blocksDone = 0;
   private readonly partial = new Map<number, Partial>();
-  /** Blocks the sender has gone past that we still lack, with the time we may next NACK them. */
+  /**
+   * Blocks the sender has gone past that we still lack, each with its own NACK time: the moment
+   * it fell due plus a random backoff (NORM keeps one backoff per object in the same way).
+   */
   private readonly due = new Map<number, number>();
+  /** Earliest NACK time in `due` (undefined: recompute). */
+  private nextNackMs: number | undefined;
   /** Fresh repair symbols the sender announced, per block, that we do not hold yet. */
   private covered = new Map<number, number>();
   private frontier = 0;
   private senderPassed = false;
   private grtt = GRTT_INITIAL_MS;
-  private nackAtMs: number | undefined;
-  /** When the pending NACK timer was armed: only blocks due by then go into that NACK. */
-  private nackArmedMs = 0;
   private nextStatusMs: number | undefined;
   private lastDataMs: number | undefined;
   private startMs: number | undefined;
@@ -130,7 +135,7 @@ export class ReceiverEngine {
             this.held[b] = 0;
             this.blocksDone--;
           }
-          if (this.senderPassed || b < this.frontier) this.due.set(b, nowMs);
+          if (this.senderPassed || b < this.frontier) this.setDue(b, nowMs + this.backoff(b));
         }
         if (!this.stopped) this.setState(this.blocksDone === 0 ? 'waiting' : 'repairing', out);
         break;
@@ -268,43 +273,55 @@ export class ReceiverEngine {
   }
 
   private advanceFrontier(to: number, nowMs: number): void {
-    for (let b = this.frontier; b < to; b++) if (this.held[b] === 0) this.due.set(b, nowMs);
+    for (let b = this.frontier; b < to; b++) if (this.held[b] === 0) this.setDue(b, nowMs + this.backoff(b));
     this.frontier = to;
   }
 
+  private setDue(block: number, atMs: number): void {
+    this.due.set(block, atMs);
+    if (this.nextNackMs !== undefined && atMs < this.nextNackMs) this.nextNackMs = atMs;
+  }
+
   /**
-   * NORM-like NACK: when some due block is ready to be reported, wait a random backoff drawn from a
-   * truncated exponential over [0, nackBackoff] (few receivers fire early, the rest usually hear
-   * the sender's repair announcement first and stay quiet); then report every block that was due
-   * when the timer was armed and that the announced repairs do not already cover.
+   * A random NACK backoff from a truncated exponential over [0, nackBackoff] (NORM's formula with
+   * lambda = ln(group size estimate) + 1): few receivers pick an early time, so for each block a
+   * few speak first and the rest hear the sender's repair announcement before their own timer.
+   * The backoff is staggered by need: a receiver needing 4 or more symbols draws from the first
+   * 40% of the window, one needing 3 from 20%..60%, 2 from 40%..80%, 1 from 60%..100%. The
+   * receiver missing the most usually speaks first, and since the sender sends the max, the
+   * announcement of its report covers everyone needing less before their turn (the steps of
+   * 2 x GRTT leave time for the NACK to reach the sender and the announcement to come back).
+   */
+  private backoff(block: number): number {
+    const need = this.o.layout.blockK(block) - (this.partial.get(block)?.symbols.size ?? 0);
+    const window = timerMs('nackBackoff', this.grtt);
+    const start = 0.2 * window * (NEED_LEVELS - Math.min(need, NEED_LEVELS));
+    const lambda = Math.log(this.o.groupSizeEstimate) + 1;
+    const x = this.o.rng();
+    return start + (0.4 * window * Math.log((Math.exp(lambda) - 1) * x + 1)) / lambda;
+  }
+
+  /**
+   * When the earliest block's NACK time comes, report it, together with the blocks whose own time
+   * falls within the next quarter GRTT (one packet instead of several, at little cost to their
+   * chance of being covered first), leaving out blocks the announced repairs already cover. Each
+   * reported or covered block waits nackRepeat plus a fresh backoff before it can be reported again.
    */
   private maybeNack(nowMs: number, out: ReceiverAction[]): void {
-    if (this.nackAtMs === undefined) {
-      let ready = false;
-      for (const at of this.due.values()) {
-        if (at <= nowMs) {
-          ready = true;
-          break;
-        }
-      }
-      if (!ready) return;
-      const lambda = Math.log(this.o.groupSizeEstimate) + 1;
-      const x = this.o.rng();
-      const backoff = (timerMs('nackBackoff', this.grtt) * Math.log((Math.exp(lambda) - 1) * x + 1)) / lambda;
-      this.nackAtMs = nowMs + backoff;
-      this.nackArmedMs = nowMs;
+    if (this.nextNackMs === undefined) {
+      this.nextNackMs = Infinity;
+      for (const at of this.due.values()) if (at < this.nextNackMs) this.nextNackMs = at;
     }
-    if (nowMs < this.nackAtMs) return;
-    this.nackAtMs = undefined;
-    const repeatAt = nowMs + timerMs('nackRepeat', this.grtt);
+    if (nowMs < this.nextNackMs) return;
+    this.nextNackMs = undefined;
+    const horizon = nowMs + this.grtt;
     const entries: NackEntry[] = [];
     const ranges: BlockRange[] = [];
     let suppressed = false;
     for (const [block, at] of this.due) {
-      // A block that fell due after the timer was armed has not had a full backoff for another
-      // receiver to report it first: it waits for the next timer.
-      if (at > this.nackArmedMs) continue;
+      if (at > horizon) continue;
       if (entries.length >= this.o.maxNackEntries && ranges.length >= this.o.maxNackEntries) break;
+      const repeatAt = nowMs + timerMs('nackRepeat', this.grtt) + this.backoff(block);
       const k = this.o.layout.blockK(block);
       const have = this.partial.get(block)?.symbols.size ?? 0;
       const needed = k - have;

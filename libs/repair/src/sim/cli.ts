@@ -54,7 +54,7 @@ console.log(
   `image ${(base.imageBytes / 1048576).toFixed(1)} MiB, link ${(base.linkRateBps * 8e-6).toFixed(0)} Mbit/s, one-way delay ${base.delayMs} ms, loss ${(base.loss * 100).toFixed(1)}%`,
 );
 const header = ['N', 'loss', 'done/ms', 'ideal/ms', 'x ideal', 'overhead', 'NACK pkts', 'NACK/block', 'NACK/data', 'reports/data', 'status', 'peak state', 'complete'];
-console.log(header.map((h) => h.padStart(11)).join(''));
+console.log(header.map((h) => h.padStart(13)).join(''));
 const results: Omit<SimResult, 'results'>[] = [];
 for (const run of runs) {
   const started = Date.now();
@@ -76,7 +76,7 @@ for (const run of runs) {
     String(r.peakSenderState),
     `${complete}/${r.receivers}`,
   ];
-  console.log(cells.map((c) => c.padStart(11)).join('') + `   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(cells.map((c) => c.padStart(13)).join('') + `   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   if (!r.finished || complete !== r.receivers) process.exitCode = 1;
 }
 console.log(JSON.stringify({ bench: 'repair-sim', seed, runs: results.map(({ senderActions: _a, dropped: _d, ...r }) => r) }));
