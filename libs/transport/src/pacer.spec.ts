@@ -46,6 +46,27 @@ describe('Pacer', () => {
     expect(allowed).toBe(Math.floor((1e9 / 8) * 0.004 / SIZE));
   });
 
+  it('pays back credit lost in a stall at 10% over the rate, so the average holds', () => {
+    const rate = 100e6;
+    const p = new Pacer({ rateBps: rate });
+    const rng = new SeededRandom(8);
+    const a = simulate(p, 0, 200 * MS, rng, 0.3);
+    // A 30 ms stall: the cap (8 ms -> 100,000 bytes) lets only part of the 375,000 bytes earned go at once.
+    const stallEnd = a.endNs + 30 * MS;
+    const burst = p.allowance(SIZE, stallEnd);
+    expect(burst * SIZE).toBeLessThanOrEqual(100_000);
+    const b = simulate(p, stallEnd, stallEnd + 400 * MS, rng, 0.3);
+    const achieved = ((a.bytes + b.bytes) * 8 * 1e9) / b.endNs;
+    expect(achieved / rate).toBeGreaterThan(0.995);
+    expect(achieved / rate).toBeLessThan(1.005);
+    // Without catch-up the same stall costs the credit the cap refused (about 22 ms of 630).
+    const q = new Pacer({ rateBps: rate, maxCatchUpMs: 0 });
+    const rng2 = new SeededRandom(8);
+    const c = simulate(q, 0, 200 * MS, rng2, 0.3);
+    const d = simulate(q, c.endNs + 30 * MS, c.endNs + 430 * MS, rng2, 0.3);
+    expect(((c.bytes + d.bytes) * 8 * 1e9) / d.endNs / rate).toBeLessThan(0.975);
+  });
+
   it('does not burst at start: one datagram, then the rate', () => {
     const p = new Pacer({ rateBps: 1e9 });
     expect(p.allowance(SIZE, 5 * MS)).toBe(1);

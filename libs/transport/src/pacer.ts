@@ -12,6 +12,13 @@ export interface PacerOptions {
   maxBurstMs?: number;
   /** Floor of that cap in bytes, so at low rates one full datagram can always go. @default 65536 */
   minBurstBytes?: number;
+  /**
+   * Credit lost to the burst cap during a stall is kept (up to this much time at the current rate)
+   * and paid back gradually, so a busy machine still holds the average rate. 0 disables. @default 50
+   */
+  maxCatchUpMs?: number;
+  /** How fast that lost credit is paid back, as a fraction of the rate (0.1: run at most 10% over). @default 0.1 */
+  catchUpFraction?: number;
 }
 
 /**
@@ -25,13 +32,21 @@ export class Pacer {
   private rate: number;
   private readonly maxBurstMs: number;
   private readonly minBurstBytes: number;
+  private readonly maxCatchUpMs: number;
+  private readonly catchUpFraction: number;
   private tokens = 0;
+  /** Credit the burst cap refused during a stall, paid back at catchUpFraction of the rate. */
+  private reserve = 0;
   private lastNs: number | undefined;
 
   constructor(opts: PacerOptions) {
     this.rate = checkRate(opts.rateBps);
     this.maxBurstMs = opts.maxBurstMs ?? 8;
     this.minBurstBytes = opts.minBurstBytes ?? 65_536;
+    this.maxCatchUpMs = opts.maxCatchUpMs ?? 50;
+    this.catchUpFraction = opts.catchUpFraction ?? 0.1;
+    if (!(this.maxCatchUpMs >= 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `maxCatchUpMs must be >= 0, got ${this.maxCatchUpMs}`, { option: 'maxCatchUpMs' });
+    if (!(this.catchUpFraction >= 0 && this.catchUpFraction <= 1)) throw new TransportError('TRANSPORT_BAD_OPTION', `catchUpFraction must be in [0, 1], got ${this.catchUpFraction}`, { option: 'catchUpFraction' });
     if (!(this.maxBurstMs > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `maxBurstMs must be > 0, got ${this.maxBurstMs}`, { option: 'maxBurstMs' });
     if (!(this.minBurstBytes > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `minBurstBytes must be > 0, got ${this.minBurstBytes}`, { option: 'minBurstBytes' });
   }
@@ -45,12 +60,16 @@ export class Pacer {
     return Math.max(this.minBurstBytes, (this.rate / 8) * (this.maxBurstMs / 1000));
   }
 
-  /** Changes the rate from `nowNs` on: credit earned so far was earned at the old rate. */
+  /**
+   * Changes the rate from `nowNs` on: credit earned so far was earned at the old rate. Credit owed
+   * from stalls at the old rate is dropped: the new rate holds from now, with no catch-up burst.
+   */
   setRate(rateBps: number, nowNs: number): void {
     const r = checkRate(rateBps);
     this.refill(nowNs);
     this.rate = r;
     this.tokens = Math.min(this.tokens, this.burstBytes);
+    this.reserve = 0;
   }
 
   /** Takes credit for a datagram of `bytes` if there is enough now; false leaves the credit alone. */
@@ -84,7 +103,22 @@ export class Pacer {
     const dt = nowNs - this.lastNs;
     if (dt <= 0) return;
     this.lastNs = nowNs;
-    this.tokens = Math.min(this.burstBytes, this.tokens + (dt * this.rate) / 8e9);
+    const cap = this.burstBytes;
+    const earned = (dt * this.rate) / 8e9;
+    const room = cap - this.tokens;
+    if (earned <= room) {
+      this.tokens += earned;
+      // Pay back what an earlier stall cost, a little faster than the rate, never beyond the cap.
+      if (this.reserve > 0) {
+        const pay = Math.min(this.reserve, (dt * this.rate * this.catchUpFraction) / 8e9, cap - this.tokens);
+        this.tokens += pay;
+        this.reserve -= pay;
+      }
+    } else {
+      this.tokens = cap;
+      const reserveCap = (this.rate / 8) * (this.maxCatchUpMs / 1000);
+      this.reserve = Math.min(reserveCap, this.reserve + earned - room);
+    }
   }
 }
 
