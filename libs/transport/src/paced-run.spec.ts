@@ -100,6 +100,15 @@ describe('runPaced', () => {
     expect((await run.done).datagrams).toBe(1000);
   });
 
+  it('stops at once when a synchronous send fails', async () => {
+    const { clock, sched } = virtualClock(6);
+    let sent = 0;
+    const run = runPaced({ rateBps: 1e9, clock, next: () => new Uint8Array(SIZE), send: (_b, done) => done(++sent === 3 ? new Error('sync boom') : undefined) });
+    sched.advance(20);
+    await expect(run.done).rejects.toThrow('sync boom');
+    expect(sent).toBe(3);
+  });
+
   it('rejects done with the first send error and stops sending', async () => {
     const { clock, sched } = virtualClock(5);
     let sent = 0;

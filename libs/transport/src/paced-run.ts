@@ -126,7 +126,7 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
   };
 
   const loop = (): void => {
-    while (!ended && inFlight < maxInFlight) {
+    while (!ended && !finished && inFlight < maxInFlight) {
       const d = pending ?? opts.next();
       pending = undefined;
       if (d === undefined) {
