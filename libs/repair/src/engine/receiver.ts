@@ -3,52 +3,12 @@
 // and stores delivered blocks. Only incomplete blocks are buffered.
 import type { AnnounceMessage, BlockRange, ControlMessage, DataMessage, NackEntry, Packet, ReceiverState } from '@castpoint/wire';
 import { RepairError } from '../errors';
-import type { Rng } from '../rng';
 import { ReedSolomon } from '../rs/reed-solomon';
-import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY, type BlockLayout } from './layout';
+import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
+import type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
 
-export interface ReceiverOptions {
-  readonly receiverId: number;
-  readonly layout: BlockLayout;
-  readonly symbolSize: number;
-  /** Seeded randomness for the NACK backoff. */
-  readonly rng: Rng;
-  /** Blocks already held (resume after a reboot). @default [] */
-  readonly held?: Iterable<number>;
-  /** Status report period (also the liveness signal the sender's silence timeout watches). @default 1000 */
-  readonly statusIntervalMs?: number;
-  /** No data for this long while incomplete -> an `inactive` action (the app may fall back). @default 10000 */
-  readonly inactivityMs?: number;
-  /** Group-size estimate for the NACK backoff distribution (NORM's default). @default 10000 */
-  readonly groupSizeEstimate?: number;
-  /** Most NACK entries (and ranges) in one packet. @default 128 */
-  readonly maxNackEntries?: number;
-  /** The sender's interleaving depth (must match SenderOptions.interleave). @default 8 */
-  readonly interleave?: number;
-  /** The sender's parity budget (must match SenderOptions.maxParityPerBlock). @default 191 */
-  readonly maxParityPerBlock?: number;
-}
-
-export type ReceiverEvent =
-  | { readonly type: 'packet'; readonly packet: Packet }
-  /** App: these blocks failed verification (or were lost on disk): get them again. */
-  | { readonly type: 'rerequest'; readonly blocks: readonly number[] }
-  /** App: these blocks are already stored (for example fetched by unicast): stop asking. */
-  | { readonly type: 'stored'; readonly blocks: readonly number[] };
-
-export type ReceiverAction =
-  /** Unicast this message to the sender (the app encodes it with the envelope). */
-  | { readonly type: 'send'; readonly message: ControlMessage }
-  /** A block is complete: k * symbolSize bytes (the app trims the chunk's last block). */
-  | { readonly type: 'block'; readonly block: number; readonly data: Uint8Array }
-  | { readonly type: 'state'; readonly state: ReceiverState }
-  /** The sender says the session is over; complete says whether we hold every block. */
-  | { readonly type: 'finished'; readonly complete: boolean }
-  /** The sender told us to leave (slow policy, tiers, failure). */
-  | { readonly type: 'kicked'; readonly reason: 'policy' | 'fallback' | 'fail' | 'tier'; readonly detail: string }
-  /** No data for inactivityMs while incomplete. */
-  | { readonly type: 'inactive'; readonly sinceMs: number };
+export type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
 
 /** Need levels of the staggered NACK backoff (needs above the last level share it). */
 const NEED_LEVELS = 4;
@@ -58,17 +18,6 @@ interface Partial {
   readonly symbols: Map<number, Uint8Array>;
 }
 
-export interface ReceiverStats {
-  readonly blocksDone: number;
-  readonly packets: number;
-  readonly duplicates: number;
-  readonly decoded: number;
-  readonly nacksSent: number;
-  readonly nacksSuppressed: number;
-  readonly grttMs: number;
-  readonly state: ReceiverState;
-  readonly bufferedBlocks: number;
-}
 
 export class ReceiverEngine {
   private readonly o: Required<Omit<ReceiverOptions, 'held'>>;

@@ -1,0 +1,58 @@
+// The receiver engine's options, events, actions and stats: the contract the agent codes against.
+import type { ControlMessage, Packet, ReceiverState } from '@castpoint/wire';
+import type { Rng } from '../rng';
+import type { BlockLayout } from './layout';
+
+export interface ReceiverOptions {
+  readonly receiverId: number;
+  readonly layout: BlockLayout;
+  readonly symbolSize: number;
+  /** Seeded randomness for the NACK backoff. */
+  readonly rng: Rng;
+  /** Blocks already held (resume after a reboot). @default [] */
+  readonly held?: Iterable<number>;
+  /** Status report period (also the liveness signal the sender's silence timeout watches). @default 1000 */
+  readonly statusIntervalMs?: number;
+  /** No data for this long while incomplete -> an `inactive` action (the app may fall back). @default 10000 */
+  readonly inactivityMs?: number;
+  /** Group-size estimate for the NACK backoff distribution (NORM's default). @default 10000 */
+  readonly groupSizeEstimate?: number;
+  /** Most NACK entries (and ranges) in one packet. @default 128 */
+  readonly maxNackEntries?: number;
+  /** The sender's interleaving depth (must match SenderOptions.interleave). @default 8 */
+  readonly interleave?: number;
+  /** The sender's parity budget (must match SenderOptions.maxParityPerBlock). @default 191 */
+  readonly maxParityPerBlock?: number;
+}
+
+export type ReceiverEvent =
+  | { readonly type: 'packet'; readonly packet: Packet }
+  /** App: these blocks failed verification (or were lost on disk): get them again. */
+  | { readonly type: 'rerequest'; readonly blocks: readonly number[] }
+  /** App: these blocks are already stored (for example fetched by unicast): stop asking. */
+  | { readonly type: 'stored'; readonly blocks: readonly number[] };
+
+export type ReceiverAction =
+  /** Unicast this message to the sender (the app encodes it with the envelope). */
+  | { readonly type: 'send'; readonly message: ControlMessage }
+  /** A block is complete: k * symbolSize bytes (the app trims the chunk's last block). */
+  | { readonly type: 'block'; readonly block: number; readonly data: Uint8Array }
+  | { readonly type: 'state'; readonly state: ReceiverState }
+  /** The sender says the session is over; complete says whether we hold every block. */
+  | { readonly type: 'finished'; readonly complete: boolean }
+  /** The sender told us to leave (slow policy, tiers, failure). */
+  | { readonly type: 'kicked'; readonly reason: 'policy' | 'fallback' | 'fail' | 'tier'; readonly detail: string }
+  /** No data for inactivityMs while incomplete. */
+  | { readonly type: 'inactive'; readonly sinceMs: number };
+
+export interface ReceiverStats {
+  readonly blocksDone: number;
+  readonly packets: number;
+  readonly duplicates: number;
+  readonly decoded: number;
+  readonly nacksSent: number;
+  readonly nacksSuppressed: number;
+  readonly grttMs: number;
+  readonly state: ReceiverState;
+  readonly bufferedBlocks: number;
+}

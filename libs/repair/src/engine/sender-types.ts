@@ -1,0 +1,98 @@
+// The sender engine's options, events, actions and stats: the contract the DP app codes against.
+import type { AnnounceMessage, ControlMessage, KickMessage, Packet, ReceiverState } from '@castpoint/wire';
+import type { Rng } from '../rng';
+import type { BlockLayout } from './layout';
+import type { SlowPolicy } from './rate-control';
+
+export interface SenderOptions {
+  readonly sessionId: number;
+  readonly layout: BlockLayout;
+  /** Bytes per symbol (one symbol per data packet payload). */
+  readonly symbolSize: number;
+  /** Rate cap, bytes/s. */
+  readonly maxRateBps: number;
+  /** Rate floor, bytes/s. @default maxRateBps / 100 */
+  readonly minRateBps?: number;
+  /** Rate at start, bytes/s. @default maxRateBps */
+  readonly initialRateBps?: number;
+  /** @default { kind: 'same-speed' } */
+  readonly slowPolicy?: SlowPolicy;
+  /** Seeded randomness (probe target choice). */
+  readonly rng: Rng;
+  /**
+   * Parity symbols a block may have; n = k + parity is capped at 255 per block. More parity means
+   * repairs stay fresh for every receiver for longer before the rotation comes back to source
+   * symbols (which only help receivers missing exactly those). @default 191 (n = 255 at k = 64)
+   */
+  readonly maxParityPerBlock?: number;
+  /** A receiver not heard from for this long is dropped. @default 5000 */
+  readonly silentTimeoutMs?: number;
+  /** Share of send slots repairs may take while new data remains (so loss never stalls the stream). @default 0.5 */
+  readonly repairShare?: number;
+  /** Status loss above this marks a receiver congested (parts per million). @default 250000 */
+  readonly congestionLossPpm?: number;
+  /** Consecutive slow rate rounds before the slow policy acts. @default 3 */
+  readonly slowRounds?: number;
+  /** `tiers`: a congested receiver below this fraction of the median goodput is demoted. @default 0.5 */
+  readonly tierRatio?: number;
+  /** Most repair entries in one announce. @default 64 */
+  readonly maxAnnouncedRepairs?: number;
+  /**
+   * New data goes out in groups of this many blocks, symbol i of each block in turn, so a burst
+   * of lost packets costs each block of the group one symbol instead of one block many. The
+   * receivers must be built with the same value. @default 8
+   */
+  readonly interleave?: number;
+}
+
+export type SenderEvent =
+  | { readonly type: 'register'; readonly receiverId: number }
+  | { readonly type: 'unregister'; readonly receiverId: number }
+  | { readonly type: 'packet'; readonly packet: Packet<ControlMessage> };
+
+export type SenderAction =
+  /** Send to the group (announce, kick). */
+  | { readonly type: 'send'; readonly message: AnnounceMessage | KickMessage }
+  /** The pacer's target rate changed (bytes/s). */
+  | { readonly type: 'rate'; readonly rateBps: number }
+  /** Slow policy `tiers`: move this receiver to a slower session. */
+  | { readonly type: 'demote'; readonly receiverId: number }
+  /** Slow policy `disconnect`: this receiver finishes by unicast fallback. */
+  | { readonly type: 'fallback'; readonly receiverId: number }
+  /** The receiver is no longer part of the session. */
+  | { readonly type: 'drop'; readonly receiverId: number; readonly reason: 'silent' | 'left' | 'kicked' }
+  | { readonly type: 'receiver-done'; readonly receiverId: number }
+  /** Every registered receiver has every block: the session may end. */
+  | { readonly type: 'finished' };
+
+/** What nextData() hands the app: it reads the bytes (source from the image, parity via ReedSolomon). */
+export interface DataPick {
+  readonly block: number;
+  readonly symbol: number;
+  readonly k: number;
+  /** True for repair (NACK-driven) symbols, false for the first pass of new data. */
+  readonly repair: boolean;
+}
+
+export interface ReceiverInfo {
+  readonly receiverId: number;
+  state: ReceiverState;
+  blocksDone: number;
+  rateBps: number;
+  lossPpm: number;
+  rttMs: number | undefined;
+  lastHeardMs: number;
+  nacks: number;
+}
+
+export interface SenderStats {
+  readonly dataSymbols: number;
+  readonly repairSymbols: number;
+  readonly announces: number;
+  readonly nacksReceived: number;
+  readonly grttMs: number;
+  readonly rateBps: number;
+  readonly pendingRepairBlocks: number;
+  readonly peakStateEntries: number;
+  readonly receivers: readonly Readonly<ReceiverInfo>[];
+}
