@@ -10,7 +10,14 @@ export async function serve(settings: ServeSettings): Promise<void> {
     settings,
     importer: chunkingImporter(),
     runnerFactory: udpRunnerFactory(),
-    logger: { level: process.env['CASTPOINT_LOG_LEVEL'] ?? 'info' },
+    logger: {
+      level: process.env['CASTPOINT_LOG_LEVEL'] ?? 'info',
+      // The dashboard's event stream carries the admin token in its query (EventSource cannot send
+      // headers): never write it to the log.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }),
+      },
+    },
   });
   const gen = app.dp.generatedTokens;
   if (gen.admin !== undefined || gen.client !== undefined) {
@@ -43,4 +50,8 @@ export async function serve(settings: ServeSettings): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   const url = await app.listen({ host: settings.listen.host, port: settings.listen.port });
   app.log.info({ url, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface }, 'castpoint-dp listening');
+}
+
+export function redactToken(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
 }

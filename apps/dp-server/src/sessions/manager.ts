@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AgentProgress, AgentRequest, AgentRequestReply, KickReason, LeaveReason } from '@castpoint/wire';
-import { AGENT_API_PREFIX, WIRE_VERSION } from '@castpoint/wire';
 import type { Cidr, PortRange } from '../config/parse';
 import { DpError } from '../errors';
 import type { ImageCatalog } from '../images/catalog';
@@ -14,7 +13,8 @@ import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
 import { allocateGroupPort } from './allocator';
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
-import { retryAfterMs, scheduleFor, startReason, type StartReason } from './schedule';
+import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
+import { scheduleFor, startReason, type StartReason } from './schedule';
 
 export interface SessionManagerOptions {
   readonly store: StateStore;
@@ -34,10 +34,6 @@ export interface SessionManagerOptions {
   /** 32-byte session keys. @default crypto.randomBytes(32) */
   readonly createKey?: () => Uint8Array;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-}
-
-export function contentPath(image: string): string {
-  return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/content`;
 }
 
 const LIVE = new Set(['waiting', 'running']);
@@ -114,14 +110,7 @@ export class SessionManager extends EventEmitter {
       const why = startReason(session, nowMs);
       if (why === undefined) {
         this.emit('change');
-        return {
-          status: 'wait',
-          retryAfterMs: retryAfterMs(session, nowMs),
-          reason: 'scheduled session has not started yet',
-          ...(session.startsAt !== undefined ? { startsAt: session.startsAt } : {}),
-          clientsWaiting: session.waiting.length,
-          ...(session.minClients !== undefined ? { minClients: session.minClients } : {}),
-        };
+        return scheduledWaitReply(session, nowMs);
       }
       await this.startWaiting(session, why);
     }
@@ -148,30 +137,7 @@ export class SessionManager extends EventEmitter {
     this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
     this.o.store.save();
     this.emit('change');
-    return {
-      status: 'join',
-      receiverId,
-      // Every registration gets a fresh receiver id, so the agent's senderId is simply that id.
-      senderId: receiverId,
-      manifest: this.o.catalog.manifest(img),
-      session: {
-        id: session.id,
-        image: img.name,
-        group: session.group,
-        port: session.port,
-        senderAddress: session.senderAddress,
-        senderPort: session.senderPort,
-        symbolSize: this.symbolSize,
-        blockSymbols: this.blockSymbols,
-        encrypted: session.encrypted,
-        key: session.key,
-        manifestHash: session.manifestHash,
-        fallbackAllowed: !img.settings.multicastOnly,
-        contentPath: contentPath(img.name),
-        mode: session.mode,
-        protocolVersion: WIRE_VERSION,
-      },
-    };
+    return joinReply(session, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols);
   }
 
   private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string): AgentRequestReply {
@@ -294,30 +260,17 @@ export class SessionManager extends EventEmitter {
   private async launch(s: SessionRecord): Promise<void> {
     const img = this.o.catalog.get(s.image);
     const runner = this.o.runnerFactory(
-      {
-        sessionId: s.id,
+      runnerSpec(s, img, this.o.catalog.manifest(img), {
         senderId: this.senderId,
-        group: s.group,
-        port: s.port,
-        interfaceAddress: s.senderAddress,
-        senderPort: s.senderPort,
         ttl: this.o.ttl,
-        key: new Uint8Array(Buffer.from(s.key, 'base64')),
-        encrypted: s.encrypted,
-        rateBps: s.rateBps,
-        slowPolicy: img.settings.slowPolicy,
-        imageFile: img.file,
-        imageMtimeMs: img.fileMtimeMs,
-        manifest: this.o.catalog.manifest(img),
         symbolSize: this.symbolSize,
         blockSymbols: this.blockSymbols,
-        receivers: [...s.receivers],
-      },
+      }),
       {
-        status: (id, r) => this.onStatus(s, id, r),
+        status: (id, r) => this.onStatus(id, r),
         kicked: (id, reason, detail) => this.onKicked(s, id, reason, detail),
         left: (id, reason) => this.onLeft(s, id, reason),
-        finished: () => void this.end(s, 'done', 'every receiver is complete'),
+        finished: () => void this.end(s, 'done', doneReason(s)),
         failed: (err) => void this.end(s, 'failed', err.message),
       },
     );
@@ -331,14 +284,13 @@ export class SessionManager extends EventEmitter {
     }
   }
 
-  private onStatus(s: SessionRecord, receiverId: number, r: ReceiverReport): void {
+  private onStatus(receiverId: number, r: ReceiverReport): void {
     const c = this.clients.byReceiverId(receiverId);
     if (!c || c.receiverId !== receiverId) return;
     this.clients.applyStatus(c, r, this.o.now());
     if (isTerminal(c.state)) this.receiverFinished(c);
     this.dirty = true;
     this.emit('change');
-    void s;
   }
 
   private onKicked(s: SessionRecord, receiverId: number, reason: KickReason, detail: string): void {
@@ -359,7 +311,12 @@ export class SessionManager extends EventEmitter {
     const c = this.clients.byReceiverId(receiverId);
     if (c && c.receiverId === receiverId) {
       if (reason === 'complete') c.state = 'done';
-      else if (!isTerminal(c.state)) c.message = `left: ${reason}`;
+      else if (!isTerminal(c.state)) {
+        // Silent (inactive) or gone: an agent that is still alive re-asks the DP or falls back,
+        // and its next report moves it on from here.
+        c.state = 'failed';
+        c.message = reason === 'inactive' ? 'dropped from the session: not heard from' : 'left the session';
+      }
     }
     this.detach(s, receiverId);
   }
@@ -373,6 +330,8 @@ export class SessionManager extends EventEmitter {
 
   /** Takes a receiver out of a session (kicked, left, fell back) and ends the session if that was the last. */
   private detach(s: SessionRecord, receiverId: number): void {
+    if (!s.receivers.includes(receiverId)) return;
+    if (this.clients.byReceiverId(receiverId)?.state !== 'done') s.lost = (s.lost ?? 0) + 1;
     s.receivers = s.receivers.filter((r) => r !== receiverId);
     this.runners.get(s.id)?.removeReceiver(receiverId);
     this.dirty = true;
@@ -386,7 +345,7 @@ export class SessionManager extends EventEmitter {
       const c = this.clients.byReceiverId(r);
       return c !== undefined && c.state !== 'done';
     });
-    if (open.length === 0) void this.end(s, 'done', s.receivers.length > 0 ? 'every receiver is complete' : 'no receivers left');
+    if (open.length === 0) void this.end(s, 'done', doneReason(s));
   }
 
   private async end(s: SessionRecord, state: 'done' | 'cancelled' | 'failed', why: string, kick?: { reason: KickReason; detail: string }): Promise<void> {

@@ -70,6 +70,8 @@ export interface SessionRecord {
   endReason?: string;
   /** Receiver ids registered in this session (every registration, including resumed ones). */
   receivers: number[];
+  /** Receivers that left (kicked, silent, fell back) before completing. */
+  lost?: number;
   /** Host names waiting for a scheduled start. */
   waiting: string[];
   bytesSent: number;

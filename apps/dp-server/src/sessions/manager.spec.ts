@@ -1,0 +1,87 @@
+import { rmSync, utimesSync } from 'node:fs';
+import { addImage, admin, ask, client, harness, type Harness } from '../testing/harness';
+
+describe('SessionManager through the API', () => {
+  const open: Harness[] = [];
+  const make = async (flags: Record<string, unknown> = {}): Promise<Harness> => {
+    const h = await harness(flags);
+    open.push(h);
+    return h;
+  };
+  afterEach(async () => {
+    for (const h of open.splice(0)) {
+      await h.app.close();
+      rmSync(h.dir, { recursive: true, force: true });
+    }
+  });
+
+  const sessionOf = async (h: Harness, id: number): Promise<{ state: string; endReason?: string; receivers: number[] }> =>
+    (await h.app.inject({ method: 'GET', url: `/api/v1/sessions/${id}`, headers: admin })).json();
+  const clientsOf = async (h: Harness): Promise<Array<{ hostname: string; state: string; message?: string }>> =>
+    (await h.app.inject({ method: 'GET', url: '/api/v1/clients', headers: admin })).json();
+
+  it('marks a receiver the engine dropped as silent failed, and says so when the session ends', async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    const a = await ask(h, 'img', 'quiet');
+    const b = await ask(h, 'img', 'fine');
+    if (a.status !== 'join' || b.status !== 'join') throw new Error('expected join');
+    const runner = h.runners[0];
+    runner?.events.left(a.receiverId, 'inactive');
+    expect(runner?.receivers.has(a.receiverId)).toBe(false);
+    expect((await clientsOf(h)).find((c) => c.hostname === 'quiet')).toMatchObject({ state: 'failed', message: expect.stringMatching(/not heard/) });
+    expect((await sessionOf(h, a.session.id)).state).toBe('running');
+    runner?.events.status(b.receiverId, { state: 'done', blocksDone: 40, totalBlocks: 40, rateBps: 0, lossPpm: 0 });
+    await new Promise((r) => setImmediate(r));
+    const s = await sessionOf(h, a.session.id);
+    expect(s).toMatchObject({ state: 'done', receivers: [b.receiverId] });
+    expect(s.endReason).toMatch(/1 receiver\(s\) complete, 1 left before completing/);
+    // The dropped agent asks again (resume) and gets a new session with a fresh id.
+    const again = await ask(h, 'img', 'quiet', a.receiverId);
+    if (again.status !== 'join') throw new Error('expected join');
+    expect(again.session.id).not.toBe(a.session.id);
+    expect(again.receiverId).toBeGreaterThan(b.receiverId);
+  });
+
+  it("ends the session when the engine reports it finished", async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    const a = await ask(h, 'img', 'pc');
+    if (a.status !== 'join') throw new Error('expected join');
+    h.runners[0]?.events.finished();
+    await new Promise((r) => setImmediate(r));
+    expect((await sessionOf(h, a.session.id)).state).toBe('done');
+    expect(h.runners[0]?.closed).toBe('quiet');
+  });
+
+  it('fails the session when its runner fails, and marks its receivers failed', async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    const a = await ask(h, 'img', 'pc');
+    if (a.status !== 'join') throw new Error('expected join');
+    h.runners[0]?.events.failed(new Error('image file changed during the session'));
+    await new Promise((r) => setImmediate(r));
+    expect(await sessionOf(h, a.session.id)).toMatchObject({ state: 'failed', endReason: 'image file changed during the session' });
+    expect((await clientsOf(h))[0]).toMatchObject({ state: 'failed' });
+  });
+
+  it('lets the admin start a waiting scheduled session at once', async () => {
+    const h = await make();
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 10 });
+    expect((await ask(h, 'img', 'pc')).status).toBe('wait');
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: admin, payload: { image: 'img' } });
+    expect(r.statusCode).toBe(201);
+    expect(r.json()).toMatchObject({ state: 'running', waiting: ['pc'] });
+    expect((await ask(h, 'img', 'pc')).status).toBe('join');
+  });
+
+  it('refuses to start a session from an image file changed since import', async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    utimesSync(h.file, new Date(), new Date(Date.now() + 10_000));
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: client, payload: { image: 'img', hostname: 'pc' } });
+    expect(r.statusCode).toBe(422);
+    expect(r.json()).toMatchObject({ error: 'DP_IMAGE_FILE' });
+    expect(h.runners).toHaveLength(0);
+  });
+});

@@ -1,0 +1,81 @@
+// Pure builders of what the manager hands out: the agent's join and wait replies, the runner's
+// spec, and the words a session ends with.
+import { AGENT_API_PREFIX, WIRE_VERSION, type AgentRequestReply, type Manifest } from '@castpoint/wire';
+import type { ImageRecord, SessionRecord } from '../state/types';
+import type { RunnerSpec } from './runner';
+import { retryAfterMs } from './schedule';
+
+export function contentPath(image: string): string {
+  return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/content`;
+}
+
+export function joinReply(s: SessionRecord, img: ImageRecord, manifest: Manifest, receiverId: number, symbolSize: number, blockSymbols: number): AgentRequestReply {
+  return {
+    status: 'join',
+    receiverId,
+    // Every registration gets a fresh receiver id, so the agent's senderId is simply that id.
+    senderId: receiverId,
+    manifest,
+    session: {
+      id: s.id,
+      image: img.name,
+      group: s.group,
+      port: s.port,
+      senderAddress: s.senderAddress,
+      senderPort: s.senderPort,
+      symbolSize,
+      blockSymbols,
+      encrypted: s.encrypted,
+      key: s.key,
+      manifestHash: s.manifestHash,
+      fallbackAllowed: !img.settings.multicastOnly,
+      contentPath: contentPath(img.name),
+      mode: s.mode,
+      protocolVersion: WIRE_VERSION,
+    },
+  };
+}
+
+export function scheduledWaitReply(s: SessionRecord, nowMs: number): AgentRequestReply {
+  return {
+    status: 'wait',
+    retryAfterMs: retryAfterMs(s, nowMs),
+    reason: 'scheduled session has not started yet',
+    ...(s.startsAt !== undefined ? { startsAt: s.startsAt } : {}),
+    clientsWaiting: s.waiting.length,
+    ...(s.minClients !== undefined ? { minClients: s.minClients } : {}),
+  };
+}
+
+export function runnerSpec(
+  s: SessionRecord,
+  img: ImageRecord,
+  manifest: Manifest,
+  o: { senderId: number; ttl: number; symbolSize: number; blockSymbols: number },
+): RunnerSpec {
+  return {
+    sessionId: s.id,
+    senderId: o.senderId,
+    group: s.group,
+    port: s.port,
+    interfaceAddress: s.senderAddress,
+    senderPort: s.senderPort,
+    ttl: o.ttl,
+    key: new Uint8Array(Buffer.from(s.key, 'base64')),
+    encrypted: s.encrypted,
+    rateBps: s.rateBps,
+    slowPolicy: img.settings.slowPolicy,
+    imageFile: img.file,
+    imageMtimeMs: img.fileMtimeMs,
+    manifest,
+    symbolSize: o.symbolSize,
+    blockSymbols: o.blockSymbols,
+    receivers: [...s.receivers],
+  };
+}
+
+export function doneReason(s: SessionRecord): string {
+  const lost = s.lost ?? 0;
+  if (lost === 0) return s.receivers.length > 0 ? 'every receiver is complete' : 'no receivers left';
+  return `${s.receivers.length} receiver(s) complete, ${lost} left before completing (see clients)`;
+}

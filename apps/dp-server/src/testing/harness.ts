@@ -1,0 +1,67 @@
+// Shared by the API specs: a DP app on a temp data dir with a test clock, the recording runner
+// and a real (node:crypto) importer, plus helpers that speak the API through inject().
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentRequestReply } from '@castpoint/wire';
+import { resolveSettings } from '../config/settings';
+import { buildApp, type DpApp } from '../http/app';
+import { recordingFactory, TestImporter, type RecordingRunner } from './fakes';
+
+export const ADMIN = 'admin-token-for-tests-0001';
+export const CLIENT = 'client-token-for-tests-001';
+
+export interface Harness {
+  app: DpApp;
+  runners: RecordingRunner[];
+  clock: { t: number };
+  dir: string;
+  file: string;
+}
+
+export function patterned(size: number, seed: number): Buffer {
+  const b = Buffer.alloc(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+export async function harness(flags: Record<string, unknown> = {}, dir?: string): Promise<Harness> {
+  const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
+  const file = join(d, 'disk.img');
+  if (!dir) {
+    // Two and a half chunks: one random, one zero, a short random tail.
+    writeFileSync(file, Buffer.concat([patterned(1 << 20, 1), Buffer.alloc(1 << 20), patterned(300_000, 2)]));
+  }
+  const settings = resolveSettings({
+    flags: { 'data-dir': join(d, 'data'), listen: '127.0.0.1:0', 'mcast-interface': '127.0.0.1', 'admin-token': ADMIN, 'client-token': CLIENT, ...flags },
+  });
+  const { factory, runners } = recordingFactory();
+  const clock = { t: Date.parse('2026-11-24T00:00:00Z') };
+  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: factory, now: () => clock.t, timers: false });
+  await app.ready();
+  return { app, runners, clock, dir: d, file };
+}
+
+export const admin = { authorization: `Bearer ${ADMIN}` };
+export const client = { authorization: `Bearer ${CLIENT}` };
+
+export async function addImage(h: Harness, name: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const r = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name, file: h.file, ...extra } });
+  expect(r.statusCode).toBe(201);
+}
+
+export async function ask(h: Harness, image: string, hostname: string, previousReceiverId?: number): Promise<AgentRequestReply> {
+  const r = await h.app.inject({
+    method: 'POST',
+    url: '/api/v1/agent/request',
+    headers: client,
+    payload: { image, hostname, ...(previousReceiverId !== undefined ? { previousReceiverId } : {}) },
+  });
+  expect(r.statusCode).toBe(200);
+  return r.json<AgentRequestReply>();
+}
+
