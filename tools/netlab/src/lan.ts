@@ -79,7 +79,9 @@ export class Lan {
         run('ip', ['-n', h.ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
         // A default route inside the host namespace can only lead to the bridge: nothing leaves it.
         run('ip', ['-n', h.ns, 'route', 'add', 'default', 'dev', 'eth0']);
-        runIn(h.ns, 'sysctl', ['-qw', `net.core.rmem_max=${bufMax}`, `net.core.wmem_max=${bufMax}`]);
+        // Older kernels keep these per namespace; newer ones (6.x here) refuse to set them inside
+        // one and use the machine's value (4 MiB here): best effort, never a failure.
+        tryRun('ip', ['netns', 'exec', h.ns, 'sysctl', '-w', `net.core.rmem_max=${bufMax}`, `net.core.wmem_max=${bufMax}`]);
       });
     } catch (err) {
       lan.destroy();
