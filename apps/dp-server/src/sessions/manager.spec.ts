@@ -84,4 +84,15 @@ describe('SessionManager through the API', () => {
     expect(r.json()).toMatchObject({ error: 'DP_IMAGE_FILE' });
     expect(h.runners).toHaveLength(0);
   });
+
+  it('fails (never falls back) a receiver kicked by the disconnect policy from a multicast-only image', async () => {
+    const h = await make();
+    await addImage(h, 'img', { multicastOnly: true, slowPolicy: 'disconnect:500' });
+    const a = await ask(h, 'img', 'slow');
+    if (a.status !== 'join') throw new Error('expected join');
+    h.runners[0]?.events.kicked(a.receiverId, 'fallback', 'goodput below 500 KB/s');
+    expect((await clientsOf(h))[0]).toMatchObject({ state: 'failed', fallback: false, message: 'fallback: goodput below 500 KB/s' });
+    // Asking again never yields a unicast download for this image.
+    expect((await ask(h, 'img', 'slow', a.receiverId)).status).toBe('join');
+  });
 });

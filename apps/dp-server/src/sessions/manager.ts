@@ -297,8 +297,13 @@ export class SessionManager extends EventEmitter {
     const c = this.clients.byReceiverId(receiverId);
     this.o.store.record({ event: 'client-kicked', sessionId: s.id, image: s.image, ...(c ? { clientId: c.id } : {}), detail: `${reason}: ${detail}` }, new Date(this.o.now()));
     if (c && c.receiverId === receiverId) {
-      if (reason === 'tier') c.tier += 1;
-      else if (reason === 'fallback' || (reason === 'policy' && !this.o.catalog.get(s.image).settings.multicastOnly)) {
+      const multicastOnly = this.o.catalog.get(s.image).settings.multicastOnly;
+      if (reason === 'tier') {
+        // It will ask again and join the slower tier's session.
+        c.tier += 1;
+        c.state = 'waiting';
+        delete c.sessionId;
+      } else if ((reason === 'fallback' || reason === 'policy') && !multicastOnly) {
         c.fallback = true;
         c.state = 'fallback';
       } else c.state = 'failed';
