@@ -35,10 +35,21 @@ describe('GF(2^8)', () => {
 });
 
 describe('ReedSolomon', () => {
-  it('rebuilds bit-exact from random erasure patterns (k up to 64, parity up to 32, and n = 255)', () => {
+  it('uses the WebAssembly SIMD kernel on this runtime, and both paths agree', () => {
+    const rng = seededRng(99);
+    const simd = new ReedSolomon(1400);
+    const js = new ReedSolomon(1400, { simd: false });
+    expect(simd.usesSimd).toBe(true);
+    expect(js.usesSimd).toBe(false);
+    const sources = Array.from({ length: 64 }, (_, j) => randomBytes(rng, j === 63 ? 77 : 1400));
+    const idx = [64, 70, 100, 254];
+    expect(simd.encodeParity(sources, idx)).toEqual(js.encodeParity(sources, idx));
+  });
+
+  it.each([true, false])('rebuilds bit-exact from random erasure patterns (k up to 64, parity up to 32, and n = 255), simd=%s', (useSimd) => {
     const rng = seededRng(20261123);
-    const symbolSize = 37; // odd on purpose: exercises the byte tail of the word loop
-    const rs = new ReedSolomon(symbolSize);
+    const symbolSize = 37; // odd on purpose: exercises the byte tail of the word loop and the SIMD padding
+    const rs = new ReedSolomon(symbolSize, { simd: useSimd });
     const configs = [[1, 1], [2, 3], [10, 4], [64, 4], [64, 8], [64, 16], [64, 32], [100, 60], [200, 55]] as const;
     for (const [k, parityCount] of configs) {
       for (let trial = 0; trial < 12; trial++) {
