@@ -15,7 +15,7 @@ const binary = path.join(root, 'dist/castpoint-agent-linux-x64');
 const bundle = path.join(root, 'dist/apps/client-agent/main.cjs');
 
 /** Builds the bundle and the linux-x64 executable when missing or older than the sources' bundle. */
-export function ensureAgentBinary(): string {
+function ensureAgentBinary(): string {
   if (!existsSync(bundle)) {
     execFileSync(process.execPath, ['tools/build/bundle.mjs', 'apps/client-agent/src/main.ts', bundle], { cwd: root, stdio: 'inherit' });
   }
@@ -130,6 +130,7 @@ describeLan('castpoint-agent single executable in a LAN, against a fake DP', () 
     writeFileSync(imageFile, image);
     writeFileSync(manifestFile, JSON.stringify(manifestOf(image, chunkSize)));
     const dp = lan.spawn(lan.server, process.execPath, ['-e', FAKE_DP, imageFile, manifestFile, lan.server.ip, '8080']);
+    dp.stdout?.resume();
     try {
       await waitForLine(dp, /^listening$/, 10_000);
       const target = path.join(dir, 'disk.img');

@@ -139,6 +139,7 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(sender.controlTypes).toContain('leave');
     expect(h.dp.progress[h.dp.progress.length - 1]).toMatchObject({ receiverId: 5, state: 'done', chunksDone: 6, totalChunks: 6 });
     expect(lastJson(h.out)).toMatchObject({ state: 'done', percent: 100 });
+    expect(h.out.filter((l) => l.includes('"state":"done"'))).toHaveLength(1);
     expect(h.errs.join('')).toContain('whose subnet holds the DP address 10.0.0.1');
   });
 

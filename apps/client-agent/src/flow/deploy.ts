@@ -43,7 +43,7 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
   try {
     await run.run();
     status.set('done');
-    status.tick(deps.clock.now());
+    deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
     await status.post();
     return EXIT.ok;
