@@ -14,12 +14,13 @@ const { values } = parseArgs({
     'image-mib': { type: 'string', default: '8' },
     'rate-mbit': { type: 'string', default: '1000' },
     'delay-ms': { type: 'string', default: '1' },
+    interleave: { type: 'string', default: '16' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log('usage: sim [--receivers N[,N...]] [--loss P] [--bursty] [--burst PKTS] [--seed S] [--image-mib M] [--rate-mbit R] [--delay-ms D]');
+  console.log('usage: sim [--receivers N[,N...]] [--loss P] [--bursty] [--burst PKTS] [--seed S] [--image-mib M] [--rate-mbit R] [--delay-ms D] [--interleave BLOCKS]');
   process.exit(0);
 }
 
@@ -39,6 +40,7 @@ const base = {
   imageBytes: Math.round(num('image-mib', values['image-mib']) * 1024 * 1024),
   linkRateBps: (num('rate-mbit', values['rate-mbit']) * 1e6) / 8,
   delayMs: num('delay-ms', values['delay-ms']),
+  interleave: num('interleave', values.interleave),
 };
 const runs: { receivers: number; bursty: boolean }[] = values.receivers
   ? values.receivers.split(',').map((n) => ({ receivers: num('receivers', n), bursty: values.bursty }))

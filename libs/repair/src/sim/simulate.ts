@@ -4,7 +4,7 @@
 import type { ControlMessage, Envelope, Message, Packet } from '@castpoint/wire';
 import { ReceiverEngine, type ReceiverAction } from '../engine/receiver';
 import { SenderEngine, type SenderAction } from '../engine/sender';
-import { uniformLayout } from '../engine/layout';
+import { DEFAULT_INTERLEAVE, uniformLayout } from '../engine/layout';
 import type { SlowPolicy } from '../engine/rate-control';
 import { RepairError } from '../errors';
 import { seededRng } from '../rng';
@@ -50,6 +50,8 @@ export interface SimOptions {
   readonly silentTimeoutMs?: number;
   /** Receivers' status period. @default 1000 */
   readonly statusIntervalMs?: number;
+  /** Interleaving depth of both engines. @default 16 */
+  readonly interleave?: number;
 }
 
 export interface SimReceiverResult {
@@ -118,7 +120,7 @@ export function simulate(options: SimOptions): SimResult {
   const o = {
     imageBytes: 4 << 20, symbolSize: 1400, blockSymbols: 64, loss: 0, bursty: false, burstPackets: 8,
     linkRateBps: 125e6, delayMs: 1, special: {}, slowPolicy: { kind: 'same-speed' } as SlowPolicy,
-    maxSimMs: 120_000, tickMs: 1, silentTimeoutMs: 5000, statusIntervalMs: 1000, ...options,
+    maxSimMs: 120_000, tickMs: 1, silentTimeoutMs: 5000, statusIntervalMs: 1000, interleave: DEFAULT_INTERLEAVE, ...options,
   };
   if (!(o.receivers >= 1) || !(o.loss >= 0 && o.loss < 1) || !(o.imageBytes > 0) || !(o.tickMs > 0)) {
     throw new RepairError('REPAIR_BAD_OPTIONS', 'simulator needs receivers >= 1, 0 <= loss < 1, imageBytes > 0, tickMs > 0', { ...o });
@@ -139,7 +141,7 @@ export function simulate(options: SimOptions): SimResult {
   const rs = new ReedSolomon(o.symbolSize);
   const sender = new SenderEngine({
     sessionId: 1, layout, symbolSize: o.symbolSize, maxRateBps: o.linkRateBps, rng: seededRng(seedOf()),
-    slowPolicy: o.slowPolicy, silentTimeoutMs: o.silentTimeoutMs,
+    slowPolicy: o.slowPolicy, silentTimeoutMs: o.silentTimeoutMs, interleave: o.interleave,
   });
   const receivers: SimReceiver[] = [];
   for (let i = 0; i < o.receivers; i++) {
@@ -147,7 +149,7 @@ export function simulate(options: SimOptions): SimResult {
     const lossRng = seededRng(seedOf());
     receivers.push({
       index: i, id: i + 1, spec,
-      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs }),
+      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave }),
       loss: o.bursty ? gilbertElliottLoss(o.loss, o.burstPackets, lossRng) : independentLoss(o.loss, lossRng),
       upLoss: independentLoss(o.loss, seededRng(seedOf())),
       joined: false, gone: false, finished: false, verified: 0, mismatches: 0, busyUntil: 0, queue: [],
