@@ -63,8 +63,14 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       void closing.then(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
     };
 
-    const sendControl = (m: ControlMessage): Promise<void> =>
-      parts.socket.send(parts.codec.encode(m, a.now()), session.senderAddress, session.senderPort);
+    const sendControl = (m: ControlMessage): Promise<void> => {
+      try {
+        return parts.socket.send(parts.codec.encode(m, a.now()), session.senderAddress, session.senderPort);
+      } catch (err) {
+        // An encode error is a bug on our side; it must not take the datagram handler down.
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
 
     const process = (out: ReceiverOutput): void => {
       for (const m of out.control) {
