@@ -79,6 +79,14 @@ describe('SenderEngine', () => {
     ]);
   });
 
+  it('ignores packets of another session', () => {
+    const s = sender();
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    const other = control({ type: 'leave', receiverId: 1, reason: 'complete' });
+    expect(s.handle({ type: 'packet', packet: { ...other.packet, envelope: { ...other.packet.envelope, sessionId: 2 } } }, 1)).toEqual([]);
+    expect(s.handle(other, 2)).toEqual([{ type: 'receiver-done', receiverId: 1 }, { type: 'finished' }]);
+  });
+
   it('finishes once every registered receiver is done, and says so in the announce', () => {
     const s = sender();
     s.handle({ type: 'register', receiverId: 1 }, 0);

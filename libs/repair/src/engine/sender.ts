@@ -194,6 +194,7 @@ export class SenderEngine {
 
   private onPacket(packet: Packet<ControlMessage>, nowMs: number, out: SenderAction[]): void {
     const m = packet.message;
+    if (packet.envelope.sessionId !== this.o.sessionId) return; // another session's packet
     if (m.type === 'announce' || m.type === 'kick') return; // our own kind of packet: nothing to learn
     const r = this.receivers.get(m.receiverId);
     if (!r) return; // not registered (or already dropped): the app decides whether to re-register
