@@ -72,7 +72,11 @@ describe('SessionManager through the API', () => {
     const r = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: admin, payload: { image: 'img' } });
     expect(r.statusCode).toBe(201);
     expect(r.json()).toMatchObject({ state: 'running', waiting: ['pc'] });
+    // A session nobody joined yet is not over: it waits for its agents.
+    h.clock.t += 60_000;
+    await h.app.dp.sessions.tick();
     expect((await ask(h, 'img', 'pc')).status).toBe('join');
+    expect(h.runners).toHaveLength(1);
   });
 
   it('refuses to start a session from an image file changed since import', async () => {
@@ -94,5 +98,30 @@ describe('SessionManager through the API', () => {
     expect((await clientsOf(h))[0]).toMatchObject({ state: 'failed', fallback: false, message: 'fallback: goodput below 500 KB/s' });
     // Asking again never yields a unicast download for this image.
     expect((await ask(h, 'img', 'slow', a.receiverId)).status).toBe('join');
+  });
+
+  it('keeps a started scheduled session open until the agents that waited for it have joined (or 10 s)', async () => {
+    const h = await make();
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 3 });
+    expect((await ask(h, 'img', 'pc1')).status).toBe('wait');
+    expect((await ask(h, 'img', 'pc2')).status).toBe('wait');
+    const c = await ask(h, 'img', 'pc3');
+    if (c.status !== 'join') throw new Error('expected join');
+    const done = (id: number): void => h.runners[0]?.events.status(id, { state: 'done', blocksDone: 4, totalBlocks: 4, rateBps: 0, lossPpm: 0 });
+    done(c.receiverId);
+    h.runners[0]?.events.finished();
+    await new Promise((r) => setImmediate(r));
+    expect((await sessionOf(h, c.session.id)).state).toBe('running');
+    const a = await ask(h, 'img', 'pc1');
+    if (a.status !== 'join') throw new Error('expected join');
+    expect(a.session.id).toBe(c.session.id);
+    done(a.receiverId);
+    await new Promise((r) => setImmediate(r));
+    await h.app.dp.sessions.tick();
+    expect((await sessionOf(h, c.session.id)).state).toBe('running');
+    // pc2 never comes back: the session ends once the grace period is over.
+    h.clock.t += 10_000;
+    await h.app.dp.sessions.tick();
+    expect((await sessionOf(h, c.session.id)).state).toBe('done');
   });
 });

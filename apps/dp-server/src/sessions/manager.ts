@@ -38,11 +38,19 @@ export interface SessionManagerOptions {
 
 const LIVE = new Set(['waiting', 'running']);
 
+/**
+ * Agents that waited for a scheduled session poll again (every 2 s at most) once it started: the
+ * session does not end before they joined, or this long after its start.
+ */
+export const JOIN_GRACE_MS = 10_000;
+
 export class SessionManager extends EventEmitter {
   readonly clients: ClientBook;
   private readonly runners = new Map<number, SessionRunner>();
   private readonly rates = new Map<number, { bytes: number; atMs: number; bps: number }>();
   private readonly creating = new Map<string, Promise<SessionRecord>>();
+  /** Sessions whose engine reported every receiver complete (ending may wait for JOIN_GRACE_MS). */
+  private readonly engineFinished = new Set<number>();
   private dirty = false;
 
   constructor(private readonly o: SessionManagerOptions) {
@@ -133,6 +141,8 @@ export class SessionManager extends EventEmitter {
     c.sessionId = session.id;
     c.state = 'waiting';
     session.receivers.push(receiverId);
+    session.waiting = session.waiting.filter((h) => h !== req.hostname);
+    this.engineFinished.delete(session.id);
     this.runners.get(session.id)?.addReceiver(receiverId);
     this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
     this.o.store.save();
@@ -270,7 +280,10 @@ export class SessionManager extends EventEmitter {
         status: (id, r) => this.onStatus(id, r),
         kicked: (id, reason, detail) => this.onKicked(s, id, reason, detail),
         left: (id, reason) => this.onLeft(s, id, reason),
-        finished: () => void this.end(s, 'done', doneReason(s)),
+        finished: () => {
+          this.engineFinished.add(s.id);
+          this.checkDone(s);
+        },
         failed: (err) => void this.end(s, 'failed', err.message),
       },
     );
@@ -346,11 +359,17 @@ export class SessionManager extends EventEmitter {
 
   private checkDone(s: SessionRecord): void {
     if (s.state !== 'running') return;
+    // A session started ahead of its agents (admin `session start`) waits for them.
+    if (s.receivers.length === 0 && (s.lost ?? 0) === 0) return;
     const open = s.receivers.filter((r) => {
       const c = this.clients.byReceiverId(r);
       return c !== undefined && c.state !== 'done';
     });
-    if (open.length === 0) void this.end(s, 'done', doneReason(s));
+    // The engine's word wins over our view of client states (it saw every receiver complete).
+    if (open.length > 0 && !this.engineFinished.has(s.id)) return;
+    const startedMs = s.startedAt !== undefined ? Date.parse(s.startedAt) : 0;
+    if (s.waiting.length > 0 && this.o.now() - startedMs < JOIN_GRACE_MS) return;
+    void this.end(s, 'done', doneReason(s));
   }
 
   private async end(s: SessionRecord, state: 'done' | 'cancelled' | 'failed', why: string, kick?: { reason: KickReason; detail: string }): Promise<void> {
@@ -362,6 +381,7 @@ export class SessionManager extends EventEmitter {
     s.endReason = why;
     this.runners.delete(s.id);
     this.rates.delete(s.id);
+    this.engineFinished.delete(s.id);
     for (const r of s.receivers) {
       const c = this.clients.byReceiverId(r);
       if (c && !isTerminal(c.state) && state !== 'done') {
@@ -397,6 +417,8 @@ export class SessionManager extends EventEmitter {
         if (why !== undefined) await this.startWaiting(s, why).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'scheduled start failed'));
         continue;
       }
+      this.checkDone(s);
+      if (s.state !== 'running') continue;
       this.takeStats(s);
       const prev = this.rates.get(s.id);
       if (prev && nowMs > prev.atMs) {
