@@ -78,6 +78,13 @@ describe('DpClient against a DP on 127.0.0.1', () => {
     expect((err as Error).message).toMatch(/cannot be reached: ECONNREFUSED/);
   });
 
+  it('fails at once, not transient, on a port fetch refuses', async () => {
+    const err = await new DpClient({ server: 'http://127.0.0.1:6000' }).request({ image: 'i', hostname: 'h' }).catch((e: unknown) => e);
+    expect(isTransient(err)).toBe(false);
+    expect((err as AgentError).code).toBe('dp-refused');
+    expect((err as Error).message).toMatch(/bad port/);
+  });
+
   it('progress resolves false when the DP has forgotten the receiver', async () => {
     dp = await new FakeDp({ onRequest: () => ({ status: 200 }), onProgress: (b) => ({ status: b.receiverId === 1 ? 200 : 404 }) }).start();
     const c = new DpClient({ server: dp.url });

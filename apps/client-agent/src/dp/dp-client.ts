@@ -105,6 +105,10 @@ export class DpClient {
       });
     } catch (err) {
       const why = describeFetchError(err);
+      if (why === 'bad port') {
+        // fetch refuses the WHATWG "bad ports" (1, 9, 6000, 6665-6669, ...): waiting cannot help.
+        throw new AgentError('dp-refused', `The DP URL ${this.opts.server} uses a port that HTTP clients refuse (bad port); run the DP on another port`, { url }, { cause: err });
+      }
       throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} cannot be reached: ${why}`, { url }, { cause: err });
     }
   }
