@@ -1,6 +1,7 @@
 // The receiver engine's options, events, actions and stats: the contract the agent codes against.
 import type { ControlMessage, Packet, ReceiverState } from '@castpoint/wire';
 import type { Rng } from '../rng';
+import type { ReedSolomon } from '../rs/reed-solomon';
 import type { BlockLayout } from './layout';
 
 export interface ReceiverOptions {
@@ -9,6 +10,11 @@ export interface ReceiverOptions {
   readonly symbolSize: number;
   /** Seeded randomness for the NACK backoff. */
   readonly rng: Rng;
+  /**
+   * The codec to rebuild blocks with; share one between many engines in one process (the
+   * simulator does: each codec holds a WebAssembly instance). @default new ReedSolomon(symbolSize)
+   */
+  readonly codec?: ReedSolomon;
   /** Blocks already held (resume after a reboot). @default [] */
   readonly held?: Iterable<number>;
   /** Status report period (also the liveness signal the sender's silence timeout watches). @default 1000 */

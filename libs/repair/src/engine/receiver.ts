@@ -20,7 +20,7 @@ interface Partial {
 
 
 export class ReceiverEngine {
-  private readonly o: Required<Omit<ReceiverOptions, 'held'>>;
+  private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec'>>;
   private readonly rs: ReedSolomon;
   private readonly held: Uint8Array;
   private blocksDone = 0;
@@ -62,7 +62,10 @@ export class ReceiverEngine {
     if (!(this.o.statusIntervalMs > 0) || !(this.o.inactivityMs > 0) || !(this.o.maxNackEntries >= 1) || !(this.o.groupSizeEstimate >= 1) || !(this.o.interleave >= 1) || !(this.o.maxParityPerBlock >= 1)) {
       throw new RepairError('REPAIR_BAD_OPTIONS', 'receiver timers, group size estimate and maxNackEntries must be positive', {});
     }
-    this.rs = new ReedSolomon(options.symbolSize);
+    if (options.codec && options.codec.symbolSize !== options.symbolSize) {
+      throw new RepairError('REPAIR_BAD_OPTIONS', 'the codec must use the same symbol size', { codec: options.codec.symbolSize, symbolSize: options.symbolSize });
+    }
+    this.rs = options.codec ?? new ReedSolomon(options.symbolSize);
     this.held = new Uint8Array(options.layout.totalBlocks);
     for (const b of options.held ?? []) this.markHeld(this.checkBlock(b));
   }

@@ -149,7 +149,7 @@ export function simulate(options: SimOptions): SimResult {
     const lossRng = seededRng(seedOf());
     receivers.push({
       index: i, id: i + 1, spec,
-      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave }),
+      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave, codec: rs }),
       loss: o.bursty ? gilbertElliottLoss(o.loss, o.burstPackets, lossRng) : independentLoss(o.loss, lossRng),
       upLoss: independentLoss(o.loss, seededRng(seedOf())),
       joined: false, gone: false, finished: false, verified: 0, mismatches: 0, busyUntil: 0, queue: [],
