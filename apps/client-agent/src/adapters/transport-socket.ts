@@ -1,6 +1,8 @@
-// SessionSocket over libs/transport: bound to the session's port on every address (several agents
-// on one host share it with SO_REUSEADDR), joined to the group on the chosen interface.
-import { openUdpSocket, type Datagram, type UdpEndpoint } from '@castpoint/transport';
+// SessionSocket over libs/transport. Two endpoints: one receives the group (bound to the group
+// address on Linux, so it gets only this group's datagrams and never clashes with a DP socket
+// bound to a unicast address at the same port on the same host), one sends control messages
+// by unicast from an ephemeral port (the DP knows agents by the envelope's sender id, not by port).
+import { openUdpSocket, type Datagram, type OpenUdpOptions, type UdpEndpoint } from '@castpoint/transport';
 import type { SessionSocket } from '../flow/ports';
 
 export interface SessionSocketOptions {
@@ -9,28 +11,45 @@ export interface SessionSocketOptions {
   readonly interfaceAddress: string;
   /** Receive buffer: a receiver at line rate needs more than the 208 KiB default. @default 8 MiB */
   readonly recvBufferSize?: number;
+  /** Opens an endpoint (MemoryNetwork's open in tests). @default openUdpSocket */
+  readonly open?: (o: OpenUdpOptions) => Promise<UdpEndpoint>;
+  /** @default process.platform */
+  readonly platform?: NodeJS.Platform;
 }
 
 export async function openSessionSocket(o: SessionSocketOptions): Promise<SessionSocket> {
-  const ep = await openUdpSocket({
-    address: '0.0.0.0',
+  const open = o.open ?? openUdpSocket;
+  // Windows cannot bind a multicast address (WSAEADDRNOTAVAIL): it binds the wildcard there.
+  const bindAddress = (o.platform ?? process.platform) === 'win32' ? '0.0.0.0' : o.group;
+  const recv = await open({
+    address: bindAddress,
     port: o.port,
     reuseAddr: true,
     multicast: { group: o.group, interface: o.interfaceAddress },
     recvBufferSize: o.recvBufferSize ?? 8 * 1024 * 1024,
   });
-  return endpointSocket(ep);
+  let send: UdpEndpoint;
+  try {
+    send = await open({ address: '0.0.0.0', port: 0 });
+  } catch (err) {
+    await recv.close();
+    throw err;
+  }
+  return endpointSocket(recv, send);
 }
 
-/** Wraps any UdpEndpoint (a real socket or a MemoryNetwork one). */
-export function endpointSocket(ep: UdpEndpoint): SessionSocket {
+/** Wraps endpoints (real sockets or MemoryNetwork ones): `recv` for the group, `send` for control. */
+export function endpointSocket(recv: UdpEndpoint, send: UdpEndpoint = recv): SessionSocket {
   return {
     onDatagram(fn) {
-      ep.readable.on('data', (d: Datagram) => fn(d.bytes));
+      recv.readable.on('data', (d: Datagram) => fn(d.bytes));
       // A socket error ends the stream; the multicast loop then sees silence and re-registers.
-      ep.readable.on('error', () => undefined);
+      recv.readable.on('error', () => undefined);
     },
-    send: (bytes, address, port) => ep.send(bytes, { address, port }),
-    close: () => ep.close(),
+    send: (bytes, address, port) => send.send(bytes, { address, port }),
+    close: async () => {
+      await recv.close();
+      if (send !== recv) await send.close();
+    },
   };
 }

@@ -8,7 +8,7 @@ import { MemoryNetwork } from '@castpoint/transport';
 import type { AgentRequestReply, KickReason, SessionInfo } from '@castpoint/wire';
 import { libSessionFactory } from '../adapters/lib-session';
 import { libStoreOpener } from '../adapters/lib-store';
-import { endpointSocket } from '../adapters/transport-socket';
+import { openSessionSocket } from '../adapters/transport-socket';
 import { DpClient } from '../dp/dp-client';
 import { realClock, type Clock } from '../dp/patience';
 import { EXIT, type ExitCode } from '../errors';
@@ -86,8 +86,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
         stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
         sessions: libSessionFactory({
           seed: 9,
-          openSocket: async (o) =>
-            endpointSocket(await net.open({ port: o.port, reuseAddr: true, multicast: { group: o.group, interface: o.interfaceAddress } })),
+          openSocket: (o) => openSessionSocket({ ...o, open: (x) => net.open(x), platform: 'linux' }),
         }),
         clock,
         reporter,
