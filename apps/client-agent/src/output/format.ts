@@ -43,14 +43,19 @@ export function formatJsonLine(s: ProgressSnapshot, r: Rates, nowMs: number): st
  * `[#########---------]  47.5%  112.4 MB/s  ETA 0:42  repaired 310  receiving`, cut to `columns`.
  * The bar shrinks first so the figures stay readable on an 80-column WinPE console.
  */
-export function formatProgressBar(s: ProgressSnapshot, r: Rates, columns = 80): string {
+export function formatProgressBar(s: ProgressSnapshot, r: Rates, columnsIn = 80): string {
+  // A pseudo-terminal without a size reports 0 columns: draw for 80 rather than nothing.
+  const columns = columnsIn >= 20 ? columnsIn : 80;
   const figures =
     `${r.percent.toFixed(1).padStart(5)}%  ${formatRate(r.rateBps).padStart(10)}  ETA ${formatEta(r.etaSeconds)}` +
-    `  repaired ${s.repairedSymbols}  ${s.state}${s.message ? ` (${s.message})` : ''}`;
-  const barWidth = Math.max(10, Math.min(40, columns - figures.length - 4));
+    `  repaired ${s.repairedSymbols}  ${s.state}`;
+  // The bar keeps 20 to 40 columns (12 when a note, why waiting or why unicast, needs the room).
+  const barWidth = s.message ? 12 : Math.max(20, Math.min(40, columns - figures.length - 5));
+  const room = columns - 1 - (barWidth + 4 + figures.length);
+  const note = s.message && room > 6 ? ` (${s.message.length + 3 > room ? `${s.message.slice(0, room - 4)}…` : s.message})` : '';
   const filled = Math.min(barWidth, Math.floor((r.percent / 100) * barWidth));
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
-  const line = `${bar}  ${figures}`;
+  const line = `${bar}  ${figures}${note}`;
   return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 1)) : line;
 }
 
