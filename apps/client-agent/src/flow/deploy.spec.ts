@@ -152,6 +152,17 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(sender.controlTypes).toContain('nack');
   });
 
+  it('a chunk that fails its hash is asked for again by multicast, not written', async () => {
+    h = await harness(img, () => join(img, 5));
+    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest, corruptFirstSendOf: 1 });
+    await sender.start();
+    expect(await h.run({ silenceTimeout: 3 })).toBe(EXIT.ok);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    // Block 1 (chunk 0) went out twice: the corrupt copy, then the repair the agent asked for.
+    expect(sender.sentBlocks.filter((b) => b === 1).length).toBeGreaterThanOrEqual(2);
+    expect(h.dp.ranges).toEqual([]);
+  });
+
   it.each<[KickReason, boolean, ExitCode]>([
     ['fallback', true, EXIT.ok],
     ['policy', true, EXIT.ok],

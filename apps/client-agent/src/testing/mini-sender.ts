@@ -16,6 +16,8 @@ export interface MiniSenderOptions {
   readonly kickAfterPass?: KickReason;
   /** Never send anything (a group that does not reach the client). */
   readonly silent?: boolean;
+  /** Send this block with wrong (but authenticated) bytes the first time: the chunk fails its hash. */
+  readonly corruptFirstSendOf?: number;
 }
 
 export class MiniSender {
@@ -25,6 +27,7 @@ export class MiniSender {
   private seq = 0n;
   private readonly layout: BlockLayout;
   private readonly key;
+  private corrupted = false;
 
   constructor(private readonly o: MiniSenderOptions) {
     this.layout = new BlockLayout(o.manifest, { symbolSize: o.session.symbolSize, blockSymbols: o.session.blockSymbols });
@@ -59,15 +62,21 @@ export class MiniSender {
     }
   }
 
+  /** Blocks sent, in order (resends included). */
+  readonly sentBlocks: number[] = [];
+
   private sendBlock(block: number): void {
+    this.sentBlocks.push(block);
     const info = this.layout.blockInfo(block);
     const start = info.chunk * this.layout.chunkSize + info.offsetInChunk;
     const sym = this.o.session.symbolSize;
     for (let i = 0; i < info.k; i++) {
       const payload = new Uint8Array(sym);
       payload.set(this.o.image.subarray(start + i * sym, Math.min(start + info.length, start + (i + 1) * sym)));
+      if (block === this.o.corruptFirstSendOf && !this.corrupted) payload[0] = (payload[0] ?? 0) ^ 0xff;
       this.send({ type: 'data', block, symbol: i, k: info.k, payload });
     }
+    if (block === this.o.corruptFirstSendOf) this.corrupted = true;
   }
 
   private send(message: Message): void {
