@@ -92,9 +92,9 @@ class LibChunkStore implements ChunkStore {
     this.mark(chunk);
   }
 
-  async finish(): Promise<void> {
+  async finish(onReadBack?: (bytesRead: number) => void): Promise<void> {
     await this.writer.finish();
-    if (this.readBack) await verifyTargetImage(this.writer.path, this.manifest);
+    if (this.readBack) await verifyTargetImage(this.writer.path, this.manifest, onReadBack);
   }
 
   async close(): Promise<void> {

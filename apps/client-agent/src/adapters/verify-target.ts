@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Manifest } from '@castpoint/wire';
 import { AgentError } from '../errors';
 
-export async function verifyTargetImage(path: string, manifest: Manifest): Promise<void> {
+export async function verifyTargetImage(path: string, manifest: Manifest, onRead?: (bytesRead: number) => void): Promise<void> {
   const hash = createHash('sha256');
   let bytes = 0;
   if (manifest.size > 0) {
@@ -16,6 +16,7 @@ export async function verifyTargetImage(path: string, manifest: Manifest): Promi
       for await (const chunk of stream) {
         hash.update(chunk as Buffer);
         bytes += (chunk as Buffer).length;
+        onRead?.(bytes);
       }
     } catch (err) {
       throw new AgentError('target-refused', `Cannot read the target ${path} back to verify it: ${(err as Error).message}`, undefined, { cause: err });

@@ -97,11 +97,26 @@ class DeployRun {
       const next = await this.multicast(reply.session, reply.manifest, reply.receiverId, reply.senderId ?? reply.receiverId, store);
       if (next === 'done') break;
     }
-    this.status.set('verifying');
-    this.status.tick(this.deps.clock.now());
     const store = this.store;
     if (!store) throw new AgentError('internal', 'no target was opened');
-    await store.finish();
+    await this.finish(store);
+  }
+
+  /** fsync and read the whole image back; a disk takes minutes, so progress keeps coming. */
+  private async finish(store: ChunkStore): Promise<void> {
+    let read = 0;
+    const size = Math.max(1, store.manifest.size);
+    const show = (): void => {
+      this.status.set('verifying', `read back ${Math.floor((read / size) * 100)}%`);
+      this.status.tick(this.deps.clock.now());
+    };
+    show();
+    const timer = setInterval(show, 250);
+    try {
+      await store.finish((n) => (read = n));
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ export interface ChunkStore {
   /** Verifies `data` against the manifest's SHA-256, writes it at its offset, then journals it. */
   writeChunk(chunk: number, data: Uint8Array): Promise<void>;
   /** Writes zeros where a disk needs them, fsyncs, checks every chunk is journaled, reads the image back and checks its SHA-256, closes. */
-  finish(): Promise<void>;
+  finish(onReadBack?: (bytesRead: number) => void): Promise<void>;
   /** Closes without finishing (the journal keeps what was done). Idempotent. */
   close(): Promise<void>;
 }
