@@ -55,6 +55,8 @@ export interface RunnerStats {
   readonly repairPackets: number;
   readonly nacksReceived: number;
   readonly badPackets: number;
+  /** Control packets (announce, kick) the wire codec refused to encode; skipped. */
+  readonly controlErrors: number;
   /** Current send rate, bytes/s. */
   readonly rateBps: number;
   readonly grttMs: number;

@@ -11,6 +11,7 @@ import {
   DecodeCounters,
   encodePacket,
   isControlPacket,
+  MAX_SYMBOLS,
   TAG_SIZE,
   type AnnounceMessage,
   type KickMessage,
@@ -58,6 +59,7 @@ class UdpSessionRunner implements SessionRunner {
   private packetsSent = 0;
   private dataPackets = 0;
   private repairPackets = 0;
+  private controlErrors = 0;
 
   constructor(
     private readonly spec: RunnerSpec,
@@ -133,6 +135,7 @@ class UdpSessionRunner implements SessionRunner {
       repairPackets: this.repairPackets,
       nacksReceived: e?.nacksReceived ?? 0,
       badPackets: this.counters.rejected,
+      controlErrors: this.controlErrors,
       rateBps: e?.rateBps ?? this.spec.rateBps,
       grttMs: e?.grttMs ?? 0,
     };
@@ -202,7 +205,9 @@ class UdpSessionRunner implements SessionRunner {
       switch (a.type) {
         case 'send':
           if (a.message.type === 'kick') this.kickDetail.set(a.message.receiverId, a.message.detail);
-          this.sendControl(a.message).catch((err: unknown) => this.fail(err as Error));
+          // A control packet that cannot be encoded (an engine/wire disagreement) is skipped and
+          // counted: the next announce carries the same facts, and the session goes on.
+          this.sendControl(a.message).catch(() => this.controlErrors++);
           break;
         case 'rate':
           this.pacer.setRate(Math.max(1000, a.rateBps) * 8, Number(process.hrtime.bigint() - this.origin));
@@ -308,8 +313,16 @@ class UdpSessionRunner implements SessionRunner {
 /**
  * The engine reports GRTT with sub-millisecond precision and rates as real numbers, while the wire
  * carries whole u32 values: round here (up for GRTT, so timers are never shorter than measured).
+ * Gap between libs/repair and libs/wire, bridged here; reported to the lead.
  */
 function wireSafe(m: AnnounceMessage | KickMessage): AnnounceMessage | KickMessage {
   if (m.type !== 'announce') return m;
-  return { ...m, grttMs: Math.min(0xffffffff, Math.ceil(m.grttMs)), rateBps: Math.min(0xffffffff, Math.round(m.rateBps)) };
+  return {
+    ...m,
+    grttMs: Math.min(0xffffffff, Math.ceil(m.grttMs)),
+    rateBps: Math.min(0xffffffff, Math.round(m.rateBps)),
+    // The engine's repair symbols may wrap past symbol 254; the wire carries runs that do not:
+    // announce the part up to 254 (receivers then suppress a little less, never wrongly).
+    repairs: m.repairs.map((r) => ({ ...r, count: Math.min(r.count, MAX_SYMBOLS - r.firstSymbol) })).filter((r) => r.count > 0),
+  };
 }

@@ -143,6 +143,7 @@ async function multicast(receiverId: number, session: SessionInfo, manifest: Man
   let seq = 0n;
   let packets = 0;
   let badPackets = 0;
+  let badChunks = 0;
   let finished: ((why: string) => void) | undefined;
   const ended = new Promise<string>((resolve) => (finished = resolve));
 
@@ -165,6 +166,8 @@ async function multicast(receiverId: number, session: SessionInfo, manifest: Man
         if (--cb.blocksLeft === 0) {
           chunkBufs.delete(info.chunk);
           if (!file.put(info.chunk, cb.buf)) {
+            badChunks++;
+            say('bad-chunk', { chunk: info.chunk });
             const range = layout.chunkBlocks(info.chunk);
             const blocks = range ? Array.from({ length: range.count }, (_, i) => range.first + i) : [];
             apply(engine.handle({ type: 'rerequest', blocks }, now()));
@@ -205,7 +208,7 @@ async function multicast(receiverId: number, session: SessionInfo, manifest: Man
   }
   await sock.close();
   const st = engine.stats();
-  say(why === 'complete' ? 'done' : 'failed', { via: 'multicast', why, receiverId, packets, badPackets, decoded: st.decoded, nacksSent: st.nacksSent });
+  say(why === 'complete' ? 'done' : 'failed', { via: 'multicast', why, receiverId, packets, badPackets, badChunks, chunksDone: file.done.size, decoded: st.decoded, nacksSent: st.nacksSent });
   process.exit(why === 'complete' ? 0 : 3);
 }
 
