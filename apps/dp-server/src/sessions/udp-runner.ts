@@ -315,7 +315,7 @@ class UdpSessionRunner implements SessionRunner {
  * carries whole u32 values: round here (up for GRTT, so timers are never shorter than measured).
  * Gap between libs/repair and libs/wire, bridged here; reported to the lead.
  */
-function wireSafe(m: AnnounceMessage | KickMessage): AnnounceMessage | KickMessage {
+export function wireSafe(m: AnnounceMessage | KickMessage): AnnounceMessage | KickMessage {
   if (m.type !== 'announce') return m;
   return {
     ...m,
