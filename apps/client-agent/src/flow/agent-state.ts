@@ -41,14 +41,3 @@ export function fileMemory(stateDir: string): AgentMemoryStore {
     },
   };
 }
-
-export function memoryMemory(initial?: AgentMemory): AgentMemoryStore & { current(): AgentMemory | undefined } {
-  let m = initial;
-  return {
-    load: async () => m,
-    save: async (v) => {
-      m = v;
-    },
-    current: () => m,
-  };
-}
