@@ -21,10 +21,10 @@ export interface RunningDp {
 }
 
 /** Starts castpoint-dp on `host` with fixed tokens, and waits until it listens. */
-export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[] }): Promise<RunningDp> {
+export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string }): Promise<RunningDp> {
   const port = opts.port ?? 8080;
-  const adminToken = randomBytes(16).toString('hex');
-  const clientToken = randomBytes(16).toString('hex');
+  const adminToken = opts.adminToken ?? randomBytes(16).toString('hex');
+  const clientToken = opts.clientToken ?? randomBytes(16).toString('hex');
   const args = [
     appBundles().dp, 'serve',
     '--data-dir', opts.dataDir,
@@ -63,7 +63,9 @@ export async function dpCli(lan: Fabric, dp: RunningDp, args: string[]): Promise
 
 /** Starts castpoint-agent deploy on `host` with JSON progress lines. */
 export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[] }): ChildProcess {
-  return lan.spawn(host, process.execPath, [
+  // Each agent gets its own UTS namespace named after its host, as separate machines have their
+  // own host names (the DP shows them; the agent reports os.hostname()).
+  return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, process.execPath,
     appBundles().agent, 'deploy',
     '--server', dp.url,
     '--image', opts.image,

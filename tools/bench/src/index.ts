@@ -1,1 +1,5 @@
+export { appBundles, dpCli, startAgent, startDp, type RunningDp } from './fleet';
+export { runDeployment, stopDp, verifyTargets, type AgentLine, type AgentRun, type DeploymentResult } from './deployment';
+export { lightFabric, type Fabric } from './fabric';
+export { sha256File } from './measure';
 export { sampleMarker, writeSampleImage, type SampleImage, type SampleImageOptions } from './sample-image';
