@@ -1,4 +1,5 @@
 import { rmSync, utimesSync } from 'node:fs';
+import type { RecordingRunner } from '../testing/fakes';
 import { addImage, admin, ask, client, harness, type Harness } from '../testing/harness';
 
 describe('SessionManager through the API', () => {
@@ -123,5 +124,36 @@ describe('SessionManager through the API', () => {
     h.clock.t += 10_000;
     await h.app.dp.sessions.tick();
     expect((await sessionOf(h, c.session.id)).state).toBe('done');
+  });
+
+  it('never registers a receiver with a runner that is still starting (concurrent first requests)', async () => {
+    // Hold every runner's start until both requests are in, and note registrations made before it.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const registeredBeforeStart: number[] = [];
+    const h = await harness({}, undefined, (real) => (spec, events) => {
+      const r = real(spec, events) as RecordingRunner;
+      const start = r.start.bind(r);
+      r.start = async () => {
+        await gate;
+        await start();
+      };
+      const add = r.addReceiver.bind(r);
+      r.addReceiver = (id) => {
+        if (!r.started) registeredBeforeStart.push(id);
+        add(id);
+      };
+      return r;
+    });
+    open.push(h);
+    await addImage(h, 'img');
+    const both = Promise.all([ask(h, 'img', 'pc1'), ask(h, 'img', 'pc2')]);
+    await new Promise((r) => setImmediate(r));
+    release();
+    const [a, b] = await both;
+    if (a?.status !== 'join' || b?.status !== 'join') throw new Error('expected join');
+    expect(a.session.id).toBe(b.session.id);
+    expect(registeredBeforeStart).toEqual([]);
+    expect([...(h.runners[0]?.receivers ?? [])].sort()).toEqual([a.receiverId, b.receiverId].sort());
   });
 });

@@ -197,14 +197,15 @@ export class SessionManager extends EventEmitter {
   }
 
   private sessionFor(img: ImageRecord, tier: number): Promise<SessionRecord> {
+    const key = `${img.name}/${tier}`;
+    // A session being created is already in the state (so it owns its group:port) but its runner
+    // is still starting: wait for it rather than register receivers with a half-started runner.
+    const pending = this.creating.get(key);
+    if (pending) return pending;
     const live = this.live().find((s) => s.image === img.name && s.tier === tier && s.manifestHash === img.manifestHash);
     if (live) return Promise.resolve(live);
-    const key = `${img.name}/${tier}`;
-    let p = this.creating.get(key);
-    if (!p) {
-      p = this.create(img, tier).finally(() => this.creating.delete(key));
-      this.creating.set(key, p);
-    }
+    const p = this.create(img, tier).finally(() => this.creating.delete(key));
+    this.creating.set(key, p);
     return p;
   }
 

@@ -47,6 +47,8 @@ class UdpSessionRunner implements SessionRunner {
   /** Highest seq seen per agent senderId: replays and reordered duplicates are dropped. */
   private readonly lastSeq = new Map<number, bigint>();
   private readonly kickDetail = new Map<number, string>();
+  /** Receivers registered while start() was still opening the image and the socket. */
+  private readonly early = new Set<number>();
   private readonly origin = process.hrtime.bigint();
   private seq = 0n;
   private pending: Pick | undefined;
@@ -104,7 +106,8 @@ class UdpSessionRunner implements SessionRunner {
       throw err;
     }
     const now = this.nowMs();
-    for (const r of s.receivers) this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
+    for (const r of new Set([...s.receivers, ...this.early])) this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
+    this.early.clear();
     this.sock.readable.on('data', (d: Datagram) => this.onDatagram(d));
     this.sock.readable.on('error', (err: Error) => this.fail(err));
     this.ticker = setInterval(() => this.onTick(), this.o.tickMs ?? 10);
@@ -113,7 +116,11 @@ class UdpSessionRunner implements SessionRunner {
 
   addReceiver(receiverId: number): void {
     this.guard(() => {
-      if (!this.engine || this.closed) return;
+      if (this.closed) return;
+      if (!this.engine) {
+        this.early.add(receiverId);
+        return;
+      }
       this.apply(this.engine.handle({ type: 'register', receiverId }, this.nowMs()));
       this.pump();
     });
@@ -121,6 +128,7 @@ class UdpSessionRunner implements SessionRunner {
 
   removeReceiver(receiverId: number): void {
     this.guard(() => {
+      this.early.delete(receiverId);
       if (!this.engine || this.closed) return;
       this.apply(this.engine.handle({ type: 'unregister', receiverId }, this.nowMs()));
     });

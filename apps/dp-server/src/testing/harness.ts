@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { AgentRequestReply } from '@castpoint/wire';
 import { resolveSettings } from '../config/settings';
 import { buildApp, type DpApp } from '../http/app';
+import type { SessionRunnerFactory } from '../sessions/runner';
 import { recordingFactory, TestImporter, type RecordingRunner } from './fakes';
 
 export const ADMIN = 'admin-token-for-tests-0001';
@@ -29,7 +30,11 @@ export function patterned(size: number, seed: number): Buffer {
   return b;
 }
 
-export async function harness(flags: Record<string, unknown> = {}, dir?: string): Promise<Harness> {
+export async function harness(
+  flags: Record<string, unknown> = {},
+  dir?: string,
+  wrap: (f: SessionRunnerFactory) => SessionRunnerFactory = (f) => f,
+): Promise<Harness> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
   const file = join(d, 'disk.img');
   if (!dir) {
@@ -41,7 +46,7 @@ export async function harness(flags: Record<string, unknown> = {}, dir?: string)
   });
   const { factory, runners } = recordingFactory();
   const clock = { t: Date.parse('2026-11-24T00:00:00Z') };
-  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: factory, now: () => clock.t, timers: false });
+  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: wrap(factory), now: () => clock.t, timers: false });
   await app.ready();
   return { app, runners, clock, dir: d, file };
 }
