@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lan, probeSupport } from '@castpoint/netlab';
 import { runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
+import { runCastpoint } from './castpoint-runner';
 import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
 
@@ -59,10 +60,11 @@ async function main(): Promise<void> {
           const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
           let r: TransferResult | undefined;
           try {
-            if (tool === 'udpcast') r = await runUdpcast(spec);
+            if (tool === 'castpoint') r = await runCastpoint(spec);
+            else if (tool === 'udpcast') r = await runUdpcast(spec);
             else if (tool === 'uftp') r = await runUftp(spec);
             else if (tool === 'http') r = await runHttp(spec, httpServer);
-            else process.stderr.write(`tool ${tool}: not available in this build\n`);
+            else process.stderr.write(`unknown tool ${tool}\n`);
           } catch (err) {
             process.stderr.write(`${tool} failed: ${err instanceof Error ? err.message : String(err)}\n`);
           } finally {

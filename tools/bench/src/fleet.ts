@@ -4,6 +4,11 @@ import type { ChildProcess } from 'node:child_process';
 import { collect, waitForLine, type Collected, type Host } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
 
+/** Extra node flags for the DP and agents (e.g. CASTPOINT_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+function nodeFlags(): string[] {
+  return (process.env['CASTPOINT_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+}
+
 /** Paths of the built apps (npm run build). */
 export function appBundles(root = path.resolve(__dirname, '../../..')): { dp: string; agent: string } {
   return {
@@ -26,6 +31,7 @@ export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; 
   const adminToken = opts.adminToken ?? randomBytes(16).toString('hex');
   const clientToken = opts.clientToken ?? randomBytes(16).toString('hex');
   const args = [
+    ...nodeFlags(),
     appBundles().dp, 'serve',
     '--data-dir', opts.dataDir,
     '--listen', `${host.ip}:${port}`,
@@ -66,6 +72,7 @@ export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image
   // Each agent gets its own UTS namespace named after its host, as separate machines have their
   // own host names (the DP shows them; the agent reports os.hostname()).
   return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, process.execPath,
+    ...nodeFlags(),
     appBundles().agent, 'deploy',
     '--server', dp.url,
     '--image', opts.image,

@@ -1,0 +1,56 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Lan } from '@castpoint/netlab';
+import { dpCli, startDp } from './fleet';
+import { runDeployment, stopDp, verifyTargets } from './deployment';
+import { txBytes } from './measure';
+import type { TransferResult, TransferSpec } from './peers';
+
+/** CPU seconds (user + system) a live process has used, from /proc/PID/stat. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+/**
+ * castpoint: a DP on the server host and one agent per receiver. The DP's rate cap is set a
+ * little under a shaped link (as the peers' are) and to 1 Gbit/s unshaped. The clock runs from
+ * the agents' start (the image is already imported, as the peers' file already exists) until
+ * every agent has exited 0 with a verified, fsynced image.
+ */
+export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<TransferResult> {
+  const { lan } = spec;
+  const maxRate = spec.linkBps ? `${Math.floor((spec.linkBps * 0.95) / 1e6)}mbit` : '1gbit';
+  const dataDir = path.join(spec.workDir, 'dp');
+  let dpToStop: Parameters<typeof stopDp>[0] | undefined;
+  try {
+    const before = await txBytes(lan, lan.server);
+    const result = await runDeployment({
+      lan,
+      workDir: spec.workDir,
+      image: spec.image,
+      agents: spec.receivers,
+      maxRate,
+      ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+    });
+    dpToStop = result.dp;
+    const cpu = result.dp.proc.pid ? processCpuSeconds(result.dp.proc.pid) : NaN;
+    const bytesSent = (await txBytes(lan, lan.server)) - before;
+    const ok = await verifyTargets(result.agents, spec.imageSha256);
+    return {
+      tool: 'castpoint',
+      wallSeconds: result.wallSeconds,
+      senderCpuSeconds: cpu,
+      bytesSent,
+      verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
+      flags: `castpoint-dp --max-rate ${maxRate}`,
+    };
+  } finally {
+    if (dpToStop) await stopDp(dpToStop);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
