@@ -1,7 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
-import { dpCli, startDp } from './fleet';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
 import { txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
