@@ -12,6 +12,9 @@ command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v udp-sender >/dev/null 2>&1 || need+=(udpcast)
 command -v uftp >/dev/null 2>&1 || need+=(uftp)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+# The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
