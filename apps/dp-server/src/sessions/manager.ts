@@ -272,6 +272,8 @@ export class SessionManager extends EventEmitter {
     const img = this.o.catalog.get(s.image);
     const runner = this.o.runnerFactory(
       runnerSpec(s, img, this.o.catalog.manifest(img), {
+        // After a restart, receivers that already finished are not waited for again.
+        receivers: s.receivers.filter((r) => this.clients.byReceiverId(r)?.state !== 'done'),
         senderId: this.senderId,
         ttl: this.o.ttl,
         symbolSize: this.symbolSize,

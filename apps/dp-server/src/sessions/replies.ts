@@ -51,7 +51,7 @@ export function runnerSpec(
   s: SessionRecord,
   img: ImageRecord,
   manifest: Manifest,
-  o: { senderId: number; ttl: number; symbolSize: number; blockSymbols: number },
+  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number },
 ): RunnerSpec {
   return {
     sessionId: s.id,
@@ -70,7 +70,7 @@ export function runnerSpec(
     manifest,
     symbolSize: o.symbolSize,
     blockSymbols: o.blockSymbols,
-    receivers: [...s.receivers],
+    receivers: [...o.receivers],
   };
 }
 
