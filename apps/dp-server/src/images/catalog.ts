@@ -49,7 +49,8 @@ export class ImageCatalog {
     const st = await stat(path).catch((err: unknown) => {
       throw new DpError('DP_IMAGE_FILE', `cannot read ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
     });
-    if (!st.isFile() && !st.isBlockDevice()) throw new DpError('DP_IMAGE_FILE', `${path} is not a regular file or block device`, { file: path });
+    // libs/chunking imports regular files (raw images, WIM, ISO); a disk must be captured to a file first.
+    if (!st.isFile()) throw new DpError('DP_IMAGE_FILE', `${path} is not a regular file`, { file: path });
     const imported = await this.importer.importImage(path);
     // A second add of the same name may have raced with this one while the file was being read.
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
