@@ -100,7 +100,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   agentRoutes(app, ctx);
   metricsRoutes(app, ctx);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
-    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(DASHBOARD_HTML),
+    reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      // Everything the page needs is inline or on this server; nothing else may load or be called.
+      .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
+      .send(DASHBOARD_HTML),
   );
   app.get('/healthz', { schema: { tags: ['metrics'], response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, epoch: { type: 'integer' } } } } } }, () => ({
     ok: true,
