@@ -1,16 +1,19 @@
 // `castpoint-dp serve`: builds the app with the real libs, listens, prints generated tokens once,
 // and on SIGTERM/SIGINT saves state and stops cleanly.
+import pino from 'pino';
 import { chunkingImporter } from '../images/chunking-importer';
 import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
 import type { ServeSettings } from '../config/settings';
 
 export async function serve(settings: ServeSettings): Promise<void> {
-  const app = await buildApp({
-    settings,
-    importer: chunkingImporter(),
-    runnerFactory: udpRunnerFactory(),
-    logger: {
+  // Asynchronous writes to stdout, and a lost reader (a closed pipe) only stops the logging: with
+  // pino's default synchronous destination a dead log reader would hang the DP in write retries.
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  dest.on('error', () => undefined);
+  process.stdout.on('error', () => undefined);
+  const logger = pino(
+    {
       level: process.env['CASTPOINT_LOG_LEVEL'] ?? 'info',
       // The dashboard's event stream carries the admin token in its query (EventSource cannot send
       // headers): never write it to the log.
@@ -18,7 +21,22 @@ export async function serve(settings: ServeSettings): Promise<void> {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }),
       },
     },
+    dest,
+  );
+  const app = await buildApp({
+    settings,
+    importer: chunkingImporter(),
+    runnerFactory: udpRunnerFactory(),
+    loggerInstance: logger,
   });
+  const exit = (code: number): never => {
+    try {
+      dest.flushSync();
+    } catch {
+      // stdout is gone: nothing more to say
+    }
+    process.exit(code);
+  };
   const gen = app.dp.generatedTokens;
   if (gen.admin !== undefined || gen.client !== undefined) {
     // Printed once, on the start that created them; they are kept in DATA_DIR/state.json (mode 0600).
@@ -32,17 +50,17 @@ export async function serve(settings: ServeSettings): Promise<void> {
     app.log.info({ signal }, 'stopping: saving state');
     const force = setTimeout(() => {
       app.log.error('clean stop took longer than 10 s; exiting');
-      process.exit(1);
+      exit(1);
     }, 10_000);
     force.unref();
     app.close().then(
       () => {
         app.log.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         app.log.error({ err }, 'stop failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

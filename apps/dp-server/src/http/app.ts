@@ -2,7 +2,7 @@
 // listens with it. Nothing here is module state: two apps in one process never share anything.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { isCastpointError } from '@castpoint/wire';
 import type { ServeSettings } from '../config/settings';
 import { DASHBOARD_HTML } from '../dashboard/page';
@@ -26,8 +26,10 @@ export interface BuildAppOptions {
   readonly runnerFactory: SessionRunnerFactory;
   /** Wall clock, ms. @default Date.now */
   readonly now?: () => number;
-  /** fastify/pino logger option. @default false */
+  /** fastify/pino logger option (ignored when `loggerInstance` is given). @default false */
   readonly logger?: FastifyServerOptions['logger'];
+  /** A ready pino logger (the serve command's, writing JSON to stdout). */
+  readonly loggerInstance?: FastifyBaseLogger;
   /** Run the once-a-second tick (scheduled starts, throughput, saves). Tests call `tick` themselves. @default true */
   readonly timers?: boolean;
   /** Largest request body, bytes. @default 65536 */
@@ -47,7 +49,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     ...(opts.settings.clientToken !== undefined ? { client: opts.settings.clientToken } : {}),
   });
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: opts.bodyLimit ?? 65_536,
     // Unknown body fields are an error (additionalProperties: false), never silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
