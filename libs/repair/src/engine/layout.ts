@@ -1,7 +1,7 @@
 import { RepairError } from '../errors';
 
 /** Interleaving depth both engines default to (new data goes out in groups of this many blocks). */
-export const DEFAULT_INTERLEAVE = 16;
+export const DEFAULT_INTERLEAVE = 32;
 /** Parity budget per block both engines default to: n = k + parity reaches 255 at k = 64. */
 export const DEFAULT_MAX_PARITY = 191;
 

@@ -14,7 +14,7 @@ const { values } = parseArgs({
     'image-mib': { type: 'string', default: '8' },
     'rate-mbit': { type: 'string', default: '1000' },
     'delay-ms': { type: 'string', default: '1' },
-    interleave: { type: 'string', default: '16' },
+    interleave: { type: 'string', default: '32' },
     help: { type: 'boolean', default: false },
   },
 });
