@@ -23,6 +23,12 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm 11.19 writes lock files without other platforms' optional binaries (@swc/core-darwin-*,
+  # ...) and then its own `npm ci` refuses them as "out of sync". `npm install` installs the same
+  # locked versions, so it is the fallback when (only when) `npm ci` refuses.
+  if ! npm ci --no-audit --no-fund; then
+    echo "setup: npm ci refused the lock file; installing the locked versions with npm install" >&2
+    npm install --no-audit --no-fund
+  fi
 fi
 npx nx run-many -t build --output-style=static
