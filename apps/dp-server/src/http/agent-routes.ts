@@ -50,7 +50,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
       },
     },
     async (req) => {
-      const reply = await ctx.sessions.request(req.body);
+      const reply = await ctx.sessions.request(req.body, req.ip);
       req.log.info({ image: req.body.image, hostname: req.body.hostname, status: reply.status }, 'agent request');
       return reply;
     },

@@ -133,6 +133,14 @@ describe('dp-server API', () => {
     if (j.status === 'join' && j1.status === 'join') expect(j1.session.id).toBe(j.session.id);
   });
 
+  it('scheduled: machines sharing one host name (same preinstall image) count as different clients', async () => {
+    const h = await make();
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 2, maxWaitSec: 300 });
+    expect(await ask(h, 'img', 'minint-pe', undefined, '10.0.0.11')).toMatchObject({ status: 'wait', clientsWaiting: 1 });
+    expect(await ask(h, 'img', 'minint-pe', undefined, '10.0.0.11')).toMatchObject({ status: 'wait', clientsWaiting: 1 });
+    expect((await ask(h, 'img', 'minint-pe', undefined, '10.0.0.12')).status).toBe('join');
+  });
+
   it('scheduled: starts at max-wait with fewer clients (the tick), and at start-delay', async () => {
     const h = await make();
     await addImage(h, 'late', { mode: 'scheduled', minClients: 5, maxWaitSec: 60 });

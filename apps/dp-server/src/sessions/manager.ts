@@ -105,15 +105,20 @@ export class SessionManager extends EventEmitter {
 
   // ---- agents ------------------------------------------------------------------------------
 
-  async request(req: AgentRequest): Promise<AgentRequestReply> {
+  /**
+   * `source` is the agent's address: with the host name it tells apart machines waiting for a
+   * scheduled start, since identical preinstall images often share one host name.
+   */
+  async request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
     const img = this.o.catalog.get(req.image);
+    const waiter = source ? `${req.hostname}@${source}` : req.hostname;
     const nowMs = this.o.now();
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
     const client = prev && prev.image === img.name ? prev : undefined;
     if (client?.fallback && !img.settings.multicastOnly) return this.fallback(img, req, client, 'kicked to unicast earlier');
     const session = await this.sessionFor(img, client?.tier ?? 0);
     if (session.state === 'waiting') {
-      if (!session.waiting.includes(req.hostname)) session.waiting.push(req.hostname);
+      if (!session.waiting.includes(waiter)) session.waiting.push(waiter);
       this.dirty = true;
       const why = startReason(session, nowMs);
       if (why === undefined) {
@@ -141,7 +146,7 @@ export class SessionManager extends EventEmitter {
     c.sessionId = session.id;
     c.state = 'waiting';
     session.receivers.push(receiverId);
-    session.waiting = session.waiting.filter((h) => h !== req.hostname);
+    session.waiting = session.waiting.filter((h) => h !== waiter);
     this.engineFinished.delete(session.id);
     this.runners.get(session.id)?.addReceiver(receiverId);
     this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));

@@ -59,9 +59,10 @@ export async function addImage(h: Harness, name: string, extra: Record<string, u
   expect(r.statusCode).toBe(201);
 }
 
-export async function ask(h: Harness, image: string, hostname: string, previousReceiverId?: number): Promise<AgentRequestReply> {
+export async function ask(h: Harness, image: string, hostname: string, previousReceiverId?: number, remoteAddress?: string): Promise<AgentRequestReply> {
   const r = await h.app.inject({
     method: 'POST',
+    ...(remoteAddress ? { remoteAddress } : {}),
     url: '/api/v1/agent/request',
     headers: client,
     payload: { image, hostname, ...(previousReceiverId !== undefined ? { previousReceiverId } : {}) },
