@@ -11,7 +11,6 @@ import {
   DecodeCounters,
   encodePacket,
   isControlPacket,
-  MAX_SYMBOLS,
   TAG_SIZE,
   type AnnounceMessage,
   type KickMessage,
@@ -251,7 +250,7 @@ class UdpSessionRunner implements SessionRunner {
     if (!this.sock || this.closed) return Promise.resolve();
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(this.envelope(), wireSafe(message), this.key);
+      bytes = encodePacket(this.envelope(), message, this.key);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -316,21 +315,4 @@ class UdpSessionRunner implements SessionRunner {
       this.pumping = false;
     }
   }
-}
-
-/**
- * The engine reports GRTT with sub-millisecond precision and rates as real numbers, while the wire
- * carries whole u32 values: round here (up for GRTT, so timers are never shorter than measured).
- * Gap between libs/repair and libs/wire, bridged here; reported to the lead.
- */
-export function wireSafe(m: AnnounceMessage | KickMessage): AnnounceMessage | KickMessage {
-  if (m.type !== 'announce') return m;
-  return {
-    ...m,
-    grttMs: Math.min(0xffffffff, Math.ceil(m.grttMs)),
-    rateBps: Math.min(0xffffffff, Math.round(m.rateBps)),
-    // The engine's repair symbols may wrap past symbol 254; the wire carries runs that do not:
-    // announce the part up to 254 (receivers then suppress a little less, never wrongly).
-    repairs: m.repairs.map((r) => ({ ...r, count: Math.min(r.count, MAX_SYMBOLS - r.firstSymbol) })).filter((r) => r.count > 0),
-  };
 }

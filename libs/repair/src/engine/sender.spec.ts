@@ -1,4 +1,4 @@
-import { isCastpointError, type AnnounceMessage } from '@castpoint/wire';
+import { createSessionKey, encodePacket, isCastpointError, type AnnounceMessage } from '@castpoint/wire';
 import { seededRng } from '../rng';
 import { uniformLayout } from './layout';
 import { SenderEngine, type SenderAction, type SenderOptions } from './sender';
@@ -35,6 +35,25 @@ describe('SenderEngine', () => {
     expect(sent).toHaveLength(9 * 4 + 3);
     expect(new Set(sent.map((x) => `${x.block}/${x.symbol}`)).size).toBe(39);
     expect(announces(s.tick(1))[0]).toMatchObject({ cursor: 10, pass: 1, totalBlocks: 10, finished: false });
+  });
+
+  it('announces only what the wire can carry: whole-ms GRTT, repair runs ending by symbol 254', () => {
+    const s = sender({ maxParityPerBlock: 250 });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    drain(s, 0);
+    const key = createSessionKey(new Uint8Array(32), false);
+    let seq = 0n;
+    // A receiver that keeps needing many symbols of block 0 drives the parity rotation round and past 254.
+    for (let t = 10; t < 4000; t += 10) {
+      const out = [...s.handle(control({ type: 'nack', receiverId: 1, entries: [{ block: 0, needed: 4 }], ranges: [] }), t), ...s.tick(t)];
+      drain(s, t);
+      for (const m of announces(out)) {
+        expect(Number.isInteger(m.grttMs)).toBe(true);
+        for (const r of m.repairs) expect(r.firstSymbol + r.count).toBeLessThanOrEqual(255);
+        expect(() => encodePacket({ sessionId: 1, senderId: 0x80000001, seq: seq++, sentAtMs: t }, m, key)).not.toThrow();
+      }
+    }
+    expect(s.stats().repairSymbols).toBeGreaterThan(251);
   });
 
   it('repairs the max of what receivers need (not the sum), fresh parity first, interleaved with new data', () => {

@@ -3,6 +3,7 @@
 // to send with nextData() at the pace of rateBps, and carries out the returned actions.
 import type { ControlMessage, Packet } from '@castpoint/wire';
 import { RepairError } from '../errors';
+import { RS_MAX_SYMBOLS } from '../rs/reed-solomon';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
 import { RateControl, type SlowPolicy } from './rate-control';
 import { RepairQueue } from './repair-queue';
@@ -278,9 +279,15 @@ export class SenderEngine {
         totalBlocks: this.o.layout.totalBlocks,
         cursor: this.cursor,
         pass: this.pass,
-        grttMs: Math.round(this.grtt * 1000) / 1000,
+        // The wire carries whole milliseconds (rounded up: timers never shorter than measured)
+        // and runs that end at symbol 254; a rotation that wraps is announced up to 254, so
+        // receivers suppress a little less, never wrongly.
+        grttMs: Math.ceil(this.grtt),
         rateBps: this.rate.rateBps,
-        repairs: this.repairs.announce(this.o.maxAnnouncedRepairs),
+        repairs: this.repairs
+          .announce(this.o.maxAnnouncedRepairs)
+          .map((r) => ({ ...r, count: Math.min(r.count, RS_MAX_SYMBOLS - r.firstSymbol) }))
+          .filter((r) => r.count > 0),
         probeId,
         probeTargets,
         finished: this.finished,
