@@ -72,7 +72,7 @@ describe('SessionManager through the API', () => {
     expect((await ask(h, 'img', 'pc')).status).toBe('wait');
     const r = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: admin, payload: { image: 'img' } });
     expect(r.statusCode).toBe(201);
-    expect(r.json()).toMatchObject({ state: 'running', waiting: ['pc'] });
+    expect(r.json()).toMatchObject({ state: 'running', waiting: ['pc@127.0.0.1'] });
     // A session nobody joined yet is not over: it waits for its agents.
     h.clock.t += 60_000;
     await h.app.dp.sessions.tick();
