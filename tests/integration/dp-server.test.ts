@@ -244,7 +244,7 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     const first = receiver(lan.clients[0] as Host, 'sched', outs[0] ?? '');
     await until('the first agent to be told to wait', () => (events(first).some((e) => e['event'] === 'wait') ? true : undefined), 20_000);
     const waiting = JSON.parse((await cli(['session', 'list', '--json'])).stdout) as Array<{ state: string; waiting: string[]; encrypted: boolean }>;
-    expect(waiting[0]).toMatchObject({ state: 'waiting', waiting: ['client1'], encrypted: true });
+    expect(waiting[0]).toMatchObject({ state: 'waiting', waiting: [`client1@${(lan.clients[0] as Host).ip}`], encrypted: true });
     const second = receiver(lan.clients[1] as Host, 'sched', outs[1] ?? '');
     expect(await Promise.all([exited(first.child), exited(second.child)])).toEqual([0, 0]);
     const joined = [first, second].map((r) => events(r).find((e) => e['event'] === 'joined'));
