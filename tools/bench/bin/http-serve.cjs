@@ -11,7 +11,9 @@ const size = fs.statSync(file).size;
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-length': size, 'content-type': 'application/octet-stream' });
   fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
-  res.on('finish', () => {
+  // 'close' fires once per response whether it finished or the client went away: count those, so
+  // a client that disconnects early cannot keep the server (and the benchmark) waiting.
+  res.on('close', () => {
     if (--left === 0) {
       server.close();
       server.closeAllConnections();
