@@ -135,7 +135,9 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
   await Promise.all(gets);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const bytesSent = (await txBytes(lan, lan.server)) - before;
-  const s = await ended;
+  // The server exits by itself after N responses; one that never saw a client must not hang the run.
+  const stuck = setTimeout(() => server.kill('SIGKILL'), 10_000);
+  const s = await ended.finally(() => clearTimeout(stuck));
   return {
     tool: 'http',
     wallSeconds: wall,
