@@ -10,6 +10,8 @@ import { writeSampleImage } from './sample-image';
 import { formatMB } from './units';
 
 const MiB = 1024 * 1024;
+/** Image bytes per data packet (the DP's default symbol size): repaired symbols x this = repair bytes. */
+const SYMBOL_BYTES = 1400;
 
 function progressLine(agents: readonly AgentRun[]): string {
   return agents
@@ -39,12 +41,12 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
     dpStop = () => stopDp(result.dp);
     const ok = await verifyTargets(result.agents, img.sha256);
     console.log('');
-    console.log('agent     loss  exit  seconds   MB/s  repaired symbols  verified');
+    console.log('agent     loss  exit  seconds   MB/s  repaired symbols  repair overhead  verified');
     result.agents.forEach((a, i) => {
       const secs = ((a.endedAtMs ?? Date.now()) - result.startedAtMs) / 1000;
       const loss = a.host === lossy ? '2%' : '0%';
       console.log(
-        `${a.host.name.padEnd(9)} ${loss.padStart(4)}  ${String(result.exitCodes[i]).padStart(4)}  ${secs.toFixed(2).padStart(7)}  ${(img.dataBytes / 1e6 / secs).toFixed(1).padStart(5)}  ${String(a.last?.repairedSymbols ?? 0).padStart(16)}  ${ok[i] ? 'yes' : 'NO'}`,
+        `${a.host.name.padEnd(9)} ${loss.padStart(4)}  ${String(result.exitCodes[i]).padStart(4)}  ${secs.toFixed(2).padStart(7)}  ${(img.dataBytes / 1e6 / secs).toFixed(1).padStart(5)}  ${String(a.last?.repairedSymbols ?? 0).padStart(16)}  ${`${(((a.last?.repairedSymbols ?? 0) * SYMBOL_BYTES * 100) / img.dataBytes).toFixed(1)}%`.padStart(15)}  ${ok[i] ? 'yes' : 'NO'}`,
       );
     });
     const allOk = ok.every(Boolean) && result.exitCodes.every((c) => c === 0);
