@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCastpointError } from '@castpoint/wire';
@@ -45,6 +45,14 @@ describe('address settings', () => {
 });
 
 describe('resolveSettings', () => {
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'cp-dp-cfg-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
   it('applies the documented defaults', () => {
     const s = resolveSettings({ flags: base });
     expect(s).toMatchObject({ portRange: { low: 63000, high: 64000 }, ttl: 1, maxClients: 200, maxRateBps: 125_000_000, mcastInterface: '10.0.0.5' });
@@ -53,7 +61,7 @@ describe('resolveSettings', () => {
   });
 
   it('lets env win over the config file and flags win over env', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cp-dp-cfg-'));
+    const dir = tempDir();
     const file = join(dir, 'dp.json');
     writeFileSync(file, JSON.stringify({ ...base, ttl: 4, maxClients: 10, 'max-rate': '100mbit' }));
     const s = resolveSettings({
@@ -74,7 +82,7 @@ describe('resolveSettings', () => {
   });
 
   it('rejects unknown keys and bad JSON in the config file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cp-dp-cfg-'));
+    const dir = tempDir();
     const a = join(dir, 'a.json');
     writeFileSync(a, JSON.stringify({ 'data-dri': '/x' }));
     expect(() => readConfigFile(a)).toThrow(/unknown setting "data-dri"/);
