@@ -246,12 +246,7 @@ export class SessionManager extends EventEmitter {
     this.record(s, 'session-created', `${s.group}:${s.port}, ${s.mode}${tier > 0 ? `, tier ${tier}` : ''}`);
     if (s.state === 'running') {
       s.startedAt = s.createdAt;
-      try {
-        await this.launch(s);
-      } catch (err) {
-        await this.end(s, 'failed', `cannot start: ${(err as Error).message}`);
-        throw err;
-      }
+      await this.launchOrFail(s);
     }
     this.o.store.save();
     this.emit('change');
@@ -263,14 +258,19 @@ export class SessionManager extends EventEmitter {
     s.state = 'running';
     s.startedAt = new Date(this.o.now()).toISOString();
     this.record(s, 'session-started', `${why}, ${s.waiting.length} waiting`);
+    await this.launchOrFail(s);
+    this.o.store.save();
+    this.emit('change');
+  }
+
+  /** Starts the session's runner; a runner that cannot start ends the session as failed. */
+  private async launchOrFail(s: SessionRecord): Promise<void> {
     try {
       await this.launch(s);
     } catch (err) {
       await this.end(s, 'failed', `cannot start: ${(err as Error).message}`);
       throw err;
     }
-    this.o.store.save();
-    this.emit('change');
   }
 
   private async launch(s: SessionRecord): Promise<void> {
