@@ -1,19 +1,8 @@
-import { rmSync, utimesSync } from 'node:fs';
-import { addImage, admin, ADMIN, ask, client, harness, patterned, type Harness } from '../testing/harness';
+import { utimesSync } from 'node:fs';
+import { addImage, admin, ADMIN, ask, client, harnessPerTest, patterned } from '../testing/harness';
 
 describe('dp-server API', () => {
-  const open: Harness[] = [];
-  const make = async (flags: Record<string, unknown> = {}): Promise<Harness> => {
-    const h = await harness(flags);
-    open.push(h);
-    return h;
-  };
-  afterEach(async () => {
-    for (const h of open.splice(0)) {
-      await h.app.close();
-      rmSync(h.dir, { recursive: true, force: true });
-    }
-  });
+  const make = harnessPerTest();
 
   it('refuses admin routes without a token (401) and with the wrong one (403)', async () => {
     const h = await make();
@@ -243,9 +232,7 @@ describe('dp-server API', () => {
     h.runners[0]?.events.status(done.receiverId, { state: 'done', blocksDone: 40, totalBlocks: 40, rateBps: 0, lossPpm: 0 });
     await h.app.close();
     expect(h.runners[0]?.closed).toBe('quiet');
-    const h2 = await harness({}, h.dir);
-    open.push(h2);
-    open.splice(open.indexOf(h), 1);
+    const h2 = await make({}, h.dir);
     expect(h2.runners).toHaveLength(1);
     const spec = h2.runners[0]?.spec;
     expect(spec).toMatchObject({ sessionId: a.session.id, group: a.session.group, port: a.session.port, senderId: (0x80000000 | 2) >>> 0 });

@@ -1,20 +1,9 @@
-import { rmSync, utimesSync } from 'node:fs';
+import { utimesSync } from 'node:fs';
 import type { RecordingRunner } from '../testing/fakes';
-import { addImage, admin, ask, client, harness, type Harness } from '../testing/harness';
+import { addImage, admin, ask, client, harnessPerTest, type Harness } from '../testing/harness';
 
 describe('SessionManager through the API', () => {
-  const open: Harness[] = [];
-  const make = async (flags: Record<string, unknown> = {}): Promise<Harness> => {
-    const h = await harness(flags);
-    open.push(h);
-    return h;
-  };
-  afterEach(async () => {
-    for (const h of open.splice(0)) {
-      await h.app.close();
-      rmSync(h.dir, { recursive: true, force: true });
-    }
-  });
+  const make = harnessPerTest();
 
   const sessionOf = async (h: Harness, id: number): Promise<{ state: string; endReason?: string; receivers: number[] }> =>
     (await h.app.inject({ method: 'GET', url: `/api/v1/sessions/${id}`, headers: admin })).json();
@@ -131,7 +120,7 @@ describe('SessionManager through the API', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const registeredBeforeStart: number[] = [];
-    const h = await harness({}, undefined, (real) => (spec, events) => {
+    const h = await make({}, undefined, (real) => (spec, events) => {
       const r = real(spec, events) as RecordingRunner;
       const start = r.start.bind(r);
       r.start = async () => {
@@ -145,7 +134,6 @@ describe('SessionManager through the API', () => {
       };
       return r;
     });
-    open.push(h);
     await addImage(h, 'img');
     const both = Promise.all([ask(h, 'img', 'pc1'), ask(h, 'img', 'pc2')]);
     await new Promise((r) => setImmediate(r));

@@ -1,6 +1,6 @@
 // Shared by the API specs: a DP app on a temp data dir with a test clock, the recording runner
 // and a real (node:crypto) importer, plus helpers that speak the API through inject().
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentRequestReply } from '@castpoint/wire';
@@ -71,3 +71,22 @@ export async function ask(h: Harness, image: string, hostname: string, previousR
   return r.json<AgentRequestReply>();
 }
 
+
+/**
+ * `make` for one describe block (same arguments as `harness`): after each test every harness it
+ * made is closed (closing twice is harmless, so a test may close one itself to restart on the same
+ * data directory), then the data directories are removed.
+ */
+export function harnessPerTest(): (...args: Parameters<typeof harness>) => Promise<Harness> {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    const made = open.splice(0);
+    for (const h of made) await h.app.close().catch(() => undefined);
+    for (const h of made) rmSync(h.dir, { recursive: true, force: true });
+  });
+  return async (...args) => {
+    const h = await harness(...args);
+    open.push(h);
+    return h;
+  };
+}
