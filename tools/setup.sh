@@ -12,6 +12,8 @@ command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v udp-sender >/dev/null 2>&1 || need+=(udpcast)
 command -v uftp >/dev/null 2>&1 || need+=(uftp)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v hostname >/dev/null 2>&1 || need+=(hostname)
+command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
