@@ -97,8 +97,8 @@ export class Lan {
   }
 
   /**
-   * Drops this fraction (0..1) of UDP datagrams arriving at `host`, at random, with nftables
-   * (netem is not available on these kernels). 0 removes the rule.
+   * Drops this fraction (0..1) of the UDP frames arriving at `host` (IP fragments each count), at
+   * random, with nftables (netem is not available on these kernels). 0 removes the rule.
    */
   setLoss(host: Host, fraction: number): void {
     if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`loss must be in [0, 1), got ${fraction}`);
@@ -108,7 +108,10 @@ export class Lan {
     const rules = [
       'table inet cplloss {',
       '  chain in {',
-      '    type filter hook input priority 0; policy accept;',
+      // prerouting, ahead of IP reassembly (defrag hooks at -400): every frame, fragments
+      // included, is dropped on its own, as on a real lossy link. A datagram of n frames is lost
+      // when any of them is, so tools that send datagrams larger than the MTU pay for it.
+      '    type filter hook prerouting priority -450; policy accept;',
       `    meta l4proto udp numgen random mod 1000 < ${perMille} counter drop`,
       '  }',
       '}',

@@ -1,5 +1,6 @@
 import { utimesSync } from 'node:fs';
 import type { RecordingRunner } from '../testing/fakes';
+import { HOLD_FOR_JOINERS_MS } from './manager';
 import { addImage, admin, ask, client, harnessPerTest, type Harness } from '../testing/harness';
 
 describe('SessionManager through the API', () => {
@@ -97,6 +98,9 @@ describe('SessionManager through the API', () => {
     expect((await ask(h, 'img', 'pc2')).status).toBe('wait');
     const c = await ask(h, 'img', 'pc3');
     if (c.status !== 'join') throw new Error('expected join');
+    // The runner holds its data for the three that waited (pc3 registered now, pc1 and pc2 on
+    // their next poll), at most HOLD_FOR_JOINERS_MS.
+    expect(h.runners[0]?.joiners).toEqual({ count: 3, graceMs: HOLD_FOR_JOINERS_MS });
     const done = (id: number): void => h.runners[0]?.events.status(id, { state: 'done', blocksDone: 4, totalBlocks: 4, rateBps: 0, lossPpm: 0 });
     done(c.receiverId);
     h.runners[0]?.events.finished();

@@ -39,10 +39,15 @@ export interface SessionManagerOptions {
 const LIVE = new Set(['waiting', 'running']);
 
 /**
- * Agents that waited for a scheduled session poll again (every 2 s at most) once it started: the
+ * Agents that waited for a scheduled session poll again (every 0.5-2 s) once it started: the
  * session does not end before they joined, or this long after its start.
  */
 export const JOIN_GRACE_MS = 10_000;
+/**
+ * The longest a scheduled start holds its data for the agents that were waiting: their next poll
+ * (WAIT_POLL_MS at most), joining the group, and their first status report.
+ */
+export const HOLD_FOR_JOINERS_MS = 1500;
 
 export class SessionManager extends EventEmitter {
   readonly clients: ClientBook;
@@ -259,6 +264,7 @@ export class SessionManager extends EventEmitter {
     s.startedAt = new Date(this.o.now()).toISOString();
     this.record(s, 'session-started', `${why}, ${s.waiting.length} waiting`);
     await this.launchOrFail(s);
+    if (s.waiting.length > 0) this.runners.get(s.id)?.awaitJoiners(s.waiting.length, HOLD_FOR_JOINERS_MS);
     this.o.store.save();
     this.emit('change');
   }

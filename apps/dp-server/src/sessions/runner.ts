@@ -67,6 +67,13 @@ export interface SessionRunner {
   start(): Promise<void>;
   addReceiver(receiverId: number): void;
   removeReceiver(receiverId: number): void;
+  /**
+   * A scheduled session started with `count` agents waiting, most of which register only when
+   * they ask again: new data is held until `count` receivers are registered and have been heard
+   * (their first status report), or `graceMs` passed. Data sent before they listen would be
+   * missed whole and cost a second pass of those blocks.
+   */
+  awaitJoiners(count: number, graceMs: number): void;
   stats(): RunnerStats;
   /** Stops sending; `kick` tells remaining receivers why (cancel), otherwise they are left alone (DP shutdown). */
   close(kick?: { reason: KickReason; detail: string }): Promise<void>;

@@ -48,6 +48,10 @@ class UdpSessionRunner implements SessionRunner {
   private readonly kickDetail = new Map<number, string>();
   /** Receivers registered while start() was still opening the image and the socket. */
   private readonly early = new Set<number>();
+  /** Receivers that have sent a valid control packet (their hello is the first status report). */
+  private readonly heard = new Set<number>();
+  private readonly registered = new Set<number>();
+  private hold: { count: number; untilMs: number } | undefined;
   private readonly origin = process.hrtime.bigint();
   private seq = 0n;
   private pending: Pick | undefined;
@@ -105,7 +109,10 @@ class UdpSessionRunner implements SessionRunner {
       throw err;
     }
     const now = this.nowMs();
-    for (const r of new Set([...s.receivers, ...this.early])) this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
+    for (const r of new Set([...s.receivers, ...this.early])) {
+      this.registered.add(r);
+      this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
+    }
     this.early.clear();
     this.sock.readable.on('data', (d: Datagram) => this.onDatagram(d));
     this.sock.readable.on('error', (err: Error) => this.fail(err));
@@ -120,13 +127,28 @@ class UdpSessionRunner implements SessionRunner {
         this.early.add(receiverId);
         return;
       }
+      this.registered.add(receiverId);
       this.apply(this.engine.handle({ type: 'register', receiverId }, this.nowMs()));
       this.pump();
     });
   }
 
+  awaitJoiners(count: number, graceMs: number): void {
+    this.hold = { count, untilMs: this.nowMs() + graceMs };
+  }
+
+  /** True while new data waits for the agents a scheduled start expects (see awaitJoiners). */
+  private holding(): boolean {
+    if (!this.hold) return false;
+    let ready = 0;
+    for (const r of this.registered) if (this.heard.has(r)) ready++;
+    if (ready >= this.hold.count || this.nowMs() >= this.hold.untilMs) this.hold = undefined;
+    return this.hold !== undefined;
+  }
+
   removeReceiver(receiverId: number): void {
     this.guard(() => {
+      this.registered.delete(receiverId);
       this.early.delete(receiverId);
       if (!this.engine || this.closed) return;
       this.apply(this.engine.handle({ type: 'unregister', receiverId }, this.nowMs()));
@@ -195,6 +217,7 @@ class UdpSessionRunner implements SessionRunner {
     const last = this.lastSeq.get(envelope.senderId);
     if (last !== undefined && envelope.seq <= last) return;
     this.lastSeq.set(envelope.senderId, envelope.seq);
+    this.heard.add(message.receiverId);
     this.apply(this.engine.handle({ type: 'packet', packet: r.packet }, this.nowMs()));
     if (message.type === 'status') {
       const report = { state: message.state, blocksDone: message.blocksDone, totalBlocks: message.totalBlocks, rateBps: message.rateBps, lossPpm: message.lossPpm };
@@ -274,6 +297,8 @@ class UdpSessionRunner implements SessionRunner {
     this.pumping = true;
     try {
       const max = this.o.maxInFlight ?? 64;
+      // Ticks (every 10 ms) pump again while the hold lasts; announces go out meanwhile.
+      if (this.holding()) return;
       while (!this.closed && this.inFlight < max) {
         const pick = this.pending ?? this.engine.nextData(this.nowMs());
         this.pending = undefined;

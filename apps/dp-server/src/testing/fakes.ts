@@ -61,6 +61,13 @@ export class RecordingRunner implements SessionRunner {
     this.receivers.delete(id);
   }
 
+  /** The last awaitJoiners call. */
+  joiners: { count: number; graceMs: number } | undefined;
+
+  awaitJoiners(count: number, graceMs: number): void {
+    this.joiners = { count, graceMs };
+  }
+
   stats(): RunnerStats {
     return { bytesSent: this.bytesSent, packetsSent: Math.ceil(this.bytesSent / 1400), dataPackets: 0, repairPackets: 0, nacksReceived: 0, badPackets: 0, controlErrors: 0, rateBps: this.spec.rateBps, grttMs: 10 };
   }

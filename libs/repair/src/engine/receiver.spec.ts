@@ -2,7 +2,7 @@ import { isCastpointError, type ControlMessage, type DataMessage, type NackMessa
 import { seededRng } from '../rng';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { uniformLayout } from './layout';
-import { ReceiverEngine, type ReceiverAction, type ReceiverOptions } from './receiver';
+import { FIRST_REPORT_SPREAD_MS, ReceiverEngine, type ReceiverAction, type ReceiverOptions } from './receiver';
 import { pkt } from './test-helpers';
 
 const SYMBOL = 8;
@@ -35,6 +35,17 @@ function nackUntil(r: ReceiverEngine, from: number, to: number): { at: number; n
 }
 
 describe('ReceiverEngine', () => {
+  it('says hello (its first status report) within FIRST_REPORT_SPREAD_MS of its first tick, before any data', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = new ReceiverEngine({ receiverId: 5, layout, symbolSize: SYMBOL, rng: seededRng(seed), interleave: 1 });
+      let at: number | undefined;
+      for (let t = 1000; t <= 1000 + FIRST_REPORT_SPREAD_MS && at === undefined; t++) {
+        if (sends(r.tick(t)).some((m) => m.type === 'status' && m.state === 'waiting')) at = t;
+      }
+      expect(at).toBeDefined();
+    }
+  });
+
   it('delivers a block from any k symbols, rebuilding lost source symbols from parity', () => {
     const r = receiver();
     expect(r.handle(data(0, 0), 0)).toContainEqual({ type: 'state', state: 'receiving' });

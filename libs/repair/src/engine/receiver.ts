@@ -19,6 +19,9 @@ interface Partial {
 }
 
 
+/** The first status report (the hello) goes out within this long of the first tick, ms. */
+export const FIRST_REPORT_SPREAD_MS = 100;
+
 export class ReceiverEngine {
   private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec'>>;
   private readonly rs: ReedSolomon;
@@ -103,9 +106,11 @@ export class ReceiverEngine {
     const out: ReceiverAction[] = [];
     if (this.startMs === undefined) this.startMs = nowMs;
     if (this.stopped) return out;
-    // The first report goes out at a random point of the first interval, so N receivers started
-    // together do not report together.
-    if (this.nextStatusMs === undefined) this.nextStatusMs = nowMs + this.o.rng() * this.o.statusIntervalMs;
+    // The first report is this receiver's hello: a sender holding data for the receivers it
+    // expects starts once it heard them, so it goes out soon, at a random point of the first
+    // FIRST_REPORT_SPREAD_MS (at most the status interval), so N receivers started together do
+    // not report at the same instant.
+    if (this.nextStatusMs === undefined) this.nextStatusMs = nowMs + this.o.rng() * Math.min(FIRST_REPORT_SPREAD_MS, this.o.statusIntervalMs);
     if (nowMs >= this.nextStatusMs) {
       // A little jitter spreads N receivers' reports instead of synchronising them.
       const interval = this.isComplete
