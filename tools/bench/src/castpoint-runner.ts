@@ -33,6 +33,8 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<T
       image: spec.image,
       agents: spec.receivers,
       maxRate,
+      // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
+      imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length)],
       ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
     });
     dpToStop = result.dp;
@@ -45,7 +47,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<T
       senderCpuSeconds: cpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp --max-rate ${maxRate}`,
+      flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N`,
     };
   } finally {
     if (dpToStop) await stopDp(dpToStop);
