@@ -45,7 +45,8 @@ const LIVE = new Set(['waiting', 'running']);
 export const JOIN_GRACE_MS = 10_000;
 /**
  * The longest a scheduled start holds its data for the agents that were waiting: their next poll
- * (WAIT_POLL_MS at most), joining the group, and their first status report.
+ * (MIN_CLIENTS_POLL_MS apart while waiting for clients), joining the group, and their first
+ * status report.
  */
 export const HOLD_FOR_JOINERS_MS = 1500;
 
