@@ -13,9 +13,44 @@ export type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } fr
 /** Need levels of the staggered NACK backoff (needs above the last level share it). */
 const NEED_LEVELS = 4;
 
-interface Partial {
-  readonly k: number;
-  readonly symbols: Map<number, Uint8Array>;
+/**
+ * A block being received. Source symbols are copied into the block's own buffer as they arrive
+ * and parity symbols into copies of their own, so no datagram is kept alive: at line rate a
+ * retained datagram per symbol (a few thousand across the interleave window) outlives the young
+ * generation and makes V8 collect the old one dozens of times per image.
+ */
+class Partial {
+  /** k source symbols, zero-padded: the block as delivered once complete. */
+  readonly data: Uint8Array;
+  /** 1 where symbol index i (0..254) is held. */
+  private readonly has = new Uint8Array(255);
+  readonly parity = new Map<number, Uint8Array>();
+  size = 0;
+
+  constructor(
+    readonly k: number,
+    private readonly symbolSize: number,
+  ) {
+    this.data = new Uint8Array(k * symbolSize);
+  }
+
+  holds(symbol: number): boolean {
+    return this.has[symbol] === 1;
+  }
+
+  add(symbol: number, payload: Uint8Array): void {
+    this.has[symbol] = 1;
+    this.size++;
+    if (symbol < this.k) this.data.set(payload, symbol * this.symbolSize);
+    else this.parity.set(symbol, payload.slice());
+  }
+
+  /** The held symbols as views, for the Reed-Solomon decoder (only needed when parity is held). */
+  received(): Map<number, Uint8Array> {
+    const m = new Map<number, Uint8Array>(this.parity);
+    for (let i = 0; i < this.k; i++) if (this.has[i] === 1) m.set(i, this.data.subarray(i * this.symbolSize, (i + 1) * this.symbolSize));
+    return m;
+  }
 }
 
 
@@ -173,21 +208,24 @@ export class ReceiverEngine {
     }
     let p = this.partial.get(m.block);
     if (!p) {
-      p = { k: m.k, symbols: new Map() };
+      p = new Partial(m.k, this.o.symbolSize);
       this.partial.set(m.block, p);
     }
-    if (p.symbols.has(m.symbol) || m.payload.length > this.o.symbolSize) {
+    if (p.holds(m.symbol) || m.payload.length > this.o.symbolSize) {
       this.duplicates++;
       return;
     }
-    p.symbols.set(m.symbol, m.payload);
+    p.add(m.symbol, m.payload);
     const c = this.covered.get(m.block);
     if (c !== undefined) this.covered.set(m.block, c - 1);
-    if (p.symbols.size < p.k) return;
-    const sources = this.rs.decode(p.k, p.symbols);
-    if ([...p.symbols.keys()].some((s) => s >= p.k)) this.decoded++;
-    const data = new Uint8Array(p.k * this.o.symbolSize);
-    sources.forEach((s, i) => data.set(s, i * this.o.symbolSize));
+    if (p.size < p.k) return;
+    const data = p.data;
+    if (p.parity.size > 0) {
+      // Some source symbols came as parity: rebuild the missing ones into the block buffer.
+      const sources = this.rs.decode(p.k, p.received());
+      for (let i = 0; i < p.k; i++) if (!p.holds(i)) data.set(sources[i] as Uint8Array, i * this.o.symbolSize);
+      this.decoded++;
+    }
     this.markHeld(m.block);
     out.push({ type: 'block', block: m.block, data });
     this.checkComplete(nowMs, out);
@@ -211,7 +249,7 @@ export class ReceiverEngine {
       let lacking = 0;
       for (let i = 0; i < r.count; i++) {
         const s = (r.firstSymbol + i) % n;
-        if (!p || !p.symbols.has(s)) lacking++;
+        if (!p || !p.holds(s)) lacking++;
         if (lacking >= k) break;
       }
       covered.set(r.block, lacking);
@@ -250,7 +288,7 @@ export class ReceiverEngine {
    * 2 x GRTT leave time for the NACK to reach the sender and the announcement to come back).
    */
   private backoff(block: number): number {
-    const need = this.o.layout.blockK(block) - (this.partial.get(block)?.symbols.size ?? 0);
+    const need = this.o.layout.blockK(block) - (this.partial.get(block)?.size ?? 0);
     const window = timerMs('nackBackoff', this.grtt);
     const start = 0.2 * window * (NEED_LEVELS - Math.min(need, NEED_LEVELS));
     const lambda = Math.log(this.o.groupSizeEstimate) + 1;
@@ -280,7 +318,7 @@ export class ReceiverEngine {
       if (entries.length >= this.o.maxNackEntries && ranges.length >= this.o.maxNackEntries) break;
       const repeatAt = nowMs + timerMs('nackRepeat', this.grtt) + this.backoff(block);
       const k = this.o.layout.blockK(block);
-      const have = this.partial.get(block)?.symbols.size ?? 0;
+      const have = this.partial.get(block)?.size ?? 0;
       const needed = k - have;
       if (needed <= (this.covered.get(block) ?? 0)) {
         suppressed = true;
