@@ -1,10 +1,11 @@
 // castpoint benchmark: the same image over the same private LAN with castpoint and its peers
-// (udpcast, UFTP, N parallel HTTP downloads); see docs/benchmarks.md. Run as root: `npm run bench`.
+// (udpcast, UFTP, N parallel HTTP downloads), and optionally `--tools floor` (bare node:dgram, no
+// protocol: what this machine can do at all); see docs/benchmarks.md. Run as root: `npm run bench`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lan, probeSupport } from '@castpoint/netlab';
-import { runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
+import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
 import { runCastpoint } from './castpoint-runner';
 import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   try {
     const image = await writeSampleImage(path.join(dir, 'image.bin'), { size: sizeMiB * 1024 * 1024, seed: 42, full: true });
     const httpServer = path.resolve(__dirname, '../../../tools/bench/bin/http-serve.cjs');
+    const floorScript = path.resolve(__dirname, '../../../tools/bench/bin/floor.cjs');
     for (const c of cases) {
       const lan = Lan.create({ clients: c.receivers });
       try {
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
             else if (tool === 'udpcast') r = await runUdpcast(spec);
             else if (tool === 'uftp') r = await runUftp(spec);
             else if (tool === 'http') r = await runHttp(spec, httpServer);
+            else if (tool === 'floor') r = await runFloor(spec, floorScript);
             else process.stderr.write(`unknown tool ${tool}\n`);
           } catch (err) {
             process.stderr.write(`${tool} failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { collect, waitForLine, type Host, type Lan } from '@castpoint/netlab';
 import { parseCpuTimes, sha256File, txBytes, withCpuTimes } from './measure';
@@ -146,4 +146,41 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
     verified: await verifyAll(spec, spec.receivers.map((h) => outFile(spec, h))),
     flags: `${spec.receivers.length} x curl`,
   };
+}
+
+/**
+ * The floor (bin/floor.cjs): one bare node:dgram sender and N bare receivers that only count,
+ * no protocol at all. Not a deployment and never "ok" under loss (nothing is repaired): it shows
+ * what moving the image's datagrams costs this machine before any of castpoint's work.
+ */
+export async function runFloor(spec: TransferSpec, script: string): Promise<TransferResult> {
+  const { lan } = spec;
+  const group = '239.255.77.1';
+  const port = '9400';
+  const count = Math.ceil(statSync(spec.image).size / 1400);
+  const recv = spec.receivers.map((h) => lan.spawn(h, process.execPath, [script, 'recv', group, port, h.ip, String(count)]));
+  await Promise.all(recv.map((r) => waitForLine(r, /^listening/, 10_000)));
+  const ended = recv.map((r) => collect(r, spec.timeoutMs ?? 300_000));
+  const before = await txBytes(lan, lan.server);
+  const t0 = Date.now();
+  const s = await collect(lan.spawn(lan.server, process.execPath, [script, 'send', spec.image, group, port, lan.server.ip]), spec.timeoutMs ?? 300_000);
+  const outs = (await Promise.all(ended)).map((c) => lastJson(c.stdout));
+  const sent = lastJson(s.stdout);
+  const bytesSent = (await txBytes(lan, lan.server)) - before;
+  const lastAt = Math.max(...outs.map((o) => Number(o['lastAtMs'] ?? t0)));
+  const rcvCpu = outs.map((o) => Number(o['cpuSeconds'] ?? NaN));
+  const mean = rcvCpu.reduce((a, b) => a + b, 0) / rcvCpu.length;
+  return {
+    tool: 'floor',
+    wallSeconds: (lastAt - t0) / 1000,
+    senderCpuSeconds: Number(sent['cpuSeconds'] ?? NaN),
+    bytesSent,
+    verified: outs.every((o) => o['datagrams'] === count),
+    flags: `bare node:dgram, 1400-byte datagrams, no protocol; receivers ${mean.toFixed(2)} CPU s each`,
+  };
+}
+
+function lastJson(stdout: string): Record<string, unknown> {
+  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  return line ? (JSON.parse(line) as Record<string, unknown>) : {};
 }

@@ -13,15 +13,19 @@ export function lineRateSeconds(row: Row): number {
   return row.linkBps ? (row.imageBytes * 8) / row.linkBps : NaN;
 }
 
+/** Rows that are not peers: castpoint itself, and the floor (bare dgram, not a deployment). */
+const NOT_PEERS = new Set(['castpoint', 'floor']);
+
 /**
  * One table: for each case, every tool's wall seconds, the ratio to the best peer of that case
- * (castpoint excluded from "peers"), the ratio to the line-rate limit, sender CPU, bytes sent.
+ * (castpoint and the floor excluded from "peers"), the ratio to the line-rate limit, sender CPU,
+ * bytes sent.
  */
 export function formatTable(rows: readonly Row[]): { table: string; json: unknown } {
   const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}`;
   const bestPeer = new Map<string, number>();
   for (const r of rows) {
-    if (r.result.tool === 'castpoint' || !r.result.verified) continue;
+    if (NOT_PEERS.has(r.result.tool) || !r.result.verified) continue;
     const k = key(r);
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }
