@@ -38,6 +38,8 @@ export interface BuildAppOptions {
   readonly symbolSize?: number;
   /** Source symbols per block. @default 64 */
   readonly blockSymbols?: number;
+  /** See SessionManagerOptions.longPollMs. @default 2000 */
+  readonly longPollMs?: number;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
@@ -68,6 +70,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     ttl: opts.settings.ttl,
     ...(opts.symbolSize !== undefined ? { symbolSize: opts.symbolSize } : {}),
     ...(opts.blockSymbols !== undefined ? { blockSymbols: opts.blockSymbols } : {}),
+    longPollMs: opts.longPollMs ?? 2000,
     log: app.log,
   });
   const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };

@@ -119,6 +119,30 @@ describe('SessionManager through the API', () => {
     expect((await sessionOf(h, c.session.id)).state).toBe('done');
   });
 
+  it('holds a waiting agent\'s request until the session starts, then answers join (long poll)', async () => {
+    const h = await make({}, undefined, undefined, 5000);
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 2 });
+    const t0 = Date.now();
+    const first = ask(h, 'img', 'pc1');
+    let answered = false;
+    void first.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false); // held, not told to wait
+    const second = await ask(h, 'img', 'pc2');
+    const a = await first;
+    if (a.status !== 'join' || second.status !== 'join') throw new Error('expected both to join');
+    expect(a.session.id).toBe(second.session.id);
+    expect(Date.now() - t0).toBeLessThan(2000); // answered at the start, not after the hold
+    expect(h.runners[0]?.receivers.size).toBe(2);
+  });
+
+  it('answers wait when the hold runs out before the session starts', async () => {
+    const h = await make({}, undefined, undefined, 30);
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 3 });
+    const r = await ask(h, 'img', 'pc1');
+    expect(r).toMatchObject({ status: 'wait', clientsWaiting: 1, minClients: 3, retryAfterMs: 250 });
+  });
+
   it('never registers a receiver with a runner that is still starting (concurrent first requests)', async () => {
     // Hold every runner's start until both requests are in, and note registrations made before it.
     let release!: () => void;

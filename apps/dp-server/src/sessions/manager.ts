@@ -34,6 +34,12 @@ export interface SessionManagerOptions {
   /** 32-byte session keys. @default crypto.randomBytes(32) */
   readonly createKey?: () => Uint8Array;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /**
+   * An agent asking for a scheduled session that still waits gets its answer when the session
+   * starts (then `join`), or after this long (then `wait`, and it asks again 250 ms later): every
+   * waiting agent joins at the start instead of on its next poll. 0 answers at once. @default 0
+   */
+  readonly longPollMs?: number;
 }
 
 const LIVE = new Set(['waiting', 'running']);
@@ -49,9 +55,13 @@ export const JOIN_GRACE_MS = 10_000;
  * status report.
  */
 export const HOLD_FOR_JOINERS_MS = 1500;
+/** After a held request ran out (longPollMs), the agent asks again this soon. */
+export const HELD_RETRY_MS = 250;
 
 export class SessionManager extends EventEmitter {
   readonly clients: ClientBook;
+  /** Agents' requests held until their waiting session starts (longPollMs), per session id. */
+  private readonly startWaiters = new Map<number, Set<() => void>>();
   private readonly runners = new Map<number, SessionRunner>();
   private readonly rates = new Map<number, { bytes: number; atMs: number; bps: number }>();
   private readonly creating = new Map<string, Promise<SessionRecord>>();
@@ -129,9 +139,17 @@ export class SessionManager extends EventEmitter {
       const why = startReason(session, nowMs);
       if (why === undefined) {
         this.emit('change');
-        return scheduledWaitReply(session, nowMs);
-      }
-      await this.startWaiting(session, why);
+        const holdMs = this.o.longPollMs ?? 0;
+        if (holdMs <= 0) return scheduledWaitReply(session, nowMs);
+        await this.untilStarted(session.id, holdMs);
+        // Started meanwhile: join now (below). Still waiting, or ended: the agent asks again soon,
+        // so that it is held again when the start comes.
+        const state: string = session.state; // changed by startWaiting or end while we were held
+        if (state !== 'running') {
+          const w = scheduledWaitReply(session, this.o.now());
+          return w.status === 'wait' ? { ...w, retryAfterMs: HELD_RETRY_MS } : w;
+        }
+      } else await this.startWaiting(session, why);
     }
     const active = this.clients.activeCount(client?.id);
     if (active >= this.o.maxClients) {
@@ -259,6 +277,31 @@ export class SessionManager extends EventEmitter {
     return s;
   }
 
+  /** Resolves when session `id` starts or ends (see release), or after `ms`. */
+  private untilStarted(id: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.startWaiters.get(id);
+      if (!set) {
+        set = new Set();
+        this.startWaiters.set(id, set);
+      }
+      const waiters = set;
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  /** Answers every agent held by untilStarted for session `id`. */
+  private release(id: number): void {
+    for (const done of [...(this.startWaiters.get(id) ?? [])]) done();
+    this.startWaiters.delete(id);
+  }
+
   private async startWaiting(s: SessionRecord, why: StartReason): Promise<void> {
     if (s.state !== 'waiting') return;
     s.state = 'running';
@@ -266,6 +309,7 @@ export class SessionManager extends EventEmitter {
     this.record(s, 'session-started', `${why}, ${s.waiting.length} waiting`);
     await this.launchOrFail(s);
     if (s.waiting.length > 0) this.runners.get(s.id)?.awaitJoiners(s.waiting.length, HOLD_FOR_JOINERS_MS);
+    this.release(s.id);
     this.o.store.save();
     this.emit('change');
   }
@@ -394,6 +438,7 @@ export class SessionManager extends EventEmitter {
     s.state = state;
     s.endedAt = new Date(this.o.now()).toISOString();
     s.endReason = why;
+    this.release(s.id);
     this.runners.delete(s.id);
     this.rates.delete(s.id);
     this.engineFinished.delete(s.id);
@@ -451,6 +496,7 @@ export class SessionManager extends EventEmitter {
 
   /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves. */
   async shutdown(): Promise<void> {
+    for (const id of [...this.startWaiters.keys()]) this.release(id);
     for (const s of this.live()) this.takeStats(s);
     this.o.store.save();
     const all = [...this.runners.values()];

@@ -34,6 +34,8 @@ export async function harness(
   flags: Record<string, unknown> = {},
   dir?: string,
   wrap: (f: SessionRunnerFactory) => SessionRunnerFactory = (f) => f,
+  /** Held agent requests (SessionManagerOptions.longPollMs); tests answer at once by default. */
+  longPollMs = 0,
 ): Promise<Harness> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
   const file = join(d, 'disk.img');
@@ -46,7 +48,7 @@ export async function harness(
   });
   const { factory, runners } = recordingFactory();
   const clock = { t: Date.parse('2026-11-24T00:00:00Z') };
-  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: wrap(factory), now: () => clock.t, timers: false });
+  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: wrap(factory), now: () => clock.t, timers: false, longPollMs });
   await app.ready();
   return { app, runners, clock, dir: d, file };
 }
