@@ -59,7 +59,8 @@ async function main(): Promise<void> {
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
         for (const tool of tools) {
           const workDir = mkdtempSync(path.join(dir, `${tool}-`));
-          const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
+          // Every successful run here takes under 30 s; a peer that hangs gives up after 2 minutes.
+          const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 120_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
           let r: TransferResult | undefined;
           try {
             if (tool === 'castpoint') r = await runCastpoint(spec);

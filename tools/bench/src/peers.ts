@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { collect, waitForLine, type Host, type Lan } from '@castpoint/netlab';
@@ -54,9 +55,16 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
   const t0 = process.hrtime.bigint();
   const senderArgs = ['--file', spec.image, '--interface', iface, '--nokbd', '--min-receivers', String(spec.receivers.length), '--portbase', '9000', ...rate];
   const [cmd, args] = withCpuTimes('udp-sender', senderArgs);
-  const sender = collect(lan.spawn(lan.server, cmd, args), spec.timeoutMs ?? 300_000);
-  await Promise.all(recv.map((r) => collect(r, spec.timeoutMs ?? 300_000)));
-  const s = await sender;
+  const senderProc = lan.spawn(lan.server, cmd, args);
+  // Every process is waited for, so that one that hangs (udpcast does, now and then, with a
+  // receiver that never connected) fails this run instead of leaving a rejection nobody handles.
+  const [s] = await settleAll([collect(senderProc, spec.timeoutMs ?? 300_000), ...recv.map((r) => collect(r, spec.timeoutMs ?? 300_000))], () => {
+    // The sender runs under bash (for its CPU times), which a timeout kills first: end it by name.
+    spawnSync('pkill', ['-KILL', '-x', 'udp-sender']);
+    senderProc.kill('SIGKILL');
+    for (const r of recv) r.kill('SIGKILL');
+  });
+  if (!s) throw new Error('udp-sender: no result');
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const bytesSent = (await txBytes(lan, lan.server)) - before;
   return {
@@ -163,8 +171,11 @@ export async function runFloor(spec: TransferSpec, script: string): Promise<Tran
   const ended = recv.map((r) => collect(r, spec.timeoutMs ?? 300_000));
   const before = await txBytes(lan, lan.server);
   const t0 = Date.now();
-  const s = await collect(lan.spawn(lan.server, process.execPath, [script, 'send', spec.image, group, port, lan.server.ip]), spec.timeoutMs ?? 300_000);
-  const outs = (await Promise.all(ended)).map((c) => lastJson(c.stdout));
+  const [s, ...rcv] = await settleAll([collect(lan.spawn(lan.server, process.execPath, [script, 'send', spec.image, group, port, lan.server.ip]), spec.timeoutMs ?? 300_000), ...ended], () => {
+    for (const r of recv) r.kill('SIGKILL');
+  });
+  if (!s) throw new Error('floor sender: no result');
+  const outs = rcv.map((c) => lastJson(c.stdout));
   const sent = lastJson(s.stdout);
   const bytesSent = (await txBytes(lan, lan.server)) - before;
   const lastAt = Math.max(...outs.map((o) => Number(o['lastAtMs'] ?? t0)));
@@ -184,3 +195,15 @@ function lastJson(stdout: string): Record<string, unknown> {
   const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   return line ? (JSON.parse(line) as Record<string, unknown>) : {};
 }
+
+/** Waits for every promise; if any failed, calls `cleanup` and throws the first error. */
+async function settleAll<T>(all: Promise<T>[], cleanup: () => void): Promise<T[]> {
+  const settled = await Promise.allSettled(all);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    cleanup();
+    throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
