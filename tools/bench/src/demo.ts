@@ -36,6 +36,9 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
       workDir: work,
       image: img.path,
       agents: fabric.clients,
+      // A scheduled session for the whole group, as an admin would set one up for a lab: it starts
+      // when all 3 agents have asked (never more than 60 s after the first), so all get one pass.
+      imageFlags: ['--mode', 'scheduled', '--min-clients', String(fabric.clients.length), '--max-wait', '60'],
       onProgress: (agents) => console.log(progressLine(agents)),
     });
     dpStop = () => stopDp(result.dp);
