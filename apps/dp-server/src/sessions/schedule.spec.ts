@@ -27,9 +27,6 @@ describe('scheduled start', () => {
   it('asks agents to retry within 0.25..2 s, sooner when the start is near', () => {
     expect(retryAfterMs({ startsAt: new Date(T0 + 700).toISOString() }, T0)).toBe(700);
     expect(retryAfterMs({}, T0)).toBe(2000);
-    // Waiting for clients, agents ask often: the start comes with a request, the others follow.
-    expect(retryAfterMs({ minClients: 4 }, T0)).toBe(500);
-    expect(retryAfterMs({ minClients: 4, startsAt: new Date(T0 + 300).toISOString() }, T0)).toBe(300);
     expect(retryAfterMs({ deadline: new Date(T0 + 10).toISOString() }, T0)).toBe(250);
   });
 });

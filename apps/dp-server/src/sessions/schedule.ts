@@ -36,19 +36,9 @@ export function startReason(s: Pick<SessionRecord, 'startsAt' | 'deadline' | 'mi
   return undefined;
 }
 
-/** Longest pause between an agent's polls while a session waits for a time. */
-export const WAIT_POLL_MS = 2000;
-/**
- * Longest pause while it waits for its minimum number of clients: the start comes with the last
- * agent's request, and until the others ask again the DP holds its data (HOLD_FOR_JOINERS_MS),
- * so each of their polls costs the whole group that long at most.
- */
-export const MIN_CLIENTS_POLL_MS = 500;
-
 /** How long an agent should wait before asking again. */
-export function retryAfterMs(s: Pick<SessionRecord, 'startsAt' | 'deadline' | 'minClients'>, nowMs: number): number {
+export function retryAfterMs(s: Pick<SessionRecord, 'startsAt' | 'deadline'>, nowMs: number): number {
   const times = [s.startsAt, s.deadline].filter((t): t is string => t !== undefined).map((t) => Date.parse(t) - nowMs);
   const soonest = times.length > 0 ? Math.min(...times) : Infinity;
-  const cap = s.minClients !== undefined ? MIN_CLIENTS_POLL_MS : WAIT_POLL_MS;
-  return Math.max(250, Math.min(cap, soonest));
+  return Math.max(250, Math.min(2000, soonest));
 }
