@@ -15,6 +15,7 @@ import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
 import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
 import { scheduleFor, startReason, type StartReason } from './schedule';
+import { StartWaiters } from './start-waiters';
 
 export interface SessionManagerOptions {
   readonly store: StateStore;
@@ -50,9 +51,8 @@ const LIVE = new Set(['waiting', 'running']);
  */
 export const JOIN_GRACE_MS = 10_000;
 /**
- * The longest a scheduled start holds its data for the agents that were waiting: their next poll
- * (MIN_CLIENTS_POLL_MS apart while waiting for clients), joining the group, and their first
- * status report.
+ * The longest a scheduled start holds its data for the agents that were waiting: their held
+ * request answered (or their next poll), joining the group, and their first status report.
  */
 export const HOLD_FOR_JOINERS_MS = 1500;
 /** After a held request ran out (longPollMs), the agent asks again this soon. */
@@ -60,8 +60,8 @@ export const HELD_RETRY_MS = 250;
 
 export class SessionManager extends EventEmitter {
   readonly clients: ClientBook;
-  /** Agents' requests held until their waiting session starts (longPollMs), per session id. */
-  private readonly startWaiters = new Map<number, Set<() => void>>();
+  /** Agents' requests held until their waiting session starts (longPollMs). */
+  private readonly held = new StartWaiters();
   private readonly runners = new Map<number, SessionRunner>();
   private readonly rates = new Map<number, { bytes: number; atMs: number; bps: number }>();
   private readonly creating = new Map<string, Promise<SessionRecord>>();
@@ -141,7 +141,7 @@ export class SessionManager extends EventEmitter {
         this.emit('change');
         const holdMs = this.o.longPollMs ?? 0;
         if (holdMs <= 0) return scheduledWaitReply(session, nowMs);
-        await this.untilStarted(session.id, holdMs);
+        await this.held.wait(session.id, holdMs);
         // Started meanwhile: join now (below). Still waiting, or ended: the agent asks again soon,
         // so that it is held again when the start comes.
         const state: string = session.state; // changed by startWaiting or end while we were held
@@ -277,31 +277,6 @@ export class SessionManager extends EventEmitter {
     return s;
   }
 
-  /** Resolves when session `id` starts or ends (see release), or after `ms`. */
-  private untilStarted(id: number, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.startWaiters.get(id);
-      if (!set) {
-        set = new Set();
-        this.startWaiters.set(id, set);
-      }
-      const waiters = set;
-      const done = (): void => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
-  }
-
-  /** Answers every agent held by untilStarted for session `id`. */
-  private release(id: number): void {
-    for (const done of [...(this.startWaiters.get(id) ?? [])]) done();
-    this.startWaiters.delete(id);
-  }
-
   private async startWaiting(s: SessionRecord, why: StartReason): Promise<void> {
     if (s.state !== 'waiting') return;
     s.state = 'running';
@@ -309,7 +284,7 @@ export class SessionManager extends EventEmitter {
     this.record(s, 'session-started', `${why}, ${s.waiting.length} waiting`);
     await this.launchOrFail(s);
     if (s.waiting.length > 0) this.runners.get(s.id)?.awaitJoiners(s.waiting.length, HOLD_FOR_JOINERS_MS);
-    this.release(s.id);
+    this.held.release(s.id);
     this.o.store.save();
     this.emit('change');
   }
@@ -438,7 +413,7 @@ export class SessionManager extends EventEmitter {
     s.state = state;
     s.endedAt = new Date(this.o.now()).toISOString();
     s.endReason = why;
-    this.release(s.id);
+    this.held.release(s.id);
     this.runners.delete(s.id);
     this.rates.delete(s.id);
     this.engineFinished.delete(s.id);
@@ -496,7 +471,7 @@ export class SessionManager extends EventEmitter {
 
   /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves. */
   async shutdown(): Promise<void> {
-    for (const id of [...this.startWaiters.keys()]) this.release(id);
+    this.held.releaseAll();
     for (const s of this.live()) this.takeStats(s);
     this.o.store.save();
     const all = [...this.runners.values()];
