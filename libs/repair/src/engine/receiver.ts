@@ -6,53 +6,13 @@ import { RepairError } from '../errors';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
 import type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
+import { PartialBlock } from './partial-block';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
 
 export type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
 
 /** Need levels of the staggered NACK backoff (needs above the last level share it). */
 const NEED_LEVELS = 4;
-
-/**
- * A block being received. Source symbols are copied into the block's own buffer as they arrive
- * and parity symbols into copies of their own, so no datagram is kept alive: at line rate a
- * retained datagram per symbol (a few thousand across the interleave window) outlives the young
- * generation and makes V8 collect the old one dozens of times per image.
- */
-class Partial {
-  /** k source symbols, zero-padded: the block as delivered once complete. */
-  readonly data: Uint8Array;
-  /** 1 where symbol index i (0..254) is held. */
-  private readonly has = new Uint8Array(255);
-  readonly parity = new Map<number, Uint8Array>();
-  size = 0;
-
-  constructor(
-    readonly k: number,
-    private readonly symbolSize: number,
-  ) {
-    this.data = new Uint8Array(k * symbolSize);
-  }
-
-  holds(symbol: number): boolean {
-    return this.has[symbol] === 1;
-  }
-
-  add(symbol: number, payload: Uint8Array): void {
-    this.has[symbol] = 1;
-    this.size++;
-    if (symbol < this.k) this.data.set(payload, symbol * this.symbolSize);
-    else this.parity.set(symbol, payload.slice());
-  }
-
-  /** The held symbols as views, for the Reed-Solomon decoder (only needed when parity is held). */
-  received(): Map<number, Uint8Array> {
-    const m = new Map<number, Uint8Array>(this.parity);
-    for (let i = 0; i < this.k; i++) if (this.has[i] === 1) m.set(i, this.data.subarray(i * this.symbolSize, (i + 1) * this.symbolSize));
-    return m;
-  }
-}
-
 
 /** The first status report (the hello) goes out within this long of the first tick, ms. */
 export const FIRST_REPORT_SPREAD_MS = 100;
@@ -62,7 +22,7 @@ export class ReceiverEngine {
   private readonly rs: ReedSolomon;
   private readonly held: Uint8Array;
   private blocksDone = 0;
-  private readonly partial = new Map<number, Partial>();
+  private readonly partial = new Map<number, PartialBlock>();
   /**
    * Blocks the sender has gone past that we still lack, each with its own NACK time: the moment
    * it fell due plus a random backoff (NORM keeps one backoff per object in the same way).
@@ -208,7 +168,7 @@ export class ReceiverEngine {
     }
     let p = this.partial.get(m.block);
     if (!p) {
-      p = new Partial(m.k, this.o.symbolSize);
+      p = new PartialBlock(m.k, this.o.symbolSize);
       this.partial.set(m.block, p);
     }
     if (p.holds(m.symbol) || m.payload.length > this.o.symbolSize) {

@@ -1,0 +1,41 @@
+// One FEC block while it is being received (the receiver engine's per-block state).
+
+/**
+ * A block being received. Source symbols are copied into the block's own buffer as they arrive
+ * and parity symbols into copies of their own, so no datagram is kept alive: at line rate a
+ * retained datagram per symbol (a few thousand across the interleave window) outlives the young
+ * generation and makes V8 collect the old one dozens of times per image.
+ */
+export class PartialBlock {
+  /** k source symbols, zero-padded: the block as delivered once complete. */
+  readonly data: Uint8Array;
+  /** 1 where symbol index i (0..254) is held. */
+  private readonly has = new Uint8Array(255);
+  readonly parity = new Map<number, Uint8Array>();
+  size = 0;
+
+  constructor(
+    readonly k: number,
+    private readonly symbolSize: number,
+  ) {
+    this.data = new Uint8Array(k * symbolSize);
+  }
+
+  holds(symbol: number): boolean {
+    return this.has[symbol] === 1;
+  }
+
+  add(symbol: number, payload: Uint8Array): void {
+    this.has[symbol] = 1;
+    this.size++;
+    if (symbol < this.k) this.data.set(payload, symbol * this.symbolSize);
+    else this.parity.set(symbol, payload.slice());
+  }
+
+  /** The held symbols as views, for the Reed-Solomon decoder (only needed when parity is held). */
+  received(): Map<number, Uint8Array> {
+    const m = new Map<number, Uint8Array>(this.parity);
+    for (let i = 0; i < this.k; i++) if (this.has[i] === 1) m.set(i, this.data.subarray(i * this.symbolSize, (i + 1) * this.symbolSize));
+    return m;
+  }
+}
