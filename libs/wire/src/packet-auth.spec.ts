@@ -4,6 +4,7 @@
 import { createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { CONTROL_HEADER_SIZE, DATA_HEADER_SIZE, TAG_SIZE } from './header';
 import { FIXTURE_SECRET, PACKET_FIXTURES, hex } from './packet.fixtures';
+import { PacketMac } from './packet-mac';
 import { createSessionKey } from './session-key';
 import { WireError } from './wire-error';
 
@@ -48,5 +49,28 @@ describe('createSessionKey', () => {
     const b = createSessionKey(FIXTURE_SECRET, true).key.export();
     expect(a.equals(b)).toBe(false);
     expect(a.equals(Buffer.from(FIXTURE_SECRET))).toBe(false);
+  });
+});
+
+describe('PacketMac', () => {
+  it.each([0, 1, 63, 64, 65, 1450, 2048, 9000, 65507])('equals createHmac for %i bytes, reusing its scratch', (n) => {
+    const key = createSessionKey(FIXTURE_SECRET, false);
+    const data = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) data[i] = (i * 131 + n) & 0xff;
+    const expected = createHmac('sha256', derive('hmac-sha256-128')).update(data).digest('hex');
+    expect(key.mac?.digest(data).toString('hex')).toBe(expected);
+    // Again after a different length: nothing of the previous input may leak into the next.
+    key.mac?.digest(Buffer.alloc(n + 100, 7));
+    expect(key.mac?.digest(data).toString('hex')).toBe(expected);
+  });
+
+  it('hashes keys longer than a block first, as RFC 2104 says', () => {
+    const long = Buffer.alloc(100, 0xab);
+    const data = Buffer.from('castpoint');
+    expect(new PacketMac(long).digest(data).toString('hex')).toBe(createHmac('sha256', long).update(data).digest('hex'));
+  });
+
+  it('is absent in GCM mode', () => {
+    expect(createSessionKey(FIXTURE_SECRET, true).mac).toBeUndefined();
   });
 });

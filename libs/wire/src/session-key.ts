@@ -2,6 +2,7 @@
 // one key per mode, so the same secret can never be used both as an HMAC key and as an AES key, and
 // the derived key is wrapped once in a KeyObject so the hot path does not re-import it per packet.
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { PacketMac } from './packet-mac';
 import { WireError } from './wire-error';
 
 export const SESSION_SECRET_SIZE = 32;
@@ -17,6 +18,8 @@ export interface SessionKey {
   readonly encrypted: boolean;
   /** The derived key for the mode above (HMAC key or AES-256 key), as a KeyObject. */
   readonly key: KeyObject;
+  /** HMAC mode only: the same key, ready for the per-packet tag without an object per packet. */
+  readonly mac: PacketMac | undefined;
 }
 
 /** Derive the packet key of a session from its 32-byte secret. Throws `bad-key` on a wrong size. */
@@ -31,5 +34,5 @@ export function createSessionKey(secret: Uint8Array, encrypted: boolean): Sessio
   }
   const info = encrypted ? HKDF_INFO_GCM : HKDF_INFO_HMAC;
   const derived = new Uint8Array(hkdfSync('sha256', secret, HKDF_SALT, info, 32));
-  return Object.freeze({ encrypted, key: createSecretKey(derived) });
+  return Object.freeze({ encrypted, key: createSecretKey(derived), mac: encrypted ? undefined : new PacketMac(derived) });
 }
