@@ -43,6 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
           .option('no-fallback', { type: 'boolean', describe: 'Never fall back to unicast download' })
           .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
+          .option('read-back', { type: 'boolean', describe: 'Read the whole image back from the target at the end and check its SHA-256 (always done after a resume)' })
           .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
           .strictOptions()
           .epilog(EPILOG),
@@ -59,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           noFallback: (args as { fallback?: unknown }).fallback === false || args['no-fallback'] === true,
           silenceTimeout: args['silence-timeout'],
           dpPatience: args['dp-patience'],
+          readBack: args['read-back'],
         };
       },
     )

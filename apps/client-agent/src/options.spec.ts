@@ -28,6 +28,7 @@ describe('validateDeployOptions', () => {
       noFallback: false,
       silenceTimeoutMs: DEFAULT_SILENCE_TIMEOUT_MS,
       dpPatienceMs: DEFAULT_DP_PATIENCE_MS,
+      readBack: false,
     });
   });
 
@@ -44,7 +45,7 @@ describe('validateDeployOptions', () => {
 
   it('reads --interface, --state-dir, --no-fallback and the timeouts', () => {
     const o = validateDeployOptions(
-      { ...base, interface: '10.0.0.9', stateDir: '/mnt/usb/state', noFallback: true, silenceTimeout: 2.5, dpPatience: '30' },
+      { ...base, interface: '10.0.0.9', stateDir: '/mnt/usb/state', noFallback: true, silenceTimeout: 2.5, dpPatience: '30', readBack: true },
       ctx,
     );
     expect(o.interface).toBe('10.0.0.9');
@@ -53,6 +54,7 @@ describe('validateDeployOptions', () => {
     expect(o.noFallback).toBe(true);
     expect(o.silenceTimeoutMs).toBe(2500);
     expect(o.dpPatienceMs).toBe(30_000);
+    expect(o.readBack).toBe(true);
   });
 
   it.each<[string, RawDeployArgs, RegExp]>([

@@ -26,6 +26,8 @@ export interface DeployOptions {
   readonly silenceTimeoutMs: number;
   /** How long the agent keeps trying a DP that does not answer before exit 3, ms. @default 600000 */
   readonly dpPatienceMs: number;
+  /** Read the whole image back at the end even on a fresh run (a resumed run always does). @default false */
+  readonly readBack: boolean;
 }
 
 /** What the CLI collected; strings as typed, undefined when absent. */
@@ -40,6 +42,7 @@ export interface RawDeployArgs {
   noFallback?: unknown;
   silenceTimeout?: unknown;
   dpPatience?: unknown;
+  readBack?: unknown;
 }
 
 export interface OptionContext {
@@ -78,6 +81,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     noFallback: raw.noFallback === true,
     silenceTimeoutMs: seconds(raw.silenceTimeout, '--silence-timeout', DEFAULT_SILENCE_TIMEOUT_MS),
     dpPatienceMs: seconds(raw.dpPatience, '--dp-patience', DEFAULT_DP_PATIENCE_MS),
+    readBack: raw.readBack === true,
   };
 }
 

@@ -1,5 +1,6 @@
 // ChunkStore over libs/chunking: openTarget (preflight before any byte), ImageWriter (SHA-256
-// before each write, journal commits after fsync), plus a final read-back of the whole image.
+// before each write, journal commits after fsync), plus a final read-back of the whole image when
+// chunks came from an earlier run (or when asked).
 import { mkdir, stat } from 'node:fs/promises';
 import type { Manifest } from '@castpoint/wire';
 import { chunkLength, manifestHash, openTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
@@ -14,7 +15,10 @@ export interface LibStoreOptions {
   readonly stateDirGiven: boolean;
   /** Told about preflight findings that do not stop the write (free space, dropped journal). */
   readonly onWarning?: (text: string) => void;
-  /** Read the whole image back after finishing and check its SHA-256. @default true */
+  /**
+   * Read the whole image back after finishing and check its SHA-256 even when this run wrote every
+   * chunk itself. A resumed run always reads back. @default false
+   */
   readonly readBack?: boolean;
 }
 
@@ -33,7 +37,11 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       });
       const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true });
       for (const w of writer.warnings) o.onWarning?.(w);
-      return new LibChunkStore(writer, manifest, o.readBack ?? true);
+      // Every chunk this process writes was hashed in memory right before the write, and a fresh
+      // target starts as holes, so reading it back (from the page cache, just written) proves
+      // nothing new and costs a second pass over the disk. Chunks journaled by an earlier run were
+      // only spot-checked at open: then the whole image is read back.
+      return new LibChunkStore(writer, manifest, o.readBack === true || writer.resumedChunks > 0);
     },
   };
 }

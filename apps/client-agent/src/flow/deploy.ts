@@ -102,12 +102,12 @@ class DeployRun {
     await this.finish(store);
   }
 
-  /** fsync and read the whole image back; a disk takes minutes, so progress keeps coming. */
+  /** fsync, and read the image back when the store does; a disk takes minutes, so progress keeps coming. */
   private async finish(store: ChunkStore): Promise<void> {
     let read = 0;
     const size = Math.max(1, store.manifest.size);
     const show = (): void => {
-      this.status.set('verifying', `read back ${Math.floor((read / size) * 100)}%`);
+      this.status.set('verifying', read === 0 ? 'syncing the target' : `read back ${Math.floor((read / size) * 100)}%`);
       this.status.tick(this.deps.clock.now());
     };
     show();

@@ -1,0 +1,96 @@
+// The real ChunkStore on a real file: when the final read-back runs (after a resume, or when asked)
+// and that it catches a target changed behind the journal's back.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
+import { AgentError } from '../errors';
+import { libStoreOpener } from './lib-store';
+
+const CHUNK = 4096;
+const CHUNKS = 40;
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+function imageAndManifest(): { image: Buffer; manifest: Manifest } {
+  const image = randomBytes(CHUNK * CHUNKS);
+  const chunks: string[] = [];
+  for (let c = 0; c < CHUNKS; c++) chunks.push(sha(image.subarray(c * CHUNK, (c + 1) * CHUNK)));
+  return { image, manifest: { version: MANIFEST_VERSION, size: image.length, chunkSize: CHUNK, sha256: sha(image), chunks, zeroChunks: [] } };
+}
+
+/** Overwrites one byte of chunk `c` in the target file, as another program would. */
+function tamper(target: string, c: number): void {
+  const fd = openSync(target, 'r+');
+  try {
+    writeSync(fd, Buffer.from([0xee ^ (readFileSync(target)[c * CHUNK] ?? 0)]), 0, 1, c * CHUNK);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('libStoreOpener read-back', () => {
+  let dir: string;
+  let target: string;
+  let stateDir: string;
+  const { image, manifest } = imageAndManifest();
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'castpoint-libstore-'));
+    target = path.join(dir, 'disk.img');
+    stateDir = path.join(dir, 'state');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const open = (readBack?: boolean) =>
+    libStoreOpener({ target, stateDir, stateDirGiven: true, ...(readBack === undefined ? {} : { readBack }) }).open(manifest);
+  const write = async (store: Awaited<ReturnType<typeof open>>, chunks: Iterable<number>) => {
+    for (const c of chunks) await store.writeChunk(c, image.subarray(c * CHUNK, (c + 1) * CHUNK));
+  };
+  const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+  it('a fresh run that wrote every chunk itself does not read the image back', async () => {
+    const store = await open();
+    await write(store, range(0, CHUNKS));
+    const reads: number[] = [];
+    await store.finish((n) => reads.push(n));
+    expect(reads).toEqual([]);
+    expect(readFileSync(target).equals(image)).toBe(true);
+  });
+
+  it('--read-back reads a fresh run back and fails on a changed byte', async () => {
+    const store = await open(true);
+    await write(store, range(0, CHUNKS));
+    tamper(target, 7);
+    const reads: number[] = [];
+    const err = await store.finish((n) => reads.push(n)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentError);
+    expect((err as AgentError).code).toBe('verification-failed');
+    expect(reads.at(-1)).toBe(image.length);
+  });
+
+  it('a resumed run reads everything back: a journaled chunk changed between runs fails it', async () => {
+    const first = await open();
+    await write(first, range(0, 20));
+    await first.close();
+    // Chunk 1 is not among the 8 spot-checked at open (0, 3, 5, 8, 11, 14, 16, 19 of 20 done).
+    tamper(target, 1);
+    const second = await open();
+    expect(second.chunksDone()).toBe(20);
+    await write(second, range(20, CHUNKS));
+    const err = await second.finish().catch((e: unknown) => e);
+    expect((err as AgentError).code).toBe('verification-failed');
+  });
+
+  it('a resumed run with an intact target passes its read-back', async () => {
+    const first = await open();
+    await write(first, range(0, 20));
+    await first.close();
+    const second = await open();
+    await write(second, range(20, CHUNKS));
+    const reads: number[] = [];
+    await second.finish((n) => reads.push(n));
+    expect(reads.at(-1)).toBe(image.length);
+    expect(readFileSync(target).equals(image)).toBe(true);
+  });
+});
