@@ -78,6 +78,22 @@ describe('ReceiverEngine', () => {
     expect((again?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(40);
   });
 
+  it('shrinks pending NACK times when the announced GRTT falls to less than half', () => {
+    const announce = (grttMs: number, at: number, seqNo: bigint): void => {
+      const m = { type: 'announce' as const, totalBlocks: 6, cursor: 1, pass: 0, grttMs, rateBps: 1e6, repairs: [], probeId: 0, probeTargets: [], finished: false };
+      r.handle({ type: 'packet', packet: pkt(m, 0x80000001, seqNo) }, at);
+    };
+    const r = receiver();
+    r.tick(0);
+    announce(100, 0, 200n); // GRTT 100 ms: the NACK window is 1 s
+    for (const s of [0, 1, 3]) r.handle(data(0, s), 1); // symbol 2 lost: due in the last 40% (600-1000 ms)
+    announce(100, 2, 201n); // the cursor moves past block 0: its NACK is scheduled
+    announce(5, 10, 202n); // the queues drained: GRTT 5 ms, 20 x smaller
+    const nack = nackUntil(r, 10, 2000);
+    expect(nack?.nack.entries).toEqual([{ block: 0, needed: 1 }]);
+    expect(nack?.at).toBeLessThanOrEqual(10 + 1000 / 20 + 1);
+  });
+
   it('stays quiet when the sender already announced enough repair for the block', () => {
     const r = receiver();
     for (const s of [0, 1]) r.handle(data(0, s), 0);

@@ -192,7 +192,9 @@ export class ReceiverEngine {
   }
 
   private onAnnounce(m: AnnounceMessage, sentAtMs: number, nowMs: number, out: ReceiverAction[]): void {
-    this.grtt = clamp(m.grttMs, GRTT_MIN_MS, GRTT_MAX_MS);
+    const grtt = clamp(m.grttMs, GRTT_MIN_MS, GRTT_MAX_MS);
+    if (grtt < this.grtt / 2) this.rescaleDue(grtt / this.grtt, nowMs);
+    this.grtt = grtt;
     if (m.pass > 0 || m.cursor >= this.o.layout.totalBlocks) {
       if (!this.senderPassed) {
         this.senderPassed = true;
@@ -230,6 +232,15 @@ export class ReceiverEngine {
   private advanceFrontier(to: number, nowMs: number): void {
     for (let b = this.frontier; b < to; b++) if (this.held[b] === 0) this.setDue(b, nowMs + this.backoff(b));
     this.frontier = to;
+  }
+
+  /**
+   * NACK times drawn under a GRTT that has since fallen a lot (queues drained at the end of the
+   * pass) shrink with it: otherwise the last losses wait out backoffs sized for the old GRTT.
+   */
+  private rescaleDue(factor: number, nowMs: number): void {
+    for (const [block, at] of this.due) if (at > nowMs) this.due.set(block, nowMs + (at - nowMs) * factor);
+    this.nextNackMs = undefined;
   }
 
   private setDue(block: number, atMs: number): void {

@@ -139,6 +139,23 @@ describe('SenderEngine', () => {
     expect(announces(s.tick(1000))[0]?.grttMs).toBe(27);
   });
 
+  it('lets GRTT fall slowly while data streams, and at once after the pass (queues drained)', () => {
+    const s = sender();
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    const echo = (at: number, rtt: number): void => {
+      const probe = announces(s.tick(at)).find((a) => a.probeId > 0) as AnnounceMessage;
+      s.handle(control({ type: 'probe-echo', receiverId: 1, probeId: probe.probeId, probeSentAtMs: at, holdMs: 0 }), at + rtt);
+    };
+    echo(0, 80);
+    expect(s.grttMs).toBe(80);
+    s.nextData(100); // the pass has begun, far from its end
+    echo(1000, 2);
+    expect(s.grttMs).toBeGreaterThan(60); // EWMA of the receiver, then 0.9 / 0.1 decay
+    drain(s, 2000); // the pass is over: only repairs from now on
+    echo(3000, 2);
+    expect(s.grttMs).toBe(2);
+  });
+
   it('cuts the rate when a receiver cannot absorb it and raises it again (same-speed)', () => {
     const s = sender({ maxRateBps: 1e6, minRateBps: 1e5 });
     s.handle({ type: 'register', receiverId: 1 }, 0);

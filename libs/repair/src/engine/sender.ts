@@ -235,8 +235,12 @@ export class SenderEngine {
         const sentAt = this.probes.get(m.probeId);
         if (sentAt === undefined) break;
         const rtt = clamp(nowMs - sentAt - Math.max(0, m.holdMs), GRTT_MIN_MS, GRTT_MAX_MS);
-        r.rttMs = r.rttMs === undefined ? rtt : 0.75 * r.rttMs + 0.25 * rtt;
-        this.updateGrtt();
+        // After the first pass only repairs trickle out: the queues that inflated RTTs while data
+        // streamed have drained, so a fresh sample is the path's RTT and is taken as it is (the
+        // receivers' NACK timers, multiples of GRTT, then stop waiting for queues long gone).
+        const settled = this.cursor >= this.o.layout.totalBlocks;
+        r.rttMs = r.rttMs === undefined || settled ? rtt : 0.75 * r.rttMs + 0.25 * rtt;
+        this.updateGrtt(settled);
         break;
       }
       case 'leave':
@@ -249,13 +253,16 @@ export class SenderEngine {
     }
   }
 
-  /** GRTT = the largest receiver RTT: up at once, down slowly (NORM does the same). */
-  private updateGrtt(): void {
+  /**
+   * GRTT = the largest receiver RTT: up at once, down slowly (NORM does the same) while data
+   * streams; once the pass is over (`settled`) down at once too.
+   */
+  private updateGrtt(settled: boolean): void {
     let max = 0;
     for (const r of this.receivers.values()) if (r.rttMs !== undefined && r.rttMs > max) max = r.rttMs;
     if (max === 0) return;
     // The first measurement replaces the initial guess outright.
-    this.grtt = max >= this.grtt || !this.grttMeasured ? max : 0.9 * this.grtt + 0.1 * max;
+    this.grtt = max >= this.grtt || !this.grttMeasured || settled ? max : 0.9 * this.grtt + 0.1 * max;
     this.grttMeasured = true;
     this.grtt = clamp(this.grtt, GRTT_MIN_MS, GRTT_MAX_MS);
   }
