@@ -74,3 +74,34 @@ describe('PacketMac', () => {
     expect(createSessionKey(FIXTURE_SECRET, true).mac).toBeUndefined();
   });
 });
+
+describe('PacketMac sign/verify by offset', () => {
+  const mac = new PacketMac(derive('hmac-sha256-128'));
+  const packet = (n: number): Buffer => {
+    const p = Buffer.alloc(n + 16);
+    for (let i = 0; i < n; i++) p[i] = (i * 7 + n) & 0xff;
+    return p;
+  };
+
+  it.each([0, 50, 1434, 1500])('writes the truncated HMAC at tagAt and accepts it back (%i bytes before the tag)', (n) => {
+    const p = packet(n);
+    mac.sign(p, n, 16);
+    expect(p.subarray(n).toString('hex')).toBe(createHmac('sha256', derive('hmac-sha256-128')).update(p.subarray(0, n)).digest().subarray(0, 16).toString('hex'));
+    expect(mac.verify(p, n, 16)).toBe(true);
+    // Works on a plain Uint8Array too (a view into a bigger buffer).
+    const host = new Uint8Array(n + 40);
+    host.set(p, 24);
+    expect(mac.verify(host.subarray(24), n, 16)).toBe(true);
+  });
+
+  it('refuses any changed byte, in the data or in the tag, and a tag past the end', () => {
+    const p = packet(100);
+    mac.sign(p, 100, 16);
+    for (const at of [0, 57, 99, 100, 115]) {
+      const q = Buffer.from(p);
+      q[at] = (q[at] as number) ^ 1;
+      expect(mac.verify(q, 100, 16)).toBe(false);
+    }
+    expect(mac.verify(p, 101, 16)).toBe(false);
+  });
+});

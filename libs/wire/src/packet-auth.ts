@@ -22,8 +22,8 @@ export function sealPacket(packet: Uint8Array, headerSize: number, body: Uint8Ar
     packet.set(cipher.getAuthTag(), tagAt);
   } else {
     packet.set(body, headerSize);
-    const mac = hmac(key, packet.subarray(0, tagAt));
-    packet.set(mac.subarray(0, TAG_SIZE), tagAt);
+    if (key.mac) key.mac.sign(packet, tagAt, TAG_SIZE);
+    else packet.set(createHmac('sha256', key.key).update(packet.subarray(0, tagAt)).digest().subarray(0, TAG_SIZE), tagAt);
   }
 }
 
@@ -33,7 +33,6 @@ export function sealPacket(packet: Uint8Array, headerSize: number, body: Uint8Ar
  */
 export function openPacket(packet: Uint8Array, headerSize: number, key: SessionKey): Uint8Array | undefined {
   const tagAt = packet.length - TAG_SIZE;
-  const tag = packet.subarray(tagAt);
   if (key.encrypted) {
     const nonce = packet.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_SIZE);
     // final() reports a bad tag by throwing; without a stack trace the throw costs far less, which
@@ -43,7 +42,7 @@ export function openPacket(packet: Uint8Array, headerSize: number, key: SessionK
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.key, nonce, { authTagLength: TAG_SIZE });
       decipher.setAAD(packet.subarray(0, headerSize));
-      decipher.setAuthTag(tag);
+      decipher.setAuthTag(packet.subarray(tagAt));
       const first = decipher.update(packet.subarray(headerSize, tagAt));
       // final() throws when the tag does not match; nothing decrypted is used before it returns.
       const rest = decipher.final();
@@ -54,12 +53,8 @@ export function openPacket(packet: Uint8Array, headerSize: number, key: SessionK
       Error.stackTraceLimit = stackLimit;
     }
   }
-  const mac = hmac(key, packet.subarray(0, tagAt));
-  if (!timingSafeEqual(mac.subarray(0, TAG_SIZE), tag)) return undefined;
+  if (key.mac) return key.mac.verify(packet, tagAt, TAG_SIZE) ? packet.subarray(headerSize, tagAt) : undefined;
+  const mac = createHmac('sha256', key.key).update(packet.subarray(0, tagAt)).digest();
+  if (!timingSafeEqual(mac.subarray(0, TAG_SIZE), packet.subarray(tagAt))) return undefined;
   return packet.subarray(headerSize, tagAt);
-}
-
-/** HMAC-SHA-256 of `data` under the session key (a key built by hand may lack the fast path). */
-function hmac(key: SessionKey, data: Uint8Array): Uint8Array {
-  return key.mac ? key.mac.digest(data) : createHmac('sha256', key.key).update(data).digest();
 }
