@@ -1,5 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import type { Datagram, EndpointStats, OutgoingDatagram, PeerAddress, SendCallback, TransportWarning } from './endpoint';
+import type { Datagram, DatagramListener, EndpointStats, OutgoingDatagram, PeerAddress, SendCallback, TransportWarning } from './endpoint';
 import { TransportError } from './errors';
 import { checkOutgoing } from './ipv4';
 
@@ -24,6 +24,8 @@ export class DatagramPipes {
   private droppedOnRead = 0;
   /** Writable callbacks waiting for an in-flight send to complete. */
   private readonly waiting: Array<() => void> = [];
+  /** Set by onDatagram: takes datagrams instead of the readable. */
+  private listener: DatagramListener | undefined;
 
   constructor(
     private readonly rawSend: RawSend,
@@ -39,16 +41,29 @@ export class DatagramPipes {
     });
   }
 
-  /** Counts and queues one received datagram; drops it when the reader is this far behind. */
-  deliver(d: Datagram): void {
+  /**
+   * Counts one received datagram and hands it to the direct listener, or queues it on the readable
+   * (a fresh `{ address, port }`: `from` may be node's rinfo) and drops it when the reader is this
+   * far behind.
+   */
+  deliver(bytes: Uint8Array, from: PeerAddress): void {
     if (this.closed) return;
     this.receivedDatagrams++;
-    this.receivedBytes += d.bytes.length;
+    this.receivedBytes += bytes.length;
+    if (this.listener) {
+      this.listener(bytes, from);
+      return;
+    }
     if (this.readable.readableLength >= this.readBufferDatagrams) {
       this.droppedOnRead++;
       return;
     }
+    const d: Datagram = { bytes, from: { address: from.address, port: from.port } };
     this.readable.push(d);
+  }
+
+  onDatagram(listener: DatagramListener): void {
+    this.listener = listener;
   }
 
   emitWarning(w: TransportWarning): void {

@@ -1,5 +1,5 @@
 import { DatagramPipes } from './datagram-pipes';
-import type { EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
+import type { DatagramListener, EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
 import { TransportError } from './errors';
 import { isLoopback4, isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
@@ -199,7 +199,11 @@ class MemoryEndpoint implements UdpEndpoint {
   }
 
   receive(d: { bytes: Uint8Array; from: PeerAddress }): void {
-    this.pipes.deliver(d);
+    this.pipes.deliver(d.bytes, d.from);
+  }
+
+  onDatagram(listener: DatagramListener): void {
+    this.pipes.onDatagram(listener);
   }
 
   private rawSend(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {

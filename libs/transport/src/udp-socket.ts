@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { DatagramPipes } from './datagram-pipes';
-import type { EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
+import type { DatagramListener, EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
 import { asTransportError, TransportError } from './errors';
 import { isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
@@ -54,7 +54,7 @@ class SocketEndpoint implements UdpEndpoint {
     this.pipes = new DatagramPipes((bytes, to, cb) => this.rawSend(bytes, to, cb), o.maxInFlight, o.readBufferDatagrams);
     const a = sock.address();
     this.local = { address: a.address, port: a.port };
-    sock.on('message', (msg, rinfo) => this.pipes.deliver({ bytes: msg, from: { address: rinfo.address, port: rinfo.port } }));
+    sock.on('message', (msg, rinfo) => this.pipes.deliver(msg, rinfo));
     sock.on('error', (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'socket error', err)));
     const m = o.multicast;
     if (m) {
@@ -99,6 +99,10 @@ class SocketEndpoint implements UdpEndpoint {
 
   sendCb(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {
     this.pipes.sendCb(bytes, to, cb);
+  }
+
+  onDatagram(listener: DatagramListener): void {
+    this.pipes.onDatagram(listener);
   }
 
   join(group: string, iface?: string): void {

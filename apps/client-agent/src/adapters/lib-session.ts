@@ -60,10 +60,14 @@ export function blockMap(session: Pick<SessionInfo, 'symbolSize' | 'blockSymbols
   };
 }
 
+/** Most packets change nothing the flow acts on: one shared, frozen answer for them. */
+const NOTHING: ReceiverOutput = Object.freeze({ control: Object.freeze([]), rebuilt: Object.freeze([]) });
+
 /** Adapts the engine's action list to the flow's ReceiverOutput. */
 export function engineReceiver(engine: ReceiverEngine): Receiver {
   let repaired = 0;
   const convert = (actions: readonly ReceiverAction[]): ReceiverOutput => {
+    if (actions.length === 0) return NOTHING;
     const control: ReceiverOutput['control'][number][] = [];
     const rebuilt: { block: number; data: Uint8Array }[] = [];
     let kick: ReceiverOutput['kick'];

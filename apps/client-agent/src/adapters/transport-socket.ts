@@ -2,7 +2,7 @@
 // address on Linux, so it gets only this group's datagrams and never clashes with a DP socket
 // bound to a unicast address at the same port on the same host), one sends control messages
 // by unicast from an ephemeral port (the DP knows agents by the envelope's sender id, not by port).
-import { openUdpSocket, type Datagram, type OpenUdpOptions, type UdpEndpoint } from '@castpoint/transport';
+import { openUdpSocket, type OpenUdpOptions, type UdpEndpoint } from '@castpoint/transport';
 import type { SessionSocket } from '../flow/ports';
 
 export interface SessionSocketOptions {
@@ -42,7 +42,9 @@ export async function openSessionSocket(o: SessionSocketOptions): Promise<Sessio
 export function endpointSocket(recv: UdpEndpoint, send: UdpEndpoint = recv): SessionSocket {
   return {
     onDatagram(fn) {
-      recv.readable.on('data', (d: Datagram) => fn(d.bytes));
+      // Straight from the socket, not through the readable: at 20k datagrams/s per agent the
+      // stream's per-datagram tick and objects were measurable CPU.
+      recv.onDatagram((bytes) => fn(bytes));
       // A socket error ends the stream; the multicast loop then sees silence and re-registers.
       recv.readable.on('error', () => undefined);
     },

@@ -130,6 +130,29 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       }, t),
   },
   {
+    name: 'onDatagram: the listener takes every datagram with its sender instead of the readable; stats still count',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const port = t.portBase + 6;
+        const g = group(6);
+        const r = await open({ port, reuseAddr: true, multicast: { interface: t.hostAddress, group: g } });
+        const s = await open({ multicast: { interface: t.hostAddress, loopback: true } });
+        const viaStream = gather(r);
+        const direct: { text: string; address: string; port: number }[] = [];
+        r.onDatagram((bytes, from) => direct.push({ text: Buffer.from(bytes).toString('utf8'), address: from.address, port: from.port }));
+        for (const word of ['x', 'y', 'z']) await s.send(bytesOf(word), { address: g, port });
+        check(await until(t, () => direct.length === 3, 1000), `listener got ${direct.length} of 3`);
+        check(direct.map((d) => d.text).join('') === 'xyz', `listener got ${direct.map((d) => d.text).join('')}`);
+        check(direct.every((d) => d.address === t.hostAddress && d.port === s.address().port), 'listener did not get the sender address');
+        await t.settle(50);
+        check(viaStream.length === 0, `the readable still yielded ${viaStream.length} datagrams`);
+        check(r.stats().receivedDatagrams === 3 && r.stats().receivedBytes === 3, 'stats did not count the 3 datagrams');
+        const ended = new Promise<void>((res) => r.readable.once('end', () => res()));
+        await r.close();
+        await ended;
+      }, t),
+  },
+  {
     name: 'close: ends the readable, idempotent, and later calls fail with TRANSPORT_CLOSED',
     run: (t) =>
       withEndpoints(async (open) => {
