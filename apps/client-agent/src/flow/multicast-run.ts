@@ -73,6 +73,8 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
     };
 
     const process = (out: ReceiverOutput): void => {
+      // Called for every datagram, and most change nothing: leave before any iterator is made.
+      if (out.control.length === 0 && out.rebuilt.length === 0 && !out.kick && !out.finished) return;
       for (const m of out.control) {
         // A lost control packet is repaired by the engine's own timers; an error here is not fatal.
         sendControl(m).catch(() => undefined);
