@@ -52,7 +52,8 @@ class UdpSessionRunner implements SessionRunner {
   private readonly heard = new Set<number>();
   private readonly registered = new Set<number>();
   private hold: { count: number; untilMs: number } | undefined;
-  private readonly origin = process.hrtime.bigint();
+  /** Monotonic ms (performance.now: a double, where hrtime.bigint() allocated twice per packet). */
+  private readonly originMs = performance.now();
   private seq = 0n;
   private pending: Pick | undefined;
   private inFlight = 0;
@@ -78,7 +79,7 @@ class UdpSessionRunner implements SessionRunner {
   }
 
   private nowMs(): number {
-    return Number(process.hrtime.bigint() - this.origin) / 1e6;
+    return performance.now() - this.originMs;
   }
 
   async start(): Promise<void> {
@@ -240,7 +241,7 @@ class UdpSessionRunner implements SessionRunner {
           this.sendControl(a.message).catch(() => this.controlErrors++);
           break;
         case 'rate':
-          this.pacer.setRate(Math.max(1000, a.rateBps) * 8, Number(process.hrtime.bigint() - this.origin));
+          this.pacer.setRate(Math.max(1000, a.rateBps) * 8, this.nowMs() * 1e6);
           break;
         case 'demote':
         case 'fallback': {
@@ -313,7 +314,7 @@ class UdpSessionRunner implements SessionRunner {
           return;
         }
         const size = DATA_HEADER_SIZE + payload.length + TAG_SIZE;
-        const nowNs = Number(process.hrtime.bigint() - this.origin);
+        const nowNs = this.nowMs() * 1e6;
         if (!this.pacer.tryTake(size, nowNs)) {
           this.pending = pick;
           if (!this.wake) {
