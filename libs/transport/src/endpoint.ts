@@ -43,13 +43,6 @@ export interface OpenUdpOptions {
   /** SO_REUSEADDR, so several receivers on one host can bind the same group port. @default false */
   reuseAddr?: boolean;
   multicast?: MulticastOptions;
-  /**
-   * Connect to this peer (a host or a group) once bound: every send goes to it, needs no
-   * destination check or address lookup per datagram (node:dgram resolves the address of every
-   * unconnected send: a tick and two closures), and a send anywhere else is refused. Only
-   * datagrams from the peer arrive (from a group: none), as with connect(2).
-   */
-  connect?: PeerAddress;
   /** Requested SO_RCVBUF in bytes; a warning is recorded when the kernel caps it. @default the OS default */
   recvBufferSize?: number;
   /** Requested SO_SNDBUF in bytes; a warning is recorded when the kernel caps it. @default the OS default */

@@ -199,9 +199,6 @@ class MemoryEndpoint implements UdpEndpoint {
   }
 
   receive(d: { bytes: Uint8Array; from: PeerAddress }): void {
-    // A connected socket takes datagrams from its peer only (from a group: none), as connect(2).
-    const c = this.o.connect;
-    if (c && (d.from.address !== c.address || d.from.port !== c.port)) return;
     this.pipes.deliver(d.bytes, d.from);
   }
 
@@ -210,11 +207,6 @@ class MemoryEndpoint implements UdpEndpoint {
   }
 
   private rawSend(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {
-    const c = this.o.connect;
-    if (c && (to.address !== c.address || to.port !== c.port)) {
-      process.nextTick(cb, new TransportError('TRANSPORT_BAD_OPTION', `connected to ${c.address}:${c.port}: cannot send to ${to.address}:${to.port}`, { address: to.address, port: to.port, option: 'connect' }));
-      return;
-    }
     if (this.o.multicast === undefined && isMulticast4(to.address)) {
       process.nextTick(cb, new TransportError('TRANSPORT_BAD_OPTION', `sending to group ${to.address} needs multicast.interface`, { address: to.address, option: 'multicast.interface' }));
       return;

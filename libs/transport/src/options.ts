@@ -1,6 +1,6 @@
 import type { OpenUdpOptions } from './endpoint';
 import { TransportError } from './errors';
-import { isMulticast4, requireGroup, requireIpv4, requirePort, requirePositiveInt, requireTtl } from './ipv4';
+import { requireGroup, requireIpv4, requirePort, requirePositiveInt, requireTtl } from './ipv4';
 
 /** OpenUdpOptions with every default filled in and every field checked. */
 export interface ResolvedOptions {
@@ -8,7 +8,6 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly reuseAddr: boolean;
   readonly multicast?: { readonly group?: string; readonly interface: string; readonly ttl: number; readonly loopback: boolean };
-  readonly connect?: { readonly address: string; readonly port: number };
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
   readonly maxInFlight: number;
@@ -36,22 +35,9 @@ export function resolveOptions(opts: OpenUdpOptions = {}): ResolvedOptions {
     port: requirePort('port', opts.port ?? 0, true),
     reuseAddr: opts.reuseAddr ?? false,
     ...(multicast ? { multicast } : {}),
-    ...(opts.connect === undefined ? {} : { connect: resolveConnect(opts.connect, multicast) }),
     ...(opts.recvBufferSize === undefined ? {} : { recvBufferSize: requirePositiveInt('recvBufferSize', opts.recvBufferSize) }),
     ...(opts.sendBufferSize === undefined ? {} : { sendBufferSize: requirePositiveInt('sendBufferSize', opts.sendBufferSize) }),
     maxInFlight: requirePositiveInt('maxInFlight', opts.maxInFlight ?? 64),
     readBufferDatagrams: requirePositiveInt('readBufferDatagrams', opts.readBufferDatagrams ?? 4096),
   };
-}
-
-function resolveConnect(c: unknown, multicast: ResolvedOptions['multicast']): { address: string; port: number } {
-  if (typeof c !== 'object' || c === null) throw new TransportError('TRANSPORT_BAD_OPTION', 'connect must be { address, port }', { option: 'connect' });
-  const t = c as { address?: unknown; port?: unknown };
-  const address = requireIpv4('connect.address', t.address);
-  const port = requirePort('connect.port', t.port, false);
-  // A group reached without a pinned interface goes wherever the OS routes it: refuse at open.
-  if (isMulticast4(address) && multicast === undefined) {
-    throw new TransportError('TRANSPORT_BAD_OPTION', `connecting to group ${address} needs multicast.interface`, { address, option: 'multicast.interface' });
-  }
-  return { address, port };
 }

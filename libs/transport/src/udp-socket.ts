@@ -19,23 +19,11 @@ export async function openUdpSocket(opts: OpenUdpOptions = {}): Promise<UdpEndpo
     const warnings = applyBufferSizes(sock, o.recvBufferSize, o.sendBufferSize);
     const ep = new SocketEndpoint(sock, o, warnings);
     if (o.multicast?.group !== undefined) ep.join(o.multicast.group);
-    if (o.connect) await connect(sock, o.connect);
     return ep;
   } catch (err) {
     sock.close();
     throw err;
   }
-}
-
-function connect(sock: Socket, to: PeerAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(asTransportError('TRANSPORT_BAD_OPTION', `cannot connect to ${to.address}:${to.port}`, err, { address: to.address, port: to.port, option: 'connect' }));
-    sock.once('error', onError);
-    sock.connect(to.port, to.address, () => {
-      sock.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 function bind(sock: Socket, o: ResolvedOptions): Promise<void> {
@@ -91,19 +79,6 @@ class SocketEndpoint implements UdpEndpoint {
   }
 
   private rawSend(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {
-    const c = this.o.connect;
-    if (c) {
-      if (to.address !== c.address || to.port !== c.port) {
-        process.nextTick(cb, new TransportError('TRANSPORT_BAD_OPTION', `connected to ${c.address}:${c.port}: cannot send to ${to.address}:${to.port}`, { address: to.address, port: to.port, option: 'connect' }));
-        return;
-      }
-      try {
-        this.sock.send(bytes, (err) => cb(err ? asTransportError('TRANSPORT_SEND_FAILED', `send to ${c.address}:${c.port} failed`, err, { address: c.address, port: c.port }) : undefined));
-      } catch (err) {
-        process.nextTick(cb, asTransportError('TRANSPORT_SEND_FAILED', `send to ${c.address}:${c.port} failed`, err, { address: c.address, port: c.port }));
-      }
-      return;
-    }
     // Multicast without a pinned interface would go wherever the OS routes it: refuse.
     if (this.o.multicast === undefined && isMulticast4(to.address)) {
       process.nextTick(cb, new TransportError('TRANSPORT_BAD_OPTION', `sending to group ${to.address} needs multicast.interface`, { address: to.address, option: 'multicast.interface' }));
