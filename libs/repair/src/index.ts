@@ -16,6 +16,7 @@ export {
   type SenderStats,
   type ReceiverInfo,
 } from './engine/sender';
+export { BufferPool } from './engine/buffer-pool';
 export { ReceiverEngine, type ReceiverOptions, type ReceiverEvent, type ReceiverAction, type ReceiverStats } from './engine/receiver';
 export { simulate, type SimOptions, type SimResult, type SimReceiverSpec, type SimReceiverResult } from './sim/simulate';
 export { independentLoss, gilbertElliottLoss, type LossModel } from './sim/loss';

@@ -34,6 +34,7 @@ export function libSessionFactory(o: LibSessionOptions = {}): SessionFactory {
         symbolSize: a.session.symbolSize,
         rng: seededRng(o.seed ?? randomInt(2 ** 31)),
         held: a.heldBlocks(layout),
+        ...(a.buffers ? { pool: a.buffers } : {}),
       });
       const codec = wireSessionCodec(a.session, a.senderId);
       const open = o.openSocket ?? openSessionSocket;

@@ -55,3 +55,51 @@ describe('ChunkAssembler', () => {
     expect(() => a.add(2, new Uint8Array(10))).toThrow(/block 2 has 10 bytes, its span needs 1000/);
   });
 });
+
+describe('ChunkAssembler with a recycler', () => {
+  /** Records every buffer taken and given; taken buffers come full of stale bytes. */
+  function recorder() {
+    const taken: Uint8Array[] = [];
+    const given: Uint8Array[] = [];
+    return {
+      taken,
+      given,
+      take(size: number): Uint8Array {
+        const b = new Uint8Array(size).fill(0xee);
+        taken.push(b);
+        return b;
+      },
+      give(b: Uint8Array): void {
+        given.push(b);
+      },
+    };
+  }
+
+  it('fills a recycled chunk buffer completely and gives each block back once copied', () => {
+    const r = recorder();
+    const a = new ChunkAssembler(layout, sizes, r);
+    const b0 = blockBytes(0);
+    const b1 = blockBytes(1);
+    expect(a.add(0, b0)).toBeUndefined();
+    expect(r.given).toEqual([]);
+    const whole = a.add(1, b1);
+    expect(whole?.data).toBe(r.taken[0]);
+    expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(0, 4096)))).toBe(0);
+    expect(r.given).toEqual([b0, b1]);
+    a.release(whole?.data as Uint8Array);
+    expect(r.given).toHaveLength(3);
+  });
+
+  it('gives back a second copy of a block at once, and the blocks of a dropped chunk', () => {
+    const r = recorder();
+    const a = new ChunkAssembler(layout, sizes, r);
+    const first = blockBytes(1);
+    const again = blockBytes(1);
+    a.add(1, first);
+    a.add(1, again);
+    expect(r.given).toEqual([again]);
+    a.drop(0);
+    expect(r.given).toEqual([again, first]);
+    expect([...a.heldBlocks()]).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 // Collects rebuilt FEC blocks until a chunk is whole, then hands the chunk's bytes over for
 // verification and writing. Kept across sessions with the same layout (a DP restart that resumes
 // the same image), so data already received is not thrown away.
-import type { BlockMap } from './ports';
+import type { BlockMap, BufferRecycler } from './ports';
 
 export interface ChunkSizes {
   /** Length of chunk `index` in bytes. */
@@ -11,12 +11,26 @@ export interface ChunkSizes {
 export class ChunkAssembler {
   private readonly partial = new Map<number, Map<number, Uint8Array>>();
 
+  /**
+   * @param buffers where chunk buffers come from and where block buffers go back once copied
+   *   (blocks come from the engine, which takes them from the same recycler). @default none
+   */
   constructor(
     private readonly layout: BlockMap,
     private readonly sizes: ChunkSizes,
+    private readonly buffers?: BufferRecycler,
   ) {}
 
-  /** Adds a rebuilt block; returns the chunk's bytes when this block completed it, else undefined. */
+  /** Gives a buffer this assembler handed out (a chunk, once written) or a block nobody needs back. */
+  release(buf: Uint8Array): void {
+    this.buffers?.give(buf);
+  }
+
+  /**
+   * Adds a rebuilt block; returns the chunk's bytes when this block completed it, else undefined.
+   * The block's buffer is held whole (its tail past the span is padding) and goes back to the
+   * recycler once copied into the chunk.
+   */
   add(block: number, data: Uint8Array): { chunk: number; data: Uint8Array } | undefined {
     const span = this.layout.span(block);
     if (data.length < span.length) {
@@ -28,15 +42,18 @@ export class ChunkAssembler {
       this.partial.set(span.chunk, blocks);
     }
     // A block rebuilt twice (seed overlap, duplicate repair) is the same data: keep the first.
-    if (!blocks.has(block)) blocks.set(block, data.length === span.length ? data : data.subarray(0, span.length));
+    if (blocks.has(block)) {
+      if (blocks.get(block) !== data) this.release(data);
+    } else blocks.set(block, data);
     const all = this.layout.blocksOf(span.chunk);
-    if (blocks.size < all.length) return undefined;
-    const out = new Uint8Array(this.sizes.chunkLength(span.chunk));
+    if (!all.every((b) => blocks.has(b))) return undefined;
+    const length = this.sizes.chunkLength(span.chunk);
+    const out = this.buffers ? this.buffers.take(length) : new Uint8Array(length);
     for (const b of all) {
       const s = this.layout.span(b);
-      const d = blocks.get(b);
-      if (!d) return undefined;
-      out.set(d, s.offsetInChunk);
+      const d = blocks.get(b) as Uint8Array;
+      out.set(d.length === s.length ? d : d.subarray(0, s.length), s.offsetInChunk);
+      this.release(d);
     }
     this.partial.delete(span.chunk);
     return { chunk: span.chunk, data: out };
@@ -44,6 +61,7 @@ export class ChunkAssembler {
 
   /** Forgets a chunk's blocks (written by another path, or failed verification and must come again). */
   drop(chunk: number): void {
+    for (const d of this.partial.get(chunk)?.values() ?? []) this.release(d);
     this.partial.delete(chunk);
   }
 

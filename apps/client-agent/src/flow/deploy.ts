@@ -12,7 +12,7 @@ import { ChunkAssembler } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
-import type { BlockMap, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
+import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
 import { AgentStatus } from './status';
 import { runUnicast, type RangeFetcher } from './unicast-run';
 
@@ -32,6 +32,8 @@ export interface DeployDeps {
   readonly interfaces: () => InterfaceTable;
   /** The DP's IPv4 address (resolves a host name in --server). */
   readonly resolveDp: () => Promise<string>;
+  /** Recycles block and chunk buffers between the engine and the assembler. @default none */
+  readonly buffers?: BufferRecycler;
 }
 
 /** First contact waits less than a resume does: a wrong URL should not cost ten minutes. */
@@ -213,6 +215,7 @@ class DeployRun {
       interfaceAddress: this.iface.address,
       heldBlocks: (l) => heldBlocks(store, l, assembler),
       nowMs: this.deps.clock.now(),
+      ...(this.deps.buffers ? { buffers: this.deps.buffers } : {}),
     });
     const outcome = await runMulticast({
       session,
@@ -279,7 +282,7 @@ class DeployRun {
     if (this.assembler?.key !== key) {
       this.assembler = {
         key,
-        value: new ChunkAssembler(layout, { chunkLength: (i) => Math.min(manifest.chunkSize, manifest.size - i * manifest.chunkSize) }),
+        value: new ChunkAssembler(layout, { chunkLength: (i) => Math.min(manifest.chunkSize, manifest.size - i * manifest.chunkSize) }, this.deps.buffers),
       };
     }
     return this.assembler.value;

@@ -81,7 +81,10 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       }
       for (const r of out.rebuilt) {
         const span = parts.layout.span(r.block);
-        if (store.isDone(span.chunk)) continue;
+        if (store.isDone(span.chunk)) {
+          assembler.release(r.data);
+          continue;
+        }
         const whole = assembler.add(r.block, r.data);
         if (whole) enqueueWrite(whole.chunk, whole.data);
       }
@@ -107,6 +110,8 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
           }
         } finally {
           pendingWrites--;
+          // Written, or refused for good: either way the chunk buffer is free again.
+          assembler.release(data);
         }
       });
     };

@@ -86,6 +86,15 @@ export interface SessionParts {
   readonly socket: SessionSocket;
 }
 
+/**
+ * Recycles the large buffers of a run (FEC blocks, chunks): libs/repair's BufferPool. Contents of
+ * a taken buffer are unspecified; a buffer is given back once, when nobody holds it any more.
+ */
+export interface BufferRecycler {
+  take(size: number): Uint8Array;
+  give(buf: Uint8Array): void;
+}
+
 export interface JoinArgs {
   readonly session: SessionInfo;
   readonly manifest: Manifest;
@@ -97,6 +106,8 @@ export interface JoinArgs {
   /** Blocks already held (journaled chunks and carried-over partial chunks): the engine skips them. */
   readonly heldBlocks: (layout: BlockMap) => Iterable<number>;
   readonly nowMs: number;
+  /** Where the engine takes block buffers from (the assembler gives them back). */
+  readonly buffers?: BufferRecycler;
 }
 
 export interface SessionFactory {

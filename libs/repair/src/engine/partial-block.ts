@@ -14,11 +14,13 @@ export class PartialBlock {
   readonly parity = new Map<number, Uint8Array>();
   size = 0;
 
+  /** @param data k * symbolSize bytes to fill (from a pool: contents unspecified). */
   constructor(
     readonly k: number,
     private readonly symbolSize: number,
+    data?: Uint8Array,
   ) {
-    this.data = new Uint8Array(k * symbolSize);
+    this.data = data ?? new Uint8Array(k * symbolSize);
   }
 
   holds(symbol: number): boolean {
@@ -28,8 +30,13 @@ export class PartialBlock {
   add(symbol: number, payload: Uint8Array): void {
     this.has[symbol] = 1;
     this.size++;
-    if (symbol < this.k) this.data.set(payload, symbol * this.symbolSize);
-    else this.parity.set(symbol, payload.slice());
+    if (symbol < this.k) {
+      const at = symbol * this.symbolSize;
+      this.data.set(payload, at);
+      // A short source symbol is zero-padded (the sender's parity assumes zeros there), and a
+      // pooled buffer holds an older block's bytes.
+      if (payload.length < this.symbolSize) this.data.fill(0, at + payload.length, at + this.symbolSize);
+    } else this.parity.set(symbol, payload.slice());
   }
 
   /** The held symbols as views, for the Reed-Solomon decoder (only needed when parity is held). */

@@ -2,6 +2,7 @@
 import type { ControlMessage, Packet, ReceiverState } from '@castpoint/wire';
 import type { Rng } from '../rng';
 import type { ReedSolomon } from '../rs/reed-solomon';
+import type { BufferPool } from './buffer-pool';
 import type { BlockLayout } from './layout';
 
 export interface ReceiverOptions {
@@ -15,6 +16,11 @@ export interface ReceiverOptions {
    * simulator does: each codec holds a WebAssembly instance). @default new ReedSolomon(symbolSize)
    */
   readonly codec?: ReedSolomon;
+  /**
+   * Where block buffers come from. A delivered block's `data` then belongs to the app, which may
+   * give it back to the same pool once done with it. @default fresh buffers
+   */
+  readonly pool?: Pick<BufferPool, 'take'>;
   /** Blocks already held (resume after a reboot). @default [] */
   readonly held?: Iterable<number>;
   /** Status report period (also the liveness signal the sender's silence timeout watches). @default 1000 */

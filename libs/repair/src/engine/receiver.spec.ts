@@ -2,6 +2,7 @@ import { isCastpointError, type ControlMessage, type DataMessage, type NackMessa
 import { seededRng } from '../rng';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { uniformLayout } from './layout';
+import { BufferPool } from './buffer-pool';
 import { FIRST_REPORT_SPREAD_MS, ReceiverEngine, type ReceiverAction, type ReceiverOptions } from './receiver';
 import { pkt } from './test-helpers';
 
@@ -55,6 +56,30 @@ describe('ReceiverEngine', () => {
     expect(out).toContainEqual({ type: 'block', block: 0, data: blockBytes(0) });
     expect(r.stats()).toMatchObject({ blocksDone: 1, decoded: 1, bufferedBlocks: 0 });
     expect(r.handle(data(0, 1), 0).filter((a) => a.type === 'block')).toEqual([]); // duplicates are ignored
+  });
+
+  it('fills pooled block buffers: a buffer given back full of old bytes delivers the next block exactly', () => {
+    const pool = new BufferPool();
+    const r = receiver({ pool });
+    const blocks = (actions: ReceiverAction[]) => actions.flatMap((a) => (a.type === 'block' ? [a] : []));
+    let first: Uint8Array | undefined;
+    for (const s of [0, 1, 2, 3]) first = blocks(r.handle(data(0, s), 0))[0]?.data ?? first;
+    expect(first).toEqual(blockBytes(0));
+    (first as Uint8Array).fill(0xaa);
+    pool.give(first as Uint8Array);
+    // Block 1 with symbol 2 lost, rebuilt from parity, and symbol 3 arriving short (zero-padded).
+    const short = source(1, 3).subarray(0, 5);
+    const expected = blockBytes(1);
+    expected.fill(0, 3 * SYMBOL + 5, 4 * SYMBOL);
+    let second: Uint8Array | undefined;
+    const parity = (rs.encodeParity([0, 1, 2].map((j) => source(1, j)).concat([short]), [4])[0] as Uint8Array);
+    second = blocks(r.handle(data(1, 0), 0))[0]?.data;
+    second = blocks(r.handle(data(1, 1), 0))[0]?.data ?? second;
+    second = blocks(r.handle({ type: 'packet', packet: pkt<DataMessage>({ type: 'data', block: 1, symbol: 3, k: 4, payload: short }, 0x80000001, (seq += 1n)) }, 0))[0]?.data ?? second;
+    second = blocks(r.handle({ type: 'packet', packet: pkt<DataMessage>({ type: 'data', block: 1, symbol: 4, k: 4, payload: parity }, 0x80000001, (seq += 1n)) }, 0))[0]?.data ?? second;
+    expect(second).toBe(first); // the same buffer, reused
+    expect(second).toEqual(expected);
+    expect(pool.stats()).toMatchObject({ created: 1, reused: 1 });
   });
 
   it('NACKs what it lacks after a backoff scaled by GRTT, as entries and whole-block ranges', () => {

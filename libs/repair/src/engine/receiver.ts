@@ -18,7 +18,7 @@ const NEED_LEVELS = 4;
 export const FIRST_REPORT_SPREAD_MS = 100;
 
 export class ReceiverEngine {
-  private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec'>>;
+  private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec' | 'pool'>> & Pick<ReceiverOptions, 'pool'>;
   private readonly rs: ReedSolomon;
   private readonly held: Uint8Array;
   private blocksDone = 0;
@@ -168,7 +168,7 @@ export class ReceiverEngine {
     }
     let p = this.partial.get(m.block);
     if (!p) {
-      p = new PartialBlock(m.k, this.o.symbolSize);
+      p = new PartialBlock(m.k, this.o.symbolSize, this.o.pool?.take(m.k * this.o.symbolSize));
       this.partial.set(m.block, p);
     }
     if (p.holds(m.symbol) || m.payload.length > this.o.symbolSize) {

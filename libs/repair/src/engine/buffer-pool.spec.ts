@@ -1,0 +1,25 @@
+import { BufferPool } from './buffer-pool';
+
+describe('BufferPool', () => {
+  it('hands back given buffers by exact size, newest first, and keeps at most keepPerSize', () => {
+    const pool = new BufferPool(2);
+    const a = pool.take(100);
+    const b = pool.take(100);
+    const c = pool.take(100);
+    expect(a.length).toBe(100);
+    for (const x of [a, b, c]) pool.give(x);
+    expect(pool.stats()).toEqual({ created: 3, reused: 0, kept: 2 });
+    expect(pool.take(100)).toBe(b);
+    expect(pool.take(100)).toBe(a);
+    expect(pool.take(100)).not.toBe(c); // c was over the limit: a fresh one
+    expect(pool.take(50).length).toBe(50);
+  });
+
+  it('ignores views: only whole buffers can be reused', () => {
+    const pool = new BufferPool();
+    const big = new Uint8Array(64);
+    pool.give(big.subarray(0, 32));
+    pool.give(big.subarray(32));
+    expect(pool.stats().kept).toBe(0);
+  });
+});
