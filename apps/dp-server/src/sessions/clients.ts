@@ -1,6 +1,6 @@
 // The client records: one per machine being imaged, linked across re-registrations by the
 // previous receiver id an agent presents.
-import type { AgentProgress } from '@castpoint/wire';
+import type { AgentProgress, KickReason, LeaveReason } from '@castpoint/wire';
 import type { ClientRecord, ClientState } from '../state/types';
 import type { ReceiverReport } from './runner';
 
@@ -96,5 +96,30 @@ export class ClientBook {
     c.rateBps = r.rateBps;
     if (r.totalBlocks > 0) c.progress = Math.max(c.progress, Math.min(1, r.blocksDone / r.totalBlocks));
     c.lastSeen = new Date(nowMs).toISOString();
+  }
+
+  /** The sender kicked this client out of its session. */
+  applyKick(c: ClientRecord, reason: KickReason, detail: string, multicastOnly: boolean): void {
+    if (reason === 'tier') {
+      // It will ask again and join the slower tier's session.
+      c.tier += 1;
+      c.state = 'waiting';
+      delete c.sessionId;
+    } else if ((reason === 'fallback' || reason === 'policy') && !multicastOnly) {
+      c.fallback = true;
+      c.state = 'fallback';
+    } else c.state = 'failed';
+    c.message = `${reason}: ${detail}`;
+  }
+
+  /** The client left its session (or the sender dropped it as silent). */
+  applyLeave(c: ClientRecord, reason: LeaveReason): void {
+    if (reason === 'complete') c.state = 'done';
+    else if (!isTerminal(c.state)) {
+      // Silent (inactive) or gone: an agent that is still alive re-asks the DP or falls back, and
+      // its next report moves it on from here.
+      c.state = 'failed';
+      c.message = reason === 'inactive' ? 'dropped from the session: not heard from' : 'left the session';
+    }
   }
 }

@@ -14,6 +14,7 @@ import { allocateGroupPort } from './allocator';
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
 import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
+import { newSessionRecord } from './session-record';
 import { scheduleFor, startReason, type StartReason } from './schedule';
 import { StartWaiters } from './start-waiters';
 
@@ -243,29 +244,17 @@ export class SessionManager extends EventEmitter {
     const nowMs = this.o.now();
     const gp = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
     const key = Buffer.from(this.o.createKey?.() ?? randomBytes(32)).toString('base64');
-    const sched = img.settings.mode === 'scheduled' ? scheduleFor(img.settings, nowMs) : {};
-    const s: SessionRecord = {
+    const s = newSessionRecord({
       id: this.o.store.allocateSessionId(),
-      image: img.name,
-      manifestHash: img.manifestHash,
-      group: gp.group,
-      port: gp.port,
+      img,
+      group: gp,
       senderAddress: this.o.mcastInterface,
-      senderPort: gp.port,
       key,
-      encrypted: img.settings.encrypt,
-      mode: img.settings.mode,
       tier,
-      // Each slower tier sends at half the rate of the one above.
-      rateBps: Math.max(1000, Math.floor(this.o.maxRateBps / 2 ** tier)),
-      state: img.settings.mode === 'scheduled' ? 'waiting' : 'running',
-      createdAt: new Date(nowMs).toISOString(),
-      ...sched,
-      receivers: [],
-      waiting: [],
-      bytesSent: 0,
-      packetsSent: 0,
-    };
+      maxRateBps: this.o.maxRateBps,
+      nowMs,
+      schedule: img.settings.mode === 'scheduled' ? scheduleFor(img.settings, nowMs) : {},
+    });
     this.o.store.state.sessions.push(s);
     this.record(s, 'session-created', `${s.group}:${s.port}, ${s.mode}${tier > 0 ? `, tier ${tier}` : ''}`);
     if (s.state === 'running') {
@@ -343,33 +332,13 @@ export class SessionManager extends EventEmitter {
   private onKicked(s: SessionRecord, receiverId: number, reason: KickReason, detail: string): void {
     const c = this.clients.byReceiverId(receiverId);
     this.o.store.record({ event: 'client-kicked', sessionId: s.id, image: s.image, ...(c ? { clientId: c.id } : {}), detail: `${reason}: ${detail}` }, new Date(this.o.now()));
-    if (c && c.receiverId === receiverId) {
-      const multicastOnly = this.o.catalog.get(s.image).settings.multicastOnly;
-      if (reason === 'tier') {
-        // It will ask again and join the slower tier's session.
-        c.tier += 1;
-        c.state = 'waiting';
-        delete c.sessionId;
-      } else if ((reason === 'fallback' || reason === 'policy') && !multicastOnly) {
-        c.fallback = true;
-        c.state = 'fallback';
-      } else c.state = 'failed';
-      c.message = `${reason}: ${detail}`;
-    }
+    if (c && c.receiverId === receiverId) this.clients.applyKick(c, reason, detail, this.o.catalog.get(s.image).settings.multicastOnly);
     this.detach(s, receiverId);
   }
 
   private onLeft(s: SessionRecord, receiverId: number, reason: LeaveReason): void {
     const c = this.clients.byReceiverId(receiverId);
-    if (c && c.receiverId === receiverId) {
-      if (reason === 'complete') c.state = 'done';
-      else if (!isTerminal(c.state)) {
-        // Silent (inactive) or gone: an agent that is still alive re-asks the DP or falls back,
-        // and its next report moves it on from here.
-        c.state = 'failed';
-        c.message = reason === 'inactive' ? 'dropped from the session: not heard from' : 'left the session';
-      }
-    }
+    if (c && c.receiverId === receiverId) this.clients.applyLeave(c, reason);
     this.detach(s, receiverId);
   }
 
