@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manifestHash } from '@castpoint/chunking';
 import { MemoryNetwork } from '@castpoint/transport';
+import { BufferPool } from '@castpoint/repair';
 import type { AgentRequestReply, KickReason, SessionInfo } from '@castpoint/wire';
 import { libSessionFactory } from '../adapters/lib-session';
 import { libStoreOpener } from '../adapters/lib-store';
@@ -20,6 +21,7 @@ import { makeImage, type TestImage } from '../testing/image';
 import { MiniSender } from '../testing/mini-sender';
 import { fileMemory } from './agent-state';
 import { deploy } from './deploy';
+import type { BufferRecycler } from './ports';
 
 const CHUNK = 4096;
 const DP_IP = '10.0.0.1';
@@ -94,11 +96,28 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
         hostname: 'pc-under-test',
         interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
         resolveDp: async () => DP_IP,
+        buffers: scribblingPool(),
       });
     },
     async cleanup() {
       await dp.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The production buffer recycling, scribbling over every buffer given back: a buffer still in use
+ * after it was given back (a chunk written after its buffer went round, a block copied late)
+ * would put 0xee bytes into the target and fail the byte comparisons below.
+ */
+function scribblingPool(): BufferRecycler {
+  const pool = new BufferPool(4);
+  return {
+    take: (size) => pool.take(size),
+    give: (buf) => {
+      buf.fill(0xee);
+      pool.give(buf);
     },
   };
 }
