@@ -31,6 +31,12 @@ describe('simulator: every receiver ends with every block bit-exact', () => {
   it('bursty (Gilbert-Elliott) loss', () => {
     expectAllComplete(simulate({ ...small, seed: 5, receivers: 20, loss: 0.05, bursty: true }));
   });
+
+  it.each([0.01, 0.2])('with block buffers recycled (scribbled over when given back), loss=%f', (loss) => {
+    const r = simulate({ ...small, seed: 77, receivers: 50, loss, recycleBuffers: true });
+    expectAllComplete(r);
+    expect(r.results.reduce((n, x) => n + x.mismatches, 0)).toBe(0);
+  });
 });
 
 describe('simulator: session life cycle', () => {

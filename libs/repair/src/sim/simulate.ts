@@ -2,6 +2,7 @@
 // with per-receiver loss (independent or Gilbert-Elliott), one-way delay and link rates, all on a
 // virtual clock. The same seed replays the same run bit for bit.
 import type { ControlMessage, Envelope, Message, Packet } from '@castpoint/wire';
+import { BufferPool } from '../engine/buffer-pool';
 import { ReceiverEngine, type ReceiverAction } from '../engine/receiver';
 import { SenderEngine, type SenderAction } from '../engine/sender';
 import { DEFAULT_INTERLEAVE, uniformLayout } from '../engine/layout';
@@ -52,6 +53,12 @@ export interface SimOptions {
   readonly statusIntervalMs?: number;
   /** Interleaving depth of both engines. @default 16 */
   readonly interleave?: number;
+  /**
+   * Give every receiver a BufferPool and hand each block's buffer back once checked, scribbled
+   * over (0xee), as the agent recycles them: a buffer reused while still in use, or a stale byte
+   * left in a reused one, shows up as a mismatch. @default false
+   */
+  readonly recycleBuffers?: boolean;
 }
 
 export interface SimReceiverResult {
@@ -144,12 +151,13 @@ export function simulate(options: SimOptions): SimResult {
     slowPolicy: o.slowPolicy, silentTimeoutMs: o.silentTimeoutMs, interleave: o.interleave,
   });
   const receivers: SimReceiver[] = [];
+  const pools = Array.from({ length: o.receivers }, () => (o.recycleBuffers ? new BufferPool(8) : undefined));
   for (let i = 0; i < o.receivers; i++) {
     const spec = (o.special as Record<number, SimReceiverSpec>)[i] ?? {};
     const lossRng = seededRng(seedOf());
     receivers.push({
       index: i, id: i + 1, spec,
-      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave, codec: rs }),
+      engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave, codec: rs, ...(pools[i] ? { pool: pools[i] } : {}) }),
       loss: o.bursty ? gilbertElliottLoss(o.loss, o.burstPackets, lossRng) : independentLoss(o.loss, lossRng),
       upLoss: independentLoss(o.loss, seededRng(seedOf())),
       joined: false, gone: false, finished: false, verified: 0, mismatches: 0, busyUntil: 0, queue: [],
@@ -200,6 +208,11 @@ export function simulate(options: SimOptions): SimResult {
         const padOk = a.data.subarray(expected.length).every((x) => x === 0);
         if (padOk && Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.length), Buffer.from(expected.buffer, expected.byteOffset, expected.length)) === 0) r.verified++;
         else r.mismatches++;
+        const pool = pools[r.index];
+        if (pool) {
+          a.data.fill(0xee);
+          pool.give(a.data);
+        }
       } else if (a.type === 'finished' || a.type === 'kicked') r.finished = true;
     }
   };
