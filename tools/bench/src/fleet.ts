@@ -44,7 +44,14 @@ export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; 
   const proc = lan.spawn(host, process.execPath, args);
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
-  await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+  try {
+    await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+  } catch (err) {
+    // A DP that never answered is nobody's to stop later: stop it here, or it outlives the run.
+    proc.kill('SIGKILL');
+    await ended.catch(() => undefined);
+    throw err;
+  }
   return { url, adminToken, clientToken, proc, ended };
 }
 
