@@ -4,6 +4,7 @@
 import { createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { CONTROL_HEADER_SIZE, DATA_HEADER_SIZE, TAG_SIZE } from './header';
 import { FIXTURE_SECRET, PACKET_FIXTURES, hex } from './packet.fixtures';
+import { decodePacket, encodePacket } from './packet-codec';
 import { PacketMac } from './packet-mac';
 import { createSessionKey } from './session-key';
 import { WireError } from './wire-error';
@@ -103,5 +104,18 @@ describe('PacketMac sign/verify by offset', () => {
       expect(mac.verify(q, 100, 16)).toBe(false);
     }
     expect(mac.verify(p, 101, 16)).toBe(false);
+  });
+});
+
+describe('a hand-built HMAC key without its PacketMac', () => {
+  const real = createSessionKey(FIXTURE_SECRET, false);
+  const bare = { encrypted: false, key: real.key, mac: undefined };
+  const msg = { type: 'data' as const, block: 1, symbol: 0, k: 4, payload: new Uint8Array(8) };
+  const env = { sessionId: 7, senderId: 1, seq: 1n, sentAtMs: 0 };
+
+  it('is refused with bad-key when encoding, and decoding reports an error instead of throwing', () => {
+    expect(() => encodePacket(env, msg, bare)).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    const r = decodePacket(encodePacket(env, msg, real), bare, { sessionId: 7 });
+    expect(r.ok).toBe(false);
   });
 });

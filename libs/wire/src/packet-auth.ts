@@ -1,9 +1,12 @@
 // Per-packet authentication: seal (encode side) and open (decode side) for both modes.
-// HMAC mode: tag = HMAC-SHA-256(key, header || body)[0..16). GCM mode: header is the additional
-// authenticated data, body is encrypted, nonce = header bytes 12..23 (senderId || seq).
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+// HMAC mode: tag = HMAC-SHA-256(key, header || body)[0..16), computed by the key's PacketMac.
+// GCM mode: header is the additional authenticated data, body is encrypted, nonce = header bytes
+// 12..23 (senderId || seq).
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { NONCE_OFFSET, NONCE_SIZE, TAG_SIZE } from './header';
+import type { PacketMac } from './packet-mac';
 import type { SessionKey } from './session-key';
+import { WireError } from './wire-error';
 
 /**
  * Fill in `packet`'s body (from `body`) and tag, in place. `packet` holds the finished header in
@@ -22,8 +25,7 @@ export function sealPacket(packet: Uint8Array, headerSize: number, body: Uint8Ar
     packet.set(cipher.getAuthTag(), tagAt);
   } else {
     packet.set(body, headerSize);
-    if (key.mac) key.mac.sign(packet, tagAt, TAG_SIZE);
-    else packet.set(createHmac('sha256', key.key).update(packet.subarray(0, tagAt)).digest().subarray(0, TAG_SIZE), tagAt);
+    macOf(key).sign(packet, tagAt, TAG_SIZE);
   }
 }
 
@@ -53,8 +55,11 @@ export function openPacket(packet: Uint8Array, headerSize: number, key: SessionK
       Error.stackTraceLimit = stackLimit;
     }
   }
-  if (key.mac) return key.mac.verify(packet, tagAt, TAG_SIZE) ? packet.subarray(headerSize, tagAt) : undefined;
-  const mac = createHmac('sha256', key.key).update(packet.subarray(0, tagAt)).digest();
-  if (!timingSafeEqual(mac.subarray(0, TAG_SIZE), packet.subarray(tagAt))) return undefined;
-  return packet.subarray(headerSize, tagAt);
+  return macOf(key).verify(packet, tagAt, TAG_SIZE) ? packet.subarray(headerSize, tagAt) : undefined;
+}
+
+/** The HMAC of a plain-mode key: createSessionKey always makes one. */
+function macOf(key: SessionKey): PacketMac {
+  if (!key.mac) throw new WireError('bad-key', 'an HMAC session key needs its PacketMac: build keys with createSessionKey', { field: 'key' });
+  return key.mac;
 }

@@ -13,23 +13,20 @@ const DIGEST = 32;
 const IPAD = 0x36;
 const OPAD = 0x5c;
 
-/** crypto.hash (one-shot) exists from Node 20.12; older runtimes use createHmac. */
-const oneShot = typeof (crypto as { hash?: unknown }).hash === 'function';
+// crypto.hash (one-shot) exists from Node 20.12: package.json's engines field asks for it.
 const copyBytes = Buffer.prototype.copy;
 
 /** HMAC-SHA-256 under one key, with reusable scratch space. Not re-entrant (it is synchronous). */
 export class PacketMac {
   private inner: Buffer;
   private readonly outer = Buffer.alloc(BLOCK + DIGEST);
-  private readonly key: Buffer;
   /** inner[0, BLOCK + viewLength): packets of one session mostly share a length, so reuse it. */
   private view: Buffer;
   private viewLength = -1;
 
   constructor(key: Uint8Array) {
     // Keys longer than a block are hashed first (RFC 2104 section 2); ours are 32 bytes.
-    const k = key.length > BLOCK ? crypto.createHash('sha256').update(key).digest() : Buffer.from(key);
-    this.key = k;
+    const k = key.length > BLOCK ? crypto.createHash('sha256').update(key).digest() : key;
     this.inner = Buffer.alloc(BLOCK + 2048);
     this.view = this.inner;
     for (let i = 0; i < BLOCK; i++) {
@@ -62,7 +59,6 @@ export class PacketMac {
 
   /** HMAC of data[0, length) as a 32-character latin1 string. */
   private mac(data: Uint8Array, length: number): string {
-    if (!oneShot) return crypto.createHmac('sha256', this.key).update(data.subarray(0, length)).digest('binary');
     if (this.inner.length < BLOCK + length) this.grow(BLOCK + length);
     copyBytes.call(data, this.inner, BLOCK, 0, length);
     if (length !== this.viewLength) {
