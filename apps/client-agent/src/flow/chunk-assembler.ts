@@ -46,7 +46,8 @@ export class ChunkAssembler {
       if (blocks.get(block) !== data) this.release(data);
     } else blocks.set(block, data);
     const all = this.layout.blocksOf(span.chunk);
-    if (!all.every((b) => blocks.has(b))) return undefined;
+    // `blocks` only ever holds blocks of this chunk: its size says whether all are here.
+    if (blocks.size < all.length) return undefined;
     const length = this.sizes.chunkLength(span.chunk);
     const out = this.buffers ? this.buffers.take(length) : new Uint8Array(length);
     for (const b of all) {
