@@ -44,6 +44,11 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           .option('no-fallback', { type: 'boolean', describe: 'Never fall back to unicast download' })
           .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
           .option('read-back', { type: 'boolean', describe: 'Read the whole image back from the target at the end and check its SHA-256 (always done after a resume)' })
+          .option('direct-io', {
+            type: 'boolean',
+            default: true,
+            describe: 'Write whole chunks past the page cache (O_DIRECT) where the target allows it (Linux); --no-direct-io writes through the cache',
+          })
           .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
           .strictOptions()
           .epilog(EPILOG),
@@ -61,6 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           silenceTimeout: args['silence-timeout'],
           dpPatience: args['dp-patience'],
           readBack: args['read-back'],
+          directIo: args['direct-io'],
         };
       },
     )

@@ -29,6 +29,7 @@ describe('validateDeployOptions', () => {
       silenceTimeoutMs: DEFAULT_SILENCE_TIMEOUT_MS,
       dpPatienceMs: DEFAULT_DP_PATIENCE_MS,
       readBack: false,
+      directIo: true,
     });
   });
 
@@ -45,7 +46,7 @@ describe('validateDeployOptions', () => {
 
   it('reads --interface, --state-dir, --no-fallback and the timeouts', () => {
     const o = validateDeployOptions(
-      { ...base, interface: '10.0.0.9', stateDir: '/mnt/usb/state', noFallback: true, silenceTimeout: 2.5, dpPatience: '30', readBack: true },
+      { ...base, interface: '10.0.0.9', stateDir: '/mnt/usb/state', noFallback: true, silenceTimeout: 2.5, dpPatience: '30', readBack: true, directIo: false },
       ctx,
     );
     expect(o.interface).toBe('10.0.0.9');
@@ -55,6 +56,7 @@ describe('validateDeployOptions', () => {
     expect(o.silenceTimeoutMs).toBe(2500);
     expect(o.dpPatienceMs).toBe(30_000);
     expect(o.readBack).toBe(true);
+    expect(o.directIo).toBe(false);
   });
 
   it.each<[string, RawDeployArgs, RegExp]>([

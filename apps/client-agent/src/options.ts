@@ -28,6 +28,8 @@ export interface DeployOptions {
   readonly dpPatienceMs: number;
   /** Read the whole image back at the end even on a fresh run (a resumed run always does). @default false */
   readonly readBack: boolean;
+  /** Write whole chunks by direct I/O where the target allows it. @default true */
+  readonly directIo: boolean;
 }
 
 /** What the CLI collected; strings as typed, undefined when absent. */
@@ -43,6 +45,7 @@ export interface RawDeployArgs {
   silenceTimeout?: unknown;
   dpPatience?: unknown;
   readBack?: unknown;
+  directIo?: unknown;
 }
 
 export interface OptionContext {
@@ -82,6 +85,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     silenceTimeoutMs: seconds(raw.silenceTimeout, '--silence-timeout', DEFAULT_SILENCE_TIMEOUT_MS),
     dpPatienceMs: seconds(raw.dpPatience, '--dp-patience', DEFAULT_DP_PATIENCE_MS),
     readBack: raw.readBack === true,
+    directIo: raw.directIo !== false,
   };
 }
 

@@ -2,6 +2,7 @@
 // runs it. The only module that touches process-wide things; everything it wires is tested apart.
 import { lookup } from 'node:dns/promises';
 import { hostname, networkInterfaces } from 'node:os';
+import { allocChunkBuffer } from '@castpoint/chunking';
 import { BufferPool } from '@castpoint/repair';
 import { libStoreOpener } from './adapters/lib-store';
 import { libSessionFactory } from './adapters/lib-session';
@@ -25,7 +26,7 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
   const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
   return deploy(opts, {
     dp,
-    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, onWarning: (w) => reporter.note(w) }),
+    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w) }),
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,
@@ -34,7 +35,9 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     interfaces: () => networkInterfaces(),
     resolveDp: async () => (await lookup(new URL(opts.server).hostname, { family: 4 })).address,
     // Block (~90 KB) and chunk (1 MiB) buffers go round instead of being allocated ~2,500 times
-    // per 200 MiB: at most 32 of each size wait for reuse.
-    buffers: new BufferPool(32),
+    // per 200 MiB: at most 32 of each size wait for reuse. Chunk buffers are page-aligned so the
+    // disk can take them by direct I/O: on the test machines copying 200 MiB into fresh page-cache
+    // pages cost each agent ~0.4 CPU s (docs/agent.md).
+    buffers: new BufferPool(32, opts.directIo ? allocChunkBuffer : undefined),
   });
 }

@@ -7,7 +7,7 @@ import { Journal } from './journal';
 import { fileJournalStore, type JournalStore } from './journal-store';
 import { manifestHash } from './manifest-codec';
 import { preflightTarget, type SystemProbe, type TargetKind } from './preflight';
-import { openTargetIo, type TargetIo } from './target-io';
+import { openTargetIo, type TargetIo, type WriteCounts } from './target-io';
 
 export interface OpenTargetOptions {
   /**
@@ -26,6 +26,11 @@ export interface OpenTargetOptions {
    * @default 8
    */
   readonly resumeSpotChecks?: number;
+  /**
+   * Write whole chunks held in page-aligned buffers (allocChunkBuffer) by direct I/O, past the
+   * page cache, where the platform and file system allow it; see TargetIoOptions. @default false
+   */
+  readonly directIo?: boolean;
   /** Where system facts are read (tests). @default the real /proc and /sys */
   readonly probe?: SystemProbe;
   /** Replaces the target's I/O (tests model crashes with it). @default real positional file I/O */
@@ -114,7 +119,7 @@ export class ImageWriter {
     const journal = opened.journal;
     let resumed = opened.resumedChunks;
 
-    const io = await (options.openIo ?? openTargetIo)(path, pre.kind);
+    const io = await (options.openIo ?? ((p: string, k: TargetKind) => openTargetIo(p, k, { directIo: options.directIo })))(path, pre.kind);
     try {
       if (pre.kind !== 'block' && resumed > 0) {
         const size = await io.size();
@@ -158,6 +163,11 @@ export class ImageWriter {
 
   get chunkCount(): number {
     return this.journal.chunkCount;
+  }
+
+  /** Writes this run did by direct I/O and through the page cache (zeros when the I/O cannot tell). */
+  writeCounts(): WriteCounts {
+    return this.io.writeCounts?.() ?? { direct: 0, buffered: 0 };
   }
 
   /** True when the journal says chunk `index` is durably done (written and synced earlier). */

@@ -9,7 +9,8 @@ export { BlockLayout, type BlockInfo, type BlockLayoutOptions, DEFAULT_BLOCK_SYM
 export { ChunkSource, type ChunkSourceOptions } from './chunk-source';
 export { type MountEntry, devMajorMinor, parseMountinfo, parseSwaps } from './mountinfo';
 export { type PreflightResult, type SystemProbe, type TargetKind, type TargetStat, preflightTarget } from './preflight';
-export { type TargetIo, openTargetIo } from './target-io';
+export { type TargetIo, type TargetIoOptions, type WriteCounts, openTargetIo } from './target-io';
+export { DIRECT_IO_ALIGNMENT, allocAligned, allocChunkBuffer, directIoAvailable, isDirectIoReady } from './aligned-memory';
 export { type JournalStore, fileJournalStore } from './journal-store';
 export { Journal, type JournalOpen, decodeJournal, encodeJournal } from './journal';
 export { ImageWriter, type FinishResult, type OpenTargetOptions, journalPathFor, openTarget } from './image-writer';

@@ -20,6 +20,11 @@ export interface LibStoreOptions {
    * chunk itself. A resumed run always reads back. @default false
    */
   readonly readBack?: boolean;
+  /**
+   * Write whole chunks held in page-aligned buffers by direct I/O (see OpenTargetOptions.directIo).
+   * @default false
+   */
+  readonly directIo?: boolean;
 }
 
 export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
@@ -35,7 +40,7 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       await mkdir(o.stateDir, { recursive: true }).catch((err: unknown) => {
         throw new AgentError('target-refused', `Cannot create the state directory ${o.stateDir}: ${(err as Error).message}`, undefined, { cause: err });
       });
-      const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true });
+      const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true, directIo: o.directIo === true });
       for (const w of writer.warnings) o.onWarning?.(w);
       // Every chunk this process writes was hashed in memory right before the write, and a fresh
       // target starts as holes, so reading it back (from the page cache, just written) proves

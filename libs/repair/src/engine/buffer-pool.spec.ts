@@ -22,4 +22,17 @@ describe('BufferPool', () => {
     pool.give(big.subarray(32));
     expect(pool.stats().kept).toBe(0);
   });
+
+  it('makes new buffers with the given allocator and reuses them like any other', () => {
+    const sizes: number[] = [];
+    const pool = new BufferPool(4, (size) => {
+      sizes.push(size);
+      return new Uint8Array(new ArrayBuffer(size));
+    });
+    const a = pool.take(4096);
+    pool.give(a);
+    expect(pool.take(4096)).toBe(a);
+    pool.take(4096);
+    expect(sizes).toEqual([4096, 4096]);
+  });
 });

@@ -9,8 +9,15 @@ export class BufferPool {
   private reused = 0;
   private created = 0;
 
-  /** @param keepPerSize buffers of one size kept for reuse; more are left to the collector. */
-  constructor(private readonly keepPerSize = 64) {}
+  /**
+   * @param keepPerSize buffers of one size kept for reuse; more are left to the collector.
+   * @param allocate makes a new buffer when none is free (the agent asks for page-aligned chunk
+   *   buffers, which the disk can take by direct I/O). @default a zero-filled Uint8Array
+   */
+  constructor(
+    private readonly keepPerSize = 64,
+    private readonly allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+  ) {}
 
   /** A buffer of exactly `size` bytes, with unspecified contents. */
   take(size: number): Uint8Array {
@@ -20,7 +27,7 @@ export class BufferPool {
       return b;
     }
     this.created++;
-    return new Uint8Array(size);
+    return this.allocate(size);
   }
 
   /**
