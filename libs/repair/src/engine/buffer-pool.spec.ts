@@ -35,4 +35,12 @@ describe('BufferPool', () => {
     pool.take(4096);
     expect(sizes).toEqual([4096, 4096]);
   });
+
+  it('can keep a different number per size (a byte budget)', () => {
+    const pool = new BufferPool((size) => Math.floor(1000 / size));
+    const small = Array.from({ length: 12 }, () => pool.take(100));
+    const big = Array.from({ length: 3 }, () => pool.take(400));
+    for (const b of [...small, ...big]) pool.give(b);
+    expect(pool.stats().kept).toBe(10 + 2);
+  });
 });

@@ -10,12 +10,13 @@ export class BufferPool {
   private created = 0;
 
   /**
-   * @param keepPerSize buffers of one size kept for reuse; more are left to the collector.
+   * @param keepPerSize buffers of one size kept for reuse (a number, or one per size: e.g. a byte
+   *   budget divided by the size); more are left to the collector.
    * @param allocate makes a new buffer when none is free (the agent asks for page-aligned chunk
    *   buffers, which the disk can take by direct I/O). @default a zero-filled Uint8Array
    */
   constructor(
-    private readonly keepPerSize = 64,
+    private readonly keepPerSize: number | ((size: number) => number) = 64,
     private readonly allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ) {}
 
@@ -41,7 +42,8 @@ export class BufferPool {
       list = [];
       this.free.set(b.length, list);
     }
-    if (list.length < this.keepPerSize) list.push(b);
+    const keep = typeof this.keepPerSize === 'number' ? this.keepPerSize : this.keepPerSize(b.length);
+    if (list.length < keep) list.push(b);
   }
 
   stats(): { created: number; reused: number; kept: number } {
