@@ -15,7 +15,8 @@ const WASM_PAGE = 65536;
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => WasmMemory } }).WebAssembly;
+type WasmMemoryCtor = new (d: { initial: number; maximum: number }) => WasmMemory;
+const wasm = (): { Memory: WasmMemoryCtor } => (globalThis as unknown as { WebAssembly: { Memory: WasmMemoryCtor } }).WebAssembly;
 
 /** The ArrayBuffers made by allocAligned(): only these are known to start on a page. */
 const alignedBuffers = new WeakSet<ArrayBufferLike>();
@@ -33,7 +34,7 @@ export function directIoAvailable(): boolean {
 export function allocAligned(size: number): Uint8Array {
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`size must be a positive integer, got ${size}`);
   const pages = Math.ceil(size / WASM_PAGE);
-  const memory = new Memory({ initial: pages, maximum: pages });
+  const memory = new (wasm().Memory)({ initial: pages, maximum: pages });
   alignedBuffers.add(memory.buffer);
   return new Uint8Array(memory.buffer, 0, size);
 }
@@ -43,7 +44,15 @@ export function allocAligned(size: number): Uint8Array {
  * platform has O_DIRECT and the size is a multiple of the alignment), a plain one otherwise.
  */
 export function allocChunkBuffer(size: number): Uint8Array {
-  return directIoAvailable() && size % DIRECT_IO_ALIGNMENT === 0 && size % WASM_PAGE === 0 ? allocAligned(size) : new Uint8Array(size);
+  if (directIoAvailable() && size % DIRECT_IO_ALIGNMENT === 0 && size % WASM_PAGE === 0) {
+    try {
+      return allocAligned(size);
+    } catch {
+      // V8 reserves address space for each WebAssembly memory: under a tight `ulimit -v` that can
+      // fail. A plain buffer is always fine; it just goes through the page cache.
+    }
+  }
+  return new Uint8Array(size);
 }
 
 /** True when `data` can be written by direct I/O at an aligned offset: aligned start and length. */

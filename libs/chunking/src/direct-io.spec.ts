@@ -47,6 +47,23 @@ describe('aligned buffers', () => {
     expect(isDirectIoReady(allocChunkBuffer(MIB))).toBe(directIoAvailable());
     expect(isDirectIoReady(allocChunkBuffer(MIB - 4096))).toBe(false);
   });
+
+  it('fall back to a plain buffer when no WebAssembly memory can be had (address space limits)', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: unknown } }).WebAssembly;
+    const real = wasm.Memory;
+    wasm.Memory = function refuse() {
+      throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+    };
+    try {
+      const b = allocChunkBuffer(MIB);
+      expect(b.length).toBe(MIB);
+      expect(isDirectIoReady(b)).toBe(false);
+      expect(() => allocAligned(MIB)).toThrow(RangeError);
+    } finally {
+      wasm.Memory = real;
+    }
+    expect(isDirectIoReady(allocChunkBuffer(MIB))).toBe(directIoAvailable());
+  });
 });
 
 describe('direct I/O on the target', () => {
