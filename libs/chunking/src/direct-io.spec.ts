@@ -1,4 +1,5 @@
-import { constants, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { constants, readFileSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIRECT_IO_ALIGNMENT, allocAligned, allocChunkBuffer, directIoAvailable, isDirectIoReady } from './aligned-memory';
@@ -153,5 +154,46 @@ describe('direct I/O on the target', () => {
     expectSameBytes(readFileSync(path), image);
     // 3 whole data chunks by direct I/O; the 777-byte tail chunk through the cache.
     expect(counts).toEqual((await tempTakesDirect()) ? { direct: 4, buffered: 1 } : { direct: 0, buffered: 5 });
+  });
+
+  const losetup = ((): boolean => {
+    try {
+      execFileSync('losetup', ['--version'], { stdio: 'ignore' });
+      return process.getuid?.() === 0;
+    } catch {
+      return false;
+    }
+  })();
+  (losetup ? it : it.skip)(`writes a real loop device by direct I/O${losetup ? '' : ' (skipped: needs root and losetup)'}`, async () => {
+    const CS = 64 * 1024;
+    const image = buildImage([{ zero: false, length: 2 * CS }, { zero: true, length: CS }, { zero: false, length: CS }], 21);
+    const manifest = referenceManifest(image, CS);
+    const backing = join(t.dir, 'loop-direct.img');
+    writeFileSync(backing, Buffer.alloc(image.length + CS, 0xee));
+    let dev: string;
+    try {
+      dev = execFileSync('losetup', ['-f', '--show', backing], { encoding: 'utf8' }).trim();
+    } catch (err) {
+      console.warn(`loop device test skipped: losetup failed here (${String(err)})`);
+      return;
+    }
+    let counts;
+    try {
+      const w = await openTarget(dev, manifest, { allowDevice: true, stateDir: t.dir, directIo: true });
+      expect(w.kind).toBe('block');
+      for (const c of w.missingChunks()) {
+        const buf = allocChunkBuffer(CS);
+        buf.set(image.subarray(c * CS, (c + 1) * CS));
+        await w.writeChunk(c, buf);
+      }
+      await w.finish(); // writes the zero chunk from a plain buffer: through the cache
+      counts = w.writeCounts();
+    } finally {
+      execFileSync('losetup', ['-d', dev]);
+    }
+    expect(counts).toEqual({ direct: 3, buffered: 1 });
+    const back = readFileSync(backing);
+    expectSameBytes(back.subarray(0, image.length), image);
+    expect(back.subarray(image.length).every((b) => b === 0xee)).toBe(true);
   });
 });
