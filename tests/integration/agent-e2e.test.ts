@@ -3,7 +3,7 @@
 // mid-transfer. Everything runs inside the LAN's namespaces; jest only starts processes.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { collect, describeLan, Lan, waitForLine, type Collected, type Host } from '@castpoint/netlab';
@@ -112,7 +112,8 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
     await addImage('img-a', file);
     lan.setLoss(lan.clients[2] as Host, 0.03);
     const targets = lan.clients.map((h) => path.join(dir, `a-${h.name}.img`));
-    const agents = lan.clients.map((h, i) => deploy(h, 'img-a', targets[i] ?? ''));
+    // The lossy one also writes through the page cache (--no-direct-io); the others by direct I/O.
+    const agents = lan.clients.map((h, i) => deploy(h, 'img-a', targets[i] ?? '', i === 2 ? ['--no-direct-io'] : []));
     const seen = agents.map((a) => {
       let tail = '';
       a.stdout?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-600)));
@@ -129,6 +130,11 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
       const lines = jsonLines(o);
       expect(lines[lines.length - 1]).toMatchObject({ state: 'done', percent: 100 });
     });
+    const written = outs.map((o) => /wrote (\d+) chunks by direct I\/O and (\d+) through the page cache/.exec(o.stderr)?.slice(1).map(Number));
+    const direct = takesDirectIo(dir);
+    expect(written[0]?.[0]).toBe(direct ? 17 : 0); // 17 whole data chunks; the 1234-byte tail is cached
+    expect(written[1]?.[0]).toBe(direct ? 17 : 0);
+    expect(written[2]).toEqual([0, 18]);
     const lossy = jsonLines(outs[2] as Collected);
     expect(lossy[lossy.length - 1]?.repairedSymbols).toBeGreaterThan(0);
     expect(lan.droppedBy(lan.clients[2] as Host)).toBeGreaterThan(0);
@@ -188,3 +194,17 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
     await collect(dp, 20_000).catch(() => undefined);
   });
 });
+
+/** Whether files in `dir` can be opened with O_DIRECT (ext4, xfs and tmpfs can; some file systems cannot). */
+function takesDirectIo(dir: string): boolean {
+  const probe = path.join(dir, 'o-direct-probe');
+  writeFileSync(probe, '');
+  try {
+    closeSync(openSync(probe, constants.O_WRONLY | constants.O_DIRECT));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}

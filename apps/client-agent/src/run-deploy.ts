@@ -25,7 +25,7 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
   const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
   return deploy(opts, {
     dp,
-    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w) }),
+    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.note(t) }),
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,

@@ -102,7 +102,8 @@ describe('libStoreOpener read-back', () => {
     const hashes: string[] = [];
     for (let o = 0; o < data.length; o += big) hashes.push(sha(data.subarray(o, o + big)));
     const m: Manifest = { version: MANIFEST_VERSION, size: data.length, chunkSize: big, sha256: sha(data), chunks: hashes, zeroChunks: [] };
-    const openDirect = () => libStoreOpener({ target, stateDir, stateDirGiven: true, directIo: true }).open(m);
+    const notes: string[] = [];
+    const openDirect = () => libStoreOpener({ target, stateDir, stateDirGiven: true, directIo: true, onInfo: (t) => notes.push(t) }).open(m);
     const put = async (store: Awaited<ReturnType<typeof openDirect>>, chunks: number[]) => {
       for (const c of chunks) {
         const piece = data.subarray(c * big, (c + 1) * big);
@@ -121,5 +122,10 @@ describe('libStoreOpener read-back', () => {
     await second.finish((n) => reads.push(n));
     expect(reads.at(-1)).toBe(data.length);
     expect(readFileSync(target).equals(data)).toBe(true);
+    // The second run wrote chunks 3-6: 3-5 whole (direct where the file system allows it), 6 short.
+    expect(notes).toHaveLength(1);
+    const [, direct, cached] = /^wrote (\d+) chunks by direct I\/O and (\d+) through the page cache$/.exec(notes[0] ?? '') ?? [];
+    expect(Number(direct) + Number(cached)).toBe(4);
+    expect(Number(cached)).toBeGreaterThanOrEqual(1);
   });
 });

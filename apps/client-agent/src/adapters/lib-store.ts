@@ -25,6 +25,8 @@ export interface LibStoreOptions {
    * @default false
    */
   readonly directIo?: boolean;
+  /** Told facts worth one line at the end (how the chunks were written). */
+  readonly onInfo?: (text: string) => void;
 }
 
 export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
@@ -46,7 +48,7 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       // target starts as holes, so reading it back (from the page cache, just written) proves
       // nothing new and costs a second pass over the disk. Chunks journaled by an earlier run were
       // only spot-checked at open: then the whole image is read back.
-      return new LibChunkStore(writer, manifest, o.readBack === true || writer.resumedChunks > 0);
+      return new LibChunkStore(writer, manifest, o.readBack === true || writer.resumedChunks > 0, o.onInfo);
     },
   };
 }
@@ -69,6 +71,7 @@ class LibChunkStore implements ChunkStore {
     private readonly writer: ImageWriter,
     readonly manifest: Manifest,
     private readonly readBack: boolean,
+    private readonly onInfo?: (text: string) => void,
   ) {
     this.totalChunks = writer.chunkCount;
     this.done = new Uint8Array(this.totalChunks);
@@ -107,6 +110,9 @@ class LibChunkStore implements ChunkStore {
 
   async finish(onReadBack?: (bytesRead: number) => void): Promise<void> {
     await this.writer.finish();
+    const w = this.writer.writeCounts();
+    // Says whether direct I/O was in effect (it silently is not on some file systems and on Windows).
+    if (w.direct + w.buffered > 0) this.onInfo?.(`wrote ${w.direct} chunks by direct I/O and ${w.buffered} through the page cache`);
     if (this.readBack) await verifyTargetImage(this.writer.path, this.manifest, onReadBack);
   }
 
