@@ -45,9 +45,9 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true, directIo: o.directIo === true });
       for (const w of writer.warnings) o.onWarning?.(w);
       // Every chunk this process writes was hashed in memory right before the write, and a fresh
-      // target starts as holes, so reading it back (from the page cache, just written) proves
-      // nothing new and costs a second pass over the disk. Chunks journaled by an earlier run were
-      // only spot-checked at open: then the whole image is read back.
+      // target starts as holes, so reading it all back would only check the device itself, for a
+      // second pass over the disk (--read-back asks for that). Chunks journaled by an earlier run
+      // were only spot-checked at open: then the whole image is read back.
       return new LibChunkStore(writer, manifest, o.readBack === true || writer.resumedChunks > 0, o.onInfo);
     },
   };
