@@ -81,6 +81,8 @@ export interface ReceiverInfo {
   rateBps: number;
   lossPpm: number;
   rttMs: number | undefined;
+  /** When rttMs was last sampled (a probe echo). */
+  rttAtMs: number | undefined;
   lastHeardMs: number;
   nacks: number;
 }

@@ -156,6 +156,33 @@ describe('SenderEngine', () => {
     expect(s.grttMs).toBe(2);
   });
 
+  it('probes every receiver right after the pass and counts only RTTs measured since', () => {
+    const s = sender();
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    for (const id of ids) s.handle({ type: 'register', receiverId: id }, 0);
+    // While data streams, every receiver gets measured at ~100 ms (queues), a few per probe.
+    let t = 0;
+    for (let round = 0; round < 20 && s.stats().receivers.some((r) => r.rttMs === undefined); round++) {
+      t += 500;
+      const probe = announces(s.tick(t)).find((a) => a.probeId > 0) as AnnounceMessage;
+      for (const id of probe.probeTargets) s.handle(control({ type: 'probe-echo', receiverId: id, probeId: probe.probeId, probeSentAtMs: t, holdMs: 0 }), t + 100);
+    }
+    expect(s.stats().receivers.every((r) => r.rttMs === 100)).toBe(true);
+    expect(s.grttMs).toBe(100);
+    drain(s, t + 200); // the pass ends here
+    const after = announces(s.tick(t + 201)).find((a) => a.probeId > 0) as AnnounceMessage;
+    expect([...after.probeTargets].sort((a, b) => a - b)).toEqual(ids); // all of them, at once
+    const echo = (id: number, rtt: number): void => {
+      s.handle(control({ type: 'probe-echo', receiverId: id, probeId: after.probeId, probeSentAtMs: t + 201, holdMs: 0 }), t + 201 + rtt);
+    };
+    echo(3, 3);
+    expect(s.grttMs).toBe(3); // the 7 others' 100 ms are from the pass: no longer counted
+    echo(5, 40);
+    expect(s.grttMs).toBe(40); // a receiver still behind raises it at once
+    for (const id of [1, 2, 4, 6, 7, 8]) echo(id, 2);
+    expect(s.grttMs).toBe(40);
+  });
+
   it('cuts the rate when a receiver cannot absorb it and raises it again (same-speed)', () => {
     const s = sender({ maxRateBps: 1e6, minRateBps: 1e5 });
     s.handle({ type: 'register', receiverId: 1 }, 0);

@@ -13,6 +13,8 @@ import type { DataPick, ReceiverInfo, SenderAction, SenderEvent, SenderOptions, 
 export type { DataPick, ReceiverInfo, SenderAction, SenderEvent, SenderOptions, SenderStats } from './sender-types';
 
 const PROBE_TARGETS = 4;
+/** Receivers asked at once in the first probe after the pass (their RTTs from the pass are stale). */
+const PROBE_TARGETS_AFTER_PASS = 32;
 const SILENCE_SCAN_MS = 250;
 
 export class SenderEngine {
@@ -37,6 +39,10 @@ export class SenderEngine {
   private probeId = 0;
   private readonly probes = new Map<number, number>();
   private finished = false;
+  /** When the first pass sent its last new symbol (undefined before). */
+  private passEndMs: number | undefined;
+  /** The next probe asks every receiver whose RTT predates the pass's end. */
+  private probeStale = false;
   private everRegistered = false;
   private dataSymbols = 0;
   private announces = 0;
@@ -144,11 +150,25 @@ export class SenderEngine {
         this.cursor += size;
         this.groupNext = [];
         this.groupTurn = 0;
-        if (this.cursor >= total) this.pass = 1;
+        if (this.cursor >= total) this.endOfPass(nowMs);
       }
       return { block, symbol, k, repair: false };
     }
     return undefined; // unreachable: a group always has a symbol left until it advances
+  }
+
+  /**
+   * The last new symbol is out. The RTTs measured while data streamed include the queues that the
+   * stream built (50-100 ms here with 8 receivers sharing 2 cores, against ~3 ms idle), and the
+   * receivers' NACK timers are multiples of GRTT: probe every receiver again at once, so the tail
+   * of repairs runs on RTTs measured now (see updateGrtt).
+   */
+  private endOfPass(nowMs: number): void {
+    this.pass = 1;
+    this.passEndMs = nowMs;
+    this.probeStale = true;
+    this.nextProbeMs = nowMs;
+    this.nextAnnounceMs = nowMs;
   }
 
   tick(nowMs: number): SenderAction[] {
@@ -240,6 +260,7 @@ export class SenderEngine {
         // receivers' NACK timers, multiples of GRTT, then stop waiting for queues long gone).
         const settled = this.cursor >= this.o.layout.totalBlocks;
         r.rttMs = r.rttMs === undefined || settled ? rtt : 0.75 * r.rttMs + 0.25 * rtt;
+        r.rttAtMs = nowMs;
         this.updateGrtt(settled);
         break;
       }
@@ -255,11 +276,14 @@ export class SenderEngine {
 
   /**
    * GRTT = the largest receiver RTT: up at once, down slowly (NORM does the same) while data
-   * streams; once the pass is over (`settled`) down at once too.
+   * streams; once the pass is over (`settled`) down at once too, counting only RTTs measured
+   * since the pass ended (a receiver's value from the pass would hold GRTT at the queues' level
+   * until its turn in the probe rotation came, which with 8 receivers took seconds).
    */
   private updateGrtt(settled: boolean): void {
     let max = 0;
-    for (const r of this.receivers.values()) if (r.rttMs !== undefined && r.rttMs > max) max = r.rttMs;
+    const since = settled ? (this.passEndMs ?? -Infinity) : -Infinity;
+    for (const r of this.receivers.values()) if (r.rttMs !== undefined && (r.rttAtMs ?? -Infinity) >= since && r.rttMs > max) max = r.rttMs;
     if (max === 0) return;
     // The first measurement replaces the initial guess outright.
     this.grtt = max >= this.grtt || !this.grttMeasured || settled ? max : 0.9 * this.grtt + 0.1 * max;
@@ -309,6 +333,12 @@ export class SenderEngine {
   private pickProbeTargets(): number[] {
     const active = [...this.receivers.values()].filter((r) => r.state !== 'done');
     if (active.length === 0) return [];
+    if (this.probeStale) {
+      this.probeStale = false;
+      const since = this.passEndMs ?? -Infinity;
+      const stale = active.filter((r) => (r.rttAtMs ?? -Infinity) < since).slice(0, PROBE_TARGETS_AFTER_PASS);
+      if (stale.length > 0) return stale.map((r) => r.receiverId);
+    }
     const targets = new Set<number>();
     let worst: ReceiverInfo | undefined;
     for (const r of active) if (r.rttMs !== undefined && (!worst || r.rttMs > (worst.rttMs ?? 0))) worst = r;
@@ -344,5 +374,5 @@ export class SenderEngine {
 }
 
 function newReceiver(receiverId: number, nowMs: number): ReceiverInfo {
-  return { receiverId, state: 'waiting', blocksDone: 0, rateBps: 0, lossPpm: 0, rttMs: undefined, lastHeardMs: nowMs, nacks: 0 };
+  return { receiverId, state: 'waiting', blocksDone: 0, rateBps: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, nacks: 0 };
 }
