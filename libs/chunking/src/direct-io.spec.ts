@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { constants, readFileSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIRECT_IO_ALIGNMENT, allocAligned, allocChunkBuffer, directIoAvailable, isDirectIoReady } from './aligned-memory';
 import { openTarget } from './image-writer';
 import { FileTargetIo, openTargetIo } from './target-io';
+import { canLoop, withLoopDevice } from './testing/loop-device';
 import { buildImage, expectSameBytes, referenceManifest, seededBytes, tempDir } from './testing/fixtures';
 
 const t = tempDir('direct');
@@ -156,29 +156,14 @@ describe('direct I/O on the target', () => {
     expect(counts).toEqual((await tempTakesDirect()) ? { direct: 4, buffered: 1 } : { direct: 0, buffered: 5 });
   });
 
-  const losetup = ((): boolean => {
-    try {
-      execFileSync('losetup', ['--version'], { stdio: 'ignore' });
-      return process.getuid?.() === 0;
-    } catch {
-      return false;
-    }
-  })();
-  (losetup ? it : it.skip)(`writes a real loop device by direct I/O${losetup ? '' : ' (skipped: needs root and losetup)'}`, async () => {
+  (canLoop ? it : it.skip)(`writes a real loop device by direct I/O${canLoop ? '' : ' (skipped: needs root and losetup)'}`, async () => {
     const CS = 64 * 1024;
     const image = buildImage([{ zero: false, length: 2 * CS }, { zero: true, length: CS }, { zero: false, length: CS }], 21);
     const manifest = referenceManifest(image, CS);
     const backing = join(t.dir, 'loop-direct.img');
     writeFileSync(backing, Buffer.alloc(image.length + CS, 0xee));
-    let dev: string;
-    try {
-      dev = execFileSync('losetup', ['-f', '--show', backing], { encoding: 'utf8' }).trim();
-    } catch (err) {
-      console.warn(`loop device test skipped: losetup failed here (${String(err)})`);
-      return;
-    }
     let counts;
-    try {
+    const ran = await withLoopDevice(backing, async (dev) => {
       const w = await openTarget(dev, manifest, { allowDevice: true, stateDir: t.dir, directIo: true });
       expect(w.kind).toBe('block');
       for (const c of w.missingChunks()) {
@@ -188,9 +173,8 @@ describe('direct I/O on the target', () => {
       }
       await w.finish(); // writes the zero chunk from a plain buffer: through the cache
       counts = w.writeCounts();
-    } finally {
-      execFileSync('losetup', ['-d', dev]);
-    }
+    });
+    if (!ran) return;
     expect(counts).toEqual({ direct: 3, buffered: 1 });
     const back = readFileSync(backing);
     expectSameBytes(back.subarray(0, image.length), image);

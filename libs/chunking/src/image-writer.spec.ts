@@ -6,6 +6,7 @@ import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
 import { openTarget } from './image-writer';
 import { fakeBlockStat, fakeSystem } from './testing/fake-system';
 import { buildImage, expectSameBytes, referenceManifest, seededBytes, sha256, tempDir } from './testing/fixtures';
+import { canLoop, withLoopDevice } from './testing/loop-device';
 import { VolatileMachine } from './testing/volatile-disk';
 
 const t = tempDir('writer');
@@ -152,25 +153,10 @@ describe('ImageWriter on a block device', () => {
     expect(disk.durable.subarray(image.length).every((b) => b === 0xee)).toBe(true); // past the image: untouched
   });
 
-  const losetup = ((): string | undefined => {
-    try {
-      execFileSync('losetup', ['--version'], { stdio: 'ignore' });
-      return process.getuid?.() === 0 ? 'losetup' : undefined;
-    } catch {
-      return undefined;
-    }
-  })();
-  (losetup ? it : it.skip)(`writes to a real loop device${losetup ? '' : ' (skipped: needs root and losetup)'}`, async () => {
+  (canLoop ? it : it.skip)(`writes to a real loop device${canLoop ? '' : ' (skipped: needs root and losetup)'}`, async () => {
     const backing = join(t.dir, 'loop-backing.img');
     writeFileSync(backing, Buffer.alloc(64 * 1024, 0xee));
-    let dev: string;
-    try {
-      dev = execFileSync('losetup', ['-f', '--show', backing], { encoding: 'utf8' }).trim();
-    } catch (err) {
-      console.warn(`loop device test skipped: losetup failed here (${String(err)})`);
-      return;
-    }
-    try {
+    const ran = await withLoopDevice(backing, async (dev) => {
       await expect(openTarget(dev, manifest, { stateDir: t.dir })).rejects.toMatchObject({ code: 'CHUNKING_TARGET_DEVICE_NOT_ALLOWED' });
       const big = referenceManifest(Buffer.alloc(64 * 1024 + 512), CS);
       await expect(openTarget(dev, big, { stateDir: t.dir, allowDevice: true })).rejects.toMatchObject({ code: 'CHUNKING_TARGET_TOO_SMALL' });
@@ -178,9 +164,8 @@ describe('ImageWriter on a block device', () => {
       expect(w.kind).toBe('block');
       for (const i of w.missingChunks()) await w.writeChunk(i, chunk(i));
       await w.finish();
-    } finally {
-      execFileSync('losetup', ['-d', dev]);
-    }
+    });
+    if (!ran) return;
     const back = readFileSync(backing);
     expectSameBytes(back.subarray(0, image.length), image);
     expect(back.subarray(image.length).every((b) => b === 0xee)).toBe(true);
