@@ -9,6 +9,7 @@ import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type Trans
 import { runCastpoint } from './castpoint-runner';
 import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
+import { summarizeRuns } from './repeat';
 
 interface Case {
   readonly receivers: number;
@@ -16,7 +17,7 @@ interface Case {
   readonly linkBps?: number;
 }
 
-function parseArgs(argv: string[]): { cases: Case[]; sizeMiB: number; tools: string[] } {
+function parseArgs(argv: string[]): { cases: Case[]; sizeMiB: number; tools: string[]; repeat: number } {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -33,7 +34,9 @@ function parseArgs(argv: string[]): { cases: Case[]; sizeMiB: number; tools: str
       }
     }
   }
-  return { cases, sizeMiB: Number(get('size-mib') ?? '200'), tools };
+  const repeat = Number(get('repeat') ?? '1');
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error(`--repeat must be an integer from 1 to 20, got ${get('repeat') ?? ''}`);
+  return { cases, sizeMiB: Number(get('size-mib') ?? '200'), tools, repeat };
 }
 
 function parseRate(s: string): number {
@@ -42,10 +45,38 @@ function parseRate(s: string): number {
   return Number(m[1]) * { k: 1e3, m: 1e6, g: 1e9 }[m[2] as 'k' | 'm' | 'g'];
 }
 
+/** One run of one tool in one case; undefined (reason on stderr) when it failed or hung. */
+async function runTool(
+  tool: string,
+  c: Case,
+  lan: Lan,
+  image: { path: string; sha256: string },
+  dir: string,
+  httpServer: string,
+  floorScript: string,
+): Promise<TransferResult | undefined> {
+  const workDir = mkdtempSync(path.join(dir, `${tool}-`));
+  // Every successful run here takes under 30 s; a peer that hangs gives up after 2 minutes.
+  const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 120_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
+  try {
+    if (tool === 'castpoint') return await runCastpoint(spec);
+    if (tool === 'udpcast') return await runUdpcast(spec);
+    if (tool === 'uftp') return await runUftp(spec);
+    if (tool === 'http') return await runHttp(spec, httpServer);
+    if (tool === 'floor') return await runFloor(spec, floorScript);
+    process.stderr.write(`unknown tool ${tool}\n`);
+  } catch (err) {
+    process.stderr.write(`${tool} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const support = probeSupport();
   if (!support.lan) throw new Error(`the benchmark needs network namespaces: ${support.why ?? ''}`);
-  const { cases, sizeMiB, tools } = parseArgs(process.argv.slice(2));
+  const { cases, sizeMiB, tools, repeat } = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-bench-'));
   const rows: Row[] = [];
   try {
@@ -57,25 +88,19 @@ async function main(): Promise<void> {
       try {
         lan.clients.forEach((h) => lan.setLoss(h, c.loss));
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
-        for (const tool of tools) {
-          const workDir = mkdtempSync(path.join(dir, `${tool}-`));
-          // Every successful run here takes under 30 s; a peer that hangs gives up after 2 minutes.
-          const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 120_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
-          let r: TransferResult | undefined;
-          try {
-            if (tool === 'castpoint') r = await runCastpoint(spec);
-            else if (tool === 'udpcast') r = await runUdpcast(spec);
-            else if (tool === 'uftp') r = await runUftp(spec);
-            else if (tool === 'http') r = await runHttp(spec, httpServer);
-            else if (tool === 'floor') r = await runFloor(spec, floorScript);
-            else process.stderr.write(`unknown tool ${tool}\n`);
-          } catch (err) {
-            process.stderr.write(`${tool} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-          } finally {
-            rmSync(workDir, { recursive: true, force: true });
+        // With --repeat the tools take turns (A B A B ...), so each sees the same stretch of time.
+        const results = new Map<string, (TransferResult | undefined)[]>(tools.map((t) => [t, []]));
+        for (let round = 0; round < repeat; round++) {
+          for (const tool of tools) {
+            const r = await runTool(tool, c, lan, image, dir, httpServer, floorScript);
+            results.get(tool)?.push(r);
+            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified}\n`);
           }
-          if (r) rows.push({ ...c, imageBytes: image.size, result: r });
-          if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified}\n`);
+        }
+        for (const tool of tools) {
+          const sum = summarizeRuns(results.get(tool) ?? []);
+          if (!sum) continue;
+          rows.push({ ...c, imageBytes: image.size, result: { ...sum.median, verified: sum.allVerified }, ...(repeat > 1 ? { runs: { walls: sum.walls, failed: sum.failed } } : {}) });
         }
       } finally {
         lan.destroy();

@@ -18,4 +18,15 @@ describe('formatTable', () => {
     // line rate: 200 MiB at 500 Mbit/s = 3.355 s
     expect(rows.find((r) => r.tool === 'castpoint')?.x_line_rate).toBeCloseTo(5 / 3.3554432, 5);
   });
+
+  it('shows every run with --repeat: a runs column and wall_runs in the JSON, the median in wall s', () => {
+    const repeated: Row = { ...row('castpoint', 4.9), runs: { walls: [5.2, 4.6, 4.9], failed: 1 } };
+    const { table, json } = formatTable([repeated, { ...row('udpcast', 6.2), runs: { walls: [6.2], failed: 0 } }]);
+    const [head, first] = table.split('\n');
+    expect(head).toContain('runs (wall s)');
+    expect(first).toMatch(/castpoint\s+4\.90 .* 5\.20 4\.60 4\.90 \(\+1 failed\)$/);
+    expect((json as { rows: Array<{ wall_runs?: number[]; failed_runs?: number }> }).rows[0]).toMatchObject({ wall_runs: [5.2, 4.6, 4.9], failed_runs: 1 });
+    // Without --repeat the table keeps its usual columns.
+    expect(formatTable([row('castpoint', 5)]).table.split('\n')[0]).not.toContain('runs');
+  });
 });

@@ -5,7 +5,10 @@ export interface Row {
   readonly loss: number;
   readonly linkBps?: number;
   readonly imageBytes: number;
+  /** The run reported (the median one with --repeat). */
   readonly result: TransferResult;
+  /** With --repeat: every finished run's wall seconds and the runs that failed. */
+  readonly runs?: { readonly walls: readonly number[]; readonly failed: number };
 }
 
 /** The line-rate limit: seconds the image's bits need on the link (unshaped: none, NaN). */
@@ -29,7 +32,8 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     const k = key(r);
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }
-  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'MB sent', 'ok'];
+  const repeated = rows.some((r) => r.runs !== undefined);
+  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'MB sent', 'ok', ...(repeated ? ['runs (wall s)'] : [])];
   const lines = rows.map((r) => {
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
@@ -44,10 +48,11 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       r.result.senderCpuSeconds.toFixed(2),
       (r.result.bytesSent / 1e6).toFixed(1),
       r.result.verified ? 'yes' : 'NO',
+      ...(repeated ? [runsCell(r)] : []),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  const fmt = (cells: string[]): string => cells.map((c, i) => (i === 10 ? c : c.padStart(widths[i] ?? 0))).join('  ');
   const table = [fmt(head), ...lines.map(fmt)].join('\n');
   const json = {
     bench: 'castpoint-vs-peers',
@@ -63,7 +68,15 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       bytes_sent: r.result.bytesSent,
       verified: r.result.verified,
       flags: r.result.flags,
+      ...(r.runs ? { wall_runs: r.runs.walls, failed_runs: r.runs.failed } : {}),
     })),
   };
   return { table, json };
+}
+
+/** "4.58 4.70 4.92", plus how many runs failed. */
+function runsCell(r: Row): string {
+  if (!r.runs) return '';
+  const walls = r.runs.walls.map((w) => w.toFixed(2)).join(' ');
+  return r.runs.failed > 0 ? `${walls} (+${r.runs.failed} failed)` : walls;
 }
