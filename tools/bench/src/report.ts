@@ -52,7 +52,9 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i === 10 ? c : c.padStart(widths[i] ?? 0))).join('  ');
+  // Numbers right-aligned; the runs column, a list, is the last one and stays left-aligned.
+  const runsColumn = repeated ? head.length - 1 : -1;
+  const fmt = (cells: string[]): string => cells.map((c, i) => (i === runsColumn ? c : c.padStart(widths[i] ?? 0))).join('  ');
   const table = [fmt(head), ...lines.map(fmt)].join('\n');
   const json = {
     bench: 'castpoint-vs-peers',
