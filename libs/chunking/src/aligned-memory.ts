@@ -40,11 +40,12 @@ export function allocAligned(size: number): Uint8Array {
 }
 
 /**
- * A buffer for one chunk of `size` bytes: page-aligned when direct I/O could take it whole (the
- * platform has O_DIRECT and the size is a multiple of the alignment), a plain one otherwise.
+ * A zero-filled buffer for one chunk of `size` bytes: page-aligned when direct I/O could take it
+ * whole and a pool could recycle it (the platform has O_DIRECT and the size is a multiple of
+ * 64 KiB, hence of the alignment too), a plain one otherwise.
  */
 export function allocChunkBuffer(size: number): Uint8Array {
-  if (directIoAvailable() && size % DIRECT_IO_ALIGNMENT === 0 && size % WASM_PAGE === 0) {
+  if (directIoAvailable() && size % WASM_PAGE === 0) {
     try {
       return allocAligned(size);
     } catch {

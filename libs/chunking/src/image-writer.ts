@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { Manifest } from '@castpoint/wire';
+import { allocChunkBuffer } from './aligned-memory';
 import { chunkCount, chunkLength, chunkOffset } from './chunk-math';
 import { ChunkingError, asChunkingError } from './errors';
 import { Journal } from './journal';
@@ -252,11 +253,12 @@ export class ImageWriter {
   async finish(): Promise<FinishResult> {
     this.assertOpen();
     if (this.kind === 'block') {
-      let zeros: Buffer | undefined;
+      let zeros: Uint8Array | undefined;
       for (const z of this.manifest.zeroChunks) {
         if (this.journal.has(z) || this.written.has(z)) continue;
         const len = chunkLength(z, this.manifest.size, this.manifest.chunkSize);
-        zeros ??= Buffer.alloc(this.manifest.chunkSize);
+        // Aligned when it can be, so a disk's zero regions go by direct I/O like its data.
+        zeros ??= allocChunkBuffer(this.manifest.chunkSize);
         // Known zeros need no hash check: write them straight away.
         try {
           await this.io.write(zeros.subarray(0, len), chunkOffset(z, this.manifest.chunkSize));
