@@ -78,11 +78,19 @@ describe('castpoint-agent single executable (linux-x64)', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('prints the version of apps/client-agent/package.json on --version', () => {
+    const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+    const pkg = JSON.parse(readFileSync(path.join(root, 'apps/client-agent/package.json'), 'utf8')) as { version: string };
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
   it.each([
     [[], /Give a command: deploy/],
     [['deploy', '--image', 'x', '--target', '/tmp/x'], /Missing required argument: server/],
     [['deploy', '--server', 'nope', '--image', 'x', '--target', '/tmp/x'], /--server must be a URL/],
     [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--bogus'], /Unknown argument: bogus/],
+    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--dp-patience', '0'], /--dp-patience must be a number of seconds above 0/],
   ])('exits 2 with one line on a usage error: %j', (args, re) => {
     const r = spawnSync(binary, args, { encoding: 'utf8' });
     expect(r.status).toBe(2);
@@ -144,6 +152,11 @@ describeLan('castpoint-agent single executable in a LAN, against a fake DP', () 
       // stdout is a pipe here: JSON lines, the last one "done".
       const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l) as { state: string; percent: number });
       expect(lines[lines.length - 1]).toMatchObject({ state: 'done', percent: 100 });
+
+      // --no-fallback (a contract flag) is the technician's veto: the fallback reply is refused.
+      const vetoed = await collect(lan.spawn(client, binary, ['deploy', '--server', server, '--image', 'img', '--target', path.join(dir, 'v.img'), '--no-fallback']), 60_000);
+      expect(vetoed.stderr).toMatch(/--no-fallback forbids unicast fallback.*\(exit 7, removed-by-policy\)/);
+      expect(vetoed.code).toBe(7);
 
       const unknown = await collect(lan.spawn(client, binary, ['deploy', '--server', server, '--image', 'other', '--target', path.join(dir, 'o.img')]), 60_000);
       expect(unknown.code).toBe(4);

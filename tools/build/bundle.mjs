@@ -1,12 +1,23 @@
 // Bundles one entry point and every workspace lib it imports into a single CommonJS file.
 // One file per app keeps `npx castpoint-*` simple and is what Node's single-executable (SEA) needs.
 import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const [entry, outfile] = process.argv.slice(2);
 if (!entry || !outfile) {
   console.error('usage: node tools/build/bundle.mjs ENTRY.ts OUTFILE.cjs');
   process.exit(2);
+}
+
+// The app's version (its package.json, the nearest one above the entry) is compiled in, so
+// `--version` answers the same in a bundle, an npm install and a single executable.
+function appVersion(from) {
+  for (let dir = path.dirname(path.resolve(from)); ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) return JSON.parse(readFileSync(pkg, 'utf8')).version ?? '0.0.0';
+    if (path.dirname(dir) === dir) return '0.0.0';
+  }
 }
 
 await build({
@@ -24,6 +35,6 @@ await build({
   legalComments: 'none',
   // ESM-only dependencies (yargs) read import.meta.url, which a CommonJS bundle lacks: give them
   // the bundle's own file URL instead.
-  define: { 'import.meta.url': '__castpointImportMetaUrl' },
+  define: { 'import.meta.url': '__castpointImportMetaUrl', __CASTPOINT_VERSION__: JSON.stringify(appVersion(entry)) },
   banner: { js: "const __castpointImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -13,6 +13,10 @@ export interface CliIo {
   err(text: string): void;
 }
 
+/** Set by tools/build/bundle.mjs; absent when the sources run unbundled (tests). */
+declare const __CASTPOINT_VERSION__: string | undefined;
+const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
+
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
 
 const EPILOG = [
@@ -22,6 +26,29 @@ const EPILOG = [
   'The token may also come from the CASTPOINT_TOKEN environment variable.',
   'Output is a progress bar on a terminal; with --json or when stdout is not a terminal, one JSON line per second.',
 ].join('\n');
+
+function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/** yargs' result as the validator's input (validateDeployOptions checks every value). */
+function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
+  return {
+    server: args['server'],
+    image: args['image'],
+    target: args['target'],
+    interface: args['interface'],
+    token: args['token'],
+    stateDir: args['state-dir'],
+    json: args['json'],
+    // yargs turns --no-fallback into fallback=false (boolean negation).
+    noFallback: args['fallback'] === false,
+    silenceTimeout: args['silence-timeout'],
+    dpPatience: args['dp-patience'],
+    readBack: args['read-back'],
+    directIo: args['direct-io'],
+  };
+}
 
 export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
   let usageError: string | undefined;
@@ -41,7 +68,11 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
           .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
           .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
-          .option('no-fallback', { type: 'boolean', describe: 'Never fall back to unicast download' })
+          .option('fallback', {
+            type: 'boolean',
+            default: true,
+            describe: 'Download from the DP by unicast when multicast cannot finish (the image allows it); --no-fallback never does',
+          })
           .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
           .option('read-back', { type: 'boolean', describe: 'Read the whole image back from the target at the end and check its SHA-256 (always done after a resume)' })
           .option('direct-io', {
@@ -52,30 +83,14 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
           .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
           .strictOptions()
           .epilog(EPILOG),
-      (args) => {
-        chosen = {
-          server: args.server,
-          image: args.image,
-          target: args.target,
-          interface: args.interface,
-          token: args.token,
-          stateDir: args['state-dir'],
-          json: args.json,
-          // yargs turns --no-fallback into fallback=false (boolean negation).
-          noFallback: (args as { fallback?: unknown }).fallback === false || args['no-fallback'] === true,
-          silenceTimeout: args['silence-timeout'],
-          dpPatience: args['dp-patience'],
-          readBack: args['read-back'],
-          directIo: args['direct-io'],
-        };
-      },
     )
     .demandCommand(1, 'Give a command: deploy.')
     .strict()
     .epilog(EPILOG)
     .help()
-    .version(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .version(VERSION)
+    // Wrapping is only worth its cost when help is shown: yargs renders the help on every run.
+    .wrap(wantsHelp(argv) ? Math.min(100, process.stdout.columns ?? 100) : null)
     .exitProcess(false)
     .fail((msg, err) => {
       usageError = msg || err?.message || 'invalid command line';
@@ -83,9 +98,12 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
 
   let helpText = '';
   try {
-    await parser.parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
+    // The command has no handler on purpose: with one, yargs renders and caches the whole help
+    // text on every run (~25 ms of a cold start, times every agent booting on the same LAN).
+    const args = await parser.parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
       helpText = output;
     });
+    if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
   } catch (err) {
     usageError ??= err instanceof Error ? err.message : String(err);
   }

@@ -133,7 +133,7 @@ function nonEmpty(s: string | undefined): string | undefined {
 function seconds(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw usage(`${name} must be a number of seconds from 0 to 86400.`);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw usage(`${name} must be a number of seconds above 0 and at most 86400.`);
   return Math.round(n * 1000);
 }
 

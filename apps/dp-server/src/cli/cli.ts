@@ -58,6 +58,10 @@ function serveCommand(y: Argv) {
   return out;
 }
 
+/** Set by tools/build/bundle.mjs; absent when the sources run unbundled (tests). */
+declare const __CASTPOINT_VERSION__: string | undefined;
+const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
+
 export async function runCli(argv: readonly string[]): Promise<void> {
   const parser = yargs(argv as string[])
     .scriptName('castpoint-dp')
@@ -171,6 +175,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
         .demandCommand(1, 'name a client command: list'),
     )
     .demandCommand(1, 'name a command: serve, image, session or client')
+    .version(VERSION)
     .help()
     .fail((msg, err, y) => {
       if (err) throw err;
