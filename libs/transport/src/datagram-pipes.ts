@@ -24,6 +24,8 @@ export class DatagramPipes {
   private droppedOnRead = 0;
   /** Writable callbacks waiting for an in-flight send to complete. */
   private readonly waiting: Array<() => void> = [];
+  /** How the owner reads its socket; only reported in stats. */
+  readMode: EndpointStats['readMode'] = 'per-datagram';
   /** Set by onDatagram: takes datagrams instead of the readable. */
   private listener: DatagramListener | undefined;
 
@@ -145,6 +147,7 @@ export class DatagramPipes {
       droppedOnRead: this.droppedOnRead,
       inFlight: this.inFlight,
       peakInFlight: this.peakInFlight,
+      readMode: this.readMode,
     };
   }
 

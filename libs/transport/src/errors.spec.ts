@@ -34,6 +34,7 @@ describe('resolveOptions', () => {
       multicast: { interface: '10.0.0.1', ttl: 1, loopback: true },
       maxInFlight: 64,
       readBufferDatagrams: 4096,
+      batchedReads: false,
     });
   });
 
@@ -48,6 +49,7 @@ describe('resolveOptions', () => {
     ['ttl 256', { multicast: { interface: '10.0.0.1', ttl: 256 } }],
     ['zero buffer', { recvBufferSize: 0 }],
     ['zero in flight', { maxInFlight: 0 }],
+    ['batchedReads not a boolean', { batchedReads: 'yes' as unknown as boolean }],
   ])('%s is TRANSPORT_BAD_OPTION', (_name, o) => {
     expect(() => resolveOptions(o)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
   });

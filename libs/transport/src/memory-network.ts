@@ -2,6 +2,7 @@ import { DatagramPipes } from './datagram-pipes';
 import type { DatagramListener, EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
 import { TransportError } from './errors';
 import { isLoopback4, isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
+import { UNKNOWN_PEER } from './batched-reader';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { SeededRandom } from './prng';
 import { realScheduler, type Scheduler } from './scheduler';
@@ -184,6 +185,8 @@ class MemoryEndpoint implements UdpEndpoint {
     this.loopback = o.multicast?.loopback ?? true;
     this.ttl = o.multicast?.ttl ?? 1;
     this.pipes = new DatagramPipes((bytes, to, cb) => this.rawSend(bytes, to, cb), o.maxInFlight, o.readBufferDatagrams);
+    // The twin keeps the socket's contract in batched mode: no sender address.
+    if (o.batchedReads) this.pipes.readMode = 'batched';
   }
 
   get readable(): UdpEndpoint['readable'] {
@@ -199,7 +202,7 @@ class MemoryEndpoint implements UdpEndpoint {
   }
 
   receive(d: { bytes: Uint8Array; from: PeerAddress }): void {
-    this.pipes.deliver(d.bytes, d.from);
+    this.pipes.deliver(d.bytes, this.o.batchedReads ? UNKNOWN_PEER : d.from);
   }
 
   onDatagram(listener: DatagramListener): void {

@@ -12,6 +12,12 @@ export interface ResolvedOptions {
   readonly sendBufferSize?: number;
   readonly maxInFlight: number;
   readonly readBufferDatagrams: number;
+  readonly batchedReads: boolean;
+}
+
+function requireBoolean(option: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new TransportError('TRANSPORT_BAD_OPTION', `${option} must be true or false`, { option });
+  return v;
 }
 
 /** Checks options once, for both implementations, so bad input fails the same way everywhere. */
@@ -39,5 +45,6 @@ export function resolveOptions(opts: OpenUdpOptions = {}): ResolvedOptions {
     ...(opts.sendBufferSize === undefined ? {} : { sendBufferSize: requirePositiveInt('sendBufferSize', opts.sendBufferSize) }),
     maxInFlight: requirePositiveInt('maxInFlight', opts.maxInFlight ?? 64),
     readBufferDatagrams: requirePositiveInt('readBufferDatagrams', opts.readBufferDatagrams ?? 4096),
+    batchedReads: requireBoolean('batchedReads', opts.batchedReads ?? false),
   };
 }

@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { BatchedReader, socketReadHandle, UNKNOWN_PEER } from './batched-reader';
 import { DatagramPipes } from './datagram-pipes';
 import type { DatagramListener, EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
 import { asTransportError, TransportError } from './errors';
@@ -43,6 +44,8 @@ function bind(sock: Socket, o: ResolvedOptions): Promise<void> {
 class SocketEndpoint implements UdpEndpoint {
   private readonly pipes: DatagramPipes;
   private closing: Promise<void> | undefined;
+  /** Set in batched mode: reads the socket instead of node:dgram's events. */
+  private readonly reader: BatchedReader | undefined;
   /** Kept from open: node:dgram refuses address() once closed, but callers may still ask. */
   private readonly local: PeerAddress;
 
@@ -54,8 +57,24 @@ class SocketEndpoint implements UdpEndpoint {
     this.pipes = new DatagramPipes((bytes, to, cb) => this.rawSend(bytes, to, cb), o.maxInFlight, o.readBufferDatagrams);
     const a = sock.address();
     this.local = { address: a.address, port: a.port };
-    sock.on('message', (msg, rinfo) => this.pipes.deliver(msg, rinfo));
+    const handle = o.batchedReads ? socketReadHandle(sock) : undefined;
+    if (o.batchedReads) {
+      // Same contract whichever way the socket is read (see OpenUdpOptions.batchedReads).
+      sock.on('message', (msg) => this.pipes.deliver(msg, UNKNOWN_PEER));
+    } else {
+      sock.on('message', (msg, rinfo) => this.pipes.deliver(msg, rinfo));
+    }
     sock.on('error', (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'socket error', err)));
+    if (handle) {
+      handle.recvStop();
+      this.reader = new BatchedReader(
+        handle.fd,
+        (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER),
+        (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err)),
+      );
+      this.pipes.readMode = 'batched';
+      this.reader.start();
+    }
     const m = o.multicast;
     if (m) {
       try {
@@ -156,6 +175,8 @@ class SocketEndpoint implements UdpEndpoint {
 
   close(): Promise<void> {
     this.closing ??= new Promise((resolve) => {
+      // Before the close: the descriptor number may be reused at once.
+      this.reader?.stop();
       this.pipes.close();
       this.sock.close(() => resolve());
     });

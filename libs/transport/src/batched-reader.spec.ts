@@ -1,0 +1,115 @@
+import { createSocket } from 'node:dgram';
+import { BatchedReader, socketReadHandle } from './batched-reader';
+
+/** A socket queue for the reader: read() takes the next datagram or throws as fs.readSync does. */
+function fakeQueue(): { queue: (Buffer | Error)[]; reads: number; read: (fd: number, into: Buffer) => number } {
+  const q = {
+    queue: [] as (Buffer | Error)[],
+    reads: 0,
+    read(_fd: number, into: Buffer): number {
+      q.reads++;
+      const next = q.queue.shift();
+      if (next === undefined) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, read'), { code: 'EAGAIN' });
+      if (next instanceof Error) throw next;
+      next.copy(into);
+      return next.length;
+    },
+  };
+  return q;
+}
+
+const errno = (code: string): Error => Object.assign(new Error(`${code}: read failed`), { code });
+
+describe('BatchedReader', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('delivers queued datagrams as copies of their own size, then pauses on EAGAIN and reads again', () => {
+    const q = fakeQueue();
+    const got: Buffer[] = [];
+    const r = new BatchedReader(7, (b) => got.push(b), () => undefined, { read: q.read });
+    q.queue.push(Buffer.from('one'), Buffer.alloc(0), Buffer.from('three'));
+    r.start();
+    jest.advanceTimersByTime(0);
+    expect(got.map((b) => b.toString())).toEqual(['one', '', 'three']);
+    expect(r.stats()).toEqual({ datagrams: 3, emptyReads: 1 });
+    q.queue.push(Buffer.from('four'));
+    jest.advanceTimersByTime(1);
+    expect(got.map((b) => b.toString())).toEqual(['one', '', 'three', 'four']);
+  });
+
+  it('keeps earlier datagrams intact when the scratch buffer is reused', () => {
+    const q = fakeQueue();
+    const got: Buffer[] = [];
+    const r = new BatchedReader(7, (b) => got.push(b), () => undefined, { read: q.read });
+    q.queue.push(Buffer.from('aaaa'), Buffer.from('bb'));
+    r.start();
+    jest.advanceTimersByTime(0);
+    expect(got.map((b) => b.toString())).toEqual(['aaaa', 'bb']);
+  });
+
+  it('reads at most one budget per turn, letting other callbacks run in between', () => {
+    const q = fakeQueue();
+    let delivered = 0;
+    const r = new BatchedReader(7, () => delivered++, () => undefined, { read: q.read, budget: 4 });
+    for (let i = 0; i < 10; i++) q.queue.push(Buffer.from([i]));
+    const order: string[] = [];
+    r.start();
+    setImmediate(() => order.push(`other callback after ${delivered}`));
+    for (let i = 0; i < 4; i++) jest.advanceTimersToNextTimer();
+    expect(delivered).toBe(10);
+    expect(order).toEqual(['other callback after 4']);
+  });
+
+  it('retries after EINTR, and stops and reports any other error once', () => {
+    const q = fakeQueue();
+    const got: string[] = [];
+    const failures: Error[] = [];
+    const r = new BatchedReader(7, (b) => got.push(b.toString()), (e) => failures.push(e), { read: q.read });
+    q.queue.push(Buffer.from('a'), errno('EINTR'), Buffer.from('b'), errno('EBADF'), Buffer.from('never'));
+    r.start();
+    jest.advanceTimersByTime(100);
+    expect(got).toEqual(['a', 'b']);
+    expect(failures.map((e) => (e as Error & { code: string }).code)).toEqual(['EBADF']);
+    expect(q.queue.map((x) => x.toString())).toEqual(['never']);
+  });
+
+  it('does not read again once stopped, even with a pause pending', () => {
+    const q = fakeQueue();
+    const r = new BatchedReader(7, () => undefined, () => undefined, { read: q.read });
+    r.start();
+    jest.advanceTimersByTime(0);
+    const reads = q.reads;
+    r.stop();
+    q.queue.push(Buffer.from('late'));
+    jest.advanceTimersByTime(1000);
+    expect(q.reads).toBe(reads);
+  });
+
+  it('polls less often once the socket has been empty for a while', () => {
+    const q = fakeQueue();
+    const r = new BatchedReader(7, () => undefined, () => undefined, { read: q.read });
+    r.start();
+    jest.advanceTimersByTime(200);
+    const busy = q.reads;
+    jest.advanceTimersByTime(1000);
+    expect(busy).toBeGreaterThan(150);
+    expect(q.reads - busy).toBeLessThanOrEqual(220);
+    expect(q.reads - busy).toBeGreaterThan(100);
+    r.stop();
+  });
+});
+
+describe('socketReadHandle', () => {
+  it('finds the descriptor of a bound socket on Linux and nothing elsewhere', async () => {
+    const sock = createSocket('udp4');
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    try {
+      const h = socketReadHandle(sock, 'linux');
+      if (process.platform === 'linux') expect(h?.fd).toBeGreaterThan(2);
+      expect(socketReadHandle(sock, 'win32')).toBeUndefined();
+    } finally {
+      sock.close();
+    }
+  });
+});
