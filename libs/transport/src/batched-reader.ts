@@ -19,6 +19,13 @@ export const UNKNOWN_PEER = Object.freeze({ address: '0.0.0.0', port: 0 });
 
 /** Largest IPv4 UDP payload plus slack: read(2) into this never truncates a datagram. */
 const SCRATCH_BYTES = 65_536;
+/**
+ * Datagrams are copied out of the scratch buffer into slabs of this size, one view each: a few
+ * hundred datagrams share one allocation instead of one 8 KiB pool slab per five (Buffer's pool),
+ * which kept V8's array-buffer sweeper and the allocator busy. A listener that keeps a datagram
+ * keeps its slab (castpoint's engine copies what it holds).
+ */
+const SLAB_BYTES = 256 * 1024;
 /** Datagrams read in one go before other callbacks get a turn. */
 const DEFAULT_BUDGET = 256;
 /**
@@ -76,6 +83,8 @@ export class BatchedReader {
   private datagrams = 0;
   private emptyReads = 0;
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private slabUsed = 0;
   private readonly budget: number;
   private readonly read: (fd: number, into: Buffer) => number;
 
@@ -125,15 +134,25 @@ export class BatchedReader {
       }
       this.emptyInARow = 0;
       this.datagrams++;
-      // A copy of its own size: listeners may keep a datagram (held repair symbols), and the
-      // scratch buffer is overwritten by the next read.
-      const bytes = Buffer.allocUnsafe(n);
-      this.scratch.copy(bytes, 0, 0, n);
-      this.deliver(bytes);
+      this.deliver(this.copyOut(n));
     }
     // The budget is used up, or a listener stopped us: other callbacks (timers, file I/O) first.
     if (!this.stopped) this.timer = setImmediate(this.turn);
   };
+
+  /** The datagram in scratch[0, n) as a view of its own: the next read overwrites the scratch. */
+  private copyOut(n: number): Buffer {
+    if (n > SLAB_BYTES / 4) return Buffer.from(this.scratch.subarray(0, n));
+    if (this.slabUsed + n > SLAB_BYTES) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const at = this.slabUsed;
+    this.scratch.copy(this.slab, at, 0, n);
+    // 8-byte steps keep every datagram's start aligned for typed-array views over it.
+    this.slabUsed = (at + n + 7) & ~7;
+    return this.slab.subarray(at, at + n);
+  }
 
   private pause(): void {
     this.emptyReads++;

@@ -36,7 +36,11 @@ export class PartialBlock {
       // A short source symbol is zero-padded (the sender's parity assumes zeros there), and a
       // pooled buffer holds an older block's bytes.
       if (payload.length < this.symbolSize) this.data.fill(0, at + payload.length, at + this.symbolSize);
-    } else this.parity.set(symbol, payload.slice());
+    } else {
+      // A real copy: the payload is a view into its datagram, and on a Buffer `.slice()` is a
+      // view too, which would keep the datagram's whole backing store alive while the block waits.
+      this.parity.set(symbol, new Uint8Array(payload));
+    }
   }
 
   /** The held symbols as views, for the Reed-Solomon decoder (only needed when parity is held). */
