@@ -47,9 +47,10 @@ export interface ReadHandle {
 }
 
 /**
- * node:dgram's handle for `sock` where it exposes what the loop needs (Linux and macOS builds of
- * Node 18-22 do: a numeric `fd`, `recvStart`, `recvStop` on the handle kept under the socket's
- * "state symbol"), else undefined. Only ever read, so a Node without it falls back cleanly.
+ * node:dgram's handle for `sock` on Linux, where it exposes what the loop needs (Node 20 does: a
+ * numeric `fd`, `recvStart`, `recvStop` on the handle kept under the socket's "state symbol"),
+ * else undefined: other platforms (Windows has no descriptor to read; macOS is untested) and a
+ * Node without that handle fall back to node:dgram's events. Only ever probed, never patched.
  */
 export function socketReadHandle(sock: Socket, platform: NodeJS.Platform = process.platform): ReadHandle | undefined {
   if (platform !== 'linux') return undefined;

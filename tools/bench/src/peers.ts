@@ -157,7 +157,8 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
 }
 
 /**
- * The floor (bin/floor.cjs): one bare node:dgram sender and N bare receivers that only count,
+ * The floor (bin/floor.cjs): one bare node:dgram sender and N bare receivers that only count (read
+ * in batches as the agent reads),
  * no protocol at all. Not a deployment and never "ok" under loss (nothing is repaired): it shows
  * what moving the image's datagrams costs this machine before any of castpoint's work.
  */
@@ -187,7 +188,7 @@ export async function runFloor(spec: TransferSpec, script: string): Promise<Tran
     senderCpuSeconds: Number(sent['cpuSeconds'] ?? NaN),
     bytesSent,
     verified: outs.every((o) => o['datagrams'] === count),
-    flags: `bare node:dgram, 1400-byte datagrams, no protocol; receivers ${mean.toFixed(2)} CPU s each`,
+    flags: `bare Node (read(2) in batches as the agent), 1400-byte datagrams, no protocol; receivers ${mean.toFixed(2)} CPU s each`,
   };
 }
 
