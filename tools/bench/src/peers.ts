@@ -157,10 +157,10 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
 }
 
 /**
- * The floor (bin/floor.cjs): one bare node:dgram sender and N bare receivers that only count (read
- * in batches as the agent reads),
- * no protocol at all. Not a deployment and never "ok" under loss (nothing is repaired): it shows
- * what moving the image's datagrams costs this machine before any of castpoint's work.
+ * The floor (bin/floor.cjs): one bare node:dgram sender and N bare receivers that only count
+ * (reading in batches, as the agent does), no protocol at all. Not a deployment and never "ok"
+ * under loss (nothing is repaired): it shows what moving the image's datagrams costs this machine
+ * before any of castpoint's work.
  */
 export async function runFloor(spec: TransferSpec, script: string): Promise<TransferResult> {
   const { lan } = spec;
