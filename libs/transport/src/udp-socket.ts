@@ -16,13 +16,16 @@ export async function openUdpSocket(opts: OpenUdpOptions = {}): Promise<UdpEndpo
   const o = resolveOptions(opts);
   const sock = createSocket({ type: 'udp4', reuseAddr: o.reuseAddr });
   await bind(sock, o);
+  let ep: SocketEndpoint | undefined;
   try {
     const warnings = applyBufferSizes(sock, o.recvBufferSize, o.sendBufferSize);
-    const ep = new SocketEndpoint(sock, o, warnings);
+    ep = new SocketEndpoint(sock, o, warnings);
     if (o.multicast?.group !== undefined) ep.join(o.multicast.group);
     return ep;
   } catch (err) {
-    sock.close();
+    // Through the endpoint when there is one: it stops a batched reader before the socket closes.
+    if (ep) await ep.close();
+    else sock.close();
     throw err;
   }
 }
@@ -65,16 +68,6 @@ class SocketEndpoint implements UdpEndpoint {
       sock.on('message', (msg, rinfo) => this.pipes.deliver(msg, rinfo));
     }
     sock.on('error', (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'socket error', err)));
-    if (handle) {
-      handle.recvStop();
-      this.reader = new BatchedReader(
-        handle.fd,
-        (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER),
-        (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err)),
-      );
-      this.pipes.readMode = 'batched';
-      this.reader.start();
-    }
     const m = o.multicast;
     if (m) {
       try {
@@ -87,6 +80,18 @@ class SocketEndpoint implements UdpEndpoint {
       }
     }
     for (const w of warnings) this.pipes.emitWarning(w);
+    // Last, once nothing above can throw: openUdpSocket closes the socket when this constructor
+    // fails, and a reader started before that would go on reading a closed (or reused) descriptor.
+    if (handle) {
+      handle.recvStop();
+      this.reader = new BatchedReader(
+        handle.fd,
+        (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER),
+        (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err)),
+      );
+      this.pipes.readMode = 'batched';
+      this.reader.start();
+    }
   }
 
   get readable(): UdpEndpoint['readable'] {
