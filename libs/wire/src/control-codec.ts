@@ -57,6 +57,8 @@ export function encodeControlBody(message: ControlMessage): Uint8Array {
         totalBlocks: message.totalBlocks,
         rateBps: message.rateBps,
         lossPpm: message.lossPpm,
+        // Only when non-zero: the bytes of a status without a gap stay what older agents sent.
+        ...(message.maxGap ? { maxGap: message.maxGap } : {}),
       }).finish();
     case 'announce':
       return pb.Announce.encode({
@@ -113,6 +115,7 @@ function decodeStatus(body: Uint8Array): StatusMessage {
     totalBlocks: m.totalBlocks,
     rateBps: u64ToNumber(m.rateBps, 'status.rateBps'),
     lossPpm: m.lossPpm,
+    ...(m.maxGap ? { maxGap: m.maxGap } : {}),
   };
 }
 

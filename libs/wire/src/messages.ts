@@ -65,6 +65,12 @@ export interface StatusMessage {
   readonly rateBps: number;
   /** Loss it measures, in parts per million. */
   readonly lossPpm: number;
+  /**
+   * The longest run of consecutive sender packets it missed in the interval (0 when none, and
+   * from agents older than the field). Overflowing its socket buffer loses whole runs; random
+   * loss rarely loses more than a few in a row, so the sender reads a long run as congestion.
+   */
+  readonly maxGap?: number;
 }
 
 /** Repair the sender has scheduled: `count` fresh symbols of `block`, starting at `firstSymbol`. */

@@ -136,6 +136,8 @@ const statusArb: fc.Arbitrary<Message> = fc
     totalBlocks: u32,
     rateBps: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     lossPpm: fc.integer({ min: 0, max: 1_000_000 }),
+    // 0 is sent as no field at all and decodes to no field (see control-codec).
+    maxGap: fc.integer({ min: 0, max: 0xffff_ffff }),
     doneFraction: fc.double({ min: 0, max: 1, noNaN: true }),
   })
   .map((s) => ({
@@ -146,6 +148,7 @@ const statusArb: fc.Arbitrary<Message> = fc
     totalBlocks: s.totalBlocks,
     rateBps: s.rateBps,
     lossPpm: s.lossPpm,
+    ...(s.maxGap > 0 ? { maxGap: s.maxGap } : {}),
   }));
 
 describe('round trip of generated values', () => {

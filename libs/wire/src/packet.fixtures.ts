@@ -222,6 +222,7 @@ export const ENCODE_ERROR_FIXTURES: readonly EncodeErrorFixture[] = [
   { name: 'nack empty bitmap', envelope: agent(1n), message: { ...MESSAGES.nack, entries: [{ block: 1, needed: 1, missing: new Uint8Array(0) }] }, code: 'bad-field' },
   { name: 'status loss over 100%', envelope: agent(1n), message: { ...MESSAGES.status, lossPpm: 1_000_001 }, code: 'bad-field' },
   { name: 'status unknown state', envelope: agent(1n), message: { ...MESSAGES.status, state: 'sleeping' as 'done' }, code: 'bad-field' },
+  { name: 'status gap not an integer', envelope: agent(1n), message: { ...MESSAGES.status, maxGap: 2.5 }, code: 'bad-field' },
   { name: 'announce negative rate', envelope: dp(1n), message: { ...MESSAGES.announce, rateBps: -1 }, code: 'bad-field' },
   { name: 'kick detail of 257 characters', envelope: dp(1n), message: { ...MESSAGES.kick, detail: 'x'.repeat(257) }, code: 'bad-field' },
   { name: 'leave unknown reason', envelope: agent(1n), message: { ...MESSAGES.leave, reason: 'bored' as 'complete' }, code: 'bad-field' },

@@ -93,6 +93,7 @@ function validateStatus(m: StatusMessage): void {
   intIn('status.blocksDone', m.blocksDone, 0, m.totalBlocks);
   safeUint('status.rateBps', m.rateBps);
   intIn('status.lossPpm', m.lossPpm, 0, MAX_LOSS_PPM);
+  if (m.maxGap !== undefined) u32('status.maxGap', m.maxGap);
 }
 
 function validateAnnounce(m: AnnounceMessage): void {

@@ -4,7 +4,10 @@
 // matters is whether some receiver cannot absorb the rate, which shows as heavy loss there.
 //
 // Every rate round (TIMERS.rate) the controller looks at the status reports that arrived since the
-// last round. A report with loss above `congestionLossPpm` marks its receiver congested. Any
+// last round. A report with loss above `congestionLossPpm`, or with a run of at least
+// `congestionGap` consecutive packets missed, marks its receiver congested: a receiver that cannot
+// keep up (its CPU, its socket buffer) loses whole runs when its buffer overflows, at a loss rate
+// far below the threshold, while random loss almost never loses 16 in a row (1% loss: 1e-32). Any
 // congested receiver that the policy still serves cuts the rate by x0.75 (as WDS's master client
 // does on NACK); a round without congestion adds 5% of the cap. The rate stays in [min, max].
 // Under `tiers` and `disconnect`, a congested receiver that is also slow by the policy's measure
@@ -22,6 +25,8 @@ export interface ReceiverReport {
   readonly receiverId: number;
   readonly rateBps: number;
   readonly lossPpm: number;
+  /** Longest run of consecutive packets missed in the report's interval. */
+  readonly maxGap?: number;
 }
 
 export type SlowDecision = { readonly receiverId: number; readonly kind: 'demote' | 'fallback'; readonly detail: string };
@@ -32,6 +37,8 @@ export interface RateControlOptions {
   readonly initialRateBps: number;
   readonly policy: SlowPolicy;
   readonly congestionLossPpm: number;
+  /** A run of this many consecutive packets missed marks congestion whatever the loss rate. */
+  readonly congestionGap: number;
   readonly slowRounds: number;
   readonly tierRatio: number;
 }
@@ -71,7 +78,12 @@ export class RateControl {
       const n = (counts.get(r.receiverId) ?? 0) + 1;
       counts.set(r.receiverId, n);
       latest.set(r.receiverId, prev
-        ? { receiverId: r.receiverId, lossPpm: Math.max(prev.lossPpm, r.lossPpm), rateBps: prev.rateBps + (r.rateBps - prev.rateBps) / n }
+        ? {
+            receiverId: r.receiverId,
+            lossPpm: Math.max(prev.lossPpm, r.lossPpm),
+            maxGap: Math.max(prev.maxGap ?? 0, r.maxGap ?? 0),
+            rateBps: prev.rateBps + (r.rateBps - prev.rateBps) / n,
+          }
         : r);
     }
     if (latest.size === 0) return []; // no evidence this round: keep the rate
@@ -80,7 +92,7 @@ export class RateControl {
     const median = goodputs[goodputs.length >> 1] ?? 0;
     let congested = false;
     for (const r of latest.values()) {
-      const isCongested = r.lossPpm > this.o.congestionLossPpm;
+      const isCongested = r.lossPpm > this.o.congestionLossPpm || (r.maxGap ?? 0) >= this.o.congestionGap;
       // Under tiers/disconnect a receiver the policy would move out does not hold the group back
       // while it collects strikes; under same-speed every congested receiver slows the sender.
       const slow = isCongested && this.o.policy.kind !== 'same-speed' && this.isSlow(r, median);
@@ -92,7 +104,7 @@ export class RateControl {
         decisions.push({
           receiverId: r.receiverId,
           kind: this.o.policy.kind === 'tiers' ? 'demote' : 'fallback',
-          detail: `goodput ${Math.round(r.rateBps / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}% for ${strikes} rounds`,
+          detail: `goodput ${Math.round(r.rateBps / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}%${r.maxGap ? ` (up to ${r.maxGap} packets in a row)` : ''} for ${strikes} rounds`,
         });
       }
       if (isCongested && !slow) congested = true;

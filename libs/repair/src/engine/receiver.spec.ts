@@ -131,6 +131,18 @@ describe('ReceiverEngine', () => {
     expect(nackUntil(r, 41, 200)?.nack.entries).toEqual([{ block: 0, needed: 2 }]);
   });
 
+  it('reports the longest run of missed packets of each status interval', () => {
+    const r = receiver({ held: [0, 1, 2, 3, 4] });
+    r.tick(0);
+    const announce = { type: 'announce' as const, totalBlocks: 6, cursor: 6, pass: 1, grttMs: 4, rateBps: 1e6, repairs: [], probeId: 0, probeTargets: [], finished: false };
+    const at = (seq: bigint, t: number): void => void r.handle({ type: 'packet', packet: pkt(announce, 0x80000001, seq) }, t);
+    for (const seq of [1n, 2n, 3n, 30n, 31n, 33n, 20n]) at(seq, 1); // 26 missed in a row; 20 came late
+    expect(sends(r.tick(2000)).find((m) => m.type === 'status')).toMatchObject({ maxGap: 26 });
+    for (const seq of [34n, 36n, 37n]) at(seq, 2001);
+    expect(sends(r.tick(4000)).find((m) => m.type === 'status')).toMatchObject({ maxGap: 1 });
+    expect(sends(r.tick(6000)).find((m) => m.type === 'status')).toMatchObject({ maxGap: 0 });
+  });
+
   it('answers probes aimed at it, reports loss from sequence gaps, and ends on finished', () => {
     const r = receiver({ held: [0, 1, 2, 3, 4] });
     r.tick(0);
@@ -140,7 +152,7 @@ describe('ReceiverEngine', () => {
     const out = r.handle({ type: 'packet', packet: pkt(announce, 0x80000001, 14n, 1234) }, 1);
     expect(sends(out)).toContainEqual({ type: 'probe-echo', receiverId: 5, probeId: 9, probeSentAtMs: 1234, holdMs: 0 });
     const status = sends(r.tick(2000)).find((m) => m.type === 'status');
-    expect(status).toMatchObject({ type: 'status', state: 'receiving', blocksDone: 5, totalBlocks: 6, lossPpm: 400_000 });
+    expect(status).toMatchObject({ type: 'status', state: 'receiving', blocksDone: 5, totalBlocks: 6, lossPpm: 400_000, maxGap: 2 });
     r.handle(data(5, 2), 3);
     const done = r.handle(data(5, 3), 3);
     expect(sends(done)).toContainEqual(expect.objectContaining({ type: 'status', state: 'done', blocksDone: 6 }));

@@ -52,6 +52,8 @@ export class ReceiverEngine {
   private lastSeq: bigint | undefined;
   private intervalPackets = 0;
   private intervalSeqs = 0;
+  /** The longest run of sender packets missed this interval (see StatusMessage.maxGap). */
+  private intervalMaxGap = 0;
   private intervalBytes = 0;
   private intervalStartMs = 0;
   private packets = 0;
@@ -322,8 +324,10 @@ export class ReceiverEngine {
     const seconds = Math.max(0.001, (nowMs - this.intervalStartMs) / 1000);
     const lossPpm = this.intervalSeqs > 0 ? Math.round(Math.max(0, 1 - this.intervalPackets / this.intervalSeqs) * 1e6) : 0;
     const rateBps = Math.round(this.intervalBytes / seconds);
+    const maxGap = this.intervalMaxGap;
     this.intervalPackets = 0;
     this.intervalSeqs = 0;
+    this.intervalMaxGap = 0;
     this.intervalBytes = 0;
     this.intervalStartMs = nowMs;
     return {
@@ -334,6 +338,7 @@ export class ReceiverEngine {
       totalBlocks: this.o.layout.totalBlocks,
       rateBps,
       lossPpm,
+      maxGap,
     };
   }
 
@@ -345,7 +350,9 @@ export class ReceiverEngine {
       this.lastSeq ??= seq;
       return;
     }
-    this.intervalSeqs += Number(seq - this.lastSeq);
+    const step = Number(seq - this.lastSeq);
+    this.intervalSeqs += step;
+    if (step - 1 > this.intervalMaxGap) this.intervalMaxGap = step - 1;
     this.lastSeq = seq;
   }
 

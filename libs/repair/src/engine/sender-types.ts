@@ -31,6 +31,8 @@ export interface SenderOptions {
   readonly repairShare?: number;
   /** Status loss above this marks a receiver congested (parts per million). @default 250000 */
   readonly congestionLossPpm?: number;
+  /** A status reporting this many consecutive packets missed marks its receiver congested. @default 16 */
+  readonly congestionGap?: number;
   /** Consecutive slow rate rounds before the slow policy acts. @default 3 */
   readonly slowRounds?: number;
   /** `tiers`: a congested receiver below this fraction of the median goodput is demoted. @default 0.5 */

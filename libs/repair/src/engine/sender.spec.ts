@@ -193,6 +193,19 @@ describe('SenderEngine', () => {
     expect(s.tick(500)).toContainEqual({ type: 'rate', rateBps: 800_000 });
   });
 
+  it('reads a long run of missed packets as congestion even at low loss; short runs are random loss', () => {
+    const s = sender({ maxRateBps: 1e6, minRateBps: 1e5 });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.tick(0);
+    const status = { type: 'status' as const, receiverId: 1, state: 'receiving' as const, blocksDone: 1, totalBlocks: 10, rateBps: 9e5, lossPpm: 5_000 };
+    s.handle(control({ ...status, maxGap: 15 }), 100);
+    expect(s.tick(250).filter((a) => a.type === 'rate')).toEqual([]); // at the cap, nothing to add
+    s.handle(control({ ...status, maxGap: 120 }), 300);
+    expect(s.tick(500)).toContainEqual({ type: 'rate', rateBps: 750_000 });
+    s.handle(control({ ...status, maxGap: 3 }), 600);
+    expect(s.tick(750)).toContainEqual({ type: 'rate', rateBps: 800_000 });
+  });
+
   it('disconnect policy: a receiver below the threshold for 3 rounds gets a fallback kick', () => {
     const s = sender({ slowPolicy: { kind: 'disconnect', kbps: 500 } });
     s.handle({ type: 'register', receiverId: 1 }, 0);

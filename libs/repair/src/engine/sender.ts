@@ -59,6 +59,7 @@ export class SenderEngine {
       silentTimeoutMs: 5000,
       repairShare: 0.5,
       congestionLossPpm: 250_000,
+      congestionGap: 16,
       slowRounds: 3,
       tierRatio: 0.5,
       maxAnnouncedRepairs: 64,
@@ -248,7 +249,7 @@ export class SenderEngine {
         const wasDone = r.state === 'done';
         r.state = m.blocksDone >= this.o.layout.totalBlocks ? 'done' : m.state;
         if (r.state === 'done' && !wasDone) out.push({ type: 'receiver-done', receiverId: r.receiverId });
-        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBps: m.rateBps, lossPpm: m.lossPpm });
+        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBps: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0 });
         break;
       }
       case 'probe-echo': {
