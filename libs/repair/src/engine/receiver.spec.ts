@@ -143,6 +143,24 @@ describe('ReceiverEngine', () => {
     expect(sends(r.tick(6000)).find((m) => m.type === 'status')).toMatchObject({ maxGap: 0 });
   });
 
+  it('reports at once after a long run of missed packets, at most every 100 ms', () => {
+    const r = receiver({ held: [0, 1, 2, 3, 4], statusIntervalMs: 1000 });
+    r.tick(0);
+    sends(r.tick(30)); // the hello
+    const announce = { type: 'announce' as const, totalBlocks: 6, cursor: 6, pass: 1, grttMs: 4, rateBps: 1e6, repairs: [], probeId: 0, probeTargets: [], finished: false };
+    const at = (seq: bigint, t: number): void => void r.handle({ type: 'packet', packet: pkt(announce, 0x80000001, seq) }, t);
+    const statusAt = (t: number): unknown => sends(r.tick(t)).find((m) => m.type === 'status');
+    at(1n, 100);
+    at(3n, 150); // a short run: no early report
+    expect(statusAt(160)).toBeUndefined();
+    at(40n, 200); // 36 missed in a row
+    expect(statusAt(210)).toMatchObject({ maxGap: 36 });
+    at(80n, 250); // another run, but only 40 ms after that report
+    expect(statusAt(260)).toBeUndefined();
+    at(120n, 320);
+    expect(statusAt(330)).toMatchObject({ maxGap: 39 });
+  });
+
   it('answers probes aimed at it, reports loss from sequence gaps, and ends on finished', () => {
     const r = receiver({ held: [0, 1, 2, 3, 4] });
     r.tick(0);

@@ -23,6 +23,15 @@ const NEED_LEVELS = 4;
  */
 export const FIRST_REPORT_SPREAD_MS = 20;
 
+/**
+ * A run of this many packets missed in a row (the sender reads it as congestion, see
+ * RateControl) brings the next status forward instead of waiting for the interval: a receiver
+ * whose socket buffer overflows should slow the sender within a rate round, not a second later.
+ * At most one early report per BURST_REPORT_MIN_MS.
+ */
+export const BURST_REPORT_GAP = 16;
+const BURST_REPORT_MIN_MS = 100;
+
 export class ReceiverEngine {
   private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec' | 'pool'>> & Pick<ReceiverOptions, 'pool'>;
   private readonly rs: ReedSolomon;
@@ -148,7 +157,7 @@ export class ReceiverEngine {
   }
 
   private onPacket(packet: Packet, nowMs: number, out: ReceiverAction[]): void {
-    this.countSeq(packet.envelope.seq);
+    this.countSeq(packet.envelope.seq, nowMs);
     const m = packet.message;
     if (m.type === 'data') this.onData(m, nowMs, out);
     else if (m.type === 'announce') this.onAnnounce(m, packet.envelope.sentAtMs, nowMs, out);
@@ -343,7 +352,7 @@ export class ReceiverEngine {
   }
 
   /** Loss from the sender's packet counter: every gap in seq is a packet we did not get. */
-  private countSeq(seq: bigint): void {
+  private countSeq(seq: bigint, nowMs: number): void {
     this.intervalPackets++;
     if (this.lastSeq === undefined || seq <= this.lastSeq) {
       if (this.lastSeq === undefined) this.intervalSeqs++;
@@ -354,6 +363,9 @@ export class ReceiverEngine {
     this.intervalSeqs += step;
     if (step - 1 > this.intervalMaxGap) this.intervalMaxGap = step - 1;
     this.lastSeq = seq;
+    if (step - 1 >= BURST_REPORT_GAP && this.nextStatusMs !== undefined && nowMs - this.intervalStartMs >= BURST_REPORT_MIN_MS) {
+      this.nextStatusMs = Math.min(this.nextStatusMs, nowMs);
+    }
   }
 
   private markHeld(block: number): void {
