@@ -42,13 +42,11 @@ export interface ReadHandle {
   readonly fd: number;
   /** Stops libuv reading the socket (the batched loop reads instead). */
   recvStop(): void;
-  /** Gives the socket back to libuv. */
-  recvStart(): void;
 }
 
 /**
  * node:dgram's handle for `sock` on Linux, where it exposes what the loop needs (Node 20 does: a
- * numeric `fd`, `recvStart`, `recvStop` on the handle kept under the socket's "state symbol"),
+ * numeric `fd` and `recvStop` on the handle kept under the socket's "state symbol"),
  * else undefined: other platforms (Windows has no descriptor to read; macOS is untested) and a
  * Node without that handle fall back to node:dgram's events. Only ever probed, never patched.
  */
@@ -57,11 +55,10 @@ export function socketReadHandle(sock: Socket, platform: NodeJS.Platform = proce
   const sym = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
   if (sym === undefined) return undefined;
   const state = (sock as unknown as Record<symbol, { handle?: unknown } | undefined>)[sym];
-  const handle = state?.handle as { fd?: unknown; recvStop?: unknown; recvStart?: unknown } | undefined;
-  if (!handle || typeof handle.fd !== 'number' || handle.fd < 0) return undefined;
-  if (typeof handle.recvStop !== 'function' || typeof handle.recvStart !== 'function') return undefined;
-  const h = handle as { fd: number; recvStop(): number; recvStart(): number };
-  return { fd: h.fd, recvStop: () => void h.recvStop(), recvStart: () => void h.recvStart() };
+  const handle = state?.handle as { fd?: unknown; recvStop?: unknown } | undefined;
+  if (!handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') return undefined;
+  const h = handle as { fd: number; recvStop(): number };
+  return { fd: h.fd, recvStop: () => void h.recvStop() };
 }
 
 export interface BatchedReaderOptions {

@@ -56,7 +56,8 @@ export interface OpenUdpOptions {
    * node:dgram event per datagram: about a third of the CPU per datagram, but read(2) does not
    * say who sent a datagram, so every `from` is UNKNOWN_PEER (0.0.0.0:0) in this mode, on every
    * platform and in the in-memory twin. For receivers that identify senders by content (signed
-   * packets). `stats().readMode` tells which way the socket is read. @default false
+   * packets). Datagrams are views into shared 256 KiB slabs: copy one you keep for long.
+   * `stats().readMode` tells which way the socket is read. @default false
    */
   batchedReads?: boolean;
 }
