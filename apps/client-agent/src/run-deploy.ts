@@ -13,6 +13,11 @@ import { deploy } from './flow/deploy';
 import type { DeployOptions } from './options';
 import { Reporter } from './output/reporter';
 
+function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
   const reporter = new Reporter(
     {
@@ -20,7 +25,7 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
       err: (t) => process.stderr.write(t),
       ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
     },
-    { mode: opts.output },
+    { mode: opts.output, cpuSeconds: processCpuSeconds },
   );
   const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
   return deploy(opts, {

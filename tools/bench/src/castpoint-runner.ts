@@ -41,13 +41,16 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<T
     const cpu = result.dp.proc.pid ? processCpuSeconds(result.dp.proc.pid) : NaN;
     const bytesSent = (await txBytes(lan, lan.server)) - before;
     const ok = await verifyTargets(result.agents, spec.imageSha256);
+    // The agents' own figure from their last JSON line (the DP's is `senderCpuSeconds`).
+    const agentCpu = result.agents.map((a) => a.last?.cpuSeconds ?? NaN);
+    const meanAgentCpu = agentCpu.reduce((sum, c) => sum + c, 0) / agentCpu.length;
     return {
       tool: 'castpoint',
       wallSeconds: result.wallSeconds,
       senderCpuSeconds: cpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N`,
+      flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each`,
     };
   } finally {
     if (dpToStop) await stopDp(dpToStop);

@@ -44,17 +44,17 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
     dpStop = () => stopDp(result.dp);
     const ok = await verifyTargets(result.agents, img.sha256);
     console.log('');
-    console.log('agent     loss  exit  seconds   MB/s  repaired symbols  repair overhead  verified');
+    console.log('agent     loss  exit  seconds   MB/s  repaired symbols  repair overhead  cpu s  verified');
     result.agents.forEach((a, i) => {
       const secs = ((a.endedAtMs ?? Date.now()) - result.startedAtMs) / 1000;
       const loss = a.host === lossy ? '2%' : '0%';
       console.log(
-        `${a.host.name.padEnd(9)} ${loss.padStart(4)}  ${String(result.exitCodes[i]).padStart(4)}  ${secs.toFixed(2).padStart(7)}  ${(img.dataBytes / 1e6 / secs).toFixed(1).padStart(5)}  ${String(a.last?.repairedSymbols ?? 0).padStart(16)}  ${`${(((a.last?.repairedSymbols ?? 0) * SYMBOL_BYTES * 100) / img.dataBytes).toFixed(1)}%`.padStart(15)}  ${ok[i] ? 'yes' : 'NO'}`,
+        `${a.host.name.padEnd(9)} ${loss.padStart(4)}  ${String(result.exitCodes[i]).padStart(4)}  ${secs.toFixed(2).padStart(7)}  ${(img.dataBytes / 1e6 / secs).toFixed(1).padStart(5)}  ${String(a.last?.repairedSymbols ?? 0).padStart(16)}  ${`${(((a.last?.repairedSymbols ?? 0) * SYMBOL_BYTES * 100) / img.dataBytes).toFixed(1)}%`.padStart(15)}  ${(a.last?.cpuSeconds ?? NaN).toFixed(2).padStart(5)}  ${ok[i] ? 'yes' : 'NO'}`,
       );
     });
     const allOk = ok.every(Boolean) && result.exitCodes.every((c) => c === 0);
     console.log(`\n${allOk ? 'Deployment complete' : 'Deployment FAILED'}: ${result.agents.length} agents in ${result.wallSeconds.toFixed(2)} s, ${(img.dataBytes / 1e6 / result.wallSeconds).toFixed(1)} MB/s of image data per agent.`);
-    console.log(JSON.stringify({ demo: 'castpoint', ok: allOk, seconds: result.wallSeconds, imageBytes: img.size, dataBytes: img.dataBytes, agents: result.agents.map((a, i) => ({ host: a.host.name, exit: result.exitCodes[i], verified: ok[i], repairedSymbols: a.last?.repairedSymbols ?? 0 })) }));
+    console.log(JSON.stringify({ demo: 'castpoint', ok: allOk, seconds: result.wallSeconds, imageBytes: img.size, dataBytes: img.dataBytes, agents: result.agents.map((a, i) => ({ host: a.host.name, exit: result.exitCodes[i], verified: ok[i], repairedSymbols: a.last?.repairedSymbols ?? 0, cpuSeconds: a.last?.cpuSeconds ?? null })) }));
     return allOk ? 0 : 1;
   } finally {
     await dpStop?.();

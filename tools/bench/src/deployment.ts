@@ -15,6 +15,8 @@ export interface AgentLine {
   readonly bytesDone: number;
   readonly totalBytes: number;
   readonly badPackets?: number;
+  /** CPU seconds the agent had used (agents since 2026-11-24). */
+  readonly cpuSeconds?: number;
 }
 
 export interface AgentRun {

@@ -16,9 +16,11 @@ export interface ProgressLine {
   readonly totalBytes: number;
   readonly badPackets: number;
   readonly message?: string;
+  /** CPU seconds (user + system) the agent process has used so far, when the caller measures it. */
+  readonly cpuSeconds?: number;
 }
 
-export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number): ProgressLine {
+export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSeconds?: number): ProgressLine {
   return {
     time: new Date(nowMs).toISOString(),
     state: s.state,
@@ -32,11 +34,12 @@ export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number): Prog
     totalBytes: s.totalBytes,
     badPackets: s.badPackets,
     ...(s.message === undefined ? {} : { message: s.message }),
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds: Math.round(cpuSeconds * 100) / 100 }),
   };
 }
 
-export function formatJsonLine(s: ProgressSnapshot, r: Rates, nowMs: number): string {
-  return JSON.stringify(progressLine(s, r, nowMs));
+export function formatJsonLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSeconds?: number): string {
+  return JSON.stringify(progressLine(s, r, nowMs, cpuSeconds));
 }
 
 /**

@@ -77,6 +77,19 @@ describe('formatters', () => {
     expect(formatProgressBar(snap(), { percent: 10, rateBps: 0, etaSeconds: null }, 0)).toMatch(/^\[#+-+\] +10\.0%/);
   });
 
+  it('adds the CPU seconds used so far when the caller measures them, in hundredths', () => {
+    const line = JSON.parse(formatJsonLine(snap(), { percent: 1, rateBps: 0, etaSeconds: null }, 0, 1.2345)) as { cpuSeconds?: number };
+    expect(line.cpuSeconds).toBe(1.23);
+    const out = sink();
+    let cpu = 0.5;
+    const r = new Reporter(out, { mode: 'json', cpuSeconds: () => cpu });
+    r.update(snap(), 0);
+    r.tick(0);
+    cpu = 0.75;
+    r.tick(1000);
+    expect(out.outs.join('').trim().split('\n').map((l) => (JSON.parse(l) as { cpuSeconds: number }).cpuSeconds)).toEqual([0.5, 0.75]);
+  });
+
   it('writes one JSON object with the same fields', () => {
     const line = formatJsonLine(snap({ bytesDone: 5, repairedSymbols: 3, message: 'x' }), { percent: 1.5, rateBps: 7, etaSeconds: 9 }, Date.UTC(2026, 0, 2));
     expect(JSON.parse(line)).toEqual({

@@ -21,6 +21,8 @@ export interface ReporterOptions {
   readonly jsonPeriodMs?: number;
   /** Progress bar redraw period, ms. @default 250 */
   readonly barPeriodMs?: number;
+  /** CPU seconds used so far (process.cpuUsage): JSON lines then carry `cpuSeconds`. */
+  readonly cpuSeconds?: () => number;
 }
 
 export class Reporter {
@@ -77,7 +79,7 @@ export class Reporter {
     this.lastEmitMs = nowMs;
     const r = this.rates();
     if (this.opts.mode === 'json') {
-      this.sink.out(`${formatJsonLine(s, r, nowMs)}\n`);
+      this.sink.out(`${formatJsonLine(s, r, nowMs, this.opts.cpuSeconds?.())}\n`);
     } else {
       this.sink.out(`\r${formatProgressBar(s, r, this.sink.columns ?? 80)}\x1b[K`);
       this.barDrawn = true;
