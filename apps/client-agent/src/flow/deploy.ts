@@ -89,8 +89,14 @@ class DeployRun {
         await this.wait(reply);
         continue;
       }
-      await this.registered(reply.receiverId);
-      const store = await this.openStore(reply.manifest);
+      // Independent steps side by side: each is a few file operations through the thread pool, and
+      // a scheduled session's data waits for the last agent to get this far. The interface is only
+      // needed for multicast (and may not exist when the DP falls back to unicast).
+      const [, store] = await Promise.all([
+        this.registered(reply.receiverId),
+        this.openStore(reply.manifest),
+        reply.status === 'join' ? this.interfaceReady() : undefined,
+      ]);
       if (store.chunksDone() >= store.totalChunks) break;
       if (reply.status === 'fallback') {
         await this.act(decideOnFallbackReply(reply.reason, this.fallbackCtx(true)), reply.contentPath);
@@ -204,7 +210,7 @@ class DeployRun {
       }
       if (d.action === 'keep-listening') this.deps.reporter.note(d.why);
     }
-    this.iface ??= await this.pickInterface();
+    const iface = await this.interfaceReady();
     const layout = this.deps.sessions.layoutFor(session, manifest);
     const assembler = this.assemblerFor(session, manifest, layout);
     const parts = await this.deps.sessions.join({
@@ -212,7 +218,7 @@ class DeployRun {
       manifest,
       receiverId,
       senderId,
-      interfaceAddress: this.iface.address,
+      interfaceAddress: iface.address,
       heldBlocks: (l) => heldBlocks(store, l, assembler),
       nowMs: this.deps.clock.now(),
       ...(this.deps.buffers ? { buffers: this.deps.buffers } : {}),
@@ -268,6 +274,11 @@ class DeployRun {
       clock: this.deps.clock,
       dpPatienceMs: this.opts.dpPatienceMs,
     });
+  }
+
+  private async interfaceReady(): Promise<PickedInterface> {
+    this.iface ??= await this.pickInterface();
+    return this.iface;
   }
 
   private async pickInterface(): Promise<PickedInterface> {

@@ -146,5 +146,8 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       }
     };
     const timer = setInterval(tick, a.tickMs ?? 10);
+    // A first tick at once rather than a period later: it starts the hello's short spread, and
+    // a scheduled session's data waits for the last agent's hello.
+    setImmediate(tick);
   });
 }

@@ -17,11 +17,12 @@ const NEED_LEVELS = 4;
 /**
  * The first status report (the hello) goes out within this long of the first tick, ms. A sender
  * holding data for the receivers it expects (a scheduled start) waits for the last hello, so this
- * is start-up latency for everyone: with 100 ms the last of 4-8 agents spoke ~90 ms after joining.
- * 20 ms still spreads a crowd that joins at once (1,000 hellos are 50 per ms, a few ms of the
- * DP's CPU); a hello lost to a full socket buffer is repeated with the next status (1 s).
+ * is start-up latency for everyone: with 100 ms the last of 4-8 agents spoke ~90 ms after joining,
+ * with 20 ms 20-30 ms after (the agent ticks every 10 ms). 5 ms still spreads a crowd that joins
+ * at once over a tick (1,000 hellos are ~20 ms of the DP's CPU and ~0.1 MB of its 4 MiB socket
+ * buffer); a hello lost to a full socket buffer is repeated with the next status (1 s).
  */
-export const FIRST_REPORT_SPREAD_MS = 20;
+export const FIRST_REPORT_SPREAD_MS = 5;
 
 /**
  * A run of this many packets missed in a row (the sender reads it as congestion, see
