@@ -91,11 +91,12 @@ class DeployRun {
       }
       // Independent steps side by side: each is a few file operations through the thread pool, and
       // a scheduled session's data waits for the last agent to get this far. The interface is only
-      // needed for multicast (and may not exist when the DP falls back to unicast).
+      // needed for multicast; looked up early, its error (if any) is raised where multicast needs
+      // it, as before, so a target that is already complete still finishes.
       const [, store] = await Promise.all([
         this.registered(reply.receiverId),
         this.openStore(reply.manifest),
-        reply.status === 'join' ? this.interfaceReady() : undefined,
+        reply.status === 'join' ? this.interfaceReady().catch(() => undefined) : undefined,
       ]);
       if (store.chunksDone() >= store.totalChunks) break;
       if (reply.status === 'fallback') {
