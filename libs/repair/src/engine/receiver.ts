@@ -4,6 +4,7 @@
 import type { AnnounceMessage, BlockRange, ControlMessage, DataMessage, NackEntry, Packet, ReceiverState } from '@castpoint/wire';
 import { RepairError } from '../errors';
 import { ReedSolomon } from '../rs/reed-solomon';
+import { IntervalMeter } from './interval-meter';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
 import type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
 import { PartialBlock } from './partial-block';
@@ -59,13 +60,8 @@ export class ReceiverEngine {
   private doneReports = 0;
   private state: ReceiverState = 'waiting';
   private stopped = false;
-  private lastSeq: bigint | undefined;
-  private intervalPackets = 0;
-  private intervalSeqs = 0;
-  /** The longest run of sender packets missed this interval (see StatusMessage.maxGap). */
-  private intervalMaxGap = 0;
-  private intervalBytes = 0;
-  private intervalStartMs = 0;
+  /** Goodput, loss and the longest missed run since the last status report. */
+  private readonly interval = new IntervalMeter();
   private packets = 0;
   private duplicates = 0;
   private decoded = 0;
@@ -158,7 +154,10 @@ export class ReceiverEngine {
   }
 
   private onPacket(packet: Packet, nowMs: number, out: ReceiverAction[]): void {
-    this.countSeq(packet.envelope.seq, nowMs);
+    const gap = this.interval.packet(packet.envelope.seq);
+    if (gap >= BURST_REPORT_GAP && this.nextStatusMs !== undefined && nowMs - this.interval.sinceMs >= BURST_REPORT_MIN_MS) {
+      this.nextStatusMs = Math.min(this.nextStatusMs, nowMs);
+    }
     const m = packet.message;
     if (m.type === 'data') this.onData(m, nowMs, out);
     else if (m.type === 'announce') this.onAnnounce(m, packet.envelope.sentAtMs, nowMs, out);
@@ -173,7 +172,7 @@ export class ReceiverEngine {
     const total = this.o.layout.totalBlocks;
     if (!(m.block >= 0 && m.block < total) || m.k !== this.o.layout.blockK(m.block) || !(m.symbol >= 0 && m.symbol < 255)) return;
     this.packets++;
-    this.intervalBytes += m.payload.length;
+    this.interval.payload(m.payload.length);
     this.lastDataMs = nowMs;
     this.inactiveSignalled = false;
     // New data is interleaved in aligned groups: seeing block b means every group before b's is over.
@@ -331,15 +330,7 @@ export class ReceiverEngine {
   }
 
   private status(nowMs: number): ControlMessage {
-    const seconds = Math.max(0.001, (nowMs - this.intervalStartMs) / 1000);
-    const lossPpm = this.intervalSeqs > 0 ? Math.round(Math.max(0, 1 - this.intervalPackets / this.intervalSeqs) * 1e6) : 0;
-    const rateBps = Math.round(this.intervalBytes / seconds);
-    const maxGap = this.intervalMaxGap;
-    this.intervalPackets = 0;
-    this.intervalSeqs = 0;
-    this.intervalMaxGap = 0;
-    this.intervalBytes = 0;
-    this.intervalStartMs = nowMs;
+    const { rateBps, lossPpm, maxGap } = this.interval.take(nowMs);
     return {
       type: 'status',
       receiverId: this.o.receiverId,
@@ -350,23 +341,6 @@ export class ReceiverEngine {
       lossPpm,
       maxGap,
     };
-  }
-
-  /** Loss from the sender's packet counter: every gap in seq is a packet we did not get. */
-  private countSeq(seq: bigint, nowMs: number): void {
-    this.intervalPackets++;
-    if (this.lastSeq === undefined || seq <= this.lastSeq) {
-      if (this.lastSeq === undefined) this.intervalSeqs++;
-      this.lastSeq ??= seq;
-      return;
-    }
-    const step = Number(seq - this.lastSeq);
-    this.intervalSeqs += step;
-    if (step - 1 > this.intervalMaxGap) this.intervalMaxGap = step - 1;
-    this.lastSeq = seq;
-    if (step - 1 >= BURST_REPORT_GAP && this.nextStatusMs !== undefined && nowMs - this.intervalStartMs >= BURST_REPORT_MIN_MS) {
-      this.nextStatusMs = Math.min(this.nextStatusMs, nowMs);
-    }
   }
 
   private markHeld(block: number): void {
