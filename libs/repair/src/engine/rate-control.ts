@@ -21,6 +21,9 @@ export type SlowPolicy =
   /** Disconnect a receiver whose goodput stays below `kbps` kilobytes per second (WDS's "KBps"). */
   | { readonly kind: 'disconnect'; readonly kbps: number };
 
+/** Missed packets in a row that mark congestion by default (SenderOptions.congestionGap). */
+export const DEFAULT_CONGESTION_GAP = 16;
+
 export interface ReceiverReport {
   readonly receiverId: number;
   readonly rateBps: number;

@@ -5,6 +5,7 @@ import type { AnnounceMessage, BlockRange, ControlMessage, DataMessage, NackEntr
 import { RepairError } from '../errors';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { IntervalMeter } from './interval-meter';
+import { DEFAULT_CONGESTION_GAP } from './rate-control';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
 import type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
 import { PartialBlock } from './partial-block';
@@ -26,12 +27,12 @@ const NEED_LEVELS = 4;
 export const FIRST_REPORT_SPREAD_MS = 5;
 
 /**
- * A run of this many packets missed in a row (the sender reads it as congestion, see
+ * A run of this many packets missed in a row (what the sender reads as congestion by default, see
  * RateControl) brings the next status forward instead of waiting for the interval: a receiver
  * whose socket buffer overflows should slow the sender within a rate round, not a second later.
  * At most one early report per BURST_REPORT_MIN_MS.
  */
-export const BURST_REPORT_GAP = 16;
+export const BURST_REPORT_GAP = DEFAULT_CONGESTION_GAP;
 const BURST_REPORT_MIN_MS = 100;
 
 export class ReceiverEngine {

@@ -5,7 +5,7 @@ import type { ControlMessage, Packet } from '@castpoint/wire';
 import { RepairError } from '../errors';
 import { RS_MAX_SYMBOLS } from '../rs/reed-solomon';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
-import { RateControl, type SlowPolicy } from './rate-control';
+import { DEFAULT_CONGESTION_GAP, RateControl, type SlowPolicy } from './rate-control';
 import { RepairQueue } from './repair-queue';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
 import type { DataPick, ReceiverInfo, SenderAction, SenderEvent, SenderOptions, SenderStats } from './sender-types';
@@ -59,7 +59,7 @@ export class SenderEngine {
       silentTimeoutMs: 5000,
       repairShare: 0.5,
       congestionLossPpm: 250_000,
-      congestionGap: 16,
+      congestionGap: DEFAULT_CONGESTION_GAP,
       slowRounds: 3,
       tierRatio: 0.5,
       maxAnnouncedRepairs: 64,
