@@ -14,9 +14,6 @@ import { readSync } from 'node:fs';
  * caller keeps node:dgram's events.
  */
 
-/** The sender of a datagram read in batches: read(2) does not tell. */
-export const UNKNOWN_PEER = Object.freeze({ address: '0.0.0.0', port: 0 });
-
 /** Largest IPv4 UDP payload plus slack: read(2) into this never truncates a datagram. */
 const SCRATCH_BYTES = 65_536;
 /**

@@ -6,6 +6,9 @@ export interface PeerAddress {
   readonly port: number;
 }
 
+/** The sender of a datagram read in batches (OpenUdpOptions.batchedReads): read(2) does not tell. */
+export const UNKNOWN_PEER: PeerAddress = Object.freeze({ address: '0.0.0.0', port: 0 });
+
 /** What the readable side of an endpoint yields. */
 export interface Datagram {
   readonly bytes: Uint8Array;

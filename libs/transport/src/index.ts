@@ -3,7 +3,6 @@ export * from './endpoint';
 export { TRANSPORT_ERROR_CODES, TransportError, type TransportErrorCode, type TransportErrorData } from './errors';
 export { MAX_UDP4_PAYLOAD, isIpv4, isMulticast4 } from './ipv4';
 export { openUdpSocket } from './udp-socket';
-export { UNKNOWN_PEER } from './batched-reader';
 export { cappedWarning, readKernelMax } from './socket-buffers';
 export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats } from './memory-network';
 export { realScheduler, VirtualScheduler, type Scheduler } from './scheduler';

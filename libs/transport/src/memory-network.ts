@@ -1,8 +1,7 @@
 import { DatagramPipes } from './datagram-pipes';
-import type { DatagramListener, EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
+import { UNKNOWN_PEER, type DatagramListener, type EndpointStats, type OpenUdpOptions, type PeerAddress, type SendCallback, type TransportWarning, type UdpEndpoint } from './endpoint';
 import { TransportError } from './errors';
 import { isLoopback4, isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
-import { UNKNOWN_PEER } from './batched-reader';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { SeededRandom } from './prng';
 import { realScheduler, type Scheduler } from './scheduler';

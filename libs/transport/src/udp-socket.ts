@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { BatchedReader, socketReadHandle, UNKNOWN_PEER } from './batched-reader';
+import { BatchedReader, socketReadHandle } from './batched-reader';
 import { DatagramPipes } from './datagram-pipes';
-import type { DatagramListener, EndpointStats, OpenUdpOptions, PeerAddress, SendCallback, TransportWarning, UdpEndpoint } from './endpoint';
+import { UNKNOWN_PEER, type DatagramListener, type EndpointStats, type OpenUdpOptions, type PeerAddress, type SendCallback, type TransportWarning, type UdpEndpoint } from './endpoint';
 import { asTransportError, TransportError } from './errors';
 import { isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
