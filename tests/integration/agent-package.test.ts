@@ -78,8 +78,8 @@ describe('castpoint-agent single executable (linux-x64)', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('prints the version of apps/client-agent/package.json on --version', () => {
-    const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  it.each([[['--version']], [['deploy', '--version']]])('prints the version of apps/client-agent/package.json on %j', (args) => {
+    const r = spawnSync(binary, args, { encoding: 'utf8' });
     const pkg = JSON.parse(readFileSync(path.join(root, 'apps/client-agent/package.json'), 'utf8')) as { version: string };
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${pkg.version}\n`);
@@ -87,6 +87,8 @@ describe('castpoint-agent single executable (linux-x64)', () => {
 
   it.each([
     [[], /Give a command: deploy/],
+    [['restore', '--server', 'http://h'], /Unknown arguments: server, restore/],
+    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', 'extra'], /Unknown argument: extra/],
     [['deploy', '--image', 'x', '--target', '/tmp/x'], /Missing required argument: server/],
     [['deploy', '--server', 'nope', '--image', 'x', '--target', '/tmp/x'], /--server must be a URL/],
     [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--bogus'], /Unknown argument: bogus/],

@@ -1,6 +1,6 @@
 // The command line (a contract: WinPE scripts and docs use these names). yargs lives only here,
 // because it is ESM-only and jest cannot load it; everything this calls is unit-tested on its own.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
@@ -50,60 +50,88 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
   };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
-  let usageError: string | undefined;
-  let chosen: RawDeployArgs | undefined;
-  const parser = yargs()
+/** The deploy command's options (a contract: scripts and docs use these names). */
+function deployOptions<T>(y: Argv<T>) {
+  return y
+    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+    .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
+    .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
+    .option('interface', { type: 'string', describe: 'IPv4 address of the interface to receive multicast on (default: the one on the DP\'s subnet)' })
+    .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+    .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
+    .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
+    .option('fallback', {
+      type: 'boolean',
+      default: true,
+      describe: 'Download from the DP by unicast when multicast cannot finish (the image allows it); --no-fallback never does',
+    })
+    .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
+    .option('read-back', { type: 'boolean', describe: 'Read the whole image back from the target at the end and check its SHA-256 (always done after a resume)' })
+    .option('direct-io', {
+      type: 'boolean',
+      default: true,
+      describe: 'Write whole chunks past the page cache (O_DIRECT) where the target allows it (Linux); --no-direct-io writes through the cache',
+    })
+    .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
+    .strictOptions()
+    .epilog(EPILOG);
+}
+
+/**
+ * The usual run, `deploy` and its options without --help or --version, is parsed without a yargs
+ * command: yargs gives every command a handler and, after running it, renders and caches the whole
+ * help text in case the handler fails. That rendering (string widths through Intl.Segmenter) was
+ * ~20 ms of an agent's ~100 ms cold start, paid by every agent booting at once on a shared LAN.
+ * Everything else (help, version, no or another command) goes through the full parser.
+ */
+function isPlainDeploy(argv: readonly string[]): boolean {
+  return argv[0] === 'deploy' && !argv.some((a) => a === '--help' || a === '-h' || a === '--version');
+}
+
+function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
+  return yargs()
     .scriptName('castpoint-agent')
     .usage('$0 deploy --server URL --image NAME --target PATH [options]')
-    .command(
-      'deploy',
-      'Receive an image from a castpoint DP and write it to a file or disk',
-      (y) =>
-        y
-          .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
-          .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
-          .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
-          .option('interface', { type: 'string', describe: 'IPv4 address of the interface to receive multicast on (default: the one on the DP\'s subnet)' })
-          .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
-          .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
-          .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
-          .option('fallback', {
-            type: 'boolean',
-            default: true,
-            describe: 'Download from the DP by unicast when multicast cannot finish (the image allows it); --no-fallback never does',
-          })
-          .option('silence-timeout', { type: 'number', describe: 'Seconds of multicast silence before re-asking the DP / falling back', default: 15 })
-          .option('read-back', { type: 'boolean', describe: 'Read the whole image back from the target at the end and check its SHA-256 (always done after a resume)' })
-          .option('direct-io', {
-            type: 'boolean',
-            default: true,
-            describe: 'Write whole chunks past the page cache (O_DIRECT) where the target allows it (Linux); --no-direct-io writes through the cache',
-          })
-          .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
-          .strictOptions()
-          .epilog(EPILOG),
-    )
+    .command('deploy', 'Receive an image from a castpoint DP and write it to a file or disk', (y) => deployOptions(y))
     .demandCommand(1, 'Give a command: deploy.')
     .strict()
     .epilog(EPILOG)
     .help()
     .version(VERSION)
-    // Wrapping is only worth its cost when help is shown: yargs renders the help on every run.
+    // Wrapping is only worth its cost when help is shown.
     .wrap(wantsHelp(argv) ? Math.min(100, process.stdout.columns ?? 100) : null)
     .exitProcess(false)
-    .fail((msg, err) => {
-      usageError = msg || err?.message || 'invalid command line';
-    });
+    .fail((msg, err) => onFail(msg || err?.message || 'invalid command line'));
+}
 
+/** `deploy`'s options alone (argv without the command word): same names, checks and messages. */
+function deployParser(onFail: (msg: string) => void) {
+  return deployOptions(yargs().scriptName('castpoint-agent deploy'))
+    .strict()
+    .help(false)
+    .version(false)
+    .wrap(null)
+    .exitProcess(false)
+    .fail((msg, err) => onFail(msg || err?.message || 'invalid command line'));
+}
+
+export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
+  let usageError: string | undefined;
+  let chosen: RawDeployArgs | undefined;
+  const onFail = (msg: string): void => {
+    usageError ??= msg;
+  };
   let helpText = '';
   try {
-    // The command has no handler on purpose: with one, yargs renders and caches the whole help
-    // text on every run (~25 ms of a cold start, times every agent booting on the same LAN).
-    const args = await parser.parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
-      helpText = output;
-    });
-    if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
+    if (isPlainDeploy(argv)) {
+      const args = await deployParser(onFail).parseAsync(argv.slice(1));
+      if (usageError === undefined) chosen = toRawArgs(args);
+    } else {
+      const args = await fullParser(argv, onFail).parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
+        helpText = output;
+      });
+      if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
+    }
   } catch (err) {
     usageError ??= err instanceof Error ? err.message : String(err);
   }
