@@ -1,18 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
-import { txBytes } from './measure';
+import { processCpuSeconds, txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
-
-/** CPU seconds (user + system) a live process has used, from /proc/PID/stat. */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
-}
 
 /**
  * castpoint: a DP on the server host and one agent per receiver. The DP's rate cap is set a
@@ -38,7 +29,8 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<T
       ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
     });
     dpToStop = result.dp;
-    const cpu = result.dp.proc.pid ? processCpuSeconds(result.dp.proc.pid) : NaN;
+    // The DP's CPU during the transfer only: its start and the image import came before the clock.
+    const cpu = result.dp.proc.pid ? processCpuSeconds(result.dp.proc.pid) - result.dpCpuAtStartSeconds : NaN;
     const bytesSent = (await txBytes(lan, lan.server)) - before;
     const ok = await verifyTargets(result.agents, spec.imageSha256);
     // The agents' own figure from their last JSON line (the DP's is `senderCpuSeconds`).

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { collect, type Collected, type Host } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
-import { sha256File } from './measure';
+import { processCpuSeconds, sha256File } from './measure';
 import { dpCli, startAgent, startDp, type RunningDp } from './fleet';
 
 /** One agent's JSON progress line (the fields the demo and benchmark read). */
@@ -49,6 +49,8 @@ export interface DeploymentResult {
   readonly wallSeconds: number;
   /** When the agents were started (Date.now()). */
   readonly startedAtMs: number;
+  /** The DP's CPU seconds when the agents were started (its start and the image import). */
+  readonly dpCpuAtStartSeconds: number;
   readonly exitCodes: ReadonlyArray<number | null>;
 }
 
@@ -81,6 +83,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   const dp = await startDp(lan, lan.server, { dataDir: path.join(spec.workDir, 'dp-data'), ...(spec.maxRate ? { maxRate: spec.maxRate } : {}) });
   const add = await dpCli(lan, dp, ['image', 'add', name, spec.image, ...(spec.imageFlags ?? [])]);
   if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
+  const dpCpuAtStartSeconds = dp.proc.pid ? processCpuSeconds(dp.proc.pid) : NaN;
   const t0 = Date.now();
   const agents: AgentRun[] = spec.agents.map((host) => {
     const dir = path.join(spec.workDir, host.name);
@@ -95,7 +98,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   const timer = spec.onProgress ? setInterval(() => spec.onProgress?.(agents), 1000) : undefined;
   try {
     const ends = await Promise.all(agents.map((a) => a.ended));
-    return { dp, agents, wallSeconds: (Date.now() - t0) / 1000, startedAtMs: t0, exitCodes: ends.map((e) => e.code) };
+    return { dp, agents, wallSeconds: (Date.now() - t0) / 1000, startedAtMs: t0, dpCpuAtStartSeconds, exitCodes: ends.map((e) => e.code) };
   } finally {
     if (timer) clearInterval(timer);
   }

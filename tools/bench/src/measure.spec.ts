@@ -1,4 +1,4 @@
-import { parseCpuTimes, withCpuTimes } from './measure';
+import { parseCpuTimes, processCpuSeconds, withCpuTimes } from './measure';
 
 describe('bench measurement helpers', () => {
   it('sums children user+system CPU from bash `times` output', () => {
@@ -10,5 +10,16 @@ describe('bench measurement helpers', () => {
     const [cmd, args] = withCpuTimes('echo', ["it's", 'a b']);
     expect(cmd).toBe('bash');
     expect(args[1]).toBe(`'echo' 'it'\\''s' 'a b'; rc=$?; times >&2; exit $rc`);
+  });
+
+  it("reads a live process's CPU seconds from /proc, growing while it works", () => {
+    const before = processCpuSeconds(process.pid);
+    const until = process.cpuUsage();
+    // Burn ~0.1 s of CPU (clock ticks are 10 ms).
+    while (process.cpuUsage(until).user < 100_000) Math.sqrt(Math.random());
+    const after = processCpuSeconds(process.pid);
+    expect(before).toBeGreaterThanOrEqual(0);
+    expect(after - before).toBeGreaterThanOrEqual(0.05);
+    expect(() => processCpuSeconds(2 ** 22 + 7)).toThrow();
   });
 });
