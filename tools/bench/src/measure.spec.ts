@@ -14,9 +14,9 @@ describe('bench measurement helpers', () => {
 
   it("reads a live process's CPU seconds from /proc, growing while it works", () => {
     const before = processCpuSeconds(process.pid);
-    const until = process.cpuUsage();
+    const start = process.cpuUsage();
     // Burn ~0.1 s of CPU (clock ticks are 10 ms).
-    while (process.cpuUsage(until).user < 100_000) Math.sqrt(Math.random());
+    while (process.cpuUsage(start).user < 100_000) Math.sqrt(Math.random());
     const after = processCpuSeconds(process.pid);
     expect(before).toBeGreaterThanOrEqual(0);
     expect(after - before).toBeGreaterThanOrEqual(0.05);
