@@ -23,11 +23,13 @@ export class IntervalMeter {
   /** Counts one packet from the sender; returns the run of packets missed just before it (0 if none). */
   packet(seq: bigint): number {
     this.packets++;
-    if (this.lastSeq === undefined || seq <= this.lastSeq) {
-      if (this.lastSeq === undefined) this.seqs++;
-      this.lastSeq ??= seq;
+    if (this.lastSeq === undefined) {
+      // The first packet ever: nothing before it can be called missed.
+      this.lastSeq = seq;
+      this.seqs++;
       return 0;
     }
+    if (seq <= this.lastSeq) return 0; // late or repeated: already counted as numbered
     const step = Number(seq - this.lastSeq);
     this.seqs += step;
     this.lastSeq = seq;
