@@ -38,6 +38,21 @@ describe('BatchedReader', () => {
     expect(got.map((b) => b.toString())).toEqual(['one', '', 'three', 'four']);
   });
 
+  it('lends each datagram as a view of its one buffer when asked: whole during the call, overwritten by the next read', () => {
+    const q = fakeQueue();
+    const during: string[] = [];
+    const views: Buffer[] = [];
+    const r = new BatchedReader(7, (b) => (during.push(b.toString()), views.push(b)), () => undefined, { read: q.read, lend: true });
+    q.queue.push(Buffer.from('first datagram'), Buffer.from('xy'));
+    r.start();
+    jest.advanceTimersByTime(0);
+    expect(during).toEqual(['first datagram', 'xy']);
+    expect(views.map((v) => v.length)).toEqual([14, 2]);
+    // Both are views of the same memory: the second read wrote over the first one's start.
+    expect(views[0]?.buffer).toBe(views[1]?.buffer);
+    expect(views[0]?.toString()).toBe('xyrst datagram');
+  });
+
   it('reads at most one budget per turn, letting other callbacks run in between', () => {
     const q = fakeQueue();
     let delivered = 0;

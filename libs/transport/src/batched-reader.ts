@@ -61,6 +61,13 @@ export function socketReadHandle(sock: Socket, platform: NodeJS.Platform = proce
 export interface BatchedReaderOptions {
   /** Datagrams per turn. @default 256 */
   readonly budget?: number;
+  /**
+   * Hand each datagram over as a view of the reader's own buffer, valid only until `deliver`
+   * returns (the next read overwrites it), instead of a copy in a slab. For a consumer that copies
+   * what it keeps: it saves the copy and, more, the fresh slab every ~180 datagrams, whose pages
+   * the kernel must fault in and clear (~0.07 CPU s per agent and 200 MiB here). @default false
+   */
+  readonly lend?: boolean;
   /** Reads one datagram into `into`, returning its length; throws as fs.readSync does. @default read(2) */
   readonly read?: (fd: number, into: Buffer) => number;
 }
@@ -78,9 +85,11 @@ export class BatchedReader {
   private datagrams = 0;
   private emptyReads = 0;
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  private slabUsed = 0;
+  /** Allocated at the first copy (never when lending). */
+  private slab = Buffer.alloc(0);
+  private slabUsed = SLAB_BYTES;
   private readonly budget: number;
+  private readonly lend: boolean;
   private readonly read: (fd: number, into: Buffer) => number;
 
   constructor(
@@ -90,6 +99,7 @@ export class BatchedReader {
     opts: BatchedReaderOptions = {},
   ) {
     this.budget = opts.budget ?? DEFAULT_BUDGET;
+    this.lend = opts.lend ?? false;
     this.read = opts.read ?? ((fd, into) => readSync(fd, into, 0, into.length, null));
   }
 
@@ -129,7 +139,7 @@ export class BatchedReader {
       }
       this.emptyInARow = 0;
       this.datagrams++;
-      this.deliver(this.copyOut(n));
+      this.deliver(this.lend ? this.scratch.subarray(0, n) : this.copyOut(n));
     }
     // The budget is used up, or a listener stopped us: other callbacks (timers, file I/O) first.
     if (!this.stopped) this.timer = setImmediate(this.turn);

@@ -46,9 +46,10 @@ export class DatagramPipes {
   /**
    * Counts one received datagram and hands it to the direct listener, or queues it on the readable
    * (a fresh `{ address, port }`: `from` may be node's rinfo) and drops it when the reader is this
-   * far behind.
+   * far behind. `lent` bytes are only valid during this call (a reader's buffer): the listener
+   * gets them as they are (lendDatagrams), the readable a copy.
    */
-  deliver(bytes: Uint8Array, from: PeerAddress): void {
+  deliver(bytes: Uint8Array, from: PeerAddress, lent = false): void {
     if (this.closed) return;
     this.receivedDatagrams++;
     this.receivedBytes += bytes.length;
@@ -60,7 +61,7 @@ export class DatagramPipes {
       this.droppedOnRead++;
       return;
     }
-    const d: Datagram = { bytes, from: { address: from.address, port: from.port } };
+    const d: Datagram = { bytes: lent ? Buffer.from(bytes) : bytes, from: { address: from.address, port: from.port } };
     this.readable.push(d);
   }
 

@@ -63,6 +63,15 @@ export interface OpenUdpOptions {
    * `stats().readMode` tells which way the socket is read. @default false
    */
   batchedReads?: boolean;
+  /**
+   * With batchedReads, the `onDatagram` listener gets each datagram as a view of the reader's own
+   * buffer, valid only until the listener returns (the next read overwrites it): the listener
+   * must copy whatever it keeps. Saves a copy per datagram and the page faults of a fresh slab
+   * every ~180 (~0.07 CPU s per 200 MiB received here). The readable side still gets copies, and
+   * where datagrams come from node:dgram's events or the in-memory twin they are the listener's
+   * to keep anyway. @default false
+   */
+  lendDatagrams?: boolean;
 }
 
 /** A non-fatal finding at open, e.g. a buffer size the kernel capped. */

@@ -35,6 +35,7 @@ describe('resolveOptions', () => {
       maxInFlight: 64,
       readBufferDatagrams: 4096,
       batchedReads: false,
+      lendDatagrams: false,
     });
   });
 
@@ -50,6 +51,7 @@ describe('resolveOptions', () => {
     ['zero buffer', { recvBufferSize: 0 }],
     ['zero in flight', { maxInFlight: 0 }],
     ['batchedReads not a boolean', { batchedReads: 'yes' as unknown as boolean }],
+    ['lendDatagrams not a boolean', { lendDatagrams: 1 as unknown as boolean }],
   ])('%s is TRANSPORT_BAD_OPTION', (_name, o) => {
     expect(() => resolveOptions(o)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
   });

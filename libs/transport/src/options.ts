@@ -13,6 +13,7 @@ export interface ResolvedOptions {
   readonly maxInFlight: number;
   readonly readBufferDatagrams: number;
   readonly batchedReads: boolean;
+  readonly lendDatagrams: boolean;
 }
 
 function requireBoolean(option: string, v: unknown): boolean {
@@ -46,5 +47,6 @@ export function resolveOptions(opts: OpenUdpOptions = {}): ResolvedOptions {
     maxInFlight: requirePositiveInt('maxInFlight', opts.maxInFlight ?? 64),
     readBufferDatagrams: requirePositiveInt('readBufferDatagrams', opts.readBufferDatagrams ?? 4096),
     batchedReads: requireBoolean('batchedReads', opts.batchedReads ?? false),
+    lendDatagrams: requireBoolean('lendDatagrams', opts.lendDatagrams ?? false),
   };
 }

@@ -84,10 +84,12 @@ class SocketEndpoint implements UdpEndpoint {
     // fails, and a reader started before that would go on reading a closed (or reused) descriptor.
     if (handle) {
       handle.recvStop();
+      const lend = o.lendDatagrams;
       this.reader = new BatchedReader(
         handle.fd,
-        (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER),
+        (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER, lend),
         (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err)),
+        { lend },
       );
       this.pipes.readMode = 'batched';
       this.reader.start();

@@ -30,6 +30,9 @@ export async function openSessionSocket(o: SessionSocketOptions): Promise<Sessio
     // Packets are signed and carry their sender's id, so the source address is not needed, and
     // reading in batches costs about a third of the CPU per datagram (docs/transport.md).
     batchedReads: true,
+    // The flow decodes each datagram at once and the engine copies the symbols it keeps
+    // (PartialBlock), so the reader's own buffer can be lent: no copy, no fresh slabs.
+    lendDatagrams: true,
   });
   let send: UdpEndpoint;
   try {

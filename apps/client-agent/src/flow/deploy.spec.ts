@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manifestHash } from '@castpoint/chunking';
-import { MemoryNetwork } from '@castpoint/transport';
+import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
 import { BufferPool } from '@castpoint/repair';
 import type { AgentRequestReply, KickReason, SessionInfo } from '@castpoint/wire';
 import { libSessionFactory } from '../adapters/lib-session';
@@ -88,7 +88,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
         stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
         sessions: libSessionFactory({
           seed: 9,
-          openSocket: (o) => openSessionSocket({ ...o, open: (x) => net.open(x), platform: 'linux' }),
+          openSocket: (o) => openSessionSocket({ ...o, open: async (x) => (x.lendDatagrams ? lending(await net.open(x)) : net.open(x)), platform: 'linux' }),
         }),
         clock,
         reporter,
@@ -120,6 +120,29 @@ function scribblingPool(): BufferRecycler {
       pool.give(buf);
     },
   };
+}
+
+/**
+ * What a real socket does with lendDatagrams: every datagram in one shared buffer, valid only
+ * while the listener runs, and here scribbled over once it returns, so a view the agent kept
+ * (a symbol not copied) would put 0xee bytes into a block and fail its chunk, again and again.
+ */
+function lending(ep: UdpEndpoint): UdpEndpoint {
+  const shared = Buffer.alloc(65_536);
+  const onDatagram = (fn: DatagramListener): void =>
+    ep.onDatagram((bytes, from) => {
+      const view = shared.subarray(0, bytes.length);
+      view.set(bytes);
+      fn(view, from);
+      view.fill(0xee);
+    });
+  return new Proxy(ep, {
+    get: (target, key) => {
+      if (key === 'onDatagram') return onDatagram;
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
@@ -169,6 +192,21 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(await h.run({ silenceTimeout: 3 })).toBe(EXIT.ok);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
     expect(sender.controlTypes).toContain('nack');
+  });
+
+  it('rebuilds lost symbols from parity (the socket lends its buffer: kept views would be scribbled over)', async () => {
+    const plain = sessionFor(img, { encrypted: false });
+    h = await harness(img, () => join(img, 5, plain));
+    h.net.setLoss(AGENT_IP, 0.2);
+    sender = new MiniSender({ net: h.net, session: plain, image: img.bytes, manifest: img.manifest, repairWithParity: true });
+    await sender.start();
+    expect(await h.run({ silenceTimeout: 3 })).toBe(EXIT.ok);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    expect(sender.paritySent).toBeGreaterThan(0);
+    // Each block went out once: every loss was made good by parity, no chunk was asked for again.
+    expect(new Set(sender.sentBlocks).size).toBe(sender.sentBlocks.length);
+    expect(lastJson(h.out)).toMatchObject({ state: 'done', repairedSymbols: expect.any(Number) });
+    expect(Number(lastJson(h.out)['repairedSymbols'])).toBeGreaterThan(0);
   });
 
   it('a chunk that fails its hash is asked for again by multicast, not written', async () => {

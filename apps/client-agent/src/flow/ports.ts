@@ -73,6 +73,7 @@ export interface SessionCodec {
 
 /** A UDP socket bound to the session port and joined to the group. */
 export interface SessionSocket {
+  /** `bytes` may be the reader's own buffer, valid only until `fn` returns: copy what you keep. */
   onDatagram(fn: (bytes: Uint8Array) => void): void;
   send(bytes: Uint8Array, address: string, port: number): Promise<void>;
   close(): Promise<void>;

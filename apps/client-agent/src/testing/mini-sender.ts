@@ -1,7 +1,8 @@
 // A tiny multicast sender for flow tests over MemoryNetwork: sends every block's source symbols
-// when a receiver first speaks, resends what NACKs ask for, can kick. Not the DP's engine: just
+// when a receiver first speaks, answers NACKs with the blocks again (or parity), can kick. Not the DP's engine: just
 // enough protocol to exercise the agent end to end in one process.
 import { BlockLayout } from '@castpoint/chunking';
+import { ReedSolomon } from '@castpoint/repair';
 import { createSessionKey, decodePacket, encodePacket, type KickReason, type Message, type SessionInfo } from '@castpoint/wire';
 import type { Datagram, MemoryNetwork, UdpEndpoint } from '@castpoint/transport';
 
@@ -18,6 +19,8 @@ export interface MiniSenderOptions {
   readonly silent?: boolean;
   /** Send this block with wrong (but authenticated) bytes the first time: the chunk fails its hash. */
   readonly corruptFirstSendOf?: number;
+  /** Answer a NACK entry with as many parity symbols as it needs, not the block's source again. */
+  readonly repairWithParity?: boolean;
 }
 
 export class MiniSender {
@@ -57,7 +60,10 @@ export class MiniSender {
       this.send({ type: 'announce', totalBlocks: this.layout.totalBlocks, cursor: this.layout.totalBlocks, pass: 1, grttMs: 10, rateBps: 0, repairs: [], probeId: 0, probeTargets: [], finished: false });
       if (this.o.kickAfterPass) this.send({ type: 'kick', receiverId: m.receiverId, reason: this.o.kickAfterPass, detail: 'test kick' });
     } else if (m.type === 'nack' && this.o.kickAfterPass === undefined) {
-      for (const e of m.entries) this.sendBlock(e.block);
+      for (const e of m.entries) {
+        if (this.o.repairWithParity) this.sendParity(e.block, e.needed);
+        else this.sendBlock(e.block);
+      }
       for (const rg of m.ranges) for (let b = rg.first; b <= rg.last; b++) if (b < (this.o.sendBlocksBelow ?? Infinity)) this.sendBlock(b);
     }
   }
@@ -65,18 +71,42 @@ export class MiniSender {
   /** Blocks sent, in order (resends included). */
   readonly sentBlocks: number[] = [];
 
+  /** Parity symbols sent in answer to NACKs (repairWithParity). */
+  paritySent = 0;
+  private readonly parityNext = new Map<number, number>();
+
   private sendBlock(block: number): void {
     this.sentBlocks.push(block);
+    const k = this.layout.blockInfo(block).k;
+    this.sources(block).forEach((payload, i) => {
+      if (block === this.o.corruptFirstSendOf && !this.corrupted) payload[0] = (payload[0] ?? 0) ^ 0xff;
+      this.send({ type: 'data', block, symbol: i, k, payload });
+    });
+    if (block === this.o.corruptFirstSendOf) this.corrupted = true;
+  }
+
+  /** `count` parity symbols of `block` not sent before (symbol numbers k, k + 1, ...). */
+  private sendParity(block: number, count: number): void {
+    const sources = this.sources(block);
+    const k = sources.length;
+    const first = this.parityNext.get(block) ?? k;
+    const indexes = Array.from({ length: Math.min(count, 255 - first) }, (_, i) => first + i);
+    this.parityNext.set(block, first + indexes.length);
+    const parity = new ReedSolomon(this.o.session.symbolSize).encodeParity(sources, indexes);
+    parity.forEach((payload, i) => this.send({ type: 'data', block, symbol: indexes[i] as number, k, payload }));
+    this.paritySent += indexes.length;
+  }
+
+  /** The block's source symbols, the last one zero-padded to the symbol size. */
+  private sources(block: number): Uint8Array[] {
     const info = this.layout.blockInfo(block);
     const start = info.chunk * this.layout.chunkSize + info.offsetInChunk;
     const sym = this.o.session.symbolSize;
-    for (let i = 0; i < info.k; i++) {
+    return Array.from({ length: info.k }, (_, i) => {
       const payload = new Uint8Array(sym);
       payload.set(this.o.image.subarray(start + i * sym, Math.min(start + info.length, start + (i + 1) * sym)));
-      if (block === this.o.corruptFirstSendOf && !this.corrupted) payload[0] = (payload[0] ?? 0) ^ 0xff;
-      this.send({ type: 'data', block, symbol: i, k: info.k, payload });
-    }
-    if (block === this.o.corruptFirstSendOf) this.corrupted = true;
+      return payload;
+    });
   }
 
   private send(message: Message): void {

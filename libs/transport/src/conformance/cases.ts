@@ -188,6 +188,35 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       }, t),
   },
   {
+    name: 'lendDatagrams: the readable keeps intact copies; the listener sees every datagram whole while it runs',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const port = t.portBase + 8;
+        const g = group(8);
+        const r = await open({ port, reuseAddr: true, batchedReads: true, lendDatagrams: true, recvBufferSize: 4 << 20, multicast: { interface: t.hostAddress, group: g } });
+        const s = await open({ multicast: { interface: t.hostAddress, loopback: true }, sendBufferSize: 4 << 20 });
+        const payload = (i: number): Uint8Array => {
+          const b = new Uint8Array(100 + (i % 7) * 200);
+          for (let j = 0; j < b.length; j++) b[j] = (i * 13 + j) & 0xff;
+          return b;
+        };
+        const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+        // No listener yet: datagrams wait on the readable, so each must be a copy of its own.
+        const queued = gather(r);
+        for (let i = 0; i < 300; i++) await s.send(payload(i), { address: g, port });
+        check(await until(t, () => queued.length === 300, 3000), `the readable got ${queued.length} of 300`);
+        const bad = queued.findIndex((d, i) => !same(d.bytes, payload(i)));
+        check(bad === -1, `queued datagram ${bad} was overwritten by later reads`);
+        // With a listener: every datagram is whole while the listener runs (it copies what it keeps).
+        const seen: boolean[] = [];
+        r.onDatagram((bytes) => seen.push(same(bytes, payload(300 + seen.length))));
+        for (let i = 300; i < 900; i++) await s.send(payload(i), { address: g, port });
+        check(await until(t, () => seen.length === 600, 3000), `the listener got ${seen.length} of 600`);
+        check(seen.every(Boolean), `datagram ${300 + seen.indexOf(false)} differed while the listener ran`);
+        await r.close();
+      }, t),
+  },
+  {
     name: 'close: ends the readable, idempotent, and later calls fail with TRANSPORT_CLOSED',
     run: (t) =>
       withEndpoints(async (open) => {
