@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { AGENT_API_PREFIX } from '@castpoint/wire';
 import { AgentError } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
@@ -78,11 +80,19 @@ describe('DpClient against a DP on 127.0.0.1', () => {
     expect((err as Error).message).toMatch(/cannot be reached: ECONNREFUSED/);
   });
 
-  it('fails at once, not transient, on a port fetch refuses', async () => {
-    const err = await new DpClient({ server: 'http://127.0.0.1:6000' }).request({ image: 'i', hostname: 'h' }).catch((e: unknown) => e);
-    expect(isTransient(err)).toBe(false);
-    expect((err as AgentError).code).toBe('dp-refused');
-    expect((err as Error).message).toMatch(/bad port/);
+
+  it('reports a DP that accepts but never answers as dp-unreachable after the timeout', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const err = await new DpClient({ server: `http://127.0.0.1:${port}`, timeoutMs: 100 }).request({ image: 'i', hostname: 'h' }).catch((e: unknown) => e);
+      expect(isTransient(err)).toBe(true);
+      expect((err as Error).message).toMatch(/cannot be reached: no answer in time/);
+    } finally {
+      silent.close();
+      silent.unref();
+    }
   });
 
   it('progress resolves false when the DP has forgotten the receiver', async () => {
@@ -113,6 +123,12 @@ describe('DpClient against a DP on 127.0.0.1', () => {
     const c = new DpClient({ server: dp.url });
     expect(await codeOf(c.fetchRange('/c', 500, 10))).toBe('dp-refused');
     expect(await codeOf(c.fetchRange('/c', 0, 20))).toBe('dp-unreachable');
+  });
+
+  it('stops reading an answer longer than the range asked for', async () => {
+    const content = new Uint8Array(100_000);
+    dp = await new FakeDp({ onRequest: () => ({ status: 200 }), content, contentPath: '/c', onRange: () => content }).start();
+    await expect(new DpClient({ server: dp.url }).fetchRange('/c', 0, 10)).rejects.toThrow(/answer to GET \/c is too long/);
   });
 });
 

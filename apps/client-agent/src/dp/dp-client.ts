@@ -8,6 +8,7 @@ import {
   type AgentRequestReply,
 } from '@castpoint/wire';
 import { AgentError } from '../errors';
+import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
 
 export interface DpClientOptions {
   /** Base URL, no trailing slash. */
@@ -17,9 +18,12 @@ export interface DpClientOptions {
   readonly timeoutMs?: number;
   /** Per-request timeout for a Range download, ms. @default 120000 */
   readonly rangeTimeoutMs?: number;
-  /** Injected for tests; the global fetch otherwise. */
-  readonly fetch?: typeof fetch;
+  /** Injected for tests. @default httpExchange (node:http) */
+  readonly exchange?: typeof httpExchange;
 }
+
+/** A JSON answer larger than this is refused (a manifest of a 2 TB image in 1 MiB chunks is ~150 MB). */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 /** An error that means "try again later": the DP is restarting, overloaded or briefly unreachable. */
 export function isTransient(err: unknown): boolean {
@@ -27,12 +31,12 @@ export function isTransient(err: unknown): boolean {
 }
 
 export class DpClient {
-  private readonly fetchFn: typeof fetch;
+  private readonly exchange: typeof httpExchange;
   private readonly timeoutMs: number;
   private readonly rangeTimeoutMs: number;
 
   constructor(private readonly opts: DpClientOptions) {
-    this.fetchFn = opts.fetch ?? fetch;
+    this.exchange = opts.exchange ?? httpExchange;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.rangeTimeoutMs = opts.rangeTimeoutMs ?? 120_000;
   }
@@ -48,32 +52,28 @@ export class DpClient {
         image: body.image,
       });
     }
-    await this.expectOk(res, 'request');
-    return parseRequestReply(await readJson(res, 'request'));
+    this.expectOk(res, 'request');
+    return parseRequestReply(readJson(res, 'request'));
   }
 
   /** Reports progress. Resolves `false` when the DP no longer knows this receiver (it restarted). */
   async progress(body: AgentProgress): Promise<boolean> {
     const res = await this.call('POST', `${AGENT_API_PREFIX}/progress`, body, this.timeoutMs);
-    if (res.status === 404 || res.status === 410) {
-      await res.body?.cancel();
-      return false;
-    }
-    await this.expectOk(res, 'progress');
-    await res.body?.cancel();
+    if (res.status === 404 || res.status === 410) return false;
+    this.expectOk(res, 'progress');
     return true;
   }
 
   /** Bytes [start, start+length) of the image at `contentPath`, by an HTTP Range request. */
   async fetchRange(contentPath: string, start: number, length: number): Promise<Uint8Array> {
     const headers = { range: `bytes=${start}-${start + length - 1}` };
-    const res = await this.call('GET', contentPath, undefined, this.rangeTimeoutMs, headers);
+    // One byte over the range is enough to tell a DP that ignored the Range header.
+    const res = await this.call('GET', contentPath, undefined, this.rangeTimeoutMs, headers, length + 1);
     if (res.status === 404) {
-      await res.body?.cancel();
       throw new AgentError('image-unknown', `The DP no longer serves the image content at ${contentPath}`);
     }
-    await this.expectOk(res, `download ${contentPath}`);
-    const buf = new Uint8Array(await res.arrayBuffer());
+    this.expectOk(res, `download ${contentPath}`);
+    const buf = new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.length);
     if (res.status !== 206 && !(start === 0 && buf.length === length)) {
       throw new AgentError('dp-refused', `The DP ignored the Range request for ${contentPath} (status ${res.status})`);
     }
@@ -91,31 +91,25 @@ export class DpClient {
     body: unknown,
     timeoutMs: number,
     extraHeaders: Record<string, string> = {},
-  ): Promise<Response> {
+    maxBodyBytes = MAX_JSON_BYTES,
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
-    const url = new URL(urlPath, `${this.opts.server}/`).href;
+    const url = new URL(urlPath, `${this.opts.server}/`);
     try {
-      return await this.fetchFn(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      return await this.exchange(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs, maxBodyBytes });
     } catch (err) {
-      const why = describeFetchError(err);
-      if (why === 'bad port') {
-        // fetch refuses the WHATWG "bad ports" (1, 9, 6000, 6665-6669, ...): waiting cannot help.
-        throw new AgentError('dp-refused', `The DP URL ${this.opts.server} uses a port that HTTP clients refuse (bad port); run the DP on another port`, { url }, { cause: err });
+      if (err instanceof HttpExchangeError && err.kind === 'too-large') {
+        throw new AgentError('dp-refused', `The DP's answer to ${method} ${urlPath} is too long: ${err.message}`, { url: url.href }, { cause: err });
       }
-      throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} cannot be reached: ${why}`, { url }, { cause: err });
+      throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} cannot be reached: ${describeError(err)}`, { url: url.href }, { cause: err });
     }
   }
 
-  private async expectOk(res: Response, what: string): Promise<void> {
-    if (res.ok) return;
-    const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ');
+  private expectOk(res: HttpAnswer, what: string): void {
+    if (res.status >= 200 && res.status < 300) return;
+    const text = res.body.toString('utf8', 0, Math.min(res.body.length, 400)).slice(0, 200).replace(/\s+/g, ' ');
     if (res.status === 502 || res.status === 503 || res.status === 504) {
       throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} is not ready (${what}: HTTP ${res.status})`);
     }
@@ -126,21 +120,17 @@ export class DpClient {
   }
 }
 
-async function readJson(res: Response, what: string): Promise<unknown> {
+function readJson(res: HttpAnswer, what: string): unknown {
   try {
-    return (await res.json()) as unknown;
+    return JSON.parse(res.body.toString('utf8')) as unknown;
   } catch (err) {
     throw new AgentError('dp-refused', `The DP answered ${what} with a body that is not JSON`, undefined, { cause: err });
   }
 }
 
-function describeFetchError(err: unknown): string {
-  // Duck-typed: fetch's errors come from Node's own realm, where `instanceof Error` may not hold.
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'no answer in time';
-  if (e.cause?.code) return e.cause.code;
-  if (e.cause?.message) return e.cause.message;
-  return e.message ?? String(err);
+function describeError(err: unknown): string {
+  if (err instanceof HttpExchangeError) return err.kind === 'timeout' ? 'no answer in time' : (err.code ?? err.message);
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Checks the shape of a request reply just enough that later code cannot trip on a missing field. */
