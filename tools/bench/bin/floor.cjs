@@ -2,26 +2,69 @@
 // The box's floor: bare Node, no protocol. Not a deployment (no repair, no authentication, no
 // hashing, nothing written): it shows how fast this machine can move the image's datagrams from
 // one sender process to N receiver processes at all, and what CPU that alone costs.
-//   floor.cjs send FILE GROUP PORT IFACE   multicasts FILE as 1400-byte datagrams, 64 in flight
-//   floor.cjs recv GROUP PORT IFACE COUNT   counts datagrams until COUNT, or 2 s of silence
+//   floor.cjs send FILE GROUP PORT IFACE [auth]   multicasts FILE as 1400-byte datagrams, 64 in flight
+//   floor.cjs recv GROUP PORT IFACE COUNT [auth]   counts datagrams until COUNT, or 2 s of silence
 // Receivers read the way castpoint's agent does on Linux (libs/transport batched reads: read(2)
 // on the socket in batches, a 1 ms pause when it is empty); FLOOR_EVENTS=1 makes them count
 // node:dgram 'message' events instead (the floor before 2026-11-24, ~3x the receive CPU).
 // Each prints one JSON line on stdout at the end with its datagrams and CPU seconds (a receiver
 // also says when its last datagram came, so silence at the end does not count as transfer time).
+// A last argument `auth` adds the least work any authenticated, verified receiver must do (the
+// `floor-auth` tool): datagrams framed as castpoint's (34-byte header, payload, 16-byte tag),
+// the tag an HMAC-SHA-256 made and checked as castpoint's PacketMac does (two one-shot SHA-256
+// calls over key-padded scratch), and every received MiB of payload hashed with SHA-256 as the
+// agent checks chunks. Still no repair, no protocol state, nothing written.
 'use strict';
+const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
 
 const PAYLOAD = 1400;
+const HEADER = 34;
+const TAG = 16;
+
+/** HMAC-SHA-256 under a fixed key (both ends know it), truncated to TAG bytes at `at`. */
+function hmac() {
+  const inner = Buffer.alloc(64 + 65_536);
+  const outer = Buffer.alloc(64 + 32);
+  for (let i = 0; i < 64; i++) {
+    inner[i] = (i < 32 ? 0x5a : 0) ^ 0x36;
+    outer[i] = (i < 32 ? 0x5a : 0) ^ 0x5c;
+  }
+  const mac = (buf, length) => {
+    buf.copy(inner, 64, 0, length);
+    outer.write(crypto.hash('sha256', inner.subarray(0, 64 + length), 'binary'), 64, 'latin1');
+    return crypto.hash('sha256', outer, 'binary');
+  };
+  return {
+    sign(buf, at) {
+      buf.write(mac(buf, at).slice(0, TAG), at, 'latin1');
+    },
+    verify(buf, at) {
+      const m = mac(buf, at);
+      let diff = 0;
+      for (let i = 0; i < TAG; i++) diff |= m.charCodeAt(i) ^ buf[at + i];
+      return diff === 0;
+    },
+  };
+}
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
 
-function send(file, group, port, iface) {
+function send(file, group, port, iface, auth) {
   const data = fs.readFileSync(file);
   const total = Math.ceil(data.length / PAYLOAD);
+  const mac = auth ? hmac() : undefined;
+  // Framed like a castpoint data packet: a fresh buffer per datagram (it is in flight until sent).
+  const frame = (at, end) => {
+    const b = Buffer.alloc(HEADER + (end - at) + TAG);
+    b.writeUInt32BE(at / PAYLOAD, 28);
+    data.copy(b, HEADER, at, end);
+    mac.sign(b, b.length - TAG);
+    return b;
+  };
   const s = dgram.createSocket('udp4');
   s.bind(0, iface, () => {
     s.setMulticastInterface(iface);
@@ -35,7 +78,8 @@ function send(file, group, port, iface) {
       while (inFlight < 64 && next < total) {
         const at = next++ * PAYLOAD;
         inFlight++;
-        s.send(data.subarray(at, Math.min(at + PAYLOAD, data.length)), port, group, onSent);
+        const end = Math.min(at + PAYLOAD, data.length);
+        s.send(mac ? frame(at, end) : data.subarray(at, end), port, group, onSent);
       }
     };
     function onSent() {
@@ -49,16 +93,35 @@ function send(file, group, port, iface) {
   });
 }
 
-function recv(group, port, iface, count) {
+function recv(group, port, iface, count, auth) {
   const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
   let n = 0;
   let last = Date.now();
   const end = () => {
-    console.log(JSON.stringify({ role: 'recv', datagrams: n, cpuSeconds: cpu(), lastAtMs: last }));
+    const extra = auth ? { badTags: bad, mibHashed: chunks } : {};
+    console.log(JSON.stringify({ role: 'recv', datagrams: n, cpuSeconds: cpu(), lastAtMs: last, ...extra }));
     process.exit(0);
   };
-  s.on('message', () => {
+  // auth: check the tag, gather payloads into a MiB and hash each full one.
+  const mac = auth ? hmac() : undefined;
+  const chunk = Buffer.alloc(1 << 20);
+  let fill = 0;
+  let chunks = 0;
+  let bad = 0;
+  const take = (buf, length) => {
+    if (!mac.verify(buf, length - TAG)) return void bad++;
+    const body = Math.min(length - TAG - HEADER, chunk.length - fill);
+    buf.copy(chunk, fill, HEADER, HEADER + body);
+    fill += body;
+    if (fill === chunk.length) {
+      crypto.createHash('sha256').update(chunk).digest();
+      chunks++;
+      fill = 0;
+    }
+  };
+  s.on('message', (msg) => {
     last = Date.now();
+    if (mac) take(msg, msg.length);
     if (++n === count) end();
   });
   s.bind(port, group, () => {
@@ -76,13 +139,15 @@ function recv(group, port, iface, count) {
     const buf = Buffer.allocUnsafe(65536);
     const turn = () => {
       for (let i = 0; i < 256; i++) {
+        let length;
         try {
-          fs.readSync(handle.fd, buf, 0, buf.length, null);
+          length = fs.readSync(handle.fd, buf, 0, buf.length, null);
         } catch (e) {
           if (e.code === 'EAGAIN') return void setTimeout(turn, 1);
           throw e;
         }
         last = Date.now();
+        if (mac) take(buf, length);
         if (++n === count) return end();
       }
       setImmediate(turn);
@@ -95,9 +160,9 @@ function recv(group, port, iface, count) {
 }
 
 const [role, ...args] = process.argv.slice(2);
-if (role === 'send') send(args[0], args[1], Number(args[2]), args[3]);
-else if (role === 'recv') recv(args[0], Number(args[1]), args[2], Number(args[3]));
+if (role === 'send') send(args[0], args[1], Number(args[2]), args[3], args[4] === 'auth');
+else if (role === 'recv') recv(args[0], Number(args[1]), args[2], Number(args[3]), args[4] === 'auth');
 else {
-  console.error('usage: floor.cjs send FILE GROUP PORT IFACE | recv GROUP PORT IFACE COUNT');
+  console.error('usage: floor.cjs send FILE GROUP PORT IFACE [auth] | recv GROUP PORT IFACE COUNT [auth]');
   process.exit(2);
 }

@@ -1,6 +1,7 @@
 // castpoint benchmark: the same image over the same private LAN with castpoint and its peers
 // (udpcast, UFTP, N parallel HTTP downloads), and optionally `--tools floor` (bare node:dgram, no
-// protocol: what this machine can do at all); see docs/benchmarks.md. Run as root: `npm run bench`.
+// protocol: what this machine can do at all) and `floor-auth` (the same plus the per-datagram tag
+// and per-MiB hash no verified receiver can skip); see docs/benchmarks.md. Run as root: `npm run bench`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,7 @@ async function runTool(
     if (tool === 'uftp') return await runUftp(spec);
     if (tool === 'http') return await runHttp(spec, httpServer);
     if (tool === 'floor') return await runFloor(spec, floorScript);
+    if (tool === 'floor-auth') return await runFloor(spec, floorScript, true);
     process.stderr.write(`unknown tool ${tool}\n`);
   } catch (err) {
     process.stderr.write(`${tool} failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -160,19 +160,21 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
  * The floor (bin/floor.cjs): one bare node:dgram sender and N bare receivers that only count
  * (reading in batches, as the agent does), no protocol at all. Not a deployment and never "ok"
  * under loss (nothing is repaired): it shows what moving the image's datagrams costs this machine
- * before any of castpoint's work.
+ * before any of castpoint's work. `auth` (tool floor-auth) adds what no authenticated, verified
+ * receiver can skip: a tag per datagram and a SHA-256 per MiB.
  */
-export async function runFloor(spec: TransferSpec, script: string): Promise<TransferResult> {
+export async function runFloor(spec: TransferSpec, script: string, auth = false): Promise<TransferResult> {
   const { lan } = spec;
   const group = '239.255.77.1';
   const port = '9400';
   const count = Math.ceil(statSync(spec.image).size / 1400);
-  const recv = spec.receivers.map((h) => lan.spawn(h, process.execPath, [script, 'recv', group, port, h.ip, String(count)]));
+  const mode = auth ? ['auth'] : [];
+  const recv = spec.receivers.map((h) => lan.spawn(h, process.execPath, [script, 'recv', group, port, h.ip, String(count), ...mode]));
   await Promise.all(recv.map((r) => waitForLine(r, /^listening/, 10_000)));
   const ended = recv.map((r) => collect(r, spec.timeoutMs ?? 300_000));
   const before = await txBytes(lan, lan.server);
   const t0 = Date.now();
-  const [s, ...rcv] = await settleAll([collect(lan.spawn(lan.server, process.execPath, [script, 'send', spec.image, group, port, lan.server.ip]), spec.timeoutMs ?? 300_000), ...ended], () => {
+  const [s, ...rcv] = await settleAll([collect(lan.spawn(lan.server, process.execPath, [script, 'send', spec.image, group, port, lan.server.ip, ...mode]), spec.timeoutMs ?? 300_000), ...ended], () => {
     for (const r of recv) r.kill('SIGKILL');
   });
   if (!s) throw new Error('floor sender: no result');
@@ -182,13 +184,17 @@ export async function runFloor(spec: TransferSpec, script: string): Promise<Tran
   const lastAt = Math.max(...outs.map((o) => Number(o['lastAtMs'] ?? t0)));
   const rcvCpu = outs.map((o) => Number(o['cpuSeconds'] ?? NaN));
   const mean = rcvCpu.reduce((a, b) => a + b, 0) / rcvCpu.length;
+  const what = auth
+    ? 'castpoint-framed 1450-byte datagrams, each HMAC-checked, every MiB SHA-256d; no repair, nothing written'
+    : '1400-byte datagrams, no protocol';
   return {
-    tool: 'floor',
+    tool: auth ? 'floor-auth' : 'floor',
     wallSeconds: (lastAt - t0) / 1000,
     senderCpuSeconds: Number(sent['cpuSeconds'] ?? NaN),
     bytesSent,
-    verified: outs.every((o) => o['datagrams'] === count),
-    flags: `bare Node (read(2) in batches as the agent), 1400-byte datagrams, no protocol; receivers ${mean.toFixed(2)} CPU s each`,
+    // Every datagram came and, with auth, every tag checked out.
+    verified: outs.every((o) => o['datagrams'] === count && (!auth || o['badTags'] === 0)),
+    flags: `bare Node (read(2) in batches as the agent), ${what}; receivers ${mean.toFixed(2)} CPU s each`,
   };
 }
 

@@ -16,8 +16,8 @@ export function lineRateSeconds(row: Row): number {
   return row.linkBps ? (row.imageBytes * 8) / row.linkBps : NaN;
 }
 
-/** Rows that are not peers: castpoint itself, and the floor (bare dgram, not a deployment). */
-const NOT_PEERS = new Set(['castpoint', 'floor']);
+/** Rows that are not peers: castpoint itself, and the floors (bare dgram, not deployments). */
+const NOT_PEERS = new Set(['castpoint', 'floor', 'floor-auth']);
 
 /**
  * One table: for each case, every tool's wall seconds, the ratio to the best peer of that case
