@@ -65,7 +65,7 @@ export interface BatchedReaderOptions {
    * Hand each datagram over as a view of the reader's own buffer, valid only until `deliver`
    * returns (the next read overwrites it), instead of a copy in a slab. For a consumer that copies
    * what it keeps: it saves the copy and, more, the fresh slab every ~180 datagrams, whose pages
-   * the kernel must fault in and clear (~0.07 CPU s per agent and 200 MiB here). @default false
+   * the kernel must fault in and clear (~0.08 CPU s per agent and 200 MiB here). @default false
    */
   readonly lend?: boolean;
   /** Reads one datagram into `into`, returning its length; throws as fs.readSync does. @default read(2) */

@@ -67,7 +67,7 @@ export interface OpenUdpOptions {
    * With batchedReads, the `onDatagram` listener gets each datagram as a view of the reader's own
    * buffer, valid only until the listener returns (the next read overwrites it): the listener
    * must copy whatever it keeps. Saves a copy per datagram and the page faults of a fresh slab
-   * every ~180 (~0.07 CPU s per 200 MiB received here). The readable side still gets copies, and
+   * every ~180 (~0.08 CPU s per 200 MiB received here). The readable side still gets copies, and
    * where datagrams come from node:dgram's events or the in-memory twin they are the listener's
    * to keep anyway. @default false
    */
