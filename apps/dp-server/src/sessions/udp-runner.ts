@@ -4,6 +4,7 @@
 import { makeFingerprint, ChunkSource } from '@castpoint/chunking';
 import { SenderEngine, seededRng, type SenderAction } from '@castpoint/repair';
 import { Pacer, openUdpSocket, type Datagram, type PeerAddress, type UdpEndpoint } from '@castpoint/transport';
+import { SESSION_PACING } from './session-pacing';
 import {
   createSessionKey,
   DATA_HEADER_SIZE,
@@ -75,7 +76,7 @@ class UdpSessionRunner implements SessionRunner {
     this.group = { address: spec.group, port: spec.port };
     this.key = createSessionKey(spec.key, spec.encrypted);
     // The pacer counts bits per second; the engine and the wire speak bytes per second.
-    this.pacer = new Pacer({ rateBps: spec.rateBps * 8 });
+    this.pacer = new Pacer({ rateBps: spec.rateBps * 8, ...SESSION_PACING });
   }
 
   private nowMs(): number {
