@@ -11,41 +11,28 @@
 // also says when its last datagram came, so silence at the end does not count as transfer time).
 // A last argument `auth` adds the least work any authenticated, verified receiver must do (the
 // `floor-auth` tool): datagrams framed as castpoint's (34-byte header, payload, 16-byte tag),
-// the tag an HMAC-SHA-256 made and checked as castpoint's PacketMac does (two one-shot SHA-256
-// calls over key-padded scratch), and every received MiB of payload hashed with SHA-256 as the
-// agent checks chunks. Still no repair, no protocol state, nothing written.
+// the tag an HMAC-SHA-256 made and checked by castpoint's own PacketMac (libs/wire), and every
+// received MiB of payload hashed with SHA-256 as the agent checks chunks. Still no repair, no protocol state, nothing written.
 'use strict';
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
+const path = require('node:path');
 
 const PAYLOAD = 1400;
 const HEADER = 34;
 const TAG = 16;
 
-/** HMAC-SHA-256 under a fixed key (both ends know it), truncated to TAG bytes at `at`. */
+/**
+ * castpoint's own PacketMac (libs/wire, bundled next to the bench by its build), under a fixed key
+ * both ends know: HMAC-SHA-256 truncated to TAG bytes at `at`, the same code the DP and agent run.
+ */
 function hmac() {
-  const inner = Buffer.alloc(64 + 65_536);
-  const outer = Buffer.alloc(64 + 32);
-  for (let i = 0; i < 64; i++) {
-    inner[i] = (i < 32 ? 0x5a : 0) ^ 0x36;
-    outer[i] = (i < 32 ? 0x5a : 0) ^ 0x5c;
-  }
-  const mac = (buf, length) => {
-    buf.copy(inner, 64, 0, length);
-    outer.write(crypto.hash('sha256', inner.subarray(0, 64 + length), 'binary'), 64, 'latin1');
-    return crypto.hash('sha256', outer, 'binary');
-  };
+  const { PacketMac } = require(path.resolve(__dirname, '../../../dist/tools/bench/packet-mac.cjs'));
+  const mac = new PacketMac(Buffer.alloc(32, 0x5a));
   return {
-    sign(buf, at) {
-      buf.write(mac(buf, at).slice(0, TAG), at, 'latin1');
-    },
-    verify(buf, at) {
-      const m = mac(buf, at);
-      let diff = 0;
-      for (let i = 0; i < TAG; i++) diff |= m.charCodeAt(i) ^ buf[at + i];
-      return diff === 0;
-    },
+    sign: (buf, at) => mac.sign(buf, at, TAG),
+    verify: (buf, at) => mac.verify(buf, at, TAG),
   };
 }
 const cpu = () => {
