@@ -12,7 +12,8 @@
 // A last argument `auth` adds the least work any authenticated, verified receiver must do (the
 // `floor-auth` tool): datagrams framed as castpoint's (34-byte header, payload, 16-byte tag),
 // the tag an HMAC-SHA-256 made and checked by castpoint's own PacketMac (libs/wire), and every
-// received MiB of payload hashed with SHA-256 as the agent checks chunks. Still no repair, no protocol state, nothing written.
+// received MiB of payload hashed with SHA-256 as the agent checks chunks. Still no repair, no
+// protocol state, nothing written.
 'use strict';
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
