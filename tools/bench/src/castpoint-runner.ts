@@ -2,16 +2,17 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
-import { processCpuSeconds, txBytes } from './measure';
+import { processCpuSeconds, runQueueWaitSeconds, txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
+import type { CastpointBuild } from './castpoint-build';
 
 /**
  * castpoint: a DP on the server host and one agent per receiver. The DP's rate cap is set a
  * little under a shaped link (as the peers' are) and to 1 Gbit/s unshaped. The clock runs from
  * the agents' start (the image is already imported, as the peers' file already exists) until
- * every agent has exited 0 with a verified, fsynced image.
+ * every agent has exited 0 with a verified, fsynced image. `build` picks the bundles (castpoint-build.ts).
  */
-export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<TransferResult> {
+export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: CastpointBuild): Promise<TransferResult> {
   const { lan } = spec;
   const maxRate = spec.linkBps ? `${Math.floor((spec.linkBps * 0.95) / 1e6)}mbit` : '1gbit';
   const dataDir = path.join(spec.workDir, 'dp');
@@ -26,23 +27,28 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }): Promise<T
       maxRate,
       // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
       imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length)],
+      ...(build ? { bundles: { dp: build.dp, agent: build.agent } } : {}),
       ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
     });
     dpToStop = result.dp;
     // The DP's CPU during the transfer only: its start and the image import came before the clock.
-    const cpu = result.dp.proc.pid ? processCpuSeconds(result.dp.proc.pid) - result.dpCpuAtStartSeconds : NaN;
+    const pid = result.dp.proc.pid;
+    const cpu = pid ? processCpuSeconds(pid) - result.dpCpuAtStartSeconds : NaN;
+    // On a box the DP shares with its agents, the time its sending thread waited for a core is
+    // the first thing to look at when castpoint runs slower than its pacing (docs/benchmarks.md).
+    const waited = pid ? runQueueWaitSeconds(pid) - result.dpWaitAtStartSeconds : NaN;
     const bytesSent = (await txBytes(lan, lan.server)) - before;
     const ok = await verifyTargets(result.agents, spec.imageSha256);
     // The agents' own figure from their last JSON line (the DP's is `senderCpuSeconds`).
     const agentCpu = result.agents.map((a) => a.last?.cpuSeconds ?? NaN);
     const meanAgentCpu = agentCpu.reduce((sum, c) => sum + c, 0) / agentCpu.length;
     return {
-      tool: 'castpoint',
+      tool: build?.tool ?? 'castpoint',
       wallSeconds: result.wallSeconds,
       senderCpuSeconds: cpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each`,
+      flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,
     };
   } finally {
     if (dpToStop) await stopDp(dpToStop);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { collect, type Collected, type Host } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
-import { processCpuSeconds, sha256File } from './measure';
+import { processCpuSeconds, runQueueWaitSeconds, sha256File } from './measure';
 import { dpCli, startAgent, startDp, type RunningDp } from './fleet';
 
 /** One agent's JSON progress line (the fields the demo and benchmark read). */
@@ -41,6 +41,8 @@ export interface DeploymentSpec {
   /** Called with every agent's latest line, about once a second. */
   readonly onProgress?: (agents: readonly AgentRun[]) => void;
   readonly timeoutMs?: number;
+  /** Another build's bundles (default: this checkout's). */
+  readonly bundles?: { readonly dp: string; readonly agent: string };
 }
 
 export interface DeploymentResult {
@@ -51,6 +53,8 @@ export interface DeploymentResult {
   readonly startedAtMs: number;
   /** The DP's CPU seconds when the agents were started (its start and the image import). */
   readonly dpCpuAtStartSeconds: number;
+  /** Seconds the DP's main thread had waited for a CPU when the agents were started. */
+  readonly dpWaitAtStartSeconds: number;
   readonly exitCodes: ReadonlyArray<number | null>;
 }
 
@@ -80,16 +84,17 @@ function follow(run: AgentRun): void {
 export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentResult> {
   const { lan } = spec;
   const name = spec.imageName ?? 'demo';
-  const dp = await startDp(lan, lan.server, { dataDir: path.join(spec.workDir, 'dp-data'), ...(spec.maxRate ? { maxRate: spec.maxRate } : {}) });
+  const dp = await startDp(lan, lan.server, { dataDir: path.join(spec.workDir, 'dp-data'), ...(spec.maxRate ? { maxRate: spec.maxRate } : {}), ...(spec.bundles ? { bundle: spec.bundles.dp } : {}) });
   const add = await dpCli(lan, dp, ['image', 'add', name, spec.image, ...(spec.imageFlags ?? [])]);
   if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
   const dpCpuAtStartSeconds = dp.proc.pid ? processCpuSeconds(dp.proc.pid) : NaN;
+  const dpWaitAtStartSeconds = dp.proc.pid ? runQueueWaitSeconds(dp.proc.pid) : NaN;
   const t0 = Date.now();
   const agents: AgentRun[] = spec.agents.map((host) => {
     const dir = path.join(spec.workDir, host.name);
     mkdirSync(dir, { recursive: true });
     const target = path.join(dir, 'disk.img');
-    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state') });
+    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}) });
     const run: AgentRun = { host, target, proc, ended: collect(proc, spec.timeoutMs ?? 600_000) };
     void run.ended.then(() => (run.endedAtMs = Date.now()));
     follow(run);
@@ -98,7 +103,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   const timer = spec.onProgress ? setInterval(() => spec.onProgress?.(agents), 1000) : undefined;
   try {
     const ends = await Promise.all(agents.map((a) => a.ended));
-    return { dp, agents, wallSeconds: (Date.now() - t0) / 1000, startedAtMs: t0, dpCpuAtStartSeconds, exitCodes: ends.map((e) => e.code) };
+    return { dp, agents, wallSeconds: (Date.now() - t0) / 1000, startedAtMs: t0, dpCpuAtStartSeconds, dpWaitAtStartSeconds, exitCodes: ends.map((e) => e.code) };
   } finally {
     if (timer) clearInterval(timer);
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { collect, waitForLine, type Collected, type Host } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
+import { bundlesIn } from './castpoint-build';
 
 /** Extra node flags for the DP and agents (e.g. CASTPOINT_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 function nodeFlags(): string[] {
@@ -11,10 +12,7 @@ function nodeFlags(): string[] {
 
 /** Paths of the built apps (npm run build). */
 export function appBundles(root = path.resolve(__dirname, '../../..')): { dp: string; agent: string } {
-  return {
-    dp: path.join(root, 'dist/apps/dp-server/main.cjs'),
-    agent: path.join(root, 'dist/apps/client-agent/main.cjs'),
-  };
+  return bundlesIn(path.join(root, 'dist'));
 }
 
 export interface RunningDp {
@@ -23,16 +21,26 @@ export interface RunningDp {
   readonly clientToken: string;
   readonly proc: ChildProcess;
   readonly ended: Promise<Collected>;
+  /** The castpoint-dp bundle it runs (its admin CLI is run from the same one). */
+  readonly bundle: string;
 }
 
-/** Starts castpoint-dp on `host` with fixed tokens, and waits until it listens. */
-export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string }): Promise<RunningDp> {
+/**
+ * Starts castpoint-dp on `host` with fixed tokens, and waits until it listens.
+ * `bundle`: another build's castpoint-dp (default: this checkout's).
+ */
+export async function startDp(
+  lan: Fabric,
+  host: Host,
+  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string },
+): Promise<RunningDp> {
+  const bundle = opts.bundle ?? appBundles().dp;
   const port = opts.port ?? 8080;
   const adminToken = opts.adminToken ?? randomBytes(16).toString('hex');
   const clientToken = opts.clientToken ?? randomBytes(16).toString('hex');
   const args = [
     ...nodeFlags(),
-    appBundles().dp, 'serve',
+    bundle, 'serve',
     '--data-dir', opts.dataDir,
     '--listen', `${host.ip}:${port}`,
     '--mcast-interface', host.ip,
@@ -52,7 +60,7 @@ export async function startDp(lan: Fabric, host: Host, opts: { dataDir: string; 
     await ended.catch(() => undefined);
     throw err;
   }
-  return { url, adminToken, clientToken, proc, ended };
+  return { url, adminToken, clientToken, proc, ended, bundle };
 }
 
 /** Polls an URL from inside `host` until it answers (curl), or fails when `ended` settles first. */
@@ -71,16 +79,16 @@ async function waitForHttp(lan: Fabric, host: Host, url: string, timeoutMs: numb
 
 /** Runs a castpoint-dp admin CLI command against a running DP (from the DP's host). */
 export async function dpCli(lan: Fabric, dp: RunningDp, args: string[]): Promise<Collected> {
-  return collect(lan.spawn(lan.server, process.execPath, [appBundles().dp, ...args, '--server', dp.url, '--token', dp.adminToken]), 600_000);
+  return collect(lan.spawn(lan.server, process.execPath, [dp.bundle, ...args, '--server', dp.url, '--token', dp.adminToken]), 600_000);
 }
 
-/** Starts castpoint-agent deploy on `host` with JSON progress lines. */
-export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[] }): ChildProcess {
+/** Starts castpoint-agent deploy on `host` with JSON progress lines (`bundle`: another build's agent). */
+export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[]; bundle?: string }): ChildProcess {
   // Each agent gets its own UTS namespace named after its host, as separate machines have their
   // own host names (the DP shows them; the agent reports os.hostname()).
   return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, process.execPath,
     ...nodeFlags(),
-    appBundles().agent, 'deploy',
+    opts.bundle ?? appBundles().agent, 'deploy',
     '--server', dp.url,
     '--image', opts.image,
     '--target', opts.target,

@@ -43,6 +43,19 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/**
+ * Seconds a live process's main thread has been runnable but waiting for a CPU (second field of
+ * /proc/PID/schedstat); NaN where the kernel does not keep scheduler statistics.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    const wait = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ')[1];
+    return wait === undefined ? NaN : Number(wait) / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU seconds (user + system) a live process has used, from /proc/PID/stat. */
 export function processCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

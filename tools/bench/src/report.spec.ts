@@ -9,13 +9,15 @@ const row = (tool: string, wallSeconds: number, verified = true): Row => ({
 });
 
 describe('formatTable', () => {
-  it('compares against the fastest verified peer, never castpoint itself or a floor', () => {
-    const { json } = formatTable([row('castpoint', 5), row('floor', 2), row('floor-auth', 3), row('udpcast', 10), row('uftp', 8, false)]);
+  it('compares against the fastest verified peer, never castpoint (any build) or a floor', () => {
+    const { json } = formatTable([row('castpoint', 5), row('castpoint@/tmp/base/dist', 1), row('floor', 2), row('floor-auth', 3), row('udpcast', 10), row('uftp', 8, false)]);
     const rows = (json as { rows: Array<{ tool: string; x_best_peer: number | null; x_line_rate: number }> }).rows;
     expect(rows.find((r) => r.tool === 'castpoint')?.x_best_peer).toBe(0.5);
     expect(rows.find((r) => r.tool === 'floor')?.x_best_peer).toBe(0.2);
     expect(rows.find((r) => r.tool === 'floor-auth')?.x_best_peer).toBe(0.3);
     expect(rows.find((r) => r.tool === 'udpcast')?.x_best_peer).toBe(1);
+    // Another castpoint build is compared with the peers too, never taken for one.
+    expect(rows.find((r) => r.tool === 'castpoint@/tmp/base/dist')?.x_best_peer).toBe(0.1);
     // line rate: 200 MiB at 500 Mbit/s = 3.355 s
     expect(rows.find((r) => r.tool === 'castpoint')?.x_line_rate).toBeCloseTo(5 / 3.3554432, 5);
   });

@@ -1,4 +1,5 @@
 import type { TransferResult } from './peers';
+import { isCastpoint } from './castpoint-build';
 
 export interface Row {
   readonly receivers: number;
@@ -16,8 +17,9 @@ export function lineRateSeconds(row: Row): number {
   return row.linkBps ? (row.imageBytes * 8) / row.linkBps : NaN;
 }
 
-/** Rows that are not peers: castpoint itself, and the floors (bare dgram, not deployments). */
-const NOT_PEERS = new Set(['castpoint', 'floor', 'floor-auth']);
+/** Rows that are not peers: castpoint itself (any build), and the floors (bare dgram, not deployments). */
+const NOT_PEERS = new Set(['floor', 'floor-auth']);
+const isPeer = (tool: string): boolean => !NOT_PEERS.has(tool) && !isCastpoint(tool);
 
 /**
  * One table: for each case, every tool's wall seconds, the ratio to the best peer of that case
@@ -28,7 +30,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
   const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}`;
   const bestPeer = new Map<string, number>();
   for (const r of rows) {
-    if (NOT_PEERS.has(r.result.tool) || !r.result.verified) continue;
+    if (!isPeer(r.result.tool) || !r.result.verified) continue;
     const k = key(r);
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }

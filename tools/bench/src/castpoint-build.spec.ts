@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from './args';
+import { castpointBuild, isCastpoint } from './castpoint-build';
+
+/** A dist directory holding both bundles (their content does not matter here). */
+function fakeDist(root: string, name: string): string {
+  const dist = path.join(root, name);
+  for (const app of ['dp-server', 'client-agent']) {
+    mkdirSync(path.join(dist, 'apps', app), { recursive: true });
+    writeFileSync(path.join(dist, 'apps', app, 'main.cjs'), '');
+  }
+  return dist;
+}
+
+describe('castpoint builds in --tools', () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(path.join(tmpdir(), 'cp-build-'))));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('runs this checkout for `castpoint` and the named dist for `castpoint@DIR`', () => {
+    const own = fakeDist(root, 'own');
+    const other = fakeDist(root, 'other');
+    expect(castpointBuild('castpoint', own)).toEqual({
+      tool: 'castpoint',
+      dp: path.join(own, 'apps/dp-server/main.cjs'),
+      agent: path.join(own, 'apps/client-agent/main.cjs'),
+    });
+    expect(castpointBuild(`castpoint@${other}`, own)).toEqual({
+      tool: `castpoint@${other}`,
+      dp: path.join(other, 'apps/dp-server/main.cjs'),
+      agent: path.join(other, 'apps/client-agent/main.cjs'),
+    });
+    expect(castpointBuild('udpcast', own)).toBeUndefined();
+    expect([isCastpoint('castpoint'), isCastpoint(`castpoint@${other}`), isCastpoint('udpcast'), isCastpoint('castpointx')]).toEqual([true, true, false, false]);
+  });
+
+  it('refuses a dist directory without both bundles, naming the missing file', () => {
+    const half = fakeDist(root, 'half');
+    rmSync(path.join(half, 'apps/client-agent/main.cjs'));
+    expect(() => castpointBuild(`castpoint@${half}`, root)).toThrow(path.join(half, 'apps/client-agent/main.cjs'));
+    expect(() => castpointBuild(`castpoint@${path.join(root, 'nowhere')}`, root)).toThrow(/does not exist/);
+    expect(() => castpointBuild('castpoint@', root)).toThrow(/needs a dist directory/);
+  });
+
+  it('checks every tool before the run: two builds alternate, a typo fails at once', () => {
+    const own = fakeDist(root, 'own');
+    const base = fakeDist(root, 'base');
+    const a = parseArgs(['--receivers', '4', '--loss', '0.01', '--link', '500mbit,none', '--tools', `castpoint,castpoint@${base},udpcast`, '--repeat', '3'], own);
+    expect(a.tools).toEqual(['castpoint', `castpoint@${base}`, 'udpcast']);
+    expect([...a.builds.keys()]).toEqual(['castpoint', `castpoint@${base}`]);
+    expect(a.builds.get(`castpoint@${base}`)?.agent).toBe(path.join(base, 'apps/client-agent/main.cjs'));
+    expect(a.cases).toEqual([
+      { receivers: 4, loss: 0.01, linkBps: 500e6 },
+      { receivers: 4, loss: 0.01 },
+    ]);
+    expect(a.repeat).toBe(3);
+    expect(() => parseArgs(['--tools', 'castpoint,udpcat'], own)).toThrow(/unknown tool udpcat/);
+    expect(() => parseArgs(['--tools', `castpoint@${path.join(root, 'typo')}`], own)).toThrow(/does not exist/);
+  });
+});

@@ -1,0 +1,45 @@
+// Which castpoint the benchmark runs. `castpoint` is this checkout's build (npm run build);
+// `castpoint@DIR` is another build's dist directory, so that two builds can take turns in the
+// same LAN with --repeat (A B A B ...): on this 2-core box single runs vary by 4-5%, and a change
+// worth less than that can only be judged from alternated runs of both builds.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export interface CastpointBuild {
+  /** The tool's name in the table: `castpoint` or `castpoint@DIR` as given. */
+  readonly tool: string;
+  /** castpoint-dp's bundle. */
+  readonly dp: string;
+  /** castpoint-agent's bundle. */
+  readonly agent: string;
+}
+
+/** The bundles inside a dist directory (the layout npm run build writes). */
+export function bundlesIn(dist: string): { dp: string; agent: string } {
+  return {
+    dp: path.join(dist, 'apps/dp-server/main.cjs'),
+    agent: path.join(dist, 'apps/client-agent/main.cjs'),
+  };
+}
+
+/**
+ * The build a `--tools` entry names, or undefined when the entry is not castpoint. Throws when
+ * `castpoint@DIR` does not hold both bundles, so a typo fails before any LAN is made.
+ * @param ownDist this checkout's dist directory (for plain `castpoint`)
+ */
+export function castpointBuild(tool: string, ownDist: string): CastpointBuild | undefined {
+  if (tool === 'castpoint') return { tool, ...bundlesIn(ownDist) };
+  if (!tool.startsWith('castpoint@')) return undefined;
+  const dir = tool.slice('castpoint@'.length);
+  if (dir === '') throw new Error('castpoint@ needs a dist directory, e.g. castpoint@/tmp/base/dist');
+  const b = bundlesIn(path.resolve(dir));
+  for (const f of [b.dp, b.agent]) {
+    if (!existsSync(f)) throw new Error(`${tool}: ${f} does not exist (build that checkout with npm run build and name its dist directory)`);
+  }
+  return { tool, ...b };
+}
+
+/** True for castpoint's own rows (any build): they are never one of the peers. */
+export function isCastpoint(tool: string): boolean {
+  return tool === 'castpoint' || tool.startsWith('castpoint@');
+}
