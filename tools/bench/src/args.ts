@@ -7,10 +7,11 @@ export interface Case {
   readonly linkBps?: number;
 }
 
-const PEERS = new Set(['udpcast', 'uftp', 'http', 'floor', 'floor-auth']);
-
-/** The command line; `ownDist` is this checkout's dist directory (plain `castpoint`). */
-export function parseArgs(argv: string[], ownDist: string): { cases: Case[]; sizeMiB: number; tools: string[]; repeat: number; builds: Map<string, CastpointBuild> } {
+/**
+ * The command line. `ownDist` is this checkout's dist directory (plain `castpoint`), `peers` the
+ * other tools' names (the runners the CLI has).
+ */
+export function parseArgs(argv: string[], ownDist: string, peers: readonly string[]): { cases: Case[]; sizeMiB: number; tools: string[]; repeat: number; builds: Map<string, CastpointBuild> } {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -24,7 +25,7 @@ export function parseArgs(argv: string[], ownDist: string): { cases: Case[]; siz
   for (const t of tools) {
     const b = castpointBuild(t, ownDist);
     if (b) builds.set(t, b);
-    else if (!PEERS.has(t)) throw new Error(`unknown tool ${t} (castpoint, castpoint@DIST_DIR, ${[...PEERS].join(', ')})`);
+    else if (!peers.includes(t)) throw new Error(`unknown tool ${t} (castpoint, castpoint@DIST_DIR, ${peers.join(', ')})`);
   }
   const cases: Case[] = [];
   for (const link of links) {

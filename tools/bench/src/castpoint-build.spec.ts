@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parseArgs } from './args';
 import { castpointBuild, isCastpoint } from './castpoint-build';
 
+const PEERS = ['udpcast', 'uftp'];
+
 /** A dist directory holding both bundles (their content does not matter here). */
 function fakeDist(root: string, name: string): string {
   const dist = path.join(root, name);
@@ -47,7 +49,7 @@ describe('castpoint builds in --tools', () => {
   it('checks every tool before the run: two builds alternate, a typo fails at once', () => {
     const own = fakeDist(root, 'own');
     const base = fakeDist(root, 'base');
-    const a = parseArgs(['--receivers', '4', '--loss', '0.01', '--link', '500mbit,none', '--tools', `castpoint,castpoint@${base},udpcast`, '--repeat', '3'], own);
+    const a = parseArgs(['--receivers', '4', '--loss', '0.01', '--link', '500mbit,none', '--tools', `castpoint,castpoint@${base},udpcast`, '--repeat', '3'], own, PEERS);
     expect(a.tools).toEqual(['castpoint', `castpoint@${base}`, 'udpcast']);
     expect([...a.builds.keys()]).toEqual(['castpoint', `castpoint@${base}`]);
     expect(a.builds.get(`castpoint@${base}`)?.agent).toBe(path.join(base, 'apps/client-agent/main.cjs'));
@@ -56,7 +58,7 @@ describe('castpoint builds in --tools', () => {
       { receivers: 4, loss: 0.01 },
     ]);
     expect(a.repeat).toBe(3);
-    expect(() => parseArgs(['--tools', 'castpoint,udpcat'], own)).toThrow(/unknown tool udpcat/);
-    expect(() => parseArgs(['--tools', `castpoint@${path.join(root, 'typo')}`], own)).toThrow(/does not exist/);
+    expect(() => parseArgs(['--tools', 'castpoint,udpcat'], own, PEERS)).toThrow(/unknown tool udpcat \(castpoint, castpoint@DIST_DIR, udpcast, uftp\)/);
+    expect(() => parseArgs(['--tools', `castpoint@${path.join(root, 'typo')}`], own, PEERS)).toThrow(/does not exist/);
   });
 });

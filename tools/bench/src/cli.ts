@@ -15,6 +15,18 @@ import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
 import { summarizeRuns } from './repeat';
 
+const HTTP_SERVER = path.resolve(__dirname, '../../../tools/bench/bin/http-serve.cjs');
+const FLOOR_SCRIPT = path.resolve(__dirname, '../../../tools/bench/bin/floor.cjs');
+
+/** The peers and floors by --tools name (castpoint's builds are castpoint-build.ts's). */
+const PEER_RUNNERS: Readonly<Record<string, (spec: TransferSpec) => Promise<TransferResult>>> = {
+  udpcast: (spec) => runUdpcast(spec),
+  uftp: (spec) => runUftp(spec),
+  http: (spec) => runHttp(spec, HTTP_SERVER),
+  floor: (spec) => runFloor(spec, FLOOR_SCRIPT),
+  'floor-auth': (spec) => runFloor(spec, FLOOR_SCRIPT, true),
+};
+
 /** One run of one tool in one case; undefined (reason on stderr) when it failed or hung. */
 async function runTool(
   tool: string,
@@ -22,8 +34,6 @@ async function runTool(
   lan: Lan,
   image: { path: string; sha256: string },
   dir: string,
-  httpServer: string,
-  floorScript: string,
   build: CastpointBuild | undefined,
 ): Promise<TransferResult | undefined> {
   // castpoint@DIR names a path: only its safe characters go into the directory name.
@@ -32,11 +42,8 @@ async function runTool(
   const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 120_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
   try {
     if (build) return await runCastpoint(spec, build);
-    if (tool === 'udpcast') return await runUdpcast(spec);
-    if (tool === 'uftp') return await runUftp(spec);
-    if (tool === 'http') return await runHttp(spec, httpServer);
-    if (tool === 'floor') return await runFloor(spec, floorScript);
-    if (tool === 'floor-auth') return await runFloor(spec, floorScript, true);
+    const run = PEER_RUNNERS[tool];
+    if (run) return await run(spec);
   } catch (err) {
     process.stderr.write(`${tool} failed: ${err instanceof Error ? err.message : String(err)}\n`);
   } finally {
@@ -48,13 +55,11 @@ async function runTool(
 async function main(): Promise<void> {
   const support = probeSupport();
   if (!support.lan) throw new Error(`the benchmark needs network namespaces: ${support.why ?? ''}`);
-  const { cases, sizeMiB, tools, repeat, builds } = parseArgs(process.argv.slice(2), path.resolve(__dirname, '../../../dist'));
+  const { cases, sizeMiB, tools, repeat, builds } = parseArgs(process.argv.slice(2), path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-bench-'));
   const rows: Row[] = [];
   try {
     const image = await writeSampleImage(path.join(dir, 'image.bin'), { size: sizeMiB * 1024 * 1024, seed: 42, full: true });
-    const httpServer = path.resolve(__dirname, '../../../tools/bench/bin/http-serve.cjs');
-    const floorScript = path.resolve(__dirname, '../../../tools/bench/bin/floor.cjs');
     for (const c of cases) {
       const lan = Lan.create({ clients: c.receivers });
       try {
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
         const results = new Map<string, (TransferResult | undefined)[]>(tools.map((t) => [t, []]));
         for (let round = 0; round < repeat; round++) {
           for (const tool of tools) {
-            const r = await runTool(tool, c, lan, image, dir, httpServer, floorScript, builds.get(tool));
+            const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
             if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified}\n`);
           }
