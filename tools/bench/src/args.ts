@@ -7,19 +7,70 @@ export interface Case {
   readonly linkBps?: number;
 }
 
+export interface BenchArgs {
+  readonly cases: Case[];
+  readonly sizeMiB: number;
+  readonly tools: string[];
+  readonly repeat: number;
+  readonly builds: Map<string, CastpointBuild>;
+}
+
+/** The options that take a value, with their defaults. */
+const DEFAULTS = {
+  receivers: '1,4,8',
+  loss: '0,0.01,0.05',
+  link: '500mbit,none',
+  tools: 'castpoint,udpcast,uftp,http',
+  'size-mib': '200',
+  repeat: '1',
+} as const;
+type Option = keyof typeof DEFAULTS;
+
+const RATE = /^(\d+(?:\.\d+)?)(k|m|g)bit$/;
+
+export function usage(peers: readonly string[]): string {
+  return [
+    'usage: npm run bench -- [options]   (as root: every case runs in a private namespace LAN)',
+    '',
+    `  --receivers N[,N...]   receivers per case (1-200)               default ${DEFAULTS.receivers}`,
+    `  --loss P[,P...]        random UDP loss at each receiver, 0-0.99 default ${DEFAULTS.loss}`,
+    `  --link R[,R...]        server link shaped to R (500mbit), none  default ${DEFAULTS.link}`,
+    `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, ${peers.join(', ')}`,
+    `                                                                 default ${DEFAULTS.tools}`,
+    `  --size-mib N           image size in MiB                        default ${DEFAULTS['size-mib']}`,
+    `  --repeat N             runs per tool and case, alternated; the median is reported (1-20)`,
+    '  --help                 this text',
+    '',
+    'Prints one table, then one JSON line; docs/benchmarks.md explains every column.',
+  ].join('\n');
+}
+
+/** True when the command line asks for the usage text (checked before anything needs root). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 /**
  * The command line. `ownDist` is this checkout's dist directory (plain `castpoint`), `peers` the
- * other tools' names (the runners the CLI has).
+ * other tools' names (the runners the CLI has). Anything it does not know, or a value out of
+ * range, is refused with the reason before any LAN is made.
  */
-export function parseArgs(argv: string[], ownDist: string, peers: readonly string[]): { cases: Case[]; sizeMiB: number; tools: string[]; repeat: number; builds: Map<string, CastpointBuild> } {
-  const get = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const receivers = (get('receivers') ?? '1,4,8').split(',').map(Number);
-  const losses = (get('loss') ?? '0,0.01,0.05').split(',').map(Number);
-  const links = (get('link') ?? '500mbit,none').split(',');
-  const tools = (get('tools') ?? 'castpoint,udpcast,uftp,http').split(',');
+export function parseArgs(argv: readonly string[], ownDist: string, peers: readonly string[]): BenchArgs {
+  const given = new Map<Option, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name === undefined || !(name in DEFAULTS)) throw new Error(`unknown option ${arg} (see --help)`);
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value (see --help)`);
+    given.set(name as Option, value);
+    i++;
+  }
+  const get = (name: Option): string => given.get(name) ?? DEFAULTS[name];
+  const receivers = list(get('receivers'), '--receivers', (s) => integerIn(s, 1, 200));
+  const losses = list(get('loss'), '--loss', (s) => (/^\d*\.?\d+$/.test(s) && Number(s) < 1 ? Number(s) : undefined), 'a fraction from 0 to 0.99 (0.01 is 1%)');
+  const links = list(get('link'), '--link', (s) => (s === 'none' || RATE.test(s) ? s : undefined), 'a rate such as 500mbit or 1gbit, or none');
+  const tools = list(get('tools'), '--tools', (s) => s);
   // Every tool is checked before any LAN is made: a typo must not surface an hour into a matrix.
   const builds = new Map<string, CastpointBuild>();
   for (const t of tools) {
@@ -29,19 +80,36 @@ export function parseArgs(argv: string[], ownDist: string, peers: readonly strin
   }
   const cases: Case[] = [];
   for (const link of links) {
+    const linkBps = link === 'none' ? undefined : parseRate(link);
     for (const r of receivers) {
-      for (const loss of losses) {
-        cases.push({ receivers: r, loss, ...(link === 'none' ? {} : { linkBps: parseRate(link) }) });
-      }
+      for (const loss of losses) cases.push({ receivers: r, loss, ...(linkBps === undefined ? {} : { linkBps }) });
     }
   }
-  const repeat = Number(get('repeat') ?? '1');
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error(`--repeat must be an integer from 1 to 20, got ${get('repeat') ?? ''}`);
-  return { cases, sizeMiB: Number(get('size-mib') ?? '200'), tools, repeat, builds };
+  const repeat = integerIn(get('repeat'), 1, 20);
+  if (repeat === undefined) throw new Error(`--repeat must be an integer from 1 to 20, got ${get('repeat')}`);
+  const sizeMiB = integerIn(get('size-mib'), 1, 65_536);
+  if (sizeMiB === undefined) throw new Error(`--size-mib must be an integer from 1 to 65536, got ${get('size-mib')}`);
+  return { cases, sizeMiB, tools, repeat, builds };
 }
 
+/** A comma-separated list whose every item `parse` accepts; else an error naming the bad item. */
+function list<T>(raw: string, option: string, parse: (s: string) => T | undefined, what?: string): T[] {
+  return raw.split(',').map((s) => {
+    const v = s === '' ? undefined : parse(s);
+    if (v === undefined) throw new Error(`${option}: bad value "${s}"${what ? ` (${what})` : ''}`);
+    return v;
+  });
+}
+
+function integerIn(s: string, low: number, high: number): number | undefined {
+  if (!/^\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return n >= low && n <= high ? n : undefined;
+}
+
+
 export function parseRate(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(k|m|g)bit$/.exec(s);
+  const m = RATE.exec(s);
   if (!m) throw new Error(`bad link rate ${s} (use e.g. 500mbit)`);
   return Number(m[1]) * { k: 1e3, m: 1e6, g: 1e9 }[m[2] as 'k' | 'm' | 'g'];
 }

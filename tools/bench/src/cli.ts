@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lan, probeSupport } from '@castpoint/netlab';
+import { handleInterrupts, Lan, onInterrupt, probeSupport } from '@castpoint/netlab';
 import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
 import { runCastpoint } from './castpoint-runner';
 import type { CastpointBuild } from './castpoint-build';
-import { parseArgs, type Case } from './args';
+import { parseArgs, usage, wantsHelp, type Case } from './args';
 import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
 import { summarizeRuns } from './repeat';
@@ -53,10 +53,18 @@ async function runTool(
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    console.log(usage(Object.keys(PEER_RUNNERS)));
+    return;
+  }
+  // Before any LAN: Ctrl-C, a kill or `| head` must not leave namespaces, processes or the image.
+  handleInterrupts();
+  const { cases, sizeMiB, tools, repeat, builds } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
   const support = probeSupport();
   if (!support.lan) throw new Error(`the benchmark needs network namespaces: ${support.why ?? ''}`);
-  const { cases, sizeMiB, tools, repeat, builds } = parseArgs(process.argv.slice(2), path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-bench-'));
+  onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   const rows: Row[] = [];
   try {
     const image = await writeSampleImage(path.join(dir, 'image.bin'), { size: sizeMiB * 1024 * 1024, seed: 42, full: true });

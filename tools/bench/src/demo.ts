@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lan, probeSupport, spawnLight, type Host } from '@castpoint/netlab';
+import { handleInterrupts, Lan, onInterrupt, probeSupport, spawnLight, type Host } from '@castpoint/netlab';
 import { lightFabric, type Fabric } from './fabric';
 import { runDeployment, stopDp, verifyTargets, type AgentRun } from './deployment';
 import { writeSampleImage } from './sample-image';
@@ -26,6 +26,7 @@ function progressLine(agents: readonly AgentRun[]): string {
 async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): Promise<number> {
   const sizeMiB = Number(process.env['CASTPOINT_DEMO_MIB'] ?? '256');
   const work = mkdtempSync(path.join(tmpdir(), 'castpoint-demo-'));
+  onInterrupt(() => rmSync(work, { recursive: true, force: true }));
   let dpStop: (() => Promise<unknown>) | undefined;
   try {
     console.log(note);
@@ -63,6 +64,12 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
 }
 
 async function main(): Promise<number> {
+  if (process.argv.length > 2) {
+    console.error(process.argv.includes('--help') ? 'usage: npm run demo   (no options; CASTPOINT_DEMO_MIB=N sets the image size, default 256)' : `the demo takes no options, got ${process.argv.slice(2).join(' ')} (CASTPOINT_DEMO_MIB=N sets the image size)`);
+    return process.argv.includes('--help') ? 0 : 2;
+  }
+  // Before any LAN or process: an interrupted demo tears them down (and its temp dir) on the way out.
+  handleInterrupts();
   if (process.env['CASTPOINT_DEMO_LIGHT'] === '1') {
     return runDemo(lightFabric(3), undefined, 'light mode: one private namespace, DP and 3 agents on lo (no per-host loss here)');
   }
@@ -74,6 +81,8 @@ async function main(): Promise<number> {
     }
     console.log(`no namespace LAN (${support.why ?? ''}): falling back to light mode (unshare -rn).`);
     const child = spawnLight(process.execPath, [__filename], { stdio: 'inherit', env: { ...process.env, CASTPOINT_DEMO_LIGHT: '1' } });
+    // The light-mode demo cleans up after itself when signalled (its fabric kills what it started).
+    onInterrupt(() => child.kill('SIGTERM'));
     return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   }
   const lan = Lan.create({ clients: 3 });

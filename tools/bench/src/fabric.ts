@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Host, Lan } from '@castpoint/netlab';
+import { onInterrupt, type Host, type Lan } from '@castpoint/netlab';
 
 /**
  * What a deployment needs of a network: a server host, client hosts and a way to start a
@@ -13,6 +13,12 @@ export function lightFabric(clients: number): Fabric {
   return {
     server: host('server'),
     clients: Array.from({ length: clients }, (_, i) => host(`client${i + 1}`)),
-    spawn: (_host, cmd, args, opts = {}) => spawn(cmd, args, { stdio: 'pipe', ...opts }),
+    spawn: (_host, cmd, args, opts = {}) => {
+      const child = spawn(cmd, args, { stdio: 'pipe', ...opts });
+      // No LAN to tear down here: an interrupted light run kills what it started itself.
+      const forget = onInterrupt(() => child.kill('SIGKILL'));
+      child.once('exit', () => void forget());
+      return child;
+    },
   };
 }

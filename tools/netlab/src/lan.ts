@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { listNamespaces, newRunPrefix, ownerPid, processAlive } from './names';
 import { run, runIn, tryRun } from './run';
+
+/** LANs created by this process and not yet destroyed (see destroyLiveLans). */
+const live = new Set<Lan>();
 
 export interface LanOptions {
   /** Number of client hosts. @default 3 */
@@ -63,6 +66,7 @@ export class Lan {
       hosts.push({ name, ns: `${prefix}-${name}`, ip: `${subnet}.${i + 1}`, iface: 'eth0' });
     }
     const lan = new Lan(prefix, bridgeNs, hosts);
+    live.add(lan);
     try {
       run('ip', ['netns', 'add', bridgeNs]);
       run('ip', ['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
@@ -141,12 +145,39 @@ export class Lan {
     return spawn('ip', ['netns', 'exec', host.ns, cmd, ...args], { stdio: 'pipe', ...opts });
   }
 
-  /** Removes every namespace of this LAN (processes in them lose their links). Idempotent. */
+  /**
+   * Kills whatever still runs in this LAN's namespaces, then removes them. Idempotent. Deleting a
+   * namespace alone would leave its processes running, unreachable, for as long as they wait (an
+   * udp-receiver whose sender is gone waits forever).
+   */
   destroy(): void {
     this.destroyed = true;
-    for (const h of this.hosts) tryRun('ip', ['netns', 'delete', h.ns]);
-    tryRun('ip', ['netns', 'delete', this.bridgeNs]);
+    live.delete(this);
+    for (const ns of [...this.hosts.map((h) => h.ns), this.bridgeNs]) deleteNamespace(ns);
   }
+}
+
+/**
+ * Destroys every LAN this process created and has not destroyed yet; for an interrupted run
+ * (interrupt.ts), which cannot wait for its own `finally` blocks. Returns how many there were.
+ */
+export function destroyLiveLans(): number {
+  const n = live.size;
+  for (const lan of [...live]) lan.destroy();
+  return n;
+}
+
+/** SIGKILLs the processes in `ns` (`ip netns pids`), then deletes it; true when it is gone. */
+function deleteNamespace(ns: string): boolean {
+  const res = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 20_000 });
+  for (const pid of res.status === 0 ? res.stdout.split(/\s+/).filter(Boolean).map(Number) : []) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return tryRun('ip', ['netns', 'delete', ns]);
 }
 
 function tryRunOut(ns: string, cmd: string[]): string | undefined {
@@ -158,14 +189,14 @@ function tryRunOut(ns: string, cmd: string[]): string | undefined {
   }
 }
 
-/** Deletes lab namespaces whose owning process is gone. Returns the names removed. */
+/** Deletes lab namespaces whose owning process is gone, killing what still runs in them. Returns the names removed. */
 export function removeStaleNamespaces(all = false): string[] {
   const removed: string[] = [];
   for (const ns of listNamespaces()) {
     const pid = ownerPid(ns);
     if (pid === undefined) continue;
     if (!all && processAlive(pid)) continue;
-    if (tryRun('ip', ['netns', 'delete', ns])) removed.push(ns);
+    if (deleteNamespace(ns)) removed.push(ns);
   }
   return removed;
 }
