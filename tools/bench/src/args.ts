@@ -107,7 +107,6 @@ function integerIn(s: string, low: number, high: number): number | undefined {
   return n >= low && n <= high ? n : undefined;
 }
 
-
 export function parseRate(s: string): number {
   const m = RATE.exec(s);
   if (!m) throw new Error(`bad link rate ${s} (use e.g. 500mbit)`);
