@@ -64,9 +64,11 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
 }
 
 async function main(): Promise<number> {
-  if (process.argv.length > 2) {
-    console.error(process.argv.includes('--help') ? 'usage: npm run demo   (no options; CASTPOINT_DEMO_MIB=N sets the image size, default 256)' : `the demo takes no options, got ${process.argv.slice(2).join(' ')} (CASTPOINT_DEMO_MIB=N sets the image size)`);
-    return process.argv.includes('--help') ? 0 : 2;
+  const args = process.argv.slice(2);
+  if (args.length > 0) {
+    const help = args.includes('--help');
+    console.error(help ? 'usage: npm run demo   (no options; CASTPOINT_DEMO_MIB=N sets the image size, default 256)' : `the demo takes no options, got ${args.join(' ')} (CASTPOINT_DEMO_MIB=N sets the image size)`);
+    return help ? 0 : 2;
   }
   // Before any LAN or process: an interrupted demo tears them down (and its temp dir) on the way out.
   handleInterrupts();

@@ -1,4 +1,4 @@
-export { Lan, destroyLiveLans, removeStaleNamespaces, type Host, type LanOptions } from './lan';
+export { Lan, removeStaleNamespaces, type Host, type LanOptions } from './lan';
 export { handleInterrupts, onInterrupt } from './interrupt';
 export { LIGHT_INTERFACE, spawnLight } from './light';
 export { probeSupport, type Support } from './support';

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { listNamespaces, newRunPrefix, ownerPid, processAlive } from './names';
 import { run, runIn, tryRun } from './run';
 
@@ -169,8 +169,13 @@ export function destroyLiveLans(): number {
 
 /** SIGKILLs the processes in `ns` (`ip netns pids`), then deletes it; true when it is gone. */
 function deleteNamespace(ns: string): boolean {
-  const res = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 20_000 });
-  for (const pid of res.status === 0 ? res.stdout.split(/\s+/).filter(Boolean).map(Number) : []) {
+  let pids = '';
+  try {
+    pids = run('ip', ['netns', 'pids', ns]);
+  } catch {
+    // No such namespace (already gone): nothing to kill.
+  }
+  for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
