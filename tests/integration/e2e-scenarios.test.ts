@@ -103,6 +103,11 @@ describeLan('end to end', () => {
     // The journal carried over: the second run starts with chunks already done.
     expect(run2.lines[0]?.percent ?? 0).toBeGreaterThanOrEqual(25);
     await expectVerified(ctx, [run2]);
+    // It rejoined the session it had left and stayed in it: the DP did not end that session under
+    // it (until 2026-11-24 its old id leaving did, and the agent waited 15 s for silence to ask again).
+    expect((await run2.ended).stderr).not.toMatch(/delivered nothing/);
+    const sessions = await dpGet<Array<{ image: string }>>(ctx.lan, ctx.dp, '/api/v1/sessions');
+    expect(sessions.filter((s) => s.image === 'img')).toHaveLength(1);
   });
 
   it('forged and mutated packets from another host are dropped and counted; images stay correct', async () => {

@@ -172,4 +172,27 @@ describe('SessionManager through the API', () => {
     expect(registeredBeforeStart).toEqual([]);
     expect([...(h.runners[0]?.receivers ?? [])].sort()).toEqual([a.receiverId, b.receiverId].sort());
   });
+
+  it('keeps the session for an agent that resumes into it (its old id leaving does not finish it)', async () => {
+    // Like the real engine: the last receiver leaving finishes the session, reported a moment later.
+    const h = await make({}, undefined, (real) => (spec, events) => {
+      const r = real(spec, events) as RecordingRunner;
+      const remove = r.removeReceiver.bind(r);
+      r.removeReceiver = (id) => {
+        remove(id);
+        if (r.receivers.size === 0) queueMicrotask(() => events.finished());
+      };
+      return r;
+    });
+    await addImage(h, 'img');
+    const first = await ask(h, 'img', 'pc');
+    if (first.status !== 'join') throw new Error('expected join');
+    // Killed at half and started again at once: the same client, a new receiver id, the same session.
+    const again = await ask(h, 'img', 'pc', first.receiverId);
+    if (again.status !== 'join') throw new Error('expected join');
+    await new Promise((r) => setImmediate(r));
+    expect(again.session.id).toBe(first.session.id);
+    expect(await sessionOf(h, first.session.id)).toMatchObject({ state: 'running', receivers: [again.receiverId] });
+    expect([...(h.runners[0]?.receivers ?? [])]).toEqual([again.receiverId]);
+  });
 });

@@ -161,19 +161,21 @@ export class SessionManager extends EventEmitter {
     }
     const receiverId = this.o.store.allocateReceiverId();
     const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
-    // A resumed agent replaces its old registration: the old id will never send again.
-    const old = client?.receiverIds.slice(0, -1) ?? [];
-    for (const s of this.live()) {
-      const before = s.receivers.length;
-      s.receivers = s.receivers.filter((r) => !old.includes(r));
-      if (s.receivers.length !== before) for (const r of old) this.runners.get(s.id)?.removeReceiver(r);
-    }
     c.sessionId = session.id;
     c.state = 'waiting';
     session.receivers.push(receiverId);
     session.waiting = session.waiting.filter((h) => h !== waiter);
     this.engineFinished.delete(session.id);
     this.runners.get(session.id)?.addReceiver(receiverId);
+    // A resumed agent replaces its old registration: the old id will never send again. Removed
+    // only after the new one is in, so that the engine never sees its last receiver leave (it
+    // would call the session finished under the agent that is rejoining it).
+    const old = client?.receiverIds.slice(0, -1) ?? [];
+    for (const s of this.live()) {
+      const before = s.receivers.length;
+      s.receivers = s.receivers.filter((r) => !old.includes(r));
+      if (s.receivers.length !== before) for (const r of old) this.runners.get(s.id)?.removeReceiver(r);
+    }
     this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
     this.o.store.save();
     this.emit('change');

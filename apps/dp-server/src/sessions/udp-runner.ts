@@ -260,7 +260,10 @@ class UdpSessionRunner implements SessionRunner {
           break;
         }
         case 'finished':
-          queueMicrotask(() => this.events.finished());
+          // Delivered later, so it may be stale: a receiver that joined meanwhile un-finishes it.
+          queueMicrotask(() => {
+            if (this.engine?.isFinished) this.events.finished();
+          });
           break;
       }
     }
