@@ -3,7 +3,7 @@
 // chunks came from an earlier run (or when asked).
 import { mkdir, stat } from 'node:fs/promises';
 import type { Manifest } from '@castpoint/wire';
-import { chunkLength, manifestHash, openTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
+import { chunkLength, manifestHash, openTarget, preflightTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
 import { verifyTargetImage } from './verify-target';
@@ -30,15 +30,24 @@ export interface LibStoreOptions {
 }
 
 export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
+  const requireStateDir = async (): Promise<void> => {
+    if (!o.stateDirGiven && (await isBlockDevice(o.target))) {
+      throw new AgentError(
+        'usage',
+        `Writing to the disk ${o.target} needs --state-dir on persistent media (a USB stick or another disk), so the resume journal survives a reboot`,
+      );
+    }
+  };
   return {
+    async precheck(): Promise<void> {
+      await requireStateDir();
+      // Every check but the size (not known yet): a directory, a character device, a missing
+      // folder (the default state dir beside the target must not create it), a mounted disk.
+      await preflightTarget(o.target, 0, 0, { allowDevice: true });
+    },
     async open(input: Manifest): Promise<ChunkStore> {
       const manifest = validateManifest(input);
-      if (!o.stateDirGiven && (await isBlockDevice(o.target))) {
-        throw new AgentError(
-          'usage',
-          `Writing to the disk ${o.target} needs --state-dir on persistent media (a USB stick or another disk), so the resume journal survives a reboot`,
-        );
-      }
+      await requireStateDir();
       await mkdir(o.stateDir, { recursive: true }).catch((err: unknown) => {
         throw new AgentError('target-refused', `Cannot create the state directory ${o.stateDir}: ${(err as Error).message}`, undefined, { cause: err });
       });

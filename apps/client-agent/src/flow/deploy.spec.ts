@@ -1,6 +1,6 @@
 // The deploy flow end to end in one process: a fake DP over HTTP on 127.0.0.1, the real wire codec,
 // repair receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manifestHash } from '@castpoint/chunking';
@@ -326,10 +326,39 @@ describe('deploy flow: failures map to exit codes', () => {
     expect(h.errs[h.errs.length - 1]).toMatch(/did not come back within 20 s\. \(exit 3, dp-unreachable\)/);
   });
 
-  it('target in a missing folder -> 5, nothing written', async () => {
+  it('target in a missing folder -> 5, nothing written, the DP never asked', async () => {
     h = await harness(img, () => join(img, 1));
     expect(await h.run({ target: path.join(h.dir, 'nope', 'disk.img'), stateDir: path.join(h.dir, 'state') })).toBe(EXIT.targetRefused);
     expect(h.errs[h.errs.length - 1]).toMatch(/\(exit 5, target-refused\)\n$/);
+    expect(h.dp.requests).toHaveLength(0);
+  });
+
+  it('target in a missing folder with the default state dir -> 5, the folder is not created', async () => {
+    // The default state dir sits beside the target: creating it used to create the missing folder,
+    // and the image landed wherever that path led (an unmounted stick: the RAM disk).
+    h = await harness(img, () => join(img, 1));
+    const folder = path.join(h.dir, 'stick');
+    expect(await h.run({ target: path.join(folder, 'disk.img') })).toBe(EXIT.targetRefused);
+    expect(h.errs[h.errs.length - 1]).toMatch(/folder .*stick does not exist\. \(exit 5, target-refused\)\n$/);
+    expect(existsSync(folder)).toBe(false);
+    expect(h.dp.requests).toHaveLength(0);
+  });
+
+  it('a directory as target -> 5 before the DP is asked', async () => {
+    h = await harness(img, () => join(img, 1));
+    expect(await h.run({ target: h.dir, stateDir: path.join(h.dir, 'state') })).toBe(EXIT.targetRefused);
+    expect(h.errs[h.errs.length - 1]).toMatch(/is a directory/);
+    expect(h.dp.requests).toHaveLength(0);
+  });
+
+  it('an --interface this machine does not have -> 2 before the DP is asked or the target touched', async () => {
+    h = await harness(img, () => join(img, 1));
+    const before = Buffer.alloc(5000, 0x42);
+    writeFileSync(h.target, before);
+    expect(await h.run({ interface: '10.9.9.9' })).toBe(EXIT.usage);
+    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is not an IPv4 address of this machine; it has 10\.0\.0\.2 \(eth0\)\. \(exit 2, no-interface\)/);
+    expect(readFileSync(h.target).equals(before)).toBe(true);
+    expect(h.dp.requests).toHaveLength(0);
   });
 
   it('a manifest that does not verify -> 6', async () => {

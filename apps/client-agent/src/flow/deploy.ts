@@ -78,6 +78,10 @@ class DeployRun {
   ) {}
 
   async run(): Promise<void> {
+    // Usage and target errors before the DP hears of us or a byte is written: an --interface this
+    // machine does not have, a disk without --state-dir, a target that is no place for an image.
+    if (this.opts.interface !== undefined) this.iface = pickInterface(this.opts.interface, '', this.deps.interfaces());
+    await this.deps.stores.precheck();
     const mem = await this.deps.memory.load();
     if (mem && mem.server === this.opts.server && mem.image === this.opts.image) this.previousReceiverId = mem.receiverId;
     let patienceMs = this.previousReceiverId === undefined ? Math.min(FIRST_CONTACT_PATIENCE_MS, this.opts.dpPatienceMs) : this.opts.dpPatienceMs;

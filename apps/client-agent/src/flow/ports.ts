@@ -20,6 +20,12 @@ export interface ChunkStore {
 }
 
 export interface ChunkStoreOpener {
+  /**
+   * Checks what needs no manifest (what the target is, that it is safe to write, where its
+   * journal goes) before the DP is even asked, so that a bad target costs nothing and changes
+   * nothing. open() checks again with the image's size.
+   */
+  precheck(): Promise<void>;
   /** Opens (or resumes) the target after the preflight checks; no byte is written before they pass. */
   open(manifest: Manifest): Promise<ChunkStore>;
 }
