@@ -153,8 +153,10 @@ export class ImageWriter {
       throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot prepare target ${path}`, err, { path });
     }
     const writer = new ImageWriter(path, manifest, pre.kind, warnings, resumed, io, journal, commitEvery);
-    // File holes already are the zero chunks; they join the first commit (after the truncate is synced).
-    if (pre.kind !== 'block') for (const z of manifest.zeroChunks) if (!journal.has(z)) writer.written.add(z);
+    // The holes of a file just recreated are its zero chunks; they join the first commit (after the
+    // truncate is synced). In a resumed file they were journaled by that commit, so one that is not
+    // was forgotten (damaged): finish() writes its zeros, as on a disk.
+    if (pre.kind !== 'block' && resumed === 0) for (const z of manifest.zeroChunks) if (!journal.has(z)) writer.written.add(z);
     return writer;
   }
 
@@ -246,29 +248,28 @@ export class ImageWriter {
   }
 
   /**
-   * Writes zeros for the zero chunks of a disk (files already hold holes there), commits, checks
-   * every chunk is journaled, and closes. Throws CHUNKING_INCOMPLETE (writer stays open) when
-   * chunks are missing.
+   * Writes zeros where a zero chunk is not journaled (all of a disk's; in a file only those a
+   * read-back found damaged, the rest are holes), commits, checks every chunk is journaled, and
+   * closes. Throws CHUNKING_INCOMPLETE (writer stays open)
+   * when chunks are missing.
    */
   async finish(): Promise<FinishResult> {
     this.assertOpen();
-    if (this.kind === 'block') {
-      let zeros: Uint8Array | undefined;
-      for (const z of this.manifest.zeroChunks) {
-        if (this.journal.has(z) || this.written.has(z)) continue;
-        const len = chunkLength(z, this.manifest.size, this.manifest.chunkSize);
-        // Aligned when it can be, so a disk's zero regions go by direct I/O like its data.
-        zeros ??= allocChunkBuffer(this.manifest.chunkSize);
-        // Known zeros need no hash check: write them straight away.
-        try {
-          await this.io.write(zeros.subarray(0, len), chunkOffset(z, this.manifest.chunkSize));
-        } catch (err) {
-          throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot write zeros to chunk ${z} of ${this.path}`, err, { path: this.path, chunk: z });
-        }
-        this.written.add(z);
-        this.writtenCount++;
-        if (this.written.size >= this.commitEvery) await this.commit();
+    let zeros: Uint8Array | undefined;
+    for (const z of this.manifest.zeroChunks) {
+      if (this.journal.has(z) || this.written.has(z)) continue;
+      const len = chunkLength(z, this.manifest.size, this.manifest.chunkSize);
+      // Aligned when it can be, so a disk's zero regions go by direct I/O like its data.
+      zeros ??= allocChunkBuffer(this.manifest.chunkSize);
+      // Known zeros need no hash check: write them straight away.
+      try {
+        await this.io.write(zeros.subarray(0, len), chunkOffset(z, this.manifest.chunkSize));
+      } catch (err) {
+        throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot write zeros to chunk ${z} of ${this.path}`, err, { path: this.path, chunk: z });
       }
+      this.written.add(z);
+      this.writtenCount++;
+      if (this.written.size >= this.commitEvery) await this.commit();
     }
     await this.commit();
     const missing = this.chunkCount - this.journal.doneCount;
@@ -283,6 +284,15 @@ export class ImageWriter {
       throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot sync ${this.path}`, err, { path: this.path });
     }
     return { chunks: this.chunkCount, writtenChunks: this.writtenCount, resumedChunks: this.resumedChunks };
+  }
+
+  /**
+   * Takes chunks out of the journal (a read-back found them damaged), so that the next open of this
+   * target asks for them again. Works after finish() and close(): the journal outlives the target.
+   */
+  async forget(chunks: readonly number[]): Promise<void> {
+    this.journal.forget(chunks);
+    await this.journal.flush();
   }
 
   /** Commits what is written and closes without the completeness check (to stop and resume later). */

@@ -38,6 +38,19 @@ describe('Journal on real files', () => {
     expect(again.journal.complete).toBe(false);
   });
 
+  it('forgets chunks found damaged, durably, and only those', async () => {
+    const path = join(t.dir, 'j-forget');
+    const { journal } = await Journal.open(path, A, 12);
+    journal.markDone([0, 1, 2, 9, 11]);
+    await journal.flush();
+    journal.forget([1, 9, 5]); // 5 was never done: nothing to forget
+    expect(journal.doneCount).toBe(3);
+    await journal.flush();
+    const again = await Journal.open(path, A, 12);
+    expect(again.resumedChunks).toBe(3);
+    expect([0, 1, 2, 5, 9, 11].map((c) => again.journal.has(c))).toEqual([true, false, true, false, false, true]);
+  });
+
   it('drops a journal of another manifest with a warning', async () => {
     const path = join(t.dir, 'j2');
     const first = await Journal.open(path, A, 4);

@@ -109,6 +109,17 @@ export class Journal {
     }
   }
 
+  /** Forgets these chunks (found damaged when the target was read back): they must be written again. */
+  forget(chunks: Iterable<number>): void {
+    for (const c of chunks) {
+      if (this.has(c)) {
+        this.bitmap[c >>> 3] = (this.bitmap[c >>> 3] ?? 0) & ~(1 << (c & 7));
+        this.done--;
+        this.dirty = true;
+      }
+    }
+  }
+
   /** Forgets every done chunk (used when the target had to be recreated). */
   clear(): void {
     this.bitmap.fill(0);

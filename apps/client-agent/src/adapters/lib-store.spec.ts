@@ -1,5 +1,6 @@
-// The real ChunkStore on a real file: when the final read-back runs (after a resume, or when asked)
-// and that it catches a target changed behind the journal's back.
+// The real ChunkStore on a real file: when the final read-back runs (after a resume, or when asked),
+// that it catches a target changed behind the journal's back, and that it names the damaged chunks
+// and takes them out of the journal so that they are fetched again.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,18 +60,23 @@ describe('libStoreOpener read-back', () => {
     expect(readFileSync(target).equals(image)).toBe(true);
   });
 
-  it('--read-back reads a fresh run back and fails on a changed byte', async () => {
+  it('--read-back reads a fresh run back and names a changed chunk, which leaves the journal', async () => {
     const store = await open(true);
     await write(store, range(0, CHUNKS));
     tamper(target, 7);
     const reads: number[] = [];
-    const err = await store.finish((n) => reads.push(n)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AgentError);
-    expect((err as AgentError).code).toBe('verification-failed');
+    expect(await store.finish((n) => reads.push(n))).toEqual([7]);
     expect(reads.at(-1)).toBe(image.length);
+    // Opened again, the target lacks exactly that chunk; written again, it verifies.
+    const again = await open(true);
+    expect(again.chunksDone()).toBe(CHUNKS - 1);
+    expect(again.isDone(7)).toBe(false);
+    await write(again, [7]);
+    expect(await again.finish()).toEqual([]);
+    expect(readFileSync(target).equals(image)).toBe(true);
   });
 
-  it('a resumed run reads everything back: a journaled chunk changed between runs fails it', async () => {
+  it('a resumed run reads everything back: a journaled chunk changed between runs is found and fetched again', async () => {
     const first = await open();
     await write(first, range(0, 20));
     await first.close();
@@ -79,7 +85,40 @@ describe('libStoreOpener read-back', () => {
     const second = await open();
     expect(second.chunksDone()).toBe(20);
     await write(second, range(20, CHUNKS));
-    const err = await second.finish().catch((e: unknown) => e);
+    expect(await second.finish()).toEqual([1]);
+    // Until 2026-11-24 this was exit 6 for good: every later run found the journal complete and
+    // failed the same read-back.
+    const third = await open();
+    expect(third.chunksDone()).toBe(CHUNKS - 1);
+    await write(third, [1]);
+    expect(await third.finish()).toEqual([]);
+    expect(readFileSync(target).equals(image)).toBe(true);
+  });
+
+  it('a zero chunk of a file changed behind the journal is written back as zeros', async () => {
+    const zeroed = Buffer.from(image);
+    zeroed.fill(0, 5 * CHUNK, 6 * CHUNK);
+    const chunks = manifest.chunks.map((h, c) => (c === 5 ? sha(zeroed.subarray(5 * CHUNK, 6 * CHUNK)) : h));
+    const m: Manifest = { ...manifest, sha256: sha(zeroed), chunks, zeroChunks: [5] };
+    const opener = () => libStoreOpener({ target, stateDir, stateDirGiven: true }).open(m);
+    const first = await opener();
+    for (const c of range(0, 20)) if (c !== 5) await first.writeChunk(c, zeroed.subarray(c * CHUNK, (c + 1) * CHUNK));
+    await first.close();
+    tamper(target, 5); // the hole now holds a byte
+    const second = await opener();
+    for (const c of range(20, CHUNKS)) await second.writeChunk(c, zeroed.subarray(c * CHUNK, (c + 1) * CHUNK));
+    expect(await second.finish()).toEqual([5]);
+    const third = await opener();
+    expect(third.isDone(5)).toBe(true); // zero chunks are never fetched: finish writes them
+    expect(await third.finish()).toEqual([]);
+    expect(readFileSync(target).equals(zeroed)).toBe(true);
+  });
+
+  it('an image whose chunks all match but whose whole hash does not: the manifest contradicts itself (exit 6)', async () => {
+    const store = await libStoreOpener({ target, stateDir, stateDirGiven: true, readBack: true }).open({ ...manifest, sha256: sha(Buffer.from('other')) });
+    await write(store, range(0, CHUNKS));
+    const err = await store.finish().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentError);
     expect((err as AgentError).code).toBe('verification-failed');
   });
 

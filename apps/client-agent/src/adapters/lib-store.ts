@@ -6,7 +6,7 @@ import type { Manifest } from '@castpoint/wire';
 import { chunkLength, manifestHash, openTarget, preflightTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
-import { verifyTargetImage } from './verify-target';
+import { findDamagedChunks, verifyTargetImage } from './verify-target';
 
 export interface LibStoreOptions {
   readonly target: string;
@@ -117,12 +117,24 @@ class LibChunkStore implements ChunkStore {
     this.mark(chunk);
   }
 
-  async finish(onReadBack?: (bytesRead: number) => void): Promise<void> {
+  async finish(onReadBack?: (bytesRead: number) => void): Promise<readonly number[]> {
     await this.writer.finish();
     const w = this.writer.writeCounts();
     // Says whether direct I/O was in effect (it silently is not on some file systems and on Windows).
     if (w.direct + w.buffered > 0) this.onInfo?.(`wrote ${w.direct} chunks by direct I/O and ${w.buffered} through the page cache`);
-    if (this.readBack) await verifyTargetImage(this.writer.path, this.manifest, onReadBack);
+    if (!this.readBack) return [];
+    try {
+      await verifyTargetImage(this.writer.path, this.manifest, onReadBack);
+      return [];
+    } catch (err) {
+      if (!(err instanceof AgentError) || err.code !== 'verification-failed') throw err;
+      // The target changed since those chunks were journaled (or does not keep what it is given):
+      // take them out of the journal so that they are fetched again, here or by the next run.
+      const damaged = await findDamagedChunks(this.writer.path, this.manifest);
+      if (damaged.length === 0) throw err; // every chunk matches but not the whole: the manifest contradicts itself
+      await this.writer.forget(damaged);
+      return damaged;
+    }
   }
 
   async close(): Promise<void> {

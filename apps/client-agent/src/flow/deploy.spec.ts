@@ -296,6 +296,24 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 3 });
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
   });
+
+  it('a chunk changed on the target after it was journaled is found by the read-back and fetched again', async () => {
+    const big = makeImage(12, CHUNK, 24, [2], 1000);
+    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: big.manifest, contentPath: '/api/v1/agent/content/img' } };
+    h = await harness(big, () => fallback);
+    expect(await h.run()).toBe(EXIT.ok);
+    // Another program changes chunk 1 (not among the chunks spot-checked when the journal is opened).
+    const bytes = readFileSync(h.target);
+    bytes[CHUNK + 10] = (bytes[CHUNK + 10] ?? 0) ^ 0xff;
+    writeFileSync(h.target, bytes);
+    h.dp.ranges.length = 0;
+    // The same command again: its journal says done, the read-back says chunk 1 is not; it is fetched
+    // again in the same run (until 2026-11-24: exit 6 on this and every later run).
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(chunksOfRanges(h.dp.ranges)).toEqual([1]);
+    expect(h.errs.join('')).toMatch(/differs from the manifest in chunk 1 \(changed since they were written\); fetching them again/);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(big.bytes))).toBe(0);
+  });
 });
 
 describe('deploy flow: failures map to exit codes', () => {

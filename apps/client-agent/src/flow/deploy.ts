@@ -36,6 +36,19 @@ export interface DeployDeps {
   readonly buffers?: BufferRecycler;
 }
 
+/**
+ * Read-backs per run: chunks found damaged by the first are fetched and written again; damaged
+ * again, the target does not keep what it is given (exit 6).
+ */
+export const READ_BACK_PASSES = 2;
+
+/** "chunk 7" / "3 chunks (1, 5, 9)" / "40 chunks (1, 2, 3, 4, 5, 6, 7, 8, ...)". */
+function chunkList(chunks: readonly number[]): string {
+  if (chunks.length === 1) return `chunk ${String(chunks[0])}`;
+  const shown = chunks.slice(0, 8).join(', ');
+  return `${chunks.length} chunks (${shown}${chunks.length > 8 ? ', ...' : ''})`;
+}
+
 /** First contact waits less than a resume does: a wrong URL should not cost ten minutes. */
 export const FIRST_CONTACT_PATIENCE_MS = 30_000;
 
@@ -84,7 +97,29 @@ class DeployRun {
     await this.deps.stores.precheck();
     const mem = await this.deps.memory.load();
     if (mem && mem.server === this.opts.server && mem.image === this.opts.image) this.previousReceiverId = mem.receiverId;
-    let patienceMs = this.previousReceiverId === undefined ? Math.min(FIRST_CONTACT_PATIENCE_MS, this.opts.dpPatienceMs) : this.opts.dpPatienceMs;
+    for (let pass = 1; ; pass++) {
+      const store = await this.transfer(pass === 1 && this.previousReceiverId === undefined);
+      const damaged = await this.finish(store);
+      if (damaged.length === 0) return;
+      const which = chunkList(damaged);
+      if (pass >= READ_BACK_PASSES) {
+        throw new AgentError(
+          'verification-failed',
+          `The image read back from ${this.opts.target} still differs from the manifest in ${which} after they were written again: the target does not keep what is written to it (they stay out of the resume journal)`,
+          { damaged: damaged.length },
+        );
+      }
+      this.deps.reporter.note(`the image read back differs from the manifest in ${which} (changed since they were written); fetching them again`);
+      // Reopened below from the journal, which no longer holds them.
+      await store.close();
+      this.store = undefined;
+      this.assembler = undefined;
+    }
+  }
+
+  /** Asks the DP and receives (multicast or unicast) until every chunk is on the target. */
+  private async transfer(firstContact: boolean): Promise<ChunkStore> {
+    let patienceMs = firstContact ? Math.min(FIRST_CONTACT_PATIENCE_MS, this.opts.dpPatienceMs) : this.opts.dpPatienceMs;
     for (;;) {
       const reply = await this.request(patienceMs);
       // Once the DP has answered, it is known to exist: later outages are restarts worth waiting for.
@@ -110,13 +145,12 @@ class DeployRun {
       const next = await this.multicast(reply.session, reply.manifest, reply.receiverId, reply.senderId ?? reply.receiverId, store);
       if (next === 'done') break;
     }
-    const store = this.store;
-    if (!store) throw new AgentError('internal', 'no target was opened');
-    await this.finish(store);
+    if (!this.store) throw new AgentError('internal', 'no target was opened');
+    return this.store;
   }
 
   /** fsync, and read the image back when the store does; a disk takes minutes, so progress keeps coming. */
-  private async finish(store: ChunkStore): Promise<void> {
+  private async finish(store: ChunkStore): Promise<readonly number[]> {
     let read = 0;
     const size = Math.max(1, store.manifest.size);
     const show = (): void => {
@@ -126,7 +160,7 @@ class DeployRun {
     show();
     const timer = setInterval(show, 250);
     try {
-      await store.finish((n) => (read = n));
+      return await store.finish((n) => (read = n));
     } finally {
       clearInterval(timer);
     }

@@ -13,8 +13,12 @@ export interface ChunkStore {
   isDone(chunk: number): boolean;
   /** Verifies `data` against the manifest's SHA-256, writes it at its offset, then journals it. */
   writeChunk(chunk: number, data: Uint8Array): Promise<void>;
-  /** Writes zeros where a disk needs them, fsyncs, checks every chunk is journaled, reads the image back and checks its SHA-256, closes. */
-  finish(onReadBack?: (bytesRead: number) => void): Promise<void>;
+  /**
+   * Writes zeros where a disk needs them, fsyncs, checks every chunk is journaled, closes; then reads
+   * the image back (after a resume, or when asked) and checks its SHA-256. Returns the chunks that
+   * read back damaged, already taken out of the journal (empty: the image verified).
+   */
+  finish(onReadBack?: (bytesRead: number) => void): Promise<readonly number[]>;
   /** Closes without finishing (the journal keeps what was done). Idempotent. */
   close(): Promise<void>;
 }
