@@ -12,6 +12,9 @@ export const EXIT = {
   targetRefused: 5,
   verificationFailed: 6,
   removedByPolicy: 7,
+  /** 128 + the signal's number, as a shell reports a process a signal ended. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -26,6 +29,8 @@ export const EXIT_CODE_DOCS: Readonly<Record<ExitCode, string>> = {
   5: 'The target was refused: too small, mounted, not writable, or the disk is full.',
   6: 'Verification failed: data did not match the manifest, or the manifest itself is invalid.',
   7: 'The DP removed the agent from multicast by policy and unicast fallback is not allowed.',
+  130: 'Stopped by Ctrl-C (SIGINT): what was written is journaled and the DP told; run the same command to resume.',
+  143: 'Stopped by SIGTERM (a shutdown, a task sequence ending it): as for 130.',
 };
 
 /** Agent error codes, each with the exit code it maps to and a sentence saying what it means. */
@@ -37,6 +42,8 @@ export const AGENT_ERROR_CODES = {
   'image-unknown': { exit: EXIT.imageUnknown, doc: 'The DP answered 404 for the image name.' },
   'target-refused': { exit: EXIT.targetRefused, doc: 'The target failed a preflight check or a write failed (size, mount, permission, space).' },
   'verification-failed': { exit: EXIT.verificationFailed, doc: 'A chunk or the whole image did not match its SHA-256, or the manifest is invalid.' },
+  interrupted: { exit: EXIT.interrupted, doc: 'Ctrl-C (SIGINT) stopped the deploy; a second Ctrl-C stops the process at once.' },
+  terminated: { exit: EXIT.terminated, doc: 'SIGTERM stopped the deploy.' },
   'removed-by-policy': { exit: EXIT.removedByPolicy, doc: 'Kicked from multicast (policy, silence, client limit) and fallback is not allowed.' },
   'session-failed': { exit: EXIT.removedByPolicy, doc: 'The DP told the agent to stop (kick reason fail).' },
   internal: { exit: EXIT.internal, doc: 'An unexpected error; the message carries the cause.' },

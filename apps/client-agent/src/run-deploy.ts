@@ -7,7 +7,7 @@ import { libStoreOpener } from './adapters/lib-store';
 import { libSessionFactory } from './adapters/lib-session';
 import { DpClient } from './dp/dp-client';
 import { realClock } from './dp/patience';
-import type { ExitCode } from './errors';
+import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
 import { deploy } from './flow/deploy';
 import type { DeployOptions } from './options';
@@ -39,5 +39,17 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     interfaces: () => networkInterfaces(),
     resolveDp: async () => (await lookup(new URL(opts.server).hostname, { family: 4 })).address,
     buffers: agentBufferPool(opts.directIo),
+    stop: stopOnSignals(),
+  });
+}
+
+/**
+ * Ctrl-C and SIGTERM end the deploy the orderly way (journal, DP told, exit 130 / 143) instead of
+ * killing the process mid-write. Each handler runs once: a second Ctrl-C kills at once.
+ */
+function stopOnSignals(): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    process.once('SIGINT', () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C; what was written is journaled: run the same command to resume')));
+    process.once('SIGTERM', () => reject(new AgentError('terminated', 'Stopped by SIGTERM; what was written is journaled: run the same command to resume')));
   });
 }

@@ -12,7 +12,7 @@ import { libStoreOpener } from '../adapters/lib-store';
 import { openSessionSocket } from '../adapters/transport-socket';
 import { DpClient } from '../dp/dp-client';
 import { realClock, type Clock } from '../dp/patience';
-import { EXIT, type ExitCode } from '../errors';
+import { AgentError, EXIT, type ExitCode } from '../errors';
 import { validateDeployOptions } from '../options';
 import { Reporter } from '../output/reporter';
 import { FakeClock } from '../testing/fake-clock';
@@ -54,7 +54,7 @@ interface Harness {
   net: MemoryNetwork;
   out: string[];
   errs: string[];
-  run(extra?: Record<string, unknown>, clock?: Clock): Promise<ExitCode>;
+  run(extra?: Record<string, unknown>, clock?: Clock, stop?: Promise<never>): Promise<ExitCode>;
   cleanup(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
     net,
     out,
     errs,
-    async run(extra = {}, clock: Clock = realClock) {
+    async run(extra = {}, clock: Clock = realClock, stop?: Promise<never>) {
       const opts = validateDeployOptions(
         { server: dp.url, image: 'img', target, json: true, silenceTimeout: 0.4, dpPatience: 2, ...extra },
         { env: {}, stdoutIsTty: false, cwd: dir },
@@ -97,6 +97,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
         interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
         resolveDp: async () => DP_IP,
         buffers: scribblingPool(),
+        ...(stop ? { stop } : {}),
       });
     },
     async cleanup() {
@@ -295,6 +296,31 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(journaled.length).toBeGreaterThan(0);
     expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 3 });
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+  });
+
+  it('stopped by a signal mid-transfer: exit 130, the DP told, what was written journaled', async () => {
+    const big = makeImage(13, CHUNK, 24, [2], 1000);
+    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: big.manifest, contentPath: '/api/v1/agent/content/img' } };
+    let signal!: () => void;
+    const stop = new Promise<never>((_, reject) => (signal = () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C'))));
+    h = await harness(big, () => fallback, {
+      onRange: (start: number) => {
+        if (start === 12 * CHUNK) signal(); // Ctrl-C while chunk 12 is on its way
+        return undefined;
+      },
+    });
+    expect(await h.run({}, realClock, stop)).toBe(EXIT.interrupted);
+    expect(h.errs.at(-1)).toMatch(/Stopped by Ctrl-C\. \(exit 130, interrupted\)/);
+    expect(h.dp.progress.at(-1)).toMatchObject({ state: 'failed', message: 'Stopped by Ctrl-C' });
+    const first = new Set(chunksOfRanges(h.dp.ranges).filter((c) => c < 12));
+    h.dp.ranges.length = 0;
+    // Run again: nothing written before the stop is fetched again (it was journaled on the way out,
+    // not left to the every-32-chunks commit).
+    expect(await h.run()).toBe(EXIT.ok);
+    const again = chunksOfRanges(h.dp.ranges);
+    expect(first.size).toBe(11); // 0-11 without the zero chunk 2
+    expect(again.filter((c) => first.has(c))).toEqual([]);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(big.bytes))).toBe(0);
   });
 
   it('a chunk changed on the target after it was journaled is found by the read-back and fetched again', async () => {

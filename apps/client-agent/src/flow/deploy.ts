@@ -34,6 +34,8 @@ export interface DeployDeps {
   readonly resolveDp: () => Promise<string>;
   /** Recycles block and chunk buffers between the engine and the assembler. @default none */
   readonly buffers?: BufferRecycler;
+  /** Rejects when the process is asked to stop (a signal): the deploy then ends as if it failed. */
+  readonly stop?: Promise<never>;
 }
 
 /**
@@ -56,7 +58,9 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
   const status = new AgentStatus(opts.image, deps.reporter, deps.dp);
   const run = new DeployRun(opts, deps, status);
   try {
-    await run.run();
+    // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
+    // what was written (a write still in flight then fails on the closed target, which is harmless).
+    await (deps.stop ? Promise.race([run.run(), deps.stop]) : run.run());
     status.set('done');
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
