@@ -85,6 +85,8 @@ export class ImageWriter {
   private readonly written = new Set<number>();
   private commitChain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** close() has begun: no new write starts while the last commit runs. */
+  private closing = false;
   private writtenCount = 0;
   private readonly zeroSet: Set<number>;
 
@@ -161,7 +163,7 @@ export class ImageWriter {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new ChunkingError('CHUNKING_WRITER_CLOSED', `writer for ${this.path} is closed`, { path: this.path });
+    if (this.closed || this.closing) throw new ChunkingError('CHUNKING_WRITER_CLOSED', `writer for ${this.path} is closed`, { path: this.path });
   }
 
   get chunkCount(): number {
@@ -298,6 +300,7 @@ export class ImageWriter {
   /** Commits what is written and closes without the completeness check (to stop and resume later). */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     try {
       await this.commit();
     } finally {

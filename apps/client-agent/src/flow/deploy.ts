@@ -67,6 +67,9 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     await status.post();
     return EXIT.ok;
   } catch (err) {
+    // Stop writing and journal what was written before anything else (a stop leaves the run going
+    // in the background until the target is closed).
+    await run.close();
     const e = toAgentError(err);
     const exit = exitCodeOf(e);
     status.set('failed', e.message);
@@ -87,6 +90,8 @@ class DeployRun {
   /** The session multicast was silent on: if the DP names it again, the group does not reach us. */
   private silentOn: { sessionId: number; silentMs: number } | undefined;
   private previousReceiverId: number | undefined;
+  /** Gives the state directory back (memory.lock). */
+  private unlock: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly opts: DeployOptions,
@@ -99,6 +104,7 @@ class DeployRun {
     // machine does not have, a disk without --state-dir, a target that is no place for an image.
     if (this.opts.interface !== undefined) this.iface = pickInterface(this.opts.interface, '', this.deps.interfaces());
     await this.deps.stores.precheck();
+    this.unlock = await this.deps.memory.lock();
     const mem = await this.deps.memory.load();
     if (mem && mem.server === this.opts.server && mem.image === this.opts.image) this.previousReceiverId = mem.receiverId;
     for (let pass = 1; ; pass++) {
@@ -170,8 +176,12 @@ class DeployRun {
     }
   }
 
+  /** Closes the target (journaling what was written) and gives the state dir back. Idempotent. */
   async close(): Promise<void> {
     await this.store?.close().catch(() => undefined);
+    const unlock = this.unlock;
+    this.unlock = undefined; // once: a second call must not remove a lock another agent took since
+    await unlock?.().catch(() => undefined);
   }
 
   private fallbackCtx(fallbackAllowed: boolean): { fallbackAllowed: boolean; noFallback: boolean } {
