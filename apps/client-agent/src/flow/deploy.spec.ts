@@ -423,6 +423,8 @@ describe('deploy flow: failures map to exit codes', () => {
     const bad = { ...img.manifest, chunks: img.manifest.chunks.slice(1) };
     h = await harness(img, () => ({ status: 200, body: { status: 'join', receiverId: 1, session: sessionFor(img), manifest: bad } }));
     expect(await h.run()).toBe(EXIT.verificationFailed);
+    // The DP hears how it ended although no target was opened (it used to hear nothing).
+    expect(h.dp.progress.at(-1)).toMatchObject({ receiverId: 1, state: 'failed', totalChunks: 0, message: expect.stringMatching(/manifest/i) });
   });
 
   it('corrupt unicast data twice -> 6', async () => {

@@ -20,7 +20,7 @@ export class AgentStatus {
   badPackets = 0;
   /** Set when a progress post was answered "unknown receiver" (the DP restarted and lost us). */
   dpForgotUs = false;
-  private posting = false;
+  private inFlight: Promise<void> | undefined;
   private lastPostMs = -Infinity;
 
   constructor(
@@ -56,14 +56,32 @@ export class AgentStatus {
     this.reporter.tick(nowMs);
     if (nowMs - this.lastPostMs >= this.postPeriodMs) {
       this.lastPostMs = nowMs;
-      void this.post();
+      void this.post(false);
     }
   }
 
-  /** Sends one progress report now and waits for it (final "done" or "failed"). Never throws. */
-  async post(): Promise<void> {
-    if (this.posting || this.receiverId === undefined || !this.store) return;
-    this.posting = true;
+  /**
+   * Sends one progress report now and waits for it. Never throws. A periodic one is skipped while
+   * another is on its way; the final one ("done", "failed") waits for that one and then goes, so
+   * the DP hears how it ended, also when it ended before the target was opened (a refused disk).
+   */
+  async post(final = true): Promise<void> {
+    if (this.receiverId === undefined) return;
+    if (this.inFlight) {
+      if (!final) return;
+      await this.inFlight;
+    }
+    const sent = this.send();
+    this.inFlight = sent;
+    try {
+      await sent;
+    } finally {
+      if (this.inFlight === sent) this.inFlight = undefined;
+    }
+  }
+
+  private async send(): Promise<void> {
+    if (this.receiverId === undefined) return;
     const snap = this.snapshot();
     const body: AgentProgress = {
       receiverId: this.receiverId,
@@ -82,8 +100,6 @@ export class AgentStatus {
       if (!known) this.dpForgotUs = true;
     } catch {
       // The DP may be restarting: the multicast loop notices silence and re-registers; nothing is lost.
-    } finally {
-      this.posting = false;
     }
   }
 }

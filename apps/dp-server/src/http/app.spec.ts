@@ -107,6 +107,29 @@ describe('dp-server API', () => {
     expect(again.session.id).not.toBe(a.session.id);
   });
 
+  it("keeps a client's message while its state holds, and drops it when a new state comes without one", async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    const a = await ask(h, 'img', 'pc1');
+    if (a.status !== 'join') throw new Error('expected join');
+    const report = (state: string, message?: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/agent/progress',
+        headers: client,
+        payload: { receiverId: a.receiverId, image: 'img', state, chunksDone: 3, totalChunks: 3, bytesDone: 1, rateBps: 0, repairedSymbols: 0, ...(message ? { message } : {}) },
+      });
+    const shown = async () => (await h.app.inject({ method: 'GET', url: '/api/v1/clients', headers: admin })).json<Array<{ state: string; message?: string }>>()[0];
+    await report('repairing', 'syncing the target');
+    expect(await shown()).toMatchObject({ state: 'repairing', message: 'syncing the target' });
+    await report('repairing');
+    expect(await shown()).toMatchObject({ message: 'syncing the target' });
+    await report('done');
+    const done = await shown();
+    expect(done?.state).toBe('done');
+    expect(done?.message).toBeUndefined();
+  });
+
   it('scheduled: waits for min clients, then everyone joins the one session', async () => {
     const h = await make();
     await addImage(h, 'img', { mode: 'scheduled', minClients: 2, maxWaitSec: 300 });

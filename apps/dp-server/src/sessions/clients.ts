@@ -79,6 +79,10 @@ export class ClientBook {
   }
 
   applyProgress(c: ClientRecord, p: AgentProgress, nowMs: number): void {
+    // A report is the agent's whole status: a new state without a message ends the old message
+    // (a client "done" kept showing "syncing the target").
+    if (p.message !== undefined) c.message = p.message;
+    else if (p.state !== c.state) delete c.message;
     c.state = p.state;
     c.chunksDone = p.chunksDone;
     c.totalChunks = p.totalChunks;
@@ -86,7 +90,6 @@ export class ClientBook {
     c.rateBps = p.rateBps;
     c.repairedSymbols = p.repairedSymbols;
     c.progress = p.totalChunks > 0 ? Math.min(1, p.chunksDone / p.totalChunks) : p.state === 'done' ? 1 : 0;
-    if (p.message !== undefined) c.message = p.message;
     c.lastSeen = new Date(nowMs).toISOString();
   }
 
