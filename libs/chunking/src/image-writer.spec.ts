@@ -148,9 +148,14 @@ describe('ImageWriter on a block device', () => {
     const w = await openTarget('/dev/sdz', manifest, { allowDevice: true, probe, stateDir: t.dir, openIo: async () => disk.io(), journalStore: disk.store() });
     expect(w.kind).toBe('block');
     for (const i of w.missingChunks()) await w.writeChunk(i, chunk(i));
-    await w.finish();
+    const zeroProgress: Array<[number, number]> = [];
+    await w.finish((n, total) => zeroProgress.push([n, total]));
     expectSameBytes(disk.durable.subarray(0, image.length), image);
     expect(disk.durable.subarray(image.length).every((b) => b === 0xee)).toBe(true); // past the image: untouched
+    // One progress call per zero chunk written, up to the zero bytes' total.
+    const zeroBytes = manifest.zeroChunks.length * CS;
+    expect(zeroProgress).toHaveLength(manifest.zeroChunks.length);
+    expect(zeroProgress.at(-1)).toEqual([zeroBytes, zeroBytes]);
   });
 
   (canLoop ? it : it.skip)(`writes to a real loop device${canLoop ? '' : ' (skipped: needs root and losetup)'}`, async () => {

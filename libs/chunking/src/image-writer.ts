@@ -255,11 +255,14 @@ export class ImageWriter {
    * closes. Throws CHUNKING_INCOMPLETE (writer stays open)
    * when chunks are missing.
    */
-  async finish(): Promise<FinishResult> {
+  async finish(onZeros?: (bytesWritten: number, bytesToWrite: number) => void): Promise<FinishResult> {
     this.assertOpen();
     let zeros: Uint8Array | undefined;
-    for (const z of this.manifest.zeroChunks) {
-      if (this.journal.has(z) || this.written.has(z)) continue;
+    // A disk's empty regions can be most of the image: minutes of writing, worth a progress line.
+    const todo = this.manifest.zeroChunks.filter((z) => !this.journal.has(z) && !this.written.has(z));
+    const total = todo.reduce((sum, z) => sum + chunkLength(z, this.manifest.size, this.manifest.chunkSize), 0);
+    let done = 0;
+    for (const z of todo) {
       const len = chunkLength(z, this.manifest.size, this.manifest.chunkSize);
       // Aligned when it can be, so a disk's zero regions go by direct I/O like its data.
       zeros ??= allocChunkBuffer(this.manifest.chunkSize);
@@ -271,6 +274,8 @@ export class ImageWriter {
       }
       this.written.add(z);
       this.writtenCount++;
+      done += len;
+      onZeros?.(done, total);
       if (this.written.size >= this.commitEvery) await this.commit();
     }
     await this.commit();

@@ -117,8 +117,8 @@ class LibChunkStore implements ChunkStore {
     this.mark(chunk);
   }
 
-  async finish(onReadBack?: (bytesRead: number) => void): Promise<readonly number[]> {
-    await this.writer.finish();
+  async finish(onReadBack?: (bytesRead: number) => void, onZeros?: (bytesWritten: number, bytesToWrite: number) => void): Promise<readonly number[]> {
+    await this.writer.finish(onZeros);
     const w = this.writer.writeCounts();
     // Says whether direct I/O was in effect (it silently is not on some file systems and on Windows).
     if (w.direct + w.buffered > 0) this.onInfo?.(`wrote ${w.direct} chunks by direct I/O and ${w.buffered} through the page cache`);

@@ -51,6 +51,8 @@ function chunkList(chunks: readonly number[]): string {
   return `${chunks.length} chunks (${shown}${chunks.length > 8 ? ', ...' : ''})`;
 }
 
+const formatMiB = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+
 /** First contact waits less than a resume does: a wrong URL should not cost ten minutes. */
 export const FIRST_CONTACT_PATIENCE_MS = 30_000;
 
@@ -162,15 +164,24 @@ class DeployRun {
   /** fsync, and read the image back when the store does; a disk takes minutes, so progress keeps coming. */
   private async finish(store: ChunkStore): Promise<readonly number[]> {
     let read = 0;
+    let zeros: [number, number] = [0, 0];
     const size = Math.max(1, store.manifest.size);
     const show = (): void => {
-      this.status.set('verifying', read === 0 ? 'syncing the target' : `read back ${Math.floor((read / size) * 100)}%`);
+      const [z, zTotal] = zeros;
+      const what =
+        read > 0 ? `read back ${Math.floor((read / size) * 100)}%`
+        : z < zTotal ? `writing zeros to the image's empty regions: ${Math.floor((z / zTotal) * 100)}% of ${formatMiB(zTotal)}`
+        : 'syncing the target';
+      this.status.set('verifying', what);
       this.status.tick(this.deps.clock.now());
     };
     show();
     const timer = setInterval(show, 250);
     try {
-      return await store.finish((n) => (read = n));
+      return await store.finish(
+        (n) => (read = n),
+        (n, total) => (zeros = [n, total]),
+      );
     } finally {
       clearInterval(timer);
     }

@@ -18,7 +18,7 @@ export interface ChunkStore {
    * the image back (after a resume, or when asked) and checks its SHA-256. Returns the chunks that
    * read back damaged, already taken out of the journal (empty: the image verified).
    */
-  finish(onReadBack?: (bytesRead: number) => void): Promise<readonly number[]>;
+  finish(onReadBack?: (bytesRead: number) => void, onZeros?: (bytesWritten: number, bytesToWrite: number) => void): Promise<readonly number[]>;
   /** Closes without finishing (the journal keeps what was done). Idempotent. */
   close(): Promise<void>;
 }
