@@ -69,12 +69,12 @@ function manifestOf(bytes: Buffer, chunkSize: number): object {
 describe('castpoint-agent single executable (linux-x64)', () => {
   beforeAll(() => ensureAgentBinary(), 300_000);
 
-  it('prints usage with the exit-code table on --help and exits 0', () => {
-    const r = spawnSync(binary, ['deploy', '--help'], { encoding: 'utf8' });
+  it.each([[['deploy', '--help']], [['deploy', '-h']], [['-h']]])('prints usage with the exit-code table on %j and exits 0', (args) => {
+    const r = spawnSync(binary, args, { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--server');
-    expect(r.stdout).toContain('--no-fallback');
-    expect(r.stdout).toMatch(/Exit codes:[\s\S]*7 {2}The DP removed the agent/);
+    if (args[0] === 'deploy') expect(r.stdout).toContain('--no-fallback');
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*7 {2}The DP removed the agent[\s\S]*143 {2}Stopped by SIGTERM/);
     expect(r.stderr).toBe('');
   });
 
@@ -91,8 +91,8 @@ describe('castpoint-agent single executable (linux-x64)', () => {
     [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', 'extra'], /Unknown argument: extra/],
     [['deploy', '--image', 'x', '--target', '/tmp/x'], /Missing required argument: server/],
     [['deploy', '--server', 'nope', '--image', 'x', '--target', '/tmp/x'], /--server must be a URL/],
-    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--bogus'], /Unknown argument: bogus/],
-    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--dp-patience', '0'], /--dp-patience must be a number of seconds above 0/],
+    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--bogus'], /Unknown argument: bogus\. Run castpoint-agent --help for usage\. \(exit 2, usage\)/],
+    [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', '--dp-patience', '0'], /--dp-patience must be a number of seconds from 0.001 to 86400, got 0\./],
   ])('exits 2 with one line on a usage error: %j', (args, re) => {
     const r = spawnSync(binary, args, { encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -72,7 +72,7 @@ function deployOptions<T>(y: Argv<T>) {
       default: true,
       describe: 'Write whole chunks past the page cache (O_DIRECT) where the target allows it (Linux); --no-direct-io writes through the cache',
     })
-    .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying an unreachable DP before exit 3', default: 600 })
+    .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying a DP that does not answer, then exit 3', default: 600 })
     .strictOptions()
     .epilog(EPILOG);
 }
@@ -97,6 +97,7 @@ function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
     .strict()
     .epilog(EPILOG)
     .help()
+    .alias('help', 'h')
     .version(VERSION)
     // Wrapping is only worth its cost when help is shown.
     .wrap(wantsHelp(argv) ? Math.min(100, process.stdout.columns ?? 100) : null)
@@ -136,7 +137,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
     usageError ??= err instanceof Error ? err.message : String(err);
   }
   if (usageError !== undefined) {
-    const e = new AgentError('usage', `${usageError.trim()} Run castpoint-agent --help for usage`);
+    // yargs' messages end without a full stop ("Unknown argument: bogus"): one sentence each.
+    const said = usageError.trim();
+    const e = new AgentError('usage', `${said}${/[.!?]$/.test(said) ? '' : '.'} Run castpoint-agent --help for usage`);
     io.err(`${formatError(e, EXIT.usage)}\n`);
     return EXIT.usage;
   }

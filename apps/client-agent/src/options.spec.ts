@@ -65,12 +65,16 @@ describe('validateDeployOptions', () => {
     ['missing target', { server: 'http://h', image: 'a' }, /--target is required/],
     ['not a URL', { ...base, server: 'dp-host' }, /must be a URL/],
     ['ftp URL', { ...base, server: 'ftp://h' }, /http:\/\/ or https:\/\//],
+    ['URL with a path', { ...base, server: 'http://h:8080/wrongpath' }, /without a path, such as http:\/\/10\.0\.0\.5:8080, got "http:\/\/h:8080\/wrongpath"/],
+    ['URL with a query', { ...base, server: 'http://h:8080/?x=1' }, /without a path/],
     ['bad image name', { ...base, image: 'a/b' }, /--image must be/],
     ['interface not IPv4', { ...base, interface: 'eth0' }, /--interface must be the IPv4 address/],
     ['repeated option', { ...base, image: ['a', 'b'] }, /more than once/],
     ['empty value', { ...base, target: '' }, /--target needs a value/],
     ['negative timeout', { ...base, silenceTimeout: -1 }, /--silence-timeout must be/],
     ['non-numeric patience', { ...base, dpPatience: 'soon' }, /--dp-patience must be/],
+    ['a patience that rounds to 0 ms', { ...base, dpPatience: 1e-9 }, /--dp-patience must be a number of seconds from 0\.001 to 86400, got 1e-9\./],
+    ['a silence that rounds to 0 ms', { ...base, silenceTimeout: '0.0001' }, /--silence-timeout must be .* got 0\.0001\./],
   ])('rejects %s with a usage error', (_name, raw, re) => {
     expect(usageOf(raw)).toMatch(re);
   });

@@ -108,6 +108,11 @@ function normalizeServer(s: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw usage(`--server must be an http:// or https:// URL, got "${s}".`);
   }
+  // The DP's API sits at the root of its address: a path would be dropped without a word (a typo
+  // that still works, or a reverse-proxy prefix that silently is not used).
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw usage(`--server must be the DP's address without a path, such as http://10.0.0.5:8080, got "${s}".`);
+  }
   return url.href.replace(/\/+$/, '');
 }
 
@@ -133,7 +138,8 @@ function nonEmpty(s: string | undefined): string | undefined {
 function seconds(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw usage(`${name} must be a number of seconds above 0 and at most 86400.`);
+  // Kept in whole ms: below 0.001 s it would round to 0 and mean "give up at once".
+  if (!Number.isFinite(n) || n < 0.001 || n > 86_400) throw usage(`${name} must be a number of seconds from 0.001 to 86400, got ${String(v)}.`);
   return Math.round(n * 1000);
 }
 
