@@ -6,6 +6,9 @@ import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
 import type { ServeSettings } from '../config/settings';
 
+/** How long the last log lines get to leave before the process exits. */
+const EXIT_GRACE_MS = 300;
+
 export async function serve(settings: ServeSettings): Promise<void> {
   // Asynchronous writes to stdout, and a lost reader (a closed pipe) only stops the logging: with
   // pino's default synchronous destination a dead log reader would hang the DP in write retries.
@@ -29,13 +32,13 @@ export async function serve(settings: ServeSettings): Promise<void> {
     runnerFactory: udpRunnerFactory(),
     loggerInstance: logger,
   });
-  const exit = (code: number): never => {
-    try {
-      dest.flushSync();
-    } catch {
-      // stdout is gone: nothing more to say
-    }
-    process.exit(code);
+  // The last log lines get a moment to go out by the destination's own asynchronous writes (a
+  // pipe takes them in well under that), then the process exits without pino's synchronous flush
+  // on 'exit': sonic-boom's flushSync retries a write to a closed pipe (EPIPE) forever, which hung
+  // the DP for good when its log reader died with it (Ctrl-C on `castpoint-dp serve | tee log`).
+  const exit = (code: number): void => {
+    dest.flushSync = () => undefined;
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS);
   };
   const gen = app.dp.generatedTokens;
   if (gen.admin !== undefined || gen.client !== undefined) {
