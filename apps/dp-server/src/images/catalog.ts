@@ -51,6 +51,7 @@ export class ImageCatalog {
     });
     // libs/chunking imports regular files (raw images, WIM, ISO); a disk must be captured to a file first.
     if (!st.isFile()) throw new DpError('DP_IMAGE_FILE', `${path} is not a regular file`, { file: path });
+    if (st.size === 0) throw new DpError('DP_IMAGE_FILE', `${path} is empty: there is no image to deploy`, { file: path });
     const imported = await this.importer.importImage(path);
     // A second add of the same name may have raced with this one while the file was being read.
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {

@@ -1,4 +1,5 @@
-import { utimesSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RecordingRunner } from '../testing/fakes';
 import { HOLD_FOR_JOINERS_MS } from './manager';
 import { addImage, admin, ask, client, harnessPerTest, type Harness } from '../testing/harness';
@@ -194,5 +195,24 @@ describe('SessionManager through the API', () => {
     expect(again.session.id).toBe(first.session.id);
     expect(await sessionOf(h, first.session.id)).toMatchObject({ state: 'running', receivers: [again.receiverId] });
     expect([...(h.runners[0]?.receivers ?? [])]).toEqual([again.receiverId]);
+  });
+
+  it('answers an image of zeros only without a session (nothing to send), multicast-only or not; refuses an empty file', async () => {
+    const h = await make();
+    const zeros = join(h.dir, 'zeros.img');
+    writeFileSync(zeros, Buffer.alloc(3 * (1 << 20)));
+    for (const [name, multicastOnly] of [['zeros', false], ['zeros-mc', true]] as const) {
+      const r = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name, file: zeros, multicastOnly } });
+      expect(r.statusCode).toBe(201);
+      const reply = await ask(h, name, 'pc');
+      expect(reply).toMatchObject({ status: 'fallback', reason: 'the image is all zeros: nothing to send' });
+      if (reply.status === 'fallback') expect(reply.manifest.zeroChunks).toHaveLength(3);
+    }
+    expect(h.runners).toHaveLength(0); // it used to build a session with no blocks and answer 422
+    const empty = join(h.dir, 'empty.img');
+    writeFileSync(empty, '');
+    const r = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'empty', file: empty } });
+    expect(r.statusCode).toBe(422);
+    expect(r.json()).toMatchObject({ error: 'DP_IMAGE_FILE', message: expect.stringMatching(/is empty: there is no image to deploy/) });
   });
 });

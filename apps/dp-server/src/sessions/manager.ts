@@ -133,6 +133,11 @@ export class SessionManager extends EventEmitter {
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
     const client = prev && prev.image === img.name ? prev : undefined;
     if (client?.fallback && !img.settings.multicastOnly) return this.fallback(img, req, client, 'kicked to unicast earlier');
+    // An image of zeros only has nothing to send (zero chunks never travel): no session, which
+    // could not even be built (no blocks), and no download either, multicast-only or not. The
+    // agent finds every chunk done and writes the zeros itself.
+    const manifest = this.o.catalog.manifest(img);
+    if (manifest.zeroChunks.length >= manifest.chunks.length) return this.fallback(img, req, client, 'the image is all zeros: nothing to send');
     const session = await this.sessionFor(img, client?.tier ?? 0);
     if (session.state === 'waiting') {
       if (!session.waiting.includes(waiter)) session.waiting.push(waiter);
