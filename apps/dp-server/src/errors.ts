@@ -19,6 +19,8 @@ export const DP_ERROR_CODES = {
   DP_UNKNOWN_RECEIVER: 'The receiver id is not registered with this DP.',
   DP_BAD_RANGE: 'The HTTP Range header is malformed or outside the image.',
   DP_STATE_CORRUPT: 'The state file in the data directory cannot be parsed.',
+  DP_DATA_DIR_IN_USE: 'Another castpoint-dp runs on the same data directory.',
+  DP_LISTEN_FAILED: 'The HTTP listener cannot bind its address (in use, or not permitted).',
   DP_API: 'A REST call from the command line failed (status and reason in the data).',
 } as const;
 
@@ -40,6 +42,8 @@ export const DP_ERROR_STATUS: Record<DpErrorCode, number> = {
   DP_UNKNOWN_RECEIVER: 404,
   DP_BAD_RANGE: 416,
   DP_STATE_CORRUPT: 500,
+  DP_DATA_DIR_IN_USE: 409,
+  DP_LISTEN_FAILED: 500,
   DP_API: 502,
 };
 

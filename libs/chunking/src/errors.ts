@@ -27,6 +27,8 @@ export const CHUNKING_ERROR_CODES = {
   CHUNKING_WRITE_FAILED: 'Writing or syncing chunk data to the target failed.',
   CHUNKING_WRITER_CLOSED: 'The writer or chunk source is closed (or failed earlier) and cannot be used any more.',
   CHUNKING_INCOMPLETE: 'Finishing was asked for while some chunks of the image are not written yet.',
+  CHUNKING_DIR_IN_USE: 'A state directory is locked by another live process (its pid is in the data).',
+  CHUNKING_DIR_UNUSABLE: 'A state directory cannot be created or its lock file written.',
 } as const;
 
 export type ChunkingErrorCode = keyof typeof CHUNKING_ERROR_CODES;

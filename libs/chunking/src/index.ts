@@ -14,3 +14,4 @@ export { DIRECT_IO_ALIGNMENT, allocAligned, allocChunkBuffer, directIoAvailable,
 export { type JournalStore, fileJournalStore } from './journal-store';
 export { Journal, type JournalOpen, decodeJournal, encodeJournal } from './journal';
 export { ImageWriter, type FinishResult, type OpenTargetOptions, journalPathFor, openTarget } from './image-writer';
+export { type LockHolder, claimDirectory } from './dir-lock';

@@ -1,8 +1,8 @@
 // The little the agent remembers besides the journal: its last receiver id, so that a resumed run
 // tells the DP who it was (previousReceiverId) and the dashboard keeps one record per machine.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { hostname, uptime } from 'node:os';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ChunkingError, claimDirectory } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 
 export interface AgentMemory {
@@ -25,63 +25,22 @@ export interface AgentMemoryStore {
 export const AGENT_STATE_FILE = 'agent.json';
 export const AGENT_LOCK_FILE = 'agent.lock';
 
-interface LockHolder {
-  readonly pid: number;
-  /** When the holder's machine booted (ms since the epoch): another boot means another process. */
-  readonly bootMs: number;
-  readonly host?: string;
-}
-
-/** Boot time from the uptime; the same within a boot up to clock steps, so compared with slack. */
-const bootTimeMs = (): number => Date.now() - uptime() * 1000;
-const SAME_BOOT_SLACK_MS = 120_000;
-
-function isAlive(h: LockHolder): boolean {
-  if (Math.abs(h.bootMs - bootTimeMs()) > SAME_BOOT_SLACK_MS) return false;
+/** Claims the state dir (libs/chunking claimDirectory) with the agent's own words for a refusal. */
+function lockDir(stateDir: string): () => Promise<void> {
   try {
-    process.kill(h.pid, 0);
-    return true;
+    const release = claimDirectory(stateDir, AGENT_LOCK_FILE);
+    return async () => release();
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, it is just not ours
-  }
-}
-
-async function readHolder(file: string): Promise<LockHolder | undefined> {
-  try {
-    const v = JSON.parse(await readFile(file, 'utf8')) as Partial<LockHolder>;
-    return typeof v.pid === 'number' && typeof v.bootMs === 'number' ? { pid: v.pid, bootMs: v.bootMs, ...(typeof v.host === 'string' ? { host: v.host } : {}) } : undefined;
-  } catch {
-    return undefined; // gone meanwhile, or torn by a kill mid-write: not a live holder
-  }
-}
-
-async function lockDir(stateDir: string): Promise<() => Promise<void>> {
-  const file = path.join(stateDir, AGENT_LOCK_FILE);
-  const mine = `${JSON.stringify({ pid: process.pid, bootMs: bootTimeMs(), host: hostname() })}\n`;
-  const cannot = (err: unknown): AgentError =>
-    new AgentError('target-refused', `Cannot lock the state directory ${stateDir}: ${(err as Error).message}`, undefined, { cause: err });
-  await mkdir(stateDir, { recursive: true }).catch((err: unknown) => {
-    throw cannot(err);
-  });
-  // Twice at most: a stale lock is removed once; if another agent takes it meanwhile, it is live.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(file, mine, { flag: 'wx' });
-      return () => rm(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(err);
-    }
-    const holder = await readHolder(file);
-    if (holder && isAlive(holder)) {
+    if (err instanceof ChunkingError && err.code === 'CHUNKING_DIR_IN_USE' && typeof err.data?.actual === 'number') {
       throw new AgentError(
         'target-refused',
-        `Another castpoint-agent (pid ${holder.pid}) is deploying with the state directory ${stateDir}, so to the same target: let it finish or stop it (if none runs, delete ${file})`,
-        { pid: holder.pid },
+        `Another castpoint-agent (pid ${err.data.actual}) is deploying with the state directory ${stateDir}, so to the same target: let it finish or stop it (if none runs, delete ${path.join(stateDir, AGENT_LOCK_FILE)})`,
+        { pid: err.data.actual },
+        { cause: err },
       );
     }
-    await rm(file, { force: true });
+    throw new AgentError('target-refused', `Cannot lock the state directory ${stateDir}: ${(err as Error).message}`, undefined, { cause: err });
   }
-  throw cannot(new Error('another agent took it meanwhile'));
 }
 
 export function fileMemory(stateDir: string): AgentMemoryStore {
@@ -107,6 +66,6 @@ export function fileMemory(stateDir: string): AgentMemoryStore {
       await writeFile(tmp, `${JSON.stringify(m)}\n`);
       await rename(tmp, file);
     },
-    lock: () => lockDir(stateDir),
+    lock: async () => lockDir(stateDir),
   };
 }

@@ -4,12 +4,15 @@ import pino from 'pino';
 import { chunkingImporter } from '../images/chunking-importer';
 import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
-import type { ServeSettings } from '../config/settings';
+import { checkMcastInterfaceHere, type ServeSettings } from '../config/settings';
+import { DpError } from '../errors';
+import { networkInterfaces } from 'node:os';
 
 /** How long the last log lines get to leave before the process exits. */
 const EXIT_GRACE_MS = 300;
 
 export async function serve(settings: ServeSettings): Promise<void> {
+  checkMcastInterfaceHere(settings.mcastInterface, networkInterfaces());
   // Asynchronous writes to stdout, and a lost reader (a closed pipe) only stops the logging: with
   // pino's default synchronous destination a dead log reader would hang the DP in write retries.
   const dest = pino.destination({ dest: 1, sync: false, minLength: 0 });
@@ -40,12 +43,13 @@ export async function serve(settings: ServeSettings): Promise<void> {
     dest.flushSync = () => undefined;
     setTimeout(() => process.exit(code), EXIT_GRACE_MS);
   };
-  const gen = app.dp.generatedTokens;
-  if (gen.admin !== undefined || gen.client !== undefined) {
-    // Printed once, on the start that created them; they are kept in DATA_DIR/state.json (mode 0600).
+  // Printed once, on the start that created them (kept in DATA_DIR/state.json, mode 0600): after
+  // the listen, or with the reason it failed, so they are never shown only by a start that died.
+  const printTokens = (): void => {
+    const gen = app.dp.generatedTokens;
     if (gen.admin !== undefined) process.stdout.write(`admin token: ${gen.admin}\n`);
     if (gen.client !== undefined) process.stdout.write(`client token: ${gen.client}\n`);
-  }
+  };
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -69,7 +73,17 @@ export async function serve(settings: ServeSettings): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  const url = await app.listen({ host: settings.listen.host, port: settings.listen.port });
+  let url: string;
+  try {
+    url = await app.listen({ host: settings.listen.host, port: settings.listen.port });
+  } catch (err) {
+    printTokens();
+    await app.close().catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'the address is in use (another castpoint-dp?)' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new DpError('DP_LISTEN_FAILED', `cannot listen on ${settings.listen.host}:${settings.listen.port}: ${why}`, { code: e.code ?? '' }, { cause: err });
+  }
+  printTokens();
   app.log.info({ url, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface }, 'castpoint-dp listening');
 }
 

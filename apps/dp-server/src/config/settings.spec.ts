@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCastpointError } from '@castpoint/wire';
 import { formatIpv4, parseGroupRange, parseListen, parsePortRange, parseRate } from './parse';
-import { readConfigFile, resolveSettings } from './settings';
+import { checkMcastInterfaceHere, readConfigFile, resolveSettings } from './settings';
 
 const base = { 'data-dir': '/var/lib/castpoint', listen: '0.0.0.0:8080', 'mcast-interface': '10.0.0.5' };
 
@@ -77,6 +77,10 @@ describe('resolveSettings', () => {
   it('names what is missing or wrong', () => {
     expect(() => resolveSettings({ flags: { listen: '0.0.0.0:1', 'mcast-interface': '10.0.0.1' } })).toThrow(/data-dir is required/);
     expect(() => resolveSettings({ flags: { ...base, 'mcast-interface': 'eth0' } })).toThrow(/mcast-interface/);
+    for (const a of ['0.0.0.0', '239.1.1.1', '255.255.255.255']) {
+      expect(() => resolveSettings({ flags: { ...base, 'mcast-interface': a } })).toThrow(new RegExp(`mcast-interface ${a.replace(/\./g, '\\.')} must be an IPv4 address of this host's LAN interface`));
+    }
+    expect(() => resolveSettings({ flags: { ...base, 'admin-token': 'same-token-0123456789', 'client-token': 'same-token-0123456789' } })).toThrow(/admin-token and client-token must differ/);
     expect(() => resolveSettings({ flags: { ...base, ttl: '0' } })).toThrow(/ttl/);
     expect(() => resolveSettings({ flags: { ...base, 'admin-token': 'short' } })).toThrow(/admin-token/);
   });
@@ -95,5 +99,13 @@ describe('resolveSettings', () => {
       err = e;
     }
     expect(isCastpointError(err, 'DP_BAD_CONFIG_FILE')).toBe(true);
+  });
+});
+
+describe('checkMcastInterfaceHere', () => {
+  const nics = { lo: [{ address: '127.0.0.1', family: 'IPv4' }], eth0: [{ address: '10.0.0.5', family: 'IPv4' }, { address: 'fe80::1', family: 'IPv6' }] };
+  it('accepts an address of this host and names the ones it has otherwise', () => {
+    expect(() => checkMcastInterfaceHere('10.0.0.5', nics)).not.toThrow();
+    expect(() => checkMcastInterfaceHere('10.9.9.9', nics)).toThrow('mcast-interface 10.9.9.9 is not an address of this host; it has 127.0.0.1 (lo), 10.0.0.5 (eth0)');
   });
 });

@@ -128,9 +128,18 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     return v;
   };
   const mcastInterface = need('mcast-interface');
-  parseIpv4(mcastInterface, 'mcast-interface');
+  const ifaceBits = parseIpv4(mcastInterface, 'mcast-interface');
+  // The sessions' source address and the address agents send NACKs to: one host address, never
+  // "any" (agents would send to themselves), a group or the broadcast address.
+  if (ifaceBits === 0 || ifaceBits >= 0xe0000000) {
+    throw new DpError('DP_BAD_SETTING', `mcast-interface ${mcastInterface} must be an IPv4 address of this host's LAN interface (not 0.0.0.0, a multicast or a broadcast address)`, { setting: 'mcast-interface' });
+  }
   const admin = raw.get('admin-token');
   const client = raw.get('client-token');
+  if (admin !== undefined && admin === client) {
+    // Every agent (and so every preinstall image) carries the client token: it must not open the admin API.
+    throw new DpError('DP_BAD_SETTING', 'admin-token and client-token must differ: every agent carries the client token', { setting: 'client-token' });
+  }
   return {
     dataDir: need('data-dir'),
     listen: parseListen(need('listen')),
@@ -143,4 +152,15 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ...(admin !== undefined ? { adminToken: parseToken(admin, 'admin-token') } : {}),
     ...(client !== undefined ? { clientToken: parseToken(client, 'client-token') } : {}),
   };
+}
+
+/**
+ * At `serve`: mcast-interface must be an address this host has (the one its LAN interface holds);
+ * otherwise the DP would start and only its first session would fail (EADDRNOTAVAIL).
+ */
+export function checkMcastInterfaceHere(address: string, nics: NodeJS.Dict<Array<{ address: string; family: string | number }>>): void {
+  const mine = Object.entries(nics).flatMap(([name, list]) => (list ?? []).filter((i) => i.family === 'IPv4' || i.family === 4).map((i) => ({ name, address: i.address })));
+  if (mine.some((i) => i.address === address)) return;
+  const known = mine.map((i) => `${i.address} (${i.name})`).join(', ') || 'none';
+  throw new DpError('DP_BAD_SETTING', `mcast-interface ${address} is not an address of this host; it has ${known}`, { setting: 'mcast-interface' });
 }

@@ -107,6 +107,29 @@ describe('dp-server API', () => {
     expect(again.session.id).not.toBe(a.session.id);
   });
 
+  it("never shows a client's progress going back while it stays registered (blocks received vs chunks written)", async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    const a = await ask(h, 'img', 'pc1');
+    if (a.status !== 'join') throw new Error('expected join');
+    const shown = async () => (await h.app.inject({ method: 'GET', url: '/api/v1/clients', headers: admin })).json<Array<{ progress: number }>>()[0]?.progress;
+    h.runners[0]?.events.status(a.receiverId, { state: 'receiving', blocksDone: 20, totalBlocks: 40, rateBps: 1e6, lossPpm: 0 });
+    expect(await shown()).toBe(0.5);
+    // The agent's own report counts chunks written, which trail the blocks received.
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/agent/progress',
+      headers: client,
+      payload: { receiverId: a.receiverId, image: 'img', state: 'receiving', chunksDone: 1, totalChunks: 3, bytesDone: 1 << 20, rateBps: 1e6, repairedSymbols: 0 },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(await shown()).toBe(0.5); // was 0.33: back and forth between the two scales
+    // Registered again (a resumed agent with 1 chunk journaled): it starts from what it holds.
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: client, payload: { image: 'img', hostname: 'pc1', previousReceiverId: a.receiverId, chunksDone: 1 } });
+    expect(again.statusCode).toBe(200);
+    expect(await shown()).toBeCloseTo(1 / 3);
+  });
+
   it("keeps a client's message while its state holds, and drops it when a new state comes without one", async () => {
     const h = await make();
     await addImage(h, 'img');

@@ -131,6 +131,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     await sessions.shutdown();
+    store.close();
   });
   return app as unknown as DpApp;
 }

@@ -69,10 +69,9 @@ export class ClientBook {
     c.image = r.image;
     c.lastSeen = at;
     c.totalChunks = r.totalChunks;
-    if (r.chunksDone !== undefined) {
-      c.chunksDone = r.chunksDone;
-      c.progress = r.totalChunks > 0 ? Math.min(1, r.chunksDone / r.totalChunks) : 0;
-    }
+    // A registration starts progress afresh from what the agent says it holds (its journal).
+    c.chunksDone = r.chunksDone ?? 0;
+    c.progress = r.totalChunks > 0 ? Math.min(1, c.chunksDone / r.totalChunks) : 0;
     delete c.message;
     this.byId.set(r.receiverId, c);
     return c;
@@ -89,7 +88,10 @@ export class ClientBook {
     c.bytesDone = p.bytesDone;
     c.rateBps = p.rateBps;
     c.repairedSymbols = p.repairedSymbols;
-    c.progress = p.totalChunks > 0 ? Math.min(1, p.chunksDone / p.totalChunks) : p.state === 'done' ? 1 : 0;
+    // Chunks written (these reports) trail blocks received (the session's status packets): within
+    // one registration progress only grows, or the two scales make it jump back and forth.
+    const ratio = p.totalChunks > 0 ? Math.min(1, p.chunksDone / p.totalChunks) : p.state === 'done' ? 1 : 0;
+    c.progress = Math.max(c.progress, ratio);
     c.lastSeen = new Date(nowMs).toISOString();
   }
 

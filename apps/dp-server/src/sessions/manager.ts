@@ -72,6 +72,8 @@ export class SessionManager extends EventEmitter {
 
   constructor(private readonly o: SessionManagerOptions) {
     super();
+    // One 'change' listener per open dashboard event stream: a dozen dashboards is no leak.
+    this.setMaxListeners(0);
     this.clients = new ClientBook(o.store.state.clients);
   }
 

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ChunkingError, claimDirectory } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import { HISTORY_LIMIT, type DpState, type HistoryEntry, type Tokens } from './types';
@@ -33,6 +34,24 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }
 }
 
+export const LOCK_FILE = 'dp.lock';
+
+/**
+ * One DP per data directory: two would rewrite one state.json over each other (each one's images,
+ * sessions and clients lost to the other's next save).
+ */
+function claimDataDir(dataDir: string): () => void {
+  try {
+    return claimDirectory(dataDir, LOCK_FILE);
+  } catch (err) {
+    if (err instanceof ChunkingError && err.code === 'CHUNKING_DIR_IN_USE') {
+      const pid = typeof err.data?.actual === 'number' ? ` (pid ${err.data.actual})` : '';
+      throw new DpError('DP_DATA_DIR_IN_USE', `data-dir ${dataDir} is in use by another castpoint-dp${pid}: give each DP its own (if none runs, delete ${join(dataDir, LOCK_FILE)})`, { dataDir }, { cause: err });
+    }
+    throw new DpError('DP_BAD_SETTING', `data-dir ${dataDir} cannot be used: ${(err as Error).message}`, { setting: 'data-dir' }, { cause: err });
+  }
+}
+
 export interface OpenedState {
   readonly state: DpState;
   /** Tokens generated at this start (print them once); undefined when they already existed or were given. */
@@ -43,6 +62,7 @@ export class StateStore {
   private constructor(
     readonly dataDir: string,
     readonly state: DpState,
+    private readonly release: () => void,
   ) {}
 
   /**
@@ -50,6 +70,16 @@ export class StateStore {
    * missing ones are generated and reported in `generated` so the caller prints them once.
    */
   static open(dataDir: string, given: { admin?: string; client?: string } = {}): { store: StateStore; generated: Partial<Tokens> } {
+    const release = claimDataDir(dataDir);
+    try {
+      return StateStore.load(dataDir, given, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private static load(dataDir: string, given: { admin?: string; client?: string }, release: () => void): { store: StateStore; generated: Partial<Tokens> } {
     mkdirSync(join(dataDir, MANIFEST_DIR), { recursive: true, mode: 0o700 });
     const path = join(dataDir, STATE_FILE);
     let state: DpState;
@@ -80,12 +110,20 @@ export class StateStore {
     let client = given.client ?? state.tokens.client;
     if (!admin) admin = generated.admin = generateToken();
     if (!client) client = generated.client = generateToken();
+    if (admin === client) {
+      throw new DpError('DP_BAD_SETTING', 'admin-token and client-token must differ (one given equals the other kept in state.json): every agent carries the client token', { setting: 'client-token' });
+    }
     state.tokens = { admin, client };
     // The epoch is part of the DP's senderId and so of every AES-GCM nonce: bump it before any packet.
     state.epoch = (state.epoch + 1) & 0x7fffffff;
-    const store = new StateStore(dataDir, state);
+    const store = new StateStore(dataDir, state, release);
     store.save();
     return { store, generated };
+  }
+
+  /** Gives the data directory back (its lock) once the DP is done with it. */
+  close(): void {
+    this.release();
   }
 
   get path(): string {
