@@ -1,7 +1,8 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordingRunner } from '../testing/fakes';
-import { HOLD_FOR_JOINERS_MS } from './manager';
+import { HOLD_FOR_JOINERS_MS, UNJOINED_SESSION_MS } from './manager';
+import { WAITER_TTL_MS } from './waiter-roll';
 import { addImage, admin, ask, client, harnessPerTest, type Harness } from '../testing/harness';
 
 describe('SessionManager through the API', () => {
@@ -214,5 +215,41 @@ describe('SessionManager through the API', () => {
     const r = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'empty', file: empty } });
     expect(r.statusCode).toBe(422);
     expect(r.json()).toMatchObject({ error: 'DP_IMAGE_FILE', message: expect.stringMatching(/is empty: there is no image to deploy/) });
+  });
+
+  it('stops counting a waiting agent toward --min-clients once it stops asking', async () => {
+    const h = await make();
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 3, maxWaitSec: 600 });
+    // Two one-off requests (say, machines switched off again), then silence.
+    await ask(h, 'img', 'ghost1');
+    await ask(h, 'img', 'ghost2');
+    h.clock.t += WAITER_TTL_MS + 1000;
+    await h.app.dp.sessions.tick();
+    const s = (await h.app.inject({ method: 'GET', url: '/api/v1/sessions', headers: admin })).json<Array<{ state: string; waiting: string[] }>>()[0];
+    expect(s).toMatchObject({ state: 'waiting', waiting: [] });
+    // A real agent now is one of three, not the third: it waits.
+    expect(await ask(h, 'img', 'pc1')).toMatchObject({ status: 'wait', clientsWaiting: 1, minClients: 3 });
+    // Agents that keep asking stay counted.
+    h.clock.t += WAITER_TTL_MS - 1000;
+    await ask(h, 'img', 'pc1');
+    await ask(h, 'img', 'pc2');
+    h.clock.t += 2000;
+    await h.app.dp.sessions.tick();
+    expect(await ask(h, 'img', 'pc3')).toMatchObject({ status: 'join' });
+  });
+
+  it('ends a session started ahead of its agents when none joined within 30 min', async () => {
+    const h = await make();
+    await addImage(h, 'img');
+    const started = await h.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: admin, payload: { image: 'img' } });
+    expect(started.statusCode).toBe(201);
+    const id = started.json<{ id: number }>().id;
+    h.clock.t += UNJOINED_SESSION_MS - 1000;
+    await h.app.dp.sessions.tick();
+    expect((await sessionOf(h, id)).state).toBe('running');
+    h.clock.t += 2000;
+    await h.app.dp.sessions.tick();
+    expect(await sessionOf(h, id)).toMatchObject({ state: 'cancelled', endReason: 'no agent joined within 30 min of the start' });
+    expect(h.runners[0]?.closed).toBeDefined();
   });
 });

@@ -17,6 +17,7 @@ import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } fr
 import { newSessionRecord } from './session-record';
 import { scheduleFor, startReason, type StartReason } from './schedule';
 import { StartWaiters } from './start-waiters';
+import { WAITER_TTL_MS, WaiterRoll } from './waiter-roll';
 
 export interface SessionManagerOptions {
   readonly store: StateStore;
@@ -56,6 +57,9 @@ export const JOIN_GRACE_MS = 10_000;
  * request answered (or their next poll), joining the group, and their first status report.
  */
 export const HOLD_FOR_JOINERS_MS = 1500;
+/** A running session that no agent joined ends after this long (PXE-booting a room takes minutes). */
+export const UNJOINED_SESSION_MS = 30 * 60_000;
+
 /** After a held request ran out (longPollMs), the agent asks again this soon. */
 export const HELD_RETRY_MS = 250;
 
@@ -68,6 +72,7 @@ export class SessionManager extends EventEmitter {
   private readonly creating = new Map<string, Promise<SessionRecord>>();
   /** Sessions whose engine reported every receiver complete (ending may wait for JOIN_GRACE_MS). */
   private readonly engineFinished = new Set<number>();
+  private readonly waiters = new WaiterRoll();
   private dirty = false;
 
   constructor(private readonly o: SessionManagerOptions) {
@@ -143,6 +148,7 @@ export class SessionManager extends EventEmitter {
     const session = await this.sessionFor(img, client?.tier ?? 0);
     if (session.state === 'waiting') {
       if (!session.waiting.includes(waiter)) session.waiting.push(waiter);
+      this.waiters.seen(session.id, waiter, nowMs);
       this.dirty = true;
       const why = startReason(session, nowMs);
       if (why === undefined) {
@@ -150,6 +156,7 @@ export class SessionManager extends EventEmitter {
         const holdMs = this.o.longPollMs ?? 0;
         if (holdMs <= 0) return scheduledWaitReply(session, nowMs);
         await this.held.wait(session.id, holdMs);
+        this.waiters.seen(session.id, waiter, this.o.now());
         // Started meanwhile: join now (below). Still waiting, or ended: the agent asks again soon,
         // so that it is held again when the start comes.
         const state: string = session.state; // changed by startWaiting or end while we were held
@@ -283,6 +290,7 @@ export class SessionManager extends EventEmitter {
     await this.launchOrFail(s);
     if (s.waiting.length > 0) this.runners.get(s.id)?.awaitJoiners(s.waiting.length, HOLD_FOR_JOINERS_MS);
     this.held.release(s.id);
+    this.waiters.forget(s.id);
     this.o.store.save();
     this.emit('change');
   }
@@ -392,6 +400,7 @@ export class SessionManager extends EventEmitter {
     s.endedAt = new Date(this.o.now()).toISOString();
     s.endReason = why;
     this.held.release(s.id);
+    this.waiters.forget(s.id);
     this.runners.delete(s.id);
     this.rates.delete(s.id);
     this.engineFinished.delete(s.id);
@@ -426,12 +435,24 @@ export class SessionManager extends EventEmitter {
     const nowMs = this.o.now();
     for (const s of this.live()) {
       if (s.state === 'waiting') {
+        const gone = this.waiters.expired(s.id, s.waiting, nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
+        if (gone.length > 0) {
+          s.waiting = s.waiting.filter((w) => !gone.includes(w));
+          this.record(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.waiting.length} waiting`);
+          this.dirty = true;
+        }
         const why = startReason(s, nowMs);
         if (why !== undefined) await this.startWaiting(s, why).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'scheduled start failed'));
         continue;
       }
       this.checkDone(s);
       if (s.state !== 'running') continue;
+      // Started ahead of its agents (admin `session start`) and never joined: its group:port and
+      // its announces every 10 ms are not kept forever.
+      if (s.receivers.length === 0 && (s.lost ?? 0) === 0 && nowMs - Date.parse(s.startedAt ?? '') > UNJOINED_SESSION_MS) {
+        await this.end(s, 'cancelled', `no agent joined within ${UNJOINED_SESSION_MS / 60_000} min of the start`);
+        continue;
+      }
       this.takeStats(s);
       const prev = this.rates.get(s.id);
       if (prev && nowMs > prev.atMs) {
