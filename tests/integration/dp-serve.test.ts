@@ -109,3 +109,12 @@ describe('castpoint-dp serve, refusals at start (one line, no stack trace)', () 
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('castpoint-dp command line switches', () => {
+  it.each(['--encrypt=1', '--encrypt=yes', '--multicast-only=on', '--json=maybe'])('refuses %s (yargs read it as false) before contacting the DP', (flag) => {
+    // Port 9 on loopback: were the DP contacted, the error would be "cannot reach", exit 1.
+    const r = spawnSync(process.execPath, [DP, 'image', 'add', 'x', '/tmp/x.img', flag, '--server', 'http://127.0.0.1:9', '--token', 'admin-token-0123456789'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`castpoint-dp: --${flag.slice(2, flag.indexOf('='))} is a switch: give it alone (or =true / =false), got "${flag}"\n`);
+  });
+});

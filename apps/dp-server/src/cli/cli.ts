@@ -62,7 +62,25 @@ function serveCommand(y: Argv) {
 declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
+/** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
+const SWITCHES = ['json', 'multicast-only', 'encrypt'];
+
+function checkSwitches(argv: readonly string[]): void {
+  for (const a of argv) {
+    const m = /^--(?:no-)?([a-z-]+)=(.*)$/.exec(a);
+    if (m && SWITCHES.includes(m[1] ?? '') && m[2] !== 'true' && m[2] !== 'false') {
+      throw usage(`--${m[1] ?? ''} is a switch: give it alone (or =true / =false), got "${a}"`);
+    }
+  }
+}
+
 export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    checkSwitches(argv);
+  } catch (err) {
+    process.stderr.write(`castpoint-dp: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const parser = yargs(argv as string[])
     .scriptName('castpoint-dp')
     .strict()
