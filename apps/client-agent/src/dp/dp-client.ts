@@ -52,6 +52,17 @@ export class DpClient {
         image: body.image,
       });
     }
+    if (res.status === 410) {
+      // The administrator cancelled the scheduled session this agent was waiting for: stop, as a kick `fail` does.
+      let said = 'the session was cancelled';
+      try {
+        const m = (JSON.parse(res.body.toString('utf8')) as { message?: unknown }).message;
+        if (typeof m === 'string') said = m;
+      } catch {
+        // not JSON: the generic words above
+      }
+      throw new AgentError('session-failed', `The DP at ${this.opts.server} says: ${said}`, { image: body.image });
+    }
     this.expectOk(res, 'request');
     return parseRequestReply(readJson(res, 'request'));
   }

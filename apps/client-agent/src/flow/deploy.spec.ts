@@ -356,6 +356,13 @@ describe('deploy flow: failures map to exit codes', () => {
     expect(h.errs[h.errs.length - 1]).toMatch(/does not know the image "img"\. \(exit 4, image-unknown\)/);
   });
 
+  it('the session it waited for cancelled by the DP\'s administrator -> 7, at once', async () => {
+    h = await harness(img, () => ({ status: 410, body: { error: 'DP_SESSION_CANCELLED', message: 'the administrator cancelled the session for image img that this agent was waiting for' } }));
+    expect(await h.run()).toBe(EXIT.removedByPolicy);
+    expect(h.errs.at(-1)).toMatch(/says: the administrator cancelled the session for image img that this agent was waiting for\. \(exit 7, session-failed\)/);
+    expect(h.dp.requests).toHaveLength(1);
+  });
+
   it('bad token -> 3', async () => {
     h = await harness(img, () => ({ status: 401, body: { error: 'bad token' } }));
     expect(await h.run()).toBe(EXIT.dpUnreachable);

@@ -252,4 +252,21 @@ describe('SessionManager through the API', () => {
     expect(await sessionOf(h, id)).toMatchObject({ state: 'cancelled', endReason: 'no agent joined within 30 min of the start' });
     expect(h.runners[0]?.closed).toBeDefined();
   });
+
+  it('tells agents that waited for a cancelled scheduled session to stop, instead of opening a new one for them', async () => {
+    const h = await make();
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 3, maxWaitSec: 600 });
+    const w = await ask(h, 'img', 'pc1');
+    expect(w.status).toBe('wait');
+    const [s] = (await h.app.inject({ method: 'GET', url: '/api/v1/sessions', headers: admin })).json<Array<{ id: number }>>();
+    expect((await h.app.inject({ method: 'DELETE', url: `/api/v1/sessions/${String(s?.id)}`, headers: admin })).statusCode).toBe(200);
+    // pc1 asks again (as it does every 0.25-2 s): it is told, and no new waiting session appears.
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: client, payload: { image: 'img', hostname: 'pc1' } });
+    expect(again.statusCode).toBe(410);
+    expect(again.json()).toMatchObject({ error: 'DP_SESSION_CANCELLED', message: 'the administrator cancelled the session for image img that this agent was waiting for' });
+    const live = (await h.app.inject({ method: 'GET', url: '/api/v1/sessions', headers: admin })).json<Array<{ state: string }>>().filter((x) => x.state === 'waiting');
+    expect(live).toHaveLength(0);
+    // So the image can go (it used to stay busy: each cancel was followed by a new waiting session).
+    expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/images/img', headers: admin })).statusCode).toBe(204);
+  });
 });

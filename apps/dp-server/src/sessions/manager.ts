@@ -139,6 +139,9 @@ export class SessionManager extends EventEmitter {
     const nowMs = this.o.now();
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
     const client = prev && prev.image === img.name ? prev : undefined;
+    if (this.waiters.takeCancelNotice(img.name, waiter, nowMs)) {
+      throw new DpError('DP_SESSION_CANCELLED', `the administrator cancelled the session for image ${img.name} that this agent was waiting for`, { image: img.name });
+    }
     if (client?.fallback && !img.settings.multicastOnly) return this.fallback(img, req, client, 'kicked to unicast earlier');
     // An image of zeros only has nothing to send (zero chunks never travel): no session, which
     // could not even be built (no blocks), and no download either, multicast-only or not. The
@@ -160,6 +163,9 @@ export class SessionManager extends EventEmitter {
         // Started meanwhile: join now (below). Still waiting, or ended: the agent asks again soon,
         // so that it is held again when the start comes.
         const state: string = session.state; // changed by startWaiting or end while we were held
+        if (state === 'cancelled' && this.waiters.takeCancelNotice(img.name, waiter, this.o.now())) {
+          throw new DpError('DP_SESSION_CANCELLED', `the administrator cancelled the session for image ${img.name} that this agent was waiting for`, { image: img.name });
+        }
         if (state !== 'running') {
           const w = scheduledWaitReply(session, this.o.now());
           return w.status === 'wait' ? { ...w, retryAfterMs: HELD_RETRY_MS } : w;
@@ -234,6 +240,7 @@ export class SessionManager extends EventEmitter {
   async cancel(id: number): Promise<SessionRecord> {
     const s = this.get(id);
     if (!LIVE.has(s.state)) throw new DpError('DP_SESSION_ENDED', `session ${id} has already ended (${s.state})`, { id, state: s.state });
+    if (s.state === 'waiting') this.waiters.cancelledFor(s.image, s.waiting, this.o.now());
     await this.end(s, 'cancelled', 'cancelled by the administrator', { reason: 'fail', detail: 'session cancelled by the administrator' });
     return s;
   }

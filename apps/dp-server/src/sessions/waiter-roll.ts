@@ -5,8 +5,13 @@
 /** Agents ask again within 0.25-5 s (or are held by the long poll): this long silent, they are gone. */
 export const WAITER_TTL_MS = 15_000;
 
+/** How long agents that waited for a session the administrator cancelled are told so when they ask. */
+export const CANCEL_NOTICE_MS = 60_000;
+
 export class WaiterRoll {
   private readonly bySession = new Map<number, Map<string, number>>();
+  /** Per image: the agents that were waiting for its cancelled session, until when to tell them. */
+  private readonly cancelled = new Map<string, { waiters: Set<string>; untilMs: number }>();
 
   /** The agent `waiter` asked (or its held request ended) at `nowMs`. */
   seen(sessionId: number, waiter: string, nowMs: number): void {
@@ -32,5 +37,25 @@ export class WaiterRoll {
   /** The session started or ended: its roll is no longer needed. */
   forget(sessionId: number): void {
     this.bySession.delete(sessionId);
+  }
+
+  /**
+   * The administrator cancelled a waiting session: its waiters, asking again, are told to stop
+   * (once each, for CANCEL_NOTICE_MS) instead of creating a new waiting session at once, which made
+   * a waiting session impossible to cancel and its image impossible to remove.
+   */
+  cancelledFor(image: string, waiters: readonly string[], nowMs: number): void {
+    if (waiters.length > 0) this.cancelled.set(image, { waiters: new Set(waiters), untilMs: nowMs + CANCEL_NOTICE_MS });
+  }
+
+  /** True (once) when `waiter` was waiting for `image`'s cancelled session. */
+  takeCancelNotice(image: string, waiter: string, nowMs: number): boolean {
+    const c = this.cancelled.get(image);
+    if (!c) return false;
+    if (nowMs > c.untilMs) {
+      this.cancelled.delete(image);
+      return false;
+    }
+    return c.waiters.delete(waiter);
   }
 }
