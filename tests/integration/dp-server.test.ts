@@ -300,6 +300,12 @@ describeLan('castpoint-dp in a netlab LAN', () => {
       await page.waitForSelector('#clients tr[data-state="done"]', { timeout: 60_000 });
       await page.waitForSelector('#sessions tr[data-state="done"]', { timeout: 10_000 });
       expect(await pct()).toBe(100);
+      // A wrong token: the page says so and shows the form (it used to say "reconnecting" for ever).
+      const wrong = await browser.newPage();
+      await wrong.goto(`${url()}/#token=not-the-admin-token`);
+      await wrong.waitForSelector('#login:not([hidden])', { timeout: 15_000 });
+      expect(await wrong.textContent('#conn')).toBe('token refused: enter the admin token');
+      expect(await wrong.evaluate(() => sessionStorage.getItem('castpoint-token'))).toBeNull();
     } finally {
       await browser?.close();
     }

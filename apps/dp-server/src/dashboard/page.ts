@@ -51,11 +51,19 @@ let source;
 function connect() {
   const token = tokenFromPage();
   $('#login').hidden = !!token;
-  if (!token) return;
+  if (!token) { $('#conn').textContent = 'enter the admin token'; return; }
   if (source) source.close();
   source = new EventSource('/api/v1/events?token=' + encodeURIComponent(token));
   source.addEventListener('snapshot', (ev) => { $('#conn').textContent = 'live'; $('#conn').className = 'ok'; render(JSON.parse(ev.data)); });
-  source.onerror = () => { $('#conn').textContent = 'reconnecting'; $('#conn').className = 'bad'; };
+  source.onerror = () => {
+    $('#conn').textContent = 'reconnecting'; $('#conn').className = 'bad';
+    // EventSource does not say why: a refused token would be retried for ever. Ask once.
+    fetch('/api/v1/sessions', { headers: { authorization: 'Bearer ' + token } }).then((r) => {
+      if (r.status !== 401 && r.status !== 403) return;
+      source.close(); sessionStorage.removeItem('castpoint-token');
+      $('#conn').textContent = 'token refused: enter the admin token'; $('#login').hidden = false;
+    }, () => undefined);
+  };
 }
 $('#login').addEventListener('submit', (ev) => {
   ev.preventDefault(); sessionStorage.setItem('castpoint-token', $('#token').value.trim()); connect();
