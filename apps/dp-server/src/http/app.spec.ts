@@ -130,6 +130,20 @@ describe('dp-server API', () => {
     expect(await shown()).toBeCloseTo(1 / 3);
   });
 
+  it('PATCH: null clears a scheduled field and autocast clears them all', async () => {
+    const h = await make();
+    await addImage(h, 'img', { mode: 'scheduled', minClients: 2, maxWaitSec: 300 });
+    const patch = (payload: Record<string, unknown>) => h.app.inject({ method: 'PATCH', url: '/api/v1/images/img', headers: admin, payload });
+    const cleared = await patch({ minClients: null });
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json<{ settings: Record<string, unknown> }>().settings).toEqual(expect.not.objectContaining({ minClients: expect.anything() }));
+    expect(cleared.json<{ settings: Record<string, unknown> }>().settings).toMatchObject({ mode: 'scheduled', maxWaitSec: 300 });
+    const back = await patch({ mode: 'autocast' });
+    expect(back.statusCode).toBe(200);
+    expect(back.json<{ settings: Record<string, unknown> }>().settings).toEqual({ multicastOnly: false, encrypt: false, mode: 'autocast', slowPolicy: { kind: 'same-speed' } });
+    expect((await patch({ minClients: 'three' })).statusCode).toBe(400);
+  });
+
   it("keeps a client's message while its state holds, and drops it when a new state comes without one", async () => {
     const h = await make();
     await addImage(h, 'img');

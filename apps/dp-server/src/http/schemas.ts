@@ -21,10 +21,17 @@ const imageSettingsProps = {
   slowPolicy: { type: 'string', pattern: '^(same-speed|tiers|disconnect:[0-9]{1,9})$' },
 } as const;
 
+/** PATCH: the same fields, and null clears a scheduled one. */
 export const imageSettings = {
   type: 'object',
   additionalProperties: false,
-  properties: imageSettingsProps,
+  properties: {
+    ...imageSettingsProps,
+    minClients: { ...imageSettingsProps.minClients, type: ['integer', 'null'] },
+    startDelaySec: { ...imageSettingsProps.startDelaySec, type: ['integer', 'null'] },
+    startAt: { ...imageSettingsProps.startAt, type: ['string', 'null'] },
+    maxWaitSec: { ...imageSettingsProps.maxWaitSec, type: ['integer', 'null'] },
+  },
 } as const;
 
 export const addImageBody = {

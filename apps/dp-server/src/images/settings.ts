@@ -7,10 +7,11 @@ export interface ImageSettingsInput {
   multicastOnly?: boolean;
   encrypt?: boolean;
   mode?: CastMode;
-  minClients?: number;
-  startDelaySec?: number;
-  startAt?: string;
-  maxWaitSec?: number;
+  /** On a change (PATCH), null clears a scheduled field. */
+  minClients?: number | null;
+  startDelaySec?: number | null;
+  startAt?: string | null;
+  maxWaitSec?: number | null;
   /** `same-speed`, `tiers` or `disconnect:KBPS`. */
   slowPolicy?: string;
 }
@@ -30,11 +31,24 @@ export function formatSlowPolicy(p: SlowPolicy): string {
   return p.kind === 'disconnect' ? `disconnect:${p.kbps}` : p.kind;
 }
 
-/** Applies `input` over `base` (or the defaults) and checks the combination. */
+/**
+ * Applies `input` over `base` (or the defaults) and checks the combination. A change keeps what it
+ * does not name, except: null clears a scheduled field, switching to autocast clears them all, and
+ * start-at and start-delay replace each other (until 2026-11-24 none of these could be undone
+ * short of removing the image).
+ */
 export function resolveImageSettings(input: ImageSettingsInput, base?: ImageSettings): ImageSettings {
   const mode = input.mode ?? base?.mode ?? 'autocast';
-  const pick = <K extends 'minClients' | 'startDelaySec' | 'startAt' | 'maxWaitSec'>(k: K): ImageSettings[K] =>
-    input[k] !== undefined ? (input[k] as ImageSettings[K]) : base?.[k];
+  const kept = input.mode === 'autocast' ? undefined : base;
+  const replaced = (k: 'startAt' | 'startDelaySec'): boolean =>
+    (k === 'startAt' && input.startDelaySec !== undefined && input.startDelaySec !== null) ||
+    (k === 'startDelaySec' && input.startAt !== undefined && input.startAt !== null);
+  const pick = <K extends 'minClients' | 'startDelaySec' | 'startAt' | 'maxWaitSec'>(k: K): ImageSettings[K] => {
+    const v = input[k];
+    if (v === null) return undefined;
+    if (v !== undefined) return v as ImageSettings[K];
+    return (k === 'startAt' || k === 'startDelaySec') && replaced(k) ? undefined : kept?.[k];
+  };
   const minClients = pick('minClients');
   const startDelaySec = pick('startDelaySec');
   const startAt = pick('startAt');
