@@ -305,7 +305,7 @@ describeLan('castpoint-dp in a netlab LAN', () => {
       await wrong.goto(`${url()}/#token=not-the-admin-token`);
       await wrong.waitForSelector('#login:not([hidden])', { timeout: 15_000 });
       expect(await wrong.textContent('#conn')).toBe('token refused: enter the admin token');
-      expect(await wrong.evaluate(() => sessionStorage.getItem('castpoint-token'))).toBeNull();
+      expect(await wrong.evaluate('sessionStorage.getItem("castpoint-token")')).toBeNull();
     } finally {
       await browser?.close();
     }
