@@ -44,6 +44,9 @@ describe('claimDirectory', () => {
     const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))));
+      // Until the shell has become `sleep 60`, it would reap the child itself.
+      const execd = Date.now() + 5000;
+      while (Date.now() < execd && readFileSync(`/proc/${String(parent.pid)}/comm`, 'utf8').trim() !== 'sleep') await new Promise((r) => setTimeout(r, 10));
       writeFileSync(lockFile(), JSON.stringify({ pid, bootMs: bootMs() }));
       expect(() => claimDirectory(dir, 'x.lock')).toThrow(expect.objectContaining({ code: 'CHUNKING_DIR_IN_USE' }));
       process.kill(pid, 'SIGKILL');
