@@ -1,12 +1,12 @@
 // `castpoint-dp serve`: builds the app with the real libs, listens, prints generated tokens once,
 // and on SIGTERM/SIGINT saves state and stops cleanly.
+import { networkInterfaces } from 'node:os';
 import pino from 'pino';
 import { chunkingImporter } from '../images/chunking-importer';
 import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
 import { checkMcastInterfaceHere, type ServeSettings } from '../config/settings';
 import { DpError } from '../errors';
-import { networkInterfaces } from 'node:os';
 
 /** How long the last log lines get to leave before the process exits. */
 const EXIT_GRACE_MS = 300;

@@ -17,7 +17,7 @@ import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } fr
 import { newSessionRecord } from './session-record';
 import { scheduleFor, startReason, type StartReason } from './schedule';
 import { StartWaiters } from './start-waiters';
-import { WAITER_TTL_MS, WaiterRoll } from './waiter-roll';
+import { WAITER_TTL_MS, WaiterRoll, cancelNotice } from './waiter-roll';
 
 export interface SessionManagerOptions {
   readonly store: StateStore;
@@ -140,7 +140,7 @@ export class SessionManager extends EventEmitter {
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
     const client = prev && prev.image === img.name ? prev : undefined;
     if (this.waiters.takeCancelNotice(img.name, waiter, nowMs)) {
-      throw new DpError('DP_SESSION_CANCELLED', `the administrator cancelled the session for image ${img.name} that this agent was waiting for`, { image: img.name });
+      throw cancelNotice(img.name);
     }
     if (client?.fallback && !img.settings.multicastOnly) return this.fallback(img, req, client, 'kicked to unicast earlier');
     // An image of zeros only has nothing to send (zero chunks never travel): no session, which
@@ -164,7 +164,7 @@ export class SessionManager extends EventEmitter {
         // so that it is held again when the start comes.
         const state: string = session.state; // changed by startWaiting or end while we were held
         if (state === 'cancelled' && this.waiters.takeCancelNotice(img.name, waiter, this.o.now())) {
-          throw new DpError('DP_SESSION_CANCELLED', `the administrator cancelled the session for image ${img.name} that this agent was waiting for`, { image: img.name });
+          throw cancelNotice(img.name);
         }
         if (state !== 'running') {
           const w = scheduledWaitReply(session, this.o.now());

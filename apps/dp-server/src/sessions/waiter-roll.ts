@@ -1,6 +1,13 @@
 // When each agent waiting for a scheduled session last asked. An agent that stopped asking (it was
 // switched off, its operator gave up, a one-off request) must not count toward --min-clients: the
-// session would start for clients that are not there, and wait for their join.
+// session would start for clients that are not there, and wait for their join. And the agents that
+// waited for a session the administrator cancelled, to be told so once.
+import { DpError } from '../errors';
+
+/** What an agent that waited for a cancelled session is answered (410; it stops with exit 7). */
+export function cancelNotice(image: string): DpError {
+  return new DpError('DP_SESSION_CANCELLED', `the administrator cancelled the session for image ${image} that this agent was waiting for`, { image });
+}
 
 /** Agents ask again within 0.25-5 s (or are held by the long poll): this long silent, they are gone. */
 export const WAITER_TTL_MS = 15_000;
