@@ -29,13 +29,13 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     for (const end of [...streams]) end();
   });
 
-  app.get('/api/v1/images', { preHandler: admin, schema: { tags: ['images'], security, response: { 200: { type: 'array', items: imageRecord }, ...errors } } }, () =>
+  app.get('/api/v1/images', { onRequest: admin, schema: { tags: ['images'], security, response: { 200: { type: 'array', items: imageRecord }, ...errors } } }, () =>
     ctx.catalog.list(),
   );
 
   app.post<{ Body: ImageSettingsInput & { name: string; file: string } }>(
     '/api/v1/images',
-    { preHandler: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
+    { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
       const { name, file, ...settings } = req.body;
       const rec = await ctx.catalog.add(name, file, settings);
@@ -47,13 +47,13 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
 
   app.get<{ Params: { name: string } }>(
     '/api/v1/images/:name',
-    { preHandler: admin, schema: { tags: ['images'], security, params: nameParams, response: { 200: imageRecord, ...errors } } },
+    { onRequest: admin, schema: { tags: ['images'], security, params: nameParams, response: { 200: imageRecord, ...errors } } },
     (req) => ctx.catalog.get(req.params.name),
   );
 
   app.patch<{ Params: { name: string }; Body: ImageSettingsInput }>(
     '/api/v1/images/:name',
-    { preHandler: admin, schema: { tags: ['images'], security, params: nameParams, body: imageSettings, response: { 200: imageRecord, ...errors } } },
+    { onRequest: admin, schema: { tags: ['images'], security, params: nameParams, body: imageSettings, response: { 200: imageRecord, ...errors } } },
     (req) => {
       const rec = ctx.catalog.update(req.params.name, req.body);
       ctx.sessions.emit('change');
@@ -63,7 +63,7 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
 
   app.delete<{ Params: { name: string } }>(
     '/api/v1/images/:name',
-    { preHandler: admin, schema: { tags: ['images'], security, params: nameParams, response: { 204: { type: 'null' }, ...errors } } },
+    { onRequest: admin, schema: { tags: ['images'], security, params: nameParams, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
       const name = req.params.name;
       ctx.catalog.get(name);
@@ -76,13 +76,13 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     },
   );
 
-  app.get('/api/v1/sessions', { preHandler: admin, schema: { tags: ['sessions'], security, response: { 200: looseArray, ...errors } } }, () =>
+  app.get('/api/v1/sessions', { onRequest: admin, schema: { tags: ['sessions'], security, response: { 200: looseArray, ...errors } } }, () =>
     ctx.sessions.list().map((s) => ({ ...s, key: undefined, stats: ctx.sessions.stats(s.id) ?? null })),
   );
 
   app.get<{ Params: { id: number } }>(
     '/api/v1/sessions/:id',
-    { preHandler: admin, schema: { tags: ['sessions'], security, params: idParams, response: { 200: looseObject, ...errors } } },
+    { onRequest: admin, schema: { tags: ['sessions'], security, params: idParams, response: { 200: looseObject, ...errors } } },
     (req) => {
       const s = ctx.sessions.get(req.params.id);
       return { ...s, key: undefined, stats: ctx.sessions.stats(s.id) ?? null };
@@ -91,7 +91,7 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
 
   app.post<{ Body: { image: string } }>(
     '/api/v1/sessions',
-    { preHandler: admin, schema: { tags: ['sessions'], security, body: startSessionBody, response: { 201: looseObject, 422: errorReply, 503: errorReply, ...errors } } },
+    { onRequest: admin, schema: { tags: ['sessions'], security, body: startSessionBody, response: { 201: looseObject, 422: errorReply, 503: errorReply, ...errors } } },
     async (req, reply) => {
       const s = await ctx.sessions.startNow(req.body.image);
       return reply.code(201).send({ ...s, key: undefined });
@@ -100,29 +100,29 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
 
   app.delete<{ Params: { id: number } }>(
     '/api/v1/sessions/:id',
-    { preHandler: admin, schema: { tags: ['sessions'], security, params: idParams, response: { 200: looseObject, ...errors } } },
+    { onRequest: admin, schema: { tags: ['sessions'], security, params: idParams, response: { 200: looseObject, ...errors } } },
     async (req) => {
       const s = await ctx.sessions.cancel(req.params.id);
       return { ...s, key: undefined };
     },
   );
 
-  app.get('/api/v1/clients', { preHandler: admin, schema: { tags: ['clients'], security, response: { 200: looseArray, ...errors } } }, () =>
+  app.get('/api/v1/clients', { onRequest: admin, schema: { tags: ['clients'], security, response: { 200: looseArray, ...errors } } }, () =>
     ctx.sessions.clients.list(),
   );
 
-  app.get('/api/v1/history', { preHandler: admin, schema: { tags: ['history'], security, response: { 200: looseArray, ...errors } } }, () =>
+  app.get('/api/v1/history', { onRequest: admin, schema: { tags: ['history'], security, response: { 200: looseArray, ...errors } } }, () =>
     ctx.store.state.history.slice(-500),
   );
 
-  app.get('/api/v1/status', { preHandler: admin, schema: { tags: ['dashboard'], security, response: { 200: looseObject, ...errors } } }, () =>
+  app.get('/api/v1/status', { onRequest: admin, schema: { tags: ['dashboard'], security, response: { 200: looseObject, ...errors } } }, () =>
     snapshot(ctx, now()),
   );
 
   app.get<{ Querystring: { token?: string; once?: boolean } }>(
     '/api/v1/events',
     {
-      preHandler: adminOrQuery,
+      onRequest: adminOrQuery,
       schema: {
         tags: ['dashboard'],
         security,

@@ -40,7 +40,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
   app.post<{ Body: AgentRequest }>(
     `${AGENT_API_PREFIX}/request`,
     {
-      preHandler: client,
+      onRequest: client,
       schema: {
         tags: ['agent'],
         security,
@@ -59,7 +59,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
   app.post<{ Body: AgentProgress }>(
     `${AGENT_API_PREFIX}/progress`,
     {
-      preHandler: client,
+      onRequest: client,
       schema: { tags: ['agent'], security, body: agentProgressBody, response: { 200: looseObject, ...errors } },
     },
     (req) => {
@@ -71,7 +71,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
   app.get<{ Params: { name: string } }>(
     `${AGENT_API_PREFIX}/images/:name/content`,
     {
-      preHandler: client,
+      onRequest: client,
       schema: {
         tags: ['agent'],
         security,

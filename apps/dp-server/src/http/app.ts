@@ -17,6 +17,7 @@ import { agentRoutes } from './agent-routes';
 import type { DpContext } from './context';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
+import { strictBodyValidators } from './validation';
 
 export interface BuildAppOptions {
   readonly settings: ServeSettings;
@@ -55,6 +56,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     bodyLimit: opts.bodyLimit ?? 65_536,
     // Unknown body fields are an error (additionalProperties: false), never silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
   });
   const catalog = new ImageCatalog(store, opts.importer, now);
   const sessions = new SessionManager({

@@ -24,7 +24,11 @@ export function presentedToken(req: FastifyRequest, allowQuery: boolean): string
 
 export type Role = 'admin' | 'client';
 
-/** A preHandler that lets a request through only with the token of `role`. */
+/**
+ * An onRequest hook that lets a request through only with the token of `role`. It runs before the
+ * body is read and validated: a caller without the token gets 401/403 whatever it sent, never a 400
+ * that tells it what the route expects (until 2026-12 it ran after validation, as a preHandler).
+ */
 export function requireToken(role: Role, tokens: () => { admin: string; client: string }, allowQuery = false) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const t = presentedToken(req, allowQuery);
