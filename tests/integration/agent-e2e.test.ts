@@ -72,7 +72,7 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
     const ip = lan.server.ip;
     const dp = lan.spawn(lan.server, process.execPath, [
       dpMain, 'serve', '--data-dir', dataDir, '--listen', `${ip}:8080`, '--mcast-interface', ip,
-      '--admin-token', ADMIN, '--client-token', CLIENT, '--group-range', '239.255.90.0/24', ...extra,
+      '--admin-token', ADMIN, '--client-token', CLIENT, '--group-range', '239.255.90.0/24', '--image-root', dir, ...extra,
     ]);
     procs.push(dp);
     // Always drain the DP's log: a full pipe would block its (synchronous) logger and freeze it.

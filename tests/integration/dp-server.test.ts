@@ -114,6 +114,9 @@ describeLan('castpoint-dp in a netlab LAN', () => {
       ADMIN,
       '--client-token',
       CLIENT,
+      // The test's images are written next to the data dirs: that directory is the image root.
+      '--image-root',
+      dir,
       ...extra,
     ]);
     procs.push(child);

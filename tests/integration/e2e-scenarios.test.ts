@@ -2,7 +2,7 @@
 // namespace LAN, on generated images. Every scenario checks the targets bit for bit.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { dpCli, sampleMarker, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
+import { dpCli, placeImage, sampleMarker, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
 import { collect, describeLan, Lan, type Host } from '@castpoint/netlab';
 import { agentOn, dpGet, last, requireBuilt, until, workDir, type Agent } from './e2e-helpers';
 
@@ -22,7 +22,8 @@ async function setUp(clients: number, opts: { sizeMiB?: number; full?: boolean; 
   try {
     const img = await writeSampleImage(path.join(work, 'image.img'), { size: (opts.sizeMiB ?? 24) * MiB, seed: 3, full: opts.full ?? false });
     const dp = await startDp(lan, lan.server, { dataDir: path.join(work, 'dp'), maxRate: opts.maxRate ?? '400mbit', ...(opts.dpFlags ? { extra: opts.dpFlags } : {}) });
-    const add = await dpCli(lan, dp, ['image', 'add', 'img', img.path, ...(opts.imageFlags ?? [])]);
+    // The image goes where the DP imports from (DATA_DIR/images, its default image root).
+    const add = await dpCli(lan, dp, ['image', 'add', 'img', placeImage(path.join(work, 'dp'), img.path), ...(opts.imageFlags ?? [])]);
     if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
     return { lan, work, dp, img };
   } catch (err) {

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { collect, type Collected, type Host } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
 import { processCpuSeconds, runQueueWaitSeconds, sha256File } from './measure';
-import { dpCli, startAgent, startDp, type RunningDp } from './fleet';
+import { dpCli, placeImage, startAgent, startDp, type RunningDp } from './fleet';
 
 /** One agent's JSON progress line (the fields the demo and benchmark read). */
 export interface AgentLine {
@@ -84,8 +84,10 @@ function follow(run: AgentRun): void {
 export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentResult> {
   const { lan } = spec;
   const name = spec.imageName ?? 'demo';
-  const dp = await startDp(lan, lan.server, { dataDir: path.join(spec.workDir, 'dp-data'), ...(spec.maxRate ? { maxRate: spec.maxRate } : {}), ...(spec.bundles ? { bundle: spec.bundles.dp } : {}) });
-  const add = await dpCli(lan, dp, ['image', 'add', name, spec.image, ...(spec.imageFlags ?? [])]);
+  const dataDir = path.join(spec.workDir, 'dp-data');
+  const image = placeImage(dataDir, spec.image);
+  const dp = await startDp(lan, lan.server, { dataDir, ...(spec.maxRate ? { maxRate: spec.maxRate } : {}), ...(spec.bundles ? { bundle: spec.bundles.dp } : {}) });
+  const add = await dpCli(lan, dp, ['image', 'add', name, image, ...(spec.imageFlags ?? [])]);
   if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
   const dpCpuAtStartSeconds = dp.proc.pid ? processCpuSeconds(dp.proc.pid) : NaN;
   const dpWaitAtStartSeconds = dp.proc.pid ? runQueueWaitSeconds(dp.proc.pid) : NaN;

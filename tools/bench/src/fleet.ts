@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { copyFileSync, linkSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { collect, waitForLine, type Collected, type Host } from '@castpoint/netlab';
@@ -75,6 +76,24 @@ async function waitForHttp(lan: Fabric, host: Host, url: string, timeoutMs: numb
     await new Promise((res) => setTimeout(res, 200));
   }
   throw new Error(`castpoint-dp did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+/**
+ * Puts `file` where a DP on `dataDir` imports from by default (DATA_DIR/images, its image root) and
+ * returns that path: a hard link (a copy across file systems). Builds from before image roots take
+ * any path, so the same call serves them too (castpoint@DIR).
+ */
+export function placeImage(dataDir: string, file: string): string {
+  const dir = path.join(dataDir, 'images');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const placed = path.join(dir, path.basename(file));
+  try {
+    linkSync(file, placed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    copyFileSync(file, placed);
+  }
+  return placed;
 }
 
 /** Runs a castpoint-dp admin CLI command against a running DP (from the DP's host). */

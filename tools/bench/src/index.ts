@@ -1,4 +1,4 @@
-export { appBundles, dpCli, startAgent, startDp, type RunningDp } from './fleet';
+export { appBundles, dpCli, placeImage, startAgent, startDp, type RunningDp } from './fleet';
 export { runDeployment, stopDp, verifyTargets, type AgentLine, type AgentRun, type DeploymentResult } from './deployment';
 export { lightFabric, type Fabric } from './fabric';
 export { sha256File } from './measure';

@@ -48,12 +48,15 @@ function serveCommand(y: Argv) {
     'max-rate': 'Rate cap per session: 500mbit, 1gbit, 80mbyte',
     'max-clients': 'Agents receiving by multicast at once',
     ttl: 'Multicast TTL',
-    'admin-token': 'Admin token (generated on first start when absent)',
-    'client-token': 'Client (agent) token (generated on first start when absent)',
+    'admin-token': 'Admin token (generated on first start when absent; visible in ps: prefer --admin-token-file)',
+    'client-token': 'Client (agent) token (generated on first start when absent; visible in ps: prefer --client-token-file)',
+    'admin-token-file': 'File holding the admin token (mode 0600)',
+    'client-token-file': 'File holding the client token (mode 0600)',
+    'image-root': 'Directory images may be imported from; repeat for more [default: DATA_DIR/images]',
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];
-    out = out.option(n, { type: 'string', describe: `${descr[n]}${d !== undefined ? ` [default: ${d}]` : ''}` });
+    out = out.option(n, { type: 'string', ...(n === 'image-root' ? { array: true } : {}), describe: `${descr[n]}${d !== undefined ? ` [default: ${d}]` : ''}` });
   }
   return out;
 }
@@ -103,7 +106,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
       apiOptions(y)
         .command(
           'add <name> <file>',
-          "Import FILE (a path on the DP's disk) as image NAME",
+          "Import FILE (a path on the DP's disk, inside one of its image roots) as image NAME",
           (a) =>
             a
               .positional('name', { type: 'string', demandOption: true })

@@ -109,3 +109,17 @@ describe('checkMcastInterfaceHere', () => {
     expect(() => checkMcastInterfaceHere('10.9.9.9', nics)).toThrow('mcast-interface 10.9.9.9 is not an address of this host; it has 127.0.0.1 (lo), 10.0.0.5 (eth0)');
   });
 });
+
+describe('image-root setting', () => {
+  it('defaults to DATA_DIR/images', () => {
+    expect(resolveSettings({ flags: base }).imageRoots).toEqual(['/var/lib/castpoint/images']);
+  });
+
+  it('is repeatable as a flag, a list in the environment (":") and in the config file; the last layer naming any wins', () => {
+    expect(resolveSettings({ flags: { ...base, 'image-root': ['/srv/a', '/srv/b'] } }).imageRoots).toEqual(['/srv/a', '/srv/b']);
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_IMAGE_ROOT: '/srv/c:/srv/d' } }).imageRoots).toEqual(['/srv/c', '/srv/d']);
+    expect(resolveSettings({ file: { ...base, 'image-root': ['/srv/e'] } }).imageRoots).toEqual(['/srv/e']);
+    expect(resolveSettings({ file: { ...base, 'image-root': '/srv/e' }, env: { CASTPOINT_IMAGE_ROOT: '/srv/c' }, flags: { 'image-root': ['/srv/f'] } }).imageRoots).toEqual(['/srv/f']);
+    expect(() => resolveSettings({ file: { ...base, 'image-root': [5] } })).toThrow(/image-root \(config file\): expected directory paths/);
+  });
+});

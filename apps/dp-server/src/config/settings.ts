@@ -1,7 +1,9 @@
 // The serve command's settings, merged from the config file, then CASTPOINT_* environment
 // variables, then flags (later ones win), and parsed once into typed values.
 import { readFileSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 import { DpError } from '../errors';
+import { defaultImageRoot } from '../images/roots';
 import {
   parseGroupRange,
   parseIntSetting,
@@ -14,6 +16,7 @@ import {
   type ListenAddress,
   type PortRange,
 } from './parse';
+import { readTokenFile } from './token-files';
 
 /** The setting names, as flags spell them. The config file uses the same names (or camelCase). */
 export const SETTING_NAMES = [
@@ -27,6 +30,9 @@ export const SETTING_NAMES = [
   'ttl',
   'admin-token',
   'client-token',
+  'admin-token-file',
+  'client-token-file',
+  'image-root',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -51,6 +57,11 @@ export interface ServeSettings {
   readonly adminToken?: string;
   /** Client (agent) token; generated on first start when not given. */
   readonly clientToken?: string;
+  /**
+   * Absolute paths of the directories image files may be imported from (and are served from).
+   * @default [DATA_DIR/images] (created at start)
+   */
+  readonly imageRoots: readonly string[];
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -111,6 +122,7 @@ export interface SettingLayers {
 export function resolveSettings(layers: SettingLayers): ServeSettings {
   const raw = new Map<SettingName, string>();
   for (const n of SETTING_NAMES) {
+    if (n === 'image-root') continue; // a list: see imageRootsOf
     const d = SETTING_DEFAULTS[n];
     if (d !== undefined) raw.set(n, d);
     const f = layers.file?.[n];
@@ -134,14 +146,15 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
   if (ifaceBits === 0 || ifaceBits >= 0xe0000000) {
     throw new DpError('DP_BAD_SETTING', `mcast-interface ${mcastInterface} must be an IPv4 address of this host's LAN interface (not 0.0.0.0, a multicast or a broadcast address)`, { setting: 'mcast-interface' });
   }
-  const admin = raw.get('admin-token');
-  const client = raw.get('client-token');
+  const admin = tokenOf('admin', raw);
+  const client = tokenOf('client', raw);
   if (admin !== undefined && admin === client) {
     // Every agent (and so every preinstall image) carries the client token: it must not open the admin API.
     throw new DpError('DP_BAD_SETTING', 'admin-token and client-token must differ: every agent carries the client token', { setting: 'client-token' });
   }
+  const dataDir = need('data-dir');
   return {
-    dataDir: need('data-dir'),
+    dataDir,
     listen: parseListen(need('listen')),
     mcastInterface,
     groupRange: parseGroupRange(need('group-range')),
@@ -149,9 +162,43 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     maxRateBps: parseRate(need('max-rate')),
     maxClients: parseIntSetting(need('max-clients'), 'max-clients', 1, 100_000),
     ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
-    ...(admin !== undefined ? { adminToken: parseToken(admin, 'admin-token') } : {}),
-    ...(client !== undefined ? { clientToken: parseToken(client, 'client-token') } : {}),
+    ...(admin !== undefined ? { adminToken: admin } : {}),
+    ...(client !== undefined ? { clientToken: client } : {}),
+    imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
   };
+}
+
+/** A token given directly or by file (never both: which one would win is a guess). */
+function tokenOf(role: 'admin' | 'client', raw: ReadonlyMap<SettingName, string>): string | undefined {
+  const direct = raw.get(`${role}-token`);
+  const file = raw.get(`${role}-token-file`);
+  if (direct !== undefined && file !== undefined) {
+    throw new DpError('DP_BAD_SETTING', `${role}-token and ${role}-token-file are both given: give one (the file keeps the token out of ps)`, { setting: `${role}-token-file` });
+  }
+  if (file !== undefined) return readTokenFile(file, `${role}-token-file`);
+  return direct === undefined ? undefined : parseToken(direct, `${role}-token`);
+}
+
+/**
+ * --image-root is repeatable; CASTPOINT_IMAGE_ROOT is a list separated by the path delimiter (`:`);
+ * the config file takes a string or an array of strings. The last layer that names any replaces
+ * the others (as for every setting). Undefined: none given, the default applies.
+ */
+function imageRootsOf(layers: SettingLayers): string[] | undefined {
+  const asList = (v: unknown, where: string): string[] | undefined => {
+    if (v === undefined || v === null) return undefined;
+    const list = Array.isArray(v) ? (v as unknown[]) : [v];
+    if (!list.every((x): x is string => typeof x === 'string' && x !== '')) {
+      throw new DpError('DP_BAD_SETTING', `image-root (${where}): expected directory paths (got ${JSON.stringify(v)})`, { setting: 'image-root', value: v });
+    }
+    return list.length === 0 ? undefined : list;
+  };
+  const env = layers.env?.[envName('image-root')];
+  const roots =
+    asList(layers.flags?.['image-root'], 'flag') ??
+    (env !== undefined && env !== '' ? asList(env.split(delimiter).filter((p) => p !== ''), envName('image-root')) : undefined) ??
+    asList(layers.file?.['image-root'], 'config file');
+  return roots?.map((r) => resolve(r));
 }
 
 /**

@@ -30,7 +30,7 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
   });
 
   app.get('/api/v1/images', { onRequest: admin, schema: { tags: ['images'], security, response: { 200: { type: 'array', items: imageRecord }, ...errors } } }, () =>
-    ctx.catalog.list(),
+    ctx.catalog.list().map((i) => (ctx.catalog.isOutsideRoots(i.name) ? { ...i, outsideRoots: true } : i)),
   );
 
   app.post<{ Body: ImageSettingsInput & { name: string; file: string } }>(

@@ -82,6 +82,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
     },
     async (req, reply) => {
       const img = ctx.catalog.get(req.params.name);
+      ctx.catalog.assertServable(img);
       if (img.settings.multicastOnly) {
         throw new DpError('DP_FALLBACK_FORBIDDEN', `image ${img.name} is multicast-only: unicast download refused`, { name: img.name });
       }

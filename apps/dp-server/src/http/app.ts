@@ -8,6 +8,7 @@ import type { ServeSettings } from '../config/settings';
 import { DASHBOARD_HTML } from '../dashboard/page';
 import { DP_ERROR_STATUS } from '../errors';
 import { ImageCatalog } from '../images/catalog';
+import { ImageRoots } from '../images/roots';
 import type { ImageImporter } from '../images/importer';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
@@ -58,7 +59,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     ajv: { customOptions: { removeAdditional: false } },
     schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
   });
-  const catalog = new ImageCatalog(store, opts.importer, now);
+  let roots: ImageRoots;
+  try {
+    roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const catalog = new ImageCatalog(store, opts.importer, now, roots);
+  for (const img of catalog.outsideRoots()) {
+    app.log.warn({ image: img.name, file: img.file, imageRoots: roots.paths }, 'image not served: its file is outside the image roots (add its directory with --image-root, or remove the image)');
+  }
   const sessions = new SessionManager({
     store,
     catalog,

@@ -40,7 +40,7 @@ export const addImageBody = {
   required: ['name', 'file'],
   properties: {
     name: imageName,
-    file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk" },
+    file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk, inside an image root (--image-root)" },
     ...imageSettingsProps,
   },
 } as const;
@@ -56,6 +56,7 @@ export const imageRecord = {
     chunks: { type: 'integer' },
     addedAt: { type: 'string' },
     settings: { type: 'object', additionalProperties: true },
+    outsideRoots: { type: 'boolean', description: 'Present (true) when the file is outside the image roots: the image is not served' },
   },
 } as const;
 

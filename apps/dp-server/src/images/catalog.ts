@@ -1,22 +1,46 @@
-// The images a DP serves: imported once (manifest kept in DATA_DIR, the file only referenced).
+// The images a DP serves: imported once (manifest kept in DATA_DIR, the file only referenced),
+// and only from the image roots.
 import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import type { StateStore } from '../state/store';
 import type { ImageRecord } from '../state/types';
 import type { ImageImporter } from './importer';
 import { validateImageName } from './names';
+import type { ImageRoots } from './roots';
 import { resolveImageSettings, type ImageSettingsInput } from './settings';
 
 export class ImageCatalog {
   private readonly manifests = new Map<string, Manifest>();
+  /**
+   * Images kept in state from before the roots (or from a start with other roots) whose file lies
+   * outside them: listed, changeable and removable, but never served, so an import that published
+   * a file like /etc/shadow does not survive the upgrade.
+   */
+  private readonly outside: Set<string>;
 
   constructor(
     private readonly store: StateStore,
     private readonly importer: ImageImporter,
     private readonly now: () => number,
-  ) {}
+    private readonly roots: ImageRoots,
+  ) {
+    this.outside = new Set(Object.values(store.state.images).filter((i) => !roots.holdsStored(i.file)).map((i) => i.name));
+  }
+
+  /** Names of the stored images that are not served because their file is outside the roots. */
+  outsideRoots(): ImageRecord[] {
+    return this.list().filter((i) => this.outside.has(i.name));
+  }
+
+  isOutsideRoots(name: string): boolean {
+    return this.outside.has(name);
+  }
+
+  /** Refuses (DP_IMAGE_OUTSIDE_ROOTS) an image that is not served; see `outside`. */
+  assertServable(img: ImageRecord): void {
+    if (this.outside.has(img.name)) throw this.roots.notServed(img.name, img.file);
+  }
 
   list(): ImageRecord[] {
     return Object.values(this.store.state.images).sort((a, b) => a.name.localeCompare(b.name));
@@ -44,8 +68,9 @@ export class ImageCatalog {
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });
     }
-    if (!isAbsolute(file)) throw new DpError('DP_IMAGE_FILE', `FILE must be an absolute path on the DP's disk (got ${file})`, { file });
-    const path = resolve(file);
+    // The real path is stored and read from then on: a symlink inside a root cannot be turned
+    // later to point elsewhere.
+    const path = await this.roots.resolve(file);
     const st = await stat(path).catch((err: unknown) => {
       throw new DpError('DP_IMAGE_FILE', `cannot read ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
     });
@@ -85,6 +110,7 @@ export class ImageCatalog {
 
   remove(name: string): void {
     this.get(name);
+    this.outside.delete(name);
     delete this.store.state.images[name];
     this.store.record({ event: 'image-removed', image: name }, new Date(this.now()));
     this.store.save();
@@ -92,6 +118,7 @@ export class ImageCatalog {
 
   /** Checks the file still holds what was imported (before each session and each fallback download). */
   async assertUnchanged(img: ImageRecord): Promise<void> {
+    this.assertServable(img);
     await this.importer.assertUnchanged(img.file, this.manifest(img), img.fileMtimeMs);
   }
 }

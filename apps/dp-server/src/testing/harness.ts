@@ -44,7 +44,7 @@ export async function harness(
     writeFileSync(file, Buffer.concat([patterned(1 << 20, 1), Buffer.alloc(1 << 20), patterned(300_000, 2)]));
   }
   const settings = resolveSettings({
-    flags: { 'data-dir': join(d, 'data'), listen: '127.0.0.1:0', 'mcast-interface': '127.0.0.1', 'admin-token': ADMIN, 'client-token': CLIENT, ...flags },
+    flags: { 'data-dir': join(d, 'data'), listen: '127.0.0.1:0', 'mcast-interface': '127.0.0.1', 'admin-token': ADMIN, 'client-token': CLIENT, 'image-root': d, ...flags },
   });
   const { factory, runners } = recordingFactory();
   const clock = { t: Date.parse('2026-11-24T00:00:00Z') };
