@@ -4,25 +4,28 @@
 // until 2026-11-24 it hung for good in pino's synchronous flush on exit, retrying EPIPE.
 // No session runs: the DP only listens for HTTP on 127.0.0.1 here.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const DP = path.resolve(__dirname, '../../dist/apps/dp-server/main.cjs');
 
-function startDp(dataDir: string, listen = '127.0.0.1:0') {
-  const child = spawn(process.execPath, [DP, 'serve', '--data-dir', dataDir, '--listen', listen, '--mcast-interface', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startDp(dataDir: string, listen = '127.0.0.1:0', extra: readonly string[] = []) {
+  const child = spawn(process.execPath, [DP, 'serve', '--data-dir', dataDir, '--listen', listen, '--mcast-interface', '127.0.0.1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const listening = new Promise<void>((resolve, reject) => {
-    let out = '';
+  const output = { stdout: '', stderr: '' };
+  child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  /** The URL from the "listening" log line. */
+  const listening = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('castpoint-dp listening')) resolve();
+      output.stdout += d.toString();
+      const line = output.stdout.split('\n').find((l) => l.includes('castpoint-dp listening'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
     });
-    void exited.then(() => reject(new Error(`the DP exited before listening: ${out}`)));
+    void exited.then(() => reject(new Error(`the DP exited before listening: ${output.stdout}${output.stderr}`)));
   });
-  return { child, exited, listening };
+  return { child, exited, listening, output };
 }
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
@@ -95,8 +98,11 @@ describe('castpoint-dp serve, refusals at start (one line, no stack trace)', () 
       const r = serveOnce(['--listen', `127.0.0.1:${port}`, '--mcast-interface', '127.0.0.1']);
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(`castpoint-dp: cannot listen on 127.0.0.1:${port}: the address is in use (another castpoint-dp?)\n`);
-      // A first start prints the tokens it generated even when it cannot listen (they are kept).
-      expect(r.stdout).toMatch(/^admin token: \S+\nclient token: \S+\n$/);
+      // A first start says where the tokens it generated are even when it cannot listen (they are kept).
+      expect(r.stdout).toBe(
+        `admin token generated: ${path.join(dir, 'data', 'admin.token')} (mode 0600; give it to the CLI and the dashboard)\n` +
+          `client token generated: ${path.join(dir, 'data', 'client.token')} (mode 0600; give it to the agents)\n`,
+      );
     } finally {
       busy.close();
     }
@@ -116,5 +122,66 @@ describe('castpoint-dp command line switches', () => {
     const r = spawnSync(process.execPath, [DP, 'image', 'add', 'x', '/tmp/x.img', flag, '--server', 'http://127.0.0.1:9', '--token', 'admin-token-0123456789'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`castpoint-dp: --${flag.slice(2, flag.indexOf('='))} is a switch: give it alone (or =true / =false), got "${flag}"\n`);
+  });
+});
+
+describe('castpoint-dp serve, tokens', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'cp-dp-tokens-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const get = async (url: string, token: string): Promise<number> => (await fetch(`${url}/api/v1/images`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+  it('writes generated tokens to 0600 files in the data dir and never to stdout or stderr (the log stream)', async () => {
+    const data = path.join(dir, 'data');
+    const dp = startDp(data);
+    try {
+      const url = await dp.listening;
+      const admin = readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
+      const client = readFileSync(path.join(data, 'client.token'), 'utf8').trim();
+      for (const f of ['admin.token', 'client.token']) expect(statSync(path.join(data, f)).mode & 0o777).toBe(0o600);
+      expect(await get(url, admin)).toBe(200);
+      dp.child.kill('SIGTERM');
+      expect(await within(dp.exited, 8000)).toEqual({ code: 0, signal: null });
+      expect(dp.output.stdout).toContain(`admin token generated: ${path.join(data, 'admin.token')}`);
+      for (const t of [admin, client]) {
+        expect(dp.output.stdout).not.toContain(t);
+        expect(dp.output.stderr).not.toContain(t);
+      }
+    } finally {
+      dp.child.kill('SIGKILL');
+    }
+  });
+
+  it('takes the tokens from --admin-token-file / --client-token-file (nothing secret in its command line)', async () => {
+    const admin = path.join(dir, 'admin');
+    const client = path.join(dir, 'client');
+    writeFileSync(admin, 'admin-token-from-file-000001\n', { mode: 0o600 });
+    writeFileSync(client, 'client-token-from-file-00001\n', { mode: 0o600 });
+    const dp = startDp(path.join(dir, 'data'), '127.0.0.1:0', ['--admin-token-file', admin, '--client-token-file', client]);
+    try {
+      const url = await dp.listening;
+      expect(await get(url, 'admin-token-from-file-000001')).toBe(200);
+      expect(await get(url, 'client-token-from-file-00001')).toBe(403);
+      expect(readFileSync(`/proc/${String(dp.child.pid)}/cmdline`, 'utf8')).not.toContain('token-from-file');
+      // Nothing was generated, so nothing is written or printed.
+      expect(dp.output.stdout).not.toMatch(/token generated/);
+    } finally {
+      dp.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a token file others can read, and a token given both ways, in one line', () => {
+    const admin = path.join(dir, 'admin');
+    writeFileSync(admin, 'admin-token-from-file-000001\n');
+    chmodSync(admin, 0o644);
+    const base = [DP, 'serve', '--data-dir', path.join(dir, 'data'), '--listen', '127.0.0.1:0', '--mcast-interface', '127.0.0.1'];
+    const open = spawnSync(process.execPath, [...base, '--admin-token-file', admin], { encoding: 'utf8', timeout: 20_000 });
+    expect(open.status).toBe(2);
+    expect(open.stderr).toBe(`castpoint-dp: admin-token-file ${admin}: its group or other users may read or write it (mode 0644): chmod 600 it\n`);
+    chmodSync(admin, 0o600);
+    const both = spawnSync(process.execPath, [...base, '--admin-token-file', admin], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, CASTPOINT_ADMIN_TOKEN: 'admin-token-from-env-0000001' } });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/^castpoint-dp: admin-token and admin-token-file are both given: give one/);
   });
 });

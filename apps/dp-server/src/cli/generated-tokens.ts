@@ -1,0 +1,32 @@
+// Tokens generated at a first start go to files in the data directory (mode 0600), never to
+// stdout: stdout is the log stream (journald, `| tee log`, a log collector) and whoever reads the
+// log must not get the admin API. Only where they are is printed.
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state/store';
+import type { Tokens } from '../state/types';
+
+/** File names in DATA_DIR, usable as they are by --admin-token-file / --client-token-file. */
+export const TOKEN_FILES: Readonly<Record<keyof Tokens, string>> = { admin: 'admin.token', client: 'client.token' };
+
+export interface SavedToken {
+  readonly role: keyof Tokens;
+  readonly path: string;
+}
+
+/** Writes each generated token (one line) to its file, atomically, mode 0600. */
+export function saveGeneratedTokens(dataDir: string, generated: Partial<Tokens>): SavedToken[] {
+  const saved: SavedToken[] = [];
+  for (const role of ['admin', 'client'] as const) {
+    const token = generated[role];
+    if (token === undefined) continue;
+    const path = join(dataDir, TOKEN_FILES[role]);
+    writeFileAtomic(path, `${token}\n`, 0o600);
+    saved.push({ role, path });
+  }
+  return saved;
+}
+
+/** The lines a first start prints: where each generated token is, never the token. */
+export function savedTokensNotice(saved: readonly SavedToken[]): string {
+  return saved.map((s) => `${s.role} token generated: ${s.path} (mode 0600; give it to ${s.role === 'admin' ? 'the CLI and the dashboard' : 'the agents'})\n`).join('');
+}
