@@ -130,6 +130,16 @@ describe('castpoint-dp serve, tokens', () => {
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'cp-dp-tokens-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** Runs a node command without blocking the event loop (the DP's output is read meanwhile). */
+  const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
   const get = async (url: string, token: string): Promise<number> => (await fetch(`${url}/api/v1/images`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   it('writes generated tokens to 0600 files in the data dir and never to stdout or stderr (the log stream)', async () => {
@@ -141,6 +151,9 @@ describe('castpoint-dp serve, tokens', () => {
       const client = readFileSync(path.join(data, 'client.token'), 'utf8').trim();
       for (const f of ['admin.token', 'client.token']) expect(statSync(path.join(data, f)).mode & 0o777).toBe(0o600);
       expect(await get(url, admin)).toBe(200);
+      // The admin CLI takes the file as it is (--token-file keeps the token out of ps too).
+      const list = await run([DP, 'image', 'list', '--json', '--server', url, '--token-file', path.join(data, 'admin.token')]);
+      expect(list).toMatchObject({ code: 0, stdout: '[]\n' });
       dp.child.kill('SIGTERM');
       expect(await within(dp.exited, 8000)).toEqual({ code: 0, signal: null });
       expect(dp.output.stdout).toContain(`admin token generated: ${path.join(data, 'admin.token')}`);

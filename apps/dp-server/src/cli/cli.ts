@@ -5,20 +5,31 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
+import { readTokenFile } from '../config/token-files';
 import { ApiClient, table } from './api-client';
 import { serve } from './serve';
 
 interface ApiArgs {
   server?: string;
   token?: string;
+  'token-file'?: string;
   json?: boolean;
+}
+
+/** The admin token: --token, --token-file (kept out of ps), then CASTPOINT_TOKEN, CASTPOINT_TOKEN_FILE. */
+function adminToken(args: ApiArgs): string | undefined {
+  if (args.token !== undefined && args['token-file'] !== undefined) throw usage('--token and --token-file are both given: give one');
+  if (args['token-file'] !== undefined) return readTokenFile(args['token-file'], 'token-file');
+  if (args.token !== undefined) return args.token;
+  const envFile = process.env['CASTPOINT_TOKEN_FILE'];
+  return process.env['CASTPOINT_TOKEN'] || (envFile ? readTokenFile(envFile, 'token-file') : undefined);
 }
 
 function api(args: ApiArgs): ApiClient {
   const server = args.server ?? process.env['CASTPOINT_SERVER'];
-  const token = args.token ?? process.env['CASTPOINT_TOKEN'];
   if (!server) throw usage('--server URL is required (or CASTPOINT_SERVER)');
-  if (!token) throw usage('--token ADMIN_TOKEN is required (or CASTPOINT_TOKEN)');
+  const token = adminToken(args);
+  if (!token) throw usage('--token-file FILE or --token ADMIN_TOKEN is required (or CASTPOINT_TOKEN_FILE, CASTPOINT_TOKEN)');
   return new ApiClient({ server, token });
 }
 
@@ -34,7 +45,8 @@ function print(args: ApiArgs, value: unknown, render: () => string): void {
 const apiOptions = <T>(y: Argv<T>) =>
   y
     .option('server', { type: 'string', describe: 'URL of the DP, e.g. http://10.0.0.5:8080 (env CASTPOINT_SERVER)' })
-    .option('token', { type: 'string', describe: 'Admin token (env CASTPOINT_TOKEN)' })
+    .option('token', { type: 'string', describe: 'Admin token (env CASTPOINT_TOKEN; visible in ps: prefer --token-file)' })
+    .option('token-file', { type: 'string', describe: 'File holding the admin token, mode 0600, e.g. DATA_DIR/admin.token (env CASTPOINT_TOKEN_FILE)' })
     .option('json', { type: 'boolean', describe: 'Print JSON instead of a table' });
 
 function serveCommand(y: Argv) {

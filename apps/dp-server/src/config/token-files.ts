@@ -1,11 +1,13 @@
-// Tokens read from files (--admin-token-file, --client-token-file): a token given as a flag is
-// visible to every user of the host in `ps` and /proc/PID/cmdline, a file can be kept private.
+// Tokens read from files (serve's --admin-token-file and --client-token-file, the admin CLI's
+// --token-file): a token given as a flag is visible to every user of the host in `ps` and
+// /proc/PID/cmdline, a file can be kept private.
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DpError } from '../errors';
 import { parseToken } from './parse';
 
-export type TokenFileSetting = 'admin-token-file' | 'client-token-file';
+/** The serve settings, and the admin CLI's --token-file. */
+export type TokenFileSetting = 'admin-token-file' | 'client-token-file' | 'token-file';
 
 /**
  * The token held in FILE (surrounding whitespace and a final newline are ignored). Refused when the
