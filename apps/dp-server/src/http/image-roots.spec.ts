@@ -108,4 +108,17 @@ describe('image roots', () => {
     expect((await images(h))[0]).not.toHaveProperty('outsideRoots');
     expect((await ask(h, 'old', 'pc1')).status).toBe('join');
   });
+
+  it('does not resume a running session of an image now outside the roots', async () => {
+    const first = await make();
+    expect((await post(first, first.file, 'old')).statusCode).toBe(201);
+    expect((await ask(first, 'old', 'pc1')).status).toBe('join');
+    await first.app.close();
+    const root = join(first.dir, 'roots');
+    mkdirSync(root);
+    const h = await make({ 'image-root': root }, first.dir);
+    expect(h.runners).toHaveLength(0);
+    const sessions = (await h.app.inject({ method: 'GET', url: '/api/v1/sessions', headers: admin })).json<Array<Record<string, unknown>>>();
+    expect(sessions).toEqual([expect.objectContaining({ image: 'old', state: 'failed', endReason: expect.stringContaining('image old is not served') as unknown })]);
+  });
 });

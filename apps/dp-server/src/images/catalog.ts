@@ -53,7 +53,13 @@ export class ImageCatalog {
     return img;
   }
 
+  /**
+   * Every path that hands an image out needs its manifest (a join reply, a fallback reply, a
+   * session's runner, one resumed at start too): refusing here refuses all of them for an image
+   * outside the roots, while listing, changing and removing it still work.
+   */
   manifest(img: ImageRecord): Manifest {
+    this.assertServable(img);
     let m = this.manifests.get(img.manifestHash);
     if (!m) {
       m = this.store.loadManifest(img.manifestHash);
