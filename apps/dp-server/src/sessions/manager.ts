@@ -4,12 +4,14 @@
 // runner's business; this class only reacts to what runners report.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { AgentProgress, AgentRequest, AgentRequestReply, KickReason, LeaveReason } from '@castpoint/wire';
+import { generateKeyPairSync } from 'node:crypto';
+import { publicKeyToBase64, type AgentProgress, type AgentRequest, type AgentRequestReply, type DpSigningKey, type KickReason, type LeaveReason } from '@castpoint/wire';
 import type { Cidr, PortRange } from '../config/parse';
 import { DpError } from '../errors';
 import type { ImageCatalog } from '../images/catalog';
 import type { StateStore } from '../state/store';
 import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
+import { ReceiverIdCipher } from '../security/receiver-ids';
 import { allocateGroupPort } from './allocator';
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
@@ -36,6 +38,11 @@ export interface SessionManagerOptions {
   readonly blockSymbols?: number;
   /** 32-byte session keys. @default crypto.randomBytes(32) */
   readonly createKey?: () => Uint8Array;
+  /**
+   * The DP's Ed25519 key: runners sign announces and kicks with it, join replies carry its public
+   * half. @default a new key pair (tests; the app loads the data dir's, which survives restarts)
+   */
+  readonly signingKey?: DpSigningKey;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /**
    * An agent asking for a scheduled session that still waits gets its answer when the session
@@ -74,12 +81,18 @@ export class SessionManager extends EventEmitter {
   private readonly engineFinished = new Set<number>();
   private readonly waiters = new WaiterRoll();
   private dirty = false;
+  private readonly signingKey: DpSigningKey;
+  private readonly signingKeyBase64: string;
+  private readonly receiverIds: ReceiverIdCipher;
 
   constructor(private readonly o: SessionManagerOptions) {
     super();
     // One 'change' listener per open dashboard event stream: a dozen dashboards is no leak.
     this.setMaxListeners(0);
     this.clients = new ClientBook(o.store.state.clients);
+    this.signingKey = o.signingKey ?? generateKeyPairSync('ed25519');
+    this.signingKeyBase64 = publicKeyToBase64(this.signingKey.publicKey);
+    this.receiverIds = ReceiverIdCipher.fromSigningKey(this.signingKey.privateKey);
   }
 
   get symbolSize(): number {
@@ -179,7 +192,7 @@ export class SessionManager extends EventEmitter {
       }
       return this.fallback(img, req, client, `client limit reached (${active} of ${this.o.maxClients} receiving)`);
     }
-    const receiverId = this.o.store.allocateReceiverId();
+    const receiverId = this.allocateReceiverId();
     const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
     c.sessionId = session.id;
     c.state = 'waiting';
@@ -199,12 +212,24 @@ export class SessionManager extends EventEmitter {
     this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
     this.o.store.save();
     this.emit('change');
-    return joinReply(session, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols);
+    return joinReply(session, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols, this.signingKeyBase64);
+  }
+
+  /**
+   * The next receiver id: the store's counter (never handed out twice) through a keyed permutation
+   * (security/receiver-ids.ts), so ids cannot be guessed. An id some client already had (ids from
+   * before this scheme, or of another signing key) is skipped.
+   */
+  private allocateReceiverId(): number {
+    for (;;) {
+      const id = this.receiverIds.idFor(this.o.store.allocateReceiverId());
+      if (!this.clients.byReceiverId(id)) return id;
+    }
   }
 
   private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string): AgentRequestReply {
     const nowMs = this.o.now();
-    const receiverId = this.o.store.allocateReceiverId();
+    const receiverId = this.allocateReceiverId();
     const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
     c.state = 'fallback';
     c.fallback = true;
@@ -322,6 +347,7 @@ export class SessionManager extends EventEmitter {
         ttl: this.o.ttl,
         symbolSize: this.symbolSize,
         blockSymbols: this.blockSymbols,
+        signer: this.signingKey.privateKey,
       }),
       {
         status: (id, r) => this.onStatus(id, r),
