@@ -64,4 +64,13 @@ describe('receive path against an insider (fake DP, MemoryNetwork, real codec/en
     expect(await h.run()).toBe(EXIT.verificationFailed);
     expect(h.errs.join('') + h.out.join('')).toMatch(/chunk 4 does not match the manifest, neither by multicast \(3 times\) nor by unicast: the image on the DP is bad/);
   });
+
+  it('an image the DP found broken (409 DP_IMAGE_BROKEN) stops the agent at once with the DP\'s words (exit 7)', async () => {
+    const message = 'image img is broken on the DP (chunk 150 no longer matches the manifest): remove it and add it again';
+    h = await flowHarness(img, () => ({ status: 409, body: { error: 'DP_IMAGE_BROKEN', message } }));
+    expect(await h.run()).toBe(EXIT.removedByPolicy);
+    expect(h.errs.at(-1)).toContain(`says: ${message}`);
+    // Asked once: no loop of requests.
+    expect(h.dp.requests).toHaveLength(1);
+  });
 });

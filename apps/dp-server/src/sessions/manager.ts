@@ -11,6 +11,7 @@ import { DpError } from '../errors';
 import type { ImageCatalog } from '../images/catalog';
 import type { StateStore } from '../state/store';
 import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
+import { assertNotBroken, brokenBy, brokenMessage, markBroken } from '../security/image-integrity';
 import { ReceiverIdCipher } from '../security/receiver-ids';
 import { allocateGroupPort } from './allocator';
 import { ClientBook, isTerminal } from './clients';
@@ -130,6 +131,11 @@ export class SessionManager extends EventEmitter {
   async resume(): Promise<void> {
     for (const s of this.live()) {
       if (s.state !== 'running') continue;
+      const img = this.o.catalog.get(s.image);
+      if (img.broken) {
+        await this.end(s, 'failed', brokenMessage(img));
+        continue;
+      }
       try {
         await this.launch(s);
         this.record(s, 'session-resumed', `epoch ${this.o.store.state.epoch}, ${s.receivers.length} receivers`);
@@ -148,6 +154,7 @@ export class SessionManager extends EventEmitter {
    */
   async request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
     const img = this.o.catalog.get(req.image);
+    assertNotBroken(img);
     const waiter = source ? `${req.hostname}@${source}` : req.hostname;
     const nowMs = this.o.now();
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
@@ -357,7 +364,7 @@ export class SessionManager extends EventEmitter {
           this.engineFinished.add(s.id);
           this.checkDone(s);
         },
-        failed: (err) => void this.end(s, 'failed', err.message),
+        failed: (err) => void this.onRunnerFailed(s, err),
       },
     );
     this.runners.set(s.id, runner);
@@ -449,6 +456,22 @@ export class SessionManager extends EventEmitter {
     this.emit('change');
     this.o.log?.info({ sessionId: s.id, state, why }, 'session ended');
     await runner?.close(kick).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'closing the session runner failed'));
+  }
+
+  /**
+   * A runner failed. When its image file proved broken (a chunk read for sending failed its
+   * hash), the image is marked so, persisted, and every live session of it ends with a kick
+   * (reason fail) saying so: agents stop with that message instead of asking again for ever.
+   */
+  private async onRunnerFailed(s: SessionRecord, err: Error): Promise<void> {
+    const reason = brokenBy(err);
+    const img = reason === undefined ? undefined : this.o.catalog.list().find((i) => i.name === s.image);
+    if (reason === undefined || !img) return this.end(s, 'failed', err.message);
+    markBroken(img, reason, this.o.now());
+    const why = brokenMessage(img);
+    this.record(s, 'image-broken', why);
+    this.o.log?.warn({ image: img.name, reason }, 'image marked broken');
+    for (const live of this.live().filter((x) => x.image === img.name)) await this.end(live, 'failed', why, { reason: 'fail', detail: why });
   }
 
   private takeStats(s: SessionRecord): void {
