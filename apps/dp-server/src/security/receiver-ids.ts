@@ -4,7 +4,7 @@
 // next number, saved before it is handed out, so never twice), and this keyed permutation turns the
 // n-th number into the id: unique because a permutation is one-to-one, unguessable without the key.
 //
-// A 4-round-per-half Feistel network over 32 bits (HMAC-SHA-256 as the round function), restricted
+// An 8-round Feistel network over 32 bits (HMAC-SHA-256 as the round function), restricted
 // to 1..2^31-1 by cycle walking: ids are also the agents' envelope sender ids, which must stay
 // below 0x80000000 (the DP's), and 0 is never an id.
 import { createHmac, hkdfSync, type KeyObject } from 'node:crypto';
