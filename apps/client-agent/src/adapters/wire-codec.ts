@@ -33,11 +33,25 @@ export function wireSessionCodec(session: SessionInfo, senderId: number, counter
   }
   const expect = { sessionId: session.id, dpPublicKey };
   let seq = 0n;
+  /**
+   * Highest announce seq seen per DP sender id: a signature proves the DP sent a packet once, not
+   * now, so an old signed announce (a "finished" one) replayed by an insider is dropped. Older
+   * announces overtaken by a newer one carry nothing the newer does not. Kicks are not filtered:
+   * a kick ends this receiver's stay, so a replay of one it obeyed cannot reach it again.
+   */
+  const lastAnnounce = new Map<number, bigint>();
   return {
     counters,
     decode(bytes: Uint8Array): DecodeResult {
       const r = counters.record(decodePacket(bytes, key, expect));
-      return r.ok ? { ok: true, packet: r.packet } : { ok: false, reason: r.error.code };
+      if (!r.ok) return { ok: false, reason: r.error.code };
+      const { envelope, message } = r.packet;
+      if (message.type === 'announce') {
+        const last = lastAnnounce.get(envelope.senderId);
+        if (last !== undefined && envelope.seq <= last) return { ok: false, reason: 'replayed' };
+        lastAnnounce.set(envelope.senderId, envelope.seq);
+      }
+      return { ok: true, packet: r.packet };
     },
     encode(message: ControlMessage, nowMs: number): Uint8Array {
       const envelope = { sessionId: session.id, senderId, seq: seq++, sentAtMs: Math.floor(nowMs) % 2 ** 32 };
