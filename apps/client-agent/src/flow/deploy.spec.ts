@@ -19,7 +19,7 @@ import { FakeClock } from '../testing/fake-clock';
 import { FakeDp, type FakeDpOptions, type Scripted } from '../testing/fake-dp';
 import { makeImage, type TestImage } from '../testing/image';
 import { MiniSender } from '../testing/mini-sender';
-import { fileMemory } from './agent-state';
+import { fileMemory, type AgentMemoryStore } from './agent-state';
 import { deploy } from './deploy';
 import type { BufferRecycler } from './ports';
 
@@ -56,6 +56,8 @@ interface Harness {
   errs: string[];
   run(extra?: Record<string, unknown>, clock?: Clock, stop?: Promise<never>): Promise<ExitCode>;
   cleanup(): Promise<void>;
+  /** Wraps the agent's state store of the next runs (to slow or observe its writes). */
+  wrapMemory?: (m: AgentMemoryStore) => AgentMemoryStore;
 }
 
 async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange'> = {}): Promise<Harness> {
@@ -70,7 +72,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
   const net = new MemoryNetwork({ seed: 3 });
   const out: string[] = [];
   const errs: string[] = [];
-  return {
+  const h: Harness = {
     dir,
     target,
     dp,
@@ -92,7 +94,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
         }),
         clock,
         reporter,
-        memory: fileMemory(opts.stateDir),
+        memory: h.wrapMemory ? h.wrapMemory(fileMemory(opts.stateDir)) : fileMemory(opts.stateDir),
         hostname: 'pc-under-test',
         interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
         resolveDp: async () => DP_IP,
@@ -105,6 +107,7 @@ async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpt
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }
 
 /**
@@ -432,6 +435,25 @@ describe('deploy flow: failures map to exit codes', () => {
     expect(await h.run()).toBe(EXIT.verificationFailed);
     // The DP hears how it ended although no target was opened (it used to hear nothing).
     expect(h.dp.progress.at(-1)).toMatchObject({ receiverId: 1, state: 'failed', totalChunks: 0, message: expect.stringMatching(/manifest/i) });
+  });
+
+  it('returns only after its own writes: agent.json saved although the manifest failed beside it', async () => {
+    // The receiver id is saved while the target is opened; a manifest that does not verify fails
+    // the open first. The flow returned before the save had finished, and a test's cleanup then
+    // failed with ENOTEMPTY removing the state dir (issue 21.4). A slow save makes the race certain.
+    const bad = { ...img.manifest, chunks: img.manifest.chunks.slice(1) };
+    h = await harness(img, () => ({ status: 200, body: { status: 'join', receiverId: 1, session: sessionFor(img), manifest: bad } }));
+    let saved = false;
+    h.wrapMemory = (m) => ({
+      ...m,
+      save: async (v) => {
+        await new Promise((r) => setTimeout(r, 100));
+        await m.save(v);
+        saved = true;
+      },
+    });
+    expect(await h.run()).toBe(EXIT.verificationFailed);
+    expect(saved).toBe(true);
   });
 
   it('corrupt unicast data twice -> 6', async () => {

@@ -94,6 +94,11 @@ class DeployRun {
   private previousReceiverId: number | undefined;
   /** Gives the state directory back (memory.lock). */
   private unlock: (() => Promise<void>) | undefined;
+  /**
+   * close() has run: a run abandoned by a stop may still be going in the background, and must not
+   * write to the state dir it no longer holds (the caller may already be removing it).
+   */
+  private closed = false;
 
   constructor(
     private readonly opts: DeployOptions,
@@ -144,11 +149,17 @@ class DeployRun {
       // a scheduled session's data waits for the last agent to get this far. The interface is only
       // needed for multicast; looked up early, its error (if any) is raised where multicast needs
       // it, as before, so a target that is already complete still finishes.
-      const [, store] = await Promise.all([
+      // allSettled, not all: when one step fails (a manifest that does not verify) the others must
+      // still finish before the flow returns, or agent.json is written after the caller has moved
+      // on (a test's cleanup removing the state dir failed with ENOTEMPTY).
+      const [saved, opened] = await Promise.allSettled([
         this.registered(reply.receiverId),
         this.openStore(reply.manifest),
         reply.status === 'join' ? this.interfaceReady().catch(() => undefined) : undefined,
       ]);
+      if (opened.status === 'rejected') throw opened.reason;
+      if (saved.status === 'rejected') throw saved.reason;
+      const store = opened.value;
       if (store.chunksDone() >= store.totalChunks) break;
       if (reply.status === 'fallback') {
         await this.act(decideOnFallbackReply(reply.reason, this.fallbackCtx(true)), reply.contentPath);
@@ -189,6 +200,7 @@ class DeployRun {
 
   /** Closes the target (journaling what was written) and gives the state dir back. Idempotent. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.store?.close().catch(() => undefined);
     const unlock = this.unlock;
     this.unlock = undefined; // once: a second call must not remove a lock another agent took since
@@ -233,6 +245,7 @@ class DeployRun {
     this.previousReceiverId = receiverId;
     this.status.receiverId = receiverId;
     this.status.dpForgotUs = false;
+    if (this.closed) return;
     await this.deps.memory.save({ server: this.opts.server, image: this.opts.image, receiverId });
   }
 
@@ -246,9 +259,15 @@ class DeployRun {
       await this.store.close();
       this.assembler = undefined;
     }
-    this.store = await this.deps.stores.open(manifest);
-    this.status.store = this.store;
-    return this.store;
+    const store = await this.deps.stores.open(manifest);
+    if (this.closed) {
+      // Stopped while the target was being opened: nobody would close this one.
+      await store.close();
+      throw new AgentError('internal', 'the deploy was stopped while the target was being opened');
+    }
+    this.store = store;
+    this.status.store = store;
+    return store;
   }
 
   /** Runs multicast on a session; returns 'done' when the image is complete, 'again' to re-request. */
