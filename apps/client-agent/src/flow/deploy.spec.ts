@@ -259,6 +259,59 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(h.errs.join('')).toMatch(/multicast delivered nothing for \d s/);
   });
 
+  it('a lone agent whose multicast is blocked falls back to unicast although each session has a new id', async () => {
+    // The DP ends a lone agent's session when it leaves on silence; the next request opens another
+    // session. Waiting for the same id again looped for ever (issue 21.1: 127 sessions in 11 min).
+    h = await harness(img, (n) => (n > 6 ? { status: 404, body: { error: 'stop: the agent loops' } } : join(img, n, sessionFor(img, { id: 100 + n }))));
+    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest, silent: true });
+    await sender.start();
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(h.dp.requests).toHaveLength(2);
+    expect(chunksOfRanges(h.dp.ranges)).toEqual([0, 1, 3, 4, 5]);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    expect(h.errs.join('')).toMatch(/multicast delivered nothing for \d s while the DP answered; downloading the missing chunks by unicast/);
+  });
+
+  it('a lone agent whose multicast is blocked, multicast-only image -> 7 naming the likely causes, no loop', async () => {
+    const only = (n: number): SessionInfo => sessionFor(img, { id: 100 + n, fallbackAllowed: false });
+    h = await harness(img, (n) => (n > 6 ? { status: 404, body: { error: 'stop: the agent loops' } } : join(img, n, only(n))));
+    expect(await h.run()).toBe(EXIT.removedByPolicy);
+    expect(h.dp.requests).toHaveLength(2);
+    expect(h.dp.ranges).toEqual([]);
+    expect(h.errs.at(-1)).toMatch(
+      /Multicast delivered nothing for \d s while the DP answered: the group does not reach this client \(listening on eth0 10\.0\.0\.2\); likely causes: a firewall dropping inbound UDP, IGMP snooping .*wrong interface .* multicast-only\. \(exit 7, removed-by-policy\)/,
+    );
+  });
+
+  it('multicast silent while the DP was down: joins the resumed session again by multicast, no unicast', async () => {
+    // Issue 22.7: the DP killed and back after longer than the silence timeout resumes its session
+    // (same id); the agents used to take the silence for a multicast failure and fall back.
+    const session = sessionFor(img);
+    let restarted: Promise<void> | undefined;
+    h = await harness(img, (n) => {
+      if (n === 1) {
+        // The DP dies right after answering, and comes back after 1.5 s, its sender with it.
+        const dp = h?.dp;
+        const port = dp?.port ?? 0;
+        restarted = (async () => {
+          await new Promise((r) => setTimeout(r, 50));
+          await dp?.stop();
+          await new Promise((r) => setTimeout(r, 1500));
+          sender = new MiniSender({ net: h?.net as MemoryNetwork, session, image: img.bytes, manifest: img.manifest });
+          await sender.start();
+          await dp?.start(port);
+        })();
+      }
+      return join(img, n, session);
+    });
+    expect(await h.run({ dpPatience: 20 })).toBe(EXIT.ok);
+    await restarted;
+    expect(h.dp.ranges).toEqual([]);
+    expect(h.dp.requests).toHaveLength(2);
+    expect(h.errs.join('')).toMatch(/while the DP did not answer \(restarting\?\); joining its session again by multicast/);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+  });
+
   it('keeps listening instead of falling back with --no-fallback, and fails on a fallback reply', async () => {
     h = await harness(img, () => ({ status: 200, body: { status: 'fallback', receiverId: 3, reason: 'client limit', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } }));
     expect(await h.run({ noFallback: true })).toBe(EXIT.removedByPolicy);

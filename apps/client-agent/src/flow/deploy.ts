@@ -89,8 +89,10 @@ class DeployRun {
   private store: ChunkStore | undefined;
   private assembler: { key: string; value: ChunkAssembler } | undefined;
   private iface: PickedInterface | undefined;
-  /** The session multicast was silent on: if the DP names it again, the group does not reach us. */
-  private silentOn: { sessionId: number; silentMs: number } | undefined;
+  /** Multicast fell silent; decided on once the DP, asked again, says join (fallback-policy). */
+  private silentOn: { silentMs: number; dpAnswered: boolean } | undefined;
+  /** The last request to the DP needed retries: the DP was not answering. */
+  private requestRetried = false;
   private previousReceiverId: number | undefined;
   /** Gives the state directory back (memory.lock). */
   private unlock: (() => Promise<void>) | undefined;
@@ -139,6 +141,8 @@ class DeployRun {
     let patienceMs = firstContact ? Math.min(FIRST_CONTACT_PATIENCE_MS, this.opts.dpPatienceMs) : this.opts.dpPatienceMs;
     for (;;) {
       const reply = await this.request(patienceMs);
+      // A DP that needed retries after a silence was down: the silence was its, not multicast's.
+      if (this.silentOn && this.requestRetried) this.silentOn = { ...this.silentOn, dpAnswered: false };
       // Once the DP has answered, it is known to exist: later outages are restarts worth waiting for.
       patienceMs = this.opts.dpPatienceMs;
       if (reply.status === 'wait') {
@@ -219,9 +223,11 @@ class DeployRun {
       ...(this.previousReceiverId === undefined ? {} : { previousReceiverId: this.previousReceiverId }),
       ...(this.store ? { chunksDone: this.store.chunksDone() } : {}),
     };
+    this.requestRetried = false;
     return withPatience(() => this.deps.dp.request(body), this.deps.clock, {
       patienceMs,
       onRetry: (e) => {
+        this.requestRetried = true;
         this.status.set('reconnecting', e.message);
         this.status.tick(this.deps.clock.now());
       },
@@ -284,14 +290,20 @@ class DeployRun {
       await this.act(version, session.contentPath);
       return 'done';
     }
-    if (this.silentOn && this.silentOn.sessionId === session.id) {
-      const d = decideOnSilence(this.silentOn.silentMs, this.fallbackCtx(session.fallbackAllowed));
-      this.silentOn = undefined;
-      if (d.action === 'unicast') {
+    const silent = this.silentOn;
+    this.silentOn = undefined;
+    if (silent) {
+      // Whatever session the DP names: a lone agent's session ends when it leaves, so the next one
+      // has another id, and waiting for the same id again looped for ever (issue 21.1).
+      const d = decideOnSilence(
+        { ...silent, ...(this.iface ? { listenedOn: `${this.iface.name} ${this.iface.address}` } : {}) },
+        this.fallbackCtx(session.fallbackAllowed),
+      );
+      if (d.action === 'unicast' || d.action === 'fail') {
         await this.act(d, session.contentPath);
         return 'done';
       }
-      if (d.action === 'keep-listening') this.deps.reporter.note(d.why);
+      this.deps.reporter.note(d.why);
     }
     const iface = await this.interfaceReady();
     const layout = this.deps.sessions.layoutFor(session, manifest);
@@ -306,6 +318,7 @@ class DeployRun {
       nowMs: this.deps.clock.now(),
       ...(this.deps.buffers ? { buffers: this.deps.buffers } : {}),
     });
+    const failedPostsBefore = this.status.failedPosts;
     const outcome = await runMulticast({
       session,
       receiverId,
@@ -326,7 +339,7 @@ class DeployRun {
         this.deps.reporter.note('the DP no longer knows this client (it restarted); registering again');
         return 'again';
       case 'silent':
-        this.silentOn = { sessionId: session.id, silentMs: outcome.silentMs };
+        this.silentOn = { silentMs: outcome.silentMs, dpAnswered: this.status.failedPosts === failedPostsBefore };
         this.deps.reporter.note(`multicast delivered nothing for ${Math.round(outcome.silentMs / 1000)} s; asking the DP again`);
         return 'again';
       case 'kick': {
