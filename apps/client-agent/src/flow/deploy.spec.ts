@@ -350,7 +350,28 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(again).toContain(3);
     expect(again.length + journaled.length).toBe(5);
     expect(journaled.length).toBeGreaterThan(0);
-    expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 3 });
+    // The first run went to unicast: the next registers afresh, so the DP carries no "kicked to
+    // unicast earlier" into it (issue 22.7).
+    expect(h.dp.requests[1]).not.toHaveProperty('previousReceiverId');
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+  });
+
+  it('a fallback is not carried to the next run: that run registers as a new client and can multicast', async () => {
+    // Run 1 is sent to unicast and completes; run 2 (another deploy from the same state dir) must
+    // not name run 1's receiver id, which the DP holds as "went to unicast".
+    const session = sessionFor(img);
+    h = await harness(img, (n) =>
+      n === 1 ? { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'client limit', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } } : join(img, 4, session),
+    );
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(JSON.parse(readFileSync(path.join(h.dir, '.castpoint-disk.img.state', 'agent.json'), 'utf8'))).not.toHaveProperty('receiverId');
+    rmSync(h.target); // a new deployment to the same path (its journal is then dropped)
+    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest });
+    await sender.start();
+    h.dp.ranges.length = 0;
+    expect(await h.run()).toBe(EXIT.ok);
+    expect(h.dp.requests[1]).toEqual({ image: 'img', hostname: 'pc-under-test' });
+    expect(h.dp.ranges).toEqual([]);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
   });
 

@@ -119,7 +119,10 @@ class DeployRun {
     for (let pass = 1; ; pass++) {
       const store = await this.transfer(pass === 1 && this.previousReceiverId === undefined);
       const damaged = await this.finish(store);
-      if (damaged.length === 0) return;
+      if (damaged.length === 0) {
+        await this.forgetReceiverId();
+        return;
+      }
       const which = chunkList(damaged);
       if (pass >= READ_BACK_PASSES) {
         throw new AgentError(
@@ -255,6 +258,18 @@ class DeployRun {
     await this.deps.memory.save({ server: this.opts.server, image: this.opts.image, receiverId });
   }
 
+  /**
+   * A later run must start as a new client: the DP keeps "went to unicast" on the client record a
+   * previousReceiverId names, and answered a later deploy from this state dir "kicked to unicast
+   * earlier" (issue 22.7). So the id is kept only while the run may still be resumed by multicast:
+   * it is dropped once this run has gone to unicast and once the image is complete. This run
+   * itself keeps it (a read-back pass asks again as the same client).
+   */
+  private async forgetReceiverId(): Promise<void> {
+    if (this.closed) return;
+    await this.deps.memory.save({ server: this.opts.server, image: this.opts.image });
+  }
+
   private async openStore(manifest: Manifest): Promise<ChunkStore> {
     if (this.store && this.store.manifest.sha256 === manifest.sha256 && this.store.manifest.size === manifest.size) {
       return this.store;
@@ -362,6 +377,7 @@ class DeployRun {
     if (!store) throw new AgentError('internal', 'unicast fallback before the target was opened');
     this.deps.reporter.note(`${d.why}; downloading the missing chunks by unicast`);
     this.status.set('fallback', d.why);
+    await this.forgetReceiverId();
     await runUnicast({
       dp: this.deps.dp,
       contentPath,
