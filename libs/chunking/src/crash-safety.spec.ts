@@ -40,13 +40,17 @@ describe(`crash safety of the writer and journal (fast-check seed ${seed})`, () 
           fc.integer({ min: 1, max: 4 }),
           fc.integer({ min: 1, max: 60 }),
           fc.func(fc.integer()),
-          async (regions, s, commitEvery, crashAt, order) => {
+          // Time between two looks at the clock: commits also come from commitIntervalMs (2 s).
+          fc.integer({ min: 0, max: 3000 }),
+          async (regions, s, commitEvery, crashAt, order, step) => {
+            let clock = 0;
             const image = buildImage(regions, s);
             const manifest = referenceManifest(image, CS);
             const machine = new VolatileMachine(kind === 'block' ? 256 * 1024 : 0, crashAt);
             if (kind === 'block') machine.durable.fill(0xa5);
             const options: OpenTargetOptions = {
               commitEvery,
+              now: () => (clock += step),
               stateDir: t.dir,
               allowDevice: true,
               openIo: async () => machine.io(),
