@@ -503,6 +503,29 @@ describe('deploy flow: failures map to exit codes', () => {
     }
   });
 
+  it('two agents on one target file with different state dirs: the second is refused (5), the first unharmed', async () => {
+    // Issue 22.6: both used to exit 0 with one image in the file. Agent A waits at the DP (its locks
+    // held) until agent B has been refused; then A completes.
+    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } };
+    let bRefused = false;
+    h = await harness(img, () => (bRefused ? fallback : { status: 200, body: { status: 'wait', retryAfterMs: 200, reason: 'waiting for agent B' } }));
+    const a = h.run({ stateDir: path.join(h.dir, 'state-a') });
+    while (h.dp.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const asked = h.dp.requests.length;
+    const b = await h.run({ stateDir: path.join(h.dir, 'state-b') });
+    const bSaid = h.errs.at(-1);
+    const bAsked = h.dp.requests.length > asked + 1; // A asks every 200 ms; B would add its own
+    bRefused = true;
+    expect(b).toBe(EXIT.targetRefused);
+    expect(bSaid).toMatch(/Another castpoint-agent \(pid \d+\) is writing to .*disk\.img: two agents on one target .*delete .*\.disk\.img\.castpoint-lock\)\. \(exit 5, target-refused\)/);
+    expect(bAsked).toBe(false);
+    expect(await a).toBe(EXIT.ok);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    // Released at the end: a third agent may now write to it.
+    expect(existsSync(path.join(h.dir, '.disk.img.castpoint-lock'))).toBe(false);
+    expect(await h.run({ stateDir: path.join(h.dir, 'state-b') })).toBe(EXIT.ok);
+  });
+
   it('a manifest that does not verify -> 6', async () => {
     const bad = { ...img.manifest, chunks: img.manifest.chunks.slice(1) };
     h = await harness(img, () => ({ status: 200, body: { status: 'join', receiverId: 1, session: sessionFor(img), manifest: bad } }));

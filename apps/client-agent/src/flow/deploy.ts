@@ -96,6 +96,8 @@ class DeployRun {
   private previousReceiverId: number | undefined;
   /** Gives the state directory back (memory.lock). */
   private unlock: (() => Promise<void>) | undefined;
+  /** Gives the target back (stores.lock). */
+  private unlockTarget: (() => Promise<void>) | undefined;
   /**
    * close() has run: a run abandoned by a stop may still be going in the background, and must not
    * write to the state dir it no longer holds (the caller may already be removing it).
@@ -114,6 +116,8 @@ class DeployRun {
     if (this.opts.interface !== undefined) this.iface = pickInterface(this.opts.interface, '', this.deps.interfaces());
     await this.deps.stores.precheck();
     this.unlock = await this.deps.memory.lock();
+    // Other agents may use other state dirs for the same target: the target has its own lock.
+    this.unlockTarget = await this.deps.stores.lock?.();
     const mem = await this.deps.memory.load();
     if (mem && mem.server === this.opts.server && mem.image === this.opts.image) this.previousReceiverId = mem.receiverId;
     for (let pass = 1; ; pass++) {
@@ -209,8 +213,12 @@ class DeployRun {
   async close(): Promise<void> {
     this.closed = true;
     await this.store?.close().catch(() => undefined);
+    // Once each: a second call must not remove a lock another agent took since.
+    const unlockTarget = this.unlockTarget;
+    this.unlockTarget = undefined;
+    await unlockTarget?.().catch(() => undefined);
     const unlock = this.unlock;
-    this.unlock = undefined; // once: a second call must not remove a lock another agent took since
+    this.unlock = undefined;
     await unlock?.().catch(() => undefined);
   }
 
