@@ -129,7 +129,8 @@ describe(`crash safety of the writer and journal (fast-check seed ${seed})`, () 
     const image = buildImage([{ zero: false, length: CS * 2 }], 1);
     const manifest = referenceManifest(image, CS);
     const machine = new VolatileMachine(0);
-    const w = await openTarget(join(t.dir, 'wrong.img'), manifest, { openIo: async () => machine.io(), journalStore: machine.store() });
+    // A stopped clock: a slow first write must not commit (sync) chunk 0 by the 2 s interval.
+    const w = await openTarget(join(t.dir, 'wrong.img'), manifest, { openIo: async () => machine.io(), journalStore: machine.store(), now: () => 0 });
     await w.writeChunk(0, image.subarray(0, CS));
     // Simulate the wrong order by flushing a journal that claims chunk 0 while its data is unsynced.
     const { Journal } = await import('./journal');
