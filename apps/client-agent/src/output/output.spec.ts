@@ -172,7 +172,9 @@ describe('Reporter', () => {
     const j = new Reporter(json, { mode: 'json' });
     j.update(snap({ message: evil }), 0);
     j.tick(0);
-    for (const text of [...out.errs, ...out.outs.map((l) => l.replace(/^\r/, '').replace(/\x1b\[K$/, '')), JSON.parse(json.outs[0] ?? '{}').message as string]) {
+    // The bar's own \r and erase-to-end-of-line are the reporter's, not the DP's.
+    const bars = out.outs.map((l) => l.replace(/^\r/, '').replace('\u001b[K', ''));
+    for (const text of [...out.errs, ...bars, JSON.parse(json.outs[0] ?? '{}').message as string]) {
       // eslint-disable-next-line no-control-regex
       expect(text.replace(/\n$/, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     }
