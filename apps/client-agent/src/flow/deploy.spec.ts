@@ -1,166 +1,15 @@
-// The deploy flow end to end in one process: a fake DP over HTTP on 127.0.0.1, the real wire codec,
-// repair receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The deploy flow end to end in one process (testing/deploy-harness: a fake DP over HTTP on
+// 127.0.0.1, the real wire codec, repair receiver engine and chunking writer, MemoryNetwork).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { manifestHash } from '@castpoint/chunking';
-import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
-import { BufferPool } from '@castpoint/repair';
-import type { AgentRequestReply, KickReason, SessionInfo } from '@castpoint/wire';
-import { libSessionFactory } from '../adapters/lib-session';
-import { libStoreOpener } from '../adapters/lib-store';
-import { openSessionSocket } from '../adapters/transport-socket';
-import { DpClient } from '../dp/dp-client';
-import { realClock, type Clock } from '../dp/patience';
+import type { KickReason } from '@castpoint/wire';
+import { realClock } from '../dp/patience';
 import { AgentError, EXIT, type ExitCode } from '../errors';
-import { validateDeployOptions } from '../options';
-import { Reporter } from '../output/reporter';
 import { FakeClock } from '../testing/fake-clock';
-import { FakeDp, type FakeDpOptions, type Scripted } from '../testing/fake-dp';
-import { makeImage, type TestImage } from '../testing/image';
+import { AGENT_IP, CHUNK, chunksOfRanges, harness, join, lastJson, sessionFor, type Harness } from '../testing/deploy-harness';
+import { makeImage } from '../testing/image';
 import { MiniSender } from '../testing/mini-sender';
-import { fileMemory, type AgentMemoryStore } from './agent-state';
-import { deploy } from './deploy';
-import type { BufferRecycler } from './ports';
-
-const CHUNK = 4096;
-const DP_IP = '10.0.0.1';
-const AGENT_IP = '10.0.0.2';
-
-function sessionFor(img: TestImage, over: Partial<SessionInfo> = {}): SessionInfo {
-  return {
-    id: 42,
-    image: 'img',
-    group: '239.192.0.7',
-    port: 5000,
-    senderAddress: DP_IP,
-    senderPort: 5001,
-    symbolSize: 512,
-    blockSymbols: 4,
-    encrypted: over.encrypted ?? true,
-    key: Buffer.alloc(32, 7).toString('base64'),
-    manifestHash: manifestHash(img.manifest),
-    fallbackAllowed: true,
-    contentPath: '/api/v1/agent/content/img',
-    mode: 'autocast',
-    ...over,
-  };
-}
-
-interface Harness {
-  dir: string;
-  target: string;
-  dp: FakeDp;
-  net: MemoryNetwork;
-  out: string[];
-  errs: string[];
-  run(extra?: Record<string, unknown>, clock?: Clock, stop?: Promise<never>): Promise<ExitCode>;
-  cleanup(): Promise<void>;
-  /** Wraps the agent's state store of the next runs (to slow or observe its writes). */
-  wrapMemory?: (m: AgentMemoryStore) => AgentMemoryStore;
-}
-
-async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange'> = {}): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
-  const target = path.join(dir, 'disk.img');
-  const dp = await new FakeDp({
-    onRequest: (_b, n) => onRequest(n),
-    content: img.bytes,
-    contentPath: '/api/v1/agent/content/img',
-    ...dpOpts,
-  }).start();
-  const net = new MemoryNetwork({ seed: 3 });
-  const out: string[] = [];
-  const errs: string[] = [];
-  const h: Harness = {
-    dir,
-    target,
-    dp,
-    net,
-    out,
-    errs,
-    async run(extra = {}, clock: Clock = realClock, stop?: Promise<never>) {
-      const opts = validateDeployOptions(
-        { server: dp.url, image: 'img', target, json: true, silenceTimeout: 0.4, dpPatience: 2, ...extra },
-        { env: {}, stdoutIsTty: false, cwd: dir },
-      );
-      const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
-      return deploy(opts, {
-        dp: new DpClient({ server: dp.url, timeoutMs: 2000 }),
-        stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
-        sessions: libSessionFactory({
-          seed: 9,
-          openSocket: (o) => openSessionSocket({ ...o, open: async (x) => (x.lendDatagrams ? lending(await net.open(x)) : net.open(x)), platform: 'linux' }),
-        }),
-        clock,
-        reporter,
-        memory: h.wrapMemory ? h.wrapMemory(fileMemory(opts.stateDir)) : fileMemory(opts.stateDir),
-        hostname: 'pc-under-test',
-        interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
-        resolveDp: async () => DP_IP,
-        buffers: scribblingPool(),
-        ...(stop ? { stop } : {}),
-      });
-    },
-    async cleanup() {
-      await dp.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return h;
-}
-
-/**
- * The production buffer recycling, scribbling over every buffer given back: a buffer still in use
- * after it was given back (a chunk written after its buffer went round, a block copied late)
- * would put 0xee bytes into the target and fail the byte comparisons below.
- */
-function scribblingPool(): BufferRecycler {
-  const pool = new BufferPool(4);
-  return {
-    take: (size) => pool.take(size),
-    give: (buf) => {
-      buf.fill(0xee);
-      pool.give(buf);
-    },
-  };
-}
-
-/**
- * What a real socket does with lendDatagrams: every datagram in one shared buffer, valid only
- * while the listener runs, and here scribbled over once it returns, so a view the agent kept
- * (a symbol not copied) would put 0xee bytes into a block and fail its chunk, again and again.
- */
-function lending(ep: UdpEndpoint): UdpEndpoint {
-  const shared = Buffer.alloc(65_536);
-  const onDatagram = (fn: DatagramListener): void =>
-    ep.onDatagram((bytes, from) => {
-      const view = shared.subarray(0, bytes.length);
-      view.set(bytes);
-      fn(view, from);
-      view.fill(0xee);
-    });
-  return new Proxy(ep, {
-    get: (target, key) => {
-      if (key === 'onDatagram') return onDatagram;
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
-  status: 200,
-  body: { status: 'join', receiverId, session, manifest: img.manifest } satisfies AgentRequestReply,
-});
-
-function chunksOfRanges(ranges: readonly [number, number][]): number[] {
-  return ranges.map(([s]) => s / CHUNK).sort((a, b) => a - b);
-}
-
-function lastJson(out: readonly string[]): Record<string, unknown> {
-  return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
-}
+import { fileMemory } from './agent-state';
 
 describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () => {
   const img = makeImage(11, CHUNK, 6, [2], 1000);
@@ -259,59 +108,6 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(h.errs.join('')).toMatch(/multicast delivered nothing for \d s/);
   });
 
-  it('a lone agent whose multicast is blocked falls back to unicast although each session has a new id', async () => {
-    // The DP ends a lone agent's session when it leaves on silence; the next request opens another
-    // session. Waiting for the same id again looped for ever (issue 21.1: 127 sessions in 11 min).
-    h = await harness(img, (n) => (n > 6 ? { status: 404, body: { error: 'stop: the agent loops' } } : join(img, n, sessionFor(img, { id: 100 + n }))));
-    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest, silent: true });
-    await sender.start();
-    expect(await h.run()).toBe(EXIT.ok);
-    expect(h.dp.requests).toHaveLength(2);
-    expect(chunksOfRanges(h.dp.ranges)).toEqual([0, 1, 3, 4, 5]);
-    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
-    expect(h.errs.join('')).toMatch(/multicast delivered nothing for \d s while the DP answered; downloading the missing chunks by unicast/);
-  });
-
-  it('a lone agent whose multicast is blocked, multicast-only image -> 7 naming the likely causes, no loop', async () => {
-    const only = (n: number): SessionInfo => sessionFor(img, { id: 100 + n, fallbackAllowed: false });
-    h = await harness(img, (n) => (n > 6 ? { status: 404, body: { error: 'stop: the agent loops' } } : join(img, n, only(n))));
-    expect(await h.run()).toBe(EXIT.removedByPolicy);
-    expect(h.dp.requests).toHaveLength(2);
-    expect(h.dp.ranges).toEqual([]);
-    expect(h.errs.at(-1)).toMatch(
-      /Multicast delivered nothing for \d s while the DP answered: the group does not reach this client \(listening on eth0 10\.0\.0\.2\); likely causes: a firewall dropping inbound UDP, IGMP snooping .*wrong interface .* multicast-only\. \(exit 7, removed-by-policy\)/,
-    );
-  });
-
-  it('multicast silent while the DP was down: joins the resumed session again by multicast, no unicast', async () => {
-    // Issue 22.7: the DP killed and back after longer than the silence timeout resumes its session
-    // (same id); the agents used to take the silence for a multicast failure and fall back.
-    const session = sessionFor(img);
-    let restarted: Promise<void> | undefined;
-    h = await harness(img, (n) => {
-      if (n === 1) {
-        // The DP dies right after answering, and comes back after 1.5 s, its sender with it.
-        const dp = h?.dp;
-        const port = dp?.port ?? 0;
-        restarted = (async () => {
-          await new Promise((r) => setTimeout(r, 50));
-          await dp?.stop();
-          await new Promise((r) => setTimeout(r, 1500));
-          sender = new MiniSender({ net: h?.net as MemoryNetwork, session, image: img.bytes, manifest: img.manifest });
-          await sender.start();
-          await dp?.start(port);
-        })();
-      }
-      return join(img, n, session);
-    });
-    expect(await h.run({ dpPatience: 20 })).toBe(EXIT.ok);
-    await restarted;
-    expect(h.dp.ranges).toEqual([]);
-    expect(h.dp.requests).toHaveLength(2);
-    expect(h.errs.join('')).toMatch(/while the DP did not answer \(restarting\?\); joining its session again by multicast/);
-    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
-  });
-
   it('keeps listening instead of falling back with --no-fallback, and fails on a fallback reply', async () => {
     h = await harness(img, () => ({ status: 200, body: { status: 'fallback', receiverId: 3, reason: 'client limit', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } }));
     expect(await h.run({ noFallback: true })).toBe(EXIT.removedByPolicy);
@@ -353,25 +149,6 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     // The first run went to unicast: the next registers afresh, so the DP carries no "kicked to
     // unicast earlier" into it (issue 22.7).
     expect(h.dp.requests[1]).not.toHaveProperty('previousReceiverId');
-    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
-  });
-
-  it('a fallback is not carried to the next run: that run registers as a new client and can multicast', async () => {
-    // Run 1 is sent to unicast and completes; run 2 (another deploy from the same state dir) must
-    // not name run 1's receiver id, which the DP holds as "went to unicast".
-    const session = sessionFor(img);
-    h = await harness(img, (n) =>
-      n === 1 ? { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'client limit', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } } : join(img, 4, session),
-    );
-    expect(await h.run()).toBe(EXIT.ok);
-    expect(JSON.parse(readFileSync(path.join(h.dir, '.castpoint-disk.img.state', 'agent.json'), 'utf8'))).not.toHaveProperty('receiverId');
-    rmSync(h.target); // a new deployment to the same path (its journal is then dropped)
-    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest });
-    await sender.start();
-    h.dp.ranges.length = 0;
-    expect(await h.run()).toBe(EXIT.ok);
-    expect(h.dp.requests[1]).toEqual({ image: 'img', hostname: 'pc-under-test' });
-    expect(h.dp.ranges).toEqual([]);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
   });
 

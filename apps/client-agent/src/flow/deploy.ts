@@ -10,6 +10,7 @@ import { withPatience } from '../dp/patience';
 import type { AgentMemoryStore } from './agent-state';
 import { ChunkAssembler } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
+import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
@@ -43,15 +44,6 @@ export interface DeployDeps {
  * again, the target does not keep what it is given (exit 6).
  */
 export const READ_BACK_PASSES = 2;
-
-/** "chunk 7" / "3 chunks (1, 5, 9)" / "40 chunks (1, 2, 3, 4, 5, 6, 7, 8, ...)". */
-function chunkList(chunks: readonly number[]): string {
-  if (chunks.length === 1) return `chunk ${String(chunks[0])}`;
-  const shown = chunks.slice(0, 8).join(', ');
-  return `${chunks.length} chunks (${shown}${chunks.length > 8 ? ', ...' : ''})`;
-}
-
-const formatMiB = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
 
 /** First contact waits less than a resume does: a wrong URL should not cost ten minutes. */
 export const FIRST_CONTACT_PATIENCE_MS = 30_000;
@@ -122,7 +114,7 @@ class DeployRun {
     if (mem && mem.server === this.opts.server && mem.image === this.opts.image) this.previousReceiverId = mem.receiverId;
     for (let pass = 1; ; pass++) {
       const store = await this.transfer(pass === 1 && this.previousReceiverId === undefined);
-      const damaged = await this.finish(store);
+      const damaged = await finishTarget(store, this.status, this.deps.clock);
       if (damaged.length === 0) {
         await this.forgetReceiverId();
         return;
@@ -181,32 +173,6 @@ class DeployRun {
     }
     if (!this.store) throw new AgentError('internal', 'no target was opened');
     return this.store;
-  }
-
-  /** fsync, and read the image back when the store does; a disk takes minutes, so progress keeps coming. */
-  private async finish(store: ChunkStore): Promise<readonly number[]> {
-    let read = 0;
-    let zeros: [number, number] = [0, 0];
-    const size = Math.max(1, store.manifest.size);
-    const show = (): void => {
-      const [z, zTotal] = zeros;
-      const what =
-        read > 0 ? `read back ${Math.floor((read / size) * 100)}%`
-        : z < zTotal ? `writing zeros to the image's empty regions: ${Math.floor((z / zTotal) * 100)}% of ${formatMiB(zTotal)}`
-        : 'syncing the target';
-      this.status.set('verifying', what);
-      this.status.tick(this.deps.clock.now());
-    };
-    show();
-    const timer = setInterval(show, 250);
-    try {
-      return await store.finish(
-        (n) => (read = n),
-        (n, total) => (zeros = [n, total]),
-      );
-    } finally {
-      clearInterval(timer);
-    }
   }
 
   /** Closes the target (journaling what was written) and gives the state dir back. Idempotent. */
