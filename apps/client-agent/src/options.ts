@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { AgentError } from './errors';
+import { refuseWindowsDevicePath } from './raw-disk-path';
 
 export type OutputMode = 'tty' | 'json';
 
@@ -63,7 +64,10 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(image)) {
     throw usage(`--image must be 1 to 128 letters, digits, dots, dashes or underscores, got "${image}".`);
   }
-  const target = path.resolve(ctx.cwd, requireString(raw.target, '--target'));
+  const targetRaw = requireString(raw.target, '--target');
+  // By the name as typed: resolved on Linux, \\.\X: would become a file under the cwd.
+  refuseWindowsDevicePath(targetRaw);
+  const target = path.resolve(ctx.cwd, targetRaw);
   const iface = optionalString(raw.interface, '--interface');
   if (iface !== undefined && isIP(iface) !== 4) {
     throw usage(`--interface must be the IPv4 address of a local interface, got "${iface}".`);

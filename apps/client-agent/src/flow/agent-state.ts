@@ -1,5 +1,7 @@
 // The little the agent remembers besides the journal: its last receiver id, so that a resumed run
-// tells the DP who it was (previousReceiverId) and the dashboard keeps one record per machine.
+// tells the DP who it was (previousReceiverId) and the dashboard keeps one record per machine. The
+// id is dropped once a run went to unicast or completed (deploy.ts forgetReceiverId): the DP's
+// record of that client would carry the fallback into the next deployment.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ChunkingError, claimDirectory } from '@castpoint/chunking';

@@ -22,6 +22,8 @@ export class AgentStatus {
   discardedChunks = 0;
   /** Set when a progress post was answered "unknown receiver" (the DP restarted and lost us). */
   dpForgotUs = false;
+  /** Progress posts that did not reach the DP: a silence with failures in it is the DP's, not multicast's. */
+  failedPosts = 0;
   private inFlight: Promise<void> | undefined;
   private lastPostMs = -Infinity;
 
@@ -102,6 +104,7 @@ export class AgentStatus {
       if (!known) this.dpForgotUs = true;
     } catch {
       // The DP may be restarting: the multicast loop notices silence and re-registers; nothing is lost.
+      this.failedPosts++;
     }
   }
 }

@@ -1,6 +1,7 @@
 // Pure renderers of the agent's output: the terminal progress bar, the JSON line, the error line.
 import type { ProgressSnapshot, Rates } from './progress';
 import type { AgentError, ExitCode } from '../errors';
+import { printable } from './printable';
 
 /** One JSON line: what log collectors and WinPE consoles get once per second. */
 export interface ProgressLine {
@@ -85,7 +86,7 @@ export function formatError(err: AgentError, exit: ExitCode): string {
 }
 
 function oneSentence(message: string): string {
-  const flat = message.replace(/\s+/g, ' ').trim();
+  const flat = printable(message).replace(/\s+/g, ' ').trim();
   const s = flat === '' ? 'failed' : flat;
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }

@@ -158,4 +158,27 @@ describe('Reporter', () => {
     expect(out.outs).toHaveLength(2);
     expect(JSON.parse(out.outs[1] ?? '')).toMatchObject({ state: 'done', percent: 100 });
   });
+
+  it('strips escape sequences and control characters from text it did not write (kick details, DP messages)', () => {
+    // What an insider put in a kick's detail: clear the screen, retitle the window, a fake line.
+    const evil = 'slow \x1b[2J\x1b[1;1H\x1b]0;pwned\x07client\r\x9b31mdone\x7f';
+    const out = sink(200);
+    const r = new Reporter(out, { mode: 'tty' });
+    r.note(`kicked (${evil})`);
+    r.error(new AgentError('session-failed', `The DP stopped this client (${evil})`), 7);
+    r.update(snap({ message: evil }), 0);
+    r.tick(0);
+    const json = sink();
+    const j = new Reporter(json, { mode: 'json' });
+    j.update(snap({ message: evil }), 0);
+    j.tick(0);
+    // The bar's own \r and erase-to-end-of-line are the reporter's, not the DP's.
+    const bars = out.outs.map((l) => l.replace(/^\r/, '').replace('\u001b[K', ''));
+    for (const text of [...out.errs, ...bars, JSON.parse(json.outs[0] ?? '{}').message as string]) {
+      // eslint-disable-next-line no-control-regex
+      expect(text.replace(/\n$/, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    }
+    expect(out.errs[0]).toBe('castpoint-agent: kicked (slow client done )\n');
+    expect(out.errs[1]).toBe('castpoint-agent: The DP stopped this client (slow client done ). (exit 7, session-failed)\n');
+  });
 });

@@ -2,6 +2,7 @@
 // line per second otherwise. Sans-timer: the deploy loop calls `tick(nowMs)`; the reporter decides
 // whether anything is due, so tests drive it with a plain number.
 import { formatError, formatJsonLine, formatProgressBar } from './format';
+import { printable } from './printable';
 import { RateMeter, type ProgressSnapshot, type Rates } from './progress';
 import type { OutputMode } from '../options';
 import type { AgentError, ExitCode } from '../errors';
@@ -40,7 +41,8 @@ export class Reporter {
   }
 
   update(s: ProgressSnapshot, nowMs: number): void {
-    this.snapshot = s;
+    // The message may quote the DP or a kick's detail: never print escape sequences from there.
+    this.snapshot = s.message === undefined ? s : { ...s, message: printable(s.message) };
     this.meter.sample(nowMs, s.bytesDone);
   }
 
@@ -65,7 +67,7 @@ export class Reporter {
   /** A note for the technician (interface chosen, fallback reason), on stderr. */
   note(text: string): void {
     this.endBar();
-    this.sink.err(`castpoint-agent: ${text}\n`);
+    this.sink.err(`castpoint-agent: ${printable(text)}\n`);
   }
 
   error(err: AgentError, exit: ExitCode): void {
