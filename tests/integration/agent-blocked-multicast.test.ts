@@ -3,35 +3,13 @@
 // (127 sessions in 11 minutes). Now it downloads by unicast after the first silence, or, for a
 // multicast-only image, exits 7 naming the likely causes.
 import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { dpCli, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
+import { sha256File, stopDp } from '@castpoint/bench';
 import { collect, describeLan, Lan, type Host } from '@castpoint/netlab';
-import { agentOn, dpGet, requireBuilt, workDir } from './e2e-helpers';
+import { agentOn, dpGet, requireBuilt, lanWithImage, type Ctx } from './e2e-helpers';
 
-const MiB = 1024 * 1024;
 
-interface Ctx {
-  lan: Lan;
-  work: string;
-  dp: RunningDp;
-  img: SampleImage;
-}
-
-async function setUp(imageFlags: string[]): Promise<Ctx> {
-  requireBuilt();
-  const work = workDir();
-  const lan = Lan.create({ clients: 1 });
-  try {
-    const img = await writeSampleImage(path.join(work, 'image.img'), { size: 8 * MiB, seed: 5, full: false });
-    const dp = await startDp(lan, lan.server, { dataDir: path.join(work, 'dp'), maxRate: '200mbit' });
-    const add = await dpCli(lan, dp, ['image', 'add', 'img', img.path, ...imageFlags]);
-    if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
-    return { lan, work, dp, img };
-  } catch (err) {
-    lan.destroy();
-    rmSync(work, { recursive: true, force: true });
-    throw err;
-  }
+function setUp(imageFlags: string[]): Promise<Ctx> {
+  return lanWithImage({ clients: 1, sizeMiB: 8, seed: 5, full: false, maxRate: '200mbit', imageFlags });
 }
 
 /** Every inbound UDP datagram of `host` dropped (HTTP, over TCP, still goes through). */

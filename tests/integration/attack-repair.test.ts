@@ -6,7 +6,7 @@
 // the DP capped at 60 Mbit/s as in the issue (a clean run of this image takes ~5 s).
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { dpCli, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
+import { dpCli, placeImage, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
 import { collect, describeLan, Lan, type Collected, type Host } from '@castpoint/netlab';
 import { agentOn, dpGet, last, requireBuilt, until, workDir } from './e2e-helpers';
 
@@ -67,7 +67,7 @@ describeLan('attack: a rogue receiver NACKing everything (issue 22.4)', () => {
     try {
       const img = await writeSampleImage(path.join(work, 'image.img'), { size: 32 * MiB, seed: 9, full: true });
       const dp = await startDp(lan, lan.server, { dataDir: path.join(work, 'dp'), maxRate: '60mbit' });
-      const add = await dpCli(lan, dp, ['image', 'add', 'img', img.path]);
+      const add = await dpCli(lan, dp, ['image', 'add', 'img', placeImage(path.join(work, 'dp'), img.path)]);
       if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
       c = { lan, work, dp, img };
       aloneS = await victims(c);

@@ -6,34 +6,13 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { dpCli, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
-import { collect, describeLan, Lan, type Host } from '@castpoint/netlab';
-import { agentOn, dpGet, last, requireBuilt, workDir, type Agent } from './e2e-helpers';
+import { sha256File, stopDp } from '@castpoint/bench';
+import { collect, describeLan, type Host } from '@castpoint/netlab';
+import { agentOn, dpGet, last, requireBuilt, type Agent, lanWithImage, type Ctx } from './e2e-helpers';
 
-const MiB = 1024 * 1024;
 
-interface Ctx {
-  lan: Lan;
-  work: string;
-  dp: RunningDp;
-  img: SampleImage;
-}
-
-async function setUp(clients: number, sizeMiB: number, maxRate: string, imageFlags: string[] = []): Promise<Ctx> {
-  requireBuilt();
-  const work = workDir();
-  const lan = Lan.create({ clients });
-  try {
-    const img = await writeSampleImage(path.join(work, 'image.img'), { size: sizeMiB * MiB, seed: 5, full: true });
-    const dp = await startDp(lan, lan.server, { dataDir: path.join(work, 'dp'), maxRate });
-    const add = await dpCli(lan, dp, ['image', 'add', 'img', img.path, ...imageFlags]);
-    if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
-    return { lan, work, dp, img };
-  } catch (err) {
-    lan.destroy();
-    rmSync(work, { recursive: true, force: true });
-    throw err;
-  }
+function setUp(clients: number, sizeMiB: number, maxRate: string, imageFlags: string[] = []): Promise<Ctx> {
+  return lanWithImage({ clients, sizeMiB, seed: 5, full: true, maxRate, imageFlags });
 }
 
 function client(c: Ctx, i: number): Host {
