@@ -8,18 +8,31 @@ const FRAMES = ['|', '/', '-', '\\'] as const;
 /** Redraws per second: enough to look alive, cheap on a serial console. */
 const REDRAW_MS = 250;
 
-/** Starts the line (`| importing win11: 4.2 s`); the returned function erases it. */
-export function startElapsedLine(io: CliIo, label: string): () => void {
-  if (!io.errIsTty) return () => undefined;
+export interface ElapsedLine {
+  /** What is known of the progress (`1.2 GiB of 3.0 GiB (40%)`), shown before the time. */
+  detail(text: string): void;
+  /** Erases the line. */
+  stop(): void;
+}
+
+/** Starts the line (`| importing win11: 4.2 s`). */
+export function startElapsedLine(io: CliIo, label: string): ElapsedLine {
+  if (!io.errIsTty) return { detail: () => undefined, stop: () => undefined };
   const t0 = io.now();
   let frame = 0;
+  let detail = '';
   const draw = (): void => {
-    io.err(`\r${FRAMES[frame++ % FRAMES.length] ?? ''} ${label}: ${formatDuration(io.now() - t0)}\x1b[K`);
+    io.err(`\r${FRAMES[frame++ % FRAMES.length] ?? ''} ${label}: ${detail}${formatDuration(io.now() - t0)}\x1b[K`);
   };
   draw();
   const stop = io.every(REDRAW_MS, draw);
-  return () => {
-    stop();
-    io.err('\r\x1b[K');
+  return {
+    detail: (text) => {
+      detail = text === '' ? '' : `${text}, `;
+    },
+    stop: () => {
+      stop();
+      io.err('\r\x1b[K');
+    },
   };
 }

@@ -1,10 +1,11 @@
 // `castpoint-dp image add|list|set|rm`: the handlers behind cli.ts's yargs wiring.
 import { resolve } from 'node:path';
+import type { ImportProgress } from '../images/import-progress';
 import type { ImageRecord } from '../state/types';
 import { formatSlowPolicy } from '../images/settings';
 import { apiClient, print, usage, type ApiArgs } from './api-args';
-import { table } from './api-client';
-import { startElapsedLine } from './elapsed-line';
+import { table, type ApiClient } from './api-client';
+import { startElapsedLine, type ElapsedLine } from './elapsed-line';
 import { formatBytes, formatDuration } from './human';
 import { checkImageName, describeSettings, scheduleText, settingsInput, type ImageSettingFlags } from './image-settings-flags';
 import type { CliIo } from './io';
@@ -24,18 +25,51 @@ export async function imageAdd(args: ApiArgs & SizeArgs & ImageSettingFlags & { 
   const body = { name: checkImageName(args.name), file: resolve(args.file), ...settingsInput(args, false) };
   const api = apiClient(args, io);
   const t0 = io.now();
-  const erase = args.json ? () => undefined : startElapsedLine(io, `importing ${args.name} from ${args.file}`);
+  const line = args.json ? undefined : startElapsedLine(io, `importing ${args.name} from ${body.file}`);
+  const stopPolling = line && io.errIsTty ? pollImportProgress(api, body.name, io, line) : () => undefined;
   let rec: ImageRecord;
   try {
     rec = await api.call<ImageRecord>('POST', '/api/v1/images', body);
   } finally {
-    erase();
+    stopPolling();
+    line?.stop();
   }
   const took = formatDuration(io.now() - t0);
   print(io, args, rec, () => {
     const bytes = args.bytes ? `${rec.size} bytes` : `${formatBytes(rec.size)} (${rec.size} bytes)`;
     return `added image ${rec.name}: ${bytes}, ${rec.chunks} chunks, imported in ${took}; manifest ${rec.manifestHash}`;
   });
+}
+
+/** How often the CLI asks the DP how far an import got. */
+const IMPORT_POLL_MS = 500;
+
+/**
+ * Asks GET /api/v1/imports meanwhile and shows bytes read of the size. A DP from before that route
+ * answers 404: the line then shows the elapsed time alone.
+ */
+function pollImportProgress(api: ApiClient, name: string, io: CliIo, line: ElapsedLine): () => void {
+  let busy = false;
+  let stopped = false;
+  const poll = (): void => {
+    if (busy || stopped) return;
+    busy = true;
+    api
+      .call<ImportProgress[]>('GET', '/api/v1/imports')
+      .then(
+        (list) => {
+          const p = list.find((i) => i.name === name);
+          if (p && !stopped) line.detail(`${formatBytes(p.bytesDone)} of ${formatBytes(p.size)} (${Math.floor((p.bytesDone / Math.max(1, p.size)) * 100)}%)`);
+        },
+        () => undefined,
+      )
+      .finally(() => (busy = false));
+  };
+  const stop = io.every(IMPORT_POLL_MS, poll);
+  return () => {
+    stopped = true;
+    stop();
+  };
 }
 
 function imageState(r: ListedImage): string {

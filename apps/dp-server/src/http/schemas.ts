@@ -61,6 +61,15 @@ export const imageRecord = {
   },
 } as const;
 
+export const importList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['name', 'file', 'size', 'bytesDone', 'startedAt'],
+    properties: { name: { type: 'string' }, file: { type: 'string' }, size: { type: 'number' }, bytesDone: { type: 'number' }, startedAt: { type: 'string' } },
+  },
+} as const;
+
 export const nameParams = {
   type: 'object',
   required: ['name'],
