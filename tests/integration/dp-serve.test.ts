@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { collect, describeLan, Lan, waitForLine } from '@castpoint/netlab';
 
 // CASTPOINT_DP_MAIN: run another build of the DP (e.g. an older one, to see a test fail) instead of dist/.
 const DP = process.env['CASTPOINT_DP_MAIN'] ?? path.resolve(__dirname, '../../dist/apps/dp-server/main.cjs');
@@ -91,6 +92,37 @@ describe('castpoint-dp serve, its start line', () => {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     } finally {
       dp.child.kill('SIGKILL');
+    }
+  });
+});
+
+// Listening on 0.0.0.0 only inside a netlab namespace: its one non-internal address is the LAN's.
+describeLan('castpoint-dp serve on 0.0.0.0, its start line', () => {
+  let lan: Lan | undefined;
+  let dir = '';
+  beforeAll(() => {
+    lan = Lan.create({ clients: 1 });
+    dir = mkdtempSync(path.join(tmpdir(), 'cp-dp-line-lan-'));
+  }, 120_000);
+  afterAll(() => {
+    lan?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("names the host's LAN address, not 127.0.0.1, and the dashboard there answers", async () => {
+    if (!lan) throw new Error('no LAN');
+    const ip = lan.server.ip;
+    const dp = lan.spawn(lan.server, process.execPath, [DP, 'serve', '--data-dir', path.join(dir, 'data'), '--listen', '0.0.0.0:8080', '--mcast-interface', ip]);
+    try {
+      const line = JSON.parse(await waitForLine(dp, /castpoint-dp listening.*\}$/, 20_000)) as StartLine;
+      expect(line.urls).toEqual([`http://${ip}:8080`]);
+      expect(line.dashboard).toBe(`http://${ip}:8080/`);
+      expect(line.msg).toBe(`castpoint-dp listening on http://${ip}:8080; dashboard http://${ip}:8080/`);
+      // From the client's namespace, as a technician's browser would.
+      const page = await collect(lan.spawn(lan.clients[0] ?? lan.server, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', line.dashboard]), 10_000);
+      expect(page.stdout).toBe('200');
+    } finally {
+      dp.kill('SIGKILL');
     }
   });
 });
