@@ -47,7 +47,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {
@@ -64,7 +64,7 @@ const settingOptions = <T>(y: Argv<T>, clearable: boolean) => {
   return y
     .option('multicast-only', { type: 'boolean', describe: `Never fall back to unicast${clearable ? ' (--no-multicast-only allows it again)' : ''}` })
     .option('encrypt', { type: 'boolean', describe: `AES-256-GCM instead of HMAC authentication only${clearable ? ' (--no-encrypt: HMAC only)' : ''}` })
-    .option('mode', { choices: ['autocast', 'scheduled'] as const, describe: 'autocast [default] or scheduled' })
+    .option('mode', { choices: ['autocast', 'scheduled'] as const, describe: clearable ? 'autocast (clears the schedule) or scheduled' : 'autocast [default] or scheduled' })
     .option('min-clients', { type: 'string', describe: `Scheduled: start once N clients wait${none}` })
     .option('start-delay', { type: 'string', describe: `Scheduled: start SECONDS after the first request${none}` })
     .option('start-at', { type: 'string', describe: `Scheduled: start at an ISO 8601 time${none}` })
