@@ -200,6 +200,7 @@ describe('castpoint-dp command line mistakes: one line naming the mistake, exit 
     [['image', 'set', 'win11', '--min-client', '3', ...api], 'unknown option --min-client: did you mean --min-clients?'],
     [['serve', '--data-dri', '/tmp/x'], 'unknown option --data-dri: did you mean --data-dir?'],
     [['image', 'list', '--frobnicate', ...api], 'unknown option --frobnicate'],
+    [['image', 'lst', ...api], 'unknown command "lst": did you mean list?'],
     [['session', 'cancel', 'abc', ...api], 'session id must be a number, as `castpoint-dp session list` shows it (got "abc")'],
     [['image', 'add', 'my image', '/tmp/x.img', ...api], `bad image name "my image": use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'`],
     [['image', 'add', 'x', '/tmp/x.img', '--mode', 'scheduled', '--min-clients', 'abc', ...api], '--min-clients: expected a whole number (got "abc")'],

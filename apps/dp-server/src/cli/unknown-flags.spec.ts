@@ -25,6 +25,11 @@ describe('unknown flags', () => {
     expect(explainUnknownArguments('Unknown argument: zzzzzzz', IMAGE_ADD, ['--zzzzzzz'])).toBe('unknown option --zzzzzzz');
   });
 
+  it("names the mistyped command beside yargs' suggestion", () => {
+    expect(explainUnknownArguments('Did you mean list?', [], ['image', 'lst', '--server', 'http://x'])).toBe('unknown command "lst": did you mean list?');
+    expect(explainUnknownArguments('Did you mean image?', [], ['imgae', 'list'])).toBe('unknown command "imgae": did you mean image?');
+  });
+
   it('leaves other messages alone', () => {
     expect(explainUnknownArguments('Not enough non-option arguments: got 0, need at least 1', IMAGE_ADD, [])).toBe('Not enough non-option arguments: got 0, need at least 1');
   });

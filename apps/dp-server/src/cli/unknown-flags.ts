@@ -29,6 +29,13 @@ const camelTwin = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) 
  * `argv` the words typed (to tell a flag from a stray word: yargs lists both without dashes).
  */
 export function explainUnknownArguments(message: string, known: readonly string[], argv: readonly string[]): string {
+  const command = /^Did you mean (\S+)\?$/.exec(message)?.[1];
+  if (command !== undefined) {
+    // yargs' recommendCommands names the command but not the word it stands for: the nearest typed word.
+    const words = argv.filter((w) => !w.startsWith('-'));
+    const typed = words.reduce<string | undefined>((best, w) => (best === undefined || leven(w, command) < leven(best, command) ? w : best), undefined);
+    return `unknown command ${JSON.stringify(typed ?? '')}: did you mean ${command}?`;
+  }
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return message;
   const listed = (m[1] ?? '').split(', ');
