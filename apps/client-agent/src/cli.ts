@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
+import { describeUnknownOptions, type KnownOptions } from './unknown-options';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -116,6 +117,15 @@ function deployParser(onFail: (msg: string) => void) {
     .fail((msg, err) => onFail(msg || err?.message || 'invalid command line'));
 }
 
+/**
+ * The options a parser declares, as unknown-options.ts takes them. getOptions() is public in
+ * yargs' docs but missing from @types/yargs; agent-package.test.ts checks the suggestion end to end.
+ */
+function knownOptions(parser: unknown): KnownOptions {
+  const o = (parser as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }).getOptions();
+  return { names: Object.keys(o.key), booleans: o.boolean };
+}
+
 export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
@@ -125,8 +135,12 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
   let helpText = '';
   try {
     if (isPlainDeploy(argv)) {
-      const args = await deployParser(onFail).parseAsync(argv.slice(1));
-      if (usageError === undefined) chosen = toRawArgs(args);
+      const parser = deployParser(onFail);
+      const args = await parser.parseAsync(argv.slice(1));
+      // A mistyped option first: yargs reports the required option it hid ("Missing required
+      // argument: target" for --targt) and names unknown ones without dashes or a suggestion.
+      if (usageError !== undefined) usageError = describeUnknownOptions(argv.slice(1), knownOptions(parser)) ?? usageError;
+      else chosen = toRawArgs(args);
     } else {
       const args = await fullParser(argv, onFail).parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
         helpText = output;
