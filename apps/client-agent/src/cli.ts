@@ -57,7 +57,7 @@ function deployOptions<T>(y: Argv<T>) {
     .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
     .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
     .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
-    .option('interface', { type: 'string', describe: 'IPv4 address of the interface to receive multicast on (default: the one on the DP\'s subnet)' })
+    .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
     .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
     .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
     .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
