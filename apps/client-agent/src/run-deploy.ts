@@ -6,6 +6,7 @@ import { agentBufferPool } from './adapters/buffer-pool';
 import { libStoreOpener } from './adapters/lib-store';
 import { libSessionFactory } from './adapters/lib-session';
 import { DpClient } from './dp/dp-client';
+import { describeNetworkCause } from './dp/network-cause';
 import { realClock } from './dp/patience';
 import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
@@ -37,10 +38,20 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     memory: fileMemory(opts.stateDir),
     hostname: hostname(),
     interfaces: () => networkInterfaces(),
-    resolveDp: async () => (await lookup(new URL(opts.server).hostname, { family: 4 })).address,
+    resolveDp: () => resolveDp(opts.server),
     buffers: agentBufferPool(opts.directIo),
     stop: stopOnSignals(),
   });
+}
+
+/** The DP's IPv4 address; a failed lookup says why, as a failed request does (not exit 1 "internal"). */
+async function resolveDp(server: string): Promise<string> {
+  const url = new URL(server);
+  try {
+    return (await lookup(url.hostname, { family: 4 })).address;
+  } catch (err) {
+    throw new AgentError('dp-unreachable', `The DP at ${server} cannot be reached: ${describeNetworkCause(err, url)}`, undefined, { cause: err });
+  }
 }
 
 /**
