@@ -261,7 +261,7 @@ describe('deploy flow: failures map to exit codes', () => {
     const before = Buffer.alloc(5000, 0x42);
     writeFileSync(h.target, before);
     expect(await h.run({ interface: '10.9.9.9' })).toBe(EXIT.usage);
-    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is not an IPv4 address of this machine; it has 10\.0\.0\.2 \(eth0\)\. \(exit 2, no-interface\)/);
+    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is neither an interface nor an IPv4 address of this machine; it has eth0 \(10\.0\.0\.2\)\. \(exit 2, no-interface\)/);
     expect(readFileSync(h.target).equals(before)).toBe(true);
     expect(h.dp.requests).toHaveLength(0);
   });
