@@ -7,8 +7,8 @@ import type { DeployOptions } from '../options';
 import type { Reporter } from '../output/reporter';
 import type { Clock } from '../dp/patience';
 import { withPatience } from '../dp/patience';
-import type { AgentMemoryStore } from './agent-state';
-import { ChunkAssembler } from './chunk-assembler';
+import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
+import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
 import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
@@ -63,7 +63,7 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
   } catch (err) {
     // Stop writing and journal what was written before anything else (a stop leaves the run going
     // in the background until the target is closed).
-    await run.close();
+    await run.close(true);
     const e = toAgentError(err);
     const exit = exitCodeOf(e);
     status.set('failed', e.message);
@@ -87,7 +87,7 @@ class DeployRun {
   private requestRetried = false;
   private previousReceiverId: number | undefined;
   /** Gives the state directory back (memory.lock). */
-  private unlock: (() => Promise<void>) | undefined;
+  private unlock: ReleaseStateDir | undefined;
   /** Gives the target back (stores.lock). */
   private unlockTarget: (() => Promise<void>) | undefined;
   /**
@@ -175,8 +175,11 @@ class DeployRun {
     return this.store;
   }
 
-  /** Closes the target (journaling what was written) and gives the state dir back. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes the target (journaling what was written) and gives the state dir back; after a failure
+   * the default one beside the target goes unless it holds a resumable journal. Idempotent.
+   */
+  async close(failed = false): Promise<void> {
     this.closed = true;
     await this.store?.close().catch(() => undefined);
     // Once each: a second call must not remove a lock another agent took since.
@@ -185,7 +188,7 @@ class DeployRun {
     await unlockTarget?.().catch(() => undefined);
     const unlock = this.unlock;
     this.unlock = undefined;
-    await unlock?.().catch(() => undefined);
+    await unlock?.({ discard: failed && !this.opts.stateDirGiven }).catch(() => undefined);
   }
 
   private fallbackCtx(fallbackAllowed: boolean): { fallbackAllowed: boolean; noFallback: boolean } {
@@ -391,10 +394,4 @@ class DeployRun {
     }
     return this.assembler.value;
   }
-}
-
-/** Blocks the engine must not ask for: those of journaled chunks and those held in memory. */
-export function* heldBlocks(store: ChunkStore, layout: BlockMap, assembler: ChunkAssembler): Iterable<number> {
-  for (let c = 0; c < store.totalChunks; c++) if (store.isDone(c)) yield* layout.blocksOf(c);
-  yield* assembler.heldBlocks();
 }
