@@ -25,7 +25,7 @@ const EPILOG = [
   ...Object.entries(EXIT_CODE_DOCS).map(([code, doc]) => `  ${code}  ${doc}`),
   '',
   'The token may also come from the CASTPOINT_TOKEN environment variable.',
-  'Output is a progress bar on a terminal; with --json or when stdout is not a terminal, one JSON line per second.',
+  'On a terminal: a header, a status line within 80 columns and a verdict; with --json or when stdout is not a terminal, one JSON line per second.',
 ].join('\n');
 
 function wantsHelp(argv: readonly string[]): boolean {
@@ -48,6 +48,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     dpPatience: args['dp-patience'],
     readBack: args['read-back'],
     directIo: args['direct-io'],
+    verbose: args['verbose'],
   };
 }
 
@@ -73,6 +74,7 @@ function deployOptions<T>(y: Argv<T>) {
       default: true,
       describe: 'Write whole chunks past the page cache (O_DIRECT) where the target allows it (Linux); --no-direct-io writes through the cache',
     })
+    .option('verbose', { type: 'boolean', describe: 'Also show details for logs on the terminal (how the chunks were written); --json always has them' })
     .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying a DP that does not answer, then exit 3', default: 600 })
     .strictOptions()
     .epilog(EPILOG);

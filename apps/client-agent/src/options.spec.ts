@@ -30,6 +30,7 @@ describe('validateDeployOptions', () => {
       dpPatienceMs: DEFAULT_DP_PATIENCE_MS,
       readBack: false,
       directIo: true,
+      verbose: false,
     });
   });
 

@@ -32,6 +32,8 @@ export interface DeployOptions {
   readonly readBack: boolean;
   /** Write whole chunks by direct I/O where the target allows it. @default true */
   readonly directIo: boolean;
+  /** Show details for logs (how the chunks were written) on the terminal too. @default false */
+  readonly verbose: boolean;
 }
 
 /** What the CLI collected; strings as typed, undefined when absent. */
@@ -48,6 +50,7 @@ export interface RawDeployArgs {
   dpPatience?: unknown;
   readBack?: unknown;
   directIo?: unknown;
+  verbose?: unknown;
 }
 
 export interface OptionContext {
@@ -91,6 +94,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     dpPatienceMs: seconds(raw.dpPatience, '--dp-patience', DEFAULT_DP_PATIENCE_MS),
     readBack: raw.readBack === true,
     directIo: raw.directIo !== false,
+    verbose: raw.verbose === true,
   };
 }
 

@@ -26,12 +26,12 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
       err: (t) => process.stderr.write(t),
       ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
     },
-    { mode: opts.output, cpuSeconds: processCpuSeconds },
+    { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose },
   );
   const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
   return deploy(opts, {
     dp,
-    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.note(t) }),
+    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,

@@ -14,7 +14,7 @@ import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
-import { AgentStatus } from './status';
+import { AgentStatus, waitInfo } from './status';
 import { runUnicast, type RangeFetcher } from './unicast-run';
 
 export interface DpApi extends RangeFetcher {
@@ -51,6 +51,7 @@ export const FIRST_CONTACT_PATIENCE_MS = 30_000;
 export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<ExitCode> {
   const status = new AgentStatus(opts.image, deps.reporter, deps.dp);
   const run = new DeployRun(opts, deps, status);
+  deps.reporter.header({ image: opts.image, server: opts.server, target: opts.target }, deps.clock.now());
   try {
     // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
     // what was written (a write still in flight then fails on the closed target, which is harmless).
@@ -58,6 +59,7 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     status.set('done');
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
+    deps.reporter.verified(deps.clock.now());
     await status.post();
     return EXIT.ok;
   } catch (err) {
@@ -67,10 +69,11 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     const e = toAgentError(err);
     const exit = exitCodeOf(e);
     status.set('failed', e.message);
+    status.exit = exit;
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
     await status.post();
-    deps.reporter.error(e, exit);
+    deps.reporter.error(e, exit, deps.clock.now());
     return exit;
   } finally {
     await run.close();
@@ -215,11 +218,8 @@ class DeployRun {
   }
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {
-    const parts = [reply.reason];
-    if (reply.startsAt) parts.push(`starts ${reply.startsAt}`);
-    if (reply.clientsWaiting !== undefined && reply.minClients !== undefined) parts.push(`${reply.clientsWaiting}/${reply.minClients} clients`);
-    this.status.set('waiting', parts.filter(Boolean).join(', '));
     const until = this.deps.clock.now() + Math.min(Math.max(reply.retryAfterMs, 200), 60_000);
+    this.status.set('waiting', reply.reason, waitInfo(reply, until));
     // Sleep in short steps so the waiting line keeps coming once a second.
     while (this.deps.clock.now() < until) {
       this.status.tick(this.deps.clock.now());
@@ -277,6 +277,7 @@ class DeployRun {
     store: ChunkStore,
   ): Promise<'done' | 'again'> {
     this.status.sessionId = session.id;
+    this.deps.reporter.session(session.id, `${session.mode} multicast ${session.group}:${session.port}${session.encrypted ? ', encrypted' : ''}`);
     const version = decideOnProtocolVersion(session.protocolVersion ?? 1, WIRE_VERSION, this.fallbackCtx(session.fallbackAllowed));
     if (version) {
       await this.act(version, session.contentPath);

@@ -2,6 +2,7 @@
 import type { ProgressSnapshot, Rates } from './progress';
 import type { AgentError, ExitCode } from '../errors';
 import { printable } from './printable';
+import { verdictOf } from './advice';
 
 /** One JSON line: what log collectors and WinPE consoles get once per second. */
 export interface ProgressLine {
@@ -19,6 +20,16 @@ export interface ProgressLine {
   readonly message?: string;
   /** CPU seconds (user + system) the agent process has used so far, when the caller measures it. */
   readonly cpuSeconds?: number;
+  /** The multicast session joined, once there is one. */
+  readonly sessionId?: number;
+  /** While waiting: when the scheduled session starts (ISO 8601) and how many clients wait for how many. */
+  readonly startsAt?: string;
+  readonly clientsWaiting?: number;
+  readonly minClients?: number;
+  /** On the last line (done, failed): "verified: safe to reboot" or the failure's, with what to do and the exit code. */
+  readonly verdict?: string;
+  readonly advice?: string;
+  readonly exitCode?: number;
 }
 
 export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSeconds?: number): ProgressLine {
@@ -36,6 +47,18 @@ export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSe
     badPackets: s.badPackets,
     ...(s.message === undefined ? {} : { message: s.message }),
     ...(cpuSeconds === undefined ? {} : { cpuSeconds: Math.round(cpuSeconds * 100) / 100 }),
+    ...(s.sessionId === undefined ? {} : { sessionId: s.sessionId }),
+    ...(s.state === 'waiting' ? waitFields(s) : {}),
+    ...(s.state === 'done' || s.state === 'failed' ? { ...verdictOf(s.state, s.exit), exitCode: s.state === 'done' ? 0 : (s.exit ?? 1) } : {}),
+  };
+}
+
+function waitFields(s: ProgressSnapshot): Pick<ProgressLine, 'startsAt' | 'clientsWaiting' | 'minClients'> {
+  const w = s.wait;
+  return {
+    ...(w?.startsAtMs === undefined ? {} : { startsAt: new Date(w.startsAtMs).toISOString() }),
+    ...(w?.clientsWaiting === undefined ? {} : { clientsWaiting: w.clientsWaiting }),
+    ...(w?.minClients === undefined ? {} : { minClients: w.minClients }),
   };
 }
 
