@@ -110,8 +110,11 @@ describe("the technician's screen (80 columns)", () => {
     r.update(snap({ bytesDone: GiB }), T0 + 1000);
     r.tick(T0 + 1000);
     const err = new AgentError('dp-unreachable', `The DP at http://10.0.0.5:8080 cannot be reached: connection refused, nothing listens on 10.0.0.5:8080 (ECONNREFUSED), and it did not come back within 600 s ${LONG}`);
+    r.update(snap({ bytesDone: GiB, state: 'failed', message: err.message }), T0 + 61_000);
+    r.flush(T0 + 61_000);
     r.error(err, EXIT.dpUnreachable, T0 + 61_000);
     const lines = c.screen();
+    expect(lines).toContain('stopped at 33.3% (1.0 GiB of 3.0 GiB)');
     const at = lines.indexOf(`${NOT_SAFE} (exit 3, dp-unreachable)`);
     expect(at).toBeGreaterThan(0);
     expect(lines.slice(at + 1, at + 3)).toEqual([

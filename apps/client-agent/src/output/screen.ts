@@ -110,6 +110,9 @@ export function formatStatusLine(s: ProgressSnapshot, r: Rates, nowMs: number, s
       return fitLine(printable(`asking the DP for the image${s.message ? `: ${s.message}` : ''}`), columns);
     case 'reconnecting':
       return fitLine(printable(`reconnecting to the DP${s.message ? `: ${s.message}` : ''}`), columns);
+    case 'failed':
+      // The verdict below says why: here only how far it got.
+      return fitLine(s.totalBytes > 0 ? `stopped at ${r.percent.toFixed(1)}% (${formatBytes(s.bytesDone)} of ${formatBytes(s.totalBytes)})` : 'stopped before the transfer began', columns);
     default:
       return formatProgressBar(s, r, columns);
   }
