@@ -81,6 +81,10 @@ describe("the technician's screen (80 columns)", () => {
     expect(waiting).not.toMatch(/%|ETA|B\/s/);
   });
 
+  it('while reconnecting: the cause, without repeating the DP address the header shows', () => {
+    expect(wholeRun().screen()).toContain('reconnecting to the DP: connection refused, nothing listens on 10.0.0.5:8080 (ECONNREFUSED)');
+  });
+
   it('while receiving: state, percent, rate and ETA', () => {
     const bars = wholeRun().screen().filter((l) => l.startsWith('[') && l.endsWith('receiving'));
     expect(bars.at(-1)).toMatch(/^\[#+-+\] +32\.5% +104\.9 MB\/s +ETA 0:21 +repaired 10000 +receiving$/);
