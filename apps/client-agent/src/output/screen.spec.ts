@@ -82,7 +82,7 @@ describe("the technician's screen (80 columns)", () => {
   });
 
   it('while reconnecting: the cause, without repeating the DP address the header shows', () => {
-    expect(wholeRun().screen()).toContain('reconnecting to the DP: connection refused, nothing listens on 10.0.0.5:8080 (ECONNREFUSED)');
+    expect(wholeRun().screen()).toContain('reconnecting: connection refused, nothing listens on 10.0.0.5:8080 (ECONNREFUSED)');
   });
 
   it('while receiving: state, percent, rate and ETA', () => {

@@ -110,7 +110,7 @@ export function formatStatusLine(s: ProgressSnapshot, r: Rates, nowMs: number, s
       return fitLine(printable(`asking the DP for the image${s.message ? `: ${s.message}` : ''}`), columns);
     case 'reconnecting':
       // "The DP at URL cannot be reached: " is said by the line's start and the header: keep the cause.
-      return fitLine(printable(`reconnecting to the DP${s.message ? `: ${s.message.replace(/^The DP at \S+ cannot be reached: /, '')}` : ''}`), columns);
+      return fitLine(printable(`reconnecting${s.message ? `: ${s.message.replace(/^The DP at \S+ cannot be reached: /, '')}` : ''}`), columns);
     case 'failed':
       // The verdict below says why: here only how far it got.
       return fitLine(s.totalBytes > 0 ? `stopped at ${r.percent.toFixed(1)}% (${formatBytes(s.bytesDone)} of ${formatBytes(s.totalBytes)})` : 'stopped before the transfer began', columns);
