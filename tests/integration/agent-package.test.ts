@@ -113,7 +113,7 @@ describe('castpoint-agent single executable (linux-x64)', () => {
     try {
       const r = spawnSync(binary, ['deploy', '--server', `http://127.0.0.1:${port}`, '--image', 'x', '--target', path.join(dir, 't.img'), '--dp-patience', '1'], { encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(3);
-      expect(r.stderr).toMatch(/cannot be reached: connection refused, nothing listens on 127\.0\.0\.1:\d+ \(ECONNREFUSED\), and it did not come back within 1 s\. \(exit 3, dp-unreachable\)/);
+      expect(r.stderr).toMatch(/cannot be reached: nothing listens on 127\.0\.0\.1:\d+ \(ECONNREFUSED\), and it did not come back within 1 s\. \(exit 3, dp-unreachable\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -78,7 +78,7 @@ describe('DpClient against a DP on 127.0.0.1', () => {
     await dp.stop();
     const err = await new DpClient({ server: url }).request({ image: 'i', hostname: 'h' }).catch((e: unknown) => e);
     expect(isTransient(err)).toBe(true);
-    expect((err as Error).message).toMatch(/cannot be reached: connection refused, nothing listens on 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect((err as Error).message).toMatch(/cannot be reached: nothing listens on 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
 
 
@@ -212,7 +212,7 @@ describe('why the DP cannot be reached', () => {
     [withCode('connect EHOSTUNREACH 10.0.0.5:8080', 'EHOSTUNREACH'), /no route to dp\.lan \(EHOSTUNREACH\)/],
     [withCode('connect ETIMEDOUT 10.0.0.5:8080', 'ETIMEDOUT'), /connecting to dp\.lan:8080 timed out \(ETIMEDOUT\)/],
     // undici's fetch: the code sits on the cause of "fetch failed".
-    [new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED 10.0.0.5:8080', 'ECONNREFUSED') }), /connection refused, nothing listens on dp\.lan:8080 \(ECONNREFUSED\)/],
+    [new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED 10.0.0.5:8080', 'ECONNREFUSED') }), /nothing listens on dp\.lan:8080 \(ECONNREFUSED\)/],
     // Node trying several addresses: an AggregateError whose errors carry the codes.
     [new AggregateError([withCode('connect ECONNREFUSED ::1:8080', 'ECONNREFUSED')], ''), /\(ECONNREFUSED\)/],
     [withCode('connect EACCES 10.0.0.5:8080', 'EACCES'), /cannot be reached: connect EACCES 10\.0\.0\.5:8080$/],

@@ -1,5 +1,5 @@
 // Why the DP could not be reached, in words a technician can act on (docs/agent.md says what to
-// check for each), with the OS code kept for a search: "connection refused, nothing listens on 10.0.0.5:8080 (ECONNREFUSED)" rather than
+// check for each), with the OS code kept for a search: "nothing listens on 10.0.0.5:8080 (ECONNREFUSED)" rather than
 // "fetch failed" or a bare code. The code is looked for where Node and undici put it: on the
 // error, on its cause (undici's "fetch failed"), or on the first of an AggregateError's errors
 // (Node trying IPv4 and IPv6 addresses in turn).
@@ -24,7 +24,7 @@ export function describeNetworkCause(err: unknown, url: URL, timeoutMs?: number)
   const code = networkCode(err);
   switch (code) {
     case 'ECONNREFUSED':
-      return `connection refused, nothing listens on ${where} (ECONNREFUSED)`;
+      return `nothing listens on ${where} (ECONNREFUSED)`;
     case 'ENOTFOUND':
     case 'EAI_NONAME':
     case 'EAI_FAIL':
