@@ -5,6 +5,7 @@ import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './e
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
 import { describeUnknownOptions, type KnownOptions } from './unknown-options';
+import { AGENT_VERSION } from './version';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -14,9 +15,6 @@ export interface CliIo {
   err(text: string): void;
 }
 
-/** Set by tools/build/bundle.mjs; absent when the sources run unbundled (tests). */
-declare const __CASTPOINT_VERSION__: string | undefined;
-const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
 
@@ -101,7 +99,7 @@ function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
     .epilog(EPILOG)
     .help()
     .alias('help', 'h')
-    .version(VERSION)
+    .version(AGENT_VERSION)
     // Wrapping is only worth its cost when help is shown.
     .wrap(wantsHelp(argv) ? Math.min(100, process.stdout.columns ?? 100) : null)
     .exitProcess(false)

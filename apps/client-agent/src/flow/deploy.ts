@@ -4,6 +4,7 @@
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
+import { AGENT_VERSION } from '../version';
 import type { Reporter } from '../output/reporter';
 import type { Clock } from '../dp/patience';
 import { withPatience } from '../dp/patience';
@@ -51,7 +52,7 @@ export const FIRST_CONTACT_PATIENCE_MS = 30_000;
 export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<ExitCode> {
   const status = new AgentStatus(opts.image, deps.reporter, deps.dp);
   const run = new DeployRun(opts, deps, status);
-  deps.reporter.header({ image: opts.image, server: opts.server, target: opts.target }, deps.clock.now());
+  deps.reporter.header({ image: opts.image, server: opts.server, target: opts.target, version: AGENT_VERSION }, deps.clock.now());
   try {
     // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
     // what was written (a write still in flight then fails on the closed target, which is harmless).
