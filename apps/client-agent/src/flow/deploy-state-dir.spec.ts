@@ -4,9 +4,9 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { realClock } from '../dp/patience';
-import { AgentError, EXIT } from '../errors';
+import { EXIT } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
-import { CHUNK, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
+import { CHUNK, ctrlCAtChunk, fallbackReply, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
 import { defaultStateDir } from '../options';
 import { fileMemory } from './agent-state';
@@ -46,15 +46,8 @@ describe('state dir after a failed run', () => {
 
   it('stopped mid-transfer with chunks written: the folder stays, holding the journal a rerun resumes from', async () => {
     const big = makeImage(13, CHUNK, 24, [2], 1000);
-    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: big.manifest, contentPath: '/api/v1/agent/content/img' } };
-    let signal!: () => void;
-    const stop = new Promise<never>((_, reject) => (signal = () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C'))));
-    h = await harness(big, () => fallback, {
-      onRange: (start: number) => {
-        if (start === 12 * CHUNK) signal();
-        return undefined;
-      },
-    });
+    const { stop, onRange } = ctrlCAtChunk(12);
+    h = await harness(big, () => fallbackReply(big), { onRange });
     expect(await h.run({}, realClock, stop)).toBe(EXIT.interrupted);
     expect(readdirSync(stateDirOf(h)).some((n) => n.endsWith('.castpoint-journal'))).toBe(true);
   });
