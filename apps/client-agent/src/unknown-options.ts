@@ -2,7 +2,7 @@
 // targt" without the dashes or a suggestion, and when the typo hides a required option it says
 // "Missing required argument: target" instead, which sends the technician looking at the wrong word.
 // Pure (argv and the option names in), so it is unit-tested apart from yargs (ESM-only under jest).
-import { distance } from 'fastest-levenshtein';
+import leven from 'leven';
 
 export interface KnownOptions {
   /** Option names as declared, e.g. `state-dir`. */
@@ -52,7 +52,7 @@ export function suggestOption(typed: string, known: KnownOptions): string | unde
   if (name.length < 2) return undefined;
   let best: { name: string; d: number } | undefined;
   for (const candidate of [...known.names, ...known.booleans.map((b) => `no-${b}`)]) {
-    const d = candidate.startsWith(name) && name.length >= 3 ? 0.5 : distance(name, candidate);
+    const d = candidate.startsWith(name) && name.length >= 3 ? 0.5 : leven(name, candidate);
     if (!best || d < best.d) best = { name: candidate, d };
   }
   const allowed = name.length <= 3 ? 1 : Math.max(2, Math.floor(name.length / 3));
