@@ -76,15 +76,23 @@ export function formatProgressBar(s: ProgressSnapshot, r: Rates, columnsIn = 80)
   const figures =
     `${r.percent.toFixed(1).padStart(5)}%  ${formatRate(r.rateBps).padStart(10)}  ETA ${formatEta(r.etaSeconds)}` +
     `  repaired ${s.repairedSymbols}  ${s.state}`;
-  // The bar keeps 20 to 40 columns (12 when a note, why waiting or why unicast, needs the room).
-  const barWidth = s.message ? 12 : Math.max(20, Math.min(40, columns - figures.length - 5));
-  const room = columns - 1 - (barWidth + 4 + figures.length);
-  const note = s.message && room > 6 ? ` (${s.message.length + 3 > room ? `${s.message.slice(0, room - 4)}…` : s.message})` : '';
+  // The bar keeps 20 to 40 columns, 12 when a note (why unicast) needs the room. A note cut to a
+  // few letters ("(The DP se…)") says nothing: under 16 columns it is left out (it was printed
+  // as a line of its own when it came).
+  const wide = Math.max(20, Math.min(40, columns - figures.length - 5));
+  const roomWith = (bar: number): number => columns - 1 - (bar + 4 + figures.length);
+  const withNote = s.message !== undefined && s.message !== '' && roomWith(12) >= MIN_NOTE;
+  const barWidth = withNote ? 12 : wide;
+  const room = roomWith(barWidth);
+  const note = withNote && s.message ? ` (${s.message.length + 3 > room ? `${s.message.slice(0, room - 4)}…` : s.message})` : '';
   const filled = Math.min(barWidth, Math.floor((r.percent / 100) * barWidth));
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
   const line = `${bar}  ${figures}${note}`;
   return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 1)) : line;
 }
+
+/** Columns a note needs to be worth showing beside the bar. */
+const MIN_NOTE = 16;
 
 export function formatRate(bps: number): string {
   if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} GB/s`;

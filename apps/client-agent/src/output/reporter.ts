@@ -3,7 +3,7 @@
 // loop calls `tick(nowMs)`; the reporter decides whether anything is due, so tests drive it with a
 // plain number.
 import { formatError, formatJsonLine } from './format';
-import { fitLine, formatHeader, formatStatusLine, type RunHeader } from './screen';
+import { fitLine, formatHeader, formatStatusLine, wrap, type RunHeader } from './screen';
 import { formatFailure, formatSuccess } from './verdict';
 import { printable } from './printable';
 import { RateMeter, type ProgressSnapshot, type Rates } from './progress';
@@ -109,7 +109,10 @@ export class Reporter {
   /** A note for the technician (interface chosen, fallback reason), on stderr. */
   note(text: string): void {
     this.endBar();
-    this.sink.err(`castpoint-agent: ${printable(text)}\n`);
+    const line = `castpoint-agent: ${printable(text)}`;
+    // On a console a long note is wrapped at words, continued indented; logs keep one line each.
+    const lines = this.opts.mode === 'tty' ? wrap(line, '  ', this.columns()).map((l, i) => (i === 0 ? l.slice(2) : l)) : [line];
+    this.sink.err(`${lines.join('\n')}\n`);
   }
 
   /**

@@ -53,6 +53,7 @@ function wholeRun(o: { verbose?: boolean; message?: string; image?: string; targ
     r.update(snap({ bytesDone: i * 100 * 1024 ** 2, sessionId: 42, repairedSymbols: i * 1000, ...msg }), t);
     r.tick(t);
   }
+  r.note('The DP sent this client to unicast download (client limit reached (200 of 200 receiving)); downloading the missing chunks by unicast');
   r.update(snap({ state: 'fallback', bytesDone: 2 * GiB, ...msg }), T0 + 20_000);
   r.tick(T0 + 20_000);
   r.update(snap({ state: 'verifying', bytesDone: 3 * GiB, ...msg }), T0 + 30_000);
@@ -83,6 +84,12 @@ describe("the technician's screen (80 columns)", () => {
 
   it('while reconnecting: the cause, without repeating the DP address the header shows', () => {
     expect(wholeRun().screen()).toContain('reconnecting: nothing listens on 10.0.0.5:8080 (ECONNREFUSED)');
+  });
+
+  it('a long note is wrapped at words, not cut', () => {
+    const lines = wholeRun().screen();
+    const at = lines.findIndex((l) => l.startsWith('castpoint-agent: The DP sent this client'));
+    expect(lines.slice(at, at + 2).join(' ').replace(/ {2,}/g, ' ')).toContain('(200 of 200 receiving)); downloading the missing');
   });
 
   it('while receiving: state, percent, rate and ETA', () => {
