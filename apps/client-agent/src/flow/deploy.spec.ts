@@ -4,9 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KickReason } from '@castpoint/wire';
 import { realClock } from '../dp/patience';
-import { AgentError, EXIT, type ExitCode } from '../errors';
+import { EXIT, type ExitCode } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
-import { AGENT_IP, CHUNK, chunksOfRanges, harness, join, lastJson, sessionFor, type Harness } from '../testing/deploy-harness';
+import { AGENT_IP, CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, lastJson, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
 import { MiniSender } from '../testing/mini-sender';
 import { fileMemory } from './agent-state';
@@ -126,7 +126,9 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest });
     await sender.start();
     expect(await h.run()).toBe(EXIT.ok);
-    expect(h.out.some((l) => /"state":"waiting".*"message":"scheduled, 1\/3 clients"/.test(l))).toBe(true);
+    // The DP's numbers as fields (the screen says "1 of 3 clients"); no ETA while nothing is timed.
+    const waiting = h.out.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['state'] === 'waiting');
+    expect(waiting).toMatchObject({ message: 'scheduled', clientsWaiting: 1, minClients: 3, etaSeconds: null });
   });
 
   it('resumes from the journal: a second run fetches only chunks not journaled', async () => {
@@ -154,15 +156,8 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
 
   it('stopped by a signal mid-transfer: exit 130, the DP told, what was written journaled', async () => {
     const big = makeImage(13, CHUNK, 24, [2], 1000);
-    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: big.manifest, contentPath: '/api/v1/agent/content/img' } };
-    let signal!: () => void;
-    const stop = new Promise<never>((_, reject) => (signal = () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C'))));
-    h = await harness(big, () => fallback, {
-      onRange: (start: number) => {
-        if (start === 12 * CHUNK) signal(); // Ctrl-C while chunk 12 is on its way
-        return undefined;
-      },
-    });
+    const { stop, onRange } = ctrlCAtChunk(12); // Ctrl-C while chunk 12 is on its way
+    h = await harness(big, () => fallbackReply(big), { onRange });
     expect(await h.run({}, realClock, stop)).toBe(EXIT.interrupted);
     expect(h.errs.at(-1)).toMatch(/Stopped by Ctrl-C\. \(exit 130, interrupted\)/);
     expect(h.dp.progress.at(-1)).toMatchObject({ state: 'failed', message: 'Stopped by Ctrl-C' });
@@ -261,7 +256,7 @@ describe('deploy flow: failures map to exit codes', () => {
     const before = Buffer.alloc(5000, 0x42);
     writeFileSync(h.target, before);
     expect(await h.run({ interface: '10.9.9.9' })).toBe(EXIT.usage);
-    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is not an IPv4 address of this machine; it has 10\.0\.0\.2 \(eth0\)\. \(exit 2, no-interface\)/);
+    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is neither an interface nor an IPv4 address of this machine; it has eth0 \(10\.0\.0\.2\)\. \(exit 2, no-interface\)/);
     expect(readFileSync(h.target).equals(before)).toBe(true);
     expect(h.dp.requests).toHaveLength(0);
   });

@@ -4,17 +4,18 @@
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
+import { AGENT_VERSION } from '../version';
 import type { Reporter } from '../output/reporter';
 import type { Clock } from '../dp/patience';
 import { withPatience } from '../dp/patience';
-import type { AgentMemoryStore } from './agent-state';
-import { ChunkAssembler } from './chunk-assembler';
+import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
+import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
 import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
-import { AgentStatus } from './status';
+import { AgentStatus, waitInfo } from './status';
 import { runUnicast, type RangeFetcher } from './unicast-run';
 
 export interface DpApi extends RangeFetcher {
@@ -51,6 +52,7 @@ export const FIRST_CONTACT_PATIENCE_MS = 30_000;
 export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<ExitCode> {
   const status = new AgentStatus(opts.image, deps.reporter, deps.dp);
   const run = new DeployRun(opts, deps, status);
+  deps.reporter.header({ image: opts.image, server: opts.server, target: opts.target, version: AGENT_VERSION }, deps.clock.now());
   try {
     // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
     // what was written (a write still in flight then fails on the closed target, which is harmless).
@@ -58,19 +60,21 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     status.set('done');
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
+    deps.reporter.verified(deps.clock.now());
     await status.post();
     return EXIT.ok;
   } catch (err) {
     // Stop writing and journal what was written before anything else (a stop leaves the run going
     // in the background until the target is closed).
-    await run.close();
+    await run.close(true);
     const e = toAgentError(err);
     const exit = exitCodeOf(e);
     status.set('failed', e.message);
+    status.exit = exit;
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
     await status.post();
-    deps.reporter.error(e, exit);
+    deps.reporter.error(e, exit, deps.clock.now());
     return exit;
   } finally {
     await run.close();
@@ -87,7 +91,7 @@ class DeployRun {
   private requestRetried = false;
   private previousReceiverId: number | undefined;
   /** Gives the state directory back (memory.lock). */
-  private unlock: (() => Promise<void>) | undefined;
+  private unlock: ReleaseStateDir | undefined;
   /** Gives the target back (stores.lock). */
   private unlockTarget: (() => Promise<void>) | undefined;
   /**
@@ -175,8 +179,11 @@ class DeployRun {
     return this.store;
   }
 
-  /** Closes the target (journaling what was written) and gives the state dir back. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes the target (journaling what was written) and gives the state dir back; after a failure
+   * the default one beside the target goes unless it holds a resumable journal. Idempotent.
+   */
+  async close(failed = false): Promise<void> {
     this.closed = true;
     await this.store?.close().catch(() => undefined);
     // Once each: a second call must not remove a lock another agent took since.
@@ -185,7 +192,7 @@ class DeployRun {
     await unlockTarget?.().catch(() => undefined);
     const unlock = this.unlock;
     this.unlock = undefined;
-    await unlock?.().catch(() => undefined);
+    await unlock?.({ discard: failed && !this.opts.stateDirGiven }).catch(() => undefined);
   }
 
   private fallbackCtx(fallbackAllowed: boolean): { fallbackAllowed: boolean; noFallback: boolean } {
@@ -212,11 +219,8 @@ class DeployRun {
   }
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {
-    const parts = [reply.reason];
-    if (reply.startsAt) parts.push(`starts ${reply.startsAt}`);
-    if (reply.clientsWaiting !== undefined && reply.minClients !== undefined) parts.push(`${reply.clientsWaiting}/${reply.minClients} clients`);
-    this.status.set('waiting', parts.filter(Boolean).join(', '));
     const until = this.deps.clock.now() + Math.min(Math.max(reply.retryAfterMs, 200), 60_000);
+    this.status.set('waiting', reply.reason, waitInfo(reply, until));
     // Sleep in short steps so the waiting line keeps coming once a second.
     while (this.deps.clock.now() < until) {
       this.status.tick(this.deps.clock.now());
@@ -274,6 +278,7 @@ class DeployRun {
     store: ChunkStore,
   ): Promise<'done' | 'again'> {
     this.status.sessionId = session.id;
+    this.deps.reporter.session(session.id, `${session.mode} multicast ${session.group}:${session.port}${session.encrypted ? ', encrypted' : ''}`);
     const version = decideOnProtocolVersion(session.protocolVersion ?? 1, WIRE_VERSION, this.fallbackCtx(session.fallbackAllowed));
     if (version) {
       await this.act(version, session.contentPath);
@@ -391,10 +396,4 @@ class DeployRun {
     }
     return this.assembler.value;
   }
-}
-
-/** Blocks the engine must not ask for: those of journaled chunks and those held in memory. */
-export function* heldBlocks(store: ChunkStore, layout: BlockMap, assembler: ChunkAssembler): Iterable<number> {
-  for (let c = 0; c < store.totalChunks; c++) if (store.isDone(c)) yield* layout.blocksOf(c);
-  yield* assembler.heldBlocks();
 }

@@ -1,7 +1,8 @@
 // The agent's live status: what the reporter prints and what goes to the DP every second. One
 // object, so the terminal, the JSON lines and the dashboard never disagree.
 import type { AgentProgress, AgentState } from '@castpoint/wire';
-import type { AgentPhase, ProgressSnapshot } from '../output/progress';
+import type { ExitCode } from '../errors';
+import type { AgentPhase, ProgressSnapshot, WaitInfo } from '../output/progress';
 import type { Reporter } from '../output/reporter';
 import type { ChunkStore } from './ports';
 
@@ -35,9 +36,15 @@ export class AgentStatus {
     private readonly postPeriodMs = 1000,
   ) {}
 
-  set(phase: AgentPhase, message?: string): void {
+  /** While waiting: until when and for how many clients (cleared by the next set). */
+  wait: WaitInfo | undefined;
+  /** The exit code of a failed run, for its last line. */
+  exit: ExitCode | undefined;
+
+  set(phase: AgentPhase, message?: string, wait?: WaitInfo): void {
     this.phase = phase;
     this.message = message;
+    this.wait = wait;
   }
 
   snapshot(): ProgressSnapshot {
@@ -51,6 +58,9 @@ export class AgentStatus {
       repairedSymbols: this.repairedSymbols,
       badPackets: this.badPackets,
       ...(this.message === undefined ? {} : { message: this.message }),
+      ...(this.wait === undefined ? {} : { wait: this.wait }),
+      ...(this.sessionId === undefined ? {} : { sessionId: this.sessionId }),
+      ...(this.exit === undefined ? {} : { exit: this.exit }),
     };
   }
 
@@ -127,4 +137,16 @@ export function toAgentState(phase: AgentPhase): AgentState {
     case 'failed':
       return 'failed';
   }
+}
+
+/** The DP's wait answer as the screen and JSON lines show it; a start time that does not parse is left out. */
+export function waitInfo(reply: { reason?: string; startsAt?: string; clientsWaiting?: number; minClients?: number }, nextAskMs: number): WaitInfo {
+  const startsAtMs = reply.startsAt === undefined ? NaN : Date.parse(reply.startsAt);
+  return {
+    ...(reply.reason ? { reason: reply.reason } : {}),
+    ...(Number.isFinite(startsAtMs) ? { startsAtMs } : {}),
+    ...(reply.clientsWaiting === undefined ? {} : { clientsWaiting: reply.clientsWaiting }),
+    ...(reply.minClients === undefined ? {} : { minClients: reply.minClients }),
+    nextAskMs,
+  };
 }

@@ -70,9 +70,14 @@ describe('formatters', () => {
     const bar = /^\[(#*)(-*)\]/.exec(line);
     expect(bar?.[1]?.length).toBe(Math.floor(0.475 * ((bar?.[1]?.length ?? 0) + (bar?.[2]?.length ?? 0))));
     expect(formatProgressBar(snap(), { percent: 0, rateBps: 0, etaSeconds: null }, 40).length).toBeLessThanOrEqual(39);
-    const withNote = formatProgressBar(snap({ state: 'fallback', message: 'The DP sent this client to unicast download (client limit)' }), { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 80);
-    expect(withNote).toMatch(/^\[#{6}-{6}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback \(The DP.*…\)$/);
-    expect(withNote.length).toBeLessThanOrEqual(79);
+    const fallback = snap({ state: 'fallback', message: 'The DP sent this client to unicast download (client limit)' });
+    const withNote = formatProgressBar(fallback, { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 100);
+    expect(withNote).toMatch(/^\[#{6}-{6}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback \(The DP sent this .*…\)$/);
+    expect(withNote.length).toBeLessThanOrEqual(99);
+    // On 80 columns a note would be cut to a few letters: left out, the bar keeps its width.
+    const noRoom = formatProgressBar(fallback, { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 80);
+    expect(noRoom).toMatch(/^\[#{10,}-{10,}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback$/);
+    expect(noRoom.length).toBeLessThanOrEqual(79);
     // A terminal that reports 0 columns (a pty without a size) still gets a bar.
     expect(formatProgressBar(snap(), { percent: 10, rateBps: 0, etaSeconds: null }, 0)).toMatch(/^\[#+-+\] +10\.0%/);
   });

@@ -12,7 +12,7 @@ import { libStoreOpener } from '../adapters/lib-store';
 import { openSessionSocket } from '../adapters/transport-socket';
 import { DpClient } from '../dp/dp-client';
 import { realClock, type Clock } from '../dp/patience';
-import type { ExitCode } from '../errors';
+import { AgentError, type ExitCode } from '../errors';
 import { fileMemory, type AgentMemoryStore } from '../flow/agent-state';
 import { deploy } from '../flow/deploy';
 import type { BufferRecycler } from '../flow/ports';
@@ -162,3 +162,24 @@ export function lastJson(out: readonly string[]): Record<string, unknown> {
   return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
 }
 
+/** The DP's answer sending the agent to unicast for the whole image. */
+export const fallbackReply = (img: TestImage, receiverId = 3): Scripted => ({
+  status: 200,
+  body: { status: 'fallback', receiverId, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } satisfies AgentRequestReply,
+});
+
+/**
+ * A Ctrl-C that comes while chunk `chunk` is asked for by unicast: `stop` for run(), `onRange` for
+ * the fake DP. Four downloads run at once, so the chunks just before it may still be on their way.
+ */
+export function ctrlCAtChunk(chunk: number): { stop: Promise<never>; onRange: (start: number) => undefined } {
+  let signal!: () => void;
+  const stop = new Promise<never>((_, reject) => (signal = () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C'))));
+  return {
+    stop,
+    onRange: (start) => {
+      if (start === chunk * CHUNK) signal();
+      return undefined;
+    },
+  };
+}
