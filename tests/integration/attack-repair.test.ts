@@ -7,8 +7,8 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { dpCli, placeImage, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
-import { collect, describeLan, Lan, type Collected, type Host } from '@castpoint/netlab';
-import { agentOn, dpGet, last, requireBuilt, until, workDir } from './e2e-helpers';
+import { collect, describeLan, Lan, type Collected } from '@castpoint/netlab';
+import { agentOn, dpGet, last, requireBuilt, until, workDir, clientOf } from './e2e-helpers';
 
 const MiB = 1024 * 1024;
 const ROGUE = path.resolve(__dirname, '../../tools/bench/bin/rogue-nacker.cjs');
@@ -20,11 +20,6 @@ interface Ctx {
   img: SampleImage;
 }
 
-function host(c: Ctx, i: number): Host {
-  const h = c.lan.clients[i];
-  if (!h) throw new Error(`the LAN has no client ${i + 1}`);
-  return h;
-}
 
 /**
  * Deploys to the first two clients; `during` runs once both report progress. Returns the slower
@@ -32,7 +27,7 @@ function host(c: Ctx, i: number): Host {
  */
 async function victims(c: Ctx, during?: () => void): Promise<number> {
   const t0 = Date.now();
-  const agents = [host(c, 0), host(c, 1)].map((h) => agentOn(c.lan, h, c.dp, c.work, 'img'));
+  const agents = [clientOf(c, 0), clientOf(c, 1)].map((h) => agentOn(c.lan, h, c.dp, c.work, 'img'));
   const timer = setTimeout(() => agents.forEach((a) => a.proc.kill('SIGTERM')), 120_000);
   if (during) {
     await until('the victims receiving', () => agents.every((a) => (last(a)?.percent ?? 0) >= 5), 60_000);
@@ -52,7 +47,7 @@ async function victims(c: Ctx, during?: () => void): Promise<number> {
 }
 
 function rogue(c: Ctx, seconds: number, extra: string[]): Promise<Collected> {
-  const h = host(c, 2);
+  const h = clientOf(c, 2);
   return collect(c.lan.spawn(h, process.execPath, [ROGUE, c.dp.url, c.dp.clientToken, 'img', h.ip, String(seconds), ...extra]), (seconds + 60) * 1000);
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { appBundles, dpCli, placeImage, startAgent, startDp, writeSampleImage, type AgentLine, type RunningDp, type SampleImage } from '@castpoint/bench';
+import { appBundles, dpCli, placeImage, sha256File, startAgent, startDp, stopDp, writeSampleImage, type AgentLine, type RunningDp, type SampleImage } from '@castpoint/bench';
 import { collect, Lan, type Collected, type Host } from '@castpoint/netlab';
 
 export function requireBuilt(): void {
@@ -61,6 +61,21 @@ export async function lanWithImage(o: LanOptions): Promise<Ctx> {
   }
 }
 
+/** Client host `i` (0-based) of the LAN. */
+export function clientOf(c: Ctx, i: number): Host {
+  const h = c.lan.clients[i];
+  if (!h) throw new Error(`the LAN has no client ${i + 1}`);
+  return h;
+}
+
+/** Stops the DP (5 s at most), removes the LAN and the work folder. */
+export async function tearDown(c: Ctx | undefined): Promise<void> {
+  if (!c) return;
+  await Promise.race([stopDp(c.dp), new Promise((r) => setTimeout(r, 5000).unref())]);
+  c.lan.destroy();
+  rmSync(c.work, { recursive: true, force: true });
+}
+
 /** A running agent whose JSON lines are followed. */
 export interface Agent {
   readonly host: Host;
@@ -110,4 +125,19 @@ export const last = (a: Agent): AgentLine | undefined => a.lines[a.lines.length 
 export async function dpGet<T>(lan: Lan, dp: RunningDp, route: string): Promise<T> {
   const r = await collect(lan.spawn(lan.server, 'curl', ['-sS', '-H', `authorization: Bearer ${dp.adminToken}`, `${dp.url}${route}`]), 10_000);
   return JSON.parse(r.stdout) as T;
+}
+
+/**
+ * Waits for every agent to exit 0 (SIGTERM after `timeoutMs`) and checks each target against the
+ * image; returns each agent's output (stdout + stderr).
+ */
+export async function expectVerified(c: Ctx, agents: Agent[], timeoutMs = 90_000): Promise<string[]> {
+  const timer = setTimeout(() => agents.forEach((a) => a.proc.kill('SIGTERM')), timeoutMs);
+  const ends = await Promise.all(agents.map((a) => a.ended)).finally(() => clearTimeout(timer));
+  ends.forEach((e, i) => {
+    const a = agents[i];
+    if (e.code !== 0) throw new Error(`agent ${a?.host.name} exited ${String(e.code ?? e.signal)}; last line ${JSON.stringify(a && last(a))}; stderr: ${e.stderr.slice(-1500)}`);
+  });
+  for (const a of agents) expect(await sha256File(a.target)).toBe(c.img.sha256);
+  return ends.map((e) => e.stdout + e.stderr);
 }

@@ -2,37 +2,17 @@
 // namespace LAN, on generated images. Every scenario checks the targets bit for bit.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { sampleMarker, sha256File, startDp, stopDp } from '@castpoint/bench';
-import { collect, describeLan, type Host } from '@castpoint/netlab';
-import { agentOn, dpGet, last, requireBuilt, until, type Agent, lanWithImage, type Ctx } from './e2e-helpers';
+import { sampleMarker, startDp } from '@castpoint/bench';
+import { collect, describeLan } from '@castpoint/netlab';
+import { agentOn, dpGet, last, requireBuilt, until, type Agent, lanWithImage, type Ctx, clientOf, tearDown, expectVerified } from './e2e-helpers';
 
 
 function setUp(clients: number, opts: { sizeMiB?: number; full?: boolean; imageFlags?: string[]; maxRate?: string; dpFlags?: string[] } = {}): Promise<Ctx> {
   return lanWithImage({ clients, sizeMiB: opts.sizeMiB ?? 24, seed: 3, full: opts.full ?? false, maxRate: opts.maxRate ?? '400mbit', ...opts });
 }
 
-function client(c: Ctx, i: number): Host {
-  const h = c.lan.clients[i];
-  if (!h) throw new Error(`the LAN has no client ${i + 1}`);
-  return h;
-}
 
-async function tearDown(c: Ctx | undefined): Promise<void> {
-  if (!c) return;
-  await Promise.race([stopDp(c.dp), new Promise((r) => setTimeout(r, 5000).unref())]);
-  c.lan.destroy();
-  rmSync(c.work, { recursive: true, force: true });
-}
 
-async function expectVerified(c: Ctx, agents: Agent[], timeoutMs = 90_000): Promise<void> {
-  const timer = setTimeout(() => agents.forEach((a) => a.proc.kill('SIGTERM')), timeoutMs);
-  const ends = await Promise.all(agents.map((a) => a.ended)).finally(() => clearTimeout(timer));
-  ends.forEach((e, i) => {
-    const a = agents[i];
-    if (e.code !== 0) throw new Error(`agent ${a?.host.name} exited ${String(e.code ?? e.signal)}; last line ${JSON.stringify(a && last(a))}; stderr: ${e.stderr.slice(-1500)}`);
-  });
-  for (const a of agents) expect(await sha256File(a.target)).toBe(c.img.sha256);
-}
 
 describeLan('end to end', () => {
   requireBuilt();
@@ -45,8 +25,8 @@ describeLan('end to end', () => {
   it('three agents with 0%, 1% and 5% loss all end with the verified image', async () => {
     c = await setUp(3);
     const ctx = c;
-    ctx.lan.setLoss(client(ctx, 1), 0.01);
-    ctx.lan.setLoss(client(ctx, 2), 0.05);
+    ctx.lan.setLoss(clientOf(ctx, 1), 0.01);
+    ctx.lan.setLoss(clientOf(ctx, 2), 0.05);
     const agents = ctx.lan.clients.map((h) => agentOn(ctx.lan, h, ctx.dp, ctx.work, 'img'));
     await expectVerified(ctx, agents);
     // The lossy agents needed repair; the DP held one session for all three.
@@ -58,9 +38,9 @@ describeLan('end to end', () => {
   it('a late joiner joins the running session and gets the part it missed', async () => {
     c = await setUp(2, { sizeMiB: 48, full: true, maxRate: '100mbit' });
     const ctx = c;
-    const first = agentOn(ctx.lan, client(ctx, 0), ctx.dp, ctx.work, 'img');
+    const first = agentOn(ctx.lan, clientOf(ctx, 0), ctx.dp, ctx.work, 'img');
     await until('the first agent at 30%', () => (last(first)?.percent ?? 0) >= 30);
-    const late = agentOn(ctx.lan, client(ctx, 1), ctx.dp, ctx.work, 'img');
+    const late = agentOn(ctx.lan, clientOf(ctx, 1), ctx.dp, ctx.work, 'img');
     await expectVerified(ctx, [first, late]);
     const sessions = await dpGet<Array<{ image: string; receivers: number[] }>>(ctx.lan, ctx.dp, '/api/v1/sessions');
     const mine = sessions.filter((s) => s.image === 'img');
@@ -71,7 +51,7 @@ describeLan('end to end', () => {
   it('an agent killed at about half resumes from its journal', async () => {
     c = await setUp(1, { sizeMiB: 48, full: true, maxRate: '100mbit' });
     const ctx = c;
-    const host = client(ctx, 0);
+    const host = clientOf(ctx, 0);
     const run1 = agentOn(ctx.lan, host, ctx.dp, ctx.work, 'img');
     await until('the agent at 50%', () => (last(run1)?.percent ?? 0) >= 50);
     run1.proc.kill('SIGKILL');
@@ -92,7 +72,7 @@ describeLan('end to end', () => {
   it('forged and mutated packets from another host are dropped and counted; images stay correct', async () => {
     c = await setUp(3, { sizeMiB: 48, full: true, maxRate: '100mbit' });
     const ctx = c;
-    const attacker = client(ctx, 2);
+    const attacker = clientOf(ctx, 2);
     const agents = ctx.lan.clients.slice(0, 2).map((h) => agentOn(ctx.lan, h, ctx.dp, ctx.work, 'img'));
     const forger = collect(
       ctx.lan.spawn(attacker, process.execPath, [path.resolve(__dirname, '../../tools/bench/bin/forger.cjs'), ctx.dp.url, ctx.dp.adminToken, 'img', attacker.ip, '3']),
@@ -116,7 +96,7 @@ describeLan('end to end', () => {
     const baseline = (Date.now() - t0) / 1000;
     for (const a of base) rmSync(path.dirname(a.target), { recursive: true, force: true });
     // Then the same two with a third agent behind 20% loss.
-    ctx.lan.setLoss(client(ctx, 2), 0.2);
+    ctx.lan.setLoss(clientOf(ctx, 2), 0.2);
     const t1 = Date.now();
     const ends: number[] = [];
     const agents = ctx.lan.clients.map((h) => agentOn(ctx.lan, h, ctx.dp, ctx.work, 'img'));
@@ -148,13 +128,13 @@ describeLan('end to end', () => {
   it('a scheduled session waits for its minimum clients, then starts', async () => {
     c = await setUp(2, { imageFlags: ['--mode', 'scheduled', '--min-clients', '2', '--max-wait', '120'] });
     const ctx = c;
-    const first = agentOn(ctx.lan, client(ctx, 0), ctx.dp, ctx.work, 'img');
+    const first = agentOn(ctx.lan, clientOf(ctx, 0), ctx.dp, ctx.work, 'img');
     await new Promise((r) => setTimeout(r, 3000));
     // Alone, it waits: nothing received, no running session.
     expect(last(first)?.percent ?? 0).toBe(0);
     const running = await dpGet<Array<{ state: string }>>(ctx.lan, ctx.dp, '/api/v1/sessions');
     expect(running.filter((s) => s.state === 'running')).toHaveLength(0);
-    const second = agentOn(ctx.lan, client(ctx, 1), ctx.dp, ctx.work, 'img');
+    const second = agentOn(ctx.lan, clientOf(ctx, 1), ctx.dp, ctx.work, 'img');
     await expectVerified(ctx, [first, second]);
   });
 
@@ -162,12 +142,12 @@ describeLan('end to end', () => {
     const captureRun = async (encrypt: boolean): Promise<Buffer> => {
       c = await setUp(2, { sizeMiB: 16, imageFlags: encrypt ? ['--encrypt'] : [] });
       const ctx = c;
-      const spy = client(ctx, 1);
+      const spy = clientOf(ctx, 1);
       const pcap = path.join(ctx.work, 'group.pcap');
       const dump = ctx.lan.spawn(spy, 'tcpdump', ['-i', 'eth0', '-U', '-s', '0', '-w', pcap, 'udp']);
       const dumped = collect(dump, 120_000);
       await new Promise((r) => setTimeout(r, 1000));
-      const agent = agentOn(ctx.lan, client(ctx, 0), ctx.dp, ctx.work, 'img');
+      const agent = agentOn(ctx.lan, clientOf(ctx, 0), ctx.dp, ctx.work, 'img');
       await expectVerified(ctx, [agent]);
       dump.kill('SIGINT');
       await dumped;
@@ -188,7 +168,7 @@ describeLan('end to end', () => {
   it('a multicast-only image refuses unicast fallback', async () => {
     c = await setUp(1, { imageFlags: ['--multicast-only'] });
     const ctx = c;
-    const host = client(ctx, 0);
+    const host = clientOf(ctx, 0);
     const images = await dpGet<Array<{ name: string }>>(ctx.lan, ctx.dp, '/api/v1/images');
     expect(images.map((i) => i.name)).toContain('img');
     const r = await collect(

@@ -6,20 +6,15 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { sha256File, stopDp } from '@castpoint/bench';
+import { sha256File } from '@castpoint/bench';
 import { collect, describeLan, type Host } from '@castpoint/netlab';
-import { agentOn, dpGet, last, requireBuilt, type Agent, lanWithImage, type Ctx } from './e2e-helpers';
+import { agentOn, dpGet, last, requireBuilt, type Agent, lanWithImage, type Ctx, clientOf, tearDown } from './e2e-helpers';
 
 
 function setUp(clients: number, sizeMiB: number, maxRate: string, imageFlags: string[] = []): Promise<Ctx> {
   return lanWithImage({ clients, sizeMiB, seed: 5, full: true, maxRate, imageFlags });
 }
 
-function client(c: Ctx, i: number): Host {
-  const h = c.lan.clients[i];
-  if (!h) throw new Error(`the LAN has no client ${i + 1}`);
-  return h;
-}
 
 /**
  * Caps what `host` receives at `rate`: a token-bucket shaper (tbf, 256 KB bucket, 50 ms queue) on
@@ -51,12 +46,6 @@ async function deploy(c: Ctx, hosts: readonly Host[], timeoutMs = 120_000): Prom
   return { agents, seconds };
 }
 
-async function tearDown(c: Ctx | undefined): Promise<void> {
-  if (!c) return;
-  await Promise.race([stopDp(c.dp), new Promise((r) => setTimeout(r, 5000).unref())]);
-  c.lan.destroy();
-  rmSync(c.work, { recursive: true, force: true });
-}
 
 describeLan('repair fairness (issue 21.6)', () => {
   requireBuilt();
@@ -69,8 +58,8 @@ describeLan('repair fairness (issue 21.6)', () => {
   it('clean agents beside a 20%-loss agent finish within 1.5x their solo time (plus start-up margin)', async () => {
     c = await setUp(3, 32, '60mbit');
     const ctx = c;
-    const solo = await deploy(ctx, [client(ctx, 0)]);
-    ctx.lan.setLoss(client(ctx, 2), 0.2);
+    const solo = await deploy(ctx, [clientOf(ctx, 0)]);
+    ctx.lan.setLoss(clientOf(ctx, 2), 0.2);
     const mixed = await deploy(ctx, ctx.lan.clients);
     const soloS = solo.seconds[0] as number;
     const clean = mixed.seconds.slice(0, 2);
@@ -88,7 +77,7 @@ describeLan('repair fairness (issue 21.6)', () => {
     // DP itself could not send faster than the slow agent took, and then nobody is slow.
     c = await setUp(3, 32, '60mbit', ['--slow-policy', 'tiers']);
     const ctx = c;
-    await shapeDownlink(ctx, client(ctx, 2), '20mbit');
+    await shapeDownlink(ctx, clientOf(ctx, 2), '20mbit');
     const t0 = Date.now();
     const run = await deploy(ctx, ctx.lan.clients, 180_000);
     const history = await dpGet<Array<{ event: string; at: string; detail?: string }>>(ctx.lan, ctx.dp, '/api/v1/history');
