@@ -23,6 +23,7 @@ export const DP_ERROR_CODES = {
   DP_DATA_DIR_IN_USE: 'Another castpoint-dp runs on the same data directory.',
   DP_LISTEN_FAILED: 'The HTTP listener cannot bind its address (in use, or not permitted).',
   DP_API: 'A REST call from the command line failed (status and reason in the data).',
+  DP_BUSY: 'A step of an agent request (image check, session start) took too long; the agent asks again.',
 } as const;
 
 export type DpErrorCode = keyof typeof DP_ERROR_CODES;
@@ -47,6 +48,7 @@ export const DP_ERROR_STATUS: Record<DpErrorCode, number> = {
   DP_DATA_DIR_IN_USE: 409,
   DP_LISTEN_FAILED: 500,
   DP_API: 502,
+  DP_BUSY: 503,
 };
 
 export class DpError<D = unknown> extends CastpointError<DpErrorCode, D> {

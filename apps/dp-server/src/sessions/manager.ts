@@ -11,6 +11,7 @@ import type { ImageCatalog } from '../images/catalog';
 import type { StateStore } from '../state/store';
 import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
 import { allocateGroupPort } from './allocator';
+import { REQUEST_WAIT_MS, STEP_LIMIT_MS, startRunner, withDeadline } from './deadline';
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
 import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
@@ -148,7 +149,7 @@ export class SessionManager extends EventEmitter {
     // agent finds every chunk done and writes the zeros itself.
     const manifest = this.o.catalog.manifest(img);
     if (manifest.zeroChunks.length >= manifest.chunks.length) return this.fallback(img, req, client, 'the image is all zeros: nothing to send');
-    const session = await this.sessionFor(img, client?.tier ?? 0);
+    const session = await withDeadline(this.sessionFor(img, client?.tier ?? 0), REQUEST_WAIT_MS, `preparing the session for image ${img.name}`);
     if (session.state === 'waiting') {
       if (!session.waiting.includes(waiter)) session.waiting.push(waiter);
       this.waiters.seen(session.id, waiter, nowMs);
@@ -170,7 +171,7 @@ export class SessionManager extends EventEmitter {
           const w = scheduledWaitReply(session, this.o.now());
           return w.status === 'wait' ? { ...w, retryAfterMs: HELD_RETRY_MS } : w;
         }
-      } else await this.startWaiting(session, why);
+      } else await withDeadline(this.startWaiting(session, why), REQUEST_WAIT_MS, `starting the session for image ${img.name}`);
     }
     const active = this.clients.activeCount(client?.id);
     if (active >= this.o.maxClients) {
@@ -263,7 +264,7 @@ export class SessionManager extends EventEmitter {
   }
 
   private async create(img: ImageRecord, tier: number): Promise<SessionRecord> {
-    await this.o.catalog.assertUnchanged(img);
+    await withDeadline(this.o.catalog.assertUnchanged(img), STEP_LIMIT_MS, `checking the file of image ${img.name}`);
     const nowMs = this.o.now();
     const gp = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
     const key = Buffer.from(this.o.createKey?.() ?? randomBytes(32)).toString('base64');
@@ -336,10 +337,9 @@ export class SessionManager extends EventEmitter {
     );
     this.runners.set(s.id, runner);
     try {
-      await runner.start();
+      await startRunner(runner, STEP_LIMIT_MS);
     } catch (err) {
       this.runners.delete(s.id);
-      await runner.close().catch(() => undefined);
       throw err;
     }
   }
