@@ -48,6 +48,7 @@ function serveCommand(y: Argv) {
     'max-rate': 'Rate cap per session: 500mbit, 1gbit, 80mbyte',
     'max-clients': 'Agents receiving by multicast at once',
     ttl: 'Multicast TTL',
+    'agent-rate-limit': 'Agent API requests per minute per source address (429 above; 0: off)',
     'admin-token': 'Admin token (generated on first start when absent)',
     'client-token': 'Client (agent) token (generated on first start when absent)',
   };

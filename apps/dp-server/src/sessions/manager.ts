@@ -15,6 +15,7 @@ import { REQUEST_WAIT_MS, STEP_LIMIT_MS, startRunner, withDeadline } from './dea
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
 import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
+import { pruneEnded } from './pruning';
 import { newSessionRecord } from './session-record';
 import { scheduleFor, startReason, type StartReason } from './schedule';
 import { StartWaiters } from './start-waiters';
@@ -264,6 +265,7 @@ export class SessionManager extends EventEmitter {
   }
 
   private async create(img: ImageRecord, tier: number): Promise<SessionRecord> {
+    this.o.store.assertWritable('a new session');
     await withDeadline(this.o.catalog.assertUnchanged(img), STEP_LIMIT_MS, `checking the file of image ${img.name}`);
     const nowMs = this.o.now();
     const gp = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
@@ -468,6 +470,7 @@ export class SessionManager extends EventEmitter {
       } else if (!prev) this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: 0 });
       this.dirty = true;
     }
+    if (pruneEnded(this.o.store, this.clients, new Date(nowMs))) this.dirty = true;
     if (this.dirty) {
       this.dirty = false;
       this.o.store.save();
@@ -475,14 +478,16 @@ export class SessionManager extends EventEmitter {
     }
   }
 
-  /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves. */
-  async shutdown(): Promise<void> {
+  /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves; true when saved. */
+  async shutdown(): Promise<boolean> {
     this.held.releaseAll();
     for (const s of this.live()) this.takeStats(s);
     this.o.store.save();
+    await this.o.store.flush();
     const all = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(all.map((r) => r.close().catch(() => undefined)));
     this.o.store.save();
+    return this.o.store.flush();
   }
 }

@@ -1,12 +1,17 @@
-// Persists DpState as one JSON file, atomically: write a temporary file, fsync it, rename it over
-// the old one, fsync the directory. A crash leaves either the old state or the new, never half.
+// Persists DpState as one JSON file, atomically (state/writer.ts), saved coalesced and off the
+// event loop (state/saver.ts). A failing disk is a condition the DP reports and outlives, not a crash.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkingError, claimDirectory } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
+import { StateSaver, type SaveHealth } from './saver';
 import { HISTORY_LIMIT, type DpState, type HistoryEntry, type Tokens } from './types';
+import { validateState } from './validate';
+import { atomicWriter, type FileWriter } from './writer';
+
+export { writeFileAtomic } from './writer';
 
 export const STATE_FILE = 'state.json';
 export const MANIFEST_DIR = 'manifests';
@@ -14,24 +19,6 @@ export const MANIFEST_DIR = 'manifests';
 /** A token of 32 random bytes, base64url (43 characters). */
 export function generateToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(join(path, '..'), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }
 
 export const LOCK_FILE = 'dp.lock';
@@ -58,41 +45,77 @@ export interface OpenedState {
   readonly generated?: Partial<Tokens>;
 }
 
+export interface StoreOptions {
+  /** How files are written (tests inject one that fails). @default atomic writes on node:fs */
+  readonly writer?: FileWriter;
+  /** Clock for the save-failure times. @default Date.now */
+  readonly now?: () => number;
+  /** See StateSaverOptions.intervalMs / retryMs. */
+  readonly saveIntervalMs?: number;
+  readonly saveRetryMs?: number;
+}
+
+/**
+ * Receiver ids are reserved in blocks of this many: the block's end is saved (synchronously) before
+ * its first id is handed out, so a crash can never hand an id out twice, and the request path saves
+ * once per block instead of once per id. A restart skips the rest of the block.
+ */
+export const RECEIVER_ID_BLOCK = 1024;
+const RECEIVER_ID_END = 0x80000000;
+
+/** Errno codes that mean "the disk cannot take the state now" (as opposed to a bug). */
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG']);
+
 export class StateStore {
+  private readonly saver: StateSaver;
+  /** Next receiver id to hand out; state.nextReceiverId is the end of the reserved block. */
+  private nextReceiverId: number;
+  /** Called when saving starts or stops failing. */
+  onHealthChange: ((h: SaveHealth) => void) | undefined;
+
   private constructor(
     readonly dataDir: string,
     readonly state: DpState,
     private readonly release: () => void,
-  ) {}
+    private readonly o: StoreOptions,
+  ) {
+    this.nextReceiverId = state.nextReceiverId;
+    this.saver = new StateSaver({
+      write: () => this.writer.write(this.path, JSON.stringify(this.state), 0o600),
+      now: o.now ?? Date.now,
+      ...(o.saveIntervalMs !== undefined ? { intervalMs: o.saveIntervalMs } : {}),
+      ...(o.saveRetryMs !== undefined ? { retryMs: o.saveRetryMs } : {}),
+      onHealthChange: (h) => this.onHealthChange?.(h),
+    });
+  }
 
   /**
    * Opens (or creates) DATA_DIR's state and starts a new epoch. Tokens given win over stored ones;
    * missing ones are generated and reported in `generated` so the caller prints them once.
    */
-  static open(dataDir: string, given: { admin?: string; client?: string } = {}): { store: StateStore; generated: Partial<Tokens> } {
+  static open(dataDir: string, given: { admin?: string; client?: string } = {}, opts: StoreOptions = {}): { store: StateStore; generated: Partial<Tokens> } {
     const release = claimDataDir(dataDir);
     try {
-      return StateStore.load(dataDir, given, release);
+      return StateStore.load(dataDir, given, release, opts);
     } catch (err) {
       release();
       throw err;
     }
   }
 
-  private static load(dataDir: string, given: { admin?: string; client?: string }, release: () => void): { store: StateStore; generated: Partial<Tokens> } {
+  private static load(dataDir: string, given: { admin?: string; client?: string }, release: () => void, opts: StoreOptions): { store: StateStore; generated: Partial<Tokens> } {
     mkdirSync(join(dataDir, MANIFEST_DIR), { recursive: true, mode: 0o700 });
     const path = join(dataDir, STATE_FILE);
     let state: DpState;
     const generated: { admin?: string; client?: string } = {};
     if (existsSync(path)) {
+      let parsed: unknown;
       try {
-        state = JSON.parse(readFileSync(path, 'utf8')) as DpState;
+        parsed = JSON.parse(readFileSync(path, 'utf8'));
       } catch (err) {
-        throw new DpError('DP_STATE_CORRUPT', `cannot parse ${path}: ${(err as Error).message}`, { path }, { cause: err });
+        throw new DpError('DP_STATE_CORRUPT', `cannot parse ${path}: ${(err as Error).message}; the file was left as it is (fix or move it, then start again)`, { path }, { cause: err });
       }
-      if (state.version !== 1 || typeof state.epoch !== 'number') {
-        throw new DpError('DP_STATE_CORRUPT', `${path} is not a castpoint-dp state file of version 1`, { path });
-      }
+      state = validateState(parsed, path);
     } else {
       state = {
         version: 1,
@@ -116,13 +139,18 @@ export class StateStore {
     state.tokens = { admin, client };
     // The epoch is part of the DP's senderId and so of every AES-GCM nonce: bump it before any packet.
     state.epoch = (state.epoch + 1) & 0x7fffffff;
-    const store = new StateStore(dataDir, state, release);
-    store.save();
+    const store = new StateStore(dataDir, state, release, opts);
+    store.saveNow();
     return { store, generated };
   }
 
-  /** Gives the data directory back (its lock) once the DP is done with it. */
+  private get writer(): FileWriter {
+    return this.o.writer ?? atomicWriter;
+  }
+
+  /** Stops the save timers and gives the data directory back (its lock). Flush first. */
   close(): void {
+    this.saver.close();
     this.release();
   }
 
@@ -130,16 +158,65 @@ export class StateStore {
     return join(this.dataDir, STATE_FILE);
   }
 
+  /** The state changed: it is written soon (coalesced, off the event loop). Never throws. */
   save(): void {
-    writeFileAtomic(this.path, JSON.stringify(this.state));
+    this.saver.request();
   }
 
-  /** A fresh receiver id, saved before it is handed out so a crash can never hand it out again. */
+  /** Writes what is unsaved now; true when everything is on disk (false: saving fails). */
+  flush(): Promise<boolean> {
+    return this.saver.flush();
+  }
+
+  /** Whether the state can be saved, and since when not. */
+  get health(): SaveHealth {
+    return this.saver.health;
+  }
+
+  /** Refuses (DP_STORAGE_FULL, 507) what would need the disk while saving fails: new sessions, imports. */
+  assertWritable(what: string): void {
+    const h = this.health;
+    if (h.ok) return;
+    throw new DpError(
+      'DP_STORAGE_FULL',
+      `${what} refused: the DP cannot save its state to ${this.path} since ${h.since ?? '?'} (${h.error ?? h.code ?? 'error'}); free space in the data directory, running sessions go on`,
+      { path: this.path, ...(h.code !== undefined ? { code: h.code } : {}) },
+    );
+  }
+
+  /** A synchronous save (start-up, a receiver-id block); a disk that refuses it answers DP_STORAGE_FULL. */
+  private saveNow(): void {
+    try {
+      this.writer.writeSync(this.path, JSON.stringify(this.state), 0o600);
+      this.saver.report(undefined);
+    } catch (err) {
+      throw this.storageError(err, this.path);
+    }
+  }
+
+  /** The error for a failed write: a full or failing disk is DP_STORAGE_FULL (and the saver's condition). */
+  private storageError(err: unknown, path: string): unknown {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined || !STORAGE_CODES.has(code)) return err;
+    this.saver.report(err);
+    return new DpError('DP_STORAGE_FULL', `cannot write ${path} (${code}): ${(err as Error).message}`, { path, code }, { cause: err });
+  }
+
+  /** A fresh receiver id; never one handed out before, also across a crash (see RECEIVER_ID_BLOCK). */
   allocateReceiverId(): number {
-    const id = this.state.nextReceiverId;
-    if (id >= 0x80000000) throw new DpError('DP_STATE_CORRUPT', 'receiver ids exhausted', {});
-    this.state.nextReceiverId = id + 1;
-    this.save();
+    const id = this.nextReceiverId;
+    if (id >= RECEIVER_ID_END) throw new DpError('DP_STATE_CORRUPT', 'receiver ids exhausted', {});
+    if (id >= this.state.nextReceiverId) {
+      const before = this.state.nextReceiverId;
+      this.state.nextReceiverId = Math.min(id + RECEIVER_ID_BLOCK, RECEIVER_ID_END);
+      try {
+        this.saveNow();
+      } catch (err) {
+        this.state.nextReceiverId = before;
+        throw err;
+      }
+    }
+    this.nextReceiverId = id + 1;
     return id;
   }
 
@@ -160,7 +237,12 @@ export class StateStore {
   }
 
   saveManifest(manifestHash: string, manifest: Manifest): void {
-    writeFileAtomic(this.manifestPath(manifestHash), JSON.stringify(manifest), 0o644);
+    const p = this.manifestPath(manifestHash);
+    try {
+      this.writer.writeSync(p, JSON.stringify(manifest), 0o644);
+    } catch (err) {
+      throw this.storageError(err, p);
+    }
   }
 
   loadManifest(manifestHash: string): Manifest {
