@@ -19,6 +19,7 @@ import { pruneEnded } from './pruning';
 import { newSessionRecord } from './session-record';
 import { scheduleFor, startReason, type StartReason } from './schedule';
 import { StartWaiters } from './start-waiters';
+import { ThroughputMeter } from './throughput';
 import { WAITER_TTL_MS, WaiterRoll, cancelNotice } from './waiter-roll';
 
 export interface SessionManagerOptions {
@@ -70,7 +71,7 @@ export class SessionManager extends EventEmitter {
   /** Agents' requests held until their waiting session starts (longPollMs). */
   private readonly held = new StartWaiters();
   private readonly runners = new Map<number, SessionRunner>();
-  private readonly rates = new Map<number, { bytes: number; atMs: number; bps: number }>();
+  private readonly rates = new ThroughputMeter();
   private readonly creating = new Map<string, Promise<SessionRecord>>();
   /** Sessions whose engine reported every receiver complete (ending may wait for JOIN_GRACE_MS). */
   private readonly engineFinished = new Set<number>();
@@ -112,7 +113,7 @@ export class SessionManager extends EventEmitter {
 
   stats(id: number): (RunnerStats & { throughputBps: number }) | undefined {
     const r = this.runners.get(id);
-    return r ? { ...r.stats(), throughputBps: this.rates.get(id)?.bps ?? 0 } : undefined;
+    return r ? { ...r.stats(), throughputBps: this.rates.bps(id) } : undefined;
   }
 
   /** After a restart: carries on with the sessions that were running (same id, key, group, port). */
@@ -411,7 +412,7 @@ export class SessionManager extends EventEmitter {
     this.held.release(s.id);
     this.waiters.forget(s.id);
     this.runners.delete(s.id);
-    this.rates.delete(s.id);
+    this.rates.forget(s.id);
     this.engineFinished.delete(s.id);
     for (const r of s.receivers) {
       const c = this.clients.byReceiverId(r);
@@ -444,12 +445,9 @@ export class SessionManager extends EventEmitter {
     const nowMs = this.o.now();
     for (const s of this.live()) {
       if (s.state === 'waiting') {
-        const gone = this.waiters.expired(s.id, s.waiting, nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
-        if (gone.length > 0) {
-          s.waiting = s.waiting.filter((w) => !gone.includes(w));
-          this.record(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.waiting.length} waiting`);
-          this.dirty = true;
-        }
+        const gone = this.waiters.dropSilent(s, nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
+        if (gone.length > 0) this.record(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.waiting.length} waiting`);
+        this.dirty ||= gone.length > 0;
         const why = startReason(s, nowMs);
         if (why !== undefined) await this.startWaiting(s, why).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'scheduled start failed'));
         continue;
@@ -463,11 +461,7 @@ export class SessionManager extends EventEmitter {
         continue;
       }
       this.takeStats(s);
-      const prev = this.rates.get(s.id);
-      if (prev && nowMs > prev.atMs) {
-        const bps = ((s.bytesSent - prev.bytes) * 1000) / (nowMs - prev.atMs);
-        this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: Math.max(0, Math.round(bps)) });
-      } else if (!prev) this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: 0 });
+      this.rates.sample(s.id, s.bytesSent, nowMs);
       this.dirty = true;
     }
     if (pruneEnded(this.o.store, this.clients, new Date(nowMs))) this.dirty = true;
@@ -487,7 +481,6 @@ export class SessionManager extends EventEmitter {
     const all = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(all.map((r) => r.close().catch(() => undefined)));
-    this.o.store.save();
     return this.o.store.flush();
   }
 }
