@@ -145,8 +145,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   // requests (they held the close until the 10 s stop limit, which exited without saving).
   app.addHook('preClose', async () => {
     if (timer) clearInterval(timer);
-    if (await sessions.shutdown()) app.log.info({ path: store.path }, 'state saved');
-    else app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
+    const saved = await sessions.shutdown();
+    // Said on a stop of a DP that served (a start that could not listen ends with one line).
+    if (saved && app.server.listening) app.log.info({ path: store.path }, 'state saved');
+    else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
   });
   app.addHook('onClose', async () => {
     store.close();
