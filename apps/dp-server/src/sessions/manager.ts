@@ -138,6 +138,7 @@ export class SessionManager extends EventEmitter {
    */
   async request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
     const img = this.o.catalog.get(req.image);
+    await withDeadline(this.o.store.receiverIdsReady(), REQUEST_WAIT_MS, 'reserving receiver ids');
     const waiter = source ? `${req.hostname}@${source}` : req.hostname;
     const nowMs = this.o.now();
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;

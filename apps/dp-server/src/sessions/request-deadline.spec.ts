@@ -43,7 +43,7 @@ describe('agent requests always get an answer', () => {
   };
   /** Lets injected requests reach their handler (real nextTick/setImmediate turns) until `ready`. */
   const reach = async (ready: () => boolean): Promise<void> => {
-    for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5000 && !ready(); i++) await new Promise((r) => setImmediate(r));
     expect(ready()).toBe(true);
   };
 
@@ -61,6 +61,7 @@ describe('agent requests always get an answer', () => {
     const importer = new HangingImporter();
     const h = await make({}, undefined, (f) => f, 2000, { importer });
     await addImage(h, 'img', { mode: 'scheduled', minClients: 3, maxWaitSec: 30 });
+    await h.app.dp.store.receiverIdsReady(); // the first block of ids on disk: no I/O left on the path but the check
     importer.hang = true;
     const asks = ['pc1', 'pc2', 'pc3'].map((n) => request(h, n));
     await reach(() => importer.checks === 1);
@@ -76,9 +77,10 @@ describe('agent requests always get an answer', () => {
     await jest.advanceTimersByTimeAsync(STEP_LIMIT_MS);
     importer.hang = false;
     const again = ['pc1', 'pc2'].map((n) => request(h, n));
-    await reach(() => importer.checks === 2);
+    // Both held by the long poll of the new waiting session (after the check's real file I/O).
+    await reach(() => h.app.dp.sessions.live()[0]?.waiting.length === 2);
     await turns(50);
-    await jest.advanceTimersByTimeAsync(2000 + 10); // the long poll holds them this long
+    await jest.advanceTimersByTimeAsync(2000 + 10);
     expect(again.map((a) => a.body().status)).toEqual(['wait', 'wait']);
     expect(importer.checks).toBe(2);
     // ... and --max-wait fires for the waiting session as it should.
@@ -91,6 +93,7 @@ describe('agent requests always get an answer', () => {
     const hang = { on: true };
     const h = await make({}, undefined, hangingStarts(hang));
     await addImage(h, 'img');
+    await h.app.dp.store.receiverIdsReady();
     const first = request(h, 'pc1');
     await reach(() => h.runners.length === 1);
     await jest.advanceTimersByTimeAsync(REQUEST_WAIT_MS + 10);

@@ -56,9 +56,11 @@ export interface StoreOptions {
 }
 
 /**
- * Receiver ids are reserved in blocks of this many: the block's end is saved (synchronously) before
- * its first id is handed out, so a crash can never hand an id out twice, and the request path saves
- * once per block instead of once per id. A restart skips the rest of the block.
+ * Receiver ids are reserved in blocks of this many: the block's end (state.nextReceiverId) is on
+ * disk before its first id is handed out, so a crash can never hand an id out twice, and the state
+ * is written once per block instead of once per id. The next block is saved (by the ordinary,
+ * coalesced saves) when half of the current one is used, so requests rarely wait for it. A restart
+ * skips the rest of the block.
  */
 export const RECEIVER_ID_BLOCK = 1024;
 const RECEIVER_ID_END = 0x80000000;
@@ -68,8 +70,12 @@ const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG']);
 
 export class StateStore {
   private readonly saver: StateSaver;
-  /** Next receiver id to hand out; state.nextReceiverId is the end of the reserved block. */
+  /** Next receiver id to hand out. */
   private nextReceiverId: number;
+  /** End of the reserved block that is on disk (state.nextReceiverId may be ahead, being saved). */
+  private savedIdEnd: number;
+  /** The save of the next block of ids, while it runs (never rejects). */
+  private reserving: Promise<void> | undefined;
   /** Called when saving starts or stops failing. */
   onHealthChange: ((h: SaveHealth) => void) | undefined;
 
@@ -80,8 +86,15 @@ export class StateStore {
     private readonly o: StoreOptions,
   ) {
     this.nextReceiverId = state.nextReceiverId;
+    this.savedIdEnd = state.nextReceiverId;
     this.saver = new StateSaver({
-      write: () => this.writer.write(this.path, JSON.stringify(this.state), 0o600),
+      // Writes run one at a time, each with the state as it is when it starts: the block end it
+      // holds is on disk once it completes.
+      write: async () => {
+        const idEnd = this.state.nextReceiverId;
+        await this.writer.write(this.path, JSON.stringify(this.state), 0o600);
+        this.savedIdEnd = Math.max(this.savedIdEnd, idEnd);
+      },
       now: o.now ?? Date.now,
       ...(o.saveIntervalMs !== undefined ? { intervalMs: o.saveIntervalMs } : {}),
       ...(o.saveRetryMs !== undefined ? { retryMs: o.saveRetryMs } : {}),
@@ -184,7 +197,7 @@ export class StateStore {
     );
   }
 
-  /** A synchronous save (start-up, a receiver-id block); a disk that refuses it answers DP_STORAGE_FULL. */
+  /** The synchronous save at start-up; a disk that refuses it answers DP_STORAGE_FULL. */
   private saveNow(): void {
     try {
       this.writer.writeSync(this.path, JSON.stringify(this.state), 0o600);
@@ -202,22 +215,57 @@ export class StateStore {
     return new DpError('DP_STORAGE_FULL', `cannot write ${path} (${code}): ${(err as Error).message}`, { path, code }, { cause: err });
   }
 
-  /** A fresh receiver id; never one handed out before, also across a crash (see RECEIVER_ID_BLOCK). */
-  allocateReceiverId(): number {
-    const id = this.nextReceiverId;
-    if (id >= RECEIVER_ID_END) throw new DpError('DP_STATE_CORRUPT', 'receiver ids exhausted', {});
-    if (id >= this.state.nextReceiverId) {
-      const before = this.state.nextReceiverId;
-      this.state.nextReceiverId = Math.min(id + RECEIVER_ID_BLOCK, RECEIVER_ID_END);
+  /**
+   * Resolves when receiver ids are on hand (a reserved block is on disk); starts saving the next
+   * block when half of this one is used. Rejects with DP_STORAGE_FULL when none can be saved.
+   */
+  async receiverIdsReady(): Promise<void> {
+    if (this.savedIdEnd - this.nextReceiverId < RECEIVER_ID_BLOCK / 2) this.reserveNextBlock();
+    // A reservation already under way may have started before the disk came back: one more try.
+    for (let attempt = 0; attempt < 2 && this.nextReceiverId >= this.savedIdEnd; attempt++) {
+      this.reserveNextBlock();
+      await this.reserving;
+    }
+    if (this.nextReceiverId >= this.savedIdEnd) throw this.noReceiverIds();
+  }
+
+  private reserveNextBlock(): void {
+    if (this.reserving || this.state.nextReceiverId >= RECEIVER_ID_END) return;
+    this.state.nextReceiverId = Math.min(Math.max(this.state.nextReceiverId, this.nextReceiverId) + RECEIVER_ID_BLOCK, RECEIVER_ID_END);
+    this.save();
+    this.reserving = this.flush().then(
+      () => {
+        this.reserving = undefined;
+      },
+      () => {
+        this.reserving = undefined;
+      },
+    );
+  }
+
+  private noReceiverIds(): DpError {
+    if (this.nextReceiverId >= RECEIVER_ID_END) return new DpError('DP_STATE_CORRUPT', 'receiver ids exhausted', {});
+    if (!this.health.ok) {
       try {
-        this.saveNow();
+        this.assertWritable('a receiver id');
       } catch (err) {
-        this.state.nextReceiverId = before;
-        throw err;
+        return err as DpError;
       }
     }
-    this.nextReceiverId = id + 1;
-    return id;
+    return new DpError('DP_BUSY', 'receiver ids are being reserved: ask again', { step: 'receiver ids' });
+  }
+
+  /**
+   * A fresh receiver id, never one handed out before, also across a crash (see RECEIVER_ID_BLOCK).
+   * Call receiverIdsReady() first; without an id on hand this throws (DP_BUSY or DP_STORAGE_FULL).
+   */
+  allocateReceiverId(): number {
+    if (this.nextReceiverId >= this.savedIdEnd) {
+      this.reserveNextBlock();
+      throw this.noReceiverIds();
+    }
+    if (this.savedIdEnd - this.nextReceiverId <= RECEIVER_ID_BLOCK / 2) this.reserveNextBlock();
+    return this.nextReceiverId++;
   }
 
   allocateSessionId(): number {

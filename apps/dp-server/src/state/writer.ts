@@ -1,6 +1,7 @@
 // Atomic whole-file writes: a temporary file, fsync, rename over the old file, fsync the directory.
 // A crash leaves the old file or the new one, never half. A write that fails (a full disk) removes
 // its temporary file, so a failed attempt does not eat the space the next one needs.
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -13,8 +14,9 @@ export interface FileWriter {
   write(path: string, data: string | Uint8Array, mode: number): Promise<void>;
 }
 
+/** A temporary name of its own for each write: two writes of one file never share one. */
 function tmpOf(path: string): string {
-  return `${path}.tmp-${process.pid}`;
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
