@@ -42,6 +42,8 @@ describe('a full disk under the data directory', () => {
     expect(health.json()).toMatchObject({ ok: false, storage: { ok: false, code: 'ENOSPC' } });
     const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^castpoint_dp_state_save_failing 1$/m);
+    const status = await h.app.inject({ method: 'GET', url: '/api/v1/status', headers: admin });
+    expect(status.json()).toMatchObject({ storage: { ok: false, code: 'ENOSPC' } }); // the dashboard's red line
     const newSession = await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: client, payload: { image: 'other', hostname: 'pc9' } });
     expect(newSession.statusCode).toBe(507);
     expect(newSession.json()).toMatchObject({ error: 'DP_STORAGE_FULL', message: expect.stringMatching(/a new session refused: the DP cannot save its state .*ENOSPC/) });
@@ -58,6 +60,7 @@ describe('a full disk under the data directory', () => {
     disk.full = false;
     expect(await h.app.dp.store.flush()).toBe(true);
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/status', headers: admin })).json()).toMatchObject({ storage: { ok: true } });
     expect((await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: client, payload: { image: 'other', hostname: 'pc9' } })).statusCode).toBe(200);
 
     // After a restart the clients that completed show done (they showed "failed: not heard from").
