@@ -48,7 +48,7 @@ export interface ServeSettings {
   readonly maxClients: number;
   /** Multicast TTL (1 keeps packets on the LAN). @default 1 */
   readonly ttl: number;
-  /** Agent API requests per minute per source address (429 above it; 0: no limit). @default 12000 */
+  /** Agent API requests per minute per source address (429 above it; 0: no limit). @default 60000 */
   readonly agentRateLimit: number;
   /** Admin token; generated on first start when not given. */
   readonly adminToken?: string;
@@ -62,7 +62,7 @@ export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
   'max-rate': '1gbit',
   'max-clients': '200',
   ttl: '1',
-  'agent-rate-limit': '12000',
+  'agent-rate-limit': '60000',
 };
 
 export function envName(name: SettingName): string {
