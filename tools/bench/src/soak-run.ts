@@ -24,6 +24,8 @@ export interface SoakOptions {
   /** A run that has not ended after this long fails (its processes are killed). @default 120000 */
   readonly runTimeoutMs?: number;
   readonly onRun?: (r: SoakRun) => void;
+  /** Another build's castpoint-dp bundle (an older one, to see the soak catch what it was made for). */
+  readonly dpBundle?: string;
 }
 
 export interface SoakRun {
@@ -69,7 +71,7 @@ async function oneRun(o: SoakOptions, run: number, work: string, image: { path: 
   const agents: Array<{ host: Host; target: string; proc: ChildProcess }> = [];
   const limit = o.runTimeoutMs ?? 120_000;
   try {
-    dp = await startDp(o.lan, o.lan.server, { dataDir: path.join(dir, 'dp') });
+    dp = await startDp(o.lan, o.lan.server, { dataDir: path.join(dir, 'dp'), ...(o.dpBundle ? { bundle: o.dpBundle } : {}) });
     const running = dp;
     running.proc.stdout?.on('data', (d: Buffer) => (dpLog += d.toString()));
     const add = await dpCli(o.lan, running, ['image', 'add', 'soak', image.path, '--mode', 'scheduled', '--min-clients', '3', '--max-wait', '30']);

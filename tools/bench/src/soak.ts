@@ -10,7 +10,8 @@ const USAGE = `usage: npm run soak -- [--runs N] [--stress K] [--size-mib M] [--
   --runs N           deployments to run                        default 30
   --stress K         busy processes beside them (one CPU each)  default 2 x CPUs
   --size-mib M       image size                                 default 8
-  --run-timeout-s T  a run not done by then fails               default 120`;
+  --run-timeout-s T  a run not done by then fails               default 120
+  --dp-bundle FILE   another build's castpoint-dp (main.cjs)    default this checkout's`;
 
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -22,7 +23,7 @@ function positive(name: string, v: string | undefined, dflt: number): number {
 async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ options: { runs: { type: 'string' }, stress: { type: 'string' }, 'size-mib': { type: 'string' }, 'run-timeout-s': { type: 'string' }, help: { type: 'boolean' } } }).values;
+    values = parseArgs({ options: { runs: { type: 'string' }, stress: { type: 'string' }, 'size-mib': { type: 'string' }, 'run-timeout-s': { type: 'string' }, 'dp-bundle': { type: 'string' }, help: { type: 'boolean' } } }).values;
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
       stress,
       sizeMiB,
       runTimeoutMs,
+      ...(typeof values['dp-bundle'] === 'string' ? { dpBundle: values['dp-bundle'] } : {}),
       onRun: (r) => console.log(`run ${String(r.run).padStart(3)}: ${r.ok ? 'ok  ' : 'FAIL'} ${r.seconds.toFixed(1).padStart(6)} s  load ${r.load.toFixed(1).padStart(5)}  exits ${r.exits.map(String).join(',')}${r.why ? `  ${r.why}` : ''}`),
     });
     const loads = result.runs.map((r) => r.load);
