@@ -25,6 +25,8 @@ export const DP_ERROR_CODES = {
   DP_LISTEN_FAILED: 'The HTTP listener cannot bind its address (in use, or not permitted).',
   DP_IMAGE_BROKEN: 'The image file no longer matches its manifest (found while sending it): refused until the image is removed and added again.',
   DP_API: 'A REST call from the command line failed (status and reason in the data).',
+  DP_BUSY: 'A step of an agent request (image check, session start) took too long; the agent asks again.',
+  DP_STORAGE_FULL: 'The DP cannot save its state (disk full or failing): new sessions and imports are refused until it can.',
 } as const;
 
 export type DpErrorCode = keyof typeof DP_ERROR_CODES;
@@ -51,6 +53,8 @@ export const DP_ERROR_STATUS: Record<DpErrorCode, number> = {
   DP_LISTEN_FAILED: 500,
   DP_IMAGE_BROKEN: 409,
   DP_API: 502,
+  DP_BUSY: 503,
+  DP_STORAGE_FULL: 507,
 };
 
 export class DpError<D = unknown> extends CastpointError<DpErrorCode, D> {

@@ -3,3 +3,4 @@ export { runDeployment, stopDp, verifyTargets, type AgentLine, type AgentRun, ty
 export { lightFabric, type Fabric } from './fabric';
 export { sha256File } from './measure';
 export { sampleMarker, writeSampleImage, type SampleImage, type SampleImageOptions } from './sample-image';
+export { runSoak, startStress, type SoakOptions, type SoakResult, type SoakRun } from './soak-run';

@@ -28,6 +28,7 @@ export const SETTING_NAMES = [
   'max-rate',
   'max-clients',
   'ttl',
+  'agent-rate-limit',
   'admin-token',
   'client-token',
   'admin-token-file',
@@ -53,6 +54,8 @@ export interface ServeSettings {
   readonly maxClients: number;
   /** Multicast TTL (1 keeps packets on the LAN). @default 1 */
   readonly ttl: number;
+  /** Agent API requests per minute per source address (429 above it; 0: no limit). @default 60000 */
+  readonly agentRateLimit: number;
   /** Admin token; generated on first start when not given. */
   readonly adminToken?: string;
   /** Client (agent) token; generated on first start when not given. */
@@ -70,6 +73,7 @@ export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
   'max-rate': '1gbit',
   'max-clients': '200',
   ttl: '1',
+  'agent-rate-limit': '60000',
 };
 
 export function envName(name: SettingName): string {
@@ -162,6 +166,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     maxRateBps: parseRate(need('max-rate')),
     maxClients: parseIntSetting(need('max-clients'), 'max-clients', 1, 100_000),
     ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
+    agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
     ...(admin !== undefined ? { adminToken: admin } : {}),
     ...(client !== undefined ? { clientToken: client } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],

@@ -24,6 +24,9 @@ function fill(id, rows, make) {
 }
 function render(s) {
   $('#updated').textContent = 'updated ' + new Date(s.at).toLocaleTimeString() + ' (epoch ' + s.epoch + ')';
+  const st = s.storage || { ok: true };
+  $('#storage').hidden = st.ok;
+  $('#storage').textContent = st.ok ? '' : 'The DP cannot save its state since ' + st.since + ' (' + (st.code || 'error') + ': ' + (st.error || '') + '): running sessions go on; new sessions and imports are refused until there is space in the data directory.';
   fill('images', s.images, (i) => {
     const tr = document.createElement('tr'); tr.dataset.image = i.name;
     cell(tr, i.name); cell(tr, fmtBytes(i.size)); cell(tr, i.mode);
@@ -90,6 +93,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <body>
 <h1>castpoint distribution point</h1>
 <div><span id="conn" class="muted">connecting</span> · <span id="updated" class="muted"></span> · <a href="/docs">API</a> · <a href="/metrics">metrics</a></div>
+<p id="storage" class="bad" hidden></p>
 <form id="login" hidden><label>Admin token <input id="token" type="password" autocomplete="off"></label> <button>Open</button></form>
 <h2>Sessions</h2>
 <table id="sessions"><thead><tr><th>id</th><th>image</th><th>state</th><th>mode</th><th>group:port</th><th>receivers</th><th>throughput</th><th>sent</th><th>note</th></tr></thead><tbody></tbody></table>

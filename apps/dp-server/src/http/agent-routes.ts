@@ -9,7 +9,7 @@ import { requireToken } from './auth';
 import type { DpContext } from './context';
 import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
 
-const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 429: errorReply };
 
 /** One `bytes=a-b` / `bytes=a-` / `bytes=-n` range of a `size`-byte body, inclusive; undefined: whole body. */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
@@ -47,7 +47,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
         security,
         description: 'Ask for an image: the reply is join (session, key, manifest), wait (retry later) or fallback (unicast).',
         body: agentRequestBody,
-        response: { 200: looseObject, 422: errorReply, 503: errorReply, ...errors },
+        response: { 200: looseObject, 422: errorReply, 503: errorReply, 507: errorReply, ...errors },
       },
     },
     async (req) => {
@@ -78,7 +78,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
         security,
         description: 'Unicast fallback: the image bytes, with HTTP Range (one range per request). Refused for multicast-only images.',
         params: nameParams,
-        response: { 403: errorReply, 404: errorReply, 409: errorReply, 416: errorReply, 422: errorReply, 401: errorReply },
+        response: { 403: errorReply, 404: errorReply, 409: errorReply, 416: errorReply, 422: errorReply, 401: errorReply, 429: errorReply },
       },
     },
     async (req, reply) => {

@@ -14,9 +14,11 @@ import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
 import { StateStore } from '../state/store';
+import type { FileWriter } from '../state/writer';
 import { adminRoutes } from './admin-routes';
-import { agentRoutes } from './agent-routes';
+import { registerAgentApi } from './agent-rate-limit';
 import type { DpContext } from './context';
+import { healthRoutes } from './health-routes';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
 import { strictBodyValidators } from './validation';
@@ -44,19 +46,28 @@ export interface BuildAppOptions {
   readonly blockSymbols?: number;
   /** See SessionManagerOptions.longPollMs. @default 2000 */
   readonly longPollMs?: number;
+  /** How the state store writes files (tests inject a failing one). @default atomic node:fs writes */
+  readonly storeWriter?: FileWriter;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
 
 export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   const now = opts.now ?? Date.now;
-  const { store, generated } = StateStore.open(opts.settings.dataDir, {
-    ...(opts.settings.adminToken !== undefined ? { admin: opts.settings.adminToken } : {}),
-    ...(opts.settings.clientToken !== undefined ? { client: opts.settings.clientToken } : {}),
-  });
+  const { store, generated } = StateStore.open(
+    opts.settings.dataDir,
+    {
+      ...(opts.settings.adminToken !== undefined ? { admin: opts.settings.adminToken } : {}),
+      ...(opts.settings.clientToken !== undefined ? { client: opts.settings.clientToken } : {}),
+    },
+    { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}) },
+  );
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: opts.bodyLimit ?? 65_536,
+    // A stop must not wait for slow or held requests (a slowloris, a long poll, a download): the
+    // state is saved before the listener closes (preClose), then every connection is closed.
+    forceCloseConnections: true,
     // Unknown body fields are an error (additionalProperties: false), never silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
     schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
@@ -94,6 +105,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   });
   const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };
   app.decorate('dp', ctx);
+  store.onHealthChange = (h) => {
+    if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');
+    else app.log.error({ path: store.path, code: h.code, err: h.error }, 'cannot save the state: running sessions go on, new sessions and imports are refused (507) until it can; retrying');
+    sessions.emit('change');
+  };
 
   app.setErrorHandler((err, req, reply) => {
     if (isCastpointError(err)) {
@@ -121,7 +137,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
 
   adminRoutes(app, ctx, now);
-  agentRoutes(app, ctx);
+  await registerAgentApi(app, ctx);
+  healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
@@ -133,10 +150,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
       .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
       .send(DASHBOARD_HTML),
   );
-  app.get('/healthz', { schema: { tags: ['metrics'], response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, epoch: { type: 'integer' } } } } } }, () => ({
-    ok: true,
-    epoch: store.state.epoch,
-  }));
 
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
@@ -147,9 +160,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
       }, 1000);
     }
   });
-  app.addHook('onClose', async () => {
+  // Saved first, while connections are still open: a stop then never loses the state to slow
+  // requests (they held the close until the 10 s stop limit, which exited without saving).
+  app.addHook('preClose', async () => {
     if (timer) clearInterval(timer);
-    await sessions.shutdown();
+    const saved = await sessions.shutdown();
+    // Said on a stop of a DP that served (a start that could not listen ends with one line).
+    if (saved && app.server.listening) app.log.info({ path: store.path }, 'state saved');
+    else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
+  });
+  app.addHook('onClose', async () => {
     store.close();
   });
   return app as unknown as DpApp;

@@ -25,6 +25,7 @@ export function snapshot(ctx: DpContext, nowMs: number): object {
     at: new Date(nowMs).toISOString(),
     epoch: ctx.store.state.epoch,
     maxClients: ctx.settings.maxClients,
+    storage: ctx.store.health.ok ? { ok: true } : { ok: false, code: ctx.store.health.code ?? null, error: ctx.store.health.error ?? null, since: ctx.store.health.since ?? null },
     images: ctx.catalog.list().map((i) => ({
       name: i.name,
       size: i.size,

@@ -75,6 +75,23 @@ export function metricsRoutes(app: FastifyInstance, ctx: DpContext): void {
       for (const s of live()) this.set({ session: String(s.id), image: s.image }, s.receivers.length);
     },
   });
+  // A full or failing disk under the data directory: the DP refuses new sessions and imports (507).
+  new Gauge({
+    name: 'castpoint_dp_state_save_failing',
+    help: '1 while the DP cannot save its state (disk full or failing), else 0',
+    registers: [registry],
+    collect() {
+      this.set(ctx.store.health.ok ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'castpoint_dp_state_save_failures',
+    help: 'Failed attempts to save the state since the DP started',
+    registers: [registry],
+    collect() {
+      this.set(ctx.store.health.failuresTotal);
+    },
+  });
   const requests = new Counter({
     name: 'castpoint_dp_http_requests_total',
     help: 'HTTP requests answered',

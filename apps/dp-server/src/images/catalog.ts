@@ -74,6 +74,7 @@ export class ImageCatalog {
   async add(name: string, file: string, input: ImageSettingsInput): Promise<ImageRecord> {
     validateImageName(name);
     const settings = resolveImageSettings(input);
+    this.store.assertWritable(`importing image ${name}`);
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });
     }

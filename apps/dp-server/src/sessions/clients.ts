@@ -39,6 +39,16 @@ export class ClientBook {
     return this.records.filter((c) => c.id !== except && c.sessionId !== undefined && !isTerminal(c.state)).length;
   }
 
+  /** Forgets these clients (pruned): their records and every receiver id they had. */
+  remove(gone: ReadonlySet<ClientRecord>): void {
+    if (gone.size === 0) return;
+    for (const c of gone) for (const r of c.receiverIds) if (this.byId.get(r) === c) this.byId.delete(r);
+    // The array is the state's own (state.clients): filtered in place.
+    let w = 0;
+    for (const c of this.records) if (!gone.has(c)) this.records[w++] = c;
+    this.records.length = w;
+  }
+
   /** Gives `existing` (or a new client) the fresh receiver id. */
   register(existing: ClientRecord | undefined, r: Registration): ClientRecord {
     const at = new Date(r.nowMs).toISOString();

@@ -14,12 +14,15 @@ import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
 import { assertNotBroken, brokenBy, brokenMessage, markBroken } from '../security/image-integrity';
 import { ReceiverIdCipher } from '../security/receiver-ids';
 import { allocateGroupPort } from './allocator';
+import { REQUEST_WAIT_MS, STEP_LIMIT_MS, startRunner, withDeadline } from './deadline';
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
 import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
+import { pruneEnded } from './pruning';
 import { newSessionRecord } from './session-record';
 import { scheduleFor, startReason, type StartReason } from './schedule';
 import { StartWaiters } from './start-waiters';
+import { ThroughputMeter } from './throughput';
 import { WAITER_TTL_MS, WaiterRoll, cancelNotice } from './waiter-roll';
 
 export interface SessionManagerOptions {
@@ -76,7 +79,7 @@ export class SessionManager extends EventEmitter {
   /** Agents' requests held until their waiting session starts (longPollMs). */
   private readonly held = new StartWaiters();
   private readonly runners = new Map<number, SessionRunner>();
-  private readonly rates = new Map<number, { bytes: number; atMs: number; bps: number }>();
+  private readonly rates = new ThroughputMeter();
   private readonly creating = new Map<string, Promise<SessionRecord>>();
   /** Sessions whose engine reported every receiver complete (ending may wait for JOIN_GRACE_MS). */
   private readonly engineFinished = new Set<number>();
@@ -124,7 +127,7 @@ export class SessionManager extends EventEmitter {
 
   stats(id: number): (RunnerStats & { throughputBps: number }) | undefined {
     const r = this.runners.get(id);
-    return r ? { ...r.stats(), throughputBps: this.rates.get(id)?.bps ?? 0 } : undefined;
+    return r ? { ...r.stats(), throughputBps: this.rates.bps(id) } : undefined;
   }
 
   /** After a restart: carries on with the sessions that were running (same id, key, group, port). */
@@ -155,6 +158,7 @@ export class SessionManager extends EventEmitter {
   async request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
     const img = this.o.catalog.get(req.image);
     assertNotBroken(img);
+    await withDeadline(this.o.store.receiverIdsReady(), REQUEST_WAIT_MS, 'reserving receiver ids');
     const waiter = source ? `${req.hostname}@${source}` : req.hostname;
     const nowMs = this.o.now();
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
@@ -168,7 +172,7 @@ export class SessionManager extends EventEmitter {
     // agent finds every chunk done and writes the zeros itself.
     const manifest = this.o.catalog.manifest(img);
     if (manifest.zeroChunks.length >= manifest.chunks.length) return this.fallback(img, req, client, 'the image is all zeros: nothing to send');
-    const session = await this.sessionFor(img, client?.tier ?? 0);
+    const session = await withDeadline(this.sessionFor(img, client?.tier ?? 0), REQUEST_WAIT_MS, `preparing the session for image ${img.name}`);
     if (session.state === 'waiting') {
       if (!session.waiting.includes(waiter)) session.waiting.push(waiter);
       this.waiters.seen(session.id, waiter, nowMs);
@@ -190,7 +194,7 @@ export class SessionManager extends EventEmitter {
           const w = scheduledWaitReply(session, this.o.now());
           return w.status === 'wait' ? { ...w, retryAfterMs: HELD_RETRY_MS } : w;
         }
-      } else await this.startWaiting(session, why);
+      } else await withDeadline(this.startWaiting(session, why), REQUEST_WAIT_MS, `starting the session for image ${img.name}`);
     }
     const active = this.clients.activeCount(client?.id);
     if (active >= this.o.maxClients) {
@@ -295,7 +299,8 @@ export class SessionManager extends EventEmitter {
   }
 
   private async create(img: ImageRecord, tier: number): Promise<SessionRecord> {
-    await this.o.catalog.assertUnchanged(img);
+    this.o.store.assertWritable('a new session');
+    await withDeadline(this.o.catalog.assertUnchanged(img), STEP_LIMIT_MS, `checking the file of image ${img.name}`);
     const nowMs = this.o.now();
     const gp = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
     const key = Buffer.from(this.o.createKey?.() ?? randomBytes(32)).toString('base64');
@@ -369,10 +374,9 @@ export class SessionManager extends EventEmitter {
     );
     this.runners.set(s.id, runner);
     try {
-      await runner.start();
+      await startRunner(runner, STEP_LIMIT_MS);
     } catch (err) {
       this.runners.delete(s.id);
-      await runner.close().catch(() => undefined);
       throw err;
     }
   }
@@ -442,7 +446,7 @@ export class SessionManager extends EventEmitter {
     this.held.release(s.id);
     this.waiters.forget(s.id);
     this.runners.delete(s.id);
-    this.rates.delete(s.id);
+    this.rates.forget(s.id);
     this.engineFinished.delete(s.id);
     for (const r of s.receivers) {
       const c = this.clients.byReceiverId(r);
@@ -491,12 +495,9 @@ export class SessionManager extends EventEmitter {
     const nowMs = this.o.now();
     for (const s of this.live()) {
       if (s.state === 'waiting') {
-        const gone = this.waiters.expired(s.id, s.waiting, nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
-        if (gone.length > 0) {
-          s.waiting = s.waiting.filter((w) => !gone.includes(w));
-          this.record(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.waiting.length} waiting`);
-          this.dirty = true;
-        }
+        const gone = this.waiters.dropSilent(s, nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
+        if (gone.length > 0) this.record(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.waiting.length} waiting`);
+        this.dirty ||= gone.length > 0;
         const why = startReason(s, nowMs);
         if (why !== undefined) await this.startWaiting(s, why).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'scheduled start failed'));
         continue;
@@ -510,13 +511,10 @@ export class SessionManager extends EventEmitter {
         continue;
       }
       this.takeStats(s);
-      const prev = this.rates.get(s.id);
-      if (prev && nowMs > prev.atMs) {
-        const bps = ((s.bytesSent - prev.bytes) * 1000) / (nowMs - prev.atMs);
-        this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: Math.max(0, Math.round(bps)) });
-      } else if (!prev) this.rates.set(s.id, { bytes: s.bytesSent, atMs: nowMs, bps: 0 });
+      this.rates.sample(s.id, s.bytesSent, nowMs);
       this.dirty = true;
     }
+    if (pruneEnded(this.o.store, this.clients, new Date(nowMs))) this.dirty = true;
     if (this.dirty) {
       this.dirty = false;
       this.o.store.save();
@@ -524,14 +522,15 @@ export class SessionManager extends EventEmitter {
     }
   }
 
-  /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves. */
-  async shutdown(): Promise<void> {
+  /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves; true when saved. */
+  async shutdown(): Promise<boolean> {
     this.held.releaseAll();
     for (const s of this.live()) this.takeStats(s);
     this.o.store.save();
+    await this.o.store.flush();
     const all = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(all.map((r) => r.close().catch(() => undefined)));
-    this.o.store.save();
+    return this.o.store.flush();
   }
 }

@@ -41,6 +41,13 @@ export class WaiterRoll {
     return gone;
   }
 
+  /** Takes the waiters not heard of for `ttlMs` out of the session's `waiting` (see expired); returns them. */
+  dropSilent(s: { id: number; waiting: string[] }, nowMs: number, ttlMs: number): string[] {
+    const gone = this.expired(s.id, s.waiting, nowMs, ttlMs);
+    if (gone.length > 0) s.waiting = s.waiting.filter((w) => !gone.includes(w));
+    return gone;
+  }
+
   /** The session started or ended: its roll is no longer needed. */
   forget(sessionId: number): void {
     this.bySession.delete(sessionId);

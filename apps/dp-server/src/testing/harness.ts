@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentRequestReply } from '@castpoint/wire';
 import { resolveSettings } from '../config/settings';
-import { buildApp, type DpApp } from '../http/app';
+import { buildApp, type BuildAppOptions, type DpApp } from '../http/app';
 import type { SessionRunnerFactory } from '../sessions/runner';
 import { recordingFactory, TestImporter, type RecordingRunner } from './fakes';
 
@@ -36,6 +36,8 @@ export async function harness(
   wrap: (f: SessionRunnerFactory) => SessionRunnerFactory = (f) => f,
   /** Held agent requests (SessionManagerOptions.longPollMs); tests answer at once by default. */
   longPollMs = 0,
+  /** What buildApp gets besides (an importer that hangs, a failing file writer). */
+  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter'>> = {},
 ): Promise<Harness> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
   const file = join(d, 'disk.img');
@@ -48,7 +50,7 @@ export async function harness(
   });
   const { factory, runners } = recordingFactory();
   const clock = { t: Date.parse('2026-11-24T00:00:00Z') };
-  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: wrap(factory), now: () => clock.t, timers: false, longPollMs });
+  const app = await buildApp({ settings, importer: new TestImporter(), runnerFactory: wrap(factory), now: () => clock.t, timers: false, longPollMs, ...extra });
   await app.ready();
   return { app, runners, clock, dir: d, file };
 }
