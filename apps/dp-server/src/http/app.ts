@@ -13,9 +13,12 @@ import type { ImageImporter } from '../images/importer';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
 import { StateStore } from '../state/store';
+import { DpStore } from '../store/dp-store';
+import type { StoreLocation } from '../store/open';
 import { adminRoutes } from './admin-routes';
 import { agentRoutes } from './agent-routes';
 import type { DpContext } from './context';
+import { fleetRoutes, lazyStore } from './fleet-routes';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
 import { strictBodyValidators } from './validation';
@@ -42,6 +45,8 @@ export interface BuildAppOptions {
   readonly blockSymbols?: number;
   /** See SessionManagerOptions.longPollMs. @default 2000 */
   readonly longPollMs?: number;
+  /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
+  readonly database?: StoreLocation;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
@@ -117,6 +122,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   adminRoutes(app, ctx, now);
   agentRoutes(app, ctx);
   metricsRoutes(app, ctx);
+  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
+  await fleetRoutes(app, ctx, fleetStore.get, now);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -144,6 +151,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     await sessions.shutdown();
+    await fleetStore.close();
     store.close();
   });
   return app as unknown as DpApp;
