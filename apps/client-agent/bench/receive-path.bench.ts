@@ -7,10 +7,10 @@
 // buffer recycling, without loss and at 1% loss (each lost symbol made good by a parity symbol
 // that arrives 100 blocks later, as after a NACK round trip), then one JSON line.
 // Run: npx nx run client-agent:bench.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Session } from 'node:inspector';
 import { ReceiverEngine, ReedSolomon, seededRng } from '@castpoint/repair';
-import { MANIFEST_VERSION, createSessionKey, encodePacket, type Manifest, type SessionInfo } from '@castpoint/wire';
+import { MANIFEST_VERSION, createSessionKey, encodePacket, publicKeyToBase64, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { agentBufferPool } from '../src/adapters/buffer-pool';
 import { blockMap, engineReceiver } from '../src/adapters/lib-session';
 import { wireSessionCodec } from '../src/adapters/wire-codec';
@@ -31,6 +31,8 @@ const session = {
   blockSymbols: 64,
   encrypted: false,
   key: secret.toString('base64'),
+  // Only data goes through the bench; the codec still wants the DP's public key (signed control).
+  signingKey: publicKeyToBase64(generateKeyPairSync('ed25519').publicKey),
 } as SessionInfo;
 const layout = blockMap(session, manifest);
 

@@ -23,6 +23,7 @@ export const DP_ERROR_CODES = {
   DP_STATE_CORRUPT: 'The state file in the data directory cannot be parsed.',
   DP_DATA_DIR_IN_USE: 'Another castpoint-dp runs on the same data directory.',
   DP_LISTEN_FAILED: 'The HTTP listener cannot bind its address (in use, or not permitted).',
+  DP_IMAGE_BROKEN: 'The image file no longer matches its manifest (found while sending it): refused until the image is removed and added again.',
   DP_API: 'A REST call from the command line failed (status and reason in the data).',
 } as const;
 
@@ -48,6 +49,7 @@ export const DP_ERROR_STATUS: Record<DpErrorCode, number> = {
   DP_STATE_CORRUPT: 500,
   DP_DATA_DIR_IN_USE: 409,
   DP_LISTEN_FAILED: 500,
+  DP_IMAGE_BROKEN: 409,
   DP_API: 502,
 };
 

@@ -47,6 +47,12 @@ export interface SessionInfo {
    * Absent: version 1.
    */
   readonly protocolVersion?: number;
+  /**
+   * The DP's Ed25519 public key, raw 32 bytes in base64. Announce and kick packets carry its
+   * signature; an agent drops those that do not verify (docs/protocol.md, "DP signatures"). The
+   * session key cannot tell the DP from another agent of the session; this key can.
+   */
+  readonly signingKey?: string;
 }
 
 export type AgentRequestReply =

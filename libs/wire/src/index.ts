@@ -9,6 +9,15 @@ export * from './session-key';
 export * from './packet-codec';
 export * from './decode-counters';
 export {
+  SIGNATURE_SIZE,
+  SIGNED_TYPES,
+  ED25519_SEED_SIZE,
+  signingKeyFromSeed,
+  publicKeyToBase64,
+  publicKeyFromBase64,
+  type DpSigningKey,
+} from './control-signature';
+export {
   MAX_SYMBOLS,
   MAX_BITMAP_BYTES,
   MAX_KICK_DETAIL,

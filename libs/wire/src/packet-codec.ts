@@ -2,6 +2,8 @@
 // written and read with a DataView at fixed offsets (header.ts); the body is the data payload or
 // a protobuf control body (control-codec.ts); the tag is HMAC or AES-GCM (packet-auth.ts).
 import { decodeControlBody, encodeControlBody } from './control-codec';
+import { SIGNATURE_TRAILER_SIZE, SIGNED_TYPES, appendSignature, stripVerifiedSignature } from './control-signature';
+import type { KeyObject } from 'node:crypto';
 import {
   CONTROL_HEADER_SIZE,
   DATA_HEADER_SIZE,
@@ -30,11 +32,21 @@ export interface EncodeOptions {
    * @default 1472 (a 1500-byte MTU minus IPv4 and UDP headers)
    */
   readonly maxDatagram?: number;
+  /**
+   * The DP's Ed25519 private key: announce and kick packets get its signature (control-signature.ts).
+   * Other packet types are never signed. @default undefined (unsigned)
+   */
+  readonly signer?: KeyObject;
 }
 
 export interface DecodeExpectation {
   /** Only packets of this session are accepted; others are `wrong-session`. */
   readonly sessionId: number;
+  /**
+   * The DP's Ed25519 public key (from the join reply). When given, announce and kick packets must
+   * carry a valid DP signature: `unsigned` or `bad-signature` otherwise. @default undefined (not checked)
+   */
+  readonly dpPublicKey?: KeyObject;
 }
 
 export type DecodeResult =
@@ -58,6 +70,7 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
   const maxDatagram = options.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
   validateEnvelope(envelope);
   let body: Uint8Array;
+  const signer = options.signer && SIGNED_TYPES.has(message.type) ? options.signer : undefined;
   let flags = key.encrypted ? FLAG_ENCRYPTED : 0;
   if (message.type === 'data') {
     validateData(message);
@@ -71,7 +84,8 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
     throw new WireError('bad-field', `unknown message type ${String(message.type)}`, { field: 'type' });
   }
   const hSize = headerSize(typeCode);
-  const total = hSize + body.length + TAG_SIZE;
+  const bodyLength = body.length + (signer ? SIGNATURE_TRAILER_SIZE : 0);
+  const total = hSize + bodyLength + TAG_SIZE;
   if (total > Math.min(maxDatagram, MAX_UDP_PAYLOAD)) {
     throw new WireError('too-large', `${message.type} packet of ${total} bytes exceeds the ${maxDatagram}-byte datagram limit`, {
       field: 'length',
@@ -87,7 +101,7 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
   view.setUint8(OFFSET.type, typeCode);
   view.setUint8(OFFSET.flags, flags);
   view.setUint8(OFFSET.reserved, 0);
-  view.setUint16(OFFSET.bodyLength, body.length);
+  view.setUint16(OFFSET.bodyLength, bodyLength);
   view.setUint32(OFFSET.sessionId, envelope.sessionId);
   view.setUint32(OFFSET.senderId, envelope.senderId);
   view.setBigUint64(OFFSET.seq, envelope.seq);
@@ -97,6 +111,8 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
     view.setUint8(OFFSET.symbol, message.symbol);
     view.setUint8(OFFSET.k, message.k);
   }
+  // The signature covers the finished header (with the final body length) and the protobuf body.
+  if (signer) body = appendSignature(packet.subarray(0, hSize), body, signer);
   sealPacket(packet, hSize, body, key);
   return packet;
 }
@@ -172,7 +188,13 @@ function decodeUnchecked(bytes: Uint8Array, key: SessionKey, expect: DecodeExpec
     sentAtMs: u32(bytes, OFFSET.sentAtMs),
   };
   if (type === 'data') return decodeData(bytes, flags, body, envelope);
-  const message = decodeControlBody(type, body);
+  let controlBody = body;
+  if (expect.dpPublicKey && SIGNED_TYPES.has(type)) {
+    const stripped = stripVerifiedSignature(type, bytes.subarray(0, hSize), body, expect.dpPublicKey);
+    if (stripped instanceof WireError) return { ok: false, error: stripped };
+    controlBody = stripped;
+  }
+  const message = decodeControlBody(type, controlBody);
   if (message instanceof WireError) return { ok: false, error: message as WireError<DecodeErrorCode> };
   return { ok: true, packet: { envelope, message } };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DECODE_ERROR_FIXTURES, ENCODE_ERROR_FIXTURES } from './packet.fixtures';
+import { SIGNED_DECODE_ERROR_FIXTURES } from './signed-packet.fixtures';
 import { DECODE_ERROR_CODES, WIRE_ERROR_CODES, WireError } from './wire-error';
 import { CastpointError, isCastpointError } from './errors';
 
@@ -27,9 +28,10 @@ describe('wire error codes', () => {
   });
 
   it('each have an error fixture row (decode codes) or an encode/key test', () => {
-    const covered = new Set<string>([...DECODE_ERROR_FIXTURES.map((f) => f.code), ...ENCODE_ERROR_FIXTURES.map((f) => f.code), 'bad-key']);
+    const decodeRows = [...DECODE_ERROR_FIXTURES, ...SIGNED_DECODE_ERROR_FIXTURES];
+    const covered = new Set<string>([...decodeRows.map((f) => f.code), ...ENCODE_ERROR_FIXTURES.map((f) => f.code), 'bad-key']);
     for (const code of codes) expect(covered).toContain(code);
-    for (const code of DECODE_ERROR_CODES) expect(DECODE_ERROR_FIXTURES.map((f) => f.code)).toContain(code);
+    for (const code of DECODE_ERROR_CODES) expect(decodeRows.map((f) => f.code)).toContain(code);
   });
 
   it('are CastpointErrors with their code and data', () => {

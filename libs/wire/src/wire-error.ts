@@ -16,7 +16,9 @@ export const WIRE_ERROR_CODES = {
   'auth-failed': 'The HMAC or AES-GCM tag does not match: forged, corrupted or keyed for another session.',
   'bad-body': 'The authenticated control body is not a valid protobuf message of its type.',
   'bad-field': 'A header or message field is out of its range (u32, k 1..255, symbol < 255, enums, limits).',
-  'bad-key': 'The session secret is not exactly 32 bytes.',
+  unsigned: 'A DP control packet (announce, kick) carries no Ed25519 signature while the receiver holds the DP public key.',
+  'bad-signature': 'The Ed25519 signature of a DP control packet does not verify with the DP public key: forged by a session member.',
+  'bad-key': 'The session secret is not exactly 32 bytes, or a DP signing key is not a 32-byte Ed25519 key.',
 } as const;
 
 export type WireErrorCode = keyof typeof WIRE_ERROR_CODES;
@@ -33,6 +35,8 @@ export const DECODE_ERROR_CODES = [
   'wrong-session',
   'bad-length',
   'auth-failed',
+  'unsigned',
+  'bad-signature',
   'bad-body',
   'bad-field',
 ] as const satisfies readonly WireErrorCode[];

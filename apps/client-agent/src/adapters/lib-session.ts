@@ -97,6 +97,7 @@ export function engineReceiver(engine: ReceiverEngine): Receiver {
     },
     tick: (now) => convert(engine.tick(now)),
     rerequest: (blocks, now) => convert(engine.handle({ type: 'rerequest', blocks }, now)),
+    stored: (blocks, now) => convert(engine.handle({ type: 'stored', blocks }, now)),
     repairedSymbols: () => repaired,
     blocksDone: () => engine.stats().blocksDone,
   };

@@ -1,10 +1,13 @@
 // SessionCodec over libs/wire: the session key from the DP (base64, 32 bytes) turned into a packet
 // key, this registration's sender id, and a sequence counter from 0: the DP gives every registration
-// a fresh sender id, so (senderId, seq), the AES-GCM nonce, never repeats under one key.
+// a fresh sender id, so (senderId, seq), the AES-GCM nonce, never repeats under one key. Announces
+// and kicks must carry the DP's signature (its public key came with the join): every agent of the
+// session holds the session key, so without it any of them could kick the others.
 import {
   DecodeCounters,
   SESSION_SECRET_SIZE,
   createSessionKey,
+  publicKeyFromBase64,
   decodePacket,
   encodePacket,
   type ControlMessage,
@@ -19,12 +22,36 @@ export function wireSessionCodec(session: SessionInfo, senderId: number, counter
     throw new AgentError('dp-refused', `The DP sent a session key of ${secret.length} bytes instead of ${SESSION_SECRET_SIZE}`);
   }
   const key = createSessionKey(new Uint8Array(secret), session.encrypted);
+  if (session.signingKey === undefined) {
+    throw new AgentError('dp-refused', 'The DP sent no signing key with the session: its kicks and announces could not be told from forgeries');
+  }
+  let dpPublicKey;
+  try {
+    dpPublicKey = publicKeyFromBase64(session.signingKey);
+  } catch (err) {
+    throw new AgentError('dp-refused', `The DP sent an invalid signing key: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const expect = { sessionId: session.id, dpPublicKey };
   let seq = 0n;
+  /**
+   * Highest announce seq seen per DP sender id: a signature proves the DP sent a packet once, not
+   * now, so an old signed announce (a "finished" one) replayed by an insider is dropped. Older
+   * announces overtaken by a newer one carry nothing the newer does not. Kicks are not filtered:
+   * a kick ends this receiver's stay, so a replay of one it obeyed cannot reach it again.
+   */
+  const lastAnnounce = new Map<number, bigint>();
   return {
     counters,
     decode(bytes: Uint8Array): DecodeResult {
-      const r = counters.record(decodePacket(bytes, key, { sessionId: session.id }));
-      return r.ok ? { ok: true, packet: r.packet } : { ok: false, reason: r.error.code };
+      const r = counters.record(decodePacket(bytes, key, expect));
+      if (!r.ok) return { ok: false, reason: r.error.code };
+      const { envelope, message } = r.packet;
+      if (message.type === 'announce') {
+        const last = lastAnnounce.get(envelope.senderId);
+        if (last !== undefined && envelope.seq <= last) return { ok: false, reason: 'replayed' };
+        lastAnnounce.set(envelope.senderId, envelope.seq);
+      }
+      return { ok: true, packet: r.packet };
     },
     encode(message: ControlMessage, nowMs: number): Uint8Array {
       const envelope = { sessionId: session.id, senderId, seq: seq++, sentAtMs: Math.floor(nowMs) % 2 ** 32 };

@@ -52,15 +52,12 @@ export class DpClient {
         image: body.image,
       });
     }
-    if (res.status === 410) {
-      // The administrator cancelled the scheduled session this agent was waiting for: stop, as a kick `fail` does.
-      let said = 'the session was cancelled';
-      try {
-        const m = (JSON.parse(res.body.toString('utf8')) as { message?: unknown }).message;
-        if (typeof m === 'string') said = m;
-      } catch {
-        // not JSON: the generic words above
-      }
+    // 410: the administrator cancelled the scheduled session this agent was waiting for. 409
+    // DP_IMAGE_BROKEN: the image file on the DP no longer matches its manifest (asking again would
+    // loop for ever). Either way stop, as a kick `fail` does, with the DP's words.
+    const refusal = res.status === 410 || res.status === 409 ? readRefusal(res.body) : undefined;
+    if (res.status === 410 || refusal?.error === 'DP_IMAGE_BROKEN') {
+      const said = refusal?.message ?? 'the session was cancelled';
       throw new AgentError('session-failed', `The DP at ${this.opts.server} says: ${said}`, { image: body.image });
     }
     this.expectOk(res, 'request');
@@ -173,5 +170,18 @@ export function parseRequestReply(v: unknown): AgentRequestReply {
       return v as AgentRequestReply;
     default:
       throw bad(`unknown status ${JSON.stringify(r['status'])}`);
+  }
+}
+
+/** The `{error, message}` body of a DP refusal, when it is one (else undefined). */
+function readRefusal(body: Buffer): { error?: string; message?: string } | undefined {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as { error?: unknown; message?: unknown };
+    return {
+      ...(typeof v.error === 'string' ? { error: v.error } : {}),
+      ...(typeof v.message === 'string' ? { message: v.message } : {}),
+    };
+  } catch {
+    return undefined;
   }
 }

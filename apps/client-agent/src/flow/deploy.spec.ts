@@ -6,7 +6,7 @@ import path from 'node:path';
 import { manifestHash } from '@castpoint/chunking';
 import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
 import { BufferPool } from '@castpoint/repair';
-import type { AgentRequestReply, KickReason, SessionInfo } from '@castpoint/wire';
+import { publicKeyToBase64, type AgentRequestReply, type KickReason, type SessionInfo } from '@castpoint/wire';
 import { libSessionFactory } from '../adapters/lib-session';
 import { libStoreOpener } from '../adapters/lib-store';
 import { openSessionSocket } from '../adapters/transport-socket';
@@ -18,7 +18,7 @@ import { Reporter } from '../output/reporter';
 import { FakeClock } from '../testing/fake-clock';
 import { FakeDp, type FakeDpOptions, type Scripted } from '../testing/fake-dp';
 import { makeImage, type TestImage } from '../testing/image';
-import { MiniSender } from '../testing/mini-sender';
+import { MiniSender, TEST_DP_KEY } from '../testing/mini-sender';
 import { fileMemory } from './agent-state';
 import { deploy } from './deploy';
 import type { BufferRecycler } from './ports';
@@ -43,6 +43,7 @@ function sessionFor(img: TestImage, over: Partial<SessionInfo> = {}): SessionInf
     fallbackAllowed: true,
     contentPath: '/api/v1/agent/content/img',
     mode: 'autocast',
+    signingKey: publicKeyToBase64(TEST_DP_KEY.publicKey),
     ...over,
   };
 }

@@ -296,6 +296,13 @@ class DeployRun {
       status: this.status,
       now: () => this.deps.clock.now(),
       silenceTimeoutMs: this.opts.silenceTimeoutMs,
+      // A chunk whose multicast copies keep failing comes by HTTP Range, as the unicast path fetches.
+      fetchChunk: (chunk) => {
+        const start = chunk * manifest.chunkSize;
+        const length = Math.min(manifest.chunkSize, manifest.size - start);
+        return withPatience(() => this.deps.dp.fetchRange(session.contentPath, start, length), this.deps.clock, { patienceMs: this.opts.dpPatienceMs });
+      },
+      note: (text) => this.deps.reporter.note(text),
     });
     switch (outcome.kind) {
       case 'complete':

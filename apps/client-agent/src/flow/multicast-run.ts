@@ -2,6 +2,7 @@
 // the sender, assemble and write chunks, until the image is complete, the DP kicks this receiver,
 // the group falls silent, or the DP forgets us (it restarted). Owns no timers beyond its own run.
 import type { ControlMessage, KickReason, LeaveReason, SessionInfo } from '@castpoint/wire';
+import { AgentError } from '../errors';
 import type { ChunkAssembler } from './chunk-assembler';
 import type { ChunkStore, ReceiverOutput, SessionParts } from './ports';
 import type { AgentStatus } from './status';
@@ -26,10 +27,21 @@ export interface MulticastRunArgs {
   readonly silenceTimeoutMs: number;
   /** Engine tick period, ms. @default 10 */
   readonly tickMs?: number;
+  /**
+   * Fetches one chunk's bytes by unicast (HTTP Range from the DP), for a chunk whose multicast
+   * copies keep failing their hash. Absent: such a chunk fails the run (exit 6).
+   */
+  readonly fetchChunk?: (chunk: number) => Promise<Uint8Array>;
+  /** One line for the user (a chunk discarded, fetched by unicast). @default none */
+  readonly note?: (text: string) => void;
 }
 
-/** Times one chunk may fail verification and be received again before the run fails. */
-export const MAX_CHUNK_RETRIES = 2;
+/**
+ * Multicast copies of one chunk that may fail their hash before it is fetched by unicast. Data is
+ * only MAC-protected, so any agent of the session can forge symbols: a bad chunk is discarded and
+ * received again, never fatal; only a unicast copy that fails too (the image itself is bad) is.
+ */
+export const MULTICAST_CHUNK_ATTEMPTS = 3;
 
 function isHashMismatch(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -100,20 +112,58 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         try {
           if (!store.isDone(chunk)) await store.writeChunk(chunk, data);
         } catch (err) {
-          if (isHashMismatch(err) && (badChunks.get(chunk) ?? 0) < MAX_CHUNK_RETRIES) {
-            // Authenticated packets make this unlikely (a bug or bad RAM): fetch the chunk again.
-            badChunks.set(chunk, (badChunks.get(chunk) ?? 0) + 1);
-            assembler.drop(chunk);
-            process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
-          } else {
-            finish(err instanceof Error ? err : new Error(String(err)));
-          }
+          if (!isHashMismatch(err)) finish(err instanceof Error ? err : new Error(String(err)));
+          else await onBadChunk(chunk, err);
         } finally {
           pendingWrites--;
           // Written, or refused for good: either way the chunk buffer is free again.
           assembler.release(data);
         }
       });
+    };
+
+    /**
+     * A chunk assembled from multicast failed its hash: forged symbols (any session member can MAC
+     * them), a bug, bad RAM. Discarded and counted; received again by multicast, and after
+     * MULTICAST_CHUNK_ATTEMPTS failures fetched by unicast. Runs inside the write queue.
+     */
+    const onBadChunk = async (chunk: number, err: unknown): Promise<void> => {
+      const failures = (badChunks.get(chunk) ?? 0) + 1;
+      badChunks.set(chunk, failures);
+      status.discardedChunks++;
+      assembler.drop(chunk);
+      if (failures < MULTICAST_CHUNK_ATTEMPTS || !a.fetchChunk) {
+        if (failures >= MULTICAST_CHUNK_ATTEMPTS) return finish(err instanceof Error ? err : new Error(String(err)));
+        a.note?.(`chunk ${chunk} failed its hash (multicast copy ${failures} of ${MULTICAST_CHUNK_ATTEMPTS}): discarded, receiving it again`);
+        process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+        return;
+      }
+      a.note?.(`chunk ${chunk} failed its hash ${failures} times by multicast: fetching it by unicast`);
+      let copy: Uint8Array;
+      try {
+        copy = await a.fetchChunk(chunk);
+      } catch (fetchErr) {
+        // The DP refused (multicast-only image) or is out of reach: multicast is still the way.
+        a.note?.(`chunk ${chunk} could not be fetched by unicast (${(fetchErr as Error).message}); receiving it again by multicast`);
+        badChunks.set(chunk, 0);
+        process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+        return;
+      }
+      if (ended) return;
+      try {
+        await store.writeChunk(chunk, copy);
+      } catch (unicastErr) {
+        if (!isHashMismatch(unicastErr)) return finish(unicastErr instanceof Error ? unicastErr : new Error(String(unicastErr)));
+        return finish(
+          new AgentError(
+            'verification-failed',
+            `chunk ${chunk} does not match the manifest, neither by multicast (${failures} times) nor by unicast: the image on the DP is bad`,
+            { chunk },
+            { cause: unicastErr },
+          ),
+        );
+      }
+      process(parts.receiver.stored(parts.layout.blocksOf(chunk), a.now()));
     };
 
     parts.socket.onDatagram((bytes) => {

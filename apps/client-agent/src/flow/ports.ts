@@ -67,6 +67,8 @@ export interface Receiver {
   tick(nowMs: number): ReceiverOutput;
   /** These blocks failed verification after assembly: drop them and ask for them again. */
   rerequest(blocks: readonly number[], nowMs: number): ReceiverOutput;
+  /** These blocks were written by another path (a chunk fetched by unicast): stop asking for them. */
+  stored(blocks: readonly number[], nowMs: number): ReceiverOutput;
   /** Symbols rebuilt by FEC or received as repairs, so far. */
   repairedSymbols(): number;
   /** Blocks this receiver holds (seeded ones included). */

@@ -18,6 +18,8 @@ export class AgentStatus {
   store: ChunkStore | undefined;
   repairedSymbols = 0;
   badPackets = 0;
+  /** Chunks received whole that failed their hash and were thrown away (received again). */
+  discardedChunks = 0;
   /** Set when a progress post was answered "unknown receiver" (the DP restarted and lost us). */
   dpForgotUs = false;
   private inFlight: Promise<void> | undefined;

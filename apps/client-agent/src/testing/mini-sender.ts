@@ -3,8 +3,11 @@
 // enough protocol to exercise the agent end to end in one process.
 import { BlockLayout } from '@castpoint/chunking';
 import { ReedSolomon } from '@castpoint/repair';
-import { createSessionKey, decodePacket, encodePacket, type KickReason, type Message, type SessionInfo } from '@castpoint/wire';
+import { createSessionKey, decodePacket, encodePacket, signingKeyFromSeed, type KickReason, type Message, type SessionInfo } from '@castpoint/wire';
 import type { Datagram, MemoryNetwork, UdpEndpoint } from '@castpoint/transport';
+
+/** The test DP's signing key: sessions of flow tests carry its public key, MiniSender signs with it. */
+export const TEST_DP_KEY = signingKeyFromSeed(new Uint8Array(32).fill(0x5d));
 
 export interface MiniSenderOptions {
   readonly net: MemoryNetwork;
@@ -19,6 +22,13 @@ export interface MiniSenderOptions {
   readonly silent?: boolean;
   /** Send this block with wrong (but authenticated) bytes the first time: the chunk fails its hash. */
   readonly corruptFirstSendOf?: number;
+  /** Send this block with wrong (but authenticated) bytes every time (an insider forging it, or a bad image). */
+  readonly corruptAlways?: number;
+  /**
+   * Act as an insider too: before the data, forge a kick (reason fail) and a finished announce with
+   * the session key alone, as any agent of the session could. Agents must drop both (unsigned).
+   */
+  readonly forgeControl?: boolean;
   /** Answer a NACK entry with as many parity symbols as it needs, not the block's source again. */
   readonly repairWithParity?: boolean;
 }
@@ -55,6 +65,10 @@ export class MiniSender {
     if (this.o.silent) return;
     if (m.type === 'status' && !this.receivers.has(m.receiverId)) {
       this.receivers.add(m.receiverId);
+      if (this.o.forgeControl) {
+        this.send({ type: 'kick', receiverId: m.receiverId, reason: 'fail', detail: 'forged by an insider' }, false);
+        this.send({ type: 'announce', totalBlocks: this.layout.totalBlocks, cursor: 0, pass: 9, grttMs: 10, rateBps: 0, repairs: [], probeId: 0, probeTargets: [], finished: true }, false);
+      }
       const last = Math.min(this.layout.totalBlocks, this.o.sendBlocksBelow ?? this.layout.totalBlocks);
       for (let b = 0; b < last; b++) this.sendBlock(b);
       this.send({ type: 'announce', totalBlocks: this.layout.totalBlocks, cursor: this.layout.totalBlocks, pass: 1, grttMs: 10, rateBps: 0, repairs: [], probeId: 0, probeTargets: [], finished: false });
@@ -79,7 +93,7 @@ export class MiniSender {
     this.sentBlocks.push(block);
     const k = this.layout.blockInfo(block).k;
     this.sources(block).forEach((payload, i) => {
-      if (block === this.o.corruptFirstSendOf && !this.corrupted) payload[0] = (payload[0] ?? 0) ^ 0xff;
+      if ((block === this.o.corruptFirstSendOf && !this.corrupted) || block === this.o.corruptAlways) payload[0] = (payload[0] ?? 0) ^ 0xff;
       this.send({ type: 'data', block, symbol: i, k, payload });
     });
     if (block === this.o.corruptFirstSendOf) this.corrupted = true;
@@ -109,9 +123,11 @@ export class MiniSender {
     });
   }
 
-  private send(message: Message): void {
+  /** `signed`: as the DP (TEST_DP_KEY); false: with the session key alone, as an insider could. */
+  private send(message: Message, signed = true): void {
     const s = this.o.session;
-    const bytes = encodePacket({ sessionId: s.id, senderId: 0x80000001, seq: this.seq++, sentAtMs: 0 }, message, this.key);
+    const options = signed ? { signer: TEST_DP_KEY.privateKey } : {};
+    const bytes = encodePacket({ sessionId: s.id, senderId: 0x80000001, seq: this.seq++, sentAtMs: 0 }, message, this.key, options);
     void this.ep?.send(bytes, { address: s.group, port: s.port });
   }
 }

@@ -150,7 +150,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
         )
         .command('list', 'List images', (a) => a, async (a) => {
           const rows = await api(a).call<Array<Record<string, unknown> & { settings: Record<string, unknown> }>>('GET', '/api/v1/images');
-          print(a, rows, () => table(rows.map((r) => ({ ...r, mode: r.settings['mode'], multicastOnly: r.settings['multicastOnly'] })), ['name', 'size', 'chunks', 'mode', 'multicastOnly', 'file']));
+          print(a, rows, () => table(rows.map((r) => ({ ...r, mode: r.settings['mode'], multicastOnly: r.settings['multicastOnly'], state: r['broken'] ? 'BROKEN' : 'ok' })), ['name', 'size', 'chunks', 'mode', 'multicastOnly', 'state', 'file']));
         })
         .command(
           'rm <name>',

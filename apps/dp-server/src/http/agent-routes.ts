@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { AGENT_API_PREFIX, type AgentProgress, type AgentRequest } from '@castpoint/wire';
 import { DpError } from '../errors';
+import { assertNotBroken } from '../security/image-integrity';
 import { requireToken } from './auth';
 import type { DpContext } from './context';
 import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
@@ -77,12 +78,13 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
         security,
         description: 'Unicast fallback: the image bytes, with HTTP Range (one range per request). Refused for multicast-only images.',
         params: nameParams,
-        response: { 403: errorReply, 404: errorReply, 416: errorReply, 422: errorReply, 401: errorReply },
+        response: { 403: errorReply, 404: errorReply, 409: errorReply, 416: errorReply, 422: errorReply, 401: errorReply },
       },
     },
     async (req, reply) => {
       const img = ctx.catalog.get(req.params.name);
       ctx.catalog.assertServable(img);
+      assertNotBroken(img);
       if (img.settings.multicastOnly) {
         throw new DpError('DP_FALLBACK_FORBIDDEN', `image ${img.name} is multicast-only: unicast download refused`, { name: img.name });
       }

@@ -3,13 +3,14 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { isCastpointError } from '@castpoint/wire';
+import { isCastpointError, type DpSigningKey } from '@castpoint/wire';
 import type { ServeSettings } from '../config/settings';
 import { DASHBOARD_HTML } from '../dashboard/page';
 import { DP_ERROR_STATUS } from '../errors';
 import { ImageCatalog } from '../images/catalog';
 import { ImageRoots } from '../images/roots';
 import type { ImageImporter } from '../images/importer';
+import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
 import { StateStore } from '../state/store';
@@ -65,8 +66,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
   });
   let roots: ImageRoots;
+  // Loaded while the data dir is locked by the store; a bad key file stops the start (like state.json).
+  let signingKey: DpSigningKey;
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
+    signingKey = loadOrCreateSigningKey(store.dataDir);
   } catch (err) {
     store.close();
     throw err;
@@ -89,6 +93,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     ...(opts.symbolSize !== undefined ? { symbolSize: opts.symbolSize } : {}),
     ...(opts.blockSymbols !== undefined ? { blockSymbols: opts.blockSymbols } : {}),
     longPollMs: opts.longPollMs ?? 2000,
+    signingKey,
     log: app.log,
   });
   const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };

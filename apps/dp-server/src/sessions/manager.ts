@@ -4,12 +4,15 @@
 // runner's business; this class only reacts to what runners report.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { AgentProgress, AgentRequest, AgentRequestReply, KickReason, LeaveReason } from '@castpoint/wire';
+import { generateKeyPairSync } from 'node:crypto';
+import { publicKeyToBase64, type AgentProgress, type AgentRequest, type AgentRequestReply, type DpSigningKey, type KickReason, type LeaveReason } from '@castpoint/wire';
 import type { Cidr, PortRange } from '../config/parse';
 import { DpError } from '../errors';
 import type { ImageCatalog } from '../images/catalog';
 import type { StateStore } from '../state/store';
 import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
+import { assertNotBroken, brokenBy, brokenMessage, markBroken } from '../security/image-integrity';
+import { ReceiverIdCipher } from '../security/receiver-ids';
 import { allocateGroupPort } from './allocator';
 import { ClientBook, isTerminal } from './clients';
 import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
@@ -36,6 +39,11 @@ export interface SessionManagerOptions {
   readonly blockSymbols?: number;
   /** 32-byte session keys. @default crypto.randomBytes(32) */
   readonly createKey?: () => Uint8Array;
+  /**
+   * The DP's Ed25519 key: runners sign announces and kicks with it, join replies carry its public
+   * half. @default a new key pair (tests; the app loads the data dir's, which survives restarts)
+   */
+  readonly signingKey?: DpSigningKey;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /**
    * An agent asking for a scheduled session that still waits gets its answer when the session
@@ -74,12 +82,18 @@ export class SessionManager extends EventEmitter {
   private readonly engineFinished = new Set<number>();
   private readonly waiters = new WaiterRoll();
   private dirty = false;
+  private readonly signingKey: DpSigningKey;
+  private readonly signingKeyBase64: string;
+  private readonly receiverIds: ReceiverIdCipher;
 
   constructor(private readonly o: SessionManagerOptions) {
     super();
     // One 'change' listener per open dashboard event stream: a dozen dashboards is no leak.
     this.setMaxListeners(0);
     this.clients = new ClientBook(o.store.state.clients);
+    this.signingKey = o.signingKey ?? generateKeyPairSync('ed25519');
+    this.signingKeyBase64 = publicKeyToBase64(this.signingKey.publicKey);
+    this.receiverIds = ReceiverIdCipher.fromSigningKey(this.signingKey.privateKey);
   }
 
   get symbolSize(): number {
@@ -117,6 +131,11 @@ export class SessionManager extends EventEmitter {
   async resume(): Promise<void> {
     for (const s of this.live()) {
       if (s.state !== 'running') continue;
+      const img = this.o.catalog.get(s.image);
+      if (img.broken) {
+        await this.end(s, 'failed', brokenMessage(img));
+        continue;
+      }
       try {
         await this.launch(s);
         this.record(s, 'session-resumed', `epoch ${this.o.store.state.epoch}, ${s.receivers.length} receivers`);
@@ -135,6 +154,7 @@ export class SessionManager extends EventEmitter {
    */
   async request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
     const img = this.o.catalog.get(req.image);
+    assertNotBroken(img);
     const waiter = source ? `${req.hostname}@${source}` : req.hostname;
     const nowMs = this.o.now();
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
@@ -179,7 +199,7 @@ export class SessionManager extends EventEmitter {
       }
       return this.fallback(img, req, client, `client limit reached (${active} of ${this.o.maxClients} receiving)`);
     }
-    const receiverId = this.o.store.allocateReceiverId();
+    const receiverId = this.allocateReceiverId();
     const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
     c.sessionId = session.id;
     c.state = 'waiting';
@@ -199,12 +219,24 @@ export class SessionManager extends EventEmitter {
     this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
     this.o.store.save();
     this.emit('change');
-    return joinReply(session, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols);
+    return joinReply(session, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols, this.signingKeyBase64);
+  }
+
+  /**
+   * The next receiver id: the store's counter (never handed out twice) through a keyed permutation
+   * (security/receiver-ids.ts), so ids cannot be guessed. An id some client already had (ids from
+   * before this scheme, or of another signing key) is skipped.
+   */
+  private allocateReceiverId(): number {
+    for (;;) {
+      const id = this.receiverIds.idFor(this.o.store.allocateReceiverId());
+      if (!this.clients.byReceiverId(id)) return id;
+    }
   }
 
   private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string): AgentRequestReply {
     const nowMs = this.o.now();
-    const receiverId = this.o.store.allocateReceiverId();
+    const receiverId = this.allocateReceiverId();
     const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
     c.state = 'fallback';
     c.fallback = true;
@@ -322,6 +354,7 @@ export class SessionManager extends EventEmitter {
         ttl: this.o.ttl,
         symbolSize: this.symbolSize,
         blockSymbols: this.blockSymbols,
+        signer: this.signingKey.privateKey,
       }),
       {
         status: (id, r) => this.onStatus(id, r),
@@ -331,7 +364,7 @@ export class SessionManager extends EventEmitter {
           this.engineFinished.add(s.id);
           this.checkDone(s);
         },
-        failed: (err) => void this.end(s, 'failed', err.message),
+        failed: (err) => void this.onRunnerFailed(s, err),
       },
     );
     this.runners.set(s.id, runner);
@@ -423,6 +456,22 @@ export class SessionManager extends EventEmitter {
     this.emit('change');
     this.o.log?.info({ sessionId: s.id, state, why }, 'session ended');
     await runner?.close(kick).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'closing the session runner failed'));
+  }
+
+  /**
+   * A runner failed. When its image file proved broken (a chunk read for sending failed its
+   * hash), the image is marked so, persisted, and every live session of it ends with a kick
+   * (reason fail) saying so: agents stop with that message instead of asking again for ever.
+   */
+  private async onRunnerFailed(s: SessionRecord, err: Error): Promise<void> {
+    const reason = brokenBy(err);
+    const img = reason === undefined ? undefined : this.o.catalog.list().find((i) => i.name === s.image);
+    if (reason === undefined || !img) return this.end(s, 'failed', err.message);
+    markBroken(img, reason, this.o.now());
+    const why = brokenMessage(img);
+    this.record(s, 'image-broken', why);
+    this.o.log?.warn({ image: img.name, reason }, 'image marked broken');
+    for (const live of this.live().filter((x) => x.image === img.name)) await this.end(live, 'failed', why, { reason: 'fail', detail: why });
   }
 
   private takeStats(s: SessionRecord): void {

@@ -1,5 +1,6 @@
 // Pure builders of what the manager hands out: the agent's join and wait replies, the runner's
 // spec, and the words a session ends with.
+import type { KeyObject } from 'node:crypto';
 import { AGENT_API_PREFIX, WIRE_VERSION, type AgentRequestReply, type Manifest } from '@castpoint/wire';
 import type { ImageRecord, SessionRecord } from '../state/types';
 import type { RunnerSpec } from './runner';
@@ -9,7 +10,15 @@ export function contentPath(image: string): string {
   return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/content`;
 }
 
-export function joinReply(s: SessionRecord, img: ImageRecord, manifest: Manifest, receiverId: number, symbolSize: number, blockSymbols: number): AgentRequestReply {
+export function joinReply(
+  s: SessionRecord,
+  img: ImageRecord,
+  manifest: Manifest,
+  receiverId: number,
+  symbolSize: number,
+  blockSymbols: number,
+  signingKey: string,
+): AgentRequestReply {
   return {
     status: 'join',
     receiverId,
@@ -32,6 +41,7 @@ export function joinReply(s: SessionRecord, img: ImageRecord, manifest: Manifest
       contentPath: contentPath(img.name),
       mode: s.mode,
       protocolVersion: WIRE_VERSION,
+      signingKey,
     },
   };
 }
@@ -51,7 +61,7 @@ export function runnerSpec(
   s: SessionRecord,
   img: ImageRecord,
   manifest: Manifest,
-  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number },
+  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number; signer: KeyObject },
 ): RunnerSpec {
   return {
     sessionId: s.id,
@@ -71,6 +81,7 @@ export function runnerSpec(
     symbolSize: o.symbolSize,
     blockSymbols: o.blockSymbols,
     receivers: [...o.receivers],
+    signer: o.signer,
   };
 }
 

@@ -1,6 +1,7 @@
 // The seam between session bookkeeping (SessionManager, pure state) and the part that moves
 // packets (the real runner built on libs/repair, wire, transport and chunking). Tests of the API
 // plug in a recording runner; the integration tests run the real one inside a netlab LAN.
+import type { KeyObject } from 'node:crypto';
 import type { KickReason, LeaveReason, Manifest, ReceiverState } from '@castpoint/wire';
 import type { SlowPolicy } from '../state/types';
 
@@ -27,6 +28,8 @@ export interface RunnerSpec {
   readonly blockSymbols: number;
   /** Receivers registered before (a resumed session after a DP restart). */
   readonly receivers: readonly number[];
+  /** The DP's Ed25519 private key: announces and kicks are signed with it (docs/protocol.md). */
+  readonly signer: KeyObject;
 }
 
 export interface ReceiverReport {

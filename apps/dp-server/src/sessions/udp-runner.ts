@@ -278,7 +278,8 @@ class UdpSessionRunner implements SessionRunner {
     if (!this.sock || this.closed) return Promise.resolve();
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(this.envelope(), message, this.key);
+      // Announces and kicks decide agents' fate: signed, so that no agent of the session can forge them.
+      bytes = encodePacket(this.envelope(), message, this.key, { signer: this.spec.signer });
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -38,6 +38,8 @@ export interface ImageRecord {
   readonly fileMtimeMs: number;
   readonly addedAt: string;
   readonly settings: ImageSettings;
+  /** Set when a chunk read for sending failed its manifest hash: refused until re-added (security/image-integrity.ts). */
+  broken?: { readonly reason: string; readonly at: string };
 }
 
 export type SessionState = 'waiting' | 'running' | 'done' | 'cancelled' | 'failed';
