@@ -7,6 +7,7 @@ import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
 import { readTokenFile } from '../config/token-files';
 import { ApiClient, table } from './api-client';
+import { collectionCommands, machineCommands } from './fleet-commands';
 import { serve } from './serve';
 
 interface ApiArgs {
@@ -207,7 +208,9 @@ export async function runCli(argv: readonly string[]): Promise<void> {
         })
         .demandCommand(1, 'name a client command: list'),
     )
-    .demandCommand(1, 'name a command: serve, image, session or client')
+    .command('machine', 'Manage machines on a running DP', (y) => machineCommands(apiOptions(y), { api, print }))
+    .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), { api, print }))
+    .demandCommand(1, 'name a command: serve, image, session, client, machine or collection')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {
