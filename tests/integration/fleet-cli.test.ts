@@ -97,4 +97,24 @@ describe('castpoint-dp machine / collection', () => {
     expect(await cli('collection', 'rm', 'lab')).toMatchObject({ code: 0, stdout: 'removed collection lab\n' });
     expect((await cli('collection', 'list')).stdout).toBe('NAME  RULES  MEMBERS\n');
   }, 120_000);
+
+  it('adds, shows, re-arms and removes deployments; history answers; unknown names exit 1 with the name', async () => {
+    const file = path.join(dir, 'data', 'images', 'small.img');
+    writeFileSync(file, Buffer.alloc(1 << 20, 7));
+    expect((await cli('image', 'add', 'small', file)).code).toBe(0);
+    await cli('collection', 'add', 'desks', '--rule', 'mac-prefix:52:54:00');
+    const noImage = await cli('deployment', 'add', 'd1', '--image', 'nope', '--collection', 'desks');
+    expect(noImage.code).toBe(1);
+    expect(noImage.stderr).toContain('404 DP_IMAGE_NOT_FOUND');
+    const add = await cli('deployment', 'add', 'd1', '--image', 'small', '--collection', 'desks', '--disk', 'serial:S1', '--after', 'none', '--not-before', '2030-01-01T00:00:00Z');
+    expect(add).toMatchObject({ code: 0, stdout: 'added deployment d1: small -> desks (required)\n' });
+    expect(JSON.parse((await cli('deployment', 'show', 'd1', '--json')).stdout)).toMatchObject({ name: 'd1', disk: 'serial:S1', after: 'none', notBefore: '2030-01-01T00:00:00.000Z' });
+    expect((await cli('deployment', 'list')).stdout).toMatch(/^d1\s+small\s+desks\s+required\s+serial:S1\s+none\s+2030-01-01T00:00:00.000Z/m);
+    expect((await cli('deployment', 'rerun', 'd1')).stdout).toBe('re-armed d1 on 0 machine(s)\n');
+    expect((await cli('deployment', 'rerun', 'd1', '--machine', 'ghost')).stderr).toContain('404 DP_MACHINE_NOT_FOUND no machine ghost');
+    expect((await cli('history', '--machine', 'pc1')).stdout).toMatch(/^STARTEDAT\s+MACHINE\s+DEPLOYMENT/);
+    expect((await cli('history', '--since', 'last-tuesday')).stderr).toContain('400');
+    expect((await cli('deployment', 'rm', 'd1')).stdout).toBe('removed deployment d1\n');
+    expect((await cli('deployment', 'show', 'd1')).stderr).toContain('404 DP_DEPLOYMENT_NOT_FOUND no deployment d1');
+  }, 120_000);
 });

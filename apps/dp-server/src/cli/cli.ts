@@ -7,6 +7,7 @@ import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
 import { readTokenFile } from '../config/token-files';
 import { ApiClient, table } from './api-client';
+import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
 import { collectionCommands, machineCommands } from './fleet-commands';
 import { serve } from './serve';
 
@@ -210,7 +211,9 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     )
     .command('machine', 'Manage machines on a running DP', (y) => machineCommands(apiOptions(y), { api, print }))
     .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), { api, print }))
-    .demandCommand(1, 'name a command: serve, image, session, client, machine or collection')
+    .command('deployment', 'Manage deployments (image -> collection) on a running DP', (y) => deploymentCommands(apiOptions(y), { api, print }))
+    .command('history', 'Show deployment attempts per machine', (y) => historyOptions(apiOptions(y)), (a) => historyCommand(a, { api, print }))
+    .demandCommand(1, 'name a command: serve, image, session, client, machine, collection, deployment or history')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {

@@ -1,4 +1,4 @@
-import { admin, client, harness, type Harness } from '../testing/harness';
+import { addImage, admin, client, harness, type Harness } from '../testing/harness';
 
 // One DP for the file: its store is PGlite in the data dir (the default), whose first open runs
 // initdb (~15 s here). Each test uses its own names, so the order of tests does not matter.
@@ -89,8 +89,48 @@ describe('machines and collections API', () => {
     expect((await inject('GET', '/api/v1/collections/col-lab')).json()).toEqual({ error: 'DP_COLLECTION_NOT_FOUND', message: 'no collection col-lab' });
   });
 
+  it('adds deployments (image, collection, disk selector and script checked when made) and shows what a machine would be told', async () => {
+    await addImage(h, 'dep-win11');
+    await addImage(h, 'dep-ubuntu');
+    await inject('POST', '/api/v1/machines', { name: 'dep-01', macs: ['52:54:00:ae:00:01'] });
+    await inject('POST', '/api/v1/collections', { name: 'dep-lab', rules: ['name:dep-*'] });
+    const noImage = await inject('POST', '/api/v1/deployments', { name: 'd0', image: 'nope', collection: 'dep-lab' });
+    expect(noImage.statusCode).toBe(404);
+    expect(noImage.json()).toMatchObject({ error: 'DP_IMAGE_NOT_FOUND' });
+    expect((await inject('POST', '/api/v1/deployments', { name: 'd0', image: 'dep-win11', collection: 'nope' })).json()).toEqual({ error: 'DP_COLLECTION_NOT_FOUND', message: 'no collection nope' });
+    const badDisk = await inject('POST', '/api/v1/deployments', { name: 'd0', image: 'dep-win11', collection: 'dep-lab', disk: 'biggest' });
+    expect(badDisk.statusCode).toBe(400);
+    expect(badDisk.json<{ message: string }>().message).toMatch(/disk selector "biggest"/);
+    expect((await inject('POST', '/api/v1/deployments', { name: 'd0', image: 'dep-win11', collection: 'dep-lab', script: 'file:///etc/passwd' })).json()).toMatchObject({ error: 'DP_BAD_DEPLOYMENT' });
+    expect((await inject('POST', '/api/v1/deployments', { name: 'd0', image: 'dep-win11', collection: 'dep-lab', notBefore: 'tomorrow-ish' })).statusCode).toBe(400);
+    expect((await inject('POST', '/api/v1/deployments', { name: 'd0', image: 'dep-win11', collection: 'dep-lab', purpose: 'sometimes' })).statusCode).toBe(400);
+
+    const win = await inject('POST', '/api/v1/deployments', { name: 'dep-win', image: 'dep-win11', collection: 'dep-lab', disk: 'serial:S1', after: 'poweroff', variables: { SITE: 'north' } });
+    expect(win.statusCode).toBe(201);
+    expect(win.json()).toMatchObject({ name: 'dep-win', image: 'dep-win11', collection: 'dep-lab', purpose: 'required', disk: 'serial:S1', after: 'poweroff', notBefore: null, variables: { SITE: 'north' } });
+    expect((await inject('GET', '/api/v1/machines/dep-01/decision')).json()).toEqual({ action: 'deploy', deployment: 'dep-win', image: 'dep-win11', disk: 'serial:S1', after: 'poweroff', script: null, variables: { SITE: 'north' } });
+    // A second required deployment for the same machine: a conflict the operator sees, never a coin toss.
+    await inject('POST', '/api/v1/deployments', { name: 'dep-ubu', image: 'dep-ubuntu', collection: 'dep-lab' });
+    expect((await inject('GET', '/api/v1/machines/dep-01/decision')).json()).toEqual({ action: 'conflict', deployments: ['dep-ubu', 'dep-win'], reason: 'required deployments dep-ubu, dep-win all target machine dep-01' });
+    expect((await inject('DELETE', '/api/v1/collections/dep-lab')).json()).toMatchObject({ error: 'DP_COLLECTION_IN_USE' });
+    expect((await inject('DELETE', '/api/v1/deployments/dep-ubu')).statusCode).toBe(204);
+    const later = await inject('POST', '/api/v1/deployments', { name: 'dep-later', image: 'dep-ubuntu', collection: 'dep-lab', purpose: 'available', notBefore: '2026-11-25T00:00:00Z' });
+    expect(later.json()).toMatchObject({ purpose: 'available', notBefore: '2026-11-25T00:00:00.000Z' });
+    expect((await inject('GET', '/api/v1/deployments')).json<Array<{ name: string }>>().map((d) => d.name)).toEqual(['dep-later', 'dep-win']);
+    expect((await inject('POST', '/api/v1/deployments/dep-win/rerun', {})).json()).toEqual({ rearmed: 0 });
+    expect((await inject('POST', '/api/v1/deployments/dep-win/rerun', { machine: 'nobody' })).statusCode).toBe(404);
+    expect((await inject('GET', '/api/v1/deployments/nope')).json()).toEqual({ error: 'DP_DEPLOYMENT_NOT_FOUND', message: 'no deployment nope' });
+  });
+
+  it('answers history queries (nothing writes history yet) and refuses a bad time', async () => {
+    expect((await inject('GET', '/api/v1/machine-history?machine=dep-01')).json()).toEqual([]);
+    const bad = await inject('GET', '/api/v1/machine-history?since=last-tuesday');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ message: string }>().message).toBe('since: "last-tuesday" is not an ISO 8601 time');
+  });
+
   it('publishes the routes in the OpenAPI document', async () => {
     const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, unknown> }>();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/machines', '/api/v1/machines/import', '/api/v1/machines/{name}', '/api/v1/collections', '/api/v1/collections/{name}', '/api/v1/collections/{name}/members/{machine}']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/machines', '/api/v1/machines/import', '/api/v1/machines/{name}', '/api/v1/collections', '/api/v1/collections/{name}', '/api/v1/collections/{name}/members/{machine}', '/api/v1/deployments', '/api/v1/deployments/{name}', '/api/v1/deployments/{name}/rerun', '/api/v1/machine-history', '/api/v1/machines/{name}/decision']));
   });
 });

@@ -8,6 +8,7 @@ import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
 import { requireToken } from './auth';
+import { deploymentRoutes } from './deployment-routes';
 import type { DpContext } from './context';
 import { errorReply } from './schemas';
 import {
@@ -145,6 +146,8 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
         return collectionJson(s, await s.collections.removeMember(req.params.name, req.params.machine));
       },
     );
+
+    deploymentRoutes(scope, ctx, store, now, admin);
   });
 }
 
