@@ -129,8 +129,38 @@ describe('machines and collections API', () => {
     expect(bad.json<{ message: string }>().message).toBe('since: "last-tuesday" is not an ISO 8601 time');
   });
 
+  it('tells an agent what to do: registers it by MAC, deploys a required deployment once, again after rerun; reports go to the history', async () => {
+    await addImage(h, 'asg-img');
+    await inject('POST', '/api/v1/collections', { name: 'asg-new', rules: ['mac-prefix:52:54:00:af'] });
+    await inject('POST', '/api/v1/deployments', { name: 'asg-dep', image: 'asg-img', collection: 'asg-new', after: 'none' });
+    const who = { macs: ['52:54:00:AF:00:01'], uuid: '03000200-0400-0500-0006-000700080009', model: 'KVM' };
+    expect((await inject('POST', '/api/v1/agent/assignment', who, admin)).statusCode).toBe(403);
+    const first = await inject('POST', '/api/v1/agent/assignment', who, client);
+    expect(first.json()).toEqual({ machine: 'unknown-525400af0001', action: 'deploy', deployment: 'asg-dep', image: 'asg-img', disk: 'first-fixed', after: 'none', script: null, variables: {} });
+    expect((await inject('GET', '/api/v1/machines/unknown-525400af0001')).json()).toMatchObject({ state: 'unknown', model: 'KVM', lastSeen: '2026-11-24T00:00:00.000Z' });
+    const report = { macs: ['52:54:00:af:00:01'], deployment: 'asg-dep', result: 'ok', startedAt: '2026-11-24T00:00:00Z', exitCode: 0, bytes: 1048576, transport: 'multicast', message: 'deployed' };
+    expect((await inject('POST', '/api/v1/agent/assignment/report', report, client)).statusCode).toBe(204);
+    expect((await inject('POST', '/api/v1/agent/assignment', who, client)).json()).toMatchObject({ machine: 'unknown-525400af0001', action: 'nothing' });
+    const hist = (await inject('GET', '/api/v1/machine-history?machine=unknown-525400af0001')).json<Array<Record<string, unknown>>>();
+    expect(hist).toEqual([expect.objectContaining({ deployment: 'asg-dep', image: 'asg-img', result: 'ok', exitCode: 0, bytes: 1048576, transport: 'multicast', message: 'deployed' })]);
+    expect((await inject('POST', '/api/v1/deployments/asg-dep/rerun', { machine: 'unknown-525400af0001' })).json()).toEqual({ rearmed: 1 });
+    expect((await inject('POST', '/api/v1/agent/assignment', who, client)).json()).toMatchObject({ action: 'deploy', deployment: 'asg-dep' });
+    // A failure is history too, and does not use the deployment up.
+    expect((await inject('POST', '/api/v1/agent/assignment/report', { ...report, result: 'failed', exitCode: 5, message: 'no disk matches' }, client)).statusCode).toBe(204);
+    expect((await inject('POST', '/api/v1/agent/assignment', who, client)).json()).toMatchObject({ action: 'deploy' });
+    expect((await inject('POST', '/api/v1/agent/assignment/report', { ...report, deployment: 'nope' }, client)).statusCode).toBe(404);
+  });
+
+  it('answers an agent whose MACs belong to two machines with a conflict, and merges nothing', async () => {
+    await inject('POST', '/api/v1/machines', { name: 'asg-x', macs: ['52:54:00:af:01:01'] });
+    await inject('POST', '/api/v1/machines', { name: 'asg-y', macs: ['52:54:00:af:01:02'] });
+    const r = await inject('POST', '/api/v1/agent/assignment', { macs: ['52:54:00:af:01:01', '52:54:00:af:01:02'] }, client);
+    expect(r.json()).toEqual({ action: 'conflict', machine: null, deployments: [], reason: 'the MACs 52:54:00:af:01:01, 52:54:00:af:01:02 belong to machines asg-x, asg-y: an operator must remove or merge them' });
+    expect((await inject('GET', '/api/v1/machines/asg-x')).json()).toMatchObject({ macs: ['52:54:00:af:01:01'] });
+  });
+
   it('publishes the routes in the OpenAPI document', async () => {
     const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, unknown> }>();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/machines', '/api/v1/machines/import', '/api/v1/machines/{name}', '/api/v1/collections', '/api/v1/collections/{name}', '/api/v1/collections/{name}/members/{machine}', '/api/v1/deployments', '/api/v1/deployments/{name}', '/api/v1/deployments/{name}/rerun', '/api/v1/machine-history', '/api/v1/machines/{name}/decision']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/machines', '/api/v1/machines/import', '/api/v1/machines/{name}', '/api/v1/collections', '/api/v1/collections/{name}', '/api/v1/collections/{name}/members/{machine}', '/api/v1/deployments', '/api/v1/deployments/{name}', '/api/v1/deployments/{name}/rerun', '/api/v1/machine-history', '/api/v1/machines/{name}/decision', '/api/v1/agent/assignment', '/api/v1/agent/assignment/report']));
   });
 });

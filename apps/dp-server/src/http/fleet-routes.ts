@@ -8,6 +8,7 @@ import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
 import { requireToken } from './auth';
+import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
 import type { DpContext } from './context';
 import { errorReply } from './schemas';
@@ -148,6 +149,7 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
     );
 
     deploymentRoutes(scope, ctx, store, now, admin);
+    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens));
   });
 }
 
