@@ -101,13 +101,17 @@ export class DeploymentQueries {
     return Number(res.numDeletedRows);
   }
 
-  /** Every deployment with its collection and whether it ran on `machineId`: the input of decide(). */
+  /**
+   * Every deployment with its collection and whether it ran on `machineId`: the input of decide().
+   * Each collection's `members` holds only this machine (when it is one): that is all decide()
+   * asks, and it keeps the agent's request from reading every membership of every collection.
+   */
   async targetedFor(machineId: number): Promise<TargetedDeployment[]> {
     const deployments = await this.list();
     if (deployments.length === 0) return [];
     const ids = [...new Set(deployments.map((d) => d.collectionId))];
     const colls = await this.db.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
-    const members = await this.db.selectFrom('collection_members').select(['collection_id', 'machine_id']).where('collection_id', 'in', ids).execute();
+    const members = await this.db.selectFrom('collection_members').select(['collection_id', 'machine_id']).where('machine_id', '=', machineId).execute();
     const done = await this.db.selectFrom('deployment_done').select('deployment_id').where('machine_id', '=', machineId).execute();
     const doneIds = new Set(done.map((r) => r.deployment_id));
     const byId = new Map(colls.map((c) => [c.id, toCollection(c, members.filter((m) => m.collection_id === c.id).map((m) => m.machine_id))]));

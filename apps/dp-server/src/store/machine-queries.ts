@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DeployError } from '../deployments/errors';
 import { isPlaceholderUuid, normalizeMac, normalizeUuid } from '../deployments/mac';
 import { matchMachine, type MachineMatch } from '../deployments/match-machine';
@@ -114,8 +114,11 @@ export class MachineQueries {
       let id: number;
       if (match.kind === 'match') {
         id = match.machineId;
-        await tx.updateTable('machines').set(facts).where('id', '=', id).execute();
-        await tx.updateTable('machines').set({ first_seen: now }).where('id', '=', id).where('first_seen', 'is', null).execute();
+        await tx
+          .updateTable('machines')
+          .set({ ...facts, first_seen: sql<Date>`coalesce(first_seen, ${now})` })
+          .where('id', '=', id)
+          .execute();
         for (const mac of match.newMacs) await tx.insertInto('machine_macs').values({ mac, machine_id: id }).execute();
       } else {
         const name = await freeName(tx, `unknown-${(macs[0] ?? 'nomac').replaceAll(':', '')}`);

@@ -149,6 +149,16 @@ export function describeStoreContract(backend: string, open: () => Promise<DpSto
       expect((await code(store.deployments.rerun('win11', 'zz'))).code).toBe('DP_MACHINE_NOT_FOUND');
     });
 
+    it('targets static members of a rule-less collection, and only them', async () => {
+      const a = await store.machines.add({ name: 'a', macs: ['52:54:00:00:08:01'] }, t0);
+      const b = await store.machines.add({ name: 'b', macs: ['52:54:00:00:08:02'] }, t0);
+      await store.collections.add('picked', [], t0);
+      await store.collections.addMember('picked', 'b');
+      await store.deployments.add({ name: 'tools', image: 'tools.img', collection: 'picked' }, t0);
+      expect(decide(a, await store.deployments.targetedFor(a.id), t0).action).toBe('nothing');
+      expect(decide(b, await store.deployments.targetedFor(b.id), t0)).toMatchObject({ action: 'deploy', deployment: 'tools' });
+    });
+
     it('keeps history, refused requests included, and filters it by machine, deployment and time', async () => {
       const m = await store.machines.add({ name: 'a', macs: ['52:54:00:00:06:01'] }, t0);
       const base = { machineId: m.id, machineName: 'a', deploymentId: null, deploymentName: 'win11', image: 'win11.img' };
