@@ -107,18 +107,19 @@ export class DeploymentQueries {
    * asks, and it keeps the agent's request from reading every membership of every collection.
    */
   async targetedFor(machineId: number): Promise<TargetedDeployment[]> {
-    const deployments = await this.list();
-    if (deployments.length === 0) return [];
-    const ids = [...new Set(deployments.map((d) => d.collectionId))];
-    const colls = await this.db.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
-    const members = await this.db.selectFrom('collection_members').select(['collection_id', 'machine_id']).where('machine_id', '=', machineId).execute();
+    // Three queries: deployments with their collections, this machine's memberships, its done list.
+    const rows = await this.withCollection().select(['collections.rules as collection_rules', 'collections.created_at as collection_created_at']).orderBy('deployments.name').execute();
+    if (rows.length === 0) return [];
+    const members = await this.db.selectFrom('collection_members').select('collection_id').where('machine_id', '=', machineId).execute();
     const done = await this.db.selectFrom('deployment_done').select('deployment_id').where('machine_id', '=', machineId).execute();
+    const memberOf = new Set(members.map((m) => m.collection_id));
     const doneIds = new Set(done.map((r) => r.deployment_id));
-    const byId = new Map(colls.map((c) => [c.id, toCollection(c, members.filter((m) => m.collection_id === c.id).map((m) => m.machine_id))]));
-    return deployments.map((deployment) => {
-      const collection = byId.get(deployment.collectionId);
-      if (!collection) throw new Error(`deployment ${deployment.name} targets a missing collection (foreign key broken)`);
-      return { deployment, collection, doneOnMachine: doneIds.has(deployment.id) };
+    return rows.map((row) => {
+      const collection = toCollection(
+        { id: row.collection_id, name: row.collection_name, rules: row.collection_rules, created_at: row.collection_created_at },
+        memberOf.has(row.collection_id) ? [machineId] : [],
+      );
+      return { deployment: toDeployment(row), collection, doneOnMachine: doneIds.has(row.id) };
     });
   }
 
