@@ -5,35 +5,14 @@
 // poisoned chunk discarded and fetched again (by unicast after 3 bad multicast copies).
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { dpCli, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
-import { collect, describeLan, Lan, type Host } from '@castpoint/netlab';
-import { agentOn, last, requireBuilt, workDir, type Agent } from './e2e-helpers';
+import { sha256File, stopDp } from '@castpoint/bench';
+import { collect, describeLan, type Host } from '@castpoint/netlab';
+import { agentOn, last, requireBuilt, type Agent, lanWithImage, type Ctx } from './e2e-helpers';
 
-const MiB = 1024 * 1024;
 const INSIDER = path.resolve(__dirname, '../../tools/bench/bin/insider.cjs');
 
-interface Ctx {
-  lan: Lan;
-  work: string;
-  dp: RunningDp;
-  img: SampleImage;
-}
-
-async function setUp(): Promise<Ctx> {
-  requireBuilt();
-  const work = workDir();
-  const lan = Lan.create({ clients: 3 });
-  try {
-    const img = await writeSampleImage(path.join(work, 'image.img'), { size: 48 * MiB, seed: 5, full: true });
-    const dp = await startDp(lan, lan.server, { dataDir: path.join(work, 'dp'), maxRate: '100mbit' });
-    const add = await dpCli(lan, dp, ['image', 'add', 'img', img.path]);
-    if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
-    return { lan, work, dp, img };
-  } catch (err) {
-    lan.destroy();
-    rmSync(work, { recursive: true, force: true });
-    throw err;
-  }
+function setUp(): Promise<Ctx> {
+  return lanWithImage({ clients: 3, sizeMiB: 48, seed: 5, full: true, maxRate: '100mbit' });
 }
 
 function host(c: Ctx, i: number): Host {

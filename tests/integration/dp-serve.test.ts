@@ -8,24 +8,35 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { collect, describeLan, Lan, waitForLine } from '@castpoint/netlab';
 
-const DP = path.resolve(__dirname, '../../dist/apps/dp-server/main.cjs');
+// CASTPOINT_DP_MAIN: run another build of the DP (e.g. an older one, to see a test fail) instead of dist/.
+const DP = process.env['CASTPOINT_DP_MAIN'] ?? path.resolve(__dirname, '../../dist/apps/dp-server/main.cjs');
+
+interface StartLine {
+  url: string;
+  urls: string[];
+  dashboard: string;
+  msg: string;
+}
 
 function startDp(dataDir: string, listen = '127.0.0.1:0', extra: readonly string[] = []) {
   const child = spawn(process.execPath, [DP, 'serve', '--data-dir', dataDir, '--listen', listen, '--mcast-interface', '127.0.0.1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const output = { stdout: '', stderr: '' };
   child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  /** The URL from the "listening" log line. */
-  const listening = new Promise<string>((resolve, reject) => {
+  /** The "listening" log line. */
+  const startLine = new Promise<StartLine>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       output.stdout += d.toString();
       const line = output.stdout.split('\n').find((l) => l.includes('castpoint-dp listening'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
+      if (line) resolve(JSON.parse(line) as StartLine);
     });
     void exited.then(() => reject(new Error(`the DP exited before listening: ${output.stdout}${output.stderr}`)));
   });
-  return { child, exited, listening, output };
+  /** The URL from the "listening" log line. */
+  const listening = startLine.then((l) => l.url);
+  return { child, exited, listening, startLine, output };
 }
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
@@ -58,6 +69,60 @@ describe('castpoint-dp serve, stopped', () => {
       expect(out).toMatch(/"msg":"stopped"/);
     } finally {
       dp.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('castpoint-dp serve, its start line', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'cp-dp-line-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names every URL it answers on (the bound port) and the dashboard, which answers', async () => {
+    const dp = startDp(path.join(dir, 'data'));
+    try {
+      const line = await dp.startLine;
+      const port = /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(line.url)?.[1];
+      expect(Number(port)).toBeGreaterThan(0);
+      expect(line.urls).toEqual([`http://127.0.0.1:${String(port)}`]);
+      expect(line.dashboard).toBe(`http://127.0.0.1:${String(port)}/`);
+      expect(line.msg).toBe(`castpoint-dp listening on http://127.0.0.1:${String(port)}; dashboard http://127.0.0.1:${String(port)}/`);
+      const page = await fetch(line.dashboard);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    } finally {
+      dp.child.kill('SIGKILL');
+    }
+  });
+});
+
+// Listening on 0.0.0.0 only inside a netlab namespace: its one non-internal address is the LAN's.
+describeLan('castpoint-dp serve on 0.0.0.0, its start line', () => {
+  let lan: Lan | undefined;
+  let dir = '';
+  beforeAll(() => {
+    lan = Lan.create({ clients: 1 });
+    dir = mkdtempSync(path.join(tmpdir(), 'cp-dp-line-lan-'));
+  }, 120_000);
+  afterAll(() => {
+    lan?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("names the host's LAN address, not 127.0.0.1, and the dashboard there answers", async () => {
+    if (!lan) throw new Error('no LAN');
+    const ip = lan.server.ip;
+    const dp = lan.spawn(lan.server, process.execPath, [DP, 'serve', '--data-dir', path.join(dir, 'data'), '--listen', '0.0.0.0:8080', '--mcast-interface', ip]);
+    try {
+      const line = JSON.parse(await waitForLine(dp, /castpoint-dp listening.*\}$/, 20_000)) as StartLine;
+      expect(line.urls).toEqual([`http://${ip}:8080`]);
+      expect(line.dashboard).toBe(`http://${ip}:8080/`);
+      expect(line.msg).toBe(`castpoint-dp listening on http://${ip}:8080; dashboard http://${ip}:8080/`);
+      // From the client's namespace, as a technician's browser would.
+      const page = await collect(lan.spawn(lan.clients[0] ?? lan.server, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', line.dashboard]), 10_000);
+      expect(page.stdout).toBe('200');
+    } finally {
+      dp.kill('SIGKILL');
     }
   });
 });
@@ -122,6 +187,29 @@ describe('castpoint-dp command line switches', () => {
     const r = spawnSync(process.execPath, [DP, 'image', 'add', 'x', '/tmp/x.img', flag, '--server', 'http://127.0.0.1:9', '--token', 'admin-token-0123456789'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`castpoint-dp: --${flag.slice(2, flag.indexOf('='))} is a switch: give it alone (or =true / =false), got "${flag}"\n`);
+  });
+});
+
+describe('castpoint-dp command line mistakes: one line naming the mistake, exit 2, the DP not contacted', () => {
+  // Port 9 on loopback: were the DP contacted, the error would be "cannot reach", exit 1.
+  const api = ['--server', 'http://127.0.0.1:9', '--token', 'admin-token-0123456789'];
+  const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
+
+  it.each([
+    [['image', 'list', '--servr', 'http://127.0.0.1:9'], 'unknown option --servr: did you mean --server?'],
+    [['image', 'set', 'win11', '--min-client', '3', ...api], 'unknown option --min-client: did you mean --min-clients?'],
+    [['serve', '--data-dri', '/tmp/x'], 'unknown option --data-dri: did you mean --data-dir?'],
+    [['image', 'list', '--frobnicate', ...api], 'unknown option --frobnicate'],
+    [['image', 'lst', ...api], 'unknown command "lst": did you mean list?'],
+    [['session', 'cancel', 'abc', ...api], 'session id must be a number, as `castpoint-dp session list` shows it (got "abc")'],
+    [['image', 'add', 'my image', '/tmp/x.img', ...api], `bad image name "my image": use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'`],
+    [['image', 'add', 'x', '/tmp/x.img', '--mode', 'scheduled', '--min-clients', 'abc', ...api], '--min-clients: expected a whole number (got "abc")'],
+    [['image', 'set', 'win11', ...api], 'image set: name a setting to change: --mode, --min-clients, --start-delay, --start-at, --max-wait, --slow-policy, --[no-]encrypt or --[no-]multicast-only'],
+  ])('%j', (args, message) => {
+    const r = spawnSync(process.execPath, [DP, ...args], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(lastLine(r.stderr)).toBe(`castpoint-dp: ${message}`);
+    expect(r.stderr).not.toMatch(/cannot reach|\bat .*main\.cjs/);
   });
 });
 

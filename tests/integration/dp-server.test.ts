@@ -165,11 +165,12 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     let dp = startDp(data, ['--max-rate', '40mbit']);
     const first = await listening(dp);
     expect(first['epoch']).toBe(1);
+    expect(first).toMatchObject({ urls: [url()], dashboard: `${url()}/` });
 
     const add = await cli(['image', 'add', 'disk', img]);
     expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
-    expect(add.stdout).toMatch(/added image disk: 25165824 bytes, 24 chunks/);
+    expect(add.stdout).toMatch(/^added image disk: 24\.0 MiB \(25165824 bytes\), 24 chunks, imported in \d+\.\d s; manifest [0-9a-f]{64}\n$/);
 
     const outs = lan.clients.map((c) => join(dir, `restart-${c.name}.img`));
     const rx = lan.clients.map((c, i) => receiver(c, 'disk', outs[i] ?? ''));

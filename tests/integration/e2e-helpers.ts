@@ -1,10 +1,10 @@
 // Helpers of the end-to-end scenarios: real built processes (dist/) inside a netlab LAN.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { appBundles, startAgent, type AgentLine, type RunningDp } from '@castpoint/bench';
-import { collect, type Collected, type Host, type Lan } from '@castpoint/netlab';
+import { appBundles, dpCli, placeImage, startAgent, startDp, writeSampleImage, type AgentLine, type RunningDp, type SampleImage } from '@castpoint/bench';
+import { collect, Lan, type Collected, type Host } from '@castpoint/netlab';
 
 export function requireBuilt(): void {
   const b = appBundles();
@@ -15,6 +15,50 @@ export function requireBuilt(): void {
 
 export function workDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'cp-e2e-'));
+}
+
+const MiB = 1024 * 1024;
+
+/** A LAN with a DP on its server host that has imported one generated image as `img`. */
+export interface Ctx {
+  lan: Lan;
+  work: string;
+  dp: RunningDp;
+  img: SampleImage;
+}
+
+export interface LanOptions {
+  clients: number;
+  sizeMiB: number;
+  /** Seed of the generated image's content. */
+  seed: number;
+  /** Every chunk holds data (no zero chunks). */
+  full: boolean;
+  maxRate: string;
+  imageFlags?: string[];
+  dpFlags?: string[];
+}
+
+/**
+ * Builds the LAN, generates the image, starts the DP and imports the image from the DP's default
+ * image root (DATA_DIR/images, where it is hard-linked); on any failure removes what it made.
+ */
+export async function lanWithImage(o: LanOptions): Promise<Ctx> {
+  requireBuilt();
+  const work = workDir();
+  const lan = Lan.create({ clients: o.clients });
+  try {
+    const img = await writeSampleImage(path.join(work, 'image.img'), { size: o.sizeMiB * MiB, seed: o.seed, full: o.full });
+    const dataDir = path.join(work, 'dp');
+    const dp = await startDp(lan, lan.server, { dataDir, maxRate: o.maxRate, ...(o.dpFlags ? { extra: o.dpFlags } : {}) });
+    const add = await dpCli(lan, dp, ['image', 'add', 'img', placeImage(dataDir, img.path), ...(o.imageFlags ?? [])]);
+    if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
+    return { lan, work, dp, img };
+  } catch (err) {
+    lan.destroy();
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** A running agent whose JSON lines are followed. */

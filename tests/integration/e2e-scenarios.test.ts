@@ -2,35 +2,13 @@
 // namespace LAN, on generated images. Every scenario checks the targets bit for bit.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { dpCli, placeImage, sampleMarker, sha256File, startDp, stopDp, writeSampleImage, type RunningDp, type SampleImage } from '@castpoint/bench';
-import { collect, describeLan, Lan, type Host } from '@castpoint/netlab';
-import { agentOn, dpGet, last, requireBuilt, until, workDir, type Agent } from './e2e-helpers';
+import { sampleMarker, sha256File, startDp, stopDp } from '@castpoint/bench';
+import { collect, describeLan, type Host } from '@castpoint/netlab';
+import { agentOn, dpGet, last, requireBuilt, until, type Agent, lanWithImage, type Ctx } from './e2e-helpers';
 
-const MiB = 1024 * 1024;
 
-interface Ctx {
-  lan: Lan;
-  work: string;
-  dp: RunningDp;
-  img: SampleImage;
-}
-
-async function setUp(clients: number, opts: { sizeMiB?: number; full?: boolean; imageFlags?: string[]; maxRate?: string; dpFlags?: string[] } = {}): Promise<Ctx> {
-  requireBuilt();
-  const work = workDir();
-  const lan = Lan.create({ clients });
-  try {
-    const img = await writeSampleImage(path.join(work, 'image.img'), { size: (opts.sizeMiB ?? 24) * MiB, seed: 3, full: opts.full ?? false });
-    const dp = await startDp(lan, lan.server, { dataDir: path.join(work, 'dp'), maxRate: opts.maxRate ?? '400mbit', ...(opts.dpFlags ? { extra: opts.dpFlags } : {}) });
-    // The image goes where the DP imports from (DATA_DIR/images, its default image root).
-    const add = await dpCli(lan, dp, ['image', 'add', 'img', placeImage(path.join(work, 'dp'), img.path), ...(opts.imageFlags ?? [])]);
-    if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
-    return { lan, work, dp, img };
-  } catch (err) {
-    lan.destroy();
-    rmSync(work, { recursive: true, force: true });
-    throw err;
-  }
+function setUp(clients: number, opts: { sizeMiB?: number; full?: boolean; imageFlags?: string[]; maxRate?: string; dpFlags?: string[] } = {}): Promise<Ctx> {
+  return lanWithImage({ clients, sizeMiB: opts.sizeMiB ?? 24, seed: 3, full: opts.full ?? false, maxRate: opts.maxRate ?? '400mbit', ...opts });
 }
 
 function client(c: Ctx, i: number): Host {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { dpCli, startDp, stopDp, writeSampleImage, type RunningDp } from '@castpoint/bench';
+import { dpCli, placeImage, startDp, stopDp, writeSampleImage, type RunningDp } from '@castpoint/bench';
 import { describeLan, Lan, type Host } from '@castpoint/netlab';
 import { agentOn, requireBuilt, workDir } from './e2e-helpers';
 
@@ -31,7 +31,8 @@ describeLan('an image changed in place behind the DP', () => {
     const img = await writeSampleImage(path.join(work, 'image.img'), { size: 24 * MiB, seed: 7, full: true });
     dp = await startDp(l, l.server, { dataDir: path.join(work, 'dp'), maxRate: '200mbit' });
     const d = dp;
-    const add = await dpCli(l, d, ['image', 'add', 'img', img.path]);
+    // Hard-linked into the image root: the edit below changes what the DP reads.
+    const add = await dpCli(l, d, ['image', 'add', 'img', placeImage(path.join(work, 'dp'), img.path)]);
     expect(add.code).toBe(0);
     // One byte of chunk 5 (not among the 8 sampled chunks of 24: 0 3 7 10 13 16 20 23), mtime kept.
     const ref = path.join(work, 'mtime-ref');

@@ -4,6 +4,8 @@ import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
+import { describeUnknownOptions, type KnownOptions } from './unknown-options';
+import { AGENT_VERSION } from './version';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -13,9 +15,6 @@ export interface CliIo {
   err(text: string): void;
 }
 
-/** Set by tools/build/bundle.mjs; absent when the sources run unbundled (tests). */
-declare const __CASTPOINT_VERSION__: string | undefined;
-const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
 
@@ -24,7 +23,7 @@ const EPILOG = [
   ...Object.entries(EXIT_CODE_DOCS).map(([code, doc]) => `  ${code}  ${doc}`),
   '',
   'The token may also come from the CASTPOINT_TOKEN environment variable.',
-  'Output is a progress bar on a terminal; with --json or when stdout is not a terminal, one JSON line per second.',
+  'On a terminal: a header, a status line within 80 columns and a verdict; with --json or when stdout is not a terminal, one JSON line per second.',
 ].join('\n');
 
 function wantsHelp(argv: readonly string[]): boolean {
@@ -47,6 +46,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     dpPatience: args['dp-patience'],
     readBack: args['read-back'],
     directIo: args['direct-io'],
+    verbose: args['verbose'],
   };
 }
 
@@ -56,7 +56,7 @@ function deployOptions<T>(y: Argv<T>) {
     .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
     .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
     .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
-    .option('interface', { type: 'string', describe: 'IPv4 address of the interface to receive multicast on (default: the one on the DP\'s subnet)' })
+    .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
     .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
     .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
     .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
@@ -72,6 +72,7 @@ function deployOptions<T>(y: Argv<T>) {
       default: true,
       describe: 'Write whole chunks past the page cache (O_DIRECT) where the target allows it (Linux); --no-direct-io writes through the cache',
     })
+    .option('verbose', { type: 'boolean', describe: 'Also show details for logs on the terminal (how the chunks were written); --json always has them' })
     .option('dp-patience', { type: 'number', describe: 'Seconds to keep retrying a DP that does not answer, then exit 3', default: 600 })
     .strictOptions()
     .epilog(EPILOG);
@@ -98,7 +99,7 @@ function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
     .epilog(EPILOG)
     .help()
     .alias('help', 'h')
-    .version(VERSION)
+    .version(AGENT_VERSION)
     // Wrapping is only worth its cost when help is shown.
     .wrap(wantsHelp(argv) ? Math.min(100, process.stdout.columns ?? 100) : null)
     .exitProcess(false)
@@ -116,6 +117,15 @@ function deployParser(onFail: (msg: string) => void) {
     .fail((msg, err) => onFail(msg || err?.message || 'invalid command line'));
 }
 
+/**
+ * The options a parser declares, as unknown-options.ts takes them. getOptions() is public in
+ * yargs' docs but missing from @types/yargs; agent-package.test.ts checks the suggestion end to end.
+ */
+function knownOptions(parser: unknown): KnownOptions {
+  const o = (parser as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }).getOptions();
+  return { names: Object.keys(o.key), booleans: o.boolean };
+}
+
 export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
@@ -125,8 +135,12 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
   let helpText = '';
   try {
     if (isPlainDeploy(argv)) {
-      const args = await deployParser(onFail).parseAsync(argv.slice(1));
-      if (usageError === undefined) chosen = toRawArgs(args);
+      const parser = deployParser(onFail);
+      const args = await parser.parseAsync(argv.slice(1));
+      // A mistyped option first: yargs reports the required option it hid ("Missing required
+      // argument: target" for --targt) and names unknown ones without dashes or a suggestion.
+      if (usageError !== undefined) usageError = describeUnknownOptions(argv.slice(1), knownOptions(parser)) ?? usageError;
+      else chosen = toRawArgs(args);
     } else {
       const args = await fullParser(argv, onFail).parseAsync([...argv], {}, (_e: unknown, _argv: unknown, output: string) => {
         helpText = output;

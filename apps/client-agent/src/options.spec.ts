@@ -30,6 +30,7 @@ describe('validateDeployOptions', () => {
       dpPatienceMs: DEFAULT_DP_PATIENCE_MS,
       readBack: false,
       directIo: true,
+      verbose: false,
     });
   });
 
@@ -59,6 +60,11 @@ describe('validateDeployOptions', () => {
     expect(o.directIo).toBe(false);
   });
 
+  it('takes --interface as an interface name too (eth0, a Windows "Ethernet 2")', () => {
+    expect(validateDeployOptions({ ...base, interface: 'eth0' }, ctx).interface).toBe('eth0');
+    expect(validateDeployOptions({ ...base, interface: 'Ethernet 2' }, ctx).interface).toBe('Ethernet 2');
+  });
+
   it.each<[string, RawDeployArgs, RegExp]>([
     ['missing server', { image: 'a', target: 't' }, /--server is required/],
     ['missing image', { server: 'http://h', target: 't' }, /--image is required/],
@@ -68,7 +74,8 @@ describe('validateDeployOptions', () => {
     ['URL with a path', { ...base, server: 'http://h:8080/wrongpath' }, /without a path, such as http:\/\/10\.0\.0\.5:8080, got "http:\/\/h:8080\/wrongpath"/],
     ['URL with a query', { ...base, server: 'http://h:8080/?x=1' }, /without a path/],
     ['bad image name', { ...base, image: 'a/b' }, /--image must be/],
-    ['interface not IPv4', { ...base, interface: 'eth0' }, /--interface must be the IPv4 address/],
+    ['interface an IPv6 address', { ...base, interface: 'fe80::1' }, /--interface must be a local interface's name \(eth0, "Ethernet 2"\) or its IPv4 address, got "fe80::1"/],
+    ['interface with control characters', { ...base, interface: 'eth\u0007x' }, /--interface must be .*got "eth x"/],
     ['repeated option', { ...base, image: ['a', 'b'] }, /more than once/],
     ['empty value', { ...base, target: '' }, /--target needs a value/],
     ['negative timeout', { ...base, silenceTimeout: -1 }, /--silence-timeout must be/],

@@ -3,6 +3,8 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { AgentError } from './errors';
+import { printable } from './output/printable';
+import { refuseWindowsDevicePath } from './raw-disk-path';
 
 export type OutputMode = 'tty' | 'json';
 
@@ -12,7 +14,7 @@ export interface DeployOptions {
   readonly image: string;
   /** File or raw disk to write the image to (absolute). */
   readonly target: string;
-  /** IPv4 address of the interface to join the group on; undefined: pick by the DP's subnet. */
+  /** Name (eth0) or IPv4 address of the interface to join the group on; undefined: pick by the DP's subnet. */
   readonly interface?: string;
   readonly token?: string;
   /** Where the journal and agent state live (absolute). @default beside the target */
@@ -30,6 +32,8 @@ export interface DeployOptions {
   readonly readBack: boolean;
   /** Write whole chunks by direct I/O where the target allows it. @default true */
   readonly directIo: boolean;
+  /** Show details for logs (how the chunks were written) on the terminal too. @default false */
+  readonly verbose: boolean;
 }
 
 /** What the CLI collected; strings as typed, undefined when absent. */
@@ -46,6 +50,7 @@ export interface RawDeployArgs {
   dpPatience?: unknown;
   readBack?: unknown;
   directIo?: unknown;
+  verbose?: unknown;
 }
 
 export interface OptionContext {
@@ -63,10 +68,13 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(image)) {
     throw usage(`--image must be 1 to 128 letters, digits, dots, dashes or underscores, got "${image}".`);
   }
-  const target = path.resolve(ctx.cwd, requireString(raw.target, '--target'));
+  const targetRaw = requireString(raw.target, '--target');
+  // By the name as typed: resolved on Linux, \\.\X: would become a file under the cwd.
+  refuseWindowsDevicePath(targetRaw);
+  const target = path.resolve(ctx.cwd, targetRaw);
   const iface = optionalString(raw.interface, '--interface');
-  if (iface !== undefined && isIP(iface) !== 4) {
-    throw usage(`--interface must be the IPv4 address of a local interface, got "${iface}".`);
+  if (iface !== undefined && !isInterfaceWord(iface)) {
+    throw usage(`--interface must be a local interface's name (eth0, "Ethernet 2") or its IPv4 address, got "${printable(iface)}".`);
   }
   const token = optionalString(raw.token, '--token') ?? nonEmpty(ctx.env['CASTPOINT_TOKEN']);
   const stateDirRaw = optionalString(raw.stateDir, '--state-dir');
@@ -86,6 +94,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     dpPatienceMs: seconds(raw.dpPatience, '--dp-patience', DEFAULT_DP_PATIENCE_MS),
     readBack: raw.readBack === true,
     directIo: raw.directIo !== false,
+    verbose: raw.verbose === true,
   };
 }
 
@@ -114,6 +123,17 @@ function normalizeServer(s: string): string {
     throw usage(`--server must be the DP's address without a path, such as http://10.0.0.5:8080, got "${s}".`);
   }
   return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * An IPv4 address or something that can be an interface's name: Linux names are up to 15 bytes,
+ * Windows ones ("Ethernet 2", "vEthernet (Default Switch)") longer and with spaces. An IPv6 address
+ * is refused here: multicast is joined on IPv4. Whether it exists is checked against the machine.
+ */
+function isInterfaceWord(s: string): boolean {
+  if (isIP(s) === 4) return true;
+  // eslint-disable-next-line no-control-regex
+  return isIP(s) === 0 && s.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(s);
 }
 
 function requireString(v: unknown, name: string): string {

@@ -6,6 +6,7 @@ import { agentBufferPool } from './adapters/buffer-pool';
 import { libStoreOpener } from './adapters/lib-store';
 import { libSessionFactory } from './adapters/lib-session';
 import { DpClient } from './dp/dp-client';
+import { describeNetworkCause } from './dp/network-cause';
 import { realClock } from './dp/patience';
 import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
@@ -25,22 +26,32 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
       err: (t) => process.stderr.write(t),
       ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
     },
-    { mode: opts.output, cpuSeconds: processCpuSeconds },
+    { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose },
   );
   const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
   return deploy(opts, {
     dp,
-    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.note(t) }),
+    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,
     memory: fileMemory(opts.stateDir),
     hostname: hostname(),
     interfaces: () => networkInterfaces(),
-    resolveDp: async () => (await lookup(new URL(opts.server).hostname, { family: 4 })).address,
+    resolveDp: () => resolveDp(opts.server),
     buffers: agentBufferPool(opts.directIo),
     stop: stopOnSignals(),
   });
+}
+
+/** The DP's IPv4 address; a failed lookup says why, as a failed request does (not exit 1 "internal"). */
+async function resolveDp(server: string): Promise<string> {
+  const url = new URL(server);
+  try {
+    return (await lookup(url.hostname, { family: 4 })).address;
+  } catch (err) {
+    throw new AgentError('dp-unreachable', `The DP at ${server} cannot be reached: ${describeNetworkCause(err, url)}`, undefined, { cause: err });
+  }
 }
 
 /**

@@ -40,13 +40,17 @@ describe(`crash safety of the writer and journal (fast-check seed ${seed})`, () 
           fc.integer({ min: 1, max: 4 }),
           fc.integer({ min: 1, max: 60 }),
           fc.func(fc.integer()),
-          async (regions, s, commitEvery, crashAt, order) => {
+          // Time between two looks at the clock: commits also come from commitIntervalMs (2 s).
+          fc.integer({ min: 0, max: 3000 }),
+          async (regions, s, commitEvery, crashAt, order, step) => {
+            let clock = 0;
             const image = buildImage(regions, s);
             const manifest = referenceManifest(image, CS);
             const machine = new VolatileMachine(kind === 'block' ? 256 * 1024 : 0, crashAt);
             if (kind === 'block') machine.durable.fill(0xa5);
             const options: OpenTargetOptions = {
               commitEvery,
+              now: () => (clock += step),
               stateDir: t.dir,
               allowDevice: true,
               openIo: async () => machine.io(),
@@ -87,7 +91,9 @@ describe(`crash safety of the writer and journal (fast-check seed ${seed})`, () 
         ),
         { seed, numRuns: 150 },
       );
-    });
+      // 150 runs of whole write-and-resume cycles: seconds on a quiet box, far more on a loaded one
+      // (the default 5 s made the suite fail under load while every run passed).
+    }, 120_000);
   }
 
   it('a resume that must recreate the file (wrong size) never leaves the old journal claiming wiped chunks', async () => {
@@ -125,7 +131,8 @@ describe(`crash safety of the writer and journal (fast-check seed ${seed})`, () 
     const image = buildImage([{ zero: false, length: CS * 2 }], 1);
     const manifest = referenceManifest(image, CS);
     const machine = new VolatileMachine(0);
-    const w = await openTarget(join(t.dir, 'wrong.img'), manifest, { openIo: async () => machine.io(), journalStore: machine.store() });
+    // A stopped clock: a slow first write must not commit (sync) chunk 0 by the 2 s interval.
+    const w = await openTarget(join(t.dir, 'wrong.img'), manifest, { openIo: async () => machine.io(), journalStore: machine.store(), now: () => 0 });
     await w.writeChunk(0, image.subarray(0, CS));
     // Simulate the wrong order by flushing a journal that claims chunk 0 while its data is unsynced.
     const { Journal } = await import('./journal');

@@ -67,6 +67,19 @@ describe('claimDirectory', () => {
     expect(Math.abs((holder() as { bootMs: number }).bootMs - bootMs())).toBeLessThan(5000);
   });
 
+  it('takes over a lock naming our own pid that this process does not hold (pid reused after a kill)', () => {
+    mkdirSync(dir);
+    // Windows and containers hand a new process the pid of one just killed: kill(pid, 0) on our own
+    // pid always succeeds, so only a claim this process holds makes it live.
+    writeFileSync(lockFile(), JSON.stringify({ pid: process.pid, bootMs: bootMs() }));
+    const release = claimDirectory(dir, 'x.lock');
+    expect(holder()).toMatchObject({ pid: process.pid, claim: expect.any(String) });
+    release();
+    writeFileSync(lockFile(), JSON.stringify({ pid: process.pid, bootMs: bootMs(), claim: 'from-an-earlier-process' }));
+    claimDirectory(dir, 'x.lock')();
+    expect(existsSync(lockFile())).toBe(false);
+  });
+
   it('takes over a torn lock file (killed mid-write)', () => {
     mkdirSync(dir);
     writeFileSync(lockFile(), '{"pid":12');

@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { join } from 'node:path';
 import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
 import { openTarget } from './image-writer';
+import { decodeJournal } from './journal';
 import { fakeBlockStat, fakeSystem } from './testing/fake-system';
 import { buildImage, expectSameBytes, referenceManifest, seededBytes, sha256, tempDir } from './testing/fixtures';
 import { canLoop, withLoopDevice } from './testing/loop-device';
@@ -74,6 +75,41 @@ describe('ImageWriter on a regular file', () => {
     expect(statSync(path).size).toBe(other.size);
     expect(readFileSync(path).every((b) => b === 0)).toBe(true); // recreated: old content gone
     await w3.close();
+  });
+
+  it('commits also at the first write 2 s after the last commit, synced before journaled (injected clock)', async () => {
+    // Issue 21.7: with only "every 32 chunks", a slow link lost minutes of work to a power cut.
+    const machine = new VolatileMachine(0);
+    let now = 1_000;
+    const w = await openTarget(join(t.dir, 'interval.img'), manifest, { openIo: async () => machine.io(), journalStore: machine.store(), now: () => now });
+    const journaled = (): number[] => {
+      // What a power cut would leave: the journal last renamed into place (durable holds only synced bytes).
+      const [data] = [...machine.files.values()];
+      const j = data === undefined ? undefined : decodeJournal(data);
+      if (j === undefined || 'damaged' in j) throw new Error('no journal');
+      return [...Array(j.chunkCount).keys()].filter((i) => ((j.bitmap[i >> 3] ?? 0) >> (i & 7)) & 1);
+    };
+    await w.writeChunk(0, chunk(0));
+    now += 1_999;
+    await w.writeChunk(1, chunk(1));
+    expect(journaled()).toEqual([]); // within 2 s of opening: nothing committed yet
+    now += 1;
+    await w.writeChunk(6, chunk(6));
+    // 2 s since the last commit: chunks 0, 1, 6 and the zero chunks (holes) are journaled, and the
+    // bytes of every journaled chunk survived the "power cut" (synced first).
+    expect(journaled()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const i of [0, 1, 6]) expect(sha256(machine.durable.subarray(i * CS, (i + 1) * CS))).toBe(manifest.chunks[i]);
+    now += 500;
+    await w.writeChunk(7, chunk(7));
+    expect(journaled()).toEqual([0, 1, 2, 3, 4, 5, 6]); // the interval runs from that commit
+    now += 1_500;
+    await w.writeChunk(8, chunk(8));
+    expect(journaled()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    await w.close();
+  });
+
+  it('refuses a commit interval that is not a positive number', async () => {
+    await expect(openTarget(join(t.dir, 'bad-interval.img'), manifest, { commitIntervalMs: 0 })).rejects.toMatchObject({ code: 'CHUNKING_BAD_OPTION', data: { field: 'commitIntervalMs' } });
   });
 
   it('drops the journal when a journaled chunk no longer matches on disk (spot check on resume)', async () => {

@@ -21,6 +21,13 @@ export interface OpenTargetOptions {
   /** Written chunks between two journal commits (each commit is one fdatasync + one journal write). @default 32 */
   readonly commitEvery?: number;
   /**
+   * Also commit at the first write this long after the last commit, ms: on a slow link 32 chunks
+   * are minutes of work a power cut would cost. @default 2000
+   */
+  readonly commitIntervalMs?: number;
+  /** Monotonic time in ms for commitIntervalMs (tests inject one). @default performance.now */
+  readonly now?: () => number;
+  /**
    * On resume, read back this many journaled non-zero chunks (evenly spread) and check their
    * hashes; any mismatch (another disk at the same path, a file edited in between) drops the
    * journal with a warning and starts over.
@@ -46,6 +53,9 @@ export interface FinishResult {
   readonly writtenChunks: number;
   readonly resumedChunks: number;
 }
+
+/** OpenTargetOptions.commitIntervalMs. */
+export const DEFAULT_COMMIT_INTERVAL_MS = 2000;
 
 /** Journal file for `target`: beside it for files, else in stateDir under a name unique per target path. */
 export function journalPathFor(target: string, kind: TargetKind, stateDir?: string): string {
@@ -89,6 +99,8 @@ export class ImageWriter {
   private closing = false;
   private writtenCount = 0;
   private readonly zeroSet: Set<number>;
+  /** When the last commit began (or the writer opened), by `now`. */
+  private lastCommitMs: number;
 
   private constructor(
     readonly path: string,
@@ -99,8 +111,11 @@ export class ImageWriter {
     private readonly io: TargetIo,
     private readonly journal: Journal,
     private readonly commitEvery: number,
+    private readonly commitIntervalMs: number,
+    private readonly now: () => number,
   ) {
     this.zeroSet = new Set(manifest.zeroChunks);
+    this.lastCommitMs = now();
   }
 
   /**
@@ -111,6 +126,10 @@ export class ImageWriter {
     const commitEvery = options.commitEvery ?? 32;
     if (!Number.isInteger(commitEvery) || commitEvery < 1) {
       throw new ChunkingError('CHUNKING_BAD_OPTION', `commitEvery ${commitEvery} must be a positive integer`, { field: 'commitEvery' });
+    }
+    const commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    if (!(commitIntervalMs > 0)) {
+      throw new ChunkingError('CHUNKING_BAD_OPTION', `commitIntervalMs ${commitIntervalMs} must be a positive number`, { field: 'commitIntervalMs' });
     }
     const count = chunkCount(manifest.size, manifest.chunkSize);
     const zeroBytes = manifest.zeroChunks.reduce((sum, z) => sum + chunkLength(z, manifest.size, manifest.chunkSize), 0);
@@ -154,7 +173,7 @@ export class ImageWriter {
       await io.close().catch(() => undefined);
       throw asChunkingError('CHUNKING_WRITE_FAILED', `cannot prepare target ${path}`, err, { path });
     }
-    const writer = new ImageWriter(path, manifest, pre.kind, warnings, resumed, io, journal, commitEvery);
+    const writer = new ImageWriter(path, manifest, pre.kind, warnings, resumed, io, journal, commitEvery, commitIntervalMs, options.now ?? (() => performance.now()));
     // The holes of a file just recreated are its zero chunks; they join the first commit (after the
     // truncate is synced). In a resumed file they were journaled by that commit, so one that is not
     // was forgotten (damaged): finish() writes its zeros, as on a disk.
@@ -223,8 +242,13 @@ export class ImageWriter {
     if (this.journal.has(index) || this.written.has(index)) return false;
     this.written.add(index);
     this.writtenCount++;
-    if (this.written.size >= this.commitEvery) await this.commit();
+    if (this.commitDue()) await this.commit();
     return true;
+  }
+
+  /** Every `commitEvery` chunks, or at the first write `commitIntervalMs` after the last commit. */
+  private commitDue(): boolean {
+    return this.written.size >= this.commitEvery || this.now() - this.lastCommitMs >= this.commitIntervalMs;
   }
 
   /**
@@ -232,6 +256,8 @@ export class ImageWriter {
    * mark and flush the journal. Concurrent calls are serialised.
    */
   commit(): Promise<void> {
+    // Set when asked, not when run: writes racing a commit do not each queue another one.
+    this.lastCommitMs = this.now();
     const run = async (): Promise<void> => {
       if (this.written.size === 0) return;
       const batch = [...this.written];
@@ -276,7 +302,7 @@ export class ImageWriter {
       this.writtenCount++;
       done += len;
       onZeros?.(done, total);
-      if (this.written.size >= this.commitEvery) await this.commit();
+      if (this.commitDue()) await this.commit();
     }
     await this.commit();
     const missing = this.chunkCount - this.journal.doneCount;

@@ -6,6 +6,7 @@ import type { Manifest } from '@castpoint/wire';
 import { chunkLength, manifestHash, openTarget, preflightTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
+import { lockTargetFile } from './target-lock';
 import { findDamagedChunks, verifyTargetImage } from './verify-target';
 
 export interface LibStoreOptions {
@@ -44,6 +45,12 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       // Every check but the size (not known yet): a directory, a character device, a missing
       // folder (the default state dir beside the target must not create it), a mounted disk.
       await preflightTarget(o.target, 0, 0, { allowDevice: true });
+    },
+    async lock(): Promise<() => Promise<void>> {
+      // A disk is opened exclusively (O_EXCL on a block device) and its folder, /dev, is no place
+      // for a lock file; a file has no such guard.
+      if (await isBlockDevice(o.target)) return async () => undefined;
+      return lockTargetFile(o.target);
     },
     async open(input: Manifest): Promise<ChunkStore> {
       const manifest = validateManifest(input);

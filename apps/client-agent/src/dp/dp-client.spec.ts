@@ -5,6 +5,7 @@ import { AgentError } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
 import { FakeDp } from '../testing/fake-dp';
 import { DpClient, isTransient, parseRequestReply } from './dp-client';
+import { HttpExchangeError, type httpExchange } from './http-exchange';
 import { withPatience } from './patience';
 
 const manifest = { version: 1, size: 10, chunkSize: 4096, sha256: 'a'.repeat(64), chunks: ['b'.repeat(64)], zeroChunks: [] };
@@ -77,7 +78,7 @@ describe('DpClient against a DP on 127.0.0.1', () => {
     await dp.stop();
     const err = await new DpClient({ server: url }).request({ image: 'i', hostname: 'h' }).catch((e: unknown) => e);
     expect(isTransient(err)).toBe(true);
-    expect((err as Error).message).toMatch(/cannot be reached: ECONNREFUSED/);
+    expect((err as Error).message).toMatch(/cannot be reached: nothing listens on 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
 
 
@@ -88,7 +89,7 @@ describe('DpClient against a DP on 127.0.0.1', () => {
       const { port } = silent.address() as AddressInfo;
       const err = await new DpClient({ server: `http://127.0.0.1:${port}`, timeoutMs: 100 }).request({ image: 'i', hostname: 'h' }).catch((e: unknown) => e);
       expect(isTransient(err)).toBe(true);
-      expect((err as Error).message).toMatch(/cannot be reached: no answer in time/);
+      expect((err as Error).message).toMatch(/cannot be reached: no answer within 100 ms from 127\.0\.0\.1:\d+ \(timeout\)/);
     } finally {
       silent.close();
       silent.unref();
@@ -193,5 +194,41 @@ describe('withPatience', () => {
 
   it('keeps the API prefix the contract names', () => {
     expect(AGENT_API_PREFIX).toBe('/api/v1/agent');
+  });
+});
+
+describe('why the DP cannot be reached', () => {
+  const failWith = (err: unknown): typeof httpExchange => () => Promise.reject(err);
+  const reason = async (err: unknown, server = 'http://dp.lan:8080'): Promise<string> => {
+    const e = await new DpClient({ server, exchange: failWith(err) }).request({ image: 'i', hostname: 'h' }).catch((x: unknown) => x);
+    expect(isTransient(e)).toBe(true);
+    return (e as Error).message;
+  };
+  const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
+
+  it.each([
+    [withCode('getaddrinfo ENOTFOUND dp.lan', 'ENOTFOUND'), /the name dp\.lan does not resolve \(DNS, ENOTFOUND\)$/],
+    [withCode('getaddrinfo EAI_AGAIN dp.lan', 'EAI_AGAIN'), /could not be looked up now \(DNS, EAI_AGAIN\)/],
+    [withCode('connect EHOSTUNREACH 10.0.0.5:8080', 'EHOSTUNREACH'), /no route to dp\.lan \(EHOSTUNREACH\)/],
+    [withCode('connect ETIMEDOUT 10.0.0.5:8080', 'ETIMEDOUT'), /connecting to dp\.lan:8080 timed out \(ETIMEDOUT\)/],
+    // undici's fetch: the code sits on the cause of "fetch failed".
+    [new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED 10.0.0.5:8080', 'ECONNREFUSED') }), /nothing listens on dp\.lan:8080 \(ECONNREFUSED\)/],
+    // Node trying several addresses: an AggregateError whose errors carry the codes.
+    [new AggregateError([withCode('connect ECONNREFUSED ::1:8080', 'ECONNREFUSED')], ''), /\(ECONNREFUSED\)/],
+    [withCode('connect EACCES 10.0.0.5:8080', 'EACCES'), /cannot be reached: connect EACCES 10\.0\.0\.5:8080$/],
+    [new Error('something odd'), /cannot be reached: something odd$/],
+  ])('names the cause of %p', async (err, re) => {
+    const message = await reason(err);
+    expect(message).toMatch(re);
+    expect(message).not.toMatch(/fetch failed/);
+  });
+
+  it('a timeout says how long it waited', async () => {
+    expect(await reason(new HttpExchangeError('timeout', 'no complete answer in 10000 ms'))).toMatch(/cannot be reached: no answer within 10 s from dp\.lan:8080 \(timeout\)$/);
+  });
+
+  it('keeps the code in the error data for --json and logs', async () => {
+    const e = await new DpClient({ server: 'http://dp.lan', exchange: failWith(withCode('x', 'ENOTFOUND')) }).request({ image: 'i', hostname: 'h' }).catch((x: unknown) => x);
+    expect((e as AgentError).data).toMatchObject({ cause: 'ENOTFOUND' });
   });
 });

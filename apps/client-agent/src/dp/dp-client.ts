@@ -9,6 +9,7 @@ import {
 } from '@castpoint/wire';
 import { AgentError } from '../errors';
 import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
+import { describeNetworkCause, networkCode } from './network-cause';
 
 export interface DpClientOptions {
   /** Base URL, no trailing slash. */
@@ -111,7 +112,10 @@ export class DpClient {
       if (err instanceof HttpExchangeError && err.kind === 'too-large') {
         throw new AgentError('dp-refused', `The DP's answer to ${method} ${urlPath} is too long: ${err.message}`, { url: url.href }, { cause: err });
       }
-      throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} cannot be reached: ${describeError(err)}`, { url: url.href }, { cause: err });
+      throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} cannot be reached: ${describeNetworkCause(err, url, timeoutMs)}`, {
+        url: url.href,
+        ...(networkCode(err) === undefined ? {} : { cause: networkCode(err) }),
+      }, { cause: err });
     }
   }
 
@@ -134,11 +138,6 @@ function readJson(res: HttpAnswer, what: string): unknown {
   } catch (err) {
     throw new AgentError('dp-refused', `The DP answered ${what} with a body that is not JSON`, undefined, { cause: err });
   }
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof HttpExchangeError) return err.kind === 'timeout' ? 'no answer in time' : (err.code ?? err.message);
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Checks the shape of a request reply just enough that later code cannot trip on a missing field. */

@@ -27,8 +27,10 @@ export class HttpExchangeError extends Error {
     readonly kind: 'timeout' | 'network' | 'too-large',
     message: string,
     readonly code?: string,
+    /** The socket's own error (an AggregateError when several addresses were tried). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'HttpExchangeError';
   }
 }
@@ -52,7 +54,7 @@ export function httpExchange(url: URL, o: HttpExchangeOptions): Promise<HttpAnsw
     const fail = (err: Error): void => {
       clearTimeout(timer);
       const code = (err as { code?: unknown }).code;
-      reject(err instanceof HttpExchangeError ? err : new HttpExchangeError('network', err.message, typeof code === 'string' ? code : undefined));
+      reject(err instanceof HttpExchangeError ? err : new HttpExchangeError('network', err.message, typeof code === 'string' ? code : undefined, err));
     };
     req.on('error', fail);
     req.on('response', (res) => {

@@ -1,9 +1,12 @@
 // The little the agent remembers besides the journal: its last receiver id, so that a resumed run
-// tells the DP who it was (previousReceiverId) and the dashboard keeps one record per machine.
+// tells the DP who it was (previousReceiverId) and the dashboard keeps one record per machine. The
+// id is dropped once a run went to unicast or completed (deploy.ts forgetReceiverId): the DP's
+// record of that client would carry the fallback into the next deployment.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ChunkingError, claimDirectory } from '@castpoint/chunking';
 import { AgentError } from '../errors';
+import { discardAgentFiles, removeIfEmpty } from './state-dir-tidy';
 
 export interface AgentMemory {
   readonly server: string;
@@ -19,17 +22,28 @@ export interface AgentMemoryStore {
    * is called; refused while another agent holds it. A lock left by a killed agent, or by one
    * from before a reboot, is taken over.
    */
-  lock(): Promise<() => Promise<void>>;
+  lock(): Promise<ReleaseStateDir>;
 }
+
+/**
+ * Gives the state dir back. With `discard` (a failed run with the default state dir) the agent's
+ * files go too, and the folder if that empties it, unless a journal there holds written chunks.
+ */
+export type ReleaseStateDir = (o?: { readonly discard?: boolean }) => Promise<void>;
 
 export const AGENT_STATE_FILE = 'agent.json';
 export const AGENT_LOCK_FILE = 'agent.lock';
 
 /** Claims the state dir (libs/chunking claimDirectory) with the agent's own words for a refusal. */
-function lockDir(stateDir: string): () => Promise<void> {
+function lockDir(stateDir: string): ReleaseStateDir {
   try {
     const release = claimDirectory(stateDir, AGENT_LOCK_FILE);
-    return async () => release();
+    return async (o) => {
+      // Discarded while still held, so no other agent's files can be taken for ours.
+      const discarded = o?.discard === true && (await discardAgentFiles(stateDir, [AGENT_STATE_FILE, `${AGENT_STATE_FILE}.tmp`]));
+      release();
+      if (discarded) await removeIfEmpty(stateDir);
+    };
   } catch (err) {
     if (err instanceof ChunkingError && err.code === 'CHUNKING_DIR_IN_USE' && typeof err.data?.actual === 'number') {
       throw new AgentError(

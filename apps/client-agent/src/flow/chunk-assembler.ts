@@ -1,7 +1,7 @@
 // Collects rebuilt FEC blocks until a chunk is whole, then hands the chunk's bytes over for
 // verification and writing. Kept across sessions with the same layout (a DP restart that resumes
 // the same image), so data already received is not thrown away.
-import type { BlockMap, BufferRecycler } from './ports';
+import type { BlockMap, BufferRecycler, ChunkStore } from './ports';
 
 export interface ChunkSizes {
   /** Length of chunk `index` in bytes. */
@@ -77,4 +77,10 @@ export class ChunkAssembler {
     for (const blocks of this.partial.values()) for (const d of blocks.values()) n += d.length;
     return n;
   }
+}
+
+/** Blocks the engine must not ask for: those of journaled chunks and those held in memory. */
+export function* heldBlocks(store: ChunkStore, layout: BlockMap, assembler: ChunkAssembler): Iterable<number> {
+  for (let c = 0; c < store.totalChunks; c++) if (store.isDone(c)) yield* layout.blocksOf(c);
+  yield* assembler.heldBlocks();
 }

@@ -1,164 +1,15 @@
-// The deploy flow end to end in one process: a fake DP over HTTP on 127.0.0.1, the real wire codec,
-// repair receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The deploy flow end to end in one process (testing/deploy-harness: a fake DP over HTTP on
+// 127.0.0.1, the real wire codec, repair receiver engine and chunking writer, MemoryNetwork).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { manifestHash } from '@castpoint/chunking';
-import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
-import { BufferPool } from '@castpoint/repair';
-import { publicKeyToBase64, type AgentRequestReply, type KickReason, type SessionInfo } from '@castpoint/wire';
-import { libSessionFactory } from '../adapters/lib-session';
-import { libStoreOpener } from '../adapters/lib-store';
-import { openSessionSocket } from '../adapters/transport-socket';
-import { DpClient } from '../dp/dp-client';
-import { realClock, type Clock } from '../dp/patience';
-import { AgentError, EXIT, type ExitCode } from '../errors';
-import { validateDeployOptions } from '../options';
-import { Reporter } from '../output/reporter';
+import type { KickReason } from '@castpoint/wire';
+import { realClock } from '../dp/patience';
+import { EXIT, type ExitCode } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
-import { FakeDp, type FakeDpOptions, type Scripted } from '../testing/fake-dp';
-import { makeImage, type TestImage } from '../testing/image';
-import { MiniSender, TEST_DP_KEY } from '../testing/mini-sender';
+import { AGENT_IP, CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, lastJson, sessionFor, type Harness } from '../testing/deploy-harness';
+import { makeImage } from '../testing/image';
+import { MiniSender } from '../testing/mini-sender';
 import { fileMemory } from './agent-state';
-import { deploy } from './deploy';
-import type { BufferRecycler } from './ports';
-
-const CHUNK = 4096;
-const DP_IP = '10.0.0.1';
-const AGENT_IP = '10.0.0.2';
-
-function sessionFor(img: TestImage, over: Partial<SessionInfo> = {}): SessionInfo {
-  return {
-    id: 42,
-    image: 'img',
-    group: '239.192.0.7',
-    port: 5000,
-    senderAddress: DP_IP,
-    senderPort: 5001,
-    symbolSize: 512,
-    blockSymbols: 4,
-    encrypted: over.encrypted ?? true,
-    key: Buffer.alloc(32, 7).toString('base64'),
-    manifestHash: manifestHash(img.manifest),
-    fallbackAllowed: true,
-    contentPath: '/api/v1/agent/content/img',
-    mode: 'autocast',
-    signingKey: publicKeyToBase64(TEST_DP_KEY.publicKey),
-    ...over,
-  };
-}
-
-interface Harness {
-  dir: string;
-  target: string;
-  dp: FakeDp;
-  net: MemoryNetwork;
-  out: string[];
-  errs: string[];
-  run(extra?: Record<string, unknown>, clock?: Clock, stop?: Promise<never>): Promise<ExitCode>;
-  cleanup(): Promise<void>;
-}
-
-async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange'> = {}): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
-  const target = path.join(dir, 'disk.img');
-  const dp = await new FakeDp({
-    onRequest: (_b, n) => onRequest(n),
-    content: img.bytes,
-    contentPath: '/api/v1/agent/content/img',
-    ...dpOpts,
-  }).start();
-  const net = new MemoryNetwork({ seed: 3 });
-  const out: string[] = [];
-  const errs: string[] = [];
-  return {
-    dir,
-    target,
-    dp,
-    net,
-    out,
-    errs,
-    async run(extra = {}, clock: Clock = realClock, stop?: Promise<never>) {
-      const opts = validateDeployOptions(
-        { server: dp.url, image: 'img', target, json: true, silenceTimeout: 0.4, dpPatience: 2, ...extra },
-        { env: {}, stdoutIsTty: false, cwd: dir },
-      );
-      const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
-      return deploy(opts, {
-        dp: new DpClient({ server: dp.url, timeoutMs: 2000 }),
-        stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
-        sessions: libSessionFactory({
-          seed: 9,
-          openSocket: (o) => openSessionSocket({ ...o, open: async (x) => (x.lendDatagrams ? lending(await net.open(x)) : net.open(x)), platform: 'linux' }),
-        }),
-        clock,
-        reporter,
-        memory: fileMemory(opts.stateDir),
-        hostname: 'pc-under-test',
-        interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
-        resolveDp: async () => DP_IP,
-        buffers: scribblingPool(),
-        ...(stop ? { stop } : {}),
-      });
-    },
-    async cleanup() {
-      await dp.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * The production buffer recycling, scribbling over every buffer given back: a buffer still in use
- * after it was given back (a chunk written after its buffer went round, a block copied late)
- * would put 0xee bytes into the target and fail the byte comparisons below.
- */
-function scribblingPool(): BufferRecycler {
-  const pool = new BufferPool(4);
-  return {
-    take: (size) => pool.take(size),
-    give: (buf) => {
-      buf.fill(0xee);
-      pool.give(buf);
-    },
-  };
-}
-
-/**
- * What a real socket does with lendDatagrams: every datagram in one shared buffer, valid only
- * while the listener runs, and here scribbled over once it returns, so a view the agent kept
- * (a symbol not copied) would put 0xee bytes into a block and fail its chunk, again and again.
- */
-function lending(ep: UdpEndpoint): UdpEndpoint {
-  const shared = Buffer.alloc(65_536);
-  const onDatagram = (fn: DatagramListener): void =>
-    ep.onDatagram((bytes, from) => {
-      const view = shared.subarray(0, bytes.length);
-      view.set(bytes);
-      fn(view, from);
-      view.fill(0xee);
-    });
-  return new Proxy(ep, {
-    get: (target, key) => {
-      if (key === 'onDatagram') return onDatagram;
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
-  status: 200,
-  body: { status: 'join', receiverId, session, manifest: img.manifest } satisfies AgentRequestReply,
-});
-
-function chunksOfRanges(ranges: readonly [number, number][]): number[] {
-  return ranges.map(([s]) => s / CHUNK).sort((a, b) => a - b);
-}
-
-function lastJson(out: readonly string[]): Record<string, unknown> {
-  return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
-}
 
 describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () => {
   const img = makeImage(11, CHUNK, 6, [2], 1000);
@@ -275,7 +126,9 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest });
     await sender.start();
     expect(await h.run()).toBe(EXIT.ok);
-    expect(h.out.some((l) => /"state":"waiting".*"message":"scheduled, 1\/3 clients"/.test(l))).toBe(true);
+    // The DP's numbers as fields (the screen says "1 of 3 clients"); no ETA while nothing is timed.
+    const waiting = h.out.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['state'] === 'waiting');
+    expect(waiting).toMatchObject({ message: 'scheduled', clientsWaiting: 1, minClients: 3, etaSeconds: null });
   });
 
   it('resumes from the journal: a second run fetches only chunks not journaled', async () => {
@@ -295,21 +148,16 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(again).toContain(3);
     expect(again.length + journaled.length).toBe(5);
     expect(journaled.length).toBeGreaterThan(0);
-    expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 3 });
+    // The first run went to unicast: the next registers afresh, so the DP carries no "kicked to
+    // unicast earlier" into it (issue 22.7).
+    expect(h.dp.requests[1]).not.toHaveProperty('previousReceiverId');
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
   });
 
   it('stopped by a signal mid-transfer: exit 130, the DP told, what was written journaled', async () => {
     const big = makeImage(13, CHUNK, 24, [2], 1000);
-    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: big.manifest, contentPath: '/api/v1/agent/content/img' } };
-    let signal!: () => void;
-    const stop = new Promise<never>((_, reject) => (signal = () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C'))));
-    h = await harness(big, () => fallback, {
-      onRange: (start: number) => {
-        if (start === 12 * CHUNK) signal(); // Ctrl-C while chunk 12 is on its way
-        return undefined;
-      },
-    });
+    const { stop, onRange } = ctrlCAtChunk(12); // Ctrl-C while chunk 12 is on its way
+    h = await harness(big, () => fallbackReply(big), { onRange });
     expect(await h.run({}, realClock, stop)).toBe(EXIT.interrupted);
     expect(h.errs.at(-1)).toMatch(/Stopped by Ctrl-C\. \(exit 130, interrupted\)/);
     expect(h.dp.progress.at(-1)).toMatchObject({ state: 'failed', message: 'Stopped by Ctrl-C' });
@@ -408,7 +256,7 @@ describe('deploy flow: failures map to exit codes', () => {
     const before = Buffer.alloc(5000, 0x42);
     writeFileSync(h.target, before);
     expect(await h.run({ interface: '10.9.9.9' })).toBe(EXIT.usage);
-    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is not an IPv4 address of this machine; it has 10\.0\.0\.2 \(eth0\)\. \(exit 2, no-interface\)/);
+    expect(h.errs[h.errs.length - 1]).toMatch(/--interface 10\.9\.9\.9 is neither an interface nor an IPv4 address of this machine; it has eth0 \(10\.0\.0\.2\)\. \(exit 2, no-interface\)/);
     expect(readFileSync(h.target).equals(before)).toBe(true);
     expect(h.dp.requests).toHaveLength(0);
   });
@@ -427,12 +275,54 @@ describe('deploy flow: failures map to exit codes', () => {
     }
   });
 
+  it('two agents on one target file with different state dirs: the second is refused (5), the first unharmed', async () => {
+    // Issue 22.6: both used to exit 0 with one image in the file. Agent A waits at the DP (its locks
+    // held) until agent B has been refused; then A completes.
+    const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } };
+    let bRefused = false;
+    h = await harness(img, () => (bRefused ? fallback : { status: 200, body: { status: 'wait', retryAfterMs: 200, reason: 'waiting for agent B' } }));
+    const a = h.run({ stateDir: path.join(h.dir, 'state-a') });
+    while (h.dp.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const asked = h.dp.requests.length;
+    const b = await h.run({ stateDir: path.join(h.dir, 'state-b') });
+    const bSaid = h.errs.at(-1);
+    const bAsked = h.dp.requests.length > asked + 1; // A asks every 200 ms; B would add its own
+    bRefused = true;
+    expect(b).toBe(EXIT.targetRefused);
+    expect(bSaid).toMatch(/Another castpoint-agent \(pid \d+\) is writing to .*disk\.img: two agents on one target .*delete .*\.disk\.img\.castpoint-lock\)\. \(exit 5, target-refused\)/);
+    expect(bAsked).toBe(false);
+    expect(await a).toBe(EXIT.ok);
+    expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
+    // Released at the end: a third agent may now write to it.
+    expect(existsSync(path.join(h.dir, '.disk.img.castpoint-lock'))).toBe(false);
+    expect(await h.run({ stateDir: path.join(h.dir, 'state-b') })).toBe(EXIT.ok);
+  });
+
   it('a manifest that does not verify -> 6', async () => {
     const bad = { ...img.manifest, chunks: img.manifest.chunks.slice(1) };
     h = await harness(img, () => ({ status: 200, body: { status: 'join', receiverId: 1, session: sessionFor(img), manifest: bad } }));
     expect(await h.run()).toBe(EXIT.verificationFailed);
     // The DP hears how it ended although no target was opened (it used to hear nothing).
     expect(h.dp.progress.at(-1)).toMatchObject({ receiverId: 1, state: 'failed', totalChunks: 0, message: expect.stringMatching(/manifest/i) });
+  });
+
+  it('returns only after its own writes: agent.json saved although the manifest failed beside it', async () => {
+    // The receiver id is saved while the target is opened; a manifest that does not verify fails
+    // the open first. The flow returned before the save had finished, and a test's cleanup then
+    // failed with ENOTEMPTY removing the state dir (issue 21.4). A slow save makes the race certain.
+    const bad = { ...img.manifest, chunks: img.manifest.chunks.slice(1) };
+    h = await harness(img, () => ({ status: 200, body: { status: 'join', receiverId: 1, session: sessionFor(img), manifest: bad } }));
+    let saved = false;
+    h.wrapMemory = (m) => ({
+      ...m,
+      save: async (v) => {
+        await new Promise((r) => setTimeout(r, 100));
+        await m.save(v);
+        saved = true;
+      },
+    });
+    expect(await h.run()).toBe(EXIT.verificationFailed);
+    expect(saved).toBe(true);
   });
 
   it('corrupt unicast data twice -> 6', async () => {

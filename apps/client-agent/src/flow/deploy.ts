@@ -4,16 +4,18 @@
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
+import { AGENT_VERSION } from '../version';
 import type { Reporter } from '../output/reporter';
 import type { Clock } from '../dp/patience';
 import { withPatience } from '../dp/patience';
-import type { AgentMemoryStore } from './agent-state';
-import { ChunkAssembler } from './chunk-assembler';
+import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
+import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
+import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
-import { AgentStatus } from './status';
+import { AgentStatus, waitInfo } from './status';
 import { runUnicast, type RangeFetcher } from './unicast-run';
 
 export interface DpApi extends RangeFetcher {
@@ -44,21 +46,13 @@ export interface DeployDeps {
  */
 export const READ_BACK_PASSES = 2;
 
-/** "chunk 7" / "3 chunks (1, 5, 9)" / "40 chunks (1, 2, 3, 4, 5, 6, 7, 8, ...)". */
-function chunkList(chunks: readonly number[]): string {
-  if (chunks.length === 1) return `chunk ${String(chunks[0])}`;
-  const shown = chunks.slice(0, 8).join(', ');
-  return `${chunks.length} chunks (${shown}${chunks.length > 8 ? ', ...' : ''})`;
-}
-
-const formatMiB = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
-
 /** First contact waits less than a resume does: a wrong URL should not cost ten minutes. */
 export const FIRST_CONTACT_PATIENCE_MS = 30_000;
 
 export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<ExitCode> {
   const status = new AgentStatus(opts.image, deps.reporter, deps.dp);
   const run = new DeployRun(opts, deps, status);
+  deps.reporter.header({ image: opts.image, server: opts.server, target: opts.target, version: AGENT_VERSION }, deps.clock.now());
   try {
     // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
     // what was written (a write still in flight then fails on the closed target, which is harmless).
@@ -66,19 +60,21 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     status.set('done');
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
+    deps.reporter.verified(deps.clock.now());
     await status.post();
     return EXIT.ok;
   } catch (err) {
     // Stop writing and journal what was written before anything else (a stop leaves the run going
     // in the background until the target is closed).
-    await run.close();
+    await run.close(true);
     const e = toAgentError(err);
     const exit = exitCodeOf(e);
     status.set('failed', e.message);
+    status.exit = exit;
     deps.reporter.update(status.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
     await status.post();
-    deps.reporter.error(e, exit);
+    deps.reporter.error(e, exit, deps.clock.now());
     return exit;
   } finally {
     await run.close();
@@ -89,11 +85,20 @@ class DeployRun {
   private store: ChunkStore | undefined;
   private assembler: { key: string; value: ChunkAssembler } | undefined;
   private iface: PickedInterface | undefined;
-  /** The session multicast was silent on: if the DP names it again, the group does not reach us. */
-  private silentOn: { sessionId: number; silentMs: number } | undefined;
+  /** Multicast fell silent; decided on once the DP, asked again, says join (fallback-policy). */
+  private silentOn: { silentMs: number; dpAnswered: boolean } | undefined;
+  /** The last request to the DP needed retries: the DP was not answering. */
+  private requestRetried = false;
   private previousReceiverId: number | undefined;
   /** Gives the state directory back (memory.lock). */
-  private unlock: (() => Promise<void>) | undefined;
+  private unlock: ReleaseStateDir | undefined;
+  /** Gives the target back (stores.lock). */
+  private unlockTarget: (() => Promise<void>) | undefined;
+  /**
+   * close() has run: a run abandoned by a stop may still be going in the background, and must not
+   * write to the state dir it no longer holds (the caller may already be removing it).
+   */
+  private closed = false;
 
   constructor(
     private readonly opts: DeployOptions,
@@ -107,12 +112,17 @@ class DeployRun {
     if (this.opts.interface !== undefined) this.iface = pickInterface(this.opts.interface, '', this.deps.interfaces());
     await this.deps.stores.precheck();
     this.unlock = await this.deps.memory.lock();
+    // Other agents may use other state dirs for the same target: the target has its own lock.
+    this.unlockTarget = await this.deps.stores.lock?.();
     const mem = await this.deps.memory.load();
     if (mem && mem.server === this.opts.server && mem.image === this.opts.image) this.previousReceiverId = mem.receiverId;
     for (let pass = 1; ; pass++) {
       const store = await this.transfer(pass === 1 && this.previousReceiverId === undefined);
-      const damaged = await this.finish(store);
-      if (damaged.length === 0) return;
+      const damaged = await finishTarget(store, this.status, this.deps.clock);
+      if (damaged.length === 0) {
+        await this.forgetReceiverId();
+        return;
+      }
       const which = chunkList(damaged);
       if (pass >= READ_BACK_PASSES) {
         throw new AgentError(
@@ -134,6 +144,8 @@ class DeployRun {
     let patienceMs = firstContact ? Math.min(FIRST_CONTACT_PATIENCE_MS, this.opts.dpPatienceMs) : this.opts.dpPatienceMs;
     for (;;) {
       const reply = await this.request(patienceMs);
+      // A DP that needed retries after a silence was down: the silence was its, not multicast's.
+      if (this.silentOn && this.requestRetried) this.silentOn = { ...this.silentOn, dpAnswered: false };
       // Once the DP has answered, it is known to exist: later outages are restarts worth waiting for.
       patienceMs = this.opts.dpPatienceMs;
       if (reply.status === 'wait') {
@@ -144,11 +156,17 @@ class DeployRun {
       // a scheduled session's data waits for the last agent to get this far. The interface is only
       // needed for multicast; looked up early, its error (if any) is raised where multicast needs
       // it, as before, so a target that is already complete still finishes.
-      const [, store] = await Promise.all([
+      // allSettled, not all: when one step fails (a manifest that does not verify) the others must
+      // still finish before the flow returns, or agent.json is written after the caller has moved
+      // on (a test's cleanup removing the state dir failed with ENOTEMPTY).
+      const [saved, opened] = await Promise.allSettled([
         this.registered(reply.receiverId),
         this.openStore(reply.manifest),
         reply.status === 'join' ? this.interfaceReady().catch(() => undefined) : undefined,
       ]);
+      if (opened.status === 'rejected') throw opened.reason;
+      if (saved.status === 'rejected') throw saved.reason;
+      const store = opened.value;
       if (store.chunksDone() >= store.totalChunks) break;
       if (reply.status === 'fallback') {
         await this.act(decideOnFallbackReply(reply.reason, this.fallbackCtx(true)), reply.contentPath);
@@ -161,38 +179,20 @@ class DeployRun {
     return this.store;
   }
 
-  /** fsync, and read the image back when the store does; a disk takes minutes, so progress keeps coming. */
-  private async finish(store: ChunkStore): Promise<readonly number[]> {
-    let read = 0;
-    let zeros: [number, number] = [0, 0];
-    const size = Math.max(1, store.manifest.size);
-    const show = (): void => {
-      const [z, zTotal] = zeros;
-      const what =
-        read > 0 ? `read back ${Math.floor((read / size) * 100)}%`
-        : z < zTotal ? `writing zeros to the image's empty regions: ${Math.floor((z / zTotal) * 100)}% of ${formatMiB(zTotal)}`
-        : 'syncing the target';
-      this.status.set('verifying', what);
-      this.status.tick(this.deps.clock.now());
-    };
-    show();
-    const timer = setInterval(show, 250);
-    try {
-      return await store.finish(
-        (n) => (read = n),
-        (n, total) => (zeros = [n, total]),
-      );
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  /** Closes the target (journaling what was written) and gives the state dir back. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes the target (journaling what was written) and gives the state dir back; after a failure
+   * the default one beside the target goes unless it holds a resumable journal. Idempotent.
+   */
+  async close(failed = false): Promise<void> {
+    this.closed = true;
     await this.store?.close().catch(() => undefined);
+    // Once each: a second call must not remove a lock another agent took since.
+    const unlockTarget = this.unlockTarget;
+    this.unlockTarget = undefined;
+    await unlockTarget?.().catch(() => undefined);
     const unlock = this.unlock;
-    this.unlock = undefined; // once: a second call must not remove a lock another agent took since
-    await unlock?.().catch(() => undefined);
+    this.unlock = undefined;
+    await unlock?.({ discard: failed && !this.opts.stateDirGiven }).catch(() => undefined);
   }
 
   private fallbackCtx(fallbackAllowed: boolean): { fallbackAllowed: boolean; noFallback: boolean } {
@@ -207,9 +207,11 @@ class DeployRun {
       ...(this.previousReceiverId === undefined ? {} : { previousReceiverId: this.previousReceiverId }),
       ...(this.store ? { chunksDone: this.store.chunksDone() } : {}),
     };
+    this.requestRetried = false;
     return withPatience(() => this.deps.dp.request(body), this.deps.clock, {
       patienceMs,
       onRetry: (e) => {
+        this.requestRetried = true;
         this.status.set('reconnecting', e.message);
         this.status.tick(this.deps.clock.now());
       },
@@ -217,11 +219,8 @@ class DeployRun {
   }
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {
-    const parts = [reply.reason];
-    if (reply.startsAt) parts.push(`starts ${reply.startsAt}`);
-    if (reply.clientsWaiting !== undefined && reply.minClients !== undefined) parts.push(`${reply.clientsWaiting}/${reply.minClients} clients`);
-    this.status.set('waiting', parts.filter(Boolean).join(', '));
     const until = this.deps.clock.now() + Math.min(Math.max(reply.retryAfterMs, 200), 60_000);
+    this.status.set('waiting', reply.reason, waitInfo(reply, until));
     // Sleep in short steps so the waiting line keeps coming once a second.
     while (this.deps.clock.now() < until) {
       this.status.tick(this.deps.clock.now());
@@ -233,7 +232,20 @@ class DeployRun {
     this.previousReceiverId = receiverId;
     this.status.receiverId = receiverId;
     this.status.dpForgotUs = false;
+    if (this.closed) return;
     await this.deps.memory.save({ server: this.opts.server, image: this.opts.image, receiverId });
+  }
+
+  /**
+   * A later run must start as a new client: the DP keeps "went to unicast" on the client record a
+   * previousReceiverId names, and answered a later deploy from this state dir "kicked to unicast
+   * earlier" (issue 22.7). So the id is kept only while the run may still be resumed by multicast:
+   * it is dropped once this run has gone to unicast and once the image is complete. This run
+   * itself keeps it (a read-back pass asks again as the same client).
+   */
+  private async forgetReceiverId(): Promise<void> {
+    if (this.closed) return;
+    await this.deps.memory.save({ server: this.opts.server, image: this.opts.image });
   }
 
   private async openStore(manifest: Manifest): Promise<ChunkStore> {
@@ -246,9 +258,15 @@ class DeployRun {
       await this.store.close();
       this.assembler = undefined;
     }
-    this.store = await this.deps.stores.open(manifest);
-    this.status.store = this.store;
-    return this.store;
+    const store = await this.deps.stores.open(manifest);
+    if (this.closed) {
+      // Stopped while the target was being opened: nobody would close this one.
+      await store.close();
+      throw new AgentError('internal', 'the deploy was stopped while the target was being opened');
+    }
+    this.store = store;
+    this.status.store = store;
+    return store;
   }
 
   /** Runs multicast on a session; returns 'done' when the image is complete, 'again' to re-request. */
@@ -260,19 +278,26 @@ class DeployRun {
     store: ChunkStore,
   ): Promise<'done' | 'again'> {
     this.status.sessionId = session.id;
+    this.deps.reporter.session(session.id, `${session.mode} multicast ${session.group}:${session.port}${session.encrypted ? ', encrypted' : ''}`);
     const version = decideOnProtocolVersion(session.protocolVersion ?? 1, WIRE_VERSION, this.fallbackCtx(session.fallbackAllowed));
     if (version) {
       await this.act(version, session.contentPath);
       return 'done';
     }
-    if (this.silentOn && this.silentOn.sessionId === session.id) {
-      const d = decideOnSilence(this.silentOn.silentMs, this.fallbackCtx(session.fallbackAllowed));
-      this.silentOn = undefined;
-      if (d.action === 'unicast') {
+    const silent = this.silentOn;
+    this.silentOn = undefined;
+    if (silent) {
+      // Whatever session the DP names: a lone agent's session ends when it leaves, so the next one
+      // has another id, and waiting for the same id again looped for ever (issue 21.1).
+      const d = decideOnSilence(
+        { ...silent, ...(this.iface ? { listenedOn: `${this.iface.name} ${this.iface.address}` } : {}) },
+        this.fallbackCtx(session.fallbackAllowed),
+      );
+      if (d.action === 'unicast' || d.action === 'fail') {
         await this.act(d, session.contentPath);
         return 'done';
       }
-      if (d.action === 'keep-listening') this.deps.reporter.note(d.why);
+      this.deps.reporter.note(d.why);
     }
     const iface = await this.interfaceReady();
     const layout = this.deps.sessions.layoutFor(session, manifest);
@@ -287,6 +312,7 @@ class DeployRun {
       nowMs: this.deps.clock.now(),
       ...(this.deps.buffers ? { buffers: this.deps.buffers } : {}),
     });
+    const failedPostsBefore = this.status.failedPosts;
     const outcome = await runMulticast({
       session,
       receiverId,
@@ -314,7 +340,7 @@ class DeployRun {
         this.deps.reporter.note('the DP no longer knows this client (it restarted); registering again');
         return 'again';
       case 'silent':
-        this.silentOn = { sessionId: session.id, silentMs: outcome.silentMs };
+        this.silentOn = { silentMs: outcome.silentMs, dpAnswered: this.status.failedPosts === failedPostsBefore };
         this.deps.reporter.note(`multicast delivered nothing for ${Math.round(outcome.silentMs / 1000)} s; asking the DP again`);
         return 'again';
       case 'kick': {
@@ -337,6 +363,7 @@ class DeployRun {
     if (!store) throw new AgentError('internal', 'unicast fallback before the target was opened');
     this.deps.reporter.note(`${d.why}; downloading the missing chunks by unicast`);
     this.status.set('fallback', d.why);
+    await this.forgetReceiverId();
     await runUnicast({
       dp: this.deps.dp,
       contentPath,
@@ -369,10 +396,4 @@ class DeployRun {
     }
     return this.assembler.value;
   }
-}
-
-/** Blocks the engine must not ask for: those of journaled chunks and those held in memory. */
-export function* heldBlocks(store: ChunkStore, layout: BlockMap, assembler: ChunkAssembler): Iterable<number> {
-  for (let c = 0; c < store.totalChunks; c++) if (store.isDone(c)) yield* layout.blocksOf(c);
-  yield* assembler.heldBlocks();
 }

@@ -45,13 +45,23 @@ describe('decideOnFallbackReply', () => {
 });
 
 describe('decideOnSilence', () => {
-  it('falls back when allowed, keeps listening otherwise', () => {
-    expect(decideOnSilence(15_000, allowed)).toEqual({ action: 'unicast', why: 'multicast delivered nothing for 15 s' });
-    const mo = decideOnSilence(15_000, multicastOnly);
-    expect(mo.action).toBe('keep-listening');
-    expect(mo.action === 'keep-listening' && mo.why).toContain('multicast-only');
-    const v = decideOnSilence(15_000, vetoed);
-    expect(v.action === 'keep-listening' && v.why).toContain('--no-fallback');
+  const answered = { silentMs: 15_000, dpAnswered: true, listenedOn: 'eth0 10.0.0.2' };
+  const unreachable = { silentMs: 15_000, dpAnswered: false };
+  it.each<[string, typeof answered | typeof unreachable, typeof allowed, Decision['action'], RegExp]>([
+    // 21.1: the DP answers, multicast does not reach us: unicast, or stop naming the likely causes.
+    ['the DP answered', answered, allowed, 'unicast', /^multicast delivered nothing for 15 s while the DP answered$/],
+    ['the DP answered', answered, multicastOnly, 'fail', /firewall.*IGMP snooping.*wrong interface.*and the image is multicast-only$/],
+    ['the DP answered', answered, vetoed, 'fail', /listening on eth0 10\.0\.0\.2.*--no-fallback forbids unicast fallback$/],
+    // 22.7: silence while the DP was down is no multicast failure: join its resumed session again.
+    ['the DP did not answer', unreachable, allowed, 'keep-listening', /did not answer.*joining its session again by multicast/],
+    ['the DP did not answer', unreachable, multicastOnly, 'keep-listening', /joining its session again/],
+    ['the DP did not answer', unreachable, vetoed, 'keep-listening', /joining its session again/],
+  ])('silence while %s %j, %j -> %s', (_what, facts, ctx, action, text) => {
+    const d = decideOnSilence(facts, ctx);
+    expect(d.action).toBe(action);
+    const said = d.action === 'fail' ? d.error.message : d.why;
+    expect(said).toMatch(text);
+    if (d.action === 'fail') expect(d.error.code).toBe('removed-by-policy');
   });
 });
 

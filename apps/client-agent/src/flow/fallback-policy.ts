@@ -50,16 +50,38 @@ export function decideOnFallbackReply(reason: string, ctx: FallbackContext): Dec
   return unicastOrFail({ ...ctx, fallbackAllowed: true }, 'The DP sent this client to unicast download', d);
 }
 
+/** What the agent knew when multicast fell silent and it asked the DP again. */
+export interface SilenceFacts {
+  /** How long nothing valid arrived, ms. */
+  readonly silentMs: number;
+  /**
+   * The DP answered all along: every progress post during the silence and the request after it
+   * went through at the first try. False when any of them failed (the DP was down or restarting).
+   */
+  readonly dpAnswered: boolean;
+  /** Where the agent listened, e.g. "eth0 10.0.0.2": named in the message when it gives up. */
+  readonly listenedOn?: string;
+}
+
 /**
- * Multicast delivered nothing for the silence timeout and the DP, asked again, still names the same
- * session: the group does not reach this client (no IGMP querier, a firewall, the wrong interface).
+ * Multicast delivered nothing for the silence timeout, and the DP (asked again) says join. Two cases
+ * that look the same from the socket:
+ * - the DP did not answer meanwhile (killed, restarting): its session resumes when it is back, so
+ *   the agent joins it again by multicast; silence then is no sign that multicast fails here;
+ * - the DP answered all along: the group does not reach this client (a firewall, IGMP snooping, the
+ *   wrong interface). Whatever session the DP names next (a lone agent's session ends when it
+ *   leaves, so the next one has a new id) would be as silent: download by unicast now, or, where
+ *   unicast is not allowed, stop with the likely causes rather than loop for ever.
  */
-export function decideOnSilence(silentMs: number, ctx: FallbackContext): Decision {
-  const why = `multicast delivered nothing for ${Math.round(silentMs / 1000)} s`;
-  if (ctx.noFallback || !ctx.fallbackAllowed) {
-    const veto = ctx.noFallback ? '--no-fallback is set' : 'the image is multicast-only';
-    return { action: 'keep-listening', why: `${why}, and ${veto}: still listening` };
+export function decideOnSilence(f: SilenceFacts, ctx: FallbackContext): Decision {
+  const secs = Math.round(f.silentMs / 1000);
+  if (!f.dpAnswered) {
+    return { action: 'keep-listening', why: `multicast was silent for ${secs} s while the DP did not answer (restarting?); joining its session again by multicast` };
   }
+  const why = `multicast delivered nothing for ${secs} s while the DP answered`;
+  const where = f.listenedOn === undefined ? '' : ` (listening on ${f.listenedOn})`;
+  const causes = `: the group does not reach this client${where}; likely causes: a firewall dropping inbound UDP, IGMP snooping on a switch without a querier, or the wrong interface (--interface)`;
+  if (ctx.noFallback || !ctx.fallbackAllowed) return unicastOrFail(ctx, `${why[0]?.toUpperCase() ?? ''}${why.slice(1)}${causes}`, '');
   return { action: 'unicast', why };
 }
 

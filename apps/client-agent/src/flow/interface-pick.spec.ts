@@ -24,7 +24,19 @@ describe('pickInterface', () => {
   });
 
   it('refuses an explicit address that is not local, listing the ones that are', () => {
-    expect(() => pickInterface('10.9.9.9', '10.77.0.1', nics)).toThrow(/not an IPv4 address of this machine; it has .*10\.77\.0\.2 \(eth0\)/);
+    expect(() => pickInterface('10.9.9.9', '10.77.0.1', nics)).toThrow(/neither an interface nor an IPv4 address of this machine; it has .*eth0 \(10\.77\.0\.2\)/);
+  });
+
+  it('accepts an interface name, standing for its (first) IPv4 address', () => {
+    expect(pickInterface('eth0', '', nics)).toEqual({ address: '10.77.0.2', name: 'eth0', why: '--interface eth0 (10.77.0.2)' });
+    const windows: InterfaceTable = { ...nics, 'Ethernet 2': [v4('10.1.0.5', '255.255.255.0'), v4('10.2.0.5', '255.255.255.0')] };
+    expect(pickInterface('Ethernet 2', '', windows)).toMatchObject({ address: '10.1.0.5', why: '--interface Ethernet 2 (10.1.0.5, the first of its 2 IPv4 addresses)' });
+  });
+
+  it('refuses a name this machine does not have, or one without an IPv4 address', () => {
+    expect(() => pickInterface('eth9', '', nics)).toThrow(/--interface eth9 is neither an interface nor an IPv4 address of this machine; it has lo \(127\.0\.0\.1\), eth0/);
+    const v6only: InterfaceTable = { ...nics, wlan0: [{ ...v4('fe80::2', 'ffff::'), family: 'IPv6' } as NetworkInterfaceInfo] };
+    expect(() => pickInterface('wlan0', '', v6only)).toThrow(/the interface wlan0 has no IPv4 address/);
   });
 
   it('picks the interface whose subnet holds the DP, and says so', () => {

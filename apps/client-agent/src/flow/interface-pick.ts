@@ -17,14 +17,7 @@ export function pickInterface(explicit: string | undefined, dpAddress: string, n
   const v4 = Object.entries(nics).flatMap(([name, list]) =>
     (list ?? []).filter((i) => i.family === 'IPv4').map((i) => ({ name, info: i })),
   );
-  if (explicit !== undefined) {
-    const hit = v4.find((x) => x.info.address === explicit);
-    if (!hit) {
-      const known = v4.map((x) => `${x.info.address} (${x.name})`).join(', ') || 'none';
-      throw new AgentError('no-interface', `--interface ${explicit} is not an IPv4 address of this machine; it has ${known}`);
-    }
-    return { address: explicit, name: hit.name, why: `--interface ${explicit} (${hit.name})` };
-  }
+  if (explicit !== undefined) return pickExplicit(explicit, v4, nics);
   const dp = ipv4ToInt(dpAddress);
   if (dp !== undefined) {
     const hits = v4.filter((x) => {
@@ -48,6 +41,24 @@ export function pickInterface(explicit: string | undefined, dpAddress: string, n
     'no-interface',
     `No local interface shares a subnet with the DP address ${dpAddress}; pass --interface with one of: ${known}`,
   );
+}
+
+/**
+ * --interface as an address of this machine or an interface's name (eth0, "Ethernet 2"); a name
+ * stands for its first IPv4 address. The error lists what the machine has, name and address.
+ */
+function pickExplicit(explicit: string, v4: readonly { name: string; info: NetworkInterfaceInfo }[], nics: InterfaceTable): PickedInterface {
+  const byAddress = v4.find((x) => x.info.address === explicit);
+  if (byAddress) return { address: explicit, name: byAddress.name, why: `--interface ${explicit} (${byAddress.name})` };
+  const byName = v4.filter((x) => x.name === explicit);
+  const first = byName[0];
+  if (first) {
+    const more = byName.length > 1 ? `, the first of its ${byName.length} IPv4 addresses` : '';
+    return { address: first.info.address, name: explicit, why: `--interface ${explicit} (${first.info.address}${more})` };
+  }
+  const known = v4.map((x) => `${x.name} (${x.info.address})`).join(', ') || 'none';
+  const why = Object.hasOwn(nics, explicit) ? `the interface ${explicit} has no IPv4 address` : `--interface ${explicit} is neither an interface nor an IPv4 address of this machine`;
+  throw new AgentError('no-interface', `${why}; it has ${known}`);
 }
 
 export function ipv4ToInt(s: string): number | undefined {

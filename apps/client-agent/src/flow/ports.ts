@@ -32,6 +32,11 @@ export interface ChunkStoreOpener {
   precheck(): Promise<void>;
   /** Opens (or resumes) the target after the preflight checks; no byte is written before they pass. */
   open(manifest: Manifest): Promise<ChunkStore>;
+  /**
+   * Claims the target for this process until the returned release is called; refused while
+   * another agent writes to it. @default no lock (fakes)
+   */
+  lock?(): Promise<() => Promise<void>>;
 }
 
 /** Where each FEC block's bytes sit in the image (libs/chunking BlockLayout). */

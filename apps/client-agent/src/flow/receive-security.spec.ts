@@ -3,16 +3,17 @@
 // and chunks it poisons with forged symbols must cost a repair or a unicast fetch, never the deploy.
 import { readFileSync } from 'node:fs';
 import { EXIT } from '../errors';
-import { flowHarness, joinReply, sessionFor, type FlowHarness } from '../testing/flow-harness';
+import { CHUNK, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
 import { MiniSender } from '../testing/mini-sender';
 
-const CHUNK = 4096;
+/** The insider's packets are plain MACed ones; 3 s of silence leaves room for the repair rounds. */
+const RUN = { silenceTimeout: 3 };
 
 describe('receive path against an insider (fake DP, MemoryNetwork, real codec/engine/writer)', () => {
   // 6 chunks of 4 KiB, chunk 2 all zeros; blocks of 4 x 512 bytes: 2 blocks per chunk.
   const img = makeImage(11, CHUNK, 6, [2], 1000);
-  let h: FlowHarness | undefined;
+  let h: Harness | undefined;
   let sender: MiniSender | undefined;
   afterEach(async () => {
     await sender?.stop();
@@ -25,11 +26,11 @@ describe('receive path against an insider (fake DP, MemoryNetwork, real codec/en
   const notes = () => (h?.errs ?? []).join('').split('\n');
 
   it('drops a kick and a finished announce an insider forged with the session key, and completes (exit 0)', async () => {
-    const session = sessionFor(img);
-    h = await flowHarness(img, () => joinReply(img, 5, session));
+    const session = sessionFor(img, { encrypted: false });
+    h = await harness(img, () => join(img, 5, session));
     sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest, forgeControl: true });
     await sender.start();
-    expect(await h.run()).toBe(EXIT.ok);
+    expect(await h.run(RUN)).toBe(EXIT.ok);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
     expect(h.out.join('\n')).not.toContain('forged by an insider');
     // Both forgeries were counted as bad packets.
@@ -37,19 +38,19 @@ describe('receive path against an insider (fake DP, MemoryNetwork, real codec/en
   });
 
   it('refuses to join a session that comes without the DP signing key (exit 3)', async () => {
-    const { signingKey: _dropped, ...unsigned } = sessionFor(img);
-    h = await flowHarness(img, () => joinReply(img, 5, unsigned));
-    expect(await h.run()).toBe(EXIT.dpUnreachable);
+    const { signingKey: _dropped, ...unsigned } = sessionFor(img, { encrypted: false });
+    h = await harness(img, () => join(img, 5, unsigned));
+    expect(await h.run(RUN)).toBe(EXIT.dpUnreachable);
     expect(h.errs.join('') + h.out.join('')).toMatch(/no signing key/);
   });
 
   it('a chunk whose multicast copies always fail their hash is discarded, then fetched by unicast (exit 0)', async () => {
-    const session = sessionFor(img);
-    h = await flowHarness(img, () => joinReply(img, 5, session));
+    const session = sessionFor(img, { encrypted: false });
+    h = await harness(img, () => join(img, 5, session));
     // Block 6 is in chunk 4 (chunk 2 is zeros and has no blocks): every multicast copy of it is forged.
     sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest, corruptAlways: 6 });
     await sender.start();
-    expect(await h.run()).toBe(EXIT.ok);
+    expect(await h.run(RUN)).toBe(EXIT.ok);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
     // Only chunk 4 came by unicast, after three multicast copies were thrown away.
     expect(h.dp.ranges.map(([start]) => start / CHUNK)).toEqual([4]);
@@ -57,18 +58,18 @@ describe('receive path against an insider (fake DP, MemoryNetwork, real codec/en
   });
 
   it('exits 6 when the unicast copy of such a chunk fails its hash too: the image itself is bad', async () => {
-    const session = sessionFor(img);
-    h = await flowHarness(img, () => joinReply(img, 5, session), { onRange: (s, e) => new Uint8Array(e - s + 1).fill(1) });
+    const session = sessionFor(img, { encrypted: false });
+    h = await harness(img, () => join(img, 5, session), { onRange: (s, e) => new Uint8Array(e - s + 1).fill(1) });
     sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest, corruptAlways: 6 });
     await sender.start();
-    expect(await h.run()).toBe(EXIT.verificationFailed);
+    expect(await h.run(RUN)).toBe(EXIT.verificationFailed);
     expect(h.errs.join('') + h.out.join('')).toMatch(/chunk 4 does not match the manifest, neither by multicast \(3 times\) nor by unicast: the image on the DP is bad/);
   });
 
   it('an image the DP found broken (409 DP_IMAGE_BROKEN) stops the agent at once with the DP\'s words (exit 7)', async () => {
     const message = 'image img is broken on the DP (chunk 150 no longer matches the manifest): remove it and add it again';
-    h = await flowHarness(img, () => ({ status: 409, body: { error: 'DP_IMAGE_BROKEN', message } }));
-    expect(await h.run()).toBe(EXIT.removedByPolicy);
+    h = await harness(img, () => ({ status: 409, body: { error: 'DP_IMAGE_BROKEN', message } }));
+    expect(await h.run(RUN)).toBe(EXIT.removedByPolicy);
     expect(h.errs.at(-1)).toContain(`says: ${message}`);
     // Asked once: no loop of requests.
     expect(h.dp.requests).toHaveLength(1);

@@ -1,7 +1,8 @@
 // The agent's live status: what the reporter prints and what goes to the DP every second. One
 // object, so the terminal, the JSON lines and the dashboard never disagree.
 import type { AgentProgress, AgentState } from '@castpoint/wire';
-import type { AgentPhase, ProgressSnapshot } from '../output/progress';
+import type { ExitCode } from '../errors';
+import type { AgentPhase, ProgressSnapshot, WaitInfo } from '../output/progress';
 import type { Reporter } from '../output/reporter';
 import type { ChunkStore } from './ports';
 
@@ -22,6 +23,8 @@ export class AgentStatus {
   discardedChunks = 0;
   /** Set when a progress post was answered "unknown receiver" (the DP restarted and lost us). */
   dpForgotUs = false;
+  /** Progress posts that did not reach the DP: a silence with failures in it is the DP's, not multicast's. */
+  failedPosts = 0;
   private inFlight: Promise<void> | undefined;
   private lastPostMs = -Infinity;
 
@@ -33,9 +36,15 @@ export class AgentStatus {
     private readonly postPeriodMs = 1000,
   ) {}
 
-  set(phase: AgentPhase, message?: string): void {
+  /** While waiting: until when and for how many clients (cleared by the next set). */
+  wait: WaitInfo | undefined;
+  /** The exit code of a failed run, for its last line. */
+  exit: ExitCode | undefined;
+
+  set(phase: AgentPhase, message?: string, wait?: WaitInfo): void {
     this.phase = phase;
     this.message = message;
+    this.wait = wait;
   }
 
   snapshot(): ProgressSnapshot {
@@ -49,6 +58,9 @@ export class AgentStatus {
       repairedSymbols: this.repairedSymbols,
       badPackets: this.badPackets,
       ...(this.message === undefined ? {} : { message: this.message }),
+      ...(this.wait === undefined ? {} : { wait: this.wait }),
+      ...(this.sessionId === undefined ? {} : { sessionId: this.sessionId }),
+      ...(this.exit === undefined ? {} : { exit: this.exit }),
     };
   }
 
@@ -102,6 +114,7 @@ export class AgentStatus {
       if (!known) this.dpForgotUs = true;
     } catch {
       // The DP may be restarting: the multicast loop notices silence and re-registers; nothing is lost.
+      this.failedPosts++;
     }
   }
 }
@@ -124,4 +137,16 @@ export function toAgentState(phase: AgentPhase): AgentState {
     case 'failed':
       return 'failed';
   }
+}
+
+/** The DP's wait answer as the screen and JSON lines show it; a start time that does not parse is left out. */
+export function waitInfo(reply: { reason?: string; startsAt?: string; clientsWaiting?: number; minClients?: number }, nextAskMs: number): WaitInfo {
+  const startsAtMs = reply.startsAt === undefined ? NaN : Date.parse(reply.startsAt);
+  return {
+    ...(reply.reason ? { reason: reply.reason } : {}),
+    ...(Number.isFinite(startsAtMs) ? { startsAtMs } : {}),
+    ...(reply.clientsWaiting === undefined ? {} : { clientsWaiting: reply.clientsWaiting }),
+    ...(reply.minClients === undefined ? {} : { minClients: reply.minClients }),
+    nextAskMs,
+  };
 }

@@ -1,6 +1,8 @@
 // Pure renderers of the agent's output: the terminal progress bar, the JSON line, the error line.
 import type { ProgressSnapshot, Rates } from './progress';
 import type { AgentError, ExitCode } from '../errors';
+import { printable } from './printable';
+import { verdictOf } from './advice';
 
 /** One JSON line: what log collectors and WinPE consoles get once per second. */
 export interface ProgressLine {
@@ -18,6 +20,16 @@ export interface ProgressLine {
   readonly message?: string;
   /** CPU seconds (user + system) the agent process has used so far, when the caller measures it. */
   readonly cpuSeconds?: number;
+  /** The multicast session joined, once there is one. */
+  readonly sessionId?: number;
+  /** While waiting: when the scheduled session starts (ISO 8601) and how many clients wait for how many. */
+  readonly startsAt?: string;
+  readonly clientsWaiting?: number;
+  readonly minClients?: number;
+  /** On the last line (done, failed): "verified: safe to reboot" or the failure's, with what to do and the exit code. */
+  readonly verdict?: string;
+  readonly advice?: string;
+  readonly exitCode?: number;
 }
 
 export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSeconds?: number): ProgressLine {
@@ -35,6 +47,18 @@ export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSe
     badPackets: s.badPackets,
     ...(s.message === undefined ? {} : { message: s.message }),
     ...(cpuSeconds === undefined ? {} : { cpuSeconds: Math.round(cpuSeconds * 100) / 100 }),
+    ...(s.sessionId === undefined ? {} : { sessionId: s.sessionId }),
+    ...(s.state === 'waiting' ? waitFields(s) : {}),
+    ...(s.state === 'done' || s.state === 'failed' ? { ...verdictOf(s.state, s.exit), exitCode: s.state === 'done' ? 0 : (s.exit ?? 1) } : {}),
+  };
+}
+
+function waitFields(s: ProgressSnapshot): Pick<ProgressLine, 'startsAt' | 'clientsWaiting' | 'minClients'> {
+  const w = s.wait;
+  return {
+    ...(w?.startsAtMs === undefined ? {} : { startsAt: new Date(w.startsAtMs).toISOString() }),
+    ...(w?.clientsWaiting === undefined ? {} : { clientsWaiting: w.clientsWaiting }),
+    ...(w?.minClients === undefined ? {} : { minClients: w.minClients }),
   };
 }
 
@@ -52,15 +76,23 @@ export function formatProgressBar(s: ProgressSnapshot, r: Rates, columnsIn = 80)
   const figures =
     `${r.percent.toFixed(1).padStart(5)}%  ${formatRate(r.rateBps).padStart(10)}  ETA ${formatEta(r.etaSeconds)}` +
     `  repaired ${s.repairedSymbols}  ${s.state}`;
-  // The bar keeps 20 to 40 columns (12 when a note, why waiting or why unicast, needs the room).
-  const barWidth = s.message ? 12 : Math.max(20, Math.min(40, columns - figures.length - 5));
-  const room = columns - 1 - (barWidth + 4 + figures.length);
-  const note = s.message && room > 6 ? ` (${s.message.length + 3 > room ? `${s.message.slice(0, room - 4)}…` : s.message})` : '';
+  // The bar keeps 20 to 40 columns, 12 when a note (why unicast) needs the room. A note cut to a
+  // few letters ("(The DP se…)") says nothing: under 16 columns it is left out (it was printed
+  // as a line of its own when it came).
+  const wide = Math.max(20, Math.min(40, columns - figures.length - 5));
+  const roomWith = (bar: number): number => columns - 1 - (bar + 4 + figures.length);
+  const withNote = s.message !== undefined && s.message !== '' && roomWith(12) >= MIN_NOTE;
+  const barWidth = withNote ? 12 : wide;
+  const room = roomWith(barWidth);
+  const note = withNote && s.message ? ` (${s.message.length + 3 > room ? `${s.message.slice(0, room - 4)}…` : s.message})` : '';
   const filled = Math.min(barWidth, Math.floor((r.percent / 100) * barWidth));
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
   const line = `${bar}  ${figures}${note}`;
   return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 1)) : line;
 }
+
+/** Columns a note needs to be worth showing beside the bar. */
+const MIN_NOTE = 16;
 
 export function formatRate(bps: number): string {
   if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} GB/s`;
@@ -85,7 +117,7 @@ export function formatError(err: AgentError, exit: ExitCode): string {
 }
 
 function oneSentence(message: string): string {
-  const flat = message.replace(/\s+/g, ' ').trim();
+  const flat = printable(message).replace(/\s+/g, ' ').trim();
   const s = flat === '' ? 'failed' : flat;
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }

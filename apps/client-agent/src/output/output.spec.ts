@@ -70,9 +70,14 @@ describe('formatters', () => {
     const bar = /^\[(#*)(-*)\]/.exec(line);
     expect(bar?.[1]?.length).toBe(Math.floor(0.475 * ((bar?.[1]?.length ?? 0) + (bar?.[2]?.length ?? 0))));
     expect(formatProgressBar(snap(), { percent: 0, rateBps: 0, etaSeconds: null }, 40).length).toBeLessThanOrEqual(39);
-    const withNote = formatProgressBar(snap({ state: 'fallback', message: 'The DP sent this client to unicast download (client limit)' }), { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 80);
-    expect(withNote).toMatch(/^\[#{6}-{6}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback \(The DP.*…\)$/);
-    expect(withNote.length).toBeLessThanOrEqual(79);
+    const fallback = snap({ state: 'fallback', message: 'The DP sent this client to unicast download (client limit)' });
+    const withNote = formatProgressBar(fallback, { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 100);
+    expect(withNote).toMatch(/^\[#{6}-{6}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback \(The DP sent this .*…\)$/);
+    expect(withNote.length).toBeLessThanOrEqual(99);
+    // On 80 columns a note would be cut to a few letters: left out, the bar keeps its width.
+    const noRoom = formatProgressBar(fallback, { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 80);
+    expect(noRoom).toMatch(/^\[#{10,}-{10,}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback$/);
+    expect(noRoom.length).toBeLessThanOrEqual(79);
     // A terminal that reports 0 columns (a pty without a size) still gets a bar.
     expect(formatProgressBar(snap(), { percent: 10, rateBps: 0, etaSeconds: null }, 0)).toMatch(/^\[#+-+\] +10\.0%/);
   });
@@ -157,5 +162,28 @@ describe('Reporter', () => {
     r.flush(10);
     expect(out.outs).toHaveLength(2);
     expect(JSON.parse(out.outs[1] ?? '')).toMatchObject({ state: 'done', percent: 100 });
+  });
+
+  it('strips escape sequences and control characters from text it did not write (kick details, DP messages)', () => {
+    // What an insider put in a kick's detail: clear the screen, retitle the window, a fake line.
+    const evil = 'slow \x1b[2J\x1b[1;1H\x1b]0;pwned\x07client\r\x9b31mdone\x7f';
+    const out = sink(200);
+    const r = new Reporter(out, { mode: 'tty' });
+    r.note(`kicked (${evil})`);
+    r.error(new AgentError('session-failed', `The DP stopped this client (${evil})`), 7);
+    r.update(snap({ message: evil }), 0);
+    r.tick(0);
+    const json = sink();
+    const j = new Reporter(json, { mode: 'json' });
+    j.update(snap({ message: evil }), 0);
+    j.tick(0);
+    // The bar's own \r and erase-to-end-of-line are the reporter's, not the DP's.
+    const bars = out.outs.map((l) => l.replace(/^\r/, '').replace('\u001b[K', ''));
+    for (const text of [...out.errs, ...bars, JSON.parse(json.outs[0] ?? '{}').message as string]) {
+      // eslint-disable-next-line no-control-regex
+      expect(text.replace(/\n$/, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    }
+    expect(out.errs[0]).toBe('castpoint-agent: kicked (slow client done )\n');
+    expect(out.errs[1]).toBe('castpoint-agent: The DP stopped this client (slow client done ). (exit 7, session-failed)\n');
   });
 });

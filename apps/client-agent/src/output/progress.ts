@@ -1,5 +1,6 @@
 // What the agent knows about its progress at one instant, and the rate/ETA arithmetic over a
 // sliding window of samples (a whole-run average would hide a stall; one interval is too jumpy).
+import type { ExitCode } from '../errors';
 
 /** Phases shown to the technician and in JSON lines. */
 export type AgentPhase =
@@ -25,6 +26,23 @@ export interface ProgressSnapshot {
   readonly badPackets: number;
   /** Short human note (why waiting, which fallback reason). */
   readonly message?: string;
+  /** While waiting: until when and for how many clients, as the DP's answer says. */
+  readonly wait?: WaitInfo;
+  /** The multicast session joined, once there is one. */
+  readonly sessionId?: number;
+  /** How a failed run ends (state `failed`). */
+  readonly exit?: ExitCode;
+}
+
+/** What the waiting line says: until when and how many clients, as the DP's answer carries them. */
+export interface WaitInfo {
+  readonly reason?: string;
+  /** When the scheduled session starts, ms since the epoch. */
+  readonly startsAtMs?: number;
+  readonly clientsWaiting?: number;
+  readonly minClients?: number;
+  /** When the agent asks the DP again, ms since the epoch. */
+  readonly nextAskMs?: number;
 }
 
 export interface Rates {
@@ -57,6 +75,8 @@ export class RateMeter {
     const percent = totalBytes <= 0 ? 0 : Math.floor((done / totalBytes) * 1000) / 10;
     if (!first || !last || last.t <= first.t) return { rateBps: 0, etaSeconds: null, percent };
     const rateBps = Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t));
+    // Before the manifest is known there is nothing to time: unknown, not "done in 0 s".
+    if (totalBytes <= 0) return { rateBps: Math.round(rateBps), etaSeconds: null, percent };
     const left = Math.max(0, totalBytes - done);
     const etaSeconds = left === 0 ? 0 : rateBps > 0 ? Math.ceil(left / rateBps) : null;
     return { rateBps: Math.round(rateBps), etaSeconds, percent };

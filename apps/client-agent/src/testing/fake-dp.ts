@@ -30,6 +30,10 @@ export class FakeDp {
   readonly ranges: [number, number][] = [];
   private server: Server | undefined;
   url = '';
+  /** While true every request is cut off unanswered, as by a DP that was killed. */
+  down = false;
+  /** Paths of the requests cut off while down. */
+  readonly cutOff: string[] = [];
 
   constructor(private readonly opts: FakeDpOptions) {}
 
@@ -54,6 +58,11 @@ export class FakeDp {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.down) {
+      this.cutOff.push(req.url ?? '');
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

@@ -1,48 +1,17 @@
 // The castpoint-dp command line (the only module that loads yargs). Command names and flags are a
 // contract with scripts and docs: keep them.
-import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
-import { readTokenFile } from '../config/token-files';
-import { ApiClient, table } from './api-client';
+import { apiClient, print, UsageError, usage } from './api-args';
 import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
-import { collectionCommands, machineCommands } from './fleet-commands';
+import { collectionCommands, machineCommands, type FleetIo } from './fleet-commands';
+import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
+import { processIo, type CliIo } from './io';
 import { serve } from './serve';
-
-interface ApiArgs {
-  server?: string;
-  token?: string;
-  'token-file'?: string;
-  json?: boolean;
-}
-
-/** The admin token: --token, --token-file (kept out of ps), then CASTPOINT_TOKEN, CASTPOINT_TOKEN_FILE. */
-function adminToken(args: ApiArgs): string | undefined {
-  if (args.token !== undefined && args['token-file'] !== undefined) throw usage('--token and --token-file are both given: give one');
-  if (args['token-file'] !== undefined) return readTokenFile(args['token-file'], 'token-file');
-  if (args.token !== undefined) return args.token;
-  const envFile = process.env['CASTPOINT_TOKEN_FILE'];
-  return process.env['CASTPOINT_TOKEN'] || (envFile ? readTokenFile(envFile, 'token-file') : undefined);
-}
-
-function api(args: ApiArgs): ApiClient {
-  const server = args.server ?? process.env['CASTPOINT_SERVER'];
-  if (!server) throw usage('--server URL is required (or CASTPOINT_SERVER)');
-  const token = adminToken(args);
-  if (!token) throw usage('--token-file FILE or --token ADMIN_TOKEN is required (or CASTPOINT_TOKEN_FILE, CASTPOINT_TOKEN)');
-  return new ApiClient({ server, token });
-}
-
-class UsageError extends Error {}
-function usage(msg: string): UsageError {
-  return new UsageError(msg);
-}
-
-function print(args: ApiArgs, value: unknown, render: () => string): void {
-  process.stdout.write(`${args.json ? JSON.stringify(value, null, 2) : render()}\n`);
-}
+import { clientList, sessionCancel, sessionList, sessionStart } from './session-commands';
+import { explainUnknownArguments } from './unknown-flags';
 
 const apiOptions = <T>(y: Argv<T>) =>
   y
@@ -80,7 +49,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {
@@ -91,16 +60,39 @@ function checkSwitches(argv: readonly string[]): void {
   }
 }
 
-export async function runCli(argv: readonly string[]): Promise<void> {
+/** The per-image setting flags, shared by `image add` and `image set` (same names: a contract). */
+const settingOptions = <T>(y: Argv<T>, clearable: boolean) => {
+  const none = clearable ? '; none clears it' : '';
+  return y
+    .option('multicast-only', { type: 'boolean', describe: `Never fall back to unicast${clearable ? ' (--no-multicast-only allows it again)' : ''}` })
+    .option('encrypt', { type: 'boolean', describe: `AES-256-GCM instead of HMAC authentication only${clearable ? ' (--no-encrypt: HMAC only)' : ''}` })
+    .option('mode', { choices: ['autocast', 'scheduled'] as const, describe: clearable ? 'autocast (clears the schedule) or scheduled' : 'autocast [default] or scheduled' })
+    .option('min-clients', { type: 'string', describe: `Scheduled: start once N clients wait${none}` })
+    .option('start-delay', { type: 'string', describe: `Scheduled: start SECONDS after the first request${none}` })
+    .option('start-at', { type: 'string', describe: `Scheduled: start at an ISO 8601 time${none}` })
+    .option('max-wait', { type: 'string', describe: `Scheduled: never wait longer than SECONDS${none}` })
+    .option('slow-policy', { type: 'string', describe: 'same-speed [default], tiers or disconnect:KBPS' });
+};
+
+const bytesOption = <T>(y: Argv<T>) => y.option('bytes', { type: 'boolean', describe: 'Sizes as raw byte counts instead of 3.0 GiB' });
+
+/** Runs the command line; resolves with the exit status (0 also while `serve` keeps running). */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const fail = (msg: string): number => {
+    io.err(`castpoint-dp: ${msg}\n`);
+    return 2;
+  };
+  const fleet: FleetIo = { api: (a) => apiClient(a, io), print: (a, value, render) => print(io, a, value, render) };
   try {
     checkSwitches(argv);
   } catch (err) {
-    process.stderr.write(`castpoint-dp: ${(err as Error).message}\n`);
-    process.exit(2);
+    return fail((err as Error).message);
   }
   const parser = yargs(argv as string[])
     .scriptName('castpoint-dp')
     .strict()
+    .recommendCommands()
+    .exitProcess(false)
     .command(
       'serve',
       'Run the distribution point (settings: config file < CASTPOINT_* env < flags)',
@@ -121,124 +113,99 @@ export async function runCli(argv: readonly string[]): Promise<void> {
         .command(
           'add <name> <file>',
           "Import FILE (a path on the DP's disk, inside one of its image roots) as image NAME",
-          (a) =>
-            a
-              .positional('name', { type: 'string', demandOption: true })
-              .positional('file', { type: 'string', demandOption: true })
-              .option('multicast-only', { type: 'boolean', describe: 'Never fall back to unicast' })
-              .option('encrypt', { type: 'boolean', describe: 'AES-256-GCM instead of HMAC authentication only' })
-              .option('mode', { choices: ['autocast', 'scheduled'] as const, describe: 'autocast [default] or scheduled' })
-              .option('min-clients', { type: 'number', describe: 'Scheduled: start once N clients wait' })
-              .option('start-delay', { type: 'number', describe: 'Scheduled: start SECONDS after the first request' })
-              .option('start-at', { type: 'string', describe: 'Scheduled: start at an ISO 8601 time' })
-              .option('max-wait', { type: 'number', describe: 'Scheduled: never wait longer than SECONDS' })
-              .option('slow-policy', { type: 'string', describe: 'same-speed [default], tiers or disconnect:KBPS' }),
-          async (a) => {
-            const body = {
-              name: a.name,
-              file: resolve(a.file),
-              ...(a['multicast-only'] !== undefined ? { multicastOnly: a['multicast-only'] } : {}),
-              ...(a.encrypt !== undefined ? { encrypt: a.encrypt } : {}),
-              ...(a.mode !== undefined ? { mode: a.mode } : {}),
-              ...(a['min-clients'] !== undefined ? { minClients: a['min-clients'] } : {}),
-              ...(a['start-delay'] !== undefined ? { startDelaySec: a['start-delay'] } : {}),
-              ...(a['start-at'] !== undefined ? { startAt: a['start-at'] } : {}),
-              ...(a['max-wait'] !== undefined ? { maxWaitSec: a['max-wait'] } : {}),
-              ...(a['slow-policy'] !== undefined ? { slowPolicy: a['slow-policy'] } : {}),
-            };
-            const rec = await api(a).call<Record<string, unknown>>('POST', '/api/v1/images', body);
-            print(a, rec, () => `added image ${String(rec['name'])}: ${String(rec['size'])} bytes, ${String(rec['chunks'])} chunks, manifest ${String(rec['manifestHash'])}`);
-          },
+          (a) => bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)),
+          (a) => imageAdd(a, io),
         )
-        .command('list', 'List images', (a) => a, async (a) => {
-          const rows = await api(a).call<Array<Record<string, unknown> & { settings: Record<string, unknown> }>>('GET', '/api/v1/images');
-          print(a, rows, () => table(rows.map((r) => ({ ...r, mode: r.settings['mode'], multicastOnly: r.settings['multicastOnly'], state: r['broken'] ? 'BROKEN' : 'ok' })), ['name', 'size', 'chunks', 'mode', 'multicastOnly', 'state', 'file']));
-        })
+        .command('list', 'List images with size, schedule, encryption, slow-client policy and state', (a) => bytesOption(a), (a) => imageList(a, io))
+        .command(
+          'set <name>',
+          "Change image NAME's settings in place (the flags of image add; the ones not given are kept)",
+          (a) => settingOptions(a.positional('name', { type: 'string', demandOption: true }), true),
+          (a) => imageSet(a, io),
+        )
         .command(
           'rm <name>',
           'Remove an image (the file stays on disk)',
           (a) => a.positional('name', { type: 'string', demandOption: true }),
-          async (a) => {
-            await api(a).call('DELETE', `/api/v1/images/${encodeURIComponent(a.name)}`);
-            print(a, { removed: a.name }, () => `removed image ${a.name}`);
-          },
+          (a) => imageRemove(a, io),
         )
-        .demandCommand(1, 'name an image command: add, list or rm'),
+        .recommendCommands()
+        .demandCommand(1, 'name an image command: add, list, set or rm'),
     )
     .command('session', 'Manage sessions on a running DP', (y) =>
       apiOptions(y)
-        .command('list', 'List sessions', (a) => a, async (a) => {
-          const rows = await api(a).call<Array<Record<string, unknown>>>('GET', '/api/v1/sessions');
-          print(a, rows, () =>
-            table(
-              rows.map((r) => ({ ...r, receivers: Array.isArray(r['receivers']) ? r['receivers'].length : r['receivers'] })),
-              ['id', 'image', 'state', 'mode', 'group', 'port', 'receivers', 'startedAt', 'endReason'],
-            ),
-          );
-        })
+        .command('list', 'List sessions', (a) => a, (a) => sessionList(a, io))
         .command(
           'start <image>',
           'Start a session for IMAGE now (a waiting scheduled session starts at once)',
           (a) => a.positional('image', { type: 'string', demandOption: true }),
-          async (a) => {
-            const s = await api(a).call<Record<string, unknown>>('POST', '/api/v1/sessions', { image: a.image });
-            print(a, s, () => `session ${String(s['id'])} ${String(s['state'])} on ${String(s['group'])}:${String(s['port'])}`);
-          },
+          (a) => sessionStart(a, io),
         )
         .command(
           'cancel <id>',
           'Cancel session ID (its receivers are told to stop)',
-          (a) => a.positional('id', { type: 'number', demandOption: true }),
-          async (a) => {
-            const s = await api(a).call<Record<string, unknown>>('DELETE', `/api/v1/sessions/${a.id}`);
-            print(a, s, () => `session ${String(s['id'])} ${String(s['state'])}`);
-          },
+          // Read as text: yargs' number type made `cancel abc` a request for /sessions/NaN.
+          (a) => a.positional('id', { type: 'string', demandOption: true }),
+          (a) => sessionCancel(a, io),
         )
+        .recommendCommands()
         .demandCommand(1, 'name a session command: list, start or cancel'),
     )
     .command('client', 'Show clients of a running DP', (y) =>
       apiOptions(y)
-        .command('list', 'List clients and their state', (a) => a, async (a) => {
-          const rows = await api(a).call<Array<Record<string, unknown>>>('GET', '/api/v1/clients');
-          print(a, rows, () =>
-            table(
-              rows.map((r) => ({ ...r, progress: `${Math.floor(Number(r['progress'] ?? 0) * 100)}%` })),
-              ['id', 'hostname', 'image', 'state', 'progress', 'sessionId', 'receiverId', 'message'],
-            ),
-          );
-        })
+        .command('list', 'List clients and their state', (a) => a, (a) => clientList(a, io))
+        .recommendCommands()
         .demandCommand(1, 'name a client command: list'),
     )
-    .command('machine', 'Manage machines on a running DP', (y) => machineCommands(apiOptions(y), { api, print }))
-    .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), { api, print }))
-    .command('deployment', 'Manage deployments (image -> collection) on a running DP', (y) => deploymentCommands(apiOptions(y), { api, print }))
-    .command('history', 'Show deployment attempts per machine', (y) => historyOptions(apiOptions(y)), (a) => historyCommand(a, { api, print }))
+    .command('machine', 'Manage machines on a running DP', (y) => machineCommands(apiOptions(y), fleet))
+    .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), fleet))
+    .command('deployment', 'Manage deployments (image -> collection) on a running DP', (y) => deploymentCommands(apiOptions(y), fleet))
+    .command('history', 'Show deployment attempts per machine', (y) => historyOptions(apiOptions(y)), (a) => historyCommand(a, fleet))
     .demandCommand(1, 'name a command: serve, image, session, client, machine, collection, deployment or history')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {
       if (err) throw err;
-      process.stderr.write(`${y.help().toString()}\n\ncastpoint-dp: ${msg}\n`);
-      process.exit(2);
+      // The flags of the command being parsed (yargs keeps one instance and resets its options
+      // per command), for "did you mean".
+      const known = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      throw new HelpedUsageError(explainUnknownArguments(msg, known, argv), y.help().toString());
     });
   try {
     await parser.parseAsync();
+    return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`castpoint-dp: ${err.message}\n`);
-      process.exit(2);
+    if (err instanceof HelpedUsageError) {
+      io.err(`${err.help}\n\n`);
+      return fail(err.message);
     }
+    if (err instanceof UsageError) return fail(err.message);
     if (isCastpointError(err)) {
-      process.stderr.write(`castpoint-dp: ${err.message}\n`);
-      process.exit(err.code === 'DP_BAD_SETTING' || err.code === 'DP_BAD_CONFIG_FILE' ? 2 : 1);
+      io.err(`castpoint-dp: ${err.message}\n`);
+      return err.code === 'DP_BAD_SETTING' || err.code === 'DP_BAD_CONFIG_FILE' ? 2 : 1;
     }
     throw err;
   }
 }
 
+/** A usage error found by yargs: printed after the command's help. */
+class HelpedUsageError extends UsageError {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}
+
 export function main(): void {
-  runCli(hideBin(process.argv)).catch((err: unknown) => {
-    process.stderr.write(`castpoint-dp: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
+  runCli(hideBin(process.argv)).then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (err: unknown) => {
+      process.stderr.write(`castpoint-dp: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

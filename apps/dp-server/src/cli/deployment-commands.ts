@@ -1,21 +1,15 @@
 // `castpoint-dp deployment ...` and `castpoint-dp history` (issue 24). Names and flags are a
 // contract with scripts and docs: keep them.
 import type { Argv } from 'yargs';
+import type { ApiArgs } from './api-args';
 import { table } from './api-client';
-import type { CliIo } from './fleet-commands';
-
-interface ApiArgs {
-  server?: string;
-  token?: string;
-  'token-file'?: string;
-  json?: boolean;
-}
+import type { FleetIo } from './fleet-commands';
 
 type DeploymentJson = Record<string, unknown> & { name: string; image: string; collection: string; purpose: string };
 
 const enc = encodeURIComponent;
 
-export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: CliIo): Argv<T> {
+export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   return y
     .command('list', 'List deployments', (a) => a, async (a) => {
       const rows = await io.api(a).call<DeploymentJson[]>('GET', '/api/v1/deployments');
@@ -88,7 +82,7 @@ export function historyOptions<T extends ApiArgs>(y: Argv<T>) {
     .option('since', { type: 'string', describe: 'Only attempts started at or after this ISO 8601 time' });
 }
 
-export async function historyCommand(a: ApiArgs & { machine?: string; deployment?: string; since?: string }, io: CliIo): Promise<void> {
+export async function historyCommand(a: ApiArgs & { machine?: string; deployment?: string; since?: string }, io: FleetIo): Promise<void> {
   const q = new URLSearchParams();
   if (a.machine !== undefined) q.set('machine', a.machine);
   if (a.deployment !== undefined) q.set('deployment', a.deployment);

@@ -2,18 +2,12 @@
 // are a contract with scripts and docs: keep them. Loaded by cli.ts, which owns yargs and --json.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import type { ApiArgs } from './api-args';
 import { DpError } from '../errors';
 import { table, type ApiClient } from './api-client';
 
-interface ApiArgs {
-  server?: string;
-  token?: string;
-  'token-file'?: string;
-  json?: boolean;
-}
-
 /** cli.ts's client factory and printer, handed in so this file needs no state of its own. */
-export interface CliIo {
+export interface FleetIo {
   api(args: ApiArgs): ApiClient;
   print(args: ApiArgs, value: unknown, render: () => string): void;
 }
@@ -30,7 +24,7 @@ function machineRows(rows: readonly MachineJson[]): string {
   );
 }
 
-export function machineCommands<T extends ApiArgs>(y: Argv<T>, io: CliIo): Argv<T> {
+export function machineCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   return y
     .command('list', 'List machines (every page)', (a) => a, async (a) => {
       const client = io.api(a);
@@ -91,7 +85,7 @@ export function machineCommands<T extends ApiArgs>(y: Argv<T>, io: CliIo): Argv<
     .demandCommand(1, 'name a machine command: list, show, add, rm or import');
 }
 
-export function collectionCommands<T extends ApiArgs>(y: Argv<T>, io: CliIo): Argv<T> {
+export function collectionCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   const render = (c: CollectionJson) => `${c.name}: rules ${c.rules.join(' ') || '-'}; members ${c.members.join(' ') || '-'}`;
   return y
     .command('list', 'List collections', (a) => a, async (a) => {

@@ -8,6 +8,7 @@ import { udpRunnerFactory } from '../sessions/udp-runner';
 import { checkMcastInterfaceHere, type ServeSettings } from '../config/settings';
 import { DpError } from '../errors';
 import { saveGeneratedTokens, savedTokensNotice } from './generated-tokens';
+import { listeningMessage, reachableUrls } from './listen-urls';
 
 /** How long the last log lines get to leave before the process exits. */
 const EXIT_GRACE_MS = 300;
@@ -91,7 +92,13 @@ export async function serve(settings: ServeSettings): Promise<void> {
     throw new DpError('DP_LISTEN_FAILED', `cannot listen on ${settings.listen.host}:${settings.listen.port}: ${why}`, { code: e.code ?? '' }, { cause: err });
   }
   printTokens();
-  app.log.info({ url, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface }, 'castpoint-dp listening');
+  // The bound port (the asked one may be 0), and every address it answers on.
+  const bound = app.server.address();
+  const reach = reachableUrls(settings.listen.host, typeof bound === 'object' && bound ? bound.port : settings.listen.port, networkInterfaces());
+  app.log.info(
+    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface },
+    listeningMessage(reach),
+  );
 }
 
 export function redactToken(url: string): string {

@@ -11,6 +11,7 @@ import {
   idParams,
   imageRecord,
   imageSettings,
+  importList,
   looseArray,
   looseObject,
   nameParams,
@@ -43,6 +44,15 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
       ctx.sessions.emit('change');
       return reply.code(201).send(rec);
     },
+  );
+
+  app.get(
+    '/api/v1/imports',
+    {
+      onRequest: admin,
+      schema: { tags: ['images'], security, description: 'Imports under way (POST /api/v1/images answers when the file is read): bytes read of the size.', response: { 200: importList, ...errors } },
+    },
+    () => ctx.catalog.importing.list(),
   );
 
   app.get<{ Params: { name: string } }>(

@@ -23,6 +23,7 @@ import { fleetRoutes, lazyStore } from './fleet-routes';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
 import { strictBodyValidators } from './validation';
+import { validationMessage } from './validation-messages';
 
 export interface BuildAppOptions {
   readonly settings: ServeSettings;
@@ -105,8 +106,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
       if (status >= 500) req.log.error({ err }, 'request failed');
       return reply.code(status).send({ error: err.code, message: err.message });
     }
-    const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
-    if (e.validation) return reply.code(400).send({ error: 'BAD_REQUEST', message: e.message });
+    const e = err as { validation?: unknown; validationContext?: string; statusCode?: number; code?: string; message: string };
+    if (e.validation) return reply.code(400).send({ error: 'BAD_REQUEST', message: validationMessage(e) });
     if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(e.statusCode).send({ error: e.code ?? 'BAD_REQUEST', message: e.message });
     }

@@ -61,6 +61,8 @@ export function metricsRoutes(app: FastifyInstance, ctx: DpContext): void {
   perSession('castpoint_dp_session_nacks', 'NACKs received by a live session', (s) => s.nacksReceived);
   perSession('castpoint_dp_session_bad_packets', 'Packets a live session dropped (bad authentication or format)', (s) => s.badPackets);
   perSession('castpoint_dp_session_control_errors', 'Control packets a live session could not encode (skipped)', (s) => s.controlErrors);
+  perSession('castpoint_dp_session_unknown_receiver_packets', 'Control packets from receiver ids the session did not register (dropped)', (s) => s.unknownReceiverPackets);
+  perSession('castpoint_dp_session_refused_repair_symbols', 'Repair symbols receivers asked for beyond their repair budget (refused)', (s) => s.refusedRepairSymbols);
   perSession('castpoint_dp_session_throughput_bytes_per_second', 'Measured send throughput of a live session', (s) => s.throughputBps);
   perSession('castpoint_dp_session_grtt_ms', 'Group round-trip time of a live session', (s) => s.grttMs);
   new Gauge({

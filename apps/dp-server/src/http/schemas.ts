@@ -1,7 +1,8 @@
 // JSON schemas of every route: fastify validates bodies, params and queries with them (bad input
 // gets 400 with the reason) and @fastify/swagger turns them into the OpenAPI document at /docs.
+import { IMAGE_NAME_RE } from '../images/names';
 
-const imageName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Image name (letters, digits, . _ -)' } as const;
+const imageName = { type: 'string', pattern: IMAGE_NAME_RE.source, description: 'Image name (letters, digits, . _ -)' } as const;
 const u32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 
 export const errorReply = {
@@ -57,6 +58,15 @@ export const imageRecord = {
     addedAt: { type: 'string' },
     settings: { type: 'object', additionalProperties: true },
     outsideRoots: { type: 'boolean', description: 'Present (true) when the file is outside the image roots: the image is not served' },
+  },
+} as const;
+
+export const importList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['name', 'file', 'size', 'bytesDone', 'startedAt'],
+    properties: { name: { type: 'string' }, file: { type: 'string' }, size: { type: 'number' }, bytesDone: { type: 'number' }, startedAt: { type: 'string' } },
   },
 } as const;
 

@@ -5,6 +5,7 @@ import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import type { StateStore } from '../state/store';
 import type { ImageRecord } from '../state/types';
+import { ImportTracker } from './import-progress';
 import type { ImageImporter } from './importer';
 import { validateImageName } from './names';
 import type { ImageRoots } from './roots';
@@ -18,6 +19,8 @@ export class ImageCatalog {
    * a file like /etc/shadow does not survive the upgrade.
    */
   private readonly outside: Set<string>;
+  /** Imports under way (GET /api/v1/imports). */
+  readonly importing = new ImportTracker();
 
   constructor(
     private readonly store: StateStore,
@@ -83,7 +86,8 @@ export class ImageCatalog {
     // libs/chunking imports regular files (raw images, WIM, ISO); a disk must be captured to a file first.
     if (!st.isFile()) throw new DpError('DP_IMAGE_FILE', `${path} is not a regular file`, { file: path });
     if (st.size === 0) throw new DpError('DP_IMAGE_FILE', `${path} is empty: there is no image to deploy`, { file: path });
-    const imported = await this.importer.importImage(path);
+    const tracked = this.importing.begin(name, path, st.size, this.now());
+    const imported = await this.importer.importImage(path, tracked.progress).finally(tracked.end);
     // A second add of the same name may have raced with this one while the file was being read.
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });

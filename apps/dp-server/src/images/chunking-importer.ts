@@ -6,8 +6,8 @@ import type { ImageImporter, ImportedImage } from './importer';
 
 export function chunkingImporter(): ImageImporter {
   return {
-    async importImage(file: string): Promise<ImportedImage> {
-      const r = await importImage(file);
+    async importImage(file: string, onProgress?: (bytesDone: number, size: number) => void): Promise<ImportedImage> {
+      const r = await importImage(file, onProgress ? { onProgress } : {});
       return { manifest: r.manifest, manifestHash: r.manifestHash, mtimeMs: r.fingerprint.mtimeMs };
     },
     async assertUnchanged(file: string, manifest: Manifest, mtimeMs: number): Promise<void> {

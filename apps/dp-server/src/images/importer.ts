@@ -11,8 +11,11 @@ export interface ImportedImage {
 }
 
 export interface ImageImporter {
-  /** Reads FILE once (streaming) and builds its manifest. Rejects with a typed error when unreadable. */
-  importImage(file: string): Promise<ImportedImage>;
+  /**
+   * Reads FILE once (streaming) and builds its manifest. Rejects with a typed error when unreadable.
+   * `onProgress` is called as it goes, with the bytes read and the file's size.
+   */
+  importImage(file: string, onProgress?: (bytesDone: number, size: number) => void): Promise<ImportedImage>;
   /** Rejects (DP_IMAGE_FILE) when FILE is no longer the content the manifest describes. */
   assertUnchanged(file: string, manifest: Manifest, mtimeMs: number): Promise<void>;
 }

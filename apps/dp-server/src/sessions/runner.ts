@@ -60,6 +60,10 @@ export interface RunnerStats {
   readonly badPackets: number;
   /** Control packets (announce, kick) the wire codec refused to encode; skipped. */
   readonly controlErrors: number;
+  /** Control packets from receiver ids not registered in the session (dropped, nothing stored). */
+  readonly unknownReceiverPackets: number;
+  /** Repair symbols receivers asked for beyond their repair budget (refused). */
+  readonly refusedRepairSymbols: number;
   /** Current send rate, bytes/s. */
   readonly rateBps: number;
   readonly grttMs: number;

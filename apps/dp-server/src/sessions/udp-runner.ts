@@ -19,6 +19,7 @@ import {
   type SessionKey,
 } from '@castpoint/wire';
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
+import { ReceiverGate } from './receiver-gate';
 import { SymbolSource } from './symbol-source';
 
 export interface UdpRunnerOptions {
@@ -44,14 +45,11 @@ class UdpSessionRunner implements SessionRunner {
   private key: SessionKey;
   private readonly counters = new DecodeCounters();
   private readonly group: PeerAddress;
-  /** Highest seq seen per agent senderId: replays and reordered duplicates are dropped. */
-  private readonly lastSeq = new Map<number, bigint>();
+  /** Registered receivers, their last seq and whether they were heard: only they reach the engine. */
+  private readonly gate = new ReceiverGate();
   private readonly kickDetail = new Map<number, string>();
   /** Receivers registered while start() was still opening the image and the socket. */
   private readonly early = new Set<number>();
-  /** Receivers that have sent a valid control packet (their hello is the first status report). */
-  private readonly heard = new Set<number>();
-  private readonly registered = new Set<number>();
   private hold: { count: number; untilMs: number } | undefined;
   /** Monotonic ms (performance.now: a double, where hrtime.bigint() allocated twice per packet). */
   private readonly originMs = performance.now();
@@ -112,7 +110,7 @@ class UdpSessionRunner implements SessionRunner {
     }
     const now = this.nowMs();
     for (const r of new Set([...s.receivers, ...this.early])) {
-      this.registered.add(r);
+      this.gate.add(r);
       this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
     }
     this.early.clear();
@@ -129,7 +127,7 @@ class UdpSessionRunner implements SessionRunner {
         this.early.add(receiverId);
         return;
       }
-      this.registered.add(receiverId);
+      this.gate.add(receiverId);
       this.apply(this.engine.handle({ type: 'register', receiverId }, this.nowMs()));
       this.pump();
     });
@@ -142,15 +140,15 @@ class UdpSessionRunner implements SessionRunner {
   /** True while new data waits for the agents a scheduled start expects (see awaitJoiners). */
   private holding(): boolean {
     if (!this.hold) return false;
-    let ready = 0;
-    for (const r of this.registered) if (this.heard.has(r)) ready++;
+    const ready = this.gate.heardCount();
     if (ready >= this.hold.count || this.nowMs() >= this.hold.untilMs) this.hold = undefined;
     return this.hold !== undefined;
   }
 
   removeReceiver(receiverId: number): void {
     this.guard(() => {
-      this.registered.delete(receiverId);
+      this.gate.remove(receiverId);
+      this.kickDetail.delete(receiverId);
       this.early.delete(receiverId);
       if (!this.engine || this.closed) return;
       this.apply(this.engine.handle({ type: 'unregister', receiverId }, this.nowMs()));
@@ -167,6 +165,8 @@ class UdpSessionRunner implements SessionRunner {
       nacksReceived: e?.nacksReceived ?? 0,
       badPackets: this.counters.rejected,
       controlErrors: this.controlErrors,
+      unknownReceiverPackets: this.gate.dropped.unknown,
+      refusedRepairSymbols: e?.refusedRepairSymbols ?? 0,
       rateBps: e?.rateBps ?? this.spec.rateBps,
       grttMs: e?.grttMs ?? 0,
     };
@@ -214,12 +214,8 @@ class UdpSessionRunner implements SessionRunner {
     if (!r.ok || !isControlPacket(r.packet)) return;
     const { envelope, message } = r.packet;
     if (message.type === 'announce' || message.type === 'kick') return;
-    // An agent speaks only for itself, and each of its packets once.
-    if (envelope.senderId !== message.receiverId) return;
-    const last = this.lastSeq.get(envelope.senderId);
-    if (last !== undefined && envelope.seq <= last) return;
-    this.lastSeq.set(envelope.senderId, envelope.seq);
-    this.heard.add(message.receiverId);
+    // An agent speaks only for itself, each packet once, and only while the DP has it registered.
+    if (this.gate.admit(envelope.senderId, message.receiverId, envelope.seq) !== 'ok') return;
     this.apply(this.engine.handle({ type: 'packet', packet: r.packet }, this.nowMs()));
     if (message.type === 'status') {
       const report = { state: message.state, blocksDone: message.blocksDone, totalBlocks: message.totalBlocks, rateBps: message.rateBps, lossPpm: message.lossPpm };

@@ -22,9 +22,10 @@ export function manifestOf(bytes: Uint8Array, chunkSize = 1 << 20): Manifest {
 export class TestImporter implements ImageImporter {
   imports = 0;
 
-  async importImage(file: string): Promise<ImportedImage> {
+  async importImage(file: string, onProgress?: (bytesDone: number, size: number) => void): Promise<ImportedImage> {
     this.imports++;
     const bytes = await readFile(file);
+    onProgress?.(bytes.length, bytes.length);
     const manifest = manifestOf(bytes);
     const st = await stat(file);
     return { manifest, manifestHash: createHash('sha256').update(JSON.stringify(manifest)).digest('hex'), mtimeMs: st.mtimeMs };
@@ -69,7 +70,7 @@ export class RecordingRunner implements SessionRunner {
   }
 
   stats(): RunnerStats {
-    return { bytesSent: this.bytesSent, packetsSent: Math.ceil(this.bytesSent / 1400), dataPackets: 0, repairPackets: 0, nacksReceived: 0, badPackets: 0, controlErrors: 0, rateBps: this.spec.rateBps, grttMs: 10 };
+    return { bytesSent: this.bytesSent, packetsSent: Math.ceil(this.bytesSent / 1400), dataPackets: 0, repairPackets: 0, nacksReceived: 0, badPackets: 0, controlErrors: 0, unknownReceiverPackets: 0, refusedRepairSymbols: 0, rateBps: this.spec.rateBps, grttMs: 10 };
   }
 
   async close(kick?: { reason: string; detail: string }): Promise<void> {

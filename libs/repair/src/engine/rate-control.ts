@@ -21,6 +21,9 @@ export type SlowPolicy =
   /** Disconnect a receiver whose goodput stays below `kbps` kilobytes per second (WDS's "KBps"). */
   | { readonly kind: 'disconnect'; readonly kbps: number };
 
+/** Under same-speed, a congested receiver below this fraction of the median goodput is moved to unicast. */
+export const SAME_SPEED_FLOOR_RATIO = 0.1;
+
 /** Missed packets in a row that mark congestion by default (SenderOptions.congestionGap). */
 export const DEFAULT_CONGESTION_GAP = 16;
 
@@ -52,6 +55,10 @@ export class RateControl {
   /** Last goodput of every receiver still in the session (done ones keep their last figure). */
   private readonly goodput = new Map<number, number>();
   private reports: ReceiverReport[] = [];
+  /** Payload bytes handed out since the last round, and the last rounds' (bytes, ms) over ~1 s. */
+  private sentBytes = 0;
+  private lastRoundMs: number | undefined;
+  private readonly sentWindow: { bytes: number; ms: number }[] = [];
 
   constructor(private readonly o: RateControlOptions) {
     this.rateBps = o.initialRateBps;
@@ -62,13 +69,40 @@ export class RateControl {
     if (r.rateBps > 0) this.goodput.set(r.receiverId, r.rateBps);
   }
 
+  /** The sender handed out a symbol of `payloadBytes` (new data or repair). */
+  sent(payloadBytes: number): void {
+    this.sentBytes += payloadBytes;
+  }
+
+  /**
+   * The highest per-round rate (payload bytes/s) at which the sender handed out symbols over about
+   * the last second (a status report's interval): what a receiver that keeps up gets, less its
+   * loss. Per round and the peak, so that the idle start of a session or a short stall (an image
+   * read) does not make a slow receiver look as fast as the stream.
+   */
+  private sentRate(nowMs: number): number {
+    const ms = this.lastRoundMs === undefined ? 0 : nowMs - this.lastRoundMs;
+    this.lastRoundMs = nowMs;
+    this.sentWindow.push({ bytes: this.sentBytes, ms });
+    this.sentBytes = 0;
+    let total = this.sentWindow.reduce((n, x) => n + x.ms, 0);
+    while (this.sentWindow.length > 1 && total - (this.sentWindow[0] as { ms: number }).ms >= 1000) total -= (this.sentWindow.shift() as { ms: number }).ms;
+    let peak = 0;
+    for (const x of this.sentWindow) if (x.ms > 0) peak = Math.max(peak, (x.bytes * 1000) / x.ms);
+    return peak;
+  }
+
   forget(receiverId: number): void {
     this.strikes.delete(receiverId);
     this.goodput.delete(receiverId);
   }
 
-  /** One rate round. Returns the slow-policy decisions; `rateBps` holds the new rate. */
-  round(): SlowDecision[] {
+  /**
+   * One rate round. `receivers`: how many receivers the session has (a receiver alone in it is
+   * never moved out). Returns the slow-policy decisions; `rateBps` holds the new rate.
+   */
+  round(nowMs: number, receivers = Infinity): SlowDecision[] {
+    const sentRate = this.sentRate(nowMs);
     const reports = this.reports;
     this.reports = [];
     // Per receiver over the round: worst loss, mean goodput. Intervals in which it got nothing
@@ -92,13 +126,19 @@ export class RateControl {
     if (latest.size === 0) return []; // no evidence this round: keep the rate
     const decisions: SlowDecision[] = [];
     const goodputs = [...this.goodput.values()].sort((a, b) => a - b);
-    const median = goodputs[goodputs.length >> 1] ?? 0;
+    // Slow is measured against what the others get and against what the sender sends: the median
+    // alone follows the rate down once a congested receiver's report has cut it, and a receiver
+    // at a third of the session's rate then never looked slow (issue 21.6: all held at 40 Mbit/s).
+    const median = Math.max(goodputs[goodputs.length >> 1] ?? 0, sentRate);
     let congested = false;
     for (const r of latest.values()) {
       const isCongested = r.lossPpm > this.o.congestionLossPpm || (r.maxGap ?? 0) >= this.o.congestionGap;
-      // Under tiers/disconnect a receiver the policy would move out does not hold the group back
-      // while it collects strikes; under same-speed every congested receiver slows the sender.
-      const slow = isCongested && this.o.policy.kind !== 'same-speed' && this.isSlow(r, median);
+      // A receiver the policy would move out does not hold the group back while it collects
+      // strikes; under same-speed every other congested receiver slows the sender.
+      // Alone in the session a receiver is never "slow": moving it to a slower tier or to unicast
+      // would serve no one better than slowing this session down (a demoted receiver alone in
+      // its tier was demoted again, to a quarter of the rate, in the LAN test).
+      const slow = isCongested && receivers > 1 && this.isSlow(r, median);
       const strikes = slow ? (this.strikes.get(r.receiverId) ?? 0) + 1 : 0;
       if (strikes === 0) this.strikes.delete(r.receiverId);
       else this.strikes.set(r.receiverId, strikes);
@@ -121,7 +161,10 @@ export class RateControl {
   private isSlow(r: ReceiverReport, medianGoodput: number): boolean {
     switch (this.o.policy.kind) {
       case 'same-speed':
-        return false;
+        // The group follows a receiver down, but not below a tenth of what the others get: one
+        // that stays under that (a 10 Mbit/s port in a 200 Mbit/s session, or a status that lies
+        // "rate 1, loss 90%") would hold everyone at the floor, so it goes to unicast instead.
+        return r.rateBps < SAME_SPEED_FLOOR_RATIO * medianGoodput;
       case 'tiers':
         return r.rateBps < this.o.tierRatio * medianGoodput;
       case 'disconnect':

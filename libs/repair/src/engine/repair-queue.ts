@@ -28,6 +28,8 @@ export class RepairQueue {
    * repairs are always the least recently sent symbols, fresh parity first. One byte per block.
    */
   private readonly rotation: Uint8Array;
+  /** The receiver whose NACK last grew each owed block's plan (dropOwnedBy). */
+  private readonly owners = new Map<number, number>();
   repairSymbols = 0;
   peakEntries = 0;
 
@@ -57,14 +59,18 @@ export class RepairQueue {
   /**
    * A receiver needs `needed` more symbols of `block`. Repairs sent within the in-flight window
    * have not reached it yet when it wrote the NACK, so they count against the need; the plan then
-   * becomes the max over receivers, never the sum. Returns true if the plan grew.
+   * becomes the max over receivers, never the sum. The plan grows by at most `maxGrowth` (the
+   * receiver's repair budget). Returns how much it grew and how much more was asked and refused.
    */
-  request(block: number, needed: number, nowMs: number, grttMs: number): boolean {
+  request(block: number, needed: number, nowMs: number, grttMs: number, maxGrowth = Infinity, by = -1): { granted: number; refused: number } {
     const { k } = this.span(block);
     const inFlight = this.inFlight(block, nowMs, grttMs);
-    const want = Math.min(needed, k) - inFlight;
     const current = this.pending(block);
-    if (want <= current) return false;
+    const asked = Math.min(needed, k) - inFlight;
+    if (asked <= current) return { granted: 0, refused: 0 };
+    const want = Math.min(asked, current + Math.max(0, Math.floor(maxGrowth)));
+    const refused = asked - want;
+    if (want <= current) return { granted: 0, refused };
     if (!this.rounds.has(block)) this.rounds.set(block, { start: this.rotation[block] as number, sent: 0 });
     const whole = needed >= k && !this.partial.has(block);
     if (whole) this.bulk.set(block, want);
@@ -72,8 +78,9 @@ export class RepairQueue {
       this.bulk.delete(block);
       this.partial.set(block, want);
     }
+    this.owners.set(block, by);
     this.peakEntries = Math.max(this.peakEntries, this.entries());
-    return true;
+    return { granted: want - current, refused };
   }
 
   pending(block: number): number {
@@ -97,8 +104,10 @@ export class RepairQueue {
     const symbol = this.symbolAt(block, 0);
     const { n } = this.span(block);
     this.rotation[block] = ((this.rotation[block] as number) + 1) % n;
-    if (owed <= 1) queue.delete(block);
-    else queue.set(block, owed - 1);
+    if (owed <= 1) {
+      queue.delete(block);
+      this.owners.delete(block);
+    } else queue.set(block, owed - 1);
     const times = this.recent.get(block);
     if (times) times.push(nowMs);
     else this.recent.set(block, [nowMs]);
@@ -128,6 +137,23 @@ export class RepairQueue {
       if (!seen.has(block)) out.push({ block, firstSymbol: this.symbolAtRotation(block, round.start), count: round.sent });
     }
     return out;
+  }
+
+  /**
+   * Forgets what is still owed of the blocks whose plan `receiverId` set last (it was moved out of
+   * the session). Another receiver that needed part of it NACKs again after its repeat timer: a
+   * flood's queued plan does not keep the session busy after its sender is gone.
+   */
+  dropOwnedBy(receiverId: number): number {
+    let dropped = 0;
+    for (const [block, by] of this.owners) {
+      if (by !== receiverId) continue;
+      dropped += this.pending(block);
+      this.partial.delete(block);
+      this.bulk.delete(block);
+      this.owners.delete(block);
+    }
+    return dropped;
   }
 
   /** Drops send times older than the in-flight window (call from tick). */

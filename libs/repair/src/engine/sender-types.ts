@@ -3,6 +3,7 @@ import type { AnnounceMessage, ControlMessage, KickMessage, Packet, ReceiverStat
 import type { Rng } from '../rng';
 import type { BlockLayout } from './layout';
 import type { SlowPolicy } from './rate-control';
+import type { RepairBudgetOptions } from './repair-budget';
 
 export interface SenderOptions {
   readonly sessionId: number;
@@ -27,8 +28,14 @@ export interface SenderOptions {
   readonly maxParityPerBlock?: number;
   /** A receiver not heard from for this long is dropped. @default 5000 */
   readonly silentTimeoutMs?: number;
-  /** Share of send slots repairs may take while new data remains (so loss never stalls the stream). @default 0.5 */
+  /**
+   * Share of send slots repairs may take while new data remains, so loss never stalls the stream
+   * and a receiver that needs no repair finishes within 1 / (1 - repairShare) of its time alone
+   * (1.5x), whatever another receiver's loss. @default 1/3
+   */
   readonly repairShare?: number;
+  /** Per-receiver bounds on repair requests (repair-budget.ts). @default the RepairBudget defaults */
+  readonly repairBudget?: RepairBudgetOptions;
   /** Status loss above this marks a receiver congested (parts per million). @default 250000 */
   readonly congestionLossPpm?: number;
   /** A status reporting this many consecutive packets missed marks its receiver congested. @default 16 */
@@ -97,6 +104,8 @@ export interface SenderStats {
   readonly grttMs: number;
   readonly rateBps: number;
   readonly pendingRepairBlocks: number;
+  /** Repair symbols receivers asked for beyond their repair budget (refused, see repair-budget.ts). */
+  readonly refusedRepairSymbols: number;
   readonly peakStateEntries: number;
   readonly receivers: readonly Readonly<ReceiverInfo>[];
 }

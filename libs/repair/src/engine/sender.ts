@@ -6,6 +6,8 @@ import { RepairError } from '../errors';
 import { RS_MAX_SYMBOLS } from '../rs/reed-solomon';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
 import { DEFAULT_CONGESTION_GAP, RateControl, type SlowPolicy } from './rate-control';
+import { RepairBudget } from './repair-budget';
+import { requestRepairs } from './repair-intake';
 import { RepairQueue } from './repair-queue';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
 import type { DataPick, ReceiverInfo, SenderAction, SenderEvent, SenderOptions, SenderStats } from './sender-types';
@@ -18,10 +20,11 @@ const PROBE_TARGETS_AFTER_PASS = 32;
 const SILENCE_SCAN_MS = 250;
 
 export class SenderEngine {
-  private readonly o: Required<Omit<SenderOptions, 'slowPolicy'>> & { slowPolicy: SlowPolicy };
+  private readonly o: Required<Omit<SenderOptions, 'slowPolicy' | 'repairBudget'>> & { slowPolicy: SlowPolicy };
   private readonly receivers = new Map<number, ReceiverInfo>();
   private readonly repairs: RepairQueue;
   private readonly rate: RateControl;
+  private readonly budget: RepairBudget;
   /** First block of the interleaving group being sent (the announce cursor). */
   private cursor = 0;
   /** Per block of the group: next source symbol to send. */
@@ -57,7 +60,7 @@ export class SenderEngine {
       slowPolicy: { kind: 'same-speed' } as SlowPolicy,
       maxParityPerBlock: DEFAULT_MAX_PARITY,
       silentTimeoutMs: 5000,
-      repairShare: 0.5,
+      repairShare: 1 / 3,
       congestionLossPpm: 250_000,
       congestionGap: DEFAULT_CONGESTION_GAP,
       slowRounds: 3,
@@ -79,6 +82,12 @@ export class SenderEngine {
     this.o = o;
     this.repairs = new RepairQueue(o.layout, o.maxParityPerBlock);
     this.rate = new RateControl({ ...o, initialRateBps: clamp(o.initialRateBps, o.minRateBps, o.maxRateBps), policy: o.slowPolicy });
+    this.budget = new RepairBudget(options.repairBudget);
+  }
+
+  /** Send slots per second at the current rate: what repair budgets accrue against. */
+  private get slotsPerSecond(): number {
+    return this.rate.rateBps / this.o.symbolSize;
   }
 
   /** Current target rate for the pacer, bytes/s. */
@@ -100,7 +109,10 @@ export class SenderEngine {
       case 'register': {
         this.everRegistered = true;
         const known = this.receivers.get(event.receiverId);
-        if (!known) this.receivers.set(event.receiverId, newReceiver(event.receiverId, nowMs));
+        if (!known) {
+          this.receivers.set(event.receiverId, newReceiver(event.receiverId, nowMs));
+          this.budget.register(event.receiverId, this.symbolsAlreadySent(), nowMs, this.dataSymbols);
+        }
         this.finished = false;
         break;
       }
@@ -129,6 +141,7 @@ export class SenderEngine {
       const pick = this.repairs.take(nowMs);
       if (pick) {
         this.credit -= 1;
+        this.rate.sent(this.o.symbolSize);
         if (this.repairs.size === 0 && !newDataLeft) this.pass++;
         return { ...pick, repair: true };
       }
@@ -147,6 +160,7 @@ export class SenderEngine {
       if (symbol >= k) continue;
       this.groupNext[i] = symbol + 1;
       this.dataSymbols++;
+      this.rate.sent(this.o.symbolSize);
       if (this.groupNext.every((next, j) => next >= this.o.layout.blockK(this.cursor + j))) {
         this.cursor += size;
         this.groupNext = [];
@@ -184,7 +198,8 @@ export class SenderEngine {
     if (nowMs >= this.nextRateMs) {
       this.nextRateMs = nowMs + timerMs('rate', this.grtt);
       const before = this.rate.rateBps;
-      for (const d of this.rate.round()) {
+      // Receivers asking beyond their repair budget round after round are moved out like slow ones.
+      for (const d of [...this.rate.round(nowMs, this.receivers.size), ...this.budget.decisions(this.o.slowRounds, this.o.slowPolicy)]) {
         out.push({
           type: 'send',
           message: { type: 'kick', receiverId: d.receiverId, reason: d.kind === 'demote' ? 'tier' : 'fallback', detail: d.detail },
@@ -209,6 +224,7 @@ export class SenderEngine {
       grttMs: this.grtt,
       rateBps: this.rate.rateBps,
       pendingRepairBlocks: this.repairs.size,
+      refusedRepairSymbols: this.budget.refusedSymbols,
       peakStateEntries: this.peakEntries,
       receivers: [...this.receivers.values()].map((r) => ({ ...r })),
     };
@@ -226,15 +242,7 @@ export class SenderEngine {
         this.nacksReceived++;
         r.nacks++;
         if (r.state === 'waiting' || r.state === 'receiving') r.state = 'repairing';
-        let grew = false;
-        const total = this.o.layout.totalBlocks;
-        for (const e of m.entries) {
-          if (Number.isInteger(e.block) && e.block >= 0 && e.block < total && e.needed > 0) grew = this.repairs.request(e.block, e.needed, nowMs, this.grtt) || grew;
-        }
-        for (const range of m.ranges) {
-          const last = Math.min(range.last, total - 1);
-          for (let b = Math.max(0, range.first); b <= last; b++) grew = this.repairs.request(b, 255, nowMs, this.grtt) || grew;
-        }
+        const grew = requestRepairs({ queue: this.repairs, budget: this.budget, layout: this.o.layout, grttMs: this.grtt, slotsPerSecond: this.slotsPerSecond, dataSymbolsSent: this.dataSymbols }, m, nowMs);
         // Tell the group at once (throttled) so other receivers suppress the same NACK.
         if (grew && nowMs - this.lastUrgentAnnounceMs >= Math.max(1, this.grtt / 4)) {
           this.lastUrgentAnnounceMs = nowMs;
@@ -246,6 +254,7 @@ export class SenderEngine {
         r.blocksDone = m.blocksDone;
         r.rateBps = m.rateBps;
         r.lossPpm = m.lossPpm;
+        this.budget.report(r.receiverId, m.lossPpm, m.rateBps, nowMs, this.slotsPerSecond);
         const wasDone = r.state === 'done';
         r.state = m.blocksDone >= this.o.layout.totalBlocks ? 'done' : m.state;
         if (r.state === 'done' && !wasDone) out.push({ type: 'receiver-done', receiverId: r.receiverId });
@@ -358,7 +367,15 @@ export class SenderEngine {
   private remove(receiverId: number, reason: 'silent' | 'left' | 'kicked', out: SenderAction[]): void {
     if (!this.receivers.delete(receiverId)) return;
     this.rate.forget(receiverId);
+    this.budget.forget(receiverId);
+    if (reason === 'kicked') this.repairs.dropOwnedBy(receiverId);
     out.push({ type: 'drop', receiverId, reason });
+  }
+
+  /** Symbols of blocks the first pass already sent: a receiver registering now needs them whole. */
+  private symbolsAlreadySent(): number {
+    const blocks = this.pass > 0 ? this.o.layout.totalBlocks : this.cursor + this.groupNext.length;
+    return blocks * this.o.layout.blockK(0);
   }
 
   private checkFinished(out: SenderAction[]): void {

@@ -2,6 +2,7 @@
 // object as the last line. Without --receivers it runs the reference set: N = 10, 100, 1000 at 1%
 // independent loss side by side, and N = 1000 with bursty (Gilbert-Elliott) loss.
 import { parseArgs } from 'node:util';
+import { fairnessReport, parsePeer, parsePolicy } from './fairness-report';
 import { simulate, type SimResult } from './simulate';
 
 const { values } = parseArgs({
@@ -15,12 +16,16 @@ const { values } = parseArgs({
     'rate-mbit': { type: 'string', default: '1000' },
     'delay-ms': { type: 'string', default: '1' },
     interleave: { type: 'string', default: '32' },
+    peer: { type: 'string' },
+    policy: { type: 'string', default: 'same-speed' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
   console.log('usage: sim [--receivers N[,N...]] [--loss P] [--bursty] [--burst PKTS] [--seed S] [--image-mib M] [--rate-mbit R] [--delay-ms D] [--interleave BLOCKS]');
+  console.log('       sim --peer loss:P|slow:FRACTION|rogue|rogue-lie [--policy same-speed|tiers|disconnect:KBPS] [--receivers N] [--loss 0] ...');
+  console.log('       (the last of N receivers is the peer; prints the clean ones\' completion against their time alone)');
   process.exit(0);
 }
 
@@ -42,6 +47,15 @@ const base = {
   delayMs: num('delay-ms', values['delay-ms']),
   interleave: num('interleave', values.interleave),
 };
+if (values.peer !== undefined) {
+  try {
+    const ok = fairnessReport({ ...base, bursty: values.bursty, slowPolicy: parsePolicy(values.policy), maxSimMs: 60_000 }, num('receivers', values.receivers ?? '3'), parsePeer(values.peer, base.linkRateBps), values.peer);
+    process.exit(ok ? 0 : 1);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+}
 const runs: { receivers: number; bursty: boolean }[] = values.receivers
   ? values.receivers.split(',').map((n) => ({ receivers: num('receivers', n), bursty: values.bursty }))
   : [

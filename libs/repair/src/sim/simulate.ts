@@ -11,6 +11,9 @@ import { RepairError } from '../errors';
 import { seededRng } from '../rng';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { gilbertElliottLoss, independentLoss, type LossModel } from './loss';
+import { RogueReceiver, type RogueSpec } from './rogue';
+
+export type { RogueSpec } from './rogue';
 
 export interface SimReceiverSpec {
   /** Virtual time it joins (registers and starts listening). @default 0 */
@@ -19,6 +22,10 @@ export interface SimReceiverSpec {
   readonly vanishAtMs?: number;
   /** Its own downlink rate, bytes/s (a slow receiver). @default the link rate */
   readonly downRateBps?: number;
+  /** Its own long-run loss (0..1), in place of SimOptions.loss. */
+  readonly loss?: number;
+  /** An insider that NACKs everything and lies in its status (see rogue.ts); never completes. */
+  readonly rogue?: RogueSpec;
 }
 
 export interface SimOptions {
@@ -68,7 +75,11 @@ export interface SimReceiverResult {
   readonly complete: boolean;
   readonly vanished: boolean;
   readonly kicked?: string;
+  /** Virtual time the slow policy moved it out (demote or fallback). */
+  readonly kickedAtMs?: number;
   readonly nacksSent: number;
+  /** Virtual time its last block was delivered and verified (undefined if it never was). */
+  readonly completedAtMs?: number;
 }
 
 export interface SimResult {
@@ -111,12 +122,15 @@ interface SimReceiver {
   readonly loss: LossModel;
   readonly upLoss: LossModel;
   readonly spec: SimReceiverSpec;
+  readonly rogue: RogueReceiver | undefined;
   joined: boolean;
   gone: boolean;
   finished: boolean;
   kicked?: string;
+  kickedAtMs?: number;
   verified: number;
   mismatches: number;
+  completedAtMs: number | undefined;
   /** Own downlink queue for slow receivers: arrival times and packets. */
   busyUntil: number;
   queue: { at: number; packet: Packet }[];
@@ -155,12 +169,14 @@ export function simulate(options: SimOptions): SimResult {
   for (let i = 0; i < o.receivers; i++) {
     const spec = (o.special as Record<number, SimReceiverSpec>)[i] ?? {};
     const lossRng = seededRng(seedOf());
+    const loss = spec.loss ?? o.loss;
     receivers.push({
       index: i, id: i + 1, spec,
+      rogue: spec.rogue ? new RogueReceiver(i + 1, layout.totalBlocks, spec.rogue, o.statusIntervalMs, o.linkRateBps) : undefined,
       engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave, codec: rs, ...(pools[i] ? { pool: pools[i] } : {}) }),
-      loss: o.bursty ? gilbertElliottLoss(o.loss, o.burstPackets, lossRng) : independentLoss(o.loss, lossRng),
-      upLoss: independentLoss(o.loss, seededRng(seedOf())),
-      joined: false, gone: false, finished: false, verified: 0, mismatches: 0, busyUntil: 0, queue: [],
+      loss: o.bursty ? gilbertElliottLoss(loss, o.burstPackets, lossRng) : independentLoss(loss, lossRng),
+      upLoss: independentLoss(loss, seededRng(seedOf())),
+      joined: false, gone: false, finished: false, verified: 0, mismatches: 0, completedAtMs: undefined, busyUntil: 0, queue: [],
     });
   }
   const byId = new Map(receivers.map((r) => [r.id, r]));
@@ -189,18 +205,25 @@ export function simulate(options: SimOptions): SimResult {
       else if (a.type === 'drop') dropped.push({ index: (byId.get(a.receiverId)?.index ?? -1), reason: a.reason });
       else if (a.type === 'demote' || a.type === 'fallback') {
         const r = byId.get(a.receiverId);
-        if (r) r.kicked = a.type;
+        if (r) {
+          r.kicked = a.type;
+          r.kickedAtMs = now;
+        }
       }
     }
+  };
+  const upstream = (r: SimReceiver, message: ControlMessage): void => {
+    const t = message.type;
+    if (t === 'nack') counts.nack++;
+    else if (t === 'status') counts.status++;
+    else if (t === 'probe-echo') counts.echo++;
+    if (!r.upLoss()) ucast.push({ at: now + o.delayMs, packet: { envelope: { sessionId: 1, senderId: r.id, seq: 0n, sentAtMs: now >>> 0 }, message } });
   };
   const onReceiver = (r: SimReceiver, actions: ReceiverAction[]): void => {
     for (const a of actions) {
       if (a.type === 'send') {
-        const t = a.message.type;
-        if (t === 'nack') counts.nack++;
-        else if (t === 'status') counts.status++;
-        else if (t === 'probe-echo') counts.echo++;
-        if (!r.upLoss()) ucast.push({ at: now + o.delayMs, packet: { envelope: { sessionId: 1, senderId: r.id, seq: 0n, sentAtMs: now >>> 0 }, message: a.message } });
+        // A rogue's engine still receives (it is in the group) but says only what the rogue says.
+        if (!r.rogue || a.message.type === 'probe-echo') upstream(r, a.message);
       } else if (a.type === 'block') {
         const start = a.block * blockBytes;
         const expected = image.subarray(start, Math.min(image.length, start + a.data.length));
@@ -208,12 +231,13 @@ export function simulate(options: SimOptions): SimResult {
         const padOk = a.data.subarray(expected.length).every((x) => x === 0);
         if (padOk && Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.length), Buffer.from(expected.buffer, expected.byteOffset, expected.length)) === 0) r.verified++;
         else r.mismatches++;
+        if (r.verified === layout.totalBlocks) r.completedAtMs ??= now;
         const pool = pools[r.index];
         if (pool) {
           a.data.fill(0xee);
           pool.give(a.data);
         }
-      } else if (a.type === 'finished' || a.type === 'kicked') r.finished = true;
+      } else if ((a.type === 'finished' || a.type === 'kicked') && !r.rogue) r.finished = true;
     }
   };
   const deliver = (r: SimReceiver, packet: Packet): void => {
@@ -228,7 +252,7 @@ export function simulate(options: SimOptions): SimResult {
 
   let nextSendAt = 0;
   let nextTickAt = 0;
-  const allDone = (): boolean => receivers.every((r) => r.gone || r.finished || (r.kicked !== undefined));
+  const allDone = (): boolean => receivers.every((r) => r.gone || r.finished || r.kicked !== undefined || (r.rogue !== undefined && finishedAt !== undefined));
   while (now <= o.maxSimMs) {
     // Next event time: the earliest of send, tick, multicast and unicast arrivals, slow queues.
     let t = Math.min(nextSendAt, nextTickAt);
@@ -277,6 +301,7 @@ export function simulate(options: SimOptions): SimResult {
         }
         if (r.spec.vanishAtMs !== undefined && now >= r.spec.vanishAtMs) r.gone = true;
         if (r.joined && !r.gone && !r.finished) onReceiver(r, r.engine.tick(now));
+        if (r.rogue && r.joined && !r.gone && !r.kicked) for (const m of r.rogue.tick(now)) upstream(r, m);
       }
       onSender(sender.tick(now));
     }
@@ -301,8 +326,9 @@ export function simulate(options: SimOptions): SimResult {
     mismatches: r.mismatches,
     complete: r.verified === layout.totalBlocks && r.mismatches === 0,
     vanished: r.gone,
-    ...(r.kicked !== undefined ? { kicked: r.kicked } : {}),
+    ...(r.kicked !== undefined ? { kicked: r.kicked, kickedAtMs: r.kickedAtMs } : {}),
     nacksSent: r.engine.stats().nacksSent,
+    ...(r.completedAtMs !== undefined ? { completedAtMs: r.completedAtMs } : {}),
   }));
   const dataPackets = counts.data + counts.repair;
   return {

@@ -1,0 +1,185 @@
+// The deploy flow harness for specs: a fake DP over HTTP on 127.0.0.1, the real wire codec, repair
+// receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { manifestHash } from '@castpoint/chunking';
+import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
+import { BufferPool } from '@castpoint/repair';
+import { publicKeyToBase64, type AgentRequestReply, type SessionInfo } from '@castpoint/wire';
+import { libSessionFactory } from '../adapters/lib-session';
+import { libStoreOpener } from '../adapters/lib-store';
+import { openSessionSocket } from '../adapters/transport-socket';
+import { DpClient } from '../dp/dp-client';
+import { realClock, type Clock } from '../dp/patience';
+import { AgentError, type ExitCode } from '../errors';
+import { fileMemory, type AgentMemoryStore } from '../flow/agent-state';
+import { deploy } from '../flow/deploy';
+import type { BufferRecycler } from '../flow/ports';
+import { validateDeployOptions } from '../options';
+import { Reporter } from '../output/reporter';
+import { FakeDp, type FakeDpOptions, type Scripted } from './fake-dp';
+import type { TestImage } from './image';
+import { TEST_DP_KEY } from './mini-sender';
+
+export const CHUNK = 4096;
+export const DP_IP = '10.0.0.1';
+export const AGENT_IP = '10.0.0.2';
+
+export function sessionFor(img: TestImage, over: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    id: 42,
+    image: 'img',
+    group: '239.192.0.7',
+    port: 5000,
+    senderAddress: DP_IP,
+    senderPort: 5001,
+    symbolSize: 512,
+    blockSymbols: 4,
+    encrypted: over.encrypted ?? true,
+    key: Buffer.alloc(32, 7).toString('base64'),
+    manifestHash: manifestHash(img.manifest),
+    fallbackAllowed: true,
+    contentPath: '/api/v1/agent/content/img',
+    mode: 'autocast',
+    signingKey: publicKeyToBase64(TEST_DP_KEY.publicKey),
+    ...over,
+  };
+}
+
+export interface Harness {
+  dir: string;
+  target: string;
+  dp: FakeDp;
+  net: MemoryNetwork;
+  out: string[];
+  errs: string[];
+  run(extra?: Record<string, unknown>, clock?: Clock, stop?: Promise<never>): Promise<ExitCode>;
+  cleanup(): Promise<void>;
+  /** Wraps the agent's state store of the next runs (to slow or observe its writes). */
+  wrapMemory?: (m: AgentMemoryStore) => AgentMemoryStore;
+}
+
+export async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange'> = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
+  const target = path.join(dir, 'disk.img');
+  const dp = await new FakeDp({
+    onRequest: (_b, n) => onRequest(n),
+    content: img.bytes,
+    contentPath: '/api/v1/agent/content/img',
+    ...dpOpts,
+  }).start();
+  const net = new MemoryNetwork({ seed: 3 });
+  const out: string[] = [];
+  const errs: string[] = [];
+  const h: Harness = {
+    dir,
+    target,
+    dp,
+    net,
+    out,
+    errs,
+    async run(extra = {}, clock: Clock = realClock, stop?: Promise<never>) {
+      const opts = validateDeployOptions(
+        { server: dp.url, image: 'img', target, json: true, silenceTimeout: 0.4, dpPatience: 2, ...extra },
+        { env: {}, stdoutIsTty: false, cwd: dir },
+      );
+      const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
+      return deploy(opts, {
+        dp: new DpClient({ server: dp.url, timeoutMs: 2000 }),
+        stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
+        sessions: libSessionFactory({
+          seed: 9,
+          openSocket: (o) => openSessionSocket({ ...o, open: async (x) => (x.lendDatagrams ? lending(await net.open(x)) : net.open(x)), platform: 'linux' }),
+        }),
+        clock,
+        reporter,
+        memory: h.wrapMemory ? h.wrapMemory(fileMemory(opts.stateDir)) : fileMemory(opts.stateDir),
+        hostname: 'pc-under-test',
+        interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
+        resolveDp: async () => DP_IP,
+        buffers: scribblingPool(),
+        ...(stop ? { stop } : {}),
+      });
+    },
+    async cleanup() {
+      await dp.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/**
+ * The production buffer recycling, scribbling over every buffer given back: a buffer still in use
+ * after it was given back (a chunk written after its buffer went round, a block copied late)
+ * would put 0xee bytes into the target and fail the byte comparisons below.
+ */
+function scribblingPool(): BufferRecycler {
+  const pool = new BufferPool(4);
+  return {
+    take: (size) => pool.take(size),
+    give: (buf) => {
+      buf.fill(0xee);
+      pool.give(buf);
+    },
+  };
+}
+
+/**
+ * What a real socket does with lendDatagrams: every datagram in one shared buffer, valid only
+ * while the listener runs, and here scribbled over once it returns, so a view the agent kept
+ * (a symbol not copied) would put 0xee bytes into a block and fail its chunk, again and again.
+ */
+function lending(ep: UdpEndpoint): UdpEndpoint {
+  const shared = Buffer.alloc(65_536);
+  const onDatagram = (fn: DatagramListener): void =>
+    ep.onDatagram((bytes, from) => {
+      const view = shared.subarray(0, bytes.length);
+      view.set(bytes);
+      fn(view, from);
+      view.fill(0xee);
+    });
+  return new Proxy(ep, {
+    get: (target, key) => {
+      if (key === 'onDatagram') return onDatagram;
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+export const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
+  status: 200,
+  body: { status: 'join', receiverId, session, manifest: img.manifest } satisfies AgentRequestReply,
+});
+
+export function chunksOfRanges(ranges: readonly [number, number][]): number[] {
+  return ranges.map(([s]) => s / CHUNK).sort((a, b) => a - b);
+}
+
+export function lastJson(out: readonly string[]): Record<string, unknown> {
+  return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
+}
+
+/** The DP's answer sending the agent to unicast for the whole image. */
+export const fallbackReply = (img: TestImage, receiverId = 3): Scripted => ({
+  status: 200,
+  body: { status: 'fallback', receiverId, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } satisfies AgentRequestReply,
+});
+
+/**
+ * A Ctrl-C that comes while chunk `chunk` is asked for by unicast: `stop` for run(), `onRange` for
+ * the fake DP. Four downloads run at once, so the chunks just before it may still be on their way.
+ */
+export function ctrlCAtChunk(chunk: number): { stop: Promise<never>; onRange: (start: number) => undefined } {
+  let signal!: () => void;
+  const stop = new Promise<never>((_, reject) => (signal = () => reject(new AgentError('interrupted', 'Stopped by Ctrl-C'))));
+  return {
+    stop,
+    onRange: (start) => {
+      if (start === chunk * CHUNK) signal();
+      return undefined;
+    },
+  };
+}

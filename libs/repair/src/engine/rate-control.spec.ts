@@ -1,0 +1,67 @@
+import { RateControl, type SlowPolicy } from './rate-control';
+
+const MAX = 15e6; // 120 Mbit/s in bytes/s
+
+function control(policy: SlowPolicy): RateControl {
+  return new RateControl({ maxRateBps: MAX, minRateBps: MAX / 100, initialRateBps: MAX, policy, congestionLossPpm: 250_000, congestionGap: 16, slowRounds: 3, tierRatio: 0.5 });
+}
+
+/** Runs rate rounds of 200 ms in which the sender hands out `bytesPerSecond`; `each` adds reports. */
+function rounds(rc: RateControl, n: number, startMs: number, bytesPerSecond: number, each: () => void, receivers = 3): { decisions: string[]; rates: number[] } {
+  const decisions: string[] = [];
+  const rates: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    rc.sent(bytesPerSecond / 5);
+    each();
+    for (const d of rc.round(startMs + i * 200, receivers)) decisions.push(`${d.kind} ${d.receiverId}`);
+    rates.push(rc.rateBps);
+  }
+  return { decisions, rates };
+}
+
+describe('RateControl: who is slow', () => {
+  it('tiers: a receiver at a third of what the sender sends is demoted even when its reports come before the others', () => {
+    // The LAN of issue 21.6: the 40 Mbit/s agent's first reports came while the clean agents had
+    // only said hello (no goodput yet); measured against the median alone it was not slow, the
+    // rate was cut, the median followed the rate down and it never became slow: all three ended
+    // together at 40 Mbit/s. Measured against what the sender sends, it is slow at once.
+    const rc = control({ kind: 'tiers' });
+    rc.sent(0);
+    rc.round(0, 3);
+    const r = rounds(rc, 3, 0, MAX, () => rc.report({ receiverId: 3, rateBps: MAX / 3, lossPpm: 600_000, maxGap: 30 }));
+    expect(r.decisions).toEqual(['demote 3']);
+    expect(r.rates.every((x) => x === MAX)).toBe(true); // the slow one never cut the group's rate
+  });
+
+  it('tiers: a congested receiver getting more than half of what is sent slows the group instead', () => {
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const r = rounds(rc, 3, 0, MAX, () => rc.report({ receiverId: 3, rateBps: 0.6 * MAX, lossPpm: 300_000, maxGap: 2 }));
+    expect(r.decisions).toEqual([]);
+    expect(r.rates[0]).toBe(0.75 * MAX);
+  });
+
+  it('a receiver alone in its session is never moved out: the rate follows it down', () => {
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 1);
+    const r = rounds(rc, 4, 0, MAX, () => rc.report({ receiverId: 3, rateBps: MAX / 3, lossPpm: 600_000 }), 1);
+    expect(r.decisions).toEqual([]);
+    expect(r.rates[3]).toBeLessThan(0.35 * MAX);
+  });
+
+  it('same-speed: follows a slow receiver down, but sends one below a tenth of the others to unicast', () => {
+    const follow = control({ kind: 'same-speed' });
+    follow.round(0, 3);
+    follow.report({ receiverId: 1, rateBps: MAX, lossPpm: 0 });
+    const f = rounds(follow, 3, 0, MAX, () => follow.report({ receiverId: 3, rateBps: MAX / 4, lossPpm: 600_000 }));
+    expect(f.decisions).toEqual([]);
+    expect(f.rates[2]).toBeCloseTo(0.75 ** 3 * MAX, -2);
+    // A status claiming "loss 90%, rate 1 B/s" (issue 22.4) used to hold the group at the floor.
+    const liar = control({ kind: 'same-speed' });
+    liar.round(0, 3);
+    liar.report({ receiverId: 1, rateBps: MAX, lossPpm: 0 });
+    const l = rounds(liar, 3, 0, MAX, () => liar.report({ receiverId: 3, rateBps: 1, lossPpm: 900_000 }));
+    expect(l.decisions).toEqual(['fallback 3']);
+    expect(l.rates.every((x) => x === MAX)).toBe(true);
+  });
+});
