@@ -17,6 +17,9 @@ command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The DP store's tests also run against a real PostgreSQL server that they start themselves
+# (initdb/pg_ctl in a temp dir, no system service); Debian keeps those binaries off the PATH.
+command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

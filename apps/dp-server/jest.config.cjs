@@ -7,5 +7,6 @@ module.exports = {
   roots: ['<rootDir>/src'],
   // fastify's inject() loads light-my-request, which requires the ESM-only `cookie` 2 (and
   // set-cookie-parser 3): let @swc/jest turn those into CommonJS, as Node 20 cannot require ESM.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser)/)'],
+  // kysely (the SQL store's query builder) ships ESM only as well.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser|kysely)/)'],
 };

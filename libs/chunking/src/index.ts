@@ -15,3 +15,4 @@ export { type JournalStore, fileJournalStore } from './journal-store';
 export { Journal, type JournalOpen, decodeJournal, encodeJournal } from './journal';
 export { ImageWriter, type FinishResult, type OpenTargetOptions, journalPathFor, openTarget } from './image-writer';
 export { type LockHolder, claimDirectory } from './dir-lock';
+export { type DiskChoice, type DiskInfo, type DiskRefusal, type DiskSelector, DEFAULT_DISK_SELECTOR, describeDisk, parseDiskSelector, parseSize, selectDisk } from './disk-select';

@@ -4,7 +4,9 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
-import { UsageError, usage } from './api-args';
+import { apiClient, print, UsageError, usage } from './api-args';
+import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
+import { collectionCommands, machineCommands, type FleetIo } from './fleet-commands';
 import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
 import { processIo, type CliIo } from './io';
 import { serve } from './serve';
@@ -81,6 +83,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     io.err(`castpoint-dp: ${msg}\n`);
     return 2;
   };
+  const fleet: FleetIo = { api: (a) => apiClient(a, io), print: (a, value, render) => print(io, a, value, render) };
   try {
     checkSwitches(argv);
   } catch (err) {
@@ -155,7 +158,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         .recommendCommands()
         .demandCommand(1, 'name a client command: list'),
     )
-    .demandCommand(1, 'name a command: serve, image, session or client')
+    .command('machine', 'Manage machines on a running DP', (y) => machineCommands(apiOptions(y), fleet))
+    .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), fleet))
+    .command('deployment', 'Manage deployments (image -> collection) on a running DP', (y) => deploymentCommands(apiOptions(y), fleet))
+    .command('history', 'Show deployment attempts per machine', (y) => historyOptions(apiOptions(y)), (a) => historyCommand(a, fleet))
+    .demandCommand(1, 'name a command: serve, image, session, client, machine, collection, deployment or history')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {

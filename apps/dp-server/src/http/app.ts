@@ -15,10 +15,13 @@ import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
 import { StateStore } from '../state/store';
 import type { FileWriter } from '../state/writer';
+import { DpStore } from '../store/dp-store';
+import type { StoreLocation } from '../store/open';
 import { adminRoutes } from './admin-routes';
 import { registerAgentApi } from './agent-rate-limit';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
+import { fleetRoutes, lazyStore } from './fleet-routes';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
 import { strictBodyValidators } from './validation';
@@ -48,6 +51,8 @@ export interface BuildAppOptions {
   readonly longPollMs?: number;
   /** How the state store writes files (tests inject a failing one). @default atomic node:fs writes */
   readonly storeWriter?: FileWriter;
+  /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
+  readonly database?: StoreLocation;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
@@ -140,6 +145,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   await registerAgentApi(app, ctx);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
+  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
+  await fleetRoutes(app, ctx, fleetStore.get, now);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -170,6 +177,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
   });
   app.addHook('onClose', async () => {
+    await fleetStore.close();
     store.close();
   });
   return app as unknown as DpApp;

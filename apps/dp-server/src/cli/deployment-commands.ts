@@ -1,0 +1,93 @@
+// `castpoint-dp deployment ...` and `castpoint-dp history` (issue 24). Names and flags are a
+// contract with scripts and docs: keep them.
+import type { Argv } from 'yargs';
+import type { ApiArgs } from './api-args';
+import { table } from './api-client';
+import type { FleetIo } from './fleet-commands';
+
+type DeploymentJson = Record<string, unknown> & { name: string; image: string; collection: string; purpose: string };
+
+const enc = encodeURIComponent;
+
+export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
+  return y
+    .command('list', 'List deployments', (a) => a, async (a) => {
+      const rows = await io.api(a).call<DeploymentJson[]>('GET', '/api/v1/deployments');
+      io.print(a, rows, () => table(rows, ['name', 'image', 'collection', 'purpose', 'disk', 'after', 'notBefore', 'deadline']));
+    })
+    .command(
+      'add <name>',
+      'Deploy IMAGE to the machines of COLLECTION',
+      (a) =>
+        a
+          .positional('name', { type: 'string', demandOption: true })
+          .option('image', { type: 'string', demandOption: true, describe: 'Image name' })
+          .option('collection', { type: 'string', demandOption: true, describe: 'Collection name' })
+          .option('purpose', { choices: ['required', 'available'] as const, describe: 'required [default]: runs when the machine next asks; available: when chosen at the machine' })
+          .option('disk', { type: 'string', describe: 'Target disk: first-fixed [default], serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X' })
+          .option('after', { choices: ['reboot', 'poweroff', 'none'] as const, describe: 'What the machine does after: reboot [default], poweroff, none' })
+          .option('script', { type: 'string', describe: 'http(s) URL of a script the agent runs after the image is written' })
+          .option('not-before', { type: 'string', describe: 'ISO 8601 time before which machines wait' })
+          .option('deadline', { type: 'string', describe: 'ISO 8601 time after which the deployment no longer runs' }),
+      async (a) => {
+        const body = {
+          name: a.name,
+          image: a.image,
+          collection: a.collection,
+          ...(a.purpose !== undefined ? { purpose: a.purpose } : {}),
+          ...(a.disk !== undefined ? { disk: a.disk } : {}),
+          ...(a.after !== undefined ? { after: a.after } : {}),
+          ...(a.script !== undefined ? { script: a.script } : {}),
+          ...(a['not-before'] !== undefined ? { notBefore: a['not-before'] } : {}),
+          ...(a.deadline !== undefined ? { deadline: a.deadline } : {}),
+        };
+        const d = await io.api(a).call<DeploymentJson>('POST', '/api/v1/deployments', body);
+        io.print(a, d, () => `added deployment ${d.name}: ${d.image} -> ${d.collection} (${d.purpose})`);
+      },
+    )
+    .command(
+      'show <name>',
+      'Show one deployment',
+      (a) => a.positional('name', { type: 'string', demandOption: true }),
+      async (a) => {
+        const d = await io.api(a).call<DeploymentJson>('GET', `/api/v1/deployments/${enc(a.name)}`);
+        io.print(a, d, () => Object.entries(d).map(([k, v]) => `${k}: ${v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n'));
+      },
+    )
+    .command(
+      'rm <name>',
+      'Remove a deployment (its history stays)',
+      (a) => a.positional('name', { type: 'string', demandOption: true }),
+      async (a) => {
+        await io.api(a).call('DELETE', `/api/v1/deployments/${enc(a.name)}`);
+        io.print(a, { removed: a.name }, () => `removed deployment ${a.name}`);
+      },
+    )
+    .command(
+      'rerun <name>',
+      'Re-arm a required deployment: on one machine (--machine) or on all',
+      (a) => a.positional('name', { type: 'string', demandOption: true }).option('machine', { type: 'string', describe: 'Only this machine' }),
+      async (a) => {
+        const r = await io.api(a).call<{ rearmed: number }>('POST', `/api/v1/deployments/${enc(a.name)}/rerun`, a.machine !== undefined ? { machine: a.machine } : {});
+        io.print(a, r, () => `re-armed ${a.name} on ${r.rearmed} machine(s)`);
+      },
+    )
+    .demandCommand(1, 'name a deployment command: list, add, show, rm or rerun');
+}
+
+export function historyOptions<T extends ApiArgs>(y: Argv<T>) {
+  return y
+    .option('machine', { type: 'string', describe: 'Only this machine' })
+    .option('deployment', { type: 'string', describe: 'Only this deployment' })
+    .option('since', { type: 'string', describe: 'Only attempts started at or after this ISO 8601 time' });
+}
+
+export async function historyCommand(a: ApiArgs & { machine?: string; deployment?: string; since?: string }, io: FleetIo): Promise<void> {
+  const q = new URLSearchParams();
+  if (a.machine !== undefined) q.set('machine', a.machine);
+  if (a.deployment !== undefined) q.set('deployment', a.deployment);
+  if (a.since !== undefined) q.set('since', a.since);
+  const query = q.toString();
+  const rows = await io.api(a).call<Array<Record<string, unknown>>>('GET', `/api/v1/machine-history${query ? `?${query}` : ''}`);
+  io.print(a, rows, () => table(rows, ['startedAt', 'machine', 'deployment', 'image', 'result', 'exitCode', 'transport', 'bytes', 'message']));
+}

@@ -1,0 +1,173 @@
+// Machines and collections (issue 24), admin token. The SQL store opens on first use, so a DP that
+// never manages machines never pays for it (PGlite's first start runs its initdb).
+import type { FastifyInstance } from 'fastify';
+import { isCastpointError } from '@castpoint/wire';
+import { parseMachineCsv } from '../deployments/csv-import';
+import { DEPLOY_ERROR_STATUS } from '../deployments/errors';
+import type { Collection, Machine } from '../deployments/model';
+import { formatRule, parseRule } from '../deployments/rules';
+import type { DpStore } from '../store/dp-store';
+import { requireToken } from './auth';
+import { assignmentRoutes } from './assignment-routes';
+import { deploymentRoutes } from './deployment-routes';
+import type { DpContext } from './context';
+import { errorReply } from './schemas';
+import {
+  addCollectionBody,
+  addMachineBody,
+  collectionRecord,
+  fleetNameParams,
+  importMachinesBody,
+  machineListQuery,
+  machinePage,
+  machineRecord,
+  memberParams,
+} from './fleet-schemas';
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
+
+export function machineJson(m: Machine): Record<string, unknown> {
+  return { ...m, firstSeen: m.firstSeen?.toISOString() ?? null, lastSeen: m.lastSeen?.toISOString() ?? null, createdAt: m.createdAt.toISOString() };
+}
+
+async function collectionJson(store: DpStore, c: Collection): Promise<Record<string, unknown>> {
+  const members: string[] = [];
+  for (const id of c.members) members.push((await store.machines.get(id)).name);
+  return { id: c.id, name: c.name, rules: c.rules.map(formatRule), members: members.sort(), createdAt: c.createdAt.toISOString() };
+}
+
+export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: () => Promise<DpStore>, now: () => number): Promise<void> {
+  const admin = requireToken('admin', () => ctx.store.state.tokens);
+  const security = [{ bearer: [] }];
+  const at = () => new Date(now());
+
+  await app.register(async (scope) => {
+    // The deployment codes carry their own statuses; anything else goes on to the app's handler.
+    scope.setErrorHandler((err, _req, reply) => {
+      const status = isCastpointError(err) ? (DEPLOY_ERROR_STATUS as Record<string, number | undefined>)[err.code] : undefined;
+      if (status === undefined || !isCastpointError(err)) throw err;
+      return reply.code(status).send({ error: err.code, message: err.message });
+    });
+
+    scope.get<{ Querystring: { after?: number; limit?: number } }>(
+      '/api/v1/machines',
+      { onRequest: admin, schema: { tags: ['machines'], security, querystring: machineListQuery, response: { 200: machinePage, ...errors } } },
+      async (req) => {
+        const page = await (await store()).machines.list({ ...(req.query.after !== undefined ? { after: req.query.after } : {}), ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}) });
+        return { machines: page.machines.map(machineJson), next: page.next };
+      },
+    );
+
+    scope.post<{ Body: { name: string; macs: string[]; uuid?: string } }>(
+      '/api/v1/machines',
+      { onRequest: admin, schema: { tags: ['machines'], security, body: addMachineBody, response: { 201: machineRecord, ...errors } } },
+      async (req, reply) => {
+        const m = await (await store()).machines.add({ name: req.body.name, macs: req.body.macs, uuid: req.body.uuid ?? null }, at());
+        req.log.info({ machine: m.name, macs: m.macs }, 'machine added');
+        return reply.code(201).send(machineJson(m));
+      },
+    );
+
+    scope.post<{ Body: { csv: string } }>(
+      '/api/v1/machines/import',
+      { onRequest: admin, schema: { tags: ['machines'], security, body: importMachinesBody, response: { 201: { type: 'object', properties: { imported: { type: 'integer' }, machines: { type: 'array', items: machineRecord } } }, ...errors } } },
+      async (req, reply) => {
+        const rows = parseMachineCsv(req.body.csv);
+        const added = await (await store()).machines.importAll(rows.map((r) => ({ name: r.name, macs: [r.mac], uuid: r.uuid })), at());
+        req.log.info({ imported: added.length }, 'machines imported');
+        return reply.code(201).send({ imported: added.length, machines: added.map(machineJson) });
+      },
+    );
+
+    scope.get<{ Params: { name: string } }>(
+      '/api/v1/machines/:name',
+      { onRequest: admin, schema: { tags: ['machines'], security, params: fleetNameParams, response: { 200: machineRecord, ...errors } } },
+      async (req) => machineJson(await (await store()).machines.get(req.params.name)),
+    );
+
+    scope.delete<{ Params: { name: string } }>(
+      '/api/v1/machines/:name',
+      { onRequest: admin, schema: { tags: ['machines'], security, params: fleetNameParams, response: { 204: { type: 'null' }, ...errors } } },
+      async (req, reply) => {
+        await (await store()).machines.remove(req.params.name);
+        return reply.code(204).send();
+      },
+    );
+
+    scope.get('/api/v1/collections', { onRequest: admin, schema: { tags: ['collections'], security, response: { 200: { type: 'array', items: collectionRecord }, ...errors } } }, async () => {
+      const s = await store();
+      const out = [];
+      for (const c of await s.collections.list()) out.push(await collectionJson(s, c));
+      return out;
+    });
+
+    scope.post<{ Body: { name: string; rules?: string[] } }>(
+      '/api/v1/collections',
+      { onRequest: admin, schema: { tags: ['collections'], security, body: addCollectionBody, response: { 201: collectionRecord, ...errors } } },
+      async (req, reply) => {
+        // Parsed before anything is written: one bad rule refuses the collection with its reason.
+        const rules = (req.body.rules ?? []).map(parseRule);
+        const s = await store();
+        return reply.code(201).send(await collectionJson(s, await s.collections.add(req.body.name, rules, at())));
+      },
+    );
+
+    scope.get<{ Params: { name: string } }>(
+      '/api/v1/collections/:name',
+      { onRequest: admin, schema: { tags: ['collections'], security, params: fleetNameParams, response: { 200: collectionRecord, ...errors } } },
+      async (req) => {
+        const s = await store();
+        return collectionJson(s, await s.collections.get(req.params.name));
+      },
+    );
+
+    scope.delete<{ Params: { name: string } }>(
+      '/api/v1/collections/:name',
+      { onRequest: admin, schema: { tags: ['collections'], security, params: fleetNameParams, response: { 204: { type: 'null' }, ...errors } } },
+      async (req, reply) => {
+        await (await store()).collections.remove(req.params.name);
+        return reply.code(204).send();
+      },
+    );
+
+    scope.put<{ Params: { name: string; machine: string } }>(
+      '/api/v1/collections/:name/members/:machine',
+      { onRequest: admin, schema: { tags: ['collections'], security, params: memberParams, response: { 200: collectionRecord, ...errors } } },
+      async (req) => {
+        const s = await store();
+        return collectionJson(s, await s.collections.addMember(req.params.name, req.params.machine));
+      },
+    );
+
+    scope.delete<{ Params: { name: string; machine: string } }>(
+      '/api/v1/collections/:name/members/:machine',
+      { onRequest: admin, schema: { tags: ['collections'], security, params: memberParams, response: { 200: collectionRecord, ...errors } } },
+      async (req) => {
+        const s = await store();
+        return collectionJson(s, await s.collections.removeMember(req.params.name, req.params.machine));
+      },
+    );
+
+    deploymentRoutes(scope, ctx, store, now, admin);
+    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens));
+  });
+}
+
+/** Opens the store once, on the first call; a failed open is retried on the next call. */
+export function lazyStore(open: () => Promise<DpStore>): { get: () => Promise<DpStore>; close: () => Promise<void> } {
+  let opening: Promise<DpStore> | undefined;
+  return {
+    get() {
+      opening ??= open().catch((err: unknown) => {
+        opening = undefined;
+        throw err;
+      });
+      return opening;
+    },
+    async close() {
+      const o = opening;
+      opening = undefined;
+      if (o) await (await o.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Kysely, RawBuilder } from 'kysely';
+import { CollectionQueries } from './collection-queries';
+import { DeploymentQueries } from './deployment-queries';
+import { HistoryQueries } from './history-queries';
+import { MachineQueries } from './machine-queries';
+import { describe, openDatabase, type StoreLocation } from './open';
+import type { DpDatabase } from './schema';
+
+/**
+ * The DP's SQL store: the one owner of every query on machines, collections, deployments and
+ * history. Callers see typed records (deployments/model.ts) and DeployError codes, never SQL.
+ */
+export class DpStore {
+  readonly machines: MachineQueries;
+  readonly collections: CollectionQueries;
+  readonly deployments: DeploymentQueries;
+  readonly history: HistoryQueries;
+
+  private constructor(
+    private readonly db: Kysely<DpDatabase>,
+    readonly where: string,
+  ) {
+    this.machines = new MachineQueries(db);
+    this.collections = new CollectionQueries(db);
+    this.deployments = new DeploymentQueries(db);
+    this.history = new HistoryQueries(db);
+  }
+
+  static async open(location: StoreLocation): Promise<DpStore> {
+    return new DpStore(await openDatabase(location), describe(location));
+  }
+
+  /** Runs one raw statement; for tests and maintenance only, never for the DP's own queries. */
+  async raw(statement: RawBuilder<unknown>): Promise<void> {
+    await statement.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

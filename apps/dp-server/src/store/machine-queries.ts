@@ -1,0 +1,202 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { DeployError } from '../deployments/errors';
+import { isPlaceholderUuid, normalizeMac, normalizeUuid } from '../deployments/mac';
+import { matchMachine, type MachineMatch } from '../deployments/match-machine';
+import type { Machine } from '../deployments/model';
+import { isUniqueViolation, toMachine } from './rows';
+import type { DpDatabase } from './schema';
+
+type Db = Kysely<DpDatabase> | Transaction<DpDatabase>;
+
+export interface NewMachine {
+  name: string;
+  macs: string[];
+  uuid?: string | null;
+}
+
+/** What an agent tells about itself when it asks what to do. */
+export interface SeenMachine {
+  macs: string[];
+  uuid?: string | null;
+  serial?: string | null;
+  vendor?: string | null;
+  model?: string | null;
+  ip?: string | null;
+}
+
+export interface MachinePage {
+  machines: Machine[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: number | null;
+}
+
+/** Every query on machines and their MACs. */
+export class MachineQueries {
+  constructor(private readonly db: Kysely<DpDatabase>) {}
+
+  /**
+   * An operator adds a machine ahead of time. A MAC, or a UUID that is not a placeholder, that
+   * another machine holds is refused with the owner named.
+   */
+  async add(machine: NewMachine, now: Date): Promise<Machine> {
+    return this.db.transaction().execute((tx) => insertKnown(tx, machine, now));
+  }
+
+  /** All rows or none: one bad row (a taken MAC, a name in use) leaves the store as it was. */
+  async importAll(rows: readonly NewMachine[], now: Date): Promise<Machine[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const added: Machine[] = [];
+      for (const row of rows) added.push(await insertKnown(tx, row, now));
+      return added;
+    });
+  }
+
+  async get(nameOrId: string | number): Promise<Machine> {
+    const m = await findMachine(this.db, nameOrId);
+    if (!m) throw new DeployError('DP_MACHINE_NOT_FOUND', `no machine ${nameOrId}`, { machine: nameOrId });
+    return m;
+  }
+
+  /** Pages by id, so a listing of 10,000 machines never loads them all. */
+  async list(options: { after?: number; limit?: number } = {}): Promise<MachinePage> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const rows = await this.db
+      .selectFrom('machines')
+      .selectAll()
+      .where('id', '>', options.after ?? 0)
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const macs = await macsOf(this.db, page.map((r) => r.id));
+    const last = page[page.length - 1];
+    return { machines: page.map((r) => toMachine(r, macs.get(r.id) ?? [])), next: rows.length > limit && last ? last.id : null };
+  }
+
+  async remove(nameOrId: string | number): Promise<void> {
+    const m = await this.get(nameOrId);
+    await this.db.deleteFrom('machines').where('id', '=', m.id).execute();
+  }
+
+  /** Renames a machine and marks it known (an operator approved it). */
+  async rename(nameOrId: string | number, newName: string): Promise<Machine> {
+    const m = await this.get(nameOrId);
+    try {
+      await this.db.updateTable('machines').set({ name: newName, state: 'known' }).where('id', '=', m.id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DeployError('DP_MACHINE_EXISTS', `a machine named ${newName} already exists`, { name: newName });
+      throw err;
+    }
+    return this.get(m.id);
+  }
+
+  /**
+   * An agent made contact: find it by MAC first (match-machine.ts), record what it reported, or
+   * register it as an unknown machine. Reported MACs that belong to two machines are a conflict:
+   * nothing is written and the caller shows it to the operator.
+   */
+  async recordSeen(seen: SeenMachine, now: Date): Promise<{ match: MachineMatch; machine: Machine | null }> {
+    const macs = [...new Set(seen.macs.map(normalizeMac))];
+    const uuid = seen.uuid ? normalizeUuid(seen.uuid) : null;
+    return this.db.transaction().execute(async (tx) => {
+      const candidates = await candidatesFor(tx, macs, uuid);
+      const match = matchMachine({ macs, uuid }, candidates);
+      if (match.kind === 'conflict') return { match, machine: null };
+      // Only what was reported: an agent that cannot read DMI does not erase what is known.
+      const facts = {
+        last_seen: now,
+        ...(uuid ? { uuid } : {}),
+        ...(seen.serial ? { serial: seen.serial } : {}),
+        ...(seen.vendor ? { vendor: seen.vendor } : {}),
+        ...(seen.model ? { model: seen.model } : {}),
+        ...(seen.ip ? { last_ip: seen.ip } : {}),
+      };
+      let id: number;
+      if (match.kind === 'match') {
+        id = match.machineId;
+        // The updated row comes back with the update, and its MACs are the candidate's plus the
+        // new ones: no second read (the agent's request is the DP's hottest query, see the bench).
+        const row = await tx
+          .updateTable('machines')
+          .set({ ...facts, first_seen: sql<Date>`coalesce(first_seen, ${now})` })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        for (const mac of match.newMacs) await tx.insertInto('machine_macs').values({ mac, machine_id: id }).execute();
+        const known = candidates.find((c) => c.id === id)?.macs ?? [];
+        return { match, machine: toMachine(row, [...known, ...match.newMacs]) };
+      } else {
+        const name = await freeName(tx, `unknown-${(macs[0] ?? 'nomac').replaceAll(':', '')}`);
+        const row = await tx
+          .insertInto('machines')
+          .values({ name, state: 'unknown', ...facts, first_seen: now, created_at: now })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        id = row.id;
+        for (const mac of macs) await tx.insertInto('machine_macs').values({ mac, machine_id: id }).execute();
+      }
+      return { match, machine: (await findMachine(tx, id)) ?? null };
+    });
+  }
+}
+
+async function insertKnown(tx: Db, machine: NewMachine, now: Date): Promise<Machine> {
+  const macs = [...new Set(machine.macs.map(normalizeMac))];
+  const uuid = machine.uuid ? normalizeUuid(machine.uuid) : null;
+  for (const mac of macs) {
+    const owner = await tx.selectFrom('machine_macs').innerJoin('machines', 'machines.id', 'machine_macs.machine_id').select('machines.name').where('mac', '=', mac).executeTakeFirst();
+    if (owner) throw new DeployError('DP_IDENTIFIER_TAKEN', `MAC ${mac} already belongs to machine ${owner.name}`, { mac, owner: owner.name });
+  }
+  if (uuid && !isPlaceholderUuid(uuid)) {
+    const owner = await tx.selectFrom('machines').select('name').where('uuid', '=', uuid).executeTakeFirst();
+    if (owner) throw new DeployError('DP_IDENTIFIER_TAKEN', `UUID ${uuid} already belongs to machine ${owner.name}`, { uuid, owner: owner.name });
+  }
+  let id: number;
+  try {
+    const row = await tx.insertInto('machines').values({ name: machine.name, state: 'known', uuid, created_at: now }).returning('id').executeTakeFirstOrThrow();
+    id = row.id;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new DeployError('DP_MACHINE_EXISTS', `a machine named ${machine.name} already exists`, { name: machine.name });
+    throw err;
+  }
+  for (const mac of macs) await tx.insertInto('machine_macs').values({ mac, machine_id: id }).execute();
+  const added = await findMachine(tx, id);
+  if (!added) throw new Error(`machine ${id} vanished inside its own transaction`);
+  return added;
+}
+
+async function findMachine(db: Db, nameOrId: string | number): Promise<Machine | undefined> {
+  const q = db.selectFrom('machines').selectAll();
+  const row = await (typeof nameOrId === 'number' ? q.where('id', '=', nameOrId) : q.where('name', '=', nameOrId)).executeTakeFirst();
+  if (!row) return undefined;
+  return toMachine(row, (await macsOf(db, [row.id])).get(row.id) ?? []);
+}
+
+async function macsOf(db: Db, ids: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (ids.length === 0) return out;
+  const rows = await db.selectFrom('machine_macs').select(['mac', 'machine_id']).where('machine_id', 'in', ids).execute();
+  for (const r of rows) out.set(r.machine_id, [...(out.get(r.machine_id) ?? []), r.mac]);
+  return out;
+}
+
+/** Machines holding one of the MACs or the UUID, each with its id, UUID and every MAC, in one query. */
+async function candidatesFor(db: Db, macs: string[], uuid: string | null) {
+  const owners = db.selectFrom('machine_macs').select('machine_id as id').where('mac', 'in', macs.length > 0 ? macs : ['']);
+  const ids = uuid ? owners.union(db.selectFrom('machines').select('id').where('uuid', '=', uuid)) : owners;
+  const rows = await db.selectFrom('machines').leftJoin('machine_macs', 'machine_macs.machine_id', 'machines.id').select(['machines.id', 'machines.uuid', 'machine_macs.mac']).where('machines.id', 'in', ids).execute();
+  const byId = new Map<number, { id: number; uuid: string | null; macs: string[] }>();
+  for (const r of rows) {
+    const c = byId.get(r.id) ?? { id: r.id, uuid: r.uuid, macs: [] };
+    if (r.mac !== null) c.macs.push(r.mac);
+    byId.set(r.id, c);
+  }
+  return [...byId.values()];
+}
+
+async function freeName(db: Db, base: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}-${n}`;
+    if (!(await db.selectFrom('machines').select('id').where('name', '=', name).executeTakeFirst())) return name;
+  }
+}
