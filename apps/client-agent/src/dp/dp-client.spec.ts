@@ -62,6 +62,8 @@ describe('DpClient against a DP on 127.0.0.1', () => {
     [400, 'dp-refused'],
     [503, 'dp-unreachable'],
     [502, 'dp-unreachable'],
+    [429, 'dp-unreachable'],
+    [507, 'dp-unreachable'],
   ])('maps HTTP %d on request to %s', async (status, code) => {
     dp = await new FakeDp({ onRequest: () => ({ status, body: { error: 'x' } }) }).start();
     expect(await codeOf(new DpClient({ server: dp.url }).request({ image: 'img', hostname: 'h' }))).toBe(code);

@@ -122,8 +122,10 @@ export class DpClient {
   private expectOk(res: HttpAnswer, what: string): void {
     if (res.status >= 200 && res.status < 300) return;
     const text = res.body.toString('utf8', 0, Math.min(res.body.length, 400)).slice(0, 200).replace(/\s+/g, ' ');
-    if (res.status === 502 || res.status === 503 || res.status === 504) {
-      throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} is not ready (${what}: HTTP ${res.status})`);
+    // Passing conditions the agent waits out (with its --dp-patience): a DP starting or busy (503
+    // DP_BUSY), rate-limited (429) or unable to record new sessions until disk space returns (507).
+    if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 || res.status === 507) {
+      throw new AgentError('dp-unreachable', `The DP at ${this.opts.server} is not ready (${what}: HTTP ${res.status}${TRANSIENT_WHY[res.status] ?? ''})`);
     }
     const auth = res.status === 401 || res.status === 403 ? ' (check --token or CASTPOINT_TOKEN)' : '';
     throw new AgentError('dp-refused', `The DP at ${this.opts.server} refused ${what} with HTTP ${res.status}${auth}${text ? `: ${text}` : ''}`, {
@@ -131,6 +133,11 @@ export class DpClient {
     });
   }
 }
+
+const TRANSIENT_WHY: Readonly<Record<number, string>> = {
+  429: ', too many requests from this address: asking again later',
+  507: ', the DP cannot save its state (disk full): asking again later',
+};
 
 function readJson(res: HttpAnswer, what: string): unknown {
   try {
