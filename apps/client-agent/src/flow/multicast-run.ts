@@ -168,15 +168,15 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
 
     parts.socket.onDatagram((bytes) => {
       if (ended) return;
-      const res = parts.codec.decode(bytes);
-      if (!res.ok || res.packet.envelope.sessionId !== session.id) {
+      const packet = parts.codec.decode(bytes);
+      if (!packet) {
         status.badPackets++;
         return;
       }
       const now = a.now();
       lastValid = now;
       validPackets++;
-      process(parts.receiver.handle(res.packet, now));
+      process(parts.receiver.handle(packet, now));
     });
 
     const tick = (): void => {

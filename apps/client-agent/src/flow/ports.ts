@@ -80,11 +80,13 @@ export interface Receiver {
   blocksDone(): number;
 }
 
-export type DecodeResult = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly reason: string };
-
 /** Packet codec bound to one session's key, id and this agent's sender id and sequence counter. */
 export interface SessionCodec {
-  decode(bytes: Uint8Array): DecodeResult;
+  /**
+   * The packet, if it is this session's, authentic and not a replay; else undefined (the codec
+   * counts why). The only place the session id is checked: what it returns is this session's.
+   */
+  decode(bytes: Uint8Array): Packet | undefined;
   encode(message: ControlMessage, nowMs: number): Uint8Array;
 }
 
