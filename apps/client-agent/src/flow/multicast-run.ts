@@ -130,7 +130,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
     const onBadChunk = async (chunk: number, err: unknown): Promise<void> => {
       const failures = (badChunks.get(chunk) ?? 0) + 1;
       badChunks.set(chunk, failures);
-      status.discardedChunks++;
+      status.progress.discardedChunks++;
       assembler.drop(chunk);
       if (failures < MULTICAST_CHUNK_ATTEMPTS || !a.fetchChunk) {
         if (failures >= MULTICAST_CHUNK_ATTEMPTS) return finish(err instanceof Error ? err : new Error(String(err)));
@@ -170,7 +170,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       if (ended) return;
       const packet = parts.codec.decode(bytes);
       if (!packet) {
-        status.badPackets++;
+        status.progress.badPackets++;
         return;
       }
       const now = a.now();
@@ -184,12 +184,12 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       const now = a.now();
       process(parts.receiver.tick(now));
       if (ended) return;
-      status.repairedSymbols = parts.receiver.repairedSymbols();
-      status.set(validPackets === 0 ? 'waiting' : 'receiving');
+      status.progress.repairedSymbols = parts.receiver.repairedSymbols();
+      status.progress.set(validPackets === 0 ? 'waiting' : 'receiving');
       status.tick(now);
       if (store.chunksDone() >= store.totalChunks && pendingWrites === 0) {
         finish({ kind: 'complete' }, 'complete');
-      } else if (status.dpForgotUs) {
+      } else if (status.posts.dpForgotUs) {
         finish({ kind: 'forgotten' });
       } else if (now - lastValid >= a.silenceTimeoutMs) {
         finish({ kind: 'silent', silentMs: now - lastValid }, 'inactive');
