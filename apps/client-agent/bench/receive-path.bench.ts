@@ -12,7 +12,7 @@ import { Session } from 'node:inspector';
 import { ReceiverEngine, ReedSolomon, seededRng } from '@castpoint/repair';
 import { MANIFEST_VERSION, createSessionKey, encodePacket, publicKeyToBase64, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { agentBufferPool } from '../src/adapters/buffer-pool';
-import { blockMap, engineReceiver } from '../src/adapters/lib-session';
+import { engineReceiver, sessionLayout } from '../src/adapters/lib-session';
 import { wireSessionCodec } from '../src/adapters/wire-codec';
 import { ChunkAssembler } from '../src/flow/chunk-assembler';
 
@@ -34,7 +34,7 @@ const session = {
   // Only data goes through the bench; the codec still wants the DP's public key (signed control).
   signingKey: publicKeyToBase64(generateKeyPairSync('ed25519').publicKey),
 } as SessionInfo;
-const layout = blockMap(session, manifest);
+const layout = sessionLayout(session, manifest);
 
 // Every data packet of one pass, as the DP frames them: `loss` of the source symbols never
 // arrive, and each block that lost some gets as many parity symbols REPAIR_LAG blocks later.
@@ -53,7 +53,7 @@ function stream(loss: number): Buffer[] {
   for (let b = 0; b < layout.totalBlocks + REPAIR_LAG; b++) {
     for (const r of repairsAt.get(b) ?? []) out.push(r);
     if (b >= layout.totalBlocks) continue;
-    const info = layout.inner.blockInfo(b);
+    const info = layout.blockInfo(b);
     const start = info.chunk * CHUNK + info.offsetInChunk;
     const sources: Uint8Array[] = [];
     let lost = 0;
@@ -86,7 +86,7 @@ function pass(packets: readonly Buffer[], recycling: boolean): { us: number; big
   const pool = recycling ? agentBufferPool(true) : undefined;
   const engine = new ReceiverEngine({
     receiverId: 5,
-    layout: { totalBlocks: layout.totalBlocks, blockK: (b) => layout.inner.blockK(b) },
+    layout,
     symbolSize: session.symbolSize,
     rng: seededRng(1),
     ...(pool ? { pool } : {}),

@@ -5,7 +5,7 @@ import type { Manifest, SessionInfo } from '@castpoint/wire';
 import { BlockLayout, manifestHash } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import { ReceiverEngine, seededRng, type ReceiverAction } from '@castpoint/repair';
-import type { BlockMap, JoinArgs, Receiver, ReceiverOutput, SessionFactory, SessionParts, SessionSocket } from '../flow/ports';
+import type { JoinArgs, Receiver, ReceiverOutput, SessionFactory, SessionParts, SessionSocket } from '../flow/ports';
 import { openSessionSocket } from './transport-socket';
 import { wireSessionCodec } from './wire-codec';
 
@@ -18,7 +18,7 @@ export interface LibSessionOptions {
 
 export function libSessionFactory(o: LibSessionOptions = {}): SessionFactory {
   return {
-    layoutFor: (session, manifest) => blockMap(session, manifest),
+    layoutFor: (session, manifest) => sessionLayout(session, manifest),
     async join(a: JoinArgs): Promise<SessionParts> {
       const hash = manifestHash(a.manifest);
       if (hash !== a.session.manifestHash) {
@@ -27,10 +27,10 @@ export function libSessionFactory(o: LibSessionOptions = {}): SessionFactory {
           `The DP's session ${a.session.id} sends manifest ${a.session.manifestHash.slice(0, 12)}… but gave this agent manifest ${hash.slice(0, 12)}…`,
         );
       }
-      const layout = blockMap(a.session, a.manifest);
+      const layout = sessionLayout(a.session, a.manifest);
       const engine = new ReceiverEngine({
         receiverId: a.receiverId,
-        layout: { totalBlocks: layout.totalBlocks, blockK: (b) => layout.inner.blockK(b) },
+        layout,
         symbolSize: a.session.symbolSize,
         rng: seededRng(o.seed ?? randomInt(2 ** 31)),
         held: a.heldBlocks(layout),
@@ -44,21 +44,9 @@ export function libSessionFactory(o: LibSessionOptions = {}): SessionFactory {
   };
 }
 
-/** The BlockMap port over chunking's BlockLayout for one session's symbol size and k. */
-export function blockMap(session: Pick<SessionInfo, 'symbolSize' | 'blockSymbols'>, manifest: Manifest): BlockMap & { inner: BlockLayout } {
-  const inner = new BlockLayout(manifest, { symbolSize: session.symbolSize, blockSymbols: session.blockSymbols });
-  return {
-    inner,
-    totalBlocks: inner.totalBlocks,
-    span: (block) => {
-      const i = inner.blockInfo(block);
-      return { chunk: i.chunk, offsetInChunk: i.offsetInChunk, length: i.length };
-    },
-    blocksOf: (chunk) => {
-      const r = inner.chunkBlocks(chunk);
-      return r ? Array.from({ length: r.count }, (_, i) => r.first + i) : [];
-    },
-  };
+/** The session's FEC blocks over the image: the DP derives the same layout from the same manifest. */
+export function sessionLayout(session: Pick<SessionInfo, 'symbolSize' | 'blockSymbols'>, manifest: Manifest): BlockLayout {
+  return new BlockLayout(manifest, { symbolSize: session.symbolSize, blockSymbols: session.blockSymbols });
 }
 
 /** Most packets change nothing the flow acts on: one shared, frozen answer for them. */

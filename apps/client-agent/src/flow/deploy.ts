@@ -1,6 +1,7 @@
 // The deploy command: register with the DP, then multicast (or unicast fallback) until the target
 // holds the verified image. Every decision that has rules lives in its own module; this file only
 // sequences them and maps the end to an exit code.
+import type { BlockLayout } from '@castpoint/chunking';
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
@@ -14,7 +15,7 @@ import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnS
 import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
-import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
+import type { BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
 import { waitInfo } from './progress-model';
 import { AgentStatus } from './status';
 import { runUnicast, type RangeFetcher } from './unicast-run';
@@ -387,7 +388,7 @@ class DeployRun {
     return picked;
   }
 
-  private assemblerFor(session: SessionInfo, manifest: Manifest, layout: BlockMap): ChunkAssembler {
+  private assemblerFor(session: SessionInfo, manifest: Manifest, layout: BlockLayout): ChunkAssembler {
     const key = `${manifest.sha256}/${session.symbolSize}/${session.blockSymbols}`;
     if (this.assembler?.key !== key) {
       this.assembler = {

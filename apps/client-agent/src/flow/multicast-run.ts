@@ -3,7 +3,7 @@
 // the group falls silent, or the DP forgets us (it restarted). Owns no timers beyond its own run.
 import type { ControlMessage, KickReason, LeaveReason, SessionInfo } from '@castpoint/wire';
 import { AgentError } from '../errors';
-import type { ChunkAssembler } from './chunk-assembler';
+import { blocksOfChunk, type ChunkAssembler } from './chunk-assembler';
 import type { ChunkStore, ReceiverOutput, SessionParts } from './ports';
 import type { AgentStatus } from './status';
 
@@ -92,7 +92,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         sendControl(m).catch(() => undefined);
       }
       for (const r of out.rebuilt) {
-        const span = parts.layout.span(r.block);
+        const span = parts.layout.blockInfo(r.block);
         if (store.isDone(span.chunk)) {
           assembler.release(r.data);
           continue;
@@ -135,7 +135,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       if (failures < MULTICAST_CHUNK_ATTEMPTS || !a.fetchChunk) {
         if (failures >= MULTICAST_CHUNK_ATTEMPTS) return finish(err instanceof Error ? err : new Error(String(err)));
         a.note?.(`chunk ${chunk} failed its hash (multicast copy ${failures} of ${MULTICAST_CHUNK_ATTEMPTS}): discarded, receiving it again`);
-        process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+        process(parts.receiver.rerequest(blocksOfChunk(parts.layout, chunk), a.now()));
         return;
       }
       a.note?.(`chunk ${chunk} failed its hash ${failures} times by multicast: fetching it by unicast`);
@@ -146,7 +146,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         // The DP refused (multicast-only image) or is out of reach: multicast is still the way.
         a.note?.(`chunk ${chunk} could not be fetched by unicast (${(fetchErr as Error).message}); receiving it again by multicast`);
         badChunks.set(chunk, 0);
-        process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+        process(parts.receiver.rerequest(blocksOfChunk(parts.layout, chunk), a.now()));
         return;
       }
       if (ended) return;
@@ -163,7 +163,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
           ),
         );
       }
-      process(parts.receiver.stored(parts.layout.blocksOf(chunk), a.now()));
+      process(parts.receiver.stored(blocksOfChunk(parts.layout, chunk), a.now()));
     };
 
     parts.socket.onDatagram((bytes) => {

@@ -1,6 +1,7 @@
 // The small interfaces the agent's flow is written against. The real implementations are thin
 // adapters over libs/chunking, libs/repair, libs/wire and libs/transport (see ../adapters); tests
 // use fakes. Keeping the flow behind these lets it be tested without sockets or disks.
+import type { BlockLayout } from '@castpoint/chunking';
 import type { ControlMessage, KickReason, Manifest, Packet, SessionInfo } from '@castpoint/wire';
 
 /** The target plus its resume journal: verified chunk writes that survive kill -9 and reboot. */
@@ -39,26 +40,10 @@ export interface ChunkStoreOpener {
   lock?(): Promise<() => Promise<void>>;
 }
 
-/** Where each FEC block's bytes sit in the image (libs/chunking BlockLayout). */
-export interface BlockSpan {
-  readonly chunk: number;
-  /** Offset of the block's first byte within its chunk. */
-  readonly offsetInChunk: number;
-  /** Bytes of image data in the block (the last symbol may be short). */
-  readonly length: number;
-}
-
-export interface BlockMap {
-  readonly totalBlocks: number;
-  span(block: number): BlockSpan;
-  /** Blocks of `chunk`, ascending (none for a zero chunk). */
-  blocksOf(chunk: number): readonly number[];
-}
-
 export interface ReceiverOutput {
   /** Control messages to send by unicast to the session's sender address. */
   readonly control: readonly ControlMessage[];
-  /** Blocks rebuilt since the last call, with their image bytes (length = span(block).length). */
+  /** Blocks rebuilt since the last call, with their image bytes (length = blockInfo(block).length). */
   readonly rebuilt: readonly { readonly block: number; readonly data: Uint8Array }[];
   /** Set when a kick addressed to this receiver arrived. */
   readonly kick?: { readonly reason: KickReason; readonly detail: string };
@@ -100,7 +85,7 @@ export interface SessionSocket {
 
 /** Everything that depends on the session: made fresh for each join. */
 export interface SessionParts {
-  readonly layout: BlockMap;
+  readonly layout: BlockLayout;
   readonly receiver: Receiver;
   readonly codec: SessionCodec;
   readonly socket: SessionSocket;
@@ -124,13 +109,13 @@ export interface JoinArgs {
   /** IPv4 address of the interface to join the group on. */
   readonly interfaceAddress: string;
   /** Blocks already held (journaled chunks and carried-over partial chunks): the engine skips them. */
-  readonly heldBlocks: (layout: BlockMap) => Iterable<number>;
+  readonly heldBlocks: (layout: BlockLayout) => Iterable<number>;
   readonly nowMs: number;
   /** Where the engine takes block buffers from (the assembler gives them back). */
   readonly buffers?: BufferRecycler;
 }
 
 export interface SessionFactory {
-  layoutFor(session: SessionInfo, manifest: Manifest): BlockMap;
+  layoutFor(session: SessionInfo, manifest: Manifest): BlockLayout;
   join(args: JoinArgs): Promise<SessionParts>;
 }
