@@ -12,7 +12,7 @@ import { Session } from 'node:inspector';
 import { ReceiverEngine, ReedSolomon, seededRng } from '@castpoint/repair';
 import { MANIFEST_VERSION, createSessionKey, encodePacket, publicKeyToBase64, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { agentBufferPool } from '../src/adapters/buffer-pool';
-import { engineReceiver, sessionLayout } from '../src/adapters/lib-session';
+import { sessionLayout } from '../src/adapters/lib-session';
 import { wireSessionCodec } from '../src/adapters/wire-codec';
 import { ChunkAssembler } from '../src/flow/chunk-assembler';
 
@@ -91,7 +91,6 @@ function pass(packets: readonly Buffer[], recycling: boolean): { us: number; big
     rng: seededRng(1),
     ...(pool ? { pool } : {}),
   });
-  const rx = engineReceiver(engine);
   const codec = wireSessionCodec(session, 7);
   const assembler = new ChunkAssembler(layout, { chunkLength: () => CHUNK }, pool);
   let verified = 0;
@@ -99,8 +98,8 @@ function pass(packets: readonly Buffer[], recycling: boolean): { us: number; big
   for (let i = 0; i < packets.length; i++) {
     const packet = codec.decode(Buffer.from(packets[i] as Buffer));
     if (!packet) throw new Error(`datagram ${i} did not decode: ${JSON.stringify(codec.counters.snapshot().byCode)}`);
-    const out = rx.handle(packet, i / 20);
-    for (const r of out.rebuilt) {
+    for (const r of engine.handle({ type: 'packet', packet }, i / 20)) {
+      if (r.type !== 'block') continue;
       const whole = assembler.add(r.block, r.data);
       if (!whole) continue;
       if (createHash('sha256').update(whole.data).digest('hex') !== hashes[whole.chunk]) throw new Error(`chunk ${whole.chunk} is corrupt`);

@@ -2,7 +2,8 @@
 // adapters over libs/chunking, libs/repair, libs/wire and libs/transport (see ../adapters); tests
 // use fakes. Keeping the flow behind these lets it be tested without sockets or disks.
 import type { BlockLayout } from '@castpoint/chunking';
-import type { ControlMessage, KickReason, Manifest, Packet, SessionInfo } from '@castpoint/wire';
+import type { ReceiverEngine } from '@castpoint/repair';
+import type { ControlMessage, Manifest, Packet, SessionInfo } from '@castpoint/wire';
 
 /** The target plus its resume journal: verified chunk writes that survive kill -9 and reboot. */
 export interface ChunkStore {
@@ -40,31 +41,6 @@ export interface ChunkStoreOpener {
   lock?(): Promise<() => Promise<void>>;
 }
 
-export interface ReceiverOutput {
-  /** Control messages to send by unicast to the session's sender address. */
-  readonly control: readonly ControlMessage[];
-  /** Blocks rebuilt since the last call, with their image bytes (length = blockInfo(block).length). */
-  readonly rebuilt: readonly { readonly block: number; readonly data: Uint8Array }[];
-  /** Set when a kick addressed to this receiver arrived. */
-  readonly kick?: { readonly reason: KickReason; readonly detail: string };
-  /** Set when the sender announced the session is over; `complete`: we hold every block. */
-  readonly finished?: { readonly complete: boolean };
-}
-
-/** The repair engine's receiver side, fed with decoded packets and time. */
-export interface Receiver {
-  handle(packet: Packet, nowMs: number): ReceiverOutput;
-  tick(nowMs: number): ReceiverOutput;
-  /** These blocks failed verification after assembly: drop them and ask for them again. */
-  rerequest(blocks: readonly number[], nowMs: number): ReceiverOutput;
-  /** These blocks were written by another path (a chunk fetched by unicast): stop asking for them. */
-  stored(blocks: readonly number[], nowMs: number): ReceiverOutput;
-  /** Symbols rebuilt by FEC or received as repairs, so far. */
-  repairedSymbols(): number;
-  /** Blocks this receiver holds (seeded ones included). */
-  blocksDone(): number;
-}
-
 /** Packet codec bound to one session's key, id and this agent's sender id and sequence counter. */
 export interface SessionCodec {
   /**
@@ -86,7 +62,8 @@ export interface SessionSocket {
 /** Everything that depends on the session: made fresh for each join. */
 export interface SessionParts {
   readonly layout: BlockLayout;
-  readonly receiver: Receiver;
+  /** The repair engine's receiver side for this join, fed with decoded packets and time. */
+  readonly engine: ReceiverEngine;
   readonly codec: SessionCodec;
   readonly socket: SessionSocket;
 }
