@@ -21,8 +21,8 @@ export class ProgressPosts {
   constructor(
     private readonly image: string,
     private readonly model: ProgressModel,
-    /** The receive rate the DP's dashboard shows (the reporter's, in the units of AgentProgress.rateBps). */
-    private readonly rate: () => number,
+    /** The receive rate the DP's dashboard shows, bytes/s (posted as AgentProgress.rateBps). */
+    private readonly bytesPerSec: () => number,
     private readonly dp: ProgressPoster,
     /** Period of progress posts to the DP, ms. @default 1000 */
     private readonly postPeriodMs = 1000,
@@ -68,7 +68,7 @@ export class ProgressPosts {
       chunksDone: snap.chunksDone,
       totalChunks: snap.totalChunks,
       bytesDone: snap.bytesDone,
-      rateBps: this.rate(),
+      rateBps: this.bytesPerSec(),
       repairedSymbols: snap.repairedSymbols,
       ...(snap.message === undefined ? {} : { message: snap.message }),
     };

@@ -16,7 +16,7 @@ export class AgentStatus {
     /** Period of progress posts to the DP, ms. @default 1000 */
     postPeriodMs = 1000,
   ) {
-    this.posts = new ProgressPosts(image, this.progress, () => reporter.rates().rateBps, dp, postPeriodMs);
+    this.posts = new ProgressPosts(image, this.progress, () => reporter.rates().bytesPerSec, dp, postPeriodMs);
   }
 
   /** Called often by the deploy loop: feeds the reporter and posts progress once per period. */
