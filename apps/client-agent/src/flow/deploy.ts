@@ -7,8 +7,7 @@ import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../er
 import type { DeployOptions } from '../options';
 import { AGENT_VERSION } from '../version';
 import type { Reporter } from '../output/reporter';
-import type { Clock } from '../dp/patience';
-import { withPatience } from '../dp/patience';
+import { withPatience, type Clock } from '../dp/patience';
 import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
 import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
