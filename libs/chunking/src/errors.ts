@@ -104,6 +104,8 @@ export function isChunkingError<C extends ChunkingErrorCode>(err: unknown, code:
 
 /** Wraps any thrown value as a ChunkingError of `code`, keeping it as the cause and its errno in the data. */
 export function asChunkingError<C extends ChunkingErrorCode>(code: C, what: string, err: unknown, data: ChunkingErrorData<C>): ChunkingError {
+  // The cast only restates the constructor's own argument list: tsc cannot resolve ErrorDataArgs for
+  // a generic code, and `data` (plus errno, which every wrapped code allows) is that code's data.
   return wrapAsCastpointError(ChunkingError, what, err, (message, errno) =>
     new ChunkingError<C>(code, message, ...([errno === undefined ? data : { ...data, errno }, { cause: err }] as ErrorDataArgs<ChunkingErrorData<C>>)),
   );

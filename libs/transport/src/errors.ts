@@ -62,6 +62,8 @@ export function isTransportError<C extends TransportErrorCode>(err: unknown, cod
 
 /** Wraps any thrown value as a TransportError of `code`, keeping it as the cause and its errno in the data. */
 export function asTransportError<C extends TransportErrorCode>(code: C, what: string, err: unknown, data: TransportErrorData<C>): TransportError {
+  // The cast only restates the constructor's own argument list: tsc cannot resolve ErrorDataArgs for
+  // a generic code, and `data` (plus errno, which every wrapped code allows) is that code's data.
   return wrapAsCastpointError(TransportError, what, err, (message, errno) =>
     new TransportError<C>(code, message, ...([errno === undefined ? data : { ...data, errno }, { cause: err }] as ErrorDataArgs<TransportErrorData<C>>)),
   );
