@@ -12,7 +12,7 @@ import { Session } from 'node:inspector';
 import { ReceiverEngine, ReedSolomon, seededRng } from '@castpoint/repair';
 import { MANIFEST_VERSION, createSessionKey, encodePacket, publicKeyToBase64, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { agentBufferPool } from '../src/adapters/buffer-pool';
-import { blockMap, engineReceiver } from '../src/adapters/lib-session';
+import { sessionLayout } from '../src/adapters/lib-session';
 import { wireSessionCodec } from '../src/adapters/wire-codec';
 import { ChunkAssembler } from '../src/flow/chunk-assembler';
 
@@ -34,7 +34,7 @@ const session = {
   // Only data goes through the bench; the codec still wants the DP's public key (signed control).
   signingKey: publicKeyToBase64(generateKeyPairSync('ed25519').publicKey),
 } as SessionInfo;
-const layout = blockMap(session, manifest);
+const layout = sessionLayout(session, manifest);
 
 // Every data packet of one pass, as the DP frames them: `loss` of the source symbols never
 // arrive, and each block that lost some gets as many parity symbols REPAIR_LAG blocks later.
@@ -53,7 +53,7 @@ function stream(loss: number): Buffer[] {
   for (let b = 0; b < layout.totalBlocks + REPAIR_LAG; b++) {
     for (const r of repairsAt.get(b) ?? []) out.push(r);
     if (b >= layout.totalBlocks) continue;
-    const info = layout.inner.blockInfo(b);
+    const info = layout.blockInfo(b);
     const start = info.chunk * CHUNK + info.offsetInChunk;
     const sources: Uint8Array[] = [];
     let lost = 0;
@@ -86,21 +86,20 @@ function pass(packets: readonly Buffer[], recycling: boolean): { us: number; big
   const pool = recycling ? agentBufferPool(true) : undefined;
   const engine = new ReceiverEngine({
     receiverId: 5,
-    layout: { totalBlocks: layout.totalBlocks, blockK: (b) => layout.inner.blockK(b) },
+    layout,
     symbolSize: session.symbolSize,
     rng: seededRng(1),
     ...(pool ? { pool } : {}),
   });
-  const rx = engineReceiver(engine);
   const codec = wireSessionCodec(session, 7);
   const assembler = new ChunkAssembler(layout, { chunkLength: () => CHUNK }, pool);
   let verified = 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < packets.length; i++) {
-    const res = codec.decode(Buffer.from(packets[i] as Buffer));
-    if (!res.ok) throw new Error(`datagram ${i} did not decode: ${res.reason}`);
-    const out = rx.handle(res.packet, i / 20);
-    for (const r of out.rebuilt) {
+    const packet = codec.decode(Buffer.from(packets[i] as Buffer));
+    if (!packet) throw new Error(`datagram ${i} did not decode: ${JSON.stringify(codec.counters.snapshot().byCode)}`);
+    for (const r of engine.handle({ type: 'packet', packet }, i / 20)) {
+      if (r.type !== 'block') continue;
       const whole = assembler.add(r.block, r.data);
       if (!whole) continue;
       if (createHash('sha256').update(whole.data).digest('hex') !== hashes[whole.chunk]) throw new Error(`chunk ${whole.chunk} is corrupt`);

@@ -1,6 +1,7 @@
 // The agent's typed errors and the exit code each one ends the process with. Exit codes are a
 // contract (scripts in WinPE task sequences and initramfs branch on them): never renumber one.
 import { CastpointError } from '@castpoint/wire';
+import { agentCodeOfLibCode } from './lib-error-codes';
 
 /** Process exit codes of `castpoint-agent`. Documented in docs/agent.md. */
 export const EXIT = {
@@ -62,31 +63,11 @@ export class AgentError extends CastpointError<AgentErrorCode, Record<string, un
 export function toAgentError(err: unknown): AgentError {
   if (err instanceof AgentError) return err;
   if (err instanceof CastpointError) {
-    const code = libCodeToAgentCode(err.code);
+    const code = agentCodeOfLibCode(err.code);
     return new AgentError(code, err.message, { libCode: err.code }, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new AgentError('internal', message, undefined, { cause: err });
-}
-
-/** Lib codes whose family name alone would mislead. */
-const LIB_CODE_MAP: Readonly<Record<string, AgentErrorCode>> = {
-  CHUNKING_STATE_DIR_REQUIRED: 'usage',
-  CHUNKING_INCOMPLETE: 'verification-failed',
-  CHUNKING_CHUNK_OUT_OF_RANGE: 'verification-failed',
-};
-
-// Lib codes are matched by family so the agent keeps working when a lib adds a code: anything about
-// the target or writing maps to "target refused", anything about hashes or manifests to "verification".
-function libCodeToAgentCode(code: string): AgentErrorCode {
-  const exact = LIB_CODE_MAP[code];
-  if (exact) return exact;
-  const c = code.toLowerCase();
-  if (/hash|verif|mismatch|manifest|corrupt|changed/.test(c)) return 'verification-failed';
-  if (/target|mount|space|full|small|permission|writ|disk|device|enospc|eacces|erofs|journal/.test(c)) {
-    return 'target-refused';
-  }
-  return 'internal';
 }
 
 export function exitCodeOf(err: AgentError): ExitCode {

@@ -24,7 +24,7 @@ describe('claimDirectory', () => {
   it('creates the directory, refuses a second claim while held, and can be claimed again once released', () => {
     const release = claimDirectory(dir, 'x.lock');
     expect(holder()).toMatchObject({ pid: process.pid });
-    expect(() => claimDirectory(dir, 'x.lock')).toThrow(expect.objectContaining({ code: 'CHUNKING_DIR_IN_USE', data: expect.objectContaining({ actual: process.pid }) }));
+    expect(() => claimDirectory(dir, 'x.lock')).toThrow(expect.objectContaining({ code: 'CHUNKING_DIR_IN_USE', data: expect.objectContaining({ pid: process.pid }) }));
     release();
     release(); // twice is harmless
     expect(existsSync(lockFile())).toBe(false);

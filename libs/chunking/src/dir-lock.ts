@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
 import { resolve } from 'node:path';
+import { errnoOf } from '@castpoint/wire';
 import { ChunkingError } from './errors';
 
 /** What a lock file holds: the holder's pid and when its machine booted. */
@@ -35,7 +36,7 @@ function isAlive(h: LockHolder, file: string): boolean {
   try {
     process.kill(h.pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, it is just not ours
+    return errnoOf(err) === 'EPERM'; // it exists, it is just not ours
   }
   return !isZombie(h.pid);
 }
@@ -95,13 +96,13 @@ export function claimDirectory(dir: string, name: string): () => void {
         held = false;
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      if (errnoOf(err) !== 'EEXIST') {
         throw new ChunkingError('CHUNKING_DIR_UNUSABLE', `cannot lock ${dir}: ${(err as Error).message}`, { path: dir }, { cause: err });
       }
     }
     const holder = readHolder(file);
     if (holder && isAlive(holder, file)) {
-      throw new ChunkingError('CHUNKING_DIR_IN_USE', `${dir} is in use by process ${holder.pid} (${file})`, { path: file, actual: holder.pid });
+      throw new ChunkingError('CHUNKING_DIR_IN_USE', `${dir} is in use by process ${holder.pid} (${file})`, { path: file, pid: holder.pid });
     }
     rmSync(file, { force: true });
   }

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CastpointError } from '@castpoint/wire';
-import { CHUNKING_ERROR_CODES, ChunkingError } from './errors';
+import { CHUNKING_ERROR_CODES, ChunkingError, asChunkingError, isChunkingError } from './errors';
 
 const srcDir = __dirname;
 const sources = readdirSync(srcDir)
@@ -33,9 +33,26 @@ describe('CHUNKING_ERROR_CODES', () => {
   });
 
   it('ChunkingError is a CastpointError carrying code and data', () => {
-    const e = new ChunkingError('CHUNKING_TARGET_TOO_SMALL', 'too small', { expected: 2, actual: 1 });
+    const e = new ChunkingError('CHUNKING_TARGET_TOO_SMALL', 'too small', { path: '/dev/sdz', expected: 2, actual: 1 });
     expect(e).toBeInstanceOf(CastpointError);
     expect(e.code).toBe('CHUNKING_TARGET_TOO_SMALL');
-    expect(e.data).toEqual({ expected: 2, actual: 1 });
+    expect(e.data).toEqual({ path: '/dev/sdz', expected: 2, actual: 1 });
+  });
+
+  it('isChunkingError narrows by code, so the data of that code reads typed', () => {
+    const e: unknown = new ChunkingError('CHUNKING_DIR_IN_USE', 'in use', { path: '/s/agent.lock', pid: 42 });
+    expect(isChunkingError(e, 'CHUNKING_WRITE_FAILED')).toBe(false);
+    if (!isChunkingError(e, 'CHUNKING_DIR_IN_USE')) throw new Error('expected CHUNKING_DIR_IN_USE');
+    const pid: number | undefined = e.data.pid;
+    expect(pid).toBe(42);
+  });
+
+  it('asChunkingError keeps the cause and its errno, and never wraps a ChunkingError twice', () => {
+    const os = Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+    const e = asChunkingError('CHUNKING_WRITE_FAILED', 'cannot write chunk 3', os, { path: '/t', chunk: 3 });
+    expect(e.message).toBe('cannot write chunk 3: no space left');
+    expect(e.data).toEqual({ path: '/t', chunk: 3, errno: 'ENOSPC' });
+    expect(e.cause).toBe(os);
+    expect(asChunkingError('CHUNKING_JOURNAL_IO', 'again', e, { path: '/j' })).toBe(e);
   });
 });

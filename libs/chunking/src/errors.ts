@@ -1,4 +1,5 @@
-import { CastpointError } from '@castpoint/wire';
+import { CastpointError, wrapAsCastpointError, type ErrorDataArgs } from '@castpoint/wire';
+
 
 /**
  * Every error code of @castpoint/chunking with one sentence each. The apps map codes to exit codes
@@ -33,42 +34,79 @@ export const CHUNKING_ERROR_CODES = {
 
 export type ChunkingErrorCode = keyof typeof CHUNKING_ERROR_CODES;
 
-/** Facts of a chunking error; every field is optional because not every code has each. */
-export interface ChunkingErrorData {
-  readonly path?: string;
-  readonly chunk?: number;
-  readonly index?: number;
-  readonly expected?: string | number;
-  readonly actual?: string | number;
-  readonly field?: string;
-  /** The OS error code (`ENOENT`, `EROFS`, ...) when one caused this error. */
+/** The file or device an error is about, and the OS errno (`ENOENT`, `EROFS`, ...) when one caused it. */
+interface PathFacts {
+  readonly path: string;
   readonly errno?: string;
-  /** For mount refusals: the device (major:minor) and where it is mounted. */
-  readonly device?: string;
-  readonly mountPoint?: string;
-  readonly missing?: number;
 }
 
-export class ChunkingError extends CastpointError<ChunkingErrorCode, ChunkingErrorData> {
-  constructor(code: ChunkingErrorCode, message: string, data: ChunkingErrorData = {}, options?: { cause?: unknown }) {
-    super(code, message, data, options);
+/** What a comparison found: the expected and the actual value (sizes, times, hashes). */
+interface Mismatch<T> {
+  readonly expected: T;
+  readonly actual: T;
+}
+
+/**
+ * The facts each code carries (`err.data`). Narrow with {@link isChunkingError} to read them typed.
+ * A new code needs a row here, or `CHUNKING_ERROR_CODES` and this map disagree and tsc fails.
+ */
+export interface ChunkingErrorDataByCode {
+  CHUNKING_BAD_OPTION: { readonly field: string; readonly actual?: number };
+  CHUNKING_IMAGE_UNREADABLE: PathFacts & { readonly chunk?: number };
+  CHUNKING_IMAGE_CHANGED: { readonly path?: string; readonly chunk?: number } & Partial<Mismatch<string | number>>;
+  CHUNKING_MANIFEST_INVALID: { readonly field?: string };
+  /** `chunk` or `index` (a block or symbol) is outside `0..expected-1`. */
+  CHUNKING_CHUNK_OUT_OF_RANGE: { readonly chunk?: number; readonly index?: number; readonly expected?: number };
+  CHUNKING_CHUNK_LENGTH_MISMATCH: { readonly chunk: number } & Mismatch<number>;
+  CHUNKING_CHUNK_HASH_MISMATCH: { readonly chunk: number } & Mismatch<string>;
+  CHUNKING_TARGET_IS_DIRECTORY: PathFacts;
+  CHUNKING_TARGET_PARENT_MISSING: PathFacts;
+  CHUNKING_TARGET_UNSUPPORTED_TYPE: PathFacts;
+  CHUNKING_TARGET_DEVICE_NOT_ALLOWED: PathFacts;
+  CHUNKING_TARGET_DEVICE_UNSUPPORTED: PathFacts;
+  /** Sizes in bytes: the image (`expected`) and the target's capacity (`actual`). */
+  CHUNKING_TARGET_TOO_SMALL: PathFacts & Mismatch<number>;
+  /** The device (major:minor) holding the mounted filesystem and where it is mounted. */
+  CHUNKING_TARGET_MOUNTED: PathFacts & { readonly device: string; readonly mountPoint: string };
+  CHUNKING_TARGET_IN_USE: PathFacts & { readonly device?: string };
+  CHUNKING_TARGET_NOT_WRITABLE: PathFacts;
+  CHUNKING_TARGET_PROBE_FAILED: PathFacts;
+  CHUNKING_STATE_DIR_REQUIRED: PathFacts;
+  CHUNKING_JOURNAL_IO: PathFacts;
+  CHUNKING_WRITE_FAILED: PathFacts & { readonly chunk?: number };
+  CHUNKING_WRITER_CLOSED: PathFacts;
+  CHUNKING_INCOMPLETE: PathFacts & { readonly missing: number };
+  /** `pid`: the live process holding the lock, when its lock file could be read. */
+  CHUNKING_DIR_IN_USE: PathFacts & { readonly pid?: number };
+  CHUNKING_DIR_UNUSABLE: PathFacts;
+}
+
+// Compile-time check that the documented codes and the data map list the same codes.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
+const _codesHaveData: SameKeys<typeof CHUNKING_ERROR_CODES, ChunkingErrorDataByCode> = true;
+
+/** Facts of a chunking error of code `C`. */
+export type ChunkingErrorData<C extends ChunkingErrorCode = ChunkingErrorCode> = ChunkingErrorDataByCode[C];
+
+export class ChunkingError<C extends ChunkingErrorCode = ChunkingErrorCode> extends CastpointError<C, ChunkingErrorData<C>> {
+  declare readonly data: ChunkingErrorData<C>;
+  constructor(code: C, message: string, ...[data, options]: ErrorDataArgs<ChunkingErrorData<C>>) {
+    // ErrorDataArgs lets `data` be left out only when every field of it is optional: {} is valid then.
+    super(code, message, data ?? ({} as ChunkingErrorData<C>), options);
     this.name = 'ChunkingError';
   }
 }
 
-/** The OS errno string of a Node system error, if it has one. */
-export function errnoOf(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err) {
-    const c = (err as { code: unknown }).code;
-    return typeof c === 'string' ? c : undefined;
-  }
-  return undefined;
+/** True for a ChunkingError (of `code`, when given), with `data` typed for that code. */
+export function isChunkingError<C extends ChunkingErrorCode>(err: unknown, code: C): err is ChunkingError<C> {
+  return err instanceof ChunkingError && err.code === code;
 }
 
-/** Wraps any thrown value as a ChunkingError of `code`, keeping it as the cause. */
-export function asChunkingError(code: ChunkingErrorCode, what: string, err: unknown, data: ChunkingErrorData = {}): ChunkingError {
-  if (err instanceof ChunkingError) return err;
-  const errno = errnoOf(err);
-  const detail = err instanceof Error ? err.message : String(err);
-  return new ChunkingError(code, `${what}: ${detail}`, errno === undefined ? data : { ...data, errno }, { cause: err });
+/** Wraps any thrown value as a ChunkingError of `code`, keeping it as the cause and its errno in the data. */
+export function asChunkingError<C extends ChunkingErrorCode>(code: C, what: string, err: unknown, data: ChunkingErrorData<C>): ChunkingError {
+  // The cast only restates the constructor's own argument list: tsc cannot resolve ErrorDataArgs for
+  // a generic code, and `data` (plus errno, which every wrapped code allows) is that code's data.
+  return wrapAsCastpointError(ChunkingError, what, err, (message, errno) =>
+    new ChunkingError<C>(code, message, ...([errno === undefined ? data : { ...data, errno }, { cause: err }] as ErrorDataArgs<ChunkingErrorData<C>>)),
+  );
 }

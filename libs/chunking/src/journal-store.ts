@@ -1,6 +1,6 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errnoOf } from './errors';
+import { errnoOf } from '@castpoint/wire';
 
 /**
  * Durable storage of one small file, replaced atomically. The journal talks to this interface so

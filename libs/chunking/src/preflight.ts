@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access, readFile, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ChunkingError, errnoOf } from './errors';
+import { errnoOf } from '@castpoint/wire';
+import { ChunkingError } from './errors';
 import { devMajorMinor, parseMountinfo, parseSwaps, type MountEntry } from './mountinfo';
 
 /**

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DIRECT_IO_ALIGNMENT, directIoAvailable, isDirectIoReady } from './aligned-memory';
-import { ChunkingError, errnoOf } from './errors';
+import { errnoOf } from '@castpoint/wire';
+import { ChunkingError } from './errors';
 
 /**
  * Positional I/O on the target. ImageWriter uses only this, so tests can model a disk whose

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPAIR_ERROR_CODES, RepairError } from './errors';
+import { REPAIR_ERROR_CODES, RepairError, isRepairError } from './errors';
 import { CastpointError } from '@castpoint/wire';
 
 function sources(dir: string): string[] {
@@ -32,5 +32,13 @@ describe('repair error codes', () => {
     expect(e).toBeInstanceOf(CastpointError);
     expect(e.code).toBe('REPAIR_BAD_BLOCK');
     expect(e.data).toEqual({ block: 3 });
+  });
+
+  it('isRepairError narrows by code, so the data of that code reads typed', () => {
+    const e: unknown = new RepairError('REPAIR_NOT_ENOUGH_SYMBOLS', 'x', { k: 4, have: 3 });
+    expect(isRepairError(e, 'REPAIR_BAD_BLOCK')).toBe(false);
+    if (!isRepairError(e, 'REPAIR_NOT_ENOUGH_SYMBOLS')) throw new Error('expected REPAIR_NOT_ENOUGH_SYMBOLS');
+    const missing: number = e.data.k - e.data.have;
+    expect(missing).toBe(1);
   });
 });

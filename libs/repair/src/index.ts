@@ -1,6 +1,6 @@
 // Public API of @castpoint/repair: sans-I/O reliable-multicast engines (NACK + Reed-Solomon FEC),
 // the codec, and the seeded simulator. See docs/repair.md.
-export { REPAIR_ERROR_CODES, RepairError, type RepairErrorCode } from './errors';
+export { REPAIR_ERROR_CODES, RepairError, isRepairError, type RepairErrorCode, type RepairErrorData, type RepairErrorDataByCode } from './errors';
 export { seededRng, type Rng } from './rng';
 export { ReedSolomon, RS_MAX_SYMBOLS } from './rs/reed-solomon';
 export { gfMul, gfInv, gfPow } from './rs/gf256';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TRANSPORT_ERROR_CODES, TransportError } from './errors';
+import { TRANSPORT_ERROR_CODES, TransportError, asTransportError, isTransportError } from './errors';
 import { resolveOptions } from './options';
 import type { OpenUdpOptions } from './endpoint';
 import { CastpointError } from '@castpoint/wire';
@@ -19,7 +19,7 @@ describe('TRANSPORT_ERROR_CODES', () => {
   });
 
   it('TransportError is a CastpointError with code and data', () => {
-    const e = new TransportError('TRANSPORT_BIND_FAILED', 'x', { port: 1, errno: 'EADDRINUSE' });
+    const e = new TransportError('TRANSPORT_BIND_FAILED', 'x', { address: '0.0.0.0', port: 1, errno: 'EADDRINUSE' });
     expect(e).toBeInstanceOf(CastpointError);
     expect(e).toMatchObject({ code: 'TRANSPORT_BIND_FAILED', data: { port: 1, errno: 'EADDRINUSE' }, name: 'TransportError' });
   });
@@ -54,5 +54,15 @@ describe('resolveOptions', () => {
     ['lendDatagrams not a boolean', { lendDatagrams: 1 as unknown as boolean }],
   ])('%s is TRANSPORT_BAD_OPTION', (_name, o) => {
     expect(() => resolveOptions(o)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
+  });
+
+  it('asTransportError keeps the cause and its errno, and never wraps a TransportError twice', () => {
+    const os = Object.assign(new Error('address in use'), { code: 'EADDRINUSE' });
+    const e = asTransportError('TRANSPORT_BIND_FAILED', 'cannot bind 0.0.0.0:9', os, { address: '0.0.0.0', port: 9 });
+    expect(e).toMatchObject({ message: 'cannot bind 0.0.0.0:9: address in use', data: { address: '0.0.0.0', port: 9, errno: 'EADDRINUSE' }, cause: os });
+    expect(asTransportError('TRANSPORT_SOCKET_ERROR', 'again', e, {})).toBe(e);
+    if (!isTransportError(e, 'TRANSPORT_BIND_FAILED')) throw new Error('expected TRANSPORT_BIND_FAILED');
+    const port: number = e.data.port;
+    expect(port).toBe(9);
   });
 });

@@ -1,6 +1,6 @@
 // Public API of @castpoint/transport: the only code that touches node:dgram.
 export * from './endpoint';
-export { TRANSPORT_ERROR_CODES, TransportError, type TransportErrorCode, type TransportErrorData } from './errors';
+export { TRANSPORT_ERROR_CODES, TransportError, isTransportError, type TransportErrorCode, type TransportErrorData, type TransportErrorDataByCode } from './errors';
 export { MAX_UDP4_PAYLOAD, isIpv4, isMulticast4 } from './ipv4';
 export { openUdpSocket } from './udp-socket';
 export { cappedWarning, readKernelMax } from './socket-buffers';

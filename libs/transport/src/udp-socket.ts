@@ -67,7 +67,7 @@ class SocketEndpoint implements UdpEndpoint {
     } else {
       sock.on('message', (msg, rinfo) => this.pipes.deliver(msg, rinfo));
     }
-    sock.on('error', (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'socket error', err)));
+    sock.on('error', (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'socket error', err, {})));
     const m = o.multicast;
     if (m) {
       try {
@@ -88,7 +88,7 @@ class SocketEndpoint implements UdpEndpoint {
       this.reader = new BatchedReader(
         handle.fd,
         (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER, lend),
-        (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err)),
+        (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err, {})),
         { lend },
       );
       this.pipes.readMode = 'batched';

@@ -4,7 +4,7 @@
 // a lock file beside the target is claimed the way the state dir is (libs/chunking claimDirectory:
 // pid and boot time, stale locks of killed agents and of earlier boots taken over).
 import path from 'node:path';
-import { ChunkingError, claimDirectory } from '@castpoint/chunking';
+import { claimDirectory, isChunkingError } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 
 /** `/images/disk.img` -> `/images/.disk.img.castpoint-lock`. */
@@ -22,8 +22,8 @@ export function lockTargetFile(target: string): () => Promise<void> {
     const release = claimDirectory(path.dirname(file), path.basename(file));
     return async () => release();
   } catch (err) {
-    if (err instanceof ChunkingError && err.code === 'CHUNKING_DIR_IN_USE') {
-      const pid = typeof err.data?.actual === 'number' ? err.data.actual : undefined;
+    if (isChunkingError(err, 'CHUNKING_DIR_IN_USE')) {
+      const pid = err.data.pid;
       const who = pid === undefined ? 'Another castpoint-agent' : `Another castpoint-agent (pid ${pid})`;
       throw new AgentError(
         'target-refused',

@@ -11,12 +11,17 @@ import {
   decodePacket,
   encodePacket,
   type ControlMessage,
+  type Packet,
   type SessionInfo,
 } from '@castpoint/wire';
 import { AgentError } from '../errors';
-import type { DecodeResult, SessionCodec } from '../flow/ports';
+import type { SessionCodec } from '../flow/ports';
 
-export function wireSessionCodec(session: SessionInfo, senderId: number, counters = new DecodeCounters()): SessionCodec & { counters: DecodeCounters } {
+export function wireSessionCodec(
+  session: SessionInfo,
+  senderId: number,
+  counters = new DecodeCounters(),
+): SessionCodec & { readonly counters: DecodeCounters; replays(): number } {
   const secret = Buffer.from(session.key, 'base64');
   if (secret.length !== SESSION_SECRET_SIZE) {
     throw new AgentError('dp-refused', `The DP sent a session key of ${secret.length} bytes instead of ${SESSION_SECRET_SIZE}`);
@@ -40,18 +45,24 @@ export function wireSessionCodec(session: SessionInfo, senderId: number, counter
    * a kick ends this receiver's stay, so a replay of one it obeyed cannot reach it again.
    */
   const lastAnnounce = new Map<number, bigint>();
+  let replays = 0;
   return {
     counters,
-    decode(bytes: Uint8Array): DecodeResult {
+    replays: () => replays,
+    decode(bytes: Uint8Array): Packet | undefined {
+      // The one session-id check on the way in: decodePacket refuses another session's packets.
       const r = counters.record(decodePacket(bytes, key, expect));
-      if (!r.ok) return { ok: false, reason: r.error.code };
+      if (!r.ok) return undefined;
       const { envelope, message } = r.packet;
       if (message.type === 'announce') {
         const last = lastAnnounce.get(envelope.senderId);
-        if (last !== undefined && envelope.seq <= last) return { ok: false, reason: 'replayed' };
+        if (last !== undefined && envelope.seq <= last) {
+          replays++;
+          return undefined;
+        }
         lastAnnounce.set(envelope.senderId, envelope.seq);
       }
-      return { ok: true, packet: r.packet };
+      return r.packet;
     },
     encode(message: ControlMessage, nowMs: number): Uint8Array {
       const envelope = { sessionId: session.id, senderId, seq: seq++, sentAtMs: Math.floor(nowMs) % 2 ** 32 };

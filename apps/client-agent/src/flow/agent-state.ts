@@ -4,7 +4,7 @@
 // record of that client would carry the fallback into the next deployment.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ChunkingError, claimDirectory } from '@castpoint/chunking';
+import { claimDirectory, isChunkingError } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import { discardAgentFiles, removeIfEmpty } from './state-dir-tidy';
 
@@ -45,11 +45,11 @@ function lockDir(stateDir: string): ReleaseStateDir {
       if (discarded) await removeIfEmpty(stateDir);
     };
   } catch (err) {
-    if (err instanceof ChunkingError && err.code === 'CHUNKING_DIR_IN_USE' && typeof err.data?.actual === 'number') {
+    if (isChunkingError(err, 'CHUNKING_DIR_IN_USE') && err.data.pid !== undefined) {
       throw new AgentError(
         'target-refused',
-        `Another castpoint-agent (pid ${err.data.actual}) is deploying with the state directory ${stateDir}, so to the same target: let it finish or stop it (if none runs, delete ${path.join(stateDir, AGENT_LOCK_FILE)})`,
-        { pid: err.data.actual },
+        `Another castpoint-agent (pid ${err.data.pid}) is deploying with the state directory ${stateDir}, so to the same target: let it finish or stop it (if none runs, delete ${path.join(stateDir, AGENT_LOCK_FILE)})`,
+        { pid: err.data.pid },
         { cause: err },
       );
     }

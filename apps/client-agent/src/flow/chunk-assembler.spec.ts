@@ -1,14 +1,14 @@
-import { blockMap } from '../adapters/lib-session';
+import { sessionLayout } from '../adapters/lib-session';
 import { makeImage } from '../testing/image';
-import { ChunkAssembler } from './chunk-assembler';
+import { ChunkAssembler, blocksOfChunk } from './chunk-assembler';
 
 // 3 chunks of 4096 bytes (the last 1000), chunk 1 all zeros; blocks of 4 x 512 bytes.
 const img = makeImage(5, 4096, 3, [1], 1000);
-const layout = blockMap({ symbolSize: 512, blockSymbols: 4 }, img.manifest);
+const layout = sessionLayout({ symbolSize: 512, blockSymbols: 4 }, img.manifest);
 const sizes = { chunkLength: (i: number) => Math.min(4096, img.manifest.size - i * 4096) };
 
 function blockBytes(block: number, pad = true): Uint8Array {
-  const s = layout.span(block);
+  const s = layout.blockInfo(block);
   const start = s.chunk * 4096 + s.offsetInChunk;
   const data = img.bytes.subarray(start, start + s.length);
   if (!pad) return data;
@@ -21,10 +21,10 @@ function blockBytes(block: number, pad = true): Uint8Array {
 describe('ChunkAssembler', () => {
   it('lays out blocks as the manifest says: zero chunks have none', () => {
     expect(layout.totalBlocks).toBe(3);
-    expect(layout.blocksOf(0)).toEqual([0, 1]);
-    expect(layout.blocksOf(1)).toEqual([]);
-    expect(layout.blocksOf(2)).toEqual([2]);
-    expect(layout.span(2)).toEqual({ chunk: 2, offsetInChunk: 0, length: 1000 });
+    expect(blocksOfChunk(layout, 0)).toEqual([0, 1]);
+    expect(blocksOfChunk(layout, 1)).toEqual([]);
+    expect(blocksOfChunk(layout, 2)).toEqual([2]);
+    expect(layout.blockInfo(2)).toEqual({ chunk: 2, offsetInChunk: 0, length: 1000, k: 2 });
   });
 
   it('returns a chunk only when all its blocks arrived, in any order, trimming padding', () => {

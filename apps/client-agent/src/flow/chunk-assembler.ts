@@ -1,7 +1,8 @@
 // Collects rebuilt FEC blocks until a chunk is whole, then hands the chunk's bytes over for
 // verification and writing. Kept across sessions with the same layout (a DP restart that resumes
 // the same image), so data already received is not thrown away.
-import type { BlockMap, BufferRecycler, ChunkStore } from './ports';
+import type { BlockLayout } from '@castpoint/chunking';
+import type { BufferRecycler, ChunkStore } from './ports';
 
 export interface ChunkSizes {
   /** Length of chunk `index` in bytes. */
@@ -16,7 +17,7 @@ export class ChunkAssembler {
    *   (blocks come from the engine, which takes them from the same recycler). @default none
    */
   constructor(
-    private readonly layout: BlockMap,
+    private readonly layout: BlockLayout,
     private readonly sizes: ChunkSizes,
     private readonly buffers?: BufferRecycler,
   ) {}
@@ -32,7 +33,7 @@ export class ChunkAssembler {
    * recycler once copied into the chunk.
    */
   add(block: number, data: Uint8Array): { chunk: number; data: Uint8Array } | undefined {
-    const span = this.layout.span(block);
+    const span = this.layout.blockInfo(block);
     if (data.length < span.length) {
       throw new RangeError(`block ${block} has ${data.length} bytes, its span needs ${span.length}`);
     }
@@ -45,13 +46,14 @@ export class ChunkAssembler {
     if (blocks.has(block)) {
       if (blocks.get(block) !== data) this.release(data);
     } else blocks.set(block, data);
-    const all = this.layout.blocksOf(span.chunk);
+    // A block was rebuilt, so its chunk has blocks: chunkBlocks is defined.
+    const all = this.layout.chunkBlocks(span.chunk) as { first: number; count: number };
     // `blocks` only ever holds blocks of this chunk: its size says whether all are here.
-    if (blocks.size < all.length) return undefined;
+    if (blocks.size < all.count) return undefined;
     const length = this.sizes.chunkLength(span.chunk);
     const out = this.buffers ? this.buffers.take(length) : new Uint8Array(length);
-    for (const b of all) {
-      const s = this.layout.span(b);
+    for (let b = all.first; b < all.first + all.count; b++) {
+      const s = this.layout.blockInfo(b);
       const d = blocks.get(b) as Uint8Array;
       out.set(d.length === s.length ? d : d.subarray(0, s.length), s.offsetInChunk);
       this.release(d);
@@ -80,7 +82,13 @@ export class ChunkAssembler {
 }
 
 /** Blocks the engine must not ask for: those of journaled chunks and those held in memory. */
-export function* heldBlocks(store: ChunkStore, layout: BlockMap, assembler: ChunkAssembler): Iterable<number> {
-  for (let c = 0; c < store.totalChunks; c++) if (store.isDone(c)) yield* layout.blocksOf(c);
+export function* heldBlocks(store: ChunkStore, layout: BlockLayout, assembler: ChunkAssembler): Iterable<number> {
+  for (let c = 0; c < store.totalChunks; c++) if (store.isDone(c)) yield* blocksOfChunk(layout, c);
   yield* assembler.heldBlocks();
+}
+
+/** The blocks of `chunk`, ascending (none for a zero chunk, which is never sent). */
+export function blocksOfChunk(layout: BlockLayout, chunk: number): number[] {
+  const r = layout.chunkBlocks(chunk);
+  return r ? Array.from({ length: r.count }, (_, i) => r.first + i) : [];
 }

@@ -1,21 +1,22 @@
 // The deploy command: register with the DP, then multicast (or unicast fallback) until the target
 // holds the verified image. Every decision that has rules lives in its own module; this file only
 // sequences them and maps the end to an exit code.
+import type { BlockLayout } from '@castpoint/chunking';
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
 import { AGENT_VERSION } from '../version';
 import type { Reporter } from '../output/reporter';
-import type { Clock } from '../dp/patience';
-import { withPatience } from '../dp/patience';
+import { withPatience, type Clock } from '../dp/patience';
 import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
 import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
 import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
-import type { BlockMap, BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
-import { AgentStatus, waitInfo } from './status';
+import type { BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
+import { waitInfo } from './progress-model';
+import { AgentStatus } from './status';
 import { runUnicast, type RangeFetcher } from './unicast-run';
 
 export interface DpApi extends RangeFetcher {
@@ -57,11 +58,11 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
     // what was written (a write still in flight then fails on the closed target, which is harmless).
     await (deps.stop ? Promise.race([run.run(), deps.stop]) : run.run());
-    status.set('done');
-    deps.reporter.update(status.snapshot(), deps.clock.now());
+    status.progress.set('done');
+    deps.reporter.update(status.progress.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
     deps.reporter.verified(deps.clock.now());
-    await status.post();
+    await status.posts.post();
     return EXIT.ok;
   } catch (err) {
     // Stop writing and journal what was written before anything else (a stop leaves the run going
@@ -69,11 +70,11 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     await run.close(true);
     const e = toAgentError(err);
     const exit = exitCodeOf(e);
-    status.set('failed', e.message);
-    status.exit = exit;
-    deps.reporter.update(status.snapshot(), deps.clock.now());
+    status.progress.set('failed', e.message);
+    status.progress.exit = exit;
+    deps.reporter.update(status.progress.snapshot(), deps.clock.now());
     deps.reporter.flush(deps.clock.now());
-    await status.post();
+    await status.posts.post();
     deps.reporter.error(e, exit, deps.clock.now());
     return exit;
   } finally {
@@ -200,7 +201,7 @@ class DeployRun {
   }
 
   private async request(patienceMs: number): Promise<AgentRequestReply> {
-    this.status.set(this.status.phase === 'reconnecting' ? 'reconnecting' : 'requesting');
+    this.status.progress.set(this.status.progress.phase === 'reconnecting' ? 'reconnecting' : 'requesting');
     const body: AgentRequest = {
       image: this.opts.image,
       hostname: this.deps.hostname,
@@ -212,7 +213,7 @@ class DeployRun {
       patienceMs,
       onRetry: (e) => {
         this.requestRetried = true;
-        this.status.set('reconnecting', e.message);
+        this.status.progress.set('reconnecting', e.message);
         this.status.tick(this.deps.clock.now());
       },
     });
@@ -220,7 +221,7 @@ class DeployRun {
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {
     const until = this.deps.clock.now() + Math.min(Math.max(reply.retryAfterMs, 200), 60_000);
-    this.status.set('waiting', reply.reason, waitInfo(reply, until));
+    this.status.progress.set('waiting', reply.reason, waitInfo(reply, until));
     // Sleep in short steps so the waiting line keeps coming once a second.
     while (this.deps.clock.now() < until) {
       this.status.tick(this.deps.clock.now());
@@ -230,8 +231,8 @@ class DeployRun {
 
   private async registered(receiverId: number): Promise<void> {
     this.previousReceiverId = receiverId;
-    this.status.receiverId = receiverId;
-    this.status.dpForgotUs = false;
+    this.status.progress.receiverId = receiverId;
+    this.status.posts.dpForgotUs = false;
     if (this.closed) return;
     await this.deps.memory.save({ server: this.opts.server, image: this.opts.image, receiverId });
   }
@@ -265,7 +266,7 @@ class DeployRun {
       throw new AgentError('internal', 'the deploy was stopped while the target was being opened');
     }
     this.store = store;
-    this.status.store = store;
+    this.status.progress.store = store;
     return store;
   }
 
@@ -277,7 +278,7 @@ class DeployRun {
     senderId: number,
     store: ChunkStore,
   ): Promise<'done' | 'again'> {
-    this.status.sessionId = session.id;
+    this.status.progress.sessionId = session.id;
     this.deps.reporter.session(session.id, `${session.mode} multicast ${session.group}:${session.port}${session.encrypted ? ', encrypted' : ''}`);
     const version = decideOnProtocolVersion(session.protocolVersion ?? 1, WIRE_VERSION, this.fallbackCtx(session.fallbackAllowed));
     if (version) {
@@ -312,7 +313,7 @@ class DeployRun {
       nowMs: this.deps.clock.now(),
       ...(this.deps.buffers ? { buffers: this.deps.buffers } : {}),
     });
-    const failedPostsBefore = this.status.failedPosts;
+    const failedPostsBefore = this.status.posts.failedPosts;
     const outcome = await runMulticast({
       session,
       receiverId,
@@ -340,7 +341,7 @@ class DeployRun {
         this.deps.reporter.note('the DP no longer knows this client (it restarted); registering again');
         return 'again';
       case 'silent':
-        this.silentOn = { silentMs: outcome.silentMs, dpAnswered: this.status.failedPosts === failedPostsBefore };
+        this.silentOn = { silentMs: outcome.silentMs, dpAnswered: this.status.posts.failedPosts === failedPostsBefore };
         this.deps.reporter.note(`multicast delivered nothing for ${Math.round(outcome.silentMs / 1000)} s; asking the DP again`);
         return 'again';
       case 'kick': {
@@ -362,7 +363,7 @@ class DeployRun {
     const store = this.store;
     if (!store) throw new AgentError('internal', 'unicast fallback before the target was opened');
     this.deps.reporter.note(`${d.why}; downloading the missing chunks by unicast`);
-    this.status.set('fallback', d.why);
+    this.status.progress.set('fallback', d.why);
     await this.forgetReceiverId();
     await runUnicast({
       dp: this.deps.dp,
@@ -386,7 +387,7 @@ class DeployRun {
     return picked;
   }
 
-  private assemblerFor(session: SessionInfo, manifest: Manifest, layout: BlockMap): ChunkAssembler {
+  private assemblerFor(session: SessionInfo, manifest: Manifest, layout: BlockLayout): ChunkAssembler {
     const key = `${manifest.sha256}/${session.symbolSize}/${session.blockSymbols}`;
     if (this.assembler?.key !== key) {
       this.assembler = {

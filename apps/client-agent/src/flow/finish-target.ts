@@ -24,7 +24,7 @@ export async function finishTarget(store: ChunkStore, status: AgentStatus, clock
       read > 0 ? `read back ${Math.floor((read / size) * 100)}%`
       : z < zTotal ? `writing zeros to the image's empty regions: ${Math.floor((z / zTotal) * 100)}% of ${formatMiB(zTotal)}`
       : 'syncing the target';
-    status.set('verifying', what);
+    status.progress.set('verifying', what);
     status.tick(clock.now());
   };
   show();

@@ -1,10 +1,11 @@
 // One stay in a multicast session: decode, feed the receiver engine, send its control messages to
 // the sender, assemble and write chunks, until the image is complete, the DP kicks this receiver,
 // the group falls silent, or the DP forgets us (it restarted). Owns no timers beyond its own run.
-import type { ControlMessage, KickReason, LeaveReason, SessionInfo } from '@castpoint/wire';
+import type { ReceiverAction } from '@castpoint/repair';
+import type { ControlMessage, KickReason, LeaveReason, Packet, SessionInfo } from '@castpoint/wire';
 import { AgentError } from '../errors';
-import type { ChunkAssembler } from './chunk-assembler';
-import type { ChunkStore, ReceiverOutput, SessionParts } from './ports';
+import { blocksOfChunk, type ChunkAssembler } from './chunk-assembler';
+import type { ChunkStore, SessionParts } from './ports';
 import type { AgentStatus } from './status';
 
 export type MulticastOutcome =
@@ -58,6 +59,8 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
   let ended = false;
   let failed = false;
   const badChunks = new Map<number, number>();
+  const engine = parts.engine;
+  let repairedSymbols = 0;
 
   return new Promise<MulticastOutcome>((resolve, reject) => {
     const finish = (outcome: MulticastOutcome | Error, leave?: LeaveReason): void => {
@@ -84,25 +87,44 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
       }
     };
 
-    const process = (out: ReceiverOutput): void => {
+    /** Acts on what the engine asked for; a kick or the session's end is acted on after the rest. */
+    const process = (actions: readonly ReceiverAction[]): void => {
       // Called for every datagram, and most change nothing: leave before any iterator is made.
-      if (out.control.length === 0 && out.rebuilt.length === 0 && !out.kick && !out.finished) return;
-      for (const m of out.control) {
-        // A lost control packet is repaired by the engine's own timers; an error here is not fatal.
-        sendControl(m).catch(() => undefined);
+      if (actions.length === 0) return;
+      let kick: Extract<ReceiverAction, { type: 'kicked' }> | undefined;
+      let endedIncomplete = false;
+      for (const x of actions) {
+        if (x.type === 'send') {
+          // A lost control packet is repaired by the engine's own timers; an error here is not fatal.
+          sendControl(x.message).catch(() => undefined);
+        } else if (x.type === 'block') {
+          if (store.isDone(parts.layout.blockInfo(x.block).chunk)) {
+            assembler.release(x.data);
+            continue;
+          }
+          const whole = assembler.add(x.block, x.data);
+          if (whole) enqueueWrite(whole.chunk, whole.data);
+        } else if (x.type === 'kicked') kick = x;
+        // A finished session with everything held completes through the write queue in tick().
+        else if (x.type === 'finished') endedIncomplete = !x.complete;
       }
-      for (const r of out.rebuilt) {
-        const span = parts.layout.span(r.block);
-        if (store.isDone(span.chunk)) {
-          assembler.release(r.data);
-          continue;
-        }
-        const whole = assembler.add(r.block, r.data);
-        if (whole) enqueueWrite(whole.chunk, whole.data);
+      if (kick) finish({ kind: 'kick', reason: kick.reason, detail: kick.detail });
+      else if (endedIncomplete) finish({ kind: 'ended' }, 'cancelled');
+    };
+
+    /**
+     * Feeds a packet to the engine. A parity symbol the engine kept (not a duplicate, for a block
+     * it lacked) stands in for a lost source symbol: that is one repaired symbol.
+     */
+    const handlePacket = (packet: Packet, now: number): void => {
+      const m = packet.message;
+      const before = m.type === 'data' && m.symbol >= m.k ? engine.stats() : undefined;
+      const actions = engine.handle({ type: 'packet', packet }, now);
+      if (before) {
+        const after = engine.stats();
+        if (after.packets > before.packets && after.duplicates === before.duplicates) repairedSymbols++;
       }
-      if (out.kick) finish({ kind: 'kick', reason: out.kick.reason, detail: out.kick.detail });
-      // A finished session with everything held completes through the write queue in tick().
-      else if (out.finished && !out.finished.complete) finish({ kind: 'ended' }, 'cancelled');
+      process(actions);
     };
 
     const enqueueWrite = (chunk: number, data: Uint8Array): void => {
@@ -130,12 +152,12 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
     const onBadChunk = async (chunk: number, err: unknown): Promise<void> => {
       const failures = (badChunks.get(chunk) ?? 0) + 1;
       badChunks.set(chunk, failures);
-      status.discardedChunks++;
+      status.progress.discardedChunks++;
       assembler.drop(chunk);
       if (failures < MULTICAST_CHUNK_ATTEMPTS || !a.fetchChunk) {
         if (failures >= MULTICAST_CHUNK_ATTEMPTS) return finish(err instanceof Error ? err : new Error(String(err)));
         a.note?.(`chunk ${chunk} failed its hash (multicast copy ${failures} of ${MULTICAST_CHUNK_ATTEMPTS}): discarded, receiving it again`);
-        process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+        process(engine.handle({ type: 'rerequest', blocks: blocksOfChunk(parts.layout, chunk) }, a.now()));
         return;
       }
       a.note?.(`chunk ${chunk} failed its hash ${failures} times by multicast: fetching it by unicast`);
@@ -146,7 +168,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         // The DP refused (multicast-only image) or is out of reach: multicast is still the way.
         a.note?.(`chunk ${chunk} could not be fetched by unicast (${(fetchErr as Error).message}); receiving it again by multicast`);
         badChunks.set(chunk, 0);
-        process(parts.receiver.rerequest(parts.layout.blocksOf(chunk), a.now()));
+        process(engine.handle({ type: 'rerequest', blocks: blocksOfChunk(parts.layout, chunk) }, a.now()));
         return;
       }
       if (ended) return;
@@ -163,33 +185,33 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
           ),
         );
       }
-      process(parts.receiver.stored(parts.layout.blocksOf(chunk), a.now()));
+      process(engine.handle({ type: 'stored', blocks: blocksOfChunk(parts.layout, chunk) }, a.now()));
     };
 
     parts.socket.onDatagram((bytes) => {
       if (ended) return;
-      const res = parts.codec.decode(bytes);
-      if (!res.ok || res.packet.envelope.sessionId !== session.id) {
-        status.badPackets++;
+      const packet = parts.codec.decode(bytes);
+      if (!packet) {
+        status.progress.badPackets++;
         return;
       }
       const now = a.now();
       lastValid = now;
       validPackets++;
-      process(parts.receiver.handle(res.packet, now));
+      handlePacket(packet, now);
     });
 
     const tick = (): void => {
       if (ended) return;
       const now = a.now();
-      process(parts.receiver.tick(now));
+      process(engine.tick(now));
       if (ended) return;
-      status.repairedSymbols = parts.receiver.repairedSymbols();
-      status.set(validPackets === 0 ? 'waiting' : 'receiving');
+      status.progress.repairedSymbols = repairedSymbols;
+      status.progress.set(validPackets === 0 ? 'waiting' : 'receiving');
       status.tick(now);
       if (store.chunksDone() >= store.totalChunks && pendingWrites === 0) {
         finish({ kind: 'complete' }, 'complete');
-      } else if (status.dpForgotUs) {
+      } else if (status.posts.dpForgotUs) {
         finish({ kind: 'forgotten' });
       } else if (now - lastValid >= a.silenceTimeoutMs) {
         finish({ kind: 'silent', silentMs: now - lastValid }, 'inactive');

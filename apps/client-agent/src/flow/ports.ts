@@ -1,7 +1,9 @@
 // The small interfaces the agent's flow is written against. The real implementations are thin
 // adapters over libs/chunking, libs/repair, libs/wire and libs/transport (see ../adapters); tests
 // use fakes. Keeping the flow behind these lets it be tested without sockets or disks.
-import type { ControlMessage, KickReason, Manifest, Packet, SessionInfo } from '@castpoint/wire';
+import type { BlockLayout } from '@castpoint/chunking';
+import type { ReceiverEngine } from '@castpoint/repair';
+import type { ControlMessage, Manifest, Packet, SessionInfo } from '@castpoint/wire';
 
 /** The target plus its resume journal: verified chunk writes that survive kill -9 and reboot. */
 export interface ChunkStore {
@@ -39,52 +41,13 @@ export interface ChunkStoreOpener {
   lock?(): Promise<() => Promise<void>>;
 }
 
-/** Where each FEC block's bytes sit in the image (libs/chunking BlockLayout). */
-export interface BlockSpan {
-  readonly chunk: number;
-  /** Offset of the block's first byte within its chunk. */
-  readonly offsetInChunk: number;
-  /** Bytes of image data in the block (the last symbol may be short). */
-  readonly length: number;
-}
-
-export interface BlockMap {
-  readonly totalBlocks: number;
-  span(block: number): BlockSpan;
-  /** Blocks of `chunk`, ascending (none for a zero chunk). */
-  blocksOf(chunk: number): readonly number[];
-}
-
-export interface ReceiverOutput {
-  /** Control messages to send by unicast to the session's sender address. */
-  readonly control: readonly ControlMessage[];
-  /** Blocks rebuilt since the last call, with their image bytes (length = span(block).length). */
-  readonly rebuilt: readonly { readonly block: number; readonly data: Uint8Array }[];
-  /** Set when a kick addressed to this receiver arrived. */
-  readonly kick?: { readonly reason: KickReason; readonly detail: string };
-  /** Set when the sender announced the session is over; `complete`: we hold every block. */
-  readonly finished?: { readonly complete: boolean };
-}
-
-/** The repair engine's receiver side, fed with decoded packets and time. */
-export interface Receiver {
-  handle(packet: Packet, nowMs: number): ReceiverOutput;
-  tick(nowMs: number): ReceiverOutput;
-  /** These blocks failed verification after assembly: drop them and ask for them again. */
-  rerequest(blocks: readonly number[], nowMs: number): ReceiverOutput;
-  /** These blocks were written by another path (a chunk fetched by unicast): stop asking for them. */
-  stored(blocks: readonly number[], nowMs: number): ReceiverOutput;
-  /** Symbols rebuilt by FEC or received as repairs, so far. */
-  repairedSymbols(): number;
-  /** Blocks this receiver holds (seeded ones included). */
-  blocksDone(): number;
-}
-
-export type DecodeResult = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly reason: string };
-
 /** Packet codec bound to one session's key, id and this agent's sender id and sequence counter. */
 export interface SessionCodec {
-  decode(bytes: Uint8Array): DecodeResult;
+  /**
+   * The packet, if it is this session's, authentic and not a replay; else undefined (the codec
+   * counts why). The only place the session id is checked: what it returns is this session's.
+   */
+  decode(bytes: Uint8Array): Packet | undefined;
   encode(message: ControlMessage, nowMs: number): Uint8Array;
 }
 
@@ -98,8 +61,9 @@ export interface SessionSocket {
 
 /** Everything that depends on the session: made fresh for each join. */
 export interface SessionParts {
-  readonly layout: BlockMap;
-  readonly receiver: Receiver;
+  readonly layout: BlockLayout;
+  /** The repair engine's receiver side for this join, fed with decoded packets and time. */
+  readonly engine: ReceiverEngine;
   readonly codec: SessionCodec;
   readonly socket: SessionSocket;
 }
@@ -122,13 +86,13 @@ export interface JoinArgs {
   /** IPv4 address of the interface to join the group on. */
   readonly interfaceAddress: string;
   /** Blocks already held (journaled chunks and carried-over partial chunks): the engine skips them. */
-  readonly heldBlocks: (layout: BlockMap) => Iterable<number>;
+  readonly heldBlocks: (layout: BlockLayout) => Iterable<number>;
   readonly nowMs: number;
   /** Where the engine takes block buffers from (the assembler gives them back). */
   readonly buffers?: BufferRecycler;
 }
 
 export interface SessionFactory {
-  layoutFor(session: SessionInfo, manifest: Manifest): BlockMap;
+  layoutFor(session: SessionInfo, manifest: Manifest): BlockLayout;
   join(args: JoinArgs): Promise<SessionParts>;
 }

@@ -57,9 +57,9 @@ export async function runUnicast(a: UnicastRunArgs): Promise<number> {
       for (let attempt = 1; ; attempt++) {
         const data = await withPatience(() => a.dp.fetchRange(a.contentPath, start, length), a.clock, {
           patienceMs: a.dpPatienceMs,
-          onRetry: () => status.set('reconnecting', 'DP unreachable, retrying'),
+          onRetry: () => status.progress.set('reconnecting', 'DP unreachable, retrying'),
         });
-        if (status.phase === 'reconnecting') status.set('fallback');
+        if (status.progress.phase === 'reconnecting') status.progress.set('fallback');
         try {
           await store.writeChunk(chunk, data);
           return;

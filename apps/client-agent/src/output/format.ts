@@ -9,6 +9,7 @@ export interface ProgressLine {
   readonly time: string;
   readonly state: ProgressSnapshot['state'];
   readonly percent: number;
+  /** Bytes per second (the JSON field keeps its published name; docs/agent.md gives the unit). */
   readonly rateBps: number;
   readonly etaSeconds: number | null;
   readonly repairedSymbols: number;
@@ -37,7 +38,7 @@ export function progressLine(s: ProgressSnapshot, r: Rates, nowMs: number, cpuSe
     time: new Date(nowMs).toISOString(),
     state: s.state,
     percent: r.percent,
-    rateBps: r.rateBps,
+    rateBps: r.bytesPerSec,
     etaSeconds: r.etaSeconds,
     repairedSymbols: s.repairedSymbols,
     chunksDone: s.chunksDone,
@@ -74,7 +75,7 @@ export function formatProgressBar(s: ProgressSnapshot, r: Rates, columnsIn = 80)
   // A pseudo-terminal without a size reports 0 columns: draw for 80 rather than nothing.
   const columns = columnsIn >= 20 ? columnsIn : 80;
   const figures =
-    `${r.percent.toFixed(1).padStart(5)}%  ${formatRate(r.rateBps).padStart(10)}  ETA ${formatEta(r.etaSeconds)}` +
+    `${r.percent.toFixed(1).padStart(5)}%  ${formatRate(r.bytesPerSec).padStart(10)}  ETA ${formatEta(r.etaSeconds)}` +
     `  repaired ${s.repairedSymbols}  ${s.state}`;
   // The bar keeps 20 to 40 columns, 12 when a note (why unicast) needs the room. A note cut to a
   // few letters ("(The DP se…)") says nothing: under 16 columns it is left out (it was printed
@@ -94,11 +95,11 @@ export function formatProgressBar(s: ProgressSnapshot, r: Rates, columnsIn = 80)
 /** Columns a note needs to be worth showing beside the bar. */
 const MIN_NOTE = 16;
 
-export function formatRate(bps: number): string {
-  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} GB/s`;
-  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} MB/s`;
-  if (bps >= 1e3) return `${(bps / 1e3).toFixed(1)} kB/s`;
-  return `${Math.round(bps)} B/s`;
+export function formatRate(bytesPerSec: number): string {
+  if (bytesPerSec >= 1e9) return `${(bytesPerSec / 1e9).toFixed(2)} GB/s`;
+  if (bytesPerSec >= 1e6) return `${(bytesPerSec / 1e6).toFixed(1)} MB/s`;
+  if (bytesPerSec >= 1e3) return `${(bytesPerSec / 1e3).toFixed(1)} kB/s`;
+  return `${Math.round(bytesPerSec)} B/s`;
 }
 
 export function formatEta(seconds: number | null): string {

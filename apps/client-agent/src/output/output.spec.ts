@@ -26,7 +26,7 @@ describe('RateMeter', () => {
     m.sample(0, 0);
     m.sample(1000, 10_000_000);
     m.sample(2000, 20_000_000);
-    expect(m.rates(100_000_000)).toEqual({ rateBps: 10_000_000, etaSeconds: 8, percent: 20 });
+    expect(m.rates(100_000_000)).toEqual({ bytesPerSec: 10_000_000, etaSeconds: 8, percent: 20 });
   });
 
   it('forgets samples older than the window so a stall shows as rate 0 and unknown ETA', () => {
@@ -34,7 +34,7 @@ describe('RateMeter', () => {
     m.sample(0, 0);
     m.sample(1000, 50_000_000);
     for (let t = 2000; t <= 6000; t += 1000) m.sample(t, 50_000_000);
-    expect(m.rates(100_000_000)).toEqual({ rateBps: 0, etaSeconds: null, percent: 50 });
+    expect(m.rates(100_000_000)).toEqual({ bytesPerSec: 0, etaSeconds: null, percent: 50 });
   });
 
   it('reports ETA 0 when done, and 0% while the size is unknown', () => {
@@ -64,26 +64,26 @@ describe('formatters', () => {
   ])('formatEta(%p) = %s', (sec, s) => expect(formatEta(sec)).toBe(s));
 
   it('draws a bar with percent, rate, ETA, repaired symbols and state within the width', () => {
-    const line = formatProgressBar(snap({ repairedSymbols: 310 }), { percent: 47.5, rateBps: 112_400_000, etaSeconds: 42 }, 100);
+    const line = formatProgressBar(snap({ repairedSymbols: 310 }), { percent: 47.5, bytesPerSec: 112_400_000, etaSeconds: 42 }, 100);
     expect(line).toMatch(/^\[#+-+\] +47\.5% +112\.4 MB\/s +ETA 0:42 +repaired 310 +receiving$/);
     expect(line.length).toBeLessThan(100);
     const bar = /^\[(#*)(-*)\]/.exec(line);
     expect(bar?.[1]?.length).toBe(Math.floor(0.475 * ((bar?.[1]?.length ?? 0) + (bar?.[2]?.length ?? 0))));
-    expect(formatProgressBar(snap(), { percent: 0, rateBps: 0, etaSeconds: null }, 40).length).toBeLessThanOrEqual(39);
+    expect(formatProgressBar(snap(), { percent: 0, bytesPerSec: 0, etaSeconds: null }, 40).length).toBeLessThanOrEqual(39);
     const fallback = snap({ state: 'fallback', message: 'The DP sent this client to unicast download (client limit)' });
-    const withNote = formatProgressBar(fallback, { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 100);
+    const withNote = formatProgressBar(fallback, { percent: 50, bytesPerSec: 1e6, etaSeconds: 5 }, 100);
     expect(withNote).toMatch(/^\[#{6}-{6}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback \(The DP sent this .*…\)$/);
     expect(withNote.length).toBeLessThanOrEqual(99);
     // On 80 columns a note would be cut to a few letters: left out, the bar keeps its width.
-    const noRoom = formatProgressBar(fallback, { percent: 50, rateBps: 1e6, etaSeconds: 5 }, 80);
+    const noRoom = formatProgressBar(fallback, { percent: 50, bytesPerSec: 1e6, etaSeconds: 5 }, 80);
     expect(noRoom).toMatch(/^\[#{10,}-{10,}\] +50\.0% +1\.0 MB\/s +ETA 0:05 +repaired 0 +fallback$/);
     expect(noRoom.length).toBeLessThanOrEqual(79);
     // A terminal that reports 0 columns (a pty without a size) still gets a bar.
-    expect(formatProgressBar(snap(), { percent: 10, rateBps: 0, etaSeconds: null }, 0)).toMatch(/^\[#+-+\] +10\.0%/);
+    expect(formatProgressBar(snap(), { percent: 10, bytesPerSec: 0, etaSeconds: null }, 0)).toMatch(/^\[#+-+\] +10\.0%/);
   });
 
   it('adds the CPU seconds used so far when the caller measures them, in hundredths', () => {
-    const line = JSON.parse(formatJsonLine(snap(), { percent: 1, rateBps: 0, etaSeconds: null }, 0, 1.2345)) as { cpuSeconds?: number };
+    const line = JSON.parse(formatJsonLine(snap(), { percent: 1, bytesPerSec: 0, etaSeconds: null }, 0, 1.2345)) as { cpuSeconds?: number };
     expect(line.cpuSeconds).toBe(1.23);
     const out = sink();
     let cpu = 0.5;
@@ -96,7 +96,7 @@ describe('formatters', () => {
   });
 
   it('writes one JSON object with the same fields', () => {
-    const line = formatJsonLine(snap({ bytesDone: 5, repairedSymbols: 3, message: 'x' }), { percent: 1.5, rateBps: 7, etaSeconds: 9 }, Date.UTC(2026, 0, 2));
+    const line = formatJsonLine(snap({ bytesDone: 5, repairedSymbols: 3, message: 'x' }), { percent: 1.5, bytesPerSec: 7, etaSeconds: 9 }, Date.UTC(2026, 0, 2));
     expect(JSON.parse(line)).toEqual({
       time: '2026-01-02T00:00:00.000Z',
       state: 'receiving',

@@ -46,8 +46,8 @@ export interface WaitInfo {
 }
 
 export interface Rates {
-  /** Goodput over the window, bytes/s. */
-  readonly rateBps: number;
+  /** Goodput over the window. Shown to users as the JSON field `rateBps` (see format.ts). */
+  readonly bytesPerSec: number;
   /** Seconds left at that rate; null when unknown (no progress yet). */
   readonly etaSeconds: number | null;
   /** 0..100 with one decimal. */
@@ -73,12 +73,12 @@ export class RateMeter {
     const done = last?.bytes ?? 0;
     // Before the manifest is known the total is 0: show 0%, not a misleading 100%.
     const percent = totalBytes <= 0 ? 0 : Math.floor((done / totalBytes) * 1000) / 10;
-    if (!first || !last || last.t <= first.t) return { rateBps: 0, etaSeconds: null, percent };
-    const rateBps = Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t));
+    if (!first || !last || last.t <= first.t) return { bytesPerSec: 0, etaSeconds: null, percent };
+    const bytesPerSec = Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.t - first.t));
     // Before the manifest is known there is nothing to time: unknown, not "done in 0 s".
-    if (totalBytes <= 0) return { rateBps: Math.round(rateBps), etaSeconds: null, percent };
+    if (totalBytes <= 0) return { bytesPerSec: Math.round(bytesPerSec), etaSeconds: null, percent };
     const left = Math.max(0, totalBytes - done);
-    const etaSeconds = left === 0 ? 0 : rateBps > 0 ? Math.ceil(left / rateBps) : null;
-    return { rateBps: Math.round(rateBps), etaSeconds, percent };
+    const etaSeconds = left === 0 ? 0 : bytesPerSec > 0 ? Math.ceil(left / bytesPerSec) : null;
+    return { bytesPerSec: Math.round(bytesPerSec), etaSeconds, percent };
   }
 }

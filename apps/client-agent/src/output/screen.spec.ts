@@ -157,7 +157,7 @@ describe('screen helpers', () => {
     const m = new RateMeter();
     m.sample(0, 0);
     m.sample(1000, 0);
-    expect(m.rates(0)).toEqual({ rateBps: 0, etaSeconds: null, percent: 0 });
+    expect(m.rates(0)).toEqual({ bytesPerSec: 0, etaSeconds: null, percent: 0 });
   });
 
   it('local times: the clock time today, the date too on another day', () => {

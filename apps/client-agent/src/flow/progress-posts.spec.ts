@@ -1,9 +1,9 @@
-// AgentStatus's posts to the DP: periodic ones never pile up, the final one is never lost.
+// The progress posts to the DP: periodic ones never pile up, the final one is never lost.
 import type { AgentProgress } from '@castpoint/wire';
-import { Reporter } from '../output/reporter';
-import { AgentStatus } from './status';
+import { ProgressModel } from './progress-model';
+import { ProgressPosts } from './progress-posts';
 
-describe('AgentStatus.post', () => {
+describe('ProgressPosts.post', () => {
   it('sends the final report after a periodic one still on its way, instead of dropping it', async () => {
     const sent: AgentProgress[] = [];
     let answer!: () => void;
@@ -14,13 +14,14 @@ describe('AgentStatus.post', () => {
         return sent.length === 1 ? new Promise<boolean>((r) => (answer = () => r(true))) : Promise.resolve(true);
       },
     };
-    const status = new AgentStatus('img', new Reporter({ out: () => undefined, err: () => undefined }, { mode: 'json' }), dp);
-    status.receiverId = 7;
-    status.set('receiving');
-    status.tick(5000); // a periodic post, now in flight
-    status.tick(5500); // within the period: nothing
-    status.set('failed', 'disk too small');
-    const final = status.post();
+    const model = new ProgressModel();
+    const posts = new ProgressPosts('img', model, () => 0, dp);
+    model.receiverId = 7;
+    model.set('receiving');
+    posts.tick(5000); // a periodic post, now in flight
+    posts.tick(5500); // within the period: nothing
+    model.set('failed', 'disk too small');
+    const final = posts.post();
     await new Promise((r) => setImmediate(r));
     expect(sent).toHaveLength(1); // waits for the one in flight...
     answer();
@@ -32,12 +33,13 @@ describe('AgentStatus.post', () => {
   it('skips a periodic post while one is on its way, and posts nothing before the DP gave an id', async () => {
     const sent: AgentProgress[] = [];
     const dp = { progress: (b: AgentProgress) => (sent.push(b), new Promise<boolean>(() => undefined)) };
-    const status = new AgentStatus('img', new Reporter({ out: () => undefined, err: () => undefined }, { mode: 'json' }), dp, 100);
-    status.tick(0);
+    const model = new ProgressModel();
+    const posts = new ProgressPosts('img', model, () => 0, dp, 100);
+    posts.tick(0);
     expect(sent).toHaveLength(0);
-    status.receiverId = 1;
-    status.tick(1000);
-    status.tick(2000);
+    model.receiverId = 1;
+    posts.tick(1000);
+    posts.tick(2000);
     expect(sent).toHaveLength(1);
   });
 });
