@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Host } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
-import { dpCli, startAgent, startDp, type RunningDp } from './fleet';
+import { dpCli, placeImage, startAgent, startDp, type RunningDp } from './fleet';
 import { sha256File } from './measure';
 import { writeSampleImage } from './sample-image';
 
@@ -74,7 +74,8 @@ async function oneRun(o: SoakOptions, run: number, work: string, image: { path: 
     dp = await startDp(o.lan, o.lan.server, { dataDir: path.join(dir, 'dp'), ...(o.dpBundle ? { bundle: o.dpBundle } : {}) });
     const running = dp;
     running.proc.stdout?.on('data', (d: Buffer) => (dpLog += d.toString()));
-    const add = await dpCli(o.lan, running, ['image', 'add', 'soak', image.path, '--mode', 'scheduled', '--min-clients', '3', '--max-wait', '30']);
+    // Hard-linked into the DP's default image root (DATA_DIR/images), where imports come from.
+    const add = await dpCli(o.lan, running, ['image', 'add', 'soak', placeImage(path.join(dir, 'dp'), image.path), '--mode', 'scheduled', '--min-clients', '3', '--max-wait', '30']);
     if (add.code !== 0) throw new Error(`image add failed: ${add.stderr}${add.stdout}`);
     for (const host of o.lan.clients.slice(0, 3)) {
       const target = path.join(dir, host.name, 'disk.img');
