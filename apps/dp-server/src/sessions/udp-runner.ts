@@ -19,7 +19,6 @@ import {
   type SessionKey,
 } from '@castpoint/wire';
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
-import { ReceiverGate } from './receiver-gate';
 import { SymbolSource } from './symbol-source';
 
 export interface UdpRunnerOptions {
@@ -45,12 +44,11 @@ class UdpSessionRunner implements SessionRunner {
   private key: SessionKey;
   private readonly counters = new DecodeCounters();
   private readonly group: PeerAddress;
-  /** Registered receivers, their last seq and whether they were heard: only they reach the engine. */
-  private readonly gate = new ReceiverGate();
   private readonly kickDetail = new Map<number, string>();
   /** Receivers registered while start() was still opening the image and the socket. */
   private readonly early = new Set<number>();
-  private hold: { count: number; untilMs: number } | undefined;
+  /** A hold asked for before the engine exists (start() still opening the image and the socket). */
+  private earlyHold: { count: number; untilMs: number } | undefined;
   /** Monotonic ms (performance.now: a double, where hrtime.bigint() allocated twice per packet). */
   private readonly originMs = performance.now();
   private seq = 0n;
@@ -109,8 +107,8 @@ class UdpSessionRunner implements SessionRunner {
       throw err;
     }
     const now = this.nowMs();
+    if (this.earlyHold) this.engine.handle({ type: 'await-joiners', count: this.earlyHold.count, graceMs: Math.max(0, this.earlyHold.untilMs - now) }, now);
     for (const r of new Set([...s.receivers, ...this.early])) {
-      this.gate.add(r);
       this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
     }
     this.early.clear();
@@ -127,27 +125,21 @@ class UdpSessionRunner implements SessionRunner {
         this.early.add(receiverId);
         return;
       }
-      this.gate.add(receiverId);
       this.apply(this.engine.handle({ type: 'register', receiverId }, this.nowMs()));
       this.pump();
     });
   }
 
   awaitJoiners(count: number, graceMs: number): void {
-    this.hold = { count, untilMs: this.nowMs() + graceMs };
-  }
-
-  /** True while new data waits for the agents a scheduled start expects (see awaitJoiners). */
-  private holding(): boolean {
-    if (!this.hold) return false;
-    const ready = this.gate.heardCount();
-    if (ready >= this.hold.count || this.nowMs() >= this.hold.untilMs) this.hold = undefined;
-    return this.hold !== undefined;
+    this.guard(() => {
+      const now = this.nowMs();
+      if (this.engine) this.apply(this.engine.handle({ type: 'await-joiners', count, graceMs }, now));
+      else this.earlyHold = { count, untilMs: now + graceMs };
+    });
   }
 
   removeReceiver(receiverId: number): void {
     this.guard(() => {
-      this.gate.remove(receiverId);
       this.kickDetail.delete(receiverId);
       this.early.delete(receiverId);
       if (!this.engine || this.closed) return;
@@ -165,7 +157,7 @@ class UdpSessionRunner implements SessionRunner {
       nacksReceived: e?.nacksReceived ?? 0,
       badPackets: this.counters.rejected,
       controlErrors: this.controlErrors,
-      unknownReceiverPackets: this.gate.dropped.unknown,
+      unknownReceiverPackets: e?.droppedControl.unknown ?? 0,
       refusedRepairSymbols: e?.refusedRepairSymbols ?? 0,
       rateBps: e?.rateBps ?? this.spec.rateBps,
       grttMs: e?.grttMs ?? 0,
@@ -212,11 +204,12 @@ class UdpSessionRunner implements SessionRunner {
     if (!this.engine || this.closed) return;
     const r = this.counters.record(decodePacket(d.bytes, this.key, { sessionId: this.spec.sessionId }));
     if (!r.ok || !isControlPacket(r.packet)) return;
-    const { envelope, message } = r.packet;
+    const { message } = r.packet;
     if (message.type === 'announce' || message.type === 'kick') return;
-    // An agent speaks only for itself, each packet once, and only while the DP has it registered.
-    if (this.gate.admit(envelope.senderId, message.receiverId, envelope.seq) !== 'ok') return;
-    this.apply(this.engine.handle({ type: 'packet', packet: r.packet }, this.nowMs()));
+    // The engine's gate decides whether the packet counts (sender id, registration, replay).
+    const { accepted, actions } = this.engine.handlePacket(r.packet, this.nowMs());
+    this.apply(actions);
+    if (!accepted) return;
     if (message.type === 'status') {
       const report = { state: message.state, blocksDone: message.blocksDone, totalBlocks: message.totalBlocks, rateBps: message.rateBps, lossPpm: message.lossPpm };
       queueMicrotask(() => this.events.status(message.receiverId, report));
@@ -299,12 +292,11 @@ class UdpSessionRunner implements SessionRunner {
     this.pumping = true;
     try {
       const max = this.o.maxInFlight ?? 64;
-      // Ticks (every 10 ms) pump again while the hold lasts; announces go out meanwhile.
-      if (this.holding()) return;
       while (!this.closed && this.inFlight < max) {
         const pick = this.pending ?? this.engine.nextData(this.nowMs());
         this.pending = undefined;
-        if (!pick) return; // nothing to send now: the next tick, NACK or registration wakes us
+        // Nothing to send now (or held for joiners): the next tick, NACK or registration wakes us.
+        if (!pick) return;
         const payload = this.symbols.get(pick.block, pick.symbol);
         if (!payload) {
           this.pending = pick;

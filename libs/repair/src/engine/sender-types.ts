@@ -57,6 +57,12 @@ export interface SenderOptions {
 export type SenderEvent =
   | { readonly type: 'register'; readonly receiverId: number }
   | { readonly type: 'unregister'; readonly receiverId: number }
+  /**
+   * A scheduled start expects `count` agents, most of which register only when they ask again:
+   * new data is held until `count` registered receivers have been heard (their first status
+   * report) or `graceMs` passed. Announces go out meanwhile.
+   */
+  | { readonly type: 'await-joiners'; readonly count: number; readonly graceMs: number }
   | { readonly type: 'packet'; readonly packet: Packet<ControlMessage> };
 
 export type SenderAction =
@@ -106,6 +112,8 @@ export interface SenderStats {
   readonly pendingRepairBlocks: number;
   /** Repair symbols receivers asked for beyond their repair budget (refused, see repair-budget.ts). */
   readonly refusedRepairSymbols: number;
+  /** Control packets dropped by the gate: another id's, unregistered ids', replayed ones. */
+  readonly droppedControl: { readonly spoofed: number; readonly unknown: number; readonly replay: number };
   readonly peakStateEntries: number;
   readonly receivers: readonly Readonly<ReceiverInfo>[];
 }

@@ -11,6 +11,10 @@ export interface RogueSpec {
   readonly lossPpm?: number;
   /** Goodput it claims (bytes/s). @default the link rate */
   readonly rateBps?: number;
+  /** Speaks for the receiver at this index instead of itself (its packets carry its own sender id). */
+  readonly spoofIndex?: number;
+  /** Sends each packet twice, the same seq again (a replay). @default false */
+  readonly replay?: boolean;
 }
 
 /** Blocks per NACK range: the whole image in one range (as the wire allows). */
@@ -25,6 +29,10 @@ export class RogueReceiver {
     private readonly statusIntervalMs: number,
     private readonly linkRateBps: number,
   ) {}
+
+  get replays(): boolean {
+    return this.spec.replay === true;
+  }
 
   tick(nowMs: number): ControlMessage[] {
     const out: ControlMessage[] = [];

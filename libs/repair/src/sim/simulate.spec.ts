@@ -99,3 +99,27 @@ describe('simulator: slow-receiver policies', () => {
     expect(r.results.filter((x) => x.kicked !== undefined)).toHaveLength(1);
   });
 });
+
+describe('simulator: the sender gate and the joiner hold', () => {
+  it('a rogue speaking for another receiver is dropped as spoofed; everyone completes', () => {
+    const r = simulate({ ...small, seed: 21, receivers: 3, special: { 2: { rogue: { nackEveryMs: 5, spoofIndex: 0 } } } });
+    expect(r.droppedControl.spoofed).toBeGreaterThan(0);
+    expect(r.results[0]?.complete).toBe(true);
+    expect(r.results[1]?.complete).toBe(true);
+    expect(r.repairPackets).toBe(0); // the spoofed NACKs of every block asked for nothing
+  });
+
+  it('replayed control packets are dropped and counted', () => {
+    const r = simulate({ ...small, seed: 22, receivers: 3, special: { 2: { rogue: { nackEveryMs: 5, replay: true } } } });
+    expect(r.droppedControl.replay).toBeGreaterThan(0);
+    expect(r.droppedControl.spoofed).toBe(0);
+  });
+
+  it('await-joiners holds the first data until the late receiver was heard', () => {
+    const r = simulate({ ...small, seed: 23, receivers: 3, awaitJoiners: { count: 3, graceMs: 5000 }, special: { 2: { joinAtMs: 30 } } });
+    expectAllComplete(r);
+    expect(r.firstDataMs).toBeGreaterThanOrEqual(30);
+    const free = simulate({ ...small, seed: 23, receivers: 3, special: { 2: { joinAtMs: 30 } } });
+    expect(free.firstDataMs).toBeLessThan(30);
+  });
+});

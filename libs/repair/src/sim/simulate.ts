@@ -4,7 +4,7 @@
 import type { ControlMessage, Envelope, Message, Packet } from '@castpoint/wire';
 import { BufferPool } from '../engine/buffer-pool';
 import { ReceiverEngine, type ReceiverAction } from '../engine/receiver';
-import { SenderEngine, type SenderAction } from '../engine/sender';
+import { SenderEngine, type SenderAction, type SenderStats } from '../engine/sender';
 import { DEFAULT_INTERLEAVE, uniformLayout } from '../engine/layout';
 import type { SlowPolicy } from '../engine/rate-control';
 import { RepairError } from '../errors';
@@ -66,6 +66,8 @@ export interface SimOptions {
    * left in a reused one, shows up as a mismatch. @default false
    */
   readonly recycleBuffers?: boolean;
+  /** Hold new data (the sender's await-joiners) from time 0 until this many receivers were heard. */
+  readonly awaitJoiners?: { readonly count: number; readonly graceMs: number };
 }
 
 export interface SimReceiverResult {
@@ -109,6 +111,10 @@ export interface SimResult {
   readonly minRateBps: number;
   readonly senderActions: Readonly<Record<string, number>>;
   readonly dropped: readonly { index: number; reason: string }[];
+  /** Control packets the sender's gate dropped (spoofed, unknown id, replayed). */
+  readonly droppedControl: SenderStats['droppedControl'];
+  /** Virtual time the first data packet went out. */
+  readonly firstDataMs: number | undefined;
   readonly results: readonly SimReceiverResult[];
 }
 
@@ -134,6 +140,8 @@ interface SimReceiver {
   /** Own downlink queue for slow receivers: arrival times and packets. */
   busyUntil: number;
   queue: { at: number; packet: Packet }[];
+  /** Its control packets' seq: the sender drops a seq it has seen. */
+  seq: bigint;
 }
 
 /** Runs one simulated session to the end (or maxSimMs) and returns its figures. */
@@ -172,11 +180,11 @@ export function simulate(options: SimOptions): SimResult {
     const loss = spec.loss ?? o.loss;
     receivers.push({
       index: i, id: i + 1, spec,
-      rogue: spec.rogue ? new RogueReceiver(i + 1, layout.totalBlocks, spec.rogue, o.statusIntervalMs, o.linkRateBps) : undefined,
+      rogue: spec.rogue ? new RogueReceiver(spec.rogue.spoofIndex === undefined ? i + 1 : spec.rogue.spoofIndex + 1, layout.totalBlocks, spec.rogue, o.statusIntervalMs, o.linkRateBps) : undefined,
       engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave, codec: rs, ...(pools[i] ? { pool: pools[i] } : {}) }),
       loss: o.bursty ? gilbertElliottLoss(loss, o.burstPackets, lossRng) : independentLoss(loss, lossRng),
       upLoss: independentLoss(loss, seededRng(seedOf())),
-      joined: false, gone: false, finished: false, verified: 0, mismatches: 0, completedAtMs: undefined, busyUntil: 0, queue: [],
+      joined: false, gone: false, finished: false, verified: 0, mismatches: 0, completedAtMs: undefined, busyUntil: 0, queue: [], seq: 1n,
     });
   }
   const byId = new Map(receivers.map((r) => [r.id, r]));
@@ -217,7 +225,10 @@ export function simulate(options: SimOptions): SimResult {
     if (t === 'nack') counts.nack++;
     else if (t === 'status') counts.status++;
     else if (t === 'probe-echo') counts.echo++;
-    if (!r.upLoss()) ucast.push({ at: now + o.delayMs, packet: { envelope: { sessionId: 1, senderId: r.id, seq: 0n, sentAtMs: now >>> 0 }, message } });
+    if (r.upLoss()) return;
+    const packet = { envelope: { sessionId: 1, senderId: r.id, seq: r.seq++, sentAtMs: now >>> 0 }, message };
+    ucast.push({ at: now + o.delayMs, packet });
+    if (r.rogue?.replays) ucast.push({ at: now + o.delayMs, packet });
   };
   const onReceiver = (r: SimReceiver, actions: ReceiverAction[]): void => {
     for (const a of actions) {
@@ -251,6 +262,8 @@ export function simulate(options: SimOptions): SimResult {
     });
 
   let nextSendAt = 0;
+  let firstDataMs: number | undefined;
+  if (o.awaitJoiners) onSender(sender.handle({ type: 'await-joiners', ...o.awaitJoiners }, 0));
   let nextTickAt = 0;
   const allDone = (): boolean => receivers.every((r) => r.gone || r.finished || r.kicked !== undefined || (r.rogue !== undefined && finishedAt !== undefined));
   while (now <= o.maxSimMs) {
@@ -311,6 +324,7 @@ export function simulate(options: SimOptions): SimResult {
       else {
         const sources = sourcesOf(pick.block, pick.k);
         const payload = pick.symbol < pick.k ? (sources[pick.symbol] as Uint8Array) : (rs.encodeParity(sources, [pick.symbol])[0] as Uint8Array);
+        firstDataMs ??= now;
         if (pick.repair) counts.repair++;
         else counts.data++;
         multicast({ type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload });
@@ -351,6 +365,8 @@ export function simulate(options: SimOptions): SimResult {
     minRateBps: Math.min(minRate, stats.rateBps),
     senderActions,
     dropped,
+    droppedControl: stats.droppedControl,
+    firstDataMs,
     results,
   };
 }
