@@ -48,7 +48,7 @@ function lab(loss: number, seed: number): Lab {
     ttl: 1,
     key,
     encrypted: true,
-    rateBps: 1.25e6, // 10 Mbit/s: the image takes ~250 ms of virtual time
+    rateBytesPerSec: 1.25e6, // 10 Mbit/s: the image takes ~250 ms of virtual time
     slowPolicy: { kind: 'same-speed' },
     imageFile,
     imageMtimeMs: statSync(imageFile).mtimeMs,

@@ -108,7 +108,7 @@ class UdpSessionRunner implements SessionRunner {
         sessionId: s.sessionId,
         layout: source.layout,
         symbolSize: s.symbolSize,
-        maxRateBps: s.rateBps,
+        maxRateBytesPerSec: s.rateBytesPerSec,
         slowPolicy: s.slowPolicy,
         rng: seededRng(s.sessionId ^ s.senderId),
       });
@@ -182,7 +182,7 @@ class UdpSessionRunner implements SessionRunner {
       controlErrors: this.controlErrors,
       unknownReceiverPackets: e?.droppedControl.unknown ?? 0,
       refusedRepairSymbols: e?.refusedRepairSymbols ?? 0,
-      rateBps: e?.rateBps ?? this.spec.rateBps,
+      rateBytesPerSec: e?.rateBytesPerSec ?? this.spec.rateBytesPerSec,
       grttMs: e?.grttMs ?? 0,
     };
   }
@@ -255,7 +255,7 @@ class UdpSessionRunner implements SessionRunner {
           break;
         case 'rate':
           // The engine speaks bytes per second, the pacer bits per second.
-          this.run?.setRate(Math.max(1000, a.rateBps) * 8);
+          this.run?.setRate(Math.max(1000, a.rateBytesPerSec) * 8);
           break;
         case 'demote':
         case 'fallback': {
@@ -317,7 +317,7 @@ class UdpSessionRunner implements SessionRunner {
    */
   private startPacing(): PacedRun {
     const run = runPaced<Outgoing>({
-      rateBitsPerSec: this.spec.rateBps * 8,
+      rateBitsPerSec: this.spec.rateBytesPerSec * 8,
       ...SESSION_PACING,
       maxInFlight: this.o.maxInFlight ?? 64,
       clock: this.clock,

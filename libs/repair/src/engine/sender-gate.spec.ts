@@ -14,7 +14,7 @@ function packet(senderId: number, seq: bigint, message: ControlMessage): { type:
 }
 
 function sender(...receivers: number[]): SenderEngine {
-  const s = new SenderEngine({ sessionId: 1, layout, symbolSize: 100, maxRateBps: 1e6, rng: seededRng(1), interleave: 2 });
+  const s = new SenderEngine({ sessionId: 1, layout, symbolSize: 100, maxRateBytesPerSec: 1e6, rng: seededRng(1), interleave: 2 });
   for (const r of receivers) s.handle({ type: 'register', receiverId: r }, 0);
   return s;
 }

@@ -10,8 +10,8 @@ export type ResolvedSenderOptions = Required<Omit<SenderOptions, 'slowPolicy' | 
 export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOptions {
   checkLayout(options.layout);
   const o = {
-    minRateBps: options.maxRateBps / 100,
-    initialRateBps: options.maxRateBps,
+    minRateBytesPerSec: options.maxRateBytesPerSec / 100,
+    initialRateBytesPerSec: options.maxRateBytesPerSec,
     slowPolicy: { kind: 'same-speed' } as SlowPolicy,
     maxParityPerBlock: DEFAULT_MAX_PARITY,
     silentTimeoutMs: 5000,
@@ -27,7 +27,7 @@ export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOpti
   const bad = (what: string, data: Record<string, unknown>): never => {
     throw new RepairError('REPAIR_BAD_OPTIONS', what, data);
   };
-  if (!(o.maxRateBps > 0) || !(o.minRateBps > 0) || o.minRateBps > o.maxRateBps) bad('need 0 < minRateBps <= maxRateBps', { min: o.minRateBps, max: o.maxRateBps });
+  if (!(o.maxRateBytesPerSec > 0) || !(o.minRateBytesPerSec > 0) || o.minRateBytesPerSec > o.maxRateBytesPerSec) bad('need 0 < minRateBytesPerSec <= maxRateBytesPerSec', { min: o.minRateBytesPerSec, max: o.maxRateBytesPerSec });
   if (!(o.symbolSize >= 1)) bad('symbolSize must be >= 1', { symbolSize: o.symbolSize });
   if (!Number.isInteger(o.maxParityPerBlock) || o.maxParityPerBlock < 1 || o.maxParityPerBlock > 254) bad('maxParityPerBlock must be 1..254', { maxParityPerBlock: o.maxParityPerBlock });
   if (!(o.silentTimeoutMs > 0)) bad('silentTimeoutMs must be > 0', { silentTimeoutMs: o.silentTimeoutMs });

@@ -11,11 +11,11 @@ export interface SenderOptions {
   /** Bytes per symbol (one symbol per data packet payload). */
   readonly symbolSize: number;
   /** Rate cap, bytes/s. */
-  readonly maxRateBps: number;
-  /** Rate floor, bytes/s. @default maxRateBps / 100 */
-  readonly minRateBps?: number;
-  /** Rate at start, bytes/s. @default maxRateBps */
-  readonly initialRateBps?: number;
+  readonly maxRateBytesPerSec: number;
+  /** Rate floor, bytes/s. @default maxRateBytesPerSec / 100 */
+  readonly minRateBytesPerSec?: number;
+  /** Rate at start, bytes/s. @default maxRateBytesPerSec */
+  readonly initialRateBytesPerSec?: number;
   /** @default { kind: 'same-speed' } */
   readonly slowPolicy?: SlowPolicy;
   /** Seeded randomness (probe target choice). */
@@ -69,7 +69,7 @@ export type SenderAction =
   /** Send to the group (announce, kick). */
   | { readonly type: 'send'; readonly message: AnnounceMessage | KickMessage }
   /** The pacer's target rate changed (bytes/s). */
-  | { readonly type: 'rate'; readonly rateBps: number }
+  | { readonly type: 'rate'; readonly rateBytesPerSec: number }
   /** Slow policy `tiers`: move this receiver to a slower session. */
   | { readonly type: 'demote'; readonly receiverId: number }
   /** Slow policy `disconnect`: this receiver finishes by unicast fallback. */
@@ -93,7 +93,7 @@ export interface ReceiverInfo {
   readonly receiverId: number;
   state: ReceiverState;
   blocksDone: number;
-  rateBps: number;
+  rateBytesPerSec: number;
   lossPpm: number;
   rttMs: number | undefined;
   /** When rttMs was last sampled (a probe echo). */
@@ -108,7 +108,7 @@ export interface SenderStats {
   readonly announces: number;
   readonly nacksReceived: number;
   readonly grttMs: number;
-  readonly rateBps: number;
+  readonly rateBytesPerSec: number;
   readonly pendingRepairBlocks: number;
   /** Repair symbols receivers asked for beyond their repair budget (refused, see repair-budget.ts). */
   readonly refusedRepairSymbols: number;

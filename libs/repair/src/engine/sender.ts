@@ -1,6 +1,6 @@
 // The sender engine (DP side), one per multicast session. Sans-I/O: the app feeds it control
 // packets and app signals through handle(), calls tick() on its own timer, pulls the next symbol
-// to send with nextData() at the pace of rateBps, and carries out the returned actions.
+// to send with nextData() at the pace of rateBytesPerSec, and carries out the returned actions.
 import type { AnnounceMessage, ControlMessage, KickMessage, Packet } from '@castpoint/wire';
 import { RS_MAX_SYMBOLS } from '../rs/reed-solomon';
 import { ReceiverGate } from './control-gate';
@@ -58,18 +58,18 @@ export class SenderEngine {
     const o = resolveSenderOptions(options);
     this.o = o;
     this.repairs = new RepairQueue(o.layout, o.maxParityPerBlock);
-    this.rate = new RateControl({ ...o, initialRateBps: clamp(o.initialRateBps, o.minRateBps, o.maxRateBps), policy: o.slowPolicy });
+    this.rate = new RateControl({ ...o, initialRateBytesPerSec: clamp(o.initialRateBytesPerSec, o.minRateBytesPerSec, o.maxRateBytesPerSec), policy: o.slowPolicy });
     this.budget = new RepairBudget(options.repairBudget);
   }
 
   /** Send slots per second at the current rate: what repair budgets accrue against. */
   private get slotsPerSecond(): number {
-    return this.rate.rateBps / this.o.symbolSize;
+    return this.rate.rateBytesPerSec / this.o.symbolSize;
   }
 
   /** Current target rate for the pacer, bytes/s. */
-  get rateBps(): number {
-    return this.rate.rateBps;
+  get rateBytesPerSec(): number {
+    return this.rate.rateBytesPerSec;
   }
 
   get grttMs(): number {
@@ -181,7 +181,7 @@ export class SenderEngine {
     }
     if (nowMs >= this.nextRateMs) {
       this.nextRateMs = nowMs + timerMs('rate', this.grtt);
-      const before = this.rate.rateBps;
+      const before = this.rate.rateBytesPerSec;
       // Receivers asking beyond their repair budget round after round are moved out like slow ones.
       for (const d of [...this.rate.round(nowMs, this.receivers.size), ...this.budget.decisions(this.o.slowRounds, this.o.slowPolicy)]) {
         out.push({
@@ -191,7 +191,7 @@ export class SenderEngine {
         out.push({ type: d.kind, receiverId: d.receiverId });
         this.remove(d.receiverId, 'kicked', out);
       }
-      if (this.rate.rateBps !== before) out.push({ type: 'rate', rateBps: this.rate.rateBps });
+      if (this.rate.rateBytesPerSec !== before) out.push({ type: 'rate', rateBytesPerSec: this.rate.rateBytesPerSec });
     }
     this.checkFinished(out);
     if (nowMs >= this.nextAnnounceMs) out.push(this.announce(nowMs));
@@ -206,7 +206,7 @@ export class SenderEngine {
       announces: this.announces,
       nacksReceived: this.nacksReceived,
       grttMs: this.grtt,
-      rateBps: this.rate.rateBps,
+      rateBytesPerSec: this.rate.rateBytesPerSec,
       pendingRepairBlocks: this.repairs.size,
       refusedRepairSymbols: this.budget.refusedSymbols,
       droppedControl: { ...this.gate.dropped },
@@ -257,13 +257,13 @@ export class SenderEngine {
       }
       case 'status': {
         r.blocksDone = m.blocksDone;
-        r.rateBps = m.rateBps;
+        r.rateBytesPerSec = m.rateBps;
         r.lossPpm = m.lossPpm;
         this.budget.report(r.receiverId, m.lossPpm, m.rateBps, nowMs, this.slotsPerSecond);
         const wasDone = r.state === 'done';
         r.state = m.blocksDone >= this.o.layout.totalBlocks ? 'done' : m.state;
         if (r.state === 'done' && !wasDone) out.push({ type: 'receiver-done', receiverId: r.receiverId });
-        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBps: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0 });
+        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBytesPerSec: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0 });
         break;
       }
       case 'probe-echo': {
@@ -329,7 +329,7 @@ export class SenderEngine {
         // and runs that end at symbol 254; a rotation that wraps is announced up to 254, so
         // receivers suppress a little less, never wrongly.
         grttMs: Math.ceil(this.grtt),
-        rateBps: this.rate.rateBps,
+        rateBps: this.rate.rateBytesPerSec,
         repairs: this.repairs
           .announce(this.o.maxAnnouncedRepairs)
           .map((r) => ({ ...r, count: Math.min(r.count, RS_MAX_SYMBOLS - r.firstSymbol) }))
@@ -377,5 +377,5 @@ export class SenderEngine {
 }
 
 function newReceiver(receiverId: number, nowMs: number): ReceiverInfo {
-  return { receiverId, state: 'waiting', blocksDone: 0, rateBps: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, nacks: 0 };
+  return { receiverId, state: 'waiting', blocksDone: 0, rateBytesPerSec: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, nacks: 0 };
 }

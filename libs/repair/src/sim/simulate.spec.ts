@@ -5,7 +5,7 @@ const small: Omit<SimOptions, 'seed' | 'receivers'> = {
   imageBytes: 200_000,
   symbolSize: 512,
   blockSymbols: 32,
-  linkRateBps: 12.5e6,
+  linkBytesPerSec: 12.5e6,
   delayMs: 1,
 };
 
@@ -71,17 +71,17 @@ describe('simulator: slow-receiver policies', () => {
   const link = 2.5e6;
   const slow: Omit<SimOptions, 'seed' | 'slowPolicy'> = {
     ...small,
-    linkRateBps: link,
+    linkBytesPerSec: link,
     imageBytes: 1_500_000,
     receivers: 4,
     statusIntervalMs: 100,
-    special: { 3: { downRateBps: link / 4 } },
+    special: { 3: { downBytesPerSec: link / 4 } },
   };
 
   it('same-speed: the sender slows to the slowest and everyone completes', () => {
     const r = simulate({ ...slow, seed: 11, slowPolicy: { kind: 'same-speed' } });
     expectAllComplete(r);
-    expect(r.minRateBps).toBeLessThan(link / 2);
+    expect(r.minRateBytesPerSec).toBeLessThan(link / 2);
     expect(r.senderActions['fallback'] ?? 0).toBe(0);
   });
 
