@@ -49,7 +49,7 @@ export interface SenderOptions {
   /**
    * New data goes out in groups of this many blocks, symbol i of each block in turn, so a burst
    * of lost packets costs each block of the group one symbol instead of one block many. The
-   * receivers must be built with the same value. @default 16
+   * receivers must be built with the same value. @default 32 (DEFAULT_INTERLEAVE)
    */
   readonly interleave?: number;
 }

@@ -58,7 +58,7 @@ export interface SimOptions {
   readonly silentTimeoutMs?: number;
   /** Receivers' status period. @default 1000 */
   readonly statusIntervalMs?: number;
-  /** Interleaving depth of both engines. @default 16 */
+  /** Interleaving depth of both engines. @default 32 (DEFAULT_INTERLEAVE) */
   readonly interleave?: number;
   /**
    * Give every receiver a BufferPool and hand each block's buffer back once checked, scribbled
