@@ -1,6 +1,6 @@
 import type { Datagram, UdpEndpoint } from './endpoint';
 import { MemoryNetwork, type MemoryNetworkOptions } from './memory-network';
-import { VirtualScheduler } from './scheduler';
+import { VirtualClock } from './clock';
 
 const G = '239.1.2.3';
 const PORT = 5000;
@@ -8,8 +8,8 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A sender on 10.0.0.1 and one group member on each of `hosts` (10.0.0.2 ...). */
 async function lan(opts: MemoryNetworkOptions, hosts = 1) {
-  const clock = new VirtualScheduler();
-  const net = new MemoryNetwork({ ...opts, scheduler: clock });
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork({ ...opts, clock: clock });
   const sender = await net.open({ multicast: { interface: '10.0.0.1' } });
   const members: Array<{ ep: UdpEndpoint; got: Datagram[] }> = [];
   for (let i = 0; i < hosts; i++) {
@@ -66,9 +66,9 @@ describe('MemoryNetwork', () => {
     expect(seqs).not.toEqual([...seqs].sort((x, y) => x - y));
   });
 
-  it('serializes at rateBps and tail-drops beyond queueBytes', async () => {
+  it('serializes at rateBitsPerSec and tail-drops beyond queueBytes', async () => {
     // 8 Mbit/s: a 1000-byte datagram takes 1 ms on the link; the queue holds 10 of them.
-    const { clock, net, members, sendSeq } = await lan({ rateBps: 8e6, queueBytes: 10_000 });
+    const { clock, net, members, sendSeq } = await lan({ rateBitsPerSec: 8e6, queueBytes: 10_000 });
     await sendSeq(15, 1000);
     expect(net.stats().queueDrops).toBe(5);
     clock.advance(4.5);
@@ -107,7 +107,7 @@ describe('MemoryNetwork', () => {
   });
 
   it('lets the writable reach exactly maxInFlight pending sends', async () => {
-    const net = new MemoryNetwork({ scheduler: new VirtualScheduler() });
+    const net = new MemoryNetwork({ clock: new VirtualClock() });
     const a = await net.open({});
     const b = await net.open({ maxInFlight: 3 });
     for (let i = 0; i < 20; i++) b.writable.write({ bytes: new Uint8Array(1), to: { address: '127.0.0.1', port: a.address().port } });
@@ -117,8 +117,8 @@ describe('MemoryNetwork', () => {
   });
 
   it('drops what a reader does not take beyond readBufferDatagrams, and counts it', async () => {
-    const clock = new VirtualScheduler();
-    const net = new MemoryNetwork({ scheduler: clock });
+    const clock = new VirtualClock();
+    const net = new MemoryNetwork({ clock: clock });
     const a = await net.open({ readBufferDatagrams: 8 });
     const b = await net.open({});
     for (let i = 0; i < 20; i++) await b.send(new Uint8Array(1), { address: '127.0.0.1', port: a.address().port });
@@ -132,7 +132,7 @@ describe('MemoryNetwork', () => {
     [{ loss: 1.5 }],
     [{ reorder: -0.1 }],
     [{ delayMs: { min: 5, max: 1 } }],
-    [{ rateBps: 0 }],
+    [{ rateBitsPerSec: 0 }],
   ])('rejects %p with TRANSPORT_BAD_OPTION', (o) => {
     expect(() => new MemoryNetwork(o)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
   });

@@ -4,7 +4,7 @@ import { TransportError } from './errors';
 import { isLoopback4, isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { SeededRandom } from './prng';
-import { realScheduler, type Scheduler } from './scheduler';
+import { realClock, type Clock } from './clock';
 
 export interface MemoryNetworkOptions {
   /** Seed of every random choice (loss, delay, reordering); the same seed replays the same run. @default 1 */
@@ -18,13 +18,13 @@ export interface MemoryNetworkOptions {
   /** Extra delay of a reordered datagram. @default 5 */
   reorderDelayMs?: number;
   /** Link rate of every sending host in bit/s; undefined means unlimited. @default undefined */
-  rateBps?: number;
+  rateBitsPerSec?: number;
   /** Bytes a sending host's link queue holds before it drops (tail drop, like tc tbf). @default 262144 */
   queueBytes?: number;
   /** Host of endpoints bound to 0.0.0.0 without a multicast interface. @default '127.0.0.1' */
   defaultHost?: string;
-  /** Time source; tests pass a VirtualScheduler. @default realScheduler() */
-  scheduler?: Scheduler;
+  /** Time source; tests pass a VirtualClock. @default realClock() */
+  clock?: Clock;
 }
 
 export interface MemoryNetworkStats {
@@ -42,7 +42,7 @@ export interface MemoryNetworkStats {
  */
 export class MemoryNetwork {
   private readonly rng: SeededRandom;
-  private readonly sched: Scheduler;
+  private readonly sched: Clock;
   private readonly endpoints: MemoryEndpoint[] = [];
   private readonly hostLoss = new Map<string, number>();
   private readonly linkFreeAt = new Map<string, number>();
@@ -56,9 +56,9 @@ export class MemoryNetwork {
     checkFraction('reorder', opts.reorder ?? 0);
     const d = opts.delayMs ?? { min: 0, max: 0 };
     if (!(d.min >= 0 && d.max >= d.min)) throw new TransportError('TRANSPORT_BAD_OPTION', `delayMs needs 0 <= min <= max, got ${d.min}..${d.max}`, { option: 'delayMs' });
-    if (opts.rateBps !== undefined && !(opts.rateBps > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `rateBps must be > 0, got ${opts.rateBps}`, { option: 'rateBps' });
+    if (opts.rateBitsPerSec !== undefined && !(opts.rateBitsPerSec > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `rateBitsPerSec must be > 0, got ${opts.rateBitsPerSec}`, { option: 'rateBitsPerSec' });
     this.rng = new SeededRandom(opts.seed ?? 1);
-    this.sched = opts.scheduler ?? realScheduler();
+    this.sched = opts.clock ?? realClock();
   }
 
   /** Opens an endpoint; same options, errors and semantics as `openUdpSocket`. */
@@ -135,7 +135,7 @@ export class MemoryNetwork {
 
   /** Queueing delay on the sender's link, or undefined when its queue is full. */
   private linkDelay(host: string, size: number): number | undefined {
-    const rate = this.opts.rateBps;
+    const rate = this.opts.rateBitsPerSec;
     if (rate === undefined) return 0;
     const now = this.sched.now();
     const free = Math.max(now, this.linkFreeAt.get(host) ?? now);

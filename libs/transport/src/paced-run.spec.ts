@@ -1,30 +1,23 @@
-import { runPaced, type PacedClock } from './paced-run';
+import type { Clock } from './clock';
+import { VirtualClock } from './clock';
+import { PACED_IDLE, runPaced } from './paced-run';
 import { SeededRandom } from './prng';
-import { VirtualScheduler } from './scheduler';
 
 const SIZE = 1400;
 
-/** A PacedClock on a VirtualScheduler whose timers fire 1 ms at the soonest and up to 0.5 ms late (0: next turn). */
-function virtualClock(seed: number): { clock: PacedClock; sched: VirtualScheduler } {
-  const sched = new VirtualScheduler();
+/** A Clock on a VirtualClock whose timers fire up to 0.5 ms late (0: next turn). */
+function virtualClock(seed: number): { clock: Clock; sched: VirtualClock } {
+  const sched = new VirtualClock();
   const rng = new SeededRandom(seed);
-  const clock: PacedClock = {
-    nowNs: () => Math.round(sched.now() * 1e6),
-    sleep: (ns, wake) => {
-      let cancelled = false;
-      sched.schedule(() => {
-        if (!cancelled) wake();
-      }, ns <= 0 ? 0 : Math.max(1, Math.floor(ns / 1e6)) + rng.next() * 0.5);
-      return () => {
-        cancelled = true;
-      };
-    },
+  const clock: Clock = {
+    now: () => sched.now(),
+    schedule: (fn, ms) => sched.schedule(fn, ms <= 0 ? 0 : ms + rng.next() * 0.5),
   };
   return { clock, sched };
 }
 
 /** A send whose completion comes 0.05 ms later, like a socket's callback. */
-function sender(sched: VirtualScheduler, log: Array<{ atMs: number; bytes: number }>) {
+function sender(sched: VirtualClock, log: Array<{ atMs: number; bytes: number }>) {
   return (bytes: Uint8Array, done: (err?: Error) => void): void => {
     log.push({ atMs: sched.now(), bytes: bytes.length });
     sched.schedule(() => done(), 0.05);
@@ -37,19 +30,19 @@ describe('runPaced', () => {
     const log: Array<{ atMs: number; bytes: number }> = [];
     const total = 45_000; // 0.5 s at 1 Gbit/s
     let n = 0;
-    const run = runPaced({ rateBps: 1e9, clock, next: () => (n++ < total ? new Uint8Array(SIZE) : undefined), send: sender(sched, log) });
+    const run = runPaced({ rateBitsPerSec: 1e9, clock, next: () => (n++ < total ? new Uint8Array(SIZE) : undefined), send: sender(sched, log) });
     sched.advance(2000);
     const r = await run.done;
     expect(r.datagrams).toBe(total);
     expect(r.bytes).toBe(total * SIZE);
-    expect(r.achievedBps / 1e9).toBeGreaterThan(0.99);
-    expect(r.achievedBps / 1e9).toBeLessThan(1.01);
+    expect(r.achievedBitsPerSec / 1e9).toBeGreaterThan(0.99);
+    expect(r.achievedBitsPerSec / 1e9).toBeLessThan(1.01);
   });
 
   it('applies setRate at once, cutting short a sleep computed for the old rate', async () => {
     const { clock, sched } = virtualClock(2);
     const log: Array<{ atMs: number; bytes: number }> = [];
-    const run = runPaced({ rateBps: 1e6, clock, next: () => new Uint8Array(SIZE), send: sender(sched, log) });
+    const run = runPaced({ rateBitsPerSec: 1e6, clock, next: () => new Uint8Array(SIZE), send: sender(sched, log) });
     // At 1 Mbit/s the second datagram is due 10.4 ms after the first: at 3 ms the loop is asleep.
     sched.advance(3);
     expect(log).toHaveLength(1);
@@ -72,7 +65,7 @@ describe('runPaced', () => {
     let peak = 0;
     let n = 0;
     const run = runPaced({
-      rateBps: 1e9,
+      rateBitsPerSec: 1e9,
       maxInFlight: 8,
       clock,
       next: () => (n++ < 5000 ? new Uint8Array(SIZE) : undefined),
@@ -95,7 +88,7 @@ describe('runPaced', () => {
   it('survives a send that completes synchronously', async () => {
     const { clock, sched } = virtualClock(4);
     let n = 0;
-    const run = runPaced({ rateBps: 100e6, maxInFlight: 1, clock, next: () => (n++ < 1000 ? new Uint8Array(SIZE) : undefined), send: (_b, done) => done() });
+    const run = runPaced({ rateBitsPerSec: 100e6, maxInFlight: 1, clock, next: () => (n++ < 1000 ? new Uint8Array(SIZE) : undefined), send: (_b, done) => done() });
     sched.advance(1000);
     expect((await run.done).datagrams).toBe(1000);
   });
@@ -103,7 +96,7 @@ describe('runPaced', () => {
   it('stops at once when a synchronous send fails', async () => {
     const { clock, sched } = virtualClock(6);
     let sent = 0;
-    const run = runPaced({ rateBps: 1e9, clock, next: () => new Uint8Array(SIZE), send: (_b, done) => done(++sent === 3 ? new Error('sync boom') : undefined) });
+    const run = runPaced({ rateBitsPerSec: 1e9, clock, next: () => new Uint8Array(SIZE), send: (_b, done) => done(++sent === 3 ? new Error('sync boom') : undefined) });
     sched.advance(20);
     await expect(run.done).rejects.toThrow('sync boom');
     expect(sent).toBe(3);
@@ -113,7 +106,7 @@ describe('runPaced', () => {
     const { clock, sched } = virtualClock(5);
     let sent = 0;
     const run = runPaced({
-      rateBps: 100e6,
+      rateBitsPerSec: 100e6,
       clock,
       next: () => new Uint8Array(SIZE),
       send: (_b, done) => {
@@ -126,5 +119,76 @@ describe('runPaced', () => {
     const after = sent;
     sched.advance(50);
     expect(sent).toBe(after);
+  });
+
+  it('idles while next() has nothing to send, and resumes on wake()', async () => {
+    const { clock, sched } = virtualClock(7);
+    const log: Array<{ atMs: number; bytes: number }> = [];
+    let ready = 3;
+    let asked = 0;
+    const run = runPaced({
+      rateBitsPerSec: 1e9,
+      clock,
+      next: () => {
+        asked++;
+        if (ready === 0) return PACED_IDLE;
+        ready--;
+        return new Uint8Array(SIZE);
+      },
+      send: sender(sched, log),
+    });
+    sched.advance(100);
+    expect(log).toHaveLength(3);
+    const askedWhileIdle = asked;
+    sched.advance(100);
+    expect(asked).toBe(askedWhileIdle); // no polling while idle
+    ready = 2;
+    run.wake();
+    sched.advance(1);
+    expect(log).toHaveLength(5);
+    expect(log[4]?.atMs).toBeGreaterThanOrEqual(200);
+    run.stop();
+    sched.advance(1);
+    expect((await run.done).datagrams).toBe(5);
+  });
+
+  it('charges sizeOf(item) and hands the item to send only once the pacer allowed it', async () => {
+    const { clock, sched } = virtualClock(8);
+    const sentAt: number[] = [];
+    let n = 0;
+    // 8 Mbit/s = 1000 bytes per ms: items of 10,000 bytes go every 10 ms.
+    const run = runPaced<{ n: number }>({
+      rateBitsPerSec: 8e6,
+      clock,
+      next: () => (n < 5 ? { n: n++ } : undefined),
+      sizeOf: () => 10_000,
+      send: (item, done) => {
+        sentAt.push(sched.now());
+        expect(item.n).toBe(sentAt.length - 1);
+        done();
+      },
+    });
+    sched.advance(100);
+    const r = await run.done;
+    expect(r.bytes).toBe(50_000);
+    expect(sentAt).toHaveLength(5);
+    // Four gaps of 10 ms (late timers are paid back at most 10% faster).
+    expect((sentAt[4] as number) - (sentAt[0] as number)).toBeGreaterThanOrEqual(36);
+  });
+
+  it('ends with the error when next() throws', async () => {
+    const { clock, sched } = virtualClock(9);
+    let n = 0;
+    const run = runPaced({
+      rateBitsPerSec: 1e9,
+      clock,
+      next: () => {
+        if (++n === 4) throw new Error('source broke');
+        return new Uint8Array(SIZE);
+      },
+      send: (_b, done) => done(),
+    });
+    sched.advance(10);
+    await expect(run.done).rejects.toThrow('source broke');
   });
 });

@@ -1,42 +1,34 @@
+import { realClock, type Clock } from './clock';
 import { TransportError } from './errors';
-import { Pacer } from './pacer';
+import { Pacer, type PacerOptions } from './pacer';
 
-/** The time the pacing driver runs on; `virtualPacedClock` style fakes make it testable. */
-export interface PacedClock {
-  nowNs(): number;
-  /** Calls `wake` after about `ns` (0: in the next turn of the event loop); returns a canceller. */
-  sleep(ns: number, wake: () => void): () => void;
-}
+/** What `next()` returns when it has nothing to send now but more may come: the run idles until wake(). */
+export const PACED_IDLE = 'idle';
 
-/** hrtime plus Node timers. Timers have ~1 ms granularity; the pacer's credit makes up for it. */
-export function realPacedClock(): PacedClock {
-  const origin = process.hrtime.bigint();
-  return {
-    nowNs: () => Number(process.hrtime.bigint() - origin),
-    sleep: (ns, wake) => {
-      if (ns <= 0) {
-        const i = setImmediate(wake);
-        return () => clearImmediate(i);
-      }
-      const t = setTimeout(wake, Math.max(1, Math.floor(ns / 1e6)));
-      return () => clearTimeout(t);
-    },
-  };
-}
-
-export interface RunPacedOptions {
+export interface RunPacedOptions<T = Uint8Array> {
   /** Target payload rate in bit/s. */
-  rateBps: number;
+  rateBitsPerSec: number;
   /** See PacerOptions.maxBurstMs. @default 8 */
   maxBurstMs?: number;
-  /** The next datagram to send, or undefined when there is nothing more (the run then ends). */
-  next(): Uint8Array | undefined;
-  /** Sends one datagram and calls `done` when the socket took it (UdpEndpoint.sendCb fits). */
-  send(bytes: Uint8Array, done: (err?: Error) => void): void;
+  /** See PacerOptions.maxCatchUpMs. @default 50 */
+  maxCatchUpMs?: number;
+  /**
+   * The next item to send; `PACED_IDLE` when there is nothing to send now (a sender waiting for
+   * NACKs or for data to load: the run idles until `wake()`); undefined when there is nothing
+   * more (the run then ends).
+   */
+  next(): T | typeof PACED_IDLE | undefined;
+  /** Bytes the item puts on the wire (what the pacer charges). @default the item's length (Uint8Array) */
+  sizeOf?(item: T): number;
+  /**
+   * Sends one item and calls `done` when the socket took it (UdpEndpoint.sendCb fits). Called only
+   * once the pacer allowed the item, so a sender may frame it here (sequence numbers in send order).
+   */
+  send(item: T, done: (err?: Error) => void): void;
   /** Sends pending before the driver waits for one to complete. @default 256 */
   maxInFlight?: number;
-  /** @default realPacedClock() */
-  clock?: PacedClock;
+  /** @default realClock() */
+  clock?: Clock;
 }
 
 export interface PacedResult {
@@ -45,36 +37,50 @@ export interface PacedResult {
   /** From the first send to the last completion. */
   readonly elapsedNs: number;
   /** bytes * 8 / elapsed; NaN when fewer than two datagrams went. */
-  readonly achievedBps: number;
+  readonly achievedBitsPerSec: number;
 }
 
 export interface PacedRun {
-  /** Resolves when `next()` ran dry (or `stop()`) and every send completed; rejects on a send error. */
+  /**
+   * Resolves when `next()` ran dry (or `stop()`) and every send completed; rejects on a send
+   * error or an exception thrown by `next`, `sizeOf` or `send`.
+   */
   readonly done: Promise<PacedResult>;
   /** Applies a new rate at once, also cutting short a sleep computed for the old rate. */
-  setRate(rateBps: number): void;
+  setRate(rateBitsPerSec: number): void;
+  /** Resumes a run that idles (its `next()` returned PACED_IDLE); does nothing otherwise. */
+  wake(): void;
   /** Ends the run after the sends in flight complete. */
   stop(): void;
-  readonly rateBps: number;
+  readonly rateBitsPerSec: number;
 }
 
+const byteLength = (item: unknown): number => (item as Uint8Array).length;
+
 /**
- * The driver loop around a Pacer: sends every datagram the credit allows, then sleeps until the
- * next is due. Used by the DP's data sender.
+ * The driver loop around a Pacer: sends every item the credit allows, then sleeps until the next
+ * is due. Used by the DP's session runner (on the socket, or on MemoryNetwork in tests) and by the
+ * transport benchmark.
  */
-export function runPaced(opts: RunPacedOptions): PacedRun {
-  const clock = opts.clock ?? realPacedClock();
+export function runPaced<T = Uint8Array>(opts: RunPacedOptions<T>): PacedRun {
+  const clock = opts.clock ?? realClock();
+  const sizeOf = opts.sizeOf ?? byteLength;
+  const nowNs = (): number => clock.now() * 1e6;
   const maxInFlight = opts.maxInFlight ?? 256;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new TransportError('TRANSPORT_BAD_OPTION', `maxInFlight must be a positive integer, got ${maxInFlight}`, { option: 'maxInFlight' });
-  const pacer = new Pacer({ rateBps: opts.rateBps, ...(opts.maxBurstMs === undefined ? {} : { maxBurstMs: opts.maxBurstMs }) });
+  const pacerOpts: PacerOptions = { rateBitsPerSec: opts.rateBitsPerSec };
+  if (opts.maxBurstMs !== undefined) pacerOpts.maxBurstMs = opts.maxBurstMs;
+  if (opts.maxCatchUpMs !== undefined) pacerOpts.maxCatchUpMs = opts.maxCatchUpMs;
+  const pacer = new Pacer(pacerOpts);
   const resumeAt = Math.floor(maxInFlight / 2);
-  let pending: Uint8Array | undefined;
+  let pending: { item: T; size: number } | undefined;
   let inFlight = 0;
   let datagrams = 0;
   let bytes = 0;
   let startNs: number | undefined;
   let ended = false;
   let finished = false;
+  let idle = false;
   // send() may complete synchronously (in-memory transports): never re-enter the loop from it.
   let pumping = false;
   let cancelSleep: (() => void) | undefined;
@@ -93,8 +99,8 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
       reject(err);
       return;
     }
-    const elapsedNs = startNs === undefined ? 0 : clock.nowNs() - startNs;
-    resolve({ datagrams, bytes, elapsedNs, achievedBps: datagrams > 1 && elapsedNs > 0 ? (bytes * 8 * 1e9) / elapsedNs : NaN });
+    const elapsedNs = startNs === undefined ? 0 : nowNs() - startNs;
+    resolve({ datagrams, bytes, elapsedNs, achievedBitsPerSec: datagrams > 1 && elapsedNs > 0 ? (bytes * 8 * 1e9) / elapsedNs : NaN });
   };
 
   const onSent = (err?: Error): void => {
@@ -110,7 +116,7 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
     // The loop stopped for lack of slots (it is not asleep): resume once half the window is free.
     // Resuming in a later turn, not inside this completion, lets a batch of completions land first
     // and the loop send a batch; one send per completion costs about a third of the throughput.
-    if (!pumping && cancelSleep === undefined && inFlight === resumeAt) cancelSleep = clock.sleep(0, pump);
+    if (!pumping && !idle && cancelSleep === undefined && inFlight === resumeAt) cancelSleep = clock.schedule(pump, 0);
   };
 
   const pump = (): void => {
@@ -119,6 +125,9 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
     pumping = true;
     try {
       loop();
+    } catch (err) {
+      // A throwing source or socket ends the run with its error, never the process.
+      finish(err as Error);
     } finally {
       pumping = false;
     }
@@ -127,41 +136,57 @@ export function runPaced(opts: RunPacedOptions): PacedRun {
 
   const loop = (): void => {
     while (!ended && !finished && inFlight < maxInFlight) {
-      const d = pending ?? opts.next();
+      let p = pending;
       pending = undefined;
-      if (d === undefined) {
-        ended = true;
-        break;
+      if (p === undefined) {
+        const item = opts.next();
+        if (item === undefined) {
+          ended = true;
+          break;
+        }
+        if (item === PACED_IDLE) {
+          idle = true;
+          return;
+        }
+        p = { item, size: sizeOf(item) };
       }
-      const now = clock.nowNs();
-      if (!pacer.tryTake(d.length, now)) {
-        pending = d;
-        cancelSleep = clock.sleep(pacer.waitNs(d.length, now), pump);
+      const now = nowNs();
+      if (!pacer.tryTake(p.size, now)) {
+        pending = p;
+        // Node timers have about 1 ms granularity: sleep whole milliseconds, at least one; the
+        // pacer's credit, measured on the clock, makes up for the rounding.
+        cancelSleep = clock.schedule(pump, Math.max(1, Math.floor(pacer.waitNs(p.size, now) / 1e6)));
         return;
       }
       startNs ??= now;
       inFlight++;
       datagrams++;
-      bytes += d.length;
-      opts.send(d, onSent);
+      bytes += p.size;
+      opts.send(p.item, onSent);
     }
   };
 
   pump();
   return {
     done,
-    get rateBps() {
-      return pacer.rateBps;
+    get rateBitsPerSec() {
+      return pacer.rateBitsPerSec;
     },
-    setRate(rateBps: number): void {
-      pacer.setRate(rateBps, clock.nowNs());
-      if (cancelSleep) {
+    setRate(rateBitsPerSec: number): void {
+      pacer.setRate(rateBitsPerSec, nowNs());
+      if (cancelSleep && !pumping) {
         cancelSleep();
         pump();
       }
     },
+    wake(): void {
+      if (!idle || pumping || finished) return;
+      idle = false;
+      pump();
+    },
     stop(): void {
       ended = true;
+      idle = false;
       pending = undefined;
       if (cancelSleep) {
         cancelSleep();

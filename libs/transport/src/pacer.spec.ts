@@ -30,7 +30,7 @@ describe('Pacer', () => {
     [1e9, 2],
     [2e9, 1],
   ])('holds %d bit/s within 1%% with 1 ms timers up to %d ms late', (rate, jitterMs) => {
-    const p = new Pacer({ rateBps: rate });
+    const p = new Pacer({ rateBitsPerSec: rate });
     const rng = new SeededRandom(42);
     const { bytes, endNs } = simulate(p, 0, 2000 * MS, rng, jitterMs);
     const achieved = (bytes * 8 * 1e9) / endNs;
@@ -39,7 +39,7 @@ describe('Pacer', () => {
   });
 
   it('caps the burst after a stall at maxBurstMs of credit', () => {
-    const p = new Pacer({ rateBps: 1e9, maxBurstMs: 4 });
+    const p = new Pacer({ rateBitsPerSec: 1e9, maxBurstMs: 4 });
     expect(p.tryTake(SIZE, 0)).toBe(true);
     // A 500 ms stall (GC, blocked loop) must not release 500 ms of traffic at once.
     const allowed = p.allowance(SIZE, 500 * MS);
@@ -48,7 +48,7 @@ describe('Pacer', () => {
 
   it('pays back credit lost in a stall at 10% over the rate, so the average holds', () => {
     const rate = 100e6;
-    const p = new Pacer({ rateBps: rate });
+    const p = new Pacer({ rateBitsPerSec: rate });
     const rng = new SeededRandom(8);
     const a = simulate(p, 0, 200 * MS, rng, 0.3);
     // A 30 ms stall: the cap (8 ms -> 100,000 bytes) lets only part of the 375,000 bytes earned go at once.
@@ -60,7 +60,7 @@ describe('Pacer', () => {
     expect(achieved / rate).toBeGreaterThan(0.995);
     expect(achieved / rate).toBeLessThan(1.005);
     // Without catch-up the same stall costs the credit the cap refused (about 22 ms of 630).
-    const q = new Pacer({ rateBps: rate, maxCatchUpMs: 0 });
+    const q = new Pacer({ rateBitsPerSec: rate, maxCatchUpMs: 0 });
     const rng2 = new SeededRandom(8);
     const c = simulate(q, 0, 200 * MS, rng2, 0.3);
     const d = simulate(q, c.endNs + 30 * MS, c.endNs + 430 * MS, rng2, 0.3);
@@ -68,7 +68,7 @@ describe('Pacer', () => {
   });
 
   it('does not burst at start: one datagram, then the rate', () => {
-    const p = new Pacer({ rateBps: 1e9 });
+    const p = new Pacer({ rateBitsPerSec: 1e9 });
     expect(p.allowance(SIZE, 5 * MS)).toBe(1);
     expect(p.tryTake(SIZE, 5 * MS)).toBe(true);
     expect(p.tryTake(SIZE, 5 * MS)).toBe(false);
@@ -77,7 +77,7 @@ describe('Pacer', () => {
   });
 
   it('applies a rate change at once, keeping credit earned at the old rate', () => {
-    const p = new Pacer({ rateBps: 1e9 });
+    const p = new Pacer({ rateBitsPerSec: 1e9 });
     p.tryTake(SIZE, 0);
     p.setRate(100e6, 0.4 * MS); // 0.4 ms at 1 Gbit/s earned 50,000 bytes (+100 left of the start)
     expect(p.allowance(SIZE, 0.4 * MS)).toBe(Math.floor(50_100 / SIZE));
@@ -86,11 +86,11 @@ describe('Pacer', () => {
     const left = p.waitNs(SIZE, 0.4 * MS);
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThanOrEqual(112_000);
-    expect(p.rateBps).toBe(100e6);
+    expect(p.rateBitsPerSec).toBe(100e6);
   });
 
   it('measured over a switch from 1 Gbit/s to 200 Mbit/s, each half runs at its own rate', () => {
-    const p = new Pacer({ rateBps: 1e9 });
+    const p = new Pacer({ rateBitsPerSec: 1e9 });
     const rng = new SeededRandom(3);
     const first = simulate(p, 0, 1000 * MS, rng, 0.5);
     p.setRate(200e6, first.endNs);
@@ -101,8 +101,8 @@ describe('Pacer', () => {
   });
 
   it.each([[0], [-1], [Number.NaN], [Number.POSITIVE_INFINITY]])('rejects rate %p with TRANSPORT_BAD_OPTION', (rate) => {
-    expect(() => new Pacer({ rateBps: rate })).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
-    const p = new Pacer({ rateBps: 1e6 });
+    expect(() => new Pacer({ rateBitsPerSec: rate })).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
+    const p = new Pacer({ rateBitsPerSec: 1e6 });
     let thrown: unknown;
     try {
       p.setRate(rate, 0);
@@ -110,6 +110,6 @@ describe('Pacer', () => {
       thrown = err;
     }
     expect(isCastpointError(thrown, 'TRANSPORT_BAD_OPTION')).toBe(true);
-    expect(p.rateBps).toBe(1e6);
+    expect(p.rateBitsPerSec).toBe(1e6);
   });
 });

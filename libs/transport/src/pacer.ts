@@ -2,7 +2,7 @@ import { TransportError } from './errors';
 
 export interface PacerOptions {
   /** Target rate in bit/s of UDP payload. */
-  rateBps: number;
+  rateBitsPerSec: number;
   /**
    * Most credit that may pile up, as time at the current rate. Caps the burst after a stall (a GC
    * pause or a slow timer) while leaving room for millisecond timer granularity and for the
@@ -40,7 +40,7 @@ export class Pacer {
   private lastNs: number | undefined;
 
   constructor(opts: PacerOptions) {
-    this.rate = checkRate(opts.rateBps);
+    this.rate = checkRate(opts.rateBitsPerSec);
     this.maxBurstMs = opts.maxBurstMs ?? 8;
     this.minBurstBytes = opts.minBurstBytes ?? 65_536;
     this.maxCatchUpMs = opts.maxCatchUpMs ?? 50;
@@ -51,7 +51,7 @@ export class Pacer {
     if (!(this.minBurstBytes > 0)) throw new TransportError('TRANSPORT_BAD_OPTION', `minBurstBytes must be > 0, got ${this.minBurstBytes}`, { option: 'minBurstBytes' });
   }
 
-  get rateBps(): number {
+  get rateBitsPerSec(): number {
     return this.rate;
   }
 
@@ -64,8 +64,8 @@ export class Pacer {
    * Changes the rate from `nowNs` on: credit earned so far was earned at the old rate. Credit owed
    * from stalls at the old rate is dropped: the new rate holds from now, with no catch-up burst.
    */
-  setRate(rateBps: number, nowNs: number): void {
-    const r = checkRate(rateBps);
+  setRate(rateBitsPerSec: number, nowNs: number): void {
+    const r = checkRate(rateBitsPerSec);
     this.refill(nowNs);
     this.rate = r;
     this.tokens = Math.min(this.tokens, this.burstBytes);
@@ -124,7 +124,7 @@ export class Pacer {
 
 function checkRate(r: number): number {
   if (typeof r !== 'number' || !(r > 0) || !Number.isFinite(r)) {
-    throw new TransportError('TRANSPORT_BAD_OPTION', `rateBps must be a positive finite number, got ${String(r)}`, { option: 'rateBps' });
+    throw new TransportError('TRANSPORT_BAD_OPTION', `rateBitsPerSec must be a positive finite number, got ${String(r)}`, { option: 'rateBitsPerSec' });
   }
   return r;
 }

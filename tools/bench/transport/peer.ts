@@ -55,7 +55,7 @@ async function send(group: string, port: number, iface: string, seconds: number,
   };
   let result: { datagrams: number; bytes: number; elapsedNs: number };
   if (rateBps > 0) {
-    result = await runPaced({ rateBps, next, send: (b, done) => ep.sendCb(b, to, done) }).done;
+    result = await runPaced({ rateBitsPerSec: rateBps, next, send: (b, done) => ep.sendCb(b, to, done) }).done;
   } else {
     result = await unpaced(next, (b, done) => ep.sendCb(b, to, done));
   }

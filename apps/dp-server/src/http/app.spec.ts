@@ -253,7 +253,7 @@ describe('dp-server API', () => {
     const again = await ask(h, 'img', 'slow', a.receiverId);
     if (again.status !== 'join') throw new Error('expected join');
     expect(again.session.id).not.toBe(a.session.id);
-    expect(h.runners[1]?.spec.rateBps).toBe(Math.floor((h.runners[0]?.spec.rateBps ?? 0) / 2));
+    expect(h.runners[1]?.spec.rateBytesPerSec).toBe(Math.floor((h.runners[0]?.spec.rateBytesPerSec ?? 0) / 2));
     const clients = (await h.app.inject({ method: 'GET', url: '/api/v1/clients', headers: admin })).json<Array<{ hostname: string; receiverIds: number[] }>>();
     expect(clients.find((c) => c.hostname === 'slow')?.receiverIds).toEqual([a.receiverId, again.receiverId]);
     h.runners[0]?.events.kicked(b.receiverId, 'fallback', 'below 2000 KB/s');

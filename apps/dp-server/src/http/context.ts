@@ -47,7 +47,7 @@ export function snapshot(ctx: DpContext, nowMs: number): object {
         port: s.port,
         receivers: s.receivers.length,
         waiting: s.waiting.length,
-        rateBps: st?.rateBps ?? s.rateBps,
+        rateBps: st?.rateBytesPerSec ?? s.rateBps,
         throughputBps: st?.throughputBps ?? 0,
         bytesSent: st?.bytesSent ?? s.bytesSent,
         packetsSent: st?.packetsSent ?? s.packetsSent,

@@ -73,7 +73,7 @@ export function runnerSpec(
     ttl: o.ttl,
     key: new Uint8Array(Buffer.from(s.key, 'base64')),
     encrypted: s.encrypted,
-    rateBps: s.rateBps,
+    rateBytesPerSec: s.rateBps,
     slowPolicy: img.settings.slowPolicy,
     imageFile: img.file,
     imageMtimeMs: img.fileMtimeMs,

@@ -18,7 +18,8 @@ export interface RunnerSpec {
   /** 32-byte session key. */
   readonly key: Uint8Array;
   readonly encrypted: boolean;
-  readonly rateBps: number;
+  /** Session rate cap, bytes/s (the pacer runs at 8x this in bit/s). */
+  readonly rateBytesPerSec: number;
   readonly slowPolicy: SlowPolicy;
   readonly imageFile: string;
   /** The file's mtime at import (with the manifest, the fingerprint checked before sending). */
@@ -65,7 +66,7 @@ export interface RunnerStats {
   /** Repair symbols receivers asked for beyond their repair budget (refused). */
   readonly refusedRepairSymbols: number;
   /** Current send rate, bytes/s. */
-  readonly rateBps: number;
+  readonly rateBytesPerSec: number;
   readonly grttMs: number;
 }
 

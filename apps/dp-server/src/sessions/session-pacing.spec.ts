@@ -9,8 +9,8 @@ const SIZE = 1450; // a data packet of 1400-byte symbols
  * due (1 ms timers, up to `jitterMs` late), and stall for `stallMs` every `stallEveryMs` (a busy
  * machine). Returns when each datagram went.
  */
-function run(rateBps: number, durationMs: number, jitterMs: number, stallMs = 0, stallEveryMs = Infinity): number[] {
-  const p = new Pacer({ rateBps, ...SESSION_PACING });
+function run(rateBitsPerSec: number, durationMs: number, jitterMs: number, stallMs = 0, stallEveryMs = Infinity): number[] {
+  const p = new Pacer({ rateBitsPerSec, ...SESSION_PACING });
   const rng = new SeededRandom(7);
   const sentAt: number[] = [];
   let now = 0;

@@ -1,9 +1,22 @@
 // The production session runner: one UDP socket bound to the multicast interface at the session
 // port (unicast control in, multicast data/announce/kick out), libs/repair's SenderEngine deciding
-// what to send, a pacer at the engine's rate, symbols from the image, packets framed by libs/wire.
+// what to send (and which control packets count), libs/transport's runPaced at the engine's rate,
+// symbols from the image, packets framed by libs/wire. The socket opener and the clock are
+// injected: tests run it over MemoryNetwork on a VirtualClock (udp-runner.spec.ts).
 import { makeFingerprint, ChunkSource } from '@castpoint/chunking';
-import { SenderEngine, seededRng, type SenderAction } from '@castpoint/repair';
-import { Pacer, openUdpSocket, type Datagram, type PeerAddress, type UdpEndpoint } from '@castpoint/transport';
+import { SenderEngine, seededRng, type DataPick, type SenderAction } from '@castpoint/repair';
+import {
+  PACED_IDLE,
+  openUdpSocket,
+  realClock,
+  runPaced,
+  type Clock,
+  type Datagram,
+  type OpenUdpOptions,
+  type PacedRun,
+  type PeerAddress,
+  type UdpEndpoint,
+} from '@castpoint/transport';
 import { SESSION_PACING } from './session-pacing';
 import {
   createSessionKey,
@@ -19,7 +32,6 @@ import {
   type SessionKey,
 } from '@castpoint/wire';
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
-import { ReceiverGate } from './receiver-gate';
 import { SymbolSource } from './symbol-source';
 
 export interface UdpRunnerOptions {
@@ -29,9 +41,14 @@ export interface UdpRunnerOptions {
   readonly maxInFlight?: number;
   /** Requested socket send buffer, bytes. @default 4194304 */
   readonly sendBufferSize?: number;
+  /** Opens the session's socket. @default openUdpSocket (tests pass a MemoryNetwork's open) */
+  readonly openSocket?: (opts: OpenUdpOptions) => Promise<UdpEndpoint>;
+  /** Time and timers of the loop. @default realClock() */
+  readonly clock?: Clock;
 }
 
-type Pick = { block: number; symbol: number; k: number; repair: boolean };
+/** A data packet the pacer may let go: framed (seq, sentAtMs) only when it does. */
+type Outgoing = { readonly pick: DataPick; readonly payload: Uint8Array };
 
 export function udpRunnerFactory(opts: UdpRunnerOptions = {}) {
   return (spec: RunnerSpec, events: RunnerEvents): SessionRunner => new UdpSessionRunner(spec, events, opts);
@@ -41,24 +58,22 @@ class UdpSessionRunner implements SessionRunner {
   private sock: UdpEndpoint | undefined;
   private engine: SenderEngine | undefined;
   private symbols: SymbolSource | undefined;
-  private pacer: Pacer;
+  private run: PacedRun | undefined;
+  private readonly clock: Clock;
   private key: SessionKey;
   private readonly counters = new DecodeCounters();
   private readonly group: PeerAddress;
-  /** Registered receivers, their last seq and whether they were heard: only they reach the engine. */
-  private readonly gate = new ReceiverGate();
   private readonly kickDetail = new Map<number, string>();
   /** Receivers registered while start() was still opening the image and the socket. */
   private readonly early = new Set<number>();
-  private hold: { count: number; untilMs: number } | undefined;
-  /** Monotonic ms (performance.now: a double, where hrtime.bigint() allocated twice per packet). */
-  private readonly originMs = performance.now();
+  /** A hold asked for before the engine exists (start() still opening the image and the socket). */
+  private earlyHold: { count: number; untilMs: number } | undefined;
+  /** The clock's time at construction: the engine's ms count from here. */
+  private readonly originMs: number;
   private seq = 0n;
-  private pending: Pick | undefined;
-  private inFlight = 0;
-  private wake: NodeJS.Timeout | undefined;
-  private ticker: NodeJS.Timeout | undefined;
-  private pumping = false;
+  /** A pick whose block was still loading when the pacer asked for it. */
+  private pending: DataPick | undefined;
+  private cancelTick: (() => void) | undefined;
   private closed = false;
   private bytesSent = 0;
   private packetsSent = 0;
@@ -73,12 +88,12 @@ class UdpSessionRunner implements SessionRunner {
   ) {
     this.group = { address: spec.group, port: spec.port };
     this.key = createSessionKey(spec.key, spec.encrypted);
-    // The pacer counts bits per second; the engine and the wire speak bytes per second.
-    this.pacer = new Pacer({ rateBps: spec.rateBps * 8, ...SESSION_PACING });
+    this.clock = o.clock ?? realClock();
+    this.originMs = this.clock.now();
   }
 
   private nowMs(): number {
-    return performance.now() - this.originMs;
+    return this.clock.now() - this.originMs;
   }
 
   async start(): Promise<void> {
@@ -93,11 +108,11 @@ class UdpSessionRunner implements SessionRunner {
         sessionId: s.sessionId,
         layout: source.layout,
         symbolSize: s.symbolSize,
-        maxRateBps: s.rateBps,
+        maxRateBytesPerSec: s.rateBytesPerSec,
         slowPolicy: s.slowPolicy,
         rng: seededRng(s.sessionId ^ s.senderId),
       });
-      this.sock = await openUdpSocket({
+      this.sock = await (this.o.openSocket ?? openUdpSocket)({
         address: s.interfaceAddress,
         port: s.senderPort,
         multicast: { interface: s.interfaceAddress, ttl: s.ttl, loopback: false },
@@ -108,16 +123,22 @@ class UdpSessionRunner implements SessionRunner {
       await this.symbols.close();
       throw err;
     }
+    this.run = this.startPacing();
     const now = this.nowMs();
+    if (this.earlyHold) this.engine.handle({ type: 'await-joiners', count: this.earlyHold.count, graceMs: Math.max(0, this.earlyHold.untilMs - now) }, now);
     for (const r of new Set([...s.receivers, ...this.early])) {
-      this.gate.add(r);
       this.apply(this.engine.handle({ type: 'register', receiverId: r }, now));
     }
     this.early.clear();
     this.sock.readable.on('data', (d: Datagram) => this.onDatagram(d));
     this.sock.readable.on('error', (err: Error) => this.fail(err));
-    this.ticker = setInterval(() => this.onTick(), this.o.tickMs ?? 10);
-    this.pump();
+    const tickMs = this.o.tickMs ?? 10;
+    const tick = (): void => {
+      this.cancelTick = this.clock.schedule(tick, tickMs);
+      this.onTick();
+    };
+    this.cancelTick = this.clock.schedule(tick, tickMs);
+    this.run.wake();
   }
 
   addReceiver(receiverId: number): void {
@@ -127,27 +148,21 @@ class UdpSessionRunner implements SessionRunner {
         this.early.add(receiverId);
         return;
       }
-      this.gate.add(receiverId);
       this.apply(this.engine.handle({ type: 'register', receiverId }, this.nowMs()));
-      this.pump();
+      this.run?.wake();
     });
   }
 
   awaitJoiners(count: number, graceMs: number): void {
-    this.hold = { count, untilMs: this.nowMs() + graceMs };
-  }
-
-  /** True while new data waits for the agents a scheduled start expects (see awaitJoiners). */
-  private holding(): boolean {
-    if (!this.hold) return false;
-    const ready = this.gate.heardCount();
-    if (ready >= this.hold.count || this.nowMs() >= this.hold.untilMs) this.hold = undefined;
-    return this.hold !== undefined;
+    this.guard(() => {
+      const now = this.nowMs();
+      if (this.engine) this.apply(this.engine.handle({ type: 'await-joiners', count, graceMs }, now));
+      else this.earlyHold = { count, untilMs: now + graceMs };
+    });
   }
 
   removeReceiver(receiverId: number): void {
     this.guard(() => {
-      this.gate.remove(receiverId);
       this.kickDetail.delete(receiverId);
       this.early.delete(receiverId);
       if (!this.engine || this.closed) return;
@@ -165,9 +180,9 @@ class UdpSessionRunner implements SessionRunner {
       nacksReceived: e?.nacksReceived ?? 0,
       badPackets: this.counters.rejected,
       controlErrors: this.controlErrors,
-      unknownReceiverPackets: this.gate.dropped.unknown,
+      unknownReceiverPackets: e?.droppedControl.unknown ?? 0,
       refusedRepairSymbols: e?.refusedRepairSymbols ?? 0,
-      rateBps: e?.rateBps ?? this.spec.rateBps,
+      rateBytesPerSec: e?.rateBytesPerSec ?? this.spec.rateBytesPerSec,
       grttMs: e?.grttMs ?? 0,
     };
   }
@@ -185,8 +200,8 @@ class UdpSessionRunner implements SessionRunner {
       }
     }
     this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
-    if (this.wake) clearTimeout(this.wake);
+    this.cancelTick?.();
+    this.run?.stop();
     await this.sock?.close();
     await this.symbols?.close();
   }
@@ -200,7 +215,7 @@ class UdpSessionRunner implements SessionRunner {
     this.guard(() => {
       if (!this.engine || this.closed) return;
       this.apply(this.engine.tick(this.nowMs()));
-      this.pump();
+      this.run?.wake();
     });
   }
 
@@ -212,11 +227,12 @@ class UdpSessionRunner implements SessionRunner {
     if (!this.engine || this.closed) return;
     const r = this.counters.record(decodePacket(d.bytes, this.key, { sessionId: this.spec.sessionId }));
     if (!r.ok || !isControlPacket(r.packet)) return;
-    const { envelope, message } = r.packet;
+    const { message } = r.packet;
     if (message.type === 'announce' || message.type === 'kick') return;
-    // An agent speaks only for itself, each packet once, and only while the DP has it registered.
-    if (this.gate.admit(envelope.senderId, message.receiverId, envelope.seq) !== 'ok') return;
-    this.apply(this.engine.handle({ type: 'packet', packet: r.packet }, this.nowMs()));
+    // The engine's gate decides whether the packet counts (sender id, registration, replay).
+    const { accepted, actions } = this.engine.handlePacket(r.packet, this.nowMs());
+    this.apply(actions);
+    if (!accepted) return;
     if (message.type === 'status') {
       const report = { state: message.state, blocksDone: message.blocksDone, totalBlocks: message.totalBlocks, rateBps: message.rateBps, lossPpm: message.lossPpm };
       queueMicrotask(() => this.events.status(message.receiverId, report));
@@ -224,7 +240,7 @@ class UdpSessionRunner implements SessionRunner {
       const reason = message.reason;
       if (reason !== 'complete') queueMicrotask(() => this.events.left(message.receiverId, reason));
     }
-    this.pump();
+    this.run?.wake();
   }
 
   /** Carries out the engine's decisions. Manager callbacks run after the current engine call returns. */
@@ -238,7 +254,8 @@ class UdpSessionRunner implements SessionRunner {
           this.sendControl(a.message).catch(() => this.controlErrors++);
           break;
         case 'rate':
-          this.pacer.setRate(Math.max(1000, a.rateBps) * 8, this.nowMs() * 1e6);
+          // The engine speaks bytes per second, the pacer bits per second.
+          this.run?.setRate(Math.max(1000, a.rateBytesPerSec) * 8);
           break;
         case 'demote':
         case 'fallback': {
@@ -267,7 +284,7 @@ class UdpSessionRunner implements SessionRunner {
 
   private envelope(): { sessionId: number; senderId: number; seq: bigint; sentAtMs: number } {
     const seq = this.seq++;
-    return { sessionId: this.spec.sessionId, senderId: this.spec.senderId, seq, sentAtMs: Date.now() % 0x100000000 };
+    return { sessionId: this.spec.sessionId, senderId: this.spec.senderId, seq, sentAtMs: Math.floor(this.clock.now()) % 0x100000000 };
   }
 
   private sendControl(message: AnnounceMessage | KickMessage): Promise<void> {
@@ -293,53 +310,51 @@ class UdpSessionRunner implements SessionRunner {
     }
   }
 
-  /** The send loop: as many data packets as the pacer allows, then sleep until the next is due. */
-  private pump(): void {
-    if (this.pumping || this.closed || !this.engine || !this.symbols || !this.sock) return;
-    this.pumping = true;
-    try {
-      const max = this.o.maxInFlight ?? 64;
-      // Ticks (every 10 ms) pump again while the hold lasts; announces go out meanwhile.
-      if (this.holding()) return;
-      while (!this.closed && this.inFlight < max) {
-        const pick = this.pending ?? this.engine.nextData(this.nowMs());
-        this.pending = undefined;
-        if (!pick) return; // nothing to send now: the next tick, NACK or registration wakes us
-        const payload = this.symbols.get(pick.block, pick.symbol);
-        if (!payload) {
-          this.pending = pick;
-          this.symbols.load(pick.block).then(
-            () => this.guard(() => this.pump()),
-            (err: unknown) => this.fail(err as Error),
-          );
-          return;
-        }
-        const size = DATA_HEADER_SIZE + payload.length + TAG_SIZE;
-        const nowNs = this.nowMs() * 1e6;
-        if (!this.pacer.tryTake(size, nowNs)) {
-          this.pending = pick;
-          if (!this.wake) {
-            this.wake = setTimeout(() => {
-              this.wake = undefined;
-              this.guard(() => this.pump());
-            }, Math.max(1, Math.floor(this.pacer.waitNs(size, nowNs) / 1e6)));
-          }
-          return;
-        }
-        const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key);
-        this.inFlight++;
-        this.packetsSent++;
-        this.bytesSent += bytes.length;
-        if (pick.repair) this.repairPackets++;
-        else this.dataPackets++;
-        this.sock.sendCb(bytes, this.group, (err) => {
-          this.inFlight--;
-          if (err) this.fail(err);
-          else if (this.inFlight === max - 1) this.guard(() => this.pump());
-        });
-      }
-    } finally {
-      this.pumping = false;
+  /**
+   * The send loop (libs/transport runPaced at the engine's rate): it asks for the next data packet,
+   * idles when there is none (ticks, NACKs, registrations and loaded blocks wake it) and frames a
+   * packet only once the pacer lets it go. A send error fails this session.
+   */
+  private startPacing(): PacedRun {
+    const run = runPaced<Outgoing>({
+      rateBitsPerSec: this.spec.rateBytesPerSec * 8,
+      ...SESSION_PACING,
+      maxInFlight: this.o.maxInFlight ?? 64,
+      clock: this.clock,
+      next: () => this.nextOutgoing(),
+      sizeOf: (out) => DATA_HEADER_SIZE + out.payload.length + TAG_SIZE,
+      send: (out, done) => this.sendData(out, done),
+    });
+    run.done.catch((err: unknown) => this.fail(err as Error));
+    return run;
+  }
+
+  private nextOutgoing(): Outgoing | typeof PACED_IDLE {
+    if (this.closed || !this.engine || !this.symbols) return PACED_IDLE;
+    // Nothing to send now, or held for joiners: idle until something wakes the loop.
+    const pick = this.pending ?? this.engine.nextData(this.nowMs());
+    this.pending = undefined;
+    if (!pick) return PACED_IDLE;
+    const payload = this.symbols.get(pick.block, pick.symbol);
+    if (payload) return { pick, payload };
+    this.pending = pick;
+    this.symbols.load(pick.block).then(
+      () => this.run?.wake(),
+      (err: unknown) => this.fail(err as Error),
+    );
+    return PACED_IDLE;
+  }
+
+  private sendData({ pick, payload }: Outgoing, done: (err?: Error) => void): void {
+    if (!this.sock || this.closed) {
+      done();
+      return;
     }
+    const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key);
+    this.packetsSent++;
+    this.bytesSent += bytes.length;
+    if (pick.repair) this.repairPackets++;
+    else this.dataPackets++;
+    this.sock.sendCb(bytes, this.group, done);
   }
 }

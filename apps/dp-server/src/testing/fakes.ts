@@ -70,7 +70,7 @@ export class RecordingRunner implements SessionRunner {
   }
 
   stats(): RunnerStats {
-    return { bytesSent: this.bytesSent, packetsSent: Math.ceil(this.bytesSent / 1400), dataPackets: 0, repairPackets: 0, nacksReceived: 0, badPackets: 0, controlErrors: 0, unknownReceiverPackets: 0, refusedRepairSymbols: 0, rateBps: this.spec.rateBps, grttMs: 10 };
+    return { bytesSent: this.bytesSent, packetsSent: Math.ceil(this.bytesSent / 1400), dataPackets: 0, repairPackets: 0, nacksReceived: 0, badPackets: 0, controlErrors: 0, unknownReceiverPackets: 0, refusedRepairSymbols: 0, rateBytesPerSec: this.spec.rateBytesPerSec, grttMs: 10 };
   }
 
   async close(kick?: { reason: string; detail: string }): Promise<void> {

@@ -19,9 +19,9 @@ describe('IntervalMeter', () => {
     expect(m.packet(30n)).toBe(19);
     m.payload(1000);
     m.payload(500);
-    expect(m.take(500)).toEqual({ rateBps: 3000, lossPpm: 904_762, maxGap: 19 }); // 2 of 21 numbered
+    expect(m.take(500)).toEqual({ rateBytesPerSec: 3000, lossPpm: 904_762, maxGap: 19 }); // 2 of 21 numbered
     expect(m.sinceMs).toBe(500);
     expect(m.packet(31n)).toBe(0);
-    expect(m.take(1500)).toEqual({ rateBps: 0, lossPpm: 0, maxGap: 0 });
+    expect(m.take(1500)).toEqual({ rateBytesPerSec: 0, lossPpm: 0, maxGap: 0 });
   });
 });

@@ -5,7 +5,7 @@
 /** The numbers of one status interval. */
 export interface IntervalFigures {
   /** Data payload bytes per second. */
-  readonly rateBps: number;
+  readonly rateBytesPerSec: number;
   /** Packets missed, parts per million of those the sender numbered. */
   readonly lossPpm: number;
   /** The longest run of consecutive sender packets missed. */
@@ -50,7 +50,7 @@ export class IntervalMeter {
   take(nowMs: number): IntervalFigures {
     const seconds = Math.max(0.001, (nowMs - this.startMs) / 1000);
     const figures = {
-      rateBps: Math.round(this.bytes / seconds),
+      rateBytesPerSec: Math.round(this.bytes / seconds),
       lossPpm: this.seqs > 0 ? Math.round(Math.max(0, 1 - this.packets / this.seqs) * 1e6) : 0,
       maxGap: this.maxGapSeen,
     };

@@ -3,7 +3,7 @@ import { RateControl, type SlowPolicy } from './rate-control';
 const MAX = 15e6; // 120 Mbit/s in bytes/s
 
 function control(policy: SlowPolicy): RateControl {
-  return new RateControl({ maxRateBps: MAX, minRateBps: MAX / 100, initialRateBps: MAX, policy, congestionLossPpm: 250_000, congestionGap: 16, slowRounds: 3, tierRatio: 0.5 });
+  return new RateControl({ maxRateBytesPerSec: MAX, minRateBytesPerSec: MAX / 100, initialRateBytesPerSec: MAX, policy, congestionLossPpm: 250_000, congestionGap: 16, slowRounds: 3, tierRatio: 0.5 });
 }
 
 /** Runs rate rounds of 200 ms in which the sender hands out `bytesPerSecond`; `each` adds reports. */
@@ -14,7 +14,7 @@ function rounds(rc: RateControl, n: number, startMs: number, bytesPerSecond: num
     rc.sent(bytesPerSecond / 5);
     each();
     for (const d of rc.round(startMs + i * 200, receivers)) decisions.push(`${d.kind} ${d.receiverId}`);
-    rates.push(rc.rateBps);
+    rates.push(rc.rateBytesPerSec);
   }
   return { decisions, rates };
 }
@@ -28,7 +28,7 @@ describe('RateControl: who is slow', () => {
     const rc = control({ kind: 'tiers' });
     rc.sent(0);
     rc.round(0, 3);
-    const r = rounds(rc, 3, 0, MAX, () => rc.report({ receiverId: 3, rateBps: MAX / 3, lossPpm: 600_000, maxGap: 30 }));
+    const r = rounds(rc, 3, 0, MAX, () => rc.report({ receiverId: 3, rateBytesPerSec: MAX / 3, lossPpm: 600_000, maxGap: 30 }));
     expect(r.decisions).toEqual(['demote 3']);
     expect(r.rates.every((x) => x === MAX)).toBe(true); // the slow one never cut the group's rate
   });
@@ -36,7 +36,7 @@ describe('RateControl: who is slow', () => {
   it('tiers: a congested receiver getting more than half of what is sent slows the group instead', () => {
     const rc = control({ kind: 'tiers' });
     rc.round(0, 3);
-    const r = rounds(rc, 3, 0, MAX, () => rc.report({ receiverId: 3, rateBps: 0.6 * MAX, lossPpm: 300_000, maxGap: 2 }));
+    const r = rounds(rc, 3, 0, MAX, () => rc.report({ receiverId: 3, rateBytesPerSec: 0.6 * MAX, lossPpm: 300_000, maxGap: 2 }));
     expect(r.decisions).toEqual([]);
     expect(r.rates[0]).toBe(0.75 * MAX);
   });
@@ -44,7 +44,7 @@ describe('RateControl: who is slow', () => {
   it('a receiver alone in its session is never moved out: the rate follows it down', () => {
     const rc = control({ kind: 'tiers' });
     rc.round(0, 1);
-    const r = rounds(rc, 4, 0, MAX, () => rc.report({ receiverId: 3, rateBps: MAX / 3, lossPpm: 600_000 }), 1);
+    const r = rounds(rc, 4, 0, MAX, () => rc.report({ receiverId: 3, rateBytesPerSec: MAX / 3, lossPpm: 600_000 }), 1);
     expect(r.decisions).toEqual([]);
     expect(r.rates[3]).toBeLessThan(0.35 * MAX);
   });
@@ -52,15 +52,15 @@ describe('RateControl: who is slow', () => {
   it('same-speed: follows a slow receiver down, but sends one below a tenth of the others to unicast', () => {
     const follow = control({ kind: 'same-speed' });
     follow.round(0, 3);
-    follow.report({ receiverId: 1, rateBps: MAX, lossPpm: 0 });
-    const f = rounds(follow, 3, 0, MAX, () => follow.report({ receiverId: 3, rateBps: MAX / 4, lossPpm: 600_000 }));
+    follow.report({ receiverId: 1, rateBytesPerSec: MAX, lossPpm: 0 });
+    const f = rounds(follow, 3, 0, MAX, () => follow.report({ receiverId: 3, rateBytesPerSec: MAX / 4, lossPpm: 600_000 }));
     expect(f.decisions).toEqual([]);
     expect(f.rates[2]).toBeCloseTo(0.75 ** 3 * MAX, -2);
     // A status claiming "loss 90%, rate 1 B/s" (issue 22.4) used to hold the group at the floor.
     const liar = control({ kind: 'same-speed' });
     liar.round(0, 3);
-    liar.report({ receiverId: 1, rateBps: MAX, lossPpm: 0 });
-    const l = rounds(liar, 3, 0, MAX, () => liar.report({ receiverId: 3, rateBps: 1, lossPpm: 900_000 }));
+    liar.report({ receiverId: 1, rateBytesPerSec: MAX, lossPpm: 0 });
+    const l = rounds(liar, 3, 0, MAX, () => liar.report({ receiverId: 3, rateBytesPerSec: 1, lossPpm: 900_000 }));
     expect(l.decisions).toEqual(['fallback 3']);
     expect(l.rates.every((x) => x === MAX)).toBe(true);
   });

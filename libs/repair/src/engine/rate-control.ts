@@ -29,7 +29,7 @@ export const DEFAULT_CONGESTION_GAP = 16;
 
 export interface ReceiverReport {
   readonly receiverId: number;
-  readonly rateBps: number;
+  readonly rateBytesPerSec: number;
   readonly lossPpm: number;
   /** Longest run of consecutive packets missed in the report's interval. */
   readonly maxGap?: number;
@@ -38,9 +38,9 @@ export interface ReceiverReport {
 export type SlowDecision = { readonly receiverId: number; readonly kind: 'demote' | 'fallback'; readonly detail: string };
 
 export interface RateControlOptions {
-  readonly maxRateBps: number;
-  readonly minRateBps: number;
-  readonly initialRateBps: number;
+  readonly maxRateBytesPerSec: number;
+  readonly minRateBytesPerSec: number;
+  readonly initialRateBytesPerSec: number;
   readonly policy: SlowPolicy;
   readonly congestionLossPpm: number;
   /** A run of this many consecutive packets missed marks congestion whatever the loss rate. */
@@ -50,7 +50,7 @@ export interface RateControlOptions {
 }
 
 export class RateControl {
-  rateBps: number;
+  rateBytesPerSec: number;
   private readonly strikes = new Map<number, number>();
   /** Last goodput of every receiver still in the session (done ones keep their last figure). */
   private readonly goodput = new Map<number, number>();
@@ -61,12 +61,12 @@ export class RateControl {
   private readonly sentWindow: { bytes: number; ms: number }[] = [];
 
   constructor(private readonly o: RateControlOptions) {
-    this.rateBps = o.initialRateBps;
+    this.rateBytesPerSec = o.initialRateBytesPerSec;
   }
 
   report(r: ReceiverReport): void {
     this.reports.push(r);
-    if (r.rateBps > 0) this.goodput.set(r.receiverId, r.rateBps);
+    if (r.rateBytesPerSec > 0) this.goodput.set(r.receiverId, r.rateBytesPerSec);
   }
 
   /** The sender handed out a symbol of `payloadBytes` (new data or repair). */
@@ -99,7 +99,7 @@ export class RateControl {
 
   /**
    * One rate round. `receivers`: how many receivers the session has (a receiver alone in it is
-   * never moved out). Returns the slow-policy decisions; `rateBps` holds the new rate.
+   * never moved out). Returns the slow-policy decisions; `rateBytesPerSec` holds the new rate.
    */
   round(nowMs: number, receivers = Infinity): SlowDecision[] {
     const sentRate = this.sentRate(nowMs);
@@ -110,7 +110,7 @@ export class RateControl {
     const latest = new Map<number, ReceiverReport>();
     const counts = new Map<number, number>();
     for (const r of reports) {
-      if (r.rateBps === 0) continue;
+      if (r.rateBytesPerSec === 0) continue;
       const prev = latest.get(r.receiverId);
       const n = (counts.get(r.receiverId) ?? 0) + 1;
       counts.set(r.receiverId, n);
@@ -119,7 +119,7 @@ export class RateControl {
             receiverId: r.receiverId,
             lossPpm: Math.max(prev.lossPpm, r.lossPpm),
             maxGap: Math.max(prev.maxGap ?? 0, r.maxGap ?? 0),
-            rateBps: prev.rateBps + (r.rateBps - prev.rateBps) / n,
+            rateBytesPerSec: prev.rateBytesPerSec + (r.rateBytesPerSec - prev.rateBytesPerSec) / n,
           }
         : r);
     }
@@ -147,14 +147,14 @@ export class RateControl {
         decisions.push({
           receiverId: r.receiverId,
           kind: this.o.policy.kind === 'tiers' ? 'demote' : 'fallback',
-          detail: `goodput ${Math.round(r.rateBps / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}%${r.maxGap ? ` (up to ${r.maxGap} packets in a row)` : ''} for ${strikes} rounds`,
+          detail: `goodput ${Math.round(r.rateBytesPerSec / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}%${r.maxGap ? ` (up to ${r.maxGap} packets in a row)` : ''} for ${strikes} rounds`,
         });
       }
       if (isCongested && !slow) congested = true;
     }
-    const before = this.rateBps;
-    this.rateBps = congested ? before * 0.75 : before + 0.05 * this.o.maxRateBps;
-    this.rateBps = Math.round(Math.min(this.o.maxRateBps, Math.max(this.o.minRateBps, this.rateBps)));
+    const before = this.rateBytesPerSec;
+    this.rateBytesPerSec = congested ? before * 0.75 : before + 0.05 * this.o.maxRateBytesPerSec;
+    this.rateBytesPerSec = Math.round(Math.min(this.o.maxRateBytesPerSec, Math.max(this.o.minRateBytesPerSec, this.rateBytesPerSec)));
     return decisions;
   }
 
@@ -164,11 +164,11 @@ export class RateControl {
         // The group follows a receiver down, but not below a tenth of what the others get: one
         // that stays under that (a 10 Mbit/s port in a 200 Mbit/s session, or a status that lies
         // "rate 1, loss 90%") would hold everyone at the floor, so it goes to unicast instead.
-        return r.rateBps < SAME_SPEED_FLOOR_RATIO * medianGoodput;
+        return r.rateBytesPerSec < SAME_SPEED_FLOOR_RATIO * medianGoodput;
       case 'tiers':
-        return r.rateBps < this.o.tierRatio * medianGoodput;
+        return r.rateBytesPerSec < this.o.tierRatio * medianGoodput;
       case 'disconnect':
-        return r.rateBps < this.o.policy.kbps * 1000;
+        return r.rateBytesPerSec < this.o.policy.kbps * 1000;
     }
   }
 }

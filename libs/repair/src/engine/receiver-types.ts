@@ -31,7 +31,7 @@ export interface ReceiverOptions {
   readonly groupSizeEstimate?: number;
   /** Most NACK entries (and ranges) in one packet. @default 128 */
   readonly maxNackEntries?: number;
-  /** The sender's interleaving depth (must match SenderOptions.interleave). @default 16 */
+  /** The sender's interleaving depth (must match SenderOptions.interleave). @default 32 (DEFAULT_INTERLEAVE) */
   readonly interleave?: number;
   /** The sender's parity budget (must match SenderOptions.maxParityPerBlock). @default 191 */
   readonly maxParityPerBlock?: number;

@@ -331,14 +331,14 @@ export class ReceiverEngine {
   }
 
   private status(nowMs: number): ControlMessage {
-    const { rateBps, lossPpm, maxGap } = this.interval.take(nowMs);
+    const { rateBytesPerSec, lossPpm, maxGap } = this.interval.take(nowMs);
     return {
       type: 'status',
       receiverId: this.o.receiverId,
       state: this.state,
       blocksDone: this.blocksDone,
       totalBlocks: this.o.layout.totalBlocks,
-      rateBps,
+      rateBps: rateBytesPerSec, // the wire's name (status message)
       lossPpm,
       maxGap,
     };

@@ -75,9 +75,9 @@ export class RepairBudget {
    * The receiver's last status: its loss sets what it earns from now on. A report with no data in
    * it (the hello, an idle interval) says nothing about loss and keeps the previous figure.
    */
-  report(receiverId: number, lossPpm: number, rateBps: number, nowMs: number, slotsPerSecond: number): void {
+  report(receiverId: number, lossPpm: number, rateBytesPerSec: number, nowMs: number, slotsPerSecond: number): void {
     const a = this.accounts.get(receiverId);
-    if (!a || rateBps <= 0) return;
+    if (!a || rateBytesPerSec <= 0) return;
     this.accrue(a, nowMs, slotsPerSecond);
     a.loss = clamp(lossPpm / 1e6, 0, this.o.maxLoss);
     a.peakLoss = Math.max(a.peakLoss, a.loss);

@@ -11,11 +11,11 @@ export interface SenderOptions {
   /** Bytes per symbol (one symbol per data packet payload). */
   readonly symbolSize: number;
   /** Rate cap, bytes/s. */
-  readonly maxRateBps: number;
-  /** Rate floor, bytes/s. @default maxRateBps / 100 */
-  readonly minRateBps?: number;
-  /** Rate at start, bytes/s. @default maxRateBps */
-  readonly initialRateBps?: number;
+  readonly maxRateBytesPerSec: number;
+  /** Rate floor, bytes/s. @default maxRateBytesPerSec / 100 */
+  readonly minRateBytesPerSec?: number;
+  /** Rate at start, bytes/s. @default maxRateBytesPerSec */
+  readonly initialRateBytesPerSec?: number;
   /** @default { kind: 'same-speed' } */
   readonly slowPolicy?: SlowPolicy;
   /** Seeded randomness (probe target choice). */
@@ -49,7 +49,7 @@ export interface SenderOptions {
   /**
    * New data goes out in groups of this many blocks, symbol i of each block in turn, so a burst
    * of lost packets costs each block of the group one symbol instead of one block many. The
-   * receivers must be built with the same value. @default 16
+   * receivers must be built with the same value. @default 32 (DEFAULT_INTERLEAVE)
    */
   readonly interleave?: number;
 }
@@ -57,13 +57,19 @@ export interface SenderOptions {
 export type SenderEvent =
   | { readonly type: 'register'; readonly receiverId: number }
   | { readonly type: 'unregister'; readonly receiverId: number }
+  /**
+   * A scheduled start expects `count` agents, most of which register only when they ask again:
+   * new data is held until `count` registered receivers have been heard (their first status
+   * report) or `graceMs` passed. Announces go out meanwhile.
+   */
+  | { readonly type: 'await-joiners'; readonly count: number; readonly graceMs: number }
   | { readonly type: 'packet'; readonly packet: Packet<ControlMessage> };
 
 export type SenderAction =
   /** Send to the group (announce, kick). */
   | { readonly type: 'send'; readonly message: AnnounceMessage | KickMessage }
   /** The pacer's target rate changed (bytes/s). */
-  | { readonly type: 'rate'; readonly rateBps: number }
+  | { readonly type: 'rate'; readonly rateBytesPerSec: number }
   /** Slow policy `tiers`: move this receiver to a slower session. */
   | { readonly type: 'demote'; readonly receiverId: number }
   /** Slow policy `disconnect`: this receiver finishes by unicast fallback. */
@@ -87,7 +93,7 @@ export interface ReceiverInfo {
   readonly receiverId: number;
   state: ReceiverState;
   blocksDone: number;
-  rateBps: number;
+  rateBytesPerSec: number;
   lossPpm: number;
   rttMs: number | undefined;
   /** When rttMs was last sampled (a probe echo). */
@@ -102,10 +108,12 @@ export interface SenderStats {
   readonly announces: number;
   readonly nacksReceived: number;
   readonly grttMs: number;
-  readonly rateBps: number;
+  readonly rateBytesPerSec: number;
   readonly pendingRepairBlocks: number;
   /** Repair symbols receivers asked for beyond their repair budget (refused, see repair-budget.ts). */
   readonly refusedRepairSymbols: number;
+  /** Control packets dropped by the gate: another id's, unregistered ids', replayed ones. */
+  readonly droppedControl: { readonly spoofed: number; readonly unknown: number; readonly replay: number };
   readonly peakStateEntries: number;
   readonly receivers: readonly Readonly<ReceiverInfo>[];
 }

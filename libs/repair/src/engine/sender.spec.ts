@@ -7,7 +7,7 @@ import { control } from './test-helpers';
 const layout = uniformLayout(10 * 4 * 100 - 150, 100, 4); // 10 blocks of k=4, the last k=3 (short last symbol)
 
 function sender(extra: Partial<SenderOptions> = {}): SenderEngine {
-  return new SenderEngine({ sessionId: 1, layout, symbolSize: 100, maxRateBps: 1e6, rng: seededRng(1), interleave: 2, ...extra });
+  return new SenderEngine({ sessionId: 1, layout, symbolSize: 100, maxRateBytesPerSec: 1e6, rng: seededRng(1), interleave: 2, ...extra });
 }
 
 function announces(actions: SenderAction[]): AnnounceMessage[] {
@@ -185,26 +185,26 @@ describe('SenderEngine', () => {
   });
 
   it('cuts the rate when a receiver cannot absorb it and raises it again (same-speed)', () => {
-    const s = sender({ maxRateBps: 1e6, minRateBps: 1e5 });
+    const s = sender({ maxRateBytesPerSec: 1e6, minRateBytesPerSec: 1e5 });
     s.handle({ type: 'register', receiverId: 1 }, 0);
     s.tick(0);
     s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 1, totalBlocks: 10, rateBps: 4e5, lossPpm: 600_000 }), 100);
-    expect(s.tick(250)).toContainEqual({ type: 'rate', rateBps: 750_000 });
+    expect(s.tick(250)).toContainEqual({ type: 'rate', rateBytesPerSec: 750_000 });
     s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 2, totalBlocks: 10, rateBps: 7e5, lossPpm: 10_000 }), 300);
-    expect(s.tick(500)).toContainEqual({ type: 'rate', rateBps: 800_000 });
+    expect(s.tick(500)).toContainEqual({ type: 'rate', rateBytesPerSec: 800_000 });
   });
 
   it('reads a long run of missed packets as congestion even at low loss; short runs are random loss', () => {
-    const s = sender({ maxRateBps: 1e6, minRateBps: 1e5 });
+    const s = sender({ maxRateBytesPerSec: 1e6, minRateBytesPerSec: 1e5 });
     s.handle({ type: 'register', receiverId: 1 }, 0);
     s.tick(0);
     const status = { type: 'status' as const, receiverId: 1, state: 'receiving' as const, blocksDone: 1, totalBlocks: 10, rateBps: 9e5, lossPpm: 5_000 };
     s.handle(control({ ...status, maxGap: 15 }), 100);
     expect(s.tick(250).filter((a) => a.type === 'rate')).toEqual([]); // at the cap, nothing to add
     s.handle(control({ ...status, maxGap: 120 }), 300);
-    expect(s.tick(500)).toContainEqual({ type: 'rate', rateBps: 750_000 });
+    expect(s.tick(500)).toContainEqual({ type: 'rate', rateBytesPerSec: 750_000 });
     s.handle(control({ ...status, maxGap: 3 }), 600);
-    expect(s.tick(750)).toContainEqual({ type: 'rate', rateBps: 800_000 });
+    expect(s.tick(750)).toContainEqual({ type: 'rate', rateBytesPerSec: 800_000 });
   });
 
   it('disconnect policy: a receiver below the threshold for 3 rounds gets a fallback kick', () => {
@@ -234,8 +234,8 @@ describe('SenderEngine', () => {
       }
       return undefined;
     };
-    expect(code({ maxRateBps: 0 })).toBe('REPAIR_BAD_OPTIONS');
-    expect(code({ minRateBps: 2e6 })).toBe('REPAIR_BAD_OPTIONS');
+    expect(code({ maxRateBytesPerSec: 0 })).toBe('REPAIR_BAD_OPTIONS');
+    expect(code({ minRateBytesPerSec: 2e6 })).toBe('REPAIR_BAD_OPTIONS');
     expect(code({ slowPolicy: { kind: 'disconnect', kbps: 0 } })).toBe('REPAIR_BAD_OPTIONS');
     expect(code({ maxParityPerBlock: 0 })).toBe('REPAIR_BAD_OPTIONS');
     expect(code({ layout: { totalBlocks: 2, blockK: () => 300 } })).toBe('REPAIR_BAD_LAYOUT');

@@ -1,30 +1,32 @@
 // The sender engine (DP side), one per multicast session. Sans-I/O: the app feeds it control
 // packets and app signals through handle(), calls tick() on its own timer, pulls the next symbol
-// to send with nextData() at the pace of rateBps, and carries out the returned actions.
-import type { ControlMessage, Packet } from '@castpoint/wire';
-import { RepairError } from '../errors';
+// to send with nextData() at the pace of rateBytesPerSec, and carries out the returned actions.
+import type { AnnounceMessage, ControlMessage, KickMessage, Packet } from '@castpoint/wire';
 import { RS_MAX_SYMBOLS } from '../rs/reed-solomon';
-import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
-import { DEFAULT_CONGESTION_GAP, RateControl, type SlowPolicy } from './rate-control';
+import { ReceiverGate } from './control-gate';
+import { JoinerHold } from './joiner-hold';
+import { RateControl } from './rate-control';
 import { RepairBudget } from './repair-budget';
 import { requestRepairs } from './repair-intake';
+import { pickProbeTargets } from './probe-targets';
 import { RepairQueue } from './repair-queue';
 import { clamp, GRTT_INITIAL_MS, GRTT_MAX_MS, GRTT_MIN_MS, timerMs } from './timers';
+import { resolveSenderOptions, type ResolvedSenderOptions } from './sender-options';
 import type { DataPick, ReceiverInfo, SenderAction, SenderEvent, SenderOptions, SenderStats } from './sender-types';
 
 export type { DataPick, ReceiverInfo, SenderAction, SenderEvent, SenderOptions, SenderStats } from './sender-types';
 
-const PROBE_TARGETS = 4;
-/** Receivers asked at once in the first probe after the pass (their RTTs from the pass are stale). */
-const PROBE_TARGETS_AFTER_PASS = 32;
 const SILENCE_SCAN_MS = 250;
 
 export class SenderEngine {
-  private readonly o: Required<Omit<SenderOptions, 'slowPolicy' | 'repairBudget'>> & { slowPolicy: SlowPolicy };
+  private readonly o: ResolvedSenderOptions;
   private readonly receivers = new Map<number, ReceiverInfo>();
   private readonly repairs: RepairQueue;
   private readonly rate: RateControl;
   private readonly budget: RepairBudget;
+  /** Which control packets count: registered receivers speaking for themselves, each packet once. */
+  private readonly gate = new ReceiverGate();
+  private readonly hold = new JoinerHold();
   /** First block of the interleaving group being sent (the announce cursor). */
   private cursor = 0;
   /** Per block of the group: next source symbol to send. */
@@ -53,46 +55,21 @@ export class SenderEngine {
   private peakEntries = 0;
 
   constructor(options: SenderOptions) {
-    checkLayout(options.layout);
-    const o = {
-      minRateBps: options.maxRateBps / 100,
-      initialRateBps: options.maxRateBps,
-      slowPolicy: { kind: 'same-speed' } as SlowPolicy,
-      maxParityPerBlock: DEFAULT_MAX_PARITY,
-      silentTimeoutMs: 5000,
-      repairShare: 1 / 3,
-      congestionLossPpm: 250_000,
-      congestionGap: DEFAULT_CONGESTION_GAP,
-      slowRounds: 3,
-      tierRatio: 0.5,
-      maxAnnouncedRepairs: 64,
-      interleave: DEFAULT_INTERLEAVE,
-      ...options,
-    };
-    const bad = (what: string, data: Record<string, unknown>): never => {
-      throw new RepairError('REPAIR_BAD_OPTIONS', what, data);
-    };
-    if (!(o.maxRateBps > 0) || !(o.minRateBps > 0) || o.minRateBps > o.maxRateBps) bad('need 0 < minRateBps <= maxRateBps', { min: o.minRateBps, max: o.maxRateBps });
-    if (!(o.symbolSize >= 1)) bad('symbolSize must be >= 1', { symbolSize: o.symbolSize });
-    if (!Number.isInteger(o.maxParityPerBlock) || o.maxParityPerBlock < 1 || o.maxParityPerBlock > 254) bad('maxParityPerBlock must be 1..254', { maxParityPerBlock: o.maxParityPerBlock });
-    if (!(o.silentTimeoutMs > 0)) bad('silentTimeoutMs must be > 0', { silentTimeoutMs: o.silentTimeoutMs });
-    if (!(o.repairShare > 0 && o.repairShare <= 1)) bad('repairShare must be in (0, 1]', { repairShare: o.repairShare });
-    if (!Number.isInteger(o.interleave) || o.interleave < 1) bad('interleave must be a positive integer', { interleave: o.interleave });
-    if (o.slowPolicy.kind === 'disconnect' && !(o.slowPolicy.kbps > 0)) bad('disconnect policy needs kbps > 0', { kbps: o.slowPolicy.kbps });
+    const o = resolveSenderOptions(options);
     this.o = o;
     this.repairs = new RepairQueue(o.layout, o.maxParityPerBlock);
-    this.rate = new RateControl({ ...o, initialRateBps: clamp(o.initialRateBps, o.minRateBps, o.maxRateBps), policy: o.slowPolicy });
+    this.rate = new RateControl({ ...o, initialRateBytesPerSec: clamp(o.initialRateBytesPerSec, o.minRateBytesPerSec, o.maxRateBytesPerSec), policy: o.slowPolicy });
     this.budget = new RepairBudget(options.repairBudget);
   }
 
   /** Send slots per second at the current rate: what repair budgets accrue against. */
   private get slotsPerSecond(): number {
-    return this.rate.rateBps / this.o.symbolSize;
+    return this.rate.rateBytesPerSec / this.o.symbolSize;
   }
 
   /** Current target rate for the pacer, bytes/s. */
-  get rateBps(): number {
-    return this.rate.rateBps;
+  get rateBytesPerSec(): number {
+    return this.rate.rateBytesPerSec;
   }
 
   get grttMs(): number {
@@ -108,6 +85,7 @@ export class SenderEngine {
     switch (event.type) {
       case 'register': {
         this.everRegistered = true;
+        this.gate.add(event.receiverId);
         const known = this.receivers.get(event.receiverId);
         if (!known) {
           this.receivers.set(event.receiverId, newReceiver(event.receiverId, nowMs));
@@ -117,7 +95,11 @@ export class SenderEngine {
         break;
       }
       case 'unregister':
+        this.gate.remove(event.receiverId);
         this.remove(event.receiverId, 'left', out);
+        break;
+      case 'await-joiners':
+        this.hold.set(event.count, nowMs + event.graceMs);
         break;
       case 'packet':
         this.onPacket(event.packet, nowMs, out);
@@ -134,6 +116,8 @@ export class SenderEngine {
    * go out (the demand-driven carousel), and nothing once the session is finished.
    */
   nextData(nowMs: number): DataPick | undefined {
+    // Held (await-joiners): announces still go out, from tick().
+    if (this.hold.holding(this.gate.heardCount(), nowMs)) return undefined;
     if (this.finished) return undefined;
     const newDataLeft = this.cursor < this.o.layout.totalBlocks;
     this.credit = Math.min(1, this.credit + this.o.repairShare);
@@ -197,7 +181,7 @@ export class SenderEngine {
     }
     if (nowMs >= this.nextRateMs) {
       this.nextRateMs = nowMs + timerMs('rate', this.grtt);
-      const before = this.rate.rateBps;
+      const before = this.rate.rateBytesPerSec;
       // Receivers asking beyond their repair budget round after round are moved out like slow ones.
       for (const d of [...this.rate.round(nowMs, this.receivers.size), ...this.budget.decisions(this.o.slowRounds, this.o.slowPolicy)]) {
         out.push({
@@ -207,7 +191,7 @@ export class SenderEngine {
         out.push({ type: d.kind, receiverId: d.receiverId });
         this.remove(d.receiverId, 'kicked', out);
       }
-      if (this.rate.rateBps !== before) out.push({ type: 'rate', rateBps: this.rate.rateBps });
+      if (this.rate.rateBytesPerSec !== before) out.push({ type: 'rate', rateBytesPerSec: this.rate.rateBytesPerSec });
     }
     this.checkFinished(out);
     if (nowMs >= this.nextAnnounceMs) out.push(this.announce(nowMs));
@@ -222,18 +206,39 @@ export class SenderEngine {
       announces: this.announces,
       nacksReceived: this.nacksReceived,
       grttMs: this.grtt,
-      rateBps: this.rate.rateBps,
+      rateBytesPerSec: this.rate.rateBytesPerSec,
       pendingRepairBlocks: this.repairs.size,
       refusedRepairSymbols: this.budget.refusedSymbols,
+      droppedControl: { ...this.gate.dropped },
       peakStateEntries: this.peakEntries,
       receivers: [...this.receivers.values()].map((r) => ({ ...r })),
     };
   }
 
-  private onPacket(packet: Packet<ControlMessage>, nowMs: number, out: SenderAction[]): void {
+  /**
+   * handle({ type: 'packet' }) that also says whether the packet passed the gate (a registered
+   * receiver speaking for itself, with a fresh seq): only then may the app relay its reports.
+   */
+  handlePacket(packet: Packet<ControlMessage>, nowMs: number): { accepted: boolean; actions: SenderAction[] } {
+    const out: SenderAction[] = [];
+    const accepted = this.onPacket(packet, nowMs, out);
+    this.checkFinished(out);
+    this.trackPeak();
+    return { accepted, actions: out };
+  }
+
+  /** Returns whether the packet passed the gate. */
+  private onPacket(packet: Packet<ControlMessage>, nowMs: number, out: SenderAction[]): boolean {
     const m = packet.message;
-    if (packet.envelope.sessionId !== this.o.sessionId) return; // another session's packet
-    if (m.type === 'announce' || m.type === 'kick') return; // our own kind of packet: nothing to learn
+    if (packet.envelope.sessionId !== this.o.sessionId) return false; // another session's packet
+    if (m.type === 'announce' || m.type === 'kick') return false; // our own kind of packet: nothing to learn
+    // An agent speaks only for itself, each packet once, and only while the app has it registered.
+    if (this.gate.admit(packet.envelope.senderId, m.receiverId, packet.envelope.seq) !== 'ok') return false;
+    this.onControl(m, nowMs, out);
+    return true;
+  }
+
+  private onControl(m: Exclude<ControlMessage, AnnounceMessage | KickMessage>, nowMs: number, out: SenderAction[]): void {
     const r = this.receivers.get(m.receiverId);
     if (!r) return; // not registered (or already dropped): the app decides whether to re-register
     r.lastHeardMs = nowMs;
@@ -252,13 +257,13 @@ export class SenderEngine {
       }
       case 'status': {
         r.blocksDone = m.blocksDone;
-        r.rateBps = m.rateBps;
+        r.rateBytesPerSec = m.rateBps;
         r.lossPpm = m.lossPpm;
         this.budget.report(r.receiverId, m.lossPpm, m.rateBps, nowMs, this.slotsPerSecond);
         const wasDone = r.state === 'done';
         r.state = m.blocksDone >= this.o.layout.totalBlocks ? 'done' : m.state;
         if (r.state === 'done' && !wasDone) out.push({ type: 'receiver-done', receiverId: r.receiverId });
-        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBps: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0 });
+        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBytesPerSec: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0 });
         break;
       }
       case 'probe-echo': {
@@ -324,7 +329,7 @@ export class SenderEngine {
         // and runs that end at symbol 254; a rotation that wraps is announced up to 254, so
         // receivers suppress a little less, never wrongly.
         grttMs: Math.ceil(this.grtt),
-        rateBps: this.rate.rateBps,
+        rateBps: this.rate.rateBytesPerSec,
         repairs: this.repairs
           .announce(this.o.maxAnnouncedRepairs)
           .map((r) => ({ ...r, count: Math.min(r.count, RS_MAX_SYMBOLS - r.firstSymbol) }))
@@ -336,32 +341,12 @@ export class SenderEngine {
     };
   }
 
-  /**
-   * A few receivers per probe keep echo traffic constant in N: the current worst RTT (it sets
-   * GRTT), receivers never measured, then a rotating pick so every RTT is refreshed over time.
-   */
   private pickProbeTargets(): number[] {
     const active = [...this.receivers.values()].filter((r) => r.state !== 'done');
     if (active.length === 0) return [];
-    if (this.probeStale) {
-      this.probeStale = false;
-      const since = this.passEndMs ?? -Infinity;
-      const stale = active.filter((r) => (r.rttAtMs ?? -Infinity) < since).slice(0, PROBE_TARGETS_AFTER_PASS);
-      if (stale.length > 0) return stale.map((r) => r.receiverId);
-    }
-    const targets = new Set<number>();
-    let worst: ReceiverInfo | undefined;
-    for (const r of active) if (r.rttMs !== undefined && (!worst || r.rttMs > (worst.rttMs ?? 0))) worst = r;
-    if (worst) targets.add(worst.receiverId);
-    for (const r of active) {
-      if (targets.size >= PROBE_TARGETS - 1) break;
-      if (r.rttMs === undefined) targets.add(r.receiverId);
-    }
-    for (let tries = 0; targets.size < Math.min(PROBE_TARGETS, active.length) && tries < 2 * PROBE_TARGETS; tries++) {
-      const pick = active[Math.floor(this.o.rng() * active.length)] as ReceiverInfo;
-      targets.add(pick.receiverId);
-    }
-    return [...targets];
+    const staleSince = this.probeStale ? (this.passEndMs ?? -Infinity) : undefined;
+    this.probeStale = false;
+    return pickProbeTargets(active, staleSince, this.o.rng);
   }
 
   private remove(receiverId: number, reason: 'silent' | 'left' | 'kicked', out: SenderAction[]): void {
@@ -392,5 +377,5 @@ export class SenderEngine {
 }
 
 function newReceiver(receiverId: number, nowMs: number): ReceiverInfo {
-  return { receiverId, state: 'waiting', blocksDone: 0, rateBps: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, nacks: 0 };
+  return { receiverId, state: 'waiting', blocksDone: 0, rateBytesPerSec: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, nacks: 0 };
 }

@@ -12,6 +12,9 @@ export function pkt<M extends Message>(message: M, senderId = 0x80000001, seq = 
   return { envelope: env(senderId, seq, sentAtMs), message };
 }
 
+/** Each control packet gets a fresh seq, as an agent's would: the engine drops replays. */
+let controlSeq = 1n;
+
 export function control(message: ControlMessage): { type: 'packet'; packet: Packet<ControlMessage> } {
-  return { type: 'packet', packet: pkt(message, 'receiverId' in message ? message.receiverId : 1) };
+  return { type: 'packet', packet: pkt(message, 'receiverId' in message ? message.receiverId : 1, controlSeq++) };
 }

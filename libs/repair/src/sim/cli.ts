@@ -43,13 +43,13 @@ const base = {
   loss: num('loss', values.loss),
   burstPackets: num('burst', values.burst),
   imageBytes: Math.round(num('image-mib', values['image-mib']) * 1024 * 1024),
-  linkRateBps: (num('rate-mbit', values['rate-mbit']) * 1e6) / 8,
+  linkBytesPerSec: (num('rate-mbit', values['rate-mbit']) * 1e6) / 8,
   delayMs: num('delay-ms', values['delay-ms']),
   interleave: num('interleave', values.interleave),
 };
 if (values.peer !== undefined) {
   try {
-    const ok = fairnessReport({ ...base, bursty: values.bursty, slowPolicy: parsePolicy(values.policy), maxSimMs: 60_000 }, num('receivers', values.receivers ?? '3'), parsePeer(values.peer, base.linkRateBps), values.peer);
+    const ok = fairnessReport({ ...base, bursty: values.bursty, slowPolicy: parsePolicy(values.policy), maxSimMs: 60_000 }, num('receivers', values.receivers ?? '3'), parsePeer(values.peer, base.linkBytesPerSec), values.peer);
     process.exit(ok ? 0 : 1);
   } catch (err) {
     console.error((err as Error).message);
@@ -67,7 +67,7 @@ const runs: { receivers: number; bursty: boolean }[] = values.receivers
 
 console.log(`castpoint repair simulator  seed ${seed} (replay with --seed ${seed})`);
 console.log(
-  `image ${(base.imageBytes / 1048576).toFixed(1)} MiB, link ${(base.linkRateBps * 8e-6).toFixed(0)} Mbit/s, one-way delay ${base.delayMs} ms, loss ${(base.loss * 100).toFixed(1)}%`,
+  `image ${(base.imageBytes / 1048576).toFixed(1)} MiB, link ${(base.linkBytesPerSec * 8e-6).toFixed(0)} Mbit/s, one-way delay ${base.delayMs} ms, loss ${(base.loss * 100).toFixed(1)}%`,
 );
 const header = ['N', 'loss', 'done/ms', 'ideal/ms', 'x ideal', 'overhead', 'NACK pkts', 'NACK/block', 'NACK/data', 'reports/data', 'status', 'peak state', 'complete'];
 console.log(header.map((h) => h.padStart(13)).join(''));

@@ -14,13 +14,13 @@ export function parsePolicy(v: string): SlowPolicy {
 }
 
 /** The peer: `loss:P` (random loss P), `slow:F` (downlink at F x the link), `rogue` or `rogue-lie`. */
-export function parsePeer(v: string, linkRateBps: number): SimReceiverSpec {
+export function parsePeer(v: string, linkBytesPerSec: number): SimReceiverSpec {
   const [kind, arg] = v.split(':');
   const x = Number(arg);
   if (kind === 'loss' && x >= 0 && x < 1) return { loss: x };
-  if (kind === 'slow' && x > 0 && x <= 1) return { downRateBps: x * linkRateBps };
+  if (kind === 'slow' && x > 0 && x <= 1) return { downBytesPerSec: x * linkBytesPerSec };
   if (kind === 'rogue') return { rogue: { nackEveryMs: 20 } };
-  if (kind === 'rogue-lie') return { rogue: { nackEveryMs: 20, lossPpm: 900_000, rateBps: 1 } };
+  if (kind === 'rogue-lie') return { rogue: { nackEveryMs: 20, lossPpm: 900_000, rateBytesPerSec: 1 } };
   throw new Error(`--peer must be loss:P, slow:FRACTION, rogue or rogue-lie, got ${v}`);
 }
 
@@ -37,7 +37,7 @@ export function fairnessReport(base: Omit<SimOptions, 'receivers' | 'special'>, 
     const kicked = x.kicked ? `, ${x.kicked} at ${x.kickedAtMs?.toFixed(0)} ms` : '';
     console.log(`  ${what} ${x.index}: ${at === undefined ? 'not complete' : `${at.toFixed(1)} ms = ${(at / soloMs).toFixed(2)} x alone`}${kicked}`);
   }
-  console.log(`  session ${r.finished ? `finished at ${r.completionMs.toFixed(1)} ms` : `still open at ${r.completionMs.toFixed(0)} ms`}, lowest rate ${(r.minRateBps * 8e-6).toFixed(1)} Mbit/s`);
+  console.log(`  session ${r.finished ? `finished at ${r.completionMs.toFixed(1)} ms` : `still open at ${r.completionMs.toFixed(0)} ms`}, lowest rate ${(r.minRateBytesPerSec * 8e-6).toFixed(1)} Mbit/s`);
   const cleanRatios = r.results.filter((x) => x.index !== clean).map((x) => (x.completedAtMs ?? Infinity) / soloMs);
   console.log(JSON.stringify({ bench: 'repair-sim-fairness', seed: base.seed, peer: peerName, soloMs, cleanRatios, finished: r.finished, completionMs: r.completionMs, peerKicked: r.results[clean]?.kicked ?? null, peerKickedAtMs: r.results[clean]?.kickedAtMs ?? null }));
   return r.finished && cleanRatios.every((x) => Number.isFinite(x));

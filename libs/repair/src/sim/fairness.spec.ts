@@ -15,7 +15,7 @@ function ratios(r: SimResult, clean: number[], solo: number): number[] {
 }
 
 describe('fairness: clean receivers beside a lossy or slow one (issue 21.6)', () => {
-  const base = { imageBytes: 2 * MiB, linkRateBps: 200e6 / 8 };
+  const base = { imageBytes: 2 * MiB, linkBytesPerSec: 200e6 / 8 };
 
   it.each([1, 2])('default policy, a 20%%-loss peer: the clean ones finish within 1.5x their solo time (seed %i)', (seed) => {
     const solo = soloMs({ ...base, seed });
@@ -27,9 +27,9 @@ describe('fairness: clean receivers beside a lossy or slow one (issue 21.6)', ()
   it.each([1])('tiers: a receiver at a third of the session rate is demoted within 1 s and the others are not held (seed %i)', (seed) => {
     // Status every 250 ms (the agent's is 1 s, plus early reports on runs of losses) keeps the run short.
     const link = 120e6 / 8;
-    const o = { imageBytes: 12 * MiB, linkRateBps: link, seed, statusIntervalMs: 250, slowPolicy: { kind: 'tiers' } as const };
+    const o = { imageBytes: 12 * MiB, linkBytesPerSec: link, seed, statusIntervalMs: 250, slowPolicy: { kind: 'tiers' } as const };
     const solo = soloMs(o);
-    const r = simulate({ ...o, receivers: 3, special: { 2: { downRateBps: link / 3 } } });
+    const r = simulate({ ...o, receivers: 3, special: { 2: { downBytesPerSec: link / 3 } } });
     expect(r.results[2]?.kicked).toBe('demote');
     expect(r.results[2]?.kickedAtMs).toBeLessThan(1000);
     expect(r.results.filter((x) => x.kicked !== undefined)).toHaveLength(1);
@@ -40,11 +40,11 @@ describe('fairness: clean receivers beside a lossy or slow one (issue 21.6)', ()
 describe('fairness: a rogue receiver (issue 22.4)', () => {
   // 60 Mbit/s as in the issue's attack; the rogue NACKs every block every 20 ms.
   // 8 MiB: the burst a receiver may ask for at once (4096 symbols, 5.7 MB) must be small beside the image.
-  const base = { imageBytes: 8 * MiB, linkRateBps: 60e6 / 8, maxSimMs: 10_000 };
-  const cases: [string, SimOptions['slowPolicy'], { nackEveryMs: number; lossPpm?: number; rateBps?: number }, string][] = [
+  const base = { imageBytes: 8 * MiB, linkBytesPerSec: 60e6 / 8, maxSimMs: 10_000 };
+  const cases: [string, SimOptions['slowPolicy'], { nackEveryMs: number; lossPpm?: number; rateBytesPerSec?: number }, string][] = [
     ['NACKs every block, honest-looking status', { kind: 'same-speed' }, { nackEveryMs: 20 }, 'fallback'],
-    ['NACKs every block, status lies (loss 90%, rate 1)', { kind: 'same-speed' }, { nackEveryMs: 20, lossPpm: 900_000, rateBps: 1 }, 'fallback'],
-    ['under tiers', { kind: 'tiers' }, { nackEveryMs: 20, lossPpm: 900_000, rateBps: 1 }, 'demote'],
+    ['NACKs every block, status lies (loss 90%, rate 1)', { kind: 'same-speed' }, { nackEveryMs: 20, lossPpm: 900_000, rateBytesPerSec: 1 }, 'fallback'],
+    ['under tiers', { kind: 'tiers' }, { nackEveryMs: 20, lossPpm: 900_000, rateBytesPerSec: 1 }, 'demote'],
   ];
 
   it.each(cases)('%s: victims within 1.25x their time alone, the rogue moved out, the session ends', (_name, slowPolicy, rogue, kind) => {

@@ -10,7 +10,11 @@ export interface RogueSpec {
   /** Loss it claims in its status reports (ppm). @default 0 */
   readonly lossPpm?: number;
   /** Goodput it claims (bytes/s). @default the link rate */
-  readonly rateBps?: number;
+  readonly rateBytesPerSec?: number;
+  /** Speaks for the receiver at this index instead of itself (its packets carry its own sender id). */
+  readonly spoofIndex?: number;
+  /** Sends each packet twice, the same seq again (a replay). @default false */
+  readonly replay?: boolean;
 }
 
 /** Blocks per NACK range: the whole image in one range (as the wire allows). */
@@ -23,8 +27,12 @@ export class RogueReceiver {
     private readonly totalBlocks: number,
     private readonly spec: RogueSpec,
     private readonly statusIntervalMs: number,
-    private readonly linkRateBps: number,
+    private readonly linkBytesPerSec: number,
   ) {}
+
+  get replays(): boolean {
+    return this.spec.replay === true;
+  }
 
   tick(nowMs: number): ControlMessage[] {
     const out: ControlMessage[] = [];
@@ -40,7 +48,7 @@ export class RogueReceiver {
         state: 'repairing',
         blocksDone: 0,
         totalBlocks: this.totalBlocks,
-        rateBps: this.spec.rateBps ?? this.linkRateBps,
+        rateBps: this.spec.rateBytesPerSec ?? this.linkBytesPerSec,
         lossPpm: this.spec.lossPpm ?? 0,
         maxGap: 0,
       });

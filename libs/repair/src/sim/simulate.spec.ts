@@ -5,7 +5,7 @@ const small: Omit<SimOptions, 'seed' | 'receivers'> = {
   imageBytes: 200_000,
   symbolSize: 512,
   blockSymbols: 32,
-  linkRateBps: 12.5e6,
+  linkBytesPerSec: 12.5e6,
   delayMs: 1,
 };
 
@@ -71,17 +71,17 @@ describe('simulator: slow-receiver policies', () => {
   const link = 2.5e6;
   const slow: Omit<SimOptions, 'seed' | 'slowPolicy'> = {
     ...small,
-    linkRateBps: link,
+    linkBytesPerSec: link,
     imageBytes: 1_500_000,
     receivers: 4,
     statusIntervalMs: 100,
-    special: { 3: { downRateBps: link / 4 } },
+    special: { 3: { downBytesPerSec: link / 4 } },
   };
 
   it('same-speed: the sender slows to the slowest and everyone completes', () => {
     const r = simulate({ ...slow, seed: 11, slowPolicy: { kind: 'same-speed' } });
     expectAllComplete(r);
-    expect(r.minRateBps).toBeLessThan(link / 2);
+    expect(r.minRateBytesPerSec).toBeLessThan(link / 2);
     expect(r.senderActions['fallback'] ?? 0).toBe(0);
   });
 
@@ -97,5 +97,29 @@ describe('simulator: slow-receiver policies', () => {
     expect(r.results[3]?.kicked).toBe('demote');
     expectAllComplete(r, [3]);
     expect(r.results.filter((x) => x.kicked !== undefined)).toHaveLength(1);
+  });
+});
+
+describe('simulator: the sender gate and the joiner hold', () => {
+  it('a rogue speaking for another receiver is dropped as spoofed; everyone completes', () => {
+    const r = simulate({ ...small, seed: 21, receivers: 3, special: { 2: { rogue: { nackEveryMs: 5, spoofIndex: 0 } } } });
+    expect(r.droppedControl.spoofed).toBeGreaterThan(0);
+    expect(r.results[0]?.complete).toBe(true);
+    expect(r.results[1]?.complete).toBe(true);
+    expect(r.repairPackets).toBe(0); // the spoofed NACKs of every block asked for nothing
+  });
+
+  it('replayed control packets are dropped and counted', () => {
+    const r = simulate({ ...small, seed: 22, receivers: 3, special: { 2: { rogue: { nackEveryMs: 5, replay: true } } } });
+    expect(r.droppedControl.replay).toBeGreaterThan(0);
+    expect(r.droppedControl.spoofed).toBe(0);
+  });
+
+  it('await-joiners holds the first data until the late receiver was heard', () => {
+    const r = simulate({ ...small, seed: 23, receivers: 3, awaitJoiners: { count: 3, graceMs: 5000 }, special: { 2: { joinAtMs: 30 } } });
+    expectAllComplete(r);
+    expect(r.firstDataMs).toBeGreaterThanOrEqual(30);
+    const free = simulate({ ...small, seed: 23, receivers: 3, special: { 2: { joinAtMs: 30 } } });
+    expect(free.firstDataMs).toBeLessThan(30);
   });
 });

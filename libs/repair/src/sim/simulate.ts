@@ -4,7 +4,7 @@
 import type { ControlMessage, Envelope, Message, Packet } from '@castpoint/wire';
 import { BufferPool } from '../engine/buffer-pool';
 import { ReceiverEngine, type ReceiverAction } from '../engine/receiver';
-import { SenderEngine, type SenderAction } from '../engine/sender';
+import { SenderEngine, type SenderAction, type SenderStats } from '../engine/sender';
 import { DEFAULT_INTERLEAVE, uniformLayout } from '../engine/layout';
 import type { SlowPolicy } from '../engine/rate-control';
 import { RepairError } from '../errors';
@@ -21,7 +21,7 @@ export interface SimReceiverSpec {
   /** Virtual time it vanishes (stops listening and talking, without leaving). */
   readonly vanishAtMs?: number;
   /** Its own downlink rate, bytes/s (a slow receiver). @default the link rate */
-  readonly downRateBps?: number;
+  readonly downBytesPerSec?: number;
   /** Its own long-run loss (0..1), in place of SimOptions.loss. */
   readonly loss?: number;
   /** An insider that NACKs everything and lies in its status (see rogue.ts); never completes. */
@@ -44,7 +44,7 @@ export interface SimOptions {
   /** Mean burst length in packets for bursty loss. @default 8 */
   readonly burstPackets?: number;
   /** Link rate, bytes/s (also the sender's rate cap). @default 125e6 (1 Gbit/s) */
-  readonly linkRateBps?: number;
+  readonly linkBytesPerSec?: number;
   /** One-way delay, ms. @default 1 */
   readonly delayMs?: number;
   /** Per-receiver overrides by index. */
@@ -58,7 +58,7 @@ export interface SimOptions {
   readonly silentTimeoutMs?: number;
   /** Receivers' status period. @default 1000 */
   readonly statusIntervalMs?: number;
-  /** Interleaving depth of both engines. @default 16 */
+  /** Interleaving depth of both engines. @default 32 (DEFAULT_INTERLEAVE) */
   readonly interleave?: number;
   /**
    * Give every receiver a BufferPool and hand each block's buffer back once checked, scribbled
@@ -66,6 +66,8 @@ export interface SimOptions {
    * left in a reused one, shows up as a mismatch. @default false
    */
   readonly recycleBuffers?: boolean;
+  /** Hold new data (the sender's await-joiners) from time 0 until this many receivers were heard. */
+  readonly awaitJoiners?: { readonly count: number; readonly graceMs: number };
 }
 
 export interface SimReceiverResult {
@@ -104,11 +106,15 @@ export interface SimResult {
   readonly nacksPerBlock: number;
   readonly peakSenderState: number;
   readonly grttMs: number;
-  readonly finalRateBps: number;
+  readonly finalRateBytesPerSec: number;
   /** Lowest pacing rate the sender chose during the run. */
-  readonly minRateBps: number;
+  readonly minRateBytesPerSec: number;
   readonly senderActions: Readonly<Record<string, number>>;
   readonly dropped: readonly { index: number; reason: string }[];
+  /** Control packets the sender's gate dropped (spoofed, unknown id, replayed). */
+  readonly droppedControl: SenderStats['droppedControl'];
+  /** Virtual time the first data packet went out. */
+  readonly firstDataMs: number | undefined;
   readonly results: readonly SimReceiverResult[];
 }
 
@@ -134,13 +140,15 @@ interface SimReceiver {
   /** Own downlink queue for slow receivers: arrival times and packets. */
   busyUntil: number;
   queue: { at: number; packet: Packet }[];
+  /** Its control packets' seq: the sender drops a seq it has seen. */
+  seq: bigint;
 }
 
 /** Runs one simulated session to the end (or maxSimMs) and returns its figures. */
 export function simulate(options: SimOptions): SimResult {
   const o = {
     imageBytes: 4 << 20, symbolSize: 1400, blockSymbols: 64, loss: 0, bursty: false, burstPackets: 8,
-    linkRateBps: 125e6, delayMs: 1, special: {}, slowPolicy: { kind: 'same-speed' } as SlowPolicy,
+    linkBytesPerSec: 125e6, delayMs: 1, special: {}, slowPolicy: { kind: 'same-speed' } as SlowPolicy,
     maxSimMs: 120_000, tickMs: 1, silentTimeoutMs: 5000, statusIntervalMs: 1000, interleave: DEFAULT_INTERLEAVE, ...options,
   };
   if (!(o.receivers >= 1) || !(o.loss >= 0 && o.loss < 1) || !(o.imageBytes > 0) || !(o.tickMs > 0)) {
@@ -161,7 +169,7 @@ export function simulate(options: SimOptions): SimResult {
   const blockBytes = o.symbolSize * o.blockSymbols;
   const rs = new ReedSolomon(o.symbolSize);
   const sender = new SenderEngine({
-    sessionId: 1, layout, symbolSize: o.symbolSize, maxRateBps: o.linkRateBps, rng: seededRng(seedOf()),
+    sessionId: 1, layout, symbolSize: o.symbolSize, maxRateBytesPerSec: o.linkBytesPerSec, rng: seededRng(seedOf()),
     slowPolicy: o.slowPolicy, silentTimeoutMs: o.silentTimeoutMs, interleave: o.interleave,
   });
   const receivers: SimReceiver[] = [];
@@ -172,11 +180,11 @@ export function simulate(options: SimOptions): SimResult {
     const loss = spec.loss ?? o.loss;
     receivers.push({
       index: i, id: i + 1, spec,
-      rogue: spec.rogue ? new RogueReceiver(i + 1, layout.totalBlocks, spec.rogue, o.statusIntervalMs, o.linkRateBps) : undefined,
+      rogue: spec.rogue ? new RogueReceiver(spec.rogue.spoofIndex === undefined ? i + 1 : spec.rogue.spoofIndex + 1, layout.totalBlocks, spec.rogue, o.statusIntervalMs, o.linkBytesPerSec) : undefined,
       engine: new ReceiverEngine({ receiverId: i + 1, layout, symbolSize: o.symbolSize, rng: seededRng(seedOf()), statusIntervalMs: o.statusIntervalMs, interleave: o.interleave, codec: rs, ...(pools[i] ? { pool: pools[i] } : {}) }),
       loss: o.bursty ? gilbertElliottLoss(loss, o.burstPackets, lossRng) : independentLoss(loss, lossRng),
       upLoss: independentLoss(loss, seededRng(seedOf())),
-      joined: false, gone: false, finished: false, verified: 0, mismatches: 0, completedAtMs: undefined, busyUntil: 0, queue: [],
+      joined: false, gone: false, finished: false, verified: 0, mismatches: 0, completedAtMs: undefined, busyUntil: 0, queue: [], seq: 1n,
     });
   }
   const byId = new Map(receivers.map((r) => [r.id, r]));
@@ -201,7 +209,7 @@ export function simulate(options: SimOptions): SimResult {
       senderActions[a.type] = (senderActions[a.type] ?? 0) + 1;
       if (a.type === 'send') multicast(a.message);
       else if (a.type === 'finished') finishedAt ??= now;
-      else if (a.type === 'rate') minRate = Math.min(minRate, a.rateBps);
+      else if (a.type === 'rate') minRate = Math.min(minRate, a.rateBytesPerSec);
       else if (a.type === 'drop') dropped.push({ index: (byId.get(a.receiverId)?.index ?? -1), reason: a.reason });
       else if (a.type === 'demote' || a.type === 'fallback') {
         const r = byId.get(a.receiverId);
@@ -217,7 +225,10 @@ export function simulate(options: SimOptions): SimResult {
     if (t === 'nack') counts.nack++;
     else if (t === 'status') counts.status++;
     else if (t === 'probe-echo') counts.echo++;
-    if (!r.upLoss()) ucast.push({ at: now + o.delayMs, packet: { envelope: { sessionId: 1, senderId: r.id, seq: 0n, sentAtMs: now >>> 0 }, message } });
+    if (r.upLoss()) return;
+    const packet = { envelope: { sessionId: 1, senderId: r.id, seq: r.seq++, sentAtMs: now >>> 0 }, message };
+    ucast.push({ at: now + o.delayMs, packet });
+    if (r.rogue?.replays) ucast.push({ at: now + o.delayMs, packet });
   };
   const onReceiver = (r: SimReceiver, actions: ReceiverAction[]): void => {
     for (const a of actions) {
@@ -251,6 +262,8 @@ export function simulate(options: SimOptions): SimResult {
     });
 
   let nextSendAt = 0;
+  let firstDataMs: number | undefined;
+  if (o.awaitJoiners) onSender(sender.handle({ type: 'await-joiners', ...o.awaitJoiners }, 0));
   let nextTickAt = 0;
   const allDone = (): boolean => receivers.every((r) => r.gone || r.finished || r.kicked !== undefined || (r.rogue !== undefined && finishedAt !== undefined));
   while (now <= o.maxSimMs) {
@@ -265,12 +278,12 @@ export function simulate(options: SimOptions): SimResult {
       const bytes = (packet.message.type === 'data' ? packet.message.payload.length : 64) + HEADER_BYTES;
       for (const r of receivers) {
         if (!r.joined || r.gone || r.loss()) continue;
-        if (r.spec.downRateBps === undefined) deliver(r, packet);
+        if (r.spec.downBytesPerSec === undefined) deliver(r, packet);
         else {
           // A slower downlink: a drop-tail queue of ~256 KB in front of it (like tbf's burst).
           const start = Math.max(now, r.busyUntil);
-          if ((start - now) * r.spec.downRateBps / 1000 > 256 * 1024) continue;
-          r.busyUntil = start + (bytes / r.spec.downRateBps) * 1000;
+          if ((start - now) * r.spec.downBytesPerSec / 1000 > 256 * 1024) continue;
+          r.busyUntil = start + (bytes / r.spec.downBytesPerSec) * 1000;
           r.queue.push({ at: r.busyUntil, packet });
         }
       }
@@ -311,10 +324,11 @@ export function simulate(options: SimOptions): SimResult {
       else {
         const sources = sourcesOf(pick.block, pick.k);
         const payload = pick.symbol < pick.k ? (sources[pick.symbol] as Uint8Array) : (rs.encodeParity(sources, [pick.symbol])[0] as Uint8Array);
+        firstDataMs ??= now;
         if (pick.repair) counts.repair++;
         else counts.data++;
         multicast({ type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload });
-        nextSendAt = now + ((o.symbolSize + HEADER_BYTES) / Math.min(sender.rateBps, o.linkRateBps)) * 1000;
+        nextSendAt = now + ((o.symbolSize + HEADER_BYTES) / Math.min(sender.rateBytesPerSec, o.linkBytesPerSec)) * 1000;
       }
     }
     if (finishedAt !== undefined && allDone() && now - finishedAt > 0) break;
@@ -335,7 +349,7 @@ export function simulate(options: SimOptions): SimResult {
     seed: o.seed, receivers: o.receivers, imageBytes: o.imageBytes, totalBlocks: layout.totalBlocks, loss: o.loss, bursty: o.bursty,
     finished: finishedAt !== undefined,
     completionMs: finishedAt ?? now,
-    idealMs: (o.imageBytes / o.linkRateBps) * 1000,
+    idealMs: (o.imageBytes / o.linkBytesPerSec) * 1000,
     dataPackets,
     repairPackets: counts.repair,
     overhead: (counts.repair * o.symbolSize) / o.imageBytes,
@@ -347,10 +361,12 @@ export function simulate(options: SimOptions): SimResult {
     nacksPerBlock: counts.nack / layout.totalBlocks,
     peakSenderState: stats.peakStateEntries,
     grttMs: stats.grttMs,
-    finalRateBps: stats.rateBps,
-    minRateBps: Math.min(minRate, stats.rateBps),
+    finalRateBytesPerSec: stats.rateBytesPerSec,
+    minRateBytesPerSec: Math.min(minRate, stats.rateBytesPerSec),
     senderActions,
     dropped,
+    droppedControl: stats.droppedControl,
+    firstDataMs,
     results,
   };
 }

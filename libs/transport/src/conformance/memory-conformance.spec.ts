@@ -1,12 +1,12 @@
 import { MemoryNetwork } from '../memory-network';
-import { VirtualScheduler } from '../scheduler';
+import { VirtualClock } from '../clock';
 import { CONFORMANCE_CASES } from './cases';
 import type { ConformanceTarget } from './harness';
 
 /** The conformance suite on the in-memory network, on virtual time (no real sleeping). */
 function memoryTarget(): ConformanceTarget {
-  const clock = new VirtualScheduler();
-  const net = new MemoryNetwork({ seed: 7, scheduler: clock, defaultHost: '10.9.0.1' });
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork({ seed: 7, clock: clock, defaultHost: '10.9.0.1' });
   return {
     name: 'memory',
     hostAddress: '10.9.0.1',

@@ -1,4 +1,4 @@
-import { ReceiverGate } from './receiver-gate';
+import { ReceiverGate } from './control-gate';
 
 describe('ReceiverGate', () => {
   it('lets through registered receivers speaking for themselves, each packet once', () => {

@@ -1,7 +1,8 @@
-// Which agent control packets a session runner lets through to its engine, and the per-receiver
-// state that decision needs. Only receiver ids the DP registered in this session count: a packet
-// from any other id (invented by an insider with the client token, or from an agent already moved
-// out) is dropped and counted before anything is stored for it. Status for 400k invented ids grew
+// Which control packets the sender engine acts on, and the per-receiver state that decision needs
+// (moved here from the DP's runner so that the seeded simulator exercises it too). Only receiver
+// ids the app registered in this session count: a packet from any other id (invented by an insider
+// with the client token, or from an agent already moved out) is dropped and counted before anything
+// is stored for it. Status for 400k invented ids grew
 // the runner's maps from 25 to 81 MB of heap (issue 22.4).
 
 export type GateVerdict = 'ok' | 'spoofed' | 'unknown' | 'replay';

@@ -1,0 +1,167 @@
+// The session runner behind its seam: the real runner (engine, pacing, framing, image reads) over
+// libs/transport's MemoryNetwork on a VirtualClock, with a scripted receiver built from libs/repair's
+// ReceiverEngine. No real socket, no wall-clock wait: time moves only when the test moves it.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlockLayout } from '@castpoint/chunking';
+import { ReceiverEngine, seededRng, type ReceiverAction } from '@castpoint/repair';
+import { MemoryNetwork, VirtualClock, type Datagram, type UdpEndpoint } from '@castpoint/transport';
+import { createSessionKey, decodePacket, encodePacket, type ControlMessage, type Manifest } from '@castpoint/wire';
+import { manifestOf } from '../testing/fakes';
+import { patterned } from '../testing/harness';
+import type { RunnerEvents, RunnerSpec } from './runner';
+import { udpRunnerFactory } from './udp-runner';
+
+const DP = '10.0.0.1';
+const GROUP = '239.1.2.3';
+const SYMBOL = 1024;
+const BLOCK_SYMBOLS = 16;
+
+interface Lab {
+  clock: VirtualClock;
+  net: MemoryNetwork;
+  spec: RunnerSpec;
+  image: Buffer;
+  events: string[];
+  finished: () => boolean;
+  cleanup: () => void;
+}
+
+function lab(loss: number, seed: number): Lab {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-udp-runner-'));
+  const imageFile = join(dir, 'disk.img');
+  const image = patterned(300_000, seed);
+  writeFileSync(imageFile, image);
+  const manifest: Manifest = manifestOf(image);
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork({ clock, seed, loss, delayMs: { min: 0.2, max: 0.4 } });
+  const key = new Uint8Array(32).map((_, i) => (i * 7 + seed) & 0xff);
+  const spec: RunnerSpec = {
+    sessionId: 7,
+    senderId: 0x80000001,
+    group: GROUP,
+    port: 9000,
+    interfaceAddress: DP,
+    senderPort: 9001,
+    ttl: 1,
+    key,
+    encrypted: true,
+    rateBytesPerSec: 1.25e6, // 10 Mbit/s: the image takes ~250 ms of virtual time
+    slowPolicy: { kind: 'same-speed' },
+    imageFile,
+    imageMtimeMs: statSync(imageFile).mtimeMs,
+    manifest,
+    symbolSize: SYMBOL,
+    blockSymbols: BLOCK_SYMBOLS,
+    receivers: [],
+    signer: generateKeyPairSync('ed25519').privateKey,
+  };
+  const events: string[] = [];
+  return { clock, net, spec, image, events, finished: () => events.includes('finished'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function recorder(events: string[]): RunnerEvents {
+  return {
+    status: (id, r) => events.push(`status ${id} ${r.state}`),
+    kicked: (id, reason) => events.push(`kicked ${id} ${reason}`),
+    left: (id, reason) => events.push(`left ${id} ${reason}`),
+    finished: () => events.push('finished'),
+    failed: (err) => events.push(`failed ${err.message}`),
+  };
+}
+
+/** An agent in miniature: joins the group, feeds a ReceiverEngine, answers the DP, keeps the blocks. */
+async function scriptedReceiver(l: Lab, receiverId: number, host: string): Promise<{ image(): Buffer; ep: UdpEndpoint }> {
+  const s = l.spec;
+  const key = createSessionKey(s.key, s.encrypted);
+  const layout = new BlockLayout(s.manifest, { symbolSize: SYMBOL, blockSymbols: BLOCK_SYMBOLS });
+  const engine = new ReceiverEngine({ receiverId, layout, symbolSize: SYMBOL, rng: seededRng(receiverId) });
+  const ep = await l.net.open({ port: s.port, reuseAddr: true, multicast: { group: s.group, interface: host } });
+  const out = Buffer.alloc(s.manifest.size);
+  let seq = 1n;
+  const apply = (actions: readonly ReceiverAction[]): void => {
+    for (const a of actions) {
+      if (a.type === 'send') {
+        const bytes = encodePacket({ sessionId: s.sessionId, senderId: receiverId, seq: seq++, sentAtMs: 0 }, a.message as ControlMessage, key);
+        void ep.send(bytes, { address: DP, port: s.senderPort });
+      } else if (a.type === 'block') {
+        const info = layout.blockInfo(a.block);
+        Buffer.from(a.data.buffer, a.data.byteOffset, info.length).copy(out, info.chunk * s.manifest.chunkSize + info.offsetInChunk);
+      }
+    }
+  };
+  ep.readable.on('data', (d: Datagram) => {
+    const r = decodePacket(d.bytes, key, { sessionId: s.sessionId });
+    if (r.ok && r.packet.envelope.senderId === s.senderId) apply(engine.handle({ type: 'packet', packet: r.packet }, l.clock.now()));
+  });
+  const tick = (): void => {
+    apply(engine.tick(l.clock.now()));
+    l.clock.schedule(tick, 10);
+  };
+  tick();
+  return { image: () => out, ep };
+}
+
+/** Moves virtual time in 1 ms steps, letting the runner's image reads (real file I/O) complete. */
+async function runUntil(l: Lab, done: () => boolean, maxMs: number): Promise<number> {
+  for (let t = 0; t < maxMs; t++) {
+    if (done()) return l.clock.now();
+    l.clock.advance(1);
+    await new Promise((r) => setImmediate(r));
+  }
+  return l.clock.now();
+}
+
+describe('udp session runner over MemoryNetwork on virtual time', () => {
+  it.each([
+    { loss: 0, seed: 1 },
+    { loss: 0.05, seed: 2 },
+  ])('runs a session to finished with two scripted receivers (loss $loss)', async ({ loss, seed }) => {
+    const l = lab(loss, seed);
+    try {
+      const runner = udpRunnerFactory({ openSocket: (o) => l.net.open(o), clock: l.clock })(l.spec, recorder(l.events));
+      const a = await scriptedReceiver(l, 11, '10.0.0.2');
+      const b = await scriptedReceiver(l, 12, '10.0.0.3');
+      runner.addReceiver(11); // before start(): an early registration
+      await runner.start();
+      runner.addReceiver(12);
+      const at = await runUntil(l, l.finished, 5000);
+      expect(l.events).toContain('finished');
+      expect(l.events.filter((e) => e.startsWith('failed'))).toEqual([]);
+      expect(a.image().equals(l.image)).toBe(true);
+      expect(b.image().equals(l.image)).toBe(true);
+      const st = runner.stats();
+      expect(st.dataPackets).toBe(Math.ceil(300_000 / SYMBOL));
+      if (loss > 0) expect(st.repairPackets).toBeGreaterThan(0);
+      // Paced at 10 Mbit/s: 300 KB take at least 240 ms of virtual time.
+      expect(at).toBeGreaterThanOrEqual(240);
+      await runner.close();
+      await a.ep.close();
+      await b.ep.close();
+    } finally {
+      l.cleanup();
+    }
+  });
+
+  it('holds new data for expected joiners (awaitJoiners) until they are heard', async () => {
+    const l = lab(0, 3);
+    try {
+      const runner = udpRunnerFactory({ openSocket: (o) => l.net.open(o), clock: l.clock })(l.spec, recorder(l.events));
+      await runner.start();
+      runner.awaitJoiners(1, 10_000);
+      runner.addReceiver(21);
+      await runUntil(l, () => false, 200);
+      expect(runner.stats().dataPackets).toBe(0); // registered, never heard
+      const r = await scriptedReceiver(l, 21, '10.0.0.4');
+      await runUntil(l, l.finished, 5000);
+      expect(l.events).toContain('finished');
+      expect(r.image().equals(l.image)).toBe(true);
+      await runner.close();
+      await r.ep.close();
+    } finally {
+      l.cleanup();
+    }
+  });
+});

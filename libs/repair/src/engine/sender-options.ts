@@ -1,0 +1,38 @@
+// The sender engine's option defaults and their checks (kept apart from the engine's logic).
+import { RepairError } from '../errors';
+import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
+import { DEFAULT_CONGESTION_GAP, type SlowPolicy } from './rate-control';
+import type { SenderOptions } from './sender-types';
+
+export type ResolvedSenderOptions = Required<Omit<SenderOptions, 'slowPolicy' | 'repairBudget'>> & { slowPolicy: SlowPolicy };
+
+/** Fills in the defaults and refuses impossible values with REPAIR_BAD_OPTIONS. */
+export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOptions {
+  checkLayout(options.layout);
+  const o = {
+    minRateBytesPerSec: options.maxRateBytesPerSec / 100,
+    initialRateBytesPerSec: options.maxRateBytesPerSec,
+    slowPolicy: { kind: 'same-speed' } as SlowPolicy,
+    maxParityPerBlock: DEFAULT_MAX_PARITY,
+    silentTimeoutMs: 5000,
+    repairShare: 1 / 3,
+    congestionLossPpm: 250_000,
+    congestionGap: DEFAULT_CONGESTION_GAP,
+    slowRounds: 3,
+    tierRatio: 0.5,
+    maxAnnouncedRepairs: 64,
+    interleave: DEFAULT_INTERLEAVE,
+    ...options,
+  };
+  const bad = (what: string, data: Record<string, unknown>): never => {
+    throw new RepairError('REPAIR_BAD_OPTIONS', what, data);
+  };
+  if (!(o.maxRateBytesPerSec > 0) || !(o.minRateBytesPerSec > 0) || o.minRateBytesPerSec > o.maxRateBytesPerSec) bad('need 0 < minRateBytesPerSec <= maxRateBytesPerSec', { min: o.minRateBytesPerSec, max: o.maxRateBytesPerSec });
+  if (!(o.symbolSize >= 1)) bad('symbolSize must be >= 1', { symbolSize: o.symbolSize });
+  if (!Number.isInteger(o.maxParityPerBlock) || o.maxParityPerBlock < 1 || o.maxParityPerBlock > 254) bad('maxParityPerBlock must be 1..254', { maxParityPerBlock: o.maxParityPerBlock });
+  if (!(o.silentTimeoutMs > 0)) bad('silentTimeoutMs must be > 0', { silentTimeoutMs: o.silentTimeoutMs });
+  if (!(o.repairShare > 0 && o.repairShare <= 1)) bad('repairShare must be in (0, 1]', { repairShare: o.repairShare });
+  if (!Number.isInteger(o.interleave) || o.interleave < 1) bad('interleave must be a positive integer', { interleave: o.interleave });
+  if (o.slowPolicy.kind === 'disconnect' && !(o.slowPolicy.kbps > 0)) bad('disconnect policy needs kbps > 0', { kbps: o.slowPolicy.kbps });
+  return o;
+}
