@@ -41,6 +41,56 @@ describe('RateControl: who is slow', () => {
     expect(r.rates[0]).toBe(0.75 * MAX);
   });
 
+  it('tiers: after CPU-starved clean receivers cut the rate, a receiver congested alone at a third of the cap is still demoted', () => {
+    // Issue 21.6 on a box at load ~12: the clean agents' early reports (lost runs while starved)
+    // cut the rate first; measured against the cut rate the slow agent (20 of 60 Mbit/s) was never
+    // below half, so it cut the rate again round after round and everyone ended at its pace.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const starved = rounds(rc, 2, 0, MAX, () => {
+      rc.report({ receiverId: 1, rateBps: 0.8 * MAX, lossPpm: 50_000, maxGap: 40 });
+      rc.report({ receiverId: 2, rateBps: 0.8 * MAX, lossPpm: 50_000, maxGap: 40 });
+    });
+    expect(starved.rates).toEqual([0.75 * MAX, 0.75 ** 2 * MAX]);
+    expect(rc.lastCutBy).toEqual([1, 2]);
+    const cut = rc.rateBps;
+    const r = rounds(rc, 3, 400, cut, () => {
+      rc.report({ receiverId: 1, rateBps: cut, lossPpm: 0 });
+      rc.report({ receiverId: 2, rateBps: cut, lossPpm: 0 });
+      rc.report({ receiverId: 3, rateBps: MAX / 3, lossPpm: 300_000, maxGap: 30 });
+    });
+    expect(r.decisions).toEqual(['demote 3']);
+    expect(r.rates.every((x) => x > cut)).toBe(true); // it never cut the group's rate meanwhile
+  });
+
+  it('tiers: a receiver whose own reports cut the rate is measured against the rate before its cuts', () => {
+    // Two receivers, so one congested one is no minority: the reference is the rate before the
+    // cuts attributed to it, not the cut rate the sender now sends at.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 2);
+    const cuts = rounds(rc, 2, 0, MAX, () => rc.report({ receiverId: 3, rateBps: 0.6 * MAX, lossPpm: 300_000, maxGap: 30 }), 2);
+    expect(cuts.rates).toEqual([0.75 * MAX, 0.75 ** 2 * MAX]);
+    expect(rc.lastCutBy).toEqual([3]);
+    const sent = rc.rateBps;
+    const r = rounds(rc, 3, 400, sent, () => {
+      rc.report({ receiverId: 1, rateBps: sent, lossPpm: 0 });
+      rc.report({ receiverId: 3, rateBps: 0.3 * MAX, lossPpm: 300_000, maxGap: 30 });
+    }, 2);
+    expect(r.decisions).toEqual(['demote 3']);
+  });
+
+  it('tiers: a receiver congested beside others that are congested too slows the group (no minority)', () => {
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const r = rounds(rc, 3, 0, MAX, () => {
+      rc.report({ receiverId: 1, rateBps: 0.9 * MAX, lossPpm: 300_000, maxGap: 30 });
+      rc.report({ receiverId: 2, rateBps: 0.9 * MAX, lossPpm: 0 });
+      rc.report({ receiverId: 3, rateBps: 0.9 * MAX, lossPpm: 300_000, maxGap: 30 });
+    });
+    expect(r.decisions).toEqual([]);
+    expect(r.rates[0]).toBe(0.75 * MAX);
+  });
+
   it('a receiver alone in its session is never moved out: the rate follows it down', () => {
     const rc = control({ kind: 'tiers' });
     rc.round(0, 1);
