@@ -91,6 +91,35 @@ describe('RateControl: who is slow', () => {
     expect(r.rates[0]).toBe(0.75 * MAX);
   });
 
+  it('tiers: cuts another receiver causes while a slow one collects strikes do not clear them', () => {
+    // Receiver 2 (CPU-starved) keeps cutting; the sender follows the cut rate. Measured against the
+    // cut rate, receiver 3 (0.3 of the cap) would stop being slow in the third round.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const decisions: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      rc.sent(rc.rateBps); // one round a second, as the agents' reports come
+      rc.report({ receiverId: 1, rateBps: rc.rateBps, lossPpm: 0 });
+      rc.report({ receiverId: 2, rateBps: 0.9 * rc.rateBps, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 3, rateBps: 0.3 * MAX, lossPpm: 300_000, maxGap: 30 });
+      for (const d of rc.round(i * 1000, 3)) decisions.push(`${d.kind} ${d.receiverId}`);
+      expect(rc.lastCutBy).toEqual([2]);
+    }
+    expect(decisions).toEqual(['demote 3']);
+  });
+
+  it('tiers: while every receiver reports congestion, nobody is demoted and the rate is cut', () => {
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const r = rounds(rc, 4, 0, MAX, () => {
+      rc.report({ receiverId: 1, rateBps: 0.8 * MAX, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 2, rateBps: 0.8 * MAX, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 3, rateBps: 0.2 * MAX, lossPpm: 300_000, maxGap: 30 });
+    });
+    expect(r.decisions).toEqual([]);
+    expect(r.rates[3]).toBeCloseTo(0.75 ** 4 * MAX, -2);
+  });
+
   it('a receiver alone in its session is never moved out: the rate follows it down', () => {
     const rc = control({ kind: 'tiers' });
     rc.round(0, 1);

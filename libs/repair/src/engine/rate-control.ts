@@ -19,9 +19,12 @@
 // reports) cut the rate first never looks slow again and the whole session runs at its pace
 // (issue 21.6: a LAN run on a box at load ~12 held three agents at the slow one's ~16 Mbit/s with
 // no tier change). So the reference is the highest of: the median goodput, what the sender sent
-// over the last second, the rate the session had before the first cut attributed to this receiver,
+// over the last second, the rate the session had before the cuts attributed to this receiver (or
+// the reference it was found slow against, kept while the others' cuts go on during its strikes),
 // and, while the congested receivers are a minority of those reporting (fewer than the clean ones),
-// the configured maximum rate.
+// the configured maximum rate. While the last reports of all (two or more) receivers that
+// reported were congested (a box too busy for any of them) nobody is slow: the rate is cut as
+// under same-speed, and strikes stand still.
 
 /** What to do with receivers that cannot keep up. */
 export type SlowPolicy =
@@ -63,7 +66,10 @@ export class RateControl {
   private readonly strikes = new Map<number, number>();
   /** Whether each receiver's last report (with data in it) was congested. */
   private readonly congestedNow = new Map<number, boolean>();
-  /** The rate before the first cut attributed to a receiver, until the rate is back up to it. */
+  /**
+   * The rate before the first cut attributed to a receiver, or the reference it was last found slow
+   * against if higher; dropped once the rate is back up to it.
+   */
   private readonly rateBeforeCuts = new Map<number, number>();
   /** The receivers whose reports caused the last round's cut (empty when it did not cut). */
   lastCutBy: readonly number[] = [];
@@ -150,6 +156,8 @@ export class RateControl {
     // at a third of the session's rate then never looked slow (issue 21.6: all held at 40 Mbit/s).
     const median = Math.max(goodputs[goodputs.length >> 1] ?? 0, sentRate);
     const minority = this.congestedIsMinority();
+    // Two or more have reported and all were congested: a box too busy for any of them.
+    const noneKeepsUp = this.congestedNow.size > 1 && [...this.congestedNow.values()].every((c) => c);
     const cutBy: number[] = [];
     for (const r of latest.values()) {
       const congestedNow = isCongested(r);
@@ -158,7 +166,13 @@ export class RateControl {
       // Alone in the session a receiver is never "slow": moving it to a slower tier or to unicast
       // would serve no one better than slowing this session down (a demoted receiver alone in
       // its tier was demoted again, to a quarter of the rate, in the LAN test).
-      const slow = congestedNow && receivers > 1 && this.isSlow(r, this.reference(r.receiverId, median, minority));
+      if (congestedNow && noneKeepsUp && this.o.policy.kind === 'tiers') {
+        cutBy.push(r.receiverId); // nobody keeps up: no evidence against this one in particular
+        continue;
+      }
+      const reference = this.reference(r.receiverId, median, minority);
+      const slow = congestedNow && receivers > 1 && this.isSlow(r, reference);
+      if (slow && this.o.policy.kind === 'tiers') this.rateBeforeCuts.set(r.receiverId, reference);
       const strikes = slow ? (this.strikes.get(r.receiverId) ?? 0) + 1 : 0;
       if (strikes === 0) this.strikes.delete(r.receiverId);
       else this.strikes.set(r.receiverId, strikes);
@@ -173,7 +187,7 @@ export class RateControl {
       if (congestedNow && !slow) cutBy.push(r.receiverId);
     }
     const before = this.rateBps;
-    for (const id of cutBy) if (!this.rateBeforeCuts.has(id)) this.rateBeforeCuts.set(id, before);
+    for (const id of cutBy) this.rateBeforeCuts.set(id, Math.max(before, this.rateBeforeCuts.get(id) ?? 0));
     this.lastCutBy = cutBy;
     this.rateBps = cutBy.length > 0 ? before * 0.75 : before + 0.05 * this.o.maxRateBps;
     this.rateBps = Math.round(Math.min(this.o.maxRateBps, Math.max(this.o.minRateBps, this.rateBps)));
