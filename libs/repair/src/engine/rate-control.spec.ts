@@ -108,15 +108,20 @@ describe('RateControl: who is slow', () => {
     expect(decisions).toEqual(['demote 3']);
   });
 
-  it('tiers: while every receiver reports congestion, nobody is demoted and the rate is cut', () => {
+  it.each([
+    ['as much as the others: nobody is demoted, the rate is cut', 0.35, []],
+    ['below half of what the others get: it is demoted', 0.15, ['demote 3']],
+  ])('tiers: while every receiver reports congestion (a busy box), one getting %s', (_name, share, demoted) => {
+    // Measured against the cap or the rate before the cuts, all three would be slow once the rate
+    // had fallen below half of it, and each would be moved out in turn.
     const rc = control({ kind: 'tiers' });
     rc.round(0, 3);
     const r = rounds(rc, 4, 0, MAX, () => {
-      rc.report({ receiverId: 1, rateBps: 0.8 * MAX, lossPpm: 100_000, maxGap: 40 });
-      rc.report({ receiverId: 2, rateBps: 0.8 * MAX, lossPpm: 100_000, maxGap: 40 });
-      rc.report({ receiverId: 3, rateBps: 0.2 * MAX, lossPpm: 300_000, maxGap: 30 });
+      rc.report({ receiverId: 1, rateBps: 0.4 * MAX, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 2, rateBps: 0.4 * MAX, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 3, rateBps: share * MAX, lossPpm: 300_000, maxGap: 30 });
     });
-    expect(r.decisions).toEqual([]);
+    expect(r.decisions).toEqual(demoted);
     expect(r.rates[3]).toBeCloseTo(0.75 ** 4 * MAX, -2);
   });
 

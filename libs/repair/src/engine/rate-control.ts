@@ -23,8 +23,8 @@
 // the reference it was found slow against, kept while the others' cuts go on during its strikes),
 // and, while the congested receivers are a minority of those reporting (fewer than the clean ones),
 // the configured maximum rate. While the last reports of all (two or more) receivers that
-// reported were congested (a box too busy for any of them) nobody is slow: the rate is cut as
-// under same-speed, and strikes stand still.
+// reported were congested (a box too busy for any of them), slow is only below tierRatio x the
+// others' median goodput; the others cut the rate as under same-speed and their strikes stand still.
 
 /** What to do with receivers that cannot keep up. */
 export type SlowPolicy =
@@ -166,13 +166,16 @@ export class RateControl {
       // Alone in the session a receiver is never "slow": moving it to a slower tier or to unicast
       // would serve no one better than slowing this session down (a demoted receiver alone in
       // its tier was demoted again, to a quarter of the rate, in the LAN test).
-      if (congestedNow && noneKeepsUp && this.o.policy.kind === 'tiers') {
-        cutBy.push(r.receiverId); // nobody keeps up: no evidence against this one in particular
+      // When nobody keeps up, only what the others get tells a slow one apart; one that gets as
+      // much as they do is no evidence either way (its strikes stand still) and cuts the rate.
+      const busyBox = congestedNow && noneKeepsUp && this.o.policy.kind === 'tiers';
+      const reference = busyBox ? this.othersMedianGoodput(r.receiverId) : this.reference(r.receiverId, median, minority);
+      const slow = congestedNow && receivers > 1 && this.isSlow(r, reference);
+      if (busyBox && !slow) {
+        cutBy.push(r.receiverId);
         continue;
       }
-      const reference = this.reference(r.receiverId, median, minority);
-      const slow = congestedNow && receivers > 1 && this.isSlow(r, reference);
-      if (slow && this.o.policy.kind === 'tiers') this.rateBeforeCuts.set(r.receiverId, reference);
+      if (slow && !busyBox && this.o.policy.kind === 'tiers') this.rateBeforeCuts.set(r.receiverId, reference);
       const strikes = slow ? (this.strikes.get(r.receiverId) ?? 0) + 1 : 0;
       if (strikes === 0) this.strikes.delete(r.receiverId);
       else this.strikes.set(r.receiverId, strikes);
@@ -194,6 +197,12 @@ export class RateControl {
     // Once the rate is back where it was before a receiver's cuts, the sent rate covers it.
     for (const [id, rate] of this.rateBeforeCuts) if (this.rateBps >= rate) this.rateBeforeCuts.delete(id);
     return decisions;
+  }
+
+  /** The median of the other receivers' last goodput. */
+  private othersMedianGoodput(receiverId: number): number {
+    const others = [...this.goodput].filter(([id]) => id !== receiverId).map(([, g]) => g).sort((a, b) => a - b);
+    return others[others.length >> 1] ?? 0;
   }
 
   /** Fewer receivers' last reports were congested than clean (and at least one was). */
