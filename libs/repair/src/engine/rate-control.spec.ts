@@ -41,6 +41,90 @@ describe('RateControl: who is slow', () => {
     expect(r.rates[0]).toBe(0.75 * MAX);
   });
 
+  it('tiers: after CPU-starved clean receivers cut the rate, a receiver congested alone at a third of the cap is still demoted', () => {
+    // Issue 21.6 on a box at load ~12: the clean agents' early reports (lost runs while starved)
+    // cut the rate first; measured against the cut rate the slow agent (20 of 60 Mbit/s) was never
+    // below half, so it cut the rate again round after round and everyone ended at its pace.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const starved = rounds(rc, 2, 0, MAX, () => {
+      rc.report({ receiverId: 1, rateBytesPerSec: 0.8 * MAX, lossPpm: 50_000, maxGap: 40 });
+      rc.report({ receiverId: 2, rateBytesPerSec: 0.8 * MAX, lossPpm: 50_000, maxGap: 40 });
+    });
+    expect(starved.rates).toEqual([0.75 * MAX, 0.75 ** 2 * MAX]);
+    expect(rc.lastCutBy).toEqual([1, 2]);
+    const cut = rc.rateBytesPerSec;
+    const r = rounds(rc, 3, 400, cut, () => {
+      rc.report({ receiverId: 1, rateBytesPerSec: cut, lossPpm: 0 });
+      rc.report({ receiverId: 2, rateBytesPerSec: cut, lossPpm: 0 });
+      rc.report({ receiverId: 3, rateBytesPerSec: MAX / 3, lossPpm: 300_000, maxGap: 30 });
+    });
+    expect(r.decisions).toEqual(['demote 3']);
+    expect(r.rates.every((x) => x > cut)).toBe(true); // it never cut the group's rate meanwhile
+  });
+
+  it('tiers: a receiver whose own reports cut the rate is measured against the rate before its cuts', () => {
+    // Two receivers, so one congested one is no minority: the reference is the rate before the
+    // cuts attributed to it, not the cut rate the sender now sends at.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 2);
+    const cuts = rounds(rc, 2, 0, MAX, () => rc.report({ receiverId: 3, rateBytesPerSec: 0.6 * MAX, lossPpm: 300_000, maxGap: 30 }), 2);
+    expect(cuts.rates).toEqual([0.75 * MAX, 0.75 ** 2 * MAX]);
+    expect(rc.lastCutBy).toEqual([3]);
+    const sent = rc.rateBytesPerSec;
+    const r = rounds(rc, 3, 400, sent, () => {
+      rc.report({ receiverId: 1, rateBytesPerSec: sent, lossPpm: 0 });
+      rc.report({ receiverId: 3, rateBytesPerSec: 0.3 * MAX, lossPpm: 300_000, maxGap: 30 });
+    }, 2);
+    expect(r.decisions).toEqual(['demote 3']);
+  });
+
+  it('tiers: a receiver congested beside others that are congested too slows the group (no minority)', () => {
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const r = rounds(rc, 3, 0, MAX, () => {
+      rc.report({ receiverId: 1, rateBytesPerSec: 0.9 * MAX, lossPpm: 300_000, maxGap: 30 });
+      rc.report({ receiverId: 2, rateBytesPerSec: 0.9 * MAX, lossPpm: 0 });
+      rc.report({ receiverId: 3, rateBytesPerSec: 0.9 * MAX, lossPpm: 300_000, maxGap: 30 });
+    });
+    expect(r.decisions).toEqual([]);
+    expect(r.rates[0]).toBe(0.75 * MAX);
+  });
+
+  it('tiers: cuts another receiver causes while a slow one collects strikes do not clear them', () => {
+    // Receiver 2 (CPU-starved) keeps cutting; the sender follows the cut rate. Measured against the
+    // cut rate, receiver 3 (0.3 of the cap) would stop being slow in the third round.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const decisions: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      rc.sent(rc.rateBytesPerSec); // one round a second, as the agents' reports come
+      rc.report({ receiverId: 1, rateBytesPerSec: rc.rateBytesPerSec, lossPpm: 0 });
+      rc.report({ receiverId: 2, rateBytesPerSec: 0.9 * rc.rateBytesPerSec, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 3, rateBytesPerSec: 0.3 * MAX, lossPpm: 300_000, maxGap: 30 });
+      for (const d of rc.round(i * 1000, 3)) decisions.push(`${d.kind} ${d.receiverId}`);
+      expect(rc.lastCutBy).toEqual([2]);
+    }
+    expect(decisions).toEqual(['demote 3']);
+  });
+
+  it.each([
+    ['as much as the others: nobody is demoted, the rate is cut', 0.35, []],
+    ['below half of what the others get: it is demoted', 0.15, ['demote 3']],
+  ])('tiers: while every receiver reports congestion (a busy box), one getting %s', (_name, share, demoted) => {
+    // Measured against the cap or the rate before the cuts, all three would be slow once the rate
+    // had fallen below half of it, and each would be moved out in turn.
+    const rc = control({ kind: 'tiers' });
+    rc.round(0, 3);
+    const r = rounds(rc, 4, 0, MAX, () => {
+      rc.report({ receiverId: 1, rateBytesPerSec: 0.4 * MAX, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 2, rateBytesPerSec: 0.4 * MAX, lossPpm: 100_000, maxGap: 40 });
+      rc.report({ receiverId: 3, rateBytesPerSec: share * MAX, lossPpm: 300_000, maxGap: 30 });
+    });
+    expect(r.decisions).toEqual(demoted);
+    expect(r.rates[3]).toBeCloseTo(0.75 ** 4 * MAX, -2);
+  });
+
   it('a receiver alone in its session is never moved out: the rate follows it down', () => {
     const rc = control({ kind: 'tiers' });
     rc.round(0, 1);

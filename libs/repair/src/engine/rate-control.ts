@@ -11,8 +11,20 @@
 // congested receiver that the policy still serves cuts the rate by x0.75 (as WDS's master client
 // does on NACK); a round without congestion adds 5% of the cap. The rate stays in [min, max].
 // Under `tiers` and `disconnect`, a congested receiver that is also slow by the policy's measure
-// (below tierRatio x the median goodput, or below kbps) collects a strike instead of cutting the
+// (below tierRatio x a reference rate, or below kbps) collects a strike instead of cutting the
 // rate; after `slowRounds` strikes in a row the engine demotes or disconnects it.
+//
+// Every cut is attributed to the receivers whose reports caused it. Under `tiers` the reference
+// must not follow the rate down, or a slow receiver whose reports (or CPU-starved neighbours'
+// reports) cut the rate first never looks slow again and the whole session runs at its pace
+// (issue 21.6: a LAN run on a box at load ~12 held three agents at the slow one's ~16 Mbit/s with
+// no tier change). So the reference is the highest of: the median goodput, what the sender sent
+// over the last second, the rate the session had before the cuts attributed to this receiver (or
+// the reference it was found slow against, kept while the others' cuts go on during its strikes),
+// and, while the congested receivers are a minority of those reporting (fewer than the clean ones),
+// the configured maximum rate. While the last reports of all (two or more) receivers that
+// reported were congested (a box too busy for any of them), slow is only below tierRatio x the
+// others' median goodput; the others cut the rate as under same-speed and their strikes stand still.
 
 /** What to do with receivers that cannot keep up. */
 export type SlowPolicy =
@@ -52,6 +64,15 @@ export interface RateControlOptions {
 export class RateControl {
   rateBytesPerSec: number;
   private readonly strikes = new Map<number, number>();
+  /** Whether each receiver's last report (with data in it) was congested. */
+  private readonly congestedNow = new Map<number, boolean>();
+  /**
+   * The rate before the first cut attributed to a receiver, or the reference it was last found slow
+   * against if higher; dropped once the rate is back up to it.
+   */
+  private readonly rateBeforeCuts = new Map<number, number>();
+  /** The receivers whose reports caused the last round's cut (empty when it did not cut). */
+  lastCutBy: readonly number[] = [];
   /** Last goodput of every receiver still in the session (done ones keep their last figure). */
   private readonly goodput = new Map<number, number>();
   private reports: ReceiverReport[] = [];
@@ -95,6 +116,8 @@ export class RateControl {
   forget(receiverId: number): void {
     this.strikes.delete(receiverId);
     this.goodput.delete(receiverId);
+    this.congestedNow.delete(receiverId);
+    this.rateBeforeCuts.delete(receiverId);
   }
 
   /**
@@ -124,21 +147,35 @@ export class RateControl {
         : r);
     }
     if (latest.size === 0) return []; // no evidence this round: keep the rate
+    const isCongested = (r: ReceiverReport): boolean => r.lossPpm > this.o.congestionLossPpm || (r.maxGap ?? 0) >= this.o.congestionGap;
+    for (const r of latest.values()) this.congestedNow.set(r.receiverId, isCongested(r));
     const decisions: SlowDecision[] = [];
     const goodputs = [...this.goodput.values()].sort((a, b) => a - b);
     // Slow is measured against what the others get and against what the sender sends: the median
     // alone follows the rate down once a congested receiver's report has cut it, and a receiver
     // at a third of the session's rate then never looked slow (issue 21.6: all held at 40 Mbit/s).
     const median = Math.max(goodputs[goodputs.length >> 1] ?? 0, sentRate);
-    let congested = false;
+    const minority = this.congestedIsMinority();
+    // Two or more have reported and all were congested: a box too busy for any of them.
+    const noneKeepsUp = this.congestedNow.size > 1 && [...this.congestedNow.values()].every((c) => c);
+    const cutBy: number[] = [];
     for (const r of latest.values()) {
-      const isCongested = r.lossPpm > this.o.congestionLossPpm || (r.maxGap ?? 0) >= this.o.congestionGap;
+      const congestedNow = isCongested(r);
       // A receiver the policy would move out does not hold the group back while it collects
       // strikes; under same-speed every other congested receiver slows the sender.
       // Alone in the session a receiver is never "slow": moving it to a slower tier or to unicast
       // would serve no one better than slowing this session down (a demoted receiver alone in
       // its tier was demoted again, to a quarter of the rate, in the LAN test).
-      const slow = isCongested && receivers > 1 && this.isSlow(r, median);
+      // When nobody keeps up, only what the others get tells a slow one apart; one that gets as
+      // much as they do is no evidence either way (its strikes stand still) and cuts the rate.
+      const busyBox = congestedNow && noneKeepsUp && this.o.policy.kind === 'tiers';
+      const reference = busyBox ? this.othersMedianGoodput(r.receiverId) : this.reference(r.receiverId, median, minority);
+      const slow = congestedNow && receivers > 1 && this.isSlow(r, reference);
+      if (busyBox && !slow) {
+        cutBy.push(r.receiverId);
+        continue;
+      }
+      if (slow && !busyBox && this.o.policy.kind === 'tiers') this.rateBeforeCuts.set(r.receiverId, reference);
       const strikes = slow ? (this.strikes.get(r.receiverId) ?? 0) + 1 : 0;
       if (strikes === 0) this.strikes.delete(r.receiverId);
       else this.strikes.set(r.receiverId, strikes);
@@ -150,23 +187,49 @@ export class RateControl {
           detail: `goodput ${Math.round(r.rateBytesPerSec / 1000)} kB/s, loss ${(r.lossPpm / 1e4).toFixed(1)}%${r.maxGap ? ` (up to ${r.maxGap} packets in a row)` : ''} for ${strikes} rounds`,
         });
       }
-      if (isCongested && !slow) congested = true;
+      if (congestedNow && !slow) cutBy.push(r.receiverId);
     }
     const before = this.rateBytesPerSec;
-    this.rateBytesPerSec = congested ? before * 0.75 : before + 0.05 * this.o.maxRateBytesPerSec;
+    for (const id of cutBy) this.rateBeforeCuts.set(id, Math.max(before, this.rateBeforeCuts.get(id) ?? 0));
+    this.lastCutBy = cutBy;
+    this.rateBytesPerSec = cutBy.length > 0 ? before * 0.75 : before + 0.05 * this.o.maxRateBytesPerSec;
     this.rateBytesPerSec = Math.round(Math.min(this.o.maxRateBytesPerSec, Math.max(this.o.minRateBytesPerSec, this.rateBytesPerSec)));
+    // Once the rate is back where it was before a receiver's cuts, the sent rate covers it.
+    for (const [id, rate] of this.rateBeforeCuts) if (this.rateBytesPerSec >= rate) this.rateBeforeCuts.delete(id);
     return decisions;
   }
 
-  private isSlow(r: ReceiverReport, medianGoodput: number): boolean {
+  /** The median of the other receivers' last goodput. */
+  private othersMedianGoodput(receiverId: number): number {
+    const others = [...this.goodput].filter(([id]) => id !== receiverId).map(([, g]) => g).sort((a, b) => a - b);
+    return others[others.length >> 1] ?? 0;
+  }
+
+  /** Fewer receivers' last reports were congested than clean (and at least one was). */
+  private congestedIsMinority(): boolean {
+    let congested = 0;
+    for (const c of this.congestedNow.values()) if (c) congested++;
+    return congested > 0 && congested < this.congestedNow.size - congested;
+  }
+
+  /**
+   * What a receiver's goodput is compared with under `tiers` (see the header). Same-speed keeps
+   * the median / sent rate: there the group follows a receiver down by design.
+   */
+  private reference(receiverId: number, median: number, minority: boolean): number {
+    if (this.o.policy.kind !== 'tiers') return median;
+    return Math.max(median, this.rateBeforeCuts.get(receiverId) ?? 0, minority ? this.o.maxRateBytesPerSec : 0);
+  }
+
+  private isSlow(r: ReceiverReport, reference: number): boolean {
     switch (this.o.policy.kind) {
       case 'same-speed':
         // The group follows a receiver down, but not below a tenth of what the others get: one
         // that stays under that (a 10 Mbit/s port in a 200 Mbit/s session, or a status that lies
         // "rate 1, loss 90%") would hold everyone at the floor, so it goes to unicast instead.
-        return r.rateBytesPerSec < SAME_SPEED_FLOOR_RATIO * medianGoodput;
+        return r.rateBytesPerSec < SAME_SPEED_FLOOR_RATIO * reference;
       case 'tiers':
-        return r.rateBytesPerSec < this.o.tierRatio * medianGoodput;
+        return r.rateBytesPerSec < this.o.tierRatio * reference;
       case 'disconnect':
         return r.rateBytesPerSec < this.o.policy.kbps * 1000;
     }

@@ -35,6 +35,22 @@ describe('fairness: clean receivers beside a lossy or slow one (issue 21.6)', ()
     expect(r.results.filter((x) => x.kicked !== undefined)).toHaveLength(1);
     for (const x of ratios(r, [0, 1], solo)) expect(x).toBeLessThanOrEqual(1.5);
   });
+
+  it.each([1])('tiers, the LAN case on a loaded box: clean receivers starved early cut the rate first; the slow one is still demoted within a few seconds (seed %i)', (seed) => {
+    // tests/integration/repair-fairness.test.ts's setting (60 Mbit/s, one receiver at 20, status
+    // every second) with both clean receivers dropping everything for 100 ms just before their
+    // first report, as CPU-starved agents did at load ~12: their reports cut the rate to ~45
+    // Mbit/s, and measured against the cut rate the slow one never looked slow again (before the
+    // fix: no demotion, all held at ~21 Mbit/s, the clean ones at 2x their time alone).
+    const link = 60e6 / 8;
+    const o = { imageBytes: 16 * MiB, linkBytesPerSec: link, seed, slowPolicy: { kind: 'tiers' } as const, maxSimMs: 30_000 };
+    const solo = soloMs(o);
+    const starved = { starved: { fromMs: 900, toMs: 1000 } };
+    const r = simulate({ ...o, receivers: 3, special: { 0: starved, 1: starved, 2: { downBytesPerSec: link / 3 } } });
+    expect(r.results.map((x) => x.kicked ?? null)).toEqual([null, null, 'demote']);
+    expect(r.results[2]?.kickedAtMs).toBeLessThanOrEqual(3500);
+    for (const x of ratios(r, [0, 1], solo)) expect(x).toBeLessThanOrEqual(1.8);
+  });
 });
 
 describe('fairness: a rogue receiver (issue 22.4)', () => {

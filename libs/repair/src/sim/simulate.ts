@@ -26,6 +26,12 @@ export interface SimReceiverSpec {
   readonly loss?: number;
   /** An insider that NACKs everything and lies in its status (see rogue.ts); never completes. */
   readonly rogue?: RogueSpec;
+  /**
+   * A window of virtual time [fromMs, toMs) in which it drops every multicast packet, as a
+   * CPU-starved agent whose socket buffer overflows does (issue 21.6: on a box at load ~12 the
+   * clean agents' early reports carried such losses and cut the rate before the slow one's did).
+   */
+  readonly starved?: { readonly fromMs: number; readonly toMs: number };
 }
 
 export interface SimOptions {
@@ -278,6 +284,7 @@ export function simulate(options: SimOptions): SimResult {
       const bytes = (packet.message.type === 'data' ? packet.message.payload.length : 64) + HEADER_BYTES;
       for (const r of receivers) {
         if (!r.joined || r.gone || r.loss()) continue;
+        if (r.spec.starved && now >= r.spec.starved.fromMs && now < r.spec.starved.toMs) continue;
         if (r.spec.downBytesPerSec === undefined) deliver(r, packet);
         else {
           // A slower downlink: a drop-tail queue of ~256 KB in front of it (like tbf's burst).
