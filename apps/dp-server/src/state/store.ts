@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChunkingError, claimDirectory } from '@castpoint/chunking';
+import { claimDirectory, isChunkingError } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import { StateSaver, type SaveHealth } from './saver';
@@ -31,8 +31,8 @@ function claimDataDir(dataDir: string): () => void {
   try {
     return claimDirectory(dataDir, LOCK_FILE);
   } catch (err) {
-    if (err instanceof ChunkingError && err.code === 'CHUNKING_DIR_IN_USE') {
-      const pid = typeof err.data?.actual === 'number' ? ` (pid ${err.data.actual})` : '';
+    if (isChunkingError(err, 'CHUNKING_DIR_IN_USE')) {
+      const pid = err.data.pid === undefined ? '' : ` (pid ${err.data.pid})`;
       throw new DpError('DP_DATA_DIR_IN_USE', `data-dir ${dataDir} is in use by another castpoint-dp${pid}: give each DP its own (if none runs, delete ${join(dataDir, LOCK_FILE)})`, { dataDir }, { cause: err });
     }
     throw new DpError('DP_BAD_SETTING', `data-dir ${dataDir} cannot be used: ${(err as Error).message}`, { setting: 'data-dir' }, { cause: err });
