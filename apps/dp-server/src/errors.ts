@@ -1,10 +1,13 @@
 import { CastpointError } from '@castpoint/wire';
+import { DEPLOY_ERROR_CODES, DEPLOY_ERROR_STATUS } from './deployments/errors';
 
 /**
- * Every typed error code of castpoint-dp, with one sentence each. The HTTP status for each code is
- * chosen here (and only here), so the API answers the same way wherever an error is raised.
+ * Every typed error code of castpoint-dp's images, sessions and settings, with one sentence each.
+ * The machines/collections/deployments codes live beside their code (deployments/errors.ts); both
+ * meet in DP_ERROR_CODES and DP_ERROR_STATUS below, the one table the API's error handler reads, so
+ * the API answers the same way wherever an error is raised.
  */
-export const DP_ERROR_CODES = {
+export const DP_CORE_ERROR_CODES = {
   DP_BAD_SETTING: 'A setting (flag, environment variable or config file entry) has an invalid value.',
   DP_BAD_CONFIG_FILE: 'The config file cannot be read or is not a JSON object of known settings.',
   DP_BAD_IMAGE_NAME: 'An image name is empty, too long, or holds characters that could reach outside the data directory.',
@@ -28,6 +31,8 @@ export const DP_ERROR_CODES = {
   DP_BUSY: 'A step of an agent request (image check, session start) took too long; the agent asks again.',
   DP_STORAGE_FULL: 'The DP cannot save its state (disk full or failing): new sessions and imports are refused until it can.',
 } as const;
+
+export const DP_ERROR_CODES = { ...DP_CORE_ERROR_CODES, ...DEPLOY_ERROR_CODES } as const;
 
 export type DpErrorCode = keyof typeof DP_ERROR_CODES;
 
@@ -55,6 +60,7 @@ export const DP_ERROR_STATUS: Record<DpErrorCode, number> = {
   DP_API: 502,
   DP_BUSY: 503,
   DP_STORAGE_FULL: 507,
+  ...DEPLOY_ERROR_STATUS,
 };
 
 export class DpError<D = unknown> extends CastpointError<DpErrorCode, D> {

@@ -2,8 +2,8 @@ import { CastpointError } from '@castpoint/wire';
 
 /**
  * Typed error codes of machines, collections, deployments and their store, with one sentence
- * each. Kept apart from ../errors.ts while these parts are not wired into the HTTP API; the
- * status each will answer is chosen here so the routes need no table of their own.
+ * each and the HTTP status each answers. ../errors.ts merges them into the DP's one table
+ * (DP_ERROR_CODES, DP_ERROR_STATUS), which the app's error handler reads.
  */
 export const DEPLOY_ERROR_CODES = {
   DP_BAD_MAC: 'A MAC address is not six hex octets (separated by colons, dashes, or not at all).',

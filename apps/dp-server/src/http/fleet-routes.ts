@@ -1,9 +1,7 @@
 // Machines and collections (issue 24), admin token. The SQL store opens on first use, so a DP that
 // never manages machines never pays for it (PGlite's first start runs its initdb).
 import type { FastifyInstance } from 'fastify';
-import { isCastpointError } from '@castpoint/wire';
 import { parseMachineCsv } from '../deployments/csv-import';
-import { DEPLOY_ERROR_STATUS } from '../deployments/errors';
 import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
@@ -42,13 +40,6 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
   const at = () => new Date(now());
 
   await app.register(async (scope) => {
-    // The deployment codes carry their own statuses; anything else goes on to the app's handler.
-    scope.setErrorHandler((err, _req, reply) => {
-      const status = isCastpointError(err) ? (DEPLOY_ERROR_STATUS as Record<string, number | undefined>)[err.code] : undefined;
-      if (status === undefined || !isCastpointError(err)) throw err;
-      return reply.code(status).send({ error: err.code, message: err.message });
-    });
-
     scope.get<{ Querystring: { after?: number; limit?: number } }>(
       '/api/v1/machines',
       { onRequest: admin, schema: { tags: ['machines'], security, querystring: machineListQuery, response: { 200: machinePage, ...errors } } },

@@ -3,14 +3,8 @@ import type { HistoryEntry } from '../deployments/model';
 import { toHistory } from './rows';
 import type { DpDatabase } from './schema';
 
-export interface AttemptStart {
-  machineId: number | null;
-  machineName: string | null;
-  deploymentId: number | null;
-  deploymentName: string | null;
-  image: string | null;
-  startedAt: Date;
-}
+/** What is known when an attempt starts: the history entry's first fields. */
+export type AttemptStart = Pick<HistoryEntry, 'machineId' | 'machineName' | 'deploymentId' | 'deploymentName' | 'image' | 'startedAt'>;
 
 export interface AttemptEnd {
   endedAt: Date;
