@@ -1,7 +1,7 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordingRunner } from '../testing/fakes';
-import { HOLD_FOR_JOINERS_MS, UNJOINED_SESSION_MS } from './manager';
+import { HOLD_FOR_JOINERS_MS, UNJOINED_SESSION_MS } from './live-session';
 import { WAITER_TTL_MS } from './waiter-roll';
 import { addImage, admin, ask, client, harnessPerTest, type Harness } from '../testing/harness';
 
