@@ -55,13 +55,20 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
 
 /** The deploy command's options (a contract: scripts and docs use these names). */
 function deployOptions<T>(y: Argv<T>) {
+  return tuningOptions(
+    y
+      .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+      .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
+      .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
+      .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
+      .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+      .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' }),
+  );
+}
+
+/** How a deploy runs, shared by `deploy` and `run` (same names, defaults and checks). */
+function tuningOptions<T>(y: Argv<T>) {
   return y
-    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
-    .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
-    .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
-    .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
-    .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
-    .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
     .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
     .option('fallback', {
       type: 'boolean',
@@ -81,19 +88,16 @@ function deployOptions<T>(y: Argv<T>) {
     .epilog(EPILOG);
 }
 
-/** `run`'s options: deploy's without --image and --target, plus --disk; --server may come from the kernel. */
+/** `run`'s options: deploy's tuning ones, no --image or --target, plus --disk; --server may come from the kernel. */
 function runOptions<T>(y: Argv<T>) {
-  return deployOptions(y)
-    .option('server', { type: 'string', describe: 'DP base URL (default: castpoint.server= on the kernel command line)', demandOption: false })
-    .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN, then castpoint.token= on the kernel command line)' })
-    .option('image', { hidden: true, demandOption: false })
-    .option('target', { hidden: true, demandOption: false })
-    .option('disk', { type: 'string', describe: "Disk selector overriding the deployment's: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X" })
-    .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: /var/lib/castpoint-agent)' })
-    .check((a) => {
-      if (a['image'] !== undefined || a['target'] !== undefined) throw new Error('run takes no --image or --target: the DP says which image, --disk which disk');
-      return true;
-    });
+  return tuningOptions(
+    y
+      .option('server', { type: 'string', describe: 'DP base URL (default: castpoint.server= on the kernel command line)' })
+      .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN, then castpoint.token= on the kernel command line)' })
+      .option('disk', { type: 'string', describe: "Disk selector overriding the deployment's: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X" })
+      .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: /var/lib/castpoint-agent)' })
+      .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' }),
+  );
 }
 
 /** yargs' result as run's validator takes it. */
