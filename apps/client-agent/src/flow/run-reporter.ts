@@ -40,7 +40,7 @@ export class RunReporter extends Reporter {
     super.update(s, nowMs);
     this.last = s;
     if (s.sessionId !== undefined) this.sawSession = true;
-    if (s.state === 'fallback') this.sawFallback = true;
+    if (s.state === 'fallback' || s.unicast === true) this.sawFallback = true;
   }
 
   override error(err: AgentError, exit: ExitCode, nowMs?: number): void {

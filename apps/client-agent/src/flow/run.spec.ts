@@ -48,7 +48,7 @@ interface Lab {
  * with vda and loop0 as files filled with 0x5a) and a fake DP answering `assignment` as scripted,
  * the session request with a unicast fallback, and the image's ranges.
  */
-async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: { onRequest?: () => Scripted; onReport?: () => Scripted; files?: Record<string, string> } = {}): Promise<Lab> {
+async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: { onRequest?: () => Scripted; onReport?: () => Scripted; files?: Record<string, string>; onRange?: (start: number) => Scripted | undefined } = {}): Promise<Lab> {
   const blocks = (name: string, bytes: number, removable: string) => ({ [`sys/block/${name}/size`]: String(bytes / 512), [`sys/block/${name}/removable`]: removable });
   const tree = fakeSys({
     'sys/class/net/eth0/address': '52:54:00:12:34:07',
@@ -70,6 +70,7 @@ async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: {
     content: IMG.bytes,
     contentPath: CONTENT,
     ...(more.files ? { files: more.files } : {}),
+    ...(more.onRange ? { onRange: more.onRange } : {}),
   }).start();
   const clock = new FakeClock(START);
   const out: string[] = [];
@@ -229,6 +230,22 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     expect(await l.run()).toBe(EXIT.imageUnknown);
     expect(l.dp.reports).toEqual([expect.objectContaining({ result: 'refused', exitCode: 4, message: expect.stringContaining('does not know the image "win11"') })]);
     expect(l.commands).toEqual([]);
+  });
+
+  it('resumes as deploy does: a failed run keeps its journal in the state dir, the next run fetches only what is missing', async () => {
+    let broken = true;
+    l = await lab(() => order({ after: 'none' }), { onRange: (start) => (broken && start === 6 * 4096 ? { status: 403, body: { error: 'x' } } : undefined) });
+    expect(await l.run()).toBe(EXIT.dpUnreachable);
+    expect(l.dp.reports).toEqual([expect.objectContaining({ result: 'failed', exitCode: 3, transport: 'unicast', message: expect.stringContaining('refused download') })]);
+    const first = l.dp.ranges.length;
+    broken = false;
+    expect(await l.run()).toBe(EXIT.ok);
+    // Chunk 3 is all zeros (never fetched); of the other nine, the second run fetched only those the first did not write.
+    const second = l.dp.ranges.length - first;
+    expect(second).toBeGreaterThan(0);
+    expect(second).toBeLessThan(9);
+    expect(l.disk('vda').subarray(0, IMG.bytes.length).equals(Buffer.from(IMG.bytes))).toBe(true);
+    expect(l.dp.reports[1]).toMatchObject({ result: 'ok', bytes: IMG.manifest.size });
   });
 
   it('deployed but the report refused: exit 3 and no reboot (the next boot would deploy again)', async () => {
