@@ -31,11 +31,12 @@ function kernelCommandLine(): string | undefined {
   }
 }
 
-/** Validates the options (usage errors before anything is asked) and runs. */
+/** The real machine: its kernel command line, and `/` as the root of /sys, /dev and /var. */
 export function runContext(base: OptionContext): RunContext {
   return { ...base, cmdline: kernelCommandLine(), root: '/' };
 }
 
+/** Validates the options (usage errors, thrown, before anything is asked) and runs. */
 export async function runRunCommand(raw: RawRunArgs, ctx: RunContext): Promise<ExitCode> {
   const opts = validateRunOptions(raw, ctx);
   const reporter = new RunReporter(processSink(), { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: raw.verbose === true }, () => new Date().toISOString());

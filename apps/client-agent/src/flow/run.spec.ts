@@ -185,6 +185,14 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     expect(l.dp.reports[0]).toMatchObject({ result: 'ok' });
   });
 
+  it('a deployment whose image the DP lost: exit 4 with the DP\'s words (the DP keeps the refusal in its history)', async () => {
+    l = await lab(() => ({ status: 404, body: { error: 'DP_IMAGE_NOT_FOUND', message: 'image win11 of deployment win11-lab is not on the DP (removed since the deployment was made)' } }));
+    expect(await l.run()).toBe(EXIT.imageUnknown);
+    expect(l.errs.join('')).toContain('says: image win11 of deployment win11-lab is not on the DP');
+    expect(l.dp.requests).toEqual([]);
+    expect(l.disk('vda').equals(Buffer.alloc(DISK_BYTES, 0x5a))).toBe(true);
+  });
+
   it('a conflict exits 3 with the DP\'s reason and deploys nothing', async () => {
     l = await lab(() => ({ status: 200, body: { action: 'conflict', machine: 'pc-07', deployments: ['a', 'b'], reason: 'required deployments a, b all target machine pc-07' } }));
     expect(await l.run()).toBe(EXIT.dpUnreachable);
