@@ -135,7 +135,13 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     const script = '#!/bin/sh\necho "site=$SITE machine=$CASTPOINT_MACHINE deployment=$CASTPOINT_DEPLOYMENT image=$CASTPOINT_IMAGE disk=$CASTPOINT_DISK token=${CASTPOINT_TOKEN:-none}" > "$OUT"\necho post-deploy done\n';
     const outFile = path.join(tmpdir(), `cp-run-script-${process.pid}.txt`);
     l = await lab((_n, url) => order({ script: `${url}/scripts/post.sh`, variables: { SITE: 'lab-3', OUT: outFile } }), { files: { '/scripts/post.sh': script } });
-    expect(await l.run()).toBe(EXIT.ok);
+    // The agent's own environment holds a token: the operator's script must not see it.
+    process.env['CASTPOINT_TOKEN'] = 'from-the-environment';
+    try {
+      expect(await l.run()).toBe(EXIT.ok);
+    } finally {
+      delete process.env['CASTPOINT_TOKEN'];
+    }
     // The image is on vda (first fixed disk; sda is removable, loop0 never implied), loop0 untouched.
     expect(l.disk('vda').subarray(0, IMG.bytes.length).equals(Buffer.from(IMG.bytes))).toBe(true);
     expect(l.disk('loop0').equals(Buffer.alloc(DISK_BYTES, 0x5a))).toBe(true);
