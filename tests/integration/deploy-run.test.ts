@@ -1,13 +1,13 @@
 // Issue 24 end to end: machines in a collection are deployed by `castpoint-agent run` with no image
 // named on the agent's side. Built castpoint-dp and castpoint-agent processes in a namespace LAN
 // (three client hosts, each its own MAC; the SMBIOS UUID is the same in every namespace), loop
-// devices standing for their disks. The deployment's after-action is `none`: nothing reboots.
+// devices standing for their disks. Every deployment's after-action is `none`: nothing reboots.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { appBundles, dpCli } from '@castpoint/bench';
-import { collect, describeLan, type Collected, type Host } from '@castpoint/netlab';
+import { collect, describeLan, waitForLine, type Collected, type Host } from '@castpoint/netlab';
 import { clientOf, lanWithImage, requireBuilt, tearDown, type Ctx } from './e2e-helpers';
 
 const MiB = 1024 * 1024;
@@ -54,6 +54,17 @@ function refill(dev: string): void {
   }
 }
 
+const SCRIPT_PORT = 8099;
+/** A web server (run in the DP's namespace, argv[1] its address) serving one failing script. */
+const SCRIPT_SERVER = `
+const script = '#!/bin/sh\\necho "configuring $SITE on $CASTPOINT_DISK"\\nexit 3\\n';
+require('node:http').createServer((req, res) => {
+  if (req.url !== '/post.sh') { res.writeHead(404); res.end(); return; }
+  res.writeHead(200, { 'content-type': 'text/x-sh' });
+  res.end(script);
+}).listen(${SCRIPT_PORT}, process.argv[1], () => console.log('listening'));
+`;
+
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describeLan('castpoint-agent run (issue 24)', () => {
@@ -72,7 +83,7 @@ describeLan('castpoint-agent run (issue 24)', () => {
     await tearDown(c);
   });
 
-  it('deploys the collection\'s two machines with no image named, tells the third "nothing" (exit 8, disk untouched), deploys one again after rerun, and history shows it all', async () => {
+  it('deploys the collection\'s two machines with no image named, tells the third "nothing" (exit 8, disk untouched), deploys one again after rerun, history shows it all; a failing post-deploy script is exit 9 with its output in history', async () => {
     c = await lanWithImage({ clients: 3, sizeMiB: 4, seed: 24, full: true, maxRate: '200mbit' });
     const ctx = c;
     const hosts = [0, 1, 2].map((i) => clientOf(ctx, i));
@@ -137,5 +148,23 @@ describeLan('castpoint-agent run (issue 24)', () => {
     // One SMBIOS UUID in every namespace, three MACs: three machines, none merged.
     const machines = JSON.parse((await admin('machine', 'list', '--json')).stdout) as Array<{ name: string }>;
     expect(machines.map((m) => m.name).sort()).toEqual(names);
+
+    // A post-deploy script that fails, fetched over the LAN from a web server on the DP's host:
+    // the image stays, the agent exits 9, and history keeps the script's output tail.
+    const web = ctx.lan.spawn(ctx.lan.server, process.execPath, ['-e', SCRIPT_SERVER, ctx.lan.server.ip]);
+    try {
+      await waitForLine(web, /^listening/);
+      await admin('collection', 'add', 'late');
+      await admin('collection', 'add-member', 'late', 'pc-c');
+      await admin('deployment', 'add', 'post', '--image', 'img', '--collection', 'late', '--after', 'none', '--script', `http://${ctx.lan.server.ip}:${SCRIPT_PORT}/post.sh`, '--var', 'SITE=lab-3');
+      const scripted = await run(2, 'state');
+      expect({ code: scripted.code, err: scripted.code === 9 ? '' : scripted.stderr.slice(-1500) }).toEqual({ code: 9, err: '' });
+      expect(deployed(2)).toBe(true);
+      const [row] = JSON.parse((await admin('history', '--machine', 'pc-c', '--json')).stdout) as Array<Record<string, unknown>>;
+      expect(row).toMatchObject({ deployment: 'post', result: 'failed', exitCode: 9, bytes: ctx.img.size });
+      expect(String(row?.['message'])).toMatch(new RegExp(`^deployed and verified; but the script exited 3; its output ends:\nconfiguring lab-3 on ${(disks[2] as Disk).dev}\n$`));
+    } finally {
+      web.kill('SIGKILL');
+    }
   }, 600_000);
 });
