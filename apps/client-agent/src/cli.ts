@@ -95,6 +95,7 @@ function runOptions<T>(y: Argv<T>) {
       .option('server', { type: 'string', describe: 'DP base URL (default: castpoint.server= on the kernel command line)' })
       .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN, then castpoint.token= on the kernel command line)' })
       .option('disk', { type: 'string', describe: "Disk selector overriding the deployment's: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X" })
+      .option('choose', { type: 'string', describe: 'Run this available deployment (castpoint-dp deployment list) when no required one is pending' })
       .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: /var/lib/castpoint-agent)' })
       .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' }),
   );
@@ -103,7 +104,7 @@ function runOptions<T>(y: Argv<T>) {
 /** yargs' result as run's validator takes it. */
 function toRawRunArgs(args: Record<string, unknown>): RawRunArgs {
   const { image: _i, target: _t, ...rest } = toRawArgs(args);
-  return { ...rest, disk: args['disk'] };
+  return { ...rest, disk: args['disk'], choose: args['choose'] };
 }
 
 /**

@@ -34,6 +34,8 @@ export interface AssignmentRequest {
   serial?: string;
   vendor?: string;
   model?: string;
+  /** An `available` deployment picked at the machine (--choose). */
+  choose?: string;
 }
 
 export type ReportResult = 'ok' | 'failed' | 'refused';

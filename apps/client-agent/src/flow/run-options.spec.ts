@@ -47,6 +47,8 @@ describe('validateRunOptions', () => {
     expect(usage(() => validateRunOptions({}, ctx({ cmdline: 'castpoint.server=ftp://x' })))).toContain('--server must be an http:// or https:// URL');
     expect(usage(() => validateRunOptions({ server: 'http://a', disk: 'colour:blue' }, ctx()))).toContain('--disk: disk selector "colour:blue": unknown kind "colour"');
     expect(usage(() => validateRunOptions({ server: 'http://a', silenceTimeout: -1 }, ctx()))).toContain('--silence-timeout must be a number of seconds');
+    expect(usage(() => validateRunOptions({ server: 'http://a', choose: 'no spaces' }, ctx()))).toBe('--choose needs a deployment\'s name (1 to 63 letters, digits, dots, dashes or underscores), got "no spaces".');
+    expect(validateRunOptions({ server: 'http://a', choose: 'office-2024' }, ctx()).choose).toBe('office-2024');
   });
 
   it('--state-dir is resolved from the cwd; the default is under the injected root', () => {

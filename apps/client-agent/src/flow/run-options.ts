@@ -10,6 +10,7 @@ import { validateDeployOptions, type DeployOptions, type OptionContext, type Out
 /** What the CLI collected for `run`: deploy's tuning options, without an image or a target. */
 export interface RawRunArgs extends Omit<RawDeployArgs, 'image' | 'target'> {
   disk?: unknown;
+  choose?: unknown;
 }
 
 export interface RunOptions {
@@ -18,6 +19,8 @@ export interface RunOptions {
   readonly token?: string;
   /** --disk: overrides the deployment's disk selector. */
   readonly disk?: string;
+  /** --choose: an `available` deployment picked at the machine (the DP decides whether it may run). */
+  readonly choose?: string;
   /** Where the resume journal lives (absolute). @default ROOT/var/lib/castpoint-agent */
   readonly stateDir: string;
   readonly output: OutputMode;
@@ -68,6 +71,10 @@ export function validateRunOptions(raw: RawRunArgs, ctx: RunContext): RunOptions
     const parsed = parseDiskSelector(diskRaw);
     if ('error' in parsed) throw new AgentError('usage', `--disk: ${parsed.error}.`);
   }
+  const choose = raw.choose;
+  if (choose !== undefined && (typeof choose !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(choose))) {
+    throw new AgentError('usage', `--choose needs a deployment's name (1 to 63 letters, digits, dots, dashes or underscores), got ${JSON.stringify(choose)}.`);
+  }
   const stateDir = typeof raw.stateDir === 'string' && raw.stateDir.trim() !== '' ? path.resolve(ctx.cwd, raw.stateDir.trim()) : path.join(ctx.root, DEFAULT_RUN_STATE_DIR);
   const deployArgs: RawRunArgs = { ...raw, server: serverRaw, ...(tokenRaw === undefined ? {} : { token: tokenRaw }), stateDir };
   // Every tuning value checked now, before the DP is asked, by deploy's rules (the image and the
@@ -77,6 +84,7 @@ export function validateRunOptions(raw: RawRunArgs, ctx: RunContext): RunOptions
     server: checked.server,
     ...(checked.token === undefined ? {} : { token: checked.token }),
     ...(typeof diskRaw === 'string' ? { disk: diskRaw.trim() } : {}),
+    ...(typeof choose === 'string' ? { choose } : {}),
     stateDir,
     output: checked.output,
     dpPatienceMs: checked.dpPatienceMs,

@@ -199,6 +199,16 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     expect(l.disk('vda').equals(Buffer.alloc(DISK_BYTES, 0x5a))).toBe(true);
   });
 
+  it('--choose asks for an available deployment by name; the DP decides', async () => {
+    l = await lab((n) => (n === 1 ? { status: 200, body: { action: 'nothing', machine: 'pc-07', reason: 'no required deployment; available: office', available: ['office'] } } : order({ deployment: 'office', after: 'none' })));
+    expect(await l.run()).toBe(EXIT.nothingToDo);
+    expect(l.steps().at(-1)?.['text']).toContain('(available: office)');
+    expect(await l.run({ choose: 'office' })).toBe(EXIT.ok);
+    expect(l.dp.assignments[1]).toMatchObject({ choose: 'office', macs: ['52:54:00:12:34:07'] });
+    expect(l.dp.assignments[0]).not.toHaveProperty('choose');
+    expect(l.dp.reports).toEqual([expect.objectContaining({ deployment: 'office', result: 'ok' })]);
+  });
+
   it('a conflict exits 3 with the DP\'s reason and deploys nothing', async () => {
     l = await lab(() => ({ status: 200, body: { action: 'conflict', machine: 'pc-07', deployments: ['a', 'b'], reason: 'required deployments a, b all target machine pc-07' } }));
     expect(await l.run()).toBe(EXIT.dpUnreachable);

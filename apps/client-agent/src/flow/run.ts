@@ -62,7 +62,7 @@ class Run {
     const id = this.deps.identity();
     if (id.macs.length === 0) throw new AgentError('usage', 'No network interface with a MAC address was found in /sys/class/net: the DP identifies machines by MAC');
     this.deps.reporter.step({ step: 'identity', text: `this machine: ${id.macs.join(', ')}${id.model ? `, ${id.model}` : ''}; ${id.disks.length} disk(s)`, macs: id.macs, uuid: id.uuid, disks: id.disks.length });
-    const order = await this.ask(identityRequest(id));
+    const order = await this.ask({ ...identityRequest(id), ...(this.opts.choose === undefined ? {} : { choose: this.opts.choose }) });
     if (typeof order === 'number') return order;
     const selector = this.opts.disk ?? order.disk;
     const choice = selectDisk(selector, id.disks, order.imageBytes ?? 0);
