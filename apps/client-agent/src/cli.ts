@@ -156,7 +156,7 @@ function knownOptions(parser: unknown): KnownOptions {
   return { names: Object.keys(o.key), booleans: o.boolean };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner, runner?: RunRunner): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner, runner: RunRunner): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
   let chosenRun: RawRunArgs | undefined;
@@ -190,7 +190,6 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
     return EXIT.usage;
   }
   if (chosenRun !== undefined) {
-    if (!runner) return EXIT.internal;
     try {
       return await runner(chosenRun);
     } catch (err) {
