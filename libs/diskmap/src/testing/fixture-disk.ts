@@ -207,3 +207,31 @@ export function fileReader(path: string): { read: (offset: number, length: numbe
     close: () => closeSync(fd),
   };
 }
+
+/**
+ * An MBR disk in `dir`: a primary FAT16, then an extended partition holding a logical ext4 and a
+ * logical FAT12 (Linux numbers them 5 and 6), laid out by sfdisk.
+ */
+export function makeMbrDisk(dir: string, seed = 'mbr'): FixtureDisk {
+  const size = 36 * MiB;
+  const path = join(dir, `${seed}.img`);
+  writeFileSync(path, '');
+  run('truncate', ['-s', String(size), path]);
+  fillGarbage(path, size);
+  const script = ['label: dos', 'start=2048, size=16384, type=6', 'start=18432, type=5', 'size=32768, type=83', 'size=4096, type=1'].join('\n');
+  run('sfdisk', ['-q', path], script + '\n');
+  const table = JSON.parse(execFileSync('sfdisk', ['-J', path], { encoding: 'utf8' })) as { partitiontable: { partitions: { start: number; size: number; type: string }[] } };
+  const specs: Record<string, FixtureFs> = { '6': 'fat16', '83': 'ext4', '1': 'fat12' };
+  const partitions: FixturePartition[] = [];
+  table.partitiontable.partitions.forEach((p, i) => {
+    const fs = specs[p.type];
+    if (fs === undefined) return;
+    const files = filesFor(fs, 2, seed);
+    const file = join(dir, `${seed}.p${i}`);
+    makeFilesystem(file, fs, p.size * 512, files);
+    copyInto(file, path, p.start * 512, p.size * 512);
+    rmSync(file);
+    partitions.push({ fs, start: p.start * 512, length: p.size * 512, files });
+  });
+  return { path, size, partitions };
+}
