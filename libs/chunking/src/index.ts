@@ -2,9 +2,9 @@
 export * from './errors';
 export * from './chunk-math';
 export { isAllZero } from './zero';
-export { encodeManifest, manifestHash, validateManifest } from './manifest-codec';
+export { chunkKind, chunksTouched, encodeManifest, manifestHash, untransmittedChunks, validateManifest } from './manifest-codec';
 export { type ImageFingerprint, FINGERPRINT_SAMPLES, assertImageUnchanged, makeFingerprint, sampleChunks } from './fingerprint';
-export { type ImportOptions, type ImportResult, importImage } from './import-image';
+export { type ImportOptions, type ImportResult, type UsedBlockMap, applyUsedMap, importImage } from './import-image';
 export { BlockLayout, type BlockInfo, type BlockLayoutOptions, DEFAULT_BLOCK_SYMBOLS, DEFAULT_SYMBOL_SIZE } from './block-layout';
 export { ChunkSource, type ChunkSourceOptions } from './chunk-source';
 export { type MountEntry, devMajorMinor, parseMountinfo, parseSwaps } from './mountinfo';

@@ -6,4 +6,3 @@ export { type ReadFn, DiskWindow, MAX_READ, ReadBudget, defaultBudget } from './
 export { type Partition, type PartitionTable } from './partitions';
 export type { FsKind } from './fs/types';
 export { type DiskMap, type MapDiskOptions, type MapMethod, type RegionMap, mapDisk } from './map-disk';
-export { type ChunkUse, chunkUse } from './chunk-use';
