@@ -19,17 +19,24 @@ const CS = 4096;
 // chunks 0-1 data, 2-5 zero, 6-8 data (8 short): 9 chunks
 const image = buildImage([{ zero: false, length: CS * 2 }, { zero: true, length: CS * 4 }, { zero: false, length: CS * 2 + 100 }], 5);
 const plain = referenceManifest(image, CS);
-// Chunks 1 and 6 lie in free space per the map; 7 and 8 are used.
-const map = { source: 'filesystem' as const, reasons: ['partition 2: every block kept: no known filesystem signature'], used: [{ start: 0, length: 100 }, { start: 7 * CS + 5, length: 10 }, { start: 8 * CS, length: 1 }] };
+// Chunks 1, 2, 4, 5 and 6 lie in free space per the map (2, 4, 5 read as zeros: still unused);
+// zero chunk 3 and data chunks 0, 7, 8 are used.
+const map = {
+  source: 'filesystem' as const,
+  reasons: ['partition 2: every block kept: no known filesystem signature'],
+  used: [{ start: 0, length: 100 }, { start: 3 * CS + 10, length: 1 }, { start: 7 * CS + 5, length: 10 }, { start: 8 * CS, length: 1 }],
+};
 const withMap: Manifest = applyUsedMap(plain, map);
 const chunk = (i: number): Buffer => image.subarray(i * CS, Math.min((i + 1) * CS, image.length));
 
 describe('manifest', () => {
-  it('a used-block map makes untouched non-zero chunks unused and records its source', () => {
-    expect(withMap.unusedChunks).toEqual([1, 6]);
+  it('a used-block map makes untouched chunks unused (zeros too) and records its source', () => {
+    expect(withMap.unusedChunks).toEqual([1, 2, 4, 5, 6]);
+    expect(withMap.zeroChunks).toEqual([3]);
     expect(withMap.usedMap).toEqual({ source: 'filesystem', reasons: map.reasons });
-    expect([...Array(9).keys()].map((i) => chunkKind(withMap, i))).toEqual(['data', 'unused', 'zero', 'zero', 'zero', 'zero', 'unused', 'data', 'data']);
+    expect([...Array(9).keys()].map((i) => chunkKind(withMap, i))).toEqual(['data', 'unused', 'unused', 'zero', 'unused', 'unused', 'unused', 'data', 'data']);
     expect(untransmittedChunks(withMap)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(validateManifest(withMap)).toEqual(withMap);
     expect([...chunksTouched([{ start: CS - 1, length: 2 }], 3 * CS, CS)]).toEqual([1, 1, 0]);
   });
 
@@ -86,8 +93,8 @@ describe('writer on a disk', () => {
     expect(w2.missingChunks()).toEqual([7, 8]);
     for (const i of w2.missingChunks()) await w2.writeChunk(i, chunk(i));
     await w2.finish();
-    for (const u of [1, 6]) expect(disk.durable.subarray(u * CS, (u + 1) * CS).every((b) => b === 0xee)).toBe(true);
-    for (const z of [2, 3, 4, 5]) expect(disk.durable.subarray(z * CS, (z + 1) * CS).every((b) => b === 0)).toBe(true);
+    for (const u of [1, 2, 4, 5, 6]) expect(disk.durable.subarray(u * CS, (u + 1) * CS).every((b) => b === 0xee)).toBe(true);
+    for (const z of [3]) expect(disk.durable.subarray(z * CS, (z + 1) * CS).every((b) => b === 0)).toBe(true);
     for (const d of [0, 7]) expect(Buffer.compare(disk.durable.subarray(d * CS, (d + 1) * CS), chunk(d))).toBe(0);
   });
 });

@@ -33,13 +33,17 @@ export interface UsedBlockMap extends UsedMapInfo {
   readonly used: readonly { readonly start: number; readonly length: number }[];
 }
 
-/** Adds `unusedChunks` and `usedMap` to a manifest from a used-block map. */
+/**
+ * Adds `unusedChunks` and `usedMap` to a manifest from a used-block map. A chunk no used extent
+ * touches is unused even when it reads as zeros (a captured image holds holes there): free space
+ * is never written, as partclone does; `zeroChunks` keeps only the zero chunks in use.
+ */
 export function applyUsedMap(m: Manifest, map: UsedBlockMap): Manifest {
   const touched = chunksTouched(map.used, m.size, m.chunkSize);
-  const zero = new Set(m.zeroChunks);
   const unusedChunks: number[] = [];
-  for (let c = 0; c < touched.length; c++) if (touched[c] === 0 && !zero.has(c)) unusedChunks.push(c);
-  return { ...m, unusedChunks, usedMap: { source: map.source, reasons: [...map.reasons] } };
+  for (let c = 0; c < touched.length; c++) if (touched[c] === 0) unusedChunks.push(c);
+  const zeroChunks = m.zeroChunks.filter((z) => touched[z] === 1);
+  return { ...m, zeroChunks, unusedChunks, usedMap: { source: map.source, reasons: [...map.reasons] } };
 }
 
 export interface ImportResult {
