@@ -9,6 +9,7 @@ export { BlockLayout, type BlockInfo, type BlockLayoutOptions, DEFAULT_BLOCK_SYM
 export { ChunkSource, type ChunkSourceOptions } from './chunk-source';
 export { type MountEntry, devMajorMinor, parseMountinfo, parseSwaps } from './mountinfo';
 export { type PreflightResult, type SystemProbe, type TargetKind, type TargetStat, preflightTarget } from './preflight';
+export { type SourceInfo, preflightSource } from './source-preflight';
 export { type TargetIo, type TargetIoOptions, type WriteCounts, openTargetIo } from './target-io';
 export { DIRECT_IO_ALIGNMENT, allocAligned, allocChunkBuffer, directIoAvailable, isDirectIoReady } from './aligned-memory';
 export { type JournalStore, fileJournalStore } from './journal-store';
