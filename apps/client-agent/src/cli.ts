@@ -2,6 +2,7 @@
 // because it is ESM-only and jest cannot load it; everything this calls is unit-tested on its own.
 import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
+import { validateCaptureOptions, type CaptureOptions, type RawCaptureArgs } from './capture-options';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
 import { describeUnknownOptions, type KnownOptions } from './unknown-options';
@@ -17,6 +18,23 @@ export interface CliIo {
 
 
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
+export type CaptureRunner = (opts: CaptureOptions) => Promise<ExitCode>;
+
+/** `capture`'s options (issue #26 names them: --source, --server, --name, --token). */
+function captureOptions<T>(y: Argv<T>) {
+  return y
+    .option('source', { type: 'string', describe: 'Disk to capture (e.g. /dev/sda), unmounted; or an image file', demandOption: true })
+    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+    .option('name', { type: 'string', describe: 'Name of the new image on the DP', demandOption: true })
+    .option('token', { type: 'string', describe: 'The DP admin token (default: $CASTPOINT_TOKEN)' })
+    .option('chunk-size', { type: 'number', describe: 'Chunk size in bytes (a multiple of 512)', default: 1048576 })
+    .option('json', { type: 'boolean', describe: 'One JSON line per event instead of text' })
+    .strictOptions();
+}
+
+function toRawCaptureArgs(args: Record<string, unknown>): RawCaptureArgs {
+  return { source: args['source'], server: args['server'], name: args['name'], token: args['token'], chunkSize: args['chunk-size'], json: args['json'] };
+}
 
 const EPILOG = [
   'Exit codes:',
@@ -94,7 +112,8 @@ function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
     .scriptName('castpoint-agent')
     .usage('$0 deploy --server URL --image NAME --target PATH [options]')
     .command('deploy', 'Receive an image from a castpoint DP and write it to a file or disk', (y) => deployOptions(y))
-    .demandCommand(1, 'Give a command: deploy.')
+    .command('capture', 'Read a reference disk and upload its used blocks to the DP as a new image', (y) => captureOptions(y))
+    .demandCommand(1, 'Give a command: deploy or capture.')
     .strict()
     .epilog(EPILOG)
     .help()
@@ -126,9 +145,10 @@ function knownOptions(parser: unknown): KnownOptions {
   return { names: Object.keys(o.key), booleans: o.boolean };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner, capture?: CaptureRunner): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
+  let captureArgs: RawCaptureArgs | undefined;
   const onFail = (msg: string): void => {
     usageError ??= msg;
   };
@@ -146,6 +166,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
         helpText = output;
       });
       if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
+      if (usageError === undefined && !helpText && args._[0] === 'capture') captureArgs = toRawCaptureArgs(args);
     }
   } catch (err) {
     usageError ??= err instanceof Error ? err.message : String(err);
@@ -156,6 +177,15 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
     const e = new AgentError('usage', `${said}${/[.!?]$/.test(said) ? '' : '.'} Run castpoint-agent --help for usage`);
     io.err(`${formatError(e, EXIT.usage)}\n`);
     return EXIT.usage;
+  }
+  if (captureArgs !== undefined && capture !== undefined) {
+    try {
+      return await capture(validateCaptureOptions(captureArgs, { env: io.env, stdoutIsTty: io.stdoutIsTty, cwd: io.cwd }));
+    } catch (err) {
+      const e = err instanceof AgentError ? err : new AgentError('usage', String(err));
+      io.err(`${formatError(e, exitCodeOf(e))}\n`);
+      return exitCodeOf(e);
+    }
   }
   if (chosen === undefined) {
     // --help or --version: yargs rendered it into helpText.

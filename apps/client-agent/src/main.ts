@@ -1,6 +1,7 @@
 // castpoint-agent entry point: wires the real DP client, disk store, sockets and terminal to the
 // CLI. Bundled to dist/apps/client-agent/main.cjs and into the single-file executables.
 import { runCli } from './cli';
+import { runCaptureCommand } from './run-capture';
 import { runDeployCommand } from './run-deploy';
 
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
       err: (t) => process.stderr.write(t),
     },
     runDeployCommand,
+    (opts) => runCaptureCommand(opts),
   );
   // Let stdout drain (a pipe to a log collector) before exiting; open handles must not keep us alive.
   process.stdout.write('', () => process.exit(code));
