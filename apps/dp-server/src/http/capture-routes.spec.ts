@@ -113,3 +113,14 @@ it('needs the admin token (the client token cannot capture) and refuses a name a
   await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'ref', file: h.file } });
   expect((await begin(h)).json()).toMatchObject({ error: 'DP_IMAGE_EXISTS' });
 });
+
+it('DELETE drops an upload: its staging files go, and beginning again starts from nothing', async () => {
+  const h = await start();
+  await begin(h);
+  expect((await put(h, 0, chunk(0))).statusCode).toBe(204);
+  expect(existsSync(join(h.dir, '.castpoint-captures', 'ref', 'image.partial'))).toBe(true);
+  expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/captures/ref', headers: admin })).statusCode).toBe(204);
+  expect(existsSync(join(h.dir, '.castpoint-captures', 'ref'))).toBe(false);
+  expect((await put(h, 3, chunk(3))).json()).toMatchObject({ error: 'DP_CAPTURE_NOT_FOUND' });
+  expect((await begin(h)).json<{ missing: number[] }>().missing).toEqual(DATA);
+});
