@@ -128,7 +128,14 @@ const ROWS: Row[] = [
     patch: () => new Patches().u32(part(EXT) + 2048, 0xfffffff0),
     check: fellBack(2, /ext group 0 block bitmap/),
   },
-  { name: 'FAT32 table of one sector', patch: () => new Patches().u32(part(FAT) + 36, 1), check: fellBack(1, /FAT size/) },
+  {
+    name: 'FAT32 table of one sector (the fallback still names the FAT type)',
+    patch: () => new Patches().u32(part(FAT) + 36, 1),
+    check: (m) => {
+      fellBack(1, /FAT size/)(m);
+      expect(region(m, 1)?.filesystem).toBe('fat32');
+    },
+  },
   { name: 'FAT32 total sectors past the partition', patch: () => new Patches().u32(part(FAT) + 32, 0xffffffff), check: fellBack(1, /FAT total sectors/) },
   { name: 'NTFS $MFT cluster past the volume', patch: () => new Patches().u64(part(NTFS) + 0x30, 1n << 40n), check: fellBack(3, /NTFS \$MFT cluster/) },
   { name: 'NTFS MFT record size 127 clusters', patch: () => new Patches().u8(part(NTFS) + 0x40, 0x7f), check: fellBack(3, /MFT record size/) },

@@ -1,7 +1,7 @@
 import { isDiskmapError } from './errors';
 import { ExtentBuilder, type Extent, normalizeExtents, totalLength } from './extents';
 import { isExt, mapExt } from './fs/ext';
-import { isFat, mapFat } from './fs/fat';
+import { fatKind, isFat, mapFat } from './fs/fat';
 import { isNtfs, mapNtfs } from './fs/ntfs';
 import { mapSwap, swapPageSize } from './fs/swap';
 import type { FsKind, FsMap } from './fs/types';
@@ -48,7 +48,8 @@ export interface MapDiskOptions {
 
 async function detect(w: DiskWindow): Promise<{ kind: FsKind | 'unknown'; map: () => Promise<FsMap> }> {
   if (await isNtfs(w)) return { kind: 'ntfs', map: () => mapNtfs(w) };
-  if (await isFat(w)) return { kind: 'fat32', map: () => mapFat(w) };
+  const fat = await fatKind(w);
+  if (fat !== undefined) return { kind: fat, map: () => mapFat(w) };
   if (await isExt(w)) return { kind: 'ext', map: () => mapExt(w) };
   const ps = await swapPageSize(w);
   if (ps !== undefined) return { kind: 'swap', map: async () => mapSwap(w, ps) };

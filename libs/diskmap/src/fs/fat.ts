@@ -41,9 +41,21 @@ function readBpb(b: Uint8Array): Bpb | undefined {
   return { bps, spc, reserved, fats, fatSectors, rootDirSectors: Math.ceil((rootEntries * 32) / bps), totalSectors };
 }
 
+/** The FAT type of the boot sector in `w` (from its cluster count), or undefined when it holds no BPB. */
+export async function fatKind(w: DiskWindow): Promise<'fat12' | 'fat16' | 'fat32' | undefined> {
+  if (!w.contains(0, 512)) return undefined;
+  const bpb = readBpb(await w.read(0, 512));
+  if (bpb === undefined) return undefined;
+  const firstData = bpb.reserved + bpb.fats * bpb.fatSectors + bpb.rootDirSectors;
+  return kindOf(Math.floor(Math.max(0, bpb.totalSectors - firstData) / bpb.spc));
+}
+
+function kindOf(clusters: number): 'fat12' | 'fat16' | 'fat32' {
+  return clusters < 4085 ? 'fat12' : clusters < 65525 ? 'fat16' : 'fat32';
+}
+
 export async function isFat(w: DiskWindow): Promise<boolean> {
-  if (!w.contains(0, 512)) return false;
-  return readBpb(await w.read(0, 512)) !== undefined;
+  return (await fatKind(w)) !== undefined;
 }
 
 /**
@@ -60,7 +72,7 @@ export async function mapFat(w: DiskWindow): Promise<FsMap> {
   const firstData = bpb.reserved + bpb.fats * bpb.fatSectors + bpb.rootDirSectors;
   if (firstData >= bpb.totalSectors) throw corrupt('FAT layout', `data starts at sector ${firstData} of ${bpb.totalSectors}`);
   const clusters = Math.floor((bpb.totalSectors - firstData) / spc);
-  const kind = clusters < 4085 ? 'fat12' : clusters < 65525 ? 'fat16' : 'fat32';
+  const kind = kindOf(clusters);
   const bits = kind === 'fat12' ? 12 : kind === 'fat16' ? 16 : 32;
   const fatBytes = bpb.fatSectors * bps;
   const entries = clusters + 2;
