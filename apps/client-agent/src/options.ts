@@ -107,7 +107,7 @@ export function defaultStateDir(target: string): string {
   return path.join(path.dirname(target), `.castpoint-${path.basename(target)}.state`);
 }
 
-function normalizeServer(s: string): string {
+export function normalizeServer(s: string): string {
   let url: URL;
   try {
     url = new URL(s);
@@ -136,13 +136,13 @@ function isInterfaceWord(s: string): boolean {
   return isIP(s) === 0 && s.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(s);
 }
 
-function requireString(v: unknown, name: string): string {
+export function requireString(v: unknown, name: string): string {
   const s = optionalString(v, name);
   if (s === undefined) throw usage(`${name} is required.`);
   return s;
 }
 
-function optionalString(v: unknown, name: string): string | undefined {
+export function optionalString(v: unknown, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) throw usage(`${name} was given more than once.`);
   if (typeof v !== 'string' && typeof v !== 'number') throw usage(`${name} needs a value.`);

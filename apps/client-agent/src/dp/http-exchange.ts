@@ -12,9 +12,10 @@ export interface HttpAnswer {
 }
 
 export interface HttpExchangeOptions {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  /** JSON text, or raw bytes (capture's chunk uploads). */
+  readonly body?: string | Uint8Array;
   /** The whole exchange, from connecting to the body's last byte, ms. */
   readonly timeoutMs: number;
   /** A longer body is cut off with an HttpExchangeError ('too-large'). */
@@ -47,7 +48,7 @@ export function httpExchange(url: URL, o: HttpExchangeOptions): Promise<HttpAnsw
     agents.set(url.protocol, agent);
   }
   const headers: Record<string, string> = { ...o.headers };
-  if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
+  if (o.body !== undefined) headers['content-length'] = String(typeof o.body === 'string' ? Buffer.byteLength(o.body) : o.body.length);
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = mod.request(url, { method: o.method, headers, agent });
     const timer = setTimeout(() => req.destroy(new HttpExchangeError('timeout', `no complete answer in ${o.timeoutMs} ms`)), o.timeoutMs);

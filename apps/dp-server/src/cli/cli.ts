@@ -114,7 +114,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         .command(
           'add <name> <file>',
           "Import FILE (a path on the DP's disk, inside one of its image roots) as image NAME",
-          (a) => bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)),
+          (a) =>
+            bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)).option('used-blocks', {
+              type: 'boolean',
+              describe: "FILE is a whole disk: map its filesystems' used blocks and never send or write the free ones (docs/capture.md)",
+            }),
           (a) => imageAdd(a, io),
         )
         .command('list', 'List images with size, schedule, encryption, slow-client policy and state', (a) => bytesOption(a), (a) => imageList(a, io))

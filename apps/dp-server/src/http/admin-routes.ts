@@ -34,12 +34,12 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     ctx.catalog.list().map((i) => (ctx.catalog.isOutsideRoots(i.name) ? { ...i, outsideRoots: true } : i)),
   );
 
-  app.post<{ Body: ImageSettingsInput & { name: string; file: string } }>(
+  app.post<{ Body: ImageSettingsInput & { name: string; file: string; usedBlocks?: boolean } }>(
     '/api/v1/images',
     { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
-      const { name, file, ...settings } = req.body;
-      const rec = await ctx.catalog.add(name, file, settings);
+      const { name, file, usedBlocks, ...settings } = req.body;
+      const rec = await ctx.catalog.add(name, file, settings, usedBlocks === true ? { mapUsedBlocks: true } : {});
       app.log.info({ image: name, file: rec.file, manifestHash: rec.manifestHash }, 'image added');
       ctx.sessions.emit('change');
       return reply.code(201).send(rec);

@@ -18,6 +18,7 @@ import type { FileWriter } from '../state/writer';
 import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
 import { adminRoutes } from './admin-routes';
+import { captureRoutes } from './capture-routes';
 import { registerAgentApi } from './agent-rate-limit';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
@@ -150,6 +151,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   metricsRoutes(app, ctx);
   const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await fleetRoutes(app, ctx, fleetStore.get, now);
+  await captureRoutes(app, ctx);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
