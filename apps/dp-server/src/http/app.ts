@@ -19,6 +19,7 @@ import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
 import { adminRoutes } from './admin-routes';
 import { registerAgentApi } from './agent-rate-limit';
+import { DpLogController } from './request-log';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
 import { fleetRoutes, lazyStore } from './fleet-routes';
@@ -69,6 +70,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   );
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    // Agents' progress posts log at debug, not two info lines each (request-log.ts).
+    logController: new DpLogController(),
     bodyLimit: opts.bodyLimit ?? 65_536,
     // A stop must not wait for slow or held requests (a slowloris, a long poll, a download): the
     // state is saved before the listener closes (preClose), then every connection is closed.
