@@ -36,6 +36,8 @@ function serveCommand(y: Argv) {
     'client-token': 'Client (agent) token (generated on first start when absent; visible in ps: prefer --client-token-file)',
     'admin-token-file': 'File holding the admin token (mode 0600)',
     'client-token-file': 'File holding the client token (mode 0600)',
+    'operator-token-file': 'File holding the operator token (mode 0600) [default: DATA_DIR/operator.token, generated]',
+    'viewer-token-file': 'File holding the viewer token (mode 0600) [default: DATA_DIR/viewer.token, generated]',
     'image-root': 'Directory images may be imported from; repeat for more [default: DATA_DIR/images]',
   };
   for (const n of SETTING_NAMES) {

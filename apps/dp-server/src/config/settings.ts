@@ -33,6 +33,8 @@ export const SETTING_NAMES = [
   'client-token',
   'admin-token-file',
   'client-token-file',
+  'operator-token-file',
+  'viewer-token-file',
   'image-root',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -60,6 +62,10 @@ export interface ServeSettings {
   readonly adminToken?: string;
   /** Client (agent) token; generated on first start when not given. */
   readonly clientToken?: string;
+  /** Operator token (from --operator-token-file); else DATA_DIR/operator.token, generated on first start. */
+  readonly operatorToken?: string;
+  /** Viewer token (from --viewer-token-file); else DATA_DIR/viewer.token, generated on first start. */
+  readonly viewerToken?: string;
   /**
    * Absolute paths of the directories image files may be imported from (and are served from).
    * @default [DATA_DIR/images] (created at start)
@@ -156,6 +162,8 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     // Every agent (and so every preinstall image) carries the client token: it must not open the admin API.
     throw new DpError('DP_BAD_SETTING', 'admin-token and client-token must differ: every agent carries the client token', { setting: 'client-token' });
   }
+  const operatorFile = raw.get('operator-token-file');
+  const viewerFile = raw.get('viewer-token-file');
   const dataDir = need('data-dir');
   return {
     dataDir,
@@ -169,6 +177,8 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
     ...(admin !== undefined ? { adminToken: admin } : {}),
     ...(client !== undefined ? { clientToken: client } : {}),
+    ...(operatorFile !== undefined ? { operatorToken: readTokenFile(operatorFile, 'operator-token-file') } : {}),
+    ...(viewerFile !== undefined ? { viewerToken: readTokenFile(viewerFile, 'viewer-token-file') } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
   };
 }

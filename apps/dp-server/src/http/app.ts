@@ -10,6 +10,7 @@ import { DP_ERROR_STATUS } from '../errors';
 import { ImageCatalog } from '../images/catalog';
 import { ImageRoots } from '../images/roots';
 import type { ImageImporter } from '../images/importer';
+import { AccessTokenSet, loadRoleTokens } from '../security/role-tokens';
 import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
@@ -83,9 +84,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   let roots: ImageRoots;
   // Loaded while the data dir is locked by the store; a bad key file stops the start (like state.json).
   let signingKey: DpSigningKey;
+  let access: AccessTokenSet;
+  let roleGenerated: ReturnType<typeof loadRoleTokens>['generated'];
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
+    const roles = loadRoleTokens(store.dataDir, {
+      ...(opts.settings.operatorToken !== undefined ? { operator: opts.settings.operatorToken } : {}),
+      ...(opts.settings.viewerToken !== undefined ? { viewer: opts.settings.viewerToken } : {}),
+    });
+    roleGenerated = roles.generated;
+    access = new AccessTokenSet(() => store.state.tokens, roles.tokens);
   } catch (err) {
     store.close();
     throw err;
@@ -111,7 +120,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     signingKey,
     log: app.log,
   });
-  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };
+  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: { ...generated, ...roleGenerated }, access };
   app.decorate('dp', ctx);
   store.onHealthChange = (h) => {
     if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');

@@ -3,7 +3,7 @@ import type { ImageCatalog } from '../images/catalog';
 import type { ServeSettings } from '../config/settings';
 import type { SessionManager } from '../sessions/manager';
 import type { StateStore } from '../state/store';
-import type { Tokens } from '../state/types';
+import type { AccessTokenSet } from '../security/role-tokens';
 
 /** Everything the routes work with; one per app instance (no module state). */
 export interface DpContext {
@@ -12,7 +12,9 @@ export interface DpContext {
   readonly catalog: ImageCatalog;
   readonly sessions: SessionManager;
   /** Tokens generated at this start (to be printed once), if any. */
-  readonly generatedTokens: Partial<Tokens>;
+  readonly generatedTokens: Partial<Record<'admin' | 'client' | 'operator' | 'viewer', string>>;
+  /** The roles' tokens the admin API checks (security/roles.ts). */
+  readonly access: AccessTokenSet;
 }
 
 /** What the dashboard shows, sent whole on every change (small: a few hundred rows at most). */
