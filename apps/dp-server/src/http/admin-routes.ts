@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { DpError } from '../errors';
 import type { ImageSettingsInput } from '../images/settings';
 import { presentedToken, requireRole, roleOfToken } from './auth';
-import { snapshot, type DpContext } from './context';
+import { snapshot } from '../dashboard/snapshot';
+import type { DpContext } from './context';
 import {
   addImageBody,
   errorReply,

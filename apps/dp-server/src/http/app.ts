@@ -5,7 +5,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { isCastpointError, type DpSigningKey } from '@castpoint/wire';
 import type { ServeSettings } from '../config/settings';
-import { DASHBOARD_HTML } from '../dashboard/page';
+import { RateHistory } from '../dashboard/rate-history';
+import { recordAgentRefusals, RefusalLog } from '../dashboard/refusals';
+import { dashboardRoutes, sampleRates } from '../dashboard/routes';
 import { DP_ERROR_STATUS } from '../errors';
 import { ImageCatalog } from '../images/catalog';
 import { ImageRoots } from '../images/roots';
@@ -20,6 +22,7 @@ import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
 import { adminRoutes } from './admin-routes';
 import { registerAgentApi } from './agent-rate-limit';
+import { requireRole } from './auth';
 import { DpLogController } from './request-log';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
@@ -120,7 +123,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     signingKey,
     log: app.log,
   });
-  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: { ...generated, ...roleGenerated }, access };
+  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: { ...generated, ...roleGenerated }, access, dashboard: { rates: new RateHistory(), refusals: new RefusalLog() } };
   app.decorate('dp', ctx);
   store.onHealthChange = (h) => {
     if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');
@@ -153,29 +156,24 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   const baseDir = findSwaggerUiStatic();
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
 
+  recordAgentRefusals(app, ctx.dashboard.refusals, now, () => ctx.sessions.emit('change'));
   adminRoutes(app, ctx, now);
   await registerAgentApi(app, ctx);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
   const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await fleetRoutes(app, ctx, fleetStore.get, now);
-  app.get('/', { schema: { hide: true } }, (_req, reply) =>
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      // Everything the page needs is inline or on this server; nothing else may load or be called.
-      .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
-      .send(DASHBOARD_HTML),
-  );
+  dashboardRoutes(app, ctx, requireRole(() => ctx.access.get()));
 
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     await sessions.resume();
     if (opts.timers ?? true) {
       timer = setInterval(() => {
-        sessions.tick().catch((err: unknown) => app.log.error({ err }, 'tick failed'));
+        sessions.tick().then(
+          () => sampleRates(ctx, now()),
+          (err: unknown) => app.log.error({ err }, 'tick failed'),
+        );
       }, 1000);
     }
   });

@@ -8,6 +8,7 @@ export const ROUTE_ROLES: Readonly<Record<string, AccessRole>> = {
   'GET /api/v1/whoami': 'viewer',
   'GET /api/v1/status': 'viewer',
   'GET /api/v1/events': 'viewer',
+  'GET /api/v1/refusals': 'viewer',
   'GET /api/v1/images': 'viewer',
   'GET /api/v1/images/:name': 'viewer',
   'GET /api/v1/imports': 'viewer',
