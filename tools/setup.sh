@@ -15,6 +15,8 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v hostname >/dev/null 2>&1 || need+=(hostname)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+# install-service.spec checks the unit with systemd-analyze verify (skipped without it).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The DP store's tests also run against a real PostgreSQL server that they start themselves

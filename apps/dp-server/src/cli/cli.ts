@@ -10,6 +10,7 @@ import { collectionCommands, machineCommands, type FleetIo } from './fleet-comma
 import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
 import { processIo, type CliIo } from './io';
 import { serve } from './serve';
+import { DEFAULT_CONFIG_PATH, DEFAULT_UNIT_DIR, installService } from './install-service';
 import { clientList, sessionCancel, sessionList, sessionStart } from './session-commands';
 import { explainUnknownArguments } from './unknown-flags';
 
@@ -52,7 +53,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {
@@ -103,13 +104,28 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       async (args) => {
         const flags: Partial<Record<SettingName, unknown>> = {};
         for (const n of SETTING_NAMES) if (args[n] !== undefined) flags[n] = args[n];
-        const settings = resolveSettings({
-          ...(args.config !== undefined ? { file: readConfigFile(args.config) } : {}),
-          env: process.env,
-          flags,
-        });
-        await serve(settings);
+        // Read again on SIGHUP: the config file and token files may have changed.
+        const read = () =>
+          resolveSettings({
+            ...(args.config !== undefined ? { file: readConfigFile(args.config) } : {}),
+            env: process.env,
+            flags,
+          });
+        await serve(read(), read);
       },
+    )
+    .command(
+      'install-service',
+      `Install the DP as a systemd service (unit in ${DEFAULT_UNIT_DIR}, config ${DEFAULT_CONFIG_PATH} if absent)`,
+      (y) =>
+        y
+          .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file the service reads (written when absent)' })
+          .option('mcast-interface', { type: 'string', describe: 'IPv4 address sessions multicast from (needed to write a new config)' })
+          .option('listen', { type: 'string', default: '0.0.0.0:8080', describe: 'HTTP listener of a new config' })
+          .option('user', { type: 'string', describe: 'Run as this existing user [default: a dynamic user made by systemd]' })
+          .option('unit-dir', { type: 'string', default: DEFAULT_UNIT_DIR, describe: 'Where the unit file goes' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the unit and the config; write nothing' }),
+      (a) => installService({ unitDir: a['unit-dir'], config: a.config, mcastInterface: a['mcast-interface'], listen: a.listen, user: a.user, dryRun: a['dry-run'] }, io),
     )
     .command('image', 'Manage images on a running DP', (y) =>
       apiOptions(y)
@@ -164,7 +180,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), fleet))
     .command('deployment', 'Manage deployments (image -> collection) on a running DP', (y) => deploymentCommands(apiOptions(y), fleet))
     .command('history', 'Show deployment attempts per machine', (y) => historyOptions(apiOptions(y)), (a) => historyCommand(a, fleet))
-    .demandCommand(1, 'name a command: serve, image, session, client, machine, collection, deployment or history')
+    .demandCommand(1, 'name a command: serve, install-service, image, session, client, machine, collection, deployment or history')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {
