@@ -28,7 +28,7 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     },
     { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose },
   );
-  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
+  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) });
   return deploy(opts, {
     dp,
     stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),

@@ -40,6 +40,9 @@ function serveCommand(y: Argv) {
     'operator-token-file': 'File holding the operator token (mode 0600) [default: DATA_DIR/operator.token, generated]',
     'viewer-token-file': 'File holding the viewer token (mode 0600) [default: DATA_DIR/viewer.token, generated]',
     'image-root': 'Directory images may be imported from; repeat for more [default: DATA_DIR/images]',
+    tls: 'HTTPS: on (a self-signed certificate generated in DATA_DIR at first start unless --tls-cert/--tls-key) or off',
+    'tls-cert': 'PEM certificate for HTTPS (with --tls-key)',
+    'tls-key': 'PEM private key for HTTPS (with --tls-cert; not readable by every user)',
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];

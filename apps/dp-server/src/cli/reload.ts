@@ -28,6 +28,7 @@ function startOnly(s: ServeSettings): Array<[string, string]> {
     ['ttl', String(s.ttl)],
     ['agent-rate-limit', String(s.agentRateLimit)],
     ['image-root', s.imageRoots.join('\n')],
+    ['tls', `${s.tls} ${s.tlsCert ?? ''} ${s.tlsKey ?? ''}`],
   ];
 }
 

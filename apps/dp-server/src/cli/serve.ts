@@ -109,9 +109,14 @@ export async function serve(settings: ServeSettings, reread?: () => ServeSetting
   printTokens();
   // The bound port (the asked one may be 0), and every address it answers on.
   const bound = app.server.address();
-  const reach = reachableUrls(settings.listen.host, typeof bound === 'object' && bound ? bound.port : settings.listen.port, networkInterfaces());
+  const tls = app.dp.tls;
+  const reach = reachableUrls(settings.listen.host, typeof bound === 'object' && bound ? bound.port : settings.listen.port, networkInterfaces(), tls ? 'https' : 'http');
+  if (tls) {
+    // Agents pin this (castpoint-agent --server-fingerprint); browsers show it beside their warning.
+    process.stdout.write(`TLS certificate ${tls.generated ? 'generated' : 'in use'}: ${tls.certPath}; SHA-256 fingerprint ${tls.fingerprint} (agents: --server-fingerprint ${tls.fingerprint})\n`);
+  }
   app.log.info(
-    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface },
+    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },
     listeningMessage(reach),
   );
 }

@@ -36,6 +36,9 @@ export const SETTING_NAMES = [
   'operator-token-file',
   'viewer-token-file',
   'image-root',
+  'tls',
+  'tls-cert',
+  'tls-key',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -71,6 +74,11 @@ export interface ServeSettings {
    * @default [DATA_DIR/images] (created at start)
    */
   readonly imageRoots: readonly string[];
+  /** HTTPS for the API and dashboard (security/tls-files.ts). @default false */
+  readonly tls: boolean;
+  /** PEM certificate file; with tlsKey. Without them and with tls, one is generated in DATA_DIR. */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -165,6 +173,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
   const operatorFile = raw.get('operator-token-file');
   const viewerFile = raw.get('viewer-token-file');
   const dataDir = need('data-dir');
+  const tls = tlsOf(raw);
   return {
     dataDir,
     listen: parseListen(need('listen')),
@@ -180,7 +189,26 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ...(operatorFile !== undefined ? { operatorToken: readTokenFile(operatorFile, 'operator-token-file') } : {}),
     ...(viewerFile !== undefined ? { viewerToken: readTokenFile(viewerFile, 'viewer-token-file') } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
+    ...tls,
   };
+}
+
+/** tls on|off, and the certificate and key, given together or not at all (either alone is a mistake). */
+function tlsOf(raw: ReadonlyMap<SettingName, string>): Pick<ServeSettings, 'tls' | 'tlsCert' | 'tlsKey'> {
+  const cert = raw.get('tls-cert');
+  const key = raw.get('tls-key');
+  if ((cert === undefined) !== (key === undefined)) {
+    const missing = cert === undefined ? 'tls-cert' : 'tls-key';
+    throw new DpError('DP_BAD_SETTING', `${missing} is missing: give tls-cert and tls-key together (or neither, and tls on, for a generated certificate)`, { setting: missing });
+  }
+  const mode = raw.get('tls');
+  if (mode !== undefined && !['on', 'off', 'true', 'false'].includes(mode)) {
+    throw new DpError('DP_BAD_SETTING', `tls must be on or off (got "${mode}")`, { setting: 'tls', value: mode });
+  }
+  const off = mode === 'off' || mode === 'false';
+  if (off && cert !== undefined) throw new DpError('DP_BAD_SETTING', 'tls is off but tls-cert and tls-key are given: remove one or the other', { setting: 'tls' });
+  const on = cert !== undefined || mode === 'on' || mode === 'true';
+  return { tls: on, ...(cert !== undefined && key !== undefined ? { tlsCert: resolve(cert), tlsKey: resolve(key) } : {}) };
 }
 
 /** A token given directly or by file (never both: which one would win is a guess). */

@@ -13,6 +13,7 @@ import { ImageCatalog } from '../images/catalog';
 import { ImageRoots } from '../images/roots';
 import type { ImageImporter } from '../images/importer';
 import { AccessTokenSet, loadRoleTokens } from '../security/role-tokens';
+import { loadTls, type TlsMaterial } from '../security/tls-files';
 import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
@@ -72,7 +73,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     },
     { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}) },
   );
-  const app = Fastify({
+  let tls: TlsMaterial | undefined;
+  try {
+    tls = await loadTls(opts.settings, store.dataDir, opts.settings.listen.host, now());
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  // Fastify types an HTTPS instance apart from an HTTP one; every route here works on either.
+  const makeFastify = Fastify as unknown as (o: FastifyServerOptions & { https?: { cert: string; key: string } }) => FastifyInstance;
+  const app = makeFastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // Agents' progress posts log at debug, not two info lines each (request-log.ts).
     logController: new DpLogController(),
@@ -123,7 +134,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     signingKey,
     log: app.log,
   });
-  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: { ...generated, ...roleGenerated }, access, dashboard: { rates: new RateHistory(), refusals: new RefusalLog() } };
+  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: { ...generated, ...roleGenerated }, access, tls, dashboard: { rates: new RateHistory(), refusals: new RefusalLog() } };
   app.decorate('dp', ctx);
   store.onHealthChange = (h) => {
     if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');

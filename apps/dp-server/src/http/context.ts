@@ -4,6 +4,7 @@ import type { ServeSettings } from '../config/settings';
 import type { SessionManager } from '../sessions/manager';
 import type { StateStore } from '../state/store';
 import type { AccessTokenSet } from '../security/role-tokens';
+import type { TlsMaterial } from '../security/tls-files';
 
 /** Everything the routes work with; one per app instance (no module state). */
 export interface DpContext {
@@ -15,6 +16,8 @@ export interface DpContext {
   readonly generatedTokens: Partial<Record<'admin' | 'client' | 'operator' | 'viewer', string>>;
   /** The roles' tokens the admin API checks (security/roles.ts). */
   readonly access: AccessTokenSet;
+  /** The HTTPS certificate, when TLS is on. */
+  readonly tls: TlsMaterial | undefined;
   /** Rates over time and refused agent requests, for the dashboard. */
   readonly dashboard: DashboardState;
 }
