@@ -26,15 +26,17 @@ describe('roles: admin, operator, viewer', () => {
     expect(documented.sort()).toEqual(Object.keys(ROUTE_ROLES).sort());
   });
 
-  // Status codes other than 401/403 mean the token got through to the route.
+  // Status codes other than 401/403 mean the token got through to the route. The fleet routes get a
+  // body or query their schema refuses (400, checked after the token): their store (PGlite, whose
+  // first open runs initdb) is then never opened, which took longer than a test on a busy box.
   it.each<[string, string, string, AccessRole, Record<string, unknown> | undefined]>([
     ['reads images', 'GET', '/api/v1/images', 'viewer', undefined],
-    ['reads machines', 'GET', '/api/v1/machines', 'viewer', undefined],
+    ['reads machines', 'GET', '/api/v1/machines?limit=many', 'viewer', undefined],
     ['reads history', 'GET', '/api/v1/history', 'viewer', undefined],
     ['starts a session', 'POST', '/api/v1/sessions', 'operator', { image: 'img' }],
     ['cancels a session', 'DELETE', '/api/v1/sessions/1', 'operator', undefined],
-    ['reruns a deployment', 'POST', '/api/v1/deployments/nosuch/rerun', 'operator', {}],
-    ['adds a machine', 'POST', '/api/v1/machines', 'operator', { name: 'pc1', macs: ['52:54:00:00:00:01'] }],
+    ['reruns a deployment', 'POST', '/api/v1/deployments/nosuch/rerun', 'operator', { machine: '' }],
+    ['adds a machine', 'POST', '/api/v1/machines', 'operator', { name: 'pc1' }],
     ['adds an image', 'POST', '/api/v1/images', 'admin', { name: 'other', file: '/nonexistent.img' }],
     ['changes an image', 'PATCH', '/api/v1/images/img', 'admin', { encrypt: true }],
     ['removes an image', 'DELETE', '/api/v1/images/img', 'admin', undefined],
