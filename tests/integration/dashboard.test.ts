@@ -13,6 +13,20 @@ import { agentOn, clientOf, expectVerified, lanWithImage, tearDown, type Ctx } f
 
 const SHOTS = process.env['CASTPOINT_SCREENSHOTS'];
 
+/**
+ * Polls an element's text until `ok` holds. (page.waitForFunction evaluates its predicate in the
+ * page, which the dashboard's CSP forbids; textContent is read through the DevTools protocol.)
+ */
+async function waitForText(page: Page, selector: string, ok: (text: string) => boolean, timeoutMs: number): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const text = (await page.textContent(selector, { timeout: timeoutMs })) ?? '';
+    if (ok(text)) return text;
+    if (Date.now() > end) throw new Error(`${selector}: the text stayed ${JSON.stringify(text)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
   let c: Ctx | undefined;
   let browser: Browser | undefined;
@@ -47,7 +61,7 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${ctx().dp.url}/#token=${encodeURIComponent(token)}`);
     await page.waitForSelector('#conn.ok', { timeout: 20_000 });
-    await page.waitForFunction(() => document.body.dataset['role'] !== undefined, undefined, { timeout: 10_000 });
+    await page.waitForSelector('body[data-role]', { timeout: 10_000 });
     if (view !== 'live') await page.click(`nav button[data-view="${view}"]`);
     return page;
   }
@@ -64,7 +78,7 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     expect(await page.isVisible('#image-add')).toBe(false);
     expect(await page.isVisible('#images tr[data-image="img"] button.remove')).toBe(false);
     // The DP refuses it anyway (the page only hides what the role cannot do).
-    const status = await page.evaluate(async () => (await fetch('/api/v1/sessions', { method: 'POST', headers: { authorization: 'Bearer ' + (sessionStorage.getItem('castpoint-token') ?? ''), 'content-type': 'application/json' }, body: '{"image":"img"}' })).status);
+    const status = await page.evaluate<number>(`fetch('/api/v1/sessions', { method: 'POST', headers: { authorization: 'Bearer ' + sessionStorage.getItem('castpoint-token'), 'content-type': 'application/json' }, body: '{"image":"img"}' }).then((r) => r.status)`);
     expect(status).toBe(403);
     await page.close();
   });
@@ -75,7 +89,7 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     expect(await page.textContent('#role')).toBe('operator');
     const agents = [0, 1].map((i) => agentOn(cx.lan, clientOf(cx, i), cx.dp, cx.work, 'img'));
     const waiting = page.locator('#sessions tr[data-state="waiting"] td.clients');
-    await page.waitForFunction(() => /^2 of 3 clients: /.test(document.querySelector('#sessions tr[data-state="waiting"] td.clients')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await waitForText(page, '#sessions tr[data-state="waiting"] td.clients', (t) => t.startsWith('2 of 3 clients: '), 60_000);
     expect(await waiting.textContent()).toMatch(/^2 of 3 clients: client[12]@[0-9.]+, client[12]@[0-9.]+$/);
     expect(await page.textContent('#sessions tr[data-state="waiting"] td.start')).toMatch(/^latest /);
     await shot(page, 'operator-waiting');
@@ -85,16 +99,26 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
       collect(cx.lan.spawn(host, 'curl', ['-sS', '-X', 'POST', '-H', `authorization: Bearer ${token}`, '-H', 'content-type: application/json', '-d', JSON.stringify({ image, hostname: 'stray-pc' }), `${cx.dp.url}/api/v1/agent/request`]), 10_000);
     await ask('not-a-token', 'img');
     await ask(cx.dp.clientToken, 'nosuch');
+    // A name far too long: refused with a long reason, which must not widen the page.
+    await ask(cx.dp.clientToken, `n${'o'.repeat(300)}`);
     await page.waitForSelector('#refusals tr[data-code="DP_IMAGE_NOT_FOUND"]', { timeout: 10_000 });
     await page.waitForSelector('#refusals tr[data-code="FORBIDDEN"]', { timeout: 10_000 });
+    await page.waitForSelector('#refusals tr[data-code="BAD_REQUEST"]', { timeout: 10_000 });
     expect(await page.textContent('#refusals tr[data-code="DP_IMAGE_NOT_FOUND"]')).toContain('stray-pc');
+    const layout = await page.evaluate<{ pageFits: boolean; cut: boolean; tooltip: number }>(`(() => {
+      const note = document.querySelector('#refusals tr[data-code="BAD_REQUEST"] td.note');
+      return { pageFits: document.documentElement.scrollWidth <= window.innerWidth, cut: note.scrollWidth > note.clientWidth, tooltip: note.title.length };
+    })()`);
+    // The long reason is cut to its cell (whole in the tooltip), and the page does not scroll sideways.
+    expect(layout).toEqual({ pageFits: true, cut: true, tooltip: expect.any(Number) });
+    expect(layout.tooltip).toBeGreaterThan(100);
     // Start the waiting session now, from the page.
     await page.selectOption('#start-image', 'img');
     await page.click('#start-form button[type=submit]');
     await page.waitForSelector('#sessions tr[data-state="running"]', { timeout: 20_000 });
     // The chart draws once the DP has measured a second or two of sending; ETA and elapsed show.
     await page.waitForSelector('#chart:not([hidden]) #chart-plot canvas', { timeout: 20_000 });
-    await page.waitForFunction(() => (document.querySelector('#sessions tr[data-state="running"] td.eta')?.textContent ?? '') !== '', undefined, { timeout: 30_000 });
+    await waitForText(page, '#sessions tr[data-state="running"] td.eta', (t) => t !== '', 30_000);
     expect(await page.textContent('#sessions tr[data-state="running"] td.elapsed')).toMatch(/^\d+ s$|min/);
     await shot(page, 'operator-running');
     await expectVerified(cx, agents);
@@ -123,7 +147,7 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     await page.fill('#image-edit input[name=minClients]', '4');
     await page.check('#image-edit input[name=encrypt]');
     await page.click('#image-edit button[type=submit]');
-    await page.waitForFunction(() => (document.querySelector('#images tr[data-image="second"]')?.textContent ?? '').includes('scheduled (4 clients)'), undefined, { timeout: 10_000 });
+    await waitForText(page, '#images tr[data-image="second"]', (t) => t.includes('scheduled (4 clients)'), 10_000);
     expect(await page.textContent('#images tr[data-image="second"]')).toContain('AES-GCM');
     await shot(page, 'admin-images');
     page.once('dialog', (d) => void d.accept());

@@ -32,6 +32,8 @@ function el(tag, text, cls) { const e = document.createElement(tag); if (text !=
 function cell(tr, text, cls) { const td = el('td', text, cls); tr.appendChild(td); return td; }
 // A long note is cut to its cell by CSS; the whole text is in its tooltip.
 function noteCell(tr, text) { const td = cell(tr, text || '', 'note'); if (text) td.title = text; return td; }
+// A value an agent sent (an image name, a host name) or a long list: cut likewise, whole in the tooltip.
+function cutCell(tr, text, cls) { const td = cell(tr, text || '', 'cut' + (cls ? ' ' + cls : '')); if (text) td.title = text; return td; }
 function button(label, cls, onClick) { const b = el('button', label, cls); b.type = 'button'; b.addEventListener('click', onClick); return b; }
 function fill(id, rows, make) {
   const body = $('#' + id + ' tbody'); body.textContent = '';

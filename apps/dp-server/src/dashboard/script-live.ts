@@ -51,7 +51,7 @@ views.live = {
     fill('sessions', s.sessions, (x) => {
       const tr = document.createElement('tr'); tr.dataset.sessionId = String(x.id); tr.dataset.state = x.state;
       cell(tr, String(x.id)); cell(tr, x.image); cell(tr, x.state, 'state state-' + x.state); cell(tr, x.mode + (x.tier ? ' / tier ' + x.tier : ''));
-      cell(tr, sessionClients(x), 'clients'); cell(tr, sessionStart(x), 'start');
+      cutCell(tr, sessionClients(x), 'clients'); cell(tr, sessionStart(x), 'start');
       cell(tr, fmtDuration(x.elapsedSec), 'elapsed'); cell(tr, x.etaSec === null ? '' : fmtDuration(x.etaSec), 'eta');
       cell(tr, sessionRate(x), 'throughput'); cell(tr, fmtBytes(x.bytesSent), 'sent');
       noteCell(tr, x.endReason);
@@ -75,7 +75,7 @@ views.live = {
     });
     fill('refusals', s.refusals, (r) => {
       const tr = document.createElement('tr'); tr.dataset.code = r.code;
-      cell(tr, fmtTime(r.at)); cell(tr, r.ip); cell(tr, r.hostname || ''); cell(tr, r.image || ''); cell(tr, r.status + ' ' + r.code, 'bad'); noteCell(tr, r.message);
+      cell(tr, fmtTime(r.at)); cell(tr, r.ip); cutCell(tr, r.hostname); cutCell(tr, r.image); cell(tr, r.status + ' ' + r.code, 'bad'); noteCell(tr, r.message);
       return tr;
     });
   },

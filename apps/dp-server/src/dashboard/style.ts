@@ -9,6 +9,7 @@ export const DASHBOARD_CSS = `
   table { border-collapse: collapse; width: 100%; table-layout: auto; } th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #ddd; white-space: nowrap; }
   th { background: #f4f4f4; } .ok { color: #196c2e; } .bad { color: #a40e26; } .muted { color: #777; } .mono { font-family: ui-monospace, monospace; font-size: 12px; }
   td.note { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 22rem; width: 100%; }
+  td.cut { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 16rem; }
   .state { font-weight: 600; } .state-done { color: #196c2e; } .state-failed, .state-cancelled { color: #a40e26; } .state-fallback { color: #9a6700; }
   .state-receiving, .state-running { color: #0550ae; } .state-repairing { color: #8250df; } .state-waiting { color: #777; }
   tr[data-broken] td:first-child { color: #a40e26; font-weight: 600; }
