@@ -56,7 +56,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run', 'refused'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {
