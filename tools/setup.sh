@@ -23,6 +23,8 @@ command -v mcopy >/dev/null 2>&1 || need+=(mtools)
 command -v mkntfs >/dev/null 2>&1 || need+=(ntfs-3g)
 command -v sgdisk >/dev/null 2>&1 || need+=(gdisk)
 command -v sfdisk >/dev/null 2>&1 || need+=(fdisk)
+# install-service.spec checks the unit with systemd-analyze verify (skipped without it).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The DP store's tests also run against a real PostgreSQL server that they start themselves

@@ -60,6 +60,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     target: args['target'],
     interface: args['interface'],
     token: args['token'],
+    serverFingerprint: args['server-fingerprint'],
     stateDir: args['state-dir'],
     json: args['json'],
     // yargs turns --no-fallback into fallback=false (boolean negation).
@@ -81,6 +82,7 @@ function deployOptions<T>(y: Argv<T>) {
       .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
       .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
       .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+      .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (its start line prints it): only that certificate is accepted" })
       .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' }),
   );
 }

@@ -5,6 +5,7 @@
 // DP may well listen.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { PinnedAgent } from './pinned-tls';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -20,6 +21,8 @@ export interface HttpExchangeOptions {
   readonly timeoutMs: number;
   /** A longer body is cut off with an HttpExchangeError ('too-large'). */
   readonly maxBodyBytes: number;
+  /** https: accept only the certificate with this SHA-256 (64 hex digits; pinned-tls.ts). */
+  readonly fingerprint?: string;
 }
 
 /** Why an exchange got no complete answer. `code` is the OS error code when there is one. */
@@ -42,10 +45,12 @@ const agents = new Map<string, http.Agent>();
 export function httpExchange(url: URL, o: HttpExchangeOptions): Promise<HttpAnswer> {
   // node:https takes the same calls (its option type adds TLS fields, hence the cast).
   const mod: Pick<typeof http, 'request' | 'Agent'> = url.protocol === 'https:' ? (https as unknown as typeof http) : http;
-  let agent = agents.get(url.protocol);
+  const pinned = url.protocol === 'https:' ? o.fingerprint : undefined;
+  const key = `${url.protocol}${pinned ?? ''}`;
+  let agent = agents.get(key);
   if (!agent) {
-    agent = new mod.Agent({ keepAlive: true, maxSockets: 4 });
-    agents.set(url.protocol, agent);
+    agent = pinned === undefined ? new mod.Agent({ keepAlive: true, maxSockets: 4 }) : (new PinnedAgent(pinned, { keepAlive: true, maxSockets: 4 }) as unknown as http.Agent);
+    agents.set(key, agent);
   }
   const headers: Record<string, string> = { ...o.headers };
   if (o.body !== undefined) headers['content-length'] = String(typeof o.body === 'string' ? Buffer.byteLength(o.body) : o.body.length);
