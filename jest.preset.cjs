@@ -19,6 +19,7 @@ module.exports = {
     '^@castpoint/repair$': alias('libs/repair/src/index.ts'),
     '^@castpoint/chunking$': alias('libs/chunking/src/index.ts'),
     '^@castpoint/transport$': alias('libs/transport/src/index.ts'),
+    '^@castpoint/netboot$': alias('libs/netboot/src/index.ts'),
     '^@castpoint/netlab$': alias('tools/netlab/src/index.ts'),
     '^@castpoint/bench$': alias('tools/bench/src/index.ts'),
   },
