@@ -17,6 +17,7 @@ import {
   type PortRange,
 } from './parse';
 import { readTokenFile } from './token-files';
+import { BOOT_SETTING_NAMES, parseBootSettings, type BootSettings } from '../boot/boot-settings';
 
 /** The setting names, as flags spell them. The config file uses the same names (or camelCase). */
 export const SETTING_NAMES = [
@@ -34,6 +35,7 @@ export const SETTING_NAMES = [
   'admin-token-file',
   'client-token-file',
   'image-root',
+  ...BOOT_SETTING_NAMES,
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -65,6 +67,8 @@ export interface ServeSettings {
    * @default [DATA_DIR/images] (created at start)
    */
   readonly imageRoots: readonly string[];
+  /** The network boot service (`--boot`); undefined: off. */
+  readonly boot?: BootSettings;
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -157,6 +161,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     throw new DpError('DP_BAD_SETTING', 'admin-token and client-token must differ: every agent carries the client token', { setting: 'client-token' });
   }
   const dataDir = need('data-dir');
+  const boot = parseBootSettings((n) => raw.get(n), dataDir, mcastInterface);
   return {
     dataDir,
     listen: parseListen(need('listen')),
@@ -170,6 +175,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ...(admin !== undefined ? { adminToken: admin } : {}),
     ...(client !== undefined ? { clientToken: client } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
+    ...(boot ? { boot } : {}),
   };
 }
 
