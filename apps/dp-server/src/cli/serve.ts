@@ -94,7 +94,17 @@ export async function serve(settings: ServeSettings): Promise<void> {
   printTokens();
   // The bound port (the asked one may be 0), and every address it answers on.
   const bound = app.server.address();
-  const reach = reachableUrls(settings.listen.host, typeof bound === 'object' && bound ? bound.port : settings.listen.port, networkInterfaces());
+  const boundPort = typeof bound === 'object' && bound ? bound.port : settings.listen.port;
+  if (app.dp.boot) {
+    // After the listen: the script URL handed to iPXE names the port actually bound.
+    try {
+      await app.dp.boot.start(boundPort, app.log, Date.now);
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  const reach = reachableUrls(settings.listen.host, boundPort, networkInterfaces());
   app.log.info(
     { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface },
     listeningMessage(reach),

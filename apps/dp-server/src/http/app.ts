@@ -17,6 +17,9 @@ import { StateStore } from '../state/store';
 import type { FileWriter } from '../state/writer';
 import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
+import { BootRuntime } from '../boot/boot-runtime';
+import { bootRoutes } from '../boot/boot-routes';
+import type { BootFiles } from '../boot/boot-files';
 import { adminRoutes } from './admin-routes';
 import { registerAgentApi } from './agent-rate-limit';
 import type { DpContext } from './context';
@@ -53,6 +56,8 @@ export interface BuildAppOptions {
   readonly storeWriter?: FileWriter;
   /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
   readonly database?: StoreLocation;
+  /** The boot service's iPXE files (tests give them in memory). @default read from settings.boot.ipxeDir */
+  readonly bootFiles?: BootFiles;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
@@ -80,9 +85,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   let roots: ImageRoots;
   // Loaded while the data dir is locked by the store; a bad key file stops the start (like state.json).
   let signingKey: DpSigningKey;
+  let boot: BootRuntime | undefined;
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
+    // The iPXE files are read now: a DP started with --boot and no ipxe package stops here.
+    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, opts.bootFiles) : undefined;
   } catch (err) {
     store.close();
     throw err;
@@ -108,7 +116,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     signingKey,
     log: app.log,
   });
-  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };
+  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated, ...(boot ? { boot } : {}) };
   app.decorate('dp', ctx);
   store.onHealthChange = (h) => {
     if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');
@@ -142,11 +150,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
 
   adminRoutes(app, ctx, now);
-  await registerAgentApi(app, ctx);
+  await registerAgentApi(app, ctx, now);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
   const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await fleetRoutes(app, ctx, fleetStore.get, now);
+  if (boot) bootRoutes(app, boot, fleetStore.get, now, () => store.state.tokens.admin);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -177,6 +186,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
   });
   app.addHook('onClose', async () => {
+    await boot?.stop();
     await fleetStore.close();
     store.close();
   });

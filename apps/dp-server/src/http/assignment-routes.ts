@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { decide } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
 import type { DpStore } from '../store/dp-store';
-import type { requireToken } from './auth';
+import { assertBootMachine, type requireToken } from './auth';
 import { decisionRecord } from './deployment-schemas';
 import { errorReply } from './schemas';
 
@@ -73,6 +73,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
       const s = await store();
       const at = new Date(now());
       const { choose, ...id } = req.body;
+      assertBootMachine(req, id.macs);
       const seen = await s.machines.recordSeen({ ...id, ip: req.ip }, at);
       if (!seen.machine) {
         // MACs of two machines: never merged, never deployed until the operator sorts it out.
@@ -93,6 +94,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
     async (req, reply) => {
       const s = await store();
       const b = req.body;
+      assertBootMachine(req, b.macs);
       const startedAt = new Date(Date.parse(b.startedAt));
       if (!Number.isFinite(startedAt.getTime())) throw new DeployError('DP_BAD_DEPLOYMENT', `startedAt: "${b.startedAt}" is not an ISO 8601 time`, { field: 'startedAt' });
       const seen = await s.machines.recordSeen({ macs: b.macs, ip: req.ip }, new Date(now()));

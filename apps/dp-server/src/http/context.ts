@@ -4,6 +4,7 @@ import type { ServeSettings } from '../config/settings';
 import type { SessionManager } from '../sessions/manager';
 import type { StateStore } from '../state/store';
 import type { Tokens } from '../state/types';
+import type { BootRuntime } from '../boot/boot-runtime';
 
 /** Everything the routes work with; one per app instance (no module state). */
 export interface DpContext {
@@ -13,6 +14,8 @@ export interface DpContext {
   readonly sessions: SessionManager;
   /** Tokens generated at this start (to be printed once), if any. */
   readonly generatedTokens: Partial<Tokens>;
+  /** The network boot service (`--boot`); undefined when off. */
+  readonly boot?: BootRuntime;
 }
 
 /** What the dashboard shows, sent whole on every change (small: a few hundred rows at most). */

@@ -37,7 +37,7 @@ export async function harness(
   /** Held agent requests (SessionManagerOptions.longPollMs); tests answer at once by default. */
   longPollMs = 0,
   /** What buildApp gets besides (an importer that hangs, a failing file writer). */
-  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter'>> = {},
+  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter' | 'bootFiles'>> = {},
 ): Promise<Harness> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
   const file = join(d, 'disk.img');
