@@ -70,7 +70,10 @@ export class BootService {
       this.dhcpTx.setBroadcast(true);
       rx.setBroadcast(true);
       this.proxyPort = await this.bind(PXE_PROXY_PORT, address, (m, r) => this.onDhcp(PXE_PROXY_PORT, m, r));
-      await this.bind(DHCP_CLIENT_PORT, '0.0.0.0', (m) => this.onClientPort(m));
+      // The watch for rival servers is a help, not a must: a DHCP client of this host may hold 68.
+      await this.bind(DHCP_CLIENT_PORT, '0.0.0.0', (m) => this.onClientPort(m)).catch((err: unknown) => {
+        this.opts.log.warn({ err: (err as Error).message }, 'boot service: cannot watch UDP 68 for other boot servers on this LAN (two servers would go unnoticed)');
+      });
       this.tftp = new TftpServer({ address, port: TFTP_PORT, files: this.opts.files, counters: this.opts.counters, log: this.opts.log, now: this.now });
       await this.tftp.start(address).catch((err: unknown) => {
         throw this.socketError(TFTP_PORT, address, err);
