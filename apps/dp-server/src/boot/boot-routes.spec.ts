@@ -133,6 +133,18 @@ describe('without --boot', () => {
     }
   });
 
+  it('/boot routes count against the per-source agent rate limit (they need no token)', async () => {
+    const h = await harness({ boot: true, 'boot-interface': '127.0.0.1', 'agent-rate-limit': '2' }, undefined, undefined, 0, { bootFiles: files });
+    try {
+      const get = () => h.app.inject({ method: 'GET', url: '/boot/files/vmlinuz' });
+      expect((await get()).statusCode).toBe(503);
+      expect((await get()).statusCode).toBe(503);
+      expect((await get()).statusCode).toBe(429);
+    } finally {
+      await h.app.close();
+    }
+  });
+
   it('with --boot and no iPXE files, the start stops naming the ipxe package', async () => {
     await expect(harness({ boot: true, 'ipxe-dir': '/nonexistent-ipxe' })).rejects.toMatchObject({ code: 'DP_BOOT_FILES_MISSING', message: expect.stringContaining('ipxe package') });
   });

@@ -150,12 +150,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
 
   adminRoutes(app, ctx, now);
-  await registerAgentApi(app, ctx, now);
+  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
+  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, fleetStore.get, now, () => store.state.tokens.admin) : undefined);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
-  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await fleetRoutes(app, ctx, fleetStore.get, now);
-  if (boot) bootRoutes(app, boot, fleetStore.get, now, () => store.state.tokens.admin);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
