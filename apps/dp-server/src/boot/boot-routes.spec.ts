@@ -120,7 +120,7 @@ describe('boot routes (/boot/ipxe, /boot/files, boot tokens)', () => {
   });
 });
 
-describe('without --boot', () => {
+describe('without --boot, and at start', () => {
   it('has no /boot routes and accepts no boot token', async () => {
     const h = await harness();
     try {

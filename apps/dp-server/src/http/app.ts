@@ -166,12 +166,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
       .send(DASHBOARD_HTML),
   );
 
+  // A network-booting machine's first script request would otherwise wait for the store's first
+  // open (PGlite's initdb: 57 s measured on a loaded 2-core box, with iPXE waiting). Opened once
+  // the DP listens, not in onReady: initdb holds the event loop, and a ready that long fails.
+  if (boot) {
+    app.addHook('onListen', async () => {
+      fleetStore.get().catch((err: unknown) => app.log.error({ err }, 'cannot open the machine store for network boot'));
+    });
+  }
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     await sessions.resume();
-    // A network-booting machine's first script request would otherwise wait for the store's first
-    // open (PGlite's initdb: 57 s measured on a loaded 2-core box, with iPXE waiting); open it now.
-    if (boot) fleetStore.get().catch((err: unknown) => app.log.error({ err }, 'cannot open the machine store for network boot'));
     if (opts.timers ?? true) {
       timer = setInterval(() => {
         sessions.tick().catch((err: unknown) => app.log.error({ err }, 'tick failed'));
