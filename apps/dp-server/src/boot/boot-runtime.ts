@@ -13,7 +13,11 @@ export class BootRuntime {
   readonly files: BootFiles;
   private service: BootService | undefined;
 
-  constructor(readonly settings: BootSettings, files?: BootFiles) {
+  constructor(
+    readonly settings: BootSettings,
+    private readonly openStore: () => Promise<unknown>,
+    files?: BootFiles,
+  ) {
     this.files = files ?? BootFiles.load(settings.ipxeDir);
   }
 
@@ -23,6 +27,10 @@ export class BootRuntime {
   }
 
   async start(httpPort: number, log: FastifyBaseLogger, now: () => number): Promise<void> {
+    // The machine store is opened before the first PXE answer: its first open (PGlite's initdb,
+    // 57 s measured on a loaded 2-core box) holds the event loop, and would otherwise do so when
+    // the first machine asks for its script, stalling every DHCP and TFTP answer meanwhile.
+    await this.openStore().catch((err: unknown) => log.error({ err }, 'boot service: cannot open the machine store: /boot/ipxe fails (machines boot their disks) until it opens'));
     const s = new BootService({ settings: this.settings, files: this.files, httpPort, log, counters: this.counters, now });
     await s.start();
     this.service = s;

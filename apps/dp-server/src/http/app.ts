@@ -86,11 +86,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   // Loaded while the data dir is locked by the store; a bad key file stops the start (like state.json).
   let signingKey: DpSigningKey;
   let boot: BootRuntime | undefined;
+  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
     // The iPXE files are read now: a DP started with --boot and no ipxe package stops here.
-    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, opts.bootFiles) : undefined;
+    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, fleetStore.get, opts.bootFiles) : undefined;
   } catch (err) {
     store.close();
     throw err;
@@ -150,7 +151,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
 
   adminRoutes(app, ctx, now);
-  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, fleetStore.get, now, () => store.state.tokens.admin) : undefined);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
@@ -166,14 +166,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
       .send(DASHBOARD_HTML),
   );
 
-  // A network-booting machine's first script request would otherwise wait for the store's first
-  // open (PGlite's initdb: 57 s measured on a loaded 2-core box, with iPXE waiting). Opened once
-  // the DP listens, not in onReady: initdb holds the event loop, and a ready that long fails.
-  if (boot) {
-    app.addHook('onListen', async () => {
-      fleetStore.get().catch((err: unknown) => app.log.error({ err }, 'cannot open the machine store for network boot'));
-    });
-  }
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     await sessions.resume();
