@@ -56,7 +56,8 @@ function startDp(lan: Lan, host: Host, dataDir: string, extra: readonly string[]
       await exited;
     },
   };
-  return until('the boot service to start', () => /boot service: /.test(out) || child.exitCode !== null, 60_000).then(() => {
+  // The boot service starts once the machine store is open: PGlite's first initdb took 57 s on a loaded box.
+  return until('the boot service to start', () => /boot service: /.test(out) || child.exitCode !== null, 180_000).then(() => {
     if (child.exitCode !== null) throw new Error(`the DP exited: ${out}`);
     return dp;
   });
@@ -142,7 +143,7 @@ describeLan('boot service on a LAN', () => {
     } finally {
       await dp.stop();
     }
-  });
+  }, 400_000);
 
   it('two DPs answering PXE on one LAN: each sees and logs the other', async () => {
     if (!lan) throw new Error('no LAN');
@@ -159,7 +160,7 @@ describeLan('boot service on a LAN', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
-  });
+  }, 400_000);
 
   it('with --dhcp-range it leases a plain client an address (offer, then ack)', async () => {
     if (!lan) throw new Error('no LAN');
@@ -190,5 +191,5 @@ describeLan('boot service on a LAN', () => {
     } finally {
       await dp.stop();
     }
-  });
+  }, 400_000);
 });
