@@ -21,6 +21,7 @@ module.exports = {
     '^@castpoint/diskmap$': alias('libs/diskmap/src/index.ts'),
     '^@castpoint/diskmap/testing$': alias('libs/diskmap/src/testing/index.ts'),
     '^@castpoint/transport$': alias('libs/transport/src/index.ts'),
+    '^@castpoint/netboot$': alias('libs/netboot/src/index.ts'),
     '^@castpoint/netlab$': alias('tools/netlab/src/index.ts'),
     '^@castpoint/bench$': alias('tools/bench/src/index.ts'),
   },

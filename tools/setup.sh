@@ -27,6 +27,8 @@ command -v sfdisk >/dev/null 2>&1 || need+=(fdisk)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The DP's boot service serves iPXE's first-stage files (undionly.kpxe, ipxe.efi, snponly.efi) by TFTP.
+[ -f /usr/lib/ipxe/undionly.kpxe ] || need+=(ipxe)
 # The DP store's tests also run against a real PostgreSQL server that they start themselves
 # (initdb/pg_ctl in a temp dir, no system service); Debian keeps those binaries off the PATH.
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)

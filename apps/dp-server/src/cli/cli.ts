@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
+import { BOOT_SETTING_DESCRIPTIONS } from '../boot/boot-settings';
 import { apiClient, print, UsageError, usage } from './api-args';
 import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
 import { collectionCommands, machineCommands, type FleetIo } from './fleet-commands';
@@ -43,10 +44,11 @@ function serveCommand(y: Argv) {
     tls: 'HTTPS: on (a self-signed certificate generated in DATA_DIR at first start unless --tls-cert/--tls-key) or off',
     'tls-cert': 'PEM certificate for HTTPS (with --tls-key)',
     'tls-key': 'PEM private key for HTTPS (with --tls-cert; not readable by every user)',
+    ...BOOT_SETTING_DESCRIPTIONS,
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];
-    out = out.option(n, { type: 'string', ...(n === 'image-root' ? { array: true } : {}), describe: `${descr[n]}${d !== undefined ? ` [default: ${d}]` : ''}` });
+    out = out.option(n, { type: n === 'boot' ? 'boolean' : 'string', ...(n === 'image-root' ? { array: true } : {}), describe: `${descr[n]}${d !== undefined ? ` [default: ${d}]` : ''}` });
   }
   return out;
 }
@@ -56,7 +58,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run', 'refused'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run', 'refused', 'boot'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {

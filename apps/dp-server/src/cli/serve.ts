@@ -109,11 +109,22 @@ export async function serve(settings: ServeSettings, reread?: () => ServeSetting
   printTokens();
   // The bound port (the asked one may be 0), and every address it answers on.
   const bound = app.server.address();
+  const boundPort = typeof bound === 'object' && bound ? bound.port : settings.listen.port;
+  if (app.dp.boot) {
+    // After the listen: the script URL handed to iPXE names the port actually bound.
+    try {
+      await app.dp.boot.start(boundPort, app.log, Date.now);
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw err;
+    }
+  }
   const tls = app.dp.tls;
-  const reach = reachableUrls(settings.listen.host, typeof bound === 'object' && bound ? bound.port : settings.listen.port, networkInterfaces(), tls ? 'https' : 'http');
+  const reach = reachableUrls(settings.listen.host, boundPort, networkInterfaces(), tls ? 'https' : 'http');
   if (tls) {
     // Agents pin this (castpoint-agent --server-fingerprint); browsers show it beside their warning.
-    process.stdout.write(`TLS certificate ${tls.generated ? 'generated' : 'in use'}: ${tls.certPath}; SHA-256 fingerprint ${tls.fingerprint} (agents: --server-fingerprint ${tls.fingerprint})\n`);
+    process.stdout.write(`TLS certificate ${tls.generated ? 'generated' : 'in use'}: ${tls.certPath}; SHA-256 fingerprint ${tls.fingerprint} (agents: --server-fingerprint ${tls.fingerprint})
+`);
   }
   app.log.info(
     { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },

@@ -17,6 +17,7 @@ import {
   type PortRange,
 } from './parse';
 import { readTokenFile } from './token-files';
+import { BOOT_SETTING_NAMES, parseBootSettings, type BootSettings } from '../boot/boot-settings';
 
 /** The setting names, as flags spell them. The config file uses the same names (or camelCase). */
 export const SETTING_NAMES = [
@@ -39,6 +40,7 @@ export const SETTING_NAMES = [
   'tls',
   'tls-cert',
   'tls-key',
+  ...BOOT_SETTING_NAMES,
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -79,6 +81,8 @@ export interface ServeSettings {
   /** PEM certificate file; with tlsKey. Without them and with tls, one is generated in DATA_DIR. */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
+  /** The network boot service (`--boot`); undefined: off. */
+  readonly boot?: BootSettings;
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -174,6 +178,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
   const viewerFile = raw.get('viewer-token-file');
   const dataDir = need('data-dir');
   const tls = tlsOf(raw);
+  const boot = parseBootSettings((n) => raw.get(n), dataDir, mcastInterface);
   return {
     dataDir,
     listen: parseListen(need('listen')),
@@ -190,6 +195,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ...(viewerFile !== undefined ? { viewerToken: readTokenFile(viewerFile, 'viewer-token-file') } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
     ...tls,
+    ...(boot ? { boot } : {}),
   };
 }
 

@@ -21,6 +21,9 @@ import { StateStore } from '../state/store';
 import type { FileWriter } from '../state/writer';
 import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
+import { BootRuntime } from '../boot/boot-runtime';
+import { bootRoutes } from '../boot/boot-routes';
+import type { BootFiles } from '../boot/boot-files';
 import { adminRoutes } from './admin-routes';
 import { captureRoutes } from './capture-routes';
 import { registerAgentApi } from './agent-rate-limit';
@@ -62,6 +65,8 @@ export interface BuildAppOptions {
   readonly storeWriter?: FileWriter;
   /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
   readonly database?: StoreLocation;
+  /** The boot service's iPXE files (tests give them in memory). @default read from settings.boot.ipxeDir */
+  readonly bootFiles?: BootFiles;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
@@ -103,6 +108,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   let signingKey: DpSigningKey;
   let access: AccessTokenSet;
   let roleGenerated: ReturnType<typeof loadRoleTokens>['generated'];
+  let boot: BootRuntime | undefined;
+  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
@@ -112,6 +119,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     });
     roleGenerated = roles.generated;
     access = new AccessTokenSet(() => store.state.tokens, roles.tokens);
+    // The iPXE files are read now: a DP started with --boot and no ipxe package stops here.
+    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, fleetStore.get, opts.bootFiles) : undefined;
   } catch (err) {
     store.close();
     throw err;
@@ -138,7 +147,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     signingKey,
     log: app.log,
   });
-  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: { ...generated, ...roleGenerated }, access, tls, dashboard: { rates: new RateHistory(), refusals: new RefusalLog() } };
+  const ctx: DpContext = {
+    settings: opts.settings,
+    store,
+    catalog,
+    sessions,
+    generatedTokens: { ...generated, ...roleGenerated },
+    access,
+    tls,
+    dashboard: { rates: new RateHistory(), refusals: new RefusalLog() },
+    ...(boot ? { boot } : {}),
+  };
   app.decorate('dp', ctx);
   store.onHealthChange = (h) => {
     if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');
@@ -173,10 +192,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
 
   recordAgentRefusals(app, ctx.dashboard.refusals, now, () => ctx.sessions.emit('change'));
   adminRoutes(app, ctx, now);
-  await registerAgentApi(app, ctx);
+  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, fleetStore.get, now, () => store.state.tokens.admin) : undefined);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
-  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await fleetRoutes(app, ctx, fleetStore.get, now);
   await captureRoutes(app, ctx);
   dashboardRoutes(app, ctx, requireRole(() => ctx.access.get()));
@@ -203,6 +221,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
   });
   app.addHook('onClose', async () => {
+    await boot?.stop();
     await fleetStore.close();
     store.close();
   });

@@ -6,7 +6,7 @@ import { decide } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
 import { DpError } from '../errors';
 import type { DpStore } from '../store/dp-store';
-import type { requireToken } from './auth';
+import { assertBootMachine, type requireToken } from './auth';
 import { decisionRecord } from './deployment-schemas';
 import { errorReply } from './schemas';
 
@@ -81,6 +81,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
       const s = await store();
       const at = new Date(now());
       const { choose, ...id } = req.body;
+      assertBootMachine(req, id.macs);
       const seen = await s.machines.recordSeen({ ...id, ip: req.ip }, at);
       if (!seen.machine) {
         // MACs of two machines: never merged, never deployed until the operator sorts it out.
@@ -114,6 +115,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
     async (req, reply) => {
       const s = await store();
       const b = req.body;
+      assertBootMachine(req, b.macs);
       const reported = new Date(Date.parse(b.startedAt));
       if (!Number.isFinite(reported.getTime())) throw new DeployError('DP_BAD_DEPLOYMENT', `startedAt: "${b.startedAt}" is not an ISO 8601 time`, { field: 'startedAt' });
       const endedAt = new Date(now());

@@ -4,6 +4,24 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_ROLES, canAct, rolesAllowed, type AccessRole, type AccessTokens } from '../security/roles';
 import { roleForRoute } from './route-roles';
+import { looksLikeBootToken, verifyBootToken } from '../boot/boot-token';
+import { BootError } from '../boot/errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the request came with a boot token: the one MAC it may act for. */
+    bootMac?: string;
+  }
+}
+
+/**
+ * Boot tokens (boot/boot-token.ts) in place of the client token: `key` is undefined while the boot
+ * service is off, and then none is accepted.
+ */
+export interface BootTokenCheck {
+  readonly key: () => Buffer | undefined;
+  readonly now: () => number;
+}
 
 function same(a: string, b: string): boolean {
   // Hash first so the comparison takes the same time whatever the lengths.
@@ -32,7 +50,7 @@ export type Role = 'admin' | 'client';
  * body is read and validated: a caller without the token gets 401/403 whatever it sent, never a 400
  * that tells it what the route expects (until 2026-12 it ran after validation, as a preHandler).
  */
-export function requireToken(role: Role, tokens: () => { admin: string; client: string }, allowQuery = false) {
+export function requireToken(role: Role, tokens: () => { admin: string; client: string }, allowQuery = false, boot?: BootTokenCheck) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const t = presentedToken(req, allowQuery);
     if (t === undefined) {
@@ -41,6 +59,16 @@ export function requireToken(role: Role, tokens: () => { admin: string; client: 
         .header('www-authenticate', 'Bearer realm="castpoint-dp"')
         .send({ error: 'UNAUTHORIZED', message: `this route needs the ${role} token (Authorization: Bearer TOKEN)` });
       return reply;
+    }
+    const bootKey = role === 'client' && looksLikeBootToken(t) ? boot?.key() : undefined;
+    if (bootKey) {
+      try {
+        req.bootMac = verifyBootToken(bootKey, t, boot?.now() ?? Date.now()).mac;
+        return undefined;
+      } catch (err) {
+        await reply.code(403).send({ error: 'DP_BOOT_TOKEN', message: (err as Error).message });
+        return reply;
+      }
     }
     if (!same(t, tokens()[role])) {
       await reply.code(403).send({ error: 'FORBIDDEN', message: `the token presented is not the ${role} token` });
@@ -86,4 +114,21 @@ export function requireRole(tokens: () => AccessTokens, allowQuery = false) {
     }
     return undefined;
   };
+}
+
+/**
+ * A boot token acts for its own machine only: the MACs a request names must include it. Requests
+ * with the client token (req.bootMac unset) are not limited here.
+ */
+export function assertBootMachine(req: FastifyRequest, macs: readonly string[]): void {
+  if (req.bootMac === undefined) return;
+  const own = req.bootMac;
+  if (!macs.some((m) => m.toLowerCase().replace(/[-:]/g, '') === own.replace(/:/g, ''))) {
+    throw new BootError('DP_BOOT_TOKEN', `this boot token was issued to ${own}, not to a machine with MACs ${macs.join(', ')}`, { mac: own });
+  }
+}
+
+/** The boot-token check of an app: on only while the boot service is. */
+export function bootTokenCheck(ctx: { settings: { boot?: unknown }; store: { state: { tokens: { admin: string } } } }, now: () => number, keyOf: (admin: string) => Buffer): BootTokenCheck {
+  return { key: () => (ctx.settings.boot ? keyOf(ctx.store.state.tokens.admin) : undefined), now };
 }

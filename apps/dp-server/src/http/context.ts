@@ -5,6 +5,7 @@ import type { SessionManager } from '../sessions/manager';
 import type { StateStore } from '../state/store';
 import type { AccessTokenSet } from '../security/role-tokens';
 import type { TlsMaterial } from '../security/tls-files';
+import type { BootRuntime } from '../boot/boot-runtime';
 
 /** Everything the routes work with; one per app instance (no module state). */
 export interface DpContext {
@@ -20,4 +21,6 @@ export interface DpContext {
   readonly tls: TlsMaterial | undefined;
   /** Rates over time and refused agent requests, for the dashboard. */
   readonly dashboard: DashboardState;
+  /** The network boot service (`--boot`); undefined when off. */
+  readonly boot?: BootRuntime;
 }

@@ -5,7 +5,8 @@ import { parseMachineCsv } from '../deployments/csv-import';
 import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
-import { requireRole, requireToken } from './auth';
+import { bootTokenKey } from '../boot/boot-token';
+import { bootTokenCheck, requireRole, requireToken } from './auth';
 import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
 import type { DpContext } from './context';
@@ -141,7 +142,7 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
     );
 
     deploymentRoutes(scope, ctx, store, now, admin);
-    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens), (name) => ctx.catalog.get(name).size);
+    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens, false, bootTokenCheck(ctx, now, bootTokenKey)), (name) => ctx.catalog.get(name).size);
   });
 }
 
