@@ -41,6 +41,11 @@ export const ROUTE_ROLES: Readonly<Record<string, AccessRole>> = {
   'POST /api/v1/images': 'admin',
   'PATCH /api/v1/images/:name': 'admin',
   'DELETE /api/v1/images/:name': 'admin',
+  // A capture makes a new image (capture-routes.ts): the admin's, like adding one.
+  'POST /api/v1/captures': 'admin',
+  'PUT /api/v1/captures/:name/chunks/:index': 'admin',
+  'POST /api/v1/captures/:name/finish': 'admin',
+  'DELETE /api/v1/captures/:name': 'admin',
 };
 
 /** The role a request needs, by its route as registered (HEAD is GET's). */
