@@ -8,6 +8,7 @@ import type { DpStore } from '../store/dp-store';
 import { requireToken } from './auth';
 import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
+import { refreshRoute } from './refresh-route';
 import type { DpContext } from './context';
 import { errorReply } from './schemas';
 import {
@@ -140,7 +141,9 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
     );
 
     deploymentRoutes(scope, ctx, store, now, admin);
-    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens), (name) => ctx.catalog.get(name).size);
+    const client = requireToken('client', () => ctx.store.state.tokens);
+    assignmentRoutes(scope, store, now, client, (name) => ctx.catalog.get(name).size);
+    refreshRoute(scope, store, now, client);
   });
 }
 
