@@ -3,6 +3,7 @@
 import { runCli } from './cli';
 import { runContext, runRunCommand } from './run-command';
 import { runDeployCommand } from './run-deploy';
+import { runRefreshCommand } from './refresh-command';
 
 async function main(): Promise<void> {
   const io = {
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     out: (t: string) => process.stdout.write(t),
     err: (t: string) => process.stderr.write(t),
   };
-  const code = await runCli(process.argv.slice(2), io, runDeployCommand, (raw) => runRunCommand(raw, runContext(io)));
+  const code = await runCli(process.argv.slice(2), io, runDeployCommand, (raw) => runRunCommand(raw, runContext(io)), (raw) => runRefreshCommand(raw, io));
   // Let stdout drain (a pipe to a log collector) before exiting; open handles must not keep us alive.
   process.stdout.write('', () => process.exit(code));
 }
