@@ -4,6 +4,7 @@ import { runCli } from './cli';
 import { runCaptureCommand } from './run-capture';
 import { runContext, runRunCommand } from './run-command';
 import { runDeployCommand } from './run-deploy';
+import { runRefreshCommand } from './refresh-command';
 
 async function main(): Promise<void> {
   const io = {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     runDeployCommand,
     (raw) => runRunCommand(raw, runContext(io)),
     (opts) => runCaptureCommand(opts),
+    (raw) => runRefreshCommand(raw, io),
   );
   // Let stdout drain (a pipe to a log collector) before exiting; open handles must not keep us alive.
   process.stdout.write('', () => process.exit(code));

@@ -9,6 +9,7 @@ import {
 } from '@castpoint/wire';
 import { AgentError } from '../errors';
 import { parseAssignment, type Assignment, type AssignmentRequest, type RunReport } from '../flow/run-assignment';
+import { parseRefreshAnswer, type RefreshAnswer, type RefreshRequest } from '../refresh/refresh-api';
 import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
 import { FingerprintMismatchError } from './pinned-tls';
 import { describeNetworkCause, networkCode } from './network-cause';
@@ -95,6 +96,23 @@ export class DpClient {
   async report(body: RunReport): Promise<void> {
     const res = await this.call('POST', `${ASSIGNMENT_PATH}/report`, body, this.timeoutMs);
     this.expectOk(res, 'report');
+  }
+
+  /**
+   * `refresh`: re-arm this machine's deployment. The DP's refusals keep its words: no deployment
+   * (or none of that name) is exit 8, several to choose from or MACs of two machines exit 3.
+   */
+  async refresh(body: RefreshRequest): Promise<RefreshAnswer> {
+    const res = await this.call('POST', `${AGENT_API_PREFIX}/refresh`, body, this.timeoutMs);
+    if (res.status === 404 || res.status === 409) {
+      const r = readRefusal(res.body);
+      const said = `The DP at ${this.opts.server} re-armed nothing: ${r?.message ?? `HTTP ${res.status}`}`;
+      if (r?.error === 'DP_DEPLOYMENT_AMBIGUOUS') throw new AgentError('assignment-conflict', `${said} (give --deployment NAME)`, { dpError: r.error });
+      if (r?.error === 'DP_IDENTIFIER_TAKEN') throw new AgentError('assignment-conflict', said, { dpError: r.error });
+      if (r?.error === 'DP_NO_DEPLOYMENT' || r?.error === 'DP_DEPLOYMENT_NOT_FOUND') throw new AgentError('nothing-to-do', said, { dpError: r.error });
+    }
+    this.expectOk(res, 'refresh');
+    return parseRefreshAnswer(readJson(res, 'refresh'));
   }
 
   /** Bytes [start, start+length) of the image at `contentPath`, by an HTTP Range request. */

@@ -12,7 +12,8 @@ import { errorReply } from './schemas';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
-const identity = {
+/** What an agent says about itself: MACs first (matched as recordSeen matches), SMBIOS facts. */
+export const identity = {
   macs: { type: 'array', items: { type: 'string', minLength: 12, maxLength: 17 }, minItems: 1, maxItems: 64 },
   uuid: text(64),
   serial: text(128),
@@ -45,7 +46,7 @@ const reportBody = {
   },
 } as const;
 
-interface Identity {
+export interface Identity {
   macs: string[];
   uuid?: string;
   serial?: string;

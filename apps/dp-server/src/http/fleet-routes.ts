@@ -9,6 +9,7 @@ import { bootTokenKey } from '../boot/boot-token';
 import { bootTokenCheck, requireRole, requireToken } from './auth';
 import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
+import { refreshRoute } from './refresh-route';
 import type { DpContext } from './context';
 import { errorReply } from './schemas';
 import {
@@ -142,7 +143,9 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
     );
 
     deploymentRoutes(scope, ctx, store, now, admin);
+    // A boot token acts for its machine in assignment and report; refresh runs on an installed system (client token only).
     assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens, false, bootTokenCheck(ctx, now, bootTokenKey)), (name) => ctx.catalog.get(name).size);
+    refreshRoute(scope, store, now, requireToken('client', () => ctx.store.state.tokens));
   });
 }
 
