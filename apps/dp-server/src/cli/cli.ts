@@ -114,7 +114,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         .command(
           'add <name> <file>',
           "Import FILE (a path on the DP's disk, inside one of its image roots) as image NAME",
-          (a) => bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)),
+          (a) =>
+            bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false))
+              .option('kind', { type: 'string', describe: 'disk [default]: written to the target as is; wim: a Windows image applied to the target disk' })
+              .option('index', { type: 'string', describe: 'With --kind wim: the image inside the WIM to apply [default 1]' }),
           (a) => imageAdd(a, io),
         )
         .command('list', 'List images with size, schedule, encryption, slow-client policy and state', (a) => bytesOption(a), (a) => imageList(a, io))

@@ -1,6 +1,7 @@
 // Admin REST API (admin token): images, sessions, clients, history, and the live event stream.
 import type { FastifyInstance } from 'fastify';
 import { DpError } from '../errors';
+import type { ImageContentInput } from '../images/image-content';
 import type { ImageSettingsInput } from '../images/settings';
 import { requireToken } from './auth';
 import { snapshot, type DpContext } from './context';
@@ -34,12 +35,12 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     ctx.catalog.list().map((i) => (ctx.catalog.isOutsideRoots(i.name) ? { ...i, outsideRoots: true } : i)),
   );
 
-  app.post<{ Body: ImageSettingsInput & { name: string; file: string } }>(
+  app.post<{ Body: ImageSettingsInput & ImageContentInput & { name: string; file: string } }>(
     '/api/v1/images',
     { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
-      const { name, file, ...settings } = req.body;
-      const rec = await ctx.catalog.add(name, file, settings);
+      const { name, file, kind, wimIndex, ...settings } = req.body;
+      const rec = await ctx.catalog.add(name, file, settings, { ...(kind !== undefined ? { kind } : {}), ...(wimIndex !== undefined ? { wimIndex } : {}) });
       app.log.info({ image: name, file: rec.file, manifestHash: rec.manifestHash }, 'image added');
       ctx.sessions.emit('change');
       return reply.code(201).send(rec);

@@ -42,6 +42,8 @@ export const addImageBody = {
   properties: {
     name: imageName,
     file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk, inside an image root (--image-root)" },
+    kind: { type: 'string', enum: ['disk', 'wim'], description: 'disk (default): written to the target as is; wim: applied to the target disk' },
+    wimIndex: { type: 'integer', minimum: 1, maximum: 100000, description: 'wim: the image inside the WIM to apply (default 1)' },
     ...imageSettingsProps,
   },
 } as const;
