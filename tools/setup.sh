@@ -15,6 +15,15 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v hostname >/dev/null 2>&1 || need+=(hostname)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+# WIM images (issue 27): the agent's Linux path lays out the disk and applies the WIM with these,
+# and the WIM integration test checks the result through ntfs-3g; osslsigncode strips the exe's
+# stale Authenticode block in the package build.
+command -v sgdisk >/dev/null 2>&1 || need+=(gdisk)
+command -v mkfs.vfat >/dev/null 2>&1 || need+=(dosfstools)
+command -v mkntfs >/dev/null 2>&1 || need+=(ntfs-3g)
+command -v wimlib-imagex >/dev/null 2>&1 || need+=(wimtools)
+command -v mcopy >/dev/null 2>&1 || need+=(mtools)
+command -v osslsigncode >/dev/null 2>&1 || need+=(osslsigncode)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The DP store's tests also run against a real PostgreSQL server that they start themselves

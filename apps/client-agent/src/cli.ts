@@ -47,6 +47,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     readBack: args['read-back'],
     directIo: args['direct-io'],
     verbose: args['verbose'],
+    stagingDir: args['staging-dir'],
   };
 }
 
@@ -59,6 +60,7 @@ function deployOptions<T>(y: Argv<T>) {
     .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
     .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
     .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
+    .option('staging-dir', { type: 'string', describe: 'WIM images: where the WIM is received before it is applied to the disk (default: STATE_DIR.staging)' })
     .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
     .option('fallback', {
       type: 'boolean',

@@ -12,6 +12,8 @@ import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
 import { deploy } from './flow/deploy';
 import type { DeployOptions } from './options';
+import { watchContent } from './wim/content-watch';
+import { realWimStoreOpener } from './wim/wim-deps';
 import { Reporter } from './output/reporter';
 
 function processCpuSeconds(): number {
@@ -28,10 +30,19 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     },
     { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose },
   );
-  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
+  // The DP's replies say whether the image is a WIM: then the store stages it and applies it to the disk.
+  const { dp, watch } = watchContent(new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }));
+  const fileOpts = { stateDir: opts.stateDir, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w: string) => reporter.note(w), onInfo: (t: string) => reporter.detail(t) };
   return deploy(opts, {
     dp,
-    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),
+    stores: realWimStoreOpener({
+      target: opts.target,
+      stagingDir: opts.stagingDir,
+      disk: libStoreOpener({ ...fileOpts, target: opts.target, stateDirGiven: opts.stateDirGiven }),
+      staging: (file) => libStoreOpener({ ...fileOpts, target: file, stateDirGiven: true }),
+      content: watch,
+      onStep: (t) => reporter.note(t),
+    }),
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,
