@@ -1,6 +1,5 @@
 // scripts/pe-security.cjs: the certificate table of a PE file's header, as package.mjs checks the
 // .exe it built has none. Headers built by hand (PE32+ as node.exe, PE32), signed and not.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { peSecurityDirectory } = require('../scripts/pe-security.cjs') as { peSecurityDirectory: (b: Buffer) => { offset: number; size: number } };
 
 function peHead(o: { magic?: number; security?: [number, number]; dirCount?: number; lfanew?: number } = {}): Buffer {

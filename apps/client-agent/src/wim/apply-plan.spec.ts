@@ -20,8 +20,9 @@ describe('gptLayout', () => {
       ['windows', 3, '0700', win],
     ]);
     // ESP 260 MiB and MSR 16 MiB exactly, each starting on a MiB boundary.
-    expect(((parts[0]!.lastSector - parts[0]!.firstSector + 1) * ss) / MiB).toBe(260);
-    expect(((parts[1]!.lastSector - parts[1]!.firstSector + 1) * ss) / MiB).toBe(16);
+    const mib = (p: { firstSector: number; lastSector: number } | undefined): number => (p ? ((p.lastSector - p.firstSector + 1) * ss) / MiB : NaN);
+    expect(mib(parts[0])).toBe(260);
+    expect(mib(parts[1])).toBe(16);
     for (const p of parts) expect((p.firstSector * ss) % MiB).toBe(0);
   });
 

@@ -36,9 +36,10 @@ export interface WimStoreOptions {
 const GiB = (n: number): string => `${(n / 1024 ** 3).toFixed(2)} GiB`;
 
 export function wimStoreOpener(o: WimStoreOptions): ChunkStoreOpener {
+  const lock = o.disk.lock?.bind(o.disk);
   return {
     precheck: () => o.disk.precheck(),
-    ...(o.disk.lock ? { lock: () => o.disk.lock!() } : {}),
+    ...(lock ? { lock } : {}),
     async open(manifest: Manifest): Promise<ChunkStore> {
       const content = o.content.current();
       if (!content) return o.disk.open(manifest);
