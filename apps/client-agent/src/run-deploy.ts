@@ -10,7 +10,8 @@ import { describeNetworkCause } from './dp/network-cause';
 import { realClock } from './dp/patience';
 import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
-import { deploy } from './flow/deploy';
+import { deploy, type DpApi } from './flow/deploy';
+import type { ChunkStoreOpener } from './flow/ports';
 import type { DeployOptions } from './options';
 import { watchContent } from './wim/content-watch';
 import { realWimStoreOpener } from './wim/wim-deps';
@@ -30,19 +31,10 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     },
     { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose },
   );
-  // The DP's replies say whether the image is a WIM: then the store stages it and applies it to the disk.
-  const { dp, watch } = watchContent(new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }));
-  const fileOpts = { stateDir: opts.stateDir, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w: string) => reporter.note(w), onInfo: (t: string) => reporter.detail(t) };
+  const { dp, stores } = imageStores(opts, new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }), reporter);
   return deploy(opts, {
     dp,
-    stores: realWimStoreOpener({
-      target: opts.target,
-      stagingDir: opts.stagingDir,
-      disk: libStoreOpener({ ...fileOpts, target: opts.target, stateDirGiven: opts.stateDirGiven }),
-      staging: (file) => libStoreOpener({ ...fileOpts, target: file, stateDirGiven: true }),
-      content: watch,
-      onStep: (t) => reporter.note(t),
-    }),
+    stores,
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,
@@ -53,6 +45,27 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     buffers: agentBufferPool(opts.directIo),
     stop: stopOnSignals(),
   });
+}
+
+/**
+ * The target's store for whatever the DP's replies say the image is: a disk image written as is,
+ * or a WIM staged and applied to the disk. `dp` is wrapped to hear the replies; deploy (and `run`,
+ * which deploys the same way) must use the returned one.
+ */
+export function imageStores(opts: DeployOptions, client: DpApi, reporter: Reporter): { dp: DpApi; stores: ChunkStoreOpener } {
+  const { dp, watch } = watchContent(client);
+  const fileOpts = { stateDir: opts.stateDir, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w: string) => reporter.note(w), onInfo: (t: string) => reporter.detail(t) };
+  return {
+    dp,
+    stores: realWimStoreOpener({
+      target: opts.target,
+      stagingDir: opts.stagingDir,
+      disk: libStoreOpener({ ...fileOpts, target: opts.target, stateDirGiven: opts.stateDirGiven }),
+      staging: (file) => libStoreOpener({ ...fileOpts, target: file, stateDirGiven: true }),
+      content: watch,
+      onStep: (t) => reporter.note(t),
+    }),
+  };
 }
 
 /** The DP's IPv4 address; a failed lookup says why, as a failed request does (not exit 1 "internal"). */
