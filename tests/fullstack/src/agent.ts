@@ -1,0 +1,113 @@
+// One real agent in the full-stack test: flow/deploy.ts with the production adapters (HTTP client,
+// chunking store, repair receiver engine, wire codec), its sockets on the scenario's MemoryNetwork at
+// its own host address, its time and timers on the scenario's VirtualClock. Every disk and HTTP call
+// is counted in `stack.busy`, so protocol time waits for real I/O.
+import path from 'node:path';
+import { libSessionFactory } from '@castpoint/client-agent/adapters/lib-session';
+import { libStoreOpener } from '@castpoint/client-agent/adapters/lib-store';
+import { openSessionSocket } from '@castpoint/client-agent/adapters/transport-socket';
+import { DpClient } from '@castpoint/client-agent/dp/dp-client';
+import { httpExchange } from '@castpoint/client-agent/dp/http-exchange';
+import type { Clock } from '@castpoint/client-agent/dp/patience';
+import type { ExitCode } from '@castpoint/client-agent/errors';
+import { fileMemory } from '@castpoint/client-agent/flow/agent-state';
+import { deploy, type DpApi } from '@castpoint/client-agent/flow/deploy';
+import type { ChunkStore, ChunkStoreOpener } from '@castpoint/client-agent/flow/ports';
+import { validateDeployOptions } from '@castpoint/client-agent/options';
+import { Reporter } from '@castpoint/client-agent/output/reporter';
+import type { Busy } from './busy';
+import { CLIENT_TOKEN, DP_IP, EPOCH_MS, type Scenario, type Stack } from './stack';
+
+export interface Agent {
+  readonly host: string;
+  readonly target: string;
+  /** Exit code once the deploy returned. */
+  exit: ExitCode | undefined;
+  readonly done: Promise<ExitCode>;
+  /** Byte offsets of every HTTP Range download (unicast). */
+  readonly ranges: number[];
+  /** JSON progress lines (stdout) and notes (stderr). */
+  readonly out: string[];
+  readonly errs: string[];
+  /** The last JSON progress line. */
+  last(): Record<string, unknown>;
+}
+
+export interface AgentOptions {
+  /** Seconds without a valid packet before multicast counts as silent. @default 2 */
+  readonly silenceTimeout?: number;
+}
+
+/** Starts `deploy` of the scenario's image onto a file in the stack's dir; it runs as time is moved. */
+export function startAgent(stack: Stack, world: Scenario, host: string, seed: number, o: AgentOptions = {}): Agent {
+  const target = path.join(stack.dir, `disk-${world.imageName}-${host}.img`);
+  const opts = validateDeployOptions(
+    { server: stack.url, image: world.imageName, target, token: CLIENT_TOKEN, json: true, silenceTimeout: o.silenceTimeout ?? 2, dpPatience: 5 },
+    { env: {}, stdoutIsTty: false, cwd: stack.dir },
+  );
+  const out: string[] = [];
+  const errs: string[] = [];
+  const ranges: number[] = [];
+  const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
+  const client = new DpClient({ server: stack.url, token: CLIENT_TOKEN, exchange: (url, x) => stack.busy.track(httpExchange(url, x)) });
+  const dp: DpApi = {
+    request: (b) => client.request(b),
+    progress: (b) => client.progress(b),
+    fetchRange: (p, start, length) => {
+      ranges.push(start);
+      return client.fetchRange(p, start, length);
+    },
+  };
+  const clock: Clock = {
+    now: () => EPOCH_MS + world.clock.now(),
+    sleep: (ms) => new Promise((resolve) => world.clock.schedule(resolve, ms)),
+  };
+  const memory = fileMemory(opts.stateDir);
+  const agent: Agent = {
+    host,
+    target,
+    exit: undefined,
+    ranges,
+    out,
+    errs,
+    last: () => JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>,
+    done: deploy(opts, {
+      dp,
+      stores: trackedStores(stack.busy, libStoreOpener({ target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) })),
+      sessions: libSessionFactory({
+        seed,
+        openSocket: (x) => openSessionSocket({ ...x, open: (y) => world.net.open(y), platform: 'linux' }),
+      }),
+      clock,
+      timers: world.clock,
+      reporter,
+      memory: { load: stack.busy.wrap(() => memory.load()), save: stack.busy.wrap((m) => memory.save(m)), lock: stack.busy.wrap(() => memory.lock()) },
+      hostname: `pc-${host}`,
+      interfaces: () => ({ eth0: [{ address: host, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
+      resolveDp: () => Promise.resolve(DP_IP),
+    }).then((code) => (agent.exit = code)),
+  };
+  return agent;
+}
+
+function trackedStores(busy: Busy, s: ChunkStoreOpener): ChunkStoreOpener {
+  const lock = s.lock?.bind(s);
+  return {
+    precheck: busy.wrap(() => s.precheck()),
+    open: busy.wrap(async (m) => trackedStore(busy, await s.open(m))),
+    ...(lock ? { lock: busy.wrap(() => lock()) } : {}),
+  };
+}
+
+function trackedStore(busy: Busy, s: ChunkStore): ChunkStore {
+  return {
+    manifest: s.manifest,
+    totalChunks: s.totalChunks,
+    chunksDone: () => s.chunksDone(),
+    bytesDone: () => s.bytesDone(),
+    isDone: (c) => s.isDone(c),
+    writeChunk: busy.wrap((c: number, d: Uint8Array) => s.writeChunk(c, d)),
+    finish: busy.wrap((a?: (n: number) => void, b?: (n: number, t: number) => void) => s.finish(a, b)),
+    close: busy.wrap(() => s.close()),
+  };
+}

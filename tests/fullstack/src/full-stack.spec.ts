@@ -1,0 +1,102 @@
+// The DP app, its real session runner and real agent deploy flows in one process (./stack.ts,
+// ./agent.ts): HTTP on 127.0.0.1, multicast over MemoryNetwork with seeded loss, on virtual time.
+// What real processes in a netlab LAN would show, in a fraction of a second per scenario.
+import { readFileSync } from 'node:fs';
+import { startAgent, type Agent } from './agent';
+import { startStack, type Scenario, type Stack } from './stack';
+
+const EXIT_OK = 0;
+
+interface ClientView {
+  readonly hostname: string;
+  readonly image: string;
+  readonly state: string;
+  readonly receiverIds: readonly number[];
+}
+
+interface SessionView {
+  readonly id: number;
+  readonly image: string;
+  readonly state: string;
+}
+
+describe('full stack: DP app + session runner + agents over MemoryNetwork on virtual time', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+  afterEach(() => {
+    expect(stack.tickErrors).toEqual([]);
+  });
+
+  const allDone = (agents: readonly Agent[]) => () => agents.every((a) => a.exit !== undefined);
+  const verified = (w: Scenario, a: Agent) => readFileSync(a.target).equals(w.image);
+  const sessionsOf = async (w: Scenario) => (await stack.admin<SessionView[]>('/api/v1/sessions')).filter((s) => s.image === w.imageName);
+  const clientsOf = async (w: Scenario) => (await stack.admin<ClientView[]>('/api/v1/clients')).filter((c) => c.image === w.imageName);
+  /** Exit code, and what the agent said when it is not 0 (a failure then reads as its own words). */
+  const outcome = (a: Agent) => ({ host: a.host, exit: a.exit, said: a.exit === EXIT_OK ? '' : a.errs.join('') });
+
+  it('three agents, one session, 2% seeded loss: every image verified, losses repaired by multicast', async () => {
+    const w = await stack.scenario({ seed: 23, loss: 0.02 });
+    const agents = ['10.0.0.11', '10.0.0.12', '10.0.0.13'].map((ip, i) => startAgent(stack, w, ip, i + 1));
+    await w.runUntil(allDone(agents), 60_000);
+    for (const a of agents) {
+      expect(outcome(a)).toEqual({ host: a.host, exit: EXIT_OK, said: '' });
+      expect(verified(w, a)).toBe(true);
+      expect(a.ranges).toEqual([]);
+      expect(a.last()).toMatchObject({ state: 'done', percent: 100 });
+    }
+    expect((await sessionsOf(w)).map((s) => s.state)).toEqual(['done']);
+    const [stats] = w.runnerStats();
+    expect(stats?.nacksReceived).toBeGreaterThan(0);
+    expect(stats?.repairPackets).toBeGreaterThan(0);
+    expect((await clientsOf(w)).map((c) => c.state)).toEqual(['done', 'done', 'done']);
+  });
+
+  it('a late joiner gets the blocks it missed from the same session, by multicast', async () => {
+    const w = await stack.scenario({ seed: 5, loss: 0.02 });
+    const first = startAgent(stack, w, '10.0.0.21', 1);
+    // The session has sent a third of the image's data packets (400 KB in 1400-byte symbols).
+    const third = Math.ceil(400_000 / 1400 / 3);
+    await w.runUntil(() => (w.runnerStats()[0]?.dataPackets ?? 0) >= third, 30_000);
+    const late = startAgent(stack, w, '10.0.0.22', 2);
+    await w.runUntil(allDone([first, late]), 60_000);
+    for (const a of [first, late]) {
+      expect(outcome(a)).toEqual({ host: a.host, exit: EXIT_OK, said: '' });
+      expect(verified(w, a)).toBe(true);
+      expect(a.ranges).toEqual([]);
+    }
+    // One session: the late agent joined the running one rather than starting another.
+    const sessions = await sessionsOf(w);
+    expect(sessions.map((s) => s.state)).toEqual(['done']);
+    expect(first.last()['sessionId']).toBe(sessions[0]?.id);
+    expect(late.last()['sessionId']).toBe(sessions[0]?.id);
+    expect(w.runnerStats()).toHaveLength(1);
+  });
+
+  it('an agent whose multicast is blocked falls back to unicast; the others complete by multicast', async () => {
+    const w = await stack.scenario({ seed: 7, loss: 0.02 });
+    const blocked = '10.0.0.33';
+    // Nothing reaches that host: data, announces, repairs (its own reports still reach the DP).
+    w.net.setLoss(blocked, 1);
+    const agents = ['10.0.0.31', '10.0.0.32', blocked].map((ip, i) => startAgent(stack, w, ip, i + 1));
+    await w.runUntil(allDone(agents), 60_000);
+    for (const a of agents) {
+      expect(outcome(a)).toEqual({ host: a.host, exit: EXIT_OK, said: '' });
+      expect(verified(w, a)).toBe(true);
+    }
+    const [ok1, ok2, cut] = agents as [Agent, Agent, Agent];
+    expect(ok1.ranges).toEqual([]);
+    expect(ok2.ranges).toEqual([]);
+    // The one chunk with data, by HTTP Range (chunk 0 is all zeros and never travels).
+    expect(cut.ranges).toEqual([1 << 20]);
+    expect(cut.errs.join('')).toMatch(/multicast delivered nothing for \d s while the DP answered; downloading the missing chunks by unicast/);
+    // The DP heard it ask again after the silence: a second receiver id on its one client record.
+    const clients = await clientsOf(w);
+    expect(clients.find((c) => c.hostname === `pc-${blocked}`)?.receiverIds).toHaveLength(2);
+    expect(clients.map((c) => c.state)).toEqual(['done', 'done', 'done']);
+  });
+});
