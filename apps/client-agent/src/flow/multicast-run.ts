@@ -79,7 +79,12 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         if (leave) await sendControl({ type: 'leave', receiverId: a.receiverId, reason: leave }).catch(() => undefined);
         await parts.socket.close().catch(() => undefined);
       })();
-      void closing.then(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+      // Settled also when the write queue itself failed (a throwing handler): left unhandled, that
+      // rejection ended the process, or the deploy waited for ever on a run that never settles.
+      closing.then(
+        () => (outcome instanceof Error ? reject(outcome) : resolve(outcome)),
+        (err: unknown) => reject(outcome instanceof Error ? outcome : err instanceof Error ? err : new Error(String(err))),
+      );
     };
 
     const sendControl = (m: ControlMessage): Promise<void> => {
