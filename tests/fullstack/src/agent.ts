@@ -12,9 +12,11 @@ import type { Clock } from '@castpoint/client-agent/dp/patience';
 import type { ExitCode } from '@castpoint/client-agent/errors';
 import { fileMemory } from '@castpoint/client-agent/flow/agent-state';
 import { deploy, type DpApi } from '@castpoint/client-agent/flow/deploy';
-import type { ChunkStore, ChunkStoreOpener } from '@castpoint/client-agent/flow/ports';
+import type { ChunkStore, ChunkStoreOpener, SessionFactory } from '@castpoint/client-agent/flow/ports';
 import { validateDeployOptions } from '@castpoint/client-agent/options';
 import { Reporter } from '@castpoint/client-agent/output/reporter';
+import { lending } from '@castpoint/client-agent/testing/lending-socket';
+import type { AgentRequest } from '@castpoint/wire';
 import type { Busy } from './busy';
 import { CLIENT_TOKEN, DP_IP, EPOCH_MS, type Scenario, type Stack } from './stack';
 
@@ -26,6 +28,10 @@ export interface Agent {
   readonly done: Promise<ExitCode>;
   /** Byte offsets of every HTTP Range download (unicast). */
   readonly ranges: number[];
+  /** Bodies of its requests to the DP. */
+  readonly requests: AgentRequest[];
+  /** Types of the control messages it sent to the session (status, nack, leave, ...). */
+  readonly sent: string[];
   /** JSON progress lines (stdout) and notes (stderr). */
   readonly out: string[];
   readonly errs: string[];
@@ -48,10 +54,15 @@ export function startAgent(stack: Stack, world: Scenario, host: string, seed: nu
   const out: string[] = [];
   const errs: string[] = [];
   const ranges: number[] = [];
+  const requests: AgentRequest[] = [];
+  const sent: string[] = [];
   const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
   const client = new DpClient({ server: stack.url, token: CLIENT_TOKEN, exchange: (url, x) => stack.busy.track(httpExchange(url, x)) });
   const dp: DpApi = {
-    request: (b) => client.request(b),
+    request: (b) => {
+      requests.push(b);
+      return client.request(b);
+    },
     progress: (b) => client.progress(b),
     fetchRange: (p, start, length) => {
       ranges.push(start);
@@ -68,16 +79,22 @@ export function startAgent(stack: Stack, world: Scenario, host: string, seed: nu
     target,
     exit: undefined,
     ranges,
+    requests,
+    sent,
     out,
     errs,
     last: () => JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>,
     done: deploy(opts, {
       dp,
       stores: trackedStores(stack.busy, libStoreOpener({ target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) })),
-      sessions: libSessionFactory({
-        seed,
-        openSocket: (x) => openSessionSocket({ ...x, open: (y) => world.net.open(y), platform: 'linux' }),
-      }),
+      sessions: recordingSessions(
+        sent,
+        libSessionFactory({
+          seed,
+          // As a real socket lends its buffer: a symbol the agent kept without copying would fail its chunk.
+          openSocket: (x) => openSessionSocket({ ...x, open: async (y) => (y.lendDatagrams ? lending(await world.net.open(y)) : world.net.open(y)), platform: 'linux' }),
+        }),
+      ),
       clock,
       timers: world.clock,
       reporter,
@@ -88,6 +105,27 @@ export function startAgent(stack: Stack, world: Scenario, host: string, seed: nu
     }).then((code) => (agent.exit = code)),
   };
   return agent;
+}
+
+/** The real session factory, recording the type of every control message the agent encodes. */
+function recordingSessions(sent: string[], f: SessionFactory): SessionFactory {
+  return {
+    layoutFor: (session, manifest) => f.layoutFor(session, manifest),
+    async join(a) {
+      const parts = await f.join(a);
+      const codec = parts.codec;
+      return {
+        ...parts,
+        codec: {
+          decode: (bytes) => codec.decode(bytes),
+          encode: (m, nowMs) => {
+            sent.push(m.type);
+            return codec.encode(m, nowMs);
+          },
+        },
+      };
+    },
+  };
 }
 
 function trackedStores(busy: Busy, s: ChunkStoreOpener): ChunkStoreOpener {

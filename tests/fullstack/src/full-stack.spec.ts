@@ -12,6 +12,8 @@ interface ClientView {
   readonly image: string;
   readonly state: string;
   readonly receiverIds: readonly number[];
+  readonly chunksDone: number;
+  readonly totalChunks: number;
 }
 
 interface SessionView {
@@ -47,13 +49,26 @@ describe('full stack: DP app + session runner + agents over MemoryNetwork on vir
       expect(outcome(a)).toEqual({ host: a.host, exit: EXIT_OK, said: '' });
       expect(verified(w, a)).toBe(true);
       expect(a.ranges).toEqual([]);
-      expect(a.last()).toMatchObject({ state: 'done', percent: 100 });
+      // A first request names no earlier receiver id and no progress.
+      expect(a.requests[0]).toEqual({ image: w.imageName, hostname: `pc-${a.host}` });
+      expect(a.sent).toContain('nack');
+      expect(a.sent.at(-1)).toBe('leave');
+      expect(a.last()).toMatchObject({ state: 'done', percent: 100, chunksDone: 2, totalChunks: 2 });
+      expect(a.out.filter((l) => l.includes('"state":"done"'))).toHaveLength(1);
+      expect(a.errs.join('')).toContain(`receiving multicast on interface eth0 (${a.host}/24), whose subnet holds the DP address 10.0.0.1`);
     }
+    // Some losses were made good by parity symbols, not by the block's source again.
+    expect(agents.some((a) => Number(a.last()['repairedSymbols']) > 0)).toBe(true);
     expect((await sessionsOf(w)).map((s) => s.state)).toEqual(['done']);
     const [stats] = w.runnerStats();
     expect(stats?.nacksReceived).toBeGreaterThan(0);
     expect(stats?.repairPackets).toBeGreaterThan(0);
-    expect((await clientsOf(w)).map((c) => c.state)).toEqual(['done', 'done', 'done']);
+    // The DP heard each agent's last progress post.
+    expect((await clientsOf(w)).map((c) => [c.state, c.chunksDone, c.totalChunks])).toEqual([
+      ['done', 2, 2],
+      ['done', 2, 2],
+      ['done', 2, 2],
+    ]);
   });
 
   it('a late joiner gets the blocks it missed from the same session, by multicast', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manifestHash } from '@castpoint/chunking';
-import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
+import { MemoryNetwork } from '@castpoint/transport';
 import { BufferPool } from '@castpoint/repair';
 import { publicKeyToBase64, type AgentRequestReply, type SessionInfo } from '@castpoint/wire';
 import { libSessionFactory } from '../adapters/lib-session';
@@ -20,6 +20,7 @@ import { validateDeployOptions } from '../options';
 import { Reporter } from '../output/reporter';
 import { FakeDp, type FakeDpOptions, type Scripted } from './fake-dp';
 import type { TestImage } from './image';
+import { lending } from './lending-socket';
 import { TEST_DP_KEY } from './mini-sender';
 
 export const CHUNK = 4096;
@@ -124,29 +125,6 @@ function scribblingPool(): BufferRecycler {
       pool.give(buf);
     },
   };
-}
-
-/**
- * What a real socket does with lendDatagrams: every datagram in one shared buffer, valid only
- * while the listener runs, and here scribbled over once it returns, so a view the agent kept
- * (a symbol not copied) would put 0xee bytes into a block and fail its chunk, again and again.
- */
-function lending(ep: UdpEndpoint): UdpEndpoint {
-  const shared = Buffer.alloc(65_536);
-  const onDatagram = (fn: DatagramListener): void =>
-    ep.onDatagram((bytes, from) => {
-      const view = shared.subarray(0, bytes.length);
-      view.set(bytes);
-      fn(view, from);
-      view.fill(0xee);
-    });
-  return new Proxy(ep, {
-    get: (target, key) => {
-      if (key === 'onDatagram') return onDatagram;
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
 
 export const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
