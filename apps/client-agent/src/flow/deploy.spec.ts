@@ -8,7 +8,7 @@ import type { KickReason } from '@castpoint/wire';
 import { realClock } from '../dp/patience';
 import { EXIT, type ExitCode } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
-import { AGENT_IP, CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, lastJson, sessionFor, type Harness } from '../testing/deploy-harness';
+import { CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
 import { MiniSender } from '../testing/mini-sender';
 import { fileMemory } from './agent-state';
