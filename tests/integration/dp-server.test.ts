@@ -215,11 +215,12 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     const data = join(dir, 'data-limit');
     const img = join(dir, 'limit.img');
     const want = makeImage(img, 6);
-    const dp = startDp(data, ['--max-clients', '1', '--max-rate', '16mbit']);
+    const dp = startDp(data, ['--max-clients', '1', '--max-rate', '4mbit']);
     await listening(dp);
     expect((await cli(['image', 'add', 'small', img])).code).toBe(0);
     const outs = lan.clients.map((c) => join(dir, `limit-${c.name}.img`));
     const first = agent(lan.clients[0] as Host, 'small', outs[0] ?? '');
+    // 6 MiB at 4 Mbit/s: the first agent is still receiving (so counted) when the second asks.
     await until('the first agent to join', () => (lines(first).some((e) => e['sessionId'] !== undefined) ? true : undefined), 20_000);
     const second = agent(lan.clients[1] as Host, 'small', outs[1] ?? '');
     expect(await Promise.all([exited(first.child), exited(second.child)])).toEqual([0, 0]);

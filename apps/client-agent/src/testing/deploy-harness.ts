@@ -136,10 +136,6 @@ export function chunksOfRanges(ranges: readonly [number, number][]): number[] {
   return ranges.map(([s]) => s / CHUNK).sort((a, b) => a - b);
 }
 
-export function lastJson(out: readonly string[]): Record<string, unknown> {
-  return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
-}
-
 /** The DP's answer sending the agent to unicast for the whole image. */
 export const fallbackReply = (img: TestImage, receiverId = 3): Scripted => ({
   status: 200,
