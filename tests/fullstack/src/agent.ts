@@ -12,12 +12,12 @@ import type { Clock } from '@castpoint/client-agent/dp/patience';
 import type { ExitCode } from '@castpoint/client-agent/errors';
 import { fileMemory } from '@castpoint/client-agent/flow/agent-state';
 import { deploy, type DpApi } from '@castpoint/client-agent/flow/deploy';
-import type { ChunkStore, ChunkStoreOpener, SessionFactory } from '@castpoint/client-agent/flow/ports';
+import type { SessionFactory } from '@castpoint/client-agent/flow/ports';
 import { validateDeployOptions } from '@castpoint/client-agent/options';
 import { Reporter } from '@castpoint/client-agent/output/reporter';
 import { lending } from '@castpoint/client-agent/testing/lending-socket';
+import { trackedMemory, trackedStores } from '@castpoint/client-agent/testing/tracked-io';
 import type { AgentRequest } from '@castpoint/wire';
-import type { Busy } from './busy';
 import { CLIENT_TOKEN, DP_IP, EPOCH_MS, type Scenario, type Stack } from './stack';
 
 export interface Agent {
@@ -73,7 +73,6 @@ export function startAgent(stack: Stack, world: Scenario, host: string, seed: nu
     now: () => EPOCH_MS + world.clock.now(),
     sleep: (ms) => new Promise((resolve) => world.clock.schedule(resolve, ms)),
   };
-  const memory = fileMemory(opts.stateDir);
   const agent: Agent = {
     host,
     target,
@@ -98,7 +97,7 @@ export function startAgent(stack: Stack, world: Scenario, host: string, seed: nu
       clock,
       timers: world.clock,
       reporter,
-      memory: { load: stack.busy.wrap(() => memory.load()), save: stack.busy.wrap((m) => memory.save(m)), lock: stack.busy.wrap(() => memory.lock()) },
+      memory: trackedMemory(stack.busy, fileMemory(opts.stateDir)),
       hostname: `pc-${host}`,
       interfaces: () => ({ eth0: [{ address: host, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
       resolveDp: () => Promise.resolve(DP_IP),
@@ -125,27 +124,5 @@ function recordingSessions(sent: string[], f: SessionFactory): SessionFactory {
         },
       };
     },
-  };
-}
-
-function trackedStores(busy: Busy, s: ChunkStoreOpener): ChunkStoreOpener {
-  const lock = s.lock?.bind(s);
-  return {
-    precheck: busy.wrap(() => s.precheck()),
-    open: busy.wrap(async (m) => trackedStore(busy, await s.open(m))),
-    ...(lock ? { lock: busy.wrap(() => lock()) } : {}),
-  };
-}
-
-function trackedStore(busy: Busy, s: ChunkStore): ChunkStore {
-  return {
-    manifest: s.manifest,
-    totalChunks: s.totalChunks,
-    chunksDone: () => s.chunksDone(),
-    bytesDone: () => s.bytesDone(),
-    isDone: (c) => s.isDone(c),
-    writeChunk: busy.wrap((c: number, d: Uint8Array) => s.writeChunk(c, d)),
-    finish: busy.wrap((a?: (n: number) => void, b?: (n: number, t: number) => void) => s.finish(a, b)),
-    close: busy.wrap(() => s.close()),
   };
 }

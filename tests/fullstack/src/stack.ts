@@ -16,7 +16,7 @@ import { buildApp, type DpApp } from '@castpoint/dp-server/http/app';
 import { chunkingImporter } from '@castpoint/dp-server/images/chunking-importer';
 import type { RunnerStats, SessionRunner } from '@castpoint/dp-server/sessions/runner';
 import { udpRunnerFactory } from '@castpoint/dp-server/sessions/udp-runner';
-import { Busy } from './busy';
+import { Busy } from '@castpoint/client-agent/testing/busy';
 
 export const DP_IP = '10.0.0.1';
 const ADMIN = 'fullstack-admin-token-000001';
