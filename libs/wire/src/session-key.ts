@@ -26,7 +26,7 @@ export interface SessionKey {
 export function createSessionKey(secret: Uint8Array, encrypted: boolean): SessionKey {
   if (!(secret instanceof Uint8Array) || secret.length !== SESSION_SECRET_SIZE) {
     const got = secret instanceof Uint8Array ? secret.length : -1;
-    throw new WireError('bad-key', `session secret must be ${SESSION_SECRET_SIZE} bytes, got ${got}`, {
+    throw new WireError('WIRE_BAD_KEY', `session secret must be ${SESSION_SECRET_SIZE} bytes, got ${got}`, {
       field: 'secret',
       value: got,
       expected: SESSION_SECRET_SIZE,

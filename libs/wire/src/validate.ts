@@ -28,7 +28,7 @@ export const KICK_REASONS = ['policy', 'fallback', 'fail', 'tier'] as const;
 
 function fail(field: string, value: unknown, expected: string): never {
   const shown = typeof value === 'number' || typeof value === 'string' ? value : typeof value;
-  throw new WireError('bad-field', `${field} must be ${expected}, got ${String(shown)}`, {
+  throw new WireError('WIRE_BAD_FIELD', `${field} must be ${expected}, got ${String(shown)}`, {
     field,
     value: typeof shown === 'string' ? shown.slice(0, 64) : shown,
     expected,
