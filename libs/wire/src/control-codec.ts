@@ -39,7 +39,7 @@ function u64ToNumber(value: unknown, field: string): number {
   throw new WireError('WIRE_BAD_FIELD', `${field}: not an integer`, { field });
 }
 
-/** Encode a control message body. Throws `bad-field` when a field is out of range. */
+/** Encode a control message body. Throws `WIRE_BAD_FIELD` when a field is out of range. */
 export function encodeControlBody(message: ControlMessage): Uint8Array {
   validateControl(message);
   switch (message.type) {
@@ -172,7 +172,7 @@ const DECODERS: Record<ControlMessage['type'], (body: Uint8Array) => ControlMess
 
 /**
  * Decode and validate an authenticated control body. Never throws: protobuf errors become
- * `bad-body`, values out of range `bad-field`.
+ * `WIRE_BAD_BODY`, values out of range `WIRE_BAD_FIELD`.
  */
 export function decodeControlBody(type: ControlMessage['type'], body: Uint8Array): ControlMessage | WireError {
   let message: ControlMessage;

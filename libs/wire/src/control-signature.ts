@@ -45,7 +45,7 @@ export function publicKeyToBase64(publicKey: KeyObject): string {
   return der.subarray(SPKI_PREFIX.length).toString('base64');
 }
 
-/** Parses `SessionInfo.signingKey`. Throws `bad-key` unless it is 32 bytes of base64. */
+/** Parses `SessionInfo.signingKey`. Throws `WIRE_BAD_KEY` unless it is 32 bytes of base64. */
 export function publicKeyFromBase64(text: string): KeyObject {
   const raw = typeof text === 'string' ? Buffer.from(text, 'base64') : Buffer.alloc(0);
   if (raw.length !== ED25519_SEED_SIZE || raw.toString('base64') !== text) {
@@ -71,7 +71,7 @@ export function appendSignature(header: Uint8Array, body: Uint8Array, privateKey
 
 /**
  * The protobuf body without its signature when the signature over header || that body verifies,
- * else a typed error: `unsigned` (no signature field at the end), `bad-signature` (it does not
+ * else a typed error: `WIRE_UNSIGNED` (no signature field at the end), `WIRE_BAD_SIGNATURE` (it does not
  * verify with the DP's public key).
  */
 export function stripVerifiedSignature(type: MessageType, header: Uint8Array, body: Uint8Array, publicKey: KeyObject): Uint8Array | WireError<DecodeErrorCode> {

@@ -5,7 +5,7 @@ import { WireError } from './wire-error';
 
 /** First two bytes of every packet ("CA57" reads as "CAST"). */
 export const WIRE_MAGIC = 0xca57;
-/** Protocol version this codec speaks; any other value is rejected with `bad-version`. */
+/** Protocol version this codec speaks; any other value is rejected with `WIRE_BAD_VERSION`. */
 export const WIRE_VERSION = 1;
 
 /** Packet type byte for each message type. Values are part of the protocol: never renumber. */

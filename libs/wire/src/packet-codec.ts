@@ -27,7 +27,7 @@ import { WireError, peerError, type DecodeErrorCode } from './wire-error';
 
 export interface EncodeOptions {
   /**
-   * Largest datagram (UDP payload) `encodePacket` will produce; larger packets throw `too-large`.
+   * Largest datagram (UDP payload) `encodePacket` will produce; larger packets throw `WIRE_TOO_LARGE`.
    * Set it from the path MTU: `maxDatagramSize(mtu)`.
    * @default 1472 (a 1500-byte MTU minus IPv4 and UDP headers)
    */
@@ -40,11 +40,11 @@ export interface EncodeOptions {
 }
 
 export interface DecodeExpectation {
-  /** Only packets of this session are accepted; others are `wrong-session`. */
+  /** Only packets of this session are accepted; others are `WIRE_WRONG_SESSION`. */
   readonly sessionId: number;
   /**
    * The DP's Ed25519 public key (from the join reply). When given, announce and kick packets must
-   * carry a valid DP signature: `unsigned` or `bad-signature` otherwise. @default undefined (not checked)
+   * carry a valid DP signature: `WIRE_UNSIGNED` or `WIRE_BAD_SIGNATURE` otherwise. @default undefined (not checked)
    */
   readonly dpPublicKey?: KeyObject;
 }
@@ -63,8 +63,8 @@ const TYPE_BY_CODE: readonly (MessageType | undefined)[] = (() => {
 })();
 
 /**
- * Encode one authenticated (or encrypted) packet. Throws `bad-field` for values out of range and
- * `too-large` when the packet exceeds `options.maxDatagram`: encoding is our own code, so both are bugs.
+ * Encode one authenticated (or encrypted) packet. Throws `WIRE_BAD_FIELD` for values out of range and
+ * `WIRE_TOO_LARGE` when the packet exceeds `options.maxDatagram`: encoding is our own code, so both are bugs.
  */
 export function encodePacket(envelope: Envelope, message: Message, key: SessionKey, options: EncodeOptions = {}): Uint8Array {
   const maxDatagram = options.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
