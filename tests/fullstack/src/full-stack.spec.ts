@@ -20,6 +20,7 @@ interface SessionView {
   readonly id: number;
   readonly image: string;
   readonly state: string;
+  readonly encrypted: boolean;
 }
 
 describe('full stack: DP app + session runner + agents over MemoryNetwork on virtual time', () => {
@@ -90,6 +91,29 @@ describe('full stack: DP app + session runner + agents over MemoryNetwork on vir
     expect(first.last()['sessionId']).toBe(sessions[0]?.id);
     expect(late.last()['sessionId']).toBe(sessions[0]?.id);
     expect(w.runnerStats()).toHaveLength(1);
+  });
+
+  it('a scheduled, encrypted session: the first agent waits until the second comes, then both share one session', async () => {
+    const w = await stack.scenario({ seed: 11, loss: 0.02, settings: { mode: 'scheduled', minClients: 2, maxWaitSec: 600, encrypt: true } });
+    const first = startAgent(stack, w, '10.0.0.41', 1);
+    await w.runUntil(() => first.requests.length >= 2, 30_000);
+    // Told to wait (asked again), and no session runs yet: the DP waits for the second agent.
+    expect(w.runnerStats()).toEqual([]);
+    expect((await sessionsOf(w)).map((s) => s.state)).toEqual(['waiting']);
+    const second = startAgent(stack, w, '10.0.0.42', 2);
+    await w.runUntil(allDone([first, second]), 60_000);
+    for (const a of [first, second]) {
+      expect(outcome(a)).toEqual({ host: a.host, exit: EXIT_OK, said: '' });
+      expect(verified(w, a)).toBe(true);
+      expect(a.ranges).toEqual([]);
+    }
+    const sessions = await sessionsOf(w);
+    expect(sessions.map((s) => [s.state, s.encrypted])).toEqual([['done', true]]);
+    expect(first.last()['sessionId']).toBe(sessions[0]?.id);
+    expect(second.last()['sessionId']).toBe(sessions[0]?.id);
+    // The DP's numbers as fields (the screen says "1 of 2 clients"); no ETA while nothing is timed.
+    const waiting = first.out.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['state'] === 'waiting');
+    expect(waiting).toMatchObject({ clientsWaiting: 1, minClients: 2, etaSeconds: null });
   });
 
   it('an agent whose multicast is blocked falls back to unicast; the others complete by multicast', async () => {

@@ -31,6 +31,8 @@ export interface ScenarioOptions {
   readonly seed: number;
   /** Datagram loss at every receiver, 0..1. */
   readonly loss: number;
+  /** Image settings of `image add` (mode, minClients, encrypt, ...). @default autocast */
+  readonly settings?: Record<string, unknown>;
 }
 
 /** One scenario's world: its network, clock, image and the DP's runners started meanwhile. */
@@ -154,7 +156,7 @@ export async function startStack(): Promise<Stack> {
         },
       };
       current = s;
-      const r = await app.inject({ method: 'POST', url: '/api/v1/images', headers: adminHeaders, payload: { name: imageName, file } });
+      const r = await app.inject({ method: 'POST', url: '/api/v1/images', headers: adminHeaders, payload: { name: imageName, file, ...o.settings } });
       if (r.statusCode !== 201) throw new Error(`image add: ${r.statusCode} ${r.body}`);
       return s;
     },

@@ -82,16 +82,6 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
   });
 
-  it('waits while the DP says wait, then joins', async () => {
-    h = await harness(img, (n) => (n === 1 ? { status: 200, body: { status: 'wait', retryAfterMs: 200, reason: 'scheduled', minClients: 3, clientsWaiting: 1 } } : join(img, 8)));
-    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest });
-    await sender.start();
-    expect(await h.run()).toBe(EXIT.ok);
-    // The DP's numbers as fields (the screen says "1 of 3 clients"); no ETA while nothing is timed.
-    const waiting = h.out.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['state'] === 'waiting');
-    expect(waiting).toMatchObject({ message: 'scheduled', clientsWaiting: 1, minClients: 3, etaSeconds: null });
-  });
-
   it('resumes from the journal: a second run fetches only chunks not journaled', async () => {
     const fallback = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'test', manifest: img.manifest, contentPath: '/api/v1/agent/content/img' } };
     let failAt = 3 * CHUNK;
