@@ -8,6 +8,8 @@ const depConstraints = [
   { sourceTag: 'lib:repair', onlyDependOnLibsWithTags: ['lib:wire'] },
   { sourceTag: 'lib:chunking', onlyDependOnLibsWithTags: ['lib:wire'] },
   { sourceTag: 'lib:transport', onlyDependOnLibsWithTags: ['lib:wire'] },
+  // diskmap parses partition tables and filesystem allocation maps over a read function.
+  { sourceTag: 'lib:diskmap', onlyDependOnLibsWithTags: ['lib:wire'] },
   { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:tool'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },

@@ -18,6 +18,8 @@ module.exports = {
     '^@castpoint/wire$': alias('libs/wire/src/index.ts'),
     '^@castpoint/repair$': alias('libs/repair/src/index.ts'),
     '^@castpoint/chunking$': alias('libs/chunking/src/index.ts'),
+    '^@castpoint/diskmap$': alias('libs/diskmap/src/index.ts'),
+    '^@castpoint/diskmap/testing$': alias('libs/diskmap/src/testing/index.ts'),
     '^@castpoint/transport$': alias('libs/transport/src/index.ts'),
     '^@castpoint/netlab$': alias('tools/netlab/src/index.ts'),
     '^@castpoint/bench$': alias('tools/bench/src/index.ts'),

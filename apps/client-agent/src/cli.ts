@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
 import type { RawRunArgs } from './flow/run-options';
+import { validateCaptureOptions, type CaptureOptions, type RawCaptureArgs } from './capture-options';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
 import { describeUnknownOptions, type KnownOptions } from './unknown-options';
@@ -20,6 +21,24 @@ export interface CliIo {
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
 /** `run` (issue 24): validates its raw options (usage errors as AgentError) and runs. */
 export type RunRunner = (raw: RawRunArgs) => Promise<ExitCode>;
+
+export type CaptureRunner = (opts: CaptureOptions) => Promise<ExitCode>;
+
+/** `capture`'s options (issue #26 names them: --source, --server, --name, --token). */
+function captureOptions<T>(y: Argv<T>) {
+  return y
+    .option('source', { type: 'string', describe: 'Disk to capture (e.g. /dev/sda), unmounted; or an image file', demandOption: true })
+    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+    .option('name', { type: 'string', describe: 'Name of the new image on the DP', demandOption: true })
+    .option('token', { type: 'string', describe: 'The DP admin token (default: $CASTPOINT_TOKEN)' })
+    .option('chunk-size', { type: 'number', describe: 'Chunk size in bytes (a multiple of 512)', default: 1048576 })
+    .option('json', { type: 'boolean', describe: 'One JSON line per event instead of text' })
+    .strictOptions();
+}
+
+function toRawCaptureArgs(args: Record<string, unknown>): RawCaptureArgs {
+  return { source: args['source'], server: args['server'], name: args['name'], token: args['token'], chunkSize: args['chunk-size'], json: args['json'] };
+}
 
 const EPILOG = [
   'Exit codes:',
@@ -41,6 +60,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     target: args['target'],
     interface: args['interface'],
     token: args['token'],
+    serverFingerprint: args['server-fingerprint'],
     stateDir: args['state-dir'],
     json: args['json'],
     // yargs turns --no-fallback into fallback=false (boolean negation).
@@ -62,6 +82,7 @@ function deployOptions<T>(y: Argv<T>) {
       .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
       .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
       .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+      .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (its start line prints it): only that certificate is accepted" })
       .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' }),
   );
 }
@@ -124,7 +145,8 @@ function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
     .usage('$0 deploy --server URL --image NAME --target PATH [options]\n$0 run --server URL [--disk SELECTOR] [options]')
     .command('deploy', 'Receive an image from a castpoint DP and write it to a file or disk', (y) => deployOptions(y))
     .command('run', 'Ask the DP what this machine is to do, and do it (deploy, script, report, reboot)', (y) => runOptions(y))
-    .demandCommand(1, 'Give a command: deploy or run.')
+    .command('capture', 'Read a reference disk and upload its used blocks to the DP as a new image', (y) => captureOptions(y))
+    .demandCommand(1, 'Give a command: deploy, run or capture.')
     .strict()
     .epilog(EPILOG)
     .help()
@@ -156,10 +178,17 @@ function knownOptions(parser: unknown): KnownOptions {
   return { names: Object.keys(o.key), booleans: o.boolean };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner, runner: RunRunner): Promise<ExitCode> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  deploy: DeployRunner,
+  runner: RunRunner,
+  capture: CaptureRunner,
+): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
   let chosenRun: RawRunArgs | undefined;
+  let captureArgs: RawCaptureArgs | undefined;
   const onFail = (msg: string): void => {
     usageError ??= msg;
   };
@@ -178,6 +207,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
       });
       if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
       if (usageError === undefined && !helpText && args._[0] === 'run') chosenRun = toRawRunArgs(args);
+      if (usageError === undefined && !helpText && args._[0] === 'capture') captureArgs = toRawCaptureArgs(args);
     }
   } catch (err) {
     usageError ??= err instanceof Error ? err.message : String(err);
@@ -194,6 +224,15 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
       return await runner(chosenRun);
     } catch (err) {
       const e = err instanceof AgentError ? err : new AgentError('internal', String(err));
+      io.err(`${formatError(e, exitCodeOf(e))}\n`);
+      return exitCodeOf(e);
+    }
+  }
+  if (captureArgs !== undefined) {
+    try {
+      return await capture(validateCaptureOptions(captureArgs, { env: io.env, stdoutIsTty: io.stdoutIsTty, cwd: io.cwd }));
+    } catch (err) {
+      const e = err instanceof AgentError ? err : new AgentError('usage', String(err));
       io.err(`${formatError(e, exitCodeOf(e))}\n`);
       return exitCodeOf(e);
     }

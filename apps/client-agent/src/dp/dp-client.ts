@@ -10,12 +10,15 @@ import {
 import { AgentError } from '../errors';
 import { parseAssignment, type Assignment, type AssignmentRequest, type RunReport } from '../flow/run-assignment';
 import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
+import { FingerprintMismatchError } from './pinned-tls';
 import { describeNetworkCause, networkCode } from './network-cause';
 
 export interface DpClientOptions {
   /** Base URL, no trailing slash. */
   readonly server: string;
   readonly token?: string;
+  /** https: the DP's certificate's SHA-256, 64 hex digits (--server-fingerprint); only it is accepted. */
+  readonly serverFingerprint?: string;
   /** Per-request timeout for small JSON calls, ms. @default 10000 */
   readonly timeoutMs?: number;
   /** Per-request timeout for a Range download, ms. @default 120000 */
@@ -128,8 +131,12 @@ export class DpClient {
     if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
     const url = new URL(urlPath, `${this.opts.server}/`);
     try {
-      return await this.exchange(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs, maxBodyBytes });
+      return await this.exchange(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs, maxBodyBytes, ...(this.opts.serverFingerprint === undefined ? {} : { fingerprint: this.opts.serverFingerprint }) });
     } catch (err) {
+      if (err instanceof HttpExchangeError && err.cause instanceof FingerprintMismatchError) {
+        // Not a DP that is away for a moment: another server, or the DP's certificate changed.
+        throw new AgentError('dp-refused', `The server at ${this.opts.server} is not the DP pinned by --server-fingerprint: ${err.cause.message}`, { url: url.href }, { cause: err });
+      }
       if (err instanceof HttpExchangeError && err.kind === 'too-large') {
         throw new AgentError('dp-refused', `The DP's answer to ${method} ${urlPath} is too long: ${err.message}`, { url: url.href }, { cause: err });
       }

@@ -1,6 +1,9 @@
-// Bearer-token checks: 401 when no token is presented, 403 when it is the wrong one.
+// Bearer-token checks: 401 when no token is presented, 403 when it is the wrong one. Agents'
+// routes take the client token (requireToken); the admin API takes a role's (requireRole).
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ACCESS_ROLES, canAct, rolesAllowed, type AccessRole, type AccessTokens } from '../security/roles';
+import { roleForRoute } from './route-roles';
 
 function same(a: string, b: string): boolean {
   // Hash first so the comparison takes the same time whatever the lengths.
@@ -41,6 +44,44 @@ export function requireToken(role: Role, tokens: () => { admin: string; client: 
     }
     if (!same(t, tokens()[role])) {
       await reply.code(403).send({ error: 'FORBIDDEN', message: `the token presented is not the ${role} token` });
+      return reply;
+    }
+    return undefined;
+  };
+}
+
+/** The role whose token `t` is (the client token is none of them). */
+export function roleOfToken(t: string, tokens: AccessTokens): AccessRole | undefined {
+  // Every role compared, always: the time taken says nothing about which one matched.
+  let found: AccessRole | undefined;
+  for (const r of ACCESS_ROLES) if (same(t, tokens[r])) found = r;
+  return found;
+}
+
+/**
+ * An onRequest hook for the admin API and the dashboard: the token presented must be one of the
+ * roles' and that role must reach the one the route table (route-roles.ts) names for the route.
+ * 401 without a token, 403 with a wrong one or a role too low (the message says which it needs).
+ */
+export function requireRole(tokens: () => AccessTokens, allowQuery = false) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const needed = roleForRoute(req.method, req.routeOptions.url ?? '');
+    const allowed = `the ${rolesAllowed(needed).join(' or ')} token`;
+    const t = presentedToken(req, allowQuery);
+    if (t === undefined) {
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="castpoint-dp"')
+        .send({ error: 'UNAUTHORIZED', message: `this route needs ${allowed} (Authorization: Bearer TOKEN)` });
+      return reply;
+    }
+    const held = roleOfToken(t, tokens());
+    if (held === undefined) {
+      await reply.code(403).send({ error: 'FORBIDDEN', message: `the token presented is not a token of this DP (this route needs ${allowed})` });
+      return reply;
+    }
+    if (!canAct(held, needed)) {
+      await reply.code(403).send({ error: 'FORBIDDEN', message: `this route needs ${allowed}; the token presented is the ${held} token` });
       return reply;
     }
     return undefined;

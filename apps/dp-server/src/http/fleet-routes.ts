@@ -5,7 +5,7 @@ import { parseMachineCsv } from '../deployments/csv-import';
 import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
-import { requireToken } from './auth';
+import { requireRole, requireToken } from './auth';
 import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
 import type { DpContext } from './context';
@@ -35,7 +35,8 @@ async function collectionJson(store: DpStore, c: Collection): Promise<Record<str
 }
 
 export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: () => Promise<DpStore>, now: () => number): Promise<void> {
-  const admin = requireToken('admin', () => ctx.store.state.tokens);
+  // Each route's role is in the route table (route-roles.ts).
+  const admin = requireRole(() => ctx.access.get());
   const security = [{ bearer: [] }];
   const at = () => new Date(now());
 
