@@ -1,8 +1,8 @@
 // castpoint-dp as real processes inside a netlab LAN: serve, `image add` through the CLI, a
-// multicast session to receivers on two client hosts (a small receiver built from the libs), a
-// DP restart in the middle of the session that the receivers ride through, the client limit with
-// unicast fallback, and the dashboard in headless Chromium following a running session.
-import { execFileSync, type ChildProcess } from 'node:child_process';
+// multicast session to the real built agent on two client hosts, a DP restart in the middle of
+// the session that the agents ride through, the client limit with unicast fallback, and the
+// dashboard in headless Chromium following a running session.
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 
 const ROOT = resolve(__dirname, '../..');
 const DP = join(ROOT, 'dist/apps/dp-server/main.cjs');
+const AGENT = join(ROOT, 'dist/apps/client-agent/main.cjs');
 const ADMIN = 'integration-admin-token-000001';
 const CLIENT = 'integration-client-token-00001';
 const PORT = 8080;
@@ -63,7 +64,8 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number
   }
 }
 
-function events(r: Running): Array<Record<string, unknown>> {
+/** The agent's JSON progress lines (--json): state, chunksDone, sessionId, ... */
+function lines(r: Running): Array<Record<string, unknown>> {
   return r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -73,14 +75,11 @@ function events(r: Running): Array<Record<string, unknown>> {
 describeLan('castpoint-dp in a netlab LAN', () => {
   let lan: Lan;
   let dir: string;
-  let receiverBundle: string;
   const procs: ChildProcess[] = [];
 
   beforeAll(() => {
-    if (!existsSync(DP)) throw new Error(`${DP} is missing: run \`npm run build\` first (npm test does)`);
+    for (const f of [DP, AGENT]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does)`);
     dir = mkdtempSync(join(tmpdir(), 'cp-dp-it-'));
-    receiverBundle = join(dir, 'mini-receiver.cjs');
-    execFileSync(process.execPath, ['tools/build/bundle.mjs', 'apps/dp-server/src/testing/mini-receiver.ts', receiverBundle], { cwd: ROOT });
     lan = Lan.create({ clients: 2 });
   });
 
@@ -137,25 +136,21 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     return collect(child, 60_000);
   }
 
-  function receiver(host: Host, name: string, out: string, extra: readonly string[] = []): Running {
-    const child = lan.spawn(host, process.execPath, [
-      receiverBundle,
-      '--server',
-      url(),
-      '--token',
-      CLIENT,
-      '--image',
-      name,
-      '--hostname',
-      host.name,
-      '--iface',
-      host.ip,
-      '--out',
-      out,
-      ...extra,
+  /**
+   * castpoint-agent deploy of image `name` onto the file `out`, in a UTS namespace of its own named
+   * after the host (separate machines have their own host names; the DP shows them).
+   */
+  function agent(host: Host, name: string, out: string): Running {
+    const child = lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, process.execPath,
+      AGENT, 'deploy', '--server', url(), '--token', CLIENT, '--image', name, '--target', out, '--interface', host.ip, '--json',
     ]);
     procs.push(child);
     return track(child);
+  }
+
+  /** The DP's client records, by host name. */
+  async function clientList(): Promise<Array<{ hostname: string; state: string; fallback: boolean; receiverIds: number[] }>> {
+    return JSON.parse((await cli(['client', 'list', '--json'])).stdout) as Array<{ hostname: string; state: string; fallback: boolean; receiverIds: number[] }>;
   }
 
   it('serves, imports by CLI, multicasts to two hosts, and survives a restart mid-session', async () => {
@@ -173,14 +168,10 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     expect(add.stdout).toMatch(/^added image disk: 24\.0 MiB \(25165824 bytes\), 24 chunks, imported in \d+\.\d s; manifest [0-9a-f]{64}\n$/);
 
     const outs = lan.clients.map((c) => join(dir, `restart-${c.name}.img`));
-    const rx = lan.clients.map((c, i) => receiver(c, 'disk', outs[i] ?? ''));
-    // Restart once both receivers hold some chunks but neither is complete.
-    await until(
-      'both receivers to be part way',
-      () => (rx.every((r) => events(r).some((e) => e['event'] === 'progress' && Number(e['chunksDone']) >= 4)) ? true : undefined),
-      60_000,
-    );
-    expect(rx.every((r) => !events(r).some((e) => e['event'] === 'done'))).toBe(true);
+    const rx = lan.clients.map((c, i) => agent(c, 'disk', outs[i] ?? ''));
+    // Restart once both agents hold some chunks but neither is complete.
+    await until('both agents to be part way', () => (rx.every((r) => lines(r).some((e) => Number(e['chunksDone']) >= 4)) ? true : undefined), 60_000);
+    expect(rx.every((r) => !lines(r).some((e) => e['state'] === 'done'))).toBe(true);
     dp.child.kill('SIGTERM');
     expect(await exited(dp.child)).toBe(0);
     expect(dp.stdout).toMatch(/"msg":"stopped"/);
@@ -191,11 +182,15 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     expect(dp.stdout).not.toMatch(/token generated/);
 
     const codes = await Promise.all(rx.map((r) => exited(r.child)));
-    for (const r of rx) expect(events(r).find((e) => e['event'] === 'done' || e['event'] === 'failed')).toMatchObject({ event: 'done', via: 'multicast' });
-    expect(codes).toEqual([0, 0]);
+    expect(codes.map((c, i) => (c === 0 ? 0 : `${c}: ${rx[i]?.stderr ?? ''}`))).toEqual([0, 0]);
+    for (const r of rx) {
+      expect(lines(r).at(-1)).toMatchObject({ state: 'done', exitCode: 0 });
+      // Everything by multicast: no chunk came by HTTP Range.
+      expect(r.stderr).not.toMatch(/by unicast/);
+    }
     for (const o of outs) expect(sha256(o)).toBe(want);
-    // Each receiver joined exactly once: they rode through the restart without re-registering.
-    for (const r of rx) expect(events(r).filter((e) => e['event'] === 'joined')).toHaveLength(1);
+    // Each agent registered exactly once: they rode through the restart without asking again.
+    for (const c of await clientList()) expect(c.receiverIds).toHaveLength(1);
 
     let final: Array<{ id: number; state: string; endReason?: string }> = [];
     for (let i = 0; i < 20; i++) {
@@ -205,7 +200,7 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     }
     expect(final).toHaveLength(1);
     expect(final[0]).toMatchObject({ state: 'done' });
-    const clients = JSON.parse((await cli(['client', 'list', '--json'])).stdout) as Array<{ hostname: string; state: string }>;
+    const clients = await clientList();
     expect(clients.map((c) => [c.hostname, c.state]).sort()).toEqual([
       ['client1', 'done'],
       ['client2', 'done'],
@@ -220,20 +215,22 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     const data = join(dir, 'data-limit');
     const img = join(dir, 'limit.img');
     const want = makeImage(img, 6);
-    const dp = startDp(data, ['--max-clients', '1', '--max-rate', '16mbit']);
+    const dp = startDp(data, ['--max-clients', '1', '--max-rate', '4mbit']);
     await listening(dp);
     expect((await cli(['image', 'add', 'small', img])).code).toBe(0);
     const outs = lan.clients.map((c) => join(dir, `limit-${c.name}.img`));
-    const first = receiver(lan.clients[0] as Host, 'small', outs[0] ?? '');
-    await until('the first receiver to join', () => (events(first).some((e) => e['event'] === 'joined') ? true : undefined), 20_000);
-    const second = receiver(lan.clients[1] as Host, 'small', outs[1] ?? '');
+    const first = agent(lan.clients[0] as Host, 'small', outs[0] ?? '');
+    // 6 MiB at 4 Mbit/s: the first agent is still receiving (so counted) when the second asks.
+    await until('the first agent to join', () => (lines(first).some((e) => e['sessionId'] !== undefined) ? true : undefined), 20_000);
+    const second = agent(lan.clients[1] as Host, 'small', outs[1] ?? '');
     expect(await Promise.all([exited(first.child), exited(second.child)])).toEqual([0, 0]);
-    expect(events(first).find((e) => e['event'] === 'done')).toMatchObject({ via: 'multicast' });
-    expect(events(second).find((e) => e['event'] === 'fallback')?.['reason']).toMatch(/client limit reached/);
-    expect(events(second).find((e) => e['event'] === 'done')).toMatchObject({ via: 'fallback' });
+    expect(first.stderr).not.toMatch(/by unicast/);
+    expect(second.stderr).toMatch(/The DP sent this client to unicast download; downloading the missing chunks by unicast/);
     for (const o of outs) expect(sha256(o)).toBe(want);
-    const clients = JSON.parse((await cli(['client', 'list', '--json'])).stdout) as Array<{ hostname: string; state: string; fallback: boolean }>;
-    expect(clients.find((c) => c.hostname === 'client2')).toMatchObject({ state: 'done', fallback: true });
+    expect((await clientList()).find((c) => c.hostname === 'client2')).toMatchObject({ state: 'done', fallback: true });
+    const history = await collect(lan.spawn(lan.server, 'curl', ['-s', '-H', `authorization: Bearer ${ADMIN}`, `${url()}/api/v1/history`]), 10_000);
+    const fellBack = (JSON.parse(history.stdout) as Array<{ event: string; detail?: string }>).find((e) => e.event === 'client-fallback');
+    expect(fellBack?.detail).toMatch(/client limit reached/);
   });
 
   it('runs a scheduled, encrypted session once --min-clients agents wait, all in one session', async () => {
@@ -245,14 +242,15 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     const add = await cli(['image', 'add', 'sched', img, '--mode', 'scheduled', '--min-clients', '2', '--max-wait', '60', '--encrypt']);
     expect(add.code).toBe(0);
     const outs = lan.clients.map((c) => join(dir, `sched-${c.name}.img`));
-    const first = receiver(lan.clients[0] as Host, 'sched', outs[0] ?? '');
-    await until('the first agent to be told to wait', () => (events(first).some((e) => e['event'] === 'wait') ? true : undefined), 20_000);
+    const first = agent(lan.clients[0] as Host, 'sched', outs[0] ?? '');
+    await until('the first agent to be told to wait', () => (lines(first).some((e) => e['state'] === 'waiting') ? true : undefined), 20_000);
     const waiting = JSON.parse((await cli(['session', 'list', '--json'])).stdout) as Array<{ state: string; waiting: string[]; encrypted: boolean }>;
     expect(waiting[0]).toMatchObject({ state: 'waiting', waiting: [`client1@${(lan.clients[0] as Host).ip}`], encrypted: true });
-    const second = receiver(lan.clients[1] as Host, 'sched', outs[1] ?? '');
+    const second = agent(lan.clients[1] as Host, 'sched', outs[1] ?? '');
     expect(await Promise.all([exited(first.child), exited(second.child)])).toEqual([0, 0]);
-    const joined = [first, second].map((r) => events(r).find((e) => e['event'] === 'joined'));
-    expect(joined[0]?.['sessionId']).toBe(joined[1]?.['sessionId']);
+    const joined = [first, second].map((r) => lines(r).at(-1)?.['sessionId']);
+    expect(joined[0]).toBeDefined();
+    expect(joined[0]).toBe(joined[1]);
     for (const o of outs) expect(sha256(o)).toBe(want);
     const history = (await cli(['session', 'list', '--json'])).stdout;
     expect(JSON.parse(history)).toMatchObject([{ state: 'done', mode: 'scheduled' }]);
@@ -266,7 +264,7 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     const dp = startDp(data, ['--max-rate', '16mbit']);
     await listening(dp);
     expect((await cli(['image', 'add', 'dash', img])).code).toBe(0);
-    const rx = receiver(lan.clients[0] as Host, 'dash', join(dir, 'dash-out.img'));
+    const rx = agent(lan.clients[0] as Host, 'dash', join(dir, 'dash-out.img'));
     // Chromium must run inside the server host to reach the DP's address.
     const wrapper = join(dir, 'chromium-in-lan.sh');
     writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${lan.server.ns} /usr/bin/chromium "$@"\n`);

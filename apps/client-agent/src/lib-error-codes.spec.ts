@@ -14,6 +14,13 @@ const _wider: Record<LibErrorCode | 'CHUNKING_SOMETHING_NEW', AgentErrorCode> = 
 describe('LIB_ERROR_AGENT_CODES', () => {
   const libCodes = [WIRE_ERROR_CODES, REPAIR_ERROR_CODES, CHUNKING_ERROR_CODES, TRANSPORT_ERROR_CODES].flatMap((t) => Object.keys(t));
 
+  it('every lib code has one style: SCREAMING_SNAKE behind its lib prefix (issue 23.6)', () => {
+    const prefixed = Object.entries({ WIRE: WIRE_ERROR_CODES, REPAIR: REPAIR_ERROR_CODES, CHUNKING: CHUNKING_ERROR_CODES, TRANSPORT: TRANSPORT_ERROR_CODES }).flatMap(([lib, t]) =>
+      Object.keys(t).filter((code) => !new RegExp(`^${lib}_[A-Z0-9]+(_[A-Z0-9]+)*$`).test(code)),
+    );
+    expect(prefixed).toEqual([]);
+  });
+
   it('has exactly one row per code of every lib', () => {
     expect(Object.keys(LIB_ERROR_AGENT_CODES).sort()).toEqual([...libCodes].sort());
   });

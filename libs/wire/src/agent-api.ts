@@ -43,7 +43,7 @@ export interface SessionInfo {
   readonly mode: 'autocast' | 'scheduled';
   /**
    * Wire protocol version the DP speaks (`WIRE_VERSION`). An agent that speaks another one must not
-   * join (its packets would all be dropped as `bad-version`); it can fall back to unicast.
+   * join (its packets would all be dropped as `WIRE_BAD_VERSION`); it can fall back to unicast.
    * Absent: version 1.
    */
   readonly protocolVersion?: number;

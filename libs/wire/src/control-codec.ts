@@ -20,7 +20,7 @@ const pb = castpoint.wire.v1;
 const enumToWire = (values: readonly string[], value: string): number => values.indexOf(value) + 1;
 function enumFromWire<T extends string>(values: readonly T[], value: number, field: string): T {
   const v = values[value - 1];
-  if (v === undefined) throw peerError('bad-field', `${field}: unknown enum value ${value}`, { field, value });
+  if (v === undefined) throw peerError('WIRE_BAD_FIELD', `${field}: unknown enum value ${value}`, { field, value });
   return v;
 }
 
@@ -34,12 +34,12 @@ function u64ToNumber(value: unknown, field: string): number {
     const { low, high } = value as { low: number; high: number };
     const n = (high >>> 0) * 2 ** 32 + (low >>> 0);
     if (Number.isSafeInteger(n)) return n;
-    throw new WireError('bad-field', `${field} exceeds 2^53-1`, { field, value: String(n) });
+    throw new WireError('WIRE_BAD_FIELD', `${field} exceeds 2^53-1`, { field, value: String(n) });
   }
-  throw new WireError('bad-field', `${field}: not an integer`, { field });
+  throw new WireError('WIRE_BAD_FIELD', `${field}: not an integer`, { field });
 }
 
-/** Encode a control message body. Throws `bad-field` when a field is out of range. */
+/** Encode a control message body. Throws `WIRE_BAD_FIELD` when a field is out of range. */
 export function encodeControlBody(message: ControlMessage): Uint8Array {
   validateControl(message);
   switch (message.type) {
@@ -172,7 +172,7 @@ const DECODERS: Record<ControlMessage['type'], (body: Uint8Array) => ControlMess
 
 /**
  * Decode and validate an authenticated control body. Never throws: protobuf errors become
- * `bad-body`, values out of range `bad-field`.
+ * `WIRE_BAD_BODY`, values out of range `WIRE_BAD_FIELD`.
  */
 export function decodeControlBody(type: ControlMessage['type'], body: Uint8Array): ControlMessage | WireError {
   let message: ControlMessage;
@@ -181,13 +181,13 @@ export function decodeControlBody(type: ControlMessage['type'], body: Uint8Array
   } catch (err) {
     if (err instanceof WireError) return err;
     const detail = err instanceof Error ? err.message : String(err);
-    return peerError('bad-body', `${type} body is not valid protobuf: ${detail}`, { field: type });
+    return peerError('WIRE_BAD_BODY', `${type} body is not valid protobuf: ${detail}`, { field: type });
   }
   try {
     validateControl(message);
   } catch (err) {
     if (err instanceof WireError) return err;
-    return new WireError('bad-field', `${type} body failed validation`, { field: type }, { cause: err });
+    return new WireError('WIRE_BAD_FIELD', `${type} body failed validation`, { field: type }, { cause: err });
   }
   return message;
 }

@@ -48,7 +48,7 @@ describe('DP control signatures', () => {
   it('are required on every announce and kick of the unsigned fixture table', () => {
     for (const f of PACKET_FIXTURES.filter((x) => x.message.type === 'announce' || x.message.type === 'kick')) {
       const result = decodePacket(hex(f.hex), keyFor(f.mode), expectSigned);
-      expect(!result.ok && result.error.code).toBe('unsigned');
+      expect(!result.ok && result.error.code).toBe('WIRE_UNSIGNED');
     }
   });
 
@@ -71,7 +71,7 @@ describe('DP control signatures', () => {
     if (!f) throw new Error('fixture missing');
     const forged = encodePacket({ ...f.envelope, seq: 99n }, f.message, keyFor(f.mode), { signer: insider.privateKey });
     const result = decodePacket(forged, keyFor(f.mode), expectSigned);
-    expect(!result.ok && result.error.code).toBe('bad-signature');
+    expect(!result.ok && result.error.code).toBe('WIRE_BAD_SIGNATURE');
   });
 
   it('public keys travel as 32 bytes of base64 and come back the same', () => {
@@ -83,11 +83,11 @@ describe('DP control signatures', () => {
   it.each([['', 'empty'], ['AAAA', 'too short'], ['not base64 at all!!', 'not base64'], [Buffer.alloc(33).toString('base64'), '33 bytes']])(
     'a signing key %j (%s) is refused with bad-key',
     (text) => {
-      expect(() => publicKeyFromBase64(text)).toThrow(expect.objectContaining({ code: 'bad-key' }));
+      expect(() => publicKeyFromBase64(text)).toThrow(expect.objectContaining({ code: 'WIRE_BAD_KEY' }));
     },
   );
 
   it('a seed of the wrong size is refused with bad-key', () => {
-    expect(() => signingKeyFromSeed(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => signingKeyFromSeed(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'WIRE_BAD_KEY' }));
   });
 });

@@ -33,7 +33,7 @@ export interface DpSigningKey {
 /** An Ed25519 key pair from its 32-byte seed (deterministic: fixtures and the DP's key file). */
 export function signingKeyFromSeed(seed: Uint8Array): DpSigningKey {
   if (seed.length !== ED25519_SEED_SIZE) {
-    throw new WireError('bad-key', `an Ed25519 seed is ${ED25519_SEED_SIZE} bytes, got ${seed.length}`, { field: 'seed', value: seed.length });
+    throw new WireError('WIRE_BAD_KEY', `an Ed25519 seed is ${ED25519_SEED_SIZE} bytes, got ${seed.length}`, { field: 'seed', value: seed.length });
   }
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   return { privateKey, publicKey: createPublicKey(privateKey) };
@@ -45,16 +45,16 @@ export function publicKeyToBase64(publicKey: KeyObject): string {
   return der.subarray(SPKI_PREFIX.length).toString('base64');
 }
 
-/** Parses `SessionInfo.signingKey`. Throws `bad-key` unless it is 32 bytes of base64. */
+/** Parses `SessionInfo.signingKey`. Throws `WIRE_BAD_KEY` unless it is 32 bytes of base64. */
 export function publicKeyFromBase64(text: string): KeyObject {
   const raw = typeof text === 'string' ? Buffer.from(text, 'base64') : Buffer.alloc(0);
   if (raw.length !== ED25519_SEED_SIZE || raw.toString('base64') !== text) {
-    throw new WireError('bad-key', `a DP signing key is ${ED25519_SEED_SIZE} bytes of base64`, { field: 'signingKey', value: raw.length });
+    throw new WireError('WIRE_BAD_KEY', `a DP signing key is ${ED25519_SEED_SIZE} bytes of base64`, { field: 'signingKey', value: raw.length });
   }
   try {
     return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
   } catch (err) {
-    throw new WireError('bad-key', 'the DP signing key is not a valid Ed25519 public key', { field: 'signingKey' }, { cause: err });
+    throw new WireError('WIRE_BAD_KEY', 'the DP signing key is not a valid Ed25519 public key', { field: 'signingKey' }, { cause: err });
   }
 }
 
@@ -71,13 +71,13 @@ export function appendSignature(header: Uint8Array, body: Uint8Array, privateKey
 
 /**
  * The protobuf body without its signature when the signature over header || that body verifies,
- * else a typed error: `unsigned` (no signature field at the end), `bad-signature` (it does not
+ * else a typed error: `WIRE_UNSIGNED` (no signature field at the end), `WIRE_BAD_SIGNATURE` (it does not
  * verify with the DP's public key).
  */
 export function stripVerifiedSignature(type: MessageType, header: Uint8Array, body: Uint8Array, publicKey: KeyObject): Uint8Array | WireError<DecodeErrorCode> {
   const at = body.length - SIGNATURE_TRAILER_SIZE;
   if (at < 0 || body[at] !== SIGNATURE_FIELD_KEY || body[at + 1] !== SIGNATURE_SIZE) {
-    return peerError('unsigned', `${type} packet carries no DP signature`, { field: 'signature' });
+    return peerError('WIRE_UNSIGNED', `${type} packet carries no DP signature`, { field: 'signature' });
   }
   const message = body.subarray(0, at);
   const signature = body.subarray(at + 2);
@@ -87,6 +87,6 @@ export function stripVerifiedSignature(type: MessageType, header: Uint8Array, bo
   } catch {
     ok = false;
   }
-  if (!ok) return peerError('bad-signature', `${type} packet's DP signature does not verify`, { field: 'signature' });
+  if (!ok) return peerError('WIRE_BAD_SIGNATURE', `${type} packet's DP signature does not verify`, { field: 'signature' });
   return message;
 }

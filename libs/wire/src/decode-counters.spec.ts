@@ -11,16 +11,16 @@ describe('DecodeCounters', () => {
     for (const f of hmacRows) counters.record(decodePacket(hex(f.hex), key, { sessionId: SESSION_ID }));
     counters.record(decodePacket(new Uint8Array(3), key, { sessionId: SESSION_ID }));
     counters.record(decodePacket(new Uint8Array(3), key, { sessionId: SESSION_ID }));
-    const wrongSession = DECODE_ERROR_FIXTURES.find((f) => f.code === 'wrong-session');
+    const wrongSession = DECODE_ERROR_FIXTURES.find((f) => f.code === 'WIRE_WRONG_SESSION');
     counters.record(decodePacket(hex(wrongSession?.hex ?? ''), key, { sessionId: 1 }));
 
     const snap = counters.snapshot();
     expect(snap.accepted).toBe(hmacRows.length);
     expect(snap.rejected).toBe(3);
-    expect(snap.byCode.short).toBe(2);
-    expect(snap.byCode['wrong-session']).toBe(1);
-    expect(snap.byCode['auth-failed']).toBe(0);
-    expect(counters.rejectedFor('short')).toBe(2);
+    expect(snap.byCode.WIRE_SHORT).toBe(2);
+    expect(snap.byCode['WIRE_WRONG_SESSION']).toBe(1);
+    expect(snap.byCode['WIRE_AUTH_FAILED']).toBe(0);
+    expect(counters.rejectedFor('WIRE_SHORT')).toBe(2);
 
     counters.reset();
     expect(counters.snapshot()).toMatchObject({ accepted: 0, rejected: 0 });

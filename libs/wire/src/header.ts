@@ -5,7 +5,7 @@ import { WireError } from './wire-error';
 
 /** First two bytes of every packet ("CA57" reads as "CAST"). */
 export const WIRE_MAGIC = 0xca57;
-/** Protocol version this codec speaks; any other value is rejected with `bad-version`. */
+/** Protocol version this codec speaks; any other value is rejected with `WIRE_BAD_VERSION`. */
 export const WIRE_VERSION = 1;
 
 /** Packet type byte for each message type. Values are part of the protocol: never renumber. */
@@ -79,7 +79,7 @@ export function maxSymbolSize(mtu: number = DEFAULT_MTU, encrypted = false): num
   void encrypted;
   if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_UDP_PAYLOAD + IPV4_HEADER_SIZE + UDP_HEADER_SIZE) {
     const expected = `${MIN_MTU}..${MAX_UDP_PAYLOAD + IPV4_HEADER_SIZE + UDP_HEADER_SIZE}`;
-    throw new WireError('bad-field', `mtu must be an integer in ${expected}, got ${mtu}`, { field: 'mtu', value: mtu, expected });
+    throw new WireError('WIRE_BAD_FIELD', `mtu must be an integer in ${expected}, got ${mtu}`, { field: 'mtu', value: mtu, expected });
   }
   return mtu - DATA_PACKET_OVERHEAD;
 }

@@ -41,7 +41,7 @@ describe('createSessionKey', () => {
     try {
       createSessionKey(new Uint8Array(n), true);
     } catch (err) {
-      expect((err as WireError).code).toBe('bad-key');
+      expect((err as WireError).code).toBe('WIRE_BAD_KEY');
     }
   });
 
@@ -114,7 +114,7 @@ describe('a hand-built HMAC key without its PacketMac', () => {
   const env = { sessionId: 7, senderId: 1, seq: 1n, sentAtMs: 0 };
 
   it('is refused with bad-key when encoding, and decoding reports an error instead of throwing', () => {
-    expect(() => encodePacket(env, msg, bare)).toThrow(expect.objectContaining({ code: 'bad-key' }));
+    expect(() => encodePacket(env, msg, bare)).toThrow(expect.objectContaining({ code: 'WIRE_BAD_KEY' }));
     const r = decodePacket(encodePacket(env, msg, real), bare, { sessionId: 7 });
     expect(r.ok).toBe(false);
   });

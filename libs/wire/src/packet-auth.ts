@@ -60,6 +60,6 @@ export function openPacket(packet: Uint8Array, headerSize: number, key: SessionK
 
 /** The HMAC of a plain-mode key: createSessionKey always makes one. */
 function macOf(key: SessionKey): PacketMac {
-  if (!key.mac) throw new WireError('bad-key', 'an HMAC session key needs its PacketMac: build keys with createSessionKey', { field: 'key' });
+  if (!key.mac) throw new WireError('WIRE_BAD_KEY', 'an HMAC session key needs its PacketMac: build keys with createSessionKey', { field: 'key' });
   return key.mac;
 }

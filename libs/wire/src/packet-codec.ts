@@ -27,7 +27,7 @@ import { WireError, peerError, type DecodeErrorCode } from './wire-error';
 
 export interface EncodeOptions {
   /**
-   * Largest datagram (UDP payload) `encodePacket` will produce; larger packets throw `too-large`.
+   * Largest datagram (UDP payload) `encodePacket` will produce; larger packets throw `WIRE_TOO_LARGE`.
    * Set it from the path MTU: `maxDatagramSize(mtu)`.
    * @default 1472 (a 1500-byte MTU minus IPv4 and UDP headers)
    */
@@ -40,11 +40,11 @@ export interface EncodeOptions {
 }
 
 export interface DecodeExpectation {
-  /** Only packets of this session are accepted; others are `wrong-session`. */
+  /** Only packets of this session are accepted; others are `WIRE_WRONG_SESSION`. */
   readonly sessionId: number;
   /**
    * The DP's Ed25519 public key (from the join reply). When given, announce and kick packets must
-   * carry a valid DP signature: `unsigned` or `bad-signature` otherwise. @default undefined (not checked)
+   * carry a valid DP signature: `WIRE_UNSIGNED` or `WIRE_BAD_SIGNATURE` otherwise. @default undefined (not checked)
    */
   readonly dpPublicKey?: KeyObject;
 }
@@ -63,8 +63,8 @@ const TYPE_BY_CODE: readonly (MessageType | undefined)[] = (() => {
 })();
 
 /**
- * Encode one authenticated (or encrypted) packet. Throws `bad-field` for values out of range and
- * `too-large` when the packet exceeds `options.maxDatagram`: encoding is our own code, so both are bugs.
+ * Encode one authenticated (or encrypted) packet. Throws `WIRE_BAD_FIELD` for values out of range and
+ * `WIRE_TOO_LARGE` when the packet exceeds `options.maxDatagram`: encoding is our own code, so both are bugs.
  */
 export function encodePacket(envelope: Envelope, message: Message, key: SessionKey, options: EncodeOptions = {}): Uint8Array {
   const maxDatagram = options.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
@@ -81,13 +81,13 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
   }
   const typeCode = PACKET_TYPE_CODES[message.type];
   if (typeCode === undefined) {
-    throw new WireError('bad-field', `unknown message type ${String(message.type)}`, { field: 'type' });
+    throw new WireError('WIRE_BAD_FIELD', `unknown message type ${String(message.type)}`, { field: 'type' });
   }
   const hSize = headerSize(typeCode);
   const bodyLength = body.length + (signer ? SIGNATURE_TRAILER_SIZE : 0);
   const total = hSize + bodyLength + TAG_SIZE;
   if (total > Math.min(maxDatagram, MAX_UDP_PAYLOAD)) {
-    throw new WireError('too-large', `${message.type} packet of ${total} bytes exceeds the ${maxDatagram}-byte datagram limit`, {
+    throw new WireError('WIRE_TOO_LARGE', `${message.type} packet of ${total} bytes exceeds the ${maxDatagram}-byte datagram limit`, {
       field: 'length',
       value: total,
       expected: maxDatagram,
@@ -131,55 +131,55 @@ export function decodePacket(bytes: Uint8Array, key: SessionKey, expect: DecodeE
     return decodeUnchecked(bytes, key, expect);
   } catch (err) {
     // Defence in depth: nothing above is meant to throw, but a peer must never crash us if it does.
-    return { ok: false, error: new WireError('bad-body', 'unexpected decoder failure', { field: INTERNAL_FAILURE }, { cause: err }) };
+    return { ok: false, error: new WireError('WIRE_BAD_BODY', 'unexpected decoder failure', { field: INTERNAL_FAILURE }, { cause: err }) };
   }
 }
 
 function decodeUnchecked(bytes: Uint8Array, key: SessionKey, expect: DecodeExpectation): DecodeResult {
   if (!(bytes instanceof Uint8Array) || bytes.length < CONTROL_HEADER_SIZE + TAG_SIZE) {
     const got = bytes instanceof Uint8Array ? bytes.length : -1;
-    return reject('short', `datagram of ${got} bytes is shorter than ${CONTROL_HEADER_SIZE + TAG_SIZE}`, {
+    return reject('WIRE_SHORT', `datagram of ${got} bytes is shorter than ${CONTROL_HEADER_SIZE + TAG_SIZE}`, {
       value: got,
       expected: CONTROL_HEADER_SIZE + TAG_SIZE,
     });
   }
   if (bytes.length > MAX_UDP_PAYLOAD) {
-    return reject('too-large', `datagram of ${bytes.length} bytes exceeds ${MAX_UDP_PAYLOAD}`, { value: bytes.length });
+    return reject('WIRE_TOO_LARGE', `datagram of ${bytes.length} bytes exceeds ${MAX_UDP_PAYLOAD}`, { value: bytes.length });
   }
   // Fields are read byte by byte: a DataView per datagram was one more object for the collector.
   const magic = u16(bytes, OFFSET.magic);
-  if (magic !== WIRE_MAGIC) return reject('bad-magic', `magic 0x${magic.toString(16)} is not 0xca57`, { value: magic, expected: WIRE_MAGIC });
+  if (magic !== WIRE_MAGIC) return reject('WIRE_BAD_MAGIC', `magic 0x${magic.toString(16)} is not 0xca57`, { value: magic, expected: WIRE_MAGIC });
   const version = bytes[OFFSET.version] as number;
-  if (version !== WIRE_VERSION) return reject('bad-version', `version ${version}, this codec speaks ${WIRE_VERSION}`, { value: version, expected: WIRE_VERSION });
+  if (version !== WIRE_VERSION) return reject('WIRE_BAD_VERSION', `version ${version}, this codec speaks ${WIRE_VERSION}`, { value: version, expected: WIRE_VERSION });
   const typeCode = bytes[OFFSET.type] as number;
   const type = TYPE_BY_CODE[typeCode];
-  if (type === undefined) return reject('bad-type', `unknown packet type ${typeCode}`, { field: 'type', value: typeCode });
+  if (type === undefined) return reject('WIRE_BAD_TYPE', `unknown packet type ${typeCode}`, { field: 'type', value: typeCode });
   const flags = bytes[OFFSET.flags] as number;
   const reserved = bytes[OFFSET.reserved] as number;
   if ((flags & ~KNOWN_FLAGS) !== 0 || reserved !== 0 || (type !== 'data' && (flags & FLAG_PARITY) !== 0)) {
-    return reject('bad-flags', `flags 0x${flags.toString(16)} / reserved ${reserved} not allowed on ${type}`, { field: 'flags', value: flags });
+    return reject('WIRE_BAD_FLAGS', `flags 0x${flags.toString(16)} / reserved ${reserved} not allowed on ${type}`, { field: 'flags', value: flags });
   }
   if (((flags & FLAG_ENCRYPTED) !== 0) !== key.encrypted) {
-    return reject('wrong-mode', key.encrypted ? 'plain packet in an encrypted session' : 'encrypted packet in a plain session', {
+    return reject('WIRE_WRONG_MODE', key.encrypted ? 'plain packet in an encrypted session' : 'encrypted packet in a plain session', {
       field: 'flags',
       value: flags,
     });
   }
   const sessionId = u32(bytes, OFFSET.sessionId);
   if (sessionId !== expect.sessionId) {
-    return reject('wrong-session', `session ${sessionId}, expected ${expect.sessionId}`, { field: 'sessionId', value: sessionId, expected: expect.sessionId });
+    return reject('WIRE_WRONG_SESSION', `session ${sessionId}, expected ${expect.sessionId}`, { field: 'sessionId', value: sessionId, expected: expect.sessionId });
   }
   const hSize = type === 'data' ? DATA_HEADER_SIZE : CONTROL_HEADER_SIZE;
   const bodyLength = u16(bytes, OFFSET.bodyLength);
   if (hSize + bodyLength + TAG_SIZE !== bytes.length) {
-    return reject('bad-length', `header says ${bodyLength} body bytes, datagram of ${bytes.length} holds ${bytes.length - hSize - TAG_SIZE}`, {
+    return reject('WIRE_BAD_LENGTH', `header says ${bodyLength} body bytes, datagram of ${bytes.length} holds ${bytes.length - hSize - TAG_SIZE}`, {
       field: 'bodyLength',
       value: bodyLength,
       expected: bytes.length - hSize - TAG_SIZE,
     });
   }
   const body = openPacket(bytes, hSize, key);
-  if (body === undefined) return reject('auth-failed', `${type} packet failed authentication`, { field: 'tag' });
+  if (body === undefined) return reject('WIRE_AUTH_FAILED', `${type} packet failed authentication`, { field: 'tag' });
 
   const envelope: Envelope = {
     sessionId,
@@ -203,12 +203,12 @@ function decodeData(bytes: Uint8Array, flags: number, payload: Uint8Array, envel
   const block = u32(bytes, OFFSET.block);
   const symbol = bytes[OFFSET.symbol] as number;
   const k = bytes[OFFSET.k] as number;
-  if (k === 0) return reject('bad-field', 'k must be 1..255, got 0', { field: 'k', value: 0, expected: '1..255' });
-  if (symbol === 255) return reject('bad-field', 'symbol must be 0..254, got 255', { field: 'symbol', value: 255, expected: '0..254' });
+  if (k === 0) return reject('WIRE_BAD_FIELD', 'k must be 1..255, got 0', { field: 'k', value: 0, expected: '1..255' });
+  if (symbol === 255) return reject('WIRE_BAD_FIELD', 'symbol must be 0..254, got 255', { field: 'symbol', value: 255, expected: '0..254' });
   if (((flags & FLAG_PARITY) !== 0) !== symbol >= k) {
-    return reject('bad-field', `parity flag disagrees with symbol ${symbol} of k ${k}`, { field: 'flags', value: flags });
+    return reject('WIRE_BAD_FIELD', `parity flag disagrees with symbol ${symbol} of k ${k}`, { field: 'flags', value: flags });
   }
-  if (payload.length === 0) return reject('bad-field', 'data packet with an empty payload', { field: 'payload', value: 0 });
+  if (payload.length === 0) return reject('WIRE_BAD_FIELD', 'data packet with an empty payload', { field: 'payload', value: 0 });
   const message: DataMessage = { type: 'data', block, symbol, k, payload };
   return { ok: true, packet: { envelope, message } };
 }

@@ -22,11 +22,11 @@ export interface SessionKey {
   readonly mac: PacketMac | undefined;
 }
 
-/** Derive the packet key of a session from its 32-byte secret. Throws `bad-key` on a wrong size. */
+/** Derive the packet key of a session from its 32-byte secret. Throws `WIRE_BAD_KEY` on a wrong size. */
 export function createSessionKey(secret: Uint8Array, encrypted: boolean): SessionKey {
   if (!(secret instanceof Uint8Array) || secret.length !== SESSION_SECRET_SIZE) {
     const got = secret instanceof Uint8Array ? secret.length : -1;
-    throw new WireError('bad-key', `session secret must be ${SESSION_SECRET_SIZE} bytes, got ${got}`, {
+    throw new WireError('WIRE_BAD_KEY', `session secret must be ${SESSION_SECRET_SIZE} bytes, got ${got}`, {
       field: 'secret',
       value: got,
       expected: SESSION_SECRET_SIZE,

@@ -59,10 +59,10 @@ export interface SignedDecodeErrorFixture {
 // Every row carries a valid session tag: the sender knew the session key (an insider), so only the
 // signature tells it from the DP.
 export const SIGNED_DECODE_ERROR_FIXTURES: readonly SignedDecodeErrorFixture[] = [
-  { name: 'finished announce without a signature', mode: 'hmac', code: 'unsigned',
+  { name: 'finished announce without a signature', mode: 'hmac', code: 'WIRE_UNSIGNED',
     hex: 'ca57 01 04 00 00 0011 0000c0de 80000001 000000000000001a 0001e240 | 08b00910b0091802200c28a0d9e61d4801 | 67939f27eae69aca3cdb2eef4848b872' },
-  { name: 'kick signed with an insider key', mode: 'hmac', code: 'bad-signature',
+  { name: 'kick signed with an insider key', mode: 'hmac', code: 'WIRE_BAD_SIGNATURE',
     hex: 'ca57 01 07 00 00 0050 0000c0de 80000001 0000000000000019 0001e240 | 08de81dfd00510031a0473746f70 | 7a40 a9bbdb8410080b6ecdf2c65079d1512150563b0ee172e9a4b5bc05da87f483d3eb062bc64e68c68cb7a895fe3d57cd109705b7a97e6502c09719e2e144afa50f | b682f4ba898de85fdca53c2e51165dc4' },
-  { name: 'a DP kick replayed under another seq (signature moved)', mode: 'hmac', code: 'bad-signature',
+  { name: 'a DP kick replayed under another seq (signature moved)', mode: 'hmac', code: 'WIRE_BAD_SIGNATURE',
     hex: 'ca57 01 07 00 00 0050 0000c0de 80000001 000000000000001b 0001e240 | 08de81dfd00510031a0473746f70 | 7a40 f0b37a5b395f02221b70630389b78711caabea4b4b4e4da19049fef5b18915c11e4ac3914bdd4cb883372b561be02b4d183d374d1be1f517f3dcaeef912f7f0c | ef7f559f6729b5621a5d53dd4906b20d' },
 ];

@@ -28,7 +28,7 @@ export const KICK_REASONS = ['policy', 'fallback', 'fail', 'tier'] as const;
 
 function fail(field: string, value: unknown, expected: string): never {
   const shown = typeof value === 'number' || typeof value === 'string' ? value : typeof value;
-  throw new WireError('bad-field', `${field} must be ${expected}, got ${String(shown)}`, {
+  throw new WireError('WIRE_BAD_FIELD', `${field} must be ${expected}, got ${String(shown)}`, {
     field,
     value: typeof shown === 'string' ? shown.slice(0, 64) : shown,
     expected,
@@ -48,7 +48,7 @@ function oneOf(field: string, value: unknown, allowed: readonly string[]): void 
   if (typeof value !== 'string' || !allowed.includes(value)) fail(field, value, `one of ${allowed.join(', ')}`);
 }
 
-/** Throws `bad-field` when an envelope field is out of range. */
+/** Throws `WIRE_BAD_FIELD` when an envelope field is out of range. */
 export function validateEnvelope(envelope: Envelope): void {
   u32('sessionId', envelope.sessionId);
   u32('senderId', envelope.senderId);
@@ -58,7 +58,7 @@ export function validateEnvelope(envelope: Envelope): void {
   u32('sentAtMs', envelope.sentAtMs);
 }
 
-/** Throws `bad-field` when a data message's address or payload is invalid. */
+/** Throws `WIRE_BAD_FIELD` when a data message's address or payload is invalid. */
 export function validateData(message: DataMessage): void {
   u32('block', message.block);
   intIn('k', message.k, 1, MAX_SYMBOLS);
@@ -121,7 +121,7 @@ function validateKick(m: KickMessage): void {
   intIn('kick.detail.length', m.detail.length, 0, MAX_KICK_DETAIL);
 }
 
-/** Throws `bad-field` when a control message has a field out of range. */
+/** Throws `WIRE_BAD_FIELD` when a control message has a field out of range. */
 export function validateControl(message: ControlMessage): void {
   switch (message.type) {
     case 'nack':

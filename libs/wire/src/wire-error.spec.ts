@@ -10,10 +10,10 @@ const protocolDoc = readFileSync(path.join(__dirname, '../../../docs/protocol.md
 describe('wire error codes', () => {
   const codes = Object.keys(WIRE_ERROR_CODES);
 
-  it('are unique, kebab-case and have a sentence each', () => {
+  it('are unique, WIRE_ SCREAMING_SNAKE like the other libs codes, and have a sentence each', () => {
     expect(new Set(codes).size).toBe(codes.length);
     for (const [code, sentence] of Object.entries(WIRE_ERROR_CODES)) {
-      expect(code).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(code).toMatch(/^WIRE_[A-Z0-9]+(_[A-Z0-9]+)*$/);
       expect(sentence).toMatch(/^[A-Z].{10,}\.$/);
     }
   });
@@ -29,15 +29,15 @@ describe('wire error codes', () => {
 
   it('each have an error fixture row (decode codes) or an encode/key test', () => {
     const decodeRows = [...DECODE_ERROR_FIXTURES, ...SIGNED_DECODE_ERROR_FIXTURES];
-    const covered = new Set<string>([...decodeRows.map((f) => f.code), ...ENCODE_ERROR_FIXTURES.map((f) => f.code), 'bad-key']);
+    const covered = new Set<string>([...decodeRows.map((f) => f.code), ...ENCODE_ERROR_FIXTURES.map((f) => f.code), 'WIRE_BAD_KEY']);
     for (const code of codes) expect(covered).toContain(code);
     for (const code of DECODE_ERROR_CODES) expect(decodeRows.map((f) => f.code)).toContain(code);
   });
 
   it('are CastpointErrors with their code and data', () => {
-    const err = new WireError('bad-field', 'k out of range', { field: 'k', value: 0 });
+    const err = new WireError('WIRE_BAD_FIELD', 'k out of range', { field: 'k', value: 0 });
     expect(err).toBeInstanceOf(CastpointError);
-    expect(isCastpointError(err, 'bad-field')).toBe(true);
+    expect(isCastpointError(err, 'WIRE_BAD_FIELD')).toBe(true);
     expect(err.data).toEqual({ field: 'k', value: 0 });
     expect(err.name).toBe('WireError');
   });

@@ -14,7 +14,7 @@ describe('the agent session codec', () => {
     const codec = wireSessionCodec(session, 5);
     expect(codec.decode(fromDp(1n))).toBeDefined();
     expect(codec.decode(fromDp(2n, finished, false))).toBeUndefined();
-    expect(codec.counters.rejectedFor('unsigned')).toBe(1);
+    expect(codec.counters.rejectedFor('WIRE_UNSIGNED')).toBe(1);
   });
 
   it('drops a signed announce replayed (same or older seq of the same DP sender), not a newer one', () => {

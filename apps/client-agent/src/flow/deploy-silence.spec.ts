@@ -23,8 +23,7 @@ describe('deploy flow: multicast silence and fallback', () => {
     // The DP ends a lone agent's session when it leaves on silence; the next request opens another
     // session. Waiting for the same id again looped for ever (issue 21.1: 127 sessions in 11 min).
     h = await harness(img, (n) => (n > 6 ? { status: 404, body: { error: 'stop: the agent loops' } } : join(img, n, sessionFor(img, { id: 100 + n }))));
-    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest, silent: true });
-    await sender.start();
+    // No sender at all: the group stays silent.
     expect(await h.run()).toBe(EXIT.ok);
     expect(h.dp.requests).toHaveLength(2);
     expect(chunksOfRanges(h.dp.ranges)).toEqual([0, 1, 3, 4, 5]);
@@ -47,19 +46,29 @@ describe('deploy flow: multicast silence and fallback', () => {
     // Issue 22.7: the DP killed and back after longer than the silence timeout resumes its session
     // (same id); the agents used to take the silence for a multicast failure and fall back.
     const session = sessionFor(img);
+    // It comes back, its sender with it, once the agent has asked it again in vain (told by the
+    // fake DP as it cuts the request off): no timing guess decides which case the agent sees.
+    let back: Promise<void> | undefined;
+    const comeBack = async (): Promise<void> => {
+      sender = new MiniSender({ net: (h as Harness).net, session, image: img.bytes, manifest: img.manifest });
+      await sender.start();
+      (h as Harness).dp.down = false;
+    };
     // The DP goes down right after its first answer, before any multicast reaches the agent.
-    h = await harness(img, (n) => {
-      if (n === 1) setImmediate(() => h && (h.dp.down = true));
-      return join(img, n, session);
-    });
-    const running = h.run({ dpPatience: 20 });
-    // It comes back, its sender with it, only once the agent has asked it again in vain: no timing
-    // guess decides which case the agent sees.
-    while (!h.dp.cutOff.some((u) => u.endsWith('/request'))) await new Promise((r) => setTimeout(r, 10));
-    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest });
-    await sender.start();
-    h.dp.down = false;
-    expect(await running).toBe(EXIT.ok);
+    h = await harness(
+      img,
+      (n) => {
+        if (n === 1) setImmediate(() => h && (h.dp.down = true));
+        return join(img, n, session);
+      },
+      {
+        onCutOff: (url) => {
+          if (url.endsWith('/request')) back ??= comeBack();
+        },
+      },
+    );
+    expect(await h.run({ dpPatience: 20 })).toBe(EXIT.ok);
+    await back;
     expect(h.dp.ranges).toEqual([]);
     expect(h.dp.requests).toHaveLength(2);
     expect(h.errs.join('')).toMatch(/while the DP did not answer \(restarting\?\); joining its session again by multicast/);

@@ -2,6 +2,7 @@
 // holds the verified image. Every decision that has rules lives in its own module; this file only
 // sequences them and maps the end to an exit code.
 import type { BlockLayout } from '@castpoint/chunking';
+import type { Clock as Timers } from '@castpoint/transport';
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
@@ -39,6 +40,8 @@ export interface DeployDeps {
   readonly buffers?: BufferRecycler;
   /** Rejects when the process is asked to stop (a signal): the deploy then ends as if it failed. */
   readonly stop?: Promise<never>;
+  /** Timers of the multicast receive loop (tests/fullstack: a VirtualClock). @default realClock() */
+  readonly timers?: Timers;
 }
 
 /**
@@ -323,6 +326,7 @@ class DeployRun {
       status: this.status,
       now: () => this.deps.clock.now(),
       silenceTimeoutMs: this.opts.silenceTimeoutMs,
+      ...(this.deps.timers ? { timers: this.deps.timers } : {}),
       // A chunk whose multicast copies keep failing comes by HTTP Range, as the unicast path fetches.
       fetchChunk: (chunk) => {
         const start = chunk * manifest.chunkSize;

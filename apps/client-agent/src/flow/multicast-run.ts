@@ -2,6 +2,7 @@
 // the sender, assemble and write chunks, until the image is complete, the DP kicks this receiver,
 // the group falls silent, or the DP forgets us (it restarted). Owns no timers beyond its own run.
 import type { ReceiverAction } from '@castpoint/repair';
+import { realClock, type Clock as Timers } from '@castpoint/transport';
 import type { ControlMessage, KickReason, LeaveReason, Packet, SessionInfo } from '@castpoint/wire';
 import { AgentError } from '../errors';
 import { blocksOfChunk, type ChunkAssembler } from './chunk-assembler';
@@ -28,6 +29,8 @@ export interface MulticastRunArgs {
   readonly silenceTimeoutMs: number;
   /** Engine tick period, ms. @default 10 */
   readonly tickMs?: number;
+  /** Schedules the ticks (the full-stack test passes a VirtualClock, so time moves when it says). @default realClock() */
+  readonly timers?: Timers;
   /**
    * Fetches one chunk's bytes by unicast (HTTP Range from the DP), for a chunk whose multicast
    * copies keep failing their hash. Absent: such a chunk fails the run (exit 6).
@@ -61,13 +64,14 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
   const badChunks = new Map<number, number>();
   const engine = parts.engine;
   let repairedSymbols = 0;
+  let cancelTick = (): void => undefined;
 
   return new Promise<MulticastOutcome>((resolve, reject) => {
     const finish = (outcome: MulticastOutcome | Error, leave?: LeaveReason): void => {
       if (ended) return;
       ended = true;
       failed = outcome instanceof Error;
-      clearInterval(timer);
+      cancelTick();
       const closing = (async () => {
         // Chunks already whole are written before leaving: a kick right after the last data
         // packet must not cost them (unicast fallback would fetch them again).
@@ -75,7 +79,12 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         if (leave) await sendControl({ type: 'leave', receiverId: a.receiverId, reason: leave }).catch(() => undefined);
         await parts.socket.close().catch(() => undefined);
       })();
-      void closing.then(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+      // Settled also when the write queue itself failed (a throwing handler): left unhandled, that
+      // rejection ended the process, or the deploy waited for ever on a run that never settles.
+      closing.then(
+        () => (outcome instanceof Error ? reject(outcome) : resolve(outcome)),
+        (err: unknown) => reject(outcome instanceof Error ? outcome : err instanceof Error ? err : new Error(String(err))),
+      );
     };
 
     const sendControl = (m: ControlMessage): Promise<void> => {
@@ -217,9 +226,16 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         finish({ kind: 'silent', silentMs: now - lastValid }, 'inactive');
       }
     };
-    const timer = setInterval(tick, a.tickMs ?? 10);
+    const timers = a.timers ?? realClock();
+    const tickMs = a.tickMs ?? 10;
     // A first tick at once rather than a period later: it starts the hello's short spread, and
-    // a scheduled session's data waits for the last agent's hello.
-    setImmediate(tick);
+    // a scheduled session's data waits for the last agent's hello. Each tick books the next first.
+    const every = (delayMs: number): void => {
+      cancelTick = timers.schedule(() => {
+        every(tickMs);
+        tick();
+      }, delayMs);
+    };
+    every(0);
   });
 }

@@ -1,17 +1,21 @@
 // The deploy flow harness for specs: a fake DP over HTTP on 127.0.0.1, the real wire codec, repair
-// receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets.
+// receiver engine and chunking writer, and MemoryNetwork in place of UDP sockets. Runs on virtual
+// time: the network, the receive loop's ticks and the agent's clock share one VirtualClock, moved
+// 1 ms per event-loop turn while a run is going and held still while real I/O (HTTP to the fake
+// DP, the disk) is in flight, so a silence timeout costs no wall-clock wait.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manifestHash } from '@castpoint/chunking';
-import { MemoryNetwork, type DatagramListener, type UdpEndpoint } from '@castpoint/transport';
+import { MemoryNetwork, VirtualClock } from '@castpoint/transport';
 import { BufferPool } from '@castpoint/repair';
 import { publicKeyToBase64, type AgentRequestReply, type SessionInfo } from '@castpoint/wire';
 import { libSessionFactory } from '../adapters/lib-session';
 import { libStoreOpener } from '../adapters/lib-store';
 import { openSessionSocket } from '../adapters/transport-socket';
 import { DpClient } from '../dp/dp-client';
-import { realClock, type Clock } from '../dp/patience';
+import { httpExchange } from '../dp/http-exchange';
+import type { Clock } from '../dp/patience';
 import { AgentError, type ExitCode } from '../errors';
 import { fileMemory, type AgentMemoryStore } from '../flow/agent-state';
 import { deploy } from '../flow/deploy';
@@ -20,6 +24,9 @@ import { validateDeployOptions } from '../options';
 import { Reporter } from '../output/reporter';
 import { FakeDp, type FakeDpOptions, type Scripted } from './fake-dp';
 import type { TestImage } from './image';
+import { Busy } from './busy';
+import { lending } from './lending-socket';
+import { trackedMemory, trackedStores } from './tracked-io';
 import { TEST_DP_KEY } from './mini-sender';
 
 export const CHUNK = 4096;
@@ -52,6 +59,8 @@ export interface Harness {
   target: string;
   dp: FakeDp;
   net: MemoryNetwork;
+  /** The runs' time (the network's, the receive loop's, and the agent clock's unless run() is given one). */
+  time: VirtualClock;
   out: string[];
   errs: string[];
   run(extra?: Record<string, unknown>, clock?: Clock, stop?: Promise<never>): Promise<ExitCode>;
@@ -60,7 +69,10 @@ export interface Harness {
   wrapMemory?: (m: AgentMemoryStore) => AgentMemoryStore;
 }
 
-export async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange'> = {}): Promise<Harness> {
+/** Wall-clock ms of virtual time 0 (the agent's JSON lines carry times). */
+const EPOCH_MS = Date.parse('2026-12-01T00:00:00Z');
+
+export async function harness(img: TestImage, onRequest: (n: number) => Scripted, dpOpts: Pick<FakeDpOptions, 'onRange' | 'onCutOff'> = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-agent-'));
   const target = path.join(dir, 'disk.img');
   const dp = await new FakeDp({
@@ -69,7 +81,25 @@ export async function harness(img: TestImage, onRequest: (n: number) => Scripted
     contentPath: '/api/v1/agent/content/img',
     ...dpOpts,
   }).start();
-  const net = new MemoryNetwork({ seed: 3 });
+  const time = new VirtualClock();
+  const busy = new Busy();
+  const net = new MemoryNetwork({ seed: 3, clock: time });
+  const virtual: Clock = { now: () => EPOCH_MS + time.now(), sleep: (ms) => new Promise((resolve) => time.schedule(resolve, ms)) };
+  let running = 0;
+  let driving = false;
+  let timerError: unknown;
+  /** Moves time while any run is going (two runs at once share one driver). */
+  const drive = async (): Promise<void> => {
+    driving = true;
+    try {
+      while (running > 0) {
+        if (busy.count === 0) time.advance(1);
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      driving = false;
+    }
+  };
   const out: string[] = [];
   const errs: string[] = [];
   const h: Harness = {
@@ -77,30 +107,43 @@ export async function harness(img: TestImage, onRequest: (n: number) => Scripted
     target,
     dp,
     net,
+    time,
     out,
     errs,
-    async run(extra = {}, clock: Clock = realClock, stop?: Promise<never>) {
+    async run(extra = {}, clock: Clock = virtual, stop?: Promise<never>) {
       const opts = validateDeployOptions(
         { server: dp.url, image: 'img', target, json: true, silenceTimeout: 0.4, dpPatience: 2, ...extra },
         { env: {}, stdoutIsTty: false, cwd: dir },
       );
       const reporter = new Reporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: 'json' });
-      return deploy(opts, {
-        dp: new DpClient({ server: dp.url, timeoutMs: 2000 }),
-        stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) }),
+      const done = deploy(opts, {
+        dp: new DpClient({ server: dp.url, timeoutMs: 2000, exchange: (url, x) => busy.track(httpExchange(url, x)) }),
+        stores: trackedStores(busy, libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, onWarning: (w) => reporter.note(w) })),
         sessions: libSessionFactory({
           seed: 9,
           openSocket: (o) => openSessionSocket({ ...o, open: async (x) => (x.lendDatagrams ? lending(await net.open(x)) : net.open(x)), platform: 'linux' }),
         }),
         clock,
+        timers: time,
         reporter,
-        memory: h.wrapMemory ? h.wrapMemory(fileMemory(opts.stateDir)) : fileMemory(opts.stateDir),
+        memory: trackedMemory(busy, h.wrapMemory ? h.wrapMemory(fileMemory(opts.stateDir)) : fileMemory(opts.stateDir)),
         hostname: 'pc-under-test',
         interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
         resolveDp: async () => DP_IP,
         buffers: scribblingPool(),
         ...(stop ? { stop } : {}),
       });
+      running++;
+      if (!driving) drive().catch((err: unknown) => (timerError = err));
+      let code: ExitCode;
+      try {
+        code = await done;
+      } finally {
+        running--;
+      }
+      // A timer callback that threw (a bug in the receive loop) fails the run's test.
+      if (timerError !== undefined) throw timerError instanceof Error ? timerError : new Error(String(timerError));
+      return code;
     },
     async cleanup() {
       await dp.stop();
@@ -126,29 +169,6 @@ function scribblingPool(): BufferRecycler {
   };
 }
 
-/**
- * What a real socket does with lendDatagrams: every datagram in one shared buffer, valid only
- * while the listener runs, and here scribbled over once it returns, so a view the agent kept
- * (a symbol not copied) would put 0xee bytes into a block and fail its chunk, again and again.
- */
-function lending(ep: UdpEndpoint): UdpEndpoint {
-  const shared = Buffer.alloc(65_536);
-  const onDatagram = (fn: DatagramListener): void =>
-    ep.onDatagram((bytes, from) => {
-      const view = shared.subarray(0, bytes.length);
-      view.set(bytes);
-      fn(view, from);
-      view.fill(0xee);
-    });
-  return new Proxy(ep, {
-    get: (target, key) => {
-      if (key === 'onDatagram') return onDatagram;
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
 export const join = (img: TestImage, receiverId: number, session = sessionFor(img)): Scripted => ({
   status: 200,
   body: { status: 'join', receiverId, session, manifest: img.manifest } satisfies AgentRequestReply,
@@ -156,10 +176,6 @@ export const join = (img: TestImage, receiverId: number, session = sessionFor(im
 
 export function chunksOfRanges(ranges: readonly [number, number][]): number[] {
   return ranges.map(([s]) => s / CHUNK).sort((a, b) => a - b);
-}
-
-export function lastJson(out: readonly string[]): Record<string, unknown> {
-  return JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>;
 }
 
 /** The DP's answer sending the agent to unicast for the whole image. */

@@ -19,6 +19,8 @@ export interface FakeDpOptions {
   readonly contentPath?: string;
   /** Expected bearer token; other requests get 401. */
   readonly token?: string;
+  /** Told of each request cut off while `down` (after it is cut off). */
+  onCutOff?(url: string): void;
   /** Optional hook to corrupt or refuse ranges (return undefined to serve normally). */
   onRange?(start: number, end: number): Scripted | Uint8Array | undefined;
   /** `run`: answers POST /assignment; called with the body and the count so far (from 1). */
@@ -71,6 +73,7 @@ export class FakeDp {
     if (this.down) {
       this.cutOff.push(req.url ?? '');
       req.socket.destroy();
+      this.opts.onCutOff?.(req.url ?? '');
       return;
     }
     const chunks: Buffer[] = [];

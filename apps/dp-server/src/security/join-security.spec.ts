@@ -41,7 +41,7 @@ describe('joining a session', () => {
     // Signed by the runner's key: accepted. Made with the session key alone (an insider): refused.
     expect(decodePacket(encodePacket(envelope, kick, sessionKey, { signer: spec.signer }), sessionKey, expect_).ok).toBe(true);
     const forged = decodePacket(encodePacket(envelope, kick, sessionKey), sessionKey, expect_);
-    expect(!forged.ok && forged.error.code).toBe('unsigned');
+    expect(!forged.ok && forged.error.code).toBe('WIRE_UNSIGNED');
   });
 
   it('keeps one signing key in the data dir, mode 0600, across restarts', async () => {

@@ -1,0 +1,17 @@
+const preset = require('../../jest.preset.cjs');
+
+// The DP app, its session runner and real agent deploy flows in one process, over libs/transport's
+// MemoryNetwork on a VirtualClock: no socket leaves the process, so this runs with the unit tests.
+module.exports = {
+  ...preset,
+  displayName: 'fullstack',
+  rootDir: __dirname,
+  roots: ['<rootDir>/src'],
+  // As in apps/dp-server/jest.config.cjs: ESM-only packages the DP app loads, made CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser|kysely)/)'],
+  moduleNameMapper: {
+    ...preset.moduleNameMapper,
+    '^@castpoint/dp-server/(.*)$': `${__dirname}/../../apps/dp-server/src/$1`,
+    '^@castpoint/client-agent/(.*)$': `${__dirname}/../../apps/client-agent/src/$1`,
+  },
+};
