@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { type ChunkKind, MANIFEST_VERSION, type Manifest, type UsedMapInfo } from '@castpoint/wire';
+import { type ChunkCompression, type ChunkKind, MANIFEST_VERSION, type Manifest, type UsedMapInfo } from '@castpoint/wire';
+import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL } from './chunk-compression';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, chunkCount } from './chunk-math';
 import { ChunkingError } from './errors';
 
@@ -28,6 +29,11 @@ function writeCanonical(m: Manifest, sink: (s: string) => void): void {
   // Optional keys only when present, so that a manifest without them keeps its old hash.
   if (m.unusedChunks !== undefined) sink(`,"unusedChunks":[${m.unusedChunks.join(',')}]`);
   if (m.usedMap !== undefined) sink(`,"usedMap":{"source":${JSON.stringify(m.usedMap.source)},"reasons":${JSON.stringify(m.usedMap.reasons)}}`);
+  if (m.compression !== undefined) {
+    sink(`,"compression":{"codec":"${m.compression.codec}","level":${m.compression.level},"sizes":[`);
+    for (let i = 0; i < m.compression.sizes.length; i += 4096) sink(`${i === 0 ? '' : ','}${m.compression.sizes.slice(i, i + 4096).join(',')}`);
+    sink(']}');
+  }
   sink('}');
 }
 
@@ -95,6 +101,7 @@ export function validateManifest(input: unknown): Manifest {
     if (both !== undefined) throw bad('unusedChunks', `and zeroChunks both list chunk ${both}`);
   }
   const usedMap = o['usedMap'] === undefined ? undefined : validateUsedMap(o['usedMap']);
+  const compression = o['compression'] === undefined ? undefined : validateCompression(o['compression'], count, chunkSize, new Set([...(zeroChunks as number[]), ...(unused ?? [])]));
   return {
     version: MANIFEST_VERSION,
     size,
@@ -104,7 +111,34 @@ export function validateManifest(input: unknown): Manifest {
     zeroChunks: zeroChunks as number[],
     ...(unused !== undefined ? { unusedChunks: unused } : {}),
     ...(usedMap !== undefined ? { usedMap } : {}),
+    ...(compression !== undefined ? { compression } : {}),
   };
+}
+
+/** zstd's worst case for a chunk (ZSTD_COMPRESSBOUND): a frame larger than this is not honest. */
+function frameBound(chunkSize: number): number {
+  return chunkSize + (chunkSize >>> 8) + (chunkSize < 128 << 10 ? ((128 << 10) - chunkSize) >>> 11 : 0);
+}
+
+function validateCompression(v: unknown, count: number, chunkSize: number, notStored: ReadonlySet<number>): ChunkCompression {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('compression', 'must be an object');
+  const o = v as Record<string, unknown>;
+  if (o['codec'] !== 'zstd') throw bad('compression.codec', 'must be "zstd"');
+  const level = o['level'];
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < MIN_ZSTD_LEVEL || level > MAX_ZSTD_LEVEL) {
+    throw bad('compression.level', `must be an integer from ${MIN_ZSTD_LEVEL} to ${MAX_ZSTD_LEVEL}`);
+  }
+  const sizes = o['sizes'];
+  if (!Array.isArray(sizes)) throw bad('compression.sizes', 'must be an array');
+  if (sizes.length !== count) throw bad('compression.sizes', `must list ${count} sizes (got ${sizes.length})`);
+  const max = frameBound(chunkSize);
+  for (let i = 0; i < sizes.length; i++) {
+    const n = nonNegInt(sizes[i], `compression.sizes[${i}]`);
+    if (notStored.has(i) ? n !== 0 : n === 0 || n > max) {
+      throw bad(`compression.sizes[${i}]`, notStored.has(i) ? 'must be 0 for a zero or unused chunk' : `must be 1 to ${max} bytes for a data chunk`);
+    }
+  }
+  return { codec: 'zstd', level, sizes: sizes as number[] };
 }
 
 function indexList(v: unknown, field: string, count: number): number[] {
