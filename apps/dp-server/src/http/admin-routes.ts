@@ -1,5 +1,6 @@
 // Admin REST API (admin token): images, sessions, clients, history, and the live event stream.
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_ZSTD_LEVEL } from '@castpoint/chunking';
 import { DpError } from '../errors';
 import type { ImageSettingsInput } from '../images/settings';
 import { requireToken } from './auth';
@@ -34,12 +35,16 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     ctx.catalog.list().map((i) => (ctx.catalog.isOutsideRoots(i.name) ? { ...i, outsideRoots: true } : i)),
   );
 
-  app.post<{ Body: ImageSettingsInput & { name: string; file: string; usedBlocks?: boolean } }>(
+  app.post<{ Body: ImageSettingsInput & { name: string; file: string; usedBlocks?: boolean; compress?: boolean; compressLevel?: number } }>(
     '/api/v1/images',
     { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
-      const { name, file, usedBlocks, ...settings } = req.body;
-      const rec = await ctx.catalog.add(name, file, settings, usedBlocks === true ? { mapUsedBlocks: true } : {});
+      const { name, file, usedBlocks, compress, compressLevel, ...settings } = req.body;
+      if (compressLevel !== undefined && compress !== true) throw new DpError('DP_BAD_SETTING', 'compressLevel is only meaningful with compress: true', { setting: 'compressLevel' });
+      const rec = await ctx.catalog.add(name, file, settings, {
+        ...(usedBlocks === true ? { mapUsedBlocks: true } : {}),
+        ...(compress === true ? { compressLevel: compressLevel ?? DEFAULT_ZSTD_LEVEL } : {}),
+      });
       app.log.info({ image: name, file: rec.file, manifestHash: rec.manifestHash }, 'image added');
       ctx.sessions.emit('change');
       return reply.code(201).send(rec);

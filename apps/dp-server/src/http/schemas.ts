@@ -43,6 +43,8 @@ export const addImageBody = {
     name: imageName,
     file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk, inside an image root (--image-root)" },
     usedBlocks: { type: 'boolean', description: "The file is a whole disk: map its filesystems' used blocks; chunks of free space become unused (never sent or written)" },
+    compress: { type: 'boolean', description: 'Compress the stored chunks with zstd into a chunk pack in the data dir (docs/chunking.md, Compression)' },
+    compressLevel: { type: 'integer', minimum: 1, maximum: 22, description: 'zstd level with compress (default 3)' },
     ...imageSettingsProps,
   },
 } as const;
