@@ -32,6 +32,14 @@ describe('chunk zstd', () => {
     expect(() => zstd.decompress(frame.subarray(0, frame.length - 3), 6, MiB, sha256(raw))).toThrow(expect.objectContaining({ code: 'CHUNKING_CHUNK_DECOMPRESS_FAILED' }));
   });
 
+  it('decodes a chunk stored raw (its length is the raw length) without zstd, still checking the hash', () => {
+    expect(zstd.decode(raw, 7, MiB, sha256(raw)).equals(raw)).toBe(true);
+    expect(zstd.decode(zstd.compress(raw, 3), 7, MiB, sha256(raw)).equals(raw)).toBe(true);
+    const other = Buffer.from(raw);
+    other[10] = (other[10] ?? 0) ^ 1;
+    expect(() => zstd.decode(other, 7, MiB, sha256(raw))).toThrow(expect.objectContaining({ code: 'CHUNKING_CHUNK_HASH_MISMATCH', data: expect.objectContaining({ chunk: 7 }) }));
+  });
+
   it('refuses levels outside 1..22', () => {
     for (const level of [0, 23, 2.5, Number.NaN]) expect(() => zstd.compress(raw, level)).toThrow(expect.objectContaining({ code: 'CHUNKING_BAD_OPTION' }));
   });

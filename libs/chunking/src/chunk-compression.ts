@@ -22,13 +22,24 @@ export interface ChunkZstd {
    * CHUNKING_CHUNK_HASH_MISMATCH when it decodes to other bytes.
    */
   decompress(frame: Uint8Array, chunk: number, rawLength: number, sha256: string): Buffer;
+  /**
+   * A chunk as a pack stores it: the raw bytes when its length is the raw length (zstd could not
+   * shrink it), else a frame. Either way checked against the raw SHA-256, as `decompress`.
+   */
+  decode(stored: Uint8Array, chunk: number, rawLength: number, sha256: string): Buffer;
 }
 
 let loading: Promise<ChunkZstd> | undefined;
 
 /** Instantiates the WASM module once per thread; later calls share it. */
 export function loadZstd(): Promise<ChunkZstd> {
-  loading ??= zstdInit().then(() => ({
+  loading ??= zstdInit().then((): ChunkZstd => ({
+    decode(stored, chunk, rawLength, sha256) {
+      if (stored.length !== rawLength) return this.decompress(stored, chunk, rawLength, sha256);
+      const raw = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+      checkRawHash(raw, chunk, sha256);
+      return raw;
+    },
     compress(raw, level) {
       assertZstdLevel(level);
       return Buffer.from(zstdCompress(raw, level));
@@ -56,18 +67,18 @@ export function loadZstd(): Promise<ChunkZstd> {
           actual: raw.length,
         });
       }
-      const actual = createHash('sha256').update(raw).digest('hex');
-      if (actual !== sha256) {
-        throw new ChunkingError('CHUNKING_CHUNK_HASH_MISMATCH', `chunk ${chunk} decompressed to bytes whose SHA-256 is not the manifest's`, {
-          chunk,
-          expected: sha256,
-          actual,
-        });
-      }
+      checkRawHash(raw, chunk, sha256);
       return raw;
     },
   }));
   return loading;
+}
+
+function checkRawHash(raw: Buffer, chunk: number, sha256: string): void {
+  const actual = createHash('sha256').update(raw).digest('hex');
+  if (actual !== sha256) {
+    throw new ChunkingError('CHUNKING_CHUNK_HASH_MISMATCH', `chunk ${chunk} decoded to bytes whose SHA-256 is not the manifest's`, { chunk, expected: sha256, actual });
+  }
 }
 
 export function assertZstdLevel(level: number): void {

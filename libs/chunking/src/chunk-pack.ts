@@ -31,13 +31,18 @@ export class ChunkPackWriter {
     return new ChunkPackWriter(fh, path, tmp, zstd, level);
   }
 
-  /** Compresses and appends the next chunk (`stored` false: a zero or unused chunk, size 0). */
+  /**
+   * Compresses and appends the next chunk (`stored` false: a zero or unused chunk, size 0). A chunk
+   * zstd cannot shrink (random, already compressed) is stored raw, its size then being its raw
+   * length: never larger than the chunk, and nothing to decode for it on the receiving side.
+   */
   async append(raw: Uint8Array, stored: boolean): Promise<void> {
     if (!stored) {
       this.sizes.push(0);
       return;
     }
-    const frame = this.zstd.compress(raw, this.level);
+    const compressed = this.zstd.compress(raw, this.level);
+    const frame = compressed.length < raw.length ? compressed : raw;
     await this.fh.write(frame, 0, frame.length, this.position);
     this.position += frame.length;
     this.sizes.push(frame.length);

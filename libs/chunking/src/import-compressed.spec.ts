@@ -31,6 +31,9 @@ describe('importImage with compress', () => {
     const sizes = r.manifest.compression?.sizes ?? [];
     expect(sizes.slice(4, 6)).toEqual([0, 0]); // the zero chunks
     expect(sizes[0]).toBeLessThan(4096 / 4); // text compresses
+    expect([sizes[3], sizes[6]]).toEqual([4096, 700]); // random bytes do not: stored raw, never larger
+    const at3 = sizes.slice(0, 3).reduce((a, b) => a + b, 0);
+    expect(readFileSync(packPath).subarray(at3, at3 + 4096).equals(image.subarray(3 * 4096, 4 * 4096))).toBe(true);
     expect(statSync(packPath).size).toBe(sizes.reduce((a, b) => a + b, 0));
     expect(existsSync(`${packPath}.partial`)).toBe(false);
 
@@ -39,7 +42,7 @@ describe('importImage with compress', () => {
     try {
       for (let i = 0; i < r.manifest.chunks.length; i++) {
         if (untransmittedChunks(r.manifest).includes(i)) continue;
-        const raw = zstd.decompress(await pack.readFrame(i), i, Math.min(4096, image.length - i * 4096), r.manifest.chunks[i] ?? '');
+        const raw = zstd.decode(await pack.readFrame(i), i, Math.min(4096, image.length - i * 4096), r.manifest.chunks[i] ?? '');
         expect(raw.equals(image.subarray(i * 4096, i * 4096 + raw.length))).toBe(true);
       }
     } finally {

@@ -101,7 +101,7 @@ export function validateManifest(input: unknown): Manifest {
     if (both !== undefined) throw bad('unusedChunks', `and zeroChunks both list chunk ${both}`);
   }
   const usedMap = o['usedMap'] === undefined ? undefined : validateUsedMap(o['usedMap']);
-  const compression = o['compression'] === undefined ? undefined : validateCompression(o['compression'], count, chunkSize, new Set([...(zeroChunks as number[]), ...(unused ?? [])]));
+  const compression = o['compression'] === undefined ? undefined : validateCompression(o['compression'], count, size, chunkSize, new Set([...(zeroChunks as number[]), ...(unused ?? [])]));
   return {
     version: MANIFEST_VERSION,
     size,
@@ -115,12 +115,8 @@ export function validateManifest(input: unknown): Manifest {
   };
 }
 
-/** zstd's worst case for a chunk (ZSTD_COMPRESSBOUND): a frame larger than this is not honest. */
-function frameBound(chunkSize: number): number {
-  return chunkSize + (chunkSize >>> 8) + (chunkSize < 128 << 10 ? ((128 << 10) - chunkSize) >>> 11 : 0);
-}
-
-function validateCompression(v: unknown, count: number, chunkSize: number, notStored: ReadonlySet<number>): ChunkCompression {
+/** A stored chunk is a frame smaller than the chunk, or the raw chunk itself (its exact length). */
+function validateCompression(v: unknown, count: number, size: number, chunkSize: number, notStored: ReadonlySet<number>): ChunkCompression {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('compression', 'must be an object');
   const o = v as Record<string, unknown>;
   if (o['codec'] !== 'zstd') throw bad('compression.codec', 'must be "zstd"');
@@ -131,9 +127,9 @@ function validateCompression(v: unknown, count: number, chunkSize: number, notSt
   const sizes = o['sizes'];
   if (!Array.isArray(sizes)) throw bad('compression.sizes', 'must be an array');
   if (sizes.length !== count) throw bad('compression.sizes', `must list ${count} sizes (got ${sizes.length})`);
-  const max = frameBound(chunkSize);
   for (let i = 0; i < sizes.length; i++) {
     const n = nonNegInt(sizes[i], `compression.sizes[${i}]`);
+    const max = Math.min(chunkSize, size - i * chunkSize);
     if (notStored.has(i) ? n !== 0 : n === 0 || n > max) {
       throw bad(`compression.sizes[${i}]`, notStored.has(i) ? 'must be 0 for a zero or unused chunk' : `must be 1 to ${max} bytes for a data chunk`);
     }
