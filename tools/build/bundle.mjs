@@ -47,8 +47,24 @@ const lazyStringWidth = {
   },
 };
 
+// @bokuweb/zstd-wasm (chunk compression) reads zstd.wasm beside its own file at init: a bundle or
+// a single executable has no such file, so its bytes are compiled in here. Unlike the plugin
+// above, a changed text fails the build: the bundle would otherwise fail at run time.
+const ZSTD_WASM_READ = "const buf = yield readFile(resolve(__dirname, './zstd.wasm'));";
+const inlineZstdWasm = {
+  name: 'inline-zstd-wasm',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@bokuweb[\\/]zstd-wasm[\\/]dist[\\/]common[\\/]index\.node\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(ZSTD_WASM_READ)) throw new Error(`bundle: ${args.path} no longer loads zstd.wasm as expected; update tools/build/bundle.mjs`);
+      const wasm = readFileSync(path.join(path.dirname(args.path), 'zstd.wasm')).toString('base64');
+      return { contents: text.replace(ZSTD_WASM_READ, () => `const buf = Buffer.from(${JSON.stringify(wasm)}, 'base64');`), loader: 'js' };
+    });
+  },
+};
+
 await build({
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, inlineZstdWasm],
   entryPoints: [entry],
   outfile,
   bundle: true,

@@ -46,6 +46,7 @@ export const LIB_ERROR_AGENT_CODES = {
   CHUNKING_CHUNK_OUT_OF_RANGE: 'verification-failed',
   CHUNKING_CHUNK_LENGTH_MISMATCH: 'verification-failed',
   CHUNKING_CHUNK_HASH_MISMATCH: 'verification-failed',
+  CHUNKING_CHUNK_DECOMPRESS_FAILED: 'verification-failed',
   CHUNKING_TARGET_IS_DIRECTORY: 'target-refused',
   CHUNKING_TARGET_PARENT_MISSING: 'target-refused',
   CHUNKING_TARGET_UNSUPPORTED_TYPE: 'target-refused',

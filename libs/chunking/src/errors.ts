@@ -13,6 +13,7 @@ export const CHUNKING_ERROR_CODES = {
   CHUNKING_CHUNK_OUT_OF_RANGE: 'A chunk, block, symbol or byte range index lies outside the image.',
   CHUNKING_CHUNK_LENGTH_MISMATCH: 'Chunk data handed to the writer does not have the chunk\'s length.',
   CHUNKING_CHUNK_HASH_MISMATCH: 'Chunk data does not match the SHA-256 listed in the manifest; nothing was written.',
+  CHUNKING_CHUNK_DECOMPRESS_FAILED: 'A compressed chunk is not a valid zstd frame of the chunk\'s length; nothing was written.',
   CHUNKING_TARGET_IS_DIRECTORY: 'The target path is a directory, not a file or a disk.',
   CHUNKING_TARGET_PARENT_MISSING: 'The folder that should hold the target file does not exist.',
   CHUNKING_TARGET_UNSUPPORTED_TYPE: 'The target is neither a regular file nor a block device (for example a character device or a pipe).',
@@ -60,6 +61,8 @@ export interface ChunkingErrorDataByCode {
   CHUNKING_CHUNK_OUT_OF_RANGE: { readonly chunk?: number; readonly index?: number; readonly expected?: number };
   CHUNKING_CHUNK_LENGTH_MISMATCH: { readonly chunk: number } & Mismatch<number>;
   CHUNKING_CHUNK_HASH_MISMATCH: { readonly chunk: number } & Mismatch<string>;
+  /** `expected`: the raw chunk length; `actual`: what the frame decoded to, when it decoded at all. */
+  CHUNKING_CHUNK_DECOMPRESS_FAILED: { readonly chunk: number; readonly expected: number; readonly actual?: number };
   CHUNKING_TARGET_IS_DIRECTORY: PathFacts;
   CHUNKING_TARGET_PARENT_MISSING: PathFacts;
   CHUNKING_TARGET_UNSUPPORTED_TYPE: PathFacts;

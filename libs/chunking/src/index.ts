@@ -2,6 +2,8 @@
 export * from './errors';
 export * from './chunk-math';
 export { isAllZero } from './zero';
+export { type ChunkPack, ChunkPackWriter, openChunkPack } from './chunk-pack';
+export { type ChunkZstd, DEFAULT_ZSTD_LEVEL, MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL, assertZstdLevel, frameContentSize, loadZstd } from './chunk-compression';
 export { chunkKind, chunksTouched, encodeManifest, manifestHash, untransmittedChunks, validateManifest } from './manifest-codec';
 export { type ImageFingerprint, FINGERPRINT_SAMPLES, assertImageUnchanged, makeFingerprint, sampleChunks } from './fingerprint';
 export { type ImportOptions, type ImportResult, type UsedBlockMap, applyUsedMap, importImage } from './import-image';

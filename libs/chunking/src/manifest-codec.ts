@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { type ChunkKind, MANIFEST_VERSION, type Manifest, type UsedMapInfo } from '@castpoint/wire';
+import { type ChunkCompression, type ChunkKind, MANIFEST_VERSION, type Manifest, type UsedMapInfo } from '@castpoint/wire';
+import { MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL } from './chunk-compression';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, chunkCount } from './chunk-math';
 import { ChunkingError } from './errors';
 
@@ -28,6 +29,11 @@ function writeCanonical(m: Manifest, sink: (s: string) => void): void {
   // Optional keys only when present, so that a manifest without them keeps its old hash.
   if (m.unusedChunks !== undefined) sink(`,"unusedChunks":[${m.unusedChunks.join(',')}]`);
   if (m.usedMap !== undefined) sink(`,"usedMap":{"source":${JSON.stringify(m.usedMap.source)},"reasons":${JSON.stringify(m.usedMap.reasons)}}`);
+  if (m.compression !== undefined) {
+    sink(`,"compression":{"codec":"${m.compression.codec}","level":${m.compression.level},"sizes":[`);
+    for (let i = 0; i < m.compression.sizes.length; i += 4096) sink(`${i === 0 ? '' : ','}${m.compression.sizes.slice(i, i + 4096).join(',')}`);
+    sink(']}');
+  }
   sink('}');
 }
 
@@ -95,6 +101,7 @@ export function validateManifest(input: unknown): Manifest {
     if (both !== undefined) throw bad('unusedChunks', `and zeroChunks both list chunk ${both}`);
   }
   const usedMap = o['usedMap'] === undefined ? undefined : validateUsedMap(o['usedMap']);
+  const compression = o['compression'] === undefined ? undefined : validateCompression(o['compression'], count, size, chunkSize, new Set([...(zeroChunks as number[]), ...(unused ?? [])]));
   return {
     version: MANIFEST_VERSION,
     size,
@@ -104,7 +111,30 @@ export function validateManifest(input: unknown): Manifest {
     zeroChunks: zeroChunks as number[],
     ...(unused !== undefined ? { unusedChunks: unused } : {}),
     ...(usedMap !== undefined ? { usedMap } : {}),
+    ...(compression !== undefined ? { compression } : {}),
   };
+}
+
+/** A stored chunk is a frame smaller than the chunk, or the raw chunk itself (its exact length). */
+function validateCompression(v: unknown, count: number, size: number, chunkSize: number, notStored: ReadonlySet<number>): ChunkCompression {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('compression', 'must be an object');
+  const o = v as Record<string, unknown>;
+  if (o['codec'] !== 'zstd') throw bad('compression.codec', 'must be "zstd"');
+  const level = o['level'];
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < MIN_ZSTD_LEVEL || level > MAX_ZSTD_LEVEL) {
+    throw bad('compression.level', `must be an integer from ${MIN_ZSTD_LEVEL} to ${MAX_ZSTD_LEVEL}`);
+  }
+  const sizes = o['sizes'];
+  if (!Array.isArray(sizes)) throw bad('compression.sizes', 'must be an array');
+  if (sizes.length !== count) throw bad('compression.sizes', `must list ${count} sizes (got ${sizes.length})`);
+  for (let i = 0; i < sizes.length; i++) {
+    const n = nonNegInt(sizes[i], `compression.sizes[${i}]`);
+    const max = Math.min(chunkSize, size - i * chunkSize);
+    if (notStored.has(i) ? n !== 0 : n === 0 || n > max) {
+      throw bad(`compression.sizes[${i}]`, notStored.has(i) ? 'must be 0 for a zero or unused chunk' : `must be 1 to ${max} bytes for a data chunk`);
+    }
+  }
+  return { codec: 'zstd', level, sizes: sizes as number[] };
 }
 
 function indexList(v: unknown, field: string, count: number): number[] {

@@ -23,6 +23,20 @@ export interface Manifest {
   readonly unusedChunks?: readonly number[];
   /** Where the used-block map came from, when the image has one. */
   readonly usedMap?: UsedMapInfo;
+  /** How chunks are stored and sent, when not raw. Absent in images imported without compression. */
+  readonly compression?: ChunkCompression;
+}
+
+/**
+ * Chunks stored, multicast and served as one zstd frame each. `chunks` still lists the SHA-256 of
+ * the raw bytes: a receiver decompresses and checks that hash before it writes anything.
+ */
+export interface ChunkCompression {
+  readonly codec: 'zstd';
+  /** The zstd level the image was compressed at (informational: any level decodes the same way). */
+  readonly level: number;
+  /** Bytes of each chunk's frame, one per chunk; 0 for zero and unused chunks (never stored). */
+  readonly sizes: readonly number[];
 }
 
 /**

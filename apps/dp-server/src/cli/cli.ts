@@ -141,6 +141,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
             bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)).option('used-blocks', {
               type: 'boolean',
               describe: "FILE is a whole disk: map its filesystems' used blocks and never send or write the free ones (docs/capture.md)",
+            }).option('compress', {
+              type: 'boolean',
+              describe: 'Compress the stored chunks with zstd into a chunk pack in the data dir (docs/chunking.md, Compression)',
+            }).option('compress-level', {
+              type: 'number',
+              describe: 'zstd level 1-22 with --compress (default 3)',
             })
               .option('kind', { type: 'string', describe: 'disk [default]: written to the target as is; wim: a Windows image applied to the target disk' })
               .option('index', { type: 'string', describe: 'With --kind wim: the image inside the WIM to apply [default 1]' }),

@@ -1,6 +1,10 @@
 // `castpoint-dp image add|list|set|rm` against an in-process DP (fetch answered by inject()).
 import { ADMIN, harnessPerTest, type Harness } from '../testing/harness';
 import { testIo, type TestIo } from '../testing/cli-io';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '@castpoint/wire';
+import { chunkingImporter } from '../images/chunking-importer';
 import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
 
 const api = { server: 'http://dp.test:8080', token: ADMIN };
@@ -31,6 +35,21 @@ describe('castpoint-dp image commands', () => {
     expect(err).toContain(`| importing win11 from ${h.file}: 1.0 s`);
     expect(err.endsWith('\r\x1b[K')).toBe(true);
     expect(io.ticking.size).toBe(0);
+  });
+
+  it('image add --compress --compress-level N imports with zstd at that level; without them, no compression', async () => {
+    const h = await make({}, undefined, undefined, 0, { importer: chunkingImporter() });
+    const io = testIo(h.app);
+    const manifestOf = async (name: string): Promise<Manifest> => {
+      const rec = (await h.app.inject({ method: 'GET', url: `/api/v1/images/${name}`, headers: { authorization: `Bearer ${ADMIN}` } })).json<{ manifestHash: string }>();
+      return JSON.parse(readFileSync(join(h.dir, 'data', 'manifests', `${rec.manifestHash}.json`), 'utf8')) as Manifest;
+    };
+    await imageAdd({ ...api, name: 'packed', file: h.file, compress: true, 'compress-level': 9 }, io);
+    await imageAdd({ ...api, name: 'packed-default', file: h.file, compress: true }, io);
+    await imageAdd({ ...api, name: 'plain', file: h.file }, io);
+    expect((await manifestOf('packed')).compression?.level).toBe(9);
+    expect((await manifestOf('packed-default')).compression?.level).toBe(3);
+    expect((await manifestOf('plain')).compression).toBeUndefined();
   });
 
   it('image add refuses a bad name, a non-number and a clearing word before the DP is asked', async () => {

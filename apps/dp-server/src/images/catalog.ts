@@ -1,6 +1,8 @@
 // The images a DP serves: imported once (manifest kept in DATA_DIR, the file only referenced),
 // and only from the image roots.
-import { stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import type { StateStore } from '../state/store';
@@ -12,6 +14,9 @@ import { validateImageName } from './names';
 import { mapImageFile } from './used-blocks';
 import type { ImageRoots } from './roots';
 import { resolveImageSettings, type ImageSettingsInput } from './settings';
+
+/** Chunk packs of compressed images, in DATA_DIR. */
+const PACK_DIR = 'packs';
 
 export class ImageCatalog {
   private readonly manifests = new Map<string, Manifest>();
@@ -74,15 +79,24 @@ export class ImageCatalog {
   }
 
   /**
+   * Where the chunk pack of a compressed manifest lives: in DATA_DIR, named by the manifest hash
+   * (two images of the same content share it). Undefined for a manifest without compression.
+   */
+  packPath(manifestHash: string, manifest: Manifest): string | undefined {
+    return manifest.compression === undefined ? undefined : join(this.store.dataDir, PACK_DIR, `${manifestHash}.zst`);
+  }
+
+  /**
    * `options.usedMap`: a capture's used-block map, so the manifest lists unused chunks;
    * `options.mapUsedBlocks`: the file is a whole disk, mapped here with libs/diskmap;
+   * `options.compressLevel`: compress the stored chunks with zstd at that level into a chunk pack;
    * `kind`: a disk image (default) or a WIM and the index in it to apply.
    */
   async add(
     name: string,
     file: string,
     input: ImageSettingsInput,
-    options: ImportImageOptions & { mapUsedBlocks?: boolean } = {},
+    options: Omit<ImportImageOptions, 'compress'> & { mapUsedBlocks?: boolean; compressLevel?: number } = {},
     kind: ImageContentInput = {},
   ): Promise<ImageRecord> {
     validateImageName(name);
@@ -104,15 +118,22 @@ export class ImageCatalog {
     // A WIM is checked before its bytes are read for chunking: a wrong index costs nothing.
     const content = await resolveImageContent(kind, path);
     const tracked = this.importing.begin(name, path, st.size, this.now());
-    const { mapUsedBlocks, ...importOptions } = options;
+    const { mapUsedBlocks, compressLevel, ...importOptions } = options;
+    // The pack is named by the manifest hash, known only at the end: written under the image's name first.
+    const importingPack = compressLevel === undefined ? undefined : join(this.store.dataDir, PACK_DIR, `${name}.importing.zst`);
+    if (importingPack !== undefined) await mkdir(join(this.store.dataDir, PACK_DIR), { recursive: true, mode: 0o700 });
     const imported = await (async () => {
       const usedMap = mapUsedBlocks === true ? await mapImageFile(path, st.size) : importOptions.usedMap;
-      return this.importer.importImage(path, tracked.progress, { ...importOptions, ...(usedMap ? { usedMap } : {}) });
+      const compress = importingPack !== undefined && compressLevel !== undefined ? { packPath: importingPack, level: compressLevel } : undefined;
+      return this.importer.importImage(path, tracked.progress, { ...importOptions, ...(usedMap ? { usedMap } : {}), ...(compress ? { compress } : {}) });
     })().finally(tracked.end);
     // A second add of the same name may have raced with this one while the file was being read.
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
+      if (importingPack !== undefined) await rm(importingPack, { force: true });
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });
     }
+    const pack = this.packPath(imported.manifestHash, imported.manifest);
+    if (importingPack !== undefined && pack !== undefined) await rename(importingPack, pack);
     this.store.saveManifest(imported.manifestHash, imported.manifest);
     this.manifests.set(imported.manifestHash, imported.manifest);
     const rec: ImageRecord = {
@@ -141,11 +162,20 @@ export class ImageCatalog {
   }
 
   remove(name: string): void {
-    this.get(name);
+    const img = this.get(name);
     this.outside.delete(name);
     delete this.store.state.images[name];
     this.store.record({ event: 'image-removed', image: name }, new Date(this.now()));
     this.store.save();
+    // The chunk pack goes with the last image of its content (the file itself stays, as before).
+    if (!Object.values(this.store.state.images).some((i) => i.manifestHash === img.manifestHash)) {
+      // Sync: one unlink, and the caller's reply then means the space is free.
+      try {
+        rmSync(join(this.store.dataDir, PACK_DIR, `${img.manifestHash}.zst`), { force: true });
+      } catch {
+        // An undeletable pack only wastes space; the image is gone either way.
+      }
+    }
   }
 
   /** Checks the file still holds what was imported (before each session and each fallback download). */

@@ -7,7 +7,7 @@ import type { ImageImporter, ImportImageOptions, ImportedImage } from './importe
 export function chunkingImporter(): ImageImporter {
   return {
     async importImage(file: string, onProgress?: (bytesDone: number, size: number) => void, options: ImportImageOptions = {}): Promise<ImportedImage> {
-      const r = await importImage(file, { ...(onProgress ? { onProgress } : {}), ...(options.usedMap ? { usedMap: options.usedMap } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) });
+      const r = await importImage(file, { ...(onProgress ? { onProgress } : {}), ...(options.usedMap ? { usedMap: options.usedMap } : {}), ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}), ...(options.compress ? { compress: options.compress } : {}) });
       return { manifest: r.manifest, manifestHash: r.manifestHash, mtimeMs: r.fingerprint.mtimeMs };
     },
     async assertUnchanged(file: string, manifest: Manifest, mtimeMs: number): Promise<void> {

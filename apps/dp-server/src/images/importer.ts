@@ -16,6 +16,8 @@ export interface ImportImageOptions {
   /** A capture keeps the chunk size its agent hashed with. @default 1 MiB */
   readonly chunkSize?: number;
   readonly usedMap?: UsedBlockMap;
+  /** Compress stored chunks with zstd at `level` into the chunk pack `packPath` (docs/chunking.md). */
+  readonly compress?: { readonly packPath: string; readonly level: number };
 }
 
 export interface ImageImporter {

@@ -1,0 +1,67 @@
+// `image add --compress [--compress-level N]` (POST /api/v1/images { compress, compressLevel }):
+// stored chunks are compressed with zstd into a chunk pack in DATA_DIR named by the manifest hash.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadZstd, openChunkPack } from '@castpoint/chunking';
+import type { Manifest } from '@castpoint/wire';
+import { chunkingImporter } from '../images/chunking-importer';
+import { admin, harness, type Harness } from '../testing/harness';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.app.close();
+  h = undefined;
+});
+
+const MiB = 1 << 20;
+const manifestOf = (hh: Harness, hash: string): Manifest => JSON.parse(readFileSync(join(hh.dir, 'data', 'manifests', `${hash}.json`), 'utf8')) as Manifest;
+const packOf = (hh: Harness, hash: string): string => join(hh.dir, 'data', 'packs', `${hash}.zst`);
+
+/** 3 MiB: text, zeros, text; the image file lives in the harness's image root. */
+function writeImage(hh: Harness): string {
+  const line = 'a line of an OS image log file, compressible as such files are\n';
+  const text = Buffer.from(line.repeat(Math.ceil(MiB / line.length))).subarray(0, MiB);
+  const path = join(hh.dir, 'disk.img');
+  writeFileSync(path, Buffer.concat([text, Buffer.alloc(MiB), text]));
+  return path;
+}
+
+it('compresses at import into a pack that decodes to the image; plain import of the same file is unchanged', async () => {
+  h = await harness({}, undefined, undefined, 0, { importer: chunkingImporter() });
+  const file = writeImage(h);
+  const res = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'packed', file, compress: true, compressLevel: 5 } });
+  expect(res.statusCode).toBe(201);
+  const hash = res.json<{ manifestHash: string }>().manifestHash;
+  const m = manifestOf(h, hash);
+  expect(m.compression).toMatchObject({ codec: 'zstd', level: 5 });
+  expect(m.compression?.sizes[1]).toBe(0);
+  expect(statSync(packOf(h, hash)).size).toBe((m.compression?.sizes ?? []).reduce((a, b) => a + b, 0));
+  expect(existsSync(join(h.dir, 'data', 'packs', 'packed.importing.zst'))).toBe(false);
+  const zstd = await loadZstd();
+  const pack = await openChunkPack(packOf(h, hash), m);
+  const raw = readFileSync(file);
+  expect(zstd.decompress(await pack.readFrame(2), 2, MiB, m.chunks[2] ?? '').equals(raw.subarray(2 * MiB))).toBe(true);
+  await pack.close();
+
+  const plain = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'plain', file } });
+  const pm = manifestOf(h, plain.json<{ manifestHash: string }>().manifestHash);
+  expect(pm.compression).toBeUndefined();
+  expect(pm.chunks).toEqual(m.chunks);
+
+  // Removing the image removes its pack.
+  expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/images/packed', headers: admin })).statusCode).toBeLessThan(300);
+  expect(existsSync(packOf(h, hash))).toBe(false);
+}, 60_000);
+
+it.each([
+  ['a level above 22', { compress: true, compressLevel: 23 }],
+  ['a level without compress', { compressLevel: 3 }],
+  ['a non-integer level', { compress: true, compressLevel: 2.5 }],
+])('refuses %s with 400 and imports nothing', async (_name, extra) => {
+  h = await harness({}, undefined, undefined, 0, { importer: chunkingImporter() });
+  const file = writeImage(h);
+  const res = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'bad', file, ...extra } });
+  expect(res.statusCode).toBe(400);
+  expect(res.body).toMatch(/compressLevel/);
+  expect((await h.app.inject({ method: 'GET', url: '/api/v1/images', headers: admin })).json()).toEqual([]);
+});

@@ -1,0 +1,120 @@
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import type { Manifest } from '@castpoint/wire';
+import { assertZstdLevel, loadZstd, type ChunkZstd } from './chunk-compression';
+import { ChunkingError, asChunkingError } from './errors';
+
+/**
+ * A chunk pack: the zstd frames of an image's stored chunks, back to back in chunk order, nothing
+ * else. Chunk i's frame starts at the sum of `compression.sizes` before it (zero and unused chunks
+ * have size 0), so the manifest is the pack's index and the pack needs no header of its own.
+ */
+export class ChunkPackWriter {
+  private readonly sizes: number[] = [];
+  private position = 0;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly path: string,
+    private readonly tmp: string,
+    private readonly zstd: ChunkZstd,
+    readonly level: number,
+  ) {}
+
+  /** Writes to `path + '.partial'`; `finish` moves it to `path` once it is complete and synced. */
+  static async create(path: string, level: number): Promise<ChunkPackWriter> {
+    assertZstdLevel(level); // before a file is created
+    const zstd = await loadZstd();
+    const tmp = `${path}.partial`;
+    const fh = await open(tmp, 'w').catch((err: unknown) => {
+      throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot create chunk pack ${tmp}`, err, { path: tmp });
+    });
+    return new ChunkPackWriter(fh, path, tmp, zstd, level);
+  }
+
+  /**
+   * Compresses and appends the next chunk (`stored` false: a zero or unused chunk, size 0). A chunk
+   * zstd cannot shrink (random, already compressed) is stored raw, its size then being its raw
+   * length: never larger than the chunk, and nothing to decode for it on the receiving side.
+   */
+  async append(raw: Uint8Array, stored: boolean): Promise<void> {
+    if (!stored) {
+      this.sizes.push(0);
+      return;
+    }
+    const compressed = this.zstd.compress(raw, this.level);
+    const frame = compressed.length < raw.length ? compressed : raw;
+    await this.fh.write(frame, 0, frame.length, this.position);
+    this.position += frame.length;
+    this.sizes.push(frame.length);
+  }
+
+  /** Frame sizes so far, one per appended chunk. */
+  frameSizes(): readonly number[] {
+    return this.sizes;
+  }
+
+  /** Bytes of frames written so far. */
+  bytes(): number {
+    return this.position;
+  }
+
+  async finish(): Promise<void> {
+    await this.fh.sync();
+    await this.fh.close();
+    await rename(this.tmp, this.path);
+  }
+
+  /** Drops the partial file (an import that failed leaves nothing behind). */
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
+  }
+}
+
+/** Reads frames of a pack by chunk index, the manifest being its index. */
+export interface ChunkPack {
+  /** Byte offset of chunk `index`'s frame in the pack and its length (0 for unstored chunks). */
+  frameRange(index: number): { readonly offset: number; readonly length: number };
+  readFrame(index: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the pack of a compressed manifest. Refuses (CHUNKING_IMAGE_CHANGED) a pack whose size is
+ * not the sum of the manifest's frame sizes: it belongs to another import or was cut short.
+ */
+export async function openChunkPack(path: string, manifest: Manifest): Promise<ChunkPack> {
+  const sizes = manifest.compression?.sizes;
+  if (sizes === undefined) throw new ChunkingError('CHUNKING_MANIFEST_INVALID', 'the manifest has no compression: there is no chunk pack', { field: 'compression' });
+  const offsets = new Float64Array(sizes.length + 1);
+  for (let i = 0; i < sizes.length; i++) offsets[i + 1] = (offsets[i] ?? 0) + (sizes[i] ?? 0);
+  const total = offsets[sizes.length] ?? 0;
+  const st = await stat(path).catch((err: unknown) => {
+    throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot open chunk pack ${path}`, err, { path });
+  });
+  if (st.size !== total) {
+    throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `chunk pack ${path} holds ${st.size} bytes, the manifest lists ${total}`, { path, expected: total, actual: st.size });
+  }
+  const fh = await open(path, 'r');
+  const frameRange = (index: number): { offset: number; length: number } => {
+    if (!Number.isInteger(index) || index < 0 || index >= sizes.length) {
+      throw new ChunkingError('CHUNKING_CHUNK_OUT_OF_RANGE', `chunk ${index} is outside the image (${sizes.length} chunks)`, { chunk: index, expected: sizes.length });
+    }
+    return { offset: offsets[index] ?? 0, length: sizes[index] ?? 0 };
+  };
+  return {
+    frameRange,
+    async readFrame(index) {
+      const { offset, length } = frameRange(index);
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `chunk pack ${path} ended inside chunk ${index}`, { path, chunk: index });
+        done += bytesRead;
+      }
+      return buf;
+    },
+    close: () => fh.close(),
+  };
+}
