@@ -34,6 +34,9 @@ import {
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
 import { SymbolSource } from './symbol-source';
 
+/** How long a registered agent may take to send its first status (see the engine option). */
+export const FIRST_REPORT_TIMEOUT_MS = 20_000;
+
 export interface UdpRunnerOptions {
   /** Engine tick period, ms. @default 10 */
   readonly tickMs?: number;
@@ -110,6 +113,10 @@ class UdpSessionRunner implements SessionRunner {
         symbolSize: s.symbolSize,
         maxRateBytesPerSec: s.rateBytesPerSec,
         slowPolicy: s.slowPolicy,
+        // An agent in a preinstall environment (WinPE on an old CPU, an emulated VM) took 5.8-7 s
+        // from its request to its first status (the VM lab, docs/netboot.md): 5 s dropped it and it
+        // started a second session. Once it has spoken, the usual 5 s silence rule applies.
+        firstReportTimeoutMs: FIRST_REPORT_TIMEOUT_MS,
         rng: seededRng(s.sessionId ^ s.senderId),
       });
       this.sock = await (this.o.openSocket ?? openUdpSocket)({

@@ -24,6 +24,7 @@ export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOpti
     interleave: DEFAULT_INTERLEAVE,
     ...options,
   };
+  const firstReportTimeoutMs = options.firstReportTimeoutMs ?? o.silentTimeoutMs;
   const bad = (what: string, data: Record<string, unknown>): never => {
     throw new RepairError('REPAIR_BAD_OPTIONS', what, data);
   };
@@ -31,8 +32,9 @@ export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOpti
   if (!(o.symbolSize >= 1)) bad('symbolSize must be >= 1', { symbolSize: o.symbolSize });
   if (!Number.isInteger(o.maxParityPerBlock) || o.maxParityPerBlock < 1 || o.maxParityPerBlock > 254) bad('maxParityPerBlock must be 1..254', { maxParityPerBlock: o.maxParityPerBlock });
   if (!(o.silentTimeoutMs > 0)) bad('silentTimeoutMs must be > 0', { silentTimeoutMs: o.silentTimeoutMs });
+  if (!(firstReportTimeoutMs > 0)) bad('firstReportTimeoutMs must be > 0', { firstReportTimeoutMs });
   if (!(o.repairShare > 0 && o.repairShare <= 1)) bad('repairShare must be in (0, 1]', { repairShare: o.repairShare });
   if (!Number.isInteger(o.interleave) || o.interleave < 1) bad('interleave must be a positive integer', { interleave: o.interleave });
   if (o.slowPolicy.kind === 'disconnect' && !(o.slowPolicy.kbps > 0)) bad('disconnect policy needs kbps > 0', { kbps: o.slowPolicy.kbps });
-  return o;
+  return { ...o, firstReportTimeoutMs };
 }

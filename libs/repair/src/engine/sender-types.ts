@@ -29,6 +29,12 @@ export interface SenderOptions {
   /** A receiver not heard from for this long is dropped. @default 5000 */
   readonly silentTimeoutMs?: number;
   /**
+   * A registered receiver that has not spoken yet is dropped after this long instead: a machine in
+   * a preinstall environment (a slow CPU, an emulated VM) may take several seconds from its HTTP
+   * request to its first status. @default silentTimeoutMs
+   */
+  readonly firstReportTimeoutMs?: number;
+  /**
    * Share of send slots repairs may take while new data remains, so loss never stalls the stream
    * and a receiver that needs no repair finishes within 1 / (1 - repairShare) of its time alone
    * (1.5x), whatever another receiver's loss. @default 1/3
@@ -99,6 +105,8 @@ export interface ReceiverInfo {
   /** When rttMs was last sampled (a probe echo). */
   rttAtMs: number | undefined;
   lastHeardMs: number;
+  /** Whether a control packet of its own has arrived yet (until then firstReportTimeoutMs applies). */
+  heard: boolean;
   nacks: number;
 }
 

@@ -129,6 +129,24 @@ describe('SenderEngine', () => {
     expect(s.tick(3300).filter((a) => a.type !== 'send')).toEqual([{ type: 'drop', receiverId: 2, reason: 'silent' }, { type: 'finished' }]);
   });
 
+  it('gives a receiver that has not spoken yet firstReportTimeoutMs, then the usual silence timeout', () => {
+    const s = sender({ silentTimeoutMs: 3000, firstReportTimeoutMs: 10_000 });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    s.handle({ type: 'register', receiverId: 2 }, 0);
+    // Receiver 1 speaks once at 6 s (a slow machine's first status), then falls silent.
+    expect(s.tick(5000).filter((a) => a.type !== 'send')).toEqual([]);
+    s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 0, totalBlocks: 10, rateBps: 0, lossPpm: 0 }), 6000);
+    expect(s.tick(8900).filter((a) => a.type !== 'send')).toEqual([]);
+    expect(s.tick(9200).filter((a) => a.type !== 'send')).toEqual([{ type: 'drop', receiverId: 1, reason: 'silent' }]);
+    // Receiver 2 never spoke: dropped only after firstReportTimeoutMs (the scan runs every 250 ms).
+    expect(s.tick(9900).filter((a) => a.type !== 'send')).toEqual([]);
+    expect(s.tick(10_200).filter((a) => a.type !== 'send')).toEqual([{ type: 'drop', receiverId: 2, reason: 'silent' }, { type: 'finished' }]);
+  });
+
+  it('refuses a firstReportTimeoutMs that is not positive', () => {
+    expect(() => sender({ firstReportTimeoutMs: 0 })).toThrow(/firstReportTimeoutMs must be > 0/);
+  });
+
   it('measures GRTT from targeted probes (largest receiver RTT) and announces it', () => {
     const s = sender();
     s.handle({ type: 'register', receiverId: 1 }, 0);

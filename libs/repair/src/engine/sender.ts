@@ -176,7 +176,8 @@ export class SenderEngine {
     if (nowMs >= this.nextSilenceScanMs) {
       this.nextSilenceScanMs = nowMs + SILENCE_SCAN_MS;
       for (const r of [...this.receivers.values()]) {
-        if (r.state !== 'done' && nowMs - r.lastHeardMs > this.o.silentTimeoutMs) this.remove(r.receiverId, 'silent', out);
+        const limitMs = r.heard ? this.o.silentTimeoutMs : this.o.firstReportTimeoutMs;
+        if (r.state !== 'done' && nowMs - r.lastHeardMs > limitMs) this.remove(r.receiverId, 'silent', out);
       }
     }
     if (nowMs >= this.nextRateMs) {
@@ -242,6 +243,7 @@ export class SenderEngine {
     const r = this.receivers.get(m.receiverId);
     if (!r) return; // not registered (or already dropped): the app decides whether to re-register
     r.lastHeardMs = nowMs;
+    r.heard = true;
     switch (m.type) {
       case 'nack': {
         this.nacksReceived++;
@@ -377,5 +379,5 @@ export class SenderEngine {
 }
 
 function newReceiver(receiverId: number, nowMs: number): ReceiverInfo {
-  return { receiverId, state: 'waiting', blocksDone: 0, rateBytesPerSec: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, nacks: 0 };
+  return { receiverId, state: 'waiting', blocksDone: 0, rateBytesPerSec: 0, lossPpm: 0, rttMs: undefined, rttAtMs: undefined, lastHeardMs: nowMs, heard: false, nacks: 0 };
 }
