@@ -38,6 +38,10 @@ describe('renderInit', () => {
     expect(init).toMatch(/deploy --server "\$server" --image "\$image" --target "\$target" --token "\$token"/);
   });
 
+  it('names the machine after its MAC when DHCP gave no host name (the DP refuses an empty one)', () => {
+    expect(init).toContain('hostname "castpoint-$(tr -d : </sys/class/net/$lease/address)"');
+  });
+
   it('quotes a module path with a quote in it', () => {
     const odd = renderInit({ modules: ["/lib/it's.ko"], label: 'x' });
     expect(syntaxOk(odd).ok).toBe(true);

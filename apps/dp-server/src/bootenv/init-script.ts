@@ -86,6 +86,9 @@ for nic in $(ls /sys/class/net | grep -v '^lo$'); do
   if udhcpc -i "$nic" -s ${shQuote(udhcpc)} -t 8 -T 2 -n -q >/tmp/udhcpc.log 2>&1; then lease="$nic"; break; fi
 done
 [ -n "$lease" ] || fail "no DHCP answer on any network interface (exit code 1)"
+# The agent reports the host name and the DP refuses an empty one: the DHCP server's name for
+# this machine, else one made from the MAC.
+case "$(hostname)" in ""|"(none)"|localhost) hostname "castpoint-$(tr -d : </sys/class/net/$lease/address)" ;; esac
 say "network up: $lease $(ip -4 -o addr show dev "$lease" | awk '{print $4}')"
 
 server="$(arg castpoint.server)" || fail "no castpoint.server= on the kernel command line"
@@ -129,6 +132,7 @@ case "$1" in
     for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
     # Multicast leaves by the leased NIC even without a default route (an isolated lab LAN).
     ip route replace 224.0.0.0/4 dev "$interface"
+    [ -n "$hostname" ] && hostname "$hostname"
     : >/etc/resolv.conf
     for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
     ;;
