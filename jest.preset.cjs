@@ -21,6 +21,7 @@ module.exports = {
     '^@castpoint/transport$': alias('libs/transport/src/index.ts'),
     '^@castpoint/netlab$': alias('tools/netlab/src/index.ts'),
     '^@castpoint/bench$': alias('tools/bench/src/index.ts'),
+    '^@castpoint/vmlab$': alias('tools/vmlab/src/index.ts'),
   },
   testMatch: ['**/?(*.)+(spec|test).ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
