@@ -9,6 +9,8 @@ export interface VmSpec {
   readonly tap: string;
   /** @default 512 (the boot environment's agent needs ~448 MiB; see docs/netboot.md) */
   readonly memMiB?: number;
+  /** @default 2 */
+  readonly cpus?: number;
   /** @default 'virtio' */
   readonly nic?: 'virtio' | 'e1000';
   /**
@@ -44,7 +46,9 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-accel', 'tcg,tb-size=64',
     '-machine', spec.uefi ? 'q35' : 'pc',
     '-m', String(spec.memMiB ?? 512),
-    '-smp', '1',
+    // Two vCPUs (multi-threaded TCG): the agent's event loop gets one while the guest kernel's
+    // network and disk work and Node's helper threads run on the other.
+    '-smp', String(spec.cpus ?? 2),
     '-nographic',
     '-monitor', 'none',
     '-serial', 'stdio',

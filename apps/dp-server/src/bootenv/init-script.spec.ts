@@ -29,9 +29,9 @@ describe('renderInit', () => {
     expect(line).toBe(`for m in '${modules[0]}' '${modules[1]}'; do`);
   });
 
-  it('runs the agent `run` and treats its "nothing to do" exit as success', () => {
+  it('runs the agent `run`, and reboots into the disk on its "nothing to do" exit', () => {
     expect(init).toContain("'/opt/castpoint/castpoint-agent' run\n");
-    expect(init).toContain(`[ "$rc" -eq ${RUN_NOTHING_TO_DO} ] && {`);
+    expect(init).toMatch(new RegExp(`if \\[ "\\$rc" -eq ${RUN_NOTHING_TO_DO} \\]; then\\n\\s+say "nothing to do for this machine"\\n\\s+finish reboot`));
   });
 
   it('deploys castpoint.image with the kernel arguments when one is given', () => {

@@ -6,8 +6,10 @@
  *   castpoint.server=URL   the DP (required)
  *   castpoint.token=TOKEN  the boot token the agent presents
  *   castpoint.image=NAME   deploy NAME with `castpoint-agent deploy` instead of `castpoint-agent run`
+ *                          (run asks the DP what this machine is to do, and reboots itself)
  *   castpoint.target=DEV   the disk `deploy` writes (default: the first of vda, nvme0n1, sda)
- *   castpoint.after=reboot|poweroff   what follows a finished `deploy` (default reboot)
+ *   castpoint.after=reboot|poweroff   what follows a finished `deploy` (default reboot); after `run`
+ *                          exit 8 (nothing to do) the machine reboots into its disk
  *   castpoint.onfail=halt|reboot|poweroff   after a failure (default halt: the error stays on screen)
  */
 
@@ -60,13 +62,13 @@ finish() {
     poweroff) say "powering off"; poweroff -f ;;
     reboot) say "rebooting"; reboot -f ;;
   esac
-  say "halted: the error is above; a shell follows (exit it to reboot)"
+  say "halted: \${2:-see above}; a shell follows (exit it to reboot)"
   sh
   reboot -f
 }
 fail() {
   say "FAILED: $1"
-  finish "$(arg castpoint.onfail || echo halt)"
+  finish "$(arg castpoint.onfail || echo halt)" "the error is above"
 }
 
 say "boot environment ${opts.label.replace(/[^\w .:+-]/g, '')}"
@@ -106,10 +108,18 @@ if [ -n "$image" ]; then
   ${shQuote(agent)} deploy --server "$server" --image "$image" --target "$target" --token "$token" --state-dir /tmp/castpoint-state --json
   rc=$?
 else
+  # run reads castpoint.server/token from the kernel command line and does the deployment's
+  # after-action itself (reboot, poweroff); it returns 0 only when that action is none.
   say "agent start: run against $server"
   ${shQuote(agent)} run
   rc=$?
-  [ "$rc" -eq ${RUN_NOTHING_TO_DO} ] && { say "nothing to do for this machine"; rc=0; }
+  say "agent exit $rc"
+  if [ "$rc" -eq ${RUN_NOTHING_TO_DO} ]; then
+    say "nothing to do for this machine"
+    finish reboot
+  fi
+  [ "$rc" -eq 0 ] || fail "castpoint-agent exited with code $rc"
+  finish halt "deployed; the deployment's after-action is none"
 fi
 say "agent exit $rc"
 [ "$rc" -eq 0 ] || fail "castpoint-agent exited with code $rc"
