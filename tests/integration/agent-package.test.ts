@@ -86,7 +86,11 @@ describe('castpoint-agent single executable (linux-x64)', () => {
   });
 
   it.each([
-    [[], /Give a command: deploy/],
+    [[], /Give a command: deploy or run\./],
+    // run: the DP names the image and --disk the disk; its server may come from the kernel command line (not this machine's).
+    [['run', '--server', 'http://h', '--image', 'x'], /Unknown argument: image/],
+    [['run', '--server', 'http://h', '--disk', 'colour:blue'], /--disk: disk selector "colour:blue": unknown kind "colour"/],
+    [['run'], /--server is required \(or castpoint.server=URL on the kernel command line\)\./],
     [['restore', '--server', 'http://h'], /Unknown arguments: server, restore/],
     [['deploy', '--server', 'http://h', '--image', 'x', '--target', '/tmp/x', 'extra'], /Unknown argument: extra/],
     [['deploy', '--image', 'x', '--target', '/tmp/x'], /Missing required argument: server/],

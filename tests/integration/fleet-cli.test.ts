@@ -106,9 +106,13 @@ describe('castpoint-dp machine / collection', () => {
     const noImage = await cli('deployment', 'add', 'd1', '--image', 'nope', '--collection', 'desks');
     expect(noImage.code).toBe(1);
     expect(noImage.stderr).toContain('404 DP_IMAGE_NOT_FOUND');
-    const add = await cli('deployment', 'add', 'd1', '--image', 'small', '--collection', 'desks', '--disk', 'serial:S1', '--after', 'none', '--not-before', '2030-01-01T00:00:00Z');
+    const badVar = await cli('deployment', 'add', 'd1', '--image', 'small', '--collection', 'desks', '--var', 'SITE');
+    expect(badVar.code).toBe(2);
+    expect(badVar.stderr).toContain('--var must be NAME=VALUE, got "SITE"');
+    expect((await cli('deployment', 'add', 'd1', '--image', 'small', '--collection', 'desks', '--var', '1SITE=x')).stderr).toContain('400 DP_BAD_DEPLOYMENT');
+    const add = await cli('deployment', 'add', 'd1', '--image', 'small', '--collection', 'desks', '--disk', 'serial:S1', '--after', 'none', '--not-before', '2030-01-01T00:00:00Z', '--var', 'SITE=north', '--var', 'URL=http://x/?a=b');
     expect(add).toMatchObject({ code: 0, stdout: 'added deployment d1: small -> desks (required)\n' });
-    expect(JSON.parse((await cli('deployment', 'show', 'd1', '--json')).stdout)).toMatchObject({ name: 'd1', disk: 'serial:S1', after: 'none', notBefore: '2030-01-01T00:00:00.000Z' });
+    expect(JSON.parse((await cli('deployment', 'show', 'd1', '--json')).stdout)).toMatchObject({ name: 'd1', disk: 'serial:S1', after: 'none', notBefore: '2030-01-01T00:00:00.000Z', variables: { SITE: 'north', URL: 'http://x/?a=b' } });
     expect((await cli('deployment', 'list')).stdout).toMatch(/^d1\s+small\s+desks\s+required\s+serial:S1\s+none\s+2030-01-01T00:00:00.000Z/m);
     expect((await cli('deployment', 'rerun', 'd1')).stdout).toBe('re-armed d1 on 0 machine(s)\n');
     expect((await cli('deployment', 'rerun', 'd1', '--machine', 'ghost')).stderr).toContain('404 DP_MACHINE_NOT_FOUND no machine ghost');

@@ -2,6 +2,7 @@
 // because it is ESM-only and jest cannot load it; everything this calls is unit-tested on its own.
 import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
+import type { RawRunArgs } from './flow/run-options';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
 import { describeUnknownOptions, type KnownOptions } from './unknown-options';
@@ -17,6 +18,8 @@ export interface CliIo {
 
 
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
+/** `run` (issue 24): validates its raw options (usage errors as AgentError) and runs. */
+export type RunRunner = (raw: RawRunArgs) => Promise<ExitCode>;
 
 const EPILOG = [
   'Exit codes:',
@@ -52,13 +55,20 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
 
 /** The deploy command's options (a contract: scripts and docs use these names). */
 function deployOptions<T>(y: Argv<T>) {
+  return tuningOptions(
+    y
+      .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+      .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
+      .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
+      .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
+      .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+      .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' }),
+  );
+}
+
+/** How a deploy runs, shared by `deploy` and `run` (same names, defaults and checks). */
+function tuningOptions<T>(y: Argv<T>) {
   return y
-    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
-    .option('image', { type: 'string', describe: 'Image name on the DP', demandOption: true })
-    .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
-    .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
-    .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
-    .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
     .option('json', { type: 'boolean', describe: 'One JSON progress line per second instead of a progress bar' })
     .option('fallback', {
       type: 'boolean',
@@ -78,6 +88,25 @@ function deployOptions<T>(y: Argv<T>) {
     .epilog(EPILOG);
 }
 
+/** `run`'s options: deploy's tuning ones, no --image or --target, plus --disk; --server may come from the kernel. */
+function runOptions<T>(y: Argv<T>) {
+  return tuningOptions(
+    y
+      .option('server', { type: 'string', describe: 'DP base URL (default: castpoint.server= on the kernel command line)' })
+      .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN, then castpoint.token= on the kernel command line)' })
+      .option('disk', { type: 'string', describe: "Disk selector overriding the deployment's: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X" })
+      .option('choose', { type: 'string', describe: 'Run this available deployment (castpoint-dp deployment list) when no required one is pending' })
+      .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: /var/lib/castpoint-agent)' })
+      .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' }),
+  );
+}
+
+/** yargs' result as run's validator takes it. */
+function toRawRunArgs(args: Record<string, unknown>): RawRunArgs {
+  const { image: _i, target: _t, ...rest } = toRawArgs(args);
+  return { ...rest, disk: args['disk'], choose: args['choose'] };
+}
+
 /**
  * The usual run, `deploy` and its options without --help or --version, is parsed without a yargs
  * command: yargs gives every command a handler and, after running it, renders and caches the whole
@@ -92,9 +121,10 @@ function isPlainDeploy(argv: readonly string[]): boolean {
 function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
   return yargs()
     .scriptName('castpoint-agent')
-    .usage('$0 deploy --server URL --image NAME --target PATH [options]')
+    .usage('$0 deploy --server URL --image NAME --target PATH [options]\n$0 run --server URL [--disk SELECTOR] [options]')
     .command('deploy', 'Receive an image from a castpoint DP and write it to a file or disk', (y) => deployOptions(y))
-    .demandCommand(1, 'Give a command: deploy.')
+    .command('run', 'Ask the DP what this machine is to do, and do it (deploy, script, report, reboot)', (y) => runOptions(y))
+    .demandCommand(1, 'Give a command: deploy or run.')
     .strict()
     .epilog(EPILOG)
     .help()
@@ -126,9 +156,10 @@ function knownOptions(parser: unknown): KnownOptions {
   return { names: Object.keys(o.key), booleans: o.boolean };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner, runner: RunRunner): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
+  let chosenRun: RawRunArgs | undefined;
   const onFail = (msg: string): void => {
     usageError ??= msg;
   };
@@ -146,6 +177,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
         helpText = output;
       });
       if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
+      if (usageError === undefined && !helpText && args._[0] === 'run') chosenRun = toRawRunArgs(args);
     }
   } catch (err) {
     usageError ??= err instanceof Error ? err.message : String(err);
@@ -156,6 +188,15 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
     const e = new AgentError('usage', `${said}${/[.!?]$/.test(said) ? '' : '.'} Run castpoint-agent --help for usage`);
     io.err(`${formatError(e, EXIT.usage)}\n`);
     return EXIT.usage;
+  }
+  if (chosenRun !== undefined) {
+    try {
+      return await runner(chosenRun);
+    } catch (err) {
+      const e = err instanceof AgentError ? err : new AgentError('internal', String(err));
+      io.err(`${formatError(e, exitCodeOf(e))}\n`);
+      return exitCodeOf(e);
+    }
   }
   if (chosen === undefined) {
     // --help or --version: yargs rendered it into helpText.

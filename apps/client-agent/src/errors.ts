@@ -13,6 +13,10 @@ export const EXIT = {
   targetRefused: 5,
   verificationFailed: 6,
   removedByPolicy: 7,
+  /** `run`: the DP has nothing for this machine; no disk was touched. */
+  nothingToDo: 8,
+  /** `run`: the image is on the disk and verified, but the deployment's post-deploy script failed. */
+  scriptFailed: 9,
   /** 128 + the signal's number, as a shell reports a process a signal ended. */
   interrupted: 130,
   terminated: 143,
@@ -30,6 +34,8 @@ export const EXIT_CODE_DOCS: Readonly<Record<ExitCode, string>> = {
   5: 'The target was refused: too small, mounted, not writable, or the disk is full.',
   6: 'Verification failed: data did not match the manifest, or the manifest itself is invalid.',
   7: 'The DP removed the agent from multicast by policy and unicast fallback is not allowed.',
+  8: 'Run only: the DP has nothing for this machine to do; no disk was touched.',
+  9: 'Run only: the image was deployed and verified, but the post-deploy script could not be fetched or exited non-zero.',
   130: 'Stopped by Ctrl-C (SIGINT): what was written is journaled and the DP told; run the same command to resume.',
   143: 'Stopped by SIGTERM (a shutdown, a task sequence ending it): as for 130.',
 };
@@ -47,6 +53,9 @@ export const AGENT_ERROR_CODES = {
   terminated: { exit: EXIT.terminated, doc: 'SIGTERM stopped the deploy.' },
   'removed-by-policy': { exit: EXIT.removedByPolicy, doc: 'Kicked from multicast (policy, silence, client limit) and fallback is not allowed.' },
   'session-failed': { exit: EXIT.removedByPolicy, doc: 'The DP told the agent to stop (kick reason fail).' },
+  'nothing-to-do': { exit: EXIT.nothingToDo, doc: 'run: the DP answered nothing (no deployment for this machine, or all done).' },
+  'assignment-conflict': { exit: EXIT.dpUnreachable, doc: 'run: the DP cannot tell what this machine is to do (two required deployments, or MACs of two machines) until an operator resolves it.' },
+  'script-failed': { exit: EXIT.scriptFailed, doc: 'run: the post-deploy script could not be fetched, could not start, or exited non-zero.' },
   internal: { exit: EXIT.internal, doc: 'An unexpected error; the message carries the cause.' },
 } as const satisfies Record<string, { exit: ExitCode; doc: string }>;
 

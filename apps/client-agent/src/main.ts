@@ -1,20 +1,18 @@
 // castpoint-agent entry point: wires the real DP client, disk store, sockets and terminal to the
 // CLI. Bundled to dist/apps/client-agent/main.cjs and into the single-file executables.
 import { runCli } from './cli';
+import { runContext, runRunCommand } from './run-command';
 import { runDeployCommand } from './run-deploy';
 
 async function main(): Promise<void> {
-  const code = await runCli(
-    process.argv.slice(2),
-    {
-      env: process.env,
-      stdoutIsTty: process.stdout.isTTY === true,
-      cwd: process.cwd(),
-      out: (t) => process.stdout.write(t),
-      err: (t) => process.stderr.write(t),
-    },
-    runDeployCommand,
-  );
+  const io = {
+    env: process.env,
+    stdoutIsTty: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+    out: (t: string) => process.stdout.write(t),
+    err: (t: string) => process.stderr.write(t),
+  };
+  const code = await runCli(process.argv.slice(2), io, runDeployCommand, (raw) => runRunCommand(raw, runContext(io)));
   // Let stdout drain (a pipe to a log collector) before exiting; open handles must not keep us alive.
   process.stdout.write('', () => process.exit(code));
 }

@@ -10,26 +10,33 @@ import { describeNetworkCause } from './dp/network-cause';
 import { realClock } from './dp/patience';
 import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
-import { deploy } from './flow/deploy';
+import { deploy, type DeployDeps } from './flow/deploy';
 import type { DeployOptions } from './options';
-import { Reporter } from './output/reporter';
+import { Reporter, type OutputSink } from './output/reporter';
 
-function processCpuSeconds(): number {
+export function processCpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
 
 export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
-  const reporter = new Reporter(
-    {
-      out: (t) => process.stdout.write(t),
-      err: (t) => process.stderr.write(t),
-      ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
-    },
-    { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose },
-  );
+  const reporter = new Reporter(processSink(), { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: opts.verbose });
+  return deploy(opts, realDeployDeps(opts, reporter));
+}
+
+/** stdout and stderr, with the terminal's width when stdout is one. */
+export function processSink(): OutputSink {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
+  };
+}
+
+/** The real dependencies of one deploy: `deploy` and `run` both deploy through these. */
+export function realDeployDeps(opts: DeployOptions, reporter: Reporter): DeployDeps {
   const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
-  return deploy(opts, {
+  return {
     dp,
     stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),
     sessions: libSessionFactory(),
@@ -41,7 +48,7 @@ export async function runDeployCommand(opts: DeployOptions): Promise<ExitCode> {
     resolveDp: () => resolveDp(opts.server),
     buffers: agentBufferPool(opts.directIo),
     stop: stopOnSignals(),
-  });
+  };
 }
 
 /** The DP's IPv4 address; a failed lookup says why, as a failed request does (not exit 1 "internal"). */

@@ -8,6 +8,7 @@ import {
   type AgentRequestReply,
 } from '@castpoint/wire';
 import { AgentError } from '../errors';
+import { parseAssignment, type Assignment, type AssignmentRequest, type RunReport } from '../flow/run-assignment';
 import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
 import { describeNetworkCause, networkCode } from './network-cause';
 
@@ -22,6 +23,8 @@ export interface DpClientOptions {
   /** Injected for tests. @default httpExchange (node:http) */
   readonly exchange?: typeof httpExchange;
 }
+
+const ASSIGNMENT_PATH = `${AGENT_API_PREFIX}/assignment`;
 
 /** A JSON answer larger than this is refused (a manifest of a 2 TB image in 1 MiB chunks is ~150 MB). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -71,6 +74,24 @@ export class DpClient {
     if (res.status === 404 || res.status === 410) return false;
     this.expectOk(res, 'progress');
     return true;
+  }
+
+  /** `run`: what this machine is to do (issue 24). */
+  async assignment(body: AssignmentRequest): Promise<Assignment> {
+    const res = await this.call('POST', ASSIGNMENT_PATH, body, this.timeoutMs);
+    if (res.status === 404) {
+      // The deployment's image is gone from the DP (it recorded the refusal in its history).
+      const said = readRefusal(res.body)?.message ?? 'the image of the deployment is not on the DP';
+      throw new AgentError('image-unknown', `The DP at ${this.opts.server} says: ${said}`);
+    }
+    this.expectOk(res, 'assignment');
+    return parseAssignment(readJson(res, 'assignment'));
+  }
+
+  /** `run`: how the attempt went; the DP keeps it in the machine's history. */
+  async report(body: RunReport): Promise<void> {
+    const res = await this.call('POST', `${ASSIGNMENT_PATH}/report`, body, this.timeoutMs);
+    this.expectOk(res, 'report');
   }
 
   /** Bytes [start, start+length) of the image at `contentPath`, by an HTTP Range request. */

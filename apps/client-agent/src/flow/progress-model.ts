@@ -18,8 +18,11 @@ export class ProgressModel {
   wait: WaitInfo | undefined;
   /** The exit code of a failed run, for its last line. */
   exit: ExitCode | undefined;
+  /** Some chunks came by unicast fallback (sticky: `run` reports the transport, even of a failed run). */
+  unicast = false;
 
   set(phase: AgentPhase, message?: string, wait?: WaitInfo): void {
+    if (phase === 'fallback') this.unicast = true;
     this.phase = phase;
     this.message = message;
     this.wait = wait;
@@ -39,6 +42,7 @@ export class ProgressModel {
       ...(this.wait === undefined ? {} : { wait: this.wait }),
       ...(this.sessionId === undefined ? {} : { sessionId: this.sessionId }),
       ...(this.exit === undefined ? {} : { exit: this.exit }),
+      ...(this.unicast ? { unicast: true } : {}),
     };
   }
 }

@@ -15,6 +15,8 @@ export const EXIT_ADVICE: Readonly<Record<ExitCode, string>> = {
   5: 'Check the target named above: large enough, not mounted, writable; or pick another target.',
   6: 'Run the same command again; if it fails the same way, the image on the DP is damaged: ask the DP\'s administrator to re-import it.',
   7: 'Ask the DP\'s administrator why this client was stopped; run the same command again to retry.',
+  8: 'Nothing on this machine: an operator adds it to a deployment\'s collection (castpoint-dp deployment list) if it should get one.',
+  9: 'The disk holds the verified image: read the script\'s output above (also in `castpoint-dp history`), fix the script, then `castpoint-dp deployment rerun`.',
   130: 'Run the same command again to resume: what was written is kept.',
   143: 'Run the same command again to resume: what was written is kept.',
 };

@@ -32,6 +32,8 @@ export interface ProgressSnapshot {
   readonly sessionId?: number;
   /** How a failed run ends (state `failed`). */
   readonly exit?: ExitCode;
+  /** Some chunks came by unicast fallback during this run. */
+  readonly unicast?: boolean;
 }
 
 /** What the waiting line says: until when and how many clients, as the DP's answer carries them. */

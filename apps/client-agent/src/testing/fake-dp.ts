@@ -21,6 +21,12 @@ export interface FakeDpOptions {
   readonly token?: string;
   /** Optional hook to corrupt or refuse ranges (return undefined to serve normally). */
   onRange?(start: number, end: number): Scripted | Uint8Array | undefined;
+  /** `run`: answers POST /assignment; called with the body and the count so far (from 1). */
+  onAssignment?(body: unknown, n: number): Scripted;
+  /** `run`: answers POST /assignment/report. @default 204 */
+  onReport?(body: unknown): Scripted;
+  /** Plain files served by GET (a post-deploy script): path -> text. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export class FakeDp {
@@ -28,6 +34,10 @@ export class FakeDp {
   readonly progress: AgentProgress[] = [];
   /** [start, endInclusive] of every Range request served. */
   readonly ranges: [number, number][] = [];
+  readonly assignments: unknown[] = [];
+  readonly reports: Record<string, unknown>[] = [];
+  /** Authorization headers of GETs of `files`. */
+  readonly fileAuth: (string | undefined)[] = [];
   private server: Server | undefined;
   url = '';
   /** While true every request is cut off unanswered, as by a DP that was killed. */
@@ -79,6 +89,23 @@ export class FakeDp {
       const body = JSON.parse(text) as AgentProgress;
       this.progress.push(body);
       return send(res, this.opts.onProgress?.(body) ?? { status: 200, body: {} });
+    }
+    if (req.method === 'POST' && url === `${AGENT_API_PREFIX}/assignment` && this.opts.onAssignment) {
+      const body = JSON.parse(text) as unknown;
+      this.assignments.push(body);
+      return send(res, this.opts.onAssignment(body, this.assignments.length));
+    }
+    if (req.method === 'POST' && url === `${AGENT_API_PREFIX}/assignment/report`) {
+      const body = JSON.parse(text) as Record<string, unknown>;
+      this.reports.push(body);
+      return send(res, this.opts.onReport?.(body) ?? { status: 204 });
+    }
+    const file = req.method === 'GET' ? this.opts.files?.[url] : undefined;
+    if (file !== undefined) {
+      this.fileAuth.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(file) });
+      res.end(file);
+      return;
     }
     if (req.method === 'GET' && this.opts.content && url === this.opts.contentPath) {
       const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');

@@ -1,13 +1,24 @@
 // `castpoint-dp deployment ...` and `castpoint-dp history` (issue 24). Names and flags are a
 // contract with scripts and docs: keep them.
 import type { Argv } from 'yargs';
-import type { ApiArgs } from './api-args';
+import { UsageError, type ApiArgs } from './api-args';
 import { table } from './api-client';
 import type { FleetIo } from './fleet-commands';
 
 type DeploymentJson = Record<string, unknown> & { name: string; image: string; collection: string; purpose: string };
 
 const enc = encodeURIComponent;
+
+/** `--var NAME=VALUE` flags as the deployment's variables (the DP checks the names). */
+export function parseVariables(flags: readonly (string | number)[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const f of flags.map(String)) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--var must be NAME=VALUE, got ${JSON.stringify(f)}`);
+    vars[f.slice(0, eq)] = f.slice(eq + 1);
+  }
+  return vars;
+}
 
 export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   return y
@@ -28,7 +39,8 @@ export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): 
           .option('after', { choices: ['reboot', 'poweroff', 'none'] as const, describe: 'What the machine does after: reboot [default], poweroff, none' })
           .option('script', { type: 'string', describe: 'http(s) URL of a script the agent runs after the image is written' })
           .option('not-before', { type: 'string', describe: 'ISO 8601 time before which machines wait' })
-          .option('deadline', { type: 'string', describe: 'ISO 8601 time after which the deployment no longer runs' }),
+          .option('deadline', { type: 'string', describe: 'ISO 8601 time after which the deployment no longer runs' })
+          .option('var', { type: 'string', array: true, describe: 'NAME=VALUE in the post-deploy script\'s environment (repeatable)' }),
       async (a) => {
         const body = {
           name: a.name,
@@ -40,6 +52,7 @@ export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): 
           ...(a.script !== undefined ? { script: a.script } : {}),
           ...(a['not-before'] !== undefined ? { notBefore: a['not-before'] } : {}),
           ...(a.deadline !== undefined ? { deadline: a.deadline } : {}),
+          ...(a.var !== undefined ? { variables: parseVariables(a.var) } : {}),
         };
         const d = await io.api(a).call<DeploymentJson>('POST', '/api/v1/deployments', body);
         io.print(a, d, () => `added deployment ${d.name}: ${d.image} -> ${d.collection} (${d.purpose})`);

@@ -11,7 +11,7 @@ import { ImageCatalog } from '../images/catalog';
 import { ImageRoots } from '../images/roots';
 import type { ImageImporter } from '../images/importer';
 import { loadOrCreateSigningKey } from '../security/signing-key-file';
-import { SessionManager } from '../sessions/manager';
+import { SessionManager, type SessionManagerOptions } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
 import { StateStore } from '../state/store';
 import type { FileWriter } from '../state/writer';
@@ -49,6 +49,8 @@ export interface BuildAppOptions {
   readonly blockSymbols?: number;
   /** See SessionManagerOptions.longPollMs. @default 2000 */
   readonly longPollMs?: number;
+  /** Timers of held agent requests (SessionManagerOptions.clock). @default realClock() */
+  readonly clock?: SessionManagerOptions['clock'];
   /** How the state store writes files (tests inject a failing one). @default atomic node:fs writes */
   readonly storeWriter?: FileWriter;
   /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
@@ -105,6 +107,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     ...(opts.symbolSize !== undefined ? { symbolSize: opts.symbolSize } : {}),
     ...(opts.blockSymbols !== undefined ? { blockSymbols: opts.blockSymbols } : {}),
     longPollMs: opts.longPollMs ?? 2000,
+    ...(opts.clock ? { clock: opts.clock } : {}),
     signingKey,
     log: app.log,
   });

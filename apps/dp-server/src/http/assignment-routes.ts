@@ -1,9 +1,10 @@
 // The agent's side of issue 24, client token: "what do I do" (the machine registers or is matched
 // by MAC, then decide()) and "how did it go" (history, and a required deployment marked done).
-// The agent's `run` command that calls these is not written yet (docs/deployments.md).
+// The agent's `run` command (client-agent flow/run.ts) calls these.
 import type { FastifyInstance } from 'fastify';
 import { decide } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
+import { DpError } from '../errors';
 import type { DpStore } from '../store/dp-store';
 import type { requireToken } from './auth';
 import { decisionRecord } from './deployment-schemas';
@@ -33,8 +34,9 @@ const reportBody = {
   properties: {
     macs: identity.macs,
     deployment: text(63),
-    result: { type: 'string', enum: ['ok', 'failed'] },
-    startedAt: text(40),
+    result: { type: 'string', enum: ['ok', 'failed', 'refused'], description: 'refused: nothing was written (no disk matched, image unknown)' },
+    startedAt: { ...text(40), description: "The agent's clock at the start; with durationMs the DP dates the attempt by its own clock" },
+    durationMs: { type: 'integer', minimum: 0, maximum: 30 * 24 * 3600 * 1000 },
     exitCode: { type: 'integer', minimum: 0, maximum: 255 },
     message: { type: 'string', maxLength: 8192 },
     bytes: { type: 'integer', minimum: 0 },
@@ -54,8 +56,9 @@ interface Identity {
 interface Report {
   macs: string[];
   deployment: string;
-  result: 'ok' | 'failed';
+  result: 'ok' | 'failed' | 'refused';
   startedAt: string;
+  durationMs?: number;
   exitCode?: number;
   message?: string;
   bytes?: number;
@@ -63,7 +66,12 @@ interface Report {
   repairedSymbols?: number;
 }
 
-export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<DpStore>, now: () => number, client: ReturnType<typeof requireToken>): void {
+/**
+ * `imageBytes(name)` is the image's size, or throws DP_IMAGE_NOT_FOUND: a deploy answer carries
+ * it (the agent's `first-fixed` skips disks too small), and a deployment whose image is gone is
+ * refused here, in the history, rather than on the agent's session request.
+ */
+export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<DpStore>, now: () => number, client: ReturnType<typeof requireToken>, imageBytes: (name: string) => number): void {
   const security = [{ bearer: [] }];
 
   scope.post<{ Body: Identity & { choose?: string } }>(
@@ -83,6 +91,19 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
       }
       const d = decide(seen.machine, await s.deployments.targetedFor(seen.machine.id), at, choose);
       req.log.info({ machine: seen.machine.name, action: d.action, ...(d.action === 'deploy' ? { deployment: d.deployment } : {}) }, 'assignment');
+      if (d.action === 'deploy') {
+        let size: number;
+        try {
+          size = imageBytes(d.image);
+        } catch (err) {
+          if (!(err instanceof DpError && err.code === 'DP_IMAGE_NOT_FOUND')) throw err;
+          const dep = await s.deployments.get(d.deployment);
+          const why = `image ${d.image} of deployment ${d.deployment} is not on the DP (removed since the deployment was made)`;
+          await s.history.refused({ machineId: seen.machine.id, machineName: seen.machine.name, deploymentId: dep.id, deploymentName: dep.name, image: dep.image, startedAt: at }, why);
+          throw new DpError('DP_IMAGE_NOT_FOUND', why, { name: d.image });
+        }
+        return { machine: seen.machine.name, ...d, imageBytes: size };
+      }
       return { machine: seen.machine.name, ...(d.action === 'wait' ? { ...d, until: d.until.toISOString() } : d) };
     },
   );
@@ -93,14 +114,23 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
     async (req, reply) => {
       const s = await store();
       const b = req.body;
-      const startedAt = new Date(Date.parse(b.startedAt));
-      if (!Number.isFinite(startedAt.getTime())) throw new DeployError('DP_BAD_DEPLOYMENT', `startedAt: "${b.startedAt}" is not an ISO 8601 time`, { field: 'startedAt' });
-      const seen = await s.machines.recordSeen({ macs: b.macs, ip: req.ip }, new Date(now()));
+      const reported = new Date(Date.parse(b.startedAt));
+      if (!Number.isFinite(reported.getTime())) throw new DeployError('DP_BAD_DEPLOYMENT', `startedAt: "${b.startedAt}" is not an ISO 8601 time`, { field: 'startedAt' });
+      const endedAt = new Date(now());
+      // A boot environment's clock may be anything: with the duration, the DP's clock dates both ends.
+      const startedAt = b.durationMs === undefined ? reported : new Date(endedAt.getTime() - b.durationMs);
+      const seen = await s.machines.recordSeen({ macs: b.macs, ip: req.ip }, endedAt);
       if (!seen.machine) throw new DeployError('DP_MACHINE_NOT_FOUND', `the MACs ${b.macs.join(', ')} do not name one machine`, { macs: b.macs });
       const dep = await s.deployments.get(b.deployment);
-      const id = await s.history.start({ machineId: seen.machine.id, machineName: seen.machine.name, deploymentId: dep.id, deploymentName: dep.name, image: dep.image, startedAt });
+      const attempt = { machineId: seen.machine.id, machineName: seen.machine.name, deploymentId: dep.id, deploymentName: dep.name, image: dep.image, startedAt };
+      if (b.result === 'refused') {
+        // Nothing was written (no disk matched, the image was unknown): a refused row, not an attempt.
+        await s.history.refused(attempt, b.message ?? '', b.exitCode ?? null);
+        return reply.code(204).send();
+      }
+      const id = await s.history.start(attempt);
       await s.history.finish(id, {
-        endedAt: new Date(now()),
+        endedAt,
         result: b.result,
         message: b.message ?? '',
         exitCode: b.exitCode ?? null,

@@ -84,5 +84,11 @@ export const decisionRecord = {
     deployments: { type: 'array', items: { type: 'string' } },
     available: { type: 'array', items: { type: 'string' } },
     until: { type: 'string' },
+    image: { type: 'string' },
+    disk: { type: 'string', description: 'Disk selector: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X' },
+    after: { type: 'string', enum: ['reboot', 'poweroff', 'none'] },
+    script: { type: ['string', 'null'] },
+    variables: { type: 'object', additionalProperties: { type: 'string' } },
+    imageBytes: { type: 'integer', description: "The image's size (agent assignment answers only)" },
   },
 } as const;

@@ -136,7 +136,8 @@ describe('machines and collections API', () => {
     const who = { macs: ['52:54:00:AF:00:01'], uuid: '03000200-0400-0500-0006-000700080009', model: 'KVM' };
     expect((await inject('POST', '/api/v1/agent/assignment', who, admin)).statusCode).toBe(403);
     const first = await inject('POST', '/api/v1/agent/assignment', who, client);
-    expect(first.json()).toEqual({ machine: 'unknown-525400af0001', action: 'deploy', deployment: 'asg-dep', image: 'asg-img', disk: 'first-fixed', after: 'none', script: null, variables: {} });
+    // The image's size comes along: the agent's first-fixed skips disks smaller than it.
+    expect(first.json()).toEqual({ machine: 'unknown-525400af0001', action: 'deploy', deployment: 'asg-dep', image: 'asg-img', disk: 'first-fixed', after: 'none', script: null, variables: {}, imageBytes: 2 * 1048576 + 300_000 });
     expect((await inject('GET', '/api/v1/machines/unknown-525400af0001')).json()).toMatchObject({ state: 'unknown', model: 'KVM', lastSeen: '2026-11-24T00:00:00.000Z' });
     const report = { macs: ['52:54:00:af:00:01'], deployment: 'asg-dep', result: 'ok', startedAt: '2026-11-24T00:00:00Z', exitCode: 0, bytes: 1048576, transport: 'multicast', message: 'deployed' };
     expect((await inject('POST', '/api/v1/agent/assignment/report', report, client)).statusCode).toBe(204);
@@ -149,6 +150,33 @@ describe('machines and collections API', () => {
     expect((await inject('POST', '/api/v1/agent/assignment/report', { ...report, result: 'failed', exitCode: 5, message: 'no disk matches' }, client)).statusCode).toBe(204);
     expect((await inject('POST', '/api/v1/agent/assignment', who, client)).json()).toMatchObject({ action: 'deploy' });
     expect((await inject('POST', '/api/v1/agent/assignment/report', { ...report, deployment: 'nope' }, client)).statusCode).toBe(404);
+  });
+
+  it('keeps every report field, dates an attempt by the DP clock when the agent gives its duration, and records refusals', async () => {
+    await addImage(h, 'rep-img');
+    await inject('POST', '/api/v1/collections', { name: 'rep-new', rules: ['mac-prefix:52:54:00:b0'] });
+    await inject('POST', '/api/v1/deployments', { name: 'rep-dep', image: 'rep-img', collection: 'rep-new', after: 'reboot', script: 'http://10.0.0.1/post.sh', variables: { SITE: 'lab' } });
+    const who = { macs: ['52:54:00:b0:00:01'] };
+    expect((await inject('POST', '/api/v1/agent/assignment', who, client)).json()).toMatchObject({ action: 'deploy', after: 'reboot', script: 'http://10.0.0.1/post.sh', variables: { SITE: 'lab' } });
+    // An agent whose clock says 1970 (a boot environment without time): the DP's clock dates it.
+    const base = { macs: who.macs, deployment: 'rep-dep', startedAt: '1970-01-01T00:00:00Z', durationMs: 90_000 };
+    expect((await inject('POST', '/api/v1/agent/assignment/report', { ...base, result: 'refused', exitCode: 5, message: 'no disk matches path:/dev/sdz; nothing was written' }, client)).statusCode).toBe(204);
+    expect((await inject('POST', '/api/v1/agent/assignment/report', { ...base, result: 'failed', exitCode: 9, bytes: 2397152, transport: 'unicast', repairedSymbols: 17, message: 'script exited 3; its output ends:\nboom' }, client)).statusCode).toBe(204);
+    const hist = (await inject('GET', '/api/v1/machine-history?machine=unknown-525400b00001')).json<Array<Record<string, unknown>>>();
+    expect(hist).toEqual([
+      expect.objectContaining({ result: 'failed', exitCode: 9, bytes: 2397152, transport: 'unicast', repairedSymbols: 17, message: 'script exited 3; its output ends:\nboom', startedAt: '2026-11-23T23:58:30.000Z', endedAt: '2026-11-24T00:00:00.000Z' }),
+      expect.objectContaining({ result: 'refused', exitCode: 5, message: 'no disk matches path:/dev/sdz; nothing was written', bytes: null }),
+    ]);
+    // Neither used the deployment up.
+    expect((await inject('POST', '/api/v1/agent/assignment', who, client)).json()).toMatchObject({ action: 'deploy' });
+    expect((await inject('POST', '/api/v1/agent/assignment/report', { ...base, result: 'skipped' }, client)).statusCode).toBe(400);
+    // The image removed under the deployment: the agent gets 404 with the reason, history a refusal.
+    expect((await inject('DELETE', '/api/v1/images/rep-img')).statusCode).toBe(204);
+    const gone = await inject('POST', '/api/v1/agent/assignment', who, client);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toEqual({ error: 'DP_IMAGE_NOT_FOUND', message: 'image rep-img of deployment rep-dep is not on the DP (removed since the deployment was made)' });
+    const after = (await inject('GET', '/api/v1/machine-history?machine=unknown-525400b00001')).json<Array<Record<string, unknown>>>();
+    expect(after[0]).toMatchObject({ result: 'refused', deployment: 'rep-dep', image: 'rep-img', message: 'image rep-img of deployment rep-dep is not on the DP (removed since the deployment was made)' });
   });
 
   it('answers an agent whose MACs belong to two machines with a conflict, and merges nothing', async () => {

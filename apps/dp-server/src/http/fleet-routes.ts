@@ -140,7 +140,7 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
     );
 
     deploymentRoutes(scope, ctx, store, now, admin);
-    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens));
+    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens), (name) => ctx.catalog.get(name).size);
   });
 }
 

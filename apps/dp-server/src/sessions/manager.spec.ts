@@ -1,9 +1,25 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { VirtualClock } from '@castpoint/transport';
 import type { RecordingRunner } from '../testing/fakes';
-import { HOLD_FOR_JOINERS_MS, UNJOINED_SESSION_MS } from './manager';
+import { HOLD_FOR_JOINERS_MS, UNJOINED_SESSION_MS } from './live-session';
 import { WAITER_TTL_MS } from './waiter-roll';
 import { addImage, admin, ask, client, harnessPerTest, type Harness } from '../testing/harness';
+
+/** Virtual time for held requests that also tells when a request is held (its timeout is set). */
+class HoldClock extends VirtualClock {
+  private readonly onHold: Array<() => void> = [];
+
+  override schedule(fn: () => void, delayMs: number): () => void {
+    const cancel = super.schedule(fn, delayMs);
+    for (const held of this.onHold.splice(0)) held();
+    return cancel;
+  }
+
+  nextHold(): Promise<void> {
+    return new Promise((resolve) => this.onHold.push(resolve));
+  }
+}
 
 describe('SessionManager through the API', () => {
   const make = harnessPerTest();
@@ -122,27 +138,38 @@ describe('SessionManager through the API', () => {
   });
 
   it('holds a waiting agent\'s request until the session starts, then answers join (long poll)', async () => {
-    const h = await make({}, undefined, undefined, 5000);
+    // Held requests time out on this clock, which moves only when the test says: nothing here waits on real time.
+    const clock = new HoldClock();
+    const h = await make({}, undefined, undefined, 5000, { clock });
     await addImage(h, 'img', { mode: 'scheduled', minClients: 2 });
-    const t0 = Date.now();
+    const held = clock.nextHold();
     const first = ask(h, 'img', 'pc1');
     let answered = false;
     void first.then(() => (answered = true));
-    await new Promise((r) => setTimeout(r, 50));
+    await held;
     expect(answered).toBe(false); // held, not told to wait
     const second = await ask(h, 'img', 'pc2');
     const a = await first;
     if (a.status !== 'join' || second.status !== 'join') throw new Error('expected both to join');
     expect(a.session.id).toBe(second.session.id);
-    expect(Date.now() - t0).toBeLessThan(2000); // answered at the start, not after the hold
+    // Answered at the start, not after the hold: its timeout never ran (the clock never moved) and is gone.
+    expect(clock.pending).toBe(0);
     expect(h.runners[0]?.receivers.size).toBe(2);
   });
 
   it('answers wait when the hold runs out before the session starts', async () => {
-    const h = await make({}, undefined, undefined, 30);
+    const clock = new HoldClock();
+    const h = await make({}, undefined, undefined, 30, { clock });
     await addImage(h, 'img', { mode: 'scheduled', minClients: 3 });
-    const r = await ask(h, 'img', 'pc1');
-    expect(r).toMatchObject({ status: 'wait', clientsWaiting: 1, minClients: 3, retryAfterMs: 250 });
+    const held = clock.nextHold();
+    let answered = false;
+    const reply = ask(h, 'img', 'pc1').finally(() => (answered = true));
+    await held;
+    clock.advance(29);
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    clock.advance(1);
+    expect(await reply).toMatchObject({ status: 'wait', clientsWaiting: 1, minClients: 3, retryAfterMs: 250 });
   });
 
   it('never registers a receiver with a runner that is still starting (concurrent first requests)', async () => {

@@ -1,102 +1,55 @@
-// Sessions and the clients in them: creates sessions by each image's policy, answers agents
-// (join / wait / fallback), enforces the client limit, follows every receiver's state, ends a
-// session when its receivers are done, and keeps it all in the StateStore. Packets are the
-// runner's business; this class only reacts to what runners report.
-import { randomBytes } from 'node:crypto';
+// The registry of live sessions, their persistence in the StateStore, and the wiring between
+// agents' requests, runners' reports and client records. What happens to one request is decided by
+// admission.ts (pure); everything about one live session is its LiveSession (live-session.ts);
+// packets are the runner's business (runner.ts): this class carries decisions out and reacts to
+// what runners report. docs/architecture.md, "How a request becomes a session", walks through it.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { generateKeyPairSync } from 'node:crypto';
+import { realClock, type Clock } from '@castpoint/transport';
 import { publicKeyToBase64, type AgentProgress, type AgentRequest, type AgentRequestReply, type DpSigningKey, type KickReason, type LeaveReason } from '@castpoint/wire';
-import type { Cidr, PortRange } from '../config/parse';
 import { DpError } from '../errors';
-import type { ImageCatalog } from '../images/catalog';
-import type { StateStore } from '../state/store';
 import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
-import { assertNotBroken, brokenBy, brokenMessage, markBroken } from '../security/image-integrity';
-import { ReceiverIdCipher } from '../security/receiver-ids';
+import { brokenBy, brokenMessage, markBroken } from '../security/image-integrity';
+import { AgentRequests, type RequestDesk } from './agent-requests';
 import { allocateGroupPort } from './allocator';
-import { REQUEST_WAIT_MS, STEP_LIMIT_MS, startRunner, withDeadline } from './deadline';
+import { CancelNotices } from './cancel-notices';
 import { ClientBook, isTerminal } from './clients';
-import type { ReceiverReport, RunnerStats, SessionRunner, SessionRunnerFactory } from './runner';
-import { contentPath, doneReason, joinReply, runnerSpec, scheduledWaitReply } from './replies';
+import { STEP_LIMIT_MS, withDeadline } from './deadline';
+import { LiveSession, UNJOINED_SESSION_MS, type EndState } from './live-session';
 import { pruneEnded } from './pruning';
+import { doneReason, joinReply, runnerSpec } from './replies';
+import type { ReceiverReport, RunnerStats } from './runner';
+import { scheduleFor, type StartReason } from './schedule';
 import { newSessionRecord } from './session-record';
-import { scheduleFor, startReason, type StartReason } from './schedule';
-import { StartWaiters } from './start-waiters';
-import { ThroughputMeter } from './throughput';
-import { WAITER_TTL_MS, WaiterRoll, cancelNotice } from './waiter-roll';
+import type { SessionManagerOptions } from './manager-options';
+import { WAITER_TTL_MS } from './waiter-roll';
 
-export interface SessionManagerOptions {
-  readonly store: StateStore;
-  readonly catalog: ImageCatalog;
-  readonly runnerFactory: SessionRunnerFactory;
-  readonly now: () => number;
-  readonly groupRange: Cidr;
-  readonly portRange: PortRange;
-  readonly mcastInterface: string;
-  readonly maxRateBps: number;
-  readonly maxClients: number;
-  readonly ttl: number;
-  /** Bytes of image data per packet. @default 1400 */
-  readonly symbolSize?: number;
-  /** Source symbols per block. @default 64 */
-  readonly blockSymbols?: number;
-  /** 32-byte session keys. @default crypto.randomBytes(32) */
-  readonly createKey?: () => Uint8Array;
-  /**
-   * The DP's Ed25519 key: runners sign announces and kicks with it, join replies carry its public
-   * half. @default a new key pair (tests; the app loads the data dir's, which survives restarts)
-   */
-  readonly signingKey?: DpSigningKey;
-  readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-  /**
-   * An agent asking for a scheduled session that still waits gets its answer when the session
-   * starts (then `join`), or after this long (then `wait`, and it asks again 250 ms later): every
-   * waiting agent joins at the start instead of on its next poll. 0 answers at once. @default 0
-   */
-  readonly longPollMs?: number;
-}
-
-const LIVE = new Set(['waiting', 'running']);
-
-/**
- * Agents that waited for a scheduled session poll again (every 0.5-2 s) once it started: the
- * session does not end before they joined, or this long after its start.
- */
-export const JOIN_GRACE_MS = 10_000;
-/**
- * The longest a scheduled start holds its data for the agents that were waiting: their held
- * request answered (or their next poll), joining the group, and their first status report.
- */
-export const HOLD_FOR_JOINERS_MS = 1500;
-/** A running session that no agent joined ends after this long (PXE-booting a room takes minutes). */
-export const UNJOINED_SESSION_MS = 30 * 60_000;
-
-/** After a held request ran out (longPollMs), the agent asks again this soon. */
-export const HELD_RETRY_MS = 250;
+export type { SessionManagerOptions } from './manager-options';
 
 export class SessionManager extends EventEmitter {
   readonly clients: ClientBook;
-  /** Agents' requests held until their waiting session starts (longPollMs). */
-  private readonly held = new StartWaiters();
-  private readonly runners = new Map<number, SessionRunner>();
-  private readonly rates = new ThroughputMeter();
-  private readonly creating = new Map<string, Promise<SessionRecord>>();
-  /** Sessions whose engine reported every receiver complete (ending may wait for JOIN_GRACE_MS). */
-  private readonly engineFinished = new Set<number>();
-  private readonly waiters = new WaiterRoll();
-  private dirty = false;
+  /** The live (waiting or running) sessions by id, in the order they were created. */
+  private readonly sessions = new Map<number, LiveSession>();
+  /** Sessions being created, by image/tier: requests meanwhile wait for the same one. */
+  private readonly creating = new Map<string, Promise<LiveSession>>();
+  private readonly notices = new CancelNotices();
+  private readonly requests: AgentRequests;
+  /** Client records changed since the last save (each live session keeps its own flag). */
+  private clientsDirty = false;
+  private readonly clock: Pick<Clock, 'schedule'>;
   private readonly signingKey: DpSigningKey;
   private readonly signingKeyBase64: string;
-  private readonly receiverIds: ReceiverIdCipher;
 
   constructor(private readonly o: SessionManagerOptions) {
     super();
     // One 'change' listener per open dashboard event stream: a dozen dashboards is no leak.
     this.setMaxListeners(0);
     this.clients = new ClientBook(o.store.state.clients);
+    this.clock = o.clock ?? realClock();
     this.signingKey = o.signingKey ?? generateKeyPairSync('ed25519');
     this.signingKeyBase64 = publicKeyToBase64(this.signingKey.publicKey);
-    this.receiverIds = ReceiverIdCipher.fromSigningKey(this.signingKey.privateKey);
+    this.requests = new AgentRequests(o, this.clients, this.notices, this.desk(), this.signingKey.privateKey);
+    for (const r of o.store.state.sessions) if (r.state === 'waiting' || r.state === 'running') this.sessions.set(r.id, LiveSession.loaded(r, this.clock));
   }
 
   get symbolSize(): number {
@@ -116,7 +69,7 @@ export class SessionManager extends EventEmitter {
   }
 
   live(): SessionRecord[] {
-    return this.o.store.state.sessions.filter((s) => LIVE.has(s.state));
+    return [...this.sessions.values()].map((s) => s.record);
   }
 
   get(id: number): SessionRecord {
@@ -126,14 +79,17 @@ export class SessionManager extends EventEmitter {
   }
 
   stats(id: number): (RunnerStats & { throughputBps: number }) | undefined {
-    const r = this.runners.get(id);
-    return r ? { ...r.stats(), throughputBps: this.rates.bps(id) } : undefined;
+    return this.sessions.get(id)?.stats();
+  }
+
+  hasLiveSession(image: string): boolean {
+    return [...this.sessions.values()].some((s) => s.image === image);
   }
 
   /** After a restart: carries on with the sessions that were running (same id, key, group, port). */
   async resume(): Promise<void> {
-    for (const s of this.live()) {
-      if (s.state !== 'running') continue;
+    for (const s of [...this.sessions.values()]) {
+      if (s.record.state !== 'running') continue;
       const img = this.o.catalog.get(s.image);
       if (img.broken) {
         await this.end(s, 'failed', brokenMessage(img));
@@ -141,9 +97,9 @@ export class SessionManager extends EventEmitter {
       }
       try {
         await this.launch(s);
-        this.record(s, 'session-resumed', `epoch ${this.o.store.state.epoch}, ${s.receivers.length} receivers`);
+        this.history(s, 'session-resumed', `epoch ${this.o.store.state.epoch}, ${s.record.receivers.length} receivers`);
       } catch (err) {
-        this.end(s, 'failed', `cannot resume: ${(err as Error).message}`);
+        await this.end(s, 'failed', `cannot resume: ${(err as Error).message}`);
       }
     }
     this.o.store.save();
@@ -151,105 +107,9 @@ export class SessionManager extends EventEmitter {
 
   // ---- agents ------------------------------------------------------------------------------
 
-  /**
-   * `source` is the agent's address: with the host name it tells apart machines waiting for a
-   * scheduled start, since identical preinstall images often share one host name.
-   */
-  async request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
-    const img = this.o.catalog.get(req.image);
-    assertNotBroken(img);
-    await withDeadline(this.o.store.receiverIdsReady(), REQUEST_WAIT_MS, 'reserving receiver ids');
-    const waiter = source ? `${req.hostname}@${source}` : req.hostname;
-    const nowMs = this.o.now();
-    const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
-    const client = prev && prev.image === img.name ? prev : undefined;
-    if (this.waiters.takeCancelNotice(img.name, waiter, nowMs)) {
-      throw cancelNotice(img.name);
-    }
-    if (client?.fallback && !img.settings.multicastOnly) return this.fallback(img, req, client, 'kicked to unicast earlier');
-    // An image of zeros only has nothing to send (zero chunks never travel): no session, which
-    // could not even be built (no blocks), and no download either, multicast-only or not. The
-    // agent finds every chunk done and writes the zeros itself.
-    const manifest = this.o.catalog.manifest(img);
-    if (manifest.zeroChunks.length >= manifest.chunks.length) return this.fallback(img, req, client, 'the image is all zeros: nothing to send');
-    const session = await withDeadline(this.sessionFor(img, client?.tier ?? 0), REQUEST_WAIT_MS, `preparing the session for image ${img.name}`);
-    if (session.state === 'waiting') {
-      if (!session.waiting.includes(waiter)) session.waiting.push(waiter);
-      this.waiters.seen(session.id, waiter, nowMs);
-      this.dirty = true;
-      const why = startReason(session, nowMs);
-      if (why === undefined) {
-        this.emit('change');
-        const holdMs = this.o.longPollMs ?? 0;
-        if (holdMs <= 0) return scheduledWaitReply(session, nowMs);
-        await this.held.wait(session.id, holdMs);
-        this.waiters.seen(session.id, waiter, this.o.now());
-        // Started meanwhile: join now (below). Still waiting, or ended: the agent asks again soon,
-        // so that it is held again when the start comes.
-        const state: string = session.state; // changed by startWaiting or end while we were held
-        if (state === 'cancelled' && this.waiters.takeCancelNotice(img.name, waiter, this.o.now())) {
-          throw cancelNotice(img.name);
-        }
-        if (state !== 'running') {
-          const w = scheduledWaitReply(session, this.o.now());
-          return w.status === 'wait' ? { ...w, retryAfterMs: HELD_RETRY_MS } : w;
-        }
-      } else await withDeadline(this.startWaiting(session, why), REQUEST_WAIT_MS, `starting the session for image ${img.name}`);
-    }
-    const active = this.clients.activeCount(client?.id);
-    if (active >= this.o.maxClients) {
-      if (img.settings.multicastOnly) {
-        return { status: 'wait', retryAfterMs: 5000, reason: `client limit reached (${active} of ${this.o.maxClients} receiving); image is multicast-only` };
-      }
-      return this.fallback(img, req, client, `client limit reached (${active} of ${this.o.maxClients} receiving)`);
-    }
-    const receiverId = this.allocateReceiverId();
-    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
-    c.sessionId = session.id;
-    c.state = 'waiting';
-    session.receivers.push(receiverId);
-    session.waiting = session.waiting.filter((h) => h !== waiter);
-    this.engineFinished.delete(session.id);
-    this.runners.get(session.id)?.addReceiver(receiverId);
-    // A resumed agent replaces its old registration: the old id will never send again. Removed
-    // only after the new one is in, so that the engine never sees its last receiver leave (it
-    // would call the session finished under the agent that is rejoining it).
-    const old = client?.receiverIds.slice(0, -1) ?? [];
-    for (const s of this.live()) {
-      const before = s.receivers.length;
-      s.receivers = s.receivers.filter((r) => !old.includes(r));
-      if (s.receivers.length !== before) for (const r of old) this.runners.get(s.id)?.removeReceiver(r);
-    }
-    this.o.store.record({ event: 'client-joined', sessionId: session.id, image: img.name, clientId: c.id, detail: `${req.hostname} as receiver ${receiverId}` }, new Date(nowMs));
-    this.o.store.save();
-    this.emit('change');
-    return joinReply(session, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols, this.signingKeyBase64);
-  }
-
-  /**
-   * The next receiver id: the store's counter (never handed out twice) through a keyed permutation
-   * (security/receiver-ids.ts), so ids cannot be guessed. An id some client already had (ids from
-   * before this scheme, or of another signing key) is skipped.
-   */
-  private allocateReceiverId(): number {
-    for (;;) {
-      const id = this.receiverIds.idFor(this.o.store.allocateReceiverId());
-      if (!this.clients.byReceiverId(id)) return id;
-    }
-  }
-
-  private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string): AgentRequestReply {
-    const nowMs = this.o.now();
-    const receiverId = this.allocateReceiverId();
-    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
-    c.state = 'fallback';
-    c.fallback = true;
-    delete c.sessionId;
-    c.message = reason;
-    this.o.store.record({ event: 'client-fallback', image: img.name, clientId: c.id, detail: reason }, new Date(nowMs));
-    this.o.store.save();
-    this.emit('change');
-    return { status: 'fallback', receiverId, reason, manifest: this.o.catalog.manifest(img), contentPath: contentPath(img.name) };
+  /** Answers an agent's request for an image (agent-requests.ts). `source` is the agent's address. */
+  request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
+    return this.requests.answer(req, source);
   }
 
   progress(p: AgentProgress): ClientRecord {
@@ -258,67 +118,69 @@ export class SessionManager extends EventEmitter {
     this.clients.applyProgress(c, p, this.o.now());
     if (p.state === 'fallback') c.fallback = true;
     if (c.sessionId !== undefined && isTerminal(c.state)) this.receiverFinished(c);
-    this.dirty = true;
+    this.clientsDirty = true;
     this.emit('change');
     return c;
   }
 
   // ---- sessions ----------------------------------------------------------------------------
 
+  /** The manager as a request sees it (agent-requests.ts). */
+  private desk(): RequestDesk {
+    return {
+      sessionFor: (img, tier) => this.sessionFor(img, tier),
+      startWaiting: (s, why) => this.startWaiting(s, why),
+      liveSessions: () => this.sessions.values(),
+      joinReply: (s, img, receiverId) => joinReply(s.record, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols, this.signingKeyBase64),
+      changed: () => this.emit('change'),
+    };
+  }
+
   /** Admin "session start IMAGE": starts the waiting session now, or a new one. */
   async startNow(image: string): Promise<SessionRecord> {
     const img = this.o.catalog.get(image);
     const s = await this.sessionFor(img, 0);
-    if (s.state === 'waiting') await this.startWaiting(s, 'admin');
-    return s;
+    if (s.record.state === 'waiting') await this.startWaiting(s, 'admin');
+    return s.record;
   }
 
   async cancel(id: number): Promise<SessionRecord> {
-    const s = this.get(id);
-    if (!LIVE.has(s.state)) throw new DpError('DP_SESSION_ENDED', `session ${id} has already ended (${s.state})`, { id, state: s.state });
-    if (s.state === 'waiting') this.waiters.cancelledFor(s.image, s.waiting, this.o.now());
+    const record = this.get(id);
+    const s = this.sessions.get(id);
+    if (!s) throw new DpError('DP_SESSION_ENDED', `session ${id} has already ended (${record.state})`, { id, state: record.state });
+    if (record.state === 'waiting') this.notices.cancelled(record.image, record.waiting, this.o.now());
     await this.end(s, 'cancelled', 'cancelled by the administrator', { reason: 'fail', detail: 'session cancelled by the administrator' });
-    return s;
+    return record;
   }
 
-  hasLiveSession(image: string): boolean {
-    return this.live().some((s) => s.image === image);
-  }
-
-  private sessionFor(img: ImageRecord, tier: number): Promise<SessionRecord> {
+  private sessionFor(img: ImageRecord, tier: number): Promise<LiveSession> {
     const key = `${img.name}/${tier}`;
     // A session being created is already in the state (so it owns its group:port) but its runner
     // is still starting: wait for it rather than register receivers with a half-started runner.
     const pending = this.creating.get(key);
     if (pending) return pending;
-    const live = this.live().find((s) => s.image === img.name && s.tier === tier && s.manifestHash === img.manifestHash);
+    const live = [...this.sessions.values()].find((s) => s.image === img.name && s.record.tier === tier && s.record.manifestHash === img.manifestHash);
     if (live) return Promise.resolve(live);
     const p = this.create(img, tier).finally(() => this.creating.delete(key));
     this.creating.set(key, p);
     return p;
   }
 
-  private async create(img: ImageRecord, tier: number): Promise<SessionRecord> {
+  private async create(img: ImageRecord, tier: number): Promise<LiveSession> {
     this.o.store.assertWritable('a new session');
     await withDeadline(this.o.catalog.assertUnchanged(img), STEP_LIMIT_MS, `checking the file of image ${img.name}`);
     const nowMs = this.o.now();
-    const gp = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
+    const group = allocateGroupPort(this.o.groupRange, this.o.portRange, this.live());
     const key = Buffer.from(this.o.createKey?.() ?? randomBytes(32)).toString('base64');
-    const s = newSessionRecord({
-      id: this.o.store.allocateSessionId(),
-      img,
-      group: gp,
-      senderAddress: this.o.mcastInterface,
-      key,
-      tier,
-      maxRateBps: this.o.maxRateBps,
-      nowMs,
-      schedule: img.settings.mode === 'scheduled' ? scheduleFor(img.settings, nowMs) : {},
-    });
-    this.o.store.state.sessions.push(s);
-    this.record(s, 'session-created', `${s.group}:${s.port}, ${s.mode}${tier > 0 ? `, tier ${tier}` : ''}`);
-    if (s.state === 'running') {
-      s.startedAt = s.createdAt;
+    const schedule = img.settings.mode === 'scheduled' ? scheduleFor(img.settings, nowMs) : {};
+    const senderAddress = this.o.mcastInterface;
+    const record = newSessionRecord({ id: this.o.store.allocateSessionId(), img, group, senderAddress, key, tier, maxRateBps: this.o.maxRateBps, nowMs, schedule });
+    const s = new LiveSession(record, schedule, this.clock);
+    this.o.store.state.sessions.push(record);
+    this.sessions.set(s.id, s);
+    this.history(s, 'session-created', `${record.group}:${record.port}, ${record.mode}${tier > 0 ? `, tier ${tier}` : ''}`);
+    if (record.state === 'running') {
+      s.markRunning(nowMs);
       await this.launchOrFail(s);
     }
     this.o.store.save();
@@ -326,21 +188,18 @@ export class SessionManager extends EventEmitter {
     return s;
   }
 
-  private async startWaiting(s: SessionRecord, why: StartReason): Promise<void> {
-    if (s.state !== 'waiting') return;
-    s.state = 'running';
-    s.startedAt = new Date(this.o.now()).toISOString();
-    this.record(s, 'session-started', `${why}, ${s.waiting.length} waiting`);
+  private async startWaiting(s: LiveSession, why: StartReason): Promise<void> {
+    if (s.record.state !== 'waiting') return;
+    s.markRunning(this.o.now());
+    this.history(s, 'session-started', `${why}, ${s.record.waiting.length} waiting`);
     await this.launchOrFail(s);
-    if (s.waiting.length > 0) this.runners.get(s.id)?.awaitJoiners(s.waiting.length, HOLD_FOR_JOINERS_MS);
-    this.held.release(s.id);
-    this.waiters.forget(s.id);
+    s.started();
     this.o.store.save();
     this.emit('change');
   }
 
   /** Starts the session's runner; a runner that cannot start ends the session as failed. */
-  private async launchOrFail(s: SessionRecord): Promise<void> {
+  private async launchOrFail(s: LiveSession): Promise<void> {
     try {
       await this.launch(s);
     } catch (err) {
@@ -349,12 +208,12 @@ export class SessionManager extends EventEmitter {
     }
   }
 
-  private async launch(s: SessionRecord): Promise<void> {
+  private async launch(s: LiveSession): Promise<void> {
     const img = this.o.catalog.get(s.image);
     const runner = this.o.runnerFactory(
-      runnerSpec(s, img, this.o.catalog.manifest(img), {
+      runnerSpec(s.record, img, this.o.catalog.manifest(img), {
         // After a restart, receivers that already finished are not waited for again.
-        receivers: s.receivers.filter((r) => this.clients.byReceiverId(r)?.state !== 'done'),
+        receivers: s.record.receivers.filter((r) => this.clients.byReceiverId(r)?.state !== 'done'),
         senderId: this.senderId,
         ttl: this.o.ttl,
         symbolSize: this.symbolSize,
@@ -366,19 +225,13 @@ export class SessionManager extends EventEmitter {
         kicked: (id, reason, detail) => this.onKicked(s, id, reason, detail),
         left: (id, reason) => this.onLeft(s, id, reason),
         finished: () => {
-          this.engineFinished.add(s.id);
-          this.checkDone(s);
+          s.engineReportedFinished();
+          this.endIfComplete(s);
         },
         failed: (err) => void this.onRunnerFailed(s, err),
       },
     );
-    this.runners.set(s.id, runner);
-    try {
-      await startRunner(runner, STEP_LIMIT_MS);
-    } catch (err) {
-      this.runners.delete(s.id);
-      throw err;
-    }
+    await s.run(runner);
   }
 
   private onStatus(receiverId: number, r: ReceiverReport): void {
@@ -386,76 +239,57 @@ export class SessionManager extends EventEmitter {
     if (!c || c.receiverId !== receiverId) return;
     this.clients.applyStatus(c, r, this.o.now());
     if (isTerminal(c.state)) this.receiverFinished(c);
-    this.dirty = true;
+    this.clientsDirty = true;
     this.emit('change');
   }
 
-  private onKicked(s: SessionRecord, receiverId: number, reason: KickReason, detail: string): void {
+  private onKicked(s: LiveSession, receiverId: number, reason: KickReason, detail: string): void {
     const c = this.clients.byReceiverId(receiverId);
     this.o.store.record({ event: 'client-kicked', sessionId: s.id, image: s.image, ...(c ? { clientId: c.id } : {}), detail: `${reason}: ${detail}` }, new Date(this.o.now()));
     if (c && c.receiverId === receiverId) this.clients.applyKick(c, reason, detail, this.o.catalog.get(s.image).settings.multicastOnly);
     this.detach(s, receiverId);
   }
 
-  private onLeft(s: SessionRecord, receiverId: number, reason: LeaveReason): void {
+  private onLeft(s: LiveSession, receiverId: number, reason: LeaveReason): void {
     const c = this.clients.byReceiverId(receiverId);
     if (c && c.receiverId === receiverId) this.clients.applyLeave(c, reason);
     this.detach(s, receiverId);
   }
 
   private receiverFinished(c: ClientRecord): void {
-    const s = c.sessionId !== undefined ? this.live().find((x) => x.id === c.sessionId) : undefined;
+    const s = c.sessionId !== undefined ? this.sessions.get(c.sessionId) : undefined;
     if (!s) return;
     if (c.state === 'fallback' || c.state === 'failed') this.detach(s, c.receiverId);
-    else this.checkDone(s);
+    else this.endIfComplete(s);
   }
 
   /** Takes a receiver out of a session (kicked, left, fell back) and ends the session if that was the last. */
-  private detach(s: SessionRecord, receiverId: number): void {
-    if (!s.receivers.includes(receiverId)) return;
-    if (this.clients.byReceiverId(receiverId)?.state !== 'done') s.lost = (s.lost ?? 0) + 1;
-    s.receivers = s.receivers.filter((r) => r !== receiverId);
-    this.runners.get(s.id)?.removeReceiver(receiverId);
-    this.dirty = true;
+  private detach(s: LiveSession, receiverId: number): void {
+    if (!s.detach(receiverId, this.clients.byReceiverId(receiverId)?.state === 'done')) return;
     this.emit('change');
-    this.checkDone(s);
+    this.endIfComplete(s);
   }
 
-  private checkDone(s: SessionRecord): void {
-    if (s.state !== 'running') return;
-    // A session started ahead of its agents (admin `session start`) waits for them.
-    if (s.receivers.length === 0 && (s.lost ?? 0) === 0) return;
-    const open = s.receivers.filter((r) => {
+  private endIfComplete(s: LiveSession): void {
+    const done = (r: number): boolean | undefined => {
       const c = this.clients.byReceiverId(r);
-      return c !== undefined && c.state !== 'done';
-    });
-    // The engine's word wins over our view of client states (it saw every receiver complete).
-    if (open.length > 0 && !this.engineFinished.has(s.id)) return;
-    const startedMs = s.startedAt !== undefined ? Date.parse(s.startedAt) : 0;
-    if (s.waiting.length > 0 && this.o.now() - startedMs < JOIN_GRACE_MS) return;
-    void this.end(s, 'done', doneReason(s));
+      return c === undefined ? undefined : c.state === 'done';
+    };
+    if (s.isComplete(done, this.o.now())) void this.end(s, 'done', doneReason(s.record));
   }
 
-  private async end(s: SessionRecord, state: 'done' | 'cancelled' | 'failed', why: string, kick?: { reason: KickReason; detail: string }): Promise<void> {
-    if (!LIVE.has(s.state)) return;
-    const runner = this.runners.get(s.id);
-    this.takeStats(s);
-    s.state = state;
-    s.endedAt = new Date(this.o.now()).toISOString();
-    s.endReason = why;
-    this.held.release(s.id);
-    this.waiters.forget(s.id);
-    this.runners.delete(s.id);
-    this.rates.forget(s.id);
-    this.engineFinished.delete(s.id);
-    for (const r of s.receivers) {
+  private async end(s: LiveSession, state: EndState, why: string, kick?: { reason: KickReason; detail: string }): Promise<void> {
+    if (!s.isLive) return;
+    const runner = s.end(state, why, this.o.now());
+    this.sessions.delete(s.id);
+    for (const r of s.record.receivers) {
       const c = this.clients.byReceiverId(r);
       if (c && !isTerminal(c.state) && state !== 'done') {
         c.state = 'failed';
         c.message = why;
       }
     }
-    this.record(s, `session-${state}`, why);
+    this.history(s, `session-${state}`, why);
     this.o.store.save();
     this.emit('change');
     this.o.log?.info({ sessionId: s.id, state, why }, 'session ended');
@@ -467,70 +301,67 @@ export class SessionManager extends EventEmitter {
    * hash), the image is marked so, persisted, and every live session of it ends with a kick
    * (reason fail) saying so: agents stop with that message instead of asking again for ever.
    */
-  private async onRunnerFailed(s: SessionRecord, err: Error): Promise<void> {
+  private async onRunnerFailed(s: LiveSession, err: Error): Promise<void> {
     const reason = brokenBy(err);
     const img = reason === undefined ? undefined : this.o.catalog.list().find((i) => i.name === s.image);
     if (reason === undefined || !img) return this.end(s, 'failed', err.message);
     markBroken(img, reason, this.o.now());
     const why = brokenMessage(img);
-    this.record(s, 'image-broken', why);
+    this.history(s, 'image-broken', why);
     this.o.log?.warn({ image: img.name, reason }, 'image marked broken');
-    for (const live of this.live().filter((x) => x.image === img.name)) await this.end(live, 'failed', why, { reason: 'fail', detail: why });
+    for (const live of [...this.sessions.values()].filter((x) => x.image === img.name)) await this.end(live, 'failed', why, { reason: 'fail', detail: why });
   }
 
-  private takeStats(s: SessionRecord): void {
-    const st = this.runners.get(s.id)?.stats();
-    if (st) {
-      s.bytesSent = st.bytesSent;
-      s.packetsSent = st.packetsSent;
-    }
-  }
-
-  private record(s: SessionRecord, event: string, detail: string): void {
+  private history(s: LiveSession, event: string, detail: string): void {
     this.o.store.record({ event, sessionId: s.id, image: s.image, detail }, new Date(this.o.now()));
   }
 
   /** Periodic work (the app calls it about once a second): scheduled starts, throughput, saving. */
   async tick(): Promise<void> {
     const nowMs = this.o.now();
-    for (const s of this.live()) {
-      if (s.state === 'waiting') {
-        const gone = this.waiters.dropSilent(s, nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
-        if (gone.length > 0) this.record(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.waiting.length} waiting`);
-        this.dirty ||= gone.length > 0;
-        const why = startReason(s, nowMs);
+    for (const s of [...this.sessions.values()]) {
+      if (s.record.state === 'waiting') {
+        const gone = s.dropSilentWaiters(nowMs, (this.o.longPollMs ?? 0) + WAITER_TTL_MS);
+        if (gone.length > 0) this.history(s, 'waiters-gone', `${gone.join(', ')} stopped asking; ${s.record.waiting.length} waiting`);
+        const why = s.startReason(nowMs);
         if (why !== undefined) await this.startWaiting(s, why).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'scheduled start failed'));
         continue;
       }
-      this.checkDone(s);
-      if (s.state !== 'running') continue;
+      this.endIfComplete(s);
+      if (s.record.state !== 'running') continue;
       // Started ahead of its agents (admin `session start`) and never joined: its group:port and
       // its announces every 10 ms are not kept forever.
-      if (s.receivers.length === 0 && (s.lost ?? 0) === 0 && nowMs - Date.parse(s.startedAt ?? '') > UNJOINED_SESSION_MS) {
+      if (s.isUnjoined(nowMs)) {
         await this.end(s, 'cancelled', `no agent joined within ${UNJOINED_SESSION_MS / 60_000} min of the start`);
         continue;
       }
-      this.takeStats(s);
-      this.rates.sample(s.id, s.bytesSent, nowMs);
-      this.dirty = true;
+      s.sample(nowMs);
     }
-    if (pruneEnded(this.o.store, this.clients, new Date(nowMs))) this.dirty = true;
-    if (this.dirty) {
-      this.dirty = false;
+    if (pruneEnded(this.o.store, this.clients, new Date(nowMs))) this.clientsDirty = true;
+    if (this.takeDirty()) {
       this.o.store.save();
       this.emit('change');
     }
   }
 
+  /** True when any client or live session changed since the last call. */
+  private takeDirty(): boolean {
+    let dirty = this.clientsDirty;
+    this.clientsDirty = false;
+    for (const s of this.sessions.values()) {
+      dirty ||= s.dirty;
+      s.dirty = false;
+    }
+    return dirty;
+  }
+
   /** DP shutdown: stops every runner without kicking anyone (they resume after restart) and saves; true when saved. */
   async shutdown(): Promise<boolean> {
-    this.held.releaseAll();
-    for (const s of this.live()) this.takeStats(s);
+    for (const s of this.sessions.values()) s.suspend();
     this.o.store.save();
     await this.o.store.flush();
-    const all = [...this.runners.values()];
-    this.runners.clear();
-    await Promise.all(all.map((r) => r.close().catch(() => undefined)));
+    const runners = [...this.sessions.values()].flatMap((s) => s.detachRunner() ?? []);
+    await Promise.all(runners.map((r) => r.close().catch(() => undefined)));
     return this.o.store.flush();
   }
 }

@@ -4,7 +4,6 @@ import type { KeyObject } from 'node:crypto';
 import { AGENT_API_PREFIX, WIRE_VERSION, type AgentRequestReply, type Manifest } from '@castpoint/wire';
 import type { ImageRecord, SessionRecord } from '../state/types';
 import type { RunnerSpec } from './runner';
-import { retryAfterMs } from './schedule';
 
 export function contentPath(image: string): string {
   return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/content`;
@@ -46,10 +45,11 @@ export function joinReply(
   };
 }
 
-export function scheduledWaitReply(s: SessionRecord, nowMs: number): AgentRequestReply {
+/** The `wait` answer while a scheduled session has not started (admission.ts: not-started). */
+export function notStartedReply(s: SessionRecord, retryAfterMs: number): AgentRequestReply {
   return {
     status: 'wait',
-    retryAfterMs: retryAfterMs(s, nowMs),
+    retryAfterMs,
     reason: 'scheduled session has not started yet',
     ...(s.startsAt !== undefined ? { startsAt: s.startsAt } : {}),
     clientsWaiting: s.waiting.length,

@@ -1,6 +1,9 @@
 // A new session's record, as the session manager stores it: where it sends, its key, its mode and
-// rate (a slower tier halves the rate), and its schedule when it waits for a start.
+// rate (a slower tier halves the rate), and its schedule when it waits for a start. The record is
+// the session's stored (and API) form: its times are ISO strings, written here from the ms the
+// live session holds, and read back once (sessionTimes) when a restarted DP loads the state.
 import type { ImageRecord, SessionRecord } from '../state/types';
+import type { ScheduledTimes } from './schedule';
 
 export interface NewSession {
   readonly id: number;
@@ -13,12 +16,12 @@ export interface NewSession {
   readonly tier: number;
   readonly maxRateBps: number;
   readonly nowMs: number;
-  /** scheduleFor()'s fields for a scheduled session, {} otherwise. */
-  readonly schedule: Partial<SessionRecord>;
+  /** scheduleFor()'s times for a scheduled session, {} otherwise. */
+  readonly schedule: ScheduledTimes;
 }
 
 export function newSessionRecord(n: NewSession): SessionRecord {
-  const { img } = n;
+  const { img, schedule } = n;
   return {
     id: n.id,
     image: img.name,
@@ -34,11 +37,36 @@ export function newSessionRecord(n: NewSession): SessionRecord {
     // Each slower tier sends at half the rate of the one above.
     rateBps: Math.max(1000, Math.floor(n.maxRateBps / 2 ** n.tier)),
     state: img.settings.mode === 'scheduled' ? 'waiting' : 'running',
-    createdAt: new Date(n.nowMs).toISOString(),
-    ...n.schedule,
+    createdAt: isoTime(n.nowMs),
+    ...(schedule.startsAtMs !== undefined ? { startsAt: isoTime(schedule.startsAtMs) } : {}),
+    ...(schedule.deadlineMs !== undefined ? { deadline: isoTime(schedule.deadlineMs) } : {}),
+    ...(schedule.minClients !== undefined ? { minClients: schedule.minClients } : {}),
     receivers: [],
     waiting: [],
     bytesSent: 0,
     packetsSent: 0,
   };
+}
+
+/** The times of a live session, ms since the epoch. */
+export interface SessionTimes extends ScheduledTimes {
+  readonly startedAtMs?: number;
+}
+
+/** A stored record's times as ms (a session carried over a DP restart). */
+export function sessionTimes(r: SessionRecord): SessionTimes {
+  const ms = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
+  const startsAtMs = ms(r.startsAt);
+  const deadlineMs = ms(r.deadline);
+  const startedAtMs = ms(r.startedAt);
+  return {
+    ...(startsAtMs !== undefined ? { startsAtMs } : {}),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(r.minClients !== undefined ? { minClients: r.minClients } : {}),
+    ...(startedAtMs !== undefined ? { startedAtMs } : {}),
+  };
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
 }

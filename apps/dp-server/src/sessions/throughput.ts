@@ -1,22 +1,20 @@
-// Each live session's measured send rate, from its byte counter sampled at every tick.
+// One live session's measured send rate, from its byte counter sampled at every tick.
 export class ThroughputMeter {
-  private readonly samples = new Map<number, { bytes: number; atMs: number; bps: number }>();
+  private last: { readonly bytes: number; readonly atMs: number } | undefined;
+  private rate = 0;
 
-  /** Bytes/s between the previous sample of session `id` and this one (0 until two samples). */
-  sample(id: number, bytesSent: number, nowMs: number): void {
-    const prev = this.samples.get(id);
-    if (!prev) this.samples.set(id, { bytes: bytesSent, atMs: nowMs, bps: 0 });
+  /** Bytes/s between the previous sample and this one (0 until two samples). */
+  sample(bytesSent: number, nowMs: number): void {
+    const prev = this.last;
+    if (!prev) this.last = { bytes: bytesSent, atMs: nowMs };
     else if (nowMs > prev.atMs) {
-      const bps = ((bytesSent - prev.bytes) * 1000) / (nowMs - prev.atMs);
-      this.samples.set(id, { bytes: bytesSent, atMs: nowMs, bps: Math.max(0, Math.round(bps)) });
+      const bytesPerSec = ((bytesSent - prev.bytes) * 1000) / (nowMs - prev.atMs);
+      this.last = { bytes: bytesSent, atMs: nowMs };
+      this.rate = Math.max(0, Math.round(bytesPerSec));
     }
   }
 
-  bps(id: number): number {
-    return this.samples.get(id)?.bps ?? 0;
-  }
-
-  forget(id: number): void {
-    this.samples.delete(id);
+  get bytesPerSec(): number {
+    return this.rate;
   }
 }

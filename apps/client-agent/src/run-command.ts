@@ -1,0 +1,54 @@
+// Builds the real dependencies of `castpoint-agent run` (the machine's /sys, /proc/cmdline, the DP,
+// the deploy's own wiring, the shell, reboot/poweroff) and runs it. Everything it wires is tested
+// apart (flow/run.spec.ts drives the same flow against a fake DP and a fake root).
+import { readFileSync } from 'node:fs';
+import { DpClient } from './dp/dp-client';
+import { realClock } from './dp/patience';
+import { AgentError, type ExitCode } from './errors';
+import { deploy } from './flow/deploy';
+import { run } from './flow/run';
+import { spawnRunner, underSystemd } from './flow/run-after';
+import { validateRunOptions, type RawRunArgs, type RunContext } from './flow/run-options';
+import { RunReporter } from './flow/run-reporter';
+import { runScript } from './flow/run-script';
+import { readIdentity, type MachineIdentity } from './identity/identity';
+import type { OptionContext } from './options';
+import { processCpuSeconds, processSink, realDeployDeps } from './run-deploy';
+
+/** The machine's identity; on Windows a clear refusal until its equivalents (wmic/CIM) are written. */
+function identity(): MachineIdentity {
+  if (process.platform === 'win32') {
+    throw new AgentError('usage', 'castpoint-agent run reads the machine identity from /sys and is Linux-only for now; on Windows use deploy --image NAME --target \\\\.\\PhysicalDriveN');
+  }
+  return readIdentity('/');
+}
+
+function kernelCommandLine(): string | undefined {
+  try {
+    return readFileSync('/proc/cmdline', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real machine: its kernel command line, and `/` as the root of /sys, /dev and /var. */
+export function runContext(base: OptionContext): RunContext {
+  return { ...base, cmdline: kernelCommandLine(), root: '/' };
+}
+
+/** Validates the options (usage errors, thrown, before anything is asked) and runs. */
+export async function runRunCommand(raw: RawRunArgs, ctx: RunContext): Promise<ExitCode> {
+  const opts = validateRunOptions(raw, ctx);
+  const reporter = new RunReporter(processSink(), { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: raw.verbose === true }, () => new Date().toISOString());
+  return run(opts, {
+    dp: new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }),
+    identity,
+    deploy: (d) => deploy(d, realDeployDeps(d, reporter)),
+    script: runScript,
+    commands: spawnRunner,
+    systemd: underSystemd(ctx.root),
+    clock: realClock,
+    reporter,
+    ctx,
+  });
+}
