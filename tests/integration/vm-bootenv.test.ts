@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeLan } from '@castpoint/netlab';
-import { ensureBootenv, runVmDeployment } from '@castpoint/bench';
+import { ensureBootenv, runVmDeployment, type VmDeploymentResult } from '@castpoint/bench';
 import { vmSupport } from '@castpoint/vmlab';
 
 const root = path.resolve(__dirname, '../..');
@@ -24,23 +24,37 @@ function describeVms(name: string, fn: () => void): void {
   }
 }
 
-describeVms('VM lab: two VMs deployed by one multicast session', () => {
-  it('boots the boot environment, writes both disks over one session, and each boots its written disk', async () => {
+describeVms('VM lab: two VMs deployed through the boot environment', () => {
+  let work = '';
+  let r: VmDeploymentResult | undefined;
+  let consoles = '';
+
+  // One run (two VMs, ~3-12 minutes under TCG) serves both checks below.
+  beforeAll(async () => {
     const bootenv = ensureBootenv(path.join(root, 'node_modules/.cache/castpoint-vmlab/bootenv'), root);
-    const work = mkdtempSync(path.join(tmpdir(), 'castpoint-vmlab-'));
-    try {
-      const r = await runVmDeployment({ vms: 2, workDir: work, bootenv });
-      const seen = { vms: r.vms.map((v) => ({ vm: v.name, agentExit: v.agentExit, marker: v.reachedMarker })), multicastSessions: r.sessions.length };
-      const want = { vms: r.vms.map((v) => ({ vm: v.name, agentExit: 0, marker: true })), multicastSessions: 1 };
-      if (JSON.stringify(seen) !== JSON.stringify(want)) {
-        const consoles = r.vms.map((v) => `--- ${v.name} first boot\n${v.consoleFirstBoot}\n--- ${v.name} disk boot\n${v.consoleDiskBoot}`).join('\n');
-        process.stderr.write(`${consoles}\n--- sessions\n${JSON.stringify(r.sessions, null, 1)}\n--- clients\n${JSON.stringify(r.clients, null, 1)}\n`);
-      }
-      // Both VMs booted the disk they wrote, and ONE multicast session carried the image to both.
-      expect(seen).toEqual(want);
-      process.stdout.write(`${JSON.stringify(r.vms.map(({ consoleFirstBoot: _a, consoleDiskBoot: _b, ...t }) => t))}\n`);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }, 900_000);
+    work = mkdtempSync(path.join(tmpdir(), 'castpoint-vmlab-'));
+    r = await runVmDeployment({ vms: 2, workDir: work, bootenv });
+    consoles = r.vms.map((v) => `--- ${v.name} first boot\n${v.consoleFirstBoot}\n--- ${v.name} disk boot\n${v.consoleDiskBoot}`).join('\n');
+    process.stdout.write(`${JSON.stringify(r.vms.map(({ consoleFirstBoot: _a, consoleDiskBoot: _b, ...t }) => t))}\n`);
+  }, 1_200_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('writes and verifies both empty disks, and each VM boots the disk it wrote (its marker on the console)', () => {
+    const seen = r?.vms.map((v) => ({ vm: v.name, agentExit: v.agentExit, marker: v.reachedMarker }));
+    const want = r?.vms.map((v) => ({ vm: v.name, agentExit: 0, marker: true }));
+    if (JSON.stringify(seen) !== JSON.stringify(want)) process.stderr.write(`${consoles}\n`);
+    expect(r?.vms).toHaveLength(2);
+    expect(seen).toEqual(want);
+  });
+
+  it('carries the image to both VMs in ONE multicast session', () => {
+    // Fails on a loaded 2-core box: the TCG agents are dropped or left behind and finish by
+    // unicast (docs/netboot.md, timings); the sessions and clients below say how.
+    if (r?.sessions.length !== 1) process.stderr.write(`--- sessions\n${JSON.stringify(r?.sessions, null, 1)}\n--- clients\n${JSON.stringify(r?.clients, null, 1)}\n`);
+    expect(r?.sessions.length).toBe(1);
+    expect(r?.clients.every((c) => c['fallback'] !== true)).toBe(true);
+  });
 });

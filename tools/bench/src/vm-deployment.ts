@@ -105,7 +105,7 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
     // ~1000 datagrams/s: at 1 Gbit/s and at 40 Mbit/s the VMs lost most packets, and the DP
     // dropped them as silent or moved them to unicast (measured; docs/netboot.md).
     dp = await startDp(lan, lan.server, { dataDir, maxRate: opts.maxRate ?? '10mbit' });
-    const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '300']);
+    const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '60']);
     if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
     const dhcpDir = path.join(opts.workDir, 'dhcp');
     mkdirSync(dhcpDir, { recursive: true });
