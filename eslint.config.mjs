@@ -21,6 +21,10 @@ export default [
             { sourceTag: 'lib:repair', onlyDependOnLibsWithTags: ['lib:wire'] },
             { sourceTag: 'lib:chunking', onlyDependOnLibsWithTags: ['lib:wire'] },
             { sourceTag: 'lib:transport', onlyDependOnLibsWithTags: ['lib:wire'] },
+            // diskmap parses partition tables and filesystem allocation maps over a read function.
+            { sourceTag: 'lib:diskmap', onlyDependOnLibsWithTags: ['lib:wire'] },
+            // netboot (DHCP/PXE/TFTP codecs) stands alone: it imports no other project.
+            { sourceTag: 'lib:netboot', onlyDependOnLibsWithTags: ['lib:netboot'] },
             { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:tool'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },

@@ -15,8 +15,20 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v hostname >/dev/null 2>&1 || need+=(hostname)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+# libs/diskmap's tests make real filesystems on small files (mkfs.ext4/debugfs, mkfs.vfat/mtools,
+# mkntfs/ntfscp/ntfscluster, sgdisk/sfdisk) and check the map against each tool's own counts.
+command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
+command -v mkfs.vfat >/dev/null 2>&1 || need+=(dosfstools)
+command -v mcopy >/dev/null 2>&1 || need+=(mtools)
+command -v mkntfs >/dev/null 2>&1 || need+=(ntfs-3g)
+command -v sgdisk >/dev/null 2>&1 || need+=(gdisk)
+command -v sfdisk >/dev/null 2>&1 || need+=(fdisk)
+# install-service.spec checks the unit with systemd-analyze verify (skipped without it).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The DP's boot service serves iPXE's first-stage files (undionly.kpxe, ipxe.efi, snponly.efi) by TFTP.
+[ -f /usr/lib/ipxe/undionly.kpxe ] || need+=(ipxe)
 # The DP store's tests also run against a real PostgreSQL server that they start themselves
 # (initdb/pg_ctl in a temp dir, no system service); Debian keeps those binaries off the PATH.
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)

@@ -86,7 +86,8 @@ describe('castpoint-agent single executable (linux-x64)', () => {
   });
 
   it.each([
-    [[], /Give a command: deploy or run\./],
+    [[], /Give a command: deploy, run, capture or refresh\./],
+    [['refresh', '--server', 'http://h', '--deployment', 'a/b'], /--deployment needs a deployment's name/],
     // run: the DP names the image and --disk the disk; its server may come from the kernel command line (not this machine's).
     [['run', '--server', 'http://h', '--image', 'x'], /Unknown argument: image/],
     [['run', '--server', 'http://h', '--disk', 'colour:blue'], /--disk: disk selector "colour:blue": unknown kind "colour"/],

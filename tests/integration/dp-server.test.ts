@@ -308,7 +308,7 @@ describeLan('castpoint-dp in a netlab LAN', () => {
       const wrong = await browser.newPage();
       await wrong.goto(`${url()}/#token=not-the-admin-token`);
       await wrong.waitForSelector('#login:not([hidden])', { timeout: 15_000 });
-      expect(await wrong.textContent('#conn')).toBe('token refused: enter the admin token');
+      expect(await wrong.textContent('#conn')).toBe('token refused: enter your token');
       expect(await wrong.evaluate('sessionStorage.getItem("castpoint-token")')).toBeNull();
     } finally {
       await browser?.close();

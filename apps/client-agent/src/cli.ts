@@ -3,6 +3,8 @@
 import yargs, { type Argv } from 'yargs';
 import { AgentError, EXIT, EXIT_CODE_DOCS, exitCodeOf, type ExitCode } from './errors';
 import type { RawRunArgs } from './flow/run-options';
+import { validateCaptureOptions, type CaptureOptions, type RawCaptureArgs } from './capture-options';
+import type { RawRefreshArgs } from './refresh/refresh-options';
 import { validateDeployOptions, type DeployOptions, type RawDeployArgs } from './options';
 import { formatError } from './output/format';
 import { describeUnknownOptions, type KnownOptions } from './unknown-options';
@@ -20,6 +22,26 @@ export interface CliIo {
 export type DeployRunner = (opts: DeployOptions) => Promise<ExitCode>;
 /** `run` (issue 24): validates its raw options (usage errors as AgentError) and runs. */
 export type RunRunner = (raw: RawRunArgs) => Promise<ExitCode>;
+/** `refresh` (issue 25): validates its raw options (usage errors as AgentError) and runs. */
+export type RefreshRunner = (raw: RawRefreshArgs) => Promise<ExitCode>;
+
+export type CaptureRunner = (opts: CaptureOptions) => Promise<ExitCode>;
+
+/** `capture`'s options (issue #26 names them: --source, --server, --name, --token). */
+function captureOptions<T>(y: Argv<T>) {
+  return y
+    .option('source', { type: 'string', describe: 'Disk to capture (e.g. /dev/sda), unmounted; or an image file', demandOption: true })
+    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+    .option('name', { type: 'string', describe: 'Name of the new image on the DP', demandOption: true })
+    .option('token', { type: 'string', describe: 'The DP admin token (default: $CASTPOINT_TOKEN)' })
+    .option('chunk-size', { type: 'number', describe: 'Chunk size in bytes (a multiple of 512)', default: 1048576 })
+    .option('json', { type: 'boolean', describe: 'One JSON line per event instead of text' })
+    .strictOptions();
+}
+
+function toRawCaptureArgs(args: Record<string, unknown>): RawCaptureArgs {
+  return { source: args['source'], server: args['server'], name: args['name'], token: args['token'], chunkSize: args['chunk-size'], json: args['json'] };
+}
 
 const EPILOG = [
   'Exit codes:',
@@ -41,6 +63,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     target: args['target'],
     interface: args['interface'],
     token: args['token'],
+    serverFingerprint: args['server-fingerprint'],
     stateDir: args['state-dir'],
     json: args['json'],
     // yargs turns --no-fallback into fallback=false (boolean negation).
@@ -62,6 +85,7 @@ function deployOptions<T>(y: Argv<T>) {
       .option('target', { type: 'string', describe: 'File or raw disk to write (e.g. /dev/sda, \\\\.\\PhysicalDrive0)', demandOption: true })
       .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
       .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+      .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (its start line prints it): only that certificate is accepted" })
       .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' }),
   );
 }
@@ -101,6 +125,18 @@ function runOptions<T>(y: Argv<T>) {
   );
 }
 
+/** `refresh`'s options: an installed machine asks to be deployed again and network-boots. */
+function refreshOptions<T>(y: Argv<T>) {
+  return y
+    .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
+    .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+    .option('deployment', { type: 'string', describe: 'The deployment to re-arm when several target this machine' })
+    .option('reboot', { type: 'boolean', default: true, describe: 'Reboot at the end; --no-reboot re-arms and sets the next boot, and prints the reboot it would run' })
+    .option('json', { type: 'boolean', describe: 'One JSON line per step' })
+    .strictOptions()
+    .epilog(EPILOG);
+}
+
 /** yargs' result as run's validator takes it. */
 function toRawRunArgs(args: Record<string, unknown>): RawRunArgs {
   const { image: _i, target: _t, ...rest } = toRawArgs(args);
@@ -121,10 +157,12 @@ function isPlainDeploy(argv: readonly string[]): boolean {
 function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
   return yargs()
     .scriptName('castpoint-agent')
-    .usage('$0 deploy --server URL --image NAME --target PATH [options]\n$0 run --server URL [--disk SELECTOR] [options]')
+    .usage('$0 deploy --server URL --image NAME --target PATH [options]\n$0 run --server URL [--disk SELECTOR] [options]\n$0 refresh --server URL [--deployment NAME] [--no-reboot] [--json]')
     .command('deploy', 'Receive an image from a castpoint DP and write it to a file or disk', (y) => deployOptions(y))
     .command('run', 'Ask the DP what this machine is to do, and do it (deploy, script, report, reboot)', (y) => runOptions(y))
-    .demandCommand(1, 'Give a command: deploy or run.')
+    .command('capture', 'Read a reference disk and upload its used blocks to the DP as a new image', (y) => captureOptions(y))
+    .command('refresh', "On an installed machine: have the DP re-arm this machine's deployment, make the next boot a network boot, reboot", (y) => refreshOptions(y))
+    .demandCommand(1, 'Give a command: deploy, run, capture or refresh.')
     .strict()
     .epilog(EPILOG)
     .help()
@@ -156,10 +194,19 @@ function knownOptions(parser: unknown): KnownOptions {
   return { names: Object.keys(o.key), booleans: o.boolean };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployRunner, runner: RunRunner): Promise<ExitCode> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  deploy: DeployRunner,
+  runner: RunRunner,
+  capture: CaptureRunner,
+  refresher: RefreshRunner,
+): Promise<ExitCode> {
   let usageError: string | undefined;
   let chosen: RawDeployArgs | undefined;
   let chosenRun: RawRunArgs | undefined;
+  let captureArgs: RawCaptureArgs | undefined;
+  let chosenRefresh: RawRefreshArgs | undefined;
   const onFail = (msg: string): void => {
     usageError ??= msg;
   };
@@ -178,6 +225,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
       });
       if (usageError === undefined && !helpText && args._[0] === 'deploy') chosen = toRawArgs(args);
       if (usageError === undefined && !helpText && args._[0] === 'run') chosenRun = toRawRunArgs(args);
+      if (usageError === undefined && !helpText && args._[0] === 'capture') captureArgs = toRawCaptureArgs(args);
+      if (usageError === undefined && !helpText && args._[0] === 'refresh') {
+        chosenRefresh = { server: args['server'], token: args['token'], deployment: args['deployment'], reboot: args['reboot'], json: args['json'] };
+      }
     }
   } catch (err) {
     usageError ??= err instanceof Error ? err.message : String(err);
@@ -189,11 +240,21 @@ export async function runCli(argv: readonly string[], io: CliIo, deploy: DeployR
     io.err(`${formatError(e, EXIT.usage)}\n`);
     return EXIT.usage;
   }
-  if (chosenRun !== undefined) {
+  const chosenRunner = chosenRun !== undefined ? () => runner(chosenRun) : chosenRefresh !== undefined ? () => refresher(chosenRefresh) : undefined;
+  if (chosenRunner !== undefined) {
     try {
-      return await runner(chosenRun);
+      return await chosenRunner();
     } catch (err) {
       const e = err instanceof AgentError ? err : new AgentError('internal', String(err));
+      io.err(`${formatError(e, exitCodeOf(e))}\n`);
+      return exitCodeOf(e);
+    }
+  }
+  if (captureArgs !== undefined) {
+    try {
+      return await capture(validateCaptureOptions(captureArgs, { env: io.env, stdoutIsTty: io.stdoutIsTty, cwd: io.cwd }));
+    } catch (err) {
+      const e = err instanceof AgentError ? err : new AgentError('usage', String(err));
       io.err(`${formatError(e, exitCodeOf(e))}\n`);
       return exitCodeOf(e);
     }

@@ -17,6 +17,12 @@ export const EXIT = {
   nothingToDo: 8,
   /** `run`: the image is on the disk and verified, but the deployment's post-deploy script failed. */
   scriptFailed: 9,
+  /**
+   * `refresh`: the next boot could not be made a network boot, or the reboot failed. Its own code:
+   * none of the others fits (3 is the DP, 5 the target disk, 1 a bug), and a script must tell
+   * "the firmware or the OS would not" from "the DP said no" to decide what a technician does.
+   */
+  netbootUnavailable: 10,
   /** 128 + the signal's number, as a shell reports a process a signal ended. */
   interrupted: 130,
   terminated: 143,
@@ -34,8 +40,9 @@ export const EXIT_CODE_DOCS: Readonly<Record<ExitCode, string>> = {
   5: 'The target was refused: too small, mounted, not writable, or the disk is full.',
   6: 'Verification failed: data did not match the manifest, or the manifest itself is invalid.',
   7: 'The DP removed the agent from multicast by policy and unicast fallback is not allowed.',
-  8: 'Run only: the DP has nothing for this machine to do; no disk was touched.',
+  8: 'Run: the DP has nothing for this machine to do; no disk was touched. Refresh: the DP has no deployment to re-arm for it; nothing was changed.',
   9: 'Run only: the image was deployed and verified, but the post-deploy script could not be fetched or exited non-zero.',
+  10: 'Refresh only: the next boot could not be made a network boot (no active network boot entry, efibootmgr or bcdedit missing or failing) or the reboot failed; the machine was not rebooted.',
   130: 'Stopped by Ctrl-C (SIGINT): what was written is journaled and the DP told; run the same command to resume.',
   143: 'Stopped by SIGTERM (a shutdown, a task sequence ending it): as for 130.',
 };
@@ -53,9 +60,10 @@ export const AGENT_ERROR_CODES = {
   terminated: { exit: EXIT.terminated, doc: 'SIGTERM stopped the deploy.' },
   'removed-by-policy': { exit: EXIT.removedByPolicy, doc: 'Kicked from multicast (policy, silence, client limit) and fallback is not allowed.' },
   'session-failed': { exit: EXIT.removedByPolicy, doc: 'The DP told the agent to stop (kick reason fail).' },
-  'nothing-to-do': { exit: EXIT.nothingToDo, doc: 'run: the DP answered nothing (no deployment for this machine, or all done).' },
-  'assignment-conflict': { exit: EXIT.dpUnreachable, doc: 'run: the DP cannot tell what this machine is to do (two required deployments, or MACs of two machines) until an operator resolves it.' },
+  'nothing-to-do': { exit: EXIT.nothingToDo, doc: 'run: the DP answered nothing (no deployment for this machine, or all done); refresh: the DP has no deployment to re-arm.' },
+  'assignment-conflict': { exit: EXIT.dpUnreachable, doc: 'run: the DP cannot tell what this machine is to do (two required deployments, or MACs of two machines) until an operator resolves it; refresh: several deployments could be re-armed (name one with --deployment).' },
   'script-failed': { exit: EXIT.scriptFailed, doc: 'run: the post-deploy script could not be fetched, could not start, or exited non-zero.' },
+  'netboot-unavailable': { exit: EXIT.netbootUnavailable, doc: 'refresh: no active network boot entry, efibootmgr/bcdedit missing or failing, or the reboot command failed.' },
   internal: { exit: EXIT.internal, doc: 'An unexpected error; the message carries the cause.' },
 } as const satisfies Record<string, { exit: ExitCode; doc: string }>;
 

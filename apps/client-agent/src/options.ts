@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { AgentError } from './errors';
+import { normalizeFingerprint } from './dp/pinned-tls';
 import { printable } from './output/printable';
 import { refuseWindowsDevicePath } from './raw-disk-path';
 
@@ -17,6 +18,8 @@ export interface DeployOptions {
   /** Name (eth0) or IPv4 address of the interface to join the group on; undefined: pick by the DP's subnet. */
   readonly interface?: string;
   readonly token?: string;
+  /** The DP's TLS certificate's SHA-256 (64 hex digits) to pin; https only. */
+  readonly serverFingerprint?: string;
   /** Where the journal and agent state live (absolute). @default beside the target */
   readonly stateDir: string;
   /** True when --state-dir was given (a disk target requires it). */
@@ -43,6 +46,7 @@ export interface RawDeployArgs {
   target?: unknown;
   interface?: unknown;
   token?: unknown;
+  serverFingerprint?: unknown;
   stateDir?: unknown;
   json?: unknown;
   noFallback?: unknown;
@@ -77,6 +81,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     throw usage(`--interface must be a local interface's name (eth0, "Ethernet 2") or its IPv4 address, got "${printable(iface)}".`);
   }
   const token = optionalString(raw.token, '--token') ?? nonEmpty(ctx.env['CASTPOINT_TOKEN']);
+  const serverFingerprint = fingerprintOption(raw.serverFingerprint, server);
   const stateDirRaw = optionalString(raw.stateDir, '--state-dir');
   const stateDir = stateDirRaw === undefined ? defaultStateDir(target) : path.resolve(ctx.cwd, stateDirRaw);
   const output: OutputMode = raw.json === true || !ctx.stdoutIsTty ? 'json' : 'tty';
@@ -86,6 +91,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     target,
     ...(iface === undefined ? {} : { interface: iface }),
     ...(token === undefined ? {} : { token }),
+    ...(serverFingerprint === undefined ? {} : { serverFingerprint }),
     stateDir,
     stateDirGiven: stateDirRaw !== undefined,
     output,
@@ -107,7 +113,17 @@ export function defaultStateDir(target: string): string {
   return path.join(path.dirname(target), `.castpoint-${path.basename(target)}.state`);
 }
 
-function normalizeServer(s: string): string {
+/** --server-fingerprint: the SHA-256 the DP printed (AB:CD:... or plain hex), only with an https:// server. */
+function fingerprintOption(raw: unknown, server: string): string | undefined {
+  const text = optionalString(raw, '--server-fingerprint');
+  if (text === undefined) return undefined;
+  const fp = normalizeFingerprint(text);
+  if (fp === undefined) throw usage(`--server-fingerprint must be a SHA-256 fingerprint: 64 hex digits, with or without colons (as the DP's start line prints it), got "${printable(text)}".`);
+  if (!server.startsWith('https://')) throw usage(`--server-fingerprint pins the DP's TLS certificate: give an https:// --server (got ${server}).`);
+  return fp;
+}
+
+export function normalizeServer(s: string): string {
   let url: URL;
   try {
     url = new URL(s);
@@ -136,13 +152,13 @@ function isInterfaceWord(s: string): boolean {
   return isIP(s) === 0 && s.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(s);
 }
 
-function requireString(v: unknown, name: string): string {
+export function requireString(v: unknown, name: string): string {
   const s = optionalString(v, name);
   if (s === undefined) throw usage(`${name} is required.`);
   return s;
 }
 
-function optionalString(v: unknown, name: string): string | undefined {
+export function optionalString(v: unknown, name: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) throw usage(`${name} was given more than once.`);
   if (typeof v !== 'string' && typeof v !== 'number') throw usage(`${name} needs a value.`);

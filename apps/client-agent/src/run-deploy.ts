@@ -35,7 +35,7 @@ export function processSink(): OutputSink {
 
 /** The real dependencies of one deploy: `deploy` and `run` both deploy through these. */
 export function realDeployDeps(opts: DeployOptions, reporter: Reporter): DeployDeps {
-  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) });
+  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) });
   return {
     dp,
     stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),

@@ -1,5 +1,7 @@
 import { CastpointError } from '@castpoint/wire';
+import { BOOT_ERROR_CODES, BOOT_ERROR_STATUS } from './boot/errors';
 import { DEPLOY_ERROR_CODES, DEPLOY_ERROR_STATUS } from './deployments/errors';
+import { CAPTURE_ERROR_CODES, CAPTURE_ERROR_STATUS } from './images/capture-errors';
 
 /**
  * Every typed error code of castpoint-dp's images, sessions and settings, with one sentence each.
@@ -32,7 +34,7 @@ export const DP_CORE_ERROR_CODES = {
   DP_STORAGE_FULL: 'The DP cannot save its state (disk full or failing): new sessions and imports are refused until it can.',
 } as const;
 
-export const DP_ERROR_CODES = { ...DP_CORE_ERROR_CODES, ...DEPLOY_ERROR_CODES } as const;
+export const DP_ERROR_CODES = { ...DP_CORE_ERROR_CODES, ...DEPLOY_ERROR_CODES, ...CAPTURE_ERROR_CODES, ...BOOT_ERROR_CODES } as const;
 
 export type DpErrorCode = keyof typeof DP_ERROR_CODES;
 
@@ -61,6 +63,8 @@ export const DP_ERROR_STATUS: Record<DpErrorCode, number> = {
   DP_BUSY: 503,
   DP_STORAGE_FULL: 507,
   ...DEPLOY_ERROR_STATUS,
+  ...CAPTURE_ERROR_STATUS,
+  ...BOOT_ERROR_STATUS,
 };
 
 export class DpError<D = unknown> extends CastpointError<DpErrorCode, D> {

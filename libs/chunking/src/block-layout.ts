@@ -1,6 +1,7 @@
 import type { Manifest } from '@castpoint/wire';
 import { chunkCount } from './chunk-math';
 import { ChunkingError } from './errors';
+import { untransmittedChunks } from './manifest-codec';
 
 // Typed-array reads below are at indexes bounded by the constructor's loop, assertBlock or the
 // binary search; noUncheckedIndexedAccess cannot see that, hence the non-null assertions.
@@ -58,7 +59,7 @@ export class BlockLayout {
   /** First global block of the n-th transmitted chunk, plus a sentinel equal to totalBlocks. */
   private readonly firstBlock: Float64Array;
 
-  constructor(manifest: Pick<Manifest, 'size' | 'chunkSize' | 'zeroChunks'>, options: BlockLayoutOptions = {}) {
+  constructor(manifest: Pick<Manifest, 'size' | 'chunkSize' | 'zeroChunks' | 'unusedChunks'>, options: BlockLayoutOptions = {}) {
     const symbolSize = options.symbolSize ?? DEFAULT_SYMBOL_SIZE;
     const k = options.blockSymbols ?? DEFAULT_BLOCK_SYMBOLS;
     if (!Number.isInteger(symbolSize) || symbolSize < 1 || symbolSize > 65000) {
@@ -73,7 +74,8 @@ export class BlockLayout {
     this.size = manifest.size;
     this.chunkSize = manifest.chunkSize;
     this.chunkCount = chunkCount(manifest.size, manifest.chunkSize);
-    const zeros = manifest.zeroChunks;
+    // Zero and unused chunks are never sent: they get no blocks.
+    const zeros = untransmittedChunks(manifest);
     this.transmittedChunks = this.chunkCount - zeros.length;
     this.sentChunk = new Uint32Array(this.transmittedChunks);
     this.firstBlock = new Float64Array(this.transmittedChunks + 1);
@@ -93,7 +95,7 @@ export class BlockLayout {
       n++;
     }
     if (n !== this.transmittedChunks) {
-      throw new ChunkingError('CHUNKING_MANIFEST_INVALID', 'manifest is invalid: zeroChunks must be ascending chunk indexes', { field: 'zeroChunks' });
+      throw new ChunkingError('CHUNKING_MANIFEST_INVALID', 'manifest is invalid: zeroChunks and unusedChunks must be ascending, disjoint chunk indexes', { field: 'zeroChunks' });
     }
     this.firstBlock[n] = block;
     this.totalBlocks = block;

@@ -6,7 +6,7 @@ import { chunkCount, chunkLength, chunkOffset } from './chunk-math';
 import { ChunkingError, asChunkingError } from './errors';
 import { Journal } from './journal';
 import { fileJournalStore, type JournalStore } from './journal-store';
-import { manifestHash } from './manifest-codec';
+import { manifestHash, untransmittedChunks } from './manifest-codec';
 import { preflightTarget, type SystemProbe, type TargetKind } from './preflight';
 import { openTargetIo, type TargetIo, type WriteCounts } from './target-io';
 
@@ -71,7 +71,7 @@ export function journalPathFor(target: string, kind: TargetKind, stateDir?: stri
 
 /** Reads back up to `samples` journaled non-zero chunks; returns the first one whose hash differs. */
 async function spotCheck(io: TargetIo, manifest: Manifest, journal: Journal, samples: number): Promise<number | undefined> {
-  const zero = new Set(manifest.zeroChunks);
+  const zero = new Set(untransmittedChunks(manifest));
   const done: number[] = [];
   for (let i = 0; i < journal.chunkCount; i++) if (journal.has(i) && !zero.has(i)) done.push(i);
   const picks = new Set<number>();
@@ -132,8 +132,9 @@ export class ImageWriter {
       throw new ChunkingError('CHUNKING_BAD_OPTION', `commitIntervalMs ${commitIntervalMs} must be a positive number`, { field: 'commitIntervalMs' });
     }
     const count = chunkCount(manifest.size, manifest.chunkSize);
-    const zeroBytes = manifest.zeroChunks.reduce((sum, z) => sum + chunkLength(z, manifest.size, manifest.chunkSize), 0);
-    const pre = await preflightTarget(path, manifest.size, manifest.size - zeroBytes, { allowDevice: options.allowDevice, probe: options.probe });
+    const skipped = untransmittedChunks(manifest);
+    const skippedBytes = skipped.reduce((sum, z) => sum + chunkLength(z, manifest.size, manifest.chunkSize), 0);
+    const pre = await preflightTarget(path, manifest.size, manifest.size - skippedBytes, { allowDevice: options.allowDevice, probe: options.probe });
     const warnings = [...pre.warnings];
     const jPath = journalPathFor(path, pre.kind, options.stateDir);
     const opened = await Journal.open(jPath, manifestHash(manifest), count, options.journalStore ?? fileJournalStore());
@@ -178,6 +179,8 @@ export class ImageWriter {
     // truncate is synced). In a resumed file they were journaled by that commit, so one that is not
     // was forgotten (damaged): finish() writes its zeros, as on a disk.
     if (pre.kind !== 'block' && resumed === 0) for (const z of manifest.zeroChunks) if (!journal.has(z)) writer.written.add(z);
+    // Unused chunks are never written (the target keeps its bytes there): done from the start.
+    for (const u of manifest.unusedChunks ?? []) if (!journal.has(u)) writer.written.add(u);
     return writer;
   }
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
+import { MANIFEST_VERSION, type Manifest, type UsedMapInfo } from '@castpoint/wire';
 import { DEFAULT_CHUNK_SIZE, assertChunkSize, chunkCount } from './chunk-math';
 import { ChunkingError, asChunkingError } from './errors';
 import { makeFingerprint, type ImageFingerprint } from './fingerprint';
 import { createInThreadHasher, createWorkerHasher, type ChunkDigest, type ChunkHasher } from './hash-worker';
-import { manifestHash } from './manifest-codec';
+import { chunksTouched, manifestHash } from './manifest-codec';
 
 export interface ImportOptions {
   /** Chunk size in bytes: a multiple of 512 between 4 KiB and 256 MiB. @default 1048576 (1 MiB) */
@@ -20,6 +20,30 @@ export interface ImportOptions {
   readonly hashInWorker?: boolean;
   /** Bytes read per I/O: rounded down to whole chunks, at least one chunk. @default 16777216 (16 MiB) */
   readonly readSize?: number;
+  /**
+   * A used-block map of the image (from @castpoint/diskmap, or a capture): chunks that no used
+   * extent touches and that are not all zeros become `unusedChunks`, and the manifest records the
+   * map's source. Without it every chunk is data or zero.
+   */
+  readonly usedMap?: UsedBlockMap;
+}
+
+/** Used byte extents of an image and where they came from. */
+export interface UsedBlockMap extends UsedMapInfo {
+  readonly used: readonly { readonly start: number; readonly length: number }[];
+}
+
+/**
+ * Adds `unusedChunks` and `usedMap` to a manifest from a used-block map. A chunk no used extent
+ * touches is unused even when it reads as zeros (a captured image holds holes there): free space
+ * is never written, as partclone does; `zeroChunks` keeps only the zero chunks in use.
+ */
+export function applyUsedMap(m: Manifest, map: UsedBlockMap): Manifest {
+  const touched = chunksTouched(map.used, m.size, m.chunkSize);
+  const unusedChunks: number[] = [];
+  for (let c = 0; c < touched.length; c++) if (touched[c] === 0) unusedChunks.push(c);
+  const zeroChunks = m.zeroChunks.filter((z) => touched[z] === 1);
+  return { ...m, zeroChunks, unusedChunks, usedMap: { source: map.source, reasons: [...map.reasons] } };
 }
 
 export interface ImportResult {
@@ -137,7 +161,8 @@ export async function importImage(path: string, options: ImportOptions = {}): Pr
     if (chunks.length !== chunkCount(size, chunkSize)) {
       throw new Error(`internal: ${chunks.length} chunk digests for ${chunkCount(size, chunkSize)} chunks`);
     }
-    const manifest: Manifest = { version: MANIFEST_VERSION, size, chunkSize, sha256: whole.digest('hex'), chunks, zeroChunks };
+    const plain: Manifest = { version: MANIFEST_VERSION, size, chunkSize, sha256: whole.digest('hex'), chunks, zeroChunks };
+    const manifest = options.usedMap === undefined ? plain : applyUsedMap(plain, options.usedMap);
     return { manifest, manifestHash: manifestHash(manifest), fingerprint: makeFingerprint(manifest, before.mtimeMs) };
   } catch (err) {
     throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot import image file ${path}`, err, { path });

@@ -2,13 +2,14 @@
 export * from './errors';
 export * from './chunk-math';
 export { isAllZero } from './zero';
-export { encodeManifest, manifestHash, validateManifest } from './manifest-codec';
+export { chunkKind, chunksTouched, encodeManifest, manifestHash, untransmittedChunks, validateManifest } from './manifest-codec';
 export { type ImageFingerprint, FINGERPRINT_SAMPLES, assertImageUnchanged, makeFingerprint, sampleChunks } from './fingerprint';
-export { type ImportOptions, type ImportResult, importImage } from './import-image';
+export { type ImportOptions, type ImportResult, type UsedBlockMap, applyUsedMap, importImage } from './import-image';
 export { BlockLayout, type BlockInfo, type BlockLayoutOptions, DEFAULT_BLOCK_SYMBOLS, DEFAULT_SYMBOL_SIZE } from './block-layout';
 export { ChunkSource, type ChunkSourceOptions } from './chunk-source';
 export { type MountEntry, devMajorMinor, parseMountinfo, parseSwaps } from './mountinfo';
 export { type PreflightResult, type SystemProbe, type TargetKind, type TargetStat, preflightTarget } from './preflight';
+export { type SourceInfo, preflightSource } from './source-preflight';
 export { type TargetIo, type TargetIoOptions, type WriteCounts, openTargetIo } from './target-io';
 export { DIRECT_IO_ALIGNMENT, allocAligned, allocChunkBuffer, directIoAvailable, isDirectIoReady } from './aligned-memory';
 export { type JournalStore, fileJournalStore } from './journal-store';

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
+import { type ChunkKind, MANIFEST_VERSION, type Manifest, type UsedMapInfo } from '@castpoint/wire';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, chunkCount } from './chunk-math';
 import { ChunkingError } from './errors';
 
@@ -24,7 +24,11 @@ function writeCanonical(m: Manifest, sink: (s: string) => void): void {
     }
   }
   sink(batch.join(''));
-  sink(`],"zeroChunks":[${m.zeroChunks.join(',')}]}`);
+  sink(`],"zeroChunks":[${m.zeroChunks.join(',')}]`);
+  // Optional keys only when present, so that a manifest without them keeps its old hash.
+  if (m.unusedChunks !== undefined) sink(`,"unusedChunks":[${m.unusedChunks.join(',')}]`);
+  if (m.usedMap !== undefined) sink(`,"usedMap":{"source":${JSON.stringify(m.usedMap.source)},"reasons":${JSON.stringify(m.usedMap.reasons)}}`);
+  sink('}');
 }
 
 /** The canonical encoding as one string (what the DP serves; what `manifestHash` hashes). */
@@ -84,6 +88,13 @@ export function validateManifest(input: unknown): Manifest {
     if (z >= count) throw bad(`zeroChunks[${i}]`, `must be below the chunk count ${count}`);
     prev = z;
   }
+  const unused = o['unusedChunks'] === undefined ? undefined : indexList(o['unusedChunks'], 'unusedChunks', count);
+  if (unused !== undefined) {
+    const zeros = new Set(zeroChunks as number[]);
+    const both = unused.find((u) => zeros.has(u));
+    if (both !== undefined) throw bad('unusedChunks', `and zeroChunks both list chunk ${both}`);
+  }
+  const usedMap = o['usedMap'] === undefined ? undefined : validateUsedMap(o['usedMap']);
   return {
     version: MANIFEST_VERSION,
     size,
@@ -91,5 +102,76 @@ export function validateManifest(input: unknown): Manifest {
     sha256,
     chunks: chunks as string[],
     zeroChunks: zeroChunks as number[],
+    ...(unused !== undefined ? { unusedChunks: unused } : {}),
+    ...(usedMap !== undefined ? { usedMap } : {}),
   };
+}
+
+function indexList(v: unknown, field: string, count: number): number[] {
+  if (!Array.isArray(v)) throw bad(field, 'must be an array');
+  let prev = -1;
+  for (let i = 0; i < v.length; i++) {
+    const z = nonNegInt(v[i], `${field}[${i}]`);
+    if (z <= prev) throw bad(`${field}[${i}]`, 'must be strictly ascending');
+    if (z >= count) throw bad(`${field}[${i}]`, `must be below the chunk count ${count}`);
+    prev = z;
+  }
+  return v as number[];
+}
+
+const MAX_REASONS = 256;
+const MAX_REASON_LENGTH = 2000;
+
+function validateUsedMap(v: unknown): UsedMapInfo {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('usedMap', 'must be an object');
+  const o = v as Record<string, unknown>;
+  if (o['source'] !== 'filesystem' && o['source'] !== 'every-block') throw bad('usedMap.source', 'must be "filesystem" or "every-block"');
+  const reasons = o['reasons'];
+  if (!Array.isArray(reasons) || reasons.length > MAX_REASONS || !reasons.every((r) => typeof r === 'string' && r.length <= MAX_REASON_LENGTH)) {
+    throw bad('usedMap.reasons', `must be at most ${MAX_REASONS} strings of up to ${MAX_REASON_LENGTH} characters`);
+  }
+  return { source: o['source'], reasons: reasons as string[] };
+}
+
+/** Chunks never transmitted: zero and unused, ascending (what the block layout leaves out). */
+export function untransmittedChunks(m: Pick<Manifest, 'zeroChunks' | 'unusedChunks'>): number[] {
+  const unused = m.unusedChunks ?? [];
+  if (unused.length === 0) return [...m.zeroChunks];
+  return [...m.zeroChunks, ...unused].sort((a, b) => a - b);
+}
+
+/** The kind of chunk `index`: for logs, tests and the capture upload. */
+export function chunkKind(m: Pick<Manifest, 'zeroChunks' | 'unusedChunks'>, index: number): ChunkKind {
+  if (binaryHas(m.zeroChunks, index)) return 'zero';
+  if (m.unusedChunks !== undefined && binaryHas(m.unusedChunks, index)) return 'unused';
+  return 'data';
+}
+
+function binaryHas(sorted: readonly number[], v: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = sorted[mid] ?? -1;
+    if (x === v) return true;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/**
+ * Chunk use from a used-block map: 1 for each chunk of `chunkSize` bytes of a `size`-byte image that
+ * a used extent `{ start, length }` (bytes) touches. Untouched chunks can be marked unused.
+ */
+export function chunksTouched(used: readonly { readonly start: number; readonly length: number }[], size: number, chunkSize: number): Uint8Array {
+  const count = chunkCount(size, chunkSize);
+  const marks = new Uint8Array(count);
+  for (const e of used) {
+    if (!(e.length > 0)) continue;
+    const first = Math.floor(Math.max(0, e.start) / chunkSize);
+    const last = Math.min(count - 1, Math.floor((e.start + e.length - 1) / chunkSize));
+    if (last >= first) marks.fill(1, first, last + 1);
+  }
+  return marks;
 }

@@ -41,7 +41,7 @@ export interface PreflightResult {
   readonly warnings: string[];
 }
 
-async function defaultStat(path: string): Promise<TargetStat> {
+export async function defaultStat(path: string): Promise<TargetStat> {
   const st = await stat(path, { bigint: true });
   const kind = st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isBlockDevice() ? 'block' : 'other';
   return { kind, size: Number(st.size), ...(kind === 'block' ? { rdev: devMajorMinor(st.rdev) } : {}) };
@@ -95,7 +95,7 @@ async function deviceFamily(sysRoot: string, rdev: string): Promise<{ devs: Map<
 }
 
 /** Size of a block device in bytes: sysfs `size` counts 512-byte sectors whatever the sector size. */
-async function blockDeviceSize(sysRoot: string, rdev: string): Promise<number> {
+export async function blockDeviceSize(sysRoot: string, rdev: string): Promise<number> {
   const p = join(sysRoot, 'dev', 'block', rdev, 'size');
   const text = (await readProbe(p)).trim();
   const sectors = Number(text);
@@ -171,6 +171,16 @@ export async function preflightTarget(path: string, imageSize: number, needBytes
       actual: capacity,
     });
   }
+  await assertDiskIdle(path, rdev, probe);
+  return { kind: 'block', capacity, warnings };
+}
+
+/**
+ * Refuses a disk that is mounted (itself, a partition, or a device stacked on it), active swap, or
+ * held by device mapper / LVM / md: shared by the writer's checks and capture's source check.
+ */
+export async function assertDiskIdle(path: string, rdev: string, probe: SystemProbe = {}): Promise<void> {
+  const sysRoot = probe.sysRoot ?? '/sys';
   const { devs, holders } = await deviceFamily(sysRoot, rdev);
   devs.set(rdev, devs.get(rdev) ?? path);
   const mounts: MountEntry[] = parseMountinfo(await readProbe(probe.mountinfoPath ?? '/proc/self/mountinfo'));
@@ -197,5 +207,4 @@ export async function preflightTarget(path: string, imageSize: number, needBytes
       device: holders.join(','),
     });
   }
-  return { kind: 'block', capacity, warnings };
 }

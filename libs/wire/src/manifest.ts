@@ -15,4 +15,24 @@ export interface Manifest {
   readonly chunks: readonly string[];
   /** Indexes of chunks that are all zeros: never transmitted; writers leave holes or write zeros. */
   readonly zeroChunks: readonly number[];
+  /**
+   * Indexes of chunks that no filesystem uses (ascending, disjoint from zeroChunks): never
+   * transmitted and never written, so the target keeps its old bytes there, as partclone does. Their
+   * hash is listed but describes the DP's copy, not the target. Absent in images without a map.
+   */
+  readonly unusedChunks?: readonly number[];
+  /** Where the used-block map came from, when the image has one. */
+  readonly usedMap?: UsedMapInfo;
 }
+
+/**
+ * `filesystem`: at least one partition was mapped from its filesystem's allocation data;
+ * `every-block`: nothing was, and `reasons` says why (no table, unknown or damaged filesystems).
+ */
+export interface UsedMapInfo {
+  readonly source: 'filesystem' | 'every-block';
+  readonly reasons: readonly string[];
+}
+
+/** A chunk is `data` (sent and written), `zero` (written as zeros, never sent) or `unused` (neither). */
+export type ChunkKind = 'data' | 'zero' | 'unused';

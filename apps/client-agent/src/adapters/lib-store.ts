@@ -3,7 +3,7 @@
 // chunks came from an earlier run (or when asked).
 import { mkdir, stat } from 'node:fs/promises';
 import type { Manifest } from '@castpoint/wire';
-import { chunkLength, manifestHash, openTarget, preflightTarget, validateManifest, type ImageWriter } from '@castpoint/chunking';
+import { chunkLength, manifestHash, openTarget, preflightTarget, untransmittedChunks, validateManifest, type ImageWriter } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
 import { lockTargetFile } from './target-lock';
@@ -91,7 +91,8 @@ class LibChunkStore implements ChunkStore {
   ) {
     this.totalChunks = writer.chunkCount;
     this.done = new Uint8Array(this.totalChunks);
-    const zero = new Set(manifest.zeroChunks);
+    // Zero chunks come from no one (finish() writes them); unused ones are never written at all.
+    const zero = new Set(untransmittedChunks(manifest));
     for (let c = 0; c < this.totalChunks; c++) if (writer.isDone(c) || zero.has(c)) this.mark(c);
   }
 

@@ -9,13 +9,17 @@ import {
 } from '@castpoint/wire';
 import { AgentError } from '../errors';
 import { parseAssignment, type Assignment, type AssignmentRequest, type RunReport } from '../flow/run-assignment';
+import { parseRefreshAnswer, type RefreshAnswer, type RefreshRequest } from '../refresh/refresh-api';
 import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
+import { FingerprintMismatchError } from './pinned-tls';
 import { describeNetworkCause, networkCode } from './network-cause';
 
 export interface DpClientOptions {
   /** Base URL, no trailing slash. */
   readonly server: string;
   readonly token?: string;
+  /** https: the DP's certificate's SHA-256, 64 hex digits (--server-fingerprint); only it is accepted. */
+  readonly serverFingerprint?: string;
   /** Per-request timeout for small JSON calls, ms. @default 10000 */
   readonly timeoutMs?: number;
   /** Per-request timeout for a Range download, ms. @default 120000 */
@@ -94,6 +98,23 @@ export class DpClient {
     this.expectOk(res, 'report');
   }
 
+  /**
+   * `refresh`: re-arm this machine's deployment. The DP's refusals keep its words: no deployment
+   * (or none of that name) is exit 8, several to choose from or MACs of two machines exit 3.
+   */
+  async refresh(body: RefreshRequest): Promise<RefreshAnswer> {
+    const res = await this.call('POST', `${AGENT_API_PREFIX}/refresh`, body, this.timeoutMs);
+    if (res.status === 404 || res.status === 409) {
+      const r = readRefusal(res.body);
+      const said = `The DP at ${this.opts.server} re-armed nothing: ${r?.message ?? `HTTP ${res.status}`}`;
+      if (r?.error === 'DP_DEPLOYMENT_AMBIGUOUS') throw new AgentError('assignment-conflict', `${said} (give --deployment NAME)`, { dpError: r.error });
+      if (r?.error === 'DP_IDENTIFIER_TAKEN') throw new AgentError('assignment-conflict', said, { dpError: r.error });
+      if (r?.error === 'DP_NO_DEPLOYMENT' || r?.error === 'DP_DEPLOYMENT_NOT_FOUND') throw new AgentError('nothing-to-do', said, { dpError: r.error });
+    }
+    this.expectOk(res, 'refresh');
+    return parseRefreshAnswer(readJson(res, 'refresh'));
+  }
+
   /** Bytes [start, start+length) of the image at `contentPath`, by an HTTP Range request. */
   async fetchRange(contentPath: string, start: number, length: number): Promise<Uint8Array> {
     const headers = { range: `bytes=${start}-${start + length - 1}` };
@@ -128,8 +149,12 @@ export class DpClient {
     if (this.opts.token !== undefined) headers['authorization'] = `Bearer ${this.opts.token}`;
     const url = new URL(urlPath, `${this.opts.server}/`);
     try {
-      return await this.exchange(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs, maxBodyBytes });
+      return await this.exchange(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), timeoutMs, maxBodyBytes, ...(this.opts.serverFingerprint === undefined ? {} : { fingerprint: this.opts.serverFingerprint }) });
     } catch (err) {
+      if (err instanceof HttpExchangeError && err.cause instanceof FingerprintMismatchError) {
+        // Not a DP that is away for a moment: another server, or the DP's certificate changed.
+        throw new AgentError('dp-refused', `The server at ${this.opts.server} is not the DP pinned by --server-fingerprint: ${err.cause.message}`, { url: url.href }, { cause: err });
+      }
       if (err instanceof HttpExchangeError && err.kind === 'too-large') {
         throw new AgentError('dp-refused', `The DP's answer to ${method} ${urlPath} is too long: ${err.message}`, { url: url.href }, { cause: err });
       }

@@ -5,6 +5,7 @@
 // DP may well listen.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { PinnedAgent } from './pinned-tls';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -12,13 +13,16 @@ export interface HttpAnswer {
 }
 
 export interface HttpExchangeOptions {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  /** JSON text, or raw bytes (capture's chunk uploads). */
+  readonly body?: string | Uint8Array;
   /** The whole exchange, from connecting to the body's last byte, ms. */
   readonly timeoutMs: number;
   /** A longer body is cut off with an HttpExchangeError ('too-large'). */
   readonly maxBodyBytes: number;
+  /** https: accept only the certificate with this SHA-256 (64 hex digits; pinned-tls.ts). */
+  readonly fingerprint?: string;
 }
 
 /** Why an exchange got no complete answer. `code` is the OS error code when there is one. */
@@ -41,13 +45,15 @@ const agents = new Map<string, http.Agent>();
 export function httpExchange(url: URL, o: HttpExchangeOptions): Promise<HttpAnswer> {
   // node:https takes the same calls (its option type adds TLS fields, hence the cast).
   const mod: Pick<typeof http, 'request' | 'Agent'> = url.protocol === 'https:' ? (https as unknown as typeof http) : http;
-  let agent = agents.get(url.protocol);
+  const pinned = url.protocol === 'https:' ? o.fingerprint : undefined;
+  const key = `${url.protocol}${pinned ?? ''}`;
+  let agent = agents.get(key);
   if (!agent) {
-    agent = new mod.Agent({ keepAlive: true, maxSockets: 4 });
-    agents.set(url.protocol, agent);
+    agent = pinned === undefined ? new mod.Agent({ keepAlive: true, maxSockets: 4 }) : (new PinnedAgent(pinned, { keepAlive: true, maxSockets: 4 }) as unknown as http.Agent);
+    agents.set(key, agent);
   }
   const headers: Record<string, string> = { ...o.headers };
-  if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
+  if (o.body !== undefined) headers['content-length'] = String(typeof o.body === 'string' ? Buffer.byteLength(o.body) : o.body.length);
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = mod.request(url, { method: o.method, headers, agent });
     const timer = setTimeout(() => req.destroy(new HttpExchangeError('timeout', `no complete answer in ${o.timeoutMs} ms`)), o.timeoutMs);

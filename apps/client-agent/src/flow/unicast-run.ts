@@ -27,7 +27,7 @@ export interface UnicastRunArgs {
 export async function runUnicast(a: UnicastRunArgs): Promise<number> {
   const { store, status } = a;
   const m = store.manifest;
-  const zero = new Set(m.zeroChunks);
+  const zero = new Set([...m.zeroChunks, ...(m.unusedChunks ?? [])]);
   const todo: number[] = [];
   for (let c = 0; c < store.totalChunks; c++) if (!store.isDone(c) && !zero.has(c)) todo.push(c);
   let fetched = 0;

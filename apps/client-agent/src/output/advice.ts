@@ -17,6 +17,7 @@ export const EXIT_ADVICE: Readonly<Record<ExitCode, string>> = {
   7: 'Ask the DP\'s administrator why this client was stopped; run the same command again to retry.',
   8: 'Nothing on this machine: an operator adds it to a deployment\'s collection (castpoint-dp deployment list) if it should get one.',
   9: 'The disk holds the verified image: read the script\'s output above (also in `castpoint-dp history`), fix the script, then `castpoint-dp deployment rerun`.',
+  10: 'Make the machine boot from the network by hand (firmware boot menu, or network first in the boot order), or fix what the message names and run refresh again.',
   130: 'Run the same command again to resume: what was written is kept.',
   143: 'Run the same command again to resume: what was written is kept.',
 };

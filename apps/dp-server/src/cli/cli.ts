@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
+import { BOOT_SETTING_DESCRIPTIONS } from '../boot/boot-settings';
 import { apiClient, print, UsageError, usage } from './api-args';
 import { bootenvBuild } from './bootenv-command';
 import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
@@ -11,6 +12,7 @@ import { collectionCommands, machineCommands, type FleetIo } from './fleet-comma
 import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
 import { processIo, type CliIo } from './io';
 import { serve } from './serve';
+import { DEFAULT_CONFIG_PATH, DEFAULT_UNIT_DIR, installService } from './install-service';
 import { clientList, sessionCancel, sessionList, sessionStart } from './session-commands';
 import { explainUnknownArguments } from './unknown-flags';
 
@@ -37,11 +39,17 @@ function serveCommand(y: Argv) {
     'client-token': 'Client (agent) token (generated on first start when absent; visible in ps: prefer --client-token-file)',
     'admin-token-file': 'File holding the admin token (mode 0600)',
     'client-token-file': 'File holding the client token (mode 0600)',
+    'operator-token-file': 'File holding the operator token (mode 0600) [default: DATA_DIR/operator.token, generated]',
+    'viewer-token-file': 'File holding the viewer token (mode 0600) [default: DATA_DIR/viewer.token, generated]',
     'image-root': 'Directory images may be imported from; repeat for more [default: DATA_DIR/images]',
+    tls: 'HTTPS: on (a self-signed certificate generated in DATA_DIR at first start unless --tls-cert/--tls-key) or off',
+    'tls-cert': 'PEM certificate for HTTPS (with --tls-key)',
+    'tls-key': 'PEM private key for HTTPS (with --tls-cert; not readable by every user)',
+    ...BOOT_SETTING_DESCRIPTIONS,
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];
-    out = out.option(n, { type: 'string', ...(n === 'image-root' ? { array: true } : {}), describe: `${descr[n]}${d !== undefined ? ` [default: ${d}]` : ''}` });
+    out = out.option(n, { type: n === 'boot' ? 'boolean' : 'string', ...(n === 'image-root' ? { array: true } : {}), describe: `${descr[n]}${d !== undefined ? ` [default: ${d}]` : ''}` });
   }
   return out;
 }
@@ -51,7 +59,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run', 'refused', 'boot'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {
@@ -102,20 +110,39 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       async (args) => {
         const flags: Partial<Record<SettingName, unknown>> = {};
         for (const n of SETTING_NAMES) if (args[n] !== undefined) flags[n] = args[n];
-        const settings = resolveSettings({
-          ...(args.config !== undefined ? { file: readConfigFile(args.config) } : {}),
-          env: process.env,
-          flags,
-        });
-        await serve(settings);
+        // Read again on SIGHUP: the config file and token files may have changed.
+        const read = () =>
+          resolveSettings({
+            ...(args.config !== undefined ? { file: readConfigFile(args.config) } : {}),
+            env: process.env,
+            flags,
+          });
+        await serve(read(), read);
       },
+    )
+    .command(
+      'install-service',
+      `Install the DP as a systemd service (unit in ${DEFAULT_UNIT_DIR}, config ${DEFAULT_CONFIG_PATH} if absent)`,
+      (y) =>
+        y
+          .option('config', { type: 'string', default: DEFAULT_CONFIG_PATH, describe: 'Config file the service reads (written when absent)' })
+          .option('mcast-interface', { type: 'string', describe: 'IPv4 address sessions multicast from (needed to write a new config)' })
+          .option('listen', { type: 'string', default: '0.0.0.0:8080', describe: 'HTTP listener of a new config' })
+          .option('user', { type: 'string', describe: 'Run as this existing user [default: a dynamic user made by systemd]' })
+          .option('unit-dir', { type: 'string', default: DEFAULT_UNIT_DIR, describe: 'Where the unit file goes' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the unit and the config; write nothing' }),
+      (a) => installService({ unitDir: a['unit-dir'], config: a.config, mcastInterface: a['mcast-interface'], listen: a.listen, user: a.user, dryRun: a['dry-run'] }, io),
     )
     .command('image', 'Manage images on a running DP', (y) =>
       apiOptions(y)
         .command(
           'add <name> <file>',
           "Import FILE (a path on the DP's disk, inside one of its image roots) as image NAME",
-          (a) => bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)),
+          (a) =>
+            bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)).option('used-blocks', {
+              type: 'boolean',
+              describe: "FILE is a whole disk: map its filesystems' used blocks and never send or write the free ones (docs/capture.md)",
+            }),
           (a) => imageAdd(a, io),
         )
         .command('list', 'List images with size, schedule, encryption, slow-client policy and state', (a) => bytesOption(a), (a) => imageList(a, io))
@@ -180,7 +207,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         )
         .demandCommand(1, 'name a bootenv command: build'),
     )
-    .demandCommand(1, 'name a command: serve, image, session, client, machine, collection, deployment, history or bootenv')
+    .demandCommand(1, 'name a command: serve, install-service, image, session, client, machine, collection, deployment, history or bootenv')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { UsageError, type ApiArgs } from './api-args';
 import { table } from './api-client';
 import type { FleetIo } from './fleet-commands';
+import { refusedRequests } from './refusals-command';
 
 type DeploymentJson = Record<string, unknown> & { name: string; image: string; collection: string; purpose: string };
 
@@ -92,10 +93,12 @@ export function historyOptions<T extends ApiArgs>(y: Argv<T>) {
   return y
     .option('machine', { type: 'string', describe: 'Only this machine' })
     .option('deployment', { type: 'string', describe: 'Only this deployment' })
-    .option('since', { type: 'string', describe: 'Only attempts started at or after this ISO 8601 time' });
+    .option('since', { type: 'string', describe: 'Only attempts started at or after this ISO 8601 time' })
+    .option('refused', { type: 'boolean', describe: 'Instead: the agent requests the DP refused (unknown or changed image, wrong token), newest first' });
 }
 
-export async function historyCommand(a: ApiArgs & { machine?: string; deployment?: string; since?: string }, io: FleetIo): Promise<void> {
+export async function historyCommand(a: ApiArgs & { machine?: string; deployment?: string; since?: string; refused?: boolean }, io: FleetIo): Promise<void> {
+  if (a.refused) return refusedRequests(a, io);
   const q = new URLSearchParams();
   if (a.machine !== undefined) q.set('machine', a.machine);
   if (a.deployment !== undefined) q.set('deployment', a.deployment);

@@ -2,21 +2,30 @@
 // stdout: stdout is the log stream (journald, `| tee log`, a log collector) and whoever reads the
 // log must not get the admin API. Only where they are is printed.
 import { join } from 'node:path';
+import { ROLE_TOKEN_FILES } from '../security/role-tokens';
 import { writeFileAtomic } from '../state/store';
-import type { Tokens } from '../state/types';
 
 /** File names in DATA_DIR, usable as they are by --admin-token-file / --client-token-file. */
-export const TOKEN_FILES: Readonly<Record<keyof Tokens, string>> = { admin: 'admin.token', client: 'client.token' };
+export const TOKEN_FILES = { admin: 'admin.token', client: 'client.token', ...ROLE_TOKEN_FILES } as const;
+type TokenRole = keyof typeof TOKEN_FILES;
+
+/** Who each token is for, in the start's notice. */
+const GIVE_TO: Readonly<Record<TokenRole, string>> = {
+  admin: 'the CLI and the dashboard',
+  operator: 'who runs sessions and deployments',
+  viewer: 'who watches the dashboard',
+  client: 'the agents',
+};
 
 export interface SavedToken {
-  readonly role: keyof Tokens;
+  readonly role: TokenRole;
   readonly path: string;
 }
 
 /** Writes each generated token (one line) to its file, atomically, mode 0600. */
-export function saveGeneratedTokens(dataDir: string, generated: Partial<Tokens>): SavedToken[] {
+export function saveGeneratedTokens(dataDir: string, generated: Partial<Record<TokenRole, string>>): SavedToken[] {
   const saved: SavedToken[] = [];
-  for (const role of ['admin', 'client'] as const) {
+  for (const role of ['admin', 'operator', 'viewer', 'client'] as const) {
     const token = generated[role];
     if (token === undefined) continue;
     const path = join(dataDir, TOKEN_FILES[role]);
@@ -28,5 +37,5 @@ export function saveGeneratedTokens(dataDir: string, generated: Partial<Tokens>)
 
 /** The lines a first start prints: where each generated token is, never the token. */
 export function savedTokensNotice(saved: readonly SavedToken[]): string {
-  return saved.map((s) => `${s.role} token generated: ${s.path} (mode 0600; give it to ${s.role === 'admin' ? 'the CLI and the dashboard' : 'the agents'})\n`).join('');
+  return saved.map((s) => `${s.role} token generated: ${s.path} (mode 0600; give it to ${GIVE_TO[s.role]})\n`).join('');
 }

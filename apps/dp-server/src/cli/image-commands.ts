@@ -20,9 +20,9 @@ interface SizeArgs {
 
 const size = (args: SizeArgs, n: number): string => (args.bytes ? String(n) : formatBytes(n));
 
-export async function imageAdd(args: ApiArgs & SizeArgs & ImageSettingFlags & { name: string; file: string }, io: CliIo): Promise<void> {
+export async function imageAdd(args: ApiArgs & SizeArgs & ImageSettingFlags & { name: string; file: string; 'used-blocks'?: boolean | undefined }, io: CliIo): Promise<void> {
   // A relative FILE means the caller's directory (the DP runs elsewhere and needs an absolute path).
-  const body = { name: checkImageName(args.name), file: resolve(args.file), ...settingsInput(args, false) };
+  const body = { name: checkImageName(args.name), file: resolve(args.file), ...settingsInput(args, false), ...(args['used-blocks'] === true ? { usedBlocks: true } : {}) };
   const api = apiClient(args, io);
   const t0 = io.now();
   const line = args.json ? undefined : startElapsedLine(io, `importing ${args.name} from ${body.file}`);

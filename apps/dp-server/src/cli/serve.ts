@@ -1,5 +1,6 @@
 // `castpoint-dp serve`: builds the app with the real libs, listens, says where generated tokens
-// were written, and on SIGTERM/SIGINT saves state and stops cleanly.
+// were written, on SIGTERM/SIGINT saves state and stops cleanly, and on SIGHUP reads its settings
+// again (reload.ts).
 import { networkInterfaces } from 'node:os';
 import pino from 'pino';
 import { chunkingImporter } from '../images/chunking-importer';
@@ -9,11 +10,13 @@ import { checkMcastInterfaceHere, type ServeSettings } from '../config/settings'
 import { DpError } from '../errors';
 import { saveGeneratedTokens, savedTokensNotice } from './generated-tokens';
 import { listeningMessage, reachableUrls } from './listen-urls';
+import { applyReload } from './reload';
 
 /** How long the last log lines get to leave before the process exits. */
 const EXIT_GRACE_MS = 300;
 
-export async function serve(settings: ServeSettings): Promise<void> {
+/** `reread`: the settings read again from their sources (config file, environment, flags), for SIGHUP. */
+export async function serve(settings: ServeSettings, reread?: () => ServeSettings): Promise<void> {
   checkMcastInterfaceHere(settings.mcastInterface, networkInterfaces());
   // Asynchronous writes to stdout, and a lost reader (a closed pipe) only stops the logging: with
   // pino's default synchronous destination a dead log reader would hang the DP in write retries.
@@ -81,6 +84,18 @@ export async function serve(settings: ServeSettings): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (stopping || !reread) return;
+    try {
+      const next = reread();
+      // Compared with the settings the DP started with: those still need a restart until it has one.
+      const r = applyReload(app.dp, settings, next);
+      if (r.needRestart.length > 0) app.log.warn({ needRestart: r.needRestart }, `reloaded; changed settings that take a restart: ${r.needRestart.join(', ')}`);
+      app.log.info({ applied: r.applied }, r.applied.length > 0 ? `reloaded: ${r.applied.join(', ')} changed` : 'reloaded: nothing to change');
+    } catch (err) {
+      app.log.error({ err }, `reload refused, the running settings are kept: ${(err as Error).message}`);
+    }
+  });
   let url: string;
   try {
     url = await app.listen({ host: settings.listen.host, port: settings.listen.port });
@@ -94,9 +109,25 @@ export async function serve(settings: ServeSettings): Promise<void> {
   printTokens();
   // The bound port (the asked one may be 0), and every address it answers on.
   const bound = app.server.address();
-  const reach = reachableUrls(settings.listen.host, typeof bound === 'object' && bound ? bound.port : settings.listen.port, networkInterfaces());
+  const boundPort = typeof bound === 'object' && bound ? bound.port : settings.listen.port;
+  if (app.dp.boot) {
+    // After the listen: the script URL handed to iPXE names the port actually bound.
+    try {
+      await app.dp.boot.start(boundPort, app.log, Date.now);
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  const tls = app.dp.tls;
+  const reach = reachableUrls(settings.listen.host, boundPort, networkInterfaces(), tls ? 'https' : 'http');
+  if (tls) {
+    // Agents pin this (castpoint-agent --server-fingerprint); browsers show it beside their warning.
+    process.stdout.write(`TLS certificate ${tls.generated ? 'generated' : 'in use'}: ${tls.certPath}; SHA-256 fingerprint ${tls.fingerprint} (agents: --server-fingerprint ${tls.fingerprint})
+`);
+  }
   app.log.info(
-    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface },
+    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },
     listeningMessage(reach),
   );
 }

@@ -17,6 +17,7 @@ import {
   type PortRange,
 } from './parse';
 import { readTokenFile } from './token-files';
+import { BOOT_SETTING_NAMES, parseBootSettings, type BootSettings } from '../boot/boot-settings';
 
 /** The setting names, as flags spell them. The config file uses the same names (or camelCase). */
 export const SETTING_NAMES = [
@@ -33,7 +34,13 @@ export const SETTING_NAMES = [
   'client-token',
   'admin-token-file',
   'client-token-file',
+  'operator-token-file',
+  'viewer-token-file',
   'image-root',
+  'tls',
+  'tls-cert',
+  'tls-key',
+  ...BOOT_SETTING_NAMES,
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -60,11 +67,22 @@ export interface ServeSettings {
   readonly adminToken?: string;
   /** Client (agent) token; generated on first start when not given. */
   readonly clientToken?: string;
+  /** Operator token (from --operator-token-file); else DATA_DIR/operator.token, generated on first start. */
+  readonly operatorToken?: string;
+  /** Viewer token (from --viewer-token-file); else DATA_DIR/viewer.token, generated on first start. */
+  readonly viewerToken?: string;
   /**
    * Absolute paths of the directories image files may be imported from (and are served from).
    * @default [DATA_DIR/images] (created at start)
    */
   readonly imageRoots: readonly string[];
+  /** HTTPS for the API and dashboard (security/tls-files.ts). @default false */
+  readonly tls: boolean;
+  /** PEM certificate file; with tlsKey. Without them and with tls, one is generated in DATA_DIR. */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** The network boot service (`--boot`); undefined: off. */
+  readonly boot?: BootSettings;
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -156,7 +174,11 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     // Every agent (and so every preinstall image) carries the client token: it must not open the admin API.
     throw new DpError('DP_BAD_SETTING', 'admin-token and client-token must differ: every agent carries the client token', { setting: 'client-token' });
   }
+  const operatorFile = raw.get('operator-token-file');
+  const viewerFile = raw.get('viewer-token-file');
   const dataDir = need('data-dir');
+  const tls = tlsOf(raw);
+  const boot = parseBootSettings((n) => raw.get(n), dataDir, mcastInterface);
   return {
     dataDir,
     listen: parseListen(need('listen')),
@@ -169,8 +191,30 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
     ...(admin !== undefined ? { adminToken: admin } : {}),
     ...(client !== undefined ? { clientToken: client } : {}),
+    ...(operatorFile !== undefined ? { operatorToken: readTokenFile(operatorFile, 'operator-token-file') } : {}),
+    ...(viewerFile !== undefined ? { viewerToken: readTokenFile(viewerFile, 'viewer-token-file') } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
+    ...tls,
+    ...(boot ? { boot } : {}),
   };
+}
+
+/** tls on|off, and the certificate and key, given together or not at all (either alone is a mistake). */
+function tlsOf(raw: ReadonlyMap<SettingName, string>): Pick<ServeSettings, 'tls' | 'tlsCert' | 'tlsKey'> {
+  const cert = raw.get('tls-cert');
+  const key = raw.get('tls-key');
+  if ((cert === undefined) !== (key === undefined)) {
+    const missing = cert === undefined ? 'tls-cert' : 'tls-key';
+    throw new DpError('DP_BAD_SETTING', `${missing} is missing: give tls-cert and tls-key together (or neither, and tls on, for a generated certificate)`, { setting: missing });
+  }
+  const mode = raw.get('tls');
+  if (mode !== undefined && !['on', 'off', 'true', 'false'].includes(mode)) {
+    throw new DpError('DP_BAD_SETTING', `tls must be on or off (got "${mode}")`, { setting: 'tls', value: mode });
+  }
+  const off = mode === 'off' || mode === 'false';
+  if (off && cert !== undefined) throw new DpError('DP_BAD_SETTING', 'tls is off but tls-cert and tls-key are given: remove one or the other', { setting: 'tls' });
+  const on = cert !== undefined || mode === 'on' || mode === 'true';
+  return { tls: on, ...(cert !== undefined && key !== undefined ? { tlsCert: resolve(cert), tlsKey: resolve(key) } : {}) };
 }
 
 /** A token given directly or by file (never both: which one would win is a guess). */

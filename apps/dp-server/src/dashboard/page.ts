@@ -1,78 +1,75 @@
-// The dashboard: one HTML page with plain JS (no framework, nothing fetched from elsewhere). It
-// reads the admin token from the URL fragment (#token=...) or a form, keeps it in sessionStorage,
-// and follows /api/v1/events (server-sent events) to redraw images, sessions and clients.
+// The dashboard: one HTML page with plain JS (no framework; the chart library is served by the DP
+// from its installed package, assets.ts). It reads a token (admin, operator or viewer) from the URL
+// fragment (#token=...) or a form, keeps it in sessionStorage, follows /api/v1/events
+// (server-sent events) for the live view, and calls the REST API for the rest and for actions.
+import { SCRIPT_CORE, SCRIPT_START } from './script-core';
+import { SCRIPT_FLEET } from './script-fleet';
+import { SCRIPT_IMAGES } from './script-images';
+import { SCRIPT_LIVE } from './script-live';
+import { DASHBOARD_CSS } from './style';
 
-const SCRIPT = String.raw`
-'use strict';
-const $ = (sel) => document.querySelector(sel);
-function tokenFromPage() {
-  const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
-  if (m) { sessionStorage.setItem('castpoint-token', decodeURIComponent(m[1])); history.replaceState(null, '', location.pathname); }
-  return sessionStorage.getItem('castpoint-token');
-}
-function fmtBytes(n) {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']; let i = 0;
-  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return (i === 0 ? n : n.toFixed(1)) + ' ' + u[i];
-}
-function fmtRate(bps) { return (bps * 8 / 1e6).toFixed(1) + ' Mbit/s'; }
-function cell(tr, text, cls) { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
-function fill(id, rows, make) {
-  const body = $('#' + id + ' tbody'); body.textContent = '';
-  for (const r of rows) body.appendChild(make(r));
-  $('#' + id + '-empty').hidden = rows.length > 0;
-}
-function render(s) {
-  $('#updated').textContent = 'updated ' + new Date(s.at).toLocaleTimeString() + ' (epoch ' + s.epoch + ')';
-  const st = s.storage || { ok: true };
-  $('#storage').hidden = st.ok;
-  $('#storage').textContent = st.ok ? '' : 'The DP cannot save its state since ' + st.since + ' (' + (st.code || 'error') + ': ' + (st.error || '') + '): running sessions go on; new sessions and imports are refused until there is space in the data directory.';
-  fill('images', s.images, (i) => {
-    const tr = document.createElement('tr'); tr.dataset.image = i.name;
-    cell(tr, i.name); cell(tr, fmtBytes(i.size)); cell(tr, i.mode);
-    cell(tr, i.multicastOnly ? 'multicast only' : 'unicast fallback'); cell(tr, i.encrypt ? 'AES-GCM' : 'HMAC'); cell(tr, i.slowPolicy);
-    return tr;
-  });
-  fill('sessions', s.sessions, (x) => {
-    const tr = document.createElement('tr'); tr.dataset.sessionId = String(x.id); tr.dataset.state = x.state;
-    cell(tr, String(x.id)); cell(tr, x.image); cell(tr, x.state, 'state state-' + x.state); cell(tr, x.mode + (x.tier ? ' / tier ' + x.tier : ''));
-    cell(tr, x.group + ':' + x.port); cell(tr, String(x.receivers) + (x.state === 'waiting' ? ' (' + x.waiting + ' waiting)' : ''));
-    cell(tr, fmtRate(x.throughputBps), 'throughput'); cell(tr, fmtBytes(x.bytesSent), 'sent');
-    cell(tr, x.endReason || '');
-    return tr;
-  });
-  fill('clients', s.clients, (c) => {
-    const tr = document.createElement('tr'); tr.dataset.clientId = String(c.id); tr.dataset.state = c.state;
-    cell(tr, c.hostname); cell(tr, c.image); cell(tr, c.state, 'state state-' + c.state);
-    const td = cell(tr, ''); const bar = document.createElement('progress'); bar.max = 1; bar.value = c.progress; td.appendChild(bar);
-    const pct = document.createElement('span'); pct.className = 'pct'; pct.textContent = ' ' + Math.floor(c.progress * 100) + '%'; td.appendChild(pct);
-    cell(tr, fmtRate(c.rateBps)); cell(tr, c.sessionId === null ? '-' : String(c.sessionId)); cell(tr, c.message || '');
-    return tr;
-  });
-}
-let source;
-function connect() {
-  const token = tokenFromPage();
-  $('#login').hidden = !!token;
-  if (!token) { $('#conn').textContent = 'enter the admin token'; return; }
-  if (source) source.close();
-  source = new EventSource('/api/v1/events?token=' + encodeURIComponent(token));
-  source.addEventListener('snapshot', (ev) => { $('#conn').textContent = 'live'; $('#conn').className = 'ok'; render(JSON.parse(ev.data)); });
-  source.onerror = () => {
-    $('#conn').textContent = 'reconnecting'; $('#conn').className = 'bad';
-    // EventSource does not say why: a refused token would be retried for ever. Ask once.
-    fetch('/api/v1/sessions', { headers: { authorization: 'Bearer ' + token } }).then((r) => {
-      if (r.status !== 401 && r.status !== 403) return;
-      source.close(); sessionStorage.removeItem('castpoint-token');
-      $('#conn').textContent = 'token refused: enter the admin token'; $('#login').hidden = false;
-    }, () => undefined);
-  };
-}
-$('#login').addEventListener('submit', (ev) => {
-  ev.preventDefault(); sessionStorage.setItem('castpoint-token', $('#token').value.trim()); connect();
-});
-connect();
-`;
+const th = (names: readonly string[]): string => `<thead><tr>${names.map((n) => `<th>${n}</th>`).join('')}</tr></thead><tbody></tbody>`;
+
+const settingsFields = `
+  <label>mode <select name="mode"><option>autocast</option><option>scheduled</option></select></label>
+  <label>min clients <input name="minClients" type="number" min="1" style="width:5rem"></label>
+  <label><input name="encrypt" type="checkbox"> encrypt</label>
+  <label><input name="multicastOnly" type="checkbox"> multicast only</label>
+  <label>slow clients <input name="slowPolicy" type="text" value="same-speed" style="width:9rem" title="same-speed, tiers or disconnect:KBPS"></label>`;
+
+const LIVE = `
+<section data-view="live">
+<h2>Sessions</h2>
+<form id="start-form" class="inline needs-operator"><label>Start a session of <select id="start-image"></select></label> <button type="submit">Start now</button></form>
+<table id="sessions">${th(['id', 'image', 'state', 'mode', 'clients', 'start', 'elapsed', 'ETA', 'throughput', 'sent', 'note', ''])}</table>
+<p id="sessions-empty" class="muted">No sessions yet.</p>
+<div id="chart" hidden><div id="chart-title"></div><div id="chart-plot"></div></div>
+<h2>Clients</h2>
+<table id="clients">${th(['host', 'image', 'state', 'progress', 'rate', 'session', 'first seen', 'note'])}</table>
+<p id="clients-empty" class="muted">No clients yet.</p>
+<h2>Refused agent requests</h2>
+<table id="refusals">${th(['time', 'address', 'host', 'image', 'refused', 'why'])}</table>
+<p id="refusals-empty" class="muted">None refused since the DP started.</p>
+</section>`;
+
+const IMAGES = `
+<section data-view="images" hidden>
+<h2>Images</h2>
+<table id="images">${th(['name', 'size', 'mode', 'transfer', 'protection', 'slow clients', 'state', ''])}</table>
+<p id="images-empty" class="muted">No images yet.</p>
+<form id="image-edit" class="inline needs-admin" hidden><strong id="image-edit-title"></strong>${settingsFields} <button type="submit">Save</button> <button type="button" id="image-edit-cancel">Close</button></form>
+<h2 class="needs-admin">Add an image</h2>
+<form id="image-add" class="inline needs-admin">
+  <label>name <input name="name" type="text" required pattern="[A-Za-z0-9][A-Za-z0-9._-]*" title="letters, digits, . _ - (not first)"></label>
+  <label>file on the DP <input name="file" type="text" required placeholder="/srv/castpoint/images/win11.img" style="width:22rem"></label>
+  ${settingsFields}
+  <button type="submit">Add</button>
+</form>
+<div id="import-progress" hidden><progress id="import-bar" value="0" max="1"></progress> <span id="import-text">Reading the file</span></div>
+</section>`;
+
+const FLEET = `
+<section data-view="machines" hidden>
+<h2>Machines</h2>
+<table id="machines">${th(['name', 'state', 'MAC', 'IP', 'model', 'last seen', 'now', 'last deployment', 'result', 'start', 'duration', ''])}</table>
+<p id="machines-empty" class="muted">No machines yet: they register when their agent first asks (castpoint-agent run), or add them with castpoint-dp machine add.</p>
+</section>
+<section data-view="deployments" hidden>
+<h2>Deployments</h2>
+<table id="deployments">${th(['name', 'image', 'collection', 'purpose', 'disk', 'after', 'window', 'results', ''])}</table>
+<p id="deployments-empty" class="muted">No deployments yet (castpoint-dp deployment add).</p>
+</section>
+<section data-view="history" hidden>
+<h2>History</h2>
+<form id="history-filter" class="inline">
+  <label>machine <input name="machine" type="text"></label> <label>deployment <input name="deployment" type="text"></label>
+  <label>since <input name="since" type="datetime-local"></label>
+  <label>result <select name="result"><option value="">any</option><option value="ok">ok</option><option value="failed">not ok</option></select></label>
+  <button type="submit">Show</button>
+</form>
+<table id="history">${th(['machine', 'deployment', 'image', 'start', 'end', 'duration', 'result', 'bytes', 'transport', 'exit', 'message'])}</table>
+<p id="history-empty" class="muted">No attempts match.</p>
+</section>`;
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -80,31 +77,19 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>castpoint distribution point</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #222; }
-  h1 { font-size: 1.3rem; margin: 0 0 .3rem; } h2 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
-  table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #ddd; }
-  th { background: #f4f4f4; } .ok { color: #196c2e; } .bad { color: #a40e26; } .muted { color: #777; }
-  .state { font-weight: 600; } .state-done { color: #196c2e; } .state-failed { color: #a40e26; } .state-fallback { color: #9a6700; }
-  .state-receiving, .state-running { color: #0550ae; } .state-repairing { color: #8250df; } .state-waiting { color: #777; }
-  progress { width: 9rem; vertical-align: middle; }
-</style>
+<link rel="stylesheet" href="/assets/uplot.css">
+<style>${DASHBOARD_CSS}</style>
 </head>
 <body>
 <h1>castpoint distribution point</h1>
-<div><span id="conn" class="muted">connecting</span> · <span id="updated" class="muted"></span> · <a href="/docs">API</a> · <a href="/metrics">metrics</a></div>
+<div><span id="conn" class="muted">connecting</span> · <span id="updated" class="muted"></span> · role <span id="role">?</span> · <a href="/docs">API</a> · <a href="/metrics">metrics</a></div>
 <p id="storage" class="bad" hidden></p>
-<form id="login" hidden><label>Admin token <input id="token" type="password" autocomplete="off"></label> <button>Open</button></form>
-<h2>Sessions</h2>
-<table id="sessions"><thead><tr><th>id</th><th>image</th><th>state</th><th>mode</th><th>group:port</th><th>receivers</th><th>throughput</th><th>sent</th><th>note</th></tr></thead><tbody></tbody></table>
-<p id="sessions-empty" class="muted">No sessions yet.</p>
-<h2>Clients</h2>
-<table id="clients"><thead><tr><th>host</th><th>image</th><th>state</th><th>progress</th><th>rate</th><th>session</th><th>note</th></tr></thead><tbody></tbody></table>
-<p id="clients-empty" class="muted">No clients yet.</p>
-<h2>Images</h2>
-<table id="images"><thead><tr><th>name</th><th>size</th><th>mode</th><th>transfer</th><th>protection</th><th>slow clients</th></tr></thead><tbody></tbody></table>
-<p id="images-empty" class="muted">No images yet.</p>
-<script>${SCRIPT}</script>
+<form id="login" hidden><label>Token (admin, operator or viewer) <input id="token" type="password" autocomplete="off"></label> <button>Open</button></form>
+<nav><button data-view="live">Live</button> <button data-view="images">Images</button> <button data-view="machines">Machines</button> <button data-view="deployments">Deployments</button> <button data-view="history">History</button></nav>
+<p id="notice" hidden></p>
+${LIVE}${IMAGES}${FLEET}
+<script src="/assets/uplot.js"></script>
+<script>${SCRIPT_CORE}${SCRIPT_LIVE}${SCRIPT_IMAGES}${SCRIPT_FLEET}${SCRIPT_START}</script>
 </body>
 </html>
 `;

@@ -17,6 +17,8 @@ export const DEPLOY_ERROR_CODES = {
   DP_DEPLOYMENT_EXISTS: 'A deployment of that name already exists.',
   DP_DEPLOYMENT_NOT_FOUND: 'No deployment of that name exists.',
   DP_BAD_DEPLOYMENT: 'A deployment field is invalid (purpose, after, window, or variables).',
+  DP_NO_DEPLOYMENT: 'A refresh found no required deployment that re-arming would make the machine run at its next boot (the machine, and the deployment when named, are in the data).',
+  DP_DEPLOYMENT_AMBIGUOUS: 'A refresh found several required deployments for the machine: name the one to re-arm (they are named in the data).',
   DP_BAD_CSV: 'The machine import file has lines that are not name,mac[,uuid] (each bad line is listed in the data).',
   DP_DATABASE: 'The database cannot be opened or migrated.',
 } as const;
@@ -36,6 +38,8 @@ export const DEPLOY_ERROR_STATUS: Record<DeployErrorCode, number> = {
   DP_DEPLOYMENT_EXISTS: 409,
   DP_DEPLOYMENT_NOT_FOUND: 404,
   DP_BAD_DEPLOYMENT: 400,
+  DP_NO_DEPLOYMENT: 409,
+  DP_DEPLOYMENT_AMBIGUOUS: 409,
   DP_BAD_CSV: 400,
   DP_DATABASE: 500,
 };

@@ -67,7 +67,10 @@ export interface HistoryEntry {
   transport: 'multicast' | 'unicast' | null;
   repairedSymbols: number | null;
   exitCode: number | null;
-  /** 'running' until finished; 'refused' for requests that never started (unknown image, no disk). */
-  result: 'running' | 'ok' | 'failed' | 'refused';
+  /**
+   * 'running' until finished; 'refused' for requests that never started (unknown image, no disk);
+   * 'rearmed' when `castpoint-agent refresh` made the deployment pending again on the machine.
+   */
+  result: 'running' | 'ok' | 'failed' | 'refused' | 'rearmed';
   message: string;
 }

@@ -1,9 +1,11 @@
-// Admin REST API (admin token): images, sessions, clients, history, and the live event stream.
+// Admin REST API: images, sessions, clients, history, and the live event stream. Each route needs
+// the role the route table names (route-roles.ts): viewer, operator or admin.
 import type { FastifyInstance } from 'fastify';
 import { DpError } from '../errors';
 import type { ImageSettingsInput } from '../images/settings';
-import { requireToken } from './auth';
-import { snapshot, type DpContext } from './context';
+import { presentedToken, requireRole, roleOfToken } from './auth';
+import { snapshot } from '../dashboard/snapshot';
+import type { DpContext } from './context';
 import {
   addImageBody,
   errorReply,
@@ -18,11 +20,13 @@ import {
   startSessionBody,
 } from './schemas';
 
+const whoami = { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } } } as const;
+
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
 export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => number): void {
-  const admin = requireToken('admin', () => ctx.store.state.tokens);
-  const adminOrQuery = requireToken('admin', () => ctx.store.state.tokens, true);
+  const admin = requireRole(() => ctx.access.get());
+  const adminOrQuery = requireRole(() => ctx.access.get(), true);
   const security = [{ bearer: [] }];
   // Open event streams, ended when the server closes (they would hold it open otherwise).
   const streams = new Set<() => void>();
@@ -30,16 +34,22 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     for (const end of [...streams]) end();
   });
 
+  app.get(
+    '/api/v1/whoami',
+    { onRequest: admin, schema: { tags: ['dashboard'], security, description: 'The role of the token presented (viewer, operator or admin): the dashboard shows only what it may do.', response: { 200: whoami, ...errors } } },
+    (req) => ({ role: roleOfToken(presentedToken(req, false) ?? '', ctx.access.get()) }),
+  );
+
   app.get('/api/v1/images', { onRequest: admin, schema: { tags: ['images'], security, response: { 200: { type: 'array', items: imageRecord }, ...errors } } }, () =>
     ctx.catalog.list().map((i) => (ctx.catalog.isOutsideRoots(i.name) ? { ...i, outsideRoots: true } : i)),
   );
 
-  app.post<{ Body: ImageSettingsInput & { name: string; file: string } }>(
+  app.post<{ Body: ImageSettingsInput & { name: string; file: string; usedBlocks?: boolean } }>(
     '/api/v1/images',
     { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
-      const { name, file, ...settings } = req.body;
-      const rec = await ctx.catalog.add(name, file, settings);
+      const { name, file, usedBlocks, ...settings } = req.body;
+      const rec = await ctx.catalog.add(name, file, settings, usedBlocks === true ? { mapUsedBlocks: true } : {});
       app.log.info({ image: name, file: rec.file, manifestHash: rec.manifestHash }, 'image added');
       ctx.sessions.emit('change');
       return reply.code(201).send(rec);

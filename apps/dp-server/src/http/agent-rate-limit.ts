@@ -17,7 +17,7 @@ export const AGENT_RATE_WINDOW_MS = 60_000;
  * (`settings.agentRateLimit` requests a minute; 0: no limit). The admin API and the dashboard are
  * outside it.
  */
-export async function registerAgentApi(app: FastifyInstance, ctx: DpContext): Promise<void> {
+export async function registerAgentApi(app: FastifyInstance, ctx: DpContext, now: () => number = Date.now, more?: (scope: FastifyInstance) => void): Promise<void> {
   await app.register(async (scope) => {
     const max = ctx.settings.agentRateLimit;
     if (max > 0) {
@@ -31,6 +31,8 @@ export async function registerAgentApi(app: FastifyInstance, ctx: DpContext): Pr
         }),
       });
     }
-    agentRoutes(scope, ctx);
+    agentRoutes(scope, ctx, now);
+    // The network-boot routes answer machines before any token exists: the same per-source limit.
+    more?.(scope);
   });
 }

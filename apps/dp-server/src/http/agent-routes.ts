@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { AGENT_API_PREFIX, type AgentProgress, type AgentRequest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import { assertNotBroken } from '../security/image-integrity';
-import { requireToken } from './auth';
+import { bootTokenKey } from '../boot/boot-token';
+import { bootTokenCheck, requireToken } from './auth';
 import type { DpContext } from './context';
 import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
 
@@ -34,8 +35,9 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
-export function agentRoutes(app: FastifyInstance, ctx: DpContext): void {
-  const client = requireToken('client', () => ctx.store.state.tokens);
+export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => number = Date.now): void {
+  // A boot environment's agent (boot token) may ask for sessions and images like any agent.
+  const client = requireToken('client', () => ctx.store.state.tokens, false, bootTokenCheck(ctx, now, bootTokenKey));
   const security = [{ bearer: [] }];
 
   app.post<{ Body: AgentRequest }>(

@@ -5,11 +5,15 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { isCastpointError, type DpSigningKey } from '@castpoint/wire';
 import type { ServeSettings } from '../config/settings';
-import { DASHBOARD_HTML } from '../dashboard/page';
+import { RateHistory } from '../dashboard/rate-history';
+import { recordAgentRefusals, RefusalLog } from '../dashboard/refusals';
+import { dashboardRoutes, sampleRates } from '../dashboard/routes';
 import { DP_ERROR_STATUS } from '../errors';
 import { ImageCatalog } from '../images/catalog';
 import { ImageRoots } from '../images/roots';
 import type { ImageImporter } from '../images/importer';
+import { AccessTokenSet, loadRoleTokens } from '../security/role-tokens';
+import { loadTls, type TlsMaterial } from '../security/tls-files';
 import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager, type SessionManagerOptions } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
@@ -17,8 +21,14 @@ import { StateStore } from '../state/store';
 import type { FileWriter } from '../state/writer';
 import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
+import { BootRuntime } from '../boot/boot-runtime';
+import { bootRoutes } from '../boot/boot-routes';
+import type { BootFiles } from '../boot/boot-files';
 import { adminRoutes } from './admin-routes';
+import { captureRoutes } from './capture-routes';
 import { registerAgentApi } from './agent-rate-limit';
+import { requireRole } from './auth';
+import { DpLogController } from './request-log';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
 import { fleetRoutes, lazyStore } from './fleet-routes';
@@ -55,6 +65,8 @@ export interface BuildAppOptions {
   readonly storeWriter?: FileWriter;
   /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
   readonly database?: StoreLocation;
+  /** The boot service's iPXE files (tests give them in memory). @default read from settings.boot.ipxeDir */
+  readonly bootFiles?: BootFiles;
 }
 
 export type DpApp = FastifyInstance & { readonly dp: DpContext };
@@ -69,8 +81,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     },
     { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}) },
   );
-  const app = Fastify({
+  let tls: TlsMaterial | undefined;
+  try {
+    tls = await loadTls(opts.settings, store.dataDir, opts.settings.listen.host, now());
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  // Fastify types an HTTPS instance apart from an HTTP one; every route here works on either.
+  const makeFastify = Fastify as unknown as (o: FastifyServerOptions & { https?: { cert: string; key: string } }) => FastifyInstance;
+  const app = makeFastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    // Agents' progress posts log at debug, not two info lines each (request-log.ts).
+    logController: new DpLogController(),
     bodyLimit: opts.bodyLimit ?? 65_536,
     // A stop must not wait for slow or held requests (a slowloris, a long poll, a download): the
     // state is saved before the listener closes (preClose), then every connection is closed.
@@ -82,9 +106,21 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   let roots: ImageRoots;
   // Loaded while the data dir is locked by the store; a bad key file stops the start (like state.json).
   let signingKey: DpSigningKey;
+  let access: AccessTokenSet;
+  let roleGenerated: ReturnType<typeof loadRoleTokens>['generated'];
+  let boot: BootRuntime | undefined;
+  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
+    const roles = loadRoleTokens(store.dataDir, {
+      ...(opts.settings.operatorToken !== undefined ? { operator: opts.settings.operatorToken } : {}),
+      ...(opts.settings.viewerToken !== undefined ? { viewer: opts.settings.viewerToken } : {}),
+    });
+    roleGenerated = roles.generated;
+    access = new AccessTokenSet(() => store.state.tokens, roles.tokens);
+    // The iPXE files are read now: a DP started with --boot and no ipxe package stops here.
+    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, fleetStore.get, opts.bootFiles) : undefined;
   } catch (err) {
     store.close();
     throw err;
@@ -111,7 +147,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     signingKey,
     log: app.log,
   });
-  const ctx: DpContext = { settings: opts.settings, store, catalog, sessions, generatedTokens: generated };
+  const ctx: DpContext = {
+    settings: opts.settings,
+    store,
+    catalog,
+    sessions,
+    generatedTokens: { ...generated, ...roleGenerated },
+    access,
+    tls,
+    dashboard: { rates: new RateHistory(), refusals: new RefusalLog() },
+    ...(boot ? { boot } : {}),
+  };
   app.decorate('dp', ctx);
   store.onHealthChange = (h) => {
     if (h.ok) app.log.warn({ path: store.path }, 'the state is saved again: new sessions and imports are accepted');
@@ -144,29 +190,24 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   const baseDir = findSwaggerUiStatic();
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', logo: DOCS_LOGO, ...(baseDir ? { baseDir } : {}) });
 
+  recordAgentRefusals(app, ctx.dashboard.refusals, now, () => ctx.sessions.emit('change'));
   adminRoutes(app, ctx, now);
-  await registerAgentApi(app, ctx);
+  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, fleetStore.get, now, () => store.state.tokens.admin) : undefined);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
-  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
   await fleetRoutes(app, ctx, fleetStore.get, now);
-  app.get('/', { schema: { hide: true } }, (_req, reply) =>
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      // Everything the page needs is inline or on this server; nothing else may load or be called.
-      .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
-      .send(DASHBOARD_HTML),
-  );
+  await captureRoutes(app, ctx);
+  dashboardRoutes(app, ctx, requireRole(() => ctx.access.get()));
 
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     await sessions.resume();
     if (opts.timers ?? true) {
       timer = setInterval(() => {
-        sessions.tick().catch((err: unknown) => app.log.error({ err }, 'tick failed'));
+        sessions.tick().then(
+          () => sampleRates(ctx, now()),
+          (err: unknown) => app.log.error({ err }, 'tick failed'),
+        );
       }, 1000);
     }
   });
@@ -180,6 +221,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
   });
   app.addHook('onClose', async () => {
+    await boot?.stop();
     await fleetStore.close();
     store.close();
   });

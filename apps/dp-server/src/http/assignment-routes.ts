@@ -6,13 +6,14 @@ import { decide } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
 import { DpError } from '../errors';
 import type { DpStore } from '../store/dp-store';
-import type { requireToken } from './auth';
+import { assertBootMachine, type requireToken } from './auth';
 import { decisionRecord } from './deployment-schemas';
 import { errorReply } from './schemas';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
-const identity = {
+/** What an agent says about itself: MACs first (matched as recordSeen matches), SMBIOS facts. */
+export const identity = {
   macs: { type: 'array', items: { type: 'string', minLength: 12, maxLength: 17 }, minItems: 1, maxItems: 64 },
   uuid: text(64),
   serial: text(128),
@@ -45,7 +46,7 @@ const reportBody = {
   },
 } as const;
 
-interface Identity {
+export interface Identity {
   macs: string[];
   uuid?: string;
   serial?: string;
@@ -81,6 +82,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
       const s = await store();
       const at = new Date(now());
       const { choose, ...id } = req.body;
+      assertBootMachine(req, id.macs);
       const seen = await s.machines.recordSeen({ ...id, ip: req.ip }, at);
       if (!seen.machine) {
         // MACs of two machines: never merged, never deployed until the operator sorts it out.
@@ -114,6 +116,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
     async (req, reply) => {
       const s = await store();
       const b = req.body;
+      assertBootMachine(req, b.macs);
       const reported = new Date(Date.parse(b.startedAt));
       if (!Number.isFinite(reported.getTime())) throw new DeployError('DP_BAD_DEPLOYMENT', `startedAt: "${b.startedAt}" is not an ISO 8601 time`, { field: 'startedAt' });
       const endedAt = new Date(now());

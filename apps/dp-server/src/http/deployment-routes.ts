@@ -6,7 +6,7 @@ import { decide, type Decision } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
 import type { AfterAction, Deployment, HistoryEntry, Purpose } from '../deployments/model';
 import type { DpStore } from '../store/dp-store';
-import type { requireToken } from './auth';
+import type { requireRole } from './auth';
 import type { DpContext } from './context';
 import { addDeploymentBody, decisionRecord, deploymentRecord, historyQuery, historyRecord, rerunBody } from './deployment-schemas';
 import { fleetNameParams } from './fleet-schemas';
@@ -59,7 +59,7 @@ function time(field: string, text: string | undefined): Date | null {
   return new Date(ms);
 }
 
-export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: () => Promise<DpStore>, now: () => number, admin: ReturnType<typeof requireToken>): void {
+export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: () => Promise<DpStore>, now: () => number, admin: ReturnType<typeof requireRole>): void {
   const security = [{ bearer: [] }];
   const onRequest = admin;
 

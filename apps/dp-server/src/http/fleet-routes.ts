@@ -5,9 +5,11 @@ import { parseMachineCsv } from '../deployments/csv-import';
 import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
-import { requireToken } from './auth';
+import { bootTokenKey } from '../boot/boot-token';
+import { bootTokenCheck, requireRole, requireToken } from './auth';
 import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
+import { refreshRoute } from './refresh-route';
 import type { DpContext } from './context';
 import { errorReply } from './schemas';
 import {
@@ -35,7 +37,8 @@ async function collectionJson(store: DpStore, c: Collection): Promise<Record<str
 }
 
 export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: () => Promise<DpStore>, now: () => number): Promise<void> {
-  const admin = requireToken('admin', () => ctx.store.state.tokens);
+  // Each route's role is in the route table (route-roles.ts).
+  const admin = requireRole(() => ctx.access.get());
   const security = [{ bearer: [] }];
   const at = () => new Date(now());
 
@@ -140,7 +143,9 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
     );
 
     deploymentRoutes(scope, ctx, store, now, admin);
-    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens), (name) => ctx.catalog.get(name).size);
+    // A boot token acts for its machine in assignment and report; refresh runs on an installed system (client token only).
+    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens, false, bootTokenCheck(ctx, now, bootTokenKey)), (name) => ctx.catalog.get(name).size);
+    refreshRoute(scope, store, now, requireToken('client', () => ctx.store.state.tokens));
   });
 }
 

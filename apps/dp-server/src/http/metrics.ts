@@ -92,6 +92,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: DpContext): void {
       this.set(ctx.store.health.failuresTotal);
     },
   });
+  bootMetrics(registry, ctx);
   const requests = new Counter({
     name: 'castpoint_dp_http_requests_total',
     help: 'HTTP requests answered',
@@ -106,4 +107,30 @@ export function metricsRoutes(app: FastifyInstance, ctx: DpContext): void {
     const text = await registry.metrics();
     return reply.header('content-type', registry.contentType).send(text);
   });
+}
+
+/** The boot service's counters (boot/boot-counters.ts), read at scrape time; none while it is off. */
+function bootMetrics(registry: Registry, ctx: DpContext): void {
+  const boot = ctx.boot;
+  if (!boot) return;
+  const c = boot.counters;
+  const table = (name: string, help: string, label: string, read: () => ReadonlyMap<string, number>): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [k, v] of read()) this.inc({ [label]: k }, v);
+      },
+    });
+  };
+  table('castpoint_dp_boot_dhcp_malformed_total', 'DHCP datagrams dropped as malformed, by decode error', 'code', () => c.dhcpMalformed);
+  table('castpoint_dp_boot_dhcp_ignored_total', 'Well-formed DHCP requests not answered, by reason', 'reason', () => c.dhcpIgnored);
+  table('castpoint_dp_boot_dhcp_replies_total', 'DHCP replies sent, by kind', 'kind', () => c.dhcpReplies);
+  table('castpoint_dp_boot_tftp_malformed_total', 'TFTP datagrams dropped as malformed, by decode error', 'code', () => c.tftpMalformed);
+  table('castpoint_dp_boot_tftp_transfers_total', 'TFTP requests by outcome (done, failed, refused, write-refused, busy)', 'outcome', () => c.tftpTransfers);
+  table('castpoint_dp_boot_rival_offers_total', 'Offers of another server to PXE clients on this LAN, by server address', 'server', () => c.rivalOffers);
+  table('castpoint_dp_boot_scripts_total', 'iPXE scripts served by /boot/ipxe, by outcome (bootenv, menu, exit)', 'outcome', () => c.scripts);
 }

@@ -42,6 +42,7 @@ export const addImageBody = {
   properties: {
     name: imageName,
     file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk, inside an image root (--image-root)" },
+    usedBlocks: { type: 'boolean', description: "The file is a whole disk: map its filesystems' used blocks; chunks of free space become unused (never sent or written)" },
     ...imageSettingsProps,
   },
 } as const;

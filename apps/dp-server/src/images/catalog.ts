@@ -6,8 +6,9 @@ import { DpError } from '../errors';
 import type { StateStore } from '../state/store';
 import type { ImageRecord } from '../state/types';
 import { ImportTracker } from './import-progress';
-import type { ImageImporter } from './importer';
+import type { ImageImporter, ImportImageOptions } from './importer';
 import { validateImageName } from './names';
+import { mapImageFile } from './used-blocks';
 import type { ImageRoots } from './roots';
 import { resolveImageSettings, type ImageSettingsInput } from './settings';
 
@@ -71,7 +72,11 @@ export class ImageCatalog {
     return m;
   }
 
-  async add(name: string, file: string, input: ImageSettingsInput): Promise<ImageRecord> {
+  /**
+   * `options.usedMap`: a capture's used-block map, so the manifest lists unused chunks;
+   * `options.mapUsedBlocks`: the file is a whole disk, mapped here with libs/diskmap.
+   */
+  async add(name: string, file: string, input: ImageSettingsInput, options: ImportImageOptions & { mapUsedBlocks?: boolean } = {}): Promise<ImageRecord> {
     validateImageName(name);
     const settings = resolveImageSettings(input);
     this.store.assertWritable(`importing image ${name}`);
@@ -88,7 +93,11 @@ export class ImageCatalog {
     if (!st.isFile()) throw new DpError('DP_IMAGE_FILE', `${path} is not a regular file`, { file: path });
     if (st.size === 0) throw new DpError('DP_IMAGE_FILE', `${path} is empty: there is no image to deploy`, { file: path });
     const tracked = this.importing.begin(name, path, st.size, this.now());
-    const imported = await this.importer.importImage(path, tracked.progress).finally(tracked.end);
+    const { mapUsedBlocks, ...importOptions } = options;
+    const imported = await (async () => {
+      const usedMap = mapUsedBlocks === true ? await mapImageFile(path, st.size) : importOptions.usedMap;
+      return this.importer.importImage(path, tracked.progress, { ...importOptions, ...(usedMap ? { usedMap } : {}) });
+    })().finally(tracked.end);
     // A second add of the same name may have raced with this one while the file was being read.
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });

@@ -54,6 +54,16 @@ export class HistoryQueries {
     return row.id;
   }
 
+  /** A deployment re-armed on a machine from the machine itself (agent `refresh`): no attempt yet. */
+  async rearmed(a: AttemptStart, message: string): Promise<number> {
+    const row = await this.db
+      .insertInto('history')
+      .values({ machine_id: a.machineId, machine_name: a.machineName, deployment_id: a.deploymentId, deployment_name: a.deploymentName, image: a.image, started_at: a.startedAt, ended_at: a.startedAt, result: 'rearmed', message })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
   /** Newest first. Filters use the names copied into each entry, so removed machines stay queryable. */
   async list(f: HistoryFilter = {}): Promise<HistoryEntry[]> {
     let q = this.db.selectFrom('history').selectAll();

@@ -36,8 +36,8 @@ export async function harness(
   wrap: (f: SessionRunnerFactory) => SessionRunnerFactory = (f) => f,
   /** Held agent requests (SessionManagerOptions.longPollMs); tests answer at once by default. */
   longPollMs = 0,
-  /** What buildApp gets besides (an importer that hangs, a failing file writer, a VirtualClock for held requests). */
-  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter' | 'clock'>> = {},
+  /** What buildApp gets besides (an importer that hangs, a failing file writer, a VirtualClock for held requests, in-memory iPXE files). */
+  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter' | 'clock' | 'bootFiles'>> = {},
 ): Promise<Harness> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
   const file = join(d, 'disk.img');

@@ -1,0 +1,25 @@
+// Who may do what on the admin API and the dashboard. Three roles, each one able to do all that the
+// one below it does: a viewer reads (dashboard, lists, history), an operator also runs sessions and
+// deployments (and keeps the machine inventory), an admin also manages images and tokens.
+// Agents have their own token (the client token) and routes; it opens none of these.
+
+export const ACCESS_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type AccessRole = (typeof ACCESS_ROLES)[number];
+
+/** The tokens of the three roles (and the agents' client token, which must differ from all). */
+export interface AccessTokens {
+  readonly admin: string;
+  readonly operator: string;
+  readonly viewer: string;
+  readonly client: string;
+}
+
+/** True when `held` may do what `needed` may. */
+export function canAct(held: AccessRole, needed: AccessRole): boolean {
+  return ACCESS_ROLES.indexOf(held) >= ACCESS_ROLES.indexOf(needed);
+}
+
+/** The role names that may act for `needed`, for messages ("the operator or admin token"). */
+export function rolesAllowed(needed: AccessRole): AccessRole[] {
+  return ACCESS_ROLES.filter((r) => canAct(r, needed));
+}
