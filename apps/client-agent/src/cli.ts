@@ -73,6 +73,7 @@ function toRawArgs(args: Record<string, unknown>): RawDeployArgs {
     readBack: args['read-back'],
     directIo: args['direct-io'],
     verbose: args['verbose'],
+    stagingDir: args['staging-dir'],
   };
 }
 
@@ -86,7 +87,8 @@ function deployOptions<T>(y: Argv<T>) {
       .option('interface', { type: 'string', describe: 'Interface to receive multicast on, by name (eth0) or IPv4 address (default: the one on the DP\'s subnet)' })
       .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
       .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (its start line prints it): only that certificate is accepted" })
-      .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' }),
+      .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: beside the target)' })
+      .option('staging-dir', { type: 'string', describe: 'WIM images: where the WIM is received before it is applied to the disk (default: STATE_DIR.staging)' }),
   );
 }
 

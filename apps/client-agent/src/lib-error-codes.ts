@@ -66,6 +66,8 @@ export const LIB_ERROR_AGENT_CODES = {
   // The agent turns a held state directory into its own message before it gets here (agent-state.ts).
   CHUNKING_DIR_IN_USE: 'internal',
   CHUNKING_DIR_UNUSABLE: 'internal',
+  // The staged WIM does not hold the image the DP named: the data is not what was promised.
+  CHUNKING_WIM_INVALID: 'verification-failed',
 
   TRANSPORT_BAD_OPTION: 'internal',
   TRANSPORT_BIND_FAILED: 'internal',

@@ -31,7 +31,13 @@ describe('validateDeployOptions', () => {
       readBack: false,
       directIo: true,
       verbose: false,
+      stagingDir: '/work/out/.castpoint-disk.img.state.staging',
     });
+  });
+
+  it("puts a WIM's staging dir beside the state dir unless --staging-dir names one (relative to the cwd)", () => {
+    expect(validateDeployOptions({ ...base, stateDir: '/mnt/usb/state' }, ctx).stagingDir).toBe('/mnt/usb/state.staging');
+    expect(validateDeployOptions({ ...base, stagingDir: 'stage' }, ctx).stagingDir).toBe('/work/stage');
   });
 
   it('takes the token from CASTPOINT_TOKEN unless --token is given', () => {

@@ -37,6 +37,11 @@ export interface DeployOptions {
   readonly directIo: boolean;
   /** Show details for logs (how the chunks were written) on the terminal too. @default false */
   readonly verbose: boolean;
+  /**
+   * Where a WIM image is received before it is applied to the target disk (absolute); checked for
+   * space before a byte. @default beside the state dir: STATE_DIR.staging
+   */
+  readonly stagingDir: string;
 }
 
 /** What the CLI collected; strings as typed, undefined when absent. */
@@ -55,6 +60,7 @@ export interface RawDeployArgs {
   readBack?: unknown;
   directIo?: unknown;
   verbose?: unknown;
+  stagingDir?: unknown;
 }
 
 export interface OptionContext {
@@ -84,6 +90,8 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
   const serverFingerprint = fingerprintOption(raw.serverFingerprint, server);
   const stateDirRaw = optionalString(raw.stateDir, '--state-dir');
   const stateDir = stateDirRaw === undefined ? defaultStateDir(target) : path.resolve(ctx.cwd, stateDirRaw);
+  const stagingDirRaw = optionalString(raw.stagingDir, '--staging-dir');
+  const stagingDir = stagingDirRaw === undefined ? `${stateDir}.staging` : path.resolve(ctx.cwd, stagingDirRaw);
   const output: OutputMode = raw.json === true || !ctx.stdoutIsTty ? 'json' : 'tty';
   return {
     server,
@@ -101,6 +109,7 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
     readBack: raw.readBack === true,
     directIo: raw.directIo !== false,
     verbose: raw.verbose === true,
+    stagingDir,
   };
 }
 

@@ -10,9 +10,12 @@ import { describeNetworkCause } from './dp/network-cause';
 import { realClock } from './dp/patience';
 import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
-import { deploy, type DeployDeps } from './flow/deploy';
+import { deploy, type DeployDeps, type DpApi } from './flow/deploy';
+import type { ChunkStoreOpener } from './flow/ports';
 import type { DeployOptions } from './options';
 import { Reporter, type OutputSink } from './output/reporter';
+import { watchContent } from './wim/content-watch';
+import { realWimStoreOpener } from './wim/wim-deps';
 
 export function processCpuSeconds(): number {
   const u = process.cpuUsage();
@@ -35,10 +38,10 @@ export function processSink(): OutputSink {
 
 /** The real dependencies of one deploy: `deploy` and `run` both deploy through these. */
 export function realDeployDeps(opts: DeployOptions, reporter: Reporter): DeployDeps {
-  const dp = new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) });
+  const { dp, stores } = imageStores(opts, new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) }), reporter);
   return {
     dp,
-    stores: libStoreOpener({ target: opts.target, stateDir: opts.stateDir, stateDirGiven: opts.stateDirGiven, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w) => reporter.note(w), onInfo: (t) => reporter.detail(t) }),
+    stores,
     sessions: libSessionFactory(),
     clock: realClock,
     reporter,
@@ -48,6 +51,27 @@ export function realDeployDeps(opts: DeployOptions, reporter: Reporter): DeployD
     resolveDp: () => resolveDp(opts.server),
     buffers: agentBufferPool(opts.directIo),
     stop: stopOnSignals(),
+  };
+}
+
+/**
+ * The target's store for whatever the DP's replies say the image is: a disk image written as is,
+ * or a WIM staged and applied to the disk. `dp` is wrapped to hear the replies; deploy (and `run`,
+ * which deploys the same way) must use the returned one.
+ */
+export function imageStores(opts: DeployOptions, client: DpApi, reporter: Reporter): { dp: DpApi; stores: ChunkStoreOpener } {
+  const { dp, watch } = watchContent(client);
+  const fileOpts = { stateDir: opts.stateDir, readBack: opts.readBack, directIo: opts.directIo, onWarning: (w: string) => reporter.note(w), onInfo: (t: string) => reporter.detail(t) };
+  return {
+    dp,
+    stores: realWimStoreOpener({
+      target: opts.target,
+      stagingDir: opts.stagingDir,
+      disk: libStoreOpener({ ...fileOpts, target: opts.target, stateDirGiven: opts.stateDirGiven }),
+      staging: (file) => libStoreOpener({ ...fileOpts, target: file, stateDirGiven: true }),
+      content: watch,
+      onStep: (t) => reporter.note(t),
+    }),
   };
 }
 

@@ -4,8 +4,9 @@ import { CastpointError } from '@castpoint/wire';
 import { CHUNKING_ERROR_CODES, ChunkingError, asChunkingError, isChunkingError } from './errors';
 
 const srcDir = __dirname;
-const sources = readdirSync(srcDir)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && f !== 'errors.ts')
+// The library's own folders too (win/ throws CHUNKING_WIM_INVALID); not bench/ (its CHUNKING_BENCH_MIB is an env name).
+const sources = readdirSync(srcDir, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && f !== 'errors.ts' && !f.startsWith('bench'))
   .map((f) => readFileSync(join(srcDir, f), 'utf8'))
   .join('\n');
 

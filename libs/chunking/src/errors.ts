@@ -30,6 +30,7 @@ export const CHUNKING_ERROR_CODES = {
   CHUNKING_INCOMPLETE: 'Finishing was asked for while some chunks of the image are not written yet.',
   CHUNKING_DIR_IN_USE: 'A state directory is locked by another live process (its pid is in the data).',
   CHUNKING_DIR_UNUSABLE: 'A state directory cannot be created or its lock file written.',
+  CHUNKING_WIM_INVALID: 'A file given as a WIM is not a standard, whole WIM or lacks the image index asked for.',
 } as const;
 
 export type ChunkingErrorCode = keyof typeof CHUNKING_ERROR_CODES;
@@ -79,6 +80,7 @@ export interface ChunkingErrorDataByCode {
   /** `pid`: the live process holding the lock, when its lock file could be read. */
   CHUNKING_DIR_IN_USE: PathFacts & { readonly pid?: number };
   CHUNKING_DIR_UNUSABLE: PathFacts;
+  CHUNKING_WIM_INVALID: PathFacts;
 }
 
 // Compile-time check that the documented codes and the data map list the same codes.

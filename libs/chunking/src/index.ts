@@ -17,3 +17,5 @@ export { Journal, type JournalOpen, decodeJournal, encodeJournal } from './journ
 export { ImageWriter, type FinishResult, type OpenTargetOptions, journalPathFor, openTarget } from './image-writer';
 export { type LockHolder, claimDirectory } from './dir-lock';
 export { type DiskChoice, type DiskInfo, type DiskRefusal, type DiskSelector, DEFAULT_DISK_SELECTOR, describeDisk, parseDiskSelector, parseSize, selectDisk } from './disk-select';
+export { type ReadAt, type WimImageInfo, type WimInfo, WIM_HEADER_SIZE, parseWimXml, readWimInfo, wimImage } from './win/wim-info';
+export { type PreparedDisk, type Win32DiskApi, type Win32Volume, paddedLength, physicalDriveNumber, preparePhysicalDrive } from './win/physical-drive';

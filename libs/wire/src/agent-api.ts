@@ -55,9 +55,17 @@ export interface SessionInfo {
   readonly signingKey?: string;
 }
 
+/**
+ * What the image's bytes are, when they are not a disk image written as is. A WIM is received into
+ * a staging file and applied (layout, file system, wimlib or DISM) to the target disk.
+ */
+export type ImageContent = { readonly kind: 'wim'; readonly index: number; readonly totalBytes: number };
+
 export type AgentRequestReply =
   | {
       readonly status: 'join';
+      /** Absent: a disk image, written to the target as it is. */
+      readonly content?: ImageContent;
       readonly receiverId: number;
       readonly session: SessionInfo;
       readonly manifest: Manifest;
@@ -73,7 +81,7 @@ export type AgentRequestReply =
   /** Scheduled session not started yet, or the client limit is reached and fallback is not allowed. */
   | { readonly status: 'wait'; readonly retryAfterMs: number; readonly reason: string; readonly startsAt?: string; readonly clientsWaiting?: number; readonly minClients?: number }
   /** Over the client limit (or policy) with fallback allowed: download by unicast instead. */
-  | { readonly status: 'fallback'; readonly receiverId: number; readonly reason: string; readonly manifest: Manifest; readonly contentPath: string };
+  | { readonly status: 'fallback'; readonly receiverId: number; readonly reason: string; readonly manifest: Manifest; readonly contentPath: string; readonly content?: ImageContent };
 
 export type AgentState = ReceiverState | 'fallback';
 

@@ -155,7 +155,7 @@ describe('DpClient.refresh', () => {
   const client = (status: number, body: unknown) => new DpClient({ server: 'http://dp.lan', token: 't', exchange: answering(status, body) });
 
   it('posts to /api/v1/agent/refresh and reads the answer', async () => {
-    const seen: Array<{ url: string; body?: string; auth?: string }> = [];
+    const seen: Array<{ url: string; body?: string | Uint8Array; auth?: string }> = [];
     const exchange: typeof httpExchange = async (url, o) => {
       seen.push({ url: url.href, ...(o.body === undefined ? {} : { body: o.body }), ...(o.headers['authorization'] ? { auth: o.headers['authorization'] } : {}) });
       return { status: 200, body: Buffer.from(JSON.stringify(ANSWER)) };

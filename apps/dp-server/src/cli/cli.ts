@@ -142,7 +142,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
             bytesOption(settingOptions(a.positional('name', { type: 'string', demandOption: true }).positional('file', { type: 'string', demandOption: true }), false)).option('used-blocks', {
               type: 'boolean',
               describe: "FILE is a whole disk: map its filesystems' used blocks and never send or write the free ones (docs/capture.md)",
-            }),
+            })
+              .option('kind', { type: 'string', describe: 'disk [default]: written to the target as is; wim: a Windows image applied to the target disk' })
+              .option('index', { type: 'string', describe: 'With --kind wim: the image inside the WIM to apply [default 1]' }),
           (a) => imageAdd(a, io),
         )
         .command('list', 'List images with size, schedule, encryption, slow-client policy and state', (a) => bytesOption(a), (a) => imageList(a, io))

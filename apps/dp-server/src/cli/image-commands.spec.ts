@@ -50,12 +50,12 @@ describe('castpoint-dp image commands', () => {
     io.stdout.length = 0;
     await imageList(api, io);
     const lines = io.stdout.join('').trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME +SIZE +CHUNKS +MODE +START +ENCRYPT +SLOW-POLICY +MULTICAST-ONLY +STATE +FILE$/);
-    expect(lines[1]).toMatch(/^plain +2\.3 MiB +3 +autocast +- +no +same-speed +no +ok +\//);
-    expect(lines[2]).toMatch(/^win11 +2\.3 MiB +3 +scheduled +5 clients, max wait 600 s +aes-gcm +tiers +no +ok +\//);
+    expect(lines[0]).toMatch(/^NAME +KIND +SIZE +CHUNKS +MODE +START +ENCRYPT +SLOW-POLICY +MULTICAST-ONLY +STATE +FILE$/);
+    expect(lines[1]).toMatch(/^plain +disk +2\.3 MiB +3 +autocast +- +no +same-speed +no +ok +\//);
+    expect(lines[2]).toMatch(/^win11 +disk +2\.3 MiB +3 +scheduled +5 clients, max wait 600 s +aes-gcm +tiers +no +ok +\//);
     io.stdout.length = 0;
     await imageList({ ...api, bytes: true }, io);
-    expect(io.stdout.join('')).toMatch(new RegExp(`\\nplain +${SIZE} +3 `));
+    expect(io.stdout.join('')).toMatch(new RegExp(`\\nplain +disk +${SIZE} +3 `));
   });
 
   it('image set changes settings in place through PATCH, keeps the ones not named, and "none" clears one', async () => {

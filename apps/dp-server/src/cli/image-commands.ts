@@ -8,6 +8,8 @@ import { table, type ApiClient } from './api-client';
 import { startElapsedLine, type ElapsedLine } from './elapsed-line';
 import { formatBytes, formatDuration } from './human';
 import { checkImageName, describeSettings, scheduleText, settingsInput, type ImageSettingFlags } from './image-settings-flags';
+import { describeContent } from '../images/image-content';
+import { kindInput, type ImageKindFlags } from './image-kind-flags';
 import type { CliIo } from './io';
 
 /** An image as GET /api/v1/images lists it. */
@@ -20,9 +22,9 @@ interface SizeArgs {
 
 const size = (args: SizeArgs, n: number): string => (args.bytes ? String(n) : formatBytes(n));
 
-export async function imageAdd(args: ApiArgs & SizeArgs & ImageSettingFlags & { name: string; file: string; 'used-blocks'?: boolean | undefined }, io: CliIo): Promise<void> {
+export async function imageAdd(args: ApiArgs & SizeArgs & ImageSettingFlags & ImageKindFlags & { name: string; file: string; 'used-blocks'?: boolean | undefined }, io: CliIo): Promise<void> {
   // A relative FILE means the caller's directory (the DP runs elsewhere and needs an absolute path).
-  const body = { name: checkImageName(args.name), file: resolve(args.file), ...settingsInput(args, false), ...(args['used-blocks'] === true ? { usedBlocks: true } : {}) };
+  const body = { name: checkImageName(args.name), file: resolve(args.file), ...kindInput(args), ...settingsInput(args, false), ...(args['used-blocks'] === true ? { usedBlocks: true } : {}) };
   const api = apiClient(args, io);
   const t0 = io.now();
   const line = args.json ? undefined : startElapsedLine(io, `importing ${args.name} from ${body.file}`);
@@ -37,7 +39,8 @@ export async function imageAdd(args: ApiArgs & SizeArgs & ImageSettingFlags & { 
   const took = formatDuration(io.now() - t0);
   print(io, args, rec, () => {
     const bytes = args.bytes ? `${rec.size} bytes` : `${formatBytes(rec.size)} (${rec.size} bytes)`;
-    return `added image ${rec.name}: ${bytes}, ${rec.chunks} chunks, imported in ${took}; manifest ${rec.manifestHash}`;
+    const wim = rec.content ? `WIM image ${rec.content.index} (${formatBytes(rec.content.totalBytes)} of files), ` : '';
+    return `added image ${rec.name}: ${wim}${bytes}, ${rec.chunks} chunks, imported in ${took}; manifest ${rec.manifestHash}`;
   });
 }
 
@@ -83,6 +86,7 @@ export async function imageList(args: ApiArgs & SizeArgs, io: CliIo): Promise<vo
     table(
       rows.map((r) => ({
         name: r.name,
+        kind: describeContent(r.content),
         size: size(args, r.size),
         chunks: r.chunks,
         mode: r.settings.mode,
@@ -93,7 +97,7 @@ export async function imageList(args: ApiArgs & SizeArgs, io: CliIo): Promise<vo
         state: imageState(r),
         file: r.file,
       })),
-      ['name', 'size', 'chunks', 'mode', 'start', 'encrypt', 'slow-policy', 'multicast-only', 'state', 'file'],
+      ['name', 'kind', 'size', 'chunks', 'mode', 'start', 'encrypt', 'slow-policy', 'multicast-only', 'state', 'file'],
     ),
   );
 }

@@ -2,6 +2,7 @@
 // the role the route table names (route-roles.ts): viewer, operator or admin.
 import type { FastifyInstance } from 'fastify';
 import { DpError } from '../errors';
+import type { ImageContentInput } from '../images/image-content';
 import type { ImageSettingsInput } from '../images/settings';
 import { presentedToken, requireRole, roleOfToken } from './auth';
 import { snapshot } from '../dashboard/snapshot';
@@ -44,12 +45,13 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     ctx.catalog.list().map((i) => (ctx.catalog.isOutsideRoots(i.name) ? { ...i, outsideRoots: true } : i)),
   );
 
-  app.post<{ Body: ImageSettingsInput & { name: string; file: string; usedBlocks?: boolean } }>(
+  app.post<{ Body: ImageSettingsInput & ImageContentInput & { name: string; file: string; usedBlocks?: boolean } }>(
     '/api/v1/images',
     { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
-      const { name, file, usedBlocks, ...settings } = req.body;
-      const rec = await ctx.catalog.add(name, file, settings, usedBlocks === true ? { mapUsedBlocks: true } : {});
+      const { name, file, usedBlocks, kind, wimIndex, ...settings } = req.body;
+      const content = { ...(kind !== undefined ? { kind } : {}), ...(wimIndex !== undefined ? { wimIndex } : {}) };
+      const rec = await ctx.catalog.add(name, file, settings, usedBlocks === true ? { mapUsedBlocks: true } : {}, content);
       app.log.info({ image: name, file: rec.file, manifestHash: rec.manifestHash }, 'image added');
       ctx.sessions.emit('change');
       return reply.code(201).send(rec);

@@ -43,6 +43,8 @@ export const addImageBody = {
     name: imageName,
     file: { type: 'string', minLength: 1, maxLength: 4096, description: "Absolute path of the image file on the DP's disk, inside an image root (--image-root)" },
     usedBlocks: { type: 'boolean', description: "The file is a whole disk: map its filesystems' used blocks; chunks of free space become unused (never sent or written)" },
+    kind: { type: 'string', enum: ['disk', 'wim'], description: 'disk (default): written to the target as is; wim: applied to the target disk' },
+    wimIndex: { type: 'integer', minimum: 1, maximum: 100000, description: 'wim: the image inside the WIM to apply (default 1)' },
     ...imageSettingsProps,
   },
 } as const;

@@ -5,6 +5,7 @@ import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import type { StateStore } from '../state/store';
 import type { ImageRecord } from '../state/types';
+import { checkContentInput, resolveImageContent, type ImageContentInput } from './image-content';
 import { ImportTracker } from './import-progress';
 import type { ImageImporter, ImportImageOptions } from './importer';
 import { validateImageName } from './names';
@@ -74,11 +75,19 @@ export class ImageCatalog {
 
   /**
    * `options.usedMap`: a capture's used-block map, so the manifest lists unused chunks;
-   * `options.mapUsedBlocks`: the file is a whole disk, mapped here with libs/diskmap.
+   * `options.mapUsedBlocks`: the file is a whole disk, mapped here with libs/diskmap;
+   * `kind`: a disk image (default) or a WIM and the index in it to apply.
    */
-  async add(name: string, file: string, input: ImageSettingsInput, options: ImportImageOptions & { mapUsedBlocks?: boolean } = {}): Promise<ImageRecord> {
+  async add(
+    name: string,
+    file: string,
+    input: ImageSettingsInput,
+    options: ImportImageOptions & { mapUsedBlocks?: boolean } = {},
+    kind: ImageContentInput = {},
+  ): Promise<ImageRecord> {
     validateImageName(name);
     const settings = resolveImageSettings(input);
+    checkContentInput(kind);
     this.store.assertWritable(`importing image ${name}`);
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });
@@ -92,6 +101,8 @@ export class ImageCatalog {
     // libs/chunking imports regular files (raw images, WIM, ISO); a disk must be captured to a file first.
     if (!st.isFile()) throw new DpError('DP_IMAGE_FILE', `${path} is not a regular file`, { file: path });
     if (st.size === 0) throw new DpError('DP_IMAGE_FILE', `${path} is empty: there is no image to deploy`, { file: path });
+    // A WIM is checked before its bytes are read for chunking: a wrong index costs nothing.
+    const content = await resolveImageContent(kind, path);
     const tracked = this.importing.begin(name, path, st.size, this.now());
     const { mapUsedBlocks, ...importOptions } = options;
     const imported = await (async () => {
@@ -113,6 +124,7 @@ export class ImageCatalog {
       fileMtimeMs: imported.mtimeMs,
       addedAt: new Date(this.now()).toISOString(),
       settings,
+      ...(content ? { content } : {}),
     };
     this.store.state.images[name] = rec;
     this.store.record({ event: 'image-added', image: name, detail: `${path} (${rec.size} bytes, manifest ${rec.manifestHash.slice(0, 12)})` }, new Date(this.now()));

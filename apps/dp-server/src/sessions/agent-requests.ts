@@ -151,6 +151,6 @@ export class AgentRequests {
     this.o.store.record({ event: 'client-fallback', image: img.name, clientId: c.id, detail: reason }, new Date(nowMs));
     this.o.store.save();
     this.desk.changed();
-    return { status: 'fallback', receiverId, reason, manifest: this.o.catalog.manifest(img), contentPath: contentPath(img.name) };
+    return { status: 'fallback', receiverId, reason, manifest: this.o.catalog.manifest(img), contentPath: contentPath(img.name), ...(img.content ? { content: img.content } : {}) };
   }
 }

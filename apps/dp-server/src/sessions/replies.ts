@@ -24,6 +24,8 @@ export function joinReply(
     // Every registration gets a fresh receiver id, so the agent's senderId is simply that id.
     senderId: receiverId,
     manifest,
+    // A WIM is staged and applied by the agent (issue 27): it must know before it opens the target.
+    ...(img.content ? { content: img.content } : {}),
     session: {
       id: s.id,
       image: img.name,

@@ -1,6 +1,6 @@
 // What the DP remembers across restarts. Everything here is plain JSON, written atomically to
 // DATA_DIR/state.json by the StateStore.
-import type { AgentState } from '@castpoint/wire';
+import type { AgentState, ImageContent } from '@castpoint/wire';
 
 export type CastMode = 'autocast' | 'scheduled';
 
@@ -38,6 +38,8 @@ export interface ImageRecord {
   readonly fileMtimeMs: number;
   readonly addedAt: string;
   readonly settings: ImageSettings;
+  /** A WIM and the image index to apply (`image add --kind wim`); absent: a disk image. Fixed at import. */
+  readonly content?: ImageContent;
   /** Set when a chunk read for sending failed its manifest hash: refused until re-added (security/image-integrity.ts). */
   broken?: { readonly reason: string; readonly at: string };
 }
