@@ -24,6 +24,7 @@ module.exports = {
     '^@castpoint/netboot$': alias('libs/netboot/src/index.ts'),
     '^@castpoint/netlab$': alias('tools/netlab/src/index.ts'),
     '^@castpoint/bench$': alias('tools/bench/src/index.ts'),
+    '^@castpoint/vmlab$': alias('tools/vmlab/src/index.ts'),
   },
   testMatch: ['**/?(*.)+(spec|test).ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -36,6 +36,12 @@ command -v osslsigncode >/dev/null 2>&1 || need+=(osslsigncode)
 # The DP store's tests also run against a real PostgreSQL server that they start themselves
 # (initdb/pg_ctl in a temp dir, no system service); Debian keeps those binaries off the PATH.
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+# The VM lab (tools/vmlab) and the boot environment builder (castpoint-dp bootenv build): qemu
+# with SeaBIOS and the NICs' iPXE ROMs, OVMF and iPXE's own loaders, a bootable test disk built as
+# a file (syslinux, mtools, dosfstools, fdisk), busybox and cpio for initramfs images.
+for pkg in qemu-system-x86 ipxe-qemu seabios ovmf ipxe syslinux extlinux syslinux-common mtools dosfstools busybox-static cpio fdisk; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

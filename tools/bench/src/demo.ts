@@ -8,6 +8,7 @@ import { lightFabric, type Fabric } from './fabric';
 import { runDeployment, stopDp, verifyTargets, type AgentRun } from './deployment';
 import { writeSampleImage } from './sample-image';
 import { formatMB } from './units';
+import { runVmDemo } from './demo-vms';
 
 const MiB = 1024 * 1024;
 /** Image bytes per data packet (the DP's default symbol size): repaired symbols x this = repair bytes. */
@@ -65,9 +66,18 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (args[0] === '--vms' && args.length === 2) {
+    const n = Number(args[1]);
+    if (!Number.isInteger(n) || n < 1 || n > 8) {
+      console.error(`--vms takes a number of VMs from 1 to 8, got ${String(args[1])}`);
+      return 2;
+    }
+    handleInterrupts();
+    return runVmDemo(n);
+  }
   if (args.length > 0) {
     const help = args.includes('--help');
-    console.error(help ? 'usage: npm run demo   (no options; CASTPOINT_DEMO_MIB=N sets the image size, default 256)' : `the demo takes no options, got ${args.join(' ')} (CASTPOINT_DEMO_MIB=N sets the image size)`);
+    console.error(help ? 'usage: npm run demo [-- --vms N]   (--vms: N qemu VMs boot the boot environment and their written disks; CASTPOINT_DEMO_MIB=N sets the image size, default 256)' : `the demo takes only --vms N, got ${args.join(' ')} (CASTPOINT_DEMO_MIB=N sets the image size)`);
     return help ? 0 : 2;
   }
   // Before any LAN or process: an interrupted demo tears them down (and its temp dir) on the way out.

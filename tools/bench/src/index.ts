@@ -3,4 +3,5 @@ export { runDeployment, stopDp, verifyTargets, type AgentLine, type AgentRun, ty
 export { lightFabric, type Fabric } from './fabric';
 export { sha256File } from './measure';
 export { sampleMarker, writeSampleImage, type SampleImage, type SampleImageOptions } from './sample-image';
+export { ensureBootenv, runVmDeployment, type VmDeploymentOptions, type VmDeploymentResult, type VmTimings } from './vm-deployment';
 export { runSoak, startStress, type SoakOptions, type SoakResult, type SoakRun } from './soak-run';

@@ -139,6 +139,27 @@ export class Lan {
     runIn(host.ns, 'tc', ['qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', rate, 'burst', '256kb', 'latency', '50ms']);
   }
 
+  /**
+   * Adds a tap device `name` to the bridge, created inside the bridge's namespace (never in the
+   * machine's own): a qemu VM started in that namespace (spawnInBridge) plugs its NIC into the LAN
+   * with `-netdev tap,ifname=NAME,script=no`. Forwarding starts at once (no STP, no forward delay),
+   * so a VM's first DHCP request is not lost to a learning port.
+   */
+  addTap(name: string): string {
+    if (this.destroyed) throw new Error(`LAN ${this.prefix} is destroyed`);
+    if (!/^[a-z][a-z0-9]{0,14}$/.test(name)) throw new RangeError(`bad tap name ${name}`);
+    run('ip', ['-n', this.bridgeNs, 'link', 'set', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
+    run('ip', ['-n', this.bridgeNs, 'tuntap', 'add', 'dev', name, 'mode', 'tap']);
+    run('ip', ['-n', this.bridgeNs, 'link', 'set', name, 'master', 'br0', 'up']);
+    return name;
+  }
+
+  /** Starts a process inside the bridge's namespace (qemu VMs whose tap devices live there). */
+  spawnInBridge(cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    if (this.destroyed) throw new Error(`LAN ${this.prefix} is destroyed`);
+    return spawn('ip', ['netns', 'exec', this.bridgeNs, cmd, ...args], { stdio: 'pipe', ...opts });
+  }
+
   /** Starts a process inside `host`'s namespace. */
   spawn(host: Host, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
     if (this.destroyed) throw new Error(`LAN ${this.prefix} is destroyed`);

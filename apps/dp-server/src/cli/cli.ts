@@ -6,6 +6,7 @@ import { isCastpointError } from '@castpoint/wire';
 import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type SettingName } from '../config/settings';
 import { BOOT_SETTING_DESCRIPTIONS } from '../boot/boot-settings';
 import { apiClient, print, UsageError, usage } from './api-args';
+import { bootenvBuild } from './bootenv-command';
 import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
 import { collectionCommands, machineCommands, type FleetIo } from './fleet-commands';
 import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
@@ -197,7 +198,24 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .command('collection', 'Manage collections of machines on a running DP', (y) => collectionCommands(apiOptions(y), fleet))
     .command('deployment', 'Manage deployments (image -> collection) on a running DP', (y) => deploymentCommands(apiOptions(y), fleet))
     .command('history', 'Show deployment attempts per machine', (y) => historyOptions(apiOptions(y)), (a) => historyCommand(a, fleet))
-    .demandCommand(1, 'name a command: serve, install-service, image, session, client, machine, collection, deployment or history')
+    .command('bootenv', 'Build the network boot environment (kernel + initramfs with the agent)', (y) =>
+      y
+        .command(
+          'build',
+          'Build vmlinuz and initrd.img from Debian packages (apt-get download) and the castpoint-agent executable',
+          (a) =>
+            a
+              .option('out', { type: 'string', describe: 'Output directory [default: DATA_DIR/bootenv]' })
+              .option('data-dir', { type: 'string', describe: 'The DP data directory (env CASTPOINT_DATA_DIR)' })
+              .option('cache', { type: 'string', describe: 'Where downloaded .deb files are kept [default: DATA_DIR/cache/debian]' })
+              .option('agent', { type: 'string', describe: 'castpoint-agent linux-x64 executable [default: castpoint-agent-linux-x64 beside this build]' })
+              .option('kernel-package', { type: 'string', describe: 'A linux-image-*-amd64 package [default: the one linux-image-amd64 depends on]' })
+              .option('json', { type: 'boolean', describe: 'Print the report as JSON' }),
+          (a) => bootenvBuild(a, io),
+        )
+        .demandCommand(1, 'name a bootenv command: build'),
+    )
+    .demandCommand(1, 'name a command: serve, install-service, image, session, client, machine, collection, deployment, history or bootenv')
     .version(VERSION)
     .help()
     .fail((msg, err, y) => {

@@ -1,0 +1,76 @@
+// `npm run demo -- --vms N`: N qemu VMs with empty disks boot the castpoint boot environment, get
+// the same image over one multicast session, and boot what was written (tools/vmlab). Prints each
+// VM's console progress, a per-VM table, then one JSON line last.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { onInterrupt, probeSupport } from '@castpoint/netlab';
+import { vmSupport } from '@castpoint/vmlab';
+import { ensureBootenv, runVmDeployment, type VmTimings } from './vm-deployment';
+
+/** The demo's last line (issue #25's shape). */
+export interface VmDemoSummary {
+  readonly demo: 'vms';
+  readonly ok: boolean;
+  readonly vms: ReadonlyArray<{ name: string; reachedMarker: boolean; seconds: number | null }>;
+  readonly multicastSessions: number;
+}
+
+export function vmDemoSummary(vms: readonly VmTimings[], sessions: number): VmDemoSummary {
+  const ok = vms.length > 0 && vms.every((v) => v.reachedMarker && v.agentExit === 0) && sessions === 1;
+  return { demo: 'vms', ok, vms: vms.map((v) => ({ name: v.name, reachedMarker: v.reachedMarker, seconds: v.total ?? null })), multicastSessions: sessions };
+}
+
+const s = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1)).padStart(8);
+
+export function vmTable(vms: readonly VmTimings[]): string {
+  const head = 'vm    power-on->agent  transfer  verify  reboot->marker    total  marker';
+  const rows = vms.map((v) => `${v.name.padEnd(5)} ${s(v.toAgentStart).padStart(16)} ${s(v.transfer).padStart(9)} ${s(v.verify).padStart(7)} ${s(v.rebootToMarker).padStart(15)} ${s(v.total)}  ${v.reachedMarker ? 'yes' : 'NO'}`);
+  return [head, ...rows, '(seconds)'].join('\n');
+}
+
+/** Progress lines worth showing live: the boot environment's own and the agent's state changes. */
+function interesting(text: string, lastState: Map<string, string>, vm: string): string | undefined {
+  if (/castpoint\[|castpoint-vmlab-marker|SeaBIOS|SYSLINUX/.test(text)) return text;
+  const m = /"state":"(\w+)".*?"percent":([\d.]+)/.exec(text);
+  if (!m?.[1]) return undefined;
+  if (lastState.get(vm) === m[1]) return undefined;
+  lastState.set(vm, m[1]);
+  return `agent ${m[1]} (${Number(m[2]).toFixed(0)}%)`;
+}
+
+export async function runVmDemo(vms: number): Promise<number> {
+  const lan = probeSupport();
+  const vm = vmSupport();
+  if (!lan.lan || !vm.ok) {
+    console.error(`cannot run VMs here: ${lan.lan ? (vm.why ?? '') : (lan.why ?? '')}`);
+    return 1;
+  }
+  const root = path.resolve(__dirname, '../../..');
+  console.log('boot environment: building or reusing node_modules/.cache/castpoint-vmlab/bootenv ...');
+  const bootenv = ensureBootenv(path.join(root, 'node_modules/.cache/castpoint-vmlab/bootenv'), root);
+  const work = mkdtempSync(path.join(tmpdir(), 'castpoint-demo-vms-'));
+  const forget = onInterrupt(() => rmSync(work, { recursive: true, force: true }));
+  const lastState = new Map<string, string>();
+  try {
+    console.log(`${vms} VMs (qemu TCG, SeaBIOS, virtio disk and NIC on a netlab bridge), one scheduled multicast session`);
+    const r = await runVmDeployment({
+      vms,
+      workDir: work,
+      bootenv,
+      onLine: (name, line) => {
+        const shown = interesting(line.text, lastState, name);
+        if (shown) console.log(`${name} [${line.t.toFixed(1).padStart(5)}] ${shown}`);
+      },
+    });
+    console.log('');
+    console.log(vmTable(r.vms));
+    const summary = vmDemoSummary(r.vms, r.sessions.length);
+    console.log(`\n${summary.ok ? 'All VMs booted their written disks' : 'VM deployment FAILED'}: image ${(r.imageBytes / 1e6).toFixed(1)} MB, ${r.sessions.length} multicast session(s), ${r.wallSeconds.toFixed(1)} s in all.`);
+    console.log(JSON.stringify(summary));
+    return summary.ok ? 0 : 1;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    forget();
+  }
+}

@@ -1,0 +1,40 @@
+import { labMac, qemuArgs, type VmSpec } from './qemu-args';
+
+const base: VmSpec = { name: 'vm1', disk: '/tmp/vm1.disk', mac: labMac(1), tap: 'tap1' };
+
+function after(args: readonly string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ''] : []));
+}
+
+describe('qemuArgs', () => {
+  it('is a TCG SeaBIOS machine, network first, on a tap device, never user-mode networking', () => {
+    const a = qemuArgs(base);
+    expect(after(a, '-accel')).toEqual(['tcg,tb-size=64']);
+    expect(after(a, '-machine')).toEqual(['pc']);
+    expect(after(a, '-boot')).toEqual(['order=nc']);
+    expect(after(a, '-netdev')).toEqual(['tap,id=n0,ifname=tap1,script=no,downscript=no']);
+    expect(after(a, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:c9:00:01']);
+    expect(after(a, '-drive')).toEqual(['file=/tmp/vm1.disk,format=raw,if=virtio']);
+    expect(a.join(' ')).not.toMatch(/user|-nic /);
+  });
+
+  it('boots the disk only, or a kernel directly, when asked', () => {
+    expect(after(qemuArgs({ ...base, boot: 'disk' }), '-boot')).toEqual(['order=c']);
+    const d = qemuArgs({ ...base, direct: { kernel: '/k', initrd: '/i', append: 'console=ttyS0' } });
+    expect(after(d, '-kernel')).toEqual(['/k']);
+    expect(after(d, '-append')).toEqual(['console=ttyS0']);
+    expect(after(d, '-boot')).toEqual([]);
+  });
+
+  it('adds OVMF as two pflash drives on q35 for UEFI', () => {
+    const a = qemuArgs({ ...base, uefi: { code: '/c.fd', vars: '/v.fd' } });
+    expect(after(a, '-machine')).toEqual(['q35']);
+    expect(after(a, '-drive').slice(1)).toEqual(['if=pflash,format=raw,unit=0,readonly=on,file=/c.fd', 'if=pflash,format=raw,unit=1,file=/v.fd']);
+  });
+
+  it('refuses a bad MAC and VM numbers outside 1..255', () => {
+    expect(() => qemuArgs({ ...base, mac: '52:54:00:c9:00' })).toThrow(/bad MAC/);
+    expect(() => labMac(0)).toThrow(RangeError);
+    expect(labMac(255)).toBe('52:54:00:c9:00:ff');
+  });
+});
