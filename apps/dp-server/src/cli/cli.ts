@@ -37,6 +37,7 @@ function serveCommand(y: Argv) {
     'admin-token-file': 'File holding the admin token (mode 0600)',
     'client-token-file': 'File holding the client token (mode 0600)',
     'image-root': 'Directory images may be imported from; repeat for more [default: DATA_DIR/images]',
+    'database-url': 'PostgreSQL server for the DP state, postgres://USER:PASSWORD@HOST:PORT/DB [default: PGlite in DATA_DIR/db]',
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];

@@ -13,15 +13,14 @@ import type { ImageImporter } from '../images/importer';
 import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
-import { StateStore } from '../state/store';
-import type { FileWriter } from '../state/writer';
-import { DpStore } from '../store/dp-store';
+import { StateStore, type StoreDisk } from '../state/store';
+
 import type { StoreLocation } from '../store/open';
 import { adminRoutes } from './admin-routes';
 import { registerAgentApi } from './agent-rate-limit';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
-import { fleetRoutes, lazyStore } from './fleet-routes';
+import { fleetRoutes } from './fleet-routes';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
 import { strictBodyValidators } from './validation';
@@ -49,9 +48,9 @@ export interface BuildAppOptions {
   readonly blockSymbols?: number;
   /** See SessionManagerOptions.longPollMs. @default 2000 */
   readonly longPollMs?: number;
-  /** How the state store writes files (tests inject a failing one). @default atomic node:fs writes */
-  readonly storeWriter?: FileWriter;
-  /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
+  /** How the state store writes files and saves (tests inject a failing one). @default atomic node:fs writes */
+  readonly storeWriter?: StoreDisk;
+  /** Where the DP's state, machines, collections and deployments live. @default settings.databaseUrl, else PGlite in DATA_DIR/db */
   readonly database?: StoreLocation;
 }
 
@@ -59,13 +58,14 @@ export type DpApp = FastifyInstance & { readonly dp: DpContext };
 
 export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   const now = opts.now ?? Date.now;
-  const { store, generated } = StateStore.open(
+  const database = opts.database ?? (opts.settings.databaseUrl !== undefined ? { kind: 'postgres' as const, url: opts.settings.databaseUrl } : undefined);
+  const { store, generated } = await StateStore.open(
     opts.settings.dataDir,
     {
       ...(opts.settings.adminToken !== undefined ? { admin: opts.settings.adminToken } : {}),
       ...(opts.settings.clientToken !== undefined ? { client: opts.settings.clientToken } : {}),
     },
-    { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}) },
+    { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}), ...(database ? { database } : {}) },
   );
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
@@ -84,7 +84,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   const catalog = new ImageCatalog(store, opts.importer, now, roots);
@@ -145,8 +145,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   await registerAgentApi(app, ctx);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
-  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
-  await fleetRoutes(app, ctx, fleetStore.get, now);
+  // The DP's one SQL store, opened with the state at start: machines, collections, deployments.
+  await fleetRoutes(app, ctx, () => Promise.resolve(store.sql), now);
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -177,8 +177,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');
   });
   app.addHook('onClose', async () => {
-    await fleetStore.close();
-    store.close();
+    await store.close();
   });
   return app as unknown as DpApp;
 }

@@ -83,7 +83,7 @@ describe('image roots', () => {
   });
 
   it('keeps an image imported outside the roots listed but never serves it, until it is re-added from a root', async () => {
-    const first = await make();
+    const first = await make({}, undefined, (f) => f, 0, { persist: true });
     expect((await post(first, first.file, 'old')).statusCode).toBe(201);
     await first.app.close();
     // Restarted with a root that no longer holds the file (as after an upgrade from before roots).
@@ -110,7 +110,7 @@ describe('image roots', () => {
   });
 
   it('does not resume a running session of an image now outside the roots', async () => {
-    const first = await make();
+    const first = await make({}, undefined, (f) => f, 0, { persist: true });
     expect((await post(first, first.file, 'old')).statusCode).toBe(201);
     expect((await ask(first, 'old', 'pc1')).status).toBe('join');
     await first.app.close();

@@ -5,16 +5,18 @@ import { HistoryQueries } from './history-queries';
 import { MachineQueries } from './machine-queries';
 import { describe, openDatabase, type StoreLocation } from './open';
 import type { DpDatabase } from './schema';
+import { StateQueries } from './state-queries';
 
 /**
- * The DP's SQL store: the one owner of every query on machines, collections, deployments and
- * history. Callers see typed records (deployments/model.ts) and DeployError codes, never SQL.
+ * The DP's SQL store: the one owner of every query on machines, collections, deployments,
+ * history, and the DP's own state (images, sessions, clients: StateQueries). Callers see typed records (deployments/model.ts) and DeployError codes, never SQL.
  */
 export class DpStore {
   readonly machines: MachineQueries;
   readonly collections: CollectionQueries;
   readonly deployments: DeploymentQueries;
   readonly history: HistoryQueries;
+  readonly state: StateQueries;
 
   private constructor(
     private readonly db: Kysely<DpDatabase>,
@@ -24,6 +26,7 @@ export class DpStore {
     this.collections = new CollectionQueries(db);
     this.deployments = new DeploymentQueries(db);
     this.history = new HistoryQueries(db);
+    this.state = new StateQueries(db);
   }
 
   static async open(location: StoreLocation): Promise<DpStore> {
