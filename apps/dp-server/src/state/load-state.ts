@@ -6,7 +6,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DpError } from '../errors';
 import type { StoredState } from '../store/state-queries';
-import type { EventRow } from './state-diff';
+import { META_KEYS, type EventRow } from './state-diff';
 import type { DpState } from './types';
 import { validateState } from './validate';
 
@@ -40,7 +40,8 @@ export function loadState(dataDir: string, stored: StoredState | undefined, wher
   if (stored) {
     if (existsSync(file)) finishImport(file, stored.meta.get(IMPORTED_META_KEY), where);
     const history = stored.events.map((e) => e.entry);
-    const state = { ...Object.fromEntries(stored.meta), images: Object.fromEntries((stored.images as DpState['images'][string][]).map((i) => [i.name, i])), sessions: stored.sessions, clients: stored.clients, history };
+    const meta = Object.fromEntries(META_KEYS.map((k) => [k, stored.meta.get(k)]));
+    const state = { ...meta, images: Object.fromEntries((stored.images as DpState['images'][string][]).map((i) => [i.name, i])), sessions: stored.sessions, clients: stored.clients, history };
     return { state: state as DpState, events: stored.events };
   }
   if (!existsSync(file)) return { state: freshState(), events: [] };

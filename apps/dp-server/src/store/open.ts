@@ -71,8 +71,14 @@ async function dialectFor(location: StoreLocation) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       return new PgliteDialect(await PGlite.create({ dataDir: dir, ...(await pgliteAssets()) }));
     }
-    case 'postgres':
-      return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.url, max: 10 }) });
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: location.url, max: 10 });
+      // An idle connection the server drops (a restart, a failover) is an 'error' event on the
+      // pool, which would end the process unhandled: the pool opens a new one for the next query,
+      // and a query that fails is the caller's error (a save retried, a 5xx answered).
+      pool.on('error', () => undefined);
+      return new PostgresDialect({ pool });
+    }
   }
 }
 
