@@ -11,6 +11,8 @@ export interface DpProcess {
   url: string;
   startMs: number;
   rssMiB(): number;
+  /** CPU time the DP process has used (user + system), ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -20,6 +22,13 @@ export function rssMiBOf(pid: number): number {
 }
 
 /** Starts the DP at its default log level (info: a line per assignment, as in production). */
+/** utime + stime of a process, ms (fields 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 export function startDp(root: string, dataDir: string, databaseUrl?: string): Promise<DpProcess> {
   const args = [path.join(root, 'dist/apps/dp-server/main.cjs'), 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mcast-interface', '127.0.0.1', '--admin-token', ADMIN, '--client-token', CLIENT];
   if (databaseUrl) args.push('--database-url', databaseUrl);
@@ -43,6 +52,7 @@ export function startDp(root: string, dataDir: string, databaseUrl?: string): Pr
         url,
         startMs: performance.now() - t0,
         rssMiB: () => rssMiBOf(child.pid ?? 0),
+        cpuMs: () => cpuMsOf(child.pid ?? 0),
         stop: () =>
           new Promise<void>((done) => {
             child.once('exit', () => done());

@@ -21,6 +21,7 @@ const SIZE: FleetSize = { machines: Number(process.env['FLEET_BENCH_MACHINES'] ?
 const RATE = Number(process.env['FLEET_BENCH_RATE'] ?? '200');
 const SECONDS = Number(process.env['FLEET_BENCH_SECONDS'] ?? '20');
 const PAGE = 500;
+const SEQUENTIAL = 300;
 
 interface Result {
   backend: string;
@@ -29,6 +30,11 @@ interface Result {
   rssIdleMiB: number;
   rssLoadedMiB: number;
   assign: LoadResult;
+  /** The DP's CPU per assignment under the load (user + system): what the box's load cannot inflate much. */
+  assignCpuMs: number;
+  /** One request at a time (no queue): the answer's own time. */
+  seqP50Ms: number;
+  seqP99Ms: number;
   listAllMs: number;
   listPageP99Ms: number;
   pages: number;
@@ -64,17 +70,29 @@ async function run(backend: string, dataDir: string, location: StoreLocation): P
   const dp = await startDp(ROOT, dataDir, location.kind === 'postgres' ? location.url : undefined);
   try {
     const rssIdleMiB = dp.rssMiB();
-    const assign = await pacedLoad(RATE, SECONDS, async (k) => {
+    const ask = async (k: number): Promise<string | undefined> => {
       const r = await fetch(`${dp.url}/api/v1/agent/assignment`, {
         method: 'POST',
         headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
         body: JSON.stringify({ macs: [mac((k * 7919) % SIZE.machines)], model: 'KVM' }),
       });
-      await r.arrayBuffer();
-      return r.ok;
-    });
+      const body = await r.text();
+      return r.ok ? undefined : `${r.status} ${/"error":"(\w+)"/.exec(body)?.[1] ?? ''}`;
+    };
+    // Sequential first (also warms the DP up), machines the load below does not ask for.
+    const seq: number[] = [];
+    for (let k = 0; k < SEQUENTIAL; k++) {
+      const t0 = performance.now();
+      const why = await ask(SIZE.machines - 1 - k);
+      if (why !== undefined) throw new Error(`sequential assignment failed: ${why}`);
+      seq.push(performance.now() - t0);
+    }
+    seq.sort((a, b) => a - b);
+    const cpu0 = dp.cpuMs();
+    const assign = await pacedLoad(RATE, SECONDS, ask);
+    const assignCpuMs = (dp.cpuMs() - cpu0) / assign.sent;
     const list = await listAll(dp.url);
-    return { backend, fillS, startMs: dp.startMs, rssIdleMiB, rssLoadedMiB: dp.rssMiB(), assign, listAllMs: list.ms, listPageP99Ms: list.pageP99, pages: list.pages };
+    return { backend, fillS, startMs: dp.startMs, rssIdleMiB, rssLoadedMiB: dp.rssMiB(), assign, assignCpuMs, seqP50Ms: quantile(seq, 0.5), seqP99Ms: quantile(seq, 0.99), listAllMs: list.ms, listPageP99Ms: list.pageP99, pages: list.pages };
   } finally {
     await dp.stop();
   }
@@ -102,12 +120,13 @@ async function main(): Promise<void> {
   }
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`${SIZE.machines} machines, ${SIZE.collections} collections, ${SIZE.deployments} deployments; assignment at ${RATE} requests/s for ${SECONDS} s (open loop, HTTP on 127.0.0.1); load average ${load}`);
-  console.log('backend      fill s  start ms  RSS idle/loaded MiB  assign req/s  p50 ms  p99 ms  max ms  failed  gen lag p99 ms  list all ms  page p99 ms');
+  console.log('backend      fill s  start ms  RSS idle/loaded MiB  seq p50/p99 ms  assign req/s  p50 ms  p99 ms  max ms  failed  DP CPU ms/req  gen lag p99 ms  list all ms  page p99 ms');
   for (const r of results) {
     const a = r.assign;
     console.log(
-      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}`,
+      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${`${r.seqP50Ms.toFixed(1)}/${r.seqP99Ms.toFixed(1)}`.padStart(14)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${r.assignCpuMs.toFixed(2).padStart(13)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}`,
     );
+    if (r.assign.failed > 0) console.log(`  ${r.backend} failures: ${JSON.stringify(r.assign.failures)}`);
   }
   console.log(JSON.stringify({ ...SIZE, rate: RATE, seconds: SECONDS, loadavg: load, results }));
 }

@@ -10,6 +10,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Why requests failed: HTTP status or error text, with counts. */
+  failures: Record<string, number>;
   /** The generator's own lateness (planned -> sent), p99: large means the load box, not the DP, was slow. */
   sendLagP99Ms: number;
 }
@@ -18,11 +20,17 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-export async function pacedLoad(rate: number, seconds: number, request: (k: number) => Promise<boolean>): Promise<LoadResult> {
+/** `request` resolves to undefined when answered well, else to why not (a status, an error code). */
+export async function pacedLoad(rate: number, seconds: number, request: (k: number) => Promise<string | undefined>): Promise<LoadResult> {
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   const lags: number[] = [];
   let failed = 0;
+  const failures: Record<string, number> = {};
+  const fail = (why: string) => {
+    failed++;
+    failures[why] = (failures[why] ?? 0) + 1;
+  };
   const start = performance.now() + 50;
   const inflight: Promise<void>[] = [];
   for (let k = 0; k < total; k++) {
@@ -32,12 +40,13 @@ export async function pacedLoad(rate: number, seconds: number, request: (k: numb
     lags.push(Math.max(0, performance.now() - planned));
     inflight.push(
       request(k).then(
-        (ok) => {
-          if (!ok) failed++;
+        (why) => {
+          if (why !== undefined) fail(why);
           latencies.push(performance.now() - planned);
         },
-        () => {
-          failed++;
+        (err: unknown) => {
+          const e = err as Error & { cause?: { code?: string } };
+          fail(e.cause?.code ?? e.message);
           latencies.push(performance.now() - planned);
         },
       ),
@@ -47,5 +56,5 @@ export async function pacedLoad(rate: number, seconds: number, request: (k: numb
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   lags.sort((a, b) => a - b);
-  return { sent: total, failed, achievedRps: total / elapsed, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: latencies.at(-1) ?? NaN, sendLagP99Ms: quantile(lags, 0.99) };
+  return { sent: total, failed, achievedRps: total / elapsed, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: latencies.at(-1) ?? NaN, failures, sendLagP99Ms: quantile(lags, 0.99) };
 }
