@@ -46,9 +46,9 @@ describe('image roots', () => {
     expect(await images(h)).toEqual([]);
   });
 
-  it('never imports from the data directory (state.json holds the tokens), except its images/ root', async () => {
+  it('never imports from the data directory (it holds the signing key and the database), except its images/ root', async () => {
     const h = await make(); // the root (h.dir) holds the data directory
-    const r = await post(h, join(h.dir, 'data', 'state.json'));
+    const r = await post(h, join(h.dir, 'data', 'dp-signing-key.pem'));
     expect(r.statusCode).toBe(422);
     expect(r.json()).toMatchObject({ error: 'DP_IMAGE_OUTSIDE_ROOTS' });
   });
