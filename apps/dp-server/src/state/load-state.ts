@@ -34,17 +34,17 @@ export function freshState(): DpState {
   return { version: 1, epoch: 0, nextReceiverId: 1, nextSessionId: 1, tokens: { admin: '', client: '' }, images: {}, sessions: [], clients: [], history: [] };
 }
 
-/** The state a DP starts with; throws DP_STATE_CORRUPT for a state.json it cannot read, or one beside a database that has a state already. */
-export function loadState(dataDir: string, stored: StoredState | undefined, where: string, now: Date): LoadedState {
+/** DATA_DIR/state.json, read and checked before the database is opened (a bad file fails fast). */
+export interface StateFile {
+  readonly file: string;
+  readonly bytes: Buffer;
+  readonly state: DpState;
+}
+
+/** The state.json of an older DP, if there is one; DP_STATE_CORRUPT for one it cannot read. */
+export function readStateFile(dataDir: string): StateFile | undefined {
   const file = join(dataDir, STATE_FILE);
-  if (stored) {
-    if (existsSync(file)) finishImport(file, stored.meta.get(IMPORTED_META_KEY), where);
-    const history = stored.events.map((e) => e.entry);
-    const meta = Object.fromEntries(META_KEYS.map((k) => [k, stored.meta.get(k)]));
-    const state = { ...meta, images: Object.fromEntries((stored.images as DpState['images'][string][]).map((i) => [i.name, i])), sessions: stored.sessions, clients: stored.clients, history };
-    return { state: state as DpState, events: stored.events };
-  }
-  if (!existsSync(file)) return { state: freshState(), events: [] };
+  if (!existsSync(file)) return undefined;
   const bytes = readFileSync(file);
   let parsed: unknown;
   try {
@@ -52,11 +52,23 @@ export function loadState(dataDir: string, stored: StoredState | undefined, wher
   } catch (err) {
     throw new DpError('DP_STATE_CORRUPT', `cannot parse ${file}: ${(err as Error).message}; the file was left as it is (fix or move it, then start again)`, { path: file }, { cause: err });
   }
-  const state = validateState(parsed, file);
+  return { file, bytes, state: validateState(parsed, file) };
+}
+
+/** The state a DP starts with; throws DP_STATE_CORRUPT for a state.json beside a database that has a state already. */
+export function loadState(json: StateFile | undefined, stored: StoredState | undefined, where: string, now: Date): LoadedState {
+  if (stored) {
+    if (json) finishImport(json, stored.meta.get(IMPORTED_META_KEY), where);
+    const history = stored.events.map((e) => e.entry);
+    const meta = Object.fromEntries(META_KEYS.map((k) => [k, stored.meta.get(k)]));
+    const state = { ...meta, images: Object.fromEntries((stored.images as DpState['images'][string][]).map((i) => [i.name, i])), sessions: stored.sessions, clients: stored.clients, history };
+    return { state: state as DpState, events: stored.events };
+  }
+  if (!json) return { state: freshState(), events: [] };
   return {
-    state,
-    events: state.history.map((entry, i) => ({ seq: i + 1, entry })),
-    imported: { file, sha256: sha256(bytes), at: now.toISOString() },
+    state: json.state,
+    events: json.state.history.map((entry, i) => ({ seq: i + 1, entry })),
+    imported: { file: json.file, sha256: sha256(json.bytes), at: now.toISOString() },
   };
 }
 
@@ -74,15 +86,15 @@ function sha256(bytes: Buffer): string {
  * commit and the rename (the same bytes: renamed now), or a file put back by hand, which is not
  * merged into the newer state in the database (refused, nothing changed).
  */
-function finishImport(file: string, record: unknown, where: string): void {
+function finishImport(json: StateFile, record: unknown, where: string): void {
   const r = record as Partial<ImportRecord> | undefined;
-  if (r?.sha256 !== undefined && r.sha256 === sha256(readFileSync(file))) {
-    setImportedFileAside({ file, sha256: r.sha256, at: r.at ?? '' });
+  if (r?.sha256 !== undefined && r.sha256 === sha256(json.bytes)) {
+    setImportedFileAside({ file: json.file, sha256: r.sha256, at: r.at ?? '' });
     return;
   }
   throw new DpError(
     'DP_STATE_CORRUPT',
-    `${file} exists, but the DP's state is already in the database (${where})${r?.at ? `, imported from a state.json on ${r.at}` : ''}: it is not imported twice; move the file away, then start again`,
-    { path: file },
+    `${json.file} exists, but the DP's state is already in the database (${where})${r?.at ? `, imported from a state.json on ${r.at}` : ''}: it is not imported twice; move the file away, then start again`,
+    { path: json.file },
   );
 }

@@ -10,7 +10,7 @@ import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import { DpStore } from '../store/dp-store';
 import type { StoreLocation } from '../store/open';
-import { IMPORTED_META_KEY, loadState, setImportedFileAside, type ImportRecord } from './load-state';
+import { IMPORTED_META_KEY, loadState, readStateFile, setImportedFileAside, type ImportRecord, type StateFile } from './load-state';
 import { StateSaver, type SaveHealth } from './saver';
 import { diffState, EMPTY_SNAPSHOT, isEmpty, snapshotOf, type StateSnapshot } from './state-diff';
 import { HISTORY_LIMIT, type DpState, type HistoryEntry, type Tokens } from './types';
@@ -126,8 +126,10 @@ export class StateStore {
     let sql: DpStore | undefined;
     try {
       mkdirSync(join(dataDir, MANIFEST_DIR), { recursive: true, mode: 0o700 });
+      // Before the database: a state.json that cannot be imported fails the start at once.
+      const json = readStateFile(dataDir);
       sql = await DpStore.open(opts.database ?? { kind: 'pglite', dataDir });
-      return await StateStore.load(dataDir, sql, given, release, opts);
+      return await StateStore.load(dataDir, json, sql, given, release, opts);
     } catch (err) {
       await sql?.close().catch(() => undefined);
       release();
@@ -135,9 +137,9 @@ export class StateStore {
     }
   }
 
-  private static async load(dataDir: string, sql: DpStore, given: { admin?: string; client?: string }, release: () => void, opts: StoreOptions): Promise<{ store: StateStore; generated: Partial<Tokens> }> {
+  private static async load(dataDir: string, json: StateFile | undefined, sql: DpStore, given: { admin?: string; client?: string }, release: () => void, opts: StoreOptions): Promise<{ store: StateStore; generated: Partial<Tokens> }> {
     const stored = await sql.state.load();
-    const loaded = loadState(dataDir, stored, sql.where, new Date((opts.now ?? Date.now)()));
+    const loaded = loadState(json, stored, sql.where, new Date((opts.now ?? Date.now)()));
     const state = loaded.state;
     const generated: { admin?: string; client?: string } = {};
     let admin = given.admin ?? state.tokens.admin;
