@@ -11,5 +11,8 @@ module.exports = {
   // fastify's inject() loads light-my-request, which requires the ESM-only `cookie` 2 (and
   // set-cookie-parser 3): let @swc/jest turn those into CommonJS, as Node 20 cannot require ESM.
   // kysely (the SQL store's query builder) ships ESM only as well.
+  // Every app a spec builds opens its SQL store (PGlite: seconds of WebAssembly start-up on the
+  // shared, loaded test machine): a test's time limit allows for that, it measures nothing.
+  testTimeout: 120_000,
   transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser|kysely)/)'],
 };

@@ -1,99 +1,101 @@
-// The SQL store at issue 24's scale: 10,000 machines, 100 collections, 50 deployments, on PGlite
-// (the default) and on a PostgreSQL server the bench starts itself (skipped without the binaries).
-// Measures, one request at a time: the agent's "what do I do" (recordSeen + targetedFor + decide,
-// what POST /api/v1/agent/assignment does minus HTTP), a paged listing of all machines, the
-// store's open time on the filled database, and the process's RSS. Prints a table, then one JSON
-// line. Run: npx nx run dp-server:bench  (FLEET_BENCH_MACHINES=N to change the size).
+// Issue 24's scale: 10,000 machines, 100 collections, 50 deployments, with the DP's state in
+// PGlite (the default, DATA_DIR/db) and in a PostgreSQL server the bench starts itself (skipped
+// without the binaries). For each: the store is filled, then `castpoint-dp serve` (the built
+// bundle) is started on 127.0.0.1 and measured: start-up time and RSS with that data, the agent's
+// POST /api/v1/agent/assignment under an open-loop load of 200 requests/s over HTTP, and the
+// listing of all 10,000 machines through GET /api/v1/machines pages. Prints a table, then one JSON
+// line. Run: npx nx run dp-server:bench   (FLEET_BENCH_MACHINES, FLEET_BENCH_RATE,
+// FLEET_BENCH_SECONDS change the size, the rate and the length of the load).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { decide } from '../src/deployments/decide';
-import type { CollectionRule } from '../src/deployments/model';
 import { DpStore } from '../src/store/dp-store';
 import type { StoreLocation } from '../src/store/open';
 import { findPostgresBin, startTestPostgres } from '../src/store/testing/postgres-server';
+import { ADMIN, CLIENT, startDp } from './dp-process';
+import { fillFleet, mac, type FleetSize } from './fleet-fill';
+import { pacedLoad, quantile, type LoadResult } from './paced-load';
 
-const MACHINES = Number(process.env['FLEET_BENCH_MACHINES'] ?? '10000');
-const COLLECTIONS = 100;
-const DEPLOYMENTS = 50;
-const REQUESTS = 2000;
-
-const mac = (i: number) => `52:54:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
-async function fill(store: DpStore): Promise<void> {
-  const t0 = new Date('2026-12-01T00:00:00Z');
-  for (let from = 0; from < MACHINES; from += 1000) {
-    const rows = Array.from({ length: Math.min(1000, MACHINES - from) }, (_, k) => ({ name: `m${String(from + k).padStart(5, '0')}`, macs: [mac(from + k)] }));
-    await store.machines.importAll(rows, t0);
-  }
-  for (let c = 0; c < COLLECTIONS; c++) {
-    // Every collection has a rule (a name glob matching 1 machine in 100) and 20 static members.
-    const rules: CollectionRule[] = [{ kind: 'name', glob: `m*${String(c).padStart(2, '0')}` }];
-    await store.collections.add(`c${c}`, rules, t0);
-    for (let k = 0; k < 20; k++) await store.collections.addMember(`c${c}`, `m${String((c * 97 + k * 131) % MACHINES).padStart(5, '0')}`);
-  }
-  for (let d = 0; d < DEPLOYMENTS; d++) {
-    await store.deployments.add({ name: `d${d}`, image: `img${d % 5}`, collection: `c${d * 2}`, purpose: d % 2 === 0 ? 'required' : 'available' }, t0);
-  }
-}
+const ROOT = path.resolve(__dirname, '../..');
+const SIZE: FleetSize = { machines: Number(process.env['FLEET_BENCH_MACHINES'] ?? '10000'), collections: 100, deployments: 50 };
+const RATE = Number(process.env['FLEET_BENCH_RATE'] ?? '200');
+const SECONDS = Number(process.env['FLEET_BENCH_SECONDS'] ?? '20');
+const PAGE = 500;
+const SEQUENTIAL = 300;
 
 interface Result {
   backend: string;
   fillS: number;
-  openMs: number;
-  assignP50Ms: number;
-  assignP99Ms: number;
-  assignMaxRps: number;
+  startMs: number;
+  rssIdleMiB: number;
+  rssLoadedMiB: number;
+  assign: LoadResult;
+  /** The DP's CPU per assignment under the load (user + system): what the box's load cannot inflate much. */
+  assignCpuMs: number;
+  /** One request at a time (no queue): the answer's own time. */
+  seqP50Ms: number;
+  seqP99Ms: number;
   listAllMs: number;
-  rssMiB: number;
+  listPageP99Ms: number;
+  pages: number;
 }
 
-async function run(backend: string, location: StoreLocation): Promise<Result> {
-  let t = performance.now();
-  let store = await DpStore.open(location);
-  await fill(store);
-  const fillS = (performance.now() - t) / 1000;
-  await store.close();
-  t = performance.now();
-  store = await DpStore.open(location);
-  const openMs = performance.now() - t;
+async function listAll(url: string): Promise<{ ms: number; pageP99: number; pages: number }> {
+  const t0 = performance.now();
+  const pageTimes: number[] = [];
+  let listed = 0;
+  for (let after: number | null = 0; after !== null; ) {
+    const t = performance.now();
+    const r = await fetch(`${url}/api/v1/machines?limit=${PAGE}&after=${after}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    if (!r.ok) throw new Error(`GET /api/v1/machines: ${r.status} ${await r.text()}`);
+    const page = (await r.json()) as { machines: unknown[]; next: number | null };
+    pageTimes.push(performance.now() - t);
+    listed += page.machines.length;
+    after = page.next;
+  }
+  if (listed !== SIZE.machines) throw new Error(`listed ${listed} of ${SIZE.machines} machines`);
+  pageTimes.sort((a, b) => a - b);
+  return { ms: performance.now() - t0, pageP99: quantile(pageTimes, 0.99), pages: pageTimes.length };
+}
+
+async function run(backend: string, dataDir: string, location: StoreLocation): Promise<Result> {
+  const t = performance.now();
+  const store = await DpStore.open(location);
   try {
-    const times: number[] = [];
-    const now = new Date('2026-12-02T00:00:00Z');
-    for (let r = 0; r < REQUESTS; r++) {
-      const i = (r * 7919) % MACHINES;
-      const start = performance.now();
-      const seen = await store.machines.recordSeen({ macs: [mac(i)], model: 'KVM', ip: '10.0.0.1' }, now);
-      if (!seen.machine) throw new Error(`machine ${i} not matched`);
-      decide(seen.machine, await store.deployments.targetedFor(seen.machine.id), now);
-      times.push(performance.now() - start);
-    }
-    times.sort((a, b) => a - b);
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    t = performance.now();
-    let listed = 0;
-    for (let after: number | null = 0; after !== null; ) {
-      const page = await store.machines.list({ after, limit: 100 });
-      listed += page.machines.length;
-      after = page.next;
-    }
-    if (listed !== MACHINES) throw new Error(`listed ${listed} of ${MACHINES}`);
-    return {
-      backend,
-      fillS,
-      openMs,
-      assignP50Ms: quantile(times, 0.5),
-      assignP99Ms: quantile(times, 0.99),
-      assignMaxRps: 1000 / mean,
-      listAllMs: performance.now() - t,
-      rssMiB: process.memoryUsage().rss / 2 ** 20,
-    };
+    await fillFleet(store, SIZE);
   } finally {
     await store.close();
+  }
+  const fillS = (performance.now() - t) / 1000;
+  const dp = await startDp(ROOT, dataDir, location.kind === 'postgres' ? location.url : undefined);
+  try {
+    const rssIdleMiB = dp.rssMiB();
+    const ask = async (k: number): Promise<string | undefined> => {
+      const r = await fetch(`${dp.url}/api/v1/agent/assignment`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ macs: [mac((k * 7919) % SIZE.machines)], model: 'KVM' }),
+      });
+      const body = await r.text();
+      return r.ok ? undefined : `${r.status} ${/"error":"(\w+)"/.exec(body)?.[1] ?? ''}`;
+    };
+    // Sequential first (also warms the DP up), machines the load below does not ask for.
+    const seq: number[] = [];
+    for (let k = 0; k < SEQUENTIAL; k++) {
+      const t0 = performance.now();
+      const why = await ask(SIZE.machines - 1 - k);
+      if (why !== undefined) throw new Error(`sequential assignment failed: ${why}`);
+      seq.push(performance.now() - t0);
+    }
+    seq.sort((a, b) => a - b);
+    const cpu0 = dp.cpuMs();
+    const assign = await pacedLoad(RATE, SECONDS, ask);
+    // Per request answered: requests the overloaded DP never accepted cost it nothing.
+    const assignCpuMs = (dp.cpuMs() - cpu0) / Math.max(1, assign.sent - assign.failed);
+    const list = await listAll(dp.url);
+    return { backend, fillS, startMs: dp.startMs, rssIdleMiB, rssLoadedMiB: dp.rssMiB(), assign, assignCpuMs, seqP50Ms: quantile(seq, 0.5), seqP99Ms: quantile(seq, 0.99), listAllMs: list.ms, listPageP99Ms: list.pageP99, pages: list.pages };
+  } finally {
+    await dp.stop();
   }
 }
 
@@ -101,29 +103,33 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-fleet-bench-'));
   try {
-    results.push(await run('PGlite', { kind: 'pglite', dataDir: dir }));
+    const data = path.join(dir, 'pglite');
+    results.push(await run('PGlite', data, { kind: 'pglite', dataDir: data }));
+    const bin = findPostgresBin();
+    if (bin) {
+      const pg = startTestPostgres(bin);
+      try {
+        results.push(await run('PostgreSQL', path.join(dir, 'pg'), { kind: 'postgres', url: pg.url }));
+      } finally {
+        pg.stop();
+      }
+    } else {
+      console.log('PostgreSQL binaries not found: PostgreSQL row skipped');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const bin = findPostgresBin();
-  if (bin) {
-    const pg = startTestPostgres(bin);
-    try {
-      results.push(await run('PostgreSQL', { kind: 'postgres', url: pg.url }));
-    } finally {
-      pg.stop();
-    }
-  } else {
-    console.log('PostgreSQL binaries not found: PostgreSQL row skipped');
-  }
-  console.log(`${MACHINES} machines, ${COLLECTIONS} collections, ${DEPLOYMENTS} deployments; ${REQUESTS} assignment requests one at a time`);
-  console.log('backend      fill s  open ms  assign p50 ms  assign p99 ms  max req/s (1 conn)  list all (100/page) ms  RSS MiB');
+  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`${SIZE.machines} machines, ${SIZE.collections} collections, ${SIZE.deployments} deployments; assignment at ${RATE} requests/s for ${SECONDS} s (open loop, HTTP on 127.0.0.1); load average ${load}`);
+  console.log('backend      fill s  start ms  RSS idle/loaded MiB  seq p50/p99 ms  assign req/s  p50 ms  p99 ms  max ms  failed  DP CPU ms/req  gen lag p99 ms  list all ms  page p99 ms');
   for (const r of results) {
+    const a = r.assign;
     console.log(
-      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.openMs.toFixed(0).padStart(7)}  ${r.assignP50Ms.toFixed(2).padStart(13)}  ${r.assignP99Ms.toFixed(2).padStart(13)}  ${r.assignMaxRps.toFixed(0).padStart(18)}  ${r.listAllMs.toFixed(0).padStart(22)}  ${r.rssMiB.toFixed(0).padStart(7)}`,
+      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${`${r.seqP50Ms.toFixed(1)}/${r.seqP99Ms.toFixed(1)}`.padStart(14)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${r.assignCpuMs.toFixed(2).padStart(13)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}`,
     );
+    if (r.assign.failed > 0) console.log(`  ${r.backend} failures: ${JSON.stringify(r.assign.failures)}`);
   }
-  console.log(JSON.stringify({ machines: MACHINES, collections: COLLECTIONS, deployments: DEPLOYMENTS, results }));
+  console.log(JSON.stringify({ ...SIZE, rate: RATE, seconds: SECONDS, loadavg: load, results }));
 }
 
 main().catch((err: unknown) => {

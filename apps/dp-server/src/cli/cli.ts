@@ -46,6 +46,7 @@ function serveCommand(y: Argv) {
     'tls-cert': 'PEM certificate for HTTPS (with --tls-key)',
     'tls-key': 'PEM private key for HTTPS (with --tls-cert; not readable by every user)',
     ...BOOT_SETTING_DESCRIPTIONS,
+    'database-url': 'PostgreSQL server for the DP state, postgres://USER:PASSWORD@HOST:PORT/DB [default: PGlite in DATA_DIR/db]',
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];

@@ -41,6 +41,7 @@ export const SETTING_NAMES = [
   'tls-cert',
   'tls-key',
   ...BOOT_SETTING_NAMES,
+  'database-url',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -83,6 +84,8 @@ export interface ServeSettings {
   readonly tlsKey?: string;
   /** The network boot service (`--boot`); undefined: off. */
   readonly boot?: BootSettings;
+  /** A PostgreSQL server for the DP's state (postgres://...). @default PGlite in DATA_DIR/db */
+  readonly databaseUrl?: string;
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -196,6 +199,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
     ...tls,
     ...(boot ? { boot } : {}),
+    ...databaseUrlOf(raw.get('database-url')),
   };
 }
 
@@ -259,4 +263,19 @@ export function checkMcastInterfaceHere(address: string, nics: NodeJS.Dict<Array
   if (mine.some((i) => i.address === address)) return;
   const known = mine.map((i) => `${i.address} (${i.name})`).join(', ') || 'none';
   throw new DpError('DP_BAD_SETTING', `mcast-interface ${address} is not an address of this host; it has ${known}`, { setting: 'mcast-interface' });
+}
+
+/** database-url: a postgres:// or postgresql:// URL (the server is reached at start, not here). */
+function databaseUrlOf(v: string | undefined): { databaseUrl?: string } {
+  if (v === undefined || v === '') return {};
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new DpError('DP_BAD_SETTING', 'database-url must be a URL like postgres://USER:PASSWORD@HOST:5432/DATABASE', { setting: 'database-url' });
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new DpError('DP_BAD_SETTING', `database-url must start with postgres:// or postgresql:// (got ${u.protocol}//...)`, { setting: 'database-url' });
+  }
+  return { databaseUrl: v };
 }

@@ -284,7 +284,7 @@ describe('dp-server API', () => {
   });
 
   it('keeps state across a restart: same session, key, group and port; new epoch; ids never reused', async () => {
-    const h = await make();
+    const h = await make({}, undefined, (f) => f, 0, { persist: true });
     await addImage(h, 'img');
     const a = await ask(h, 'img', 'pc1');
     const done = await ask(h, 'img', 'pc2');

@@ -17,10 +17,9 @@ import { loadTls, type TlsMaterial } from '../security/tls-files';
 import { loadOrCreateSigningKey } from '../security/signing-key-file';
 import { SessionManager, type SessionManagerOptions } from '../sessions/manager';
 import type { SessionRunnerFactory } from '../sessions/runner';
-import { StateStore } from '../state/store';
-import type { FileWriter } from '../state/writer';
-import { DpStore } from '../store/dp-store';
+import { StateStore, type StoreDisk } from '../state/store';
 import type { StoreLocation } from '../store/open';
+import type { DpStore } from '../store/dp-store';
 import { BootRuntime } from '../boot/boot-runtime';
 import { bootRoutes } from '../boot/boot-routes';
 import type { BootFiles } from '../boot/boot-files';
@@ -31,7 +30,7 @@ import { requireRole } from './auth';
 import { DpLogController } from './request-log';
 import type { DpContext } from './context';
 import { healthRoutes } from './health-routes';
-import { fleetRoutes, lazyStore } from './fleet-routes';
+import { fleetRoutes } from './fleet-routes';
 import { metricsRoutes } from './metrics';
 import { DOCS_LOGO, findSwaggerUiStatic } from './swagger-assets';
 import { strictBodyValidators } from './validation';
@@ -61,9 +60,9 @@ export interface BuildAppOptions {
   readonly longPollMs?: number;
   /** Timers of held agent requests (SessionManagerOptions.clock). @default realClock() */
   readonly clock?: SessionManagerOptions['clock'];
-  /** How the state store writes files (tests inject a failing one). @default atomic node:fs writes */
-  readonly storeWriter?: FileWriter;
-  /** Where machines, collections and deployments live (opened on first use). @default PGlite in DATA_DIR/db */
+  /** How the state store writes files and saves (tests inject a failing one). @default atomic node:fs writes */
+  readonly storeWriter?: StoreDisk;
+  /** Where the DP's state, machines, collections and deployments live. @default settings.databaseUrl, else PGlite in DATA_DIR/db */
   readonly database?: StoreLocation;
   /** The boot service's iPXE files (tests give them in memory). @default read from settings.boot.ipxeDir */
   readonly bootFiles?: BootFiles;
@@ -73,13 +72,14 @@ export type DpApp = FastifyInstance & { readonly dp: DpContext };
 
 export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   const now = opts.now ?? Date.now;
-  const { store, generated } = StateStore.open(
+  const database = opts.database ?? (opts.settings.databaseUrl !== undefined ? { kind: 'postgres' as const, url: opts.settings.databaseUrl } : undefined);
+  const { store, generated } = await StateStore.open(
     opts.settings.dataDir,
     {
       ...(opts.settings.adminToken !== undefined ? { admin: opts.settings.adminToken } : {}),
       ...(opts.settings.clientToken !== undefined ? { client: opts.settings.clientToken } : {}),
     },
-    { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}) },
+    { now, ...(opts.storeWriter ? { writer: opts.storeWriter } : {}), ...(database ? { database } : {}) },
   );
   let tls: TlsMaterial | undefined;
   try {
@@ -109,7 +109,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   let access: AccessTokenSet;
   let roleGenerated: ReturnType<typeof loadRoleTokens>['generated'];
   let boot: BootRuntime | undefined;
-  const fleetStore = lazyStore(() => DpStore.open(opts.database ?? { kind: 'pglite', dataDir: opts.settings.dataDir }));
+  // The machines/collections/deployments store is the state's own SQL store, open since StateStore.open.
+  const sqlStore = (): Promise<DpStore> => Promise.resolve(store.sql);
   try {
     roots = ImageRoots.prepare(opts.settings.imageRoots, opts.settings.dataDir);
     signingKey = loadOrCreateSigningKey(store.dataDir);
@@ -120,9 +121,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     roleGenerated = roles.generated;
     access = new AccessTokenSet(() => store.state.tokens, roles.tokens);
     // The iPXE files are read now: a DP started with --boot and no ipxe package stops here.
-    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, fleetStore.get, opts.bootFiles) : undefined;
+    boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, sqlStore, opts.bootFiles) : undefined;
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   const catalog = new ImageCatalog(store, opts.importer, now, roots);
@@ -192,10 +193,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
 
   recordAgentRefusals(app, ctx.dashboard.refusals, now, () => ctx.sessions.emit('change'));
   adminRoutes(app, ctx, now);
-  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, fleetStore.get, now, () => store.state.tokens.admin) : undefined);
+  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, sqlStore, now, () => store.state.tokens.admin) : undefined);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
-  await fleetRoutes(app, ctx, fleetStore.get, now);
+  // The DP's one SQL store, opened with the state at start: machines, collections, deployments.
+  await fleetRoutes(app, ctx, sqlStore, now);
   await captureRoutes(app, ctx);
   dashboardRoutes(app, ctx, requireRole(() => ctx.access.get()));
 
@@ -222,8 +224,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   });
   app.addHook('onClose', async () => {
     await boot?.stop();
-    await fleetStore.close();
-    store.close();
+    await store.close();
   });
   return app as unknown as DpApp;
 }

@@ -46,9 +46,9 @@ describe('image roots', () => {
     expect(await images(h)).toEqual([]);
   });
 
-  it('never imports from the data directory (state.json holds the tokens), except its images/ root', async () => {
+  it('never imports from the data directory (it holds the signing key and the database), except its images/ root', async () => {
     const h = await make(); // the root (h.dir) holds the data directory
-    const r = await post(h, join(h.dir, 'data', 'state.json'));
+    const r = await post(h, join(h.dir, 'data', 'dp-signing-key.pem'));
     expect(r.statusCode).toBe(422);
     expect(r.json()).toMatchObject({ error: 'DP_IMAGE_OUTSIDE_ROOTS' });
   });
@@ -83,7 +83,7 @@ describe('image roots', () => {
   });
 
   it('keeps an image imported outside the roots listed but never serves it, until it is re-added from a root', async () => {
-    const first = await make();
+    const first = await make({}, undefined, (f) => f, 0, { persist: true });
     expect((await post(first, first.file, 'old')).statusCode).toBe(201);
     await first.app.close();
     // Restarted with a root that no longer holds the file (as after an upgrade from before roots).
@@ -110,7 +110,7 @@ describe('image roots', () => {
   });
 
   it('does not resume a running session of an image now outside the roots', async () => {
-    const first = await make();
+    const first = await make({}, undefined, (f) => f, 0, { persist: true });
     expect((await post(first, first.file, 'old')).statusCode).toBe(201);
     expect((await ask(first, 'old', 'pc1')).status).toBe('join');
     await first.app.close();

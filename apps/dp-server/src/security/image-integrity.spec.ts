@@ -47,7 +47,7 @@ describe('an image whose file fails its manifest while being sent', () => {
   });
 
   it('stays refused after a DP restart, until the image is removed and added again', async () => {
-    const first = await harness();
+    const first = await harness({}, undefined, (f) => f, 0, { persist: true });
     await breakIt(first);
     await first.app.close();
     const h = await make({}, first.dir);

@@ -45,7 +45,7 @@ describe('joining a session', () => {
   });
 
   it('keeps one signing key in the data dir, mode 0600, across restarts', async () => {
-    const first = await harness();
+    const first = await harness({}, undefined, (f) => f, 0, { persist: true });
     await addImage(first, 'img');
     const before = joined(await ask(first, 'img', 'pc')).session.signingKey;
     expect(statSync(keyFile(first)).mode & 0o777).toBe(0o600);

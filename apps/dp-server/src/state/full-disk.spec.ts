@@ -21,7 +21,7 @@ describe('a full disk under the data directory', () => {
 
   it('keeps the running session, reports the condition, refuses new sessions and imports with 507, and saves once there is space', async () => {
     const disk = new FlakyDisk();
-    const h = await make({}, undefined, (f) => f, 0, { storeWriter: disk });
+    const h = await make({}, undefined, (f) => f, 0, { storeWriter: disk, persist: true });
     await addImage(h, 'img');
     await addImage(h, 'other');
     const a = await ask(h, 'img', 'pc1');

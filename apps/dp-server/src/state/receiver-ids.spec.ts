@@ -22,28 +22,28 @@ describe('receiver ids', () => {
 
   it('are unique across a crash (nothing flushed) and a restart, with one write per block', async () => {
     const disk = new FlakyDisk();
-    const first = StateStore.open(dir, {}, { writer: disk }).store;
+    const first = (await StateStore.open(dir, {}, { writer: disk, database: { kind: 'pglite', dataDir: dir } })).store;
     const before = disk.asyncWrites;
     const ids = await take(first, RECEIVER_ID_BLOCK * 2 + 10);
     // Two blocks and a bit: about one write per block (the next is saved when half is used).
     expect(disk.asyncWrites - before).toBeLessThanOrEqual(4);
-    first.close(); // a crash: whatever is on disk now is what the next start reads
-    const second = StateStore.open(dir).store;
+    await first.close(); // a crash: whatever is saved now is what the next start reads
+    const second = (await StateStore.open(dir)).store;
     const next = await take(second, 5);
-    second.close();
+    await second.close();
     expect(Math.min(...next)).toBeGreaterThan(Math.max(...ids));
     expect(new Set([...ids, ...next]).size).toBe(ids.length + next.length);
-  });
+  }, 60_000);
 
   it('are refused (DP_STORAGE_FULL) when no block can be saved, and come back with the disk', async () => {
     const disk = new FlakyDisk();
-    const { store } = StateStore.open(dir, {}, { writer: disk });
+    const { store } = await StateStore.open(dir, {}, { writer: disk, database: { kind: 'memory' } });
     disk.full = true;
     await expect(store.receiverIdsReady()).rejects.toMatchObject({ code: 'DP_STORAGE_FULL' });
     expect(() => store.allocateReceiverId()).toThrow(expect.objectContaining({ code: 'DP_STORAGE_FULL' }));
     disk.full = false;
     await store.receiverIdsReady();
     expect(store.allocateReceiverId()).toBe(1);
-    store.close();
-  });
+    await store.close();
+  }, 60_000);
 });

@@ -3,10 +3,15 @@ import { DeployError } from '../deployments/errors';
 import type { Collection, CollectionRule } from '../deployments/model';
 import { isUniqueViolation, toCollection } from './rows';
 import type { DpDatabase } from './schema';
+import { TargetingCache } from './targeting-cache';
 
 /** Every query on collections, their rules and static members. */
 export class CollectionQueries {
-  constructor(private readonly db: Kysely<DpDatabase>) {}
+  constructor(
+    private readonly db: Kysely<DpDatabase>,
+    /** Told when a collection's rules change (or it goes): the agent's request reads them from there. */
+    private readonly targeting: TargetingCache = new TargetingCache(),
+  ) {}
 
   /** Rules arrive parsed (deployments/rules.ts parseRule), so the store holds only valid ones. */
   async add(name: string, rules: readonly CollectionRule[], now: Date): Promise<Collection> {
@@ -41,11 +46,13 @@ export class CollectionQueries {
       throw new DeployError('DP_COLLECTION_IN_USE', `collection ${name} is targeted by deployment(s) ${names.join(', ')}`, { collection: name, deployments: names });
     }
     await this.db.deleteFrom('collections').where('id', '=', c.id).execute();
+    this.targeting.invalidate();
   }
 
   async setRules(name: string, rules: readonly CollectionRule[]): Promise<Collection> {
     const c = await this.get(name);
     await this.db.updateTable('collections').set({ rules: JSON.stringify(rules) }).where('id', '=', c.id).execute();
+    this.targeting.invalidate();
     return this.get(name);
   }
 

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TargetedDeployment } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
 import type { AfterAction, Deployment, Purpose } from '../deployments/model';
 import { isUniqueViolation, toCollection, toDeployment } from './rows';
 import type { DpDatabase } from './schema';
+import { TargetingCache, type Targeting } from './targeting-cache';
 
 export interface NewDeployment {
   name: string;
@@ -23,7 +24,10 @@ const AFTERS: readonly string[] = ['reboot', 'poweroff', 'none'];
 
 /** Every query on deployments and on which machines a required one has run. */
 export class DeploymentQueries {
-  constructor(private readonly db: Kysely<DpDatabase>) {}
+  constructor(
+    private readonly db: Kysely<DpDatabase>,
+    private readonly targeting: TargetingCache = new TargetingCache(),
+  ) {}
 
   /**
    * The image name is not checked here: images are still in state.json (docs/deployments.md);
@@ -60,6 +64,8 @@ export class DeploymentQueries {
     } catch (err) {
       if (isUniqueViolation(err)) throw new DeployError('DP_DEPLOYMENT_EXISTS', `a deployment named ${d.name} already exists`, { name: d.name });
       throw err;
+    } finally {
+      this.targeting.invalidate();
     }
     return this.get(d.name);
   }
@@ -77,6 +83,7 @@ export class DeploymentQueries {
   async remove(name: string): Promise<void> {
     const d = await this.get(name);
     await this.db.deleteFrom('deployments').where('id', '=', d.id).execute();
+    this.targeting.invalidate();
   }
 
   /** A required deployment finished on a machine: it does not run there again until rerun. */
@@ -107,19 +114,29 @@ export class DeploymentQueries {
    * asks, and it keeps the agent's request from reading every membership of every collection.
    */
   async targetedFor(machineId: number): Promise<TargetedDeployment[]> {
-    // Three queries: deployments with their collections, this machine's memberships, its done list.
+    const all = await this.targeting.get(() => this.loadTargeting());
+    if (all.length === 0) return [];
+    // This machine's memberships and done list in one query.
+    const mine = await this.db
+      .selectFrom('collection_members')
+      .select(['collection_id as id', sql<string>`'member'`.as('kind')])
+      .where('machine_id', '=', machineId)
+      .unionAll(this.db.selectFrom('deployment_done').select(['deployment_id as id', sql<string>`'done'`.as('kind')]).where('machine_id', '=', machineId))
+      .execute();
+    const memberOf = new Set(mine.filter((r) => r.kind === 'member').map((r) => r.id));
+    const doneIds = new Set(mine.filter((r) => r.kind === 'done').map((r) => r.id));
+    return all.map(({ deployment, collection }) => ({
+      deployment,
+      collection: { ...collection, members: memberOf.has(collection.id) ? [machineId] : [] },
+      doneOnMachine: doneIds.has(deployment.id),
+    }));
+  }
+
+  private async loadTargeting(): Promise<Targeting[]> {
     const rows = await this.withCollection().select(['collections.rules as collection_rules', 'collections.created_at as collection_created_at']).orderBy('deployments.name').execute();
-    if (rows.length === 0) return [];
-    const members = await this.db.selectFrom('collection_members').select('collection_id').where('machine_id', '=', machineId).execute();
-    const done = await this.db.selectFrom('deployment_done').select('deployment_id').where('machine_id', '=', machineId).execute();
-    const memberOf = new Set(members.map((m) => m.collection_id));
-    const doneIds = new Set(done.map((r) => r.deployment_id));
     return rows.map((row) => {
-      const collection = toCollection(
-        { id: row.collection_id, name: row.collection_name, rules: row.collection_rules, created_at: row.collection_created_at },
-        memberOf.has(row.collection_id) ? [machineId] : [],
-      );
-      return { deployment: toDeployment(row), collection, doneOnMachine: doneIds.has(row.id) };
+      const { members: _none, ...collection } = toCollection({ id: row.collection_id, name: row.collection_name, rules: row.collection_rules, created_at: row.collection_created_at }, []);
+      return { deployment: toDeployment(row), collection };
     });
   }
 

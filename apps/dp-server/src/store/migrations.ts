@@ -87,4 +87,46 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('history_deployment').on('history').columns(['deployment_id', 'started_at']).execute();
     },
   },
+  // What state.json held (issue 24): images, sessions, clients, the DP's counters and tokens, and
+  // its event log. One row per record, the record itself as jsonb: the DP keeps them in memory and
+  // writes only the rows that changed (state/state-diff.ts), so a save of 10,000 clients where one
+  // changed is one row, not the whole state as the JSON file was.
+  '0002_dp_state': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('dp_meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('images')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('record', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('image', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('record', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('clients')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('hostname', 'text', (c) => c.notNull())
+        .addColumn('record', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('dp_events')
+        // Given by the DP (its order in memory), not generated: a save inserts exactly the new ones.
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('session_id', 'integer')
+        .addColumn('image', 'text')
+        .addColumn('client_id', 'integer')
+        .addColumn('detail', 'text')
+        .execute();
+    },
+  },
 };

@@ -12,6 +12,11 @@ export interface DpDatabase {
   deployments: DeploymentsTable;
   deployment_done: DeploymentDoneTable;
   history: HistoryTable;
+  dp_meta: DpMetaTable;
+  images: ImagesTable;
+  sessions: SessionsTable;
+  clients: ClientsTable;
+  dp_events: DpEventsTable;
 }
 
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -90,4 +95,43 @@ export interface HistoryTable {
   exit_code: number | null;
   result: string;
   message: string;
+}
+
+/** The DP's counters and tokens, one row each ('epoch', 'nextReceiverId', 'nextSessionId', 'tokens'). */
+export interface DpMetaTable {
+  key: string;
+  value: Json<unknown>;
+}
+
+/** state/types.ts ImageRecord, whole, keyed by its name. */
+export interface ImagesTable {
+  name: string;
+  record: Json<unknown>;
+}
+
+/** state/types.ts SessionRecord, whole; image and state are copied out for queries by hand. */
+export interface SessionsTable {
+  id: number;
+  image: string;
+  state: string;
+  record: Json<unknown>;
+}
+
+/** state/types.ts ClientRecord, whole; hostname copied out for queries by hand. */
+export interface ClientsTable {
+  id: number;
+  hostname: string;
+  record: Json<unknown>;
+}
+
+/** state/types.ts HistoryEntry (the DP's event log), newest HISTORY_LIMIT kept. */
+export interface DpEventsTable {
+  /** The entry's number in the DP's log, oldest first. int8: read through Number(). */
+  seq: ColumnType<string | number | bigint, number, number>;
+  at: string;
+  event: string;
+  session_id: number | null;
+  image: string | null;
+  client_id: number | null;
+  detail: string | null;
 }

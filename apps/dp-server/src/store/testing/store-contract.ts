@@ -159,6 +159,21 @@ export function describeStoreContract(backend: string, open: () => Promise<DpSto
       expect(decide(b, await store.deployments.targetedFor(b.id), t0)).toMatchObject({ action: 'deploy', deployment: 'tools' });
     });
 
+    it('answers the agent from deployments and rules as they are now: adding, removing and rule changes are seen at once', async () => {
+      const a = await store.machines.add({ name: 'a', macs: ['52:54:00:00:09:01'] }, t0);
+      await store.collections.add('lab', [{ kind: 'name', glob: 'x*' }], t0);
+      expect(await store.deployments.targetedFor(a.id)).toEqual([]);
+      await store.deployments.add({ name: 'win11', image: 'win11.img', collection: 'lab' }, t0);
+      expect(decide(a, await store.deployments.targetedFor(a.id), t0).action).toBe('nothing');
+      await store.collections.setRules('lab', [{ kind: 'name', glob: 'a*' }]);
+      expect(decide(a, await store.deployments.targetedFor(a.id), t0)).toMatchObject({ action: 'deploy', deployment: 'win11' });
+      await store.collections.add('other', [{ kind: 'unknown' }], t0);
+      await store.deployments.add({ name: 'apps', image: 'apps.img', collection: 'lab', purpose: 'available' }, t0);
+      expect((await store.deployments.targetedFor(a.id)).map((t) => t.deployment.name)).toEqual(['apps', 'win11']);
+      await store.deployments.remove('win11');
+      expect((await store.deployments.targetedFor(a.id)).map((t) => t.deployment.name)).toEqual(['apps']);
+    });
+
     it('keeps history, refused requests included, and filters it by machine, deployment and time', async () => {
       const m = await store.machines.add({ name: 'a', macs: ['52:54:00:00:06:01'] }, t0);
       const base = { machineId: m.id, machineName: 'a', deploymentId: null, deploymentName: 'win11', image: 'win11.img' };

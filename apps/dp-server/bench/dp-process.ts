@@ -1,0 +1,64 @@
+// `castpoint-dp serve` (the built bundle) as a child process of the bench, on 127.0.0.1 only, with
+// its start-up time (spawn -> listening and answering /healthz) and memory (VmRSS from /proc).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const ADMIN = 'bench-admin-token-0000000000001';
+export const CLIENT = 'bench-client-token-000000000001';
+
+export interface DpProcess {
+  url: string;
+  startMs: number;
+  rssMiB(): number;
+  /** CPU time the DP process has used (user + system), ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+export function rssMiBOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Starts the DP at its default log level (info: a line per assignment, as in production). */
+/** utime + stime of a process, ms (fields 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+export function startDp(root: string, dataDir: string, databaseUrl?: string): Promise<DpProcess> {
+  const args = [path.join(root, 'dist/apps/dp-server/main.cjs'), 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--mcast-interface', '127.0.0.1', '--admin-token', ADMIN, '--client-token', CLIENT];
+  if (databaseUrl) args.push('--database-url', databaseUrl);
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    let found = false;
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const onExit = (code: number | null) => reject(new Error(`castpoint-dp exited ${code} before listening: ${err}${out.slice(-2000)}`));
+    child.once('exit', onExit);
+    child.stdout.on('data', (d: Buffer) => {
+      if (found) return; // the log goes on; only the listening line is wanted
+      out += d.toString();
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1];
+      if (!url) return;
+      found = true;
+      child.off('exit', onExit);
+      resolve({
+        url,
+        startMs: performance.now() - t0,
+        rssMiB: () => rssMiBOf(child.pid ?? 0),
+        cpuMs: () => cpuMsOf(child.pid ?? 0),
+        stop: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,71 @@
+// A DpState as DPs before the SQL store wrote it to state.json: one image, one running session,
+// two clients and a few events, for the import and round-trip tests.
+import type { DpState } from '../types';
+
+export function stateFixture(): DpState {
+  return {
+    version: 1,
+    epoch: 6,
+    nextReceiverId: 2049,
+    nextSessionId: 4,
+    tokens: { admin: 'admin-token-from-the-json-file-01', client: 'client-token-from-the-json-file-1' },
+    images: {
+      win11: {
+        name: 'win11',
+        file: '/srv/images/win11.img',
+        manifestHash: 'ab'.repeat(32),
+        size: 3 << 20,
+        chunks: 3,
+        fileMtimeMs: 1764000000000,
+        addedAt: '2026-11-30T10:00:00.000Z',
+        settings: { multicastOnly: false, encrypt: true, mode: 'autocast', slowPolicy: { kind: 'tiers' } },
+      },
+    },
+    sessions: [
+      {
+        id: 3,
+        image: 'win11',
+        manifestHash: 'ab'.repeat(32),
+        group: '239.255.0.3',
+        port: 63003,
+        senderAddress: '10.0.0.1',
+        senderPort: 40001,
+        key: Buffer.alloc(32, 7).toString('base64'),
+        encrypted: true,
+        mode: 'autocast',
+        tier: 0,
+        rateBps: 125_000_000,
+        state: 'running',
+        createdAt: '2026-11-30T10:01:00.000Z',
+        startedAt: '2026-11-30T10:01:01.000Z',
+        receivers: [1025, 1026],
+        waiting: [],
+        bytesSent: 1 << 20,
+        packetsSent: 750,
+      },
+    ],
+    clients: [1025, 1026].map((id, i) => ({
+      id,
+      hostname: `pc${i + 1}`,
+      image: 'win11',
+      receiverId: id,
+      receiverIds: [id],
+      sessionId: 3,
+      state: 'receiving' as const,
+      chunksDone: i,
+      totalChunks: 3,
+      bytesDone: i << 20,
+      rateBps: 0,
+      repairedSymbols: 0,
+      progress: i / 3,
+      tier: 0,
+      fallback: false,
+      firstSeen: '2026-11-30T10:01:00.000Z',
+      lastSeen: '2026-11-30T10:01:05.000Z',
+    })),
+    history: [
+      { at: '2026-11-30T10:00:00.000Z', event: 'image-added', image: 'win11' },
+      { at: '2026-11-30T10:01:00.000Z', event: 'session-created', sessionId: 3, image: 'win11' },
+    ],
+  };
+}
