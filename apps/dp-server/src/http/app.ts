@@ -85,7 +85,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   try {
     tls = await loadTls(opts.settings, store.dataDir, opts.settings.listen.host, now());
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   // Fastify types an HTTPS instance apart from an HTTP one; every route here works on either.
