@@ -53,7 +53,7 @@ describeVms('VM lab: two VMs deployed through the boot environment', () => {
   it('carries the image to both VMs in ONE multicast session', () => {
     // Fails on a loaded 2-core box: the TCG agents are dropped or left behind and finish by
     // unicast (docs/netboot.md, timings); the sessions and clients below say how.
-    if (r?.sessions.length !== 1) process.stderr.write(`--- sessions\n${JSON.stringify(r?.sessions, null, 1)}\n--- clients\n${JSON.stringify(r?.clients, null, 1)}\n`);
+    if (r?.sessions.length !== 1) process.stderr.write(`--- sessions\n${JSON.stringify(r?.sessions, null, 1)}\n--- clients\n${JSON.stringify(r?.clients, null, 1)}\n${consoles}\n`);
     expect(r?.sessions.length).toBe(1);
     expect(r?.clients.every((c) => c['fallback'] !== true)).toBe(true);
   });
