@@ -5,9 +5,6 @@ module.exports = {
   displayName: 'dp-server',
   rootDir: __dirname,
   roots: ['<rootDir>/src'],
-  // Many specs build a whole app (data dir lock, signing key, the SQL store's first open): on a
-  // loaded 2-core box that alone took 5-17 s. Results never depend on speed; only the budget does.
-  testTimeout: 30_000,
   // fastify's inject() loads light-my-request, which requires the ESM-only `cookie` 2 (and
   // set-cookie-parser 3): let @swc/jest turn those into CommonJS, as Node 20 cannot require ESM.
   // kysely (the SQL store's query builder) ships ESM only as well.
