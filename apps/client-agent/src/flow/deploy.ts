@@ -4,7 +4,7 @@
 import type { BlockLayout } from '@castpoint/chunking';
 import type { Clock as Timers } from '@castpoint/transport';
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
-import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
+import { AgentError, type ExitCode } from '../errors';
 import type { DeployOptions } from '../options';
 import { AGENT_VERSION } from '../version';
 import type { Reporter } from '../output/reporter';
@@ -12,6 +12,7 @@ import { withPatience, type Clock } from '../dp/patience';
 import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
 import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
+import { reportDone, reportFailed } from './deploy-outcome';
 import { chunkList, finishTarget } from './finish-target';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
@@ -61,25 +62,12 @@ export async function deploy(opts: DeployOptions, deps: DeployDeps): Promise<Exi
     // On a stop the run is abandoned where it is; the catch below tells the DP, the finally journals
     // what was written (a write still in flight then fails on the closed target, which is harmless).
     await (deps.stop ? Promise.race([run.run(), deps.stop]) : run.run());
-    status.progress.set('done');
-    deps.reporter.update(status.progress.snapshot(), deps.clock.now());
-    deps.reporter.flush(deps.clock.now());
-    deps.reporter.verified(deps.clock.now());
-    await status.posts.post();
-    return EXIT.ok;
+    return await reportDone(status, deps);
   } catch (err) {
     // Stop writing and journal what was written before anything else (a stop leaves the run going
     // in the background until the target is closed).
     await run.close(true);
-    const e = toAgentError(err);
-    const exit = exitCodeOf(e);
-    status.progress.set('failed', e.message);
-    status.progress.exit = exit;
-    deps.reporter.update(status.progress.snapshot(), deps.clock.now());
-    deps.reporter.flush(deps.clock.now());
-    await status.posts.post();
-    deps.reporter.error(e, exit, deps.clock.now());
-    return exit;
+    return await reportFailed(err, status, deps);
   } finally {
     await run.close();
   }
