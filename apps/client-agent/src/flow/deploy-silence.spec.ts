@@ -6,12 +6,12 @@ import type { SessionInfo } from '@castpoint/wire';
 import { EXIT } from '../errors';
 import { CHUNK, chunksOfRanges, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
-import { MiniSender } from '../testing/mini-sender';
+import { EngineSender } from '../testing/engine-sender';
 
 describe('deploy flow: multicast silence and fallback', () => {
   const img = makeImage(11, CHUNK, 6, [2], 1000);
   let h: Harness | undefined;
-  let sender: MiniSender | undefined;
+  let sender: EngineSender | undefined;
   afterEach(async () => {
     await sender?.stop();
     await h?.cleanup();
@@ -50,8 +50,8 @@ describe('deploy flow: multicast silence and fallback', () => {
     // fake DP as it cuts the request off): no timing guess decides which case the agent sees.
     let back: Promise<void> | undefined;
     const comeBack = async (): Promise<void> => {
-      sender = new MiniSender({ net: (h as Harness).net, session, image: img.bytes, manifest: img.manifest });
-      await sender.start();
+      const { net, time } = h as Harness;
+      sender = await new EngineSender({ net, clock: time, session, image: img.bytes, manifest: img.manifest }).start();
       (h as Harness).dp.down = false;
     };
     // The DP goes down right after its first answer, before any multicast reaches the agent.
@@ -59,6 +59,8 @@ describe('deploy flow: multicast silence and fallback', () => {
       img,
       (n) => {
         if (n === 1) setImmediate(() => h && (h.dp.down = true));
+        // The resumed session's runner registers the agent's new id, as the DP's does.
+        sender?.addReceiver(n);
         return join(img, n, session);
       },
       {
@@ -85,8 +87,7 @@ describe('deploy flow: multicast silence and fallback', () => {
     expect(await h.run()).toBe(EXIT.ok);
     expect(JSON.parse(readFileSync(path.join(h.dir, '.castpoint-disk.img.state', 'agent.json'), 'utf8'))).not.toHaveProperty('receiverId');
     rmSync(h.target); // a new deployment to the same path (its journal is then dropped)
-    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest });
-    await sender.start();
+    sender = await new EngineSender({ net: h.net, clock: h.time, session, image: img.bytes, manifest: img.manifest, receivers: [4] }).start();
     h.dp.ranges.length = 0;
     expect(await h.run()).toBe(EXIT.ok);
     expect(h.dp.requests[1]).toEqual({ image: 'img', hostname: 'pc-under-test' });
