@@ -82,6 +82,8 @@ class DeployRun {
   /** The last request to the DP needed retries: the DP was not answering. */
   private requestRetried = false;
   private previousReceiverId: number | undefined;
+  /** Multicast hash failures per chunk in this deploy, across its sessions (multicast-run.ts). */
+  private readonly badChunks = new Map<number, number>();
   /** Gives the state directory back (memory.lock). */
   private unlock: ReleaseStateDir | undefined;
   /** Gives the target back (stores.lock). */
@@ -322,6 +324,7 @@ class DeployRun {
         return withPatience(() => this.deps.dp.fetchRange(session.contentPath, start, length), this.deps.clock, { patienceMs: this.opts.dpPatienceMs });
       },
       note: (text) => this.deps.reporter.note(text),
+      badChunks: this.badChunks,
     });
     switch (outcome.kind) {
       case 'complete':

@@ -38,6 +38,13 @@ export interface MulticastRunArgs {
   readonly fetchChunk?: (chunk: number) => Promise<Uint8Array>;
   /** One line for the user (a chunk discarded, fetched by unicast). @default none */
   readonly note?: (text: string) => void;
+  /**
+   * Hash failures per chunk so far, kept by the caller across the sessions of one deploy: the DP
+   * ends a session once every agent reported every block, which may come before the last copy
+   * failed its hash; counted per session, a poisoned chunk was received again in session after
+   * session for ever. @default a fresh count
+   */
+  readonly badChunks?: Map<number, number>;
 }
 
 /**
@@ -61,7 +68,7 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
   let pendingWrites = 0;
   let ended = false;
   let failed = false;
-  const badChunks = new Map<number, number>();
+  const badChunks = a.badChunks ?? new Map<number, number>();
   const engine = parts.engine;
   let repairedSymbols = 0;
   let cancelTick = (): void => undefined;
