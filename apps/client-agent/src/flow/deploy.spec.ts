@@ -1,7 +1,8 @@
 // The deploy flow end to end in one process (testing/deploy-harness: a fake DP over HTTP on
 // 127.0.0.1, the real wire codec, repair receiver engine and chunking writer, MemoryNetwork).
 // Plain multicast (a whole image, NACK and parity repair) is asserted against the real DP in
-// tests/fullstack; these cover what a scripted sender can stage: corrupt copies, kicks, silence.
+// tests/fullstack; these cover what tampering of the real sender's packets stages (testing/
+// engine-sender.ts, tampers.ts): corrupt copies, kicks after a partial pass, silence.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KickReason } from '@castpoint/wire';
@@ -10,13 +11,18 @@ import { EXIT, type ExitCode } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
 import { CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
-import { MiniSender } from '../testing/mini-sender';
+import { EngineSender } from '../testing/engine-sender';
+import type { Tamper } from '../testing/tamper-socket';
+import { afterFirstPass, corruptBlock, dropBlocksFrom } from '../testing/tampers';
 import { fileMemory } from './agent-state';
 
 describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () => {
   const img = makeImage(11, CHUNK, 6, [2], 1000);
   let h: Harness | undefined;
-  let sender: MiniSender | undefined;
+  let sender: EngineSender | undefined;
+  /** The real sender for receiver 5 (the agent's id here), its packets through `tamper`; the first pass waits for the agent. */
+  const start = (session: ReturnType<typeof sessionFor>, tamper: Tamper) =>
+    new EngineSender({ net: (h as Harness).net, clock: (h as Harness).time, session, image: img.bytes, manifest: img.manifest, receivers: [5], holdForJoiners: 1, tamper }).start();
   afterEach(async () => {
     await sender?.stop();
     await h?.cleanup();
@@ -25,13 +31,19 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
   });
 
   it('a chunk that fails its hash is asked for again by multicast, not written', async () => {
-    h = await harness(img, () => join(img, 5));
-    sender = new MiniSender({ net: h.net, session: sessionFor(img), image: img.bytes, manifest: img.manifest, corruptFirstSendOf: 1 });
-    await sender.start();
+    // Each join registers the agent in the running session, as the DP's does: the agent reports
+    // every block before chunk 0's hash check fails, the engine ends the session, the agent asks again.
+    h = await harness(img, () => {
+      sender?.addReceiver(5);
+      return join(img, 5);
+    });
+    // The first copy of block 1 (its k = 4 symbols) arrives corrupt: chunk 0 fails its hash.
+    sender = await start(sessionFor(img), corruptBlock(1, 4));
     expect(await h.run({ silenceTimeout: 3 })).toBe(EXIT.ok);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
     // Block 1 (chunk 0) went out twice: the corrupt copy, then the repair the agent asked for.
-    expect(sender.sentBlocks.filter((b) => b === 1).length).toBeGreaterThanOrEqual(2);
+    expect(sender.sentData.filter((d) => d.block === 1).length).toBeGreaterThanOrEqual(2 * 4);
+    expect(h.errs.join('')).toMatch(/chunk 0 failed its hash \(multicast copy 1 of 3\)/);
     expect(h.dp.ranges).toEqual([]);
   });
 
@@ -44,8 +56,9 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     const session = sessionFor(img, { fallbackAllowed });
     h = await harness(img, () => join(img, 5, session));
     // 4 blocks of 2 KiB = chunks 0 and 1 by multicast; chunk 2 is zero; 3, 4, 5 must come by unicast.
-    sender = new MiniSender({ net: h.net, session, image: img.bytes, manifest: img.manifest, sendBlocksBelow: 4, kickAfterPass: reason });
-    await sender.start();
+    // The group delivers blocks 0-3 only; after the first pass the DP kicks the agent (signed).
+    const kick = (): void => sender?.kick(reason, 'test kick');
+    sender = await start(session, afterFirstPass(kick, dropBlocksFrom(4)));
     expect(await h.run()).toBe(exit);
     if (exit === EXIT.ok) {
       expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);

@@ -27,7 +27,7 @@ import type { TestImage } from './image';
 import { Busy } from './busy';
 import { lending } from './lending-socket';
 import { trackedMemory, trackedStores } from './tracked-io';
-import { TEST_DP_KEY } from './mini-sender';
+import { TEST_DP_KEY } from './dp-key';
 
 export const CHUNK = 4096;
 export const DP_IP = '10.0.0.1';

@@ -36,6 +36,12 @@ export interface EngineSenderOptions {
   readonly manifest: Manifest;
   /** Receiver ids the (fake) DP registered in this session; more with addReceiver(). */
   readonly receivers?: readonly number[];
+  /**
+   * Holds new data until this many registered receivers have spoken (the engine's await-joiners,
+   * as a DP's scheduled start does), so that the first pass reaches an agent whole instead of
+   * going out before its socket is open. @default 0 (no hold)
+   */
+  readonly holdForJoiners?: number;
   /** The hostile seam: what happens to each packet on its way out or in. @default pass all */
   readonly tamper?: Tamper;
   /** Rate cap, bytes/s. @default 4 MB/s (an image of a flow spec takes a few ms of virtual time) */
@@ -81,6 +87,7 @@ export class EngineSender {
     this.close = () => ep.close();
     this.sock = tamperSocket(ep, this.key, s.id, this.o.tamper ?? NO_TAMPER);
     this.sock.onDatagram((d) => this.onDatagram(d.bytes));
+    if (this.o.holdForJoiners) this.apply(this.engine.handle({ type: 'await-joiners', count: this.o.holdForJoiners, graceMs: 60_000 }, this.nowMs()));
     for (const r of this.o.receivers ?? []) this.addReceiver(r);
     this.run = runPaced<DataPick>({
       rateBitsPerSec: (this.o.rateBytesPerSec ?? 4_000_000) * 8,

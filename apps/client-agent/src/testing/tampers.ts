@@ -32,16 +32,16 @@ export function dropBlocksFrom(from: number): Tamper {
 }
 
 /**
- * Calls `then` at the first NACK that reaches the sender (the agent saw the pass end with blocks
- * missing) and keeps that NACK from the engine: the session is about to kick the agent.
+ * Calls `then` once the sender has put its whole first pass on the wire (its first announce with
+ * the cursor at the end of the image): what was delivered of that pass has reached the agent
+ * ahead of anything sent after it.
  */
-export function onFirstNack(then: () => void, inner: Tamper): Tamper {
+export function afterFirstPass(then: () => void, inner: Tamper): Tamper {
   let fired = false;
   return (p, direction) => {
-    if (direction === 'in' && p.message.type === 'nack' && !fired) {
+    if (direction === 'out' && p.message.type === 'announce' && p.message.cursor >= p.message.totalBlocks && !fired) {
       fired = true;
       queueMicrotask(then);
-      return undefined;
     }
     return inner(p, direction);
   };
