@@ -13,6 +13,7 @@ import type { AgentMemoryStore, ReleaseStateDir } from './agent-state';
 import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
 import { chunkList, finishTarget } from './finish-target';
+import { requestMacs } from '../identity/request-macs';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
@@ -208,6 +209,7 @@ class DeployRun {
     const body: AgentRequest = {
       image: this.opts.image,
       hostname: this.deps.hostname,
+      ...this.macsField(),
       ...(this.previousReceiverId === undefined ? {} : { previousReceiverId: this.previousReceiverId }),
       ...(this.store ? { chunksDone: this.store.chunksDone() } : {}),
     };
@@ -220,6 +222,12 @@ class DeployRun {
         this.status.tick(this.deps.clock.now());
       },
     });
+  }
+
+  /** Absent when the machine shows no MAC (old DPs and tests see the body they always did). */
+  private macsField(): { macs?: string[] } {
+    const macs = requestMacs(this.deps.interfaces(), this.iface?.name);
+    return macs.length > 0 ? { macs } : {};
   }
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {
