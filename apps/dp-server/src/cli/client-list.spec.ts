@@ -56,10 +56,10 @@ describe('client identity on agent requests', () => {
   });
 
   it.each([
-    [{ macs: ['not-a-mac'] }, 'expected a MAC address'],
-    [{ macs: Array.from({ length: 65 }, (_, i) => `52:54:00:00:00:${(i % 256).toString(16).padStart(2, '0')}`) }, 'must NOT have more than 64 items'],
-    [{ macs: '52:54:00:00:00:01' }, 'must be array'],
-  ])('refuses bad macs %j with a reason and registers nobody', async (extra, reason) => {
+    ['a malformed MAC', { macs: ['not-a-mac'] }, 'expected a MAC address'],
+    ['65 MACs', { macs: Array.from({ length: 65 }, (_, i) => `52:54:00:00:00:${i.toString(16).padStart(2, '0')}`) }, 'must NOT have more than 64 items'],
+    ['a string for the list', { macs: '52:54:00:00:00:01' }, 'must be array'],
+  ])('refuses %s with a reason and registers nobody', async (_what, extra, reason) => {
     const h = await make();
     await addImage(h, 'img');
     const r = await request(h, { hostname: 'pc', ...extra });
