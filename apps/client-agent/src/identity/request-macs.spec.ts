@@ -7,7 +7,7 @@ const nic = (mac: string, internal = false): NetworkInterfaceInfo => ({ address:
 describe('requestMacs: the MACs an agent sends with its session request', () => {
   const table: InterfaceTable = {
     lo: [nic('00:00:00:00:00:00', true)],
-    eth0: [nic('52:54:00:AA:00:01'), { ...nic('52:54:00:aa:00:01'), family: 'IPv6', address: 'fe80::1' }],
+    eth0: [nic('52:54:00:AA:00:01'), { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '52:54:00:aa:00:01', internal: false, cidr: 'fe80::1/64', scopeid: 2 }],
     eth1: [nic('52:54:00:aa:00:02')],
     tun0: [nic('')],
   };
