@@ -10,6 +10,11 @@ export interface AgentRequest {
   readonly image: string;
   /** Host name of the machine being imaged, for the dashboard. */
   readonly hostname: string;
+  /**
+   * The machine's MACs ("aa:bb:cc:dd:ee:ff", at most 64), the interface it receives on first: the
+   * DP shows them and names the machine by them. Absent from older agents.
+   */
+  readonly macs?: readonly string[];
   /** A receiver id this agent had before (resume after reboot or DP restart); the DP may reuse it. */
   readonly previousReceiverId?: number;
   /** Chunks the agent already holds verified (journal), so the DP can show true progress. */

@@ -1,6 +1,7 @@
 // `castpoint-dp session list|start|cancel` and `client list`: the handlers behind cli.ts.
 import { apiClient, parseSessionId, print, type ApiArgs } from './api-args';
 import { table } from './api-client';
+import { CLIENT_COLUMNS, clientRow, newestFirst, type ClientJson } from './client-rows';
 import { checkImageName } from './image-settings-flags';
 import type { CliIo } from './io';
 
@@ -26,12 +27,9 @@ export async function sessionCancel(args: ApiArgs & { id: string }, io: CliIo): 
   print(io, args, s, () => `session ${String(s['id'])} ${String(s['state'])}`);
 }
 
+/** One row per machine and attempt, newest first (client-rows.ts); `--json` keeps every field, in that order. */
 export async function clientList(args: ApiArgs, io: CliIo): Promise<void> {
-  const rows = await apiClient(args, io).call<Array<Record<string, unknown>>>('GET', '/api/v1/clients');
-  print(io, args, rows, () =>
-    table(
-      rows.map((r) => ({ ...r, progress: `${Math.floor(Number(r['progress'] ?? 0) * 100)}%` })),
-      ['id', 'hostname', 'image', 'state', 'progress', 'sessionId', 'receiverId', 'message'],
-    ),
-  );
+  const rows = newestFirst(await apiClient(args, io).call<ClientJson[]>('GET', '/api/v1/clients'));
+  const nowMs = io.now();
+  print(io, args, rows, () => table(rows.map((r) => clientRow(r, nowMs)), CLIENT_COLUMNS));
 }

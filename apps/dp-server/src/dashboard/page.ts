@@ -25,7 +25,7 @@ const LIVE = `
 <p id="sessions-empty" class="muted">No sessions yet.</p>
 <div id="chart" hidden><div id="chart-title"></div><div id="chart-plot"></div></div>
 <h2>Clients</h2>
-<table id="clients">${th(['host', 'image', 'state', 'progress', 'rate', 'session', 'first seen', 'note'])}</table>
+<table id="clients">${th(['machine', 'MAC', 'IP', 'image', 'state', 'progress', 'rate', 'session', 'started', 'note'])}</table>
 <p id="clients-empty" class="muted">No clients yet.</p>
 <h2>Refused agent requests</h2>
 <table id="refusals">${th(['time', 'address', 'host', 'image', 'refused', 'why'])}</table>

@@ -67,10 +67,11 @@ views.live = {
     drawChart(s);
     fill('clients', s.clients, (c) => {
       const tr = document.createElement('tr'); tr.dataset.clientId = String(c.id); tr.dataset.state = c.state;
-      cell(tr, c.hostname); cell(tr, c.image); cell(tr, c.state, 'state state-' + c.state);
+      cutCell(tr, c.machine); const mac = cell(tr, c.macs.length ? c.macs[0] + (c.macs.length > 1 ? ' +' + (c.macs.length - 1) : '') : '-', 'mac'); if (c.macs.length) mac.title = c.macs.join(', '); cell(tr, c.ip || '-');
+      cell(tr, c.image); cell(tr, c.state, 'state state-' + c.state);
       const td = cell(tr, ''); const bar = document.createElement('progress'); bar.max = 1; bar.value = c.progress; td.appendChild(bar);
       td.appendChild(el('span', ' ' + Math.floor(c.progress * 100) + '%', 'pct'));
-      cell(tr, fmtRate(c.rateBps)); cell(tr, c.sessionId === null ? '-' : String(c.sessionId)); cell(tr, fmtTime(c.firstSeen)); noteCell(tr, c.message);
+      cell(tr, fmtRate(c.rateBps)); cell(tr, c.sessionId === null ? '-' : String(c.sessionId)); cell(tr, fmtTime(c.startedAt)); noteCell(tr, c.message);
       return tr;
     });
     fill('refusals', s.refusals, (r) => {

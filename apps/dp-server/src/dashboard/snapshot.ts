@@ -45,7 +45,9 @@ export function snapshot(ctx: DpContext, nowMs: number): object {
   const live = sessions.filter((s) => s.state === 'waiting' || s.state === 'running');
   const ended = sessions.filter((s) => !(s.state === 'waiting' || s.state === 'running')).slice(-20);
   const allClients = ctx.sessions.clients.list();
-  const clients = [...allClients].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen)).slice(0, 500);
+  // One row per machine and attempt, newest attempt first (as `client list`); older records lack startedAt.
+  const startOf = (c: (typeof allClients)[number]): string => c.startedAt ?? c.firstSeen;
+  const clients = [...allClients].sort((a, b) => startOf(b).localeCompare(startOf(a)) || b.id - a.id).slice(0, 500);
   const sizeOf = (name: string): number | null => ctx.catalog.list().find((i) => i.name === name)?.size ?? null;
   return {
     at: new Date(nowMs).toISOString(),
@@ -101,6 +103,12 @@ export function snapshot(ctx: DpContext, nowMs: number): object {
     clients: clients.map((c) => ({
       id: c.id,
       hostname: c.hostname,
+      machine: c.machine ?? c.hostname,
+      macs: c.macs ?? [],
+      ip: c.ip ?? null,
+      startedAt: startOf(c),
+      endedAt: c.endedAt ?? null,
+      result: c.result ?? null,
       image: c.image,
       state: c.state,
       progress: c.progress,

@@ -1,7 +1,7 @@
 // Agent API (client token): the contract in libs/wire/src/agent-api.ts.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AGENT_API_PREFIX, type AgentProgress, type AgentRequest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import { assertNotBroken } from '../security/image-integrity';
@@ -53,7 +53,8 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
       },
     },
     async (req) => {
-      const reply = await ctx.sessions.request(req.body, req.ip);
+      const machine = await machineName(ctx, req.body.macs, req.log);
+      const reply = await ctx.sessions.request(req.body, req.ip, machine);
       req.log.info({ image: req.body.image, hostname: req.body.hostname, status: reply.status }, 'agent request');
       return reply;
     },
@@ -110,4 +111,18 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
         .send(createReadStream(img.file, { start: range.start, end: range.end }));
     },
   );
+}
+
+/**
+ * The SQL store's name for the agent's MACs, for `client list`. A failed lookup costs the name,
+ * never the request (the hostname is shown instead).
+ */
+async function machineName(ctx: DpContext, macs: readonly string[] | undefined, log: FastifyBaseLogger): Promise<string | undefined> {
+  if (!macs || macs.length === 0) return undefined;
+  try {
+    return (await ctx.store.sql.machines.nameForMacs(macs)) ?? undefined;
+  } catch (err) {
+    log.warn({ err, macs }, 'machine lookup by MAC failed: client listed by host name');
+    return undefined;
+  }
 }

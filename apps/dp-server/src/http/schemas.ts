@@ -104,6 +104,7 @@ export const agentRequestBody = {
   properties: {
     image: imageName,
     hostname: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._-]+$' },
+    macs: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$' } },
     previousReceiverId: { type: 'integer', minimum: 1, maximum: 2147483647 },
     chunksDone: { type: 'integer', minimum: 0 },
   },

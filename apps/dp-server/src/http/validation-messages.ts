@@ -9,6 +9,7 @@ const PATTERN_HINTS: ReadonlyMap<string, string> = new Map([
   [IMAGE_NAME_RE.source, `bad image name: ${IMAGE_NAME_RULE}`],
   [imageSettings.properties.slowPolicy.pattern, 'expected same-speed, tiers or disconnect:KBPS'],
   [agentRequestBody.properties.hostname.pattern, "use letters, digits, '.', '_' or '-'"],
+  [agentRequestBody.properties.macs.items.pattern, 'expected a MAC address: six hex octets, e.g. 52:54:00:12:34:56'],
 ]);
 
 interface AjvErrorLike {

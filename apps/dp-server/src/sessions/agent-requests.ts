@@ -9,7 +9,7 @@ import { assertNotBroken } from '../security/image-integrity';
 import { ReceiverIdCipher } from '../security/receiver-ids';
 import { admit, type AdmissionImage, type AdmissionLimits, type AdmissionRequest } from './admission';
 import { cancelNotice, type CancelNotices } from './cancel-notices';
-import type { ClientBook } from './clients';
+import type { ClientBook, Registration } from './clients';
 import { REQUEST_WAIT_MS, withDeadline } from './deadline';
 import type { LiveSession } from './live-session';
 import type { SessionManagerOptions } from './manager-options';
@@ -28,6 +28,9 @@ export interface RequestDesk {
   /** Something the dashboard shows changed. */
   changed(): void;
 }
+
+/** Who asks: the request's address, its MACs, the SQL store's machine name (shown by `client list`). */
+type Who = Pick<Registration, 'ip' | 'macs' | 'machine'>;
 
 export type RequestOptions = Pick<SessionManagerOptions, 'store' | 'catalog' | 'now' | 'maxClients' | 'longPollMs'>;
 
@@ -51,7 +54,7 @@ export class AgentRequests {
    * apart machines waiting for a scheduled start, since identical preinstall images often share
    * one host name.
    */
-  async answer(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
+  async answer(req: AgentRequest, source = '', machine?: string): Promise<AgentRequestReply> {
     const img = this.o.catalog.get(req.image);
     assertNotBroken(img);
     await withDeadline(this.o.store.receiverIdsReady(), REQUEST_WAIT_MS, 'reserving receiver ids');
@@ -60,11 +63,12 @@ export class AgentRequests {
     const client = prev && prev.image === img.name ? prev : undefined;
     const asked = (wasHeld: boolean, nowMs: number): AdmissionRequest => ({ waiter, client, cancelNoticeDue: this.notices.due(img.name, waiter, nowMs), wasHeld });
     const image = this.admissionImage(img);
+    const who: Who = { ip: source || undefined, macs: req.macs, machine };
 
     const startMs = this.o.now();
     const first = admit(asked(false, startMs), image, undefined, this.limits(client), startMs);
     if (first.kind === 'cancelled') return this.cancelledAnswer(img.name, waiter, startMs);
-    if (first.kind !== 'find-session') return this.fallback(img, req, client, first.reason);
+    if (first.kind !== 'find-session') return this.fallback(img, req, client, first.reason, who);
     const session = await withDeadline(this.desk.sessionFor(img, first.tier), REQUEST_WAIT_MS, `preparing the session for image ${img.name}`);
     // Each step happens at most once: the session starts once, a request is held once.
     for (let wasHeld = false; ; ) {
@@ -76,7 +80,7 @@ export class AgentRequests {
         case 'cancelled':
           return this.cancelledAnswer(img.name, waiter, nowMs);
         case 'fallback':
-          return this.fallback(img, req, client, d.reason);
+          return this.fallback(img, req, client, d.reason, who);
         case 'start':
           await withDeadline(this.desk.startWaiting(session, d.why), REQUEST_WAIT_MS, `starting the session for image ${img.name}`);
           break;
@@ -92,7 +96,7 @@ export class AgentRequests {
         case 'full':
           return { status: 'wait', retryAfterMs: d.retryAfterMs, reason: d.reason };
         case 'join':
-          return this.join(img, req, client, session, waiter, nowMs);
+          return this.join(img, req, client, session, waiter, nowMs, who);
       }
     }
   }
@@ -111,9 +115,9 @@ export class AgentRequests {
     throw cancelNotice(image);
   }
 
-  private join(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, session: LiveSession, waiter: string, nowMs: number): AgentRequestReply {
+  private join(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, session: LiveSession, waiter: string, nowMs: number, who: Who): AgentRequestReply {
     const receiverId = this.allocateReceiverId();
-    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
+    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks, ...who });
     c.sessionId = session.id;
     c.state = 'waiting';
     session.addReceiver(receiverId, waiter);
@@ -140,10 +144,10 @@ export class AgentRequests {
     }
   }
 
-  private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string): AgentRequestReply {
+  private fallback(img: ImageRecord, req: AgentRequest, client: ClientRecord | undefined, reason: string, who: Who): AgentRequestReply {
     const nowMs = this.o.now();
     const receiverId = this.allocateReceiverId();
-    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks });
+    const c = this.clients.register(client, { receiverId, hostname: req.hostname, image: img.name, nowMs, chunksDone: req.chunksDone, totalChunks: img.chunks, ...who });
     c.state = 'fallback';
     c.fallback = true;
     delete c.sessionId;

@@ -16,6 +16,10 @@ export interface Registration {
   readonly nowMs: number;
   readonly chunksDone?: number | undefined;
   readonly totalChunks: number;
+  /** The request's source address, reported MACs and the SQL store's name for them, when known. */
+  readonly ip?: string | undefined;
+  readonly macs?: readonly string[] | undefined;
+  readonly machine?: string | undefined;
 }
 
 export class ClientBook {
@@ -71,6 +75,7 @@ export class ClientBook {
         fallback: false,
         firstSeen: at,
         lastSeen: at,
+        startedAt: at,
       };
       this.records.push(c);
     }
@@ -78,6 +83,12 @@ export class ClientBook {
     c.receiverIds.push(r.receiverId);
     c.image = r.image;
     c.lastSeen = at;
+    if (r.ip) c.ip = r.ip;
+    if (r.macs && r.macs.length > 0) c.macs = [...r.macs];
+    if (r.machine !== undefined) c.machine = r.machine;
+    // A resumed attempt (same record) is not over any more: its end comes with its next terminal state.
+    delete c.endedAt;
+    delete c.result;
     c.totalChunks = r.totalChunks;
     // A registration starts progress afresh from what the agent says it holds (its journal).
     c.chunksDone = r.chunksDone ?? 0;
@@ -103,6 +114,7 @@ export class ClientBook {
     const ratio = p.totalChunks > 0 ? Math.min(1, p.chunksDone / p.totalChunks) : p.state === 'done' ? 1 : 0;
     c.progress = Math.max(c.progress, ratio);
     c.lastSeen = new Date(nowMs).toISOString();
+    noteEnd(c, c.lastSeen);
   }
 
   applyStatus(c: ClientRecord, r: ReceiverReport, nowMs: number): void {
@@ -111,10 +123,11 @@ export class ClientBook {
     c.rateBps = r.rateBps;
     if (r.totalBlocks > 0) c.progress = Math.max(c.progress, Math.min(1, r.blocksDone / r.totalBlocks));
     c.lastSeen = new Date(nowMs).toISOString();
+    noteEnd(c, c.lastSeen);
   }
 
   /** The sender kicked this client out of its session. */
-  applyKick(c: ClientRecord, reason: KickReason, detail: string, multicastOnly: boolean): void {
+  applyKick(c: ClientRecord, reason: KickReason, detail: string, multicastOnly: boolean, nowMs: number): void {
     if (reason === 'tier') {
       // It will ask again and join the slower tier's session.
       c.tier += 1;
@@ -125,10 +138,11 @@ export class ClientBook {
       c.state = 'fallback';
     } else c.state = 'failed';
     c.message = `${reason}: ${detail}`;
+    noteEnd(c, new Date(nowMs).toISOString());
   }
 
   /** The client left its session (or the sender dropped it as silent). */
-  applyLeave(c: ClientRecord, reason: LeaveReason): void {
+  applyLeave(c: ClientRecord, reason: LeaveReason, nowMs: number): void {
     if (reason === 'complete') c.state = 'done';
     else if (!isTerminal(c.state)) {
       // Silent (inactive) or gone: an agent that is still alive re-asks the DP or falls back, and
@@ -136,5 +150,16 @@ export class ClientBook {
       c.state = 'failed';
       c.message = reason === 'inactive' ? 'dropped from the session: not heard from' : 'left the session';
     }
+    noteEnd(c, new Date(nowMs).toISOString());
   }
+}
+
+/**
+ * The first terminal state ends the attempt: its time and result stay (a later status packet or
+ * report does not move them); a new registration of the same client reopens it.
+ */
+function noteEnd(c: ClientRecord, at: string): void {
+  if (!isTerminal(c.state) || c.endedAt !== undefined) return;
+  c.endedAt = at;
+  c.result = c.state;
 }

@@ -107,9 +107,12 @@ export class SessionManager extends EventEmitter {
 
   // ---- agents ------------------------------------------------------------------------------
 
-  /** Answers an agent's request for an image (agent-requests.ts). `source` is the agent's address. */
-  request(req: AgentRequest, source = ''): Promise<AgentRequestReply> {
-    return this.requests.answer(req, source);
+  /**
+   * Answers an agent's request for an image (agent-requests.ts). `source` is the agent's address;
+   * `machine` the SQL store's name for its MACs, when it has one.
+   */
+  request(req: AgentRequest, source = '', machine?: string): Promise<AgentRequestReply> {
+    return this.requests.answer(req, source, machine);
   }
 
   progress(p: AgentProgress): ClientRecord {
@@ -246,13 +249,13 @@ export class SessionManager extends EventEmitter {
   private onKicked(s: LiveSession, receiverId: number, reason: KickReason, detail: string): void {
     const c = this.clients.byReceiverId(receiverId);
     this.o.store.record({ event: 'client-kicked', sessionId: s.id, image: s.image, ...(c ? { clientId: c.id } : {}), detail: `${reason}: ${detail}` }, new Date(this.o.now()));
-    if (c && c.receiverId === receiverId) this.clients.applyKick(c, reason, detail, this.o.catalog.get(s.image).settings.multicastOnly);
+    if (c && c.receiverId === receiverId) this.clients.applyKick(c, reason, detail, this.o.catalog.get(s.image).settings.multicastOnly, this.o.now());
     this.detach(s, receiverId);
   }
 
   private onLeft(s: LiveSession, receiverId: number, reason: LeaveReason): void {
     const c = this.clients.byReceiverId(receiverId);
-    if (c && c.receiverId === receiverId) this.clients.applyLeave(c, reason);
+    if (c && c.receiverId === receiverId) this.clients.applyLeave(c, reason, this.o.now());
     this.detach(s, receiverId);
   }
 

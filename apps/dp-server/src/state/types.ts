@@ -109,6 +109,17 @@ export interface ClientRecord {
   fallback: boolean;
   readonly firstSeen: string;
   lastSeen: string;
+  /** Address the agent's last request came from. Absent in records from before it was kept. */
+  ip?: string;
+  /** MACs the agent reported (its receiving interface first); absent from older agents. */
+  macs?: string[];
+  /** Name of the machine in the SQL store that has one of these MACs; the list shows the hostname otherwise. */
+  machine?: string;
+  /** When this attempt began (its first registration) and ended (first terminal state). */
+  startedAt?: string;
+  endedAt?: string;
+  /** How the attempt ended: the terminal state it reached first. */
+  result?: ClientState;
 }
 
 export interface HistoryEntry {

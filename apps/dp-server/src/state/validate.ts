@@ -72,6 +72,13 @@ const client = {
     fallback: { type: 'boolean' },
     firstSeen: str,
     lastSeen: str,
+    // Optional (records from before they were kept load as they are).
+    ip: str,
+    macs: { type: 'array', items: str },
+    machine: str,
+    startedAt: str,
+    endedAt: str,
+    result: str,
   },
 } as const;
 

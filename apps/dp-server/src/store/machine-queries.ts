@@ -73,6 +73,27 @@ export class MachineQueries {
     return { machines: page.map((r) => toMachine(r, macs.get(r.id) ?? [])), next: rows.length > limit && last ? last.id : null };
   }
 
+  /**
+   * The name of the machine holding the first of these MACs that one holds (the agent lists its
+   * receiving interface first); null when none does. Read only: a session request registers nothing.
+   */
+  async nameForMacs(macs: readonly string[]): Promise<string | null> {
+    const wanted = [...new Set(macs.map(normalizeMac))];
+    if (wanted.length === 0) return null;
+    const rows = await this.db
+      .selectFrom('machine_macs')
+      .innerJoin('machines', 'machines.id', 'machine_macs.machine_id')
+      .select(['machine_macs.mac', 'machines.name'])
+      .where('machine_macs.mac', 'in', wanted)
+      .execute();
+    const byMac = new Map(rows.map((r) => [r.mac, r.name]));
+    for (const mac of wanted) {
+      const name = byMac.get(mac);
+      if (name !== undefined) return name;
+    }
+    return null;
+  }
+
   async remove(nameOrId: string | number): Promise<void> {
     const m = await this.get(nameOrId);
     await this.db.deleteFrom('machines').where('id', '=', m.id).execute();
