@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SessionInfo } from '@castpoint/wire';
 import { EXIT } from '../errors';
-import { CHUNK, chunksOfRanges, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
+import { AGENT_MAC, CHUNK, chunksOfRanges, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
 import { EngineSender } from '../testing/engine-sender';
 
@@ -90,7 +90,7 @@ describe('deploy flow: multicast silence and fallback', () => {
     sender = await new EngineSender({ net: h.net, clock: h.time, session, image: img.bytes, manifest: img.manifest, receivers: [4] }).start();
     h.dp.ranges.length = 0;
     expect(await h.run()).toBe(EXIT.ok);
-    expect(h.dp.requests[1]).toEqual({ image: 'img', hostname: 'pc-under-test' });
+    expect(h.dp.requests[1]).toEqual({ image: 'img', hostname: 'pc-under-test', macs: [AGENT_MAC] });
     expect(h.dp.ranges).toEqual([]);
     expect(Buffer.compare(readFileSync(h.target), Buffer.from(img.bytes))).toBe(0);
   });

@@ -9,7 +9,7 @@ import type { KickReason } from '@castpoint/wire';
 import { realClock } from '../dp/patience';
 import { EXIT, type ExitCode } from '../errors';
 import { FakeClock } from '../testing/fake-clock';
-import { CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
+import { AGENT_MAC, CHUNK, chunksOfRanges, ctrlCAtChunk, fallbackReply, harness, join, sessionFor, type Harness } from '../testing/deploy-harness';
 import { makeImage } from '../testing/image';
 import { EngineSender } from '../testing/engine-sender';
 import type { Tamper } from '../testing/tamper-socket';
@@ -76,8 +76,10 @@ describe('deploy flow (fake DP, MemoryNetwork, real codec/engine/writer)', () =>
     // No sender at all: the group stays silent.
     expect(await h.run()).toBe(EXIT.ok);
     expect(h.dp.requests).toHaveLength(2);
+    // Every request names the machine's MACs, so the DP's client list shows which machine asks.
+    expect(h.dp.requests[0]).toMatchObject({ macs: [AGENT_MAC] });
     // The second registration names the first id, so the DP keeps one record for this machine.
-    expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 1 });
+    expect(h.dp.requests[1]).toMatchObject({ previousReceiverId: 1, macs: [AGENT_MAC] });
     expect(chunksOfRanges(h.dp.ranges)).toEqual([0, 1, 3, 4, 5]);
     expect(h.errs.join('')).toMatch(/multicast delivered nothing for \d s/);
   });

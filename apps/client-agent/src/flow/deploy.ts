@@ -14,7 +14,7 @@ import { ChunkAssembler, heldBlocks } from './chunk-assembler';
 import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnSilence, type Decision } from './fallback-policy';
 import { reportDone, reportFailed } from './deploy-outcome';
 import { chunkList, finishTarget } from './finish-target';
-import { requestMacs } from '../identity/request-macs';
+import { macsField } from '../identity/request-macs';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
@@ -199,7 +199,7 @@ class DeployRun {
     const body: AgentRequest = {
       image: this.opts.image,
       hostname: this.deps.hostname,
-      ...this.macsField(),
+      ...macsField(this.deps.interfaces(), this.iface?.name),
       ...(this.previousReceiverId === undefined ? {} : { previousReceiverId: this.previousReceiverId }),
       ...(this.store ? { chunksDone: this.store.chunksDone() } : {}),
     };
@@ -212,12 +212,6 @@ class DeployRun {
         this.status.tick(this.deps.clock.now());
       },
     });
-  }
-
-  /** Absent when the machine shows no MAC (old DPs and tests see the body they always did). */
-  private macsField(): { macs?: string[] } {
-    const macs = requestMacs(this.deps.interfaces(), this.iface?.name);
-    return macs.length > 0 ? { macs } : {};
   }
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {

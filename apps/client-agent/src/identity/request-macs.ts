@@ -20,3 +20,9 @@ export function requestMacs(table: InterfaceTable, receiving?: string): string[]
   }
   return [...macs].slice(0, MAX_REQUEST_MACS);
 }
+
+/** The request body's `macs` field: absent when the machine shows no MAC (old DPs and tests see the body they always did). */
+export function macsField(table: InterfaceTable, receiving?: string): { macs?: string[] } {
+  const macs = requestMacs(table, receiving);
+  return macs.length > 0 ? { macs } : {};
+}

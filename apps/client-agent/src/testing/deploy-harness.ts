@@ -29,6 +29,9 @@ import { lending } from './lending-socket';
 import { trackedMemory, trackedStores } from './tracked-io';
 import { TEST_DP_KEY } from './dp-key';
 
+/** The test machine's one NIC: its MAC goes with every session request (the DP shows it). */
+export const AGENT_MAC = '52:54:00:12:34:56';
+
 export const CHUNK = 4096;
 export const DP_IP = '10.0.0.1';
 export const AGENT_IP = '10.0.0.2';
@@ -128,7 +131,7 @@ export async function harness(img: TestImage, onRequest: (n: number) => Scripted
         reporter,
         memory: trackedMemory(busy, h.wrapMemory ? h.wrapMemory(fileMemory(opts.stateDir)) : fileMemory(opts.stateDir)),
         hostname: 'pc-under-test',
-        interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: '', internal: false, cidr: null }] }),
+        interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: AGENT_MAC, internal: false, cidr: null }] }),
         resolveDp: async () => DP_IP,
         buffers: scribblingPool(),
         ...(stop ? { stop } : {}),
