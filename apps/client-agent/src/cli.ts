@@ -120,6 +120,7 @@ function runOptions<T>(y: Argv<T>) {
     y
       .option('server', { type: 'string', describe: 'DP base URL (default: castpoint.server= on the kernel command line)' })
       .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN, then castpoint.token= on the kernel command line)' })
+      .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (default: castpoint.fingerprint= on the kernel command line): only that certificate is accepted" })
       .option('disk', { type: 'string', describe: "Disk selector overriding the deployment's: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X" })
       .option('choose', { type: 'string', describe: 'Run this available deployment (castpoint-dp deployment list) when no required one is pending' })
       .option('state-dir', { type: 'string', describe: 'Where the resume journal lives (default: /var/lib/castpoint-agent)' })

@@ -41,7 +41,7 @@ export async function runRunCommand(raw: RawRunArgs, ctx: RunContext): Promise<E
   const opts = validateRunOptions(raw, ctx);
   const reporter = new RunReporter(processSink(), { mode: opts.output, cpuSeconds: processCpuSeconds, verbose: raw.verbose === true }, () => new Date().toISOString());
   return run(opts, {
-    dp: new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }),
+    dp: new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) }),
     identity,
     deploy: (d) => deploy(d, realDeployDeps(d, reporter)),
     script: runScript,

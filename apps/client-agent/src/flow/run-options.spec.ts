@@ -22,6 +22,7 @@ describe('kernelArgs', () => {
     ['initrd=x castpoint.server=http://dp:8080 castpoint.token=s3cr3t\n', { server: 'http://dp:8080', token: 's3cr3t' }],
     ['castpoint.token="a b" castpoint.server=http://a castpoint.server=http://b', { server: 'http://b', token: 'a b' }],
     ['castpoint.server= castpoint castpoint.serverx=http://no', {}],
+    ['castpoint.server=https://dp castpoint.fingerprint=AB:CD', { server: 'https://dp', fingerprint: 'AB:CD' }],
     ['', {}],
   ])('%j', (line, want) => {
     expect(kernelArgs(line)).toEqual(want);
@@ -40,6 +41,15 @@ describe('validateRunOptions', () => {
     expect(validateRunOptions({ server: 'http://flag:2' }, ctx({ cmdline }))).toMatchObject({ server: 'http://flag:2', token: 'kernel' });
     expect(validateRunOptions({}, ctx({ cmdline, env: { CASTPOINT_TOKEN: 'env' } })).token).toBe('env');
     expect(validateRunOptions({ token: 'flag' }, ctx({ cmdline, env: { CASTPOINT_TOKEN: 'env' } })).token).toBe('flag');
+  });
+
+  it("pins the DP's certificate from castpoint.fingerprint= (a flag beats it) and refuses a bad one", () => {
+    const fp = 'ab'.repeat(32);
+    const cmdline = `castpoint.server=https://dp:8443 castpoint.fingerprint=${fp.toUpperCase().match(/../g)?.join(':') ?? ''}`;
+    expect(validateRunOptions({}, ctx({ cmdline })).serverFingerprint).toBe(fp.toUpperCase());
+    expect(validateRunOptions({ serverFingerprint: 'cd'.repeat(32) }, ctx({ cmdline })).serverFingerprint).toBe('CD'.repeat(32));
+    expect(validateRunOptions({}, ctx({ cmdline: 'castpoint.server=https://dp' })).serverFingerprint).toBeUndefined();
+    expect(usage(() => validateRunOptions({}, ctx({ cmdline: 'castpoint.server=https://dp castpoint.fingerprint=zz' })))).toMatch(/--server-fingerprint must be a SHA-256 fingerprint/);
   });
 
   it('refuses a missing server, a bad selector and bad tuning values before anything is asked', () => {

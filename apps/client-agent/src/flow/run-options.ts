@@ -1,5 +1,6 @@
 // The `run` command's options (issue 24): the server and token may come from the kernel command
-// line of a boot environment (`castpoint.server=`, `castpoint.token=`) when no flag gives them.
+// line of a boot environment (`castpoint.server=`, `castpoint.token=`, and the DP's TLS certificate
+// pin `castpoint.fingerprint=`) when no flag gives them.
 // The deploy tuning flags are checked by deploy's own validator, so both commands take the same
 // values with the same messages.
 import path from 'node:path';
@@ -17,6 +18,8 @@ export interface RunOptions {
   /** DP base URL, from --server or castpoint.server= (no trailing slash). */
   readonly server: string;
   readonly token?: string;
+  /** --server-fingerprint or castpoint.fingerprint=: the SHA-256 of the DP's TLS certificate, pinned. */
+  readonly serverFingerprint?: string;
   /** --disk: overrides the deployment's disk selector. */
   readonly disk?: string;
   /** --choose: an `available` deployment picked at the machine (the DP decides whether it may run). */
@@ -44,8 +47,8 @@ export const DEFAULT_RUN_STATE_DIR = 'var/lib/castpoint-agent';
  * ("castpoint.token=\"a b\"" as GRUB and iPXE pass it); the last of a repeated key wins, as in the
  * kernel's own parsing of its parameters.
  */
-export function kernelArgs(cmdline: string): { server?: string; token?: string } {
-  const out: { server?: string; token?: string } = {};
+export function kernelArgs(cmdline: string): { server?: string; token?: string; fingerprint?: string } {
+  const out: { server?: string; token?: string; fingerprint?: string } = {};
   for (const m of cmdline.matchAll(/(?:[^\s"]+|"[^"]*")+/g)) {
     const word = m[0].replace(/"/g, '');
     const eq = word.indexOf('=');
@@ -54,6 +57,7 @@ export function kernelArgs(cmdline: string): { server?: string; token?: string }
     if (value === '') continue;
     if (key === 'castpoint.server') out.server = value;
     if (key === 'castpoint.token') out.token = value;
+    if (key === 'castpoint.fingerprint') out.fingerprint = value;
   }
   return out;
 }
@@ -65,6 +69,7 @@ export function validateRunOptions(raw: RawRunArgs, ctx: RunContext): RunOptions
   // A token flag first, then CASTPOINT_TOKEN (deploy's rule), then the kernel's.
   const envToken = ctx.env['CASTPOINT_TOKEN']?.trim();
   const tokenRaw = raw.token ?? (envToken ? undefined : kernel.token);
+  const fingerprintRaw = raw.serverFingerprint ?? kernel.fingerprint;
   const diskRaw = raw.disk;
   if (diskRaw !== undefined) {
     if (typeof diskRaw !== 'string' || diskRaw.trim() === '') throw new AgentError('usage', '--disk needs a selector such as path:/dev/sdb.');
@@ -76,13 +81,20 @@ export function validateRunOptions(raw: RawRunArgs, ctx: RunContext): RunOptions
     throw new AgentError('usage', `--choose needs a deployment's name (1 to 63 letters, digits, dots, dashes or underscores), got ${JSON.stringify(choose)}.`);
   }
   const stateDir = typeof raw.stateDir === 'string' && raw.stateDir.trim() !== '' ? path.resolve(ctx.cwd, raw.stateDir.trim()) : path.join(ctx.root, DEFAULT_RUN_STATE_DIR);
-  const deployArgs: RawRunArgs = { ...raw, server: serverRaw, ...(tokenRaw === undefined ? {} : { token: tokenRaw }), stateDir };
+  const deployArgs: RawRunArgs = {
+    ...raw,
+    server: serverRaw,
+    ...(tokenRaw === undefined ? {} : { token: tokenRaw }),
+    ...(fingerprintRaw === undefined ? {} : { serverFingerprint: fingerprintRaw }),
+    stateDir,
+  };
   // Every tuning value checked now, before the DP is asked, by deploy's rules (the image and the
   // disk are not known yet: stand-ins that always pass take their place).
   const checked = validateDeployOptions({ ...deployArgs, image: 'run', target: path.join(stateDir, 'target') }, ctx);
   return {
     server: checked.server,
     ...(checked.token === undefined ? {} : { token: checked.token }),
+    ...(checked.serverFingerprint === undefined ? {} : { serverFingerprint: checked.serverFingerprint }),
     ...(typeof diskRaw === 'string' ? { disk: diskRaw.trim() } : {}),
     ...(typeof choose === 'string' ? { choose } : {}),
     stateDir,

@@ -44,7 +44,14 @@ async function missingBootenv(dir: string): Promise<string | undefined> {
   return missing.length > 0 ? `the boot environment has no ${missing.join(', ')} in ${dir} (castpoint-dp bootenv build)` : undefined;
 }
 
-export function bootRoutes(app: FastifyInstance, boot: BootRuntime, store: () => Promise<DpStore>, now: () => number, adminToken: () => string): void {
+export function bootRoutes(
+  app: FastifyInstance,
+  boot: BootRuntime,
+  store: () => Promise<DpStore>,
+  now: () => number,
+  adminToken: () => string,
+  tlsFingerprint?: string,
+): void {
   app.get<{ Querystring: { mac: string; uuid?: string } }>(
     '/boot/ipxe',
     { schema: { tags: ['boot'], description: 'The iPXE script of one machine: boot environment, menu, or exit (boot from disk).', querystring: scriptQuery } },
@@ -63,6 +70,7 @@ export function bootRoutes(app: FastifyInstance, boot: BootRuntime, store: () =>
         unknownMachines: boot.settings.unknownMachines,
         dpUrl: dpUrlOf(req, boot),
         bootToken: issueBootToken(bootTokenKey(adminToken()), mac, now()),
+        ...(tlsFingerprint ? { tlsFingerprint } : {}),
         ...(await missingBootenv(boot.settings.bootenvDir).then((m) => (m ? { bootenvMissing: m } : {}))),
       });
       BootCounters.inc(boot.counters.scripts, script.outcome);

@@ -22,6 +22,9 @@ const ROWS: Array<[string, Partial<BootScriptInput>, 'bootenv' | 'exit' | 'menu'
     /^initrd http:\/\/10\.77\.0\.1:8080\/boot\/files\/initrd\.img$/m,
     /^boot$/m,
   ]],
+  ['a DP on HTTPS hands the boot environment its certificate pin', { decision: deploy, dpUrl: 'https://10.77.0.1:8443', tlsFingerprint: 'AB'.repeat(32) }, 'bootenv', [
+    new RegExp(`castpoint\\.mac=52:54:00:12:34:56 castpoint\\.fingerprint=${'AB'.repeat(32)} console=tty0`),
+  ]],
   ['nothing to do: exit (boot the disk)', {}, 'exit', [/^exit$/m, /no deployment targets this machine/]],
   ['a deployment that waits for its window: exit', { decision: wait }, 'exit', [/^exit$/m, /waits: deployment night starts/]],
   ['two required deployments: exit, never a coin toss', { decision: conflict }, 'exit', [/^exit$/m, /required deployments a, b/]],

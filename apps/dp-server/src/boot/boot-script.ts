@@ -21,6 +21,8 @@ export interface BootScriptInput {
   readonly dpUrl: string;
   /** The machine's boot token (see boot-token.ts). */
   readonly bootToken: string;
+  /** The SHA-256 of the DP's TLS certificate when it serves HTTPS: the agent pins it (castpoint.fingerprint=). */
+  readonly tlsFingerprint?: string;
   /** Why the boot environment cannot be served, if it cannot (then nothing boots it). */
   readonly bootenvMissing?: string;
   /** @default MENU_TIMEOUT_MS */
@@ -63,6 +65,7 @@ function bootenvLines(input: BootScriptInput, extraArgs: readonly string[]): str
     `castpoint.server=${input.dpUrl}`,
     `castpoint.token=${input.bootToken}`,
     `castpoint.mac=${input.mac}`,
+    ...(input.tlsFingerprint ? [`castpoint.fingerprint=${input.tlsFingerprint}`] : []),
     ...extraArgs,
     // The last console is /dev/console: the serial line, where labs and VMs watch progress.
     'console=tty0',

@@ -193,7 +193,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
 
   recordAgentRefusals(app, ctx.dashboard.refusals, now, () => ctx.sessions.emit('change'));
   adminRoutes(app, ctx, now);
-  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, sqlStore, now, () => store.state.tokens.admin) : undefined);
+  await registerAgentApi(app, ctx, now, boot ? (scope) => bootRoutes(scope, boot, sqlStore, now, () => store.state.tokens.admin, tls?.fingerprint) : undefined);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
   // The DP's one SQL store, opened with the state at start: machines, collections, deployments.
