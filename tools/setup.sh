@@ -42,10 +42,16 @@ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/n
 for pkg in qemu-system-x86 ipxe-qemu seabios ovmf ipxe syslinux extlinux syslinux-common mtools dosfstools busybox-static cpio fdisk; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-if [ "${#need[@]}" -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+# `castpoint-dp bootenv build` (the VM test) downloads the kernel package with apt: it needs the
+# package lists even on a machine that already has every tool above.
+apt_lists_empty=0
+apt-cache show linux-image-amd64 >/dev/null 2>&1 || apt_lists_empty=1
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if [ "${#need[@]}" -gt 0 ] || [ "$apt_lists_empty" -eq 1 ]; then
   $sudo apt-get update -qq
+fi
+if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
