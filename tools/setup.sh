@@ -29,6 +29,9 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # exe's stale Authenticode block in the package build.
 command -v wimlib-imagex >/dev/null 2>&1 || need+=(wimtools)
 command -v osslsigncode >/dev/null 2>&1 || need+=(osslsigncode)
+# The Windows agent's raw-disk writer runs under wine in win32-disk-wine.test.ts (wine64 without the
+# recommended extras: no fonts or 32-bit loader needed for a console exe).
+command -v wine >/dev/null 2>&1 || need+=(wine wine64)
 # The dashboard test drives Debian's Chromium (playwright-core never downloads a browser here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The DP's boot service serves iPXE's first-stage files (undionly.kpxe, ipxe.efi, snponly.efi) by TFTP.

@@ -73,8 +73,10 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   tsconfig: path.resolve('tsconfig.base.json'),
-  // Optional native add-ons of dependencies that are never used at run time.
-  external: ['pino-pretty'],
+  // Optional native add-ons of dependencies that are never used at run time; koffi (the Windows
+  // agent's Win32 calls) is a native module: the SEA carries its .node as an asset
+  // (apps/client-agent/src/win32/koffi-native.ts), node_modules has it otherwise.
+  external: ['pino-pretty', 'koffi'],
   logLevel: 'warning',
   legalComments: 'none',
   // ESM-only dependencies (yargs) read import.meta.url, which a CommonJS bundle lacks: give them

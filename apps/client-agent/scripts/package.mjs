@@ -33,13 +33,24 @@ function postjectBin() {
   return local;
 }
 
-function makeBlob(work) {
+/**
+ * koffi's win32-x64 binary, inside the koffi 2.x package (3.x moved it to an optional package npm
+ * installs on Windows only). The Windows agent writes it to a temp file and process.dlopen's it
+ * (apps/client-agent/src/win32/koffi-native.ts, whose KOFFI_ASSET names it the same).
+ */
+function koffiWin32Asset() {
+  const file = path.join(root, 'node_modules/koffi/build/koffi/win32_x64/koffi.node');
+  if (!existsSync(file)) throw new Error(`${file} is missing: koffi 2.x must be installed (npm ci)`);
+  return { 'koffi-win32-x64.node': file };
+}
+
+function makeBlob(work, name, assets = {}) {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`);
-  const blob = path.join(work, 'castpoint-agent.blob');
-  const config = path.join(work, 'sea-config.json');
+  const blob = path.join(work, `${name}.blob`);
+  const config = path.join(work, `${name}-sea-config.json`);
   // No code cache and no snapshot: both are specific to the platform that builds them, and the
-  // same blob goes into the Windows binary.
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }));
+  // blob goes into a Windows binary too.
+  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets }));
   run(process.execPath, ['--experimental-sea-config', config]);
   return blob;
 }
@@ -115,10 +126,9 @@ function windows(blob, work) {
 const work = mkdtempSync(path.join(tmpdir(), 'castpoint-sea-'));
 try {
   mkdirSync(outDir, { recursive: true });
-  const blob = makeBlob(work);
   const built = [];
-  if (only === undefined || only === 'linux-x64') built.push(['linux-x64', linux(blob)]);
-  if (only === undefined || only === 'win-x64') built.push(['win-x64', windows(blob, work)]);
+  if (only === undefined || only === 'linux-x64') built.push(['linux-x64', linux(makeBlob(work, 'linux-x64'))]);
+  if (only === undefined || only === 'win-x64') built.push(['win-x64', windows(makeBlob(work, 'win-x64', koffiWin32Asset()), work)]);
   console.log(`\ncastpoint-agent single executables (Node ${version}):`);
   for (const [platform, file] of built) {
     console.log(`  ${platform.padEnd(10)} ${path.relative(root, file).padEnd(36)} ${(statSync(file).size / 1e6).toFixed(1)} MB`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AgentError } from './errors';
 import { normalizeFingerprint } from './dp/pinned-tls';
 import { printable } from './output/printable';
-import { refuseWindowsDevicePath } from './raw-disk-path';
+import { isWindowsDiskTarget } from './raw-disk-path';
 
 export type OutputMode = 'tty' | 'json';
 
@@ -67,6 +67,8 @@ export interface OptionContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdoutIsTty: boolean;
   readonly cwd: string;
+  /** Which system's paths --target follows. @default process.platform */
+  readonly platform?: NodeJS.Platform;
 }
 
 export const DEFAULT_SILENCE_TIMEOUT_MS = 15_000;
@@ -80,8 +82,11 @@ export function validateDeployOptions(raw: RawDeployArgs, ctx: OptionContext): D
   }
   const targetRaw = requireString(raw.target, '--target');
   // By the name as typed: resolved on Linux, \\.\X: would become a file under the cwd.
-  refuseWindowsDevicePath(targetRaw);
-  const target = path.resolve(ctx.cwd, targetRaw);
+  const windowsDisk = isWindowsDiskTarget(targetRaw, ctx.platform ?? process.platform);
+  const target = windowsDisk ? targetRaw.trim() : path.resolve(ctx.cwd, targetRaw);
+  if (windowsDisk && raw.stateDir === undefined) {
+    throw usage(`Writing to the disk ${target} needs --state-dir on persistent media (a USB stick or another disk, e.g. D:\\castpoint), so the resume journal survives a reboot.`);
+  }
   const iface = optionalString(raw.interface, '--interface');
   if (iface !== undefined && !isInterfaceWord(iface)) {
     throw usage(`--interface must be a local interface's name (eth0, "Ethernet 2") or its IPv4 address, got "${printable(iface)}".`);

@@ -1,6 +1,7 @@
 // Builds the real dependencies of a deploy (HTTP client, disk store, sockets, terminal, clock) and
 // runs it. The only module that touches process-wide things; everything it wires is tested apart.
 import { lookup } from 'node:dns/promises';
+import { physicalDriveNumber } from '@castpoint/chunking';
 import { hostname, networkInterfaces } from 'node:os';
 import { agentBufferPool } from './adapters/buffer-pool';
 import { libStoreOpener } from './adapters/lib-store';
@@ -16,6 +17,8 @@ import type { DeployOptions } from './options';
 import { Reporter, type OutputSink } from './output/reporter';
 import { watchContent } from './wim/content-watch';
 import { realWimStoreOpener } from './wim/wim-deps';
+import { kernel32 } from './win32/kernel32';
+import { physicalDriveTarget, type PhysicalDriveTarget } from './win32/physical-drive-target';
 
 export function processCpuSeconds(): number {
   const u = process.cpuUsage();
@@ -67,12 +70,18 @@ export function imageStores(opts: DeployOptions, client: DpApi, reporter: Report
     stores: realWimStoreOpener({
       target: opts.target,
       stagingDir: opts.stagingDir,
-      disk: libStoreOpener({ ...fileOpts, target: opts.target, stateDirGiven: opts.stateDirGiven }),
+      disk: libStoreOpener({ ...fileOpts, target: opts.target, stateDirGiven: opts.stateDirGiven, ...windowsDiskOf(opts.target) }),
       staging: (file) => libStoreOpener({ ...fileOpts, target: file, stateDirGiven: true }),
       content: watch,
       onStep: (t) => reporter.note(t),
     }),
   };
+}
+
+/** The Win32 writer for `\\.\PhysicalDriveN` on Windows (koffi is loaded only then). */
+function windowsDiskOf(target: string): { windowsDisk?: PhysicalDriveTarget } {
+  if (process.platform !== 'win32' || physicalDriveNumber(target) === undefined) return {};
+  return { windowsDisk: physicalDriveTarget(kernel32()) };
 }
 
 /** The DP's IPv4 address; a failed lookup says why, as a failed request does (not exit 1 "internal"). */

@@ -7,7 +7,7 @@ import { ChunkingError, asChunkingError } from './errors';
 import { Journal } from './journal';
 import { fileJournalStore, type JournalStore } from './journal-store';
 import { manifestHash, untransmittedChunks } from './manifest-codec';
-import { preflightTarget, type SystemProbe, type TargetKind } from './preflight';
+import { preflightTarget, type PreflightResult, type SystemProbe, type TargetKind } from './preflight';
 import { openTargetIo, type TargetIo, type WriteCounts } from './target-io';
 
 export interface OpenTargetOptions {
@@ -41,6 +41,12 @@ export interface OpenTargetOptions {
   readonly directIo?: boolean;
   /** Where system facts are read (tests). @default the real /proc and /sys */
   readonly probe?: SystemProbe;
+  /**
+   * Replaces preflightTarget for targets whose checks are the platform's own (a Windows
+   * \\.\PhysicalDriveN: size, system disk and volume locks through Win32). It must refuse by
+   * throwing before anything is written. @default preflightTarget with allowDevice and probe
+   */
+  readonly preflight?: (path: string, imageSize: number, needBytes: number) => Promise<PreflightResult>;
   /** Replaces the target's I/O (tests model crashes with it). @default real positional file I/O */
   readonly openIo?: (path: string, kind: TargetKind) => Promise<TargetIo>;
   /** Replaces the journal's storage (tests). @default real files, replaced atomically */
@@ -134,7 +140,9 @@ export class ImageWriter {
     const count = chunkCount(manifest.size, manifest.chunkSize);
     const skipped = untransmittedChunks(manifest);
     const skippedBytes = skipped.reduce((sum, z) => sum + chunkLength(z, manifest.size, manifest.chunkSize), 0);
-    const pre = await preflightTarget(path, manifest.size, manifest.size - skippedBytes, { allowDevice: options.allowDevice, probe: options.probe });
+    const pre = options.preflight
+      ? await options.preflight(path, manifest.size, manifest.size - skippedBytes)
+      : await preflightTarget(path, manifest.size, manifest.size - skippedBytes, { allowDevice: options.allowDevice, probe: options.probe });
     const warnings = [...pre.warnings];
     const jPath = journalPathFor(path, pre.kind, options.stateDir);
     const opened = await Journal.open(jPath, manifestHash(manifest), count, options.journalStore ?? fileJournalStore());

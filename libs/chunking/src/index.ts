@@ -20,4 +20,4 @@ export { ImageWriter, type FinishResult, type OpenTargetOptions, journalPathFor,
 export { type LockHolder, claimDirectory } from './dir-lock';
 export { type DiskChoice, type DiskInfo, type DiskRefusal, type DiskSelector, DEFAULT_DISK_SELECTOR, describeDisk, parseDiskSelector, parseSize, selectDisk } from './disk-select';
 export { type ReadAt, type WimImageInfo, type WimInfo, WIM_HEADER_SIZE, parseWimXml, readWimInfo, wimImage } from './win/wim-info';
-export { type PreparedDisk, type Win32DiskApi, type Win32Volume, paddedLength, physicalDriveNumber, preparePhysicalDrive } from './win/physical-drive';
+export { type PreparedDisk, type Win32DiskApi, type Win32Volume, checkPhysicalDrive, paddedLength, physicalDriveNumber, preparePhysicalDrive } from './win/physical-drive';

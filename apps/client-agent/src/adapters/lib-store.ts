@@ -6,6 +6,7 @@ import type { Manifest } from '@castpoint/wire';
 import { chunkLength, manifestHash, openTarget, preflightTarget, untransmittedChunks, validateManifest, type ImageWriter } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
+import type { PhysicalDriveTarget } from '../win32/physical-drive-target';
 import { lockTargetFile } from './target-lock';
 import { findDamagedChunks, verifyTargetImage } from './verify-target';
 
@@ -28,11 +29,14 @@ export interface LibStoreOptions {
   readonly directIo?: boolean;
   /** Told facts worth one line at the end (how the chunks were written). */
   readonly onInfo?: (text: string) => void;
+  /** Set when the target is a Windows disk (\\.\PhysicalDriveN): its Win32 checks and writer. */
+  readonly windowsDisk?: PhysicalDriveTarget;
 }
 
 export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
+  const win = o.windowsDisk;
   const requireStateDir = async (): Promise<void> => {
-    if (!o.stateDirGiven && (await isBlockDevice(o.target))) {
+    if (!o.stateDirGiven && (win !== undefined || (await isBlockDevice(o.target)))) {
       throw new AgentError(
         'usage',
         `Writing to the disk ${o.target} needs --state-dir on persistent media (a USB stick or another disk), so the resume journal survives a reboot`,
@@ -42,6 +46,7 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
   return {
     async precheck(): Promise<void> {
       await requireStateDir();
+      if (win !== undefined) return win.precheck(o.target);
       // Every check but the size (not known yet): a directory, a character device, a missing
       // folder (the default state dir beside the target must not create it), a mounted disk.
       await preflightTarget(o.target, 0, 0, { allowDevice: true });
@@ -49,7 +54,8 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
     async lock(): Promise<() => Promise<void>> {
       // A disk is opened exclusively (O_EXCL on a block device) and its folder, /dev, is no place
       // for a lock file; a file has no such guard.
-      if (await isBlockDevice(o.target)) return async () => undefined;
+      // A Windows disk is held by its volume locks, taken when the writer opens it.
+      if (win !== undefined || (await isBlockDevice(o.target))) return async () => undefined;
       return lockTargetFile(o.target);
     },
     async open(input: Manifest): Promise<ChunkStore> {
@@ -58,7 +64,7 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       await mkdir(o.stateDir, { recursive: true }).catch((err: unknown) => {
         throw new AgentError('target-refused', `Cannot create the state directory ${o.stateDir}: ${(err as Error).message}`, undefined, { cause: err });
       });
-      const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true, directIo: o.directIo === true });
+      const writer = await openTarget(o.target, manifest, { stateDir: o.stateDir, allowDevice: true, directIo: o.directIo === true, ...(win === undefined ? {} : win.writerOptions) });
       for (const w of writer.warnings) o.onWarning?.(w);
       // Every chunk this process writes was hashed in memory right before the write, and a fresh
       // target starts as holes, so reading it all back would only check the device itself, for a

@@ -1,6 +1,6 @@
 // The checks Windows needs before a byte goes to \\.\PhysicalDriveN (issue 27), written against a
 // small Win32 interface so that every refusal is unit-tested with a fake: the real layer (koffi
-// calling CreateFileW / DeviceIoControl, see docs/preinstall.md) is not built yet. Order: the disk
+// calling CreateFileW / DeviceIoControl) is apps/client-agent/src/win32. Order: the disk
 // is named right, is not the running system's or WinPE's boot disk, is large enough, and every
 // volume on it is locked and dismounted; a lock that fails releases the others and refuses.
 import { ChunkingError } from '../errors';
@@ -46,8 +46,11 @@ export function physicalDriveNumber(path: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Every check, then the volumes locked and dismounted; nothing is written here. */
-export async function preparePhysicalDrive(path: string, imageBytes: number, win: Win32DiskApi): Promise<PreparedDisk> {
+/**
+ * The checks that need no lock (the name, the system and boot disks): run before the DP is asked,
+ * and again by preparePhysicalDrive. Returns the disk number.
+ */
+export async function checkPhysicalDrive(path: string, win: Pick<Win32DiskApi, 'protectedDisks'>): Promise<number> {
   const disk = physicalDriveNumber(path);
   if (disk === undefined) {
     throw new ChunkingError('CHUNKING_TARGET_UNSUPPORTED_TYPE', `${path} is not a disk path: write \\\\.\\PhysicalDriveN (diskpart's "list disk" number)`, { path });
@@ -56,6 +59,12 @@ export async function preparePhysicalDrive(path: string, imageBytes: number, win
   if (protectedDisk !== undefined) {
     throw new ChunkingError('CHUNKING_TARGET_MOUNTED', `${path} holds ${protectedDisk}: the running system is never written`, { path, device: `disk ${disk}`, mountPoint: protectedDisk });
   }
+  return disk;
+}
+
+/** Every check, then the volumes locked and dismounted; nothing is written here. */
+export async function preparePhysicalDrive(path: string, imageBytes: number, win: Win32DiskApi): Promise<PreparedDisk> {
+  const disk = await checkPhysicalDrive(path, win);
   const sizeBytes = await win.diskLength(disk);
   if (sizeBytes < imageBytes) {
     throw new ChunkingError('CHUNKING_TARGET_TOO_SMALL', `${path} holds ${sizeBytes} bytes; the image needs ${imageBytes}`, { path, expected: imageBytes, actual: sizeBytes });
