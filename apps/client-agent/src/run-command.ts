@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { DpClient } from './dp/dp-client';
 import { realClock } from './dp/patience';
-import { AgentError, type ExitCode } from './errors';
+import type { ExitCode } from './errors';
 import { deploy } from './flow/deploy';
 import { run } from './flow/run';
 import { spawnRunner, underSystemd } from './flow/run-after';
@@ -12,14 +12,14 @@ import { validateRunOptions, type RawRunArgs, type RunContext } from './flow/run
 import { RunReporter } from './flow/run-reporter';
 import { runScript } from './flow/run-script';
 import { readIdentity, type MachineIdentity } from './identity/identity';
+import { readWindowsIdentity } from './identity/windows-identity';
+import { kernel32 } from './win32/kernel32';
 import type { OptionContext } from './options';
 import { processCpuSeconds, processSink, realDeployDeps } from './run-deploy';
 
-/** The machine's identity; on Windows a clear refusal until its equivalents (wmic/CIM) are written. */
+/** The machine's identity: /sys on Linux; on Windows (WinPE) SMBIOS, adapters and disks through Win32. */
 function identity(): MachineIdentity {
-  if (process.platform === 'win32') {
-    throw new AgentError('usage', 'castpoint-agent run reads the machine identity from /sys and is Linux-only for now; on Windows use deploy --image NAME --target \\\\.\\PhysicalDriveN');
-  }
+  if (process.platform === 'win32') return readWindowsIdentity(kernel32());
   return readIdentity('/');
 }
 

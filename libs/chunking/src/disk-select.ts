@@ -48,7 +48,7 @@ export function parseDiskSelector(text: string): DiskSelector | { error: string 
   const colon = t.indexOf(':');
   const kind = colon < 0 ? t : t.slice(0, colon);
   const arg = colon < 0 ? '' : t.slice(colon + 1).trim();
-  const usage = 'selectors: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X';
+  const usage = 'selectors: first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X (path:\\\\.\\PhysicalDriveN on Windows)';
   if (colon < 0 || arg === '') return { error: `disk selector "${text}" is not understood (${usage})` };
   switch (kind) {
     case 'serial':
@@ -58,7 +58,9 @@ export function parseDiskSelector(text: string): DiskSelector | { error: string 
     case 'model':
       return { kind: 'model', glob: arg };
     case 'path':
-      return /^\/dev\/[^/\s]+(\/[^/\s]+)*$/.test(arg) && !arg.split('/').includes('..') ? { kind: 'path', path: arg } : { error: `disk selector "${text}": a path is /dev/NAME` };
+      // /dev/NAME on Linux; \\.\PhysicalDriveN where the Windows agent lists its disks.
+      if (/^\\\\\.\\PhysicalDrive\d{1,3}$/i.test(arg)) return { kind: 'path', path: arg };
+      return /^\/dev\/[^/\s]+(\/[^/\s]+)*$/.test(arg) && !arg.split('/').includes('..') ? { kind: 'path', path: arg } : { error: `disk selector "${text}": a path is /dev/NAME or \\\\.\\PhysicalDriveN` };
     case 'size':
       return parseSizeRange(text, arg);
     default:

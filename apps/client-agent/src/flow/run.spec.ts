@@ -6,6 +6,9 @@ import { libStoreOpener } from '../adapters/lib-store';
 import { DpClient } from '../dp/dp-client';
 import { EXIT, type ExitCode } from '../errors';
 import { readIdentity } from '../identity/identity';
+import { readWindowsIdentity } from '../identity/windows-identity';
+import { FakeWin32 } from '../win32/fake-win32';
+import { physicalDriveTarget } from '../win32/physical-drive-target';
 import { fakeSys } from '../identity/fake-sys';
 import { FakeClock } from '../testing/fake-clock';
 import { FakeDp, type Scripted } from '../testing/fake-dp';
@@ -38,7 +41,8 @@ interface Lab {
   errs: string[];
   commands: string[][];
   disk(name: string): Buffer;
-  run(args?: RawRunArgs, systemd?: boolean): Promise<ExitCode>;
+  /** `win`: run as the Windows agent on that fake machine (its identity, its \\.\PhysicalDriveN writer). */
+  run(args?: RawRunArgs, systemd?: boolean, win?: FakeWin32): Promise<ExitCode>;
   steps(): Array<Record<string, unknown>>;
   remove(): Promise<void>;
 }
@@ -84,18 +88,18 @@ async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: {
     errs,
     commands,
     disk: (name) => readFileSync(path.join(tree.root, 'dev', name)),
-    async run(args = {}, systemd = true) {
-      const ctx = { env: {}, stdoutIsTty: false, cwd: tree.root, cmdline: `BOOT_IMAGE=/vmlinuz castpoint.server=${dp.url} quiet`, root: tree.root };
+    async run(args = {}, systemd = true, win = undefined) {
+      const ctx = { env: {}, stdoutIsTty: false, cwd: tree.root, cmdline: `BOOT_IMAGE=/vmlinuz castpoint.server=${dp.url} quiet`, root: tree.root, ...(win ? { platform: 'win32' as const } : {}) };
       const opts = validateRunOptions({ token: TOKEN, dpPatience: 2, ...args }, ctx);
       const reporter = new RunReporter({ out: (t) => out.push(t), err: (t) => errs.push(t) }, { mode: opts.output }, () => new Date(clock.now()).toISOString());
       return run(opts, {
         dp: new DpClient({ server: opts.server, token: TOKEN, timeoutMs: 2000 }),
-        identity: () => readIdentity(tree.root),
+        identity: () => (win ? readWindowsIdentity(win, { Ethernet: [{ address: '10.0.0.7', netmask: '255.255.255.0', family: 'IPv4', mac: '52:54:00:12:34:56', internal: false, cidr: '10.0.0.7/24' }] }) : readIdentity(tree.root)),
         // The deploy command's own flow, on the fake DP (unicast) and the file standing for the disk.
         deploy: (d) =>
           deploy(d, {
             dp: new DpClient({ server: d.server, ...(d.token === undefined ? {} : { token: d.token }), timeoutMs: 2000 }),
-            stores: libStoreOpener({ target: d.target, stateDir: d.stateDir, stateDirGiven: d.stateDirGiven }),
+            stores: libStoreOpener({ target: d.target, stateDir: d.stateDir, stateDirGiven: d.stateDirGiven, ...(win ? { windowsDisk: physicalDriveTarget(win) } : {}) }),
             sessions: libSessionFactory(),
             clock,
             reporter,
@@ -233,6 +237,20 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     expect(l.disk('vda').equals(Buffer.alloc(DISK_BYTES, 0x5a))).toBe(true);
     // No systemd (an initramfs): poweroff -f.
     expect(l.commands).toEqual([['poweroff', '-f']]);
+  });
+
+  it('on Windows: the disk chosen from the Win32 identity is written as \\\\.\\PhysicalDriveN, the system disk never', async () => {
+    l = await lab(() => order({ disk: 'first-fixed', after: 'poweroff' }));
+    const disk = (size: number, serial: string) => ({ bytes: new Uint8Array(size).fill(0x5a), descriptor: { vendor: 'ATA', product: 'TestDisk', serial, removable: false, busType: 11 } });
+    // Disk 0 holds C:, the first fixed disk by number: first-fixed picks it and the writer refuses it.
+    const win = new FakeWin32(new Map([[0, disk(DISK_BYTES, 'SYS0')], [1, disk(DISK_BYTES, 'DATA1')]]), [{ guid: 'sys', disks: [0], letter: 'C' }]);
+    expect(await l.run({}, false, win)).toBe(EXIT.targetRefused);
+    expect(l.errs.join('')).toContain('PhysicalDrive0 holds C: (the running Windows)');
+    expect(win.log.filter((x) => x.startsWith('write'))).toEqual([]);
+    l.errs.length = 0;
+    expect(await l.run({ disk: 'serial:DATA1' }, false, win)).toBe(EXIT.ok);
+    expect(Buffer.from(win.disks.get(1)?.bytes.subarray(0, IMG.bytes.length) ?? []).equals(Buffer.from(IMG.bytes))).toBe(true);
+    expect(l.steps()).toEqual(expect.arrayContaining([expect.objectContaining({ step: 'disk', disk: '\\\\.\\PhysicalDrive1', selector: 'serial:DATA1' })]));
   });
 
   it('a failing script: exit 9, the report says failed with the output tail, no reboot; the image stays', async () => {

@@ -4,7 +4,7 @@
 // its own module (run-options, disk-select, run-script, run-after); this file sequences them and
 // maps the end to an exit code: deploy's, plus 8 (nothing to do) and 9 (script failed).
 import path from 'node:path';
-import { selectDisk } from '@castpoint/chunking';
+import { physicalDriveNumber, selectDisk } from '@castpoint/chunking';
 import { withPatience, type Clock } from '../dp/patience';
 import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../errors';
 import type { MachineIdentity } from '../identity/identity';
@@ -60,7 +60,7 @@ class Run {
 
   async run(): Promise<ExitCode> {
     const id = this.deps.identity();
-    if (id.macs.length === 0) throw new AgentError('usage', 'No network interface with a MAC address was found in /sys/class/net: the DP identifies machines by MAC');
+    if (id.macs.length === 0) throw new AgentError('usage', 'No network interface with a MAC address was found (/sys/class/net on Linux, the network adapters on Windows): the DP identifies machines by MAC');
     this.deps.reporter.step({ step: 'identity', text: `this machine: ${id.macs.join(', ')}${id.model ? `, ${id.model}` : ''}; ${id.disks.length} disk(s)`, macs: id.macs, uuid: id.uuid, disks: id.disks.length });
     const order = await this.ask({ ...identityRequest(id), ...(this.opts.choose === undefined ? {} : { choose: this.opts.choose }) });
     if (typeof order === 'number') return order;
@@ -72,7 +72,8 @@ class Run {
       await this.report(id.macs, order, startedMs, 'refused', EXIT.targetRefused, choice.message, {}).catch((e: unknown) => this.deps.reporter.note(`the refusal could not be reported: ${toAgentError(e).message}`));
       throw new AgentError('target-refused', `No disk for deployment ${order.deployment} (disk selector ${selector}): ${choice.message}`, { selector });
     }
-    const target = path.join(this.deps.ctx.root, choice.disk.path);
+    // \\.\PhysicalDriveN (the Windows agent's disks) is a device name, not a path under the root.
+    const target = physicalDriveNumber(choice.disk.path) === undefined ? path.join(this.deps.ctx.root, choice.disk.path) : choice.disk.path;
     this.deps.reporter.step({ step: 'disk', text: `deploying image ${order.image} (deployment ${order.deployment}) to ${choice.disk.path}, chosen by ${selector}`, disk: choice.disk.path, selector, image: order.image, deployment: order.deployment });
     let exit = await this.deps.deploy(deployOptionsFor(this.opts, order.image, target, this.deps.ctx));
     const transfer = this.deps.reporter.transfer();

@@ -14,7 +14,7 @@ export interface DmiFacts {
  */
 const UNFILLED = new Set(['to be filled by o.e.m.', 'default string', 'system serial number', 'system product name', 'system manufacturer', 'not specified', 'not applicable', 'none', 'o.e.m.', '0', '0123456789', 'chassis serial number']);
 
-function filled(value: string | null): string | null {
+export function filled(value: string | null): string | null {
   return value === null || UNFILLED.has(value.toLowerCase()) ? null : value;
 }
 

@@ -22,7 +22,7 @@ export function volumeDevicePath(name: string): string {
 }
 
 /** Opens `\\.\PhysicalDriveN`, turning the usual failures into sentences a technician can act on. */
-export function openDisk(win: Pick<Win32Calls, 'open'>, disk: number, mode: 'query' | 'disk-write'): Win32Handle {
+export function openDisk(win: Pick<Win32Calls, 'open'>, disk: number, mode: 'read' | 'disk-write'): Win32Handle {
   const path = drivePath(disk);
   try {
     return win.open(path, mode);
@@ -100,7 +100,8 @@ function driveLetterOf(path: string): string | undefined {
 export function win32DiskApi(win: Win32Calls): Win32DiskApi {
   const locks = new Map<string, Win32Handle>();
   const geometry = (disk: number): { size?: number; sector?: number } => {
-    const h = openDisk(win, disk, 'query');
+    // Read access: IOCTL_DISK_GET_LENGTH_INFO is FILE_READ_ACCESS (GEOMETRY_EX would take none).
+    const h = openDisk(win, disk, 'read');
     try {
       const g = tryIoctl(win, h, IOCTL.DISK_GET_DRIVE_GEOMETRY_EX, 256, decodeGeometryEx);
       const size = tryIoctl(win, h, IOCTL.DISK_GET_LENGTH_INFO, 8, decodeLengthInfo) ?? g?.diskSize;

@@ -11,6 +11,27 @@ export interface FakeDisk {
   readonly sector?: number;
   /** IOCTL_DISK_GET_LENGTH_INFO and GEOMETRY_EX answer (false: as under wine). @default true */
   readonly ioctls?: boolean;
+  /** What IOCTL_STORAGE_QUERY_PROPERTY answers; undefined: the IOCTL fails. */
+  readonly descriptor?: { readonly vendor: string; readonly product: string; readonly serial: string; readonly removable: boolean; readonly busType: number };
+}
+
+/** STORAGE_DEVICE_DESCRIPTOR with its strings after the fixed part, as drivers return it. */
+function descriptorBytes(d: NonNullable<FakeDisk['descriptor']>): Buffer {
+  const b = Buffer.alloc(256);
+  b.writeUInt32LE(1, 0);
+  b.writeUInt32LE(256, 4);
+  b.writeUInt8(d.removable ? 1 : 0, 10);
+  let at = 40;
+  const put = (field: number, text: string): void => {
+    if (text === '') return;
+    b.writeUInt32LE(at, field);
+    at += b.write(`${text}\0`, at, 'latin1');
+  };
+  put(12, d.vendor);
+  put(16, d.product);
+  put(24, d.serial);
+  b.writeUInt32LE(d.busType, 28);
+  return b;
 }
 
 export interface FakeVolume {
@@ -43,6 +64,7 @@ export class FakeWin32 implements Win32Calls {
     readonly disks: Map<number, FakeDisk>,
     readonly volumes: FakeVolume[],
     readonly systemDir = 'C:\\Windows\\System32',
+    private readonly smbios?: Uint8Array,
   ) {}
 
   /** Handles still open (a spec checks every one is closed). */
@@ -93,6 +115,7 @@ export class FakeWin32 implements Win32Calls {
     const out = Buffer.alloc(outSize);
     const disk = o.disk === undefined ? undefined : this.disks.get(o.disk);
     const v = o.volume;
+    if (disk !== undefined && code === IOCTL.DISK_GET_LENGTH_INFO && o.mode === 'query') this.fail('DeviceIoControl', WIN32_ERROR.ACCESS_DENIED, 'IOCTL_DISK_GET_LENGTH_INFO needs read access');
     if (disk !== undefined && disk.ioctls !== false && code === IOCTL.DISK_GET_LENGTH_INFO) {
       out.writeBigUInt64LE(BigInt(disk.bytes.length), 0);
       return out.subarray(0, 8);
@@ -101,6 +124,10 @@ export class FakeWin32 implements Win32Calls {
       out.writeUInt32LE(disk.sector ?? 512, 20);
       out.writeBigUInt64LE(BigInt(disk.bytes.length), 24);
       return out.subarray(0, 32);
+    }
+    if (disk?.descriptor !== undefined && code === IOCTL.STORAGE_QUERY_PROPERTY) {
+      const d = descriptorBytes(disk.descriptor);
+      return d.subarray(0, Math.min(outSize, d.length));
     }
     if (v !== undefined && code === IOCTL.VOLUME_GET_VOLUME_DISK_EXTENTS && v.noExtents === undefined) {
       out.writeUInt32LE(v.disks.length, 0);
@@ -178,7 +205,7 @@ export class FakeWin32 implements Win32Calls {
     return this.volumes.some((v) => (v.files ?? []).some((f) => path === `\\\\?\\Volume{${v.guid}}\\${f}`));
   }
 
-  firmwareTable(): Uint8Array | undefined {
-    return undefined;
+  firmwareTable(provider: string, id: number): Uint8Array | undefined {
+    return provider === 'RSMB' && id === 0 ? this.smbios : undefined;
   }
 }

@@ -16,6 +16,7 @@ const INVALID_FILE_ATTRIBUTES = 0xffffffff;
 
 const OPEN: Record<OpenMode, { access: number; flags: number }> = {
   query: { access: 0, flags: 0 },
+  read: { access: GENERIC_READ, flags: 0 },
   volume: { access: GENERIC_READ | GENERIC_WRITE, flags: 0 },
   'disk-write': { access: GENERIC_READ | GENERIC_WRITE, flags: FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH },
 };

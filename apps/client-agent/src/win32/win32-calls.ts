@@ -10,6 +10,8 @@ export type Win32Handle = number | bigint;
 export type OpenMode =
   /** No data access: IOCTLs that only ask (size, device number, extents). */
   | 'query'
+  /** Read, shared: IOCTL_DISK_GET_LENGTH_INFO asks FILE_READ_ACCESS. */
+  | 'read'
   /** Read and write, shared: a volume to lock and dismount. */
   | 'volume'
   /** Read and write, FILE_FLAG_NO_BUFFERING | FILE_FLAG_WRITE_THROUGH: the disk being written. */
