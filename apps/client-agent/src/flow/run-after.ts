@@ -11,8 +11,11 @@ export type CommandRunner = (cmd: string, args: readonly string[]) => Promise<nu
  * The command for an after-action. Under systemd its own `systemctl reboot` (units stop, file
  * systems unmount); in a boot environment without it (an initramfs, busybox) `reboot -f`, which
  * restarts at once: nothing there holds data, and the deployed disk was synced before the report.
+ * On Windows (WinPE) `wpeutil reboot` / `wpeutil shutdown`.
  */
-export function afterCommand(action: Exclude<AfterAction, 'none'>, systemd: boolean): [string, string[]] {
+export function afterCommand(action: Exclude<AfterAction, 'none'>, systemd: boolean, platform: NodeJS.Platform = process.platform): [string, string[]] {
+  // The Windows agent runs in WinPE, which has no shutdown.exe: wpeutil restarts or powers off.
+  if (platform === 'win32') return ['wpeutil', [action === 'reboot' ? 'reboot' : 'shutdown']];
   return systemd ? ['systemctl', [action]] : [action, ['-f']];
 }
 

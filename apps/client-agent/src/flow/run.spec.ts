@@ -251,6 +251,8 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     expect(await l.run({ disk: 'serial:DATA1' }, false, win)).toBe(EXIT.ok);
     expect(Buffer.from(win.disks.get(1)?.bytes.subarray(0, IMG.bytes.length) ?? []).equals(Buffer.from(IMG.bytes))).toBe(true);
     expect(l.steps()).toEqual(expect.arrayContaining([expect.objectContaining({ step: 'disk', disk: '\\\\.\\PhysicalDrive1', selector: 'serial:DATA1' })]));
+    // WinPE has no shutdown.exe: the after-action goes through wpeutil.
+    expect(l.commands).toEqual([['wpeutil', 'shutdown']]);
   });
 
   it('a failing script: exit 9, the report says failed with the output tail, no reboot; the image stays', async () => {

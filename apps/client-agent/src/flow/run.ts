@@ -161,7 +161,7 @@ class Run {
 
   private async after(order: DeployAssignment): Promise<void> {
     if (order.after === 'none') return;
-    const [cmd, args] = afterCommand(order.after, this.deps.systemd);
+    const [cmd, args] = afterCommand(order.after, this.deps.systemd, this.deps.ctx.platform);
     this.deps.reporter.step({ step: 'after', text: `${order.after}: ${[cmd, ...args].join(' ')}`, after: order.after, command: [cmd, ...args] });
     const code = await this.deps.commands(cmd, args);
     if (code !== 0) throw new AgentError('internal', `The image is deployed and reported, but "${[cmd, ...args].join(' ')}" failed (${code === null ? 'it could not start' : `exit ${code}`}): ${order.after} the machine by hand`);
