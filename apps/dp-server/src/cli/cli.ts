@@ -7,6 +7,7 @@ import { readConfigFile, resolveSettings, SETTING_DEFAULTS, SETTING_NAMES, type 
 import { BOOT_SETTING_DESCRIPTIONS } from '../boot/boot-settings';
 import { apiClient, print, UsageError, usage } from './api-args';
 import { bootenvBuild } from './bootenv-command';
+import { bootenvWinpe } from './winpe-command';
 import { deploymentCommands, historyCommand, historyOptions } from './deployment-commands';
 import { collectionCommands, machineCommands, type FleetIo } from './fleet-commands';
 import { imageAdd, imageList, imageRemove, imageSet } from './image-commands';
@@ -214,7 +215,20 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
               .option('json', { type: 'boolean', describe: 'Print the report as JSON' }),
           (a) => bootenvBuild(a, io),
         )
-        .demandCommand(1, 'name a bootenv command: build'),
+        .command(
+          'winpe',
+          'Write the WinPE kit: castpoint-agent.exe, startnet.cmd, the deploy and firewall scripts to add to boot.wim',
+          (a) =>
+            a
+              .option('out', { type: 'string', describe: 'Output directory (laid out like boot.wim\'s root)' })
+              .option('agent', { type: 'string', describe: 'castpoint-agent win-x64 executable [default: castpoint-agent-win-x64.exe beside this build]' })
+              .option('server', { type: 'string', describe: 'The DP URL written into settings.cmd (editable later)' })
+              .option('token', { type: 'string', describe: 'The client token written into settings.cmd' })
+              .option('port-range', { type: 'string', describe: 'The DP\'s session UDP ports, opened in WinPE\'s firewall [default: 63000-64000]' })
+              .option('json', { type: 'boolean', describe: 'Print the report as JSON' }),
+          (a) => bootenvWinpe(a, io),
+        )
+        .demandCommand(1, 'name a bootenv command: build or winpe'),
     )
     .demandCommand(1, 'name a command: serve, install-service, image, session, client, machine, collection, deployment, history or bootenv')
     .version(VERSION)
