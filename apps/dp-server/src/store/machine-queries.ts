@@ -5,6 +5,7 @@ import { matchMachine, type MachineMatch } from '../deployments/match-machine';
 import type { Machine } from '../deployments/model';
 import { isUniqueViolation, toMachine } from './rows';
 import type { DpDatabase } from './schema';
+import { SeenBatch } from './seen-batch';
 
 type Db = Kysely<DpDatabase> | Transaction<DpDatabase>;
 
@@ -32,7 +33,11 @@ export interface MachinePage {
 
 /** Every query on machines and their MACs. */
 export class MachineQueries {
-  constructor(private readonly db: Kysely<DpDatabase>) {}
+  constructor(
+    private readonly db: Kysely<DpDatabase>,
+    /** Observations of agents' requests not written yet: flushed before any read shows a machine. */
+    private readonly seen: SeenBatch = new SeenBatch(db),
+  ) {}
 
   /**
    * An operator adds a machine ahead of time. A MAC, or a UUID that is not a placeholder, that
@@ -52,6 +57,7 @@ export class MachineQueries {
   }
 
   async get(nameOrId: string | number): Promise<Machine> {
+    await this.seen.flush();
     const m = await findMachine(this.db, nameOrId);
     if (!m) throw new DeployError('DP_MACHINE_NOT_FOUND', `no machine ${nameOrId}`, { machine: nameOrId });
     return m;
@@ -60,6 +66,7 @@ export class MachineQueries {
   /** Pages by id, so a listing of 10,000 machines never loads them all. */
   async list(options: { after?: number; limit?: number } = {}): Promise<MachinePage> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    await this.seen.flush();
     const rows = await this.db
       .selectFrom('machines')
       .selectAll()
