@@ -85,18 +85,23 @@ export class MachineQueries {
    * receiving interface first); null when none does. Read only: a session request registers nothing.
    */
   async nameForMacs(macs: readonly string[]): Promise<string | null> {
+    return (await this.forMacs(macs))?.name ?? null;
+  }
+
+  /** nameForMacs with the machine's id (a refused session request goes into its history). */
+  async forMacs(macs: readonly string[]): Promise<{ id: number; name: string } | null> {
     const wanted = [...new Set(macs.map(normalizeMac))];
     if (wanted.length === 0) return null;
     const rows = await this.db
       .selectFrom('machine_macs')
       .innerJoin('machines', 'machines.id', 'machine_macs.machine_id')
-      .select(['machine_macs.mac', 'machines.name'])
+      .select(['machine_macs.mac', 'machines.id', 'machines.name'])
       .where('machine_macs.mac', 'in', wanted)
       .execute();
-    const byMac = new Map(rows.map((r) => [r.mac, r.name]));
+    const byMac = new Map(rows.map((r) => [r.mac, { id: r.id, name: r.name }]));
     for (const mac of wanted) {
-      const name = byMac.get(mac);
-      if (name !== undefined) return name;
+      const m = byMac.get(mac);
+      if (m !== undefined) return m;
     }
     return null;
   }
