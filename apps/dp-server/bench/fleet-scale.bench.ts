@@ -6,7 +6,7 @@
 // listing of all 10,000 machines through GET /api/v1/machines pages. Prints a table, then one JSON
 // line. Run: npx nx run dp-server:bench   (FLEET_BENCH_MACHINES, FLEET_BENCH_RATE,
 // FLEET_BENCH_SECONDS change the size, the rate and the length of the load).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DpStore } from '../src/store/dp-store';
@@ -22,6 +22,8 @@ const RATE = Number(process.env['FLEET_BENCH_RATE'] ?? '200');
 const SECONDS = Number(process.env['FLEET_BENCH_SECONDS'] ?? '20');
 const PAGE = 500;
 const SEQUENTIAL = 300;
+/** fleet-fill.ts's deployments use img0..img(IMAGES-1). */
+const IMAGES = 5;
 
 interface Result {
   backend: string;
@@ -58,6 +60,21 @@ async function listAll(url: string): Promise<{ ms: number; pageP99: number; page
   return { ms: performance.now() - t0, pageP99: quantile(pageTimes, 0.99), pages: pageTimes.length };
 }
 
+/**
+ * The deployments' images (img0..img4), small files in the default image root: an assignment whose
+ * image is not on the DP is refused (404), so without them every "deploy" answer would fail.
+ */
+async function addImages(url: string, dataDir: string): Promise<void> {
+  const root = path.join(dataDir, 'images');
+  mkdirSync(root, { recursive: true });
+  for (let i = 0; i < IMAGES; i++) {
+    const file = path.join(root, `img${i}.raw`);
+    writeFileSync(file, Buffer.alloc(256 * 1024, i + 1));
+    const r = await fetch(`${url}/api/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `img${i}`, file }) });
+    if (!r.ok) throw new Error(`POST /api/v1/images img${i}: ${r.status} ${await r.text()}`);
+  }
+}
+
 async function run(backend: string, dataDir: string, location: StoreLocation): Promise<Result> {
   const t = performance.now();
   const store = await DpStore.open(location);
@@ -69,6 +86,7 @@ async function run(backend: string, dataDir: string, location: StoreLocation): P
   const fillS = (performance.now() - t) / 1000;
   const dp = await startDp(ROOT, dataDir, location.kind === 'postgres' ? location.url : undefined);
   try {
+    await addImages(dp.url, dataDir);
     const rssIdleMiB = dp.rssMiB();
     const ask = async (k: number): Promise<string | undefined> => {
       const r = await fetch(`${dp.url}/api/v1/agent/assignment`, {

@@ -27,6 +27,11 @@ export class ApiClient {
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).body;
+  }
+
+  /** call(), with the response headers (a paged listing's next cursor travels in one). */
+  async exchange<T>(method: string, path: string, body?: unknown): Promise<{ body: T; headers: Headers }> {
     const f = this.o.fetch ?? fetch;
     let res: Response;
     try {
@@ -52,7 +57,7 @@ export class ApiClient {
         error: reason.error,
       });
     }
-    return json as T;
+    return { body: json as T, headers: res.headers };
   }
 }
 

@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import { UsageError, type ApiArgs } from './api-args';
 import { table } from './api-client';
 import type { FleetIo } from './fleet-commands';
+import { NEXT_CURSOR_HEADER } from '../http/deployment-routes';
+import { nextPageLine, pageOptions, wantsPage, type PageArgs } from './page-flags';
 import { refusedRequests } from './refusals-command';
 
 type DeploymentJson = Record<string, unknown> & { name: string; image: string; collection: string; purpose: string };
@@ -90,20 +92,31 @@ export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): 
 }
 
 export function historyOptions<T extends ApiArgs>(y: Argv<T>) {
-  return y
+  return pageOptions(y, 'entries')
     .option('machine', { type: 'string', describe: 'Only this machine' })
     .option('deployment', { type: 'string', describe: 'Only this deployment' })
     .option('since', { type: 'string', describe: 'Only attempts started at or after this ISO 8601 time' })
     .option('refused', { type: 'boolean', describe: 'Instead: the agent requests the DP refused (unknown or changed image, wrong token), newest first' });
 }
 
-export async function historyCommand(a: ApiArgs & { machine?: string; deployment?: string; since?: string; refused?: boolean }, io: FleetIo): Promise<void> {
+const HISTORY_COLUMNS = ['startedAt', 'machine', 'deployment', 'image', 'result', 'exitCode', 'transport', 'bytes', 'message'];
+
+/**
+ * Without --limit/--after: the newest 100 entries as before (--json an array). With either: one
+ * page, --json `{ entries, next }`, and the table ends with the next page's cursor.
+ */
+export async function historyCommand(a: ApiArgs & PageArgs & { machine?: string; deployment?: string; since?: string; refused?: boolean }, io: FleetIo): Promise<void> {
   if (a.refused) return refusedRequests(a, io);
+  const paged = wantsPage(a);
   const q = new URLSearchParams();
   if (a.machine !== undefined) q.set('machine', a.machine);
   if (a.deployment !== undefined) q.set('deployment', a.deployment);
   if (a.since !== undefined) q.set('since', a.since);
+  if (a.limit !== undefined) q.set('limit', String(a.limit));
+  if (a.after !== undefined) q.set('after', String(a.after));
   const query = q.toString();
-  const rows = await io.api(a).call<Array<Record<string, unknown>>>('GET', `/api/v1/machine-history${query ? `?${query}` : ''}`);
-  io.print(a, rows, () => table(rows, ['startedAt', 'machine', 'deployment', 'image', 'result', 'exitCode', 'transport', 'bytes', 'message']));
+  const { body: rows, headers } = await io.api(a).exchange<Array<Record<string, unknown>>>('GET', `/api/v1/machine-history${query ? `?${query}` : ''}`);
+  if (!paged) return io.print(a, rows, () => table(rows, HISTORY_COLUMNS));
+  const next = headers.get(NEXT_CURSOR_HEADER);
+  io.print(a, { entries: rows, next }, () => `${table(rows, HISTORY_COLUMNS)}\n${nextPageLine(next)}`);
 }

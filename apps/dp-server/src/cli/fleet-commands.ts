@@ -2,9 +2,10 @@
 // are a contract with scripts and docs: keep them. Loaded by cli.ts, which owns yargs and --json.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import type { ApiArgs } from './api-args';
+import { UsageError, type ApiArgs } from './api-args';
 import { DpError } from '../errors';
 import { table, type ApiClient } from './api-client';
+import { nextPageLine, pageOptions, wantsPage, type PageArgs } from './page-flags';
 
 /** cli.ts's client factory and printer, handed in so this file needs no state of its own. */
 export interface FleetIo {
@@ -24,18 +25,35 @@ function machineRows(rows: readonly MachineJson[]): string {
   );
 }
 
+type MachinePageJson = { machines: MachineJson[]; next: number | null };
+
+/** One page by id (keyset): --json prints `{ machines, next }`, the table ends with the next cursor. */
+async function machinePage(client: ApiClient, a: ApiArgs & PageArgs, io: FleetIo): Promise<void> {
+  let after = 0;
+  if (a.after !== undefined) {
+    after = Number(a.after);
+    if (!/^\d{1,10}$/.test(String(a.after))) throw new UsageError(`--after: a machine list cursor is the number a previous page printed as next (got ${JSON.stringify(a.after)})`);
+  }
+  const page = await client.call<MachinePageJson>('GET', `/api/v1/machines?limit=${a.limit ?? 100}&after=${after}`);
+  io.print(a, page, () => `${machineRows(page.machines)}\n${nextPageLine(page.next)}`);
+}
+
+/** `machine list`: every page (an array in --json), or the one page --limit/--after ask for. */
+export async function machineList(a: ApiArgs & PageArgs, io: FleetIo): Promise<void> {
+  const client = io.api(a);
+  if (wantsPage(a)) return machinePage(client, a, io);
+  const all: MachineJson[] = [];
+  for (let after: number | null = 0; after !== null; ) {
+    const page: MachinePageJson = await client.call('GET', `/api/v1/machines?limit=1000&after=${after}`);
+    all.push(...page.machines);
+    after = page.next;
+  }
+  io.print(a, all, () => machineRows(all));
+}
+
 export function machineCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   return y
-    .command('list', 'List machines (every page)', (a) => a, async (a) => {
-      const client = io.api(a);
-      const all: MachineJson[] = [];
-      for (let after: number | null = 0; after !== null; ) {
-        const page: { machines: MachineJson[]; next: number | null } = await client.call('GET', `/api/v1/machines?limit=1000&after=${after}`);
-        all.push(...page.machines);
-        after = page.next;
-      }
-      io.print(a, all, () => machineRows(all));
-    })
+    .command('list', 'List machines (every page, or one with --limit/--after)', (a) => pageOptions(a, 'machines'), (a) => machineList(a, io))
     .command(
       'show <name>',
       'Show one machine',

@@ -21,6 +21,7 @@ export const DEPLOY_ERROR_CODES = {
   DP_DEPLOYMENT_AMBIGUOUS: 'A refresh found several required deployments for the machine: name the one to re-arm (they are named in the data).',
   DP_BAD_CSV: 'The machine import file has lines that are not name,mac[,uuid] (each bad line is listed in the data).',
   DP_DATABASE: 'The database cannot be opened or migrated.',
+  DP_BAD_CURSOR: 'A page cursor (--after) is not the next cursor a previous page of the listing returned.',
 } as const;
 
 export type DeployErrorCode = keyof typeof DEPLOY_ERROR_CODES;
@@ -42,6 +43,7 @@ export const DEPLOY_ERROR_STATUS: Record<DeployErrorCode, number> = {
   DP_DEPLOYMENT_AMBIGUOUS: 409,
   DP_BAD_CSV: 400,
   DP_DATABASE: 500,
+  DP_BAD_CURSOR: 400,
 };
 
 export class DeployError<D = unknown> extends CastpointError<DeployErrorCode, D> {

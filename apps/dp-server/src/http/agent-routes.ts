@@ -8,6 +8,7 @@ import { assertNotBroken } from '../security/image-integrity';
 import { bootTokenKey } from '../boot/boot-token';
 import { bootTokenCheck, requireToken } from './auth';
 import type { DpContext } from './context';
+import { recordRefusedSession, type RequestingMachine } from './refused-session-history';
 import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 429: errorReply };
@@ -53,8 +54,14 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
       },
     },
     async (req) => {
-      const machine = await machineName(ctx, req.body.macs, req.log);
-      const reply = await ctx.sessions.request(req.body, req.ip, machine);
+      const machine = await machineOf(ctx, req.body.macs, req.log);
+      let reply;
+      try {
+        reply = await ctx.sessions.request(req.body, req.ip, machine?.name);
+      } catch (err) {
+        await recordRefusedSession(ctx.store.sql, machine, req.body.image, err, new Date(now()), req.log);
+        throw err;
+      }
       req.log.info({ image: req.body.image, hostname: req.body.hostname, status: reply.status }, 'agent request');
       return reply;
     },
@@ -114,13 +121,13 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
 }
 
 /**
- * The SQL store's name for the agent's MACs, for `client list`. A failed lookup costs the name,
- * never the request (the hostname is shown instead).
+ * The SQL store's machine for the agent's MACs: its name for `client list`, its id for a refusal
+ * in its history. A failed lookup costs the name, never the request (the hostname is shown instead).
  */
-async function machineName(ctx: DpContext, macs: readonly string[] | undefined, log: FastifyBaseLogger): Promise<string | undefined> {
+async function machineOf(ctx: DpContext, macs: readonly string[] | undefined, log: FastifyBaseLogger): Promise<RequestingMachine | undefined> {
   if (!macs || macs.length === 0) return undefined;
   try {
-    return (await ctx.store.sql.machines.nameForMacs(macs)) ?? undefined;
+    return (await ctx.store.sql.machines.forMacs(macs)) ?? undefined;
   } catch (err) {
     log.warn({ err, macs }, 'machine lookup by MAC failed: client listed by host name');
     return undefined;

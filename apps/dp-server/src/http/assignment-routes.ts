@@ -83,7 +83,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
       const at = new Date(now());
       const { choose, ...id } = req.body;
       assertBootMachine(req, id.macs);
-      const seen = await s.machines.recordSeen({ ...id, ip: req.ip }, at);
+      const seen = await s.assignment.forAgent({ ...id, ip: req.ip }, at);
       if (!seen.machine) {
         // MACs of two machines: never merged, never deployed until the operator sorts it out.
         const ids = seen.match.kind === 'conflict' ? seen.match.machineIds : [];
@@ -91,7 +91,7 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
         req.log.warn({ macs: id.macs, machines: names }, 'agent reports MACs of several machines');
         return { action: 'conflict', machine: null, deployments: [], reason: `the MACs ${id.macs.join(', ')} belong to machines ${names.join(', ')}: an operator must remove or merge them` };
       }
-      const d = decide(seen.machine, await s.deployments.targetedFor(seen.machine.id), at, choose);
+      const d = decide(seen.machine, seen.targeted, at, choose);
       req.log.info({ machine: seen.machine.name, action: d.action, ...(d.action === 'deploy' ? { deployment: d.deployment } : {}) }, 'assignment');
       if (d.action === 'deploy') {
         let size: number;

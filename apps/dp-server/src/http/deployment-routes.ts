@@ -6,11 +6,15 @@ import { decide, type Decision } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
 import type { AfterAction, Deployment, HistoryEntry, Purpose } from '../deployments/model';
 import type { DpStore } from '../store/dp-store';
+import { formatHistoryCursor, parseHistoryCursor } from '../store/history-cursor';
 import type { requireRole } from './auth';
 import type { DpContext } from './context';
 import { addDeploymentBody, decisionRecord, deploymentRecord, historyQuery, historyRecord, rerunBody } from './deployment-schemas';
 import { fleetNameParams } from './fleet-schemas';
 import { errorReply } from './schemas';
+
+/** The response header carrying a paged listing's next cursor. */
+export const NEXT_CURSOR_HEADER = 'x-next-cursor';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
@@ -120,14 +124,27 @@ export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: 
     async (req) => ({ rearmed: await (await store()).deployments.rerun(req.params.name, req.body?.machine) }),
   );
 
-  scope.get<{ Querystring: { machine?: string; deployment?: string; since?: string; limit?: number } }>(
+  // The body stays the array it always was; the next page's cursor travels in X-Next-Cursor
+  // (absent on the last page), so readers of the first page need no change.
+  scope.get<{ Querystring: { machine?: string; deployment?: string; since?: string; limit?: number; after?: string } }>(
     '/api/v1/machine-history',
-    { onRequest, schema: { tags: ['deployments'], security, querystring: historyQuery, response: { 200: { type: 'array', items: historyRecord }, ...errors } } },
-    async (req) => {
+    {
+      onRequest,
+      schema: {
+        tags: ['deployments'],
+        security,
+        description: 'Newest first, one page (limit); the X-Next-Cursor response header, when present, is the `after` of the next page.',
+        querystring: historyQuery,
+        response: { 200: { type: 'array', items: historyRecord }, ...errors },
+      },
+    },
+    async (req, reply) => {
       const q = req.query;
       const since = time('since', q.since);
-      const rows = await (await store()).history.list({ ...(q.machine ? { machine: q.machine } : {}), ...(q.deployment ? { deployment: q.deployment } : {}), ...(since ? { since } : {}), ...(q.limit ? { limit: q.limit } : {}) });
-      return rows.map(historyJson);
+      const after = q.after !== undefined ? parseHistoryCursor(q.after) : undefined;
+      const page = await (await store()).history.page({ ...(q.machine ? { machine: q.machine } : {}), ...(q.deployment ? { deployment: q.deployment } : {}), ...(since ? { since } : {}), ...(q.limit ? { limit: q.limit } : {}), ...(after ? { after } : {}) });
+      if (page.next) void reply.header(NEXT_CURSOR_HEADER, formatHistoryCursor(page.next));
+      return page.entries.map(historyJson);
     },
   );
 

@@ -53,6 +53,7 @@ export const historyQuery = {
     deployment: { type: 'string', maxLength: 63 },
     since: isoTime,
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    after: { type: 'string', maxLength: 40, description: 'The X-Next-Cursor header of the previous page: the entries older than its last one' },
   },
 } as const;
 

@@ -114,7 +114,7 @@ export class DeploymentQueries {
    * asks, and it keeps the agent's request from reading every membership of every collection.
    */
   async targetedFor(machineId: number): Promise<TargetedDeployment[]> {
-    const all = await this.targeting.get(() => this.loadTargeting());
+    const all = await this.targetingAll();
     if (all.length === 0) return [];
     // This machine's memberships and done list in one query.
     const mine = await this.db
@@ -125,11 +125,12 @@ export class DeploymentQueries {
       .execute();
     const memberOf = new Set(mine.filter((r) => r.kind === 'member').map((r) => r.id));
     const doneIds = new Set(mine.filter((r) => r.kind === 'done').map((r) => r.id));
-    return all.map(({ deployment, collection }) => ({
-      deployment,
-      collection: { ...collection, members: memberOf.has(collection.id) ? [machineId] : [] },
-      doneOnMachine: doneIds.has(deployment.id),
-    }));
+    return targetedFrom(all, machineId, memberOf, doneIds);
+  }
+
+  /** Every deployment with its collection (no members), from the cache. */
+  targetingAll(): Promise<readonly Targeting[]> {
+    return this.targeting.get(() => this.loadTargeting());
   }
 
   private async loadTargeting(): Promise<Targeting[]> {
@@ -143,6 +144,15 @@ export class DeploymentQueries {
   private withCollection() {
     return this.db.selectFrom('deployments').innerJoin('collections', 'collections.id', 'deployments.collection_id').selectAll('deployments').select('collections.name as collection_name');
   }
+}
+
+/** decide()'s input for one machine from the cached deployments and its own memberships and done list. */
+export function targetedFrom(all: readonly Targeting[], machineId: number, memberOf: ReadonlySet<number>, done: ReadonlySet<number>): TargetedDeployment[] {
+  return all.map(({ deployment, collection }) => ({
+    deployment,
+    collection: { ...collection, members: memberOf.has(collection.id) ? [machineId] : [] },
+    doneOnMachine: done.has(deployment.id),
+  }));
 }
 
 function bad(message: string, field: string): DeployError {

@@ -5,6 +5,8 @@ import { HistoryQueries } from './history-queries';
 import { MachineQueries } from './machine-queries';
 import { describe, openDatabase, type StoreLocation } from './open';
 import type { DpDatabase } from './schema';
+import { AssignmentQueries } from './assignment-queries';
+import { SeenBatch } from './seen-batch';
 import { StateQueries } from './state-queries';
 import { TargetingCache } from './targeting-cache';
 
@@ -18,19 +20,24 @@ export class DpStore {
   readonly deployments: DeploymentQueries;
   readonly history: HistoryQueries;
   readonly state: StateQueries;
+  /** The agent's "what do I do": one read for a known machine, its observations batched. */
+  readonly assignment: AssignmentQueries;
   /** One cache of the deployments and their collections, cleared by either's writes. */
   private readonly targeting = new TargetingCache();
+  private readonly seen: SeenBatch;
 
   private constructor(
     private readonly db: Kysely<DpDatabase>,
     readonly where: string,
   ) {
-    this.machines = new MachineQueries(db);
+    this.seen = new SeenBatch(db);
+    this.machines = new MachineQueries(db, this.seen);
     // One cache of the deployments and their collections, cleared by either's writes.
     this.collections = new CollectionQueries(db, this.targeting);
     this.deployments = new DeploymentQueries(db, this.targeting);
     this.history = new HistoryQueries(db);
     this.state = new StateQueries(db);
+    this.assignment = new AssignmentQueries(db, this.machines, this.deployments, this.seen);
   }
 
   static async open(location: StoreLocation): Promise<DpStore> {
@@ -38,13 +45,25 @@ export class DpStore {
   }
 
   /** Runs one raw statement; for tests and maintenance only, never for the DP's own queries. */
-  async raw(statement: RawBuilder<unknown>): Promise<void> {
-    await statement.execute(this.db);
+  async raw<R>(statement: RawBuilder<R>): Promise<R[]> {
+    // Pending observations land first, so a raw read sees them and a truncate removes them too.
+    await this.seen.flush();
+    const { rows } = await statement.execute(this.db);
     // A raw statement may change anything (tests empty the tables with one).
     this.targeting.invalidate();
+    return rows;
+  }
+
+  /** Writes the batched observations of agents now (SeenBatch); close() does it too. */
+  flushSeen(): Promise<void> {
+    return this.seen.flush();
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    try {
+      await this.seen.flush();
+    } finally {
+      await this.db.destroy();
+    }
   }
 }

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { HistoryEntry } from '../deployments/model';
+import type { HistoryCursor } from './history-cursor';
 import { toHistory } from './rows';
 import type { DpDatabase } from './schema';
 
@@ -20,7 +21,16 @@ export interface HistoryFilter {
   machine?: string;
   deployment?: string;
   since?: Date;
+  /** @default 100, at most 1000 */
   limit?: number;
+  /** The `next` of the previous page: entries older than it. */
+  after?: HistoryCursor;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Where the next page starts; null on the last page. */
+  next: HistoryCursor | null;
 }
 
 /** Every query on the deployment history: attempts, their ends, and refused requests. */
@@ -66,11 +76,20 @@ export class HistoryQueries {
 
   /** Newest first. Filters use the names copied into each entry, so removed machines stay queryable. */
   async list(f: HistoryFilter = {}): Promise<HistoryEntry[]> {
+    return (await this.page(f)).entries;
+  }
+
+  /** One page, newest first, by keyset: (started_at, id) below the cursor's. */
+  async page(f: HistoryFilter = {}): Promise<HistoryPage> {
+    const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
     let q = this.db.selectFrom('history').selectAll();
     if (f.machine !== undefined) q = q.where('machine_name', '=', f.machine);
     if (f.deployment !== undefined) q = q.where('deployment_name', '=', f.deployment);
     if (f.since !== undefined) q = q.where('started_at', '>=', f.since);
-    const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(Math.min(Math.max(f.limit ?? 100, 1), 1000)).execute();
-    return rows.map(toHistory);
+    if (f.after !== undefined) q = q.where(sql<boolean>`(started_at, id) < (${f.after.startedAt}, ${f.after.id})`);
+    const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const entries = rows.slice(0, limit).map(toHistory);
+    const last = entries[entries.length - 1];
+    return { entries, next: rows.length > limit && last ? { startedAt: last.startedAt, id: last.id } : null };
   }
 }

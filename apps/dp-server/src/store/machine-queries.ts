@@ -5,6 +5,7 @@ import { matchMachine, type MachineMatch } from '../deployments/match-machine';
 import type { Machine } from '../deployments/model';
 import { isUniqueViolation, toMachine } from './rows';
 import type { DpDatabase } from './schema';
+import { SeenBatch } from './seen-batch';
 
 type Db = Kysely<DpDatabase> | Transaction<DpDatabase>;
 
@@ -32,7 +33,11 @@ export interface MachinePage {
 
 /** Every query on machines and their MACs. */
 export class MachineQueries {
-  constructor(private readonly db: Kysely<DpDatabase>) {}
+  constructor(
+    private readonly db: Kysely<DpDatabase>,
+    /** Observations of agents' requests not written yet: flushed before any read shows a machine. */
+    private readonly seen: SeenBatch = new SeenBatch(db),
+  ) {}
 
   /**
    * An operator adds a machine ahead of time. A MAC, or a UUID that is not a placeholder, that
@@ -52,6 +57,7 @@ export class MachineQueries {
   }
 
   async get(nameOrId: string | number): Promise<Machine> {
+    await this.seen.flush();
     const m = await findMachine(this.db, nameOrId);
     if (!m) throw new DeployError('DP_MACHINE_NOT_FOUND', `no machine ${nameOrId}`, { machine: nameOrId });
     return m;
@@ -60,6 +66,7 @@ export class MachineQueries {
   /** Pages by id, so a listing of 10,000 machines never loads them all. */
   async list(options: { after?: number; limit?: number } = {}): Promise<MachinePage> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    await this.seen.flush();
     const rows = await this.db
       .selectFrom('machines')
       .selectAll()
@@ -78,18 +85,23 @@ export class MachineQueries {
    * receiving interface first); null when none does. Read only: a session request registers nothing.
    */
   async nameForMacs(macs: readonly string[]): Promise<string | null> {
+    return (await this.forMacs(macs))?.name ?? null;
+  }
+
+  /** nameForMacs with the machine's id (a refused session request goes into its history). */
+  async forMacs(macs: readonly string[]): Promise<{ id: number; name: string } | null> {
     const wanted = [...new Set(macs.map(normalizeMac))];
     if (wanted.length === 0) return null;
     const rows = await this.db
       .selectFrom('machine_macs')
       .innerJoin('machines', 'machines.id', 'machine_macs.machine_id')
-      .select(['machine_macs.mac', 'machines.name'])
+      .select(['machine_macs.mac', 'machines.id', 'machines.name'])
       .where('machine_macs.mac', 'in', wanted)
       .execute();
-    const byMac = new Map(rows.map((r) => [r.mac, r.name]));
+    const byMac = new Map(rows.map((r) => [r.mac, { id: r.id, name: r.name }]));
     for (const mac of wanted) {
-      const name = byMac.get(mac);
-      if (name !== undefined) return name;
+      const m = byMac.get(mac);
+      if (m !== undefined) return m;
     }
     return null;
   }

@@ -129,4 +129,15 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  // The agent's request reads a machine's memberships and done list by machine (the primary keys
+  // lead with the collection and the deployment), and `history --machine` filters and pages by
+  // name, newest first: without these, each was a scan that grew with the fleet.
+  '0003_scale_indexes': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('collection_members_machine').on('collection_members').column('machine_id').execute();
+      await db.schema.createIndex('deployment_done_machine').on('deployment_done').column('machine_id').execute();
+      await db.schema.createIndex('history_machine_name').on('history').columns(['machine_name', 'started_at desc', 'id desc']).execute();
+      await db.schema.createIndex('history_started').on('history').columns(['started_at desc', 'id desc']).execute();
+    },
+  },
 };

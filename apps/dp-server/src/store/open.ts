@@ -1,13 +1,14 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator, type MigrationProvider } from 'kysely/migration';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { DeployError } from '../deployments/errors';
 import { MIGRATIONS } from './migrations';
 import { pgliteAssets } from './pglite-assets';
 import { PgliteDialect } from './pglite-dialect';
+import { defaultTemplateFile, discardTemplate, loadOrMakeTemplate } from './pglite-template';
 import type { DpDatabase } from './schema';
 
 /** Where the store lives: PGlite in the data dir (the default), in memory (tests), or a PostgreSQL server. */
@@ -38,39 +39,66 @@ export async function openDatabase(location: StoreLocation): Promise<Kysely<DpDa
 }
 
 /**
- * An in-memory store (tests) starts from a copy of one migrated, empty cluster made once per
- * process: PGlite's initdb takes seconds on a busy machine, loading the copy a fraction of that.
- * Like pgliteAssets, a memo of an immutable value (the tarball), never shared state.
+ * Every new cluster, in memory (tests) or in a fresh data dir, starts from one migrated, empty
+ * cluster (pglite-template.ts) instead of PGlite's initdb. Per process a memo of an immutable
+ * value (the tarball), like pgliteAssets, never shared state. CASTPOINT_PGLITE_TEMPLATE=off
+ * turns it off (every fresh start runs initdb, as before); a path puts the cached tarball there.
  */
-let template: Promise<Blob> | undefined;
+let template: { file: string | undefined; blob: Promise<Blob> } | undefined;
 
-function memoryTemplate(): Promise<Blob> {
-  template ??= (async () => {
-    const pglite = await PGlite.create({ ...(await pgliteAssets()) });
-    const db = new Kysely<DpDatabase>({ dialect: new PgliteDialect(pglite) });
-    try {
-      const { error } = await new Migrator({ db, provider }).migrateToLatest();
-      if (error) throw error;
-      return await pglite.dumpDataDir('none');
-    } finally {
-      await db.destroy();
-    }
-  })().catch((err: unknown) => {
-    template = undefined;
+function templateFile(): string | undefined | null {
+  const env = process.env['CASTPOINT_PGLITE_TEMPLATE'];
+  if (env === 'off') return null;
+  return env !== undefined && env !== '' ? env : defaultTemplateFile();
+}
+
+function pgliteTemplate(file: string | undefined): Promise<Blob> {
+  if (template !== undefined && template.file === file) return template.blob;
+  const blob = loadOrMakeTemplate(file).catch((err: unknown) => {
+    if (template?.blob === blob) template = undefined;
     throw err;
   });
-  return template;
+  template = { file, blob };
+  return blob;
+}
+
+/**
+ * PGlite in DATA_DIR/db. A fresh directory is filled from the template; DATA_DIR/db.loading marks
+ * a load in progress, so one cut short (kill -9) is wiped and done again rather than resumed as a
+ * half-copied cluster. A template that fails to load is discarded and initdb runs instead.
+ */
+async function openPgliteDir(dataDir: string): Promise<PGlite> {
+  const dir = path.join(dataDir, PGLITE_DIR);
+  const marker = path.join(dataDir, `${PGLITE_DIR}.loading`);
+  if (existsSync(marker)) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const assets = await pgliteAssets();
+  const file = templateFile();
+  if (file !== null && !existsSync(path.join(dir, 'PG_VERSION'))) {
+    writeFileSync(marker, '');
+    try {
+      const pglite = await PGlite.create({ dataDir: dir, ...assets, loadDataDir: await pgliteTemplate(file) });
+      rmSync(marker, { force: true });
+      return pglite;
+    } catch {
+      template = undefined;
+      discardTemplate(file);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      rmSync(marker, { force: true });
+    }
+  }
+  return PGlite.create({ dataDir: dir, ...assets });
 }
 
 async function dialectFor(location: StoreLocation) {
   switch (location.kind) {
-    case 'memory':
-      return new PgliteDialect(await PGlite.create({ ...(await pgliteAssets()), loadDataDir: await memoryTemplate() }));
-    case 'pglite': {
-      const dir = path.join(location.dataDir, PGLITE_DIR);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return new PgliteDialect(await PGlite.create({ dataDir: dir, ...(await pgliteAssets()) }));
+    case 'memory': {
+      const file = templateFile();
+      return new PgliteDialect(await PGlite.create({ ...(await pgliteAssets()), ...(file === null ? {} : { loadDataDir: await pgliteTemplate(file) }) }));
     }
+    case 'pglite':
+      return new PgliteDialect(await openPgliteDir(location.dataDir));
     case 'postgres': {
       const pool = new pg.Pool({ connectionString: location.url, max: 10 });
       // An idle connection the server drops (a restart, a failover) is an 'error' event on the

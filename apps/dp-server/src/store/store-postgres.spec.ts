@@ -1,5 +1,6 @@
 import { DpStore } from './dp-store';
 import { findPostgresBin, startTestPostgres, type TestPostgres } from './testing/postgres-server';
+import { describeAssignmentContract } from './testing/assignment-contract';
 import { describeStoreContract, truncateAll } from './testing/store-contract';
 
 // The same contract against a real PostgreSQL server that this test starts (initdb + pg_ctl in a
@@ -15,14 +16,12 @@ if (bin) {
     server = startTestPostgres(bin);
   }, 120_000);
   afterAll(() => server?.stop());
-  describeStoreContract(
-    'PostgreSQL',
-    () => {
-      if (!server) throw new Error('the test PostgreSQL server did not start');
-      return DpStore.open({ kind: 'postgres', url: server.url });
-    },
-    truncateAll,
-  );
+  const open = () => {
+    if (!server) throw new Error('the test PostgreSQL server did not start');
+    return DpStore.open({ kind: 'postgres', url: server.url });
+  };
+  describeStoreContract('PostgreSQL', open, truncateAll);
+  describeAssignmentContract('PostgreSQL', open, truncateAll);
 } else {
   it.skip('PostgreSQL store contract (no PostgreSQL binaries)', () => undefined);
 }

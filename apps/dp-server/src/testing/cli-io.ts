@@ -47,6 +47,9 @@ export function injectFetch(app: FastifyInstance): typeof fetch {
       headers: (init?.headers ?? {}) as Record<string, string>,
       ...(typeof init?.body === 'string' ? { payload: init.body } : {}),
     });
-    return new Response(r.statusCode === 204 ? null : r.body, { status: r.statusCode, headers: { 'content-type': String(r.headers['content-type'] ?? 'text/plain') } });
+    // Every header, as a real server sends them (a paged listing's cursor travels in one).
+    const headers = new Headers({ 'content-type': 'text/plain' });
+    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : String(v));
+    return new Response(r.statusCode === 204 ? null : r.body, { status: r.statusCode, headers });
   }) as typeof fetch;
 }

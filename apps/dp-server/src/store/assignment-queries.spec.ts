@@ -1,0 +1,71 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { AssignmentQueries } from './assignment-queries';
+import { DeploymentQueries } from './deployment-queries';
+import { MachineQueries } from './machine-queries';
+import { openDatabase } from './open';
+import { SeenBatch, type FlushTimer } from './seen-batch';
+import { TargetingCache } from './targeting-cache';
+import { CollectionQueries } from './collection-queries';
+
+/** Counts the statements sent to the database. */
+class StatementCounter implements KyselyPlugin {
+  statements = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.statements++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** A flush timer that runs only when the test says so. */
+function manualTimer() {
+  const due: Array<() => void> = [];
+  const timer: FlushTimer = { schedule: (run) => (due.push(run), { cancel: () => due.splice(due.indexOf(run), 1) }) };
+  return { timer, due };
+}
+
+describe('AssignmentQueries and SeenBatch (PGlite in memory)', () => {
+  const t0 = new Date('2026-12-01T10:00:00Z');
+
+  it('answers a known machine with one statement and no write; the batch writes every observation in one statement when its timer runs', async () => {
+    const db = await openDatabase({ kind: 'memory' });
+    try {
+      const counter = new StatementCounter();
+      const counted = db.withPlugin(counter);
+      const { timer, due } = manualTimer();
+      const seen = new SeenBatch(counted, timer, 2000);
+      const cache = new TargetingCache();
+      const machines = new MachineQueries(counted, seen);
+      const deployments = new DeploymentQueries(counted, cache);
+      const assignment = new AssignmentQueries(counted, machines, deployments, seen);
+      await machines.importAll([1, 2, 3].map((i) => ({ name: `m${i}`, macs: [`52:54:00:00:0d:0${i}`] })), t0);
+      await new CollectionQueries(counted, cache).add('all', [{ kind: 'name', glob: 'm*' }], t0);
+      await deployments.add({ name: 'win11', image: 'win11.img', collection: 'all' }, t0);
+      await deployments.targetingAll();
+
+      const before = counter.statements;
+      for (const i of [1, 2, 3]) {
+        const r = await assignment.forAgent({ macs: [`52:54:00:00:0d:0${i}`], model: 'KVM', ip: '10.0.0.1' }, new Date(t0.getTime() + i * 1000));
+        expect(r.machine).toMatchObject({ name: `m${i}`, model: 'KVM' });
+      }
+      expect(counter.statements - before).toBe(3);
+      // One timer for the three, nothing written yet.
+      expect(due).toHaveLength(1);
+      expect(seen.size).toBe(3);
+      const unwritten = await db.selectFrom('machines').select(['name', 'last_seen', 'model']).orderBy('name').execute();
+      expect(unwritten.map((r) => r.last_seen)).toEqual([null, null, null]);
+
+      const beforeFlush = counter.statements;
+      due[0]?.();
+      await seen.flush();
+      expect(counter.statements - beforeFlush).toBe(1);
+      const written = await db.selectFrom('machines').select(['name', 'last_seen', 'first_seen', 'model', 'last_ip']).orderBy('name').execute();
+      expect(written).toEqual([1, 2, 3].map((i) => ({ name: `m${i}`, last_seen: new Date(t0.getTime() + i * 1000), first_seen: new Date(t0.getTime() + i * 1000), model: 'KVM', last_ip: '10.0.0.1' })));
+      expect(seen.size).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  }, 180_000);
+});
