@@ -14,6 +14,8 @@ import { parseArgs, usage, wantsHelp, type Case } from './args';
 import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
 import { summarizeRuns } from './repeat';
+import { summarizeCpu } from './cpu-per-gib';
+import { combineVerdicts, judgeIdle, probeBox, verdictCell, type IdleVerdict } from './idle-check';
 
 const HTTP_SERVER = path.resolve(__dirname, '../../../tools/bench/bin/http-serve.cjs');
 const FLOOR_SCRIPT = path.resolve(__dirname, '../../../tools/bench/bin/floor.cjs');
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   }
   // Before any LAN: Ctrl-C, a kill or `| head` must not leave namespaces, processes or the image.
   handleInterrupts();
-  const { cases, sizeMiB, tools, repeat, builds } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
+  const { cases, sizeMiB, tools, repeat, builds, requireIdle } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
   const support = probeSupport();
   if (!support.lan) throw new Error(`the benchmark needs network namespaces: ${support.why ?? ''}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-bench-'));
@@ -75,8 +77,14 @@ async function main(): Promise<void> {
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
         // With --repeat the tools take turns (A B A B ...), so each sees the same stretch of time.
         const results = new Map<string, (TransferResult | undefined)[]>(tools.map((t) => [t, []]));
+        const boxes = new Map<string, IdleVerdict[]>(tools.map((t) => [t, []]));
         for (let round = 0; round < repeat; round++) {
           for (const tool of tools) {
+            // Checked before every run: a row is only as trustworthy as its busiest run.
+            const box = judgeIdle(probeBox());
+            if (!box.idle && requireIdle) throw new Error(`the box is busy (${box.reasons.join('; ')}): no run started (--require-idle)`);
+            if (!box.idle) process.stderr.write(`${tool}: box ${verdictCell(box)}\n`);
+            boxes.get(tool)?.push(box);
             const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
             if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified}\n`);
@@ -85,7 +93,16 @@ async function main(): Promise<void> {
         for (const tool of tools) {
           const sum = summarizeRuns(results.get(tool) ?? []);
           if (!sum) continue;
-          rows.push({ ...c, imageBytes: image.size, result: { ...sum.median, verified: sum.allVerified }, ...(repeat > 1 ? { runs: { walls: sum.walls, failed: sum.failed } } : {}) });
+          const done = (results.get(tool) ?? []).filter((r): r is TransferResult => r !== undefined);
+          const box = combineVerdicts(boxes.get(tool) ?? []);
+          rows.push({
+            ...c,
+            imageBytes: image.size,
+            result: { ...sum.median, verified: sum.allVerified },
+            cpu: summarizeCpu(done, image.size),
+            ...(box ? { box } : {}),
+            ...(repeat > 1 ? { runs: { walls: sum.walls, failed: sum.failed } } : {}),
+          });
         }
       } finally {
         lan.destroy();
