@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { handleInterrupts, Lan, onInterrupt, probeSupport } from '@castpoint/netlab';
+import { collect, handleInterrupts, Lan, onInterrupt, probeSupport } from '@castpoint/netlab';
 import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
 import { runCastpoint } from './castpoint-runner';
 import type { CastpointBuild } from './castpoint-build';
@@ -54,6 +54,19 @@ async function runTool(
   return undefined;
 }
 
+/**
+ * A segmented send (UDP_SEGMENT, the DP's batchedSends) would otherwise cross the veth and the
+ * bridge as one packet and be cut into datagrams only at each receiver's socket: the receivers'
+ * random loss (nftables, per packet) would then drop 16 datagrams at a time, a loss no real
+ * link has. With at most one segment per packet on the server's eth0 the kernel cuts it right
+ * after the shaper, in software, as for a NIC without UDP segmentation offload: every datagram
+ * crosses the LAN, and meets the loss, on its own. No effect on tools that send datagrams singly.
+ */
+async function segmentAtServerLink(lan: Lan): Promise<void> {
+  const r = await collect(lan.spawn(lan.server, 'ip', ['link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']), 10_000);
+  if (r.code !== 0) throw new Error(`cannot limit eth0 to one segment per packet: ${r.stderr}`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (wantsHelp(argv)) {
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
       try {
         lan.clients.forEach((h) => lan.setLoss(h, c.loss));
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
+        await segmentAtServerLink(lan);
         // With --repeat the tools take turns (A B A B ...), so each sees the same stretch of time.
         const results = new Map<string, (TransferResult | undefined)[]>(tools.map((t) => [t, []]));
         const boxes = new Map<string, IdleVerdict[]>(tools.map((t) => [t, []]));
