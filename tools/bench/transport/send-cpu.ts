@@ -33,6 +33,10 @@ const median = (v: number[]): number => {
 
 async function parent(rounds: number, mib: number, rateMbit: number): Promise<void> {
   const lan = Lan.create({ clients: 1 });
+  // As in the bench (tools/bench/src/cli.ts): segmented sends are cut in software at the server's
+  // eth0, as on a NIC without UDP segmentation offload, and that cost is the sender's.
+  const seg = await collect(lan.spawn(lan.server, 'ip', ['link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']), 10_000);
+  if (seg.code !== 0) throw new Error(`gso_max_segs: ${seg.stderr}`);
   const runs: Record<string, Array<{ cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string }>> = { 'per-datagram': [], segmented: [] };
   try {
     for (let r = 0; r < rounds; r++) {
