@@ -40,8 +40,9 @@ async function runTool(
 ): Promise<TransferResult | undefined> {
   // castpoint@DIR names a path: only its safe characters go into the directory name.
   const workDir = mkdtempSync(path.join(dir, `${tool.replace(/[^A-Za-z0-9-]+/g, '_')}-`));
-  // Every successful run here takes under 30 s; a peer that hangs gives up after 2 minutes.
-  const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 120_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
+  // Every successful run on a quiet box takes under 30 s, but over 2 minutes at load 30 (2026-12-06):
+  // a peer that hangs gives up after 5 minutes.
+  const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 300_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
   try {
     if (build) return await runCastpoint(spec, build);
     const run = PEER_RUNNERS[tool];
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
             boxes.get(tool)?.push(box);
             const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
-            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified}\n`);
+            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
           }
         }
         for (const tool of tools) {
