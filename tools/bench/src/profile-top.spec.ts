@@ -24,5 +24,7 @@ describe('topSelf', () => {
     // 11 ms sampled, 5 of them idle.
     expect(top[0]?.selfPct).toBeCloseTo((100 * 5) / 11, 6);
     expect(top[0]?.busyPct).toBeCloseTo((100 * 5) / 6, 6);
+    // The last 2.5 ms only (from 8.5 ms): the samples taken at 9 and 10 ms, not the GC at 8 ms.
+    expect(topSelf(p, 15, 2500).map((t) => [t.name, t.selfMs])).toEqual([['encodePacket (main.cjs:100)', 2]]);
   });
 });

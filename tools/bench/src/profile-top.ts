@@ -1,7 +1,7 @@
 // Top functions by self time in a V8 CPU profile (node --cpu-prof), for docs/benchmarks.md: where
 // the DP's and the agents' cycles go. Pure summary (profile-top.spec.ts) plus a small command:
 //   node tools/build/bundle.mjs tools/bench/src/profile-top.ts /tmp/profile-top.cjs
-//   node /tmp/profile-top.cjs FILE.cpuprofile [N]
+//   node /tmp/profile-top.cjs FILE.cpuprofile [N] [LAST_SECONDS]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -22,13 +22,22 @@ export interface TopItem {
   readonly busyPct: number;
 }
 
-/** Self time per function (samples attributed to their leaf node, time from the sample deltas). */
-export function topSelf(p: CpuProfile, n = 15): TopItem[] {
+/**
+ * Self time per function (samples attributed to their leaf node, time from the sample deltas).
+ * `lastUs`: only the samples of the profile's last `lastUs` microseconds (a DP's transfer, not its
+ * start). The deltas are wall time: on a loaded box a sample also holds the time the thread waited
+ * for a CPU, charged to whatever ran when it was preempted.
+ */
+export function topSelf(p: CpuProfile, n = 15, lastUs = Infinity): TopItem[] {
   const byId = new Map(p.nodes.map((x) => [x.id, x.callFrame]));
   const self = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  const at: number[] = [];
+  p.timeDeltas.reduce((t, d, i) => (at[i] = t + d), 0);
+  const from = (at[at.length - 1] ?? 0) - lastUs;
   p.samples.forEach((id, i) => {
+    if ((at[i] ?? 0) < from) return;
     // A sample's delta is the time until the next one; the first delta precedes any sample.
     const us = Math.max(0, p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0);
     const f = byId.get(id);
@@ -46,11 +55,11 @@ export function topSelf(p: CpuProfile, n = 15): TopItem[] {
 }
 
 if (require.main === module) {
-  const [file, n] = process.argv.slice(2);
+  const [file, n, last] = process.argv.slice(2);
   if (!file) {
-    console.error('usage: profile-top FILE.cpuprofile [N]');
+    console.error('usage: profile-top FILE.cpuprofile [N] [LAST_SECONDS]');
     process.exit(2);
   }
-  const items = topSelf(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(n ?? 15));
+  const items = topSelf(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(n ?? 15), last === undefined ? Infinity : Number(last) * 1e6);
   for (const t of items) console.log(`${t.busyPct.toFixed(1).padStart(5)}%  ${t.selfMs.toFixed(0).padStart(6)} ms  ${t.name}`);
 }
