@@ -26,6 +26,8 @@ export class DatagramPipes {
   private readonly waiting: Array<() => void> = [];
   /** How the owner reads its socket; only reported in stats. */
   readMode: EndpointStats['readMode'] = 'per-datagram';
+  /** How the owner sends; only reported in stats (a getter: segmentation may turn itself off). */
+  sendMode: () => EndpointStats['sendMode'] = () => 'per-datagram';
   /** Set by onDatagram: takes datagrams instead of the readable. */
   private listener: DatagramListener | undefined;
 
@@ -149,6 +151,7 @@ export class DatagramPipes {
       inFlight: this.inFlight,
       peakInFlight: this.peakInFlight,
       readMode: this.readMode,
+      sendMode: this.sendMode(),
     };
   }
 

@@ -72,6 +72,16 @@ export interface OpenUdpOptions {
    * to keep anyway. @default false
    */
   lendDatagrams?: boolean;
+  /**
+   * Coalesce the datagrams sent in one turn of the event loop into UDP segmentation offload sends
+   * (Linux UDP_SEGMENT, set through koffi): up to 16 equal-sized datagrams to one destination go
+   * as one system call that the kernel cuts back into the same datagrams, so the send path runs
+   * once per batch instead of once per datagram. Each datagram still leaves whole and unchanged;
+   * sends complete in order. Where koffi or the option is missing (Windows, an old kernel, a
+   * single executable without node_modules), or the kernel refuses a segmented send, it is one
+   * send per datagram as without it; `stats().sendMode` tells which. @default false
+   */
+  batchedSends?: boolean;
 }
 
 /** A non-fatal finding at open, e.g. a buffer size the kernel capped. */
@@ -97,6 +107,8 @@ export interface EndpointStats {
   readonly peakInFlight: number;
   /** 'batched': read(2) in batches (batchedReads on a platform that allows it); else one event per datagram. */
   readonly readMode: 'per-datagram' | 'batched';
+  /** 'segmented': batchedSends in effect (UDP_SEGMENT); else one send per datagram. */
+  readonly sendMode: 'per-datagram' | 'segmented';
 }
 
 export type SendCallback = (err?: Error) => void;

@@ -36,6 +36,7 @@ describe('resolveOptions', () => {
       readBufferDatagrams: 4096,
       batchedReads: false,
       lendDatagrams: false,
+      batchedSends: false,
     });
   });
 
@@ -51,6 +52,7 @@ describe('resolveOptions', () => {
     ['zero buffer', { recvBufferSize: 0 }],
     ['zero in flight', { maxInFlight: 0 }],
     ['batchedReads not a boolean', { batchedReads: 'yes' as unknown as boolean }],
+    ['batchedSends not a boolean', { batchedSends: 1 as unknown as boolean }],
     ['lendDatagrams not a boolean', { lendDatagrams: 1 as unknown as boolean }],
   ])('%s is TRANSPORT_BAD_OPTION', (_name, o) => {
     expect(() => resolveOptions(o)).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));

@@ -186,6 +186,8 @@ class MemoryEndpoint implements UdpEndpoint {
     this.pipes = new DatagramPipes((bytes, to, cb) => this.rawSend(bytes, to, cb), o.maxInFlight, o.readBufferDatagrams);
     // The twin keeps the socket's contract in batched mode: no sender address.
     if (o.batchedReads) this.pipes.readMode = 'batched';
+    // The twin of a socket whose kernel segments: every datagram still arrives on its own.
+    if (o.batchedSends) this.pipes.sendMode = () => 'segmented';
   }
 
   get readable(): UdpEndpoint['readable'] {

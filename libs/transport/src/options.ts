@@ -14,6 +14,7 @@ export interface ResolvedOptions {
   readonly readBufferDatagrams: number;
   readonly batchedReads: boolean;
   readonly lendDatagrams: boolean;
+  readonly batchedSends: boolean;
 }
 
 function requireBoolean(option: string, v: unknown): boolean {
@@ -48,5 +49,6 @@ export function resolveOptions(opts: OpenUdpOptions = {}): ResolvedOptions {
     readBufferDatagrams: requirePositiveInt('readBufferDatagrams', opts.readBufferDatagrams ?? 4096),
     batchedReads: requireBoolean('batchedReads', opts.batchedReads ?? false),
     lendDatagrams: requireBoolean('lendDatagrams', opts.lendDatagrams ?? false),
+    batchedSends: requireBoolean('batchedSends', opts.batchedSends ?? false),
   };
 }

@@ -6,6 +6,8 @@ import { asTransportError, TransportError } from './errors';
 import { isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { applyBufferSizes } from './socket-buffers';
+import { segmentingSenderFor } from './segmented-socket';
+import type { SegmentingSender } from './segmenting-sender';
 
 /**
  * Opens a UDP socket (IPv4 only) as a UdpEndpoint — the adapter the design card calls
@@ -51,6 +53,10 @@ class SocketEndpoint implements UdpEndpoint {
   private readonly reader: BatchedReader | undefined;
   /** Kept from open: node:dgram refuses address() once closed, but callers may still ask. */
   private readonly local: PeerAddress;
+  /** Set with batchedSends where UDP_SEGMENT works: sends go through it. */
+  private readonly segmenter: SegmentingSender | undefined;
+  /** Why batchedSends is not in effect, when it was asked for. */
+  readonly sendFallback: string | undefined;
 
   constructor(
     private readonly sock: Socket,
@@ -80,6 +86,14 @@ class SocketEndpoint implements UdpEndpoint {
       }
     }
     for (const w of warnings) this.pipes.emitWarning(w);
+    if (o.batchedSends) {
+      const s = segmentingSenderFor(sock, m?.interface ?? o.address);
+      if ('unavailable' in s) this.sendFallback = s.unavailable;
+      else {
+        this.segmenter = s;
+        this.pipes.sendMode = () => (s.disabled === undefined ? 'segmented' : 'per-datagram');
+      }
+    }
     // Last, once nothing above can throw: openUdpSocket closes the socket when this constructor
     // fails, and a reader started before that would go on reading a closed (or reused) descriptor.
     if (handle) {
@@ -108,6 +122,12 @@ class SocketEndpoint implements UdpEndpoint {
     // Multicast without a pinned interface would go wherever the OS routes it: refuse.
     if (this.o.multicast === undefined && isMulticast4(to.address)) {
       process.nextTick(cb, new TransportError('TRANSPORT_BAD_OPTION', `sending to group ${to.address} needs multicast.interface`, { address: to.address, option: 'multicast.interface' }));
+      return;
+    }
+    if (this.segmenter) {
+      this.segmenter.send(bytes, to, (err) => {
+        cb(err ? asTransportError('TRANSPORT_SEND_FAILED', `send to ${to.address}:${to.port} failed`, err, { address: to.address, port: to.port }) : undefined);
+      });
       return;
     }
     try {

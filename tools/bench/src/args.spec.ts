@@ -20,6 +20,12 @@ describe('bench command line', () => {
       { receivers: 4, loss: 0.05, linkBps: 1e9 },
     ]);
     expect([a.tools, a.sizeMiB, a.repeat]).toEqual([['castpoint', 'floor'], 64, 3]);
+    expect(a.requireIdle).toBe(false);
+  });
+
+  it('takes --require-idle as a switch without a value, anywhere on the line', () => {
+    expect(parse('--require-idle', '--receivers', '4').requireIdle).toBe(true);
+    expect(parse('--receivers', '4', '--require-idle').cases).toEqual([{ receivers: 4, loss: 0, linkBps: 500e6 }, { receivers: 4, loss: 0.01, linkBps: 500e6 }, { receivers: 4, loss: 0.05, linkBps: 500e6 }, { receivers: 4, loss: 0 }, { receivers: 4, loss: 0.01 }, { receivers: 4, loss: 0.05 }]);
   });
 
   it.each([

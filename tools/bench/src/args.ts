@@ -13,6 +13,8 @@ export interface BenchArgs {
   readonly tools: string[];
   readonly repeat: number;
   readonly builds: Map<string, CastpointBuild>;
+  /** Refuse to run on a busy box (idle-check.ts) instead of marking its rows. */
+  readonly requireIdle: boolean;
 }
 
 /** The options that take a value, with their defaults. */
@@ -25,6 +27,8 @@ const DEFAULTS = {
   repeat: '1',
 } as const;
 type Option = keyof typeof DEFAULTS;
+/** Options without a value. */
+const SWITCHES = ['require-idle'] as const;
 
 const RATE = /^(\d+(?:\.\d+)?)(k|m|g)bit$/;
 
@@ -38,7 +42,10 @@ export function usage(peers: readonly string[]): string {
     `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, ${peers.join(', ')}`,
     `                                                                 default ${DEFAULTS.tools}`,
     `  --size-mib N           image size in MiB                        default ${DEFAULTS['size-mib']}`,
-    `  --repeat N             runs per tool and case, alternated; the median is reported (1-20)`,
+    `  --repeat N             runs per tool and case, alternated; the median is reported (1-20;`,
+    `                         5 or more for CPU per GiB figures worth comparing)`,
+    `  --require-idle         refuse to run when the box is busy (load, CPU steal, a starved`,
+    `                         spinner: checked before every run); without it such rows say "busy"`,
     '  --help                 this text',
     '',
     'Prints one table, then one JSON line; docs/benchmarks.md explains every column.',
@@ -57,9 +64,14 @@ export function wantsHelp(argv: readonly string[]): boolean {
  */
 export function parseArgs(argv: readonly string[], ownDist: string, peers: readonly string[]): BenchArgs {
   const given = new Map<Option, string>();
+  let requireIdle = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && (SWITCHES as readonly string[]).includes(name)) {
+      requireIdle = true;
+      continue;
+    }
     if (name === undefined || !(name in DEFAULTS)) throw new Error(`unknown option ${arg} (see --help)`);
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value (see --help)`);
@@ -89,7 +101,7 @@ export function parseArgs(argv: readonly string[], ownDist: string, peers: reado
   if (repeat === undefined) throw new Error(`--repeat must be an integer from 1 to 20, got ${get('repeat')}`);
   const sizeMiB = integerIn(get('size-mib'), 1, 65_536);
   if (sizeMiB === undefined) throw new Error(`--size-mib must be an integer from 1 to 65536, got ${get('size-mib')}`);
-  return { cases, sizeMiB, tools, repeat, builds };
+  return { cases, sizeMiB, tools, repeat, builds, requireIdle };
 }
 
 /** A comma-separated list whose every item `parse` accepts; else an error naming the bad item. */

@@ -46,6 +46,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       tool: build?.tool ?? 'castpoint',
       wallSeconds: result.wallSeconds,
       senderCpuSeconds: cpu,
+      receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
       flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,

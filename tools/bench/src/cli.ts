@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { handleInterrupts, Lan, onInterrupt, probeSupport } from '@castpoint/netlab';
+import { collect, handleInterrupts, Lan, onInterrupt, probeSupport } from '@castpoint/netlab';
 import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
 import { runCastpoint } from './castpoint-runner';
 import type { CastpointBuild } from './castpoint-build';
@@ -14,6 +14,8 @@ import { parseArgs, usage, wantsHelp, type Case } from './args';
 import { writeSampleImage } from './sample-image';
 import { formatTable, type Row } from './report';
 import { summarizeRuns } from './repeat';
+import { summarizeCpu } from './cpu-per-gib';
+import { combineVerdicts, judgeIdle, probeBox, verdictCell, type IdleVerdict } from './idle-check';
 
 const HTTP_SERVER = path.resolve(__dirname, '../../../tools/bench/bin/http-serve.cjs');
 const FLOOR_SCRIPT = path.resolve(__dirname, '../../../tools/bench/bin/floor.cjs');
@@ -38,8 +40,9 @@ async function runTool(
 ): Promise<TransferResult | undefined> {
   // castpoint@DIR names a path: only its safe characters go into the directory name.
   const workDir = mkdtempSync(path.join(dir, `${tool.replace(/[^A-Za-z0-9-]+/g, '_')}-`));
-  // Every successful run here takes under 30 s; a peer that hangs gives up after 2 minutes.
-  const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 120_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
+  // Every successful run on a quiet box takes under 30 s, but over 2 minutes at load 30 (2026-12-06):
+  // a peer that hangs gives up after 5 minutes.
+  const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 300_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
   try {
     if (build) return await runCastpoint(spec, build);
     const run = PEER_RUNNERS[tool];
@@ -52,6 +55,19 @@ async function runTool(
   return undefined;
 }
 
+/**
+ * A segmented send (UDP_SEGMENT, the DP's batchedSends) would otherwise cross the veth and the
+ * bridge as one packet and be cut into datagrams only at each receiver's socket: the receivers'
+ * random loss (nftables, per packet) would then drop 16 datagrams at a time, a loss no real
+ * link has. With at most one segment per packet on the server's eth0 the kernel cuts it right
+ * after the shaper, in software, as for a NIC without UDP segmentation offload: every datagram
+ * crosses the LAN, and meets the loss, on its own. No effect on tools that send datagrams singly.
+ */
+async function segmentAtServerLink(lan: Lan): Promise<void> {
+  const r = await collect(lan.spawn(lan.server, 'ip', ['link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']), 10_000);
+  if (r.code !== 0) throw new Error(`cannot limit eth0 to one segment per packet: ${r.stderr}`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (wantsHelp(argv)) {
@@ -60,7 +76,7 @@ async function main(): Promise<void> {
   }
   // Before any LAN: Ctrl-C, a kill or `| head` must not leave namespaces, processes or the image.
   handleInterrupts();
-  const { cases, sizeMiB, tools, repeat, builds } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
+  const { cases, sizeMiB, tools, repeat, builds, requireIdle } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
   const support = probeSupport();
   if (!support.lan) throw new Error(`the benchmark needs network namespaces: ${support.why ?? ''}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-bench-'));
@@ -73,19 +89,35 @@ async function main(): Promise<void> {
       try {
         lan.clients.forEach((h) => lan.setLoss(h, c.loss));
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
+        await segmentAtServerLink(lan);
         // With --repeat the tools take turns (A B A B ...), so each sees the same stretch of time.
         const results = new Map<string, (TransferResult | undefined)[]>(tools.map((t) => [t, []]));
+        const boxes = new Map<string, IdleVerdict[]>(tools.map((t) => [t, []]));
         for (let round = 0; round < repeat; round++) {
           for (const tool of tools) {
+            // Checked before every run: a row is only as trustworthy as its busiest run.
+            const box = judgeIdle(probeBox());
+            if (!box.idle && requireIdle) throw new Error(`the box is busy (${box.reasons.join('; ')}): no run started (--require-idle)`);
+            if (!box.idle) process.stderr.write(`${tool}: box ${verdictCell(box)}\n`);
+            boxes.get(tool)?.push(box);
             const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
-            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified}\n`);
+            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
           }
         }
         for (const tool of tools) {
           const sum = summarizeRuns(results.get(tool) ?? []);
           if (!sum) continue;
-          rows.push({ ...c, imageBytes: image.size, result: { ...sum.median, verified: sum.allVerified }, ...(repeat > 1 ? { runs: { walls: sum.walls, failed: sum.failed } } : {}) });
+          const done = (results.get(tool) ?? []).filter((r): r is TransferResult => r !== undefined);
+          const box = combineVerdicts(boxes.get(tool) ?? []);
+          rows.push({
+            ...c,
+            imageBytes: image.size,
+            result: { ...sum.median, verified: sum.allVerified },
+            cpu: summarizeCpu(done, image.size),
+            ...(box ? { box } : {}),
+            ...(repeat > 1 ? { runs: { walls: sum.walls, failed: sum.failed } } : {}),
+          });
         }
       } finally {
         lan.destroy();

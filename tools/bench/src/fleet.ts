@@ -54,7 +54,9 @@ export async function startDp(
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
   try {
-    await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+    // 180 s, not 20: on this 2-core box at load 20-38 (2026-12-06) the DP's start (PGlite) took
+    // over 20 s, and at times over 60 s: castpoint runs of a bench failed before their clock started.
+    await waitForHttp(lan, host, `${url}/healthz`, 180_000, ended);
   } catch (err) {
     // A DP that never answered is nobody's to stop later: stop it here, or it outlives the run.
     proc.kill('SIGKILL');

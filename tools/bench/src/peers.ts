@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { collect, waitForLine, type Host, type Lan } from '@castpoint/netlab';
-import { parseCpuTimes, sha256File, txBytes, withCpuTimes } from './measure';
+import { parseCpuTimes, processCpuSeconds, sha256File, txBytes, withCpuTimes } from './measure';
 
 /** One transfer of one image from the LAN's server host to some of its client hosts. */
 export interface TransferSpec {
@@ -23,6 +23,8 @@ export interface TransferResult {
   /** Seconds from the sender's start until every receiver has ended. */
   readonly wallSeconds: number;
   readonly senderCpuSeconds: number;
+  /** Each receiver's CPU seconds (user + system) for the transfer, in receiver order; NaN where unknown. */
+  readonly receiverCpuSeconds: readonly number[];
   /** Bytes the server host put on its link. */
   readonly bytesSent: number;
   /** Every receiver's copy has the image's SHA-256 (checked after the clock stops). */
@@ -49,7 +51,8 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
   const rate = spec.linkBps ? [`--max-bitrate`, `${Math.floor((spec.linkBps * 0.95) / 1e6)}m`] : [];
   const recv = spec.receivers.map((h) => {
     mkdirSync(path.dirname(outFile(spec, h)), { recursive: true });
-    return lan.spawn(h, 'udp-receiver', ['--file', outFile(spec, h), '--interface', iface, '--nokbd', '--portbase', '9000']);
+    const [rcmd, rargs] = withCpuTimes('udp-receiver', ['--file', outFile(spec, h), '--interface', iface, '--nokbd', '--portbase', '9000']);
+    return lan.spawn(h, rcmd, rargs);
   });
   const before = await txBytes(lan, lan.server);
   const t0 = process.hrtime.bigint();
@@ -58,7 +61,7 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
   const senderProc = lan.spawn(lan.server, cmd, args);
   // Every process is waited for, so that one that hangs (udpcast does, now and then, with a
   // receiver that never connected) fails this run instead of leaving a rejection nobody handles.
-  const [s] = await settleAll([collect(senderProc, spec.timeoutMs ?? 300_000), ...recv.map((r) => collect(r, spec.timeoutMs ?? 300_000))], () => {
+  const [s, ...rcv] = await settleAll([collect(senderProc, spec.timeoutMs ?? 300_000), ...recv.map((r) => collect(r, spec.timeoutMs ?? 300_000))], () => {
     // The sender runs under bash (for its CPU times), which a timeout kills first: end it by name.
     spawnSync('pkill', ['-KILL', '-x', 'udp-sender']);
     senderProc.kill('SIGKILL');
@@ -71,6 +74,7 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
     tool: 'udpcast',
     wallSeconds: wall,
     senderCpuSeconds: parseCpuTimes(s.stderr),
+    receiverCpuSeconds: rcv.map((r) => parseCpuTimes(r.stderr)),
     bytesSent,
     verified: await verifyAll(spec, spec.receivers.map((h) => outFile(spec, h))),
     flags: `udp-sender --nokbd --min-receivers N ${rate.join(' ')}`.trim(),
@@ -97,6 +101,8 @@ export async function runUftp(spec: TransferSpec): Promise<TransferResult> {
   const [cmd, args] = withCpuTimes('uftp', [...openFlags, spec.image]);
   const s = await collect(lan.spawn(lan.server, cmd, args), spec.timeoutMs ?? 300_000);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  // uftpd runs on as a daemon: its CPU is read before it is stopped (ip netns exec execs it, same pid).
+  const receiverCpuSeconds = daemons.map((d) => (d.pid ? safeCpu(d.pid) : NaN));
   for (const d of daemons) d.kill('SIGTERM');
   const bytesSent = (await txBytes(lan, lan.server)) - before;
   const base = path.basename(spec.image);
@@ -104,6 +110,7 @@ export async function runUftp(spec: TransferSpec): Promise<TransferResult> {
     tool: 'uftp',
     wallSeconds: wall,
     senderCpuSeconds: parseCpuTimes(s.stderr),
+    receiverCpuSeconds,
     bytesSent,
     verified: await verifyAll(spec, spec.receivers.map((h) => path.join(path.dirname(outFile(spec, h)), base))),
     flags: `uftp ${openFlags.join(' ')}`,
@@ -138,9 +145,10 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
   const t0 = process.hrtime.bigint();
   const gets = spec.receivers.map((h) => {
     mkdirSync(path.dirname(outFile(spec, h)), { recursive: true });
-    return collect(lan.spawn(h, 'curl', ['-sS', '-o', outFile(spec, h), `http://${lan.server.ip}:${port}/image`]), spec.timeoutMs ?? 300_000);
+    const [ccmd, cargs] = withCpuTimes('curl', ['-sS', '-o', outFile(spec, h), `http://${lan.server.ip}:${port}/image`]);
+    return collect(lan.spawn(h, ccmd, cargs), spec.timeoutMs ?? 300_000);
   });
-  await Promise.all(gets);
+  const got = await Promise.all(gets);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const bytesSent = (await txBytes(lan, lan.server)) - before;
   // The server exits by itself after N responses; one that never saw a client must not hang the run.
@@ -150,6 +158,7 @@ export async function runHttp(spec: TransferSpec, serverScript: string): Promise
     tool: 'http',
     wallSeconds: wall,
     senderCpuSeconds: parseCpuTimes(s.stderr),
+    receiverCpuSeconds: got.map((g) => parseCpuTimes(g.stderr)),
     bytesSent,
     verified: await verifyAll(spec, spec.receivers.map((h) => outFile(spec, h))),
     flags: `${spec.receivers.length} x curl`,
@@ -191,11 +200,21 @@ export async function runFloor(spec: TransferSpec, script: string, auth = false)
     tool: auth ? 'floor-auth' : 'floor',
     wallSeconds: (lastAt - t0) / 1000,
     senderCpuSeconds: Number(sent['cpuSeconds'] ?? NaN),
+    receiverCpuSeconds: rcvCpu,
     bytesSent,
     // Every datagram came and, with auth, every tag checked out.
     verified: outs.every((o) => o['datagrams'] === count && (!auth || o['badTags'] === 0)),
     flags: `bare Node (read(2) in batches as the agent), ${what}; receivers ${mean.toFixed(2)} CPU s each`,
   };
+}
+
+/** CPU seconds of a live process, NaN once it is gone. */
+function safeCpu(pid: number): number {
+  try {
+    return processCpuSeconds(pid);
+  } catch {
+    return NaN;
+  }
 }
 
 function lastJson(stdout: string): Record<string, unknown> {

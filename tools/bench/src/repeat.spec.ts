@@ -1,7 +1,7 @@
 import type { TransferResult } from './peers';
 import { summarizeRuns } from './repeat';
 
-const run = (wallSeconds: number, verified = true): TransferResult => ({ tool: 'castpoint', wallSeconds, senderCpuSeconds: wallSeconds / 2, bytesSent: 1, verified, flags: '' });
+const run = (wallSeconds: number, verified = true): TransferResult => ({ tool: 'castpoint', wallSeconds, senderCpuSeconds: wallSeconds / 2, receiverCpuSeconds: [], bytesSent: 1, verified, flags: '' });
 
 describe('summarizeRuns', () => {
   it('keeps the median run by wall time and every time in run order', () => {

@@ -1,11 +1,12 @@
 import { formatTable, type Row } from './report';
+import { judgeIdle } from './idle-check';
 
 const row = (tool: string, wallSeconds: number, verified = true): Row => ({
   receivers: 4,
   loss: 0,
   linkBps: 500e6,
   imageBytes: 200 * 1024 * 1024,
-  result: { tool, wallSeconds, senderCpuSeconds: 1, bytesSent: 1, verified, flags: '' },
+  result: { tool, wallSeconds, senderCpuSeconds: 1, receiverCpuSeconds: [], bytesSent: 1, verified, flags: '' },
 });
 
 describe('formatTable', () => {
@@ -20,6 +21,19 @@ describe('formatTable', () => {
     expect(rows.find((r) => r.tool === 'castpoint@/tmp/base/dist')?.x_best_peer).toBe(0.1);
     // line rate: 200 MiB at 500 Mbit/s = 3.355 s
     expect(rows.find((r) => r.tool === 'castpoint')?.x_line_rate).toBeCloseTo(5 / 3.3554432, 5);
+  });
+
+  it('puts CPU per GiB for the sender and the receivers (mean, max) and the box verdict in every row', () => {
+    const busy = judgeIdle({ load1: 3, cores: 2, stealShare: 0, spinShare: 1 });
+    const withCpu: Row = { ...row('udpcast', 6), cpu: { sender: 15.12, receivers: [4, 6], receiverMean: 5, receiverMax: 6 }, box: busy };
+    const { table, json } = formatTable([withCpu, row('castpoint', 5)]);
+    const [head, first, second] = table.split('\n');
+    expect(head).toMatch(/snd cpu\/GiB\s+rcv cpu\/GiB\s+MB sent\s+ok\s+box/);
+    expect(first).toMatch(/15\.12\s+5\.00 \(max 6\.00\)\s+0\.0\s+yes\s+busy \(load 3\.00 on 2 cores\)$/);
+    // A row without figures says so with '-', never a made-up zero.
+    expect(second).toMatch(/\s-\s+-\s+0\.0\s+yes\s+-$/);
+    const r0 = (json as { rows: Array<Record<string, unknown>> }).rows[0];
+    expect(r0).toMatchObject({ sender_cpu_per_gib: 15.12, receiver_cpu_per_gib: [4, 6], box_idle: false });
   });
 
   it('shows every run with --repeat: a runs column and wall_runs in the JSON, the median in wall s', () => {

@@ -1,5 +1,7 @@
 import type { TransferResult } from './peers';
 import { isCastpoint } from './castpoint-build';
+import type { CpuPerGiB } from './cpu-per-gib';
+import { verdictCell, type IdleVerdict } from './idle-check';
 
 export interface Row {
   readonly receivers: number;
@@ -10,6 +12,10 @@ export interface Row {
   readonly result: TransferResult;
   /** With --repeat: every finished run's wall seconds and the runs that failed. */
   readonly runs?: { readonly walls: readonly number[]; readonly failed: number };
+  /** CPU seconds per GiB of image, sender and receivers, medians over the runs. */
+  readonly cpu?: CpuPerGiB;
+  /** The box's idle check before the runs (idle-check.ts). */
+  readonly box?: IdleVerdict;
 }
 
 /** The line-rate limit: seconds the image's bits need on the link (unshaped: none, NaN). */
@@ -35,7 +41,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }
   const repeated = rows.some((r) => r.runs !== undefined);
-  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'MB sent', 'ok', ...(repeated ? ['runs (wall s)'] : [])];
+  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'snd cpu/GiB', 'rcv cpu/GiB', 'MB sent', 'ok', 'box', ...(repeated ? ['runs (wall s)'] : [])];
   const lines = rows.map((r) => {
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
@@ -48,15 +54,18 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       best ? (r.result.wallSeconds / best).toFixed(2) : '-',
       Number.isNaN(line) ? '-' : (r.result.wallSeconds / line).toFixed(2),
       r.result.senderCpuSeconds.toFixed(2),
+      fixed(r.cpu?.sender),
+      r.cpu ? `${fixed(r.cpu.receiverMean)} (max ${fixed(r.cpu.receiverMax)})` : '-',
       (r.result.bytesSent / 1e6).toFixed(1),
       r.result.verified ? 'yes' : 'NO',
+      verdictCell(r.box),
       ...(repeated ? [runsCell(r)] : []),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  // Numbers right-aligned; the runs column, a list, is the last one and stays left-aligned.
-  const runsColumn = repeated ? head.length - 1 : -1;
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i === runsColumn ? c : c.padStart(widths[i] ?? 0))).join('  ');
+  // Numbers right-aligned; the box verdict and the runs column (lists) stay left-aligned.
+  const leftAligned = new Set([head.indexOf('box'), repeated ? head.length - 1 : -1]);
+  const fmt = (cells: string[]): string => cells.map((c, i) => (leftAligned.has(i) ? c.padEnd(i === head.length - 1 ? 0 : (widths[i] ?? 0)) : c.padStart(widths[i] ?? 0))).join('  ');
   const table = [fmt(head), ...lines.map(fmt)].join('\n');
   const json = {
     bench: 'castpoint-vs-peers',
@@ -69,6 +78,10 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       x_best_peer: (bestPeer.get(key(r)) ?? NaN) > 0 ? r.result.wallSeconds / (bestPeer.get(key(r)) ?? NaN) : null,
       x_line_rate: Number.isNaN(lineRateSeconds(r)) ? null : r.result.wallSeconds / lineRateSeconds(r),
       cpu_s: r.result.senderCpuSeconds,
+      sender_cpu_per_gib: r.cpu ? nullIfNaN(r.cpu.sender) : null,
+      receiver_cpu_per_gib: r.cpu ? r.cpu.receivers.map(nullIfNaN) : null,
+      box_idle: r.box ? r.box.idle : null,
+      box: r.box ? { ...r.box.sample, reasons: r.box.reasons } : null,
       bytes_sent: r.result.bytesSent,
       verified: r.result.verified,
       flags: r.result.flags,
@@ -77,6 +90,12 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
   };
   return { table, json };
 }
+
+function fixed(v: number | undefined): string {
+  return v === undefined || Number.isNaN(v) ? '-' : v.toFixed(2);
+}
+
+const nullIfNaN = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /** "4.58 4.70 4.92", plus how many runs failed. */
 function runsCell(r: Row): string {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlockLayout } from '@castpoint/chunking';
 import { ReceiverEngine, seededRng, type ReceiverAction } from '@castpoint/repair';
-import { MemoryNetwork, VirtualClock, type Datagram, type UdpEndpoint } from '@castpoint/transport';
+import { MemoryNetwork, VirtualClock, type Datagram, type OpenUdpOptions, type UdpEndpoint } from '@castpoint/transport';
 import { createSessionKey, decodePacket, encodePacket, type ControlMessage, type Manifest } from '@castpoint/wire';
 import { manifestOf } from '../testing/fakes';
 import { patterned } from '../testing/harness';
@@ -140,6 +140,20 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       await runner.close();
       await a.ep.close();
       await b.ep.close();
+    } finally {
+      l.cleanup();
+    }
+  });
+
+  it('opens its socket with batchedSends: a pacing burst leaves in UDP_SEGMENT sends (issue 29)', async () => {
+    const l = lab(0, 4);
+    try {
+      const asked: OpenUdpOptions[] = [];
+      const runner = udpRunnerFactory({ openSocket: (o) => (asked.push(o), l.net.open(o)), clock: l.clock })(l.spec, recorder(l.events));
+      await runner.start();
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatchObject({ batchedSends: true, multicast: { interface: DP } });
+      await runner.close();
     } finally {
       l.cleanup();
     }

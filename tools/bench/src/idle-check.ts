@@ -1,0 +1,90 @@
+// Is the box quiet enough for a benchmark figure to mean something? This box's 2 cores are often
+// shared with other work: a row taken while they are busy is marked (or, with --require-idle,
+// refused). The rule is pure (judgeIdle); the probe reads /proc and spins briefly (probeBox).
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export interface BoxSample {
+  /** 1-minute load average. */
+  readonly load1: number;
+  readonly cores: number;
+  /** Share of CPU time the hypervisor gave to others during the probe (/proc/stat steal), 0-1. */
+  readonly stealShare: number;
+  /** CPU time a busy loop of this process got over its wall time during the probe, 0-1. */
+  readonly spinShare: number;
+}
+
+export interface IdleRule {
+  /** Highest 1-minute load per core still called idle. @default 0.25 */
+  readonly maxLoadPerCore: number;
+  /** Highest steal share. @default 0.05 */
+  readonly maxSteal: number;
+  /** Lowest CPU share a spinning thread must get. @default 0.9 */
+  readonly minSpinShare: number;
+}
+
+export const DEFAULT_IDLE_RULE: IdleRule = { maxLoadPerCore: 0.25, maxSteal: 0.05, minSpinShare: 0.9 };
+
+export interface IdleVerdict {
+  readonly idle: boolean;
+  /** Why not idle (empty when idle), e.g. "load 3.10 on 2 cores". */
+  readonly reasons: readonly string[];
+  readonly sample: BoxSample;
+}
+
+export function judgeIdle(sample: BoxSample, rule: IdleRule = DEFAULT_IDLE_RULE): IdleVerdict {
+  const reasons: string[] = [];
+  if (!(sample.load1 <= rule.maxLoadPerCore * sample.cores)) reasons.push(`load ${sample.load1.toFixed(2)} on ${sample.cores} cores`);
+  if (!(sample.stealShare <= rule.maxSteal)) reasons.push(`steal ${(sample.stealShare * 100).toFixed(0)}%`);
+  if (!(sample.spinShare >= rule.minSpinShare)) reasons.push(`a spinning thread got ${(sample.spinShare * 100).toFixed(0)}% of a core`);
+  return { idle: reasons.length === 0, reasons, sample };
+}
+
+/** The short form a table cell holds: "idle", or "busy (load 3.10 on 2 cores; ...)". */
+export function verdictCell(v: IdleVerdict | undefined): string {
+  if (!v) return '-';
+  return v.idle ? 'idle' : `busy (${v.reasons.join('; ')})`;
+}
+
+/** Parses /proc/stat's first line: total and steal jiffies. */
+export function parseCpuLine(stat: string): { total: number; steal: number } {
+  const line = stat.split('\n').find((l) => l.startsWith('cpu '));
+  const f = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  return { total, steal: f[7] ?? 0 };
+}
+
+/** Samples the box: load average, then spins for `spinMs` while reading steal time around it. */
+export function probeBox(spinMs = 300): BoxSample {
+  const load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  const before = parseCpuLine(readFileSync('/proc/stat', 'utf8'));
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let spins = 0;
+  while (Number(process.hrtime.bigint() - t0) / 1e6 < spinMs) spins++;
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1e3;
+  const used = process.cpuUsage(cpu0);
+  const after = parseCpuLine(readFileSync('/proc/stat', 'utf8'));
+  const dTotal = after.total - before.total;
+  return {
+    load1,
+    cores: cpus().length,
+    stealShare: dTotal > 0 ? (after.steal - before.steal) / dTotal : 0,
+    spinShare: spins > 0 && wallUs > 0 ? Math.min(1, (used.user + used.system) / wallUs) : 0,
+  };
+}
+
+/**
+ * One verdict for a row from the probes before each of its runs: idle only when every run started
+ * on an idle box; otherwise the first busy probe's reasons (and the highest load seen).
+ */
+export function combineVerdicts(verdicts: readonly IdleVerdict[]): IdleVerdict | undefined {
+  const first = verdicts[0];
+  if (!first) return undefined;
+  const busy = verdicts.find((v) => !v.idle);
+  const worstLoad = verdicts.reduce((a, v) => (v.sample.load1 > a.sample.load1 ? v : a), first);
+  if (!busy) return worstLoad;
+  const runs = verdicts.filter((v) => !v.idle).length;
+  return { idle: false, reasons: [...busy.reasons, `${runs} of ${verdicts.length} runs`], sample: worstLoad.sample };
+}

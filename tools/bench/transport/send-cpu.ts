@@ -1,0 +1,69 @@
+// The send path's CPU per GiB with and without batchedSends (UDP_SEGMENT), on the DP's own path:
+// runPaced at a rate over openUdpSocket to a multicast group, 1450-byte datagrams (castpoint's data
+// packet at 1400-byte symbols), inside a netlab LAN (veth and bridge, as the bench). Runs the two
+// modes alternated N times and prints the medians of the sender process's CPU seconds per GiB:
+// CPU time, not wall time, so that the comparison holds on a box whose cores others use too.
+//   node dist/transport-bench/send-cpu.cjs [ROUNDS] [MIB] [RATE_MBIT]      (as root)
+import { collect, Lan } from '@castpoint/netlab';
+import { openUdpSocket, runPaced } from '@castpoint/transport';
+
+const GROUP = '239.255.61.9';
+const PORT = 47_190;
+const SIZE = 1450;
+
+async function child(mode: string, iface: string, mib: number, rateMbit: number): Promise<void> {
+  const ep = await openUdpSocket({ address: iface, batchedSends: mode === 'segmented', sendBufferSize: 4 << 20, multicast: { interface: iface, loopback: false } });
+  const count = Math.ceil((mib * 1024 * 1024) / SIZE);
+  const payload = new Uint8Array(SIZE).fill(7);
+  let left = count;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const run = runPaced({ rateBitsPerSec: rateMbit * 1e6, maxInFlight: 64, next: () => (left-- > 0 ? payload : undefined), send: (b, done) => ep.sendCb(b, { address: GROUP, port: PORT }, done) });
+  await run.done;
+  const used = process.cpuUsage(cpu0);
+  const st = ep.stats();
+  await ep.close();
+  console.log(JSON.stringify({ mode: st.sendMode, datagrams: st.sentDatagrams, cpuSeconds: (used.user + used.system) / 1e6, userSeconds: used.user / 1e6, systemSeconds: used.system / 1e6, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 }));
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+async function parent(rounds: number, mib: number, rateMbit: number): Promise<void> {
+  const lan = Lan.create({ clients: 1 });
+  // As in the bench (tools/bench/src/cli.ts): segmented sends are cut in software at the server's
+  // eth0, as on a NIC without UDP segmentation offload, and that cost is the sender's.
+  const seg = await collect(lan.spawn(lan.server, 'ip', ['link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']), 10_000);
+  if (seg.code !== 0) throw new Error(`gso_max_segs: ${seg.stderr}`);
+  const runs: Record<string, Array<{ cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string }>> = { 'per-datagram': [], segmented: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of ['per-datagram', 'segmented']) {
+        const out = await collect(lan.spawn(lan.server, process.execPath, [__filename, 'child', mode, lan.server.ip, String(mib), String(rateMbit)]), 300_000);
+        if (out.code !== 0) throw new Error(`${mode}: ${out.stderr}`);
+        const res = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string };
+        runs[mode]?.push(res);
+        process.stderr.write(`${mode} (${res.mode}): ${res.cpuSeconds.toFixed(3)} CPU s\n`);
+      }
+    }
+  } finally {
+    lan.destroy();
+  }
+  const gib = mib / 1024;
+  const summary = Object.fromEntries(
+    Object.entries(runs).map(([mode, rs]) => [
+      mode,
+      { cpuPerGiB: median(rs.map((x) => x.cpuSeconds)) / gib, userPerGiB: median(rs.map((x) => x.userSeconds)) / gib, systemPerGiB: median(rs.map((x) => x.systemSeconds)) / gib, runs: rs.map((x) => x.cpuSeconds), effective: rs.map((x) => x.mode) },
+    ]),
+  );
+  console.log(JSON.stringify({ bench: 'send-cpu', rounds, mib, rateMbit, summary }));
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+const main = cmd === 'child' ? child(rest[0] ?? '', rest[1] ?? '', Number(rest[2]), Number(rest[3])) : parent(Number(cmd ?? 5), Number(rest[0] ?? 200), Number(rest[1] ?? 475));
+main.catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});
