@@ -10,6 +10,7 @@ export interface VmTimings {
   readonly toAgentStart?: number;
   /** First received data to the start of the check (agent progress lines, 1 s resolution). */
   readonly transfer?: number;
+  /** The check to the agent's end: verifying, reporting to the DP. */
   readonly verify?: number;
   /** The agent's end (its reboot, or its exit then power-off) to the marker of the written disk. */
   readonly rebootToMarker?: number;
@@ -18,6 +19,8 @@ export interface VmTimings {
   /** The agent's exit code; 0 for `run`, which reboots the machine itself once it has reported. */
   readonly agentExit?: number;
   readonly reachedMarker: boolean;
+  /** What the DP's /boot/ipxe answered this VM, in order (network boot only): ['bootenv', 'exit']. */
+  readonly bootScripts?: readonly string[];
   readonly consoleFirstBoot: string;
   readonly consoleDiskBoot: string;
 }
@@ -60,13 +63,14 @@ export function networkBootTimings(name: string, mac: string, lines: readonly Se
   const end = afterStep ?? (restart > 0 ? lines[restart - 1] : undefined);
   const markerLine = restart < 0 ? undefined : lines.slice(restart).find((l) => l.text.includes(marker));
   const receiving = agentLines.find((l) => agentState(l.text) === 'receiving')?.t;
-  const verifying = agentLines.find((l) => agentState(l.text) === 'verifying')?.t;
+  // A check shorter than the 1 s progress period shows no `verifying` line: `done` ends the transfer.
+  const checking = agentLines.find((l) => agentState(l.text) === 'verifying' || agentState(l.text) === 'done')?.t;
   return {
     name,
     mac,
     toAgentStart: round(lines[start]?.t),
-    transfer: round(receiving !== undefined && verifying !== undefined ? verifying - receiving : undefined),
-    verify: round(verifying !== undefined && end ? end.t - verifying : undefined),
+    transfer: round(receiving !== undefined && checking !== undefined ? checking - receiving : undefined),
+    verify: round(checking !== undefined && end ? end.t - checking : undefined),
     rebootToMarker: round(end && markerLine ? markerLine.t - end.t : undefined),
     total: round(markerLine?.t),
     // `run` that reached its after step exited 0 in effect (it reports first, then reboots).
