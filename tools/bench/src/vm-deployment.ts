@@ -89,6 +89,9 @@ interface LabVm {
   readonly memMiB: number;
 }
 
+/** The DP's --receiver-silence for emulated machines (seconds). */
+const RECEIVER_SILENCE_S = 30;
+
 /** Seconds a VM may take from power-on to its written disk's marker (TCG on a loaded box). */
 const VM_TIMEOUT_MS = 900_000;
 
@@ -176,7 +179,11 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
     // An agent in a TCG VM (every instruction emulated, on a shared 2-core box) keeps up with
     // ~1000 datagrams/s: at 1 Gbit/s and at 40 Mbit/s the VMs lost most packets, and the DP
     // dropped them as silent or moved them to unicast (measured; docs/netboot.md).
-    dp = await startDp(lan, lan.server, { dataDir, maxRate: opts.maxRate ?? '10mbit', extra: network ? dpBootFlags(lan.server.ip, opts.bootenv) : [], readyTimeoutMs: 180_000 });
+    // --receiver-silence: a TCG VM on a busy 2-core host went 4-10 s between the agent's
+    // once-a-second reports (the guest was not scheduled); at the default 5 s the DP dropped it
+    // and the agents finished in a second session (docs/netboot.md).
+    const extra = ['--receiver-silence', String(RECEIVER_SILENCE_S), ...(network ? dpBootFlags(lan.server.ip, opts.bootenv) : [])];
+    dp = await startDp(lan, lan.server, { dataDir, maxRate: opts.maxRate ?? '10mbit', extra, readyTimeoutMs: 180_000 });
     // Scheduled: the session waits (up to 60 s) until every VM has asked, so one session serves all.
     const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '60']);
     if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);

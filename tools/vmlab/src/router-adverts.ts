@@ -21,9 +21,8 @@ export function routerAdvertArgs(iface: string, prefix = LAB_IPV6_PREFIX): strin
 /**
  * Router advertisements on the lab LAN from `host` (dnsmasq in its namespace). Why: iPXE's
  * "Configuring (net0 ...)" waits for IPv6 autoconfiguration as well as DHCPv4, ~16 s per boot on a
- * LAN where no router speaks (measured: docs/netboot.md); with an advertisement it is done once the
- * DHCPv4 lease is. The host gets an address in the prefix first (dnsmasq advertises the prefixes of
- * its interface's addresses).
+ * LAN where no router speaks, under 1 s with an advertisement (measured: docs/netboot.md). The
+ * host gets an address in the prefix first (dnsmasq advertises its interface's prefixes).
  */
 export function startRouterAdverts(lan: Lan, host: Host, prefix = LAB_IPV6_PREFIX): ChildProcess {
   execFileSync('ip', ['-n', host.ns, '-6', 'addr', 'add', `${prefix}1/64`, 'dev', host.iface, 'nodad'], { stdio: ['ignore', 'ignore', 'pipe'] });
