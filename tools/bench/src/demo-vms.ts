@@ -79,6 +79,11 @@ export async function runVmDemo(vms: number, transport: 'castpoint' | 'http' = '
         if (shown) console.log(`${name} [${line.t.toFixed(1).padStart(5)}] ${shown}`);
       },
     });
+    // A VM that did not get to its marker: its console's last lines say where it stopped.
+    for (const v of r.vms.filter((x) => !x.reachedMarker)) {
+      const tail = `${v.consoleFirstBoot}\n${v.consoleDiskBoot}`.trim().split('\n').slice(-20).join('\n');
+      console.log(`\n--- ${v.name}: no marker; the last lines of its console\n${tail}`);
+    }
     console.log('');
     console.log(vmTable(r.vms));
     const summary = vmDemoSummary(r.vms, r.sessions.length, http ? 0 : 1);

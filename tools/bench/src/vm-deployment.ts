@@ -184,8 +184,10 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
     // and the agents finished in a second session (docs/netboot.md).
     const extra = ['--receiver-silence', String(RECEIVER_SILENCE_S), ...(network ? dpBootFlags(lan.server.ip, opts.bootenv) : [])];
     dp = await startDp(lan, lan.server, { dataDir, maxRate: opts.maxRate ?? '10mbit', extra, readyTimeoutMs: 180_000 });
-    // Scheduled: the session waits (up to 60 s) until every VM has asked, so one session serves all.
-    const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '60']);
+    // Scheduled: the session waits until every VM has asked, so one session serves all. Up to
+    // 300 s: under TCG on a busy host the VMs reached their agents up to ~100 s apart (measured),
+    // and 60 s started the session without the last one, which then made a second.
+    const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '300']);
     if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
     const specs: LabVm[] = Array.from({ length: opts.vms }, (_, i) => {
       const name = `vm${i + 1}`;
