@@ -37,6 +37,11 @@ describe('vmDemoSummary', () => {
     expect(vmDemoSummary([vm('vm1')], 0, 0).ok).toBe(true);
     expect(vmDemoSummary([vm('vm1')], 1, 0).ok).toBe(false);
   });
+
+  it('is not ok when a VM finished by unicast fallback: the image did not go by multicast', () => {
+    expect(vmDemoSummary([vm('vm1'), vm('vm2')], 1, 1, 1).ok).toBe(false);
+    expect(vmDemoSummary([vm('vm1'), vm('vm2')], 1, 1, 0).ok).toBe(true);
+  });
 });
 
 describe('vmTable', () => {
