@@ -29,13 +29,26 @@ describe('vmDemoSummary', () => {
     expect(vmDemoSummary([vm('vm1')], 2).ok).toBe(false);
     expect(vmDemoSummary([], 1).ok).toBe(false);
   });
+
+  it('is not ok when a network-booted VM was not told `exit` on its second boot; the HTTP baseline wants no session', () => {
+    expect(vmDemoSummary([vm('vm1', { bootScripts: ['bootenv', 'exit'] })], 1).ok).toBe(true);
+    expect(vmDemoSummary([vm('vm1', { bootScripts: ['bootenv', 'bootenv'] })], 1).ok).toBe(false);
+    expect(vmDemoSummary([vm('vm1', { bootScripts: ['bootenv'] })], 1).ok).toBe(false);
+    expect(vmDemoSummary([vm('vm1')], 0, 0).ok).toBe(true);
+    expect(vmDemoSummary([vm('vm1')], 1, 0).ok).toBe(false);
+  });
+
+  it('is not ok when a VM finished by unicast fallback: the image did not go by multicast', () => {
+    expect(vmDemoSummary([vm('vm1'), vm('vm2')], 1, 1, 1).ok).toBe(false);
+    expect(vmDemoSummary([vm('vm1'), vm('vm2')], 1, 1, 0).ok).toBe(true);
+  });
 });
 
 describe('vmTable', () => {
   it('has one row per VM with each phase in seconds, - for a phase not seen', () => {
-    const t = vmTable([vm('vm1'), vm('vm2', { transfer: undefined, reachedMarker: false })]).split('\n');
-    expect(t[0]).toBe('vm    power-on->agent  transfer  verify  reboot->marker    total  marker');
-    expect(t[1]).toMatch(/^vm1\s+43\.1\s+12\.0\s+0\.5\s+64\.2\s+154\.0 {2}yes$/);
-    expect(t[2]).toMatch(/^vm2\s+43\.1\s+-\s+0\.5\s+64\.2\s+154\.0 {2}NO$/);
+    const t = vmTable([vm('vm1', { bootScripts: ['bootenv', 'exit'] }), vm('vm2', { transfer: undefined, reachedMarker: false })]).split('\n');
+    expect(t[0]).toBe('vm    power-on->agent  transfer  verify  reboot->marker    total  marker  network boots');
+    expect(t[1]).toMatch(/^vm1\s+43\.1\s+12\.0\s+0\.5\s+64\.2\s+154\.0 {2}yes {5}bootenv then exit$/);
+    expect(t[2]).toMatch(/^vm2\s+43\.1\s+-\s+0\.5\s+64\.2\s+154\.0 {2}NO {6}-$/);
   });
 });

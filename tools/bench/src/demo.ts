@@ -1,9 +1,12 @@
-// `npm run demo`: a real castpoint deployment in a private namespace LAN, on a generated image.
-// A DP and 3 agents (one behind 2% loss); live progress; verified targets; a summary; tear-down.
+// `npm run demo`: where qemu and root are available, 3 qemu VMs network-boot from a DP, are
+// deployed over one multicast session and boot their written disks (demo-vms.ts); elsewhere, or
+// with `--agents`, a real castpoint deployment in a private namespace LAN on a generated image:
+// a DP and 3 agents (one behind 2% loss); live progress; verified targets; a summary; tear-down.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { handleInterrupts, Lan, onInterrupt, probeSupport, spawnLight, type Host } from '@castpoint/netlab';
+import { vmSupport } from '@castpoint/vmlab';
 import { lightFabric, type Fabric } from './fabric';
 import { runDeployment, stopDp, verifyTargets, type AgentRun } from './deployment';
 import { writeSampleImage } from './sample-image';
@@ -64,21 +67,41 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
   }
 }
 
+const USAGE = 'usage: npm run demo [-- --vms N [--http] | --agents]   (default: 3 qemu VMs network-boot from the DP, are deployed by multicast and boot their written disks, where qemu and root are available, else --agents; --vms N: N VMs, 1-8; --http: the baseline, each VM downloads the image by plain HTTP from the DP instead; --agents: the DP and 3 agents in a namespace LAN, CASTPOINT_DEMO_MIB=N sets its image size, default 256)';
+
+/** Why the VM demo cannot run here (no namespace LAN, no qemu, a missing package), or undefined. */
+function whyNoVms(): string | undefined {
+  const lan = probeSupport();
+  if (!lan.lan) return lan.why ?? 'no namespace LAN';
+  const vm = vmSupport();
+  return vm.ok ? undefined : (vm.why ?? 'no qemu');
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args[0] === '--vms' && args.length === 2) {
+  if (args[0] === '--vms' && (args.length === 2 || (args.length === 3 && args[2] === '--http'))) {
     const n = Number(args[1]);
     if (!Number.isInteger(n) || n < 1 || n > 8) {
       console.error(`--vms takes a number of VMs from 1 to 8, got ${String(args[1])}`);
       return 2;
     }
     handleInterrupts();
-    return runVmDemo(n);
+    return runVmDemo(n, args[2] === '--http' ? 'http' : 'castpoint');
   }
-  if (args.length > 0) {
+  if (args.length > 0 && !(args.length === 1 && args[0] === '--agents')) {
     const help = args.includes('--help');
-    console.error(help ? 'usage: npm run demo [-- --vms N]   (--vms: N qemu VMs boot the boot environment and their written disks; CASTPOINT_DEMO_MIB=N sets the image size, default 256)' : `the demo takes only --vms N, got ${args.join(' ')} (CASTPOINT_DEMO_MIB=N sets the image size)`);
+    console.error(help ? USAGE : `the demo takes only --vms N [--http] or --agents, got ${args.join(' ')}\n${USAGE}`);
     return help ? 0 : 2;
+  }
+  // The main job is the whole path on VMs (firmware network boot to the written disk) wherever
+  // this machine can run them; elsewhere the agents' demo, saying why.
+  if (args.length === 0 && process.env['CASTPOINT_DEMO_LIGHT'] !== '1') {
+    const why = whyNoVms();
+    if (why === undefined) {
+      handleInterrupts();
+      return runVmDemo(3);
+    }
+    console.log(`no VM demo here (${why}): running the agents' demo instead (npm run demo -- --agents).`);
   }
   // Before any LAN or process: an interrupted demo tears them down (and its temp dir) on the way out.
   handleInterrupts();

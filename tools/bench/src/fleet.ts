@@ -28,12 +28,14 @@ export interface RunningDp {
 
 /**
  * Starts castpoint-dp on `host` with fixed tokens, and waits until it listens.
- * `bundle`: another build's castpoint-dp (default: this checkout's).
+ * `bundle`: another build's castpoint-dp (default: this checkout's). `readyTimeoutMs`: how long it
+ * may take to answer (default 20 s; `--boot` opens the store at start, and PGlite's first initdb
+ * holds the event loop for up to a minute on a loaded box).
  */
 export async function startDp(
   lan: Fabric,
   host: Host,
-  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string },
+  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string; readyTimeoutMs?: number },
 ): Promise<RunningDp> {
   const bundle = opts.bundle ?? appBundles().dp;
   const port = opts.port ?? 8080;
@@ -54,9 +56,10 @@ export async function startDp(
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
   try {
-    // 180 s, not 20: on this 2-core box at load 20-38 (2026-12-06) the DP's start (PGlite) took
-    // over 20 s, and at times over 60 s: castpoint runs of a bench failed before their clock started.
-    await waitForHttp(lan, host, `${url}/healthz`, 180_000, ended);
+    // 180 s by default, not 20: on this 2-core box at load 20-38 (2026-12-06) the DP's start
+    // (PGlite) took over 20 s, and at times over 60 s: castpoint runs of a bench failed before
+    // their clock started.
+    await waitForHttp(lan, host, `${url}/healthz`, opts.readyTimeoutMs ?? 180_000, ended);
   } catch (err) {
     // A DP that never answered is nobody's to stop later: stop it here, or it outlives the run.
     proc.kill('SIGKILL');

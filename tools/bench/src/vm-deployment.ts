@@ -1,14 +1,26 @@
-// A castpoint deployment to qemu VMs in a netlab LAN (tools/vmlab): the VMs start empty, boot the
-// castpoint boot environment, receive the image over multicast into their virtio disks, power
-// off, and boot the written disk, whose init prints a marker. Used by the VM integration test and
-// `npm run demo -- --vms N`.
+// A castpoint deployment to qemu VMs in a netlab LAN (tools/vmlab): the VMs start with empty
+// disks, boot the castpoint boot environment, receive the image over multicast into their virtio
+// disks, restart, and boot the written disk, whose init prints a marker. Used by the VM
+// integration test and `npm run demo -- --vms N`.
+//
+// Two ways in: `network` (the default, the real path) powers the VMs on network-first with the
+// DP as the LAN's DHCP server and boot service: firmware -> the NIC ROM's iPXE -> /boot/ipxe ->
+// the boot environment -> `castpoint-agent run` -> reboot -> /boot/ipxe says `exit` -> the disk.
+// `direct` starts the boot environment by qemu's direct kernel boot with `castpoint.image=` (no
+// firmware network boot, no deployment) and powers the VMs on again from their disks.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { collect, Lan, onInterrupt } from '@castpoint/netlab';
-import { buildTestDisk, labMac, startLabDhcp, Vm, type SerialLine } from '@castpoint/vmlab';
-import { appBundles, dpCli, startDp } from './fleet';
+import { buildTestDisk, labMac, startLabDhcp, startRouterAdverts, Vm, type SerialLine } from '@castpoint/vmlab';
+import { appBundles, dpCli, startDp, type RunningDp } from './fleet';
 import { stopDp } from './deployment';
+import { sha256File } from './measure';
+import { httpBaselineInitrd } from './vm-http-baseline';
+import { armDeployment, bootScriptAnswers, dpBootFlags, outcomesOf, waitForBootService, type BootScriptAnswer } from './vm-pxe';
+import { directBootTimings, networkBootTimings, type VmTimings } from './vm-timings';
+
+export type { VmTimings } from './vm-timings';
 
 export interface VmDeploymentOptions {
   readonly vms: number;
@@ -23,23 +35,14 @@ export interface VmDeploymentOptions {
   readonly maxRate?: string;
   /** @default 'castpoint-vmlab-marker v1' */
   readonly marker?: string;
-}
-
-export interface VmTimings {
-  readonly name: string;
-  readonly mac: string;
-  /** Power-on to the boot environment starting the agent. */
-  readonly toAgentStart?: number;
-  /** First received data to the start of the check (agent progress lines, 1 s resolution). */
-  readonly transfer?: number;
-  readonly verify?: number;
-  /** Agent exit to the marker of the written disk (power-off, power-on, firmware, its kernel). */
-  readonly rebootToMarker?: number;
-  readonly total?: number;
-  readonly agentExit?: number;
-  readonly reachedMarker: boolean;
-  readonly consoleFirstBoot: string;
-  readonly consoleDiskBoot: string;
+  /** @default 'network' */
+  readonly boot?: 'network' | 'direct';
+  /**
+   * How the image reaches the disks: `castpoint` (the agent, multicast) or `http`, the baseline:
+   * each VM downloads it by plain HTTP from the DP (vm-http-baseline.ts; direct boot only).
+   * @default 'castpoint'
+   */
+  readonly transport?: 'castpoint' | 'http';
 }
 
 export interface VmDeploymentResult {
@@ -48,27 +51,15 @@ export interface VmDeploymentResult {
   readonly sessions: ReadonlyArray<Record<string, unknown>>;
   /** The DP's client list at the end (each agent's state and why it left a session). */
   readonly clients: ReadonlyArray<Record<string, unknown>>;
+  /** Every /boot/ipxe answer the DP logged, in order (network boot only; empty for direct). */
+  readonly bootScripts: readonly BootScriptAnswer[];
+  /** The DP's own log (JSON lines), for a look when something went wrong. */
+  readonly dpLog: string;
   readonly imageBytes: number;
   readonly wallSeconds: number;
 }
 
 const IMAGE = 'vmdisk';
-
-/** The agent's JSON progress state on a console line, if it is one. */
-function agentState(text: string): string | undefined {
-  const i = text.indexOf('{"');
-  if (i < 0) return undefined;
-  try {
-    const o = JSON.parse(text.slice(i)) as { state?: unknown };
-    return typeof o.state === 'string' ? o.state : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function firstT(lines: readonly SerialLine[], test: (l: SerialLine) => boolean): number | undefined {
-  return lines.find(test)?.t;
-}
 
 /**
  * The boot environment in `dir`, built (castpoint-dp bootenv build, .deb files cached beside it)
@@ -89,13 +80,97 @@ export function ensureBootenv(dir: string, root = path.resolve(__dirname, '../..
   return dir;
 }
 
+
+interface LabVm {
+  readonly name: string;
+  readonly disk: string;
+  readonly mac: string;
+  readonly tap: string;
+  readonly memMiB: number;
+}
+
+/** The DP's --receiver-silence for emulated machines (seconds). */
+const RECEIVER_SILENCE_S = 30;
+
+/** Seconds a VM may take from power-on to its written disk's marker (TCG on a loaded box). */
+const VM_TIMEOUT_MS = 900_000;
+
+/**
+ * Waits for each VM's marker; a VM whose firmware found nothing to boot waits forever, and one
+ * that network-boots again and again never ends: both are stopped. Resolves when all have ended.
+ */
+async function awaitMarkers(vms: readonly Vm[], marker: string, timeoutMs: number): Promise<void> {
+  const verdict = new RegExp(`${marker}|No bootable device`);
+  await Promise.all(
+    vms.map(async (v) => {
+      const seen = await v.waitFor(verdict, timeoutMs, false).catch(() => undefined);
+      if (!seen?.text.includes(marker)) v.kill();
+      // The marker's init powers off: qemu ends by itself.
+      await v.waitForExit(60_000).catch(() => undefined);
+    }),
+  );
+}
+
+/** Network-first VMs, the DP as DHCP server and boot service, one required deployment. */
+async function bootByNetwork(lan: Lan, dp: RunningDp, specs: readonly LabVm[], vms: Vm[], opts: VmDeploymentOptions, marker: string, workDir: string): Promise<VmTimings[]> {
+  await armDeployment(lan, dp, { machines: specs, image: IMAGE, csvPath: path.join(workDir, 'machines.csv') });
+  await waitForBootService(lan, dp);
+  const ra = startRouterAdverts(lan, lan.server);
+  const raEnded = collect(ra, 3_600_000).catch(() => undefined);
+  try {
+    const onLine = (vm: Vm, line: SerialLine): void => opts.onLine?.(vm.name, line);
+    const started = specs.map((s) => Vm.start(lan, { ...s, boot: 'network-first' }, onLine));
+    vms.push(...started);
+    await awaitMarkers(started, marker, VM_TIMEOUT_MS);
+    return specs.map((s, i) => networkBootTimings(s.name, s.mac, (started[i] as Vm).log.lines, marker));
+  } finally {
+    ra.kill('SIGTERM');
+    await raEnded;
+  }
+}
+
+/** qemu's direct kernel boot into the boot environment (`deploy`), then power-on from the disk. */
+async function bootDirect(lan: Lan, dp: RunningDp, specs: readonly LabVm[], vms: Vm[], opts: VmDeploymentOptions, marker: string, workDir: string, image: string): Promise<VmTimings[]> {
+  const dhcpDir = path.join(workDir, 'dhcp');
+  mkdirSync(dhcpDir, { recursive: true });
+  const dhcp = startLabDhcp(lan, lan.server, dhcpDir);
+  const dhcpEnded = collect(dhcp, 3_600_000).catch(() => undefined);
+  try {
+    const http = opts.transport === 'http';
+    const append = [
+      'console=ttyS0', 'quiet',
+      `castpoint.server=${dp.url}`, `castpoint.token=${dp.clientToken}`, `castpoint.image=${IMAGE}`,
+      'castpoint.after=poweroff', 'castpoint.onfail=poweroff',
+      ...(http ? [`castpoint.bytes=${statSync(image).size}`, `castpoint.sha256=${await sha256File(image)}`] : []),
+    ].join(' ');
+    const initrd = http ? httpBaselineInitrd(path.join(opts.bootenv, 'initrd.img'), path.join(workDir, 'initrd-http.img')) : path.join(opts.bootenv, 'initrd.img');
+    const onLine = (vm: Vm, line: SerialLine): void => opts.onLine?.(vm.name, line);
+    const first = specs.map((s) => Vm.start(lan, { ...s, direct: { kernel: path.join(opts.bootenv, 'vmlinuz'), initrd, append } }, onLine));
+    vms.push(...first);
+    await Promise.all(first.map((v) => v.waitForExit(600_000)));
+    const second = specs.map((s) => Vm.start(lan, { ...s, boot: 'disk' }, onLine));
+    vms.push(...second);
+    await awaitMarkers(second, marker, 300_000);
+    return specs.map((s, i) => {
+      const a = first[i] as Vm;
+      const b = second[i] as Vm;
+      return directBootTimings(s.name, s.mac, a.log.lines, b.log.lines, (b.startedAtMs - a.startedAtMs) / 1000, marker);
+    });
+  } finally {
+    dhcp.kill('SIGTERM');
+    await dhcpEnded;
+  }
+}
+
 /** Runs the whole VM deployment; tears the LAN, DP and VMs down on the way out. */
 export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDeploymentResult> {
   const marker = opts.marker ?? 'castpoint-vmlab-marker v1';
+  const network = (opts.boot ?? 'network') === 'network';
+  if (network && opts.transport === 'http') throw new RangeError('the HTTP baseline boots the VMs directly: use boot: direct');
   const lan = Lan.create({ clients: 1, subnet: '10.78.0' });
   const vms: Vm[] = [];
   const forget = onInterrupt(() => vms.forEach((v) => v.kill()));
-  let dp: Awaited<ReturnType<typeof startDp>> | undefined;
+  let dp: RunningDp | undefined;
   const t0 = Date.now();
   try {
     const dataDir = path.join(opts.workDir, 'dp-data');
@@ -104,75 +179,33 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
     // An agent in a TCG VM (every instruction emulated, on a shared 2-core box) keeps up with
     // ~1000 datagrams/s: at 1 Gbit/s and at 40 Mbit/s the VMs lost most packets, and the DP
     // dropped them as silent or moved them to unicast (measured; docs/netboot.md).
-    dp = await startDp(lan, lan.server, { dataDir, maxRate: opts.maxRate ?? '10mbit' });
-    const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '60']);
+    // --receiver-silence: a TCG VM on a busy 2-core host went 4-10 s between the agent's
+    // once-a-second reports (the guest was not scheduled); at the default 5 s the DP dropped it
+    // and the agents finished in a second session (docs/netboot.md).
+    const extra = ['--receiver-silence', String(RECEIVER_SILENCE_S), ...(network ? dpBootFlags(lan.server.ip, opts.bootenv) : [])];
+    dp = await startDp(lan, lan.server, { dataDir, maxRate: opts.maxRate ?? '10mbit', extra, readyTimeoutMs: 180_000 });
+    // Scheduled: the session waits until every VM has asked, so one session serves all. Up to
+    // 300 s: under TCG on a busy host the VMs reached their agents up to ~100 s apart (measured),
+    // and 60 s started the session without the last one, which then made a second.
+    const add = await dpCli(lan, dp, ['image', 'add', IMAGE, disk.path, '--mode', 'scheduled', '--min-clients', String(opts.vms), '--max-wait', '300']);
     if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
-    const dhcpDir = path.join(opts.workDir, 'dhcp');
-    mkdirSync(dhcpDir, { recursive: true });
-    const dhcp = startLabDhcp(lan, lan.server, dhcpDir);
-    const dhcpEnded = collect(dhcp, 3_600_000).catch(() => undefined);
-
-    const append = [
-      'console=ttyS0', 'quiet',
-      `castpoint.server=${dp.url}`, `castpoint.token=${dp.clientToken}`, `castpoint.image=${IMAGE}`,
-      'castpoint.after=poweroff', 'castpoint.onfail=poweroff',
-    ].join(' ');
-    const specs = Array.from({ length: opts.vms }, (_, i) => {
+    const specs: LabVm[] = Array.from({ length: opts.vms }, (_, i) => {
       const name = `vm${i + 1}`;
       const file = path.join(opts.workDir, `${name}.disk`);
       writeFileSync(file, '');
       truncateSync(file, 64 * 1024 * 1024);
       return { name, disk: file, mac: labMac(i + 1), tap: lan.addTap(`tap${i + 1}`), memMiB: opts.memMiB ?? 512 };
     });
-    const onLine = (vm: Vm, line: SerialLine): void => opts.onLine?.(vm.name, line);
-    const first = specs.map((s) => Vm.start(lan, { ...s, direct: { kernel: path.join(opts.bootenv, 'vmlinuz'), initrd: path.join(opts.bootenv, 'initrd.img'), append } }, onLine));
-    vms.push(...first);
-    await Promise.all(first.map((v) => v.waitForExit(600_000)));
-    const second = specs.map((s) => Vm.start(lan, { ...s, boot: 'disk' }, onLine));
-    vms.push(...second);
-    // The marker's init powers off; firmware that found nothing to boot waits forever: stop it.
-    const verdict = new RegExp(`${marker}|No bootable device`);
-    await Promise.all(
-      second.map(async (v) => {
-        const seen = await v.waitFor(verdict, 300_000).catch(() => undefined);
-        if (!seen?.text.includes(marker)) v.kill();
-        await v.waitForExit(60_000).catch(() => undefined);
-      }),
-    );
+    const timings = network ? await bootByNetwork(lan, dp, specs, vms, opts, marker, opts.workDir) : await bootDirect(lan, dp, specs, vms, opts, marker, opts.workDir, disk.path);
     const sessionsOut = await dpCli(lan, dp, ['session', 'list', '--json']);
     const sessions = (JSON.parse(sessionsOut.stdout || '[]') as Array<Record<string, unknown>>).filter((s) => s['image'] === IMAGE);
     const clientsOut = await dpCli(lan, dp, ['client', 'list', '--json']);
     const clients = JSON.parse(clientsOut.stdout || '[]') as Array<Record<string, unknown>>;
-
-    const timings = specs.map((s, i): VmTimings => {
-      const a = first[i] as Vm;
-      const b = second[i] as Vm;
-      const lines = a.log.lines;
-      const agentStart = firstT(lines, (l) => /castpoint\[[\d.]+\]: agent start/.test(l.text));
-      const receiving = firstT(lines, (l) => agentState(l.text) === 'receiving');
-      const verifying = firstT(lines, (l) => agentState(l.text) === 'verifying');
-      const exitLine = lines.find((l) => /castpoint\[[\d.]+\]: agent exit/.test(l.text));
-      const markerLine = b.log.find(new RegExp(marker));
-      const exitAbs = exitLine ? a.startedAtMs / 1000 + exitLine.t : undefined;
-      const markerAbs = markerLine ? b.startedAtMs / 1000 + markerLine.t : undefined;
-      const r = (x: number | undefined): number | undefined => (x === undefined ? undefined : Math.round(x * 10) / 10);
-      return {
-        name: s.name,
-        mac: s.mac,
-        toAgentStart: r(agentStart),
-        transfer: r(receiving !== undefined && verifying !== undefined ? verifying - receiving : undefined),
-        verify: r(verifying !== undefined && exitLine ? exitLine.t - verifying : undefined),
-        rebootToMarker: r(exitAbs !== undefined && markerAbs !== undefined ? markerAbs - exitAbs : undefined),
-        total: r(markerAbs !== undefined ? markerAbs - a.startedAtMs / 1000 : undefined),
-        agentExit: exitLine ? Number(/agent exit (\d+)/.exec(exitLine.text)?.[1]) : undefined,
-        reachedMarker: markerLine !== undefined,
-        consoleFirstBoot: a.log.format(),
-        consoleDiskBoot: b.log.format(),
-      };
-    });
-    dhcp.kill('SIGTERM');
-    await dhcpEnded;
-    return { vms: timings, sessions, clients, imageBytes: disk.bytes, wallSeconds: (Date.now() - t0) / 1000 };
+    const dpOut = await stopDp(dp);
+    dp = undefined;
+    const bootScripts = bootScriptAnswers(dpOut.stdout);
+    const vmsOut = network ? timings.map((t) => ({ ...t, bootScripts: outcomesOf(bootScripts, t.mac) })) : timings;
+    return { vms: vmsOut, sessions, clients, bootScripts, dpLog: dpOut.stdout, imageBytes: disk.bytes, wallSeconds: (Date.now() - t0) / 1000 };
   } finally {
     vms.forEach((v) => v.kill());
     if (dp) await stopDp(dp).catch(() => undefined);

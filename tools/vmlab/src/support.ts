@@ -14,6 +14,7 @@ const NEEDS: ReadonlyArray<[string, string]> = [
   ['mkfs.fat', 'dosfstools'],
   ['cpio', 'cpio'],
   ['busybox', 'busybox-static'],
+  ['dnsmasq', 'dnsmasq-base'],
 ];
 
 /** Whether this machine can run the VM lab (tools/setup.sh installs what it needs). */

@@ -30,7 +30,7 @@ describe('renderInit', () => {
   });
 
   it('runs the agent `run`, and reboots into the disk on its "nothing to do" exit', () => {
-    expect(init).toContain("'/opt/castpoint/castpoint-agent' run\n");
+    expect(init).toContain("'/opt/castpoint/castpoint-agent' run --json\n");
     expect(init).toMatch(new RegExp(`if \\[ "\\$rc" -eq ${RUN_NOTHING_TO_DO} \\]; then\\n\\s+say "nothing to do for this machine"\\n\\s+finish reboot`));
   });
 

@@ -110,8 +110,10 @@ if [ -n "$image" ]; then
 else
   # run reads castpoint.server/token from the kernel command line and does the deployment's
   # after-action itself (reboot, poweroff); it returns 0 only when that action is none.
+  # --json: the console (often a serial line, logged) gets one JSON line per step and per second
+  # of progress instead of a redrawn bar that a log cannot split into lines.
   say "agent start: run against $server"
-  ${shQuote(agent)} run
+  ${shQuote(agent)} run --json
   rc=$?
   say "agent exit $rc"
   if [ "$rc" -eq ${RUN_NOTHING_TO_DO} ]; then

@@ -36,6 +36,7 @@ function serveCommand(y: Argv) {
     'max-clients': 'Agents receiving by multicast at once',
     ttl: 'Multicast TTL',
     'agent-rate-limit': 'Agent API requests per minute per source address (429 above; 0: off)',
+    'receiver-silence': 'Seconds a session receiver may stay silent before it is dropped (slow machines: more) [default: 5]',
     'admin-token': 'Admin token (generated on first start when absent; visible in ps: prefer --admin-token-file)',
     'client-token': 'Client (agent) token (generated on first start when absent; visible in ps: prefer --client-token-file)',
     'admin-token-file': 'File holding the admin token (mode 0600)',

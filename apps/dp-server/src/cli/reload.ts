@@ -27,6 +27,7 @@ function startOnly(s: ServeSettings): Array<[string, string]> {
     ['max-clients', String(s.maxClients)],
     ['ttl', String(s.ttl)],
     ['agent-rate-limit', String(s.agentRateLimit)],
+    ['receiver-silence', String(s.receiverSilenceSeconds)],
     ['image-root', s.imageRoots.join('\n')],
     ['tls', `${s.tls} ${s.tlsCert ?? ''} ${s.tlsKey ?? ''}`],
   ];

@@ -37,7 +37,7 @@ export async function serve(settings: ServeSettings, reread?: () => ServeSetting
   const app = await buildApp({
     settings,
     importer: chunkingImporter(),
-    runnerFactory: udpRunnerFactory(),
+    runnerFactory: udpRunnerFactory({ silentTimeoutMs: settings.receiverSilenceSeconds * 1000 }),
     loggerInstance: logger,
   });
   // The last log lines get a moment to go out by the destination's own asynchronous writes (a

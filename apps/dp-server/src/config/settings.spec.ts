@@ -60,6 +60,13 @@ describe('resolveSettings', () => {
     expect(s.adminToken).toBeUndefined();
   });
 
+  it('keeps a silent receiver 5 s by default; --receiver-silence takes 1-600 s (slow machines)', () => {
+    expect(resolveSettings({ flags: base }).receiverSilenceSeconds).toBe(5);
+    expect(resolveSettings({ flags: { ...base, 'receiver-silence': '30' } }).receiverSilenceSeconds).toBe(30);
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_RECEIVER_SILENCE: '12' } }).receiverSilenceSeconds).toBe(12);
+    expect(() => resolveSettings({ flags: { ...base, 'receiver-silence': '0' } })).toThrow(/receiver-silence/);
+  });
+
   it('lets env win over the config file and flags win over env', () => {
     const dir = tempDir();
     const file = join(dir, 'dp.json');

@@ -30,6 +30,7 @@ export const SETTING_NAMES = [
   'max-clients',
   'ttl',
   'agent-rate-limit',
+  'receiver-silence',
   'admin-token',
   'client-token',
   'admin-token-file',
@@ -64,6 +65,12 @@ export interface ServeSettings {
   readonly ttl: number;
   /** Agent API requests per minute per source address (429 above it; 0: no limit). @default 60000 */
   readonly agentRateLimit: number;
+  /**
+   * Seconds a session's receiver may stay silent before the DP drops it from the session (it then
+   * asks again or falls back). Slow machines need more: an emulated VM on a busy host went 4-10 s
+   * between its once-a-second reports (docs/netboot.md). @default 5
+   */
+  readonly receiverSilenceSeconds: number;
   /** Admin token; generated on first start when not given. */
   readonly adminToken?: string;
   /** Client (agent) token; generated on first start when not given. */
@@ -95,6 +102,7 @@ export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
   'max-clients': '200',
   ttl: '1',
   'agent-rate-limit': '60000',
+  'receiver-silence': '5',
 };
 
 export function envName(name: SettingName): string {
@@ -192,6 +200,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     maxClients: parseIntSetting(need('max-clients'), 'max-clients', 1, 100_000),
     ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
     agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
+    receiverSilenceSeconds: parseIntSetting(need('receiver-silence'), 'receiver-silence', 1, 600),
     ...(admin !== undefined ? { adminToken: admin } : {}),
     ...(client !== undefined ? { clientToken: client } : {}),
     ...(operatorFile !== undefined ? { operatorToken: readTokenFile(operatorFile, 'operator-token-file') } : {}),

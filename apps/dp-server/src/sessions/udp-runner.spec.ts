@@ -73,7 +73,7 @@ function recorder(events: string[]): RunnerEvents {
 }
 
 /** An agent in miniature: joins the group, feeds a ReceiverEngine, answers the DP, keeps the blocks. */
-async function scriptedReceiver(l: Lab, receiverId: number, host: string): Promise<{ image(): Buffer; ep: UdpEndpoint }> {
+async function scriptedReceiver(l: Lab, receiverId: number, host: string): Promise<{ image(): Buffer; ep: UdpEndpoint; mute(): void }> {
   const s = l.spec;
   const key = createSessionKey(s.key, s.encrypted);
   const layout = new BlockLayout(s.manifest, { symbolSize: SYMBOL, blockSymbols: BLOCK_SYMBOLS });
@@ -81,9 +81,11 @@ async function scriptedReceiver(l: Lab, receiverId: number, host: string): Promi
   const ep = await l.net.open({ port: s.port, reuseAddr: true, multicast: { group: s.group, interface: host } });
   const out = Buffer.alloc(s.manifest.size);
   let seq = 1n;
+  let muted = false;
   const apply = (actions: readonly ReceiverAction[]): void => {
     for (const a of actions) {
       if (a.type === 'send') {
+        if (muted) continue;
         const bytes = encodePacket({ sessionId: s.sessionId, senderId: receiverId, seq: seq++, sentAtMs: 0 }, a.message as ControlMessage, key);
         void ep.send(bytes, { address: DP, port: s.senderPort });
       } else if (a.type === 'block') {
@@ -101,7 +103,7 @@ async function scriptedReceiver(l: Lab, receiverId: number, host: string): Promi
     l.clock.schedule(tick, 10);
   };
   tick();
-  return { image: () => out, ep };
+  return { image: () => out, ep, mute: () => (muted = true) };
 }
 
 /** Moves virtual time in 1 ms steps, letting the runner's image reads (real file I/O) complete. */
@@ -172,6 +174,32 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       await runUntil(l, l.finished, 5000);
       expect(l.events).toContain('finished');
       expect(r.image().equals(l.image)).toBe(true);
+      await runner.close();
+      await r.ep.close();
+    } finally {
+      l.cleanup();
+    }
+  });
+
+  it.each([
+    { silentTimeoutMs: undefined, keptMs: 4000, goneMs: 6500 },
+    { silentTimeoutMs: 10_000, keptMs: 9000, goneMs: 11_500 },
+  ])('drops a heard receiver once it is silent for silentTimeoutMs ($silentTimeoutMs; serve --receiver-silence), not before', async ({ silentTimeoutMs, keptMs, goneMs }) => {
+    const l = lab(0, 4);
+    try {
+      const runner = udpRunnerFactory({ openSocket: (o) => l.net.open(o), clock: l.clock, ...(silentTimeoutMs ? { silentTimeoutMs } : {}) })(l.spec, recorder(l.events));
+      await runner.start();
+      // Data waits until the receiver is heard: it has spoken when the first data packet leaves.
+      runner.awaitJoiners(1, 60_000);
+      runner.addReceiver(31);
+      const r = await scriptedReceiver(l, 31, '10.0.0.5');
+      await runUntil(l, () => runner.stats().dataPackets > 0, 5000);
+      r.mute(); // a VM the host stopped scheduling: it still receives, it sends nothing
+      const left = (): boolean => l.events.includes('left 31 inactive');
+      await runUntil(l, left, keptMs);
+      expect(left()).toBe(false);
+      await runUntil(l, left, goneMs - keptMs);
+      expect(left()).toBe(true);
       await runner.close();
       await r.ep.close();
     } finally {

@@ -48,6 +48,11 @@ export interface UdpRunnerOptions {
   readonly openSocket?: (opts: OpenUdpOptions) => Promise<UdpEndpoint>;
   /** Time and timers of the loop. @default realClock() */
   readonly clock?: Clock;
+  /**
+   * A heard receiver silent this long is dropped (`serve --receiver-silence`); the first report
+   * may take FIRST_REPORT_TIMEOUT_MS or this, whichever is longer. @default the engine's (5 s)
+   */
+  readonly silentTimeoutMs?: number;
 }
 
 /** A data packet the pacer may let go: framed (seq, sentAtMs) only when it does. */
@@ -116,7 +121,8 @@ class UdpSessionRunner implements SessionRunner {
         // An agent in a preinstall environment (WinPE on an old CPU, an emulated VM) took 5.8-7 s
         // from its request to its first status (the VM lab, docs/netboot.md): 5 s dropped it and it
         // started a second session. Once it has spoken, the usual 5 s silence rule applies.
-        firstReportTimeoutMs: FIRST_REPORT_TIMEOUT_MS,
+        firstReportTimeoutMs: Math.max(FIRST_REPORT_TIMEOUT_MS, this.o.silentTimeoutMs ?? 0),
+        ...(this.o.silentTimeoutMs !== undefined ? { silentTimeoutMs: this.o.silentTimeoutMs } : {}),
         rng: seededRng(s.sessionId ^ s.senderId),
       });
       this.sock = await (this.o.openSocket ?? openUdpSocket)({
