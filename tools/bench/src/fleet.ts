@@ -29,8 +29,8 @@ export interface RunningDp {
 /**
  * Starts castpoint-dp on `host` with fixed tokens, and waits until it listens.
  * `bundle`: another build's castpoint-dp (default: this checkout's). `readyTimeoutMs`: how long it
- * may take to answer (default 20 s; `--boot` opens the store at start, and PGlite's first initdb
- * holds the event loop for up to a minute on a loaded box).
+ * may take to answer (default 180 s: the store opens at start, and on a loaded 2-core box PGlite took
+ * from 20 s to over a minute).
  */
 export async function startDp(
   lan: Fabric,
