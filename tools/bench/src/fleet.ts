@@ -30,6 +30,9 @@ export interface RunningDp {
  * Starts castpoint-dp on `host` with fixed tokens, and waits until it listens.
  * `bundle`: another build's castpoint-dp (default: this checkout's).
  */
+/** How long a DP may take to answer /healthz after its start. */
+const DP_START_TIMEOUT_MS = 120_000;
+
 export async function startDp(
   lan: Fabric,
   host: Host,
@@ -54,7 +57,9 @@ export async function startDp(
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
   try {
-    await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+    // Every DP start opens its SQL store (PGlite: initdb and WebAssembly start), which took 21-65 s
+    // on this box at load 13-36 (session 12's note): 20 s failed every run at load 30.
+    await waitForHttp(lan, host, `${url}/healthz`, DP_START_TIMEOUT_MS, ended);
   } catch (err) {
     // A DP that never answered is nobody's to stop later: stop it here, or it outlives the run.
     proc.kill('SIGKILL');
