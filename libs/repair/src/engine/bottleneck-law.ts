@@ -12,8 +12,10 @@
 //   that start-up built has drained), then sits at the estimate.
 // - steady: each round without a queue report adds a step that doubles from MIN_STEP to MAX_STEP
 //   (so the rate comes back quickly after a cut and creeps near the bottleneck); a queue report
-//   cuts the rate by CUT (and to at most the estimate) and resets the step, at most once per
-//   CUT_HOLDOFF_MS (the reports that follow a cut still show the queue that caused it).
+//   sets the rate to CUT below the lower of the rate and the estimate (the delivery rate over
+//   1 - loss: below the bottleneck, so the queue drains) and resets the step; no new cut for
+//   CUT_HOLDOFF_MS, nor before the reported queue could drain at that rate (queue / CUT, at most
+//   MAX_HOLDOFF_MS): the reports that follow a cut still show the queue that caused it.
 // - a receiver leaving the session (the policy moved it out, it went silent) restarts start-up
 //   from the current rate: the bottleneck may have been in front of that receiver.
 
@@ -22,10 +24,11 @@ export const STARTUP_DIVISOR = 8;
 const STARTUP_GAIN = 2;
 const DRAIN_GAIN = 0.75;
 const DRAIN_MS = 200;
-const CUT = 0.04;
-const MIN_STEP = 0.005;
+const CUT = 0.03;
+const MIN_STEP = 0.01;
 const MAX_STEP = 0.16;
 const CUT_HOLDOFF_MS = 300;
+const MAX_HOLDOFF_MS = 1000;
 /** Below this share of the rate the sender is not using its rate (app- or CPU-limited): no growth. */
 const IN_USE = 0.5;
 /**
@@ -49,6 +52,8 @@ export interface QueuedReport {
   /** Payload bytes/s (its best window; 0: it did not say). */
   readonly deliveryRateBps: number;
   readonly lossPpm: number;
+  /** Its queueing delay, us (0: it did not say). */
+  readonly queueDelayUs: number;
 }
 
 export class BottleneckLaw {
@@ -57,6 +62,8 @@ export class BottleneckLaw {
   estimate: number | undefined;
   private step = MIN_STEP;
   private lastCutMs = -Infinity;
+  /** No new cut before this: the queue the last cut saw needs time to drain at the cut rate. */
+  private holdUntilMs = -Infinity;
   private readonly wire: number;
 
   constructor(private readonly o: { readonly maxRateBytesPerSec: number; readonly minRateBytesPerSec: number; readonly symbolSize: number }) {
@@ -91,8 +98,12 @@ export class BottleneckLaw {
         this.estimate = Number.isFinite(measured) ? Math.min(rate, measured) : rate * (1 - CUT);
         return this.estimate * DRAIN_GAIN;
       }
-      if (i.nowMs - this.lastCutMs < CUT_HOLDOFF_MS + (this.phase === 'drain' ? DRAIN_MS : 0)) return rate;
+      if (i.nowMs < this.holdUntilMs || i.nowMs - this.lastCutMs < CUT_HOLDOFF_MS + (this.phase === 'drain' ? DRAIN_MS : 0)) return rate;
       this.lastCutMs = i.nowMs;
+      // A queue of q ms drains in q / CUT ms at (1 - CUT) x the bottleneck: the reports until then
+      // show the same queue, and cutting on each would take the rate far below the bottleneck.
+      const queueMs = Math.max(0, ...i.queued.map((q) => q.queueDelayUs / 1000));
+      this.holdUntilMs = i.nowMs + Math.min(MAX_HOLDOFF_MS, queueMs / CUT);
       this.step = MIN_STEP;
       // Here the queue was seen before it overflowed, so the loss a receiver reports is the loss
       // after the bottleneck: its delivery rate over (1 - loss) is the bottleneck's rate. Where
@@ -100,7 +111,7 @@ export class BottleneckLaw {
       const estimate = Math.min(...rates.map((q) => (q.deliveryRateBps * this.wire) / (1 - Math.min(0.5, q.lossPpm / 1e6))));
       if (Number.isFinite(estimate)) this.estimate = estimate;
       if (this.phase === 'drain') return Math.min(rate, this.estimate ?? rate) * DRAIN_GAIN;
-      return Math.min(rate * (1 - CUT), estimate);
+      return Math.min(rate, estimate) * (1 - CUT);
     }
     if (this.phase === 'drain') {
       if (i.nowMs - this.lastCutMs < DRAIN_MS) return rate;

@@ -47,11 +47,12 @@ export const SAME_SPEED_FLOOR_RATIO = 0.1;
 export const DEFAULT_CONGESTION_GAP = 16;
 
 /**
- * Queueing delay (us) that marks congestion under the `bottleneck` law by default: above the
- * jitter of a busy receiver's 100 ms window minimum, well under a shaper's queue (tbf's latency
- * 50 ms in the test LAN; a switch port's buffer a few ms at 1 Gbit/s and more).
+ * Queueing delay (us) that marks congestion under the `bottleneck` law by default: with margin
+ * above what a CPU-starved receiver's scheduling may add to its 50 ms window minimum (its socket
+ * buffer holds such delays without loss), well under a shaper's queue (tbf's latency is 50 ms in
+ * the test LAN) and a switch port's buffer (~2 MB: 16 ms at 1 Gbit/s).
  */
-export const DEFAULT_QUEUE_TARGET_US = 4000;
+export const DEFAULT_QUEUE_TARGET_US = 10_000;
 
 /** Which law sets the rate (the slow-receiver policy is the same under both). */
 export type RateLaw = 'bottleneck' | 'aimd';
@@ -247,7 +248,7 @@ export class RateControl {
     if (this.law) {
       const queued = cutBy.map((id) => {
         const r = latest.get(id) as ReceiverReport;
-        return { deliveryRateBps: r.deliveryRateBps ?? r.rateBytesPerSec, lossPpm: r.lossPpm };
+        return { deliveryRateBps: r.deliveryRateBps ?? r.rateBytesPerSec, lossPpm: r.lossPpm, queueDelayUs: r.queueDelayUs ?? 0 };
       });
       this.rateBytesPerSec = this.law.next({ nowMs, rateBytesPerSec: before, sentRate, queued });
     } else {

@@ -1,7 +1,7 @@
 import type { ControlMessage, DataMessage, StatusMessage } from '@castpoint/wire';
 import { seededRng } from '../rng';
 import { uniformLayout } from './layout';
-import { ReceiverEngine } from './receiver';
+import { QUEUE_REPORT_US, ReceiverEngine } from './receiver';
 import { pkt } from './test-helpers';
 
 // The receiver's rate-control figures in its status (issue 29.5): delivery rate and queueing delay.
@@ -38,10 +38,10 @@ describe('ReceiverEngine: delivery rate and queueing delay', () => {
     const r = new ReceiverEngine({ receiverId: 1, layout, symbolSize: SYMBOL, rng: seededRng(1) });
     const seq = { seq: 0n };
     run(r, 0, 1100, () => 0, seq); // hello + the 1 s report
-    // From 1100 ms a queue grows by 0.2 ms per ms: 4 ms (the default target) after 20 ms.
+    // From 1100 ms a queue grows by 0.2 ms per ms: 10 ms (the default target) after 50 ms.
     const reports = run(r, 1100, 1400, (t) => (t - 1100) / 5, seq);
     const early = statusOf(reports[0]);
-    expect(early.queueDelayUs).toBeGreaterThanOrEqual(4000);
+    expect(early.queueDelayUs).toBeGreaterThanOrEqual(QUEUE_REPORT_US);
     expect(reports.length).toBeGreaterThanOrEqual(2); // then at most one per 100 ms while it lasts
   });
 });

@@ -43,7 +43,7 @@ describe('SenderEngine, bottleneck law', () => {
   it('acts on a queue report at the next tick: start-up ends at 3/4 of the measured bottleneck', () => {
     const s = sender();
     stream(s, 0, 450); // at CAP / 2 since 400 ms
-    s.handle(control(status(1, { rateBps: 2e6, deliveryRateBps: 2.5e6, queueDelayUs: 6000, lossPpm: 20_000 })), 455);
+    s.handle(control(status(1, { rateBps: 2e6, deliveryRateBps: 2.5e6, queueDelayUs: 12_000, lossPpm: 20_000 })), 455);
     const wire = (SYMBOL + PACKET_OVERHEAD_BYTES) / SYMBOL;
     // The rate timer is not due until 600 ms: the report brought the round forward.
     expect(s.tick(456)).toContainEqual({ type: 'rate', rateBytesPerSec: Math.round(2.5e6 * wire * 0.75) });
@@ -69,17 +69,23 @@ describe('SenderEngine, bottleneck law', () => {
     expect(rate).toEqual({ type: 'rate', rateBytesPerSec: Math.round(0.3 * CAP * ((SYMBOL + PACKET_OVERHEAD_BYTES) / SYMBOL) * 0.75) });
   });
 
-  it('steady: a queue report cuts by 4% (at most to the loss-corrected delivery rate), once per 300 ms', () => {
+  it('steady: a queue report cuts to 3% under the lower of the rate and the loss-corrected delivery rate, then waits for the queue to drain', () => {
     const s = sender();
     stream(s, 0, 450);
-    s.handle(control(status(1, { rateBps: 2e6, deliveryRateBps: 3e6, queueDelayUs: 6000 })), 455);
+    s.handle(control(status(1, { rateBps: 2e6, deliveryRateBps: 3e6, queueDelayUs: 12_000 })), 455);
     stream(s, 455, 1200); // drained, then steady at the estimate, growing
     const before = s.rateBytesPerSec;
-    s.handle(control(status(2, { rateBps: 3e6, deliveryRateBps: 4e6, queueDelayUs: 5000 })), 1200);
+    s.handle(control(status(2, { rateBps: 3e6, deliveryRateBps: 4e6, queueDelayUs: 11_000, lossPpm: 50_000 })), 1200);
     stream(s, 1200, 1210);
-    expect(s.rateBytesPerSec).toBe(Math.round(before * 0.96));
-    s.handle(control(status(2, { rateBps: 3e6, deliveryRateBps: 4e6, queueDelayUs: 5000 })), 1300);
-    stream(s, 1300, 1310);
-    expect(s.rateBytesPerSec).toBe(Math.round(before * 0.96)); // the same queue, still draining
+    const estimate = (4e6 * ((SYMBOL + PACKET_OVERHEAD_BYTES) / SYMBOL)) / 0.95;
+    const cut = Math.round(Math.min(before, estimate) * 0.97);
+    expect(s.rateBytesPerSec).toBe(cut);
+    // 11 ms of queue drain in ~370 ms at 3% under the bottleneck: reports until then cut nothing.
+    s.handle(control(status(2, { rateBps: 3e6, deliveryRateBps: 4e6, queueDelayUs: 11_000 })), 1520);
+    stream(s, 1520, 1530);
+    expect(s.rateBytesPerSec).toBe(cut);
+    s.handle(control(status(2, { rateBps: 3e6, deliveryRateBps: 4e6, queueDelayUs: 11_000 })), 1600);
+    stream(s, 1600, 1610);
+    expect(s.rateBytesPerSec).toBeLessThan(cut);
   });
 });

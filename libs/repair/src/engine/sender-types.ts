@@ -22,7 +22,7 @@ export interface SenderOptions {
    * before issue 29.5). The slow-receiver policy is the same under both. @default 'bottleneck'
    */
   readonly rateLaw?: RateLaw;
-  /** Under `bottleneck`: a reported queueing delay at or above this marks congestion, us. @default 4000 */
+  /** Under `bottleneck`: a reported queueing delay at or above this marks congestion, us. @default 10000 */
   readonly queueTargetUs?: number;
   /** @default { kind: 'same-speed' } */
   readonly slowPolicy?: SlowPolicy;
