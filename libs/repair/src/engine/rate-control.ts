@@ -54,6 +54,11 @@ export const DEFAULT_CONGESTION_GAP = 16;
  */
 export const DEFAULT_QUEUE_TARGET_US = 10_000;
 
+/** Loss up to this (parts per million) is random loss, not a receiver that cannot absorb the stream. */
+const QUEUE_ONLY_LOSS_PPM = 50_000;
+/** A queued receiver whose best window delivers less than this share of the sent rate falls behind. */
+const QUEUE_SLOW_RATIO = 0.8;
+
 /** Which law sets the rate (the slow-receiver policy is the same under both). */
 export type RateLaw = 'bottleneck' | 'aimd';
 
@@ -223,7 +228,7 @@ export class RateControl {
       // much as they do is no evidence either way (its strikes stand still) and cuts the rate.
       const busyBox = congestedNow && noneKeepsUp && this.o.policy.kind === 'tiers';
       const reference = busyBox ? this.othersMedianGoodput(r.receiverId) : this.reference(r.receiverId, median, minority);
-      const slow = congestedNow && receivers > 1 && this.isSlow(r, reference);
+      const slow = congestedNow && receivers > 1 && this.fallsBehind(r, sentRate) && this.isSlow(r, reference);
       if (busyBox && !slow) {
         cutBy.push(r.receiverId);
         continue;
@@ -258,6 +263,19 @@ export class RateControl {
     // Once the rate is back where it was before a receiver's cuts, the sent rate covers it.
     for (const [id, rate] of this.rateBeforeCuts) if (this.rateBytesPerSec >= rate) this.rateBeforeCuts.delete(id);
     return decisions;
+  }
+
+  /**
+   * Whether a congested receiver cannot take the stream: heavy loss or a long missed run, or a
+   * queue with a delivery rate under QUEUE_SLOW_RATIO x what the sender sends (a port slower than
+   * the stream: its best 50 ms window is the port's rate). A queue alone, with loss no more than
+   * random loss, is not enough: a receiver on a CPU-starved box shows a queue in its socket buffer
+   * at 0% loss, then reads the backlog in bursts (best windows at or above the sent rate); the LAN
+   * test at load 35-40 demoted such clean agents ("loss 0.0%"). It slows the group; it stays in.
+   */
+  private fallsBehind(r: ReceiverReport, sentRate: number): boolean {
+    if (r.lossPpm > QUEUE_ONLY_LOSS_PPM || (r.maxGap ?? 0) >= this.o.congestionGap) return true;
+    return r.deliveryRateBps !== undefined && r.deliveryRateBps > 0 && r.deliveryRateBps < QUEUE_SLOW_RATIO * sentRate;
   }
 
   /** The median of the other receivers' last goodput. */
