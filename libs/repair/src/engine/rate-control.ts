@@ -206,7 +206,11 @@ export class RateControl {
       return [];
     }
     const isCongested = (r: ReceiverReport): boolean => this.isCongested(r);
-    for (const r of latest.values()) this.congestedNow.set(r.receiverId, isCongested(r));
+    // For the policy's view (minority, a box too busy for anyone) a receiver with a queue that
+    // still takes the stream (fallsBehind) is clean: on a CPU-starved box every agent shows a
+    // socket queue, and counting those hid the one behind a slow port (the LAN tiers test moved it
+    // 27 s after it joined at load 28-33, where 8 s is the bound).
+    for (const r of latest.values()) this.congestedNow.set(r.receiverId, isCongested(r) && this.fallsBehind(r, sentRate));
     const decisions: SlowDecision[] = [];
     const goodputs = [...this.goodput.values()].sort((a, b) => a - b);
     // Slow is measured against what the others get and against what the sender sends: the median
