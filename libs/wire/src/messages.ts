@@ -72,13 +72,13 @@ export interface StatusMessage {
    */
   readonly maxGap?: number;
   /**
-   * Delivery rate: the most data payload bytes/s received in one 100 ms window of the interval
+   * Delivery rate: the most data payload bytes/s received in one 50 ms window of the interval
    * (a max filter: behind a bottleneck it is the bottleneck's rate less the loss after it).
    * Absent (0 on the wire) from agents older than the field.
    */
   readonly deliveryRateBps?: number;
   /**
-   * Queueing delay, microseconds: the last 100 ms window's lowest one-way delay (receive time
+   * Queueing delay, microseconds: the last 50 ms window's lowest one-way delay (receive time
    * minus the envelope's sentAtMs) above the lowest one-way delay seen (the base). Clocks are not
    * synchronised: only this growth above the base means anything. Absent (0) from older agents.
    */

@@ -68,7 +68,7 @@ export interface ReceiverReport {
   readonly lossPpm: number;
   /** Longest run of consecutive packets missed in the report's interval. */
   readonly maxGap?: number;
-  /** Best 100 ms window's payload bytes/s (absent from older agents). */
+  /** Best 50 ms window's payload bytes/s (absent from older agents). */
   readonly deliveryRateBps?: number;
   /** Queueing delay above the receiver's base one-way delay, us (absent from older agents). */
   readonly queueDelayUs?: number;
