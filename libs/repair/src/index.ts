@@ -6,7 +6,7 @@ export { ReedSolomon, RS_MAX_SYMBOLS } from './rs/reed-solomon';
 export { gfMul, gfInv, gfPow } from './rs/gf256';
 export { uniformLayout, checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY, type BlockLayout } from './engine/layout';
 export { TIMERS, timerMs, GRTT_INITIAL_MS, GRTT_MIN_MS, GRTT_MAX_MS, type TimerName } from './engine/timers';
-export type { SlowPolicy } from './engine/rate-control';
+export type { RateLaw, SlowPolicy } from './engine/rate-control';
 export {
   SenderEngine,
   type SenderOptions,
@@ -19,4 +19,5 @@ export {
 export { BufferPool } from './engine/buffer-pool';
 export { ReceiverEngine, type ReceiverOptions, type ReceiverEvent, type ReceiverAction, type ReceiverStats } from './engine/receiver';
 export { simulate, type SimOptions, type SimResult, type SimReceiverSpec, type SimReceiverResult } from './sim/simulate';
+export { simulateBottleneck, type BottleneckSimOptions, type BottleneckSimResult } from './sim/bottleneck-sim';
 export { independentLoss, gilbertElliottLoss, type LossModel } from './sim/loss';

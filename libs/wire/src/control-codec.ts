@@ -59,6 +59,9 @@ export function encodeControlBody(message: ControlMessage): Uint8Array {
         lossPpm: message.lossPpm,
         // Only when non-zero: the bytes of a status without a gap stay what older agents sent.
         ...(message.maxGap ? { maxGap: message.maxGap } : {}),
+        // Likewise the rate-control fields (docs/protocol.md, "Rate control").
+        ...(message.deliveryRateBps ? { deliveryRateBps: message.deliveryRateBps } : {}),
+        ...(message.queueDelayUs ? { queueDelayUs: message.queueDelayUs } : {}),
       }).finish();
     case 'announce':
       return pb.Announce.encode({
@@ -107,6 +110,8 @@ function decodeNack(body: Uint8Array): NackMessage {
 
 function decodeStatus(body: Uint8Array): StatusMessage {
   const m = pb.Status.decode(body);
+  // A 64-bit field's default decodes as a Long-like object, not 0: convert before testing for 0.
+  const deliveryRateBps = u64ToNumber(m.deliveryRateBps, 'status.deliveryRateBps');
   return {
     type: 'status',
     receiverId: m.receiverId,
@@ -116,6 +121,8 @@ function decodeStatus(body: Uint8Array): StatusMessage {
     rateBps: u64ToNumber(m.rateBps, 'status.rateBps'),
     lossPpm: m.lossPpm,
     ...(m.maxGap ? { maxGap: m.maxGap } : {}),
+    ...(deliveryRateBps ? { deliveryRateBps } : {}),
+    ...(m.queueDelayUs ? { queueDelayUs: m.queueDelayUs } : {}),
   };
 }
 

@@ -71,6 +71,18 @@ export interface StatusMessage {
    * loss rarely loses more than a few in a row, so the sender reads a long run as congestion.
    */
   readonly maxGap?: number;
+  /**
+   * Delivery rate: the most data payload bytes/s received in one 50 ms window of the interval
+   * (a max filter: behind a bottleneck it is the bottleneck's rate less the loss after it).
+   * Absent (0 on the wire) from agents older than the field.
+   */
+  readonly deliveryRateBps?: number;
+  /**
+   * Queueing delay, microseconds: the last 50 ms window's lowest one-way delay (receive time
+   * minus the envelope's sentAtMs) above the lowest one-way delay seen (the base). Clocks are not
+   * synchronised: only this growth above the base means anything. Absent (0) from older agents.
+   */
+  readonly queueDelayUs?: number;
 }
 
 /** Repair the sender has scheduled: `count` fresh symbols of `block`, starting at `firstSymbol`. */

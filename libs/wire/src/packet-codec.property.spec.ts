@@ -138,6 +138,8 @@ const statusArb: fc.Arbitrary<Message> = fc
     lossPpm: fc.integer({ min: 0, max: 1_000_000 }),
     // 0 is sent as no field at all and decodes to no field (see control-codec).
     maxGap: fc.integer({ min: 0, max: 0xffff_ffff }),
+    deliveryRateBps: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    queueDelayUs: fc.integer({ min: 0, max: 0xffff_ffff }),
     doneFraction: fc.double({ min: 0, max: 1, noNaN: true }),
   })
   .map((s) => ({
@@ -149,6 +151,8 @@ const statusArb: fc.Arbitrary<Message> = fc
     rateBps: s.rateBps,
     lossPpm: s.lossPpm,
     ...(s.maxGap > 0 ? { maxGap: s.maxGap } : {}),
+    ...(s.deliveryRateBps > 0 ? { deliveryRateBps: s.deliveryRateBps } : {}),
+    ...(s.queueDelayUs > 0 ? { queueDelayUs: s.queueDelayUs } : {}),
   }));
 
 describe('round trip of generated values', () => {

@@ -94,6 +94,8 @@ function validateStatus(m: StatusMessage): void {
   safeUint('status.rateBps', m.rateBps);
   intIn('status.lossPpm', m.lossPpm, 0, MAX_LOSS_PPM);
   if (m.maxGap !== undefined) u32('status.maxGap', m.maxGap);
+  if (m.deliveryRateBps !== undefined) safeUint('status.deliveryRateBps', m.deliveryRateBps);
+  if (m.queueDelayUs !== undefined) u32('status.queueDelayUs', m.queueDelayUs);
 }
 
 function validateAnnounce(m: AnnounceMessage): void {

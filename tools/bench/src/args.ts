@@ -39,7 +39,7 @@ export function usage(peers: readonly string[]): string {
     `  --receivers N[,N...]   receivers per case (1-200)               default ${DEFAULTS.receivers}`,
     `  --loss P[,P...]        random UDP loss at each receiver, 0-0.99 default ${DEFAULTS.loss}`,
     `  --link R[,R...]        server link shaped to R (500mbit), none  default ${DEFAULTS.link}`,
-    `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, ${peers.join(', ')}`,
+    `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, castpoint+default-cap, ${peers.join(', ')}`,
     `                                                                 default ${DEFAULTS.tools}`,
     `  --size-mib N           image size in MiB                        default ${DEFAULTS['size-mib']}`,
     `  --repeat N             runs per tool and case, alternated; the median is reported (1-20;`,

@@ -38,6 +38,19 @@ describe('castpoint builds in --tools', () => {
     expect([isCastpoint('castpoint'), isCastpoint(`castpoint@${other}`), isCastpoint('udpcast'), isCastpoint('castpointx')]).toEqual([true, true, false, false]);
   });
 
+  it('runs this checkout with the DP default cap (no --max-rate) for `castpoint+default-cap`', () => {
+    const own = fakeDist(root, 'own');
+    expect(castpointBuild('castpoint+default-cap', own)).toEqual({
+      tool: 'castpoint+default-cap',
+      dp: path.join(own, 'apps/dp-server/main.cjs'),
+      agent: path.join(own, 'apps/client-agent/main.cjs'),
+      defaultCap: true,
+    });
+    expect(isCastpoint('castpoint+default-cap')).toBe(true);
+    const a = parseArgs(['--link', '100mbit', '--tools', 'castpoint,castpoint+default-cap', '--receivers', '2', '--loss', '0'], own, PEERS);
+    expect([...a.builds.keys()]).toEqual(['castpoint', 'castpoint+default-cap']);
+  });
+
   it('refuses a dist directory without both bundles, naming the missing file', () => {
     const half = fakeDist(root, 'half');
     rmSync(path.join(half, 'apps/client-agent/main.cjs'));

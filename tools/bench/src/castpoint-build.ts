@@ -12,6 +12,11 @@ export interface CastpointBuild {
   readonly dp: string;
   /** castpoint-agent's bundle. */
   readonly agent: string;
+  /**
+   * `castpoint+default-cap`: the DP runs without --max-rate (its default cap, 1 Gbit/s) instead of
+   * a cap hand-tuned to 95% of the shaped link: what its rate control finds by itself (issue 29.5).
+   */
+  readonly defaultCap?: boolean;
 }
 
 /** The bundles inside a dist directory (the layout npm run build writes). */
@@ -29,6 +34,7 @@ export function bundlesIn(dist: string): { dp: string; agent: string } {
  */
 export function castpointBuild(tool: string, ownDist: string): CastpointBuild | undefined {
   if (tool === 'castpoint') return { tool, ...bundlesIn(ownDist) };
+  if (tool === DEFAULT_CAP_TOOL) return { tool, ...bundlesIn(ownDist), defaultCap: true };
   if (!tool.startsWith('castpoint@')) return undefined;
   const dir = tool.slice('castpoint@'.length);
   if (dir === '') throw new Error('castpoint@ needs a dist directory, e.g. castpoint@/tmp/base/dist');
@@ -39,7 +45,10 @@ export function castpointBuild(tool: string, ownDist: string): CastpointBuild | 
   return { tool, ...b };
 }
 
+/** This checkout's build with the DP's default cap (no --max-rate). */
+export const DEFAULT_CAP_TOOL = 'castpoint+default-cap';
+
 /** True for castpoint's own rows (any build): they are never one of the peers. */
 export function isCastpoint(tool: string): boolean {
-  return tool === 'castpoint' || tool.startsWith('castpoint@');
+  return tool === 'castpoint' || tool === DEFAULT_CAP_TOOL || tool.startsWith('castpoint@');
 }

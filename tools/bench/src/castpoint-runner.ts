@@ -14,7 +14,8 @@ import type { CastpointBuild } from './castpoint-build';
  */
 export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: CastpointBuild): Promise<TransferResult> {
   const { lan } = spec;
-  const maxRate = spec.linkBps ? `${Math.floor((spec.linkBps * 0.95) / 1e6)}mbit` : '1gbit';
+  // castpoint+default-cap: no --max-rate at all, the DP's default (1 Gbit/s) over any link.
+  const maxRate = build?.defaultCap ? undefined : spec.linkBps ? `${Math.floor((spec.linkBps * 0.95) / 1e6)}mbit` : '1gbit';
   const dataDir = path.join(spec.workDir, 'dp');
   let dpToStop: Parameters<typeof stopDp>[0] | undefined;
   try {
@@ -24,7 +25,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       workDir: spec.workDir,
       image: spec.image,
       agents: spec.receivers,
-      maxRate,
+      ...(maxRate ? { maxRate } : {}),
       // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
       imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length)],
       ...(build ? { bundles: { dp: build.dp, agent: build.agent } } : {}),
@@ -49,7 +50,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp --max-rate ${maxRate}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,
+      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,
     };
   } finally {
     if (dpToStop) await stopDp(dpToStop);

@@ -161,6 +161,23 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
     }
   });
 
+  it('paces from the engine start-up rate (an eighth of the cap), not from the cap', async () => {
+    const l = lab(0, 4);
+    try {
+      const runner = udpRunnerFactory({ openSocket: (o) => l.net.open(o), clock: l.clock })(l.spec, recorder(l.events));
+      const r = await scriptedReceiver(l, 31, '10.0.0.5');
+      runner.addReceiver(31);
+      await runner.start();
+      await runUntil(l, () => false, 100);
+      // 100 ms at the cap (10 Mbit/s) is ~122 packets of 1 KiB; at 1/8 of it ~15 (and a burst).
+      expect(runner.stats().dataPackets).toBeLessThan(40);
+      await runner.close();
+      await r.ep.close();
+    } finally {
+      l.cleanup();
+    }
+  });
+
   it('holds new data for expected joiners (awaitJoiners) until they are heard', async () => {
     const l = lab(0, 3);
     try {

@@ -333,7 +333,8 @@ class UdpSessionRunner implements SessionRunner {
    */
   private startPacing(): PacedRun {
     const run = runPaced<Outgoing>({
-      rateBitsPerSec: this.spec.rateBytesPerSec * 8,
+      // The engine's start-up rate (its rate law probes up from a fraction of the cap), not the cap.
+      rateBitsPerSec: (this.engine?.rateBytesPerSec ?? this.spec.rateBytesPerSec) * 8,
       ...SESSION_PACING,
       maxInFlight: this.o.maxInFlight ?? 64,
       clock: this.clock,

@@ -5,7 +5,8 @@ import type { AnnounceMessage, BlockRange, ControlMessage, DataMessage, NackEntr
 import { RepairError } from '../errors';
 import { ReedSolomon } from '../rs/reed-solomon';
 import { IntervalMeter } from './interval-meter';
-import { DEFAULT_CONGESTION_GAP } from './rate-control';
+import { DEFAULT_CONGESTION_GAP, DEFAULT_QUEUE_TARGET_US } from './rate-control';
+import { PathMeter } from './path-meter';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
 import type { ReceiverAction, ReceiverEvent, ReceiverOptions, ReceiverStats } from './receiver-types';
 import { PartialBlock } from './partial-block';
@@ -33,6 +34,12 @@ export const FIRST_REPORT_SPREAD_MS = 5;
  * At most one early report per BURST_REPORT_MIN_MS.
  */
 export const BURST_REPORT_GAP = DEFAULT_CONGESTION_GAP;
+/**
+ * Likewise a measuring window whose queueing delay reaches the sender's default target (the path
+ * holds a queue in front of us): the sender's rate control should see it within a window, not a
+ * status interval later, or a bottleneck overrun costs a second of lost packets.
+ */
+export const QUEUE_REPORT_US = DEFAULT_QUEUE_TARGET_US;
 const BURST_REPORT_MIN_MS = 100;
 
 export class ReceiverEngine {
@@ -63,6 +70,8 @@ export class ReceiverEngine {
   private stopped = false;
   /** Goodput, loss and the longest missed run since the last status report. */
   private readonly interval = new IntervalMeter();
+  /** Delivery rate and queueing delay (path-meter.ts) for the sender's rate control. */
+  private readonly path = new PathMeter();
   private packets = 0;
   private duplicates = 0;
   private decoded = 0;
@@ -156,10 +165,12 @@ export class ReceiverEngine {
 
   private onPacket(packet: Packet, nowMs: number, out: ReceiverAction[]): void {
     const gap = this.interval.packet(packet.envelope.seq);
-    if (gap >= BURST_REPORT_GAP && this.nextStatusMs !== undefined && nowMs - this.interval.sinceMs >= BURST_REPORT_MIN_MS) {
+    const m = packet.message;
+    const queueUs = this.path.packet(packet.envelope.sentAtMs, m.type === 'data' ? m.payload.length : 0, nowMs);
+    const congested = gap >= BURST_REPORT_GAP || (queueUs ?? 0) >= QUEUE_REPORT_US;
+    if (congested && this.nextStatusMs !== undefined && nowMs - this.interval.sinceMs >= BURST_REPORT_MIN_MS) {
       this.nextStatusMs = Math.min(this.nextStatusMs, nowMs);
     }
-    const m = packet.message;
     if (m.type === 'data') this.onData(m, nowMs, out);
     else if (m.type === 'announce') this.onAnnounce(m, packet.envelope.sentAtMs, nowMs, out);
     else if (m.type === 'kick' && m.receiverId === this.o.receiverId) {
@@ -332,6 +343,7 @@ export class ReceiverEngine {
 
   private status(nowMs: number): ControlMessage {
     const { rateBytesPerSec, lossPpm, maxGap } = this.interval.take(nowMs);
+    const { deliveryRateBps, queueDelayUs } = this.path.take();
     return {
       type: 'status',
       receiverId: this.o.receiverId,
@@ -341,6 +353,8 @@ export class ReceiverEngine {
       rateBps: rateBytesPerSec, // the wire's name (status message)
       lossPpm,
       maxGap,
+      ...(deliveryRateBps > 0 ? { deliveryRateBps } : {}),
+      ...(queueDelayUs > 0 ? { queueDelayUs } : {}),
     };
   }
 

@@ -1,7 +1,8 @@
 // The sender engine's option defaults and their checks (kept apart from the engine's logic).
 import { RepairError } from '../errors';
 import { checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY } from './layout';
-import { DEFAULT_CONGESTION_GAP, type SlowPolicy } from './rate-control';
+import { STARTUP_DIVISOR } from './bottleneck-law';
+import { DEFAULT_CONGESTION_GAP, DEFAULT_QUEUE_TARGET_US, type RateLaw, type SlowPolicy } from './rate-control';
 import type { SenderOptions } from './sender-types';
 
 export type ResolvedSenderOptions = Required<Omit<SenderOptions, 'slowPolicy' | 'repairBudget'>> & { slowPolicy: SlowPolicy };
@@ -9,9 +10,13 @@ export type ResolvedSenderOptions = Required<Omit<SenderOptions, 'slowPolicy' | 
 /** Fills in the defaults and refuses impossible values with REPAIR_BAD_OPTIONS. */
 export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOptions {
   checkLayout(options.layout);
+  const rateLaw: RateLaw = options.rateLaw ?? 'bottleneck';
   const o = {
     minRateBytesPerSec: options.maxRateBytesPerSec / 100,
-    initialRateBytesPerSec: options.maxRateBytesPerSec,
+    // The bottleneck law probes up from a fraction of the cap; AIMD starts at the cap.
+    initialRateBytesPerSec: rateLaw === 'bottleneck' ? options.maxRateBytesPerSec / STARTUP_DIVISOR : options.maxRateBytesPerSec,
+    rateLaw,
+    queueTargetUs: DEFAULT_QUEUE_TARGET_US,
     slowPolicy: { kind: 'same-speed' } as SlowPolicy,
     maxParityPerBlock: DEFAULT_MAX_PARITY,
     silentTimeoutMs: 5000,
@@ -35,6 +40,8 @@ export function resolveSenderOptions(options: SenderOptions): ResolvedSenderOpti
   if (!(firstReportTimeoutMs > 0)) bad('firstReportTimeoutMs must be > 0', { firstReportTimeoutMs });
   if (!(o.repairShare > 0 && o.repairShare <= 1)) bad('repairShare must be in (0, 1]', { repairShare: o.repairShare });
   if (!Number.isInteger(o.interleave) || o.interleave < 1) bad('interleave must be a positive integer', { interleave: o.interleave });
+  if (!(o.queueTargetUs > 0)) bad('queueTargetUs must be > 0', { queueTargetUs: o.queueTargetUs });
+  if (o.rateLaw !== 'bottleneck' && o.rateLaw !== 'aimd') bad("rateLaw must be 'bottleneck' or 'aimd'", { rateLaw: o.rateLaw });
   if (o.slowPolicy.kind === 'disconnect' && !(o.slowPolicy.kbps > 0)) bad('disconnect policy needs kbps > 0', { kbps: o.slowPolicy.kbps });
   return { ...o, firstReportTimeoutMs };
 }

@@ -2,7 +2,7 @@
 import type { AnnounceMessage, ControlMessage, KickMessage, Packet, ReceiverState } from '@castpoint/wire';
 import type { Rng } from '../rng';
 import type { BlockLayout } from './layout';
-import type { SlowPolicy } from './rate-control';
+import type { RateLaw, SlowPolicy } from './rate-control';
 import type { RepairBudgetOptions } from './repair-budget';
 
 export interface SenderOptions {
@@ -14,8 +14,16 @@ export interface SenderOptions {
   readonly maxRateBytesPerSec: number;
   /** Rate floor, bytes/s. @default maxRateBytesPerSec / 100 */
   readonly minRateBytesPerSec?: number;
-  /** Rate at start, bytes/s. @default maxRateBytesPerSec */
+  /** Rate at start, bytes/s. @default maxRateBytesPerSec / 8 under `bottleneck`, maxRateBytesPerSec under `aimd` */
   readonly initialRateBytesPerSec?: number;
+  /**
+   * What sets the rate: `bottleneck` (receivers' delivery rates and queueing delays, random loss
+   * ignored; bottleneck-law.ts) or `aimd` (x0.75 on heavy loss, +5% of the cap otherwise; the law
+   * before issue 29.5). The slow-receiver policy is the same under both. @default 'bottleneck'
+   */
+  readonly rateLaw?: RateLaw;
+  /** Under `bottleneck`: a reported queueing delay at or above this marks congestion, us. @default 10000 */
+  readonly queueTargetUs?: number;
   /** @default { kind: 'same-speed' } */
   readonly slowPolicy?: SlowPolicy;
   /** Seeded randomness (probe target choice). */

@@ -202,8 +202,8 @@ describe('SenderEngine', () => {
     expect(s.grttMs).toBe(40);
   });
 
-  it('cuts the rate when a receiver cannot absorb it and raises it again (same-speed)', () => {
-    const s = sender({ maxRateBytesPerSec: 1e6, minRateBytesPerSec: 1e5 });
+  it('aimd: cuts the rate when a receiver cannot absorb it and raises it again (same-speed)', () => {
+    const s = sender({ maxRateBytesPerSec: 1e6, minRateBytesPerSec: 1e5, rateLaw: 'aimd' });
     s.handle({ type: 'register', receiverId: 1 }, 0);
     s.tick(0);
     s.handle(control({ type: 'status', receiverId: 1, state: 'receiving', blocksDone: 1, totalBlocks: 10, rateBps: 4e5, lossPpm: 600_000 }), 100);
@@ -212,8 +212,8 @@ describe('SenderEngine', () => {
     expect(s.tick(500)).toContainEqual({ type: 'rate', rateBytesPerSec: 800_000 });
   });
 
-  it('reads a long run of missed packets as congestion even at low loss; short runs are random loss', () => {
-    const s = sender({ maxRateBytesPerSec: 1e6, minRateBytesPerSec: 1e5 });
+  it('aimd: reads a long run of missed packets as congestion even at low loss; short runs are random loss', () => {
+    const s = sender({ maxRateBytesPerSec: 1e6, minRateBytesPerSec: 1e5, rateLaw: 'aimd' });
     s.handle({ type: 'register', receiverId: 1 }, 0);
     s.tick(0);
     const status = { type: 'status' as const, receiverId: 1, state: 'receiving' as const, blocksDone: 1, totalBlocks: 10, rateBps: 9e5, lossPpm: 5_000 };

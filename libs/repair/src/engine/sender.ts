@@ -58,7 +58,7 @@ export class SenderEngine {
     const o = resolveSenderOptions(options);
     this.o = o;
     this.repairs = new RepairQueue(o.layout, o.maxParityPerBlock);
-    this.rate = new RateControl({ ...o, initialRateBytesPerSec: clamp(o.initialRateBytesPerSec, o.minRateBytesPerSec, o.maxRateBytesPerSec), policy: o.slowPolicy });
+    this.rate = new RateControl({ ...o, initialRateBytesPerSec: clamp(o.initialRateBytesPerSec, o.minRateBytesPerSec, o.maxRateBytesPerSec), policy: o.slowPolicy, law: o.rateLaw });
     this.budget = new RepairBudget(options.repairBudget);
   }
 
@@ -265,7 +265,11 @@ export class SenderEngine {
         const wasDone = r.state === 'done';
         r.state = m.blocksDone >= this.o.layout.totalBlocks ? 'done' : m.state;
         if (r.state === 'done' && !wasDone) out.push({ type: 'receiver-done', receiverId: r.receiverId });
-        if (r.state !== 'done') this.rate.report({ receiverId: r.receiverId, rateBytesPerSec: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0 });
+        if (r.state !== 'done') {
+          const urgent = this.rate.report({ receiverId: r.receiverId, rateBytesPerSec: m.rateBps, lossPpm: m.lossPpm, maxGap: m.maxGap ?? 0, deliveryRateBps: m.deliveryRateBps, queueDelayUs: m.queueDelayUs });
+          // A queue in front of a receiver: the rate round runs at the next tick, not up to 200 ms later.
+          if (urgent) this.nextRateMs = Math.min(this.nextRateMs, nowMs);
+        }
         break;
       }
       case 'probe-echo': {
