@@ -29,7 +29,7 @@ const LIVE = `
 <p id="clients-empty" class="muted">No clients yet.</p>
 <h2>Refused agent requests</h2>
 <table id="refusals">${th(['time', 'address', 'host', 'image', 'refused', 'why'])}</table>
-<p id="refusals-empty" class="muted">None refused since the DP started.</p>
+<p id="refusals-empty" class="muted">No agent request refused (the newest 500 are kept, across restarts).</p>
 </section>`;
 
 const IMAGES = `

@@ -3,6 +3,7 @@ import { CollectionQueries } from './collection-queries';
 import { DeploymentQueries } from './deployment-queries';
 import { HistoryQueries } from './history-queries';
 import { MachineQueries } from './machine-queries';
+import { OperatorLogQueries } from './operator-log-queries';
 import { describe, openDatabase, type StoreLocation } from './open';
 import type { DpDatabase } from './schema';
 import { StateQueries } from './state-queries';
@@ -18,6 +19,8 @@ export class DpStore {
   readonly deployments: DeploymentQueries;
   readonly history: HistoryQueries;
   readonly state: StateQueries;
+  /** The dashboard's refused requests and rate samples. */
+  readonly operatorLog: OperatorLogQueries;
   /** One cache of the deployments and their collections, cleared by either's writes. */
   private readonly targeting = new TargetingCache();
 
@@ -31,6 +34,7 @@ export class DpStore {
     this.deployments = new DeploymentQueries(db, this.targeting);
     this.history = new HistoryQueries(db);
     this.state = new StateQueries(db);
+    this.operatorLog = new OperatorLogQueries(db);
   }
 
   static async open(location: StoreLocation): Promise<DpStore> {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { refusalsAndRateSamples } from './migration-refusals-rates';
 
 /**
  * The one list of migrations, applied in name order to PGlite and PostgreSQL alike. A released
@@ -129,4 +130,5 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_refusals_rate_samples': refusalsAndRateSamples,
 };
