@@ -77,6 +77,7 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     await page.waitForSelector('#images tr[data-image="img"]');
     expect(await page.isVisible('#image-add')).toBe(false);
     expect(await page.isVisible('#images tr[data-image="img"] button.remove')).toBe(false);
+    await shot(page, 'viewer-images');
     // The DP refuses it anyway (the page only hides what the role cannot do).
     const status = await page.evaluate<number>(`fetch('/api/v1/sessions', { method: 'POST', headers: { authorization: 'Bearer ' + sessionStorage.getItem('castpoint-token'), 'content-type': 'application/json' }, body: '{"image":"img"}' }).then((r) => r.status)`);
     expect(status).toBe(403);
@@ -92,6 +93,8 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     await waitForText(page, '#sessions tr[data-state="waiting"] td.clients', (t) => t.startsWith('2 of 3 clients: '), 60_000);
     expect(await waiting.textContent()).toMatch(/^2 of 3 clients: client[12]@[0-9.]+, client[12]@[0-9.]+$/);
     expect(await page.textContent('#sessions tr[data-state="waiting"] td.start')).toMatch(/^latest /);
+    // Not "No clients yet" beside "2 of 3 clients": the empty clients table says who waits.
+    expect(await page.textContent('#clients-empty')).toBe('2 agents wait for a scheduled session to start (Sessions, above); they show here once it starts.');
     await shot(page, 'operator-waiting');
     // An agent with a wrong token, and one asking for an image the DP does not have: both refused and shown.
     const host = clientOf(cx, 0);
@@ -105,6 +108,8 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     await page.waitForSelector('#refusals tr[data-code="FORBIDDEN"]', { timeout: 10_000 });
     await page.waitForSelector('#refusals tr[data-code="BAD_REQUEST"]', { timeout: 10_000 });
     expect(await page.textContent('#refusals tr[data-code="DP_IMAGE_NOT_FOUND"]')).toContain('stray-pc');
+    // A wrong token is refused before the body is read: host and image say so, not blank cells.
+    expect(await page.locator('#refusals tr[data-code="FORBIDDEN"] td').allTextContents()).toEqual([expect.any(String), expect.stringMatching(/^[0-9.]+$/), '-', '-', '403 FORBIDDEN', 'the token presented is not the client token']);
     const layout = await page.evaluate<{ pageFits: boolean; cut: boolean; tooltip: number }>(`(() => {
       const note = document.querySelector('#refusals tr[data-code="BAD_REQUEST"] td.note');
       return { pageFits: document.documentElement.scrollWidth <= window.innerWidth, cut: note.scrollWidth > note.clientWidth, tooltip: note.title.length };
@@ -174,15 +179,22 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     const page = await open(tokenOf('operator'), 'machines');
     await page.waitForSelector('#machines tr[data-machine="lab-pc-01"]', { timeout: 60_000 });
     expect(await page.textContent('#machines tr[data-machine="lab-pc-01"]')).toContain('52:54:00:28:00:01');
+    // Added by hand, never seen: its row says so instead of blank cells.
+    expect(await page.textContent('#machines tr[data-machine="lab-pc-01"] td.seen')).toBe('never');
+    expect(await page.textContent('#machines tr[data-machine="lab-pc-01"] td.last')).toBe('none yet');
+    await shot(page, 'operator-machines');
     await page.click('nav button[data-view="deployments"]');
     await page.waitForSelector('#deployments tr[data-deployment="lab-img"]', { timeout: 10_000 });
     expect(await page.textContent('#deployments tr[data-deployment="lab-img"]')).toContain('required');
     expect(await page.isVisible('#deployments tr[data-deployment="lab-img"] button.rerun')).toBe(true);
+    // No window set: it says so instead of an empty cell.
+    expect(await page.textContent('#deployments tr[data-deployment="lab-img"] td.window')).toBe('any time');
     await shot(page, 'operator-deployments');
     await page.click('nav button[data-view="history"]');
     await page.fill('#history-filter input[name=machine]', 'lab-pc-01');
     await page.click('#history-filter button[type=submit]');
     await page.waitForSelector('#history-empty:not([hidden])', { timeout: 10_000 });
+    await shot(page, 'operator-history');
     await page.close();
   }, 120_000);
 });

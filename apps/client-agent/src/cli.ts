@@ -133,6 +133,7 @@ function refreshOptions<T>(y: Argv<T>) {
   return y
     .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
     .option('token', { type: 'string', describe: 'Client token (default: $CASTPOINT_TOKEN)' })
+    .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (its start line prints it): only that certificate is accepted" })
     .option('deployment', { type: 'string', describe: 'The deployment to re-arm when several target this machine' })
     .option('reboot', { type: 'boolean', default: true, describe: 'Reboot at the end; --no-reboot re-arms and sets the next boot, and prints the reboot it would run' })
     .option('json', { type: 'boolean', describe: 'One JSON line per step' })
@@ -160,7 +161,7 @@ function isPlainDeploy(argv: readonly string[]): boolean {
 function fullParser(argv: readonly string[], onFail: (msg: string) => void) {
   return yargs()
     .scriptName('castpoint-agent')
-    .usage('$0 deploy --server URL --image NAME --target PATH [options]\n$0 run --server URL [--disk SELECTOR] [options]\n$0 refresh --server URL [--deployment NAME] [--no-reboot] [--json]')
+    .usage('$0 deploy --server URL --image NAME --target PATH [options]\n$0 run --server URL [--disk SELECTOR] [options]\n$0 refresh --server URL [--server-fingerprint SHA256] [--deployment NAME] [--no-reboot] [--json]')
     .command('deploy', 'Receive an image from a castpoint DP and write it to a file or disk', (y) => deployOptions(y))
     .command('run', 'Ask the DP what this machine is to do, and do it (deploy, script, report, reboot)', (y) => runOptions(y))
     .command('capture', 'Read a reference disk and upload its used blocks to the DP as a new image', (y) => captureOptions(y))
@@ -230,7 +231,7 @@ export async function runCli(
       if (usageError === undefined && !helpText && args._[0] === 'run') chosenRun = toRawRunArgs(args);
       if (usageError === undefined && !helpText && args._[0] === 'capture') captureArgs = toRawCaptureArgs(args);
       if (usageError === undefined && !helpText && args._[0] === 'refresh') {
-        chosenRefresh = { server: args['server'], token: args['token'], deployment: args['deployment'], reboot: args['reboot'], json: args['json'] };
+        chosenRefresh = { server: args['server'], token: args['token'], serverFingerprint: args['server-fingerprint'], deployment: args['deployment'], reboot: args['reboot'], json: args['json'] };
       }
     }
   } catch (err) {

@@ -11,7 +11,7 @@ import { underSystemd } from './flow/run-after';
 import type { AssignmentRequest } from './flow/run-assignment';
 import { readIdentity } from './identity/identity';
 import type { OptionContext } from './options';
-import { refresh, type OutputRunner } from './refresh/refresh';
+import { refresh, type OutputRunner, type RefreshOptions } from './refresh/refresh';
 import { validateRefreshOptions, type RawRefreshArgs } from './refresh/refresh-options';
 
 /** Linux: /sys as `run` reads it. Windows: the MACs Node sees (no SMBIOS facts: the DP matches by MAC). */
@@ -45,10 +45,19 @@ const spawnOutput: OutputRunner = (cmd, args) =>
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
 
+/** The DP as refresh talks to it: the client token, and the certificate pinned when a fingerprint is given. */
+export function refreshDpClient(opts: Pick<RefreshOptions, 'server' | 'token' | 'serverFingerprint'>): DpClient {
+  return new DpClient({
+    server: opts.server,
+    ...(opts.token === undefined ? {} : { token: opts.token }),
+    ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }),
+  });
+}
+
 export async function runRefreshCommand(raw: RawRefreshArgs, ctx: OptionContext): Promise<ExitCode> {
   const opts = validateRefreshOptions(raw, ctx);
   return refresh(opts, {
-    dp: new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }),
+    dp: refreshDpClient(opts),
     identity,
     platform: process.platform,
     uefi: () => existsSync('/sys/firmware/efi'),

@@ -17,6 +17,8 @@ export type OutputRunner = (cmd: string, args: readonly string[]) => Promise<{ c
 export interface RefreshOptions {
   readonly server: string;
   readonly token?: string;
+  /** --server-fingerprint: the SHA-256 of the DP's TLS certificate (64 hex digits), pinned. */
+  readonly serverFingerprint?: string;
   /** --deployment: which one to re-arm when several target the machine. */
   readonly deployment?: string;
   /** false with --no-reboot: everything but the reboot is done, and the reboot command printed. */

@@ -1,6 +1,11 @@
 // The options every API command shares (--server, the admin token, --json) and the checks of
 // values yargs cannot make for us, each refused with a usage error before the DP is contacted.
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readTokenFile } from '../config/token-files';
+import { normalizeFingerprint, pinnedFetch } from '../security/pinned-fetch';
+import { TLS_CERT_FILE } from '../security/tls-files';
 import { ApiClient } from './api-client';
 import type { CliIo } from './io';
 
@@ -8,6 +13,8 @@ export interface ApiArgs {
   server?: string;
   token?: string;
   'token-file'?: string;
+  'server-fingerprint'?: string;
+  'data-dir'?: string;
   json?: boolean;
 }
 
@@ -34,7 +41,45 @@ export function apiClient(args: ApiArgs, io: CliIo, env: NodeJS.ProcessEnv = pro
   if (!server) throw usage('--server URL is required (or CASTPOINT_SERVER)');
   const token = adminToken(args, env);
   if (!token) throw usage('--token-file FILE or --token ADMIN_TOKEN is required (or CASTPOINT_TOKEN_FILE, CASTPOINT_TOKEN)');
-  return new ApiClient({ server, token, ...(io.fetch ? { fetch: io.fetch } : {}) });
+  const pin = serverPin(args, server, env);
+  const f = io.fetch ?? (pin ? pinnedFetch(pin.fingerprint) : undefined);
+  return new ApiClient({ server, token, ...(f ? { fetch: f } : {}), ...(pin ? { pinnedBy: pin.from } : {}) });
+}
+
+export interface ServerPin {
+  /** 64 upper-case hex digits. */
+  readonly fingerprint: string;
+  /** Where it came from, for messages: `--server-fingerprint` or the certificate file. */
+  readonly from: string;
+}
+
+/**
+ * Which certificate the CLI pins for an https:// --server: --server-fingerprint (env
+ * CASTPOINT_SERVER_FINGERPRINT) as the DP's start line prints it, else, on the DP's own host, the
+ * certificate generated in --data-dir (env CASTPOINT_DATA_DIR). None: node's CA check as before (a
+ * certificate given by --tls-cert from a CA the host trusts, or NODE_EXTRA_CA_CERTS).
+ */
+export function serverPin(args: ApiArgs, server: string, env: NodeJS.ProcessEnv): ServerPin | undefined {
+  const given = args['server-fingerprint'] ?? (env['CASTPOINT_SERVER_FINGERPRINT'] || undefined);
+  const https = server.startsWith('https://');
+  if (given !== undefined) {
+    const fingerprint = normalizeFingerprint(given);
+    if (fingerprint === undefined) throw usage(`--server-fingerprint must be a SHA-256 fingerprint: 64 hex digits, with or without colons (as the DP's start line prints it), got ${JSON.stringify(given.slice(0, 100))}`);
+    if (!https) throw usage(`--server-fingerprint pins the DP's TLS certificate: give an https:// --server (got ${server})`);
+    return { fingerprint, from: '--server-fingerprint' };
+  }
+  const dataDir = args['data-dir'] ?? (env['CASTPOINT_DATA_DIR'] || undefined);
+  if (!https || dataDir === undefined) return undefined;
+  const file = join(dataDir, TLS_CERT_FILE);
+  // A DP given its certificate by --tls-cert has none in its data dir: the CA check applies.
+  if (!existsSync(file)) return undefined;
+  try {
+    const fingerprint = normalizeFingerprint(new X509Certificate(readFileSync(file)).fingerprint256);
+    if (fingerprint === undefined) throw new Error('no SHA-256 fingerprint');
+    return { fingerprint, from: file };
+  } catch (err) {
+    throw usage(`--data-dir: cannot read the DP's certificate ${file}: ${(err as Error).message}`);
+  }
 }
 
 /** Prints VALUE as JSON with --json, else the human rendering. */

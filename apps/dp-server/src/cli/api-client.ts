@@ -1,6 +1,7 @@
 // The command line's side of the REST API: plain fetch with the admin token, errors as DpError
 // carrying the server's status and reason.
 import { DpError } from '../errors';
+import { FingerprintMismatchError } from '../security/pinned-fetch';
 
 export interface ApiClientOptions {
   /** Base URL of a running DP, e.g. http://10.0.0.5:8080 */
@@ -8,6 +9,19 @@ export interface ApiClientOptions {
   readonly token: string;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** Where the pinned certificate fingerprint came from (`--server-fingerprint`, a file), for messages. */
+  readonly pinnedBy?: string;
+}
+
+/** Why a request got no answer, in one line: fetch's "fetch failed" hides the cause (a code, a TLS check). */
+function unreachable(err: unknown, pinnedBy: string | undefined, base: string): string {
+  const e = err as Error & { cause?: Error & { code?: string } };
+  if (e instanceof FingerprintMismatchError) return `the server at ${base} is not the DP pinned by ${pinnedBy ?? '--server-fingerprint'}: ${e.message}`;
+  const cause = e.cause;
+  const why = cause ? `${e.message}: ${cause.message}${cause.code !== undefined && !cause.message.includes(cause.code) ? ` (${cause.code})` : ''}` : e.message;
+  // A DP with a generated certificate, reached without a pin: say how to pin it.
+  if (/SELF_SIGNED|self[- ]signed/i.test(why)) return `cannot reach ${base}: ${why}; pin the DP's certificate with --server-fingerprint (its start line prints it) or, on the DP's host, --data-dir`;
+  return `cannot reach ${base}: ${why}`;
 }
 
 export class ApiClient {
@@ -41,7 +55,7 @@ export class ApiClient {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (err) {
-      throw new DpError('DP_API', `cannot reach ${this.base}: ${(err as Error).message}`, { status: 0 }, { cause: err });
+      throw new DpError('DP_API', unreachable(err, this.o.pinnedBy, this.base), { status: 0 }, { cause: err });
     }
     const text = await res.text();
     let json: unknown;

@@ -22,6 +22,8 @@ const apiOptions = <T>(y: Argv<T>) =>
     .option('server', { type: 'string', describe: 'URL of the DP, e.g. http://10.0.0.5:8080 (env CASTPOINT_SERVER)' })
     .option('token', { type: 'string', describe: 'Admin token (env CASTPOINT_TOKEN; visible in ps: prefer --token-file)' })
     .option('token-file', { type: 'string', describe: 'File holding the admin token, mode 0600, e.g. DATA_DIR/admin.token (env CASTPOINT_TOKEN_FILE)' })
+    .option('server-fingerprint', { type: 'string', describe: "SHA-256 of the DP's TLS certificate (its start line prints it): only that certificate is accepted (env CASTPOINT_SERVER_FINGERPRINT)" })
+    .option('data-dir', { type: 'string', describe: "On the DP's host: pin the certificate the DP generated in this data dir (env CASTPOINT_DATA_DIR)" })
     .option('json', { type: 'boolean', describe: 'Print JSON instead of a table' });
 
 function serveCommand(y: Argv) {

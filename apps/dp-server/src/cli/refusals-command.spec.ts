@@ -13,7 +13,7 @@ describe('castpoint-dp history --refused', () => {
     const fleet = { api: (a: { server?: string; token?: string }) => apiClient(a, io, {}), print: (a: { json?: boolean }, v: unknown, r: () => string) => print(io, a, v, r) };
     const api = { server: 'http://dp.test:8080', token: ADMIN };
     await historyCommand({ ...api, refused: true }, fleet);
-    expect(io.stdout.join('')).toBe('no agent request refused since the DP started\n');
+    expect(io.stdout.join('')).toBe('no agent request refused (the newest 500 are kept, across restarts)\n');
     await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: client, payload: { image: 'nosuch', hostname: 'pc7' } });
     await h.app.inject({ method: 'POST', url: '/api/v1/agent/request', headers: { authorization: 'Bearer wrong' }, payload: { image: 'x', hostname: 'pc8' } });
     io.stdout.length = 0;

@@ -26,10 +26,10 @@ const LIVE = `
 <div id="chart" hidden><div id="chart-title"></div><div id="chart-plot"></div></div>
 <h2>Clients</h2>
 <table id="clients">${th(['machine', 'MAC', 'IP', 'image', 'state', 'progress', 'rate', 'session', 'started', 'note'])}</table>
-<p id="clients-empty" class="muted">No clients yet.</p>
+<p id="clients-empty" class="muted">No clients yet: an agent shows here once it asks for an image.</p>
 <h2>Refused agent requests</h2>
 <table id="refusals">${th(['time', 'address', 'host', 'image', 'refused', 'why'])}</table>
-<p id="refusals-empty" class="muted">None refused since the DP started.</p>
+<p id="refusals-empty" class="muted">No agent request refused (the newest 500 are kept, across restarts).</p>
 </section>`;
 
 const IMAGES = `

@@ -1,27 +1,32 @@
 // Agent requests the DP refused (an unknown or changed image, a wrong token, a bad body, a limit):
-// until 2026-12 they left nothing but a 4xx in the log. The last ones are kept in memory and shown
-// on the dashboard and by GET /api/v1/refusals, so an operator sees why a machine got nothing.
+// until 2026-12 they left nothing but a 4xx in the log. The newest are kept (in memory for the
+// dashboard, and in the SQL store so a restart keeps them: dashboard/persisted-state.ts) and shown
+// on the dashboard, by GET /api/v1/refusals and `history --refused`, so an operator sees why a
+// machine got nothing.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StoredRefusal } from '../store/operator-log-queries';
 
-export interface Refusal {
-  readonly at: string;
-  /** The agent's address. */
-  readonly ip: string;
-  readonly route: string;
-  readonly status: number;
-  readonly code: string;
-  readonly message: string;
-  readonly image: string | null;
-  readonly hostname: string | null;
-}
+export type Refusal = StoredRefusal;
 
 export class RefusalLog {
   private readonly list: Refusal[] = [];
-  constructor(private readonly keep = 200) {}
+  /**
+   * @param keep newest refusals kept. @default 500
+   * @param onAdd told of each new refusal (the store's writer).
+   * @param restored what the store kept before this start, newest first.
+   */
+  constructor(
+    private readonly keep = 500,
+    private readonly onAdd: (r: Refusal) => void = () => undefined,
+    restored: readonly Refusal[] = [],
+  ) {
+    this.list.push(...restored.slice(0, keep).reverse());
+  }
 
   add(r: Refusal): void {
     this.list.push(r);
     if (this.list.length > this.keep) this.list.splice(0, this.list.length - this.keep);
+    this.onAdd(r);
   }
 
   /** Newest first. */

@@ -34,7 +34,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: DpContext, viewer: Re
       schema: {
         tags: ['dashboard'],
         security: [{ bearer: [] }],
-        description: 'Agent requests the DP refused (unknown or changed image, wrong token, bad body, limits), newest first; kept in memory, the last 200.',
+        description: 'Agent requests the DP refused (unknown or changed image, wrong token, bad body, limits), newest first; the newest 500, kept in the database across restarts.',
         response: { 200: looseArray, 401: errorReply, 403: errorReply },
       },
     },

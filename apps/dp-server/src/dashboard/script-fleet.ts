@@ -17,12 +17,13 @@ function duration(h) { return h.endedAt ? fmtDuration((Date.parse(h.endedAt) - D
 function renderMachines() {
   fill('machines', fleet.machines, (m) => {
     const tr = document.createElement('tr'); tr.dataset.machine = m.name;
-    cell(tr, m.name); cell(tr, m.state); cell(tr, m.macs.join(' '), 'mono'); cell(tr, m.lastIp || ''); cell(tr, [m.vendor, m.model].filter(Boolean).join(' '));
-    cell(tr, fmtTime(m.lastSeen));
+    // A machine added by hand that never asked: say so rather than leave a row of blank cells.
+    cell(tr, m.name); cell(tr, m.state); cell(tr, m.macs.join(' '), 'mono'); cell(tr, m.lastIp || '-'); cell(tr, [m.vendor, m.model].filter(Boolean).join(' ') || '-');
+    cell(tr, m.lastSeen ? fmtTime(m.lastSeen) : 'never', 'seen');
     const live = liveOf(m, lastSnapshot); const td = cell(tr, '');
     if (live) { const bar = document.createElement('progress'); bar.max = 1; bar.value = live.progress; td.appendChild(bar); td.appendChild(el('span', ' ' + Math.floor(live.progress * 100) + '% ' + live.state, 'pct')); }
     const h = lastAttempt(m.name);
-    cell(tr, h ? h.deployment || '' : ''); resultCell(tr, h); cell(tr, h ? fmtTime(h.startedAt) : ''); cell(tr, h ? duration(h) : '');
+    cell(tr, h ? h.deployment || '' : 'none yet', 'last'); resultCell(tr, h); cell(tr, h ? fmtTime(h.startedAt) : ''); cell(tr, h ? duration(h) : '');
     const a = cell(tr, '', 'actions');
     if (h && h.deployment) a.appendChild(button('Rerun', 'needs-operator rerun', () => act('rerun ' + h.deployment + ' on ' + m.name, () => api('POST', '/api/v1/deployments/' + encodeURIComponent(h.deployment) + '/rerun', { machine: m.name }))));
     return tr;
@@ -33,7 +34,7 @@ function renderDeployments() {
     const tr = document.createElement('tr'); tr.dataset.deployment = d.name;
     const runs = fleet.history.filter((h) => h.deployment === d.name);
     cell(tr, d.name); cell(tr, d.image); cell(tr, d.collection); cell(tr, d.purpose); cell(tr, d.disk); cell(tr, d.after);
-    cell(tr, [d.notBefore ? 'from ' + fmtTime(d.notBefore) : '', d.deadline ? 'until ' + fmtTime(d.deadline) : ''].filter(Boolean).join(', '));
+    cell(tr, [d.notBefore ? 'from ' + fmtTime(d.notBefore) : '', d.deadline ? 'until ' + fmtTime(d.deadline) : ''].filter(Boolean).join(', ') || 'any time', 'window');
     cell(tr, runs.filter((h) => h.result === 'ok').length + ' ok, ' + runs.filter((h) => h.endedAt && h.result !== 'ok').length + ' failed');
     const a = cell(tr, '', 'actions');
     a.appendChild(button('Rerun all', 'needs-operator rerun', () => {

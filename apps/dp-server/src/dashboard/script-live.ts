@@ -33,11 +33,18 @@ function drawChart(s) {
   const width = Math.max(300, box.clientWidth - 10);
   if (!chart || chart.castpointId !== shown.id) {
     if (chart) chart.destroy();
-    chart = new uPlot({ width: width, height: 180, series: [{}, { label: 'Mbit/s', stroke: '#0550ae', fill: 'rgba(5,80,174,0.08)', width: 2 }], axes: [{ space: 90, incrs: [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600], values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString()) }, { size: 50 }], legend: { show: false } }, data, $('#chart-plot'));
+    // Room on the right for half of the last time label, which uPlot centres on its tick (it was cut: "9:12:03 A").
+    chart = new uPlot({ width: width, height: 180, padding: [12, 48, 0, 0], series: [{}, { label: 'Mbit/s', stroke: '#0550ae', fill: 'rgba(5,80,174,0.08)', width: 2 }], axes: [{ space: 90, incrs: [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600], values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString()) }, { size: 50 }], legend: { show: false } }, data, $('#chart-plot'));
     chart.castpointId = shown.id;
   } else {
     chart.setData(data);
   }
+}
+/** A refusal's host or image; a request refused before its body was read (a wrong token) has none. */
+function notRead(tr, text) {
+  if (text) return cutCell(tr, text);
+  const td = cell(tr, '-', 'muted'); td.title = 'not read: the request was refused before its body was read';
+  return td;
 }
 views.live = {
   render(s) {
@@ -65,6 +72,12 @@ views.live = {
       return tr;
     });
     drawChart(s);
+    // Agents waiting for a scheduled session are no clients yet: "No clients yet" beside a session
+    // that says "2 of 3 clients" read as a contradiction.
+    const waitingAgents = s.sessions.filter((x) => x.state === 'waiting').reduce((n, x) => n + x.waiting, 0);
+    $('#clients-empty').textContent = waitingAgents
+      ? (waitingAgents === 1 ? '1 agent waits' : waitingAgents + ' agents wait') + ' for a scheduled session to start (Sessions, above); they show here once it starts.'
+      : 'No clients yet: an agent shows here once it asks for an image.';
     fill('clients', s.clients, (c) => {
       const tr = document.createElement('tr'); tr.dataset.clientId = String(c.id); tr.dataset.state = c.state;
       cutCell(tr, c.machine); const mac = cell(tr, c.macs.length ? c.macs[0] + (c.macs.length > 1 ? ' +' + (c.macs.length - 1) : '') : '-', 'mac'); if (c.macs.length) mac.title = c.macs.join(', '); cell(tr, c.ip || '-');
@@ -76,7 +89,7 @@ views.live = {
     });
     fill('refusals', s.refusals, (r) => {
       const tr = document.createElement('tr'); tr.dataset.code = r.code;
-      cell(tr, fmtTime(r.at)); cell(tr, r.ip); cutCell(tr, r.hostname); cutCell(tr, r.image); cell(tr, r.status + ' ' + r.code, 'bad'); noteCell(tr, r.message);
+      cell(tr, fmtTime(r.at)); cell(tr, r.ip); notRead(tr, r.hostname); notRead(tr, r.image); cell(tr, r.status + ' ' + r.code, 'bad'); noteCell(tr, r.message);
       return tr;
     });
   },

@@ -5,14 +5,8 @@ import type { DpContext } from '../http/context';
 import { formatSlowPolicy } from '../images/settings';
 import { isTerminal } from '../sessions/clients';
 import type { ClientRecord, SessionRecord } from '../state/types';
-import type { RateHistory } from './rate-history';
-import type { RefusalLog } from './refusals';
 
-/** The dashboard's own memory: rates over time and refused agent requests. */
-export interface DashboardState {
-  readonly rates: RateHistory;
-  readonly refusals: RefusalLog;
-}
+export type { DashboardState } from './persisted-state';
 
 /** Seconds between two ISO times (or until `nowMs`), or null without a start. */
 function secondsBetween(from: string | undefined, to: string | undefined, nowMs: number): number | null {

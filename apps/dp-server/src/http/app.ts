@@ -5,8 +5,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { isCastpointError, type DpSigningKey } from '@castpoint/wire';
 import type { ServeSettings } from '../config/settings';
-import { RateHistory } from '../dashboard/rate-history';
-import { recordAgentRefusals, RefusalLog } from '../dashboard/refusals';
+import { openDashboardState, type DashboardState } from '../dashboard/persisted-state';
+import { recordAgentRefusals } from '../dashboard/refusals';
 import { dashboardRoutes, sampleRates } from '../dashboard/routes';
 import { DP_ERROR_STATUS } from '../errors';
 import { ImageCatalog } from '../images/catalog';
@@ -109,6 +109,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   let access: AccessTokenSet;
   let roleGenerated: ReturnType<typeof loadRoleTokens>['generated'];
   let boot: BootRuntime | undefined;
+  let dashboard: DashboardState;
   // The machines/collections/deployments store is the state's own SQL store, open since StateStore.open.
   const sqlStore = (): Promise<DpStore> => Promise.resolve(store.sql);
   try {
@@ -122,6 +123,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     access = new AccessTokenSet(() => store.state.tokens, roles.tokens);
     // The iPXE files are read now: a DP started with --boot and no ipxe package stops here.
     boot = opts.settings.boot ? new BootRuntime(opts.settings.boot, sqlStore, opts.bootFiles) : undefined;
+    // Refused requests and rate samples the store kept: a restart keeps them on the dashboard.
+    dashboard = await openDashboardState(store.sql.operatorLog, app.log);
   } catch (err) {
     await store.close();
     throw err;
@@ -156,7 +159,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     generatedTokens: { ...generated, ...roleGenerated },
     access,
     tls,
-    dashboard: { rates: new RateHistory(), refusals: new RefusalLog() },
+    dashboard,
     ...(boot ? { boot } : {}),
   };
   app.decorate('dp', ctx);
@@ -218,6 +221,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   app.addHook('preClose', async () => {
     if (timer) clearInterval(timer);
     const saved = await sessions.shutdown();
+    await ctx.dashboard.flush();
     // Said on a stop of a DP that served (a start that could not listen ends with one line).
     if (saved && app.server.listening) app.log.info({ path: store.path }, 'state saved');
     else if (!saved) app.log.error({ path: store.path, code: store.health.code, err: store.health.error }, 'the state could not be saved at the stop: changes since the last save are lost');

@@ -1,4 +1,4 @@
-import type { DashboardState } from '../dashboard/snapshot';
+import type { DashboardState } from '../dashboard/persisted-state';
 import type { ImageCatalog } from '../images/catalog';
 import type { ServeSettings } from '../config/settings';
 import type { SessionManager } from '../sessions/manager';

@@ -3,6 +3,7 @@ import { CollectionQueries } from './collection-queries';
 import { DeploymentQueries } from './deployment-queries';
 import { HistoryQueries } from './history-queries';
 import { MachineQueries } from './machine-queries';
+import { OperatorLogQueries } from './operator-log-queries';
 import { describe, openDatabase, type StoreLocation } from './open';
 import type { DpDatabase } from './schema';
 import { AssignmentQueries } from './assignment-queries';
@@ -22,6 +23,8 @@ export class DpStore {
   readonly state: StateQueries;
   /** The agent's "what do I do": one read for a known machine, its observations batched. */
   readonly assignment: AssignmentQueries;
+  /** The dashboard's refused requests and rate samples. */
+  readonly operatorLog: OperatorLogQueries;
   /** One cache of the deployments and their collections, cleared by either's writes. */
   private readonly targeting = new TargetingCache();
   private readonly seen: SeenBatch;
@@ -38,6 +41,7 @@ export class DpStore {
     this.history = new HistoryQueries(db);
     this.state = new StateQueries(db);
     this.assignment = new AssignmentQueries(db, this.machines, this.deployments, this.seen);
+    this.operatorLog = new OperatorLogQueries(db);
   }
 
   static async open(location: StoreLocation): Promise<DpStore> {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { refusalsAndRateSamples } from './migration-refusals-rates';
 
 /**
  * The one list of migrations, applied in name order to PGlite and PostgreSQL alike. A released
@@ -140,4 +141,5 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('history_started').on('history').columns(['started_at desc', 'id desc']).execute();
     },
   },
+  '0004_refusals_rate_samples': refusalsAndRateSamples,
 };

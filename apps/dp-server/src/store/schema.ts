@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { RateSamplesTable, RefusalsTable } from './operator-log-queries';
 
 /**
  * The tables of the DP's SQL store, as Kysely sees them. Changed only together with a new
@@ -17,6 +18,8 @@ export interface DpDatabase {
   sessions: SessionsTable;
   clients: ClientsTable;
   dp_events: DpEventsTable;
+  refusals: RefusalsTable;
+  rate_samples: RateSamplesTable;
 }
 
 type Timestamp = ColumnType<Date, Date, Date>;
