@@ -52,3 +52,11 @@ export class StoredChunkIndex {
     return { start, length: (this.offsets[index + 1] ?? 0) - start };
   }
 }
+
+/** Whether two manifests store (and so send) their chunks alike: both raw, or the same frame sizes. */
+export function sameStoredChunks(a: Pick<Manifest, 'compression'>, b: Pick<Manifest, 'compression'>): boolean {
+  const x = a.compression?.sizes;
+  const y = b.compression?.sizes;
+  if (x === undefined || y === undefined) return x === y;
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
