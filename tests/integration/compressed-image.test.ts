@@ -66,7 +66,7 @@ describeLan('a compressed image', () => {
     const file = path.join(work, 'image.img');
     writeFileSync(file, bytes);
     const dataDir = path.join(work, 'dp');
-    dp = await startDp(l, l.server, { dataDir, maxRate: '200mbit' });
+    dp = await startDp(l, l.server, { dataDir, maxRate: '200mbit', startTimeoutMs: 90_000 });
     const d = dp;
     // Scheduled for two: both multicast agents are in the one session whose bytes are counted.
     const add = await dpCli(l, d, ['image', 'add', 'img', placeImage(dataDir, file), '--compress', '--compress-level', '3', '--mode', 'scheduled', '--min-clients', '2', '--max-wait', '120', '--json']);

@@ -33,7 +33,7 @@ export interface RunningDp {
 export async function startDp(
   lan: Fabric,
   host: Host,
-  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string },
+  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string; startTimeoutMs?: number },
 ): Promise<RunningDp> {
   const bundle = opts.bundle ?? appBundles().dp;
   const port = opts.port ?? 8080;
@@ -54,7 +54,8 @@ export async function startDp(
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
   try {
-    await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+    // 20 s by default; a caller on a shared, loaded machine may allow more (the DP's PGlite start).
+    await waitForHttp(lan, host, `${url}/healthz`, opts.startTimeoutMs ?? 20_000, ended);
   } catch (err) {
     // A DP that never answered is nobody's to stop later: stop it here, or it outlives the run.
     proc.kill('SIGKILL');
