@@ -2,8 +2,8 @@
 // compressed (`image add --compress`), alternated, in a namespace LAN (one DP, one agent). Not a
 // test (the numbers depend on the machine): a measurement, reported in docs/chunking.md.
 //
-//   node tools/build/bundle.mjs tests/integration/compressed-cpu.measure.ts /tmp/compressed-cpu.cjs
-//   sudo node /tmp/compressed-cpu.cjs IMAGE [REPEATS] [RATE]
+//   node tools/build/bundle.mjs tests/integration/compressed-cpu.measure.ts dist/tools/bench/compressed-cpu.cjs
+//   sudo node dist/tools/bench/compressed-cpu.cjs IMAGE [REPEATS] [RATE]   (after the build: dist/ bundles)
 //
 // IMAGE: a file (docs/chunking.md uses 200 MiB of /usr from a Debian system, made with tar).
 import { createHash } from 'node:crypto';
