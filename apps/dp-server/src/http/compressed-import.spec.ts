@@ -76,6 +76,8 @@ describe('unicast of a compressed image', () => {
     const url = '/api/v1/agent/images/packed/pack';
     const join = await ask(h, 'packed', 'pc1');
     expect(join).toMatchObject({ status: 'join', session: { contentPath: url } });
+    // The session's runner is given the pack: it sends the stored frames, not the image's bytes.
+    expect(h.runners[0]?.spec.packFile).toBe(packOf(h, hash));
     expect(await ask(h, 'packed', 'pc2')).toMatchObject({ status: 'fallback', contentPath: url });
     const pack = readFileSync(packOf(h, hash));
     const sizes = manifestOf(h, hash).compression?.sizes ?? [];
@@ -104,6 +106,7 @@ describe('unicast of a compressed image', () => {
     expect(plain.statusCode).toBe(422);
     expect(plain.body).toMatch(/without --compress/);
     expect(await ask(h, 'plain', 'pc1')).toMatchObject({ status: 'join', session: { contentPath: '/api/v1/agent/images/plain/content' } });
+    expect(h.runners[0]?.spec.packFile).toBeUndefined();
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/agent/images/strict/pack', headers: { ...client, range: 'bytes=0-9' } })).statusCode).toBe(403);
   }, 60_000);
 });
