@@ -41,7 +41,8 @@ function floorIndex(arr: Float64Array | Uint32Array, value: number, length: numb
 /**
  * The mapping of an image onto FEC blocks that sender and receiver derive identically from the
  * manifest: every non-zero chunk, in order, is cut into blocks of up to k * symbolSize bytes,
- * numbered globally from 0; zero chunks get no blocks. Memory is two typed arrays of one entry per
+ * numbered globally from 0; zero chunks get no blocks. For a compressed manifest the blocks cover
+ * each chunk's stored bytes (`compression.sizes`), so offsets and lengths are in stored bytes. Memory is two typed arrays of one entry per
  * transmitted chunk (8 MB per million chunks); every lookup is a binary search.
  */
 export class BlockLayout {
@@ -56,10 +57,12 @@ export class BlockLayout {
   readonly chunkCount: number;
   /** Chunk index of the n-th transmitted chunk, ascending. */
   private readonly sentChunk: Uint32Array;
+  /** Stored (frame) length of each chunk of a compressed manifest; undefined: chunks are sent raw. */
+  private readonly storedSizes: readonly number[] | undefined;
   /** First global block of the n-th transmitted chunk, plus a sentinel equal to totalBlocks. */
   private readonly firstBlock: Float64Array;
 
-  constructor(manifest: Pick<Manifest, 'size' | 'chunkSize' | 'zeroChunks' | 'unusedChunks'>, options: BlockLayoutOptions = {}) {
+  constructor(manifest: Pick<Manifest, 'size' | 'chunkSize' | 'zeroChunks' | 'unusedChunks' | 'compression'>, options: BlockLayoutOptions = {}) {
     const symbolSize = options.symbolSize ?? DEFAULT_SYMBOL_SIZE;
     const k = options.blockSymbols ?? DEFAULT_BLOCK_SYMBOLS;
     if (!Number.isInteger(symbolSize) || symbolSize < 1 || symbolSize > 65000) {
@@ -74,6 +77,12 @@ export class BlockLayout {
     this.size = manifest.size;
     this.chunkSize = manifest.chunkSize;
     this.chunkCount = chunkCount(manifest.size, manifest.chunkSize);
+    // A compressed image sends each chunk as stored (its zstd frame, or raw when zstd could not
+    // shrink it): the blocks cover those bytes, so fewer blocks go on the wire.
+    this.storedSizes = manifest.compression?.sizes;
+    if (this.storedSizes !== undefined && this.storedSizes.length !== this.chunkCount) {
+      throw new ChunkingError('CHUNKING_MANIFEST_INVALID', `manifest is invalid: compression.sizes lists ${this.storedSizes.length} chunks, the image has ${this.chunkCount}`, { field: 'compression.sizes' });
+    }
     // Zero and unused chunks are never sent: they get no blocks.
     const zeros = untransmittedChunks(manifest);
     this.transmittedChunks = this.chunkCount - zeros.length;
@@ -90,7 +99,10 @@ export class BlockLayout {
       }
       this.sentChunk[n] = c;
       this.firstBlock[n] = block;
-      const len = c === this.chunkCount - 1 ? this.size - c * this.chunkSize : this.chunkSize;
+      const len = this.sentLength(c);
+      if (len < 1) {
+        throw new ChunkingError('CHUNKING_MANIFEST_INVALID', `manifest is invalid: chunk ${c} is sent but has a stored size of ${len}`, { field: 'compression.sizes' });
+      }
       block += len === this.chunkSize ? fullBlocks : Math.ceil(len / this.blockBytes);
       n++;
     }
@@ -101,7 +113,9 @@ export class BlockLayout {
     this.totalBlocks = block;
   }
 
-  private chunkLen(chunk: number): number {
+  /** Bytes of `chunk` as sent: its stored frame length for a compressed manifest, else its length. */
+  sentLength(chunk: number): number {
+    if (this.storedSizes !== undefined) return this.storedSizes[chunk] ?? 0;
     return Math.min(this.chunkSize, this.size - chunk * this.chunkSize);
   }
 
@@ -120,7 +134,7 @@ export class BlockLayout {
     const n = floorIndex(this.firstBlock, block, this.transmittedChunks);
     const chunk = this.sentChunk[n]!;
     const offsetInChunk = (block - this.firstBlock[n]!) * this.blockBytes;
-    const length = Math.min(this.blockBytes, this.chunkLen(chunk) - offsetInChunk);
+    const length = Math.min(this.blockBytes, this.sentLength(chunk) - offsetInChunk);
     return { chunk, offsetInChunk, length, k: Math.ceil(length / this.symbolSize) };
   }
 

@@ -27,6 +27,12 @@ export interface ChunkZstd {
    * shrink it), else a frame. Either way checked against the raw SHA-256, as `decompress`.
    */
   decode(stored: Uint8Array, chunk: number, rawLength: number, sha256: string): Buffer;
+  /**
+   * `decode` without the hash check, for a caller that hashes the raw bytes itself right after
+   * (the writer does, before every write): one SHA-256 per chunk instead of two. The stored bytes
+   * themselves when they have the raw length (no copy), else a fresh buffer.
+   */
+  inflate(stored: Uint8Array, chunk: number, rawLength: number): Buffer;
 }
 
 let loading: Promise<ChunkZstd> | undefined;
@@ -35,43 +41,52 @@ let loading: Promise<ChunkZstd> | undefined;
 export function loadZstd(): Promise<ChunkZstd> {
   loading ??= zstdInit().then((): ChunkZstd => ({
     decode(stored, chunk, rawLength, sha256) {
-      if (stored.length !== rawLength) return this.decompress(stored, chunk, rawLength, sha256);
-      const raw = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+      const raw = this.inflate(stored, chunk, rawLength);
       checkRawHash(raw, chunk, sha256);
       return raw;
+    },
+    inflate(stored, chunk, rawLength) {
+      if (stored.length === rawLength) return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+      return inflateFrame(stored, chunk, rawLength);
     },
     compress(raw, level) {
       assertZstdLevel(level);
       return Buffer.from(zstdCompress(raw, level));
     },
     decompress(frame, chunk, rawLength, sha256) {
-      const declared = frameContentSize(frame);
-      if (declared !== rawLength) {
-        throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} is not a zstd frame of ${rawLength} bytes`, {
-          chunk,
-          expected: rawLength,
-          ...(declared !== undefined ? { actual: declared } : {}),
-        });
-      }
-      let raw: Buffer;
-      try {
-        const out = zstdDecompress(frame); // a fresh copy out of the WASM heap: wrap it, do not copy again
-        raw = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-      } catch (err) {
-        throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} does not decompress: ${String(err)}`, { chunk, expected: rawLength }, { cause: err });
-      }
-      if (raw.length !== rawLength) {
-        throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} decompressed to ${raw.length} bytes, not ${rawLength}`, {
-          chunk,
-          expected: rawLength,
-          actual: raw.length,
-        });
-      }
+      const raw = inflateFrame(frame, chunk, rawLength);
       checkRawHash(raw, chunk, sha256);
       return raw;
     },
   }));
   return loading;
+}
+
+/** One frame's raw bytes, of exactly `rawLength` (declared in the header, checked before decoding). */
+function inflateFrame(frame: Uint8Array, chunk: number, rawLength: number): Buffer {
+  const declared = frameContentSize(frame);
+  if (declared !== rawLength) {
+    throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} is not a zstd frame of ${rawLength} bytes`, {
+      chunk,
+      expected: rawLength,
+      ...(declared !== undefined ? { actual: declared } : {}),
+    });
+  }
+  let raw: Buffer;
+  try {
+    const out = zstdDecompress(frame); // a fresh copy out of the WASM heap: wrap it, do not copy again
+    raw = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} does not decompress: ${String(err)}`, { chunk, expected: rawLength }, { cause: err });
+  }
+  if (raw.length !== rawLength) {
+    throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} decompressed to ${raw.length} bytes, not ${rawLength}`, {
+      chunk,
+      expected: rawLength,
+      actual: raw.length,
+    });
+  }
+  return raw;
 }
 
 function checkRawHash(raw: Buffer, chunk: number, sha256: string): void {

@@ -2,6 +2,7 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Manifest } from '@castpoint/wire';
 import { assertZstdLevel, loadZstd, type ChunkZstd } from './chunk-compression';
 import { ChunkingError, asChunkingError } from './errors';
+import { StoredChunkIndex } from './stored-chunks';
 
 /**
  * A chunk pack: the zstd frames of an image's stored chunks, back to back in chunk order, nothing
@@ -84,11 +85,9 @@ export interface ChunkPack {
  * not the sum of the manifest's frame sizes: it belongs to another import or was cut short.
  */
 export async function openChunkPack(path: string, manifest: Manifest): Promise<ChunkPack> {
-  const sizes = manifest.compression?.sizes;
-  if (sizes === undefined) throw new ChunkingError('CHUNKING_MANIFEST_INVALID', 'the manifest has no compression: there is no chunk pack', { field: 'compression' });
-  const offsets = new Float64Array(sizes.length + 1);
-  for (let i = 0; i < sizes.length; i++) offsets[i + 1] = (offsets[i] ?? 0) + (sizes[i] ?? 0);
-  const total = offsets[sizes.length] ?? 0;
+  if (manifest.compression === undefined) throw new ChunkingError('CHUNKING_MANIFEST_INVALID', 'the manifest has no compression: there is no chunk pack', { field: 'compression' });
+  const index = new StoredChunkIndex(manifest);
+  const total = index.total;
   const st = await stat(path).catch((err: unknown) => {
     throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot open chunk pack ${path}`, err, { path });
   });
@@ -96,21 +95,19 @@ export async function openChunkPack(path: string, manifest: Manifest): Promise<C
     throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `chunk pack ${path} holds ${st.size} bytes, the manifest lists ${total}`, { path, expected: total, actual: st.size });
   }
   const fh = await open(path, 'r');
-  const frameRange = (index: number): { offset: number; length: number } => {
-    if (!Number.isInteger(index) || index < 0 || index >= sizes.length) {
-      throw new ChunkingError('CHUNKING_CHUNK_OUT_OF_RANGE', `chunk ${index} is outside the image (${sizes.length} chunks)`, { chunk: index, expected: sizes.length });
-    }
-    return { offset: offsets[index] ?? 0, length: sizes[index] ?? 0 };
+  const frameRange = (i: number): { offset: number; length: number } => {
+    const { start, length } = index.range(i);
+    return { offset: start, length };
   };
   return {
     frameRange,
-    async readFrame(index) {
-      const { offset, length } = frameRange(index);
+    async readFrame(i) {
+      const { offset, length } = frameRange(i);
       const buf = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `chunk pack ${path} ended inside chunk ${index}`, { path, chunk: index });
+        if (bytesRead === 0) throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `chunk pack ${path} ended inside chunk ${i}`, { path, chunk: i });
         done += bytesRead;
       }
       return buf;

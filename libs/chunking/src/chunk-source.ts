@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Manifest } from '@castpoint/wire';
 import { BlockLayout, type BlockLayoutOptions } from './block-layout';
-import { chunkCount, chunkLength, chunkOffset } from './chunk-math';
+import { chunkCount, chunkLength } from './chunk-math';
+import { loadZstd, type ChunkZstd } from './chunk-compression';
 import { ChunkingError, asChunkingError } from './errors';
 import { assertImageUnchanged, type ImageFingerprint } from './fingerprint';
 import { Lru } from './lru';
+import { StoredChunkIndex } from './stored-chunks';
 
 export interface ChunkSourceOptions extends BlockLayoutOptions {
   /** Chunks kept in memory (each up to chunkSize bytes). @default 64 */
@@ -17,11 +19,27 @@ export interface ChunkSourceOptions extends BlockLayoutOptions {
    * @default true
    */
   readonly verifyReads?: boolean;
+  /**
+   * The chunk pack of a compressed manifest (required then): chunks are read from it as stored
+   * (zstd frames, or raw where zstd could not shrink them) and sent that way. Reads are verified
+   * by decoding and checking the raw SHA-256.
+   */
+  readonly packPath?: string;
+}
+
+/** Where stored chunks are read from: the image itself, or the chunk pack of a compressed one. */
+interface StoredReader {
+  readonly path: string;
+  readonly fh: FileHandle;
+  readonly index: StoredChunkIndex;
+  /** Present for a pack: its frames are checked by decoding them. */
+  readonly zstd: ChunkZstd | undefined;
 }
 
 /**
  * Reads an imported image for the multicast sender and the unicast fallback endpoint. Chunk reads
- * are cached (bounded LRU) and deduplicated: concurrent callers of one chunk share one read.
+ * are cached (bounded LRU) and deduplicated: concurrent callers of one chunk share one read. For a
+ * compressed manifest every chunk, block and symbol is of the stored bytes (the pack's frames).
  */
 export class ChunkSource {
   readonly layout: BlockLayout;
@@ -32,6 +50,7 @@ export class ChunkSource {
     readonly path: string,
     readonly manifest: Manifest,
     private readonly fh: FileHandle,
+    private readonly stored: StoredReader,
     private readonly verifyReads: boolean,
     options: ChunkSourceOptions,
   ) {
@@ -52,10 +71,18 @@ export class ChunkSource {
     } catch (err) {
       throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot open image file ${path}`, err, { path });
     }
+    let stored: StoredReader;
     try {
-      return new ChunkSource(path, manifest, fh, options.verifyReads ?? true, options);
+      stored = await openStored(path, fh, manifest, options.packPath);
     } catch (err) {
       await fh.close();
+      throw err;
+    }
+    try {
+      return new ChunkSource(path, manifest, fh, stored, options.verifyReads ?? true, options);
+    } catch (err) {
+      await fh.close();
+      if (stored.fh !== fh) await stored.fh.close();
       throw err;
     }
   }
@@ -64,7 +91,10 @@ export class ChunkSource {
     if (this.closed) throw new ChunkingError('CHUNKING_WRITER_CLOSED', `chunk source for ${this.path} is closed`, { path: this.path });
   }
 
-  /** The bytes of chunk `index` (a shared buffer: callers must not modify it). */
+  /**
+   * The bytes of chunk `index` as stored and sent: the raw chunk, or for a compressed manifest its
+   * frame in the pack (a shared buffer: callers must not modify it).
+   */
   readChunk(index: number): Promise<Buffer> {
     try {
       this.assertOpen();
@@ -82,26 +112,38 @@ export class ChunkSource {
   }
 
   private async load(index: number): Promise<Buffer> {
-    const len = chunkLength(index, this.manifest.size, this.manifest.chunkSize);
+    const { path, fh, index: where, zstd } = this.stored;
+    const { start, length: len } = where.range(index);
     const buf = Buffer.allocUnsafe(len);
     let done = 0;
     try {
       while (done < len) {
-        const { bytesRead } = await this.fh.read(buf, done, len - done, chunkOffset(index, this.manifest.chunkSize) + done);
+        const { bytesRead } = await fh.read(buf, done, len - done, start + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
     } catch (err) {
-      throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot read chunk ${index} of ${this.path}`, err, { path: this.path, chunk: index });
+      throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot read chunk ${index} of ${path}`, err, { path, chunk: index });
     }
-    const expected = this.manifest.chunks[index];
-    if (done !== len || (this.verifyReads && createHash('sha256').update(buf).digest('hex') !== expected)) {
-      throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `image file ${this.path} changed during the session: chunk ${index} no longer matches the manifest`, {
-        path: this.path,
+    if (done !== len || (this.verifyReads && !this.matches(index, buf, zstd))) {
+      throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `image file ${path} changed during the session: chunk ${index} no longer matches the manifest`, {
+        path,
         chunk: index,
       });
     }
     return buf;
+  }
+
+  /** Whether stored bytes are the manifest's chunk: hashed, or for a pack decoded and hashed. */
+  private matches(index: number, buf: Buffer, zstd: ChunkZstd | undefined): boolean {
+    const expected = this.manifest.chunks[index] ?? '';
+    if (zstd === undefined) return createHash('sha256').update(buf).digest('hex') === expected;
+    try {
+      zstd.decode(buf, index, chunkLength(index, this.manifest.size, this.manifest.chunkSize), expected);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -169,6 +211,30 @@ export class ChunkSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.stored.fh !== this.fh) await this.stored.fh.close();
     await this.fh.close();
   }
+}
+
+/**
+ * The image itself for a raw manifest; the pack for a compressed one, refused
+ * (CHUNKING_IMAGE_CHANGED) when its size is not the sum of the manifest's frame sizes.
+ */
+async function openStored(path: string, fh: FileHandle, manifest: Manifest, packPath: string | undefined): Promise<StoredReader> {
+  const index = new StoredChunkIndex(manifest);
+  if (!index.compressed) return { path, fh, index, zstd: undefined };
+  if (packPath === undefined) {
+    throw new ChunkingError('CHUNKING_BAD_OPTION', `image ${path} was imported compressed: its chunk pack is needed to send it`, { field: 'packPath' });
+  }
+  const zstd = await loadZstd();
+  const st = await stat(packPath).catch((err: unknown) => {
+    throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot open chunk pack ${packPath}`, err, { path: packPath });
+  });
+  if (st.size !== index.total) {
+    throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `chunk pack ${packPath} holds ${st.size} bytes, the manifest lists ${index.total}`, { path: packPath, expected: index.total, actual: st.size });
+  }
+  const packFh = await open(packPath, 'r').catch((err: unknown) => {
+    throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot open chunk pack ${packPath}`, err, { path: packPath });
+  });
+  return { path: packPath, fh: packFh, index, zstd };
 }

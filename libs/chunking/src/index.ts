@@ -9,6 +9,7 @@ export { type ImageFingerprint, FINGERPRINT_SAMPLES, assertImageUnchanged, makeF
 export { type ImportOptions, type ImportResult, type UsedBlockMap, applyUsedMap, importImage } from './import-image';
 export { BlockLayout, type BlockInfo, type BlockLayoutOptions, DEFAULT_BLOCK_SYMBOLS, DEFAULT_SYMBOL_SIZE } from './block-layout';
 export { ChunkSource, type ChunkSourceOptions } from './chunk-source';
+export { StoredChunkIndex, sameStoredChunks, storedLength } from './stored-chunks';
 export { type MountEntry, devMajorMinor, parseMountinfo, parseSwaps } from './mountinfo';
 export { type PreflightResult, type SystemProbe, type TargetKind, type TargetStat, preflightTarget } from './preflight';
 export { type SourceInfo, preflightSource } from './source-preflight';

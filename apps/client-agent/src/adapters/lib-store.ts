@@ -7,6 +7,7 @@ import { chunkLength, manifestHash, openTarget, preflightTarget, untransmittedCh
 import { AgentError } from '../errors';
 import type { ChunkStore, ChunkStoreOpener } from '../flow/ports';
 import type { PhysicalDriveTarget } from '../win32/physical-drive-target';
+import { ChunkInflater } from './chunk-inflater';
 import { lockTargetFile } from './target-lock';
 import { findDamagedChunks, verifyTargetImage } from './verify-target';
 
@@ -70,7 +71,8 @@ export function libStoreOpener(o: LibStoreOptions): ChunkStoreOpener {
       // target starts as holes, so reading it all back would only check the device itself, for a
       // second pass over the disk (--read-back asks for that). Chunks journaled by an earlier run
       // were only spot-checked at open: then the whole image is read back.
-      return new LibChunkStore(writer, manifest, o.readBack === true || writer.resumedChunks > 0, o.onInfo);
+      const inflater = await ChunkInflater.forManifest(manifest, { directIo: o.directIo === true });
+      return new LibChunkStore(writer, manifest, o.readBack === true || writer.resumedChunks > 0, o.onInfo, inflater);
     },
   };
 }
@@ -94,6 +96,8 @@ class LibChunkStore implements ChunkStore {
     readonly manifest: Manifest,
     private readonly readBack: boolean,
     private readonly onInfo?: (text: string) => void,
+    /** Present for a compressed image: chunks come as stored (zstd frames) and are decoded first. */
+    private readonly inflater?: ChunkInflater,
   ) {
     this.totalChunks = writer.chunkCount;
     this.done = new Uint8Array(this.totalChunks);
@@ -126,8 +130,18 @@ class LibChunkStore implements ChunkStore {
     return this.done[chunk] === 1;
   }
 
+  /** `data`: the chunk as the DP sends it (its stored frame for a compressed image). */
   async writeChunk(chunk: number, data: Uint8Array): Promise<void> {
-    await this.writer.writeChunk(chunk, data);
+    if (!this.inflater) {
+      await this.writer.writeChunk(chunk, data);
+    } else {
+      const { raw, release } = this.inflater.inflate(chunk, data);
+      try {
+        await this.writer.writeChunk(chunk, raw);
+      } finally {
+        release();
+      }
+    }
     this.mark(chunk);
   }
 
@@ -136,6 +150,8 @@ class LibChunkStore implements ChunkStore {
     const w = this.writer.writeCounts();
     // Says whether direct I/O was in effect (it silently is not on some file systems and on Windows).
     if (w.direct + w.buffered > 0) this.onInfo?.(`wrote ${w.direct} chunks by direct I/O and ${w.buffered} through the page cache`);
+    const z = this.inflater?.stats();
+    if (z && z.chunks > 0) this.onInfo?.(`decompressed ${z.chunks} chunks in ${(z.totalMs / 1000).toFixed(2)} s (longest ${z.longestMs.toFixed(1)} ms)`);
     if (!this.readBack) return [];
     try {
       await verifyTargetImage(this.writer.path, this.manifest, onReadBack);

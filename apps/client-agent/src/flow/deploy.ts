@@ -1,7 +1,7 @@
 // The deploy command: register with the DP, then multicast (or unicast fallback) until the target
 // holds the verified image. Every decision that has rules lives in its own module; this file only
 // sequences them and maps the end to an exit code.
-import type { BlockLayout } from '@castpoint/chunking';
+import { StoredChunkIndex, sameStoredChunks, storedLength, type BlockLayout } from '@castpoint/chunking';
 import type { Clock as Timers } from '@castpoint/transport';
 import { WIRE_VERSION, type AgentProgress, type AgentRequest, type AgentRequestReply, type Manifest, type SessionInfo } from '@castpoint/wire';
 import { AgentError, type ExitCode } from '../errors';
@@ -245,7 +245,8 @@ class DeployRun {
   }
 
   private async openStore(manifest: Manifest): Promise<ChunkStore> {
-    if (this.store && this.store.manifest.sha256 === manifest.sha256 && this.store.manifest.size === manifest.size) {
+    // Same content, sent the same way (a store opened for raw chunks cannot take zstd frames).
+    if (this.store && this.store.manifest.sha256 === manifest.sha256 && this.store.manifest.size === manifest.size && sameStoredChunks(this.store.manifest, manifest)) {
       return this.store;
     }
     if (this.store) {
@@ -321,8 +322,7 @@ class DeployRun {
       ...(this.deps.timers ? { timers: this.deps.timers } : {}),
       // A chunk whose multicast copies keep failing comes by HTTP Range, as the unicast path fetches.
       fetchChunk: (chunk) => {
-        const start = chunk * manifest.chunkSize;
-        const length = Math.min(manifest.chunkSize, manifest.size - start);
+        const { start, length } = new StoredChunkIndex(manifest).range(chunk);
         return withPatience(() => this.deps.dp.fetchRange(session.contentPath, start, length), this.deps.clock, { patienceMs: this.opts.dpPatienceMs });
       },
       note: (text) => this.deps.reporter.note(text),
@@ -389,7 +389,8 @@ class DeployRun {
     if (this.assembler?.key !== key) {
       this.assembler = {
         key,
-        value: new ChunkAssembler(layout, { chunkLength: (i) => Math.min(manifest.chunkSize, manifest.size - i * manifest.chunkSize) }, this.deps.buffers),
+        // Blocks cover the chunk as sent: its zstd frame for a compressed image.
+        value: new ChunkAssembler(layout, { chunkLength: (i) => storedLength(manifest, i) }, this.deps.buffers),
       };
     }
     return this.assembler.value;

@@ -56,7 +56,8 @@ export const MULTICAST_CHUNK_ATTEMPTS = 3;
 
 function isHashMismatch(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'CHUNKING_CHUNK_HASH_MISMATCH' || code === 'verification-failed';
+  // A frame of a compressed image that does not decode is as corrupt as one that hashes wrong.
+  return code === 'CHUNKING_CHUNK_HASH_MISMATCH' || code === 'CHUNKING_CHUNK_DECOMPRESS_FAILED' || code === 'verification-failed';
 }
 
 export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {

@@ -13,7 +13,11 @@ export interface ChunkStore {
   chunksDone(): number;
   bytesDone(): number;
   isDone(chunk: number): boolean;
-  /** Verifies `data` against the manifest's SHA-256, writes it at its offset, then journals it. */
+  /**
+   * `data` is the chunk as the DP sends it: raw, or for a compressed manifest its stored zstd frame,
+   * decoded first (CHUNKING_CHUNK_DECOMPRESS_FAILED when it does not decode). Verifies the raw bytes
+   * against the manifest's SHA-256, writes them at their offset, then journals the chunk.
+   */
   writeChunk(chunk: number, data: Uint8Array): Promise<void>;
   /**
    * Writes zeros where a disk needs them, fsyncs, checks every chunk is journaled, closes; then reads

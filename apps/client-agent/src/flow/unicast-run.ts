@@ -1,5 +1,7 @@
 // Unicast fallback: HTTP Range downloads of exactly the chunks the journal does not hold, verified
-// and written the same way as multicast data. A few requests run at once to fill the link.
+// and written the same way as multicast data (for a compressed image, each chunk's frame in the
+// DP's chunk pack, decoded by the store as a multicast one is). A few requests run at once to fill the link.
+import { StoredChunkIndex } from '@castpoint/chunking';
 import { AgentError } from '../errors';
 import type { Clock } from '../dp/patience';
 import { withPatience } from '../dp/patience';
@@ -28,6 +30,7 @@ export async function runUnicast(a: UnicastRunArgs): Promise<number> {
   const { store, status } = a;
   const m = store.manifest;
   const zero = new Set([...m.zeroChunks, ...(m.unusedChunks ?? [])]);
+  const stored = new StoredChunkIndex(m);
   const todo: number[] = [];
   for (let c = 0; c < store.totalChunks; c++) if (!store.isDone(c) && !zero.has(c)) todo.push(c);
   let fetched = 0;
@@ -50,8 +53,7 @@ export async function runUnicast(a: UnicastRunArgs): Promise<number> {
       }
     };
     const fetchOne = async (chunk: number): Promise<void> => {
-      const start = chunk * m.chunkSize;
-      const length = Math.min(m.chunkSize, m.size - start);
+      const { start, length } = stored.range(chunk);
       // One retry on a hash mismatch: a proxy or a torn response can corrupt one download; twice
       // means the DP serves different content than its manifest says.
       for (let attempt = 1; ; attempt++) {
@@ -65,7 +67,7 @@ export async function runUnicast(a: UnicastRunArgs): Promise<number> {
           return;
         } catch (err) {
           const e = err instanceof AgentError ? err : undefined;
-          const isHash = e?.code === 'verification-failed' || /HASH|LENGTH/.test(String((err as { code?: unknown }).code));
+          const isHash = e?.code === 'verification-failed' || /HASH|LENGTH|DECOMPRESS/.test(String((err as { code?: unknown }).code));
           if (!isHash || attempt >= 2) throw err;
         }
       }

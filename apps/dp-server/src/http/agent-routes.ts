@@ -9,32 +9,14 @@ import { bootTokenKey } from '../boot/boot-token';
 import { bootTokenCheck, requireToken } from './auth';
 import type { DpContext } from './context';
 import { recordRefusedSession, type RequestingMachine } from './refused-session-history';
+import { packRoutes } from './pack-routes';
+import { parseRange } from './range';
 import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 429: errorReply };
 
-/** One `bytes=a-b` / `bytes=a-` / `bytes=-n` range of a `size`-byte body, inclusive; undefined: whole body. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
-  if (header === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) {
-    throw new DpError('DP_BAD_RANGE', `unsupported Range ${JSON.stringify(header)}: send one range, bytes=FIRST-LAST`, { header, size });
-  }
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    start = Math.max(0, size - n);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (!(start <= end) || start >= size) {
-    throw new DpError('DP_BAD_RANGE', `Range ${header} is outside the image (${size} bytes)`, { header, size });
-  }
-  return { start, end };
-}
+// Kept importable from here (its spec and older callers).
+export { parseRange } from './range';
 
 export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => number = Date.now): void {
   // A boot environment's agent (boot token) may ask for sessions and images like any agent.
@@ -118,6 +100,8 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
         .send(createReadStream(img.file, { start: range.start, end: range.end }));
     },
   );
+
+  packRoutes(app, ctx, client);
 }
 
 /**

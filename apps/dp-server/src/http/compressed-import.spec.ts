@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadZstd, openChunkPack } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import { chunkingImporter } from '../images/chunking-importer';
-import { admin, harness, type Harness } from '../testing/harness';
+import { admin, ask, client, harness, type Harness } from '../testing/harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -64,4 +64,49 @@ it.each([
   expect(res.statusCode).toBe(400);
   expect(res.body).toMatch(/compressLevel/);
   expect((await h.app.inject({ method: 'GET', url: '/api/v1/images', headers: admin })).json()).toEqual([]);
+});
+
+describe('unicast of a compressed image', () => {
+  it('names the chunk pack as the content path of join and fallback replies, and serves it with HTTP Range', async () => {
+    h = await harness({ 'max-clients': 1 }, undefined, undefined, 0, { importer: chunkingImporter() });
+    const file = writeImage(h);
+    const add = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'packed', file, compress: true } });
+    expect(add.statusCode).toBe(201);
+    const hash = add.json<{ manifestHash: string }>().manifestHash;
+    const url = '/api/v1/agent/images/packed/pack';
+    const join = await ask(h, 'packed', 'pc1');
+    expect(join).toMatchObject({ status: 'join', session: { contentPath: url } });
+    // The session's runner is given the pack: it sends the stored frames, not the image's bytes.
+    expect(h.runners[0]?.spec.packFile).toBe(packOf(h, hash));
+    expect(await ask(h, 'packed', 'pc2')).toMatchObject({ status: 'fallback', contentPath: url });
+    const pack = readFileSync(packOf(h, hash));
+    const sizes = manifestOf(h, hash).compression?.sizes ?? [];
+    // Chunk 2's frame: after chunk 0's frame and the zero chunk 1's (none).
+    const start = sizes[0] ?? 0;
+    const end = start + (sizes[2] ?? 0) - 1;
+    const part = await h.app.inject({ method: 'GET', url, headers: { ...client, range: `bytes=${start}-${end}` } });
+    expect(part.statusCode).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes ${start}-${end}/${pack.length}`);
+    expect(part.rawPayload.equals(pack.subarray(start, end + 1))).toBe(true);
+    expect((await h.app.inject({ method: 'GET', url, headers: { ...client, range: `bytes=${pack.length}-` } })).statusCode).toBe(416);
+    expect((await h.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    // A pack cut short is not this manifest's: refused, never served.
+    writeFileSync(packOf(h, hash), pack.subarray(1));
+    const cut = await h.app.inject({ method: 'GET', url, headers: { ...client, range: 'bytes=0-9' } });
+    expect(cut.statusCode).toBe(422);
+    expect(cut.body).toMatch(/re-add the image/);
+  }, 60_000);
+
+  it('refuses the pack of an image imported without --compress, and of a multicast-only one', async () => {
+    h = await harness({}, undefined, undefined, 0, { importer: chunkingImporter() });
+    const file = writeImage(h);
+    await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'plain', file } });
+    await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'strict', file, compress: true, multicastOnly: true } });
+    const plain = await h.app.inject({ method: 'GET', url: '/api/v1/agent/images/plain/pack', headers: { ...client, range: 'bytes=0-9' } });
+    expect(plain.statusCode).toBe(422);
+    expect(plain.body).toMatch(/without --compress/);
+    expect(await ask(h, 'plain', 'pc1')).toMatchObject({ status: 'join', session: { contentPath: '/api/v1/agent/images/plain/content' } });
+    expect(h.runners[0]?.spec.packFile).toBeUndefined();
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/agent/images/strict/pack', headers: { ...client, range: 'bytes=0-9' } })).statusCode).toBe(403);
+  }, 60_000);
 });

@@ -155,6 +155,7 @@ export class AgentRequests {
     this.o.store.record({ event: 'client-fallback', image: img.name, clientId: c.id, detail: reason }, new Date(nowMs));
     this.o.store.save();
     this.desk.changed();
-    return { status: 'fallback', receiverId, reason, manifest: this.o.catalog.manifest(img), contentPath: contentPath(img.name), ...(img.content ? { content: img.content } : {}) };
+    const manifest = this.o.catalog.manifest(img);
+    return { status: 'fallback', receiverId, reason, manifest, contentPath: contentPath(img.name, manifest), ...(img.content ? { content: img.content } : {}) };
   }
 }

@@ -213,8 +213,10 @@ export class SessionManager extends EventEmitter {
 
   private async launch(s: LiveSession): Promise<void> {
     const img = this.o.catalog.get(s.image);
+    const manifest = this.o.catalog.manifest(img);
     const runner = this.o.runnerFactory(
-      runnerSpec(s.record, img, this.o.catalog.manifest(img), {
+      runnerSpec(s.record, img, manifest, {
+        packFile: this.o.catalog.packPath(img.manifestHash, manifest),
         // After a restart, receivers that already finished are not waited for again.
         receivers: s.record.receivers.filter((r) => this.clients.byReceiverId(r)?.state !== 'done'),
         senderId: this.senderId,

@@ -5,8 +5,13 @@ import { AGENT_API_PREFIX, WIRE_VERSION, type AgentRequestReply, type Manifest }
 import type { ImageRecord, SessionRecord } from '../state/types';
 import type { RunnerSpec } from './runner';
 
-export function contentPath(image: string): string {
-  return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/content`;
+/**
+ * Where an agent downloads the image's chunks by HTTP Range: the image itself, or for a compressed
+ * manifest its chunk pack (the agent finds each chunk's frame from the manifest's sizes, and
+ * decodes it as it decodes a multicast one).
+ */
+export function contentPath(image: string, manifest?: Pick<Manifest, 'compression'>): string {
+  return `${AGENT_API_PREFIX}/images/${encodeURIComponent(image)}/${manifest?.compression === undefined ? 'content' : 'pack'}`;
 }
 
 export function joinReply(
@@ -39,7 +44,7 @@ export function joinReply(
       key: s.key,
       manifestHash: s.manifestHash,
       fallbackAllowed: !img.settings.multicastOnly,
-      contentPath: contentPath(img.name),
+      contentPath: contentPath(img.name, manifest),
       mode: s.mode,
       protocolVersion: WIRE_VERSION,
       signingKey,
@@ -63,7 +68,7 @@ export function runnerSpec(
   s: SessionRecord,
   img: ImageRecord,
   manifest: Manifest,
-  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number; signer: KeyObject },
+  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number; signer: KeyObject; packFile?: string | undefined },
 ): RunnerSpec {
   return {
     sessionId: s.id,
@@ -80,6 +85,7 @@ export function runnerSpec(
     imageFile: img.file,
     imageMtimeMs: img.fileMtimeMs,
     manifest,
+    ...(o.packFile !== undefined ? { packFile: o.packFile } : {}),
     symbolSize: o.symbolSize,
     blockSymbols: o.blockSymbols,
     receivers: [...o.receivers],

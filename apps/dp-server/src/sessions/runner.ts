@@ -25,6 +25,8 @@ export interface RunnerSpec {
   /** The file's mtime at import (with the manifest, the fingerprint checked before sending). */
   readonly imageMtimeMs: number;
   readonly manifest: Manifest;
+  /** The chunk pack of a compressed manifest: its stored chunks are what the session sends. */
+  readonly packFile?: string;
   readonly symbolSize: number;
   readonly blockSymbols: number;
   /** Receivers registered before (a resumed session after a DP restart). */

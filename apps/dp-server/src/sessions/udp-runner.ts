@@ -109,6 +109,7 @@ class UdpSessionRunner implements SessionRunner {
     const source = await ChunkSource.open(s.imageFile, s.manifest, makeFingerprint(s.manifest, s.imageMtimeMs), {
       symbolSize: s.symbolSize,
       blockSymbols: s.blockSymbols,
+      ...(s.packFile !== undefined ? { packPath: s.packFile } : {}),
     });
     this.symbols = new SymbolSource(source);
     try {
