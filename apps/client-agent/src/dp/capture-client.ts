@@ -9,6 +9,8 @@ import { describeNetworkCause } from './network-cause';
 export interface CaptureClientOptions {
   readonly server: string;
   readonly token?: string;
+  /** https: the DP's certificate's SHA-256 (--server-fingerprint, castpoint.fingerprint=); only it is accepted. */
+  readonly serverFingerprint?: string;
   /** One request, ms (a plan of millions of hashes, a 256 MiB chunk). @default 300000 */
   readonly timeoutMs?: number;
   /** Tries per request on network errors and 5xx. @default 4 */
@@ -30,7 +32,7 @@ export class CaptureClient implements CaptureApi {
       let status: number;
       let text: string;
       try {
-        const a = await httpExchange(url, { method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.o.timeoutMs ?? 300_000, maxBodyBytes: 256 * 1024 * 1024 });
+        const a = await httpExchange(url, { method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.o.timeoutMs ?? 300_000, maxBodyBytes: 256 * 1024 * 1024, ...(this.o.serverFingerprint === undefined ? {} : { fingerprint: this.o.serverFingerprint }) });
         status = a.status;
         text = a.body.toString('utf8');
       } catch (err) {

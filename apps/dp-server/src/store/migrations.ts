@@ -129,4 +129,14 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  // Issue 26: a deployment either writes its image to the machines (deploy) or captures each
+  // machine's disk to a new image (capture; `image` then holds the new image's name pattern).
+  '0003_deployment_kind': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('deployments')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('deploy').check(sql`kind in ('deploy', 'capture')`))
+        .execute();
+    },
+  },
 };
