@@ -54,7 +54,9 @@ export async function startDp(
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
   try {
-    await waitForHttp(lan, host, `${url}/healthz`, 20_000, ended);
+    // PGlite's first open (initdb + WebAssembly start) took 21-65 s on a loaded 2-core box: a
+    // start-up limit of 20 s failed tests that had nothing wrong with them.
+    await waitForHttp(lan, host, `${url}/healthz`, 120_000, ended);
   } catch (err) {
     // A DP that never answered is nobody's to stop later: stop it here, or it outlives the run.
     proc.kill('SIGKILL');
