@@ -16,6 +16,8 @@ export interface TransferSpec {
   readonly linkBps?: number;
   /** Give up after this long. @default 300 s */
   readonly timeoutMs?: number;
+  /** Extra flags of castpoint's `image add` (--used-blocks, --compress for the realistic disk). */
+  readonly castpointImageFlags?: readonly string[];
 }
 
 export interface TransferResult {
@@ -27,6 +29,8 @@ export interface TransferResult {
   readonly bytesSent: number;
   /** Every receiver's copy has the image's SHA-256 (checked after the clock stops). */
   readonly verified: boolean;
+  /** Mean CPU seconds of one receiver process (NaN where the tool's receiver cannot be measured). */
+  readonly receiverCpuSeconds?: number;
   /** The flags used, for the report. */
   readonly flags: string;
 }
@@ -49,7 +53,8 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
   const rate = spec.linkBps ? [`--max-bitrate`, `${Math.floor((spec.linkBps * 0.95) / 1e6)}m`] : [];
   const recv = spec.receivers.map((h) => {
     mkdirSync(path.dirname(outFile(spec, h)), { recursive: true });
-    return lan.spawn(h, 'udp-receiver', ['--file', outFile(spec, h), '--interface', iface, '--nokbd', '--portbase', '9000']);
+    const [rcmd, rargs] = withCpuTimes('udp-receiver', ['--file', outFile(spec, h), '--interface', iface, '--nokbd', '--portbase', '9000']);
+    return lan.spawn(h, rcmd, rargs);
   });
   const before = await txBytes(lan, lan.server);
   const t0 = process.hrtime.bigint();
@@ -58,7 +63,7 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
   const senderProc = lan.spawn(lan.server, cmd, args);
   // Every process is waited for, so that one that hangs (udpcast does, now and then, with a
   // receiver that never connected) fails this run instead of leaving a rejection nobody handles.
-  const [s] = await settleAll([collect(senderProc, spec.timeoutMs ?? 300_000), ...recv.map((r) => collect(r, spec.timeoutMs ?? 300_000))], () => {
+  const [s, ...received] = await settleAll([collect(senderProc, spec.timeoutMs ?? 300_000), ...recv.map((r) => collect(r, spec.timeoutMs ?? 300_000))], () => {
     // The sender runs under bash (for its CPU times), which a timeout kills first: end it by name.
     spawnSync('pkill', ['-KILL', '-x', 'udp-sender']);
     senderProc.kill('SIGKILL');
@@ -71,6 +76,7 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
     tool: 'udpcast',
     wallSeconds: wall,
     senderCpuSeconds: parseCpuTimes(s.stderr),
+    receiverCpuSeconds: received.reduce((sum, r) => sum + parseCpuTimes(r.stderr), 0) / received.length,
     bytesSent,
     verified: await verifyAll(spec, spec.receivers.map((h) => outFile(spec, h))),
     flags: `udp-sender --nokbd --min-receivers N ${rate.join(' ')}`.trim(),

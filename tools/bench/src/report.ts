@@ -35,7 +35,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }
   const repeated = rows.some((r) => r.runs !== undefined);
-  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'MB sent', 'ok', ...(repeated ? ['runs (wall s)'] : [])];
+  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'rcv cpu s', 'MB sent', 'x image', 'ok', ...(repeated ? ['runs (wall s)'] : [])];
   const lines = rows.map((r) => {
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
@@ -48,7 +48,9 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       best ? (r.result.wallSeconds / best).toFixed(2) : '-',
       Number.isNaN(line) ? '-' : (r.result.wallSeconds / line).toFixed(2),
       r.result.senderCpuSeconds.toFixed(2),
+      Number.isFinite(r.result.receiverCpuSeconds) ? (r.result.receiverCpuSeconds ?? NaN).toFixed(2) : '-',
       (r.result.bytesSent / 1e6).toFixed(1),
+      (r.result.bytesSent / r.imageBytes).toFixed(2),
       r.result.verified ? 'yes' : 'NO',
       ...(repeated ? [runsCell(r)] : []),
     ];
@@ -69,6 +71,8 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       x_best_peer: (bestPeer.get(key(r)) ?? NaN) > 0 ? r.result.wallSeconds / (bestPeer.get(key(r)) ?? NaN) : null,
       x_line_rate: Number.isNaN(lineRateSeconds(r)) ? null : r.result.wallSeconds / lineRateSeconds(r),
       cpu_s: r.result.senderCpuSeconds,
+      receiver_cpu_s: Number.isFinite(r.result.receiverCpuSeconds) ? r.result.receiverCpuSeconds : null,
+      bytes_per_image_byte: r.result.bytesSent / r.imageBytes,
       bytes_sent: r.result.bytesSent,
       verified: r.result.verified,
       flags: r.result.flags,
