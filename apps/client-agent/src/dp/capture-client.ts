@@ -1,5 +1,5 @@
 // The DP's capture API over HTTP(S) (POST /api/v1/captures, PUT .../chunks/:i, POST .../finish),
-// authenticated with the admin token. A network failure or a 5xx is tried again a few times; what
+// authenticated with the capture or admin token, or (run) a capture deployment's grant. A network failure or a 5xx is tried again a few times; what
 // still fails ends the command, and running it again resumes (the DP keeps what it received).
 import type { CaptureApi, CapturePlan } from '../flow/capture';
 import { AgentError } from '../errors';
@@ -86,6 +86,7 @@ function refusal(status: number, text: string, method: string, path: string): Ag
   } catch {
     said = text.slice(0, 200);
   }
-  const why = status === 401 || status === 403 ? 'capture needs the DP admin token (--token or $CASTPOINT_TOKEN)' : said;
+  // The DP's own words stay: an expired or foreign capture grant (run) says so there.
+  const why = status === 401 || status === 403 ? `capture needs the DP's capture or admin token (--token or $CASTPOINT_TOKEN)${said ? `; the DP says ${said}` : ''}` : said;
   return new AgentError('dp-refused', `The DP refused ${method} ${path} (HTTP ${status}): ${why}`, { status });
 }
