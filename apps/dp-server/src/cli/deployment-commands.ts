@@ -36,7 +36,8 @@ export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): 
   return y
     .command('list', 'List deployments', (a) => a, async (a) => {
       const rows = await io.api(a).call<DeploymentJson[]>('GET', '/api/v1/deployments');
-      io.print(a, rows, () => table(rows, ['name', 'kind', 'image', 'collection', 'purpose', 'disk', 'after', 'notBefore', 'deadline']));
+      // KIND last: scripts read the columns before it by position (they predate capture deployments).
+      io.print(a, rows, () => table(rows, ['name', 'image', 'collection', 'purpose', 'disk', 'after', 'notBefore', 'deadline', 'kind']));
     })
     .command(
       'add <name>',
