@@ -12,7 +12,7 @@ export interface CaptureOptions {
   readonly server: string;
   /** Name of the new image on the DP. */
   readonly name: string;
-  /** The DP's admin token (capture adds an image). */
+  /** The DP's capture token, or its admin token (capture adds an image). */
   readonly token?: string;
   /** @default 1048576 */
   readonly chunkSize: number;

@@ -33,7 +33,7 @@ function captureOptions<T>(y: Argv<T>) {
     .option('source', { type: 'string', describe: 'Disk to capture (e.g. /dev/sda), unmounted; or an image file', demandOption: true })
     .option('server', { type: 'string', describe: 'DP base URL, e.g. http://10.0.0.5:8080', demandOption: true })
     .option('name', { type: 'string', describe: 'Name of the new image on the DP', demandOption: true })
-    .option('token', { type: 'string', describe: 'The DP admin token (default: $CASTPOINT_TOKEN)' })
+    .option('token', { type: 'string', describe: "The DP's capture token (or its admin token) (default: $CASTPOINT_TOKEN)" })
     .option('chunk-size', { type: 'number', describe: 'Chunk size in bytes (a multiple of 512)', default: 1048576 })
     .option('json', { type: 'boolean', describe: 'One JSON line per event instead of text' })
     .strictOptions();

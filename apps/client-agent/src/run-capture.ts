@@ -12,7 +12,7 @@ import { formatError } from './output/format';
 const MiB = 1024 * 1024;
 const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
-async function openSource(path: string): Promise<CaptureSource> {
+export async function openSource(path: string): Promise<CaptureSource> {
   const fh = await open(path, 'r');
   return {
     async read(offset, length) {
@@ -27,6 +27,13 @@ async function openSource(path: string): Promise<CaptureSource> {
     },
     close: () => fh.close(),
   };
+}
+
+/** The source checks: a source that cannot be read is refused like one that is mounted (exit 5), not a bug (exit 1). */
+export function checkedPreflight(p: string): ReturnType<typeof preflightSource> {
+  return preflightSource(p).catch((err: unknown) => {
+    throw isChunkingError(err, 'CHUNKING_IMAGE_UNREADABLE') ? new AgentError('target-refused', err.message, undefined, { cause: err }) : err;
+  });
 }
 
 export interface CaptureIo {
@@ -62,11 +69,7 @@ export async function runCaptureCommand(opts: CaptureOptions, io: CaptureIo = { 
       name: opts.name,
       chunkSize: opts.chunkSize,
       api: new CaptureClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }) }),
-      // A source that cannot be read is refused like one that is mounted (exit 5), not a bug (exit 1).
-      preflight: (p) =>
-        preflightSource(p).catch((err: unknown) => {
-          throw isChunkingError(err, 'CHUNKING_IMAGE_UNREADABLE') ? new AgentError('target-refused', err.message, undefined, { cause: err }) : err;
-        }),
+      preflight: checkedPreflight,
       open: openSource,
       onEvent,
     });

@@ -2,7 +2,10 @@
 // the deploy's own wiring, the shell, reboot/poweroff) and runs it. Everything it wires is tested
 // apart (flow/run.spec.ts drives the same flow against a fake DP and a fake root).
 import { readFileSync } from 'node:fs';
+import { DEFAULT_CAPTURE_CHUNK_SIZE } from './capture-options';
+import { CaptureClient } from './dp/capture-client';
 import { DpClient } from './dp/dp-client';
+import { runCapture } from './flow/capture';
 import { realClock } from './dp/patience';
 import type { ExitCode } from './errors';
 import { deploy } from './flow/deploy';
@@ -15,6 +18,7 @@ import { readIdentity, type MachineIdentity } from './identity/identity';
 import { readWindowsIdentity } from './identity/windows-identity';
 import { kernel32 } from './win32/kernel32';
 import type { OptionContext } from './options';
+import { checkedPreflight, openSource } from './run-capture';
 import { processCpuSeconds, processSink, realDeployDeps } from './run-deploy';
 
 /** The machine's identity: /sys on Linux; on Windows (WinPE) SMBIOS, adapters and disks through Win32. */
@@ -44,6 +48,17 @@ export async function runRunCommand(raw: RawRunArgs, ctx: RunContext): Promise<E
     dp: new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) }),
     identity,
     deploy: (d) => deploy(d, realDeployDeps(d, reporter)),
+    // The grant, never the run's own token: the boot environment's token may not capture.
+    capture: (c) =>
+      runCapture({
+        source: c.source,
+        name: c.image,
+        chunkSize: DEFAULT_CAPTURE_CHUNK_SIZE,
+        api: new CaptureClient({ server: opts.server, token: c.grant, ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) }),
+        preflight: checkedPreflight,
+        open: openSource,
+        onEvent: c.onEvent,
+      }),
     script: runScript,
     commands: spawnRunner,
     systemd: underSystemd(ctx.root),

@@ -10,7 +10,7 @@ describe('bench command line', () => {
     expect(a.cases[0]).toEqual({ receivers: 1, loss: 0, linkBps: 500e6 });
     expect(a.cases[17]).toEqual({ receivers: 8, loss: 0.05 });
     expect(a.tools).toEqual(['castpoint', 'udpcast', 'uftp', 'http']);
-    expect([a.sizeMiB, a.repeat]).toEqual([200, 1]);
+    expect([a.sizeMiB, a.repeat, a.image]).toEqual([200, 1, 'random']);
   });
 
   it('takes every option it documents', () => {
@@ -20,6 +20,7 @@ describe('bench command line', () => {
       { receivers: 4, loss: 0.05, linkBps: 1e9 },
     ]);
     expect([a.tools, a.sizeMiB, a.repeat]).toEqual([['castpoint', 'floor'], 64, 3]);
+    expect(parse('--image', 'realistic').image).toBe('realistic');
     expect(a.requireIdle).toBe(false);
   });
 
@@ -38,7 +39,7 @@ describe('bench command line', () => {
 
   it('lists every option and every tool in its usage text', () => {
     const u = usage(PEERS);
-    for (const o of ['--receivers', '--loss', '--link', '--tools', '--size-mib', '--repeat', '--help']) expect(u).toContain(o);
+    for (const o of ['--receivers', '--loss', '--link', '--tools', '--size-mib', '--image', '--repeat', '--help']) expect(u).toContain(o);
     for (const p of PEERS) expect(u).toContain(p);
   });
 
@@ -57,6 +58,7 @@ describe('bench command line', () => {
     [['--size-mib', '0'], /--size-mib must be an integer from 1 to 65536, got 0/],
     [['--repeat', '2.5'], /--repeat must be an integer from 1 to 20, got 2.5/],
     [['--tools', 'castpoint,udpcat'], /unknown tool udpcat/],
+    [['--image', 'debian'], /--image must be random or realistic, got debian/],
   ])('refuses %j', (argv, message) => {
     expect(() => parse(...argv)).toThrow(message);
   });

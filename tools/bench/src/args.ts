@@ -7,8 +7,12 @@ export interface Case {
   readonly linkBps?: number;
 }
 
+/** random: the seeded incompressible file; realistic: the Debian + NTFS disk of realimage/. */
+export type ImageKind = 'random' | 'realistic';
+
 export interface BenchArgs {
   readonly cases: Case[];
+  readonly image: ImageKind;
   readonly sizeMiB: number;
   readonly tools: string[];
   readonly repeat: number;
@@ -24,6 +28,7 @@ const DEFAULTS = {
   link: '500mbit,none',
   tools: 'castpoint,udpcast,uftp,http',
   'size-mib': '200',
+  image: 'random',
   repeat: '1',
 } as const;
 type Option = keyof typeof DEFAULTS;
@@ -41,7 +46,10 @@ export function usage(peers: readonly string[]): string {
     `  --link R[,R...]        server link shaped to R (500mbit), none  default ${DEFAULTS.link}`,
     `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, castpoint+default-cap, ${peers.join(', ')}`,
     `                                                                 default ${DEFAULTS.tools}`,
-    `  --size-mib N           image size in MiB                        default ${DEFAULTS['size-mib']}`,
+    `  --size-mib N           image size in MiB (random)               default ${DEFAULTS['size-mib']}`,
+    `  --image random|realistic  random: incompressible file of --size-mib; realistic: the Debian`,
+    `                         + NTFS disk (tools/bench/src/realimage, cached; castpoint adds it`,
+    `                         with --used-blocks, and --compress when the DP has it)  default ${DEFAULTS.image}`,
     `  --repeat N             runs per tool and case, alternated; the median is reported (1-20;`,
     `                         5 or more for CPU per GiB figures worth comparing)`,
     `  --require-idle         refuse to run when the box is busy (load, CPU steal, a starved`,
@@ -101,7 +109,9 @@ export function parseArgs(argv: readonly string[], ownDist: string, peers: reado
   if (repeat === undefined) throw new Error(`--repeat must be an integer from 1 to 20, got ${get('repeat')}`);
   const sizeMiB = integerIn(get('size-mib'), 1, 65_536);
   if (sizeMiB === undefined) throw new Error(`--size-mib must be an integer from 1 to 65536, got ${get('size-mib')}`);
-  return { cases, sizeMiB, tools, repeat, builds, requireIdle };
+  const image = get('image');
+  if (image !== 'random' && image !== 'realistic') throw new Error(`--image must be random or realistic, got ${image}`);
+  return { cases, image, sizeMiB, tools, repeat, builds, requireIdle };
 }
 
 /** A comma-separated list whose every item `parse` accepts; else an error naming the bad item. */

@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
+import { expectedTargetSha256 } from './used-blocks-target';
 import { processCpuSeconds, runQueueWaitSeconds, txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
 import type { CastpointBuild } from './castpoint-build';
@@ -27,7 +28,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       agents: spec.receivers,
       ...(maxRate ? { maxRate } : {}),
       // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
-      imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length)],
+      imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length), ...(spec.castpointImageFlags ?? [])],
       ...(build ? { bundles: { dp: build.dp, agent: build.agent } } : {}),
       ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
     });
@@ -39,7 +40,10 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
     // the first thing to look at when castpoint runs slower than its pacing (docs/benchmarks.md).
     const waited = pid ? runQueueWaitSeconds(pid) - result.dpWaitAtStartSeconds : NaN;
     const bytesSent = (await txBytes(lan, lan.server)) - before;
-    const ok = await verifyTargets(result.agents, spec.imageSha256);
+    // Unused chunks are never written: each target must equal the image with them zeroed (a new
+    // target file's holes), which the manifest the DP made says.
+    const want = spec.castpointImageFlags?.includes('--used-blocks') ? await expectedTargetSha256(lan, result.dp, path.join(spec.workDir, 'dp-data'), spec.image) : spec.imageSha256;
+    const ok = await verifyTargets(result.agents, want, statSync(spec.image).size);
     // The agents' own figure from their last JSON line (the DP's is `senderCpuSeconds`).
     const agentCpu = result.agents.map((a) => a.last?.cpuSeconds ?? NaN);
     const meanAgentCpu = agentCpu.reduce((sum, c) => sum + c, 0) / agentCpu.length;
@@ -50,7 +54,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}; image add --mode scheduled --min-clients N; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,
+      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,
     };
   } finally {
     if (dpToStop) await stopDp(dpToStop);

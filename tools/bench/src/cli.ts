@@ -11,7 +11,7 @@ import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type Trans
 import { runCastpoint } from './castpoint-runner';
 import type { CastpointBuild } from './castpoint-build';
 import { parseArgs, usage, wantsHelp, type Case } from './args';
-import { writeSampleImage } from './sample-image';
+import { benchImage } from './bench-image';
 import { formatTable, type Row } from './report';
 import { summarizeRuns } from './repeat';
 import { summarizeCpu } from './cpu-per-gib';
@@ -34,15 +34,24 @@ async function runTool(
   tool: string,
   c: Case,
   lan: Lan,
-  image: { path: string; sha256: string },
+  image: { path: string; sha256: string; timeoutMs: number; castpointImageFlags: readonly string[] },
   dir: string,
   build: CastpointBuild | undefined,
 ): Promise<TransferResult | undefined> {
   // castpoint@DIR names a path: only its safe characters go into the directory name.
   const workDir = mkdtempSync(path.join(dir, `${tool.replace(/[^A-Za-z0-9-]+/g, '_')}-`));
-  // Every successful run on a quiet box takes under 30 s, but over 2 minutes at load 30 (2026-12-06):
-  // a peer that hangs gives up after 5 minutes.
-  const spec: TransferSpec = { lan, image: image.path, imageSha256: image.sha256, receivers: lan.clients, workDir, timeoutMs: 300_000, ...(c.linkBps ? { linkBps: c.linkBps } : {}) };
+  // A random-image run on a quiet box takes under 30 s, but over 2 minutes at load 30 (2026-12-06):
+  // a peer that hangs gives up after the image's limit (5 min for random, 15 for realistic).
+  const spec: TransferSpec = {
+    lan,
+    image: image.path,
+    imageSha256: image.sha256,
+    receivers: lan.clients,
+    workDir,
+    timeoutMs: image.timeoutMs,
+    ...(c.linkBps ? { linkBps: c.linkBps } : {}),
+    ...(image.castpointImageFlags.length > 0 ? { castpointImageFlags: image.castpointImageFlags } : {}),
+  };
   try {
     if (build) return await runCastpoint(spec, build);
     const run = PEER_RUNNERS[tool];
@@ -76,14 +85,14 @@ async function main(): Promise<void> {
   }
   // Before any LAN: Ctrl-C, a kill or `| head` must not leave namespaces, processes or the image.
   handleInterrupts();
-  const { cases, sizeMiB, tools, repeat, builds, requireIdle } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
+  const { cases, image: kind, sizeMiB, tools, repeat, builds, requireIdle } = parseArgs(argv, path.resolve(__dirname, '../../../dist'), Object.keys(PEER_RUNNERS));
   const support = probeSupport();
   if (!support.lan) throw new Error(`the benchmark needs network namespaces: ${support.why ?? ''}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'cp-bench-'));
   onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   const rows: Row[] = [];
   try {
-    const image = await writeSampleImage(path.join(dir, 'image.bin'), { size: sizeMiB * 1024 * 1024, seed: 42, full: true });
+    const image = await benchImage(kind, { dir, sizeMiB, dpBundle: builds.get('castpoint')?.dp });
     for (const c of cases) {
       const lan = Lan.create({ clients: c.receivers });
       try {

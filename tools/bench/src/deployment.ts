@@ -122,6 +122,7 @@ export async function stopDp(dp: RunningDp): Promise<Collected> {
   return dp.ended;
 }
 
-export async function verifyTargets(agents: readonly AgentRun[], sha256: string): Promise<boolean[]> {
-  return Promise.all(agents.map(async (a) => (await sha256File(a.target).catch(() => '')) === sha256));
+/** `size`: a target shorter than it (unused chunks at the end never written) counts as zero-padded. */
+export async function verifyTargets(agents: readonly AgentRun[], sha256: string, size?: number): Promise<boolean[]> {
+  return Promise.all(agents.map(async (a) => (await sha256File(a.target, size).catch(() => '')) === sha256));
 }

@@ -33,13 +33,21 @@ export function parseCpuTimes(stderr: string): number {
     .reduce((a, b) => a + b, 0);
 }
 
-export function sha256File(path: string): Promise<string> {
+/** `padTo`: hashed as if zeros followed the file's end up to that size (a sparse tail never written). */
+export function sha256File(path: string, padTo?: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
+    let seen = 0;
     createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })
-      .on('data', (d) => h.update(d))
+      .on('data', (d) => {
+        seen += d.length;
+        h.update(d);
+      })
       .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
+      .on('end', () => {
+        for (let left = (padTo ?? 0) - seen; left > 0; left -= 4 * 1024 * 1024) h.update(Buffer.alloc(Math.min(left, 4 * 1024 * 1024)));
+        resolve(h.digest('hex'));
+      });
   });
 }
 

@@ -16,6 +16,8 @@ export interface TransferSpec {
   readonly linkBps?: number;
   /** Give up after this long. @default 300 s */
   readonly timeoutMs?: number;
+  /** Extra flags of castpoint's `image add` (--used-blocks, --compress for the realistic disk). */
+  readonly castpointImageFlags?: readonly string[];
 }
 
 export interface TransferResult {
@@ -29,6 +31,8 @@ export interface TransferResult {
   readonly bytesSent: number;
   /** Every receiver's copy has the image's SHA-256 (checked after the clock stops). */
   readonly verified: boolean;
+  /** Mean CPU seconds of one receiver process (NaN where the tool's receiver cannot be measured). */
+  readonly receiverCpuSeconds?: number;
   /** The flags used, for the report. */
   readonly flags: string;
 }

@@ -41,7 +41,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }
   const repeated = rows.some((r) => r.runs !== undefined);
-  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'snd cpu/GiB', 'rcv cpu/GiB', 'MB sent', 'ok', 'box', ...(repeated ? ['runs (wall s)'] : [])];
+  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'snd cpu/GiB', 'rcv cpu/GiB', 'MB sent', 'x image', 'ok', 'box', ...(repeated ? ['runs (wall s)'] : [])];
   const lines = rows.map((r) => {
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
@@ -57,6 +57,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       fixed(r.cpu?.sender),
       r.cpu ? `${fixed(r.cpu.receiverMean)} (max ${fixed(r.cpu.receiverMax)})` : '-',
       (r.result.bytesSent / 1e6).toFixed(1),
+      (r.result.bytesSent / r.imageBytes).toFixed(2),
       r.result.verified ? 'yes' : 'NO',
       verdictCell(r.box),
       ...(repeated ? [runsCell(r)] : []),
@@ -82,6 +83,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       receiver_cpu_per_gib: r.cpu ? r.cpu.receivers.map(nullIfNaN) : null,
       box_idle: r.box ? r.box.idle : null,
       box: r.box ? { ...r.box.sample, reasons: r.box.reasons } : null,
+      bytes_per_image_byte: r.result.bytesSent / r.imageBytes,
       bytes_sent: r.result.bytesSent,
       verified: r.result.verified,
       flags: r.result.flags,

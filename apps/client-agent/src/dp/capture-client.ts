@@ -1,5 +1,5 @@
 // The DP's capture API over HTTP(S) (POST /api/v1/captures, PUT .../chunks/:i, POST .../finish),
-// authenticated with the admin token. A network failure or a 5xx is tried again a few times; what
+// authenticated with the capture or admin token, or (run) a capture deployment's grant. A network failure or a 5xx is tried again a few times; what
 // still fails ends the command, and running it again resumes (the DP keeps what it received).
 import type { CaptureApi, CapturePlan } from '../flow/capture';
 import { AgentError } from '../errors';
@@ -9,6 +9,8 @@ import { describeNetworkCause } from './network-cause';
 export interface CaptureClientOptions {
   readonly server: string;
   readonly token?: string;
+  /** https: the DP's certificate's SHA-256 (--server-fingerprint, castpoint.fingerprint=); only it is accepted. */
+  readonly serverFingerprint?: string;
   /** One request, ms (a plan of millions of hashes, a 256 MiB chunk). @default 300000 */
   readonly timeoutMs?: number;
   /** Tries per request on network errors and 5xx. @default 4 */
@@ -30,7 +32,7 @@ export class CaptureClient implements CaptureApi {
       let status: number;
       let text: string;
       try {
-        const a = await httpExchange(url, { method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.o.timeoutMs ?? 300_000, maxBodyBytes: 256 * 1024 * 1024 });
+        const a = await httpExchange(url, { method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.o.timeoutMs ?? 300_000, maxBodyBytes: 256 * 1024 * 1024, ...(this.o.serverFingerprint === undefined ? {} : { fingerprint: this.o.serverFingerprint }) });
         status = a.status;
         text = a.body.toString('utf8');
       } catch (err) {
@@ -84,6 +86,7 @@ function refusal(status: number, text: string, method: string, path: string): Ag
   } catch {
     said = text.slice(0, 200);
   }
-  const why = status === 401 || status === 403 ? 'capture needs the DP admin token (--token or $CASTPOINT_TOKEN)' : said;
+  // The DP's own words stay: an expired or foreign capture grant (run) says so there.
+  const why = status === 401 || status === 403 ? `capture needs the DP's capture or admin token (--token or $CASTPOINT_TOKEN)${said ? `; the DP says ${said}` : ''}` : said;
   return new AgentError('dp-refused', `The DP refused ${method} ${path} (HTTP ${status}): ${why}`, { status });
 }

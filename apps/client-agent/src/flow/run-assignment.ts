@@ -21,8 +21,23 @@ export interface DeployAssignment {
   imageBytes?: number;
 }
 
+/** A `capture` deployment (issue 26): the machine's disk becomes the image `image`. */
+export interface CaptureAssignment {
+  action: 'capture';
+  machine: string | null;
+  deployment: string;
+  /** The new image's name, chosen by the DP (the deployment's pattern, expanded). */
+  image: string;
+  /** Disk selector of the disk to capture; `--disk` overrides it. */
+  disk: string;
+  after: AfterAction;
+  /** The capture grant: opens the DP's capture routes for `image` only, for a few hours. */
+  grant: string;
+}
+
 export type Assignment =
   | DeployAssignment
+  | CaptureAssignment
   | { action: 'wait'; machine: string | null; until: string; reason: string }
   | { action: 'nothing'; machine: string | null; reason: string; available: string[] }
   | { action: 'conflict'; machine: string | null; deployments: string[]; reason: string };
@@ -43,6 +58,8 @@ export type ReportResult = 'ok' | 'failed' | 'refused';
 export interface RunReport {
   macs: string[];
   deployment: string;
+  /** A capture: the image it made (the deployment holds only its name pattern). */
+  image?: string;
   result: ReportResult;
   /** The agent's clock at the start; the DP keeps its own clock and uses `durationMs`. */
   startedAt: string;
@@ -79,6 +96,11 @@ export function parseAssignment(v: unknown): Assignment {
       const size = r['imageBytes'];
       if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) throw bad('imageBytes is not a byte count');
       return { action: 'deploy', machine, deployment: str('deployment'), image: str('image'), disk: str('disk'), after, script, variables: { ...(vars as Record<string, string>) }, ...(size === undefined ? {} : { imageBytes: size }) };
+    }
+    case 'capture': {
+      const after = r['after'];
+      if (after !== 'reboot' && after !== 'poweroff' && after !== 'none') throw bad(`after is ${JSON.stringify(after)}`);
+      return { action: 'capture', machine, deployment: str('deployment'), image: str('image'), disk: str('disk'), after, grant: str('grant') };
     }
     case 'wait':
       if (!Number.isFinite(Date.parse(str('until')))) throw bad('until is not a time');

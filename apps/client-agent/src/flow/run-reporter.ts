@@ -16,7 +16,7 @@ export interface TransferFacts {
 
 /** One line about a run step: a JSON object on stdout in JSON mode, a sentence on a terminal. */
 export interface RunStep {
-  readonly step: 'identity' | 'assignment' | 'wait' | 'disk' | 'script' | 'report' | 'after' | 'result';
+  readonly step: 'identity' | 'assignment' | 'wait' | 'disk' | 'capture' | 'script' | 'report' | 'after' | 'result';
   readonly text: string;
   readonly [field: string]: unknown;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { libSessionFactory } from '../adapters/lib-session';
 import { libStoreOpener } from '../adapters/lib-store';
 import { DpClient } from '../dp/dp-client';
-import { EXIT, type ExitCode } from '../errors';
+import { AgentError, EXIT, type ExitCode } from '../errors';
+import { checkedPreflight, openSource } from '../run-capture';
 import { readIdentity } from '../identity/identity';
 import { readWindowsIdentity } from '../identity/windows-identity';
 import { FakeWin32 } from '../win32/fake-win32';
@@ -14,6 +15,8 @@ import { FakeClock } from '../testing/fake-clock';
 import { FakeDp, type Scripted } from '../testing/fake-dp';
 import { makeImage } from '../testing/image';
 import { fileMemory } from './agent-state';
+import { runCapture, type CapturePlan } from './capture';
+import type { CaptureRunner } from './capture-step';
 import { deploy } from './deploy';
 import { run } from './run';
 import { validateRunOptions, type RawRunArgs } from './run-options';
@@ -33,8 +36,22 @@ const order = (over: Record<string, unknown> = {}): Scripted => ({
 const nothing: Scripted = { status: 200, body: { action: 'nothing', machine: 'pc-07', reason: 'no deployment targets this machine', available: [] } };
 const fallback: Scripted = { status: 200, body: { status: 'fallback', receiverId: 3, reason: 'unicast only', manifest: IMG.manifest, contentPath: CONTENT } };
 
+/** What the lab's DP received of a capture: the bearer token used, the plan, the chunks sent. */
+interface Captured {
+  grant: string;
+  source: string;
+  plan?: CapturePlan;
+  chunks: number[];
+}
+
+const captureOrder = (over: Record<string, unknown> = {}): Scripted => ({
+  status: 200,
+  body: { action: 'capture', machine: 'ref-1', deployment: 'ref-capture', image: 'ref-1-20261206', disk: 'first-fixed', after: 'poweroff', grant: 'cpc1.grant-for-ref-1', ...over },
+});
+
 interface Lab {
   root: string;
+  captured: Captured[];
   dp: FakeDp;
   clock: FakeClock;
   out: string[];
@@ -52,7 +69,7 @@ interface Lab {
  * with vda and loop0 as files filled with 0x5a) and a fake DP answering `assignment` as scripted,
  * the session request with a unicast fallback, and the image's ranges.
  */
-async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: { onRequest?: () => Scripted; onReport?: () => Scripted; files?: Record<string, string>; onRange?: (start: number) => Scripted | undefined } = {}): Promise<Lab> {
+async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: { capture?: CaptureRunner; onRequest?: () => Scripted; onReport?: () => Scripted; files?: Record<string, string>; onRange?: (start: number) => Scripted | undefined } = {}): Promise<Lab> {
   const blocks = (name: string, bytes: number, removable: string) => ({ [`sys/block/${name}/size`]: String(bytes / 512), [`sys/block/${name}/removable`]: removable });
   const tree = fakeSys({
     'sys/class/net/eth0/address': '52:54:00:12:34:07',
@@ -80,8 +97,33 @@ async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: {
   const out: string[] = [];
   const errs: string[] = [];
   const commands: string[][] = [];
+  const captured: Captured[] = [];
+  // The capture command's own flow (map, hash, plan, upload) over an in-memory capture API that
+  // wants every data chunk and keeps what it is sent.
+  const capture: CaptureRunner = (c) => {
+    const rec: Captured = { grant: c.grant, source: c.source, chunks: [] };
+    captured.push(rec);
+    return runCapture({
+      source: c.source,
+      name: c.image,
+      chunkSize: 64 * 1024,
+      api: {
+        begin: async (p) => {
+          rec.plan = p;
+          const missing = p.hashes.flatMap((h, i) => (h === '' ? [] : [i]));
+          return { missing, dataChunks: missing.length };
+        },
+        putChunk: async (_name, i) => void rec.chunks.push(i),
+        finish: async (name) => ({ name, size: rec.plan?.size ?? 0, manifestHash: 'ab'.repeat(32) }),
+      },
+      preflight: checkedPreflight,
+      open: openSource,
+      onEvent: c.onEvent,
+    });
+  };
   const l: Lab = {
     root: tree.root,
+    captured,
     dp,
     clock,
     out,
@@ -108,6 +150,7 @@ async function lab(onAssignment: (n: number, dpUrl: string) => Scripted, more: {
             interfaces: () => ({}),
             resolveDp: async () => '127.0.0.1',
           }),
+        capture: more.capture ?? capture,
         script: runScript,
         commands: async (cmd, a) => {
           commands.push([cmd, ...a]);
@@ -296,6 +339,49 @@ describe('castpoint-agent run against a fake DP and a fake machine', () => {
     l = await lab(() => order(), { onReport: () => ({ status: 500, body: { error: 'x' } }) });
     expect(await l.run()).toBe(EXIT.dpUnreachable);
     expect(l.errs.join('')).toContain('The image is deployed but the DP did not take the report, so the after-action (reboot) was not done');
+    expect(l.commands).toEqual([]);
+  });
+
+  it('a capture deployment: reads the chosen disk into the image the DP named, with its grant, reports it, then powers off', async () => {
+    l = await lab(() => captureOrder());
+    expect(await l.run()).toBe(EXIT.ok);
+    // vda (first fixed; sda removable, loop0 only by path:), every 64 KiB chunk of it sent, with the grant.
+    expect(l.captured).toEqual([{ grant: 'cpc1.grant-for-ref-1', source: path.join(l.root, 'dev', 'vda'), plan: expect.objectContaining({ name: 'ref-1-20261206', size: DISK_BYTES }), chunks: [...Array(16).keys()] }]);
+    expect(l.disk('vda').equals(Buffer.alloc(DISK_BYTES, 0x5a))).toBe(true);
+    expect(l.dp.requests).toEqual([]);
+    expect(l.dp.reports).toEqual([
+      {
+        macs: ['52:54:00:12:34:07'],
+        deployment: 'ref-capture',
+        image: 'ref-1-20261206',
+        result: 'ok',
+        startedAt: new Date(START).toISOString(),
+        durationMs: expect.any(Number),
+        exitCode: 0,
+        message: expect.stringMatching(/^captured \/dev\/vda to image ref-1-20261206: 16 data, 0 zero, 0 unused chunks; 16 sent \(1\.0 MiB\)/),
+        bytes: DISK_BYTES,
+      },
+    ]);
+    expect(l.commands).toEqual([['systemctl', 'poweroff']]);
+    expect(l.steps().map((s) => s['step'])).toEqual(['identity', 'disk', 'capture', 'capture', 'capture', 'report', 'after', 'result']);
+  });
+
+  it('a capture the DP refuses midway: its exit code, a failed report with the reason, no after-action', async () => {
+    l = await lab(() => captureOrder({ disk: 'path:/dev/loop0' }), {
+      capture: async () => {
+        throw new AgentError('dp-refused', 'The DP refused the capture: the capture grant expired at 2026-12-06T12:00:00.000Z');
+      },
+    });
+    expect(await l.run()).toBe(EXIT.dpUnreachable);
+    expect(l.dp.reports).toEqual([expect.objectContaining({ deployment: 'ref-capture', image: 'ref-1-20261206', result: 'failed', exitCode: 3, message: expect.stringContaining('the capture of /dev/loop0 to image ref-1-20261206 failed: The DP refused the capture: the capture grant expired') })]);
+    expect(l.errs.join('')).toContain('the capture grant expired');
+    expect(l.commands).toEqual([]);
+  });
+
+  it('a capture source that is refused (mounted, in use): exit 5, reported as refused, nothing sent', async () => {
+    l = await lab(() => captureOrder(), { capture: async () => Promise.reject(new AgentError('target-refused', '/dev/vda is mounted (/dev/vda1 on /)')) });
+    expect(await l.run()).toBe(EXIT.targetRefused);
+    expect(l.dp.reports).toEqual([expect.objectContaining({ result: 'refused', exitCode: 5, message: expect.stringContaining('/dev/vda is mounted') })]);
     expect(l.commands).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 // `deploy` does -> post-deploy script -> report -> after-action. Every rule with choices lives in
 // its own module (run-options, disk-select, run-script, run-after); this file sequences them and
 // maps the end to an exit code: deploy's, plus 8 (nothing to do) and 9 (script failed).
+// A `capture` deployment (issue 26) reads the chosen disk into a new image instead (capture-step.ts).
 import path from 'node:path';
 import { physicalDriveNumber, selectDisk } from '@castpoint/chunking';
 import { withPatience, type Clock } from '../dp/patience';
@@ -10,7 +11,8 @@ import { AgentError, EXIT, exitCodeOf, toAgentError, type ExitCode } from '../er
 import type { MachineIdentity } from '../identity/identity';
 import type { DeployOptions } from '../options';
 import { afterCommand, type CommandRunner } from './run-after';
-import type { Assignment, AssignmentRequest, DeployAssignment, ReportResult, RunReport } from './run-assignment';
+import type { Assignment, AssignmentRequest, CaptureAssignment, DeployAssignment, ReportResult, RunReport } from './run-assignment';
+import { captureDisk, type CaptureRunner } from './capture-step';
 import { deployOptionsFor, type RunContext, type RunOptions } from './run-options';
 import type { RunReporter } from './run-reporter';
 import type { ScriptRun, ScriptRunner } from './run-script';
@@ -26,6 +28,8 @@ export interface RunDeps {
   readonly identity: () => MachineIdentity;
   /** Deploys as the `deploy` command does (flow/deploy.ts with its dependencies and this reporter). */
   readonly deploy: (opts: DeployOptions) => Promise<ExitCode>;
+  /** Captures a disk as `capture` does, authenticated by the assignment's grant (capture-step.ts). */
+  readonly capture: CaptureRunner;
   readonly script: ScriptRunner;
   readonly commands: CommandRunner;
   /** systemd runs the machine: the after-action goes through systemctl. */
@@ -65,7 +69,8 @@ class Run {
     const order = await this.ask({ ...identityRequest(id), ...(this.opts.choose === undefined ? {} : { choose: this.opts.choose }) });
     if (typeof order === 'number') return order;
     const selector = this.opts.disk ?? order.disk;
-    const choice = selectDisk(selector, id.disks, order.imageBytes ?? 0);
+    // A capture reads whatever size the disk is: no least size.
+    const choice = selectDisk(selector, id.disks, order.action === 'deploy' ? (order.imageBytes ?? 0) : 0);
     const startedMs = this.deps.clock.now();
     if (!choice.ok) {
       // Nothing written; the history must still show why this machine was not deployed.
@@ -74,6 +79,10 @@ class Run {
     }
     // \\.\PhysicalDriveN (the Windows agent's disks) is a device name, not a path under the root.
     const target = physicalDriveNumber(choice.disk.path) === undefined ? path.join(this.deps.ctx.root, choice.disk.path) : choice.disk.path;
+    if (order.action === 'capture') {
+      const c = await captureDisk(order, target, choice.disk.path, selector, this.deps);
+      return this.finish(id.macs, order, startedMs, c.exit, c.message, c.transfer);
+    }
     this.deps.reporter.step({ step: 'disk', text: `deploying image ${order.image} (deployment ${order.deployment}) to ${choice.disk.path}, chosen by ${selector}`, disk: choice.disk.path, selector, image: order.image, deployment: order.deployment });
     let exit = await this.deps.deploy(deployOptionsFor(this.opts, order.image, target, this.deps.ctx));
     const transfer = this.deps.reporter.transfer();
@@ -83,20 +92,25 @@ class Run {
       if (!s.ok) exit = EXIT.scriptFailed;
       message = s.ok ? `${message}; the post-deploy script exited 0` : `${message}; but ${s.failure ?? 'the script failed'}; its output ends:\n${s.tail}`;
     }
+    return this.finish(id.macs, order, startedMs, exit, message, transfer);
+  }
+
+  /** Reports the attempt, then does the after-action when it succeeded and the DP took the report. */
+  private async finish(macs: string[], order: DeployAssignment | CaptureAssignment, startedMs: number, exit: ExitCode, message: string, transfer: ReturnType<RunReporter['transfer']>): Promise<ExitCode> {
     const result: ReportResult = exit === EXIT.ok ? 'ok' : (exit === EXIT.imageUnknown || exit === EXIT.targetRefused) && !transfer.bytes ? 'refused' : 'failed';
     try {
-      await this.report(id.macs, order, startedMs, result, exit, message, transfer);
+      await this.report(macs, order, startedMs, result, exit, message, transfer);
       this.deps.reporter.step({ step: 'report', text: `reported ${result} to the DP`, result, exitCode: exit });
     } catch (err) {
       const e = toAgentError(err);
       // Deployed but not reported: the DP would deploy it again at the next boot, so the machine
       // stays where it is, for the technician, rather than rebooting into a loop.
-      if (exit === EXIT.ok) throw new AgentError(e.code === 'dp-refused' ? 'dp-refused' : 'dp-unreachable', `The image is deployed but the DP did not take the report, so the after-action (${order.after}) was not done: ${e.message}`);
+      if (exit === EXIT.ok) throw new AgentError(e.code === 'dp-refused' ? 'dp-refused' : 'dp-unreachable', `The image is ${order.action === 'capture' ? 'captured' : 'deployed'} but the DP did not take the report, so the after-action (${order.after}) was not done: ${e.message}`);
       this.deps.reporter.note(`the result could not be reported: ${e.message}`);
     }
     if (exit !== EXIT.ok) {
       if (exit === EXIT.scriptFailed) throw new AgentError('script-failed', message);
-      // deploy has printed its failure already.
+      // deploy (or the capture step) has printed its failure already.
       return exit;
     }
     await this.after(order);
@@ -105,13 +119,14 @@ class Run {
   }
 
   /** Asks until the DP says deploy (returns it) or nothing (returns exit 8); waits in between. */
-  private async ask(request: AssignmentRequest): Promise<DeployAssignment | ExitCode> {
+  private async ask(request: AssignmentRequest): Promise<DeployAssignment | CaptureAssignment | ExitCode> {
     for (let first = true; ; first = false) {
       const patienceMs = first ? Math.min(FIRST_ASK_PATIENCE_MS, this.opts.dpPatienceMs) : this.opts.dpPatienceMs;
       const a = await withPatience(() => this.deps.dp.assignment(request), this.deps.clock, { patienceMs, onRetry: (e) => this.deps.reporter.note(`${e.message}; asking again`) });
       const who = a.machine === null ? 'this machine' : `machine ${a.machine}`;
       switch (a.action) {
         case 'deploy':
+        case 'capture':
           return a;
         case 'nothing':
           this.deps.reporter.step({ step: 'result', text: `the DP has nothing for ${who}: ${a.reason}; no disk was touched${a.available.length ? ` (available: ${a.available.join(', ')})` : ''}`, machine: a.machine, action: 'nothing', reason: a.reason, available: a.available, exitCode: EXIT.nothingToDo });
@@ -144,10 +159,11 @@ class Run {
     return s;
   }
 
-  private report(macs: string[], order: DeployAssignment, startedMs: number, result: ReportResult, exitCode: ExitCode, message: string, t: ReturnType<RunReporter['transfer']>): Promise<void> {
+  private report(macs: string[], order: DeployAssignment | CaptureAssignment, startedMs: number, result: ReportResult, exitCode: ExitCode, message: string, t: ReturnType<RunReporter['transfer']>): Promise<void> {
     const body: RunReport = {
       macs,
       deployment: order.deployment,
+      ...(order.action === 'capture' ? { image: order.image } : {}),
       result,
       startedAt: new Date(startedMs).toISOString(),
       durationMs: Math.max(0, Math.round(this.deps.clock.now() - startedMs)),
@@ -159,12 +175,12 @@ class Run {
     return withPatience(() => this.deps.dp.report(body), this.deps.clock, { patienceMs: this.opts.dpPatienceMs });
   }
 
-  private async after(order: DeployAssignment): Promise<void> {
+  private async after(order: DeployAssignment | CaptureAssignment): Promise<void> {
     if (order.after === 'none') return;
     const [cmd, args] = afterCommand(order.after, this.deps.systemd, this.deps.ctx.platform);
     this.deps.reporter.step({ step: 'after', text: `${order.after}: ${[cmd, ...args].join(' ')}`, after: order.after, command: [cmd, ...args] });
     const code = await this.deps.commands(cmd, args);
-    if (code !== 0) throw new AgentError('internal', `The image is deployed and reported, but "${[cmd, ...args].join(' ')}" failed (${code === null ? 'it could not start' : `exit ${code}`}): ${order.after} the machine by hand`);
+    if (code !== 0) throw new AgentError('internal', `The ${order.action === 'capture' ? 'disk is captured' : 'image is deployed'} and reported, but "${[cmd, ...args].join(' ')}" failed (${code === null ? 'it could not start' : `exit ${code}`}): ${order.after} the machine by hand`);
   }
 }
 

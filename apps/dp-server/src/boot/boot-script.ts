@@ -42,7 +42,8 @@ export function renderBootScript(input: BootScriptInput): BootScript {
   const { machine, decision } = input;
   if (!machine || !decision) return exitScript(`the MAC ${input.mac} belongs to several machines: an operator must sort it out`);
   const who = `machine ${safeText(machine.name)}`;
-  if (decision.action === 'deploy') {
+  // A capture runs in the boot environment too (the agent's `run` reads the disk there).
+  if (decision.action === 'deploy' || decision.action === 'capture') {
     if (input.bootenvMissing) return exitScript(`${who} has deployment ${safeText(decision.deployment)} pending, but ${input.bootenvMissing}`);
     return { outcome: 'bootenv', text: lines(`echo castpoint: ${who}: deployment ${safeText(decision.deployment)}`, ...bootenvLines(input, [])) };
   }

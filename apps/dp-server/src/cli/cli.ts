@@ -45,6 +45,7 @@ function serveCommand(y: Argv) {
     'client-token-file': 'File holding the client token (mode 0600)',
     'operator-token-file': 'File holding the operator token (mode 0600) [default: DATA_DIR/operator.token, generated]',
     'viewer-token-file': 'File holding the viewer token (mode 0600) [default: DATA_DIR/viewer.token, generated]',
+    'capture-token-file': 'File holding the capture token: it may upload captures and nothing else (mode 0600) [default: DATA_DIR/capture.token, generated]',
     'image-root': 'Directory images may be imported from; repeat for more [default: DATA_DIR/images]',
     tls: 'HTTPS: on (a self-signed certificate generated in DATA_DIR at first start unless --tls-cert/--tls-key) or off',
     'tls-cert': 'PEM certificate for HTTPS (with --tls-key)',

@@ -23,19 +23,33 @@ export function parseVariables(flags: readonly (string | number)[]): Record<stri
   return vars;
 }
 
+/** --kind with its one image flag: deploy needs --image, capture takes --image-name (a pattern). */
+export function kindFlags(kind: 'deploy' | 'capture' | undefined, image: string | undefined, imageName: string | undefined): { kind?: 'capture'; image?: string } {
+  if (kind === 'capture') {
+    if (image !== undefined) throw new UsageError('--kind capture makes a new image: name it with --image-name (a name or a pattern such as {machine}-{date}), not --image');
+    return { kind: 'capture', ...(imageName !== undefined ? { image: imageName } : {}) };
+  }
+  if (imageName !== undefined) throw new UsageError('--image-name is for --kind capture; a deploy deployment names its image with --image');
+  if (image === undefined) throw new UsageError('Missing required argument: image (or --kind capture)');
+  return { image };
+}
+
 export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   return y
     .command('list', 'List deployments', (a) => a, async (a) => {
       const rows = await io.api(a).call<DeploymentJson[]>('GET', '/api/v1/deployments');
-      io.print(a, rows, () => table(rows, ['name', 'image', 'collection', 'purpose', 'disk', 'after', 'notBefore', 'deadline']));
+      // KIND last: scripts read the columns before it by position (they predate capture deployments).
+      io.print(a, rows, () => table(rows, ['name', 'image', 'collection', 'purpose', 'disk', 'after', 'notBefore', 'deadline', 'kind']));
     })
     .command(
       'add <name>',
-      'Deploy IMAGE to the machines of COLLECTION',
+      'Deploy IMAGE to the machines of COLLECTION (or, --kind capture, capture their disks)',
       (a) =>
         a
           .positional('name', { type: 'string', demandOption: true })
-          .option('image', { type: 'string', demandOption: true, describe: 'Image name' })
+          .option('kind', { choices: ['deploy', 'capture'] as const, describe: "deploy [default]: write --image to the machines; capture: make each machine's disk a new image" })
+          .option('image', { type: 'string', describe: 'Image name (deploy; required)' })
+          .option('image-name', { type: 'string', describe: 'capture: the new image name or pattern, fields {machine} {deployment} {date} {time} [default: {machine}-{date}]' })
           .option('collection', { type: 'string', demandOption: true, describe: 'Collection name' })
           .option('purpose', { choices: ['required', 'available'] as const, describe: 'required [default]: runs when the machine next asks; available: when chosen at the machine' })
           .option('disk', { type: 'string', describe: 'Target disk: first-fixed [default], serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X' })
@@ -47,7 +61,7 @@ export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): 
       async (a) => {
         const body = {
           name: a.name,
-          image: a.image,
+          ...kindFlags(a.kind, a.image, a['image-name']),
           collection: a.collection,
           ...(a.purpose !== undefined ? { purpose: a.purpose } : {}),
           ...(a.disk !== undefined ? { disk: a.disk } : {}),
@@ -58,7 +72,7 @@ export function deploymentCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): 
           ...(a.var !== undefined ? { variables: parseVariables(a.var) } : {}),
         };
         const d = await io.api(a).call<DeploymentJson>('POST', '/api/v1/deployments', body);
-        io.print(a, d, () => `added deployment ${d.name}: ${d.image} -> ${d.collection} (${d.purpose})`);
+        io.print(a, d, () => (d['kind'] === 'capture' ? `added capture deployment ${d.name}: ${d.collection} -> image ${d.image} (${d.purpose})` : `added deployment ${d.name}: ${d.image} -> ${d.collection} (${d.purpose})`));
       },
     )
     .command(

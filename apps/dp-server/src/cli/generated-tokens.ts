@@ -14,6 +14,7 @@ const GIVE_TO: Readonly<Record<TokenRole, string>> = {
   admin: 'the CLI and the dashboard',
   operator: 'who runs sessions and deployments',
   viewer: 'who watches the dashboard',
+  capture: 'who captures reference machines (castpoint-agent capture --token)',
   client: 'the agents',
 };
 
@@ -25,7 +26,7 @@ export interface SavedToken {
 /** Writes each generated token (one line) to its file, atomically, mode 0600. */
 export function saveGeneratedTokens(dataDir: string, generated: Partial<Record<TokenRole, string>>): SavedToken[] {
   const saved: SavedToken[] = [];
-  for (const role of ['admin', 'operator', 'viewer', 'client'] as const) {
+  for (const role of ['admin', 'operator', 'viewer', 'capture', 'client'] as const) {
     const token = generated[role];
     if (token === undefined) continue;
     const path = join(dataDir, TOKEN_FILES[role]);

@@ -42,6 +42,7 @@ export function applyReload(ctx: DpContext, running: ServeSettings, next: ServeS
   const roles = loadRoleTokens(ctx.store.dataDir, {
     ...(next.operatorToken !== undefined ? { operator: next.operatorToken } : {}),
     ...(next.viewerToken !== undefined ? { viewer: next.viewerToken } : {}),
+    ...(next.captureToken !== undefined ? { capture: next.captureToken } : {}),
   }).tokens;
   checkDistinct({ admin, client, ...roles });
   const before = ctx.access.get();
@@ -51,7 +52,7 @@ export function applyReload(ctx: DpContext, running: ServeSettings, next: ServeS
   }
   ctx.access.replaceRoles(roles);
   const after = ctx.access.get();
-  const applied = (['admin', 'operator', 'viewer', 'client'] as const).filter((r) => before[r] !== after[r]).map((r) => `${r} token`);
+  const applied = (['admin', 'operator', 'viewer', 'capture', 'client'] as const).filter((r) => before[r] !== after[r]).map((r) => `${r} token`);
   const was = new Map(startOnly(running));
   const needRestart = startOnly(next)
     .filter(([name, value]) => was.get(name) !== value)

@@ -37,6 +37,7 @@ export const SETTING_NAMES = [
   'client-token-file',
   'operator-token-file',
   'viewer-token-file',
+  'capture-token-file',
   'image-root',
   'tls',
   'tls-cert',
@@ -79,6 +80,8 @@ export interface ServeSettings {
   readonly operatorToken?: string;
   /** Viewer token (from --viewer-token-file); else DATA_DIR/viewer.token, generated on first start. */
   readonly viewerToken?: string;
+  /** Capture token (from --capture-token-file); else DATA_DIR/capture.token, generated on first start. */
+  readonly captureToken?: string;
   /**
    * Absolute paths of the directories image files may be imported from (and are served from).
    * @default [DATA_DIR/images] (created at start)
@@ -187,6 +190,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
   }
   const operatorFile = raw.get('operator-token-file');
   const viewerFile = raw.get('viewer-token-file');
+  const captureFile = raw.get('capture-token-file');
   const dataDir = need('data-dir');
   const tls = tlsOf(raw);
   const boot = parseBootSettings((n) => raw.get(n), dataDir, mcastInterface);
@@ -205,6 +209,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ...(client !== undefined ? { clientToken: client } : {}),
     ...(operatorFile !== undefined ? { operatorToken: readTokenFile(operatorFile, 'operator-token-file') } : {}),
     ...(viewerFile !== undefined ? { viewerToken: readTokenFile(viewerFile, 'viewer-token-file') } : {}),
+    ...(captureFile !== undefined ? { captureToken: readTokenFile(captureFile, 'capture-token-file') } : {}),
     imageRoots: imageRootsOf(layers) ?? [defaultImageRoot(dataDir)],
     ...tls,
     ...(boot ? { boot } : {}),

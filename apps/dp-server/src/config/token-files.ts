@@ -1,5 +1,5 @@
 // Tokens read from files (serve's --admin-token-file, --client-token-file, --operator-token-file,
-// --viewer-token-file, the admin CLI's
+// --viewer-token-file, --capture-token-file, the admin CLI's
 // --token-file): a token given as a flag is visible to every user of the host in `ps` and
 // /proc/PID/cmdline, a file can be kept private.
 import { readFileSync, statSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { DpError } from '../errors';
 import { parseToken } from './parse';
 
 /** The serve settings, and the admin CLI's --token-file. */
-export type TokenFileSetting = 'admin-token-file' | 'client-token-file' | 'operator-token-file' | 'viewer-token-file' | 'token-file';
+export type TokenFileSetting = 'admin-token-file' | 'client-token-file' | 'operator-token-file' | 'viewer-token-file' | 'capture-token-file' | 'token-file';
 
 /**
  * The token held in FILE (surrounding whitespace and a final newline are ignored). Refused when the

@@ -11,6 +11,8 @@ function summary(d: Decision): string {
   switch (d.action) {
     case 'deploy':
       return `deploy ${d.deployment}`;
+    case 'capture':
+      return `capture ${d.deployment}`;
     case 'wait':
       return `wait ${d.until.toISOString()}`;
     case 'nothing':
@@ -39,6 +41,10 @@ describe('decide', () => {
     ['a choice not offered to this machine', [targeted('tools', { purpose: 'available', collection: other })], 'tools', 'nothing'],
     ['an available one outside its window is not offered', [targeted('tools', { purpose: 'available', notBefore: after })], 'tools', 'nothing'],
     ['a pending required one wins over a choice', [targeted('win11'), targeted('tools', { purpose: 'available' })], 'tools', 'deploy win11'],
+    ['a required capture runs as a deploy would, once', [targeted('ref', { kind: 'capture' })], undefined, 'capture ref'],
+    ['a required capture already done here', [targeted('ref', { kind: 'capture', done: true })], undefined, 'nothing'],
+    ['a capture and a deploy both required: a conflict', [targeted('ref', { kind: 'capture' }), targeted('win11')], undefined, 'conflict ref,win11'],
+    ['an available capture chosen at the machine', [targeted('ref', { kind: 'capture', purpose: 'available' })], 'ref', 'capture ref'],
   ])('%s', (_why, deployments, chosen, expected) => {
     expect(summary(decide(machine(), deployments, now, chosen))).toBe(expected);
   });

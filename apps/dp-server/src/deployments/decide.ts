@@ -19,7 +19,9 @@ export interface DeployOrder {
 }
 
 export type Decision =
+  /** capture: `image` is the new image's name pattern (capture-name.ts), expanded by the route. */
   | ({ action: 'deploy' } & DeployOrder)
+  | ({ action: 'capture' } & DeployOrder)
   | { action: 'wait'; until: Date; reason: string }
   /** `available` lists what the machine may choose (by name) in its next request. */
   | { action: 'nothing'; reason: string; available: string[] }
@@ -61,7 +63,8 @@ export function decide(machine: Machine, deployments: readonly TargetedDeploymen
 }
 
 function deployOrder(d: Deployment): Decision {
-  return { action: 'deploy', deployment: d.name, image: d.image, disk: d.disk, after: d.after, script: d.script, variables: { ...d.variables } };
+  const order: DeployOrder = { deployment: d.name, image: d.image, disk: d.disk, after: d.after, script: d.script, variables: { ...d.variables } };
+  return d.kind === 'capture' ? { action: 'capture', ...order } : { action: 'deploy', ...order };
 }
 
 function pastDeadline(d: Deployment, now: Date): boolean {

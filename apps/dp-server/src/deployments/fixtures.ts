@@ -30,6 +30,7 @@ export function targeted(name: string, over: Partial<Deployment> & { collection?
     // decide() tells deployments apart by name; ids matter only to the store.
     id: 1,
     name,
+    kind: 'deploy',
     image: `${name}.img`,
     collectionId: coll.id,
     collectionName: coll.name,

@@ -35,11 +35,15 @@ export interface Collection {
 }
 
 export type Purpose = 'required' | 'available';
+/** deploy: the image is written to the machine's disk; capture: the disk becomes a new image. */
+export type DeploymentKind = 'deploy' | 'capture';
 export type AfterAction = 'reboot' | 'poweroff' | 'none';
 
 export interface Deployment {
   id: number;
   name: string;
+  kind: DeploymentKind;
+  /** deploy: the image written; capture: the pattern of the new image's name (capture-name.ts). */
   image: string;
   collectionId: number;
   collectionName: string;

@@ -43,7 +43,7 @@ export function refreshTarget(machine: Machine, deployments: readonly TargetedDe
   const chosen = pick;
   if (!chosen) throw new Error('unreachable: a refresh target was neither picked nor refused');
   const after = decide(machine, deployments.map((t) => (t === chosen ? { ...t, doneOnMachine: false } : t)), now);
-  if (after.action === 'deploy' && after.deployment === chosen.deployment.name) return { ok: true, deployment: chosen.deployment };
-  const why = after.action === 'wait' ? `it starts at ${after.until.toISOString()}: re-arm it then` : after.action === 'deploy' ? `deployment ${after.deployment} would run instead` : after.reason;
+  if ((after.action === 'deploy' || after.action === 'capture') && after.deployment === chosen.deployment.name) return { ok: true, deployment: chosen.deployment };
+  const why = after.action === 'wait' ? `it starts at ${after.until.toISOString()}: re-arm it then` : after.action === 'deploy' || after.action === 'capture' ? `deployment ${after.deployment} would run instead` : after.reason;
   return { ok: false, code: 'DP_NO_DEPLOYMENT', message: `re-arming deployment ${chosen.deployment.name} would not make machine ${machine.name} deploy it at its next boot: ${why}`, data: { machine: machine.name, deployment: chosen.deployment.name } };
 }

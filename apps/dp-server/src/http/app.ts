@@ -118,6 +118,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     const roles = loadRoleTokens(store.dataDir, {
       ...(opts.settings.operatorToken !== undefined ? { operator: opts.settings.operatorToken } : {}),
       ...(opts.settings.viewerToken !== undefined ? { viewer: opts.settings.viewerToken } : {}),
+      ...(opts.settings.captureToken !== undefined ? { capture: opts.settings.captureToken } : {}),
     });
     roleGenerated = roles.generated;
     access = new AccessTokenSet(() => store.state.tokens, roles.tokens);
@@ -201,7 +202,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
   metricsRoutes(app, ctx);
   // The DP's one SQL store, opened with the state at start: machines, collections, deployments.
   await fleetRoutes(app, ctx, sqlStore, now);
-  await captureRoutes(app, ctx);
+  await captureRoutes(app, ctx, now);
   dashboardRoutes(app, ctx, requireRole(() => ctx.access.get()));
 
   let timer: NodeJS.Timeout | undefined;

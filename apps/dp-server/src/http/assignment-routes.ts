@@ -7,7 +7,9 @@ import { DeployError } from '../deployments/errors';
 import { DpError } from '../errors';
 import type { DpStore } from '../store/dp-store';
 import { assertBootMachine, type requireToken } from './auth';
+import { captureAnswer, type AssignmentImages } from './capture-assignment';
 import { decisionRecord } from './deployment-schemas';
+import { IMAGE_NAME_RE } from '../images/names';
 import { errorReply } from './schemas';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
@@ -35,6 +37,7 @@ const reportBody = {
   properties: {
     macs: identity.macs,
     deployment: text(63),
+    image: { type: 'string', pattern: IMAGE_NAME_RE.source, description: 'capture deployments: the image the capture made (the deployment holds its name pattern)' },
     result: { type: 'string', enum: ['ok', 'failed', 'refused'], description: 'refused: nothing was written (no disk matched, image unknown)' },
     startedAt: { ...text(40), description: "The agent's clock at the start; with durationMs the DP dates the attempt by its own clock" },
     durationMs: { type: 'integer', minimum: 0, maximum: 30 * 24 * 3600 * 1000 },
@@ -57,6 +60,7 @@ export interface Identity {
 interface Report {
   macs: string[];
   deployment: string;
+  image?: string;
   result: 'ok' | 'failed' | 'refused';
   startedAt: string;
   durationMs?: number;
@@ -68,11 +72,12 @@ interface Report {
 }
 
 /**
- * `imageBytes(name)` is the image's size, or throws DP_IMAGE_NOT_FOUND: a deploy answer carries
+ * `images.bytes(name)` is the image's size, or throws DP_IMAGE_NOT_FOUND: a deploy answer carries
  * it (the agent's `first-fixed` skips disks too small), and a deployment whose image is gone is
- * refused here, in the history, rather than on the agent's session request.
+ * refused here, in the history, rather than on the agent's session request. A capture answer
+ * carries the new image's name and its grant (capture-assignment.ts).
  */
-export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<DpStore>, now: () => number, client: ReturnType<typeof requireToken>, imageBytes: (name: string) => number): void {
+export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<DpStore>, now: () => number, client: ReturnType<typeof requireToken>, images: AssignmentImages): void {
   const security = [{ bearer: [] }];
 
   scope.post<{ Body: Identity & { choose?: string } }>(
@@ -92,11 +97,13 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
         return { action: 'conflict', machine: null, deployments: [], reason: `the MACs ${id.macs.join(', ')} belong to machines ${names.join(', ')}: an operator must remove or merge them` };
       }
       const d = decide(seen.machine, seen.targeted, at, choose);
-      req.log.info({ machine: seen.machine.name, action: d.action, ...(d.action === 'deploy' ? { deployment: d.deployment } : {}) }, 'assignment');
+      req.log.info({ machine: seen.machine.name, action: d.action, ...(d.action === 'deploy' || d.action === 'capture' ? { deployment: d.deployment } : {}) }, 'assignment');
+      // A boot token's own MAC, else the first the agent names: the grant is that machine's.
+      if (d.action === 'capture') return captureAnswer(s, seen.machine, d, at, req.bootMac ?? id.macs[0] ?? '', images);
       if (d.action === 'deploy') {
         let size: number;
         try {
-          size = imageBytes(d.image);
+          size = images.bytes(d.image);
         } catch (err) {
           if (!(err instanceof DpError && err.code === 'DP_IMAGE_NOT_FOUND')) throw err;
           const dep = await s.deployments.get(d.deployment);
@@ -125,7 +132,9 @@ export function assignmentRoutes(scope: FastifyInstance, store: () => Promise<Dp
       const seen = await s.machines.recordSeen({ macs: b.macs, ip: req.ip }, endedAt);
       if (!seen.machine) throw new DeployError('DP_MACHINE_NOT_FOUND', `the MACs ${b.macs.join(', ')} do not name one machine`, { macs: b.macs });
       const dep = await s.deployments.get(b.deployment);
-      const attempt = { machineId: seen.machine.id, machineName: seen.machine.name, deploymentId: dep.id, deploymentName: dep.name, image: dep.image, startedAt };
+      // A capture deployment holds a name pattern: the history names the image the capture made.
+      const image = dep.kind === 'capture' ? (b.image ?? null) : dep.image;
+      const attempt = { machineId: seen.machine.id, machineName: seen.machine.name, deploymentId: dep.id, deploymentName: dep.name, image, startedAt };
       if (b.result === 'refused') {
         // Nothing was written (no disk matched, the image was unknown): a refused row, not an attempt.
         await s.history.refused(attempt, b.message ?? '', b.exitCode ?? null);

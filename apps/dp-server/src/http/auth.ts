@@ -23,7 +23,7 @@ export interface BootTokenCheck {
   readonly now: () => number;
 }
 
-function same(a: string, b: string): boolean {
+export function sameToken(a: string, b: string): boolean {
   // Hash first so the comparison takes the same time whatever the lengths.
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
@@ -70,7 +70,7 @@ export function requireToken(role: Role, tokens: () => { admin: string; client: 
         return reply;
       }
     }
-    if (!same(t, tokens()[role])) {
+    if (!sameToken(t, tokens()[role])) {
       await reply.code(403).send({ error: 'FORBIDDEN', message: `the token presented is not the ${role} token` });
       return reply;
     }
@@ -82,7 +82,7 @@ export function requireToken(role: Role, tokens: () => { admin: string; client: 
 export function roleOfToken(t: string, tokens: AccessTokens): AccessRole | undefined {
   // Every role compared, always: the time taken says nothing about which one matched.
   let found: AccessRole | undefined;
-  for (const r of ACCESS_ROLES) if (same(t, tokens[r])) found = r;
+  for (const r of ACCESS_ROLES) if (sameToken(t, tokens[r])) found = r;
   return found;
 }
 
@@ -105,7 +105,8 @@ export function requireRole(tokens: () => AccessTokens, allowQuery = false) {
     }
     const held = roleOfToken(t, tokens());
     if (held === undefined) {
-      await reply.code(403).send({ error: 'FORBIDDEN', message: `the token presented is not a token of this DP (this route needs ${allowed})` });
+      const what = sameToken(t, tokens().capture) ? 'the capture token, which may only capture' : 'not a token of this DP';
+      await reply.code(403).send({ error: 'FORBIDDEN', message: `the token presented is ${what} (this route needs ${allowed})` });
       return reply;
     }
     if (!canAct(held, needed)) {

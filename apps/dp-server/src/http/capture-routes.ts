@@ -1,11 +1,13 @@
-// Capture upload API (admin token): the agent's `capture` command begins with a plan, PUTs each
-// missing data chunk as raw bytes, then finishes; the image then appears in GET /api/v1/images.
+// Capture upload API (admin or capture token, or a capture grant for the image: capture-auth.ts):
+// the agent's `capture` command begins with a plan, PUTs each missing data chunk as raw bytes, then
+// finishes; the image then appears in GET /api/v1/images.
 import { realpathSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { MAX_CHUNK_SIZE } from '@castpoint/chunking';
 import { IMAGE_NAME_RE } from '../images/names';
 import { CaptureUploads, type CapturePlan } from '../images/capture-uploads';
-import { requireToken } from './auth';
+import { captureGrantKey } from '../security/capture-grant';
+import { assertCaptureName, requireCapture } from './capture-auth';
 import type { DpContext } from './context';
 import { errorReply, imageRecord } from './schemas';
 
@@ -41,8 +43,8 @@ const statusReply = {
   properties: { name: { type: 'string' }, dataChunks: { type: 'integer' }, missing: { type: 'array', items: { type: 'integer' } } },
 } as const;
 
-export async function captureRoutes(app: FastifyInstance, ctx: DpContext): Promise<void> {
-  const admin = requireToken('admin', () => ctx.store.state.tokens);
+export async function captureRoutes(app: FastifyInstance, ctx: DpContext, now: () => number): Promise<void> {
+  const admin = requireCapture({ tokens: () => ctx.access.get(), grantKey: () => captureGrantKey(ctx.store.state.tokens.admin), now });
   const security = [{ bearer: [] }];
   const root = ctx.settings.imageRoots[0];
   if (root === undefined) return;
@@ -60,7 +62,10 @@ export async function captureRoutes(app: FastifyInstance, ctx: DpContext): Promi
         bodyLimit: PLAN_BODY_LIMIT,
         schema: { tags: ['captures'], security, description: 'Begin or resume a capture: answers the data chunks the DP still needs.', body: planBody, response: { 200: statusReply, ...errors } },
       },
-      (req) => uploads.begin(req.body),
+      (req) => {
+        assertCaptureName(req, req.body.name);
+        return uploads.begin(req.body);
+      },
     );
 
     scope.put<{ Params: { name: string; index: number }; Body: Buffer }>(
@@ -77,6 +82,7 @@ export async function captureRoutes(app: FastifyInstance, ctx: DpContext): Promi
         },
       },
       async (req, reply) => {
+        assertCaptureName(req, req.params.name);
         await uploads.putChunk(req.params.name, req.params.index, req.body);
         return reply.code(204).send();
       },
@@ -89,6 +95,7 @@ export async function captureRoutes(app: FastifyInstance, ctx: DpContext): Promi
         schema: { tags: ['captures'], security, params: { type: 'object', required: ['name'], properties: { name } }, response: { 201: imageRecord, ...errors } },
       },
       async (req, reply) => {
+        assertCaptureName(req, req.params.name);
         const rec = await uploads.finish(req.params.name);
         app.log.info({ image: rec.name, file: rec.file, manifestHash: rec.manifestHash }, 'captured image added');
         ctx.sessions.emit('change');
@@ -100,6 +107,7 @@ export async function captureRoutes(app: FastifyInstance, ctx: DpContext): Promi
       '/api/v1/captures/:name',
       { onRequest: admin, schema: { tags: ['captures'], security, params: { type: 'object', required: ['name'], properties: { name } }, response: { 204: { type: 'null' }, ...errors } } },
       async (req, reply) => {
+        assertCaptureName(req, req.params.name);
         await uploads.drop(req.params.name);
         return reply.code(204).send();
       },

@@ -14,7 +14,7 @@ export interface DpContext {
   readonly catalog: ImageCatalog;
   readonly sessions: SessionManager;
   /** Tokens generated at this start (to be printed once), if any. */
-  readonly generatedTokens: Partial<Record<'admin' | 'client' | 'operator' | 'viewer', string>>;
+  readonly generatedTokens: Partial<Record<'admin' | 'client' | 'operator' | 'viewer' | 'capture', string>>;
   /** The roles' tokens the admin API checks (security/roles.ts). */
   readonly access: AccessTokenSet;
   /** The HTTPS certificate, when TLS is on. */

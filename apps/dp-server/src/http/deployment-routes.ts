@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { parseDiskSelector } from '@castpoint/chunking';
 import { decide, type Decision } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
-import type { AfterAction, Deployment, HistoryEntry, Purpose } from '../deployments/model';
+import { checkCaptureNamePattern, DEFAULT_CAPTURE_NAME } from '../deployments/capture-name';
+import type { AfterAction, Deployment, DeploymentKind, HistoryEntry, Purpose } from '../deployments/model';
 import type { DpStore } from '../store/dp-store';
 import { formatHistoryCursor, parseHistoryCursor } from '../store/history-cursor';
 import type { requireRole } from './auth';
@@ -20,7 +21,8 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 
 interface AddDeployment {
   name: string;
-  image: string;
+  kind?: DeploymentKind;
+  image?: string;
   collection: string;
   purpose?: Purpose;
   disk?: string;
@@ -35,6 +37,7 @@ function deploymentJson(d: Deployment): Record<string, unknown> {
   return {
     id: d.id,
     name: d.name,
+    kind: d.kind,
     image: d.image,
     collection: d.collectionName,
     purpose: d.purpose,
@@ -63,6 +66,20 @@ function time(field: string, text: string | undefined): Date | null {
   return new Date(ms);
 }
 
+/** deploy: the image, which must exist; capture: the new image's name pattern, checked (no script: nothing is deployed). */
+function imageOf(kind: DeploymentKind, b: AddDeployment, ctx: DpContext): string {
+  if (kind === 'deploy') {
+    if (b.image === undefined) throw new DeployError('DP_BAD_DEPLOYMENT', 'image: a deploy deployment needs the image it writes', { field: 'image' });
+    ctx.catalog.get(b.image);
+    return b.image;
+  }
+  if (b.script !== undefined) throw new DeployError('DP_BAD_DEPLOYMENT', 'script: a capture deployment runs no post-deploy script (nothing is deployed)', { field: 'script' });
+  const pattern = b.image ?? DEFAULT_CAPTURE_NAME;
+  const bad = checkCaptureNamePattern(pattern, b.name);
+  if (bad !== undefined) throw new DeployError('DP_BAD_DEPLOYMENT', bad, { field: 'image' });
+  return pattern;
+}
+
 export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: () => Promise<DpStore>, now: () => number, admin: ReturnType<typeof requireRole>): void {
   const security = [{ bearer: [] }];
   const onRequest = admin;
@@ -78,7 +95,8 @@ export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: 
       const b = req.body;
       // The image must exist now (DP_IMAGE_NOT_FOUND, 404); the selector and script are checked
       // here so a deployment that could never run is refused when it is made, not on every machine.
-      ctx.catalog.get(b.image);
+      const kind = b.kind ?? 'deploy';
+      const image = imageOf(kind, b, ctx);
       const disk = b.disk ?? 'first-fixed';
       const parsed = parseDiskSelector(disk);
       if ('error' in parsed) throw new DeployError('DP_BAD_DEPLOYMENT', parsed.error, { field: 'disk' });
@@ -86,7 +104,8 @@ export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: 
       const d = await (await store()).deployments.add(
         {
           name: b.name,
-          image: b.image,
+          kind,
+          image,
           collection: b.collection,
           ...(b.purpose !== undefined ? { purpose: b.purpose } : {}),
           disk,
@@ -98,7 +117,7 @@ export function deploymentRoutes(scope: FastifyInstance, ctx: DpContext, store: 
         },
         new Date(now()),
       );
-      req.log.info({ deployment: d.name, image: d.image, collection: d.collectionName, purpose: d.purpose }, 'deployment added');
+      req.log.info({ deployment: d.name, kind: d.kind, image: d.image, collection: d.collectionName, purpose: d.purpose }, 'deployment added');
       return reply.code(201).send(deploymentJson(d));
     },
   );

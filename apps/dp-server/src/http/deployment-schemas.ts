@@ -6,10 +6,11 @@ const isoTime = { type: 'string', minLength: 10, maxLength: 40, description: 'IS
 export const addDeploymentBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'image', 'collection'],
+  required: ['name', 'collection'],
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' },
-    image: { type: 'string', minLength: 1, maxLength: 64 },
+    kind: { type: 'string', enum: ['deploy', 'capture'], default: 'deploy', description: "deploy: write the image to the machines; capture: make each machine's disk a new image" },
+    image: { type: 'string', minLength: 1, maxLength: 128, description: 'deploy: the image (required); capture: the new image name pattern, fields {machine} {deployment} {date} {time} (default {machine}-{date})' },
     collection: { type: 'string', minLength: 1, maxLength: 63 },
     purpose: { type: 'string', enum: ['required', 'available'], default: 'required' },
     disk: { type: 'string', minLength: 1, maxLength: 256, description: 'first-fixed, serial:X, wwn:X, model:GLOB, size:MIN-MAX, path:/dev/X', default: 'first-fixed' },
@@ -26,6 +27,7 @@ export const deploymentRecord = {
   properties: {
     id: { type: 'integer' },
     name: { type: 'string' },
+    kind: { type: 'string' },
     image: { type: 'string' },
     collection: { type: 'string' },
     purpose: { type: 'string' },
@@ -79,7 +81,7 @@ export const decisionRecord = {
   type: 'object',
   additionalProperties: true,
   properties: {
-    action: { type: 'string', enum: ['deploy', 'wait', 'nothing', 'conflict'] },
+    action: { type: 'string', enum: ['deploy', 'capture', 'wait', 'nothing', 'conflict'] },
     reason: { type: 'string' },
     deployment: { type: 'string' },
     deployments: { type: 'array', items: { type: 'string' } },
@@ -91,5 +93,6 @@ export const decisionRecord = {
     script: { type: ['string', 'null'] },
     variables: { type: 'object', additionalProperties: { type: 'string' } },
     imageBytes: { type: 'integer', description: "The image's size (agent assignment answers only)" },
+    grant: { type: 'string', description: 'capture answers to agents only: the capture grant for this image, in place of a token that may capture' },
   },
 } as const;

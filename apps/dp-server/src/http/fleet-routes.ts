@@ -6,6 +6,7 @@ import type { Collection, Machine } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
 import { bootTokenKey } from '../boot/boot-token';
+import { captureGrantKey, issueCaptureGrant } from '../security/capture-grant';
 import { bootTokenCheck, requireRole, requireToken } from './auth';
 import { assignmentRoutes } from './assignment-routes';
 import { deploymentRoutes } from './deployment-routes';
@@ -144,7 +145,11 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
 
     deploymentRoutes(scope, ctx, store, now, admin);
     // A boot token acts for its machine in assignment and report; refresh runs on an installed system (client token only).
-    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens, false, bootTokenCheck(ctx, now, bootTokenKey)), (name) => ctx.catalog.get(name).size);
+    assignmentRoutes(scope, store, now, requireToken('client', () => ctx.store.state.tokens, false, bootTokenCheck(ctx, now, bootTokenKey)), {
+      bytes: (name) => ctx.catalog.get(name).size,
+      exists: (name) => ctx.catalog.list().some((i) => i.name === name),
+      grant: (mac, image) => issueCaptureGrant(captureGrantKey(ctx.store.state.tokens.admin), mac, image, now()),
+    });
     refreshRoute(scope, store, now, requireToken('client', () => ctx.store.state.tokens));
   });
 }

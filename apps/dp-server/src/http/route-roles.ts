@@ -41,7 +41,8 @@ export const ROUTE_ROLES: Readonly<Record<string, AccessRole>> = {
   'POST /api/v1/images': 'admin',
   'PATCH /api/v1/images/:name': 'admin',
   'DELETE /api/v1/images/:name': 'admin',
-  // A capture makes a new image (capture-routes.ts): the admin's, like adding one.
+  // A capture makes a new image: of the ladder only the admin may, like adding one; besides it the
+  // capture token and a capture grant may (capture-auth.ts checks these routes, not requireRole).
   'POST /api/v1/captures': 'admin',
   'PUT /api/v1/captures/:name/chunks/:index': 'admin',
   'POST /api/v1/captures/:name/finish': 'admin',

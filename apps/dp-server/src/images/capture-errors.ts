@@ -7,6 +7,7 @@ export const CAPTURE_ERROR_CODES = {
   DP_CAPTURE_NOT_FOUND: 'No capture upload of that name is open on this DP (begin it, or begin it again after a DP restart).',
   DP_CAPTURE_CHUNK_REFUSED: 'An uploaded chunk is not a data chunk of the plan, or its length or SHA-256 differs from the plan; nothing was written.',
   DP_CAPTURE_INCOMPLETE: 'Finishing a capture was asked for while some data chunks are not uploaded yet (their count is in the data).',
+  DP_CAPTURE_GRANT: 'The capture grant is malformed, forged, expired, or presented for another image than the one it was issued for.',
 } as const;
 
 export type CaptureErrorCode = keyof typeof CAPTURE_ERROR_CODES;
@@ -16,4 +17,5 @@ export const CAPTURE_ERROR_STATUS: Record<CaptureErrorCode, number> = {
   DP_CAPTURE_NOT_FOUND: 404,
   DP_CAPTURE_CHUNK_REFUSED: 422,
   DP_CAPTURE_INCOMPLETE: 409,
+  DP_CAPTURE_GRANT: 403,
 };

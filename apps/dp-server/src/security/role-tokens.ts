@@ -1,6 +1,6 @@
-// The operator's and the viewer's tokens. Given by file (--operator-token-file,
-// --viewer-token-file), or kept in DATA_DIR/operator.token and viewer.token (mode 0600), which a
-// first start generates. The admin and client tokens stay where they were (state.json).
+// The operator's, the viewer's and the capture tokens. Given by file (--operator-token-file,
+// --viewer-token-file, --capture-token-file), or kept in DATA_DIR/operator.token, viewer.token and
+// capture.token (mode 0600), which a first start generates. The admin and client tokens stay where they were (state.json).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTokenFile } from '../config/token-files';
@@ -8,8 +8,9 @@ import { DpError } from '../errors';
 import { generateToken, writeFileAtomic } from '../state/store';
 import type { AccessTokens } from './roles';
 
-export type RoleTokenName = 'operator' | 'viewer';
-export const ROLE_TOKEN_FILES: Readonly<Record<RoleTokenName, string>> = { operator: 'operator.token', viewer: 'viewer.token' };
+export type RoleTokenName = 'operator' | 'viewer' | 'capture';
+export const ROLE_TOKEN_NAMES: readonly RoleTokenName[] = ['operator', 'viewer', 'capture'];
+export const ROLE_TOKEN_FILES: Readonly<Record<RoleTokenName, string>> = { operator: 'operator.token', viewer: 'viewer.token', capture: 'capture.token' };
 
 export interface LoadedRoleTokens {
   readonly tokens: Record<RoleTokenName, string>;
@@ -21,7 +22,7 @@ export interface LoadedRoleTokens {
 export function loadRoleTokens(dataDir: string, given: Partial<Record<RoleTokenName, string>>): LoadedRoleTokens {
   const tokens = {} as Record<RoleTokenName, string>;
   const generated: Partial<Record<RoleTokenName, string>> = {};
-  for (const role of ['operator', 'viewer'] as const) {
+  for (const role of ROLE_TOKEN_NAMES) {
     const kept = join(dataDir, ROLE_TOKEN_FILES[role]);
     const g = given[role];
     if (g !== undefined) tokens[role] = g;
@@ -36,7 +37,7 @@ export function loadRoleTokens(dataDir: string, given: Partial<Record<RoleTokenN
 
 /** Every role's token differs from the others' and from the client token every agent carries. */
 export function checkDistinct(t: AccessTokens): void {
-  const names = ['admin', 'operator', 'viewer', 'client'] as const;
+  const names = ['admin', 'operator', 'viewer', 'capture', 'client'] as const;
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
       const a = names[i] as (typeof names)[number];
@@ -59,10 +60,10 @@ export class AccessTokenSet {
 
   get(): AccessTokens {
     const k = this.kept();
-    return { admin: k.admin, client: k.client, operator: this.roles.operator, viewer: this.roles.viewer };
+    return { admin: k.admin, client: k.client, operator: this.roles.operator, viewer: this.roles.viewer, capture: this.roles.capture };
   }
 
-  /** New operator/viewer tokens (checked before they replace the old ones). */
+  /** New operator/viewer/capture tokens (checked before they replace the old ones). */
   replaceRoles(roles: Record<RoleTokenName, string>): void {
     const k = this.kept();
     checkDistinct({ admin: k.admin, client: k.client, ...roles });

@@ -2,15 +2,19 @@
 // one below it does: a viewer reads (dashboard, lists, history), an operator also runs sessions and
 // deployments (and keeps the machine inventory), an admin also manages images and tokens.
 // Agents have their own token (the client token) and routes; it opens none of these.
+// The capture token (issue 26) stands beside the ladder, not on it: it may upload a capture (the
+// capture routes, capture-auth.ts) and nothing else, so a reference machine's technician can be
+// given it without the rights to remove images or read the fleet.
 
 export const ACCESS_ROLES = ['viewer', 'operator', 'admin'] as const;
 export type AccessRole = (typeof ACCESS_ROLES)[number];
 
-/** The tokens of the three roles (and the agents' client token, which must differ from all). */
+/** The tokens of the three roles, the capture token and the agents' client token (all different). */
 export interface AccessTokens {
   readonly admin: string;
   readonly operator: string;
   readonly viewer: string;
+  readonly capture: string;
   readonly client: string;
 }
 

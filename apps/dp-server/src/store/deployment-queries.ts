@@ -1,13 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { TargetedDeployment } from '../deployments/decide';
 import { DeployError } from '../deployments/errors';
-import type { AfterAction, Deployment, Purpose } from '../deployments/model';
+import type { AfterAction, Deployment, DeploymentKind, Purpose } from '../deployments/model';
 import { isUniqueViolation, toCollection, toDeployment } from './rows';
 import type { DpDatabase } from './schema';
 import { TargetingCache, type Targeting } from './targeting-cache';
 
 export interface NewDeployment {
   name: string;
+  /** @default 'deploy' */
+  kind?: DeploymentKind;
   image: string;
   collection: string;
   purpose?: Purpose;
@@ -20,6 +22,7 @@ export interface NewDeployment {
 }
 
 const PURPOSES: readonly string[] = ['required', 'available'];
+const KINDS: readonly string[] = ['deploy', 'capture'];
 const AFTERS: readonly string[] = ['reboot', 'poweroff', 'none'];
 
 /** Every query on deployments and on which machines a required one has run. */
@@ -36,6 +39,8 @@ export class DeploymentQueries {
   async add(d: NewDeployment, now: Date): Promise<Deployment> {
     const purpose = d.purpose ?? 'required';
     const after = d.after ?? 'reboot';
+    const kind = d.kind ?? 'deploy';
+    if (!KINDS.includes(kind)) throw bad(`kind "${kind}" is not deploy or capture`, 'kind');
     if (!PURPOSES.includes(purpose)) throw bad(`purpose "${purpose}" is not required or available`, 'purpose');
     if (!AFTERS.includes(after)) throw bad(`after "${after}" is not reboot, poweroff or none`, 'after');
     if (d.notBefore && d.deadline && d.deadline <= d.notBefore) throw bad(`the deadline ${d.deadline.toISOString()} is not after not-before ${d.notBefore.toISOString()}`, 'deadline');
@@ -49,6 +54,7 @@ export class DeploymentQueries {
         .insertInto('deployments')
         .values({
           name: d.name,
+          kind,
           image: d.image,
           collection_id: coll.id,
           purpose,

@@ -142,4 +142,14 @@ export const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0004_refusals_rate_samples': refusalsAndRateSamples,
+  // Issue 26: a deployment either writes its image to the machines (deploy) or captures each
+  // machine's disk to a new image (capture; `image` then holds the new image's name pattern).
+  '0005_deployment_kind': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('deployments')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('deploy').check(sql`kind in ('deploy', 'capture')`))
+        .execute();
+    },
+  },
 };

@@ -29,6 +29,7 @@ export function toDeployment(row: Selectable<DpDatabase['deployments']> & { coll
   return {
     id: row.id,
     name: row.name,
+    kind: row.kind as Deployment['kind'],
     image: row.image,
     collectionId: row.collection_id,
     collectionName: row.collection_name,

@@ -62,6 +62,8 @@ export interface CollectionMembersTable {
 export interface DeploymentsTable {
   id: Generated<number>;
   name: string;
+  /** deploy | capture (migration 0003); absent from an insert, it is deploy. */
+  kind: ColumnType<string, string | undefined, string>;
   image: string;
   collection_id: number;
   purpose: string;

@@ -130,6 +130,10 @@ export function describeStoreContract(backend: string, open: () => Promise<DpSto
       expect(d).toMatchObject({ name: 'd', collectionName: 'lab', purpose: 'available', after: 'none', disk: 'serial:S1', notBefore: t0, deadline: null, variables: { SITE: 'north' } });
       expect((await code(store.deployments.add({ name: 'd', image: 'i', collection: 'lab' }, t0))).code).toBe('DP_DEPLOYMENT_EXISTS');
       expect((await code(store.deployments.get('zz'))).code).toBe('DP_DEPLOYMENT_NOT_FOUND');
+      // Issue 26: the kind (migration 0003), deploy unless given; a capture keeps its name pattern.
+      expect(d.kind).toBe('deploy');
+      expect(await store.deployments.add({ name: 'cap', kind: 'capture', image: '{machine}-{date}', collection: 'lab' }, t0)).toMatchObject({ kind: 'capture', image: '{machine}-{date}' });
+      expect((await code(store.deployments.add({ name: 'c2', kind: 'clone' as never, image: 'i', collection: 'lab' }, t0))).data).toEqual({ field: 'kind' });
     });
 
     it('runs a required deployment once per machine until rerun re-arms it (with decide)', async () => {
