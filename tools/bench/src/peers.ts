@@ -31,8 +31,6 @@ export interface TransferResult {
   readonly bytesSent: number;
   /** Every receiver's copy has the image's SHA-256 (checked after the clock stops). */
   readonly verified: boolean;
-  /** Mean CPU seconds of one receiver process (NaN where the tool's receiver cannot be measured). */
-  readonly receiverCpuSeconds?: number;
   /** The flags used, for the report. */
   readonly flags: string;
 }
