@@ -28,10 +28,10 @@ describe('formatTable', () => {
     const withCpu: Row = { ...row('udpcast', 6), cpu: { sender: 15.12, receivers: [4, 6], receiverMean: 5, receiverMax: 6 }, box: busy };
     const { table, json } = formatTable([withCpu, row('castpoint', 5)]);
     const [head, first, second] = table.split('\n');
-    expect(head).toMatch(/snd cpu\/GiB\s+rcv cpu\/GiB\s+MB sent\s+ok\s+box/);
-    expect(first).toMatch(/15\.12\s+5\.00 \(max 6\.00\)\s+0\.0\s+yes\s+busy \(load 3\.00 on 2 cores\)$/);
+    expect(head).toMatch(/snd cpu\/GiB\s+rcv cpu\/GiB\s+MB sent\s+x image\s+ok\s+box/);
+    expect(first).toMatch(/15\.12\s+5\.00 \(max 6\.00\)\s+0\.0\s+\d+\.\d\d\s+yes\s+busy \(load 3\.00 on 2 cores\)$/);
     // A row without figures says so with '-', never a made-up zero.
-    expect(second).toMatch(/\s-\s+-\s+0\.0\s+yes\s+-$/);
+    expect(second).toMatch(/\s-\s+-\s+0\.0\s+\d+\.\d\d\s+yes\s+-$/);
     const r0 = (json as { rows: Array<Record<string, unknown>> }).rows[0];
     expect(r0).toMatchObject({ sender_cpu_per_gib: 15.12, receiver_cpu_per_gib: [4, 6], box_idle: false });
   });
