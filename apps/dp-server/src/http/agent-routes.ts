@@ -1,16 +1,14 @@
 // Agent API (client token): the contract in libs/wire/src/agent-api.ts.
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AGENT_API_PREFIX, type AgentProgress, type AgentRequest } from '@castpoint/wire';
 import { DpError } from '../errors';
-import { assertNotBroken } from '../security/image-integrity';
 import { bootTokenKey } from '../boot/boot-token';
 import { bootTokenCheck, requireToken } from './auth';
 import type { DpContext } from './context';
 import { recordRefusedSession, type RequestingMachine } from './refused-session-history';
 import { packRoutes } from './pack-routes';
-import { parseRange } from './range';
+import { sendRange, unicastImage } from './range';
 import { agentProgressBody, agentRequestBody, errorReply, looseObject, nameParams } from './schemas';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 429: errorReply };
@@ -74,12 +72,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
       },
     },
     async (req, reply) => {
-      const img = ctx.catalog.get(req.params.name);
-      ctx.catalog.assertServable(img);
-      assertNotBroken(img);
-      if (img.settings.multicastOnly) {
-        throw new DpError('DP_FALLBACK_FORBIDDEN', `image ${img.name} is multicast-only: unicast download refused`, { name: img.name });
-      }
+      const img = unicastImage(ctx, req.params.name);
       const st = await stat(img.file).catch((err: unknown) => {
         throw new DpError('DP_IMAGE_FILE', `cannot read the file of image ${img.name}`, { name: img.name }, { cause: err });
       });
@@ -87,17 +80,7 @@ export function agentRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
       if (st.size !== img.size || Math.trunc(st.mtimeMs) !== Math.trunc(img.fileMtimeMs)) {
         throw new DpError('DP_IMAGE_FILE', `the file of image ${img.name} changed since it was imported: re-add the image`, { name: img.name });
       }
-      const range = parseRange(req.headers.range, img.size);
-      void reply.header('accept-ranges', 'bytes').header('content-type', 'application/octet-stream').header('etag', `"${img.manifestHash}"`);
-      if (img.size === 0) return reply.code(200).header('content-length', 0).send('');
-      if (!range) {
-        return reply.code(200).header('content-length', img.size).send(createReadStream(img.file));
-      }
-      return reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${img.size}`)
-        .header('content-length', range.end - range.start + 1)
-        .send(createReadStream(img.file, { start: range.start, end: range.end }));
+      return sendRange(reply, req.headers.range, img.file, img.size, img.manifestHash);
     },
   );
 

@@ -1,15 +1,13 @@
 // Unicast fallback of a compressed image (issue 26): the chunk pack's bytes by HTTP Range. The
 // agent finds each chunk's frame from the manifest's compression sizes, so it downloads the
 // compressed bytes, as multicast sends them, and decodes them itself.
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGENT_API_PREFIX } from '@castpoint/wire';
 import { StoredChunkIndex } from '@castpoint/chunking';
 import { DpError } from '../errors';
-import { assertNotBroken } from '../security/image-integrity';
 import type { DpContext } from './context';
-import { parseRange } from './range';
+import { sendRange, unicastImage } from './range';
 import { errorReply, nameParams } from './schemas';
 
 /** `client`: the agent routes' token check. */
@@ -27,12 +25,7 @@ export function packRoutes(app: FastifyInstance, ctx: DpContext, client: (req: F
       },
     },
     async (req, reply) => {
-      const img = ctx.catalog.get(req.params.name);
-      ctx.catalog.assertServable(img);
-      assertNotBroken(img);
-      if (img.settings.multicastOnly) {
-        throw new DpError('DP_FALLBACK_FORBIDDEN', `image ${img.name} is multicast-only: unicast download refused`, { name: img.name });
-      }
+      const img = unicastImage(ctx, req.params.name);
       const manifest = ctx.catalog.manifest(img);
       const pack = ctx.catalog.packPath(img.manifestHash, manifest);
       if (pack === undefined) {
@@ -46,15 +39,7 @@ export function packRoutes(app: FastifyInstance, ctx: DpContext, client: (req: F
       if (st.size !== size) {
         throw new DpError('DP_IMAGE_FILE', `the chunk pack of image ${img.name} holds ${st.size} bytes, its manifest lists ${size}: re-add the image`, { name: img.name });
       }
-      const range = parseRange(req.headers.range, size);
-      void reply.header('accept-ranges', 'bytes').header('content-type', 'application/octet-stream').header('etag', `"${img.manifestHash}.zst"`);
-      if (size === 0) return reply.code(200).header('content-length', 0).send('');
-      if (!range) return reply.code(200).header('content-length', size).send(createReadStream(pack));
-      return reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-        .header('content-length', range.end - range.start + 1)
-        .send(createReadStream(pack, { start: range.start, end: range.end }));
+      return sendRange(reply, req.headers.range, pack, size, `${img.manifestHash}.zst`);
     },
   );
 }
