@@ -6,35 +6,18 @@
 // deploys verified to another machine's loop disk: every used chunk equal to the source, every
 // unused chunk still holding the target's old bytes.
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { appBundles, dpCli, startAgent, startDp, stopDp, type RunningDp } from '@castpoint/bench';
 import { makeGptDisk } from '@castpoint/diskmap/testing';
 import { collect, describeLan, Lan, type Collected } from '@castpoint/netlab';
 import type { Manifest } from '@castpoint/wire';
-import { requireBuilt, workDir } from './e2e-helpers';
+import { readDevice, requireBuilt, workDir } from './e2e-helpers';
 
 const OLD = 0xab;
 
 function losetup(file: string): string {
   return execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
-}
-
-/** Reads the device itself (the agent writes past the page cache). */
-function readDevice(dev: string, length: number): Buffer {
-  const fd = openSync(dev, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    let at = 0;
-    while (at < length) {
-      const n = readSync(fd, b, at, length - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return b.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 describeLan('capture deployment (issue 26)', () => {

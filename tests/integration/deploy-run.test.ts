@@ -3,12 +3,12 @@
 // (three client hosts, each its own MAC; the SMBIOS UUID is the same in every namespace), loop
 // devices standing for their disks. Every deployment's after-action is `none`: nothing reboots.
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { appBundles, dpCli } from '@castpoint/bench';
 import { collect, describeLan, waitForLine, type Collected, type Host } from '@castpoint/netlab';
-import { clientOf, lanWithImage, requireBuilt, tearDown, type Ctx } from './e2e-helpers';
+import { clientOf, lanWithImage, readDevice, requireBuilt, tearDown, type Ctx } from './e2e-helpers';
 
 const MiB = 1024 * 1024;
 const DISK_BYTES = 16 * MiB;
@@ -26,23 +26,6 @@ function loopDisk(work: string, name: string): Disk {
   writeFileSync(file, Buffer.alloc(DISK_BYTES, FILL));
   const dev = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
   return { file, dev };
-}
-
-/** Reads the device itself (not its backing file: the agent writes past the page cache). */
-function readDevice(dev: string, length: number): Buffer {
-  const fd = openSync(dev, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    let at = 0;
-    while (at < length) {
-      const n = readSync(fd, b, at, length - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return b.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function refill(dev: string): void {

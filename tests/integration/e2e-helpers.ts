@@ -1,5 +1,5 @@
 // Helpers of the end-to-end scenarios: real built processes (dist/) inside a netlab LAN.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -140,4 +140,21 @@ export async function expectVerified(c: Ctx, agents: Agent[], timeoutMs = 90_000
   });
   for (const a of agents) expect(await sha256File(a.target)).toBe(c.img.sha256);
   return ends.map((e) => e.stdout + e.stderr);
+}
+
+/** Reads a block device itself, not its backing file (the agent writes past the page cache). */
+export function readDevice(dev: string, length: number): Buffer {
+  const fd = openSync(dev, 'r');
+  try {
+    const b = Buffer.alloc(length);
+    let at = 0;
+    while (at < length) {
+      const n = readSync(fd, b, at, length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return b.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
 }

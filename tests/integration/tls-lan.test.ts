@@ -5,13 +5,13 @@
 // bind-mounted over /proc/cmdline in the agent's own mount namespace, as the boot env's kernel
 // line gives it), and `refresh --server-fingerprint`. A wrong fingerprint is refused before the
 // client's token is sent, with a clear message, and nothing is written. Built processes (dist/).
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { appBundles, placeImage, sha256File, writeSampleImage, type SampleImage } from '@castpoint/bench';
 import { collect, describeLan, Lan, waitForLine, type Collected, type Host } from '@castpoint/netlab';
-import { requireBuilt, workDir } from './e2e-helpers';
+import { readDevice, requireBuilt, workDir } from './e2e-helpers';
 
 const MiB = 1024 * 1024;
 const ADMIN = 'tls-lan-admin-token-0123456';
@@ -32,23 +32,6 @@ exit 0
 `;
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Reads the device itself (the agent writes past the page cache). */
-function readDevice(dev: string, length: number): Buffer {
-  const fd = openSync(dev, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    let at = 0;
-    while (at < length) {
-      const n = readSync(fd, b, at, length - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return b.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describeLan('an agent over TLS in a LAN (DP --tls on, certificate pinned by fingerprint)', () => {
   requireBuilt();
