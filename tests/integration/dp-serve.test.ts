@@ -168,6 +168,7 @@ describe('castpoint-dp serve, refusals at start (one line, no stack trace)', () 
         `admin token generated: ${path.join(dir, 'data', 'admin.token')} (mode 0600; give it to the CLI and the dashboard)\n` +
           `operator token generated: ${path.join(dir, 'data', 'operator.token')} (mode 0600; give it to who runs sessions and deployments)\n` +
           `viewer token generated: ${path.join(dir, 'data', 'viewer.token')} (mode 0600; give it to who watches the dashboard)\n` +
+          `capture token generated: ${path.join(dir, 'data', 'capture.token')} (mode 0600; give it to who captures reference machines (castpoint-agent capture --token))\n` +
           `client token generated: ${path.join(dir, 'data', 'client.token')} (mode 0600; give it to the agents)\n`,
       );
     } finally {
