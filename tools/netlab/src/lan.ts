@@ -79,6 +79,11 @@ export class Lan {
         run('ip', ['-n', bridgeNs, 'link', 'set', port, 'master', 'br0', 'up']);
         run('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
         run('ip', ['-n', h.ns, 'addr', 'add', `${h.ip}/24`, 'brd', '+', 'dev', 'eth0']);
+        // One datagram per packet on the wire, as a real NIC puts them there: a segmented send
+        // (UDP_SEGMENT, the DP's batchedSends) would otherwise cross the veth and the bridge as one
+        // packet, and a receiver's per-packet loss (setLoss, nftables) would drop 16 datagrams at
+        // once, a burst no real link makes (an agent at 20% loss then slowed the others 2-3x).
+        run('ip', ['-n', h.ns, 'link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']);
         run('ip', ['-n', h.ns, 'link', 'set', 'eth0', 'up']);
         run('ip', ['-n', h.ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
         // A default route inside the host namespace can only lead to the bridge: nothing leaves it.
