@@ -12,13 +12,9 @@ import { appBundles, dpCli, startAgent, startDp, stopDp, type RunningDp } from '
 import { makeGptDisk } from '@castpoint/diskmap/testing';
 import { collect, describeLan, Lan, type Collected } from '@castpoint/netlab';
 import type { Manifest } from '@castpoint/wire';
-import { readDevice, requireBuilt, workDir } from './e2e-helpers';
+import { losetup, readDevice, requireBuilt, workDir } from './e2e-helpers';
 
 const OLD = 0xab;
-
-function losetup(file: string): string {
-  return execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
-}
 
 describeLan('capture deployment (issue 26)', () => {
   requireBuilt();

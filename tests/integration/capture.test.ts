@@ -11,14 +11,10 @@ import { appBundles, startAgent, startDp, stopDp, type RunningDp } from '@castpo
 import { makeFilesystem, makeGptDisk, type FixtureDisk } from '@castpoint/diskmap/testing';
 import { collect, describeLan, Lan } from '@castpoint/netlab';
 import type { Manifest } from '@castpoint/wire';
-import { requireBuilt, workDir } from './e2e-helpers';
+import { losetup, requireBuilt, workDir } from './e2e-helpers';
 
 const MiB = 1024 * 1024;
 const OLD = 0xab;
-
-function losetup(file: string): string {
-  return execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
-}
 
 /**
  * A read-only loop device over one partition of a disk image file (by offset: this container's

@@ -2,7 +2,7 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { appBundles, dpCli, placeImage, sha256File, startAgent, startDp, stopDp, writeSampleImage, type AgentLine, type RunningDp, type SampleImage } from '@castpoint/bench';
 import { collect, Lan, type Collected, type Host } from '@castpoint/netlab';
 
@@ -157,4 +157,9 @@ export function readDevice(dev: string, length: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Attaches `file` to the first free loop device and returns its path (the caller detaches it). */
+export function losetup(file: string): string {
+  return execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
 }
