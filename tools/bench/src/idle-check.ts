@@ -12,18 +12,27 @@ export interface BoxSample {
   readonly stealShare: number;
   /** CPU time a busy loop of this process got over its wall time during the probe, 0-1. */
   readonly spinShare: number;
+  /**
+   * Share of all cores' time that anything but this process used during the probe (/proc/stat
+   * busy jiffies less this process's own CPU), 0-1. What the box is doing now, where the load
+   * average still carries the last minute: the bench's own previous run raises load1 above any
+   * limit for a minute after it ended, so load1 alone called every run after the first "busy".
+   */
+  readonly othersShare?: number;
 }
 
 export interface IdleRule {
-  /** Highest 1-minute load per core still called idle. @default 0.25 */
+  /** Highest 1-minute load per core still called idle, when othersShare is not known. @default 0.25 */
   readonly maxLoadPerCore: number;
+  /** Highest share of the box's CPU others may use during the probe. @default 0.1 */
+  readonly maxOthersShare: number;
   /** Highest steal share. @default 0.05 */
   readonly maxSteal: number;
   /** Lowest CPU share a spinning thread must get. @default 0.9 */
   readonly minSpinShare: number;
 }
 
-export const DEFAULT_IDLE_RULE: IdleRule = { maxLoadPerCore: 0.25, maxSteal: 0.05, minSpinShare: 0.9 };
+export const DEFAULT_IDLE_RULE: IdleRule = { maxLoadPerCore: 0.25, maxOthersShare: 0.1, maxSteal: 0.05, minSpinShare: 0.9 };
 
 export interface IdleVerdict {
   readonly idle: boolean;
@@ -34,7 +43,12 @@ export interface IdleVerdict {
 
 export function judgeIdle(sample: BoxSample, rule: IdleRule = DEFAULT_IDLE_RULE): IdleVerdict {
   const reasons: string[] = [];
-  if (!(sample.load1 <= rule.maxLoadPerCore * sample.cores)) reasons.push(`load ${sample.load1.toFixed(2)} on ${sample.cores} cores`);
+  const others = sample.othersShare;
+  if (others === undefined) {
+    if (!(sample.load1 <= rule.maxLoadPerCore * sample.cores)) reasons.push(`load ${sample.load1.toFixed(2)} on ${sample.cores} cores`);
+  } else if (!(others <= rule.maxOthersShare)) {
+    reasons.push(`others used ${(others * 100).toFixed(0)}% of ${sample.cores} cores (load ${sample.load1.toFixed(2)})`);
+  }
   if (!(sample.stealShare <= rule.maxSteal)) reasons.push(`steal ${(sample.stealShare * 100).toFixed(0)}%`);
   if (!(sample.spinShare >= rule.minSpinShare)) reasons.push(`a spinning thread got ${(sample.spinShare * 100).toFixed(0)}% of a core`);
   return { idle: reasons.length === 0, reasons, sample };
@@ -46,13 +60,13 @@ export function verdictCell(v: IdleVerdict | undefined): string {
   return v.idle ? 'idle' : `busy (${v.reasons.join('; ')})`;
 }
 
-/** Parses /proc/stat's first line: total and steal jiffies. */
-export function parseCpuLine(stat: string): { total: number; steal: number } {
+/** Parses /proc/stat's first line: total, idle (idle + iowait) and steal jiffies. */
+export function parseCpuLine(stat: string): { total: number; idle: number; steal: number } {
   const line = stat.split('\n').find((l) => l.startsWith('cpu '));
   const f = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user)
   const total = f.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
-  return { total, steal: f[7] ?? 0 };
+  return { total, idle: (f[3] ?? 0) + (f[4] ?? 0), steal: f[7] ?? 0 };
 }
 
 /** Samples the box: load average, then spins for `spinMs` while reading steal time around it. */
@@ -67,12 +81,28 @@ export function probeBox(spinMs = 300): BoxSample {
   const used = process.cpuUsage(cpu0);
   const after = parseCpuLine(readFileSync('/proc/stat', 'utf8'));
   const dTotal = after.total - before.total;
+  const ownUs = used.user + used.system;
   return {
     load1,
     cores: cpus().length,
     stealShare: dTotal > 0 ? (after.steal - before.steal) / dTotal : 0,
-    spinShare: spins > 0 && wallUs > 0 ? Math.min(1, (used.user + used.system) / wallUs) : 0,
+    spinShare: spins > 0 && wallUs > 0 ? Math.min(1, ownUs / wallUs) : 0,
+    othersShare: othersShare(before, after, ownUs),
   };
+}
+
+/** Jiffies per second of /proc/stat (USER_HZ: 100 on every Linux architecture Node runs on). */
+const USER_HZ = 100;
+
+/**
+ * The share of the box's CPU time between two /proc/stat samples that was busy (not idle, iowait or
+ * steal) beyond `ownUs` microseconds of this process's own CPU. Undefined when no time passed.
+ */
+export function othersShare(before: { total: number; idle: number; steal: number }, after: { total: number; idle: number; steal: number }, ownUs: number): number | undefined {
+  const dTotal = after.total - before.total;
+  if (!(dTotal > 0)) return undefined;
+  const busy = dTotal - (after.idle - before.idle) - (after.steal - before.steal);
+  return Math.min(1, Math.max(0, (busy - (ownUs / 1e6) * USER_HZ) / dTotal));
 }
 
 /**
