@@ -3,7 +3,7 @@
 // mid-transfer. Everything runs inside the LAN's namespaces; jest only starts processes.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { collect, describeLan, Lan, waitForLine, type Collected, type Host } from '@castpoint/netlab';
@@ -95,9 +95,9 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
     if (r.code !== 0) throw new Error(`image add failed: ${r.stderr}${r.stdout}`);
   }
 
-  function deploy(host: Host, image: string, target: string, extra: string[] = []): ChildProcess {
+  function deploy(host: Host, image: string, target: string, extra: string[] = [], env?: NodeJS.ProcessEnv): ChildProcess {
     if (!lan) throw new Error('no LAN');
-    const p = lan.spawn(host, agent, ['deploy', '--server', `http://${lan.server.ip}:8080`, '--image', image, '--target', target, '--token', CLIENT, ...extra]);
+    const p = lan.spawn(host, agent, ['deploy', '--server', `http://${lan.server.ip}:8080`, '--image', image, '--target', target, '--token', CLIENT, ...extra], env ? { env } : {});
     procs.push(p);
     return p;
   }
@@ -113,7 +113,9 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
     lan.setLoss(lan.clients[2] as Host, 0.03);
     const targets = lan.clients.map((h) => path.join(dir, `a-${h.name}.img`));
     // The lossy one also writes through the page cache (--no-direct-io); the others by direct I/O.
-    const agents = lan.clients.map((h, i) => deploy(h, 'img-a', targets[i] ?? '', i === 2 ? ['--no-direct-io'] : []));
+    // Each agent's own temporary directory: the executable writes koffi's binary there to load it.
+    const tmps = lan.clients.map((h) => mkdtempSync(path.join(dir, `tmp-${h.name}-`)));
+    const agents = lan.clients.map((h, i) => deploy(h, 'img-a', targets[i] ?? '', i === 2 ? ['--no-direct-io'] : [], { ...process.env, TMPDIR: tmps[i] }));
     const seen = agents.map((a) => {
       let tail = '';
       a.stdout?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-600)));
@@ -135,6 +137,14 @@ describeLan('castpoint-agent against castpoint-dp in a LAN', () => {
     expect(written[0]?.[0]).toBe(direct ? 17 : 0); // 17 whole data chunks; the 1234-byte tail is cached
     expect(written[1]?.[0]).toBe(direct ? 17 : 0);
     expect(written[2]).toEqual([0, 18]);
+    // The single executable carries koffi's linux-x64 binary and loaded it for the group socket's
+    // recvmmsg (libs/transport recvmmsg.ts): without the asset it falls back to read(2) unseen.
+    const koffiBinary = readFileSync(path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node'));
+    for (const t of tmps) {
+      const loaded = readdirSync(path.join(t, 'castpoint-agent')).filter((f) => /^koffi-[0-9a-f]{16}\.node$/.test(f));
+      expect(loaded).toHaveLength(1);
+      expect(readFileSync(path.join(t, 'castpoint-agent', loaded[0] ?? '')).equals(koffiBinary)).toBe(true);
+    }
     const lossy = jsonLines(outs[2] as Collected);
     expect(lossy[lossy.length - 1]?.repairedSymbols).toBeGreaterThan(0);
     expect(lan.droppedBy(lan.clients[2] as Host)).toBeGreaterThan(0);

@@ -44,6 +44,17 @@ function koffiWin32Asset() {
   return { 'koffi-win32-x64.node': file };
 }
 
+/**
+ * koffi's linux-x64 binary: the agent's group socket calls recvmmsg through koffi (libs/transport
+ * recvmmsg.ts), and a single executable has no node_modules to require it from. Named as
+ * koffi-native.ts's KOFFI_LINUX_ASSET.
+ */
+function koffiLinuxAsset() {
+  const file = path.join(root, 'node_modules/koffi/build/koffi/linux_x64/koffi.node');
+  if (!existsSync(file)) throw new Error(`${file} is missing: koffi 2.x must be installed (npm ci)`);
+  return { 'koffi-linux-x64.node': file };
+}
+
 function makeBlob(work, name, assets = {}) {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`);
   const blob = path.join(work, `${name}.blob`);
@@ -127,7 +138,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'castpoint-sea-'));
 try {
   mkdirSync(outDir, { recursive: true });
   const built = [];
-  if (only === undefined || only === 'linux-x64') built.push(['linux-x64', linux(makeBlob(work, 'linux-x64'))]);
+  if (only === undefined || only === 'linux-x64') built.push(['linux-x64', linux(makeBlob(work, 'linux-x64', koffiLinuxAsset()))]);
   if (only === undefined || only === 'win-x64') built.push(['win-x64', windows(makeBlob(work, 'win-x64', koffiWin32Asset()), work)]);
   console.log(`\ncastpoint-agent single executables (Node ${version}):`);
   for (const [platform, file] of built) {

@@ -17,7 +17,7 @@ export type RepairErrorCode = keyof typeof REPAIR_ERROR_CODES;
  * A new code needs a row here, or `REPAIR_ERROR_CODES` and this map disagree and tsc fails.
  */
 export interface RepairErrorDataByCode {
-  /** The parameters at fault (`col`: the column found singular while inverting a decoding matrix). */
+  /** The parameters at fault (`col`: a column found singular while inverting a decoding matrix; rs/cauchy-inverse.ts's closed form reports a repeated symbol index with no data). */
   REPAIR_BAD_CODE_PARAMS: { readonly k?: number; readonly parity?: number; readonly symbolSize?: number; readonly col?: number };
   /** `symbol`: its index; `length`: its length in bytes (-1: not bytes at all). */
   REPAIR_BAD_SYMBOL: { readonly symbol: number; readonly k?: number; readonly length?: number; readonly symbolSize?: number };

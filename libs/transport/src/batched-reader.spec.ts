@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { BatchedReader, socketReadHandle } from './batched-reader';
+import type { DatagramBatchSource } from './recvmmsg';
 
 /** A socket queue for the reader: read() takes the next datagram or throws as fs.readSync does. */
 function fakeQueue(): { queue: (Buffer | Error)[]; reads: number; read: (fd: number, into: Buffer) => number } {
@@ -32,7 +33,7 @@ describe('BatchedReader', () => {
     r.start();
     jest.advanceTimersByTime(0);
     expect(got.map((b) => b.toString())).toEqual(['one', '', 'three']);
-    expect(r.stats()).toEqual({ datagrams: 3, emptyReads: 1 });
+    expect(r.stats()).toEqual({ datagrams: 3, emptyReads: 1, calls: 4 });
     q.queue.push(Buffer.from('four'));
     jest.advanceTimersByTime(1);
     expect(got.map((b) => b.toString())).toEqual(['one', '', 'three', 'four']);
@@ -102,6 +103,93 @@ describe('BatchedReader', () => {
     expect(q.reads - busy).toBeLessThanOrEqual(220);
     expect(q.reads - busy).toBeGreaterThan(100);
     r.stop();
+  });
+});
+
+/** A batch source over a queue of batches (an Error entry is thrown by that read). */
+function fakeBatches(maxBatch: number): { batches: (string[] | Error)[]; calls: number; source: DatagramBatchSource } {
+  let last: Buffer[] = [];
+  const q = {
+    batches: [] as (string[] | Error)[],
+    calls: 0,
+    source: {
+      maxBatch,
+      read(): number {
+        q.calls++;
+        const next = q.batches.shift();
+        if (next === undefined) return 0;
+        if (next instanceof Error) throw next;
+        last = next.map((w) => Buffer.from(w));
+        return last.length;
+      },
+      datagram: (i: number): Buffer => last[i] as Buffer,
+    },
+  };
+  return q;
+}
+
+describe('BatchedReader over a batch source (recvmmsg)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('delivers every datagram of each batch in order, as copies that outlive the next batch', () => {
+    const q = fakeBatches(4);
+    const got: Buffer[] = [];
+    const r = new BatchedReader(7, (b) => got.push(b), () => undefined, { batchSource: q.source });
+    q.batches.push(['a', 'b', 'c', 'd'], ['e', 'f', 'g', 'h'], ['i']);
+    r.start();
+    jest.advanceTimersByTime(0);
+    expect(got.map(String)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']);
+    // Three calls: the short third batch emptied the socket, so no fourth call was made to learn it.
+    expect(r.stats()).toEqual({ datagrams: 9, emptyReads: 1, calls: 3 });
+  });
+
+  it('counts its budget in datagrams, not calls, before letting other callbacks run', () => {
+    const q = fakeBatches(4);
+    let delivered = 0;
+    const r = new BatchedReader(7, () => delivered++, () => undefined, { batchSource: q.source, budget: 8 });
+    for (let i = 0; i < 5; i++) q.batches.push(['1', '2', '3', '4']);
+    const order: string[] = [];
+    r.start();
+    setImmediate(() => order.push(`other callback after ${delivered}`));
+    for (let i = 0; i < 4; i++) jest.advanceTimersToNextTimer();
+    expect(delivered).toBe(20);
+    expect(order).toEqual(['other callback after 8']);
+  });
+
+  it('stops delivering the rest of a batch once a listener stopped it', () => {
+    const q = fakeBatches(4);
+    const got: string[] = [];
+    const r: BatchedReader = new BatchedReader(
+      7,
+      (b) => {
+        got.push(b.toString());
+        if (got.length === 2) r.stop();
+      },
+      () => undefined,
+      { batchSource: q.source },
+    );
+    q.batches.push(['a', 'b', 'c', 'd']);
+    r.start();
+    jest.advanceTimersByTime(10);
+    expect(got).toEqual(['a', 'b']);
+    expect(q.calls).toBe(1);
+  });
+
+  it('falls back to one read(2) per datagram for good when the batch call answers ENOSYS, losing nothing', () => {
+    const q = fakeBatches(4);
+    const single = fakeQueue();
+    const got: string[] = [];
+    const failures: Error[] = [];
+    const r = new BatchedReader(7, (b) => got.push(b.toString()), (e) => failures.push(e), { batchSource: q.source, read: single.read });
+    q.batches.push(errno('ENOSYS'), ['never read']);
+    single.queue.push(Buffer.from('x'), Buffer.from('y'));
+    r.start();
+    jest.advanceTimersByTime(5);
+    expect(got).toEqual(['x', 'y']);
+    expect(failures).toEqual([]);
+    expect(q.calls).toBe(1);
+    expect(r.stats().fallback).toMatch(/ENOSYS/);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:dgram';
 import { readSync } from 'node:fs';
+import type { DatagramBatchSource } from './recvmmsg';
 
 /**
  * Reads a bound UDP socket with read(2) in batches instead of node:dgram's one callback per
@@ -8,7 +9,10 @@ import { readSync } from 'node:fs';
  * the process is woken for nearly every datagram. A bare counting receiver in the test LAN used
  * 0.94-1.15 CPU s per 200 MiB that way and 0.24-0.30 s with this loop (docs/transport.md).
  *
- * What it costs: read(2) does not say who sent a datagram, so `from` is UNKNOWN_PEER; and it
+ * Where recvmmsg(2) is reachable (recvmmsg.ts: koffi on 64-bit Linux) one system call takes up to
+ * 64 datagrams; otherwise, or when the kernel answers ENOSYS, one read(2) per datagram.
+ *
+ * What it costs: neither call is asked who sent a datagram, so `from` is UNKNOWN_PEER; and it
  * needs the socket's file descriptor and a way to stop libuv reading it, which node:dgram only
  * has internally (see `socketReadHandle`). Where either is missing (Windows, another Node) the
  * caller keeps node:dgram's events.
@@ -70,12 +74,45 @@ export interface BatchedReaderOptions {
   readonly lend?: boolean;
   /** Reads one datagram into `into`, returning its length; throws as fs.readSync does. @default read(2) */
   readonly read?: (fd: number, into: Buffer) => number;
+  /**
+   * Reads many datagrams per call (recvmmsg.ts's loadRecvMmsg); `read` is used when absent, and
+   * instead of it from the first call that fails with ENOSYS. @default one `read` per datagram
+   */
+  readonly batchSource?: DatagramBatchSource;
 }
 
 export interface BatchedReaderStats {
   readonly datagrams: number;
-  /** Times the socket was found empty (each followed by a pause). */
+  /** Times the socket was found empty, or drained by a short batch (each followed by a pause). */
   readonly emptyReads: number;
+  /** System calls made to read (recvmmsg or read(2)), the ones that found nothing included. */
+  readonly calls: number;
+  /** Why the batch source was given up for read(2) (it answered ENOSYS), if it was. */
+  readonly fallback?: string;
+}
+
+/** read(2) as a batch source of one datagram at a time, into one scratch buffer. */
+class SingleReads implements DatagramBatchSource {
+  readonly maxBatch = 1;
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private length = 0;
+
+  constructor(private readonly readOne: (fd: number, into: Buffer) => number) {}
+
+  read(fd: number): number {
+    try {
+      this.length = this.readOne(fd, this.scratch);
+      return 1;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
+      throw err;
+    }
+  }
+
+  datagram(): Buffer {
+    return this.scratch.subarray(0, this.length);
+  }
 }
 
 export class BatchedReader {
@@ -84,13 +121,15 @@ export class BatchedReader {
   private emptyInARow = 0;
   private datagrams = 0;
   private emptyReads = 0;
-  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private calls = 0;
+  private fallback: string | undefined;
+  private source: DatagramBatchSource;
+  private readonly readOne: (fd: number, into: Buffer) => number;
   /** Allocated at the first copy (never when lending). */
   private slab = Buffer.alloc(0);
   private slabUsed = SLAB_BYTES;
   private readonly budget: number;
   private readonly lend: boolean;
-  private readonly read: (fd: number, into: Buffer) => number;
 
   constructor(
     private readonly fd: number,
@@ -100,7 +139,8 @@ export class BatchedReader {
   ) {
     this.budget = opts.budget ?? DEFAULT_BUDGET;
     this.lend = opts.lend ?? false;
-    this.read = opts.read ?? ((fd, into) => readSync(fd, into, 0, into.length, null));
+    this.readOne = opts.read ?? ((fd, into) => readSync(fd, into, 0, into.length, null));
+    this.source = opts.batchSource ?? new SingleReads(this.readOne);
   }
 
   start(): void {
@@ -120,40 +160,60 @@ export class BatchedReader {
   }
 
   stats(): BatchedReaderStats {
-    return { datagrams: this.datagrams, emptyReads: this.emptyReads };
+    const st = { datagrams: this.datagrams, emptyReads: this.emptyReads, calls: this.calls };
+    return this.fallback === undefined ? st : { ...st, fallback: this.fallback };
   }
 
   private readonly turn = (): void => {
     this.timer = undefined;
-    for (let i = 0; i < this.budget && !this.stopped; i++) {
+    let taken = 0;
+    while (taken < this.budget && !this.stopped) {
+      const source = this.source;
       let n: number;
       try {
-        n = this.read(this.fd, this.scratch);
+        this.calls++;
+        n = source.read(this.fd);
       } catch (err) {
         const code = (err as { code?: unknown }).code;
-        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return this.pause();
-        if (code === 'EINTR') continue;
+        if (code === 'EINTR') {
+          taken++; // counted, so a storm of signals cannot hold the loop
+          continue;
+        }
+        if (code === 'ENOSYS' && source.maxBatch > 1) {
+          // A kernel (or a seccomp filter) without recvmmsg: the same datagrams, one read(2) each.
+          this.fallback = `the batch read failed: ${(err as Error).message}`;
+          this.source = new SingleReads(this.readOne);
+          continue;
+        }
         this.stopped = true;
         this.fail(err as Error);
         return;
       }
+      if (n === 0) return this.pause();
       this.emptyInARow = 0;
-      this.datagrams++;
-      this.deliver(this.lend ? this.scratch.subarray(0, n) : this.copyOut(n));
+      for (let i = 0; i < n && !this.stopped; i++) {
+        const bytes = source.datagram(i);
+        this.datagrams++;
+        this.deliver(this.lend ? bytes : this.copyOut(bytes));
+      }
+      taken += n;
+      // A short batch emptied the socket: asking again now would only be told EAGAIN.
+      if (n < source.maxBatch && !this.stopped) return this.pause();
     }
     // The budget is used up, or a listener stopped us: other callbacks (timers, file I/O) first.
     if (!this.stopped) this.timer = setImmediate(this.turn);
   };
 
-  /** The datagram in scratch[0, n) as a view of its own: the next read overwrites the scratch. */
-  private copyOut(n: number): Buffer {
-    if (n > SLAB_BYTES / 4) return Buffer.from(this.scratch.subarray(0, n));
+  /** A copy of `bytes` (a view the next read overwrites) in a slab: a view of its own. */
+  private copyOut(bytes: Buffer): Buffer {
+    const n = bytes.length;
+    if (n > SLAB_BYTES / 4) return Buffer.from(bytes);
     if (this.slabUsed + n > SLAB_BYTES) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.slabUsed = 0;
     }
     const at = this.slabUsed;
-    this.scratch.copy(this.slab, at, 0, n);
+    bytes.copy(this.slab, at, 0, n);
     // 8-byte steps keep every datagram's start aligned for typed-array views over it.
     this.slabUsed = (at + n + 7) & ~7;
     return this.slab.subarray(at, at + n);

@@ -26,6 +26,8 @@ export class DatagramPipes {
   private readonly waiting: Array<() => void> = [];
   /** How the owner reads its socket; only reported in stats. */
   readMode: EndpointStats['readMode'] = 'per-datagram';
+  /** System calls the owner's batched reader made; only reported in stats. */
+  readCalls: () => number = () => 0;
   /** How the owner sends; only reported in stats (a getter: segmentation may turn itself off). */
   sendMode: () => EndpointStats['sendMode'] = () => 'per-datagram';
   /** Set by onDatagram: takes datagrams instead of the readable. */
@@ -151,6 +153,7 @@ export class DatagramPipes {
       inFlight: this.inFlight,
       peakInFlight: this.peakInFlight,
       readMode: this.readMode,
+      readCalls: this.readCalls(),
       sendMode: this.sendMode(),
     };
   }

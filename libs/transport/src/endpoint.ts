@@ -55,9 +55,9 @@ export interface OpenUdpOptions {
   /** Datagrams the readable side buffers for a slow reader before it drops new ones (as the kernel would). @default 4096 */
   readBufferDatagrams?: number;
   /**
-   * Read the socket in batches with read(2) where the platform allows it (Linux), instead of one
-   * node:dgram event per datagram: about a third of the CPU per datagram, but read(2) does not
-   * say who sent a datagram, so every `from` is UNKNOWN_PEER (0.0.0.0:0) in this mode, on every
+   * Read the socket in batches where the platform allows it (Linux), instead of one node:dgram
+   * event per datagram: recvmmsg through koffi (up to 64 datagrams per system call), else one
+   * read(2) per datagram. About a third of the CPU per datagram, but neither says who sent a datagram, so every `from` is UNKNOWN_PEER (0.0.0.0:0) in this mode, on every
    * platform and in the in-memory twin. For receivers that identify senders by content (signed
    * packets). Datagrams are views into shared 256 KiB slabs: copy one you keep for long.
    * `stats().readMode` tells which way the socket is read. @default false
@@ -82,6 +82,12 @@ export interface OpenUdpOptions {
    * send per datagram as without it; `stats().sendMode` tells which. @default false
    */
   batchedSends?: boolean;
+  /**
+   * How batchedReads reaches koffi for recvmmsg where `require('koffi')` beside the code cannot (a
+   * single executable has no node_modules and carries koffi's binary as an asset). A loader that
+   * throws means one read(2) per datagram. @default require('koffi') from node_modules
+   */
+  loadKoffi?: () => unknown;
 }
 
 /** A non-fatal finding at open, e.g. a buffer size the kernel capped. */
@@ -107,6 +113,12 @@ export interface EndpointStats {
   readonly peakInFlight: number;
   /** 'batched': read(2) in batches (batchedReads on a platform that allows it); else one event per datagram. */
   readonly readMode: 'per-datagram' | 'batched';
+  /**
+   * System calls that read the socket in batched mode (recvmmsg, up to 64 datagrams each, or
+   * read(2), one each), those that found it empty included; 0 where node:dgram's events or the
+   * in-memory twin deliver. receivedDatagrams / readCalls is the datagrams per call.
+   */
+  readonly readCalls: number;
   /** 'segmented': batchedSends in effect (UDP_SEGMENT); else one send per datagram. */
   readonly sendMode: 'per-datagram' | 'segmented';
 }

@@ -15,10 +15,16 @@ export interface ResolvedOptions {
   readonly batchedReads: boolean;
   readonly lendDatagrams: boolean;
   readonly batchedSends: boolean;
+  readonly loadKoffi?: () => unknown;
 }
 
 function requireBoolean(option: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new TransportError('TRANSPORT_BAD_OPTION', `${option} must be true or false`, { option });
+  return v;
+}
+
+function requireFunction<F>(option: string, v: F): F {
+  if (typeof v !== 'function') throw new TransportError('TRANSPORT_BAD_OPTION', `${option} must be a function`, { option });
   return v;
 }
 
@@ -50,5 +56,6 @@ export function resolveOptions(opts: OpenUdpOptions = {}): ResolvedOptions {
     batchedReads: requireBoolean('batchedReads', opts.batchedReads ?? false),
     lendDatagrams: requireBoolean('lendDatagrams', opts.lendDatagrams ?? false),
     batchedSends: requireBoolean('batchedSends', opts.batchedSends ?? false),
+    ...(opts.loadKoffi === undefined ? {} : { loadKoffi: requireFunction('loadKoffi', opts.loadKoffi) }),
   };
 }

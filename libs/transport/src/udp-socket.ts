@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { BatchedReader, socketReadHandle } from './batched-reader';
+import { loadRecvMmsg } from './recvmmsg';
 import { DatagramPipes } from './datagram-pipes';
 import { UNKNOWN_PEER, type DatagramListener, type EndpointStats, type OpenUdpOptions, type PeerAddress, type SendCallback, type TransportWarning, type UdpEndpoint } from './endpoint';
 import { asTransportError, TransportError } from './errors';
@@ -57,6 +58,8 @@ class SocketEndpoint implements UdpEndpoint {
   private readonly segmenter: SegmentingSender | undefined;
   /** Why batchedSends is not in effect, when it was asked for. */
   readonly sendFallback: string | undefined;
+  /** Why batched reads take one read(2) per datagram instead of recvmmsg, when they do. */
+  readonly readFallback: string | undefined;
 
   constructor(
     private readonly sock: Socket,
@@ -99,13 +102,17 @@ class SocketEndpoint implements UdpEndpoint {
     if (handle) {
       handle.recvStop();
       const lend = o.lendDatagrams;
-      this.reader = new BatchedReader(
+      const batch = loadRecvMmsg(o.loadKoffi);
+      if ('unavailable' in batch) this.readFallback = batch.unavailable;
+      const reader = new BatchedReader(
         handle.fd,
         (bytes) => this.pipes.deliver(bytes, UNKNOWN_PEER, lend),
         (err) => this.pipes.fail(asTransportError('TRANSPORT_SOCKET_ERROR', 'reading the socket failed', err, {})),
-        { lend },
+        { lend, batchSource: 'unavailable' in batch ? undefined : batch },
       );
+      this.reader = reader;
       this.pipes.readMode = 'batched';
+      this.pipes.readCalls = () => reader.stats().calls;
       this.reader.start();
     }
   }

@@ -4,6 +4,7 @@
 // by unicast from an ephemeral port (the DP knows agents by the envelope's sender id, not by port).
 import { openUdpSocket, type OpenUdpOptions, type UdpEndpoint } from '@castpoint/transport';
 import type { SessionSocket } from '../flow/ports';
+import { loadKoffi } from '../win32/koffi-native';
 
 export interface SessionSocketOptions {
   readonly group: string;
@@ -33,6 +34,9 @@ export async function openSessionSocket(o: SessionSocketOptions): Promise<Sessio
     // The flow decodes each datagram at once and the engine copies the symbols it keeps
     // (PartialBlock), so the reader's own buffer can be lent: no copy, no fresh slabs.
     lendDatagrams: true,
+    // recvmmsg (up to 64 datagrams per system call) goes through koffi: from node_modules beside
+    // the bundle, or in the single executable from the asset it carries.
+    loadKoffi,
   });
   let send: UdpEndpoint;
   try {

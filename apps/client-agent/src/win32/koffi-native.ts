@@ -1,7 +1,8 @@
 // Loads koffi's native module. koffi 2.x (pinned: 3.x moved its binaries to optional per-platform
-// packages that npm on Linux never installs) ships build/koffi/win32_x64/koffi.node inside the
-// package. A single executable has no node_modules: apps/client-agent/scripts/package.mjs puts that
-// file into the SEA blob as the asset KOFFI_ASSET; here it is written to a temporary file (named by
+// packages that npm on Linux never installs) ships build/koffi/win32_x64/koffi.node (and
+// linux_x64/koffi.node) inside the package. A single executable has no node_modules:
+// apps/client-agent/scripts/package.mjs puts its platform's file into the SEA blob as the asset
+// koffiAsset() names; here it is written to a temporary file (named by
 // its hash, so several agents share one copy and a stale one is never loaded) and process.dlopen'ed.
 // Outside a SEA (the bundle or the sources run by node), koffi is required from node_modules.
 import { createHash } from 'node:crypto';
@@ -12,8 +13,15 @@ import type * as Koffi from 'koffi';
 
 export type KoffiModule = typeof Koffi;
 
-/** The SEA asset name, shared with scripts/package.mjs. */
+/** The SEA asset names, shared with scripts/package.mjs: each executable carries its platform's binary. */
 export const KOFFI_ASSET = 'koffi-win32-x64.node';
+/** The Linux executable's: the group socket's recvmmsg goes through koffi (libs/transport recvmmsg.ts). */
+export const KOFFI_LINUX_ASSET = 'koffi-linux-x64.node';
+
+/** The asset this executable's platform carries. */
+export function koffiAsset(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? KOFFI_ASSET : KOFFI_LINUX_ASSET;
+}
 
 interface SeaModule {
   isSea(): boolean;
@@ -52,9 +60,9 @@ export function loadKoffi(): KoffiModule {
   if (sea !== undefined) {
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(sea.getRawAsset(KOFFI_ASSET));
+      bytes = new Uint8Array(sea.getRawAsset(koffiAsset()));
     } catch (err) {
-      throw new Error(`this castpoint-agent executable carries no ${KOFFI_ASSET} (built without it): ${(err as Error).message}`, { cause: err });
+      throw new Error(`this castpoint-agent executable carries no ${koffiAsset()} (built without it): ${(err as Error).message}`, { cause: err });
     }
     const file = materialize(bytes, path.join(tmpdir(), 'castpoint-agent'));
     const mod = { exports: {} as KoffiModule };

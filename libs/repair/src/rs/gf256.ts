@@ -30,6 +30,12 @@ const TABLES = buildTables();
 /** Product table: `MUL[(a << 8) | b] === a * b` in GF(2^8). Read only. */
 export const GF_MUL: Readonly<Uint8Array> = TABLES.mul;
 
+/** `GF_LOG[a]` = log base 2 of a (a != 0; GF_LOG[0] is meaningless). Read only. */
+export const GF_LOG: Readonly<Uint8Array> = TABLES.log;
+
+/** `GF_EXP[e]` = 2^e for 0 <= e < 510 (doubled so a sum of two logs needs no mod). Read only. */
+export const GF_EXP: Readonly<Uint8Array> = TABLES.exp;
+
 /** a * b in GF(2^8). */
 export function gfMul(a: number, b: number): number {
   return TABLES.mul[((a & 255) << 8) | (b & 255)] as number;

@@ -7,7 +7,8 @@
 // (MDS). The coefficient depends only on (s, j), not on k or on which other parity exists, so the
 // sender can mint "fresh" parity symbols one at a time, in any order, for repair.
 import { RepairError } from '../errors';
-import { GF_MUL, gfInv, mulAddInto } from './gf256';
+import { cauchyInverse } from './cauchy-inverse';
+import { gfInv, mulAddInto } from './gf256';
 import { GfSimd } from './gf-simd';
 
 /** Largest symbol index plus one: n = k + parity <= 255 in GF(2^8). */
@@ -112,7 +113,8 @@ export class ReedSolomon {
     });
     const residual = rows.map((r) => Uint8Array.from(received.get(r) as Uint8Array));
     this.mulAccumulate(known, rows.map((r) => knownIdx.map((j) => coefficient(r, j))), residual);
-    const inv = invert(rows.map((r) => missing.map((j) => coefficient(r, j))));
+    // The decoding matrix C[r][j] = 1 / (r ^ j) is a Cauchy matrix: its inverse has a closed form.
+    const inv = cauchyInverse(rows, missing);
     const rebuilt = missing.map(() => new Uint8Array(this.symbolSize));
     this.mulAccumulate(residual, inv, rebuilt);
     missing.forEach((j, a) => (sources[j] = rebuilt[a]));
@@ -146,43 +148,4 @@ export class ReedSolomon {
     out.set(sym);
     return out;
   }
-}
-
-/**
- * Gauss-Jordan inverse of a square matrix over GF(2^8) (m <= number of lost symbols). Works on one
- * flat [A | I] byte array with the product table: at 20-30 lost symbols per block this runs for
- * every block a lossy receiver rebuilds, so arrays of arrays and per-element calls showed up as a
- * tenth of the agent's CPU.
- */
-function invert(matrix: number[][]): number[][] {
-  const n = matrix.length;
-  const w = 2 * n;
-  const a = new Uint8Array(n * w);
-  matrix.forEach((row, i) => {
-    row.forEach((v, j) => (a[i * w + j] = v));
-    a[i * w + n + i] = 1;
-  });
-  const tmp = new Uint8Array(w);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    while (pivot < n && a[pivot * w + col] === 0) pivot++;
-    // A Cauchy submatrix is never singular; reaching this means the code itself is broken.
-    if (pivot === n) throw new RepairError('REPAIR_BAD_CODE_PARAMS', 'singular decoding matrix', { col });
-    if (pivot !== col) {
-      tmp.set(a.subarray(pivot * w, pivot * w + w));
-      a.copyWithin(pivot * w, col * w, col * w + w);
-      a.set(tmp, col * w);
-    }
-    const base = col * w;
-    const f = gfInv(a[base + col] as number) << 8;
-    for (let j = 0; j < w; j++) a[base + j] = GF_MUL[f | (a[base + j] as number)] as number;
-    for (let r = 0; r < n; r++) {
-      const ob = r * w;
-      const g = a[ob + col] as number;
-      if (r === col || g === 0) continue;
-      const gRow = g << 8;
-      for (let j = 0; j < w; j++) a[ob + j] = (a[ob + j] as number) ^ (GF_MUL[gRow | (a[base + j] as number)] as number);
-    }
-  }
-  return Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * w + n, i * w + w)));
 }
