@@ -15,7 +15,7 @@ export const IMPORT_BODY_LIMIT = 9 * 1024 * 1024;
 
 export interface RefusedRow {
   line: number;
-  /** The row's name when its line could be read that far; null for a line the parser refused. */
+  /** The row's name (for a line the parser refused, its first field as typed; null when empty). */
   name: string | null;
   code: string;
   message: string;
@@ -30,7 +30,10 @@ export interface PartialImport {
 
 export async function importEach(store: DpStore, csv: string, now: Date): Promise<PartialImport> {
   const { rows, errors } = checkMachineCsv(csv);
-  const refused: RefusedRow[] = errors.map((e) => ({ line: e.line, name: null, code: 'DP_BAD_CSV', message: e.message }));
+  const lines = errors.length > 0 ? csv.split(/\r?\n/) : [];
+  // The line's first field as typed, so the operator finds the row (the reason says what is wrong with it).
+  const firstField = (line: number): string | null => lines[line - 1]?.split(',')[0]?.trim() || null;
+  const refused: RefusedRow[] = errors.map((e) => ({ line: e.line, name: firstField(e.line), code: 'DP_BAD_CSV', message: e.message }));
   const machines: Machine[] = [];
   for (const row of rows) {
     try {

@@ -102,17 +102,18 @@ describe('machine rename, approve, unknown listing and partial import API', () =
 
   it('imports partially: adds the good rows and answers each refused line with its reason', async () => {
     await inject('POST', '/api/v1/machines', { name: 'imp-owner', macs: ['52:54:00:c3:00:09'] });
-    const csv = ['name,mac,uuid', 'imp-a,52:54:00:c3:00:01', 'imp-b,52:54:00:c3:00:zz', 'imp-c,52:54:00:c3:00:09', 'imp-owner,52:54:00:c3:00:03', 'imp-a,52:54:00:c3:00:04', 'imp-d,52-54-00-C3-00-05'].join('\n');
+    const csv = ['name,mac,uuid', 'imp-a,52:54:00:c3:00:01', 'imp-b,52:54:00:c3:00:zz', 'imp-c,52:54:00:c3:00:09', 'imp-owner,52:54:00:c3:00:03', 'imp-a,52:54:00:c3:00:04', 'imp-d,52-54-00-C3-00-05', ',52:54:00:c3:00:07'].join('\n');
     const r = await inject('POST', '/api/v1/machines/import', { csv, partial: true });
     expect(r.statusCode).toBe(200);
     const body = r.json<{ imported: number; machines: Json[]; refused: Json[] }>();
     expect(body.imported).toBe(2);
     expect(body.machines.map((m) => m['name'])).toEqual(['imp-a', 'imp-d']);
     expect(body.refused).toEqual([
-      { line: 3, name: null, code: 'DP_BAD_CSV', message: '"52:54:00:c3:00:zz" is not a MAC address' },
+      { line: 3, name: 'imp-b', code: 'DP_BAD_CSV', message: '"52:54:00:c3:00:zz" is not a MAC address' },
       { line: 4, name: 'imp-c', code: 'DP_IDENTIFIER_TAKEN', message: 'MAC 52:54:00:c3:00:09 already belongs to machine imp-owner' },
       { line: 5, name: 'imp-owner', code: 'DP_MACHINE_EXISTS', message: 'a machine named imp-owner already exists' },
-      { line: 6, name: null, code: 'DP_BAD_CSV', message: 'name imp-a is already on line 2' },
+      { line: 6, name: 'imp-a', code: 'DP_BAD_CSV', message: 'name imp-a is already on line 2' },
+      { line: 8, name: null, code: 'DP_BAD_CSV', message: 'name "" must be 1-63 letters, digits, dots, dashes or underscores' },
     ]);
     expect((await inject('GET', '/api/v1/machines/imp-d')).json()).toMatchObject({ macs: ['52:54:00:c3:00:05'] });
     // Without `partial` the import stays all or nothing.
