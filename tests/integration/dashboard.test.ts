@@ -4,45 +4,22 @@
 // sees the finished session's average rate and the agent requests the DP refused; an admin adds,
 // edits and removes an image; the Machines, Deployments and History views read the fleet routes.
 // Screenshots go to $CASTPOINT_SCREENSHOTS when set (never into the repository).
-import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dpCli } from '@castpoint/bench';
 import { collect, describeLan } from '@castpoint/netlab';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumInLan, openDashboard, shot, waitForText } from './dashboard-helpers';
 import { agentOn, clientOf, expectVerified, lanWithImage, tearDown, type Ctx } from './e2e-helpers';
-
-const SHOTS = process.env['CASTPOINT_SCREENSHOTS'];
-
-/**
- * Polls an element's text until `ok` holds. (page.waitForFunction evaluates its predicate in the
- * page, which the dashboard's CSP forbids; textContent is read through the DevTools protocol.)
- */
-async function waitForText(page: Page, selector: string, ok: (text: string) => boolean, timeoutMs: number): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const text = (await page.textContent(selector, { timeout: timeoutMs })) ?? '';
-    if (ok(text)) return text;
-    if (Date.now() > end) throw new Error(`${selector}: the text stayed ${JSON.stringify(text)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
   let c: Ctx | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium is missing: apt-get install -y chromium');
     // Scheduled for 3 clients with a long wait: the two agents of the LAN wait until someone starts it.
     c = await lanWithImage({ clients: 2, sizeMiB: 24, seed: 28, full: true, maxRate: '24mbit', imageFlags: ['--mode', 'scheduled', '--min-clients', '3', '--max-wait', '3600'] });
-    // Chromium runs inside the server host: the DP's address exists only in the LAN.
-    const wrapper = path.join(c.work, 'chromium-in-lan.sh');
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${c.lan.server.ns} /usr/bin/chromium "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    browser = await chromium.launch({
-      executablePath: wrapper,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromiumInLan(c);
   }, 180_000);
 
   afterAll(async () => {
@@ -58,15 +35,7 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
 
   async function open(token: string, view = 'live'): Promise<Page> {
     if (!browser) throw new Error('no browser');
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${ctx().dp.url}/#token=${encodeURIComponent(token)}`);
-    await page.waitForSelector('#conn.ok', { timeout: 20_000 });
-    await page.waitForSelector('body[data-role]', { timeout: 10_000 });
-    if (view !== 'live') await page.click(`nav button[data-view="${view}"]`);
-    return page;
-  }
-  async function shot(page: Page, name: string): Promise<void> {
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    return openDashboard(browser, ctx(), token, view);
   }
 
   it('a viewer sees the sessions and no control that acts', async () => {
@@ -147,6 +116,8 @@ describeLan('the dashboard (headless Chromium in a netlab LAN)', () => {
     await page.click('#image-add button[type=submit]');
     await page.waitForSelector('#images tr[data-image="second"]', { timeout: 60_000 });
     expect(await page.textContent('#notice')).toBe('add image second: done');
+    // Closed until Edit is clicked (form.inline's display: flex once overrode the hidden attribute).
+    expect(await page.isVisible('#image-edit')).toBe(false);
     await page.click('#images tr[data-image="second"] button.edit');
     await page.selectOption('#image-edit select[name=mode]', 'scheduled');
     await page.fill('#image-edit input[name=minClients]', '4');

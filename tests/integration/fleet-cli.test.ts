@@ -121,4 +121,29 @@ describe('castpoint-dp machine / collection', () => {
     expect((await cli('deployment', 'rm', 'd1')).stdout).toBe('removed deployment d1\n');
     expect((await cli('deployment', 'show', 'd1')).stderr).toContain('404 DP_DEPLOYMENT_NOT_FOUND no deployment d1');
   }, 120_000);
+
+  it('renames machines, lists the unknown ones and approves them (keeping or changing the name); refusals exit 1 naming the owner', async () => {
+    // Two agents the DP has never seen ask what to do (HTTP on 127.0.0.1): they register themselves as unknown.
+    for (const mac of ['52:54:00:30:00:01', '52:54:00:30:00:02']) {
+      const r = await fetch(`${url}/api/v1/agent/assignment`, { method: 'POST', headers: { authorization: 'Bearer client-token-fleet-cli-0001', 'content-type': 'application/json' }, body: JSON.stringify({ macs: [mac] }) });
+      expect(r.status).toBe(200);
+    }
+    const unknown = await cli('machine', 'list', '--state', 'unknown', '--json');
+    expect((JSON.parse(unknown.stdout) as Array<{ name: string }>).map((m) => m.name)).toEqual(['unknown-525400300001', 'unknown-525400300002']);
+    expect(await cli('machine', 'approve', 'unknown-525400300001')).toMatchObject({ code: 0, stdout: 'approved machine unknown-525400300001\n' });
+    // --name beside the machine's positional: both reach the DP (yargs keeps them apart).
+    expect(await cli('machine', 'approve', 'unknown-525400300002', '--name', 'desk-02')).toMatchObject({ code: 0, stdout: 'approved machine unknown-525400300002 as desk-02\n' });
+    expect(JSON.parse((await cli('machine', 'list', '--state', 'unknown', '--json')).stdout)).toEqual([]);
+    expect(JSON.parse((await cli('machine', 'show', 'desk-02', '--json')).stdout)).toMatchObject({ state: 'known', macs: ['52:54:00:30:00:02'] });
+    expect(await cli('machine', 'rename', 'desk-02', 'desk-03')).toMatchObject({ code: 0, stdout: 'renamed machine desk-02 to desk-03\n' });
+    expect(JSON.parse((await cli('machine', 'rename', 'desk-03', 'desk-04', '--json')).stdout)).toMatchObject({ name: 'desk-04', state: 'known' });
+    const taken = await cli('machine', 'rename', 'desk-04', 'pc1');
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toBe('castpoint-dp: PATCH /api/v1/machines/desk-04: 409 DP_MACHINE_EXISTS a machine named pc1 already exists (MAC 52:54:00:10:00:01 52:54:00:10:00:02)\n');
+    const ghost = await cli('machine', 'approve', 'ghost', '--name', 'x1');
+    expect([ghost.code, ghost.stderr]).toEqual([1, 'castpoint-dp: PATCH /api/v1/machines/ghost: 404 DP_MACHINE_NOT_FOUND no machine ghost\n']);
+    // Usage errors are exit 2 before the DP is asked.
+    expect((await cli('machine', 'rename', 'desk-04')).code).toBe(2);
+    expect((await cli('machine', 'list', '--state', 'lost')).code).toBe(2);
+  }, 120_000);
 });

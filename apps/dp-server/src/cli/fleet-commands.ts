@@ -27,24 +27,28 @@ function machineRows(rows: readonly MachineJson[]): string {
 
 type MachinePageJson = { machines: MachineJson[]; next: number | null };
 
+/** `--state unknown`: the machines that registered themselves and wait for an operator. */
+type StateArgs = { state?: 'unknown' | 'known' };
+const stateQuery = (a: StateArgs): string => (a.state !== undefined ? `&state=${a.state}` : '');
+
 /** One page by id (keyset): --json prints `{ machines, next }`, the table ends with the next cursor. */
-async function machinePage(client: ApiClient, a: ApiArgs & PageArgs, io: FleetIo): Promise<void> {
+async function machinePage(client: ApiClient, a: ApiArgs & PageArgs & StateArgs, io: FleetIo): Promise<void> {
   let after = 0;
   if (a.after !== undefined) {
     after = Number(a.after);
     if (!/^\d{1,10}$/.test(String(a.after))) throw new UsageError(`--after: a machine list cursor is the number a previous page printed as next (got ${JSON.stringify(a.after)})`);
   }
-  const page = await client.call<MachinePageJson>('GET', `/api/v1/machines?limit=${a.limit ?? 100}&after=${after}`);
+  const page = await client.call<MachinePageJson>('GET', `/api/v1/machines?limit=${a.limit ?? 100}&after=${after}${stateQuery(a)}`);
   io.print(a, page, () => `${machineRows(page.machines)}\n${nextPageLine(page.next)}`);
 }
 
 /** `machine list`: every page (an array in --json), or the one page --limit/--after ask for. */
-export async function machineList(a: ApiArgs & PageArgs, io: FleetIo): Promise<void> {
+export async function machineList(a: ApiArgs & PageArgs & StateArgs, io: FleetIo): Promise<void> {
   const client = io.api(a);
   if (wantsPage(a)) return machinePage(client, a, io);
   const all: MachineJson[] = [];
   for (let after: number | null = 0; after !== null; ) {
-    const page: MachinePageJson = await client.call('GET', `/api/v1/machines?limit=1000&after=${after}`);
+    const page: MachinePageJson = await client.call('GET', `/api/v1/machines?limit=1000&after=${after}${stateQuery(a)}`);
     all.push(...page.machines);
     after = page.next;
   }
@@ -53,7 +57,12 @@ export async function machineList(a: ApiArgs & PageArgs, io: FleetIo): Promise<v
 
 export function machineCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {
   return y
-    .command('list', 'List machines (every page, or one with --limit/--after)', (a) => pageOptions(a, 'machines'), (a) => machineList(a, io))
+    .command(
+      'list',
+      'List machines (every page, or one with --limit/--after)',
+      (a) => pageOptions(a, 'machines').option('state', { choices: ['unknown', 'known'] as const, describe: 'Only machines in this state (unknown: registered themselves, waiting for approval)' }),
+      (a) => machineList(a, io),
+    )
     .command(
       'show <name>',
       'Show one machine',
@@ -100,7 +109,26 @@ export function machineCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Arg
         io.print(a, r, () => `imported ${r.imported} machine(s)`);
       },
     )
-    .demandCommand(1, 'name a machine command: list, show, add, rm or import');
+    .command(
+      'rename <name> <new-name>',
+      'Rename a machine (it becomes known, as naming approves it); its history follows the new name',
+      (a) => a.positional('name', { type: 'string', demandOption: true }).positional('new-name', { type: 'string', demandOption: true }),
+      async (a) => {
+        const m = await io.api(a).call<MachineJson>('PATCH', `/api/v1/machines/${enc(a.name)}`, { name: a.newName });
+        io.print(a, m, () => `renamed machine ${a.name} to ${m.name}`);
+      },
+    )
+    .command(
+      'approve <machine>',
+      'Approve a machine that registered itself (unknown -> known), optionally naming it',
+      // The positional is not `name`: yargs would put it and --name under one key.
+      (a) => a.positional('machine', { type: 'string', demandOption: true }).option('name', { type: 'string', describe: 'Its new name (as rename does)' }),
+      async (a) => {
+        const m = await io.api(a).call<MachineJson>('PATCH', `/api/v1/machines/${enc(a.machine)}`, { state: 'known', ...(a.name !== undefined ? { name: a.name } : {}) });
+        io.print(a, m, () => (m.name === a.machine ? `approved machine ${m.name}` : `approved machine ${a.machine} as ${m.name}`));
+      },
+    )
+    .demandCommand(1, 'name a machine command: list, show, add, rm, import, rename or approve');
 }
 
 export function collectionCommands<T extends ApiArgs>(y: Argv<T>, io: FleetIo): Argv<T> {

@@ -2,13 +2,15 @@
 // from its installed package, assets.ts). It reads a token (admin, operator or viewer) from the URL
 // fragment (#token=...) or a form, keeps it in sessionStorage, follows /api/v1/events
 // (server-sent events) for the live view, and calls the REST API for the rest and for actions.
+import { FLEET_HTML } from './page-fleet';
+import { th } from './page-parts';
 import { SCRIPT_CORE, SCRIPT_START } from './script-core';
 import { SCRIPT_FLEET } from './script-fleet';
+import { SCRIPT_FLEET_FORMS } from './script-fleet-forms';
 import { SCRIPT_IMAGES } from './script-images';
 import { SCRIPT_LIVE } from './script-live';
 import { DASHBOARD_CSS } from './style';
 
-const th = (names: readonly string[]): string => `<thead><tr>${names.map((n) => `<th>${n}</th>`).join('')}</tr></thead><tbody></tbody>`;
 
 const settingsFields = `
   <label>mode <select name="mode"><option>autocast</option><option>scheduled</option></select></label>
@@ -48,29 +50,6 @@ const IMAGES = `
 <div id="import-progress" hidden><progress id="import-bar" value="0" max="1"></progress> <span id="import-text">Reading the file</span></div>
 </section>`;
 
-const FLEET = `
-<section data-view="machines" hidden>
-<h2>Machines</h2>
-<table id="machines">${th(['name', 'state', 'MAC', 'IP', 'model', 'last seen', 'now', 'last deployment', 'result', 'start', 'duration', ''])}</table>
-<p id="machines-empty" class="muted">No machines yet: they register when their agent first asks (castpoint-agent run), or add them with castpoint-dp machine add.</p>
-</section>
-<section data-view="deployments" hidden>
-<h2>Deployments</h2>
-<table id="deployments">${th(['name', 'image', 'collection', 'purpose', 'disk', 'after', 'window', 'results', ''])}</table>
-<p id="deployments-empty" class="muted">No deployments yet (castpoint-dp deployment add).</p>
-</section>
-<section data-view="history" hidden>
-<h2>History</h2>
-<form id="history-filter" class="inline">
-  <label>machine <input name="machine" type="text"></label> <label>deployment <input name="deployment" type="text"></label>
-  <label>since <input name="since" type="datetime-local"></label>
-  <label>result <select name="result"><option value="">any</option><option value="ok">ok</option><option value="failed">not ok</option></select></label>
-  <button type="submit">Show</button>
-</form>
-<table id="history">${th(['machine', 'deployment', 'image', 'start', 'end', 'duration', 'result', 'bytes', 'transport', 'exit', 'message'])}</table>
-<p id="history-empty" class="muted">No attempts match.</p>
-</section>`;
-
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -87,9 +66,9 @@ export const DASHBOARD_HTML = `<!doctype html>
 <form id="login" hidden><label>Token (admin, operator or viewer) <input id="token" type="password" autocomplete="off"></label> <button>Open</button></form>
 <nav><button data-view="live">Live</button> <button data-view="images">Images</button> <button data-view="machines">Machines</button> <button data-view="deployments">Deployments</button> <button data-view="history">History</button></nav>
 <p id="notice" hidden></p>
-${LIVE}${IMAGES}${FLEET}
+${LIVE}${IMAGES}${FLEET_HTML}
 <script src="/assets/uplot.js"></script>
-<script>${SCRIPT_CORE}${SCRIPT_LIVE}${SCRIPT_IMAGES}${SCRIPT_FLEET}${SCRIPT_START}</script>
+<script>${SCRIPT_CORE}${SCRIPT_LIVE}${SCRIPT_IMAGES}${SCRIPT_FLEET}${SCRIPT_FLEET_FORMS}${SCRIPT_START}</script>
 </body>
 </html>
 `;

@@ -3,7 +3,7 @@
 // open; a machine being imaged shows its live progress from the event stream.
 
 export const SCRIPT_FLEET = String.raw`
-let fleet = { machines: [], deployments: [], history: [] };
+let fleet = { machines: [], more: false, deployments: [], collections: [], history: [] };
 function liveOf(m, s) {
   // An agent reports its host name; the machine view matches it to the machine's name.
   return s ? s.clients.find((c) => c.hostname === m.name && c.state !== 'done' && c.state !== 'failed') : undefined;
@@ -18,7 +18,7 @@ function renderMachines() {
   fill('machines', fleet.machines, (m) => {
     const tr = document.createElement('tr'); tr.dataset.machine = m.name;
     // A machine added by hand that never asked: say so rather than leave a row of blank cells.
-    cell(tr, m.name); cell(tr, m.state); cell(tr, m.macs.join(' '), 'mono'); cell(tr, m.lastIp || '-'); cell(tr, [m.vendor, m.model].filter(Boolean).join(' ') || '-');
+    cell(tr, m.name); cell(tr, m.state, 'machine-state state-' + m.state); cell(tr, m.macs.join(' '), 'mono'); cell(tr, m.lastIp || '-'); cell(tr, [m.vendor, m.model].filter(Boolean).join(' ') || '-');
     cell(tr, m.lastSeen ? fmtTime(m.lastSeen) : 'never', 'seen');
     const live = liveOf(m, lastSnapshot); const td = cell(tr, '');
     if (live) { const bar = document.createElement('progress'); bar.max = 1; bar.value = live.progress; td.appendChild(bar); td.appendChild(el('span', ' ' + Math.floor(live.progress * 100) + '% ' + live.state, 'pct')); }
@@ -26,8 +26,21 @@ function renderMachines() {
     cell(tr, h ? h.deployment || '' : 'none yet', 'last'); resultCell(tr, h); cell(tr, h ? fmtTime(h.startedAt) : ''); cell(tr, h ? duration(h) : '');
     const a = cell(tr, '', 'actions');
     if (h && h.deployment) a.appendChild(button('Rerun', 'needs-operator rerun', () => act('rerun ' + h.deployment + ' on ' + m.name, () => api('POST', '/api/v1/deployments/' + encodeURIComponent(h.deployment) + '/rerun', { machine: m.name }))));
+    // The form of script-fleet-forms.ts: approving names the machine (or keeps its name).
+    if (m.state === 'unknown') a.appendChild(button('Approve', 'needs-operator approve', () => editMachine(m, 'approve')));
+    a.appendChild(button('Rename', 'needs-operator rename', () => editMachine(m, 'rename')));
+    a.appendChild(button('Remove', 'needs-operator remove', async () => {
+      if (!confirm('Remove machine ' + m.name + '? Its history stays, under its name; if its agent asks again it registers as an unknown machine.')) return;
+      // A 204 resolves with null: the list is read again whatever act says.
+      await act('remove machine ' + m.name, () => api('DELETE', '/api/v1/machines/' + encodeURIComponent(m.name)));
+      loadFleet('machines');
+    }));
     return tr;
   });
+  const unknownOnly = $('#machine-filter').state.value === 'unknown';
+  const n = fleet.machines.length;
+  $('#machines-count').textContent = (unknownOnly ? n + ' unknown machine' + (n === 1 ? '' : 's') + ' waiting for approval' : n + ' machine' + (n === 1 ? '' : 's')) + (fleet.more ? ' (the first ' + n + ' shown: castpoint-dp machine list has them all)' : '');
+  $('#machines-empty').textContent = unknownOnly ? 'No unknown machine: every machine that registered itself has been approved.' : 'No machines yet: they register when their agent first asks (castpoint-agent run), or add them below.';
 }
 function renderDeployments() {
   fill('deployments', fleet.deployments, (d) => {
@@ -40,8 +53,14 @@ function renderDeployments() {
     a.appendChild(button('Rerun all', 'needs-operator rerun', () => {
       if (confirm('Deploy ' + d.name + ' again on every machine of ' + d.collection + '?')) act('rerun ' + d.name, () => api('POST', '/api/v1/deployments/' + encodeURIComponent(d.name) + '/rerun', {}));
     }));
+    a.appendChild(button('Remove', 'needs-operator remove', async () => {
+      if (!confirm('Remove deployment ' + d.name + '? Machines that have not run it will not get it; its history stays.')) return;
+      await act('remove deployment ' + d.name, () => api('DELETE', '/api/v1/deployments/' + encodeURIComponent(d.name)));
+      loadFleet('deployments');
+    }));
     return tr;
   });
+  fillDeploymentChoices();
 }
 function historyQuery() {
   const f = $('#history-filter'); const q = new URLSearchParams({ limit: '500' });
@@ -63,8 +82,9 @@ function renderHistory(rows) {
 async function loadFleet(which) {
   try {
     if (which === 'history') { renderHistory(await api('GET', historyQuery())); return; }
-    const [m, d, h] = await Promise.all([api('GET', '/api/v1/machines?limit=500'), api('GET', '/api/v1/deployments'), api('GET', '/api/v1/machine-history?limit=1000')]);
-    fleet = { machines: m.machines, deployments: d, history: h };
+    const state = $('#machine-filter').state.value;
+    const [m, d, c, h] = await Promise.all([api('GET', '/api/v1/machines?limit=500' + (state ? '&state=' + state : '')), api('GET', '/api/v1/deployments'), api('GET', '/api/v1/collections'), api('GET', '/api/v1/machine-history?limit=1000')]);
+    fleet = { machines: m.machines, more: m.next !== null, deployments: d, collections: c, history: h };
     renderMachines(); renderDeployments();
   } catch (e) { say('cannot read ' + which + ': ' + e.message, true); }
 }
@@ -73,7 +93,9 @@ function throttled(fn) { let last = 0; return () => { const t = Date.now(); if (
 const open = (name) => !$('section[data-view="' + name + '"]').hidden;
 const reloadMachines = throttled(() => loadFleet('machines'));
 views.machines = { open: () => loadFleet('machines'), render: () => { if (open('machines')) { renderMachines(); reloadMachines(); } } };
-views.deployments = { open: () => loadFleet('deployments'), render: () => { if (open('deployments')) reloadMachines(); } };
+views.deployments = { open: () => loadFleet('deployments'), render: () => { if (open('deployments')) { fillDeploymentChoices(); reloadMachines(); } } };
 views.history = { open: () => loadFleet('history') };
 $('#history-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadFleet('history'); });
+$('#machine-filter').addEventListener('submit', (ev) => ev.preventDefault());
+$('#machine-filter').state.addEventListener('change', () => loadFleet('machines'));
 `;

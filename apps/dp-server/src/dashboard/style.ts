@@ -19,5 +19,10 @@ export const DASHBOARD_CSS = `
   form.inline input[type=text] { width: 12rem; }
   #chart { border: 1px solid #ddd; padding: .4rem; margin-top: .6rem; } #chart-title { font-weight: 600; margin-bottom: .2rem; }
   #notice { margin: .4rem 0; }
+  /* The hidden attribute must win over form.inline's display: flex (a closed edit form stayed visible). */
+  [hidden] { display: none !important; }
+  .form-msg { white-space: pre-line; } .state-unknown { color: #9a6700; font-weight: 600; } .state-known { color: #196c2e; }
+  #machine-import textarea { width: 100%; max-width: 48rem; font-family: ui-monospace, monospace; font-size: 12px; display: block; }
+  #import-result { margin: .5rem 0; } #import-refused { max-width: 70rem; }
   body[data-role="viewer"] .needs-operator, body[data-role="viewer"] .needs-admin, body[data-role="operator"] .needs-admin { display: none; }
 `;

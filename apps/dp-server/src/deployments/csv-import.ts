@@ -23,6 +23,20 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
  * the file once. Names and MACs repeated inside the file are errors too.
  */
 export function parseMachineCsv(text: string): ImportRow[] {
+  const { rows, errors } = checkMachineCsv(text);
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`);
+    const more = errors.length > 20 ? [`... and ${errors.length - 20} more`] : [];
+    throw new DeployError('DP_BAD_CSV', `the import file has ${errors.length} bad line(s), nothing imported:\n${[...shown, ...more].join('\n')}`, { errors });
+  }
+  return rows;
+}
+
+/**
+ * The good rows and every bad line with its reason, without throwing: the partial import (the
+ * dashboard's) adds the good rows and shows each bad line beside the rows the store refused.
+ */
+export function checkMachineCsv(text: string): { rows: ImportRow[]; errors: CsvLineError[] } {
   const rows: ImportRow[] = [];
   const errors: CsvLineError[] = [];
   const namesSeen = new Map<string, number>();
@@ -51,10 +65,5 @@ export function parseMachineCsv(text: string): ImportRow[] {
     macsSeen.set(normalMac, line);
     rows.push({ line, name, mac: normalMac, uuid: uuid === '' ? null : normalizeUuid(uuid) });
   });
-  if (errors.length > 0) {
-    const shown = errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`);
-    const more = errors.length > 20 ? [`... and ${errors.length - 20} more`] : [];
-    throw new DeployError('DP_BAD_CSV', `the import file has ${errors.length} bad line(s), nothing imported:\n${[...shown, ...more].join('\n')}`, { errors });
-  }
-  return rows;
+  return { rows, errors };
 }

@@ -2,7 +2,7 @@
 // never manages machines never pays for it (PGlite's first start runs its initdb).
 import type { FastifyInstance } from 'fastify';
 import { parseMachineCsv } from '../deployments/csv-import';
-import type { Collection, Machine } from '../deployments/model';
+import type { Collection, Machine, MachineState } from '../deployments/model';
 import { formatRule, parseRule } from '../deployments/rules';
 import type { DpStore } from '../store/dp-store';
 import { bootTokenKey } from '../boot/boot-token';
@@ -19,11 +19,14 @@ import {
   collectionRecord,
   fleetNameParams,
   importMachinesBody,
+  importReport,
   machineListQuery,
   machinePage,
   machineRecord,
   memberParams,
+  patchMachineBody,
 } from './fleet-schemas';
+import { importEach, IMPORT_BODY_LIMIT } from './machine-import';
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
@@ -44,11 +47,12 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
   const at = () => new Date(now());
 
   await app.register(async (scope) => {
-    scope.get<{ Querystring: { after?: number; limit?: number } }>(
+    scope.get<{ Querystring: { after?: number; limit?: number; state?: MachineState } }>(
       '/api/v1/machines',
       { onRequest: admin, schema: { tags: ['machines'], security, querystring: machineListQuery, response: { 200: machinePage, ...errors } } },
       async (req) => {
-        const page = await (await store()).machines.list({ ...(req.query.after !== undefined ? { after: req.query.after } : {}), ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}) });
+        const q = req.query;
+        const page = await (await store()).machines.list({ ...(q.after !== undefined ? { after: q.after } : {}), ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.state !== undefined ? { state: q.state } : {}) });
         return { machines: page.machines.map(machineJson), next: page.next };
       },
     );
@@ -63,14 +67,46 @@ export async function fleetRoutes(app: FastifyInstance, ctx: DpContext, store: (
       },
     );
 
-    scope.post<{ Body: { csv: string } }>(
+    scope.post<{ Body: { csv: string; partial?: boolean } }>(
       '/api/v1/machines/import',
-      { onRequest: admin, schema: { tags: ['machines'], security, body: importMachinesBody, response: { 201: { type: 'object', properties: { imported: { type: 'integer' }, machines: { type: 'array', items: machineRecord } } }, ...errors } } },
+      {
+        onRequest: admin,
+        // A file of thousands of machines is larger than the DP's 64 KiB default body (413 beyond about
+        // 2,000 lines of name,mac, 1,000 with UUIDs).
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: { tags: ['machines'], security, body: importMachinesBody, response: { 200: importReport, 201: { type: 'object', properties: { imported: { type: 'integer' }, machines: { type: 'array', items: machineRecord } } }, ...errors } },
+      },
       async (req, reply) => {
+        if (req.body.partial === true) {
+          const r = await importEach(await store(), req.body.csv, at());
+          req.log.info({ imported: r.imported, refused: r.refused.length }, 'machines imported (partial)');
+          return reply.code(200).send({ ...r, machines: r.machines.map(machineJson) });
+        }
         const rows = parseMachineCsv(req.body.csv);
         const added = await (await store()).machines.importAll(rows.map((r) => ({ name: r.name, macs: [r.mac], uuid: r.uuid })), at());
         req.log.info({ imported: added.length }, 'machines imported');
         return reply.code(201).send({ imported: added.length, machines: added.map(machineJson) });
+      },
+    );
+
+    scope.patch<{ Params: { name: string }; Body: { name?: string; state?: 'known' } }>(
+      '/api/v1/machines/:name',
+      {
+        onRequest: admin,
+        schema: {
+          tags: ['machines'],
+          security,
+          description: 'Rename a machine and/or approve one that registered itself (`unknown` -> `known`); naming a machine approves it. Its history follows the new name. A name in use is 409 naming its owner.',
+          params: fleetNameParams,
+          body: patchMachineBody,
+          response: { 200: machineRecord, ...errors },
+        },
+      },
+      async (req) => {
+        const machines = (await store()).machines;
+        const m = req.body.name !== undefined ? await machines.rename(req.params.name, req.body.name) : await machines.approve(req.params.name);
+        req.log.info({ machine: req.params.name, name: m.name, state: m.state }, 'machine changed');
+        return machineJson(m);
       },
     );
 

@@ -18,6 +18,7 @@ export const machineListQuery = {
   properties: {
     after: { type: 'integer', minimum: 0, description: 'The `next` of the previous page' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    state: { type: 'string', enum: ['unknown', 'known'], description: 'Only machines in this state (`unknown`: registered themselves, waiting for an operator)' },
   },
 } as const;
 
@@ -36,7 +37,24 @@ export const importMachinesBody = {
   type: 'object',
   additionalProperties: false,
   required: ['csv'],
-  properties: { csv: { type: 'string', maxLength: 4_000_000, description: 'The file: name,mac[,uuid] per line' } },
+  properties: {
+    csv: { type: 'string', maxLength: 4_000_000, description: 'The file: name,mac[,uuid] per line' },
+    partial: { type: 'boolean', default: false, description: 'Add the good rows and answer every refused one with its reason (200); without it, all rows or none (201, or 4xx naming the bad lines)' },
+  },
+} as const;
+
+/**
+ * Rename and approve: naming a machine approves it (state `known`), as the model says; `state`
+ * alone approves it under the name it has. A machine is never made `unknown` again.
+ */
+export const patchMachineBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: { ...name, description: 'The new name (letters, digits, . _ -): history rows of the machine follow it' },
+    state: { type: 'string', enum: ['known'], description: 'known: approve a machine that registered itself' },
+  },
 } as const;
 
 export const machineRecord = {
@@ -80,5 +98,21 @@ export const collectionRecord = {
     rules: { type: 'array', items: { type: 'string' } },
     members: { type: 'array', items: { type: 'string' }, description: 'Names of the static members' },
     createdAt: { type: 'string' },
+  },
+} as const;
+
+/** The partial import's answer: what was added, and each line refused with its reason. */
+export const importReport = {
+  type: 'object',
+  properties: {
+    imported: { type: 'integer' },
+    machines: { type: 'array', items: machineRecord },
+    refused: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { line: { type: 'integer' }, name: { type: ['string', 'null'] }, code: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
   },
 } as const;

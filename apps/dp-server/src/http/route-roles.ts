@@ -33,6 +33,7 @@ export const ROUTE_ROLES: Readonly<Record<string, AccessRole>> = {
   'POST /api/v1/machines': 'operator',
   'POST /api/v1/machines/import': 'operator',
   'DELETE /api/v1/machines/:name': 'operator',
+  'PATCH /api/v1/machines/:name': 'operator',
   'POST /api/v1/collections': 'operator',
   'DELETE /api/v1/collections/:name': 'operator',
   'PUT /api/v1/collections/:name/members/:machine': 'operator',

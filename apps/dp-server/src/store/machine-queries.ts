@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { DeployError } from '../deployments/errors';
 import { isPlaceholderUuid, normalizeMac, normalizeUuid } from '../deployments/mac';
 import { matchMachine, type MachineMatch } from '../deployments/match-machine';
-import type { Machine } from '../deployments/model';
+import type { Machine, MachineState } from '../deployments/model';
 import { isUniqueViolation, toMachine } from './rows';
 import type { DpDatabase } from './schema';
 import { SeenBatch } from './seen-batch';
@@ -63,14 +63,19 @@ export class MachineQueries {
     return m;
   }
 
-  /** Pages by id, so a listing of 10,000 machines never loads them all. */
-  async list(options: { after?: number; limit?: number } = {}): Promise<MachinePage> {
+  /**
+   * Pages by id, so a listing of 10,000 machines never loads them all. `state: 'unknown'` is the
+   * operator's list of machines waiting for approval (the dashboard's filter).
+   */
+  async list(options: { after?: number; limit?: number; state?: MachineState } = {}): Promise<MachinePage> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
     await this.seen.flush();
-    const rows = await this.db
+    let q = this.db
       .selectFrom('machines')
       .selectAll()
-      .where('id', '>', options.after ?? 0)
+      .where('id', '>', options.after ?? 0);
+    if (options.state !== undefined) q = q.where('state', '=', options.state);
+    const rows = await q
       .orderBy('id')
       .limit(limit + 1)
       .execute();
@@ -111,16 +116,42 @@ export class MachineQueries {
     await this.db.deleteFrom('machines').where('id', '=', m.id).execute();
   }
 
-  /** Renames a machine and marks it known (an operator approved it). */
+  /**
+   * Renames a machine and marks it known (naming it is approving it). The history follows: its
+   * rows carry the machine's name for filters (HistoryQueries.page), so the rows of this machine
+   * get the new name in the same transaction; memberships and done lists are by id already.
+   */
   async rename(nameOrId: string | number, newName: string): Promise<Machine> {
-    const m = await this.get(nameOrId);
-    try {
-      await this.db.updateTable('machines').set({ name: newName, state: 'known' }).where('id', '=', m.id).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DeployError('DP_MACHINE_EXISTS', `a machine named ${newName} already exists`, { name: newName });
-      throw err;
-    }
-    return this.get(m.id);
+    return this.change(nameOrId, newName);
+  }
+
+  /** An operator approves a machine that registered itself: `unknown` -> `known`, name kept. */
+  async approve(nameOrId: string | number): Promise<Machine> {
+    return this.change(nameOrId, undefined);
+  }
+
+  private async change(nameOrId: string | number, newName: string | undefined): Promise<Machine> {
+    await this.seen.flush();
+    return this.db.transaction().execute(async (tx) => {
+      const m = await findMachine(tx, nameOrId);
+      if (!m) throw new DeployError('DP_MACHINE_NOT_FOUND', `no machine ${nameOrId}`, { machine: nameOrId });
+      const name = newName ?? m.name;
+      if (name !== m.name) {
+        const owner = await findMachine(tx, name);
+        if (owner) throw new DeployError('DP_MACHINE_EXISTS', `a machine named ${name} already exists (MAC ${owner.macs.join(' ') || 'none'})`, { name, owner: owner.name, macs: owner.macs });
+      }
+      try {
+        await tx.updateTable('machines').set({ name, state: 'known' }).where('id', '=', m.id).execute();
+      } catch (err) {
+        // Taken between the check and the update by another writer.
+        if (isUniqueViolation(err)) throw new DeployError('DP_MACHINE_EXISTS', `a machine named ${name} already exists`, { name, owner: name });
+        throw err;
+      }
+      if (name !== m.name) await tx.updateTable('history').set({ machine_name: name }).where('machine_id', '=', m.id).execute();
+      const changed = await findMachine(tx, m.id);
+      if (!changed) throw new Error(`machine ${m.id} vanished inside its own transaction`);
+      return changed;
+    });
   }
 
   /**

@@ -96,8 +96,17 @@ export function describeStoreContract(backend: string, open: () => Promise<DpSto
       const both = await store.machines.recordSeen({ macs: ['52:54:00:00:02:01', '52:54:00:00:03:01'] }, t1);
       expect(both).toEqual({ match: { kind: 'conflict', machineIds: [first.machine?.id, other.machine?.id].sort() }, machine: null });
       expect((await store.machines.list()).machines).toHaveLength(2);
+      const attempt = { machineId: first.machine?.id ?? 0, machineName: 'unknown-525400000201', deploymentId: null, deploymentName: 'd', image: 'i', startedAt: t1 };
+      await store.history.refused(attempt, 'before the rename');
       const renamed = await store.machines.rename('unknown-525400000201', 'lab-07');
       expect(renamed).toMatchObject({ name: 'lab-07', state: 'known' });
+      // The history follows the rename (its rows are found by the name they carry).
+      expect((await store.history.list({ machine: 'lab-07' })).map((e) => e.message)).toEqual(['before the rename']);
+      expect(await store.history.list({ machine: 'unknown-525400000201' })).toEqual([]);
+      const taken = await code(store.machines.rename(other.machine?.id ?? 0, 'lab-07'));
+      expect(taken).toMatchObject({ code: 'DP_MACHINE_EXISTS', message: 'a machine named lab-07 already exists (MAC 52:54:00:00:02:01 52:54:00:00:02:02)' });
+      expect(await store.machines.approve(other.machine?.id ?? 0)).toMatchObject({ name: 'unknown-525400000301', state: 'known' });
+      expect((await store.machines.list({ state: 'unknown' })).machines).toEqual([]);
     });
 
     it('keeps collections with rules and members, and refuses removing one a deployment targets', async () => {
