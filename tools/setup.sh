@@ -42,8 +42,9 @@ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/n
 # The VM lab (tools/vmlab) and the boot environment builder (castpoint-dp bootenv build): qemu
 # with SeaBIOS and the NICs' iPXE ROMs, OVMF and iPXE's own loaders, a bootable test disk built as
 # a file (syslinux, mtools, dosfstools, fdisk), busybox and cpio for initramfs images, dnsmasq for
-# IPv6 router advertisements on the lab LAN only (iPXE waits ~16 s per boot without one).
-for pkg in qemu-system-x86 ipxe-qemu seabios ovmf ipxe syslinux extlinux syslinux-common mtools dosfstools busybox-static cpio fdisk dnsmasq-base; do
+# IPv6 router advertisements on the lab LAN only (iPXE waits ~16 s per boot without one); the UEFI
+# test disk's unified kernel image: systemd's EFI stub and binutils' objcopy.
+for pkg in qemu-system-x86 ipxe-qemu seabios ovmf ipxe syslinux extlinux syslinux-common mtools dosfstools busybox-static cpio fdisk dnsmasq-base systemd-boot-efi binutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # `castpoint-dp bootenv build` (the VM test) downloads the kernel package with apt: it needs the

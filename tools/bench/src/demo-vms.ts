@@ -1,7 +1,7 @@
 // `npm run demo -- --vms N`: N qemu VMs with empty disks boot the castpoint boot environment, get
 // the same image over one multicast session, and boot what was written (tools/vmlab). Prints each
 // VM's console progress, a per-VM table, then one JSON line last.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { onInterrupt, probeSupport } from '@castpoint/netlab';
@@ -41,7 +41,7 @@ export function vmTable(vms: readonly VmTimings[]): string {
  * answer to iPXE, the marker, and the agent's state changes.
  */
 function interesting(text: string, lastState: Map<string, string>, vm: string): string | undefined {
-  if (/castpoint\[|castpoint-vmlab-marker|^SeaBIOS|^SYSLINUX \d|^castpoint: |^Booting from Hard Disk|^net0: \d/.test(text)) return text;
+  if (/castpoint\[|castpoint-vmlab-marker|^SeaBIOS|^SYSLINUX \d|^castpoint: |^Booting from Hard Disk|^net0: \d|^BdsDxe: (loading|starting)|^>>Start PXE|^iPXE initialising|^EFI stub:/.test(text)) return text;
   if (/^Booting from ROM/.test(text)) return 'iPXE (the NIC\'s boot ROM) asks DHCP...';
   const m = /"state":"(\w+)"(?:.*?"percent":([\d.]+))?/.exec(text);
   if (!m?.[1]) return undefined;
@@ -50,7 +50,7 @@ function interesting(text: string, lastState: Map<string, string>, vm: string): 
   return `agent ${m[1]}${m[2] === undefined ? '' : ` (${Number(m[2]).toFixed(0)}%)`}`;
 }
 
-export async function runVmDemo(vms: number, transport: 'castpoint' | 'http' = 'castpoint'): Promise<number> {
+export async function runVmDemo(vms: number, transport: 'castpoint' | 'http' = 'castpoint', firmware: 'bios' | 'uefi' = 'bios'): Promise<number> {
   const lan = probeSupport();
   const vm = vmSupport();
   if (!lan.lan || !vm.ok) {
@@ -68,18 +68,24 @@ export async function runVmDemo(vms: number, transport: 'castpoint' | 'http' = '
     console.log(
       http
         ? `${vms} VMs (qemu TCG, virtio disk and NIC on a netlab bridge) start the boot environment by direct kernel boot; each downloads the image by plain HTTP from the DP (the baseline)`
-        : `${vms} VMs (qemu TCG, SeaBIOS and the NIC's iPXE ROM, virtio disk and NIC on a netlab bridge) network-boot from the DP (its DHCP, /boot/ipxe, the boot environment), one required deployment, one scheduled multicast session`,
+        : firmware === 'uefi'
+          ? `${vms} UEFI VMs (qemu TCG, q35 + OVMF, the firmware's own PXE client, virtio disk and NIC on a netlab bridge) network-boot from the DP (its DHCP, ipxe.efi by TFTP, /boot/ipxe, the boot environment), one required deployment, one scheduled multicast session, then boot a disk with an EFI system partition`
+          : `${vms} VMs (qemu TCG, SeaBIOS and the NIC's iPXE ROM, virtio disk and NIC on a netlab bridge) network-boot from the DP (its DHCP, /boot/ipxe, the boot environment), one required deployment, one scheduled multicast session`,
     );
     const r = await runVmDeployment({
       vms,
       workDir: work,
       bootenv,
       ...(http ? { boot: 'direct' as const, transport: 'http' as const } : {}),
+      ...(firmware === 'uefi' ? { firmware } : {}),
       onLine: (name, line) => {
         const shown = interesting(line.text, lastState, name);
         if (shown) console.log(`${name} [${line.t.toFixed(1).padStart(5)}] ${shown}`);
       },
     });
+    // CASTPOINT_VM_CONSOLES=FILE keeps every VM's whole console, as the VM test does.
+    const keep = process.env['CASTPOINT_VM_CONSOLES'];
+    if (keep) writeFileSync(keep, r.vms.map((v) => `--- ${v.name} first boot\n${v.consoleFirstBoot}\n--- ${v.name} disk boot\n${v.consoleDiskBoot}`).join('\n') + `\n--- DP log\n${r.dpLog}\n`);
     // A VM that did not get to its marker: its console's last lines say where it stopped.
     for (const v of r.vms.filter((x) => !x.reachedMarker)) {
       const tail = `${v.consoleFirstBoot}\n${v.consoleDiskBoot}`.trim().split('\n').slice(-20).join('\n');

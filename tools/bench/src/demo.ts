@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { handleInterrupts, Lan, onInterrupt, probeSupport, spawnLight, type Host } from '@castpoint/netlab';
-import { vmSupport } from '@castpoint/vmlab';
+import { uefiSupport, vmSupport } from '@castpoint/vmlab';
 import { lightFabric, type Fabric } from './fabric';
 import { runDeployment, stopDp, verifyTargets, type AgentRun } from './deployment';
 import { writeSampleImage } from './sample-image';
@@ -67,7 +67,7 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
   }
 }
 
-const USAGE = 'usage: npm run demo [-- --vms N [--http] | --agents]   (default: 3 qemu VMs network-boot from the DP, are deployed by multicast and boot their written disks, where qemu and root are available, else --agents; --vms N: N VMs, 1-8; --http: the baseline, each VM downloads the image by plain HTTP from the DP instead; --agents: the DP and 3 agents in a namespace LAN, CASTPOINT_DEMO_MIB=N sets its image size, default 256)';
+const USAGE = 'usage: npm run demo [-- --vms N [--http | --uefi] | --agents]   (default: 3 qemu VMs network-boot from the DP, are deployed by multicast and boot their written disks, where qemu and root are available, else --agents; --vms N: N VMs, 1-8; --http: the baseline, each VM downloads the image by plain HTTP from the DP instead; --uefi: UEFI VMs (OVMF, ipxe.efi by TFTP, a disk with an EFI system partition); --agents: the DP and 3 agents in a namespace LAN, CASTPOINT_DEMO_MIB=N sets its image size, default 256)';
 
 /** Why the VM demo cannot run here (no namespace LAN, no qemu, a missing package), or undefined. */
 function whyNoVms(): string | undefined {
@@ -79,18 +79,25 @@ function whyNoVms(): string | undefined {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args[0] === '--vms' && (args.length === 2 || (args.length === 3 && args[2] === '--http'))) {
+  if (args[0] === '--vms' && (args.length === 2 || (args.length === 3 && (args[2] === '--http' || args[2] === '--uefi')))) {
     const n = Number(args[1]);
     if (!Number.isInteger(n) || n < 1 || n > 8) {
       console.error(`--vms takes a number of VMs from 1 to 8, got ${String(args[1])}`);
       return 2;
     }
     handleInterrupts();
-    return runVmDemo(n, args[2] === '--http' ? 'http' : 'castpoint');
+    if (args[2] === '--uefi') {
+      const why = uefiSupport();
+      if (!why.ok) {
+        console.error(`cannot run UEFI VMs here: ${why.why ?? ''}`);
+        return 1;
+      }
+    }
+    return runVmDemo(n, args[2] === '--http' ? 'http' : 'castpoint', args[2] === '--uefi' ? 'uefi' : 'bios');
   }
   if (args.length > 0 && !(args.length === 1 && args[0] === '--agents')) {
     const help = args.includes('--help');
-    console.error(help ? USAGE : `the demo takes only --vms N [--http] or --agents, got ${args.join(' ')}\n${USAGE}`);
+    console.error(help ? USAGE : `the demo takes only --vms N [--http | --uefi] or --agents, got ${args.join(' ')}\n${USAGE}`);
     return help ? 0 : 2;
   }
   // The main job is the whole path on VMs (firmware network boot to the written disk) wherever

@@ -5,4 +5,6 @@ export { sha256File } from './measure';
 export { sampleMarker, writeSampleImage, type SampleImage, type SampleImageOptions } from './sample-image';
 export { ensureBootenv, runVmDeployment, type VmDeploymentOptions, type VmDeploymentResult, type VmTimings } from './vm-deployment';
 export { bootScriptAnswers, outcomesOf, type BootScriptAnswer } from './vm-pxe';
+export { rearmCommands, type HistoryRow, type VmRefreshResult } from './vm-refresh';
+export { UEFI_PROBE_MAC, type UefiProbeResult } from './vm-uefi-probe';
 export { runSoak, startStress, type SoakOptions, type SoakResult, type SoakRun } from './soak-run';

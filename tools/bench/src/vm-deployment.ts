@@ -9,16 +9,18 @@
 // `direct` starts the boot environment by qemu's direct kernel boot with `castpoint.image=` (no
 // firmware network boot, no deployment) and powers the VMs on again from their disks.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { collect, Lan, onInterrupt } from '@castpoint/netlab';
-import { buildTestDisk, labMac, startLabDhcp, startRouterAdverts, Vm, type SerialLine } from '@castpoint/vmlab';
+import { buildTestDisk, labMac, OVMF_CODE, OVMF_VARS, startLabDhcp, startRouterAdverts, Vm, type SerialLine, type VmSpec } from '@castpoint/vmlab';
 import { appBundles, dpCli, startDp, type RunningDp } from './fleet';
 import { stopDp } from './deployment';
 import { sha256File } from './measure';
 import { httpBaselineInitrd } from './vm-http-baseline';
-import { armDeployment, bootScriptAnswers, dpBootFlags, outcomesOf, waitForBootService, type BootScriptAnswer } from './vm-pxe';
+import { armDeployment, bootScriptAnswers, dhcpReplies, dpBootFlags, outcomesOf, tftpTransfers, waitForBootService, type BootScriptAnswer } from './vm-pxe';
 import { directBootTimings, networkBootTimings, type VmTimings } from './vm-timings';
+import { refreshVm, type VmRefreshOptions, type VmRefreshResult } from './vm-refresh';
+import { startUefiProbe, uefiProbeResult, type UefiProbeConsole, type UefiProbeResult } from './vm-uefi-probe';
 
 export type { VmTimings } from './vm-timings';
 
@@ -35,6 +37,8 @@ export interface VmDeploymentOptions {
   readonly maxRate?: string;
   /** @default 'castpoint-vmlab-marker v1' */
   readonly marker?: string;
+  /** The v2 disk's marker (`refresh`). @default 'castpoint-vmlab-marker v2' */
+  readonly markerV2?: string;
   /** @default 'network' */
   readonly boot?: 'network' | 'direct';
   /**
@@ -43,6 +47,23 @@ export interface VmDeploymentOptions {
    * @default 'castpoint'
    */
   readonly transport?: 'castpoint' | 'http';
+  /**
+   * Then the refresh (vm-refresh.ts, network boot only): the v1 disk's system idles after its
+   * marker, VM 1 is re-armed with a v2 image by the CLI, reset, deployed again, and shows marker
+   * v2; the other VMs are switched off at their v1 marker. @default false
+   */
+  readonly refresh?: boolean;
+  /**
+   * `uefi`: OVMF instead of SeaBIOS (q35; the firmware's PXE gets ipxe.efi from the DP by TFTP)
+   * and a test disk with an EFI system partition (network boot only). @default 'bios'
+   */
+  readonly firmware?: 'bios' | 'uefi';
+  /**
+   * After the deployment (beside the refresh), a UEFI VM left on network-first boot with nothing
+   * to do boots: OVMF's PXE -> ipxe.efi by TFTP -> /boot/ipxe `exit` (vm-uefi-probe.ts).
+   * Network boot only. @default false
+   */
+  readonly uefiProbe?: boolean;
 }
 
 export interface VmDeploymentResult {
@@ -57,9 +78,14 @@ export interface VmDeploymentResult {
   readonly dpLog: string;
   readonly imageBytes: number;
   readonly wallSeconds: number;
+  /** VM 1's refresh to v2, when asked for (`refresh`). */
+  readonly refresh?: VmRefreshResult;
+  /** The UEFI VM's boot, when asked for (`uefiProbe`). */
+  readonly uefi?: UefiProbeResult;
 }
 
 const IMAGE = 'vmdisk';
+const MARKER_V2 = 'castpoint-vmlab-marker v2';
 
 /**
  * The boot environment in `dir`, built (castpoint-dp bootenv build, .deb files cached beside it)
@@ -81,13 +107,7 @@ export function ensureBootenv(dir: string, root = path.resolve(__dirname, '../..
 }
 
 
-interface LabVm {
-  readonly name: string;
-  readonly disk: string;
-  readonly mac: string;
-  readonly tap: string;
-  readonly memMiB: number;
-}
+type LabVm = Pick<VmSpec, 'name' | 'disk' | 'mac' | 'tap' | 'memMiB' | 'uefi' | 'monitor'>;
 
 /** The DP's --receiver-silence for emulated machines (seconds). */
 const RECEIVER_SILENCE_S = 30;
@@ -95,25 +115,43 @@ const RECEIVER_SILENCE_S = 30;
 /** Seconds a VM may take from power-on to its written disk's marker (TCG on a loaded box). */
 const VM_TIMEOUT_MS = 900_000;
 
+/** What firmware prints when it has nothing left to boot: SeaBIOS, and OVMF's shell. */
+const NOTHING_TO_BOOT = 'No bootable device|UEFI Interactive Shell';
+
 /**
  * Waits for each VM's marker; a VM whose firmware found nothing to boot waits forever, and one
- * that network-boots again and again never ends: both are stopped. Resolves when all have ended.
+ * that network-boots again and again never ends: both are stopped. A disk that idles after its
+ * marker (`idle`) is switched off then, except `keep`, which goes on running its system.
+ * Resolves when all but `keep` have ended.
  */
-async function awaitMarkers(vms: readonly Vm[], marker: string, timeoutMs: number): Promise<void> {
-  const verdict = new RegExp(`${marker}|No bootable device`);
+async function awaitMarkers(vms: readonly Vm[], marker: string, timeoutMs: number, idle = false, keep?: Vm): Promise<void> {
+  const verdict = new RegExp(`${marker}|${NOTHING_TO_BOOT}`);
   await Promise.all(
     vms.map(async (v) => {
       const seen = await v.waitFor(verdict, timeoutMs, false).catch(() => undefined);
-      if (!seen?.text.includes(marker)) v.kill();
-      // The marker's init powers off: qemu ends by itself.
+      const reached = seen?.text.includes(marker) === true;
+      if (reached && v === keep) return;
+      if (!reached || idle) v.kill();
+      // Otherwise the marker's init powers off: qemu ends by itself.
       await v.waitForExit(60_000).catch(() => undefined);
     }),
   );
 }
 
-/** Network-first VMs, the DP as DHCP server and boot service, one required deployment. */
-async function bootByNetwork(lan: Lan, dp: RunningDp, specs: readonly LabVm[], vms: Vm[], opts: VmDeploymentOptions, marker: string, workDir: string): Promise<VmTimings[]> {
-  await armDeployment(lan, dp, { machines: specs, image: IMAGE, csvPath: path.join(workDir, 'machines.csv') });
+/**
+ * Network-first VMs, the DP as DHCP server and boot service, one required deployment; then, with
+ * `refreshTo`, VM 1's refresh to v2 (the router advertisements go on for its network boots).
+ */
+async function bootByNetwork(
+  lan: Lan,
+  dp: RunningDp,
+  specs: readonly LabVm[],
+  vms: Vm[],
+  opts: VmDeploymentOptions,
+  marker: string,
+  refreshTo: VmRefreshOptions | undefined,
+): Promise<{ timings: VmTimings[]; refreshed?: VmRefreshResult; probed?: UefiProbeConsole }> {
+  await armDeployment(lan, dp, { machines: specs, image: IMAGE, csvPath: path.join(opts.workDir, 'machines.csv') });
   await waitForBootService(lan, dp);
   const ra = startRouterAdverts(lan, lan.server);
   const raEnded = collect(ra, 3_600_000).catch(() => undefined);
@@ -121,8 +159,16 @@ async function bootByNetwork(lan: Lan, dp: RunningDp, specs: readonly LabVm[], v
     const onLine = (vm: Vm, line: SerialLine): void => opts.onLine?.(vm.name, line);
     const started = specs.map((s) => Vm.start(lan, { ...s, boot: 'network-first' }, onLine));
     vms.push(...started);
-    await awaitMarkers(started, marker, VM_TIMEOUT_MS);
-    return specs.map((s, i) => networkBootTimings(s.name, s.mac, (started[i] as Vm).log.lines, marker));
+    const keep = refreshTo ? started[0] : undefined;
+    await awaitMarkers(started, marker, VM_TIMEOUT_MS, refreshTo !== undefined, keep);
+    // Before the refresh: its lines are the refresh's, not the first deployment's.
+    const timings = specs.map((s, i) => networkBootTimings(s.name, s.mac, (started[i] as Vm).log.lines, marker));
+    // The UEFI VM boots while VM 1 is refreshed: the two share the time, not add it.
+    const probe = opts.uefiProbe ? startUefiProbe(lan, { workDir: opts.workDir, ...(opts.onLine ? { onLine: opts.onLine } : {}) }) : undefined;
+    if (probe) vms.push(probe.vm);
+    const refreshed = refreshTo && keep?.log.find(new RegExp(marker)) ? await refreshVm(lan, dp, keep, refreshTo) : undefined;
+    const probed = await probe?.done;
+    return { timings, ...(refreshed ? { refreshed } : {}), ...(probed ? { probed } : {}) };
   } finally {
     ra.kill('SIGTERM');
     await raEnded;
@@ -166,7 +212,9 @@ async function bootDirect(lan: Lan, dp: RunningDp, specs: readonly LabVm[], vms:
 export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDeploymentResult> {
   const marker = opts.marker ?? 'castpoint-vmlab-marker v1';
   const network = (opts.boot ?? 'network') === 'network';
+  const uefi = opts.firmware === 'uefi';
   if (network && opts.transport === 'http') throw new RangeError('the HTTP baseline boots the VMs directly: use boot: direct');
+  if (!network && (opts.refresh || uefi || opts.uefiProbe)) throw new RangeError('the refresh and UEFI VMs boot by the network: use boot: network');
   const lan = Lan.create({ clients: 1, subnet: '10.78.0' });
   const vms: Vm[] = [];
   const forget = onInterrupt(() => vms.forEach((v) => v.kill()));
@@ -175,7 +223,10 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
   try {
     const dataDir = path.join(opts.workDir, 'dp-data');
     mkdirSync(path.join(dataDir, 'images'), { recursive: true, mode: 0o700 });
-    const disk = buildTestDisk({ out: path.join(dataDir, 'images', 'vmdisk.img'), kernel: path.join(opts.bootenv, 'vmlinuz'), marker });
+    const kernel = path.join(opts.bootenv, 'vmlinuz');
+    const firmware = uefi ? ('uefi' as const) : ('bios' as const);
+    const disk = buildTestDisk({ out: path.join(dataDir, 'images', 'vmdisk.img'), kernel, marker, firmware, afterMarker: opts.refresh ? 'idle' : 'poweroff' });
+    const diskV2 = opts.refresh ? buildTestDisk({ out: path.join(dataDir, 'images', 'vmdisk-v2.img'), kernel, marker: opts.markerV2 ?? MARKER_V2, firmware }) : undefined;
     // An agent in a TCG VM (every instruction emulated, on a shared 2-core box) keeps up with
     // ~1000 datagrams/s: at 1 Gbit/s and at 40 Mbit/s the VMs lost most packets, and the DP
     // dropped them as silent or moved them to unicast (measured; docs/netboot.md).
@@ -194,9 +245,22 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
       const file = path.join(opts.workDir, `${name}.disk`);
       writeFileSync(file, '');
       truncateSync(file, 64 * 1024 * 1024);
-      return { name, disk: file, mac: labMac(i + 1), tap: lan.addTap(`tap${i + 1}`), memMiB: opts.memMiB ?? 512 };
+      const vars = path.join(opts.workDir, `${name}.vars.fd`);
+      // Each UEFI VM has its own variable store: OVMF writes its boot entries there.
+      if (uefi) copyFileSync(OVMF_VARS, vars);
+      return {
+        name,
+        disk: file,
+        mac: labMac(i + 1),
+        tap: lan.addTap(`tap${i + 1}`),
+        memMiB: opts.memMiB ?? 512,
+        ...(uefi ? { uefi: { code: OVMF_CODE, vars } } : {}),
+        // The refreshed VM is reset by its monitor's reset button.
+        ...(opts.refresh && i === 0 ? { monitor: path.join(opts.workDir, `${name}.monitor`) } : {}),
+      };
     });
-    const timings = network ? await bootByNetwork(lan, dp, specs, vms, opts, marker, opts.workDir) : await bootDirect(lan, dp, specs, vms, opts, marker, opts.workDir, disk.path);
+    const refreshTo = diskV2 ? { imageFile: diskV2.path, marker: opts.markerV2 ?? MARKER_V2, oldMarker: marker } : undefined;
+    const { timings, refreshed, probed } = network ? await bootByNetwork(lan, dp, specs, vms, opts, marker, refreshTo) : { timings: await bootDirect(lan, dp, specs, vms, opts, marker, opts.workDir, disk.path), refreshed: undefined, probed: undefined };
     const sessionsOut = await dpCli(lan, dp, ['session', 'list', '--json']);
     const sessions = (JSON.parse(sessionsOut.stdout || '[]') as Array<Record<string, unknown>>).filter((s) => s['image'] === IMAGE);
     const clientsOut = await dpCli(lan, dp, ['client', 'list', '--json']);
@@ -205,7 +269,8 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
     dp = undefined;
     const bootScripts = bootScriptAnswers(dpOut.stdout);
     const vmsOut = network ? timings.map((t) => ({ ...t, bootScripts: outcomesOf(bootScripts, t.mac) })) : timings;
-    return { vms: vmsOut, sessions, clients, bootScripts, dpLog: dpOut.stdout, imageBytes: disk.bytes, wallSeconds: (Date.now() - t0) / 1000 };
+    const probeOut = probed ? { uefi: uefiProbeResult(probed, dhcpReplies(dpOut.stdout), tftpTransfers(dpOut.stdout), outcomesOf(bootScripts, probed.mac)) } : {};
+    return { vms: vmsOut, sessions, clients, bootScripts, dpLog: dpOut.stdout, imageBytes: disk.bytes, wallSeconds: (Date.now() - t0) / 1000, ...(refreshed ? { refresh: refreshed } : {}), ...probeOut };
   } finally {
     vms.forEach((v) => v.kill());
     if (dp) await stopDp(dp).catch(() => undefined);

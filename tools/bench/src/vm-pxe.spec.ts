@@ -1,4 +1,4 @@
-import { bootScriptAnswers, dpBootFlags, outcomesOf } from './vm-pxe';
+import { bootScriptAnswers, dhcpReplies, dpBootFlags, outcomesOf, tftpTransfers } from './vm-pxe';
 
 describe('dpBootFlags', () => {
   it('makes the DP the lab LAN\'s DHCP server from .100 to .199 of its subnet, with the built boot environment', () => {
@@ -30,5 +30,29 @@ describe('bootScriptAnswers', () => {
     const answers = bootScriptAnswers(log);
     expect(outcomesOf(answers, '52:54:00:C9:00:01')).toEqual(['bootenv', 'exit']);
     expect(outcomesOf(answers, '52:54:00:c9:00:03')).toEqual([]);
+  });
+});
+
+describe('dhcpReplies and tftpTransfers', () => {
+  // A UEFI VM's boot as the DP logged it (records cut from a real run, other records between).
+  const log = [
+    '{"level":30,"time":1796559562454,"pid":18191,"hostname":"vm","mac":"52:54:00:c9:00:01","what":"lease-offer","file":"ipxe.efi","address":"10.78.0.100","arch":{"kind":"efi-x64"},"ipxe":false,"msg":"boot: DHCP reply"}',
+    '{"level":40,"time":1796559566795,"pid":18191,"hostname":"vm","peer":"10.78.0.100","file":"ipxe.efi","reason":"client error 8: User aborted the transfer","msg":"TFTP transfer failed"}',
+    '{"level":30,"time":1796559567725,"pid":18191,"hostname":"vm","peer":"10.78.0.100","file":"ipxe.efi","bytes":850528,"blksize":1468,"timeoutMs":1000,"msg":"TFTP transfer done"}',
+    'not json "boot: DHCP reply"',
+    '{"level":30,"time":1796559574749,"pid":18191,"hostname":"vm","mac":"52:54:00:c9:00:01","what":"lease-offer","file":"http://10.78.0.1:8080/boot/ipxe?mac=${netX/mac}&uuid=${uuid}","address":"10.78.0.100","arch":{"kind":"efi-x64"},"ipxe":true,"msg":"boot: DHCP reply"}',
+    '{"level":30,"time":1796559615659,"pid":18191,"hostname":"vm","mac":"52:54:00:c9:00:01","what":"lease-ack","file":null,"address":"10.78.0.100","arch":null,"ipxe":false,"msg":"boot: DHCP reply"}',
+  ].join('\n');
+
+  it('reads each DHCP reply with its file, address, architecture and iPXE flag', () => {
+    expect(dhcpReplies(log)).toEqual([
+      { mac: '52:54:00:c9:00:01', what: 'lease-offer', file: 'ipxe.efi', address: '10.78.0.100', arch: 'efi-x64', ipxe: false },
+      { mac: '52:54:00:c9:00:01', what: 'lease-offer', file: 'http://10.78.0.1:8080/boot/ipxe?mac=${netX/mac}&uuid=${uuid}', address: '10.78.0.100', arch: 'efi-x64', ipxe: true },
+      { mac: '52:54:00:c9:00:01', what: 'lease-ack', file: null, address: '10.78.0.100', arch: null, ipxe: false },
+    ]);
+  });
+
+  it('reads only the finished TFTP transfers (the firmware aborts its size probe)', () => {
+    expect(tftpTransfers(log)).toEqual([{ peer: '10.78.0.100', file: 'ipxe.efi', bytes: 850528 }]);
   });
 });

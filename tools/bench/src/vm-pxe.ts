@@ -25,23 +25,12 @@ export interface BootScriptAnswer {
 
 /** The DP's `boot script` log lines (JSON, one per /boot/ipxe request), in order. */
 export function bootScriptAnswers(dpLog: string): BootScriptAnswer[] {
-  const out: BootScriptAnswer[] = [];
-  for (const line of dpLog.split('\n')) {
-    if (!line.includes('"boot script"')) continue;
-    try {
-      const o = JSON.parse(line) as Record<string, unknown>;
-      if (o['msg'] !== 'boot script' || typeof o['mac'] !== 'string' || typeof o['outcome'] !== 'string') continue;
-      out.push({
-        mac: o['mac'],
-        machine: typeof o['machine'] === 'string' ? o['machine'] : null,
-        outcome: o['outcome'],
-        ...(typeof o['time'] === 'number' ? { time: o['time'] } : {}),
-      });
-    } catch {
-      // Not a log record (a stray line): not an answer.
-    }
-  }
-  return out;
+  return records(dpLog, 'boot script').flatMap((o) => {
+    const mac = str(o['mac']);
+    const outcome = str(o['outcome']);
+    if (mac === null || outcome === null) return [];
+    return [{ mac, machine: str(o['machine']), outcome, ...(typeof o['time'] === 'number' ? { time: o['time'] } : {}) }];
+  });
 }
 
 /** The outcomes of one MAC's script requests, in order (e.g. ['bootenv', 'exit']). */
@@ -86,4 +75,62 @@ export async function waitForBootService(lan: Lan, dp: RunningDp, timeoutMs = 18
     if (dp.proc.exitCode !== null) throw new Error(`the DP exited (code ${String(dp.proc.exitCode)}) before its boot service started`);
     await new Promise((res) => setTimeout(res, 250));
   }
+}
+
+/** One DHCP reply the DP's boot service logged (`boot: DHCP reply`). */
+export interface DhcpReplyLog {
+  readonly mac: string;
+  /** `lease-offer`, `lease-ack`, `proxy-offer`, `proxy-ack`, `nak`. */
+  readonly what: string;
+  /** The boot file named: `ipxe.efi`, `undionly.kpxe`, or the script URL for iPXE. */
+  readonly file: string | null;
+  /** The leased address (lab mode). */
+  readonly address: string | null;
+  /** The client's architecture as the DP read it (option 93 or 60): `bios`, `efi-x64`, ... */
+  readonly arch: string | null;
+  /** Whether the client said it is iPXE. */
+  readonly ipxe: boolean;
+}
+
+/** One TFTP transfer the DP logged as done. */
+export interface TftpLog {
+  readonly peer: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+function records(dpLog: string, msg: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of dpLog.split('\n')) {
+    if (!line.includes(`"${msg}"`)) continue;
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      if (o['msg'] === msg) out.push(o);
+    } catch {
+      // Not a log record.
+    }
+  }
+  return out;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** The DP's DHCP replies, in order. */
+export function dhcpReplies(dpLog: string): DhcpReplyLog[] {
+  return records(dpLog, 'boot: DHCP reply').flatMap((o) => {
+    const mac = str(o['mac']);
+    const what = str(o['what']);
+    if (mac === null || what === null) return [];
+    const arch = o['arch'] as { kind?: unknown } | null | undefined;
+    return [{ mac, what, file: str(o['file']), address: str(o['address']), arch: typeof arch?.kind === 'string' ? arch.kind : null, ipxe: o['ipxe'] === true }];
+  });
+}
+
+/** The DP's finished TFTP transfers, in order. */
+export function tftpTransfers(dpLog: string): TftpLog[] {
+  return records(dpLog, 'TFTP transfer done').flatMap((o) => {
+    const peer = str(o['peer']);
+    const file = str(o['file']);
+    return peer !== null && file !== null && typeof o['bytes'] === 'number' ? [{ peer, file, bytes: o['bytes'] }] : [];
+  });
 }

@@ -46,6 +46,24 @@ describe('networkBootTimings', () => {
   });
 });
 
+describe('networkBootTimings under OVMF', () => {
+  it('takes the boot manager loading its first entry again as the restart (OVMF prints no banner)', () => {
+    const lines: SerialLine[] = [
+      { t: 17.7, text: 'BdsDxe: loading Boot0002 "UEFI PXEv4 (MAC:525400C90001)" from PciRoot(0x0)/Pci(0x2,0x0)' },
+      { t: 66.0, text: 'castpoint[15.65]: agent start: run against http://10.78.0.1:8080' },
+      { t: 82.5, text: progress('receiving', 66) },
+      { t: 130.7, text: progress('done', 100) },
+      { t: 131.0, text: '{"time":"2026-12-06T12:21:05.000Z","step":"after","text":"reboot: reboot -f","after":"reboot","command":["reboot","-f"]}' },
+      { t: 145.7, text: '>>Start PXE over IPv4.' },
+      { t: 146.4, text: 'BdsDxe: loading Boot0002 "UEFI PXEv4 (MAC:525400C90001)" from PciRoot(0x0)/Pci(0x2,0x0)' },
+      { t: 200.0, text: `${MARKER} booted from disk after 12.9 s` },
+    ];
+    const t = networkBootTimings('vm1', 'm', lines, MARKER);
+    expect(t).toMatchObject({ toAgentStart: 66, transfer: 48.2, rebootToMarker: 69, reachedMarker: true });
+    expect(t.consoleDiskBoot).toMatch(/^\[ 146\.4\] BdsDxe: loading/);
+  });
+});
+
 describe('directBootTimings', () => {
   it('adds the second power-on\'s offset to the disk console\'s times', () => {
     const first: SerialLine[] = [

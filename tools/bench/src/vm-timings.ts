@@ -44,8 +44,11 @@ function jsonOn(text: string): Record<string, unknown> | undefined {
 
 const AGENT_START = /castpoint\[[\d.]+\]: agent start/;
 const AGENT_EXIT = /castpoint\[[\d.]+\]: agent exit (\d+)/;
-/** What SeaBIOS prints first at every power-on and reset. */
-const FIRMWARE = /^SeaBIOS \(version/;
+/**
+ * What firmware prints first at every power-on and reset: SeaBIOS's banner; OVMF's first line on
+ * the serial console is its boot manager loading the first boot entry (the network).
+ */
+const FIRMWARE = /^SeaBIOS \(version|^BdsDxe: loading Boot/;
 
 const round = (x: number | undefined): number | undefined => (x === undefined ? undefined : Math.round(x * 10) / 10);
 

@@ -26,10 +26,22 @@ describe('qemuArgs', () => {
     expect(after(d, '-boot')).toEqual([]);
   });
 
-  it('adds OVMF as two pflash drives on q35 for UEFI', () => {
+  it('adds OVMF as two pflash drives on q35 for UEFI, network first by bootindex, the NIC without its iPXE ROM', () => {
     const a = qemuArgs({ ...base, uefi: { code: '/c.fd', vars: '/v.fd' } });
     expect(after(a, '-machine')).toEqual(['q35']);
-    expect(after(a, '-drive').slice(1)).toEqual(['if=pflash,format=raw,unit=0,readonly=on,file=/c.fd', 'if=pflash,format=raw,unit=1,file=/v.fd']);
+    expect(after(a, '-drive')).toEqual(['file=/tmp/vm1.disk,format=raw,if=none,id=d0', 'if=pflash,format=raw,unit=0,readonly=on,file=/c.fd', 'if=pflash,format=raw,unit=1,file=/v.fd']);
+    // OVMF's own PXE client must be what boots (option 93 = 7 -> ipxe.efi), not the ROM's iPXE.
+    expect(after(a, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:c9:00:01,romfile=,bootindex=1', 'virtio-blk-pci,drive=d0,bootindex=2']);
+    expect(after(a, '-fw_cfg')).toEqual(['name=opt/org.tianocore/IPv6PXESupport,string=no']);
+    expect(after(a, '-boot')).toEqual([]);
+    const disk = qemuArgs({ ...base, boot: 'disk', uefi: { code: '/c.fd', vars: '/v.fd' } });
+    expect(after(disk, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:c9:00:01,romfile=', 'virtio-blk-pci,drive=d0,bootindex=1']);
+  });
+
+  it('has no monitor unless given a socket for one', () => {
+    expect(after(qemuArgs(base), '-monitor')).toEqual(['none']);
+    expect(after(qemuArgs({ ...base, monitor: '/tmp/vm1.mon' }), '-monitor')).toEqual(['unix:/tmp/vm1.mon,server=on,wait=off']);
+    expect(() => qemuArgs({ ...base, monitor: '/tmp/a,b' })).toThrow(/monitor socket/);
   });
 
   it('refuses a bad MAC and VM numbers outside 1..255', () => {

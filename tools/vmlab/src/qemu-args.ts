@@ -22,6 +22,11 @@ export interface VmSpec {
   readonly direct?: { readonly kernel: string; readonly initrd: string; readonly append: string };
   /** UEFI (OVMF) instead of SeaBIOS: the code image and a writable copy of the variable store. */
   readonly uefi?: { readonly code: string; readonly vars: string };
+  /**
+   * A unix socket for qemu's human monitor (`system_reset`, see monitor.ts); without it the VM has
+   * no monitor and only the guest can restart itself.
+   */
+  readonly monitor?: string;
 }
 
 const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
@@ -39,7 +44,8 @@ export function labMac(n: number): string {
  */
 export function qemuArgs(spec: VmSpec): string[] {
   if (!MAC_RE.test(spec.mac)) throw new RangeError(`bad MAC ${spec.mac}`);
-  const nic = spec.nic === 'e1000' ? 'e1000' : 'virtio-net-pci';
+  if (spec.monitor !== undefined && /[,\s]/.test(spec.monitor)) throw new RangeError(`monitor socket path must hold no comma or space, got ${spec.monitor}`);
+  const networkFirst = !spec.direct && (spec.boot ?? 'network-first') === 'network-first';
   const args = [
     '-name', spec.name,
     // tb-size caps TCG's translation cache: ~150 MiB less resident memory per VM.
@@ -50,19 +56,41 @@ export function qemuArgs(spec: VmSpec): string[] {
     // network and disk work and Node's helper threads run on the other.
     '-smp', String(spec.cpus ?? 2),
     '-nographic',
-    '-monitor', 'none',
+    '-monitor', spec.monitor ? `unix:${spec.monitor},server=on,wait=off` : 'none',
     '-serial', 'stdio',
     '-netdev', `tap,id=n0,ifname=${spec.tap},script=no,downscript=no`,
-    '-device', `${nic},netdev=n0,mac=${spec.mac}`,
-    '-drive', `file=${spec.disk},format=raw,if=virtio`,
   ];
-  if (spec.uefi) {
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${spec.uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${spec.uefi.vars}`);
-  }
+  if (spec.uefi) args.push(...uefiDevices(spec, spec.uefi, networkFirst));
+  else args.push('-device', `${nicModel(spec)},netdev=n0,mac=${spec.mac}`, '-drive', `file=${spec.disk},format=raw,if=virtio`);
   if (spec.direct) {
     args.push('-kernel', spec.direct.kernel, '-initrd', spec.direct.initrd, '-append', spec.direct.append);
-  } else {
-    args.push('-boot', (spec.boot ?? 'network-first') === 'network-first' ? 'order=nc' : 'order=c');
+  } else if (!spec.uefi) {
+    args.push('-boot', networkFirst ? 'order=nc' : 'order=c');
   }
   return args;
+}
+
+function nicModel(spec: VmSpec): string {
+  return spec.nic === 'e1000' ? 'e1000' : 'virtio-net-pci';
+}
+
+/**
+ * NIC, disk and firmware of a UEFI VM. OVMF ignores `-boot order`: it takes the order from the
+ * devices' `bootindex`. The NIC has no option ROM (`romfile=`): qemu's ROM for it holds an EFI
+ * iPXE driver that would boot iPXE straight from the card, and a PC's UEFI network boot is the
+ * firmware's own PXE client (option 93 = 7), which gets `ipxe.efi` from the DP by TFTP: that is
+ * the path this VM is for. OVMF's PXE over IPv6 is off: it would wait for a DHCPv6 server this LAN
+ * does not have before going on to the disk after iPXE's `exit` (docs/netboot.md, UEFI timings).
+ */
+function uefiDevices(spec: VmSpec, uefi: NonNullable<VmSpec['uefi']>, networkFirst: boolean): string[] {
+  const nicIndex = networkFirst ? ',bootindex=1' : '';
+  const diskIndex = networkFirst ? 2 : 1;
+  return [
+    '-device', `${nicModel(spec)},netdev=n0,mac=${spec.mac},romfile=${nicIndex}`,
+    '-drive', `file=${spec.disk},format=raw,if=none,id=d0`,
+    '-device', `virtio-blk-pci,drive=d0,bootindex=${diskIndex}`,
+    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${uefi.code}`,
+    '-drive', `if=pflash,format=raw,unit=1,file=${uefi.vars}`,
+    '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=no',
+  ];
 }

@@ -16,6 +16,13 @@ describe('test disk pieces', () => {
     expect(spawnSync('sh', ['-n'], { input: init }).status).toBe(0);
   });
 
+  it('idles after the marker when asked, never letting PID 1 end', () => {
+    const init = markerInit('castpoint-vmlab-marker v1', 'idle');
+    expect(init).not.toContain('poweroff');
+    expect(init).toMatch(/while :; do \/bin\/busybox sleep \d+; done\n$/);
+    expect(spawnSync('sh', ['-n'], { input: init }).status).toBe(0);
+  });
+
   it('refuses a marker that would need quoting', () => {
     expect(() => markerInit('v1"; reboot')).toThrow(RangeError);
   });

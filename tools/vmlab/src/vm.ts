@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Lan } from '@castpoint/netlab';
+import { monitorCommand } from './monitor';
 import { qemuArgs, type VmSpec } from './qemu-args';
 import { SerialLog, type SerialLine } from './serial-log';
 
@@ -106,6 +107,16 @@ export class Vm {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Presses the reset button (the monitor's `system_reset`): the firmware starts over as at
+   * power-on, in the same qemu process, so the console log goes on. Needs `VmSpec.monitor`.
+   */
+  async reset(): Promise<void> {
+    if (!this.spec.monitor) throw new RangeError(`${this.name} has no monitor socket (VmSpec.monitor) to reset it by`);
+    if (this.exit) throw new Error(`${this.name}: qemu has ended (code ${String(this.exit.code)}), nothing to reset`);
+    await monitorCommand(this.spec.monitor, 'system_reset');
   }
 
   /** Pulls the plug (SIGKILL), as tear-down does. */
