@@ -25,11 +25,11 @@ const ROWS: Array<[string, Partial<BootScriptInput>, 'bootenv' | 'exit' | 'menu'
   ['a DP on HTTPS hands the boot environment its certificate pin', { decision: deploy, dpUrl: 'https://10.77.0.1:8443', tlsFingerprint: 'AB'.repeat(32) }, 'bootenv', [
     new RegExp(`castpoint\\.mac=52:54:00:12:34:56 castpoint\\.fingerprint=${'AB'.repeat(32)} console=tty0`),
   ]],
-  ['nothing to do: exit (boot the disk)', {}, 'exit', [/^exit$/m, /no deployment targets this machine/]],
-  ['a deployment that waits for its window: exit', { decision: wait }, 'exit', [/^exit$/m, /waits: deployment night starts/]],
-  ['two required deployments: exit, never a coin toss', { decision: conflict }, 'exit', [/^exit$/m, /required deployments a, b/]],
-  ['MACs of several machines: exit', { machine: undefined, decision: undefined }, 'exit', [/^exit$/m, /belongs to several machines/]],
-  ['unknown machine, policy register-exit: exit', { machine: { name: 'unknown-525400123456', state: 'unknown' } }, 'exit', [/^exit$/m]],
+  ['nothing to do: exit (boot the disk)', {}, 'exit', [/^exit 1$/m, /no deployment targets this machine/]],
+  ['a deployment that waits for its window: exit', { decision: wait }, 'exit', [/^exit 1$/m, /waits: deployment night starts/]],
+  ['two required deployments: exit, never a coin toss', { decision: conflict }, 'exit', [/^exit 1$/m, /required deployments a, b/]],
+  ['MACs of several machines: exit', { machine: undefined, decision: undefined }, 'exit', [/^exit 1$/m, /belongs to several machines/]],
+  ['unknown machine, policy register-exit: exit', { machine: { name: 'unknown-525400123456', state: 'unknown' } }, 'exit', [/^exit 1$/m]],
   ['unknown machine, policy bootenv: boot environment', { machine: { name: 'unknown-525400123456', state: 'unknown' }, unknownMachines: 'bootenv' }, 'bootenv', [/^kernel .*castpoint\.token=cpb1\.TOKEN/m]],
   ['available deployments: a menu with a timeout, the disk by default', { decision: available }, 'menu', [
     /^menu castpoint: machine pc1$/m,
@@ -38,9 +38,9 @@ const ROWS: Array<[string, Partial<BootScriptInput>, 'bootenv' | 'exit' | 'menu'
     /^item --default disk Boot from disk$/m,
     /^choose --timeout 10000 --default disk target \|\| goto disk$/m,
     /^:d1\n.*\nkernel .* castpoint\.choose=tools console=tty0/m,
-    /^:disk\nexit$/m,
+    /^:disk\nexit 1$/m,
   ]],
-  ['pending deployment but no boot environment built: exit with the reason', { decision: deploy, bootenvMissing: 'no vmlinuz in /var/bootenv' }, 'exit', [/no vmlinuz in \/var\/bootenv/, /^exit$/m]],
+  ['pending deployment but no boot environment built: exit with the reason', { decision: deploy, bootenvMissing: 'no vmlinuz in /var/bootenv' }, 'exit', [/no vmlinuz in \/var\/bootenv/, /^exit 1$/m]],
   ['a name holding iPXE syntax is never expanded', { machine: { name: 'pc${net0/ip}', state: 'known' } }, 'exit', [/machine pc\?\{net0\/ip\}/]],
 ];
 

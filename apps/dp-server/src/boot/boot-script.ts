@@ -82,13 +82,21 @@ function menuScript(input: BootScriptInput, who: string, choices: readonly strin
   // Nobody at the keyboard: the disk boots after the timeout, as if nothing were offered.
   out.push(`choose --timeout ${input.menuTimeoutMs ?? MENU_TIMEOUT_MS} --default disk target || goto disk`, 'goto ${target}');
   choices.forEach((name, i) => out.push(`:d${i}`, `echo castpoint: ${who}: deployment ${name} chosen`, ...bootenvLines(input, [`castpoint.choose=${name}`])));
-  out.push(':disk', 'exit');
+  out.push(':disk', EXIT_TO_NEXT_BOOT_DEVICE);
   return { outcome: 'menu', text: lines(...out) };
 }
 
+/**
+ * Hands back to the firmware so that it boots the next device, the machine's disk. With a failure
+ * status: a UEFI boot manager (EDK2's BdsDxe, so OVMF, and Dell's and Lenovo's firmware) moves on
+ * to the next Boot#### entry only when the network boot option FAILED; a bare `exit` (status 0) is
+ * a success there, which ends its boot loop in the boot manager's menu, and the machine waits at
+ * it forever (seen in the VM lab with OVMF). BIOS firmware ignores the status.
+ */
+const EXIT_TO_NEXT_BOOT_DEVICE = 'exit 1';
+
 function exitScript(reason: string): BootScript {
-  // `exit` hands back to the firmware, which boots the next device: the machine's disk.
-  return { outcome: 'exit', text: lines(`echo castpoint: ${safeText(reason)}; booting from disk`, 'exit') };
+  return { outcome: 'exit', text: lines(`echo castpoint: ${safeText(reason)}; booting from disk`, EXIT_TO_NEXT_BOOT_DEVICE) };
 }
 
 /** iPXE expands ${...} in every command: text from the store is never allowed to. */
