@@ -1,6 +1,7 @@
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { AssignmentQueries } from './assignment-queries';
 import { DeploymentQueries } from './deployment-queries';
+import { MachineIndex } from './machine-index';
 import { MachineQueries } from './machine-queries';
 import { openDatabase } from './open';
 import { SeenBatch, type FlushTimer } from './seen-batch';
@@ -29,7 +30,7 @@ function manualTimer() {
 describe('AssignmentQueries and SeenBatch (PGlite in memory)', () => {
   const t0 = new Date('2026-12-01T10:00:00Z');
 
-  it('answers a known machine with one statement and no write; the batch writes every observation in one statement when its timer runs', async () => {
+  it('answers a known machine with no statement at all once the index is filled, a machine added since with one read; the batch writes every observation in one statement when its timer runs', async () => {
     const db = await openDatabase({ kind: 'memory' });
     try {
       const counter = new StatementCounter();
@@ -37,20 +38,29 @@ describe('AssignmentQueries and SeenBatch (PGlite in memory)', () => {
       const { timer, due } = manualTimer();
       const seen = new SeenBatch(counted, timer, 2000);
       const cache = new TargetingCache();
-      const machines = new MachineQueries(counted, seen);
-      const deployments = new DeploymentQueries(counted, cache);
-      const assignment = new AssignmentQueries(counted, machines, deployments, seen);
-      await machines.importAll([1, 2, 3].map((i) => ({ name: `m${i}`, macs: [`52:54:00:00:0d:0${i}`] })), t0);
-      await new CollectionQueries(counted, cache).add('all', [{ kind: 'name', glob: 'm*' }], t0);
+      const index = new MachineIndex();
+      const machines = new MachineQueries(counted, seen, index);
+      const deployments = new DeploymentQueries(counted, cache, index);
+      const assignment = new AssignmentQueries(counted, machines, deployments, seen, index);
+      await machines.importAll([1, 2].map((i) => ({ name: `m${i}`, macs: [`52:54:00:00:0d:0${i}`] })), t0);
+      await new CollectionQueries(counted, cache, index).add('all', [{ kind: 'name', glob: 'm*' }], t0);
       await deployments.add({ name: 'win11', image: 'win11.img', collection: 'all' }, t0);
       await deployments.targetingAll();
+      const beforeFill = counter.statements;
+      await assignment.warm();
+      expect(counter.statements - beforeFill).toBe(1);
+      expect(index.size).toBe(2);
+      // Added after the fill: not in the index, so its first answer reads it (one statement).
+      await machines.add({ name: 'm3', macs: ['52:54:00:00:0d:03'] }, t0);
 
-      const before = counter.statements;
-      for (const i of [1, 2, 3]) {
+      const ask = async (i: number) => {
+        const before = counter.statements;
         const r = await assignment.forAgent({ macs: [`52:54:00:00:0d:0${i}`], model: 'KVM', ip: '10.0.0.1' }, new Date(t0.getTime() + i * 1000));
         expect(r.machine).toMatchObject({ name: `m${i}`, model: 'KVM' });
-      }
-      expect(counter.statements - before).toBe(3);
+        return counter.statements - before;
+      };
+      expect([await ask(1), await ask(2), await ask(3)]).toEqual([0, 0, 1]);
+      expect(await ask(3)).toBe(0);
       // One timer for the three, nothing written yet.
       expect(due).toHaveLength(1);
       expect(seen.size).toBe(3);

@@ -39,6 +39,8 @@ export const SEEN_FLUSH_MS = 2000;
  */
 export class SeenBatch {
   private pending = new Map<number, Observation>();
+  /** Batches of flushes not finished, oldest first: no longer pending, not in the database yet. */
+  private writing: ReadonlyMap<number, Observation>[] = [];
   private timer: { cancel(): void } | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -67,16 +69,33 @@ export class SeenBatch {
     return this.pending.size;
   }
 
+  /** The newest observation of a machine not written yet (a row read from SQL lacks it). */
+  unwritten(machineId: number): Observation | undefined {
+    const pending = this.pending.get(machineId);
+    if (pending) return pending;
+    for (let i = this.writing.length - 1; i >= 0; i--) {
+      const o = this.writing[i]?.get(machineId);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
   /** Writes every pending observation in one statement; reads of machines call it first. */
   flush(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;
     // Nothing new: wait for one in flight, whose failure its own caller has already seen.
     if (this.pending.size === 0) return this.flushing.then(noop, noop);
-    const rows = [...this.pending];
+    const batch = this.pending;
     this.pending = new Map();
+    this.writing.push(batch);
     // One flush at a time, in order: a later one never lands before an earlier one.
-    this.flushing = this.flushing.catch(() => undefined).then(() => writeObservations(this.db, rows));
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(() => writeObservations(this.db, [...batch]))
+      .finally(() => {
+        this.writing = this.writing.filter((b) => b !== batch);
+      });
     return this.flushing;
   }
 }
