@@ -78,4 +78,30 @@ describe('AssignmentQueries and SeenBatch (PGlite in memory)', () => {
       await db.destroy();
     }
   }, 180_000);
+
+  it('writes a large batch in slices of SEEN_SLICE_ROWS rows, letting waiting work run between two (PGlite holds the event loop while a statement runs)', async () => {
+    const db = await openDatabase({ kind: 'memory' });
+    try {
+      const counter = new StatementCounter();
+      const counted = db.withPlugin(counter);
+      const { timer } = manualTimer();
+      const seen = new SeenBatch(counted, timer, 2000, 50);
+      const machines = new MachineQueries(counted, seen);
+      const added = await machines.importAll(Array.from({ length: 120 }, (_, i) => ({ name: `s${i}`, macs: [`52:54:00:00:0e:${i.toString(16).padStart(2, '0')}`] })), t0);
+      for (const m of added) seen.note(m.id, { at: t0, ip: '10.0.0.2', serial: null, vendor: null, model: 'KVM' });
+      const before = counter.statements;
+      let whenOtherRan = -1;
+      const flushed = seen.flush();
+      // Queued now, like an answer waiting behind the flush: it must run before the last slice.
+      setImmediate(() => (whenOtherRan = counter.statements - before));
+      await flushed;
+      expect(counter.statements - before).toBe(3);
+      expect(whenOtherRan).toBeGreaterThanOrEqual(0);
+      expect(whenOtherRan).toBeLessThan(3);
+      const rows = await db.selectFrom('machines').select(['last_seen', 'model']).execute();
+      expect(rows.filter((r) => r.last_seen?.getTime() === t0.getTime() && r.model === 'KVM')).toHaveLength(120);
+    } finally {
+      await db.destroy();
+    }
+  }, 180_000);
 });
