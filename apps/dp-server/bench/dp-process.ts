@@ -20,6 +20,10 @@ export interface LoopStalls {
   /** Their lateness added up, ms. */
   stallMs: number;
   worstMs: number;
+  /** Stalls in which the DP itself used more than STALL_MS of CPU (not the OS running others). */
+  busyStalls: number;
+  /** The CPU those used, ms. */
+  busyMs: number;
 }
 
 export interface DpProcess {

@@ -118,7 +118,15 @@ async function run(backend: string, dataDir: string, location: StoreLocation): P
     // Per request answered: requests the overloaded DP never accepted cost it nothing.
     const assignCpuMs = (dp.cpuMs() - cpu0) / Math.max(1, assign.sent - assign.failed);
     const stalls1 = await dp.loopStalls();
-    const loadStalls: LoopStalls = { ticks: stalls1.ticks - stalls0.ticks, stalls: stalls1.stalls - stalls0.stalls, stallMs: stalls1.stallMs - stalls0.stallMs, worstMs: stalls1.worstMs };
+    const loadStalls: LoopStalls = {
+      ticks: stalls1.ticks - stalls0.ticks,
+      stalls: stalls1.stalls - stalls0.stalls,
+      stallMs: stalls1.stallMs - stalls0.stallMs,
+      // Since the start (the probe keeps no per-interval maximum).
+      worstMs: stalls1.worstMs,
+      busyStalls: stalls1.busyStalls - stalls0.busyStalls,
+      busyMs: stalls1.busyMs - stalls0.busyMs,
+    };
     const list = await listAll(dp.url);
     return { backend, fillS, startMs: dp.startMs, rssIdleMiB, rssLoadedMiB: dp.rssMiB(), assign, assignCpuMs, loadStalls, seqP50Ms: quantile(seq, 0.5), seqP99Ms: quantile(seq, 0.99), listAllMs: list.ms, listPageP99Ms: list.pageP99, pages: list.pages };
   } finally {
@@ -153,11 +161,11 @@ async function main(): Promise<void> {
   }
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`${SIZE.machines} machines, ${SIZE.collections} collections, ${SIZE.deployments} deployments; assignment at ${RATE} requests/s for ${SECONDS} s (open loop, HTTP on 127.0.0.1); load average ${load}`);
-  console.log(`backend      fill s  start ms  RSS idle/loaded MiB  seq p50/p99 ms  assign req/s  p50 ms  p99 ms  max ms  failed  DP CPU ms/req  gen lag p99 ms  list all ms  page p99 ms  stalls>${STALL_MS}ms /1k req  stall ms /1k req`);
+  console.log(`backend      fill s  start ms  RSS idle/loaded MiB  seq p50/p99 ms  assign req/s  p50 ms  p99 ms  max ms  failed  DP CPU ms/req  gen lag p99 ms  list all ms  page p99 ms  stalls>${STALL_MS}ms /1k req  stall ms /1k req  busy stalls /1k req  busy ms /1k req`);
   for (const r of results) {
     const a = r.assign;
     console.log(
-      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${`${r.seqP50Ms.toFixed(1)}/${r.seqP99Ms.toFixed(1)}`.padStart(14)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${r.assignCpuMs.toFixed(2).padStart(13)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}  ${perK(r, r.loadStalls.stalls).toFixed(1).padStart(19)}  ${perK(r, r.loadStalls.stallMs).toFixed(0).padStart(16)}`,
+      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${`${r.seqP50Ms.toFixed(1)}/${r.seqP99Ms.toFixed(1)}`.padStart(14)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${r.assignCpuMs.toFixed(2).padStart(13)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}  ${perK(r, r.loadStalls.stalls).toFixed(1).padStart(19)}  ${perK(r, r.loadStalls.stallMs).toFixed(0).padStart(16)}  ${perK(r, r.loadStalls.busyStalls).toFixed(1).padStart(19)}  ${perK(r, r.loadStalls.busyMs).toFixed(0).padStart(15)}`,
     );
     if (r.assign.failed > 0) console.log(`  ${r.backend} failures: ${JSON.stringify(r.assign.failures)}`);
   }
