@@ -5,14 +5,16 @@
 // POST /api/v1/agent/assignment under an open-loop load of 200 requests/s over HTTP, and the
 // listing of all 10,000 machines through GET /api/v1/machines pages. Prints a table, then one JSON
 // line. Run: npx nx run dp-server:bench   (FLEET_BENCH_MACHINES, FLEET_BENCH_RATE,
-// FLEET_BENCH_SECONDS change the size, the rate and the length of the load).
+// FLEET_BENCH_SECONDS change the size, the rate and the length of the load; FLEET_BENCH_DP_NODE_ARGS
+// are given to the DP's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; FLEET_BENCH_DP_MAIN runs
+// another bundle than dist/apps/dp-server/main.cjs, e.g. a build of the previous commit).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DpStore } from '../src/store/dp-store';
 import type { StoreLocation } from '../src/store/open';
 import { findPostgresBin, startTestPostgres } from '../src/store/testing/postgres-server';
-import { ADMIN, CLIENT, startDp } from './dp-process';
+import { ADMIN, CLIENT, STALL_MS, startDp, type LoopStalls } from './dp-process';
 import { fillFleet, mac, type FleetSize } from './fleet-fill';
 import { pacedLoad, quantile, type LoadResult } from './paced-load';
 
@@ -20,6 +22,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const SIZE: FleetSize = { machines: Number(process.env['FLEET_BENCH_MACHINES'] ?? '10000'), collections: 100, deployments: 50 };
 const RATE = Number(process.env['FLEET_BENCH_RATE'] ?? '200');
 const SECONDS = Number(process.env['FLEET_BENCH_SECONDS'] ?? '20');
+const DP_NODE_ARGS = (process.env['FLEET_BENCH_DP_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+const DP_MAIN = process.env['FLEET_BENCH_DP_MAIN'] || undefined;
 const PAGE = 500;
 const SEQUENTIAL = 300;
 /** fleet-fill.ts's deployments use img0..img(IMAGES-1). */
@@ -34,6 +38,8 @@ interface Result {
   assign: LoadResult;
   /** The DP's CPU per assignment under the load (user + system): what the box's load cannot inflate much. */
   assignCpuMs: number;
+  /** The DP's event-loop stalls (> STALL_MS) during the load: what makes a tail even one request at a time. */
+  loadStalls: LoopStalls;
   /** One request at a time (no queue): the answer's own time. */
   seqP50Ms: number;
   seqP99Ms: number;
@@ -84,7 +90,7 @@ async function run(backend: string, dataDir: string, location: StoreLocation): P
     await store.close();
   }
   const fillS = (performance.now() - t) / 1000;
-  const dp = await startDp(ROOT, dataDir, location.kind === 'postgres' ? location.url : undefined);
+  const dp = await startDp(ROOT, dataDir, location.kind === 'postgres' ? location.url : undefined, DP_NODE_ARGS, DP_MAIN && path.resolve(DP_MAIN));
   try {
     await addImages(dp.url, dataDir);
     const rssIdleMiB = dp.rssMiB();
@@ -107,14 +113,30 @@ async function run(backend: string, dataDir: string, location: StoreLocation): P
     }
     seq.sort((a, b) => a - b);
     const cpu0 = dp.cpuMs();
+    const stalls0 = await dp.loopStalls();
     const assign = await pacedLoad(RATE, SECONDS, ask);
     // Per request answered: requests the overloaded DP never accepted cost it nothing.
     const assignCpuMs = (dp.cpuMs() - cpu0) / Math.max(1, assign.sent - assign.failed);
+    const stalls1 = await dp.loopStalls();
+    const loadStalls: LoopStalls = {
+      ticks: stalls1.ticks - stalls0.ticks,
+      stalls: stalls1.stalls - stalls0.stalls,
+      stallMs: stalls1.stallMs - stalls0.stallMs,
+      // Since the start (the probe keeps no per-interval maximum).
+      worstMs: stalls1.worstMs,
+      busyStalls: stalls1.busyStalls - stalls0.busyStalls,
+      busyMs: stalls1.busyMs - stalls0.busyMs,
+    };
     const list = await listAll(dp.url);
-    return { backend, fillS, startMs: dp.startMs, rssIdleMiB, rssLoadedMiB: dp.rssMiB(), assign, assignCpuMs, seqP50Ms: quantile(seq, 0.5), seqP99Ms: quantile(seq, 0.99), listAllMs: list.ms, listPageP99Ms: list.pageP99, pages: list.pages };
+    return { backend, fillS, startMs: dp.startMs, rssIdleMiB, rssLoadedMiB: dp.rssMiB(), assign, assignCpuMs, loadStalls, seqP50Ms: quantile(seq, 0.5), seqP99Ms: quantile(seq, 0.99), listAllMs: list.ms, listPageP99Ms: list.pageP99, pages: list.pages };
   } finally {
     await dp.stop();
   }
+}
+
+/** Per 1000 requests answered in the load. */
+function perK(r: Result, n: number): number {
+  return (1000 * n) / Math.max(1, r.assign.sent - r.assign.failed);
 }
 
 async function main(): Promise<void> {
@@ -139,11 +161,11 @@ async function main(): Promise<void> {
   }
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`${SIZE.machines} machines, ${SIZE.collections} collections, ${SIZE.deployments} deployments; assignment at ${RATE} requests/s for ${SECONDS} s (open loop, HTTP on 127.0.0.1); load average ${load}`);
-  console.log('backend      fill s  start ms  RSS idle/loaded MiB  seq p50/p99 ms  assign req/s  p50 ms  p99 ms  max ms  failed  DP CPU ms/req  gen lag p99 ms  list all ms  page p99 ms');
+  console.log(`backend      fill s  start ms  RSS idle/loaded MiB  seq p50/p99 ms  assign req/s  p50 ms  p99 ms  max ms  failed  DP CPU ms/req  gen lag p99 ms  list all ms  page p99 ms  stalls>${STALL_MS}ms /1k req  stall ms /1k req  busy stalls /1k req  busy ms /1k req`);
   for (const r of results) {
     const a = r.assign;
     console.log(
-      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${`${r.seqP50Ms.toFixed(1)}/${r.seqP99Ms.toFixed(1)}`.padStart(14)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${r.assignCpuMs.toFixed(2).padStart(13)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}`,
+      `${r.backend.padEnd(11)} ${r.fillS.toFixed(1).padStart(6)}  ${r.startMs.toFixed(0).padStart(8)}  ${`${r.rssIdleMiB.toFixed(0)}/${r.rssLoadedMiB.toFixed(0)}`.padStart(19)}  ${`${r.seqP50Ms.toFixed(1)}/${r.seqP99Ms.toFixed(1)}`.padStart(14)}  ${a.achievedRps.toFixed(0).padStart(12)}  ${a.p50Ms.toFixed(1).padStart(6)}  ${a.p99Ms.toFixed(1).padStart(6)}  ${a.maxMs.toFixed(0).padStart(6)}  ${String(a.failed).padStart(6)}  ${r.assignCpuMs.toFixed(2).padStart(13)}  ${a.sendLagP99Ms.toFixed(1).padStart(14)}  ${r.listAllMs.toFixed(0).padStart(11)}  ${r.listPageP99Ms.toFixed(0).padStart(11)}  ${perK(r, r.loadStalls.stalls).toFixed(1).padStart(19)}  ${perK(r, r.loadStalls.stallMs).toFixed(0).padStart(16)}  ${perK(r, r.loadStalls.busyStalls).toFixed(1).padStart(19)}  ${perK(r, r.loadStalls.busyMs).toFixed(0).padStart(15)}`,
     );
     if (r.assign.failed > 0) console.log(`  ${r.backend} failures: ${JSON.stringify(r.assign.failures)}`);
   }

@@ -55,9 +55,23 @@ function badRule(text: string, why: string): DeployError {
   return new DeployError('DP_BAD_RULE', `rule "${text}": ${why} (rules: mac:M[,M...], mac-prefix:OCTETS, name:GLOB, model:GLOB, unknown)`, { rule: text });
 }
 
+/**
+ * Each rule's glob compiled once. decide() runs every collection's rules on every agent request,
+ * and picomatch.isMatch compiles its glob again on each call; the store's targeting cache hands
+ * out the same rule objects until a collection changes, so keyed by the rule object (a WeakMap:
+ * a rule no longer cached takes its matcher with it) they compile once per change.
+ */
+const compiled = new WeakMap<object, picomatch.Matcher>();
+
 /** Globs match case-insensitively: vendors and operators do not agree on "OptiPlex" vs "Optiplex". */
-function globMatches(glob: string, value: string | null): boolean {
-  return value !== null && picomatch.isMatch(value, glob, { nocase: true, dot: true });
+function globMatches(rule: { readonly glob: string }, value: string | null): boolean {
+  if (value === null) return false;
+  let matcher = compiled.get(rule);
+  if (matcher === undefined) {
+    matcher = picomatch(rule.glob, { nocase: true, dot: true });
+    compiled.set(rule, matcher);
+  }
+  return matcher(value);
 }
 
 export function ruleMatches(rule: CollectionRule, machine: Machine): boolean {
@@ -67,9 +81,9 @@ export function ruleMatches(rule: CollectionRule, machine: Machine): boolean {
     case 'mac-prefix':
       return machine.macs.some((m) => m.startsWith(`${rule.prefix}:`));
     case 'name':
-      return globMatches(rule.glob, machine.name);
+      return globMatches(rule, machine.name);
     case 'model':
-      return globMatches(rule.glob, machine.model);
+      return globMatches(rule, machine.model);
     case 'unknown':
       return machine.state === 'unknown';
   }

@@ -129,7 +129,10 @@ export class StateStore {
       // Before the database: a state.json that cannot be imported fails the start at once.
       const json = readStateFile(dataDir);
       sql = await DpStore.open(opts.database ?? { kind: 'pglite', dataDir });
-      return await StateStore.load(dataDir, json, sql, given, release, opts);
+      const opened = await StateStore.load(dataDir, json, sql, given, release, opts);
+      // The machines go into memory now, while the DP starts, not on the first agent's answer.
+      sql.warmAgentIndex();
+      return opened;
     } catch (err) {
       await sql?.close().catch(() => undefined);
       release();

@@ -3,6 +3,7 @@ import { DeployError } from '../deployments/errors';
 import type { Collection, CollectionRule } from '../deployments/model';
 import { isUniqueViolation, toCollection } from './rows';
 import type { DpDatabase } from './schema';
+import { MachineIndex } from './machine-index';
 import { TargetingCache } from './targeting-cache';
 
 /** Every query on collections, their rules and static members. */
@@ -11,6 +12,8 @@ export class CollectionQueries {
     private readonly db: Kysely<DpDatabase>,
     /** Told when a collection's rules change (or it goes): the agent's request reads them from there. */
     private readonly targeting: TargetingCache = new TargetingCache(),
+    /** Told which machines' memberships changed, once committed. */
+    private readonly index: MachineIndex = new MachineIndex(),
   ) {}
 
   /** Rules arrive parsed (deployments/rules.ts parseRule), so the store holds only valid ones. */
@@ -45,8 +48,13 @@ export class CollectionQueries {
       const names = users.map((u) => u.name);
       throw new DeployError('DP_COLLECTION_IN_USE', `collection ${name} is targeted by deployment(s) ${names.join(', ')}`, { collection: name, deployments: names });
     }
-    await this.db.deleteFrom('collections').where('id', '=', c.id).execute();
-    this.targeting.invalidate();
+    try {
+      await this.db.deleteFrom('collections').where('id', '=', c.id).execute();
+    } finally {
+      this.targeting.invalidate();
+      // Its memberships went with it (on delete cascade).
+      this.index.forgetWhere((m) => m.memberOf.has(c.id));
+    }
   }
 
   async setRules(name: string, rules: readonly CollectionRule[]): Promise<Collection> {
@@ -60,14 +68,22 @@ export class CollectionQueries {
   async addMember(collection: string, machine: string): Promise<Collection> {
     const c = await this.get(collection);
     const m = await machineId(this.db, machine);
-    await this.db.insertInto('collection_members').values({ collection_id: c.id, machine_id: m }).onConflict((oc) => oc.doNothing()).execute();
+    try {
+      await this.db.insertInto('collection_members').values({ collection_id: c.id, machine_id: m }).onConflict((oc) => oc.doNothing()).execute();
+    } finally {
+      this.index.forget(m);
+    }
     return this.get(collection);
   }
 
   async removeMember(collection: string, machine: string): Promise<Collection> {
     const c = await this.get(collection);
     const m = await machineId(this.db, machine);
-    await this.db.deleteFrom('collection_members').where('collection_id', '=', c.id).where('machine_id', '=', m).execute();
+    try {
+      await this.db.deleteFrom('collection_members').where('collection_id', '=', c.id).where('machine_id', '=', m).execute();
+    } finally {
+      this.index.forget(m);
+    }
     return this.get(collection);
   }
 }

@@ -4,6 +4,7 @@ import { DeployError } from '../deployments/errors';
 import type { AfterAction, Deployment, DeploymentKind, Purpose } from '../deployments/model';
 import { isUniqueViolation, toCollection, toDeployment } from './rows';
 import type { DpDatabase } from './schema';
+import { MachineIndex } from './machine-index';
 import { TargetingCache, type Targeting } from './targeting-cache';
 
 export interface NewDeployment {
@@ -30,6 +31,8 @@ export class DeploymentQueries {
   constructor(
     private readonly db: Kysely<DpDatabase>,
     private readonly targeting: TargetingCache = new TargetingCache(),
+    /** Told which machines' done lists changed, once committed. */
+    private readonly index: MachineIndex = new MachineIndex(),
   ) {}
 
   /**
@@ -88,30 +91,46 @@ export class DeploymentQueries {
 
   async remove(name: string): Promise<void> {
     const d = await this.get(name);
-    await this.db.deleteFrom('deployments').where('id', '=', d.id).execute();
-    this.targeting.invalidate();
+    try {
+      await this.db.deleteFrom('deployments').where('id', '=', d.id).execute();
+    } finally {
+      this.targeting.invalidate();
+      // Its done list went with it (on delete cascade).
+      this.index.forgetWhere((m) => m.done.has(d.id));
+    }
   }
 
   /** A required deployment finished on a machine: it does not run there again until rerun. */
   async markDone(deploymentId: number, machineId: number, now: Date): Promise<void> {
-    await this.db
-      .insertInto('deployment_done')
-      .values({ deployment_id: deploymentId, machine_id: machineId, done_at: now })
-      .onConflict((oc) => oc.columns(['deployment_id', 'machine_id']).doUpdateSet({ done_at: now }))
-      .execute();
+    try {
+      await this.db
+        .insertInto('deployment_done')
+        .values({ deployment_id: deploymentId, machine_id: machineId, done_at: now })
+        .onConflict((oc) => oc.columns(['deployment_id', 'machine_id']).doUpdateSet({ done_at: now }))
+        .execute();
+    } finally {
+      this.index.forget(machineId);
+    }
   }
 
   /** Re-arms one machine (by name) or, without one, every machine. Returns how many were re-armed. */
   async rerun(name: string, machine?: string): Promise<number> {
     const d = await this.get(name);
     let q = this.db.deleteFrom('deployment_done').where('deployment_id', '=', d.id);
+    let one: number | undefined;
     if (machine !== undefined) {
       const m = await this.db.selectFrom('machines').select('id').where('name', '=', machine).executeTakeFirst();
       if (!m) throw new DeployError('DP_MACHINE_NOT_FOUND', `no machine ${machine}`, { machine });
+      one = m.id;
       q = q.where('machine_id', '=', m.id);
     }
-    const res = await q.executeTakeFirst();
-    return Number(res.numDeletedRows);
+    try {
+      const res = await q.executeTakeFirst();
+      return Number(res.numDeletedRows);
+    } finally {
+      if (one !== undefined) this.index.forget(one);
+      else this.index.forgetWhere((m) => m.done.has(d.id));
+    }
   }
 
   /**

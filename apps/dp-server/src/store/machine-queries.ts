@@ -5,6 +5,7 @@ import { matchMachine, type MachineMatch } from '../deployments/match-machine';
 import type { Machine, MachineState } from '../deployments/model';
 import { isUniqueViolation, toMachine } from './rows';
 import type { DpDatabase } from './schema';
+import { MachineIndex } from './machine-index';
 import { SeenBatch } from './seen-batch';
 
 type Db = Kysely<DpDatabase> | Transaction<DpDatabase>;
@@ -37,6 +38,8 @@ export class MachineQueries {
     private readonly db: Kysely<DpDatabase>,
     /** Observations of agents' requests not written yet: flushed before any read shows a machine. */
     private readonly seen: SeenBatch = new SeenBatch(db),
+    /** The agent's in-memory view of machines: told of every change to one, once it is committed. */
+    private readonly index: MachineIndex = new MachineIndex(),
   ) {}
 
   /**
@@ -113,7 +116,11 @@ export class MachineQueries {
 
   async remove(nameOrId: string | number): Promise<void> {
     const m = await this.get(nameOrId);
-    await this.db.deleteFrom('machines').where('id', '=', m.id).execute();
+    try {
+      await this.db.deleteFrom('machines').where('id', '=', m.id).execute();
+    } finally {
+      this.index.forget(m.id);
+    }
   }
 
   /**
@@ -132,9 +139,20 @@ export class MachineQueries {
 
   private async change(nameOrId: string | number, newName: string | undefined): Promise<Machine> {
     await this.seen.flush();
+    // Set inside the transaction, forgotten by the index once it is over (committed or not).
+    let touched: number | undefined;
+    try {
+      return await this.changeTx(nameOrId, newName, (id) => (touched = id));
+    } finally {
+      if (touched !== undefined) this.index.forget(touched);
+    }
+  }
+
+  private changeTx(nameOrId: string | number, newName: string | undefined, touching: (id: number) => void): Promise<Machine> {
     return this.db.transaction().execute(async (tx) => {
       const m = await findMachine(tx, nameOrId);
       if (!m) throw new DeployError('DP_MACHINE_NOT_FOUND', `no machine ${nameOrId}`, { machine: nameOrId });
+      touching(m.id);
       const name = newName ?? m.name;
       if (name !== m.name) {
         const owner = await findMachine(tx, name);
@@ -162,6 +180,16 @@ export class MachineQueries {
   async recordSeen(seen: SeenMachine, now: Date): Promise<{ match: MachineMatch; machine: Machine | null }> {
     const macs = [...new Set(seen.macs.map(normalizeMac))];
     const uuid = seen.uuid ? normalizeUuid(seen.uuid) : null;
+    // Set inside the transaction, forgotten once it is over (committed or not).
+    let touched: number | undefined;
+    try {
+      return await this.recordSeenTx(macs, uuid, seen, now, (id) => (touched = id));
+    } finally {
+      if (touched !== undefined) this.index.forget(touched);
+    }
+  }
+
+  private recordSeenTx(macs: string[], uuid: string | null, seen: SeenMachine, now: Date, touching: (id: number) => void): Promise<{ match: MachineMatch; machine: Machine | null }> {
     return this.db.transaction().execute(async (tx) => {
       const candidates = await candidatesFor(tx, macs, uuid);
       const match = matchMachine({ macs, uuid }, candidates);
@@ -178,6 +206,7 @@ export class MachineQueries {
       let id: number;
       if (match.kind === 'match') {
         id = match.machineId;
+        touching(id);
         // The updated row comes back with the update, and its MACs are the candidate's plus the
         // new ones: no second read (the agent's request is the DP's hottest query, see the bench).
         const row = await tx

@@ -4,7 +4,7 @@ import type { DpDatabase } from './schema';
 
 /** Row -> record mappers, so the rest of the DP never sees column names or driver types. */
 
-export function toMachine(row: Selectable<DpDatabase['machines']>, macs: string[]): Machine {
+export function toMachine(row: Selectable<DpDatabase['machines']>, macs: readonly string[]): Machine {
   return {
     id: row.id,
     name: row.name,

@@ -26,8 +26,20 @@ export const realFlushTimer: FlushTimer = {
 
 const noop = (): void => undefined;
 
-/** @default 2000: at 200 requests/s one UPDATE of ~400 rows every two seconds. */
+/** @default 2000: at 200 requests/s ~400 rows every two seconds. */
 export const SEEN_FLUSH_MS = 2000;
+
+/**
+ * @default 50: rows per UPDATE. On PGlite a statement runs synchronously on the DP's event loop:
+ * one UPDATE of 400 rows of a 10,000-machine table held it 18-85 ms (CPU, load 11-16; PGlite has
+ * no autovacuum, so no statistics, and the planner hashes the whole table), every 2 s, which was
+ * the agent's answers' tail (docs/deployments.md "Scale"). 50 rows take 2-3 ms, and the answers
+ * waiting run between two slices.
+ */
+export const SEEN_SLICE_ROWS = 50;
+
+/** Lets the event loop run what waits (answers) before the next slice. */
+const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Last-seen, first-seen, IP and SMBIOS facts of known machines, written in one UPDATE every
@@ -39,6 +51,8 @@ export const SEEN_FLUSH_MS = 2000;
  */
 export class SeenBatch {
   private pending = new Map<number, Observation>();
+  /** Batches of flushes not finished, oldest first: no longer pending, not in the database yet. */
+  private writing: ReadonlyMap<number, Observation>[] = [];
   private timer: { cancel(): void } | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -46,6 +60,7 @@ export class SeenBatch {
     private readonly db: Kysely<DpDatabase>,
     private readonly scheduler: FlushTimer = realFlushTimer,
     private readonly intervalMs = SEEN_FLUSH_MS,
+    private readonly sliceRows = SEEN_SLICE_ROWS,
   ) {}
 
   /** Keeps the newest observation per machine; a field not reported keeps an earlier one's value. */
@@ -67,16 +82,39 @@ export class SeenBatch {
     return this.pending.size;
   }
 
-  /** Writes every pending observation in one statement; reads of machines call it first. */
+  /** The newest observation of a machine not written yet (a row read from SQL lacks it). */
+  unwritten(machineId: number): Observation | undefined {
+    const pending = this.pending.get(machineId);
+    if (pending) return pending;
+    for (let i = this.writing.length - 1; i >= 0; i--) {
+      const o = this.writing[i]?.get(machineId);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  /** Writes every pending observation, SEEN_SLICE_ROWS a statement; reads of machines call it first. */
   flush(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;
     // Nothing new: wait for one in flight, whose failure its own caller has already seen.
     if (this.pending.size === 0) return this.flushing.then(noop, noop);
-    const rows = [...this.pending];
+    const batch = this.pending;
     this.pending = new Map();
+    this.writing.push(batch);
     // One flush at a time, in order: a later one never lands before an earlier one.
-    this.flushing = this.flushing.catch(() => undefined).then(() => writeObservations(this.db, rows));
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(async () => {
+        const rows = [...batch];
+        for (let i = 0; i < rows.length; i += this.sliceRows) {
+          if (i > 0) await nextMacrotask();
+          await writeObservations(this.db, rows.slice(i, i + this.sliceRows));
+        }
+      })
+      .finally(() => {
+        this.writing = this.writing.filter((b) => b !== batch);
+      });
     return this.flushing;
   }
 }

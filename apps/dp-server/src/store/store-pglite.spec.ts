@@ -4,12 +4,14 @@ import path from 'node:path';
 import { isCastpointError } from '@castpoint/wire';
 import { DpStore } from './dp-store';
 import { describeAssignmentContract } from './testing/assignment-contract';
+import { describeIndexContract } from './testing/index-contract';
 import { describeStoreContract, truncateAll } from './testing/store-contract';
 
 // PGlite runs Emscripten code that calls import(): the dp-server test target runs Jest with
 // --experimental-vm-modules for it (project.json); a bare `npx jest` needs NODE_OPTIONS likewise.
 describeStoreContract('PGlite (in memory)', () => DpStore.open({ kind: 'memory' }), truncateAll);
 describeAssignmentContract('PGlite (in memory)', () => DpStore.open({ kind: 'memory' }), truncateAll);
+describeIndexContract('PGlite (in memory)', () => DpStore.open({ kind: 'memory' }), truncateAll);
 
 describe('DpStore on PGlite in the data dir', () => {
   let dir: string;

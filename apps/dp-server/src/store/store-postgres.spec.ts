@@ -1,6 +1,7 @@
 import { DpStore } from './dp-store';
 import { findPostgresBin, startTestPostgres, type TestPostgres } from './testing/postgres-server';
 import { describeAssignmentContract } from './testing/assignment-contract';
+import { describeIndexContract } from './testing/index-contract';
 import { describeStoreContract, truncateAll } from './testing/store-contract';
 
 // The same contract against a real PostgreSQL server that this test starts (initdb + pg_ctl in a
@@ -22,6 +23,7 @@ if (bin) {
   };
   describeStoreContract('PostgreSQL', open, truncateAll);
   describeAssignmentContract('PostgreSQL', open, truncateAll);
+  describeIndexContract('PostgreSQL', open, truncateAll);
 } else {
   it.skip('PostgreSQL store contract (no PostgreSQL binaries)', () => undefined);
 }
