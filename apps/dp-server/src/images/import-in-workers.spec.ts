@@ -27,6 +27,8 @@ it('answers requests while a 64 MiB import is under way, with its progress, and 
   const seen: number[] = [];
   let answered = 0;
   while (!done) {
+    // inject() alone may settle without a macrotask turn: let the import's file reads in too.
+    await new Promise((r) => setImmediate(r));
     const r = await h.app.inject({ method: 'GET', url: '/api/v1/imports', headers: admin });
     expect(r.statusCode).toBe(200);
     const listed = r.json<{ name: string; bytesDone: number; size: number }[]>().find((i) => i.name === 'big');
