@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     const dp = await startDp(lan, lan.server, { dataDir, maxRate: rate ?? '300mbit', readyTimeoutMs: 120_000 });
     try {
       const placed = placeImage(dataDir, image);
-      for (const [name, flags] of [['raw', []], ['zstd', ['--compress']]] as const) {
+      for (const [name, flags] of [['raw', ['--no-compress']], ['zstd', ['--compress']]] as const) {
         const add = await dpCli(lan, dp, ['image', 'add', name, placed, ...flags]);
         if (add.code !== 0) throw new Error(`image add ${name}: ${add.stderr}`);
       }

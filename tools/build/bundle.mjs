@@ -63,8 +63,34 @@ const inlineZstdWasm = {
   },
 };
 
+// libs/chunking's import worker threads run worker-main.ts as an eval'd script: from sources,
+// import-pool/worker-source.ts bundles it with esbuild at run time; in a bundle that module is
+// replaced by the script bundled here (zstd WASM inlined), so nothing is built or read at run time.
+const importWorkerSource = {
+  name: 'import-worker-source',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]libs[\\/]chunking[\\/]src[\\/]import-pool[\\/]worker-source\.ts$/ }, async (args) => {
+      const worker = await build({
+        plugins: [inlineZstdWasm],
+        entryPoints: [path.join(path.dirname(args.path), 'worker-main.ts')],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        tsconfig: path.resolve('tsconfig.base.json'),
+        logLevel: 'warning',
+        legalComments: 'none',
+      });
+      const code = worker.outputFiles[0]?.text;
+      if (!code) throw new Error('bundle: the import worker bundled to nothing');
+      return { contents: `export function importWorkerSource() { return ${JSON.stringify(code)}; }`, loader: 'js' };
+    });
+  },
+};
+
 await build({
-  plugins: [lazyStringWidth, inlineZstdWasm],
+  plugins: [lazyStringWidth, inlineZstdWasm, importWorkerSource],
   entryPoints: [entry],
   outfile,
   bundle: true,

@@ -70,7 +70,7 @@ it('the block layout gives unused chunks no blocks', () => {
 it('import with a used-block map lists the unused chunks', async () => {
   const path = join(t.dir, 'img.raw');
   writeFileSync(path, image);
-  const r = await importImage(path, { chunkSize: CS, usedMap: map, hashInWorker: false });
+  const r = await importImage(path, { chunkSize: CS, usedMap: map, workers: 0 });
   expect(r.manifest).toEqual(withMap);
 });
 

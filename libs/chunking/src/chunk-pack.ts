@@ -1,52 +1,58 @@
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Manifest } from '@castpoint/wire';
-import { assertZstdLevel, loadZstd, type ChunkZstd } from './chunk-compression';
+import { assertZstdLevel } from './chunk-compression';
 import { ChunkingError, asChunkingError } from './errors';
+import type { StoredChunks } from './import-pool/chunk-work';
+import { encodePackIndex, packIndexPath } from './pack-index';
 import { StoredChunkIndex } from './stored-chunks';
 
 /**
  * A chunk pack: the zstd frames of an image's stored chunks, back to back in chunk order, nothing
  * else. Chunk i's frame starts at the sum of `compression.sizes` before it (zero and unused chunks
- * have size 0), so the manifest is the pack's index and the pack needs no header of its own.
+ * have size 0), so the manifest is the pack's index and the pack needs no header of its own. Beside
+ * it, the pack index (pack-index.ts) keeps the SHA-256 of each chunk's stored bytes.
+ *
+ * The writer only writes: the frames come compressed from the import's workers (chunk-work.ts).
  */
 export class ChunkPackWriter {
   private readonly sizes: number[] = [];
+  private readonly storedSha256: string[] = [];
   private position = 0;
 
   private constructor(
     private readonly fh: FileHandle,
     private readonly path: string,
     private readonly tmp: string,
-    private readonly zstd: ChunkZstd,
     readonly level: number,
   ) {}
 
-  /** Writes to `path + '.partial'`; `finish` moves it to `path` once it is complete and synced. */
+  /**
+   * Writes to `path + '.partial'`; `finish` moves it to `path`, and its index to
+   * `packIndexPath(path)`, once both are complete and synced.
+   */
   static async create(path: string, level: number): Promise<ChunkPackWriter> {
     assertZstdLevel(level); // before a file is created
-    const zstd = await loadZstd();
     const tmp = `${path}.partial`;
     const fh = await open(tmp, 'w').catch((err: unknown) => {
       throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot create chunk pack ${tmp}`, err, { path: tmp });
     });
-    return new ChunkPackWriter(fh, path, tmp, zstd, level);
+    return new ChunkPackWriter(fh, path, tmp, level);
   }
 
   /**
-   * Compresses and appends the next chunk (`stored` false: a zero or unused chunk, size 0). A chunk
-   * zstd cannot shrink (random, already compressed) is stored raw, its size then being its raw
-   * length: never larger than the chunk, and nothing to decode for it on the receiving side.
+   * Appends the stored chunks of one read buffer, in chunk order (size 0: a zero or unused chunk,
+   * nothing written). A chunk zstd could not shrink comes raw, its size then being its raw length:
+   * never larger than the chunk, and nothing to decode for it on the receiving side.
    */
-  async append(raw: Uint8Array, stored: boolean): Promise<void> {
-    if (!stored) {
-      this.sizes.push(0);
-      return;
+  async append(stored: StoredChunks): Promise<void> {
+    let written = 0;
+    while (written < stored.bytes.length) {
+      const { bytesWritten } = await this.fh.write(stored.bytes, written, stored.bytes.length - written, this.position + written);
+      written += bytesWritten;
     }
-    const compressed = this.zstd.compress(raw, this.level);
-    const frame = compressed.length < raw.length ? compressed : raw;
-    await this.fh.write(frame, 0, frame.length, this.position);
-    this.position += frame.length;
-    this.sizes.push(frame.length);
+    this.position += written;
+    this.sizes.push(...stored.sizes);
+    this.storedSha256.push(...stored.storedSha256);
   }
 
   /** Frame sizes so far, one per appended chunk. */
@@ -59,16 +65,34 @@ export class ChunkPackWriter {
     return this.position;
   }
 
-  async finish(): Promise<void> {
+  /** Syncs and moves the pack in place, then writes its index for the manifest named `manifestHash`. */
+  async finish(manifestHash: string): Promise<void> {
     await this.fh.sync();
     await this.fh.close();
-    await rename(this.tmp, this.path);
+    const index = encodePackIndex({ manifestHash, storedSha256: this.storedSha256 });
+    const idx = packIndexPath(this.path);
+    const idxTmp = `${idx}.partial`;
+    try {
+      const ih = await open(idxTmp, 'w');
+      try {
+        await ih.writeFile(index);
+        await ih.sync();
+      } finally {
+        await ih.close();
+      }
+      await rename(this.tmp, this.path);
+      await rename(idxTmp, idx);
+    } catch (err) {
+      await rm(idxTmp, { force: true });
+      throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot write chunk pack ${this.path}`, err, { path: this.path });
+    }
   }
 
   /** Drops the partial file (an import that failed leaves nothing behind). */
   async abort(): Promise<void> {
     await this.fh.close().catch(() => undefined);
     await rm(this.tmp, { force: true });
+    await rm(`${packIndexPath(this.path)}.partial`, { force: true });
   }
 }
 

@@ -1,9 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlockLayout } from './block-layout';
 import { loadZstd } from './chunk-compression';
 import { ChunkSource } from './chunk-source';
 import { importImage } from './import-image';
+import { packIndexPath } from './pack-index';
 import { StoredChunkIndex, storedLength } from './stored-chunks';
 import { buildImage, tempDir } from './testing/fixtures';
 
@@ -94,6 +96,60 @@ describe('sending a compressed image', () => {
     } finally {
       await src.close();
     }
+  });
+
+  it('checks reads by the pack index (the stored bytes hashed, nothing decoded); a pack without a usable index by decoding; a flipped byte fails both', async () => {
+    const r = await imported('indexed');
+    const sent = [0, 1, 2, 3, 6]; // not the zero chunks 4 and 5
+    const readAll = async (): Promise<ChunkSource> => {
+      const src = await ChunkSource.open(path, r.manifest, r.fingerprint, { packPath: r.packPath });
+      try {
+        for (const c of sent) await expect(src.readChunk(c)).resolves.toHaveLength(r.manifest.compression?.sizes[c] ?? -1);
+      } finally {
+        await src.close();
+      }
+      return src;
+    };
+    expect((await readAll()).readCheck).toBe('stored-sha256');
+
+    // One byte of chunk 1's frame flipped on disk: refused, the other chunks still read.
+    const pack = readFileSync(r.packPath);
+    const bad = Buffer.from(pack);
+    const { start, length } = new StoredChunkIndex(r.manifest).range(1);
+    const at = start + 20;
+    bad[at] = (bad[at] ?? 0) ^ 0x55;
+    writeFileSync(r.packPath, bad);
+    const flipped = async (): Promise<string> => {
+      const src = await ChunkSource.open(path, r.manifest, r.fingerprint, { packPath: r.packPath });
+      try {
+        await expect(src.readChunk(0)).resolves.toBeDefined();
+        await expect(src.readChunk(1)).rejects.toMatchObject({ code: 'CHUNKING_IMAGE_CHANGED', data: { chunk: 1 } });
+        return src.readCheck;
+      } finally {
+        await src.close();
+      }
+    };
+    expect(await flipped()).toBe('stored-sha256');
+
+    // The index decides, not a decoder: an index listing the flipped frame's hash lets it through
+    // (only the agent's raw-hash check would then catch it), which a decoding check never would.
+    const idx = packIndexPath(r.packPath);
+    const good = readFileSync(idx);
+    const forged = Buffer.from(good);
+    createHash('sha256').update(bad.subarray(start, start + length)).digest().copy(forged, 44 + 32);
+    writeFileSync(idx, forged);
+    await expect(readAll()).resolves.toBeDefined();
+
+    // Without an index, or with one of another manifest: every frame decoded; the flip is still found.
+    rmSync(idx);
+    expect(await flipped()).toBe('decode');
+    const other = Buffer.from(good);
+    other[8] = (other[8] ?? 0) ^ 1;
+    writeFileSync(idx, other);
+    expect(await flipped()).toBe('decode');
+    writeFileSync(r.packPath, pack);
+    writeFileSync(idx, good);
+    expect((await readAll()).readCheck).toBe('stored-sha256');
   });
 
   it('inflate gives the raw bytes without hashing; decode checks the hash', async () => {

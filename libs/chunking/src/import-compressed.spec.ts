@@ -19,7 +19,7 @@ describe('importImage with compress', () => {
   it.each([false, true])('writes a pack whose frames decode to every stored chunk, hashes as without it (worker %s)', async (hashInWorker) => {
     const packPath = join(t.dir, `mixed-${hashInWorker}.zst`);
     const progress: number[] = [];
-    const r = await importImage(path, { chunkSize: 4096, readSize: 8192, hashInWorker, compress: { packPath, level: 3 }, onProgress: (done) => progress.push(done) });
+    const r = await importImage(path, { chunkSize: 4096, readSize: 8192, workers: hashInWorker ? 1 : 0, compress: { packPath, level: 3 }, onProgress: (done) => progress.push(done) });
     const plain = referenceManifest(image, 4096);
     // Same content description; only the compression key is added.
     expect({ ...r.manifest, compression: undefined }).toEqual({ ...plain, compression: undefined });
@@ -36,6 +36,7 @@ describe('importImage with compress', () => {
     expect(readFileSync(packPath).subarray(at3, at3 + 4096).equals(image.subarray(3 * 4096, 4 * 4096))).toBe(true);
     expect(statSync(packPath).size).toBe(sizes.reduce((a, b) => a + b, 0));
     expect(existsSync(`${packPath}.partial`)).toBe(false);
+    expect(existsSync(`${packPath}.idx`)).toBe(true);
 
     const zstd = await loadZstd();
     const pack = await openChunkPack(packPath, r.manifest);
@@ -64,6 +65,7 @@ describe('importImage with compress', () => {
     const packPath = join(t.dir, 'bad-level.zst');
     await expect(importImage(path, { chunkSize: 4096, compress: { packPath, level: 30 } })).rejects.toMatchObject({ code: 'CHUNKING_BAD_OPTION' });
     expect(existsSync(`${packPath}.partial`)).toBe(false);
+    expect(existsSync(`${packPath}.idx`)).toBe(false);
     const good = join(t.dir, 'cut.zst');
     const r = await importImage(path, { chunkSize: 4096, compress: { packPath: good } });
     writeFileSync(good, readFileSync(good).subarray(0, 10));

@@ -52,6 +52,7 @@ function serveCommand(y: Argv) {
     'tls-key': 'PEM private key for HTTPS (with --tls-cert; not readable by every user)',
     ...BOOT_SETTING_DESCRIPTIONS,
     'database-url': 'PostgreSQL server for the DP state, postgres://USER:PASSWORD@HOST:PORT/DB [default: PGlite in DATA_DIR/db]',
+    'compress-level': 'zstd level 1-22 of an image add that names none, or off (images are then added raw unless --compress) [default: 3]',
   };
   for (const n of SETTING_NAMES) {
     const d = SETTING_DEFAULTS[n];
@@ -65,7 +66,7 @@ declare const __CASTPOINT_VERSION__: string | undefined;
 const VERSION = typeof __CASTPOINT_VERSION__ === 'string' ? __CASTPOINT_VERSION__ : 'development';
 
 /** The CLI's switches: yargs reads `--encrypt=1` or `=yes` as false, so a value is refused unless true or false. */
-const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run', 'refused', 'boot'];
+const SWITCHES = ['json', 'multicast-only', 'encrypt', 'bytes', 'dry-run', 'refused', 'boot', 'compress'];
 
 function checkSwitches(argv: readonly string[]): void {
   for (const a of argv) {
@@ -150,10 +151,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
               describe: "FILE is a whole disk: map its filesystems' used blocks and never send or write the free ones (docs/capture.md)",
             }).option('compress', {
               type: 'boolean',
-              describe: 'Compress the stored chunks with zstd into a chunk pack in the data dir (docs/chunking.md, Compression)',
+              describe: "Compress the stored chunks with zstd into a chunk pack in the data dir, in worker threads (docs/chunking.md, Compression) [default: on, unless the DP's compress-level is off]; --no-compress: store them raw",
             }).option('compress-level', {
               type: 'number',
-              describe: 'zstd level 1-22 with --compress (default 3)',
+              describe: "zstd level 1-22 [default: the DP's compress-level, 3]",
             })
               .option('kind', { type: 'string', describe: 'disk [default]: written to the target as is; wim: a Windows image applied to the target disk' })
               .option('index', { type: 'string', describe: 'With --kind wim: the image inside the WIM to apply [default 1]' }),

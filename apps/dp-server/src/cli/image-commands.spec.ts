@@ -37,7 +37,7 @@ describe('castpoint-dp image commands', () => {
     expect(io.ticking.size).toBe(0);
   });
 
-  it('image add --compress --compress-level N imports with zstd at that level; without them, no compression', async () => {
+  it('image add compresses with zstd by default (level 3), --compress-level N at that level, --no-compress not at all', async () => {
     const h = await make({}, undefined, undefined, 0, { importer: chunkingImporter() });
     const io = testIo(h.app);
     const manifestOf = async (name: string): Promise<Manifest> => {
@@ -46,9 +46,11 @@ describe('castpoint-dp image commands', () => {
     };
     await imageAdd({ ...api, name: 'packed', file: h.file, compress: true, 'compress-level': 9 }, io);
     await imageAdd({ ...api, name: 'packed-default', file: h.file, compress: true }, io);
-    await imageAdd({ ...api, name: 'plain', file: h.file }, io);
+    await imageAdd({ ...api, name: 'default', file: h.file }, io);
+    await imageAdd({ ...api, name: 'plain', file: h.file, compress: false }, io);
     expect((await manifestOf('packed')).compression?.level).toBe(9);
     expect((await manifestOf('packed-default')).compression?.level).toBe(3);
+    expect((await manifestOf('default')).compression?.level).toBe(3);
     expect((await manifestOf('plain')).compression).toBeUndefined();
   });
 

@@ -33,7 +33,8 @@ export async function imageAdd(
     ...kindInput(args),
     ...settingsInput(args, false),
     ...(args['used-blocks'] === true ? { usedBlocks: true } : {}),
-    ...(args.compress === true ? { compress: true } : {}),
+    // Left out unless given: the DP applies its own default (compress-level, on at level 3).
+    ...(args.compress !== undefined ? { compress: args.compress } : {}),
     ...(args['compress-level'] !== undefined ? { compressLevel: args['compress-level'] } : {}),
   };
   const api = apiClient(args, io);

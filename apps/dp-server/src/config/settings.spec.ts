@@ -67,6 +67,16 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ flags: { ...base, 'receiver-silence': '0' } })).toThrow(/receiver-silence/);
   });
 
+  it('takes compress-level off or 1-22 (absent: the catalog default, 3), by flag, env or config file', () => {
+    expect(resolveSettings({ flags: base }).compressLevel).toBeUndefined();
+    expect(resolveSettings({ flags: { ...base, 'compress-level': '19' } }).compressLevel).toBe(19);
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_COMPRESS_LEVEL: 'off' } }).compressLevel).toBe('off');
+    expect(resolveSettings({ flags: base, file: { 'compress-level': 1 } }).compressLevel).toBe(1);
+    for (const bad of ['0', '23', 'fast', '3.5']) {
+      expect(() => resolveSettings({ flags: { ...base, 'compress-level': bad } })).toThrow(expect.objectContaining({ code: 'DP_BAD_SETTING' }));
+    }
+  });
+
   it('lets env win over the config file and flags win over env', () => {
     const dir = tempDir();
     const file = join(dir, 'dp.json');

@@ -44,6 +44,7 @@ export const SETTING_NAMES = [
   'tls-key',
   ...BOOT_SETTING_NAMES,
   'database-url',
+  'compress-level',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -96,6 +97,11 @@ export interface ServeSettings {
   readonly boot?: BootSettings;
   /** A PostgreSQL server for the DP's state (postgres://...). @default PGlite in DATA_DIR/db */
   readonly databaseUrl?: string;
+  /**
+   * zstd level (1-22) of an `image add` that names none, or 'off': images are added raw unless
+   * the add asks for compression (docs/chunking.md). @default 3
+   */
+  readonly compressLevel?: number | 'off';
 }
 
 export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
@@ -214,7 +220,15 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ...tls,
     ...(boot ? { boot } : {}),
     ...databaseUrlOf(raw.get('database-url')),
+    ...compressLevelOf(raw.get('compress-level')),
   };
+}
+
+/** compress-level: off, or a zstd level 1-22 (absent: the catalog's default, 3). */
+function compressLevelOf(v: string | undefined): { compressLevel?: number | 'off' } {
+  if (v === undefined || v === '') return {};
+  if (v === 'off') return { compressLevel: 'off' };
+  return { compressLevel: parseIntSetting(v, 'compress-level', 1, 22) };
 }
 
 /** tls on|off, and the certificate and key, given together or not at all (either alone is a mistake). */

@@ -1,7 +1,6 @@
 // Admin REST API: images, sessions, clients, history, and the live event stream. Each route needs
 // the role the route table names (route-roles.ts): viewer, operator or admin.
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_ZSTD_LEVEL } from '@castpoint/chunking';
 import { DpError } from '../errors';
 import type { ImageContentInput } from '../images/image-content';
 import type { ImageSettingsInput } from '../images/settings';
@@ -51,9 +50,8 @@ export function adminRoutes(app: FastifyInstance, ctx: DpContext, now: () => num
     { onRequest: admin, schema: { tags: ['images'], security, body: addImageBody, response: { 201: imageRecord, 422: errorReply, ...errors } } },
     async (req, reply) => {
       const { name, file, usedBlocks, compress, compressLevel, kind, wimIndex, ...settings } = req.body;
-      if (compressLevel !== undefined && compress !== true) throw new DpError('DP_BAD_SETTING', 'compressLevel is only meaningful with compress: true', { setting: 'compressLevel' });
       const content = { ...(kind !== undefined ? { kind } : {}), ...(wimIndex !== undefined ? { wimIndex } : {}) };
-      const options = { ...(usedBlocks === true ? { mapUsedBlocks: true } : {}), ...(compress === true ? { compressLevel: compressLevel ?? DEFAULT_ZSTD_LEVEL } : {}) };
+      const options = { ...(usedBlocks === true ? { mapUsedBlocks: true } : {}), compressLevel: ctx.catalog.compressionOf(compress, compressLevel) };
       const rec = await ctx.catalog.add(name, file, settings, options, content);
       app.log.info({ image: name, file: rec.file, manifestHash: rec.manifestHash }, 'image added');
       ctx.sessions.emit('change');

@@ -130,7 +130,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     await store.close();
     throw err;
   }
-  const catalog = new ImageCatalog(store, opts.importer, now, roots);
+  const catalog = new ImageCatalog(store, opts.importer, now, roots, opts.settings.compressLevel);
   for (const img of catalog.outsideRoots()) {
     app.log.warn({ image: img.name, file: img.file, imageRoots: roots.paths }, 'image not served: its file is outside the image roots (add its directory with --image-root, or remove the image)');
   }

@@ -1,8 +1,9 @@
-// `image add --compress [--compress-level N]` (POST /api/v1/images { compress, compressLevel }):
-// stored chunks are compressed with zstd into a chunk pack in DATA_DIR named by the manifest hash.
+// `image add [--no-compress] [--compress-level N]` (POST /api/v1/images { compress, compressLevel }):
+// by default stored chunks are compressed with zstd into a chunk pack in DATA_DIR named by the
+// manifest hash, its index beside it; the DP's compress-level sets the default level, or off.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadZstd, openChunkPack } from '@castpoint/chunking';
+import { loadZstd, openChunkPack, packIndexPath } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import { chunkingImporter } from '../images/chunking-importer';
 import { admin, ask, client, harness, type Harness } from '../testing/harness';
@@ -43,19 +44,39 @@ it('compresses at import into a pack that decodes to the image; plain import of 
   expect(zstd.decompress(await pack.readFrame(2), 2, MiB, m.chunks[2] ?? '').equals(raw.subarray(2 * MiB))).toBe(true);
   await pack.close();
 
-  const plain = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'plain', file } });
+  const plain = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'plain', file, compress: false } });
   const pm = manifestOf(h, plain.json<{ manifestHash: string }>().manifestHash);
   expect(pm.compression).toBeUndefined();
   expect(pm.chunks).toEqual(m.chunks);
 
-  // Removing the image removes its pack.
+  // Removing the image removes its pack and the pack's index.
+  expect(existsSync(packIndexPath(packOf(h, hash)))).toBe(true);
   expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/images/packed', headers: admin })).statusCode).toBeLessThan(300);
   expect(existsSync(packOf(h, hash))).toBe(false);
+  expect(existsSync(packIndexPath(packOf(h, hash)))).toBe(false);
+}, 60_000);
+
+it.each([
+  ['compresses by default at level 3', {}, {}, 3],
+  ['a level alone compresses at it', {}, { compressLevel: 7 }, 7],
+  ['compress: false stores it raw', {}, { compress: false }, undefined],
+  ["the DP's compress-level is the default level", { 'compress-level': '9' }, {}, 9],
+  ['compress-level off: raw unless asked', { 'compress-level': 'off' }, {}, undefined],
+  ['compress-level off, compress: true: level 3', { 'compress-level': 'off' }, { compress: true }, 3],
+] as [string, Record<string, unknown>, Record<string, unknown>, number | undefined][])('%s', async (_name, flags, body, level) => {
+  h = await harness(flags, undefined, undefined, 0, { importer: chunkingImporter() });
+  const file = writeImage(h);
+  const res = await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'img', file, ...body } });
+  expect(res.statusCode).toBe(201);
+  const hash = res.json<{ manifestHash: string }>().manifestHash;
+  expect(manifestOf(h, hash).compression?.level).toBe(level);
+  expect(existsSync(packOf(h, hash))).toBe(level !== undefined);
+  expect(existsSync(packIndexPath(packOf(h, hash)))).toBe(level !== undefined);
 }, 60_000);
 
 it.each([
   ['a level above 22', { compress: true, compressLevel: 23 }],
-  ['a level without compress', { compressLevel: 3 }],
+  ['a level with compress: false', { compress: false, compressLevel: 3 }],
   ['a non-integer level', { compress: true, compressLevel: 2.5 }],
 ])('refuses %s with 400 and imports nothing', async (_name, extra) => {
   h = await harness({}, undefined, undefined, 0, { importer: chunkingImporter() });
@@ -97,14 +118,14 @@ describe('unicast of a compressed image', () => {
     expect(cut.body).toMatch(/re-add the image/);
   }, 60_000);
 
-  it('refuses the pack of an image imported without --compress, and of a multicast-only one', async () => {
+  it('refuses the pack of an image imported with --no-compress, and of a multicast-only one', async () => {
     h = await harness({}, undefined, undefined, 0, { importer: chunkingImporter() });
     const file = writeImage(h);
-    await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'plain', file } });
-    await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'strict', file, compress: true, multicastOnly: true } });
+    await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'plain', file, compress: false } });
+    await h.app.inject({ method: 'POST', url: '/api/v1/images', headers: admin, payload: { name: 'strict', file, multicastOnly: true } });
     const plain = await h.app.inject({ method: 'GET', url: '/api/v1/agent/images/plain/pack', headers: { ...client, range: 'bytes=0-9' } });
     expect(plain.statusCode).toBe(422);
-    expect(plain.body).toMatch(/without --compress/);
+    expect(plain.body).toMatch(/with --no-compress/);
     expect(await ask(h, 'plain', 'pc1')).toMatchObject({ status: 'join', session: { contentPath: '/api/v1/agent/images/plain/content' } });
     expect(h.runners[0]?.spec.packFile).toBeUndefined();
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/agent/images/strict/pack', headers: { ...client, range: 'bytes=0-9' } })).statusCode).toBe(403);

@@ -29,7 +29,7 @@ export function packRoutes(app: FastifyInstance, ctx: DpContext, client: (req: F
       const manifest = ctx.catalog.manifest(img);
       const pack = ctx.catalog.packPath(img.manifestHash, manifest);
       if (pack === undefined) {
-        throw new DpError('DP_IMAGE_FILE', `image ${img.name} was imported without --compress: it has no chunk pack (download its content instead)`, { name: img.name });
+        throw new DpError('DP_IMAGE_FILE', `image ${img.name} was imported with --no-compress: it has no chunk pack (download its content instead)`, { name: img.name });
       }
       const size = new StoredChunkIndex(manifest).total;
       const st = await stat(pack).catch((err: unknown) => {

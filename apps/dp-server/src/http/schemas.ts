@@ -45,8 +45,8 @@ export const addImageBody = {
     usedBlocks: { type: 'boolean', description: "The file is a whole disk: map its filesystems' used blocks; chunks of free space become unused (never sent or written)" },
     kind: { type: 'string', enum: ['disk', 'wim'], description: 'disk (default): written to the target as is; wim: applied to the target disk' },
     wimIndex: { type: 'integer', minimum: 1, maximum: 100000, description: 'wim: the image inside the WIM to apply (default 1)' },
-    compress: { type: 'boolean', description: 'Compress the stored chunks with zstd into a chunk pack in the data dir (docs/chunking.md, Compression)' },
-    compressLevel: { type: 'integer', minimum: 1, maximum: 22, description: 'zstd level with compress (default 3)' },
+    compress: { type: 'boolean', description: "Compress the stored chunks with zstd into a chunk pack in the data dir (docs/chunking.md, Compression); false: store them raw. Default: the DP's compress-level (on, level 3)" },
+    compressLevel: { type: 'integer', minimum: 1, maximum: 22, description: "zstd level (default: the DP's compress-level, 3); not with compress: false" },
     ...imageSettingsProps,
   },
 } as const;

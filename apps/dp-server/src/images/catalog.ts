@@ -3,6 +3,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_ZSTD_LEVEL, packIndexPath } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import { DpError } from '../errors';
 import type { StateStore } from '../state/store';
@@ -14,6 +15,12 @@ import { validateImageName } from './names';
 import { mapImageFile } from './used-blocks';
 import type { ImageRoots } from './roots';
 import { resolveImageSettings, type ImageSettingsInput } from './settings';
+
+/** A pack and its index (an import that lost a race for its name leaves neither). */
+async function removePack(pack: string): Promise<void> {
+  await rm(pack, { force: true });
+  await rm(packIndexPath(pack), { force: true });
+}
 
 /** Chunk packs of compressed images, in DATA_DIR. */
 const PACK_DIR = 'packs';
@@ -34,6 +41,8 @@ export class ImageCatalog {
     private readonly importer: ImageImporter,
     private readonly now: () => number,
     private readonly roots: ImageRoots,
+    /** zstd level of an import that names none; 'off': images are added raw unless asked. @default DEFAULT_ZSTD_LEVEL */
+    private readonly defaultCompressLevel: number | 'off' = DEFAULT_ZSTD_LEVEL,
   ) {
     this.outside = new Set(Object.values(store.state.images).filter((i) => !roots.holdsStored(i.file)).map((i) => i.name));
   }
@@ -87,16 +96,32 @@ export class ImageCatalog {
   }
 
   /**
+   * The zstd level (or 'off') of an add from its request: `compress: false` adds it raw (a level
+   * with it is refused, DP_BAD_SETTING), a level compresses at it, `compress: true` alone at the
+   * DP's default level (3 when that is off), and neither at the DP's default (`compress-level`).
+   */
+  compressionOf(compress: boolean | undefined, level: number | undefined): number | 'off' {
+    if (compress === false) {
+      if (level !== undefined) throw new DpError('DP_BAD_SETTING', 'compressLevel cannot go with compress: false (leave one out)', { setting: 'compressLevel' });
+      return 'off';
+    }
+    if (level !== undefined) return level;
+    if (compress === true && this.defaultCompressLevel === 'off') return DEFAULT_ZSTD_LEVEL;
+    return this.defaultCompressLevel;
+  }
+
+  /**
    * `options.usedMap`: a capture's used-block map, so the manifest lists unused chunks;
    * `options.mapUsedBlocks`: the file is a whole disk, mapped here with libs/diskmap;
-   * `options.compressLevel`: compress the stored chunks with zstd at that level into a chunk pack;
+   * `options.compressLevel`: compress the stored chunks with zstd at that level into a chunk pack
+   *   (with its index beside it), 'off' to add the image raw; the DP's default level when absent;
    * `kind`: a disk image (default) or a WIM and the index in it to apply.
    */
   async add(
     name: string,
     file: string,
     input: ImageSettingsInput,
-    options: Omit<ImportImageOptions, 'compress'> & { mapUsedBlocks?: boolean; compressLevel?: number } = {},
+    options: Omit<ImportImageOptions, 'compress'> & { mapUsedBlocks?: boolean; compressLevel?: number | 'off' } = {},
     kind: ImageContentInput = {},
   ): Promise<ImageRecord> {
     validateImageName(name);
@@ -118,7 +143,9 @@ export class ImageCatalog {
     // A WIM is checked before its bytes are read for chunking: a wrong index costs nothing.
     const content = await resolveImageContent(kind, path);
     const tracked = this.importing.begin(name, path, st.size, this.now());
-    const { mapUsedBlocks, compressLevel, ...importOptions } = options;
+    const { mapUsedBlocks, compressLevel: asked, ...importOptions } = options;
+    const level = asked ?? this.defaultCompressLevel;
+    const compressLevel = level === 'off' ? undefined : level;
     // The pack is named by the manifest hash, known only at the end: written under the image's name first.
     const importingPack = compressLevel === undefined ? undefined : join(this.store.dataDir, PACK_DIR, `${name}.importing.zst`);
     if (importingPack !== undefined) await mkdir(join(this.store.dataDir, PACK_DIR), { recursive: true, mode: 0o700 });
@@ -129,11 +156,15 @@ export class ImageCatalog {
     })().finally(tracked.end);
     // A second add of the same name may have raced with this one while the file was being read.
     if (Object.prototype.hasOwnProperty.call(this.store.state.images, name)) {
-      if (importingPack !== undefined) await rm(importingPack, { force: true });
+      if (importingPack !== undefined) await removePack(importingPack);
       throw new DpError('DP_IMAGE_EXISTS', `an image named ${name} already exists (remove it first)`, { name });
     }
     const pack = this.packPath(imported.manifestHash, imported.manifest);
-    if (importingPack !== undefined && pack !== undefined) await rename(importingPack, pack);
+    if (importingPack !== undefined && pack !== undefined) {
+      // The index first: a pack found without it is still checked (by decoding), never the reverse.
+      await rename(packIndexPath(importingPack), packIndexPath(pack));
+      await rename(importingPack, pack);
+    }
     this.store.saveManifest(imported.manifestHash, imported.manifest);
     this.manifests.set(imported.manifestHash, imported.manifest);
     const rec: ImageRecord = {
@@ -171,7 +202,9 @@ export class ImageCatalog {
     if (!Object.values(this.store.state.images).some((i) => i.manifestHash === img.manifestHash)) {
       // Sync: one unlink, and the caller's reply then means the space is free.
       try {
-        rmSync(join(this.store.dataDir, PACK_DIR, `${img.manifestHash}.zst`), { force: true });
+        const pack = join(this.store.dataDir, PACK_DIR, `${img.manifestHash}.zst`);
+        rmSync(pack, { force: true });
+        rmSync(packIndexPath(pack), { force: true });
       } catch {
         // An undeletable pack only wastes space; the image is gone either way.
       }

@@ -1,5 +1,5 @@
-// The production ImageImporter: libs/chunking builds the manifest (streaming, chunk hashes in a
-// worker) and checks, before each session, that the file still holds that content.
+// The production ImageImporter: libs/chunking builds the manifest (streaming; hashing and zstd in
+// worker threads) and checks, before each session, that the file still holds that content.
 import { assertImageUnchanged, importImage, makeFingerprint } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 import type { ImageImporter, ImportImageOptions, ImportedImage } from './importer';
