@@ -3,6 +3,7 @@ export * from './endpoint';
 export { TRANSPORT_ERROR_CODES, TransportError, isTransportError, type TransportErrorCode, type TransportErrorData, type TransportErrorDataByCode } from './errors';
 export { MAX_UDP4_PAYLOAD, isIpv4, isMulticast4 } from './ipv4';
 export { openUdpSocket } from './udp-socket';
+export { interfaceMtu } from './segmented-socket';
 export { cappedWarning, readKernelMax } from './socket-buffers';
 export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats } from './memory-network';
 export { realClock, VirtualClock, type Clock } from './clock';

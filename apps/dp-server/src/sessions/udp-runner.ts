@@ -79,6 +79,8 @@ class UdpSessionRunner implements SessionRunner {
   /** The clock's time at construction: the engine's ms count from here. */
   private readonly originMs: number;
   private seq = 0n;
+  /** encodePacket's limit for data packets: a full symbol's packet. */
+  private readonly dataLimit: { readonly maxDatagram: number };
   /** A pick whose block was still loading when the pacer asked for it. */
   private pending: DataPick | undefined;
   private cancelTick: (() => void) | undefined;
@@ -98,6 +100,7 @@ class UdpSessionRunner implements SessionRunner {
     this.key = createSessionKey(spec.key, spec.encrypted);
     this.clock = o.clock ?? realClock();
     this.originMs = this.clock.now();
+    this.dataLimit = { maxDatagram: DATA_HEADER_SIZE + spec.symbolSize + TAG_SIZE };
   }
 
   private nowMs(): number {
@@ -368,7 +371,9 @@ class UdpSessionRunner implements SessionRunner {
       done();
       return;
     }
-    const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key);
+    // The session's symbol size was chosen to fit every receiver's MTU (symbol-size.ts): a jumbo
+    // symbol's packet is past the 1472 bytes encodePacket allows by default.
+    const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key, this.dataLimit);
     this.packetsSent++;
     this.bytesSent += bytes.length;
     if (pick.repair) this.repairPackets++;
