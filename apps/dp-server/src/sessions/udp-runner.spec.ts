@@ -138,6 +138,10 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       expect(b.image().equals(l.image)).toBe(true);
       const st = runner.stats();
       expect(st.dataPackets).toBe(Math.ceil(300_000 / symbol));
+      // Data packets are framed into recycled buffers (issue 29.2): no more are made than sends may
+      // be in flight at once (64), whatever the packets sent (293 data packets at 1024 bytes).
+      expect(st.framesAllocated).toBeGreaterThan(0);
+      expect(st.framesAllocated).toBeLessThanOrEqual(64);
       if (loss > 0) expect(st.repairPackets).toBeGreaterThan(0);
       // Paced at 10 Mbit/s: 300 KB take at least 240 ms of virtual time.
       expect(at).toBeGreaterThanOrEqual(240);
