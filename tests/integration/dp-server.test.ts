@@ -225,7 +225,7 @@ describeLan('castpoint-dp in a netlab LAN', () => {
     const second = agent(lan.clients[1] as Host, 'small', outs[1] ?? '');
     expect(await Promise.all([exited(first.child), exited(second.child)])).toEqual([0, 0]);
     expect(first.stderr).not.toMatch(/by unicast/);
-    expect(second.stderr).toMatch(/The DP sent this client to unicast download; downloading the missing chunks by unicast/);
+    expect(second.stderr).toMatch(/The DP sent this client to unicast download \(client limit reached \(1 of 1 receiving\)\); downloading the missing chunks by unicast/);
     for (const o of outs) expect(sha256(o)).toBe(want);
     expect((await clientList()).find((c) => c.hostname === 'client2')).toMatchObject({ state: 'done', fallback: true });
     const history = await collect(lan.spawn(lan.server, 'curl', ['-s', '-H', `authorization: Bearer ${ADMIN}`, `${url()}/api/v1/history`]), 10_000);

@@ -37,6 +37,8 @@ export interface LanOptions {
   maxRate: string;
   imageFlags?: string[];
   dpFlags?: string[];
+  /** The LAN's MTU (netlab LanOptions.mtu). @default 1500 */
+  mtu?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface LanOptions {
 export async function lanWithImage(o: LanOptions): Promise<Ctx> {
   requireBuilt();
   const work = workDir();
-  const lan = Lan.create({ clients: o.clients });
+  const lan = Lan.create({ clients: o.clients, ...(o.mtu !== undefined ? { mtu: o.mtu } : {}) });
   try {
     const img = await writeSampleImage(path.join(work, 'image.img'), { size: o.sizeMiB * MiB, seed: o.seed, full: o.full });
     const dataDir = path.join(work, 'dp');

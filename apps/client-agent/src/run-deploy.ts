@@ -11,6 +11,7 @@ import { describeNetworkCause } from './dp/network-cause';
 import { realClock } from './dp/patience';
 import { AgentError, type ExitCode } from './errors';
 import { fileMemory } from './flow/agent-state';
+import { readInterfaceMtu } from './identity/interface-mtu';
 import { deploy, type DeployDeps, type DpApi } from './flow/deploy';
 import type { ChunkStoreOpener } from './flow/ports';
 import type { DeployOptions } from './options';
@@ -52,6 +53,7 @@ export function realDeployDeps(opts: DeployOptions, reporter: Reporter): DeployD
     hostname: hostname(),
     interfaces: () => networkInterfaces(),
     resolveDp: () => resolveDp(opts.server),
+    interfaceMtu: (name) => readInterfaceMtu(name),
     buffers: agentBufferPool(opts.directIo),
     stop: stopOnSignals(),
   };

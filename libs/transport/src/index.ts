@@ -5,6 +5,7 @@ export { MAX_UDP4_PAYLOAD, isIpv4, isMulticast4 } from './ipv4';
 export { openUdpSocket } from './udp-socket';
 export { BatchedReader, socketReadHandle, type BatchedReaderOptions, type BatchedReaderStats, type ReadHandle } from './batched-reader';
 export { loadRecvMmsg, RECV_BATCH, type DatagramBatchSource } from './recvmmsg';
+export { interfaceMtu } from './segmented-socket';
 export { cappedWarning, readKernelMax } from './socket-buffers';
 export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats } from './memory-network';
 export { realClock, VirtualClock, type Clock } from './clock';

@@ -19,7 +19,20 @@ export interface AgentRequest {
   readonly previousReceiverId?: number;
   /** Chunks the agent already holds verified (journal), so the DP can show true progress. */
   readonly chunksDone?: number;
+  /**
+   * The MTU of the interface the agent receives multicast on (576-65535; a larger one, loopback's
+   * 65536, is sent as 65535). The DP picks each session's symbol size so that its data packets fit
+   * every receiver's MTU unfragmented (jumbo frames: up to 8900-byte symbols), and sends an agent
+   * whose MTU cannot carry a running session's packets to unicast (docs/protocol.md, "Symbol size
+   * and MTU"). Absent (older agents, or the MTU is unknown, as on Windows): 1500.
+   */
+  readonly mtu?: number;
 }
+
+/** The MTU the DP assumes for an agent that does not report one. */
+export const ASSUMED_AGENT_MTU = 1500;
+/** The largest `mtu` a request may carry (an IPv4 packet's limit). */
+export const MAX_REPORTED_MTU = 65_535;
 
 /** Everything an agent needs to join a multicast session. */
 export interface SessionInfo {
@@ -31,7 +44,10 @@ export interface SessionInfo {
   /** The DP's unicast address and port for NACK/status/echo/leave (the session socket). */
   readonly senderAddress: string;
   readonly senderPort: number;
-  /** Bytes of image data per data packet (default 1400: fits a 1500-byte MTU with headers). */
+  /**
+   * Bytes of image data per data packet: 1400 fits a 1500-byte MTU with headers; a session whose
+   * receivers all reported a larger MTU may use more (up to 8900 for 9000-byte jumbo frames).
+   */
   readonly symbolSize: number;
   /** Source symbols per block (k) for full blocks. */
   readonly blockSymbols: number;

@@ -24,6 +24,15 @@ describe('bench command line', () => {
     expect(a.requireIdle).toBe(false);
   });
 
+  it('runs each case on a LAN of every --mtu given (jumbo frames: 9000), 1500 by default', () => {
+    expect(parse('--receivers', '4', '--loss', '0.01', '--link', '500mbit', '--mtu', '1500,9000').cases).toEqual([
+      { receivers: 4, loss: 0.01, linkBps: 500e6 },
+      { receivers: 4, loss: 0.01, linkBps: 500e6, mtu: 9000 },
+    ]);
+    expect(() => parse('--mtu', '100')).toThrow(/--mtu: bad value "100" \(an MTU from 576 to 65535\)/);
+    expect(() => parse('--mtu', 'jumbo')).toThrow(/--mtu/);
+  });
+
   it('takes --require-idle as a switch without a value, anywhere on the line', () => {
     expect(parse('--require-idle', '--receivers', '4').requireIdle).toBe(true);
     expect(parse('--receivers', '4', '--require-idle').cases).toEqual([{ receivers: 4, loss: 0, linkBps: 500e6 }, { receivers: 4, loss: 0.01, linkBps: 500e6 }, { receivers: 4, loss: 0.05, linkBps: 500e6 }, { receivers: 4, loss: 0 }, { receivers: 4, loss: 0.01 }, { receivers: 4, loss: 0.05 }]);

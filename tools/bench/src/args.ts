@@ -5,6 +5,8 @@ export interface Case {
   readonly receivers: number;
   readonly loss: number;
   readonly linkBps?: number;
+  /** The LAN's MTU (every host and the bridge) when not the standard 1500: 9000 for jumbo frames. */
+  readonly mtu?: number;
 }
 
 /** random: the seeded incompressible file; realistic: the Debian + NTFS disk of realimage/. */
@@ -26,6 +28,7 @@ const DEFAULTS = {
   receivers: '1,4,8',
   loss: '0,0.01,0.05',
   link: '500mbit,none',
+  mtu: '1500',
   tools: 'castpoint,udpcast,uftp,http',
   'size-mib': '200',
   image: 'random',
@@ -44,6 +47,8 @@ export function usage(peers: readonly string[]): string {
     `  --receivers N[,N...]   receivers per case (1-200)               default ${DEFAULTS.receivers}`,
     `  --loss P[,P...]        random UDP loss at each receiver, 0-0.99 default ${DEFAULTS.loss}`,
     `  --link R[,R...]        server link shaped to R (500mbit), none  default ${DEFAULTS.link}`,
+    `  --mtu M[,M...]         the LAN's MTU, 576-65535 (9000: jumbo frames; castpoint's DP then`,
+    `                         picks larger symbols, the peers keep their own sizes) default ${DEFAULTS.mtu}`,
     `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, castpoint+default-cap, ${peers.join(', ')}`,
     `                                                                 default ${DEFAULTS.tools}`,
     `  --size-mib N           image size in MiB (random)               default ${DEFAULTS['size-mib']}`,
@@ -90,6 +95,7 @@ export function parseArgs(argv: readonly string[], ownDist: string, peers: reado
   const receivers = list(get('receivers'), '--receivers', (s) => integerIn(s, 1, 200));
   const losses = list(get('loss'), '--loss', (s) => (/^\d*\.?\d+$/.test(s) && Number(s) < 1 ? Number(s) : undefined), 'a fraction from 0 to 0.99 (0.01 is 1%)');
   const links = list(get('link'), '--link', (s) => (s === 'none' || RATE.test(s) ? s : undefined), 'a rate such as 500mbit or 1gbit, or none');
+  const mtus = list(get('mtu'), '--mtu', (s) => integerIn(s, 576, 65_535), 'an MTU from 576 to 65535');
   const tools = list(get('tools'), '--tools', (s) => s);
   // Every tool is checked before any LAN is made: a typo must not surface an hour into a matrix.
   const builds = new Map<string, CastpointBuild>();
@@ -99,10 +105,12 @@ export function parseArgs(argv: readonly string[], ownDist: string, peers: reado
     else if (!peers.includes(t)) throw new Error(`unknown tool ${t} (castpoint, castpoint@DIST_DIR, ${peers.join(', ')})`);
   }
   const cases: Case[] = [];
-  for (const link of links) {
-    const linkBps = link === 'none' ? undefined : parseRate(link);
-    for (const r of receivers) {
-      for (const loss of losses) cases.push({ receivers: r, loss, ...(linkBps === undefined ? {} : { linkBps }) });
+  for (const mtu of mtus) {
+    for (const link of links) {
+      const linkBps = link === 'none' ? undefined : parseRate(link);
+      for (const r of receivers) {
+        for (const loss of losses) cases.push({ receivers: r, loss, ...(linkBps === undefined ? {} : { linkBps }), ...(mtu === 1500 ? {} : { mtu }) });
+      }
     }
   }
   const repeat = integerIn(get('repeat'), 1, 20);

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   try {
     const image = await benchImage(kind, { dir, sizeMiB, dpBundle: builds.get('castpoint')?.dp });
     for (const c of cases) {
-      const lan = Lan.create({ clients: c.receivers });
+      const lan = Lan.create({ clients: c.receivers, ...(c.mtu !== undefined ? { mtu: c.mtu } : {}) });
       try {
         lan.clients.forEach((h) => lan.setLoss(h, c.loss));
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
             boxes.get(tool)?.push(box);
             const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
-            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
+            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}${c.mtu !== undefined ? ` mtu=${c.mtu}` : ''}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
           }
         }
         for (const tool of tools) {

@@ -23,6 +23,19 @@ describe('formatTable', () => {
     expect(rows.find((r) => r.tool === 'castpoint')?.x_line_rate).toBeCloseTo(5 / 3.3554432, 5);
   });
 
+  it('keeps cases of another MTU apart: their own best peer, the MTU in the link cell and the JSON row', () => {
+    const jumbo = (tool: string, wallSeconds: number): Row => ({ ...row(tool, wallSeconds), mtu: 9000 });
+    const { table, json } = formatTable([row('castpoint', 5), row('udpcast', 10), jumbo('castpoint', 4), jumbo('udpcast', 8)]);
+    const rows = (json as { rows: Array<{ tool: string; mtu?: number; x_best_peer: number | null }> }).rows;
+    expect(rows.map((r) => [r.tool, r.mtu, r.x_best_peer])).toEqual([
+      ['castpoint', undefined, 0.5],
+      ['udpcast', undefined, 1],
+      ['castpoint', 9000, 0.5],
+      ['udpcast', 9000, 1],
+    ]);
+    expect(table.split('\n')[3]).toMatch(/^500M mtu 9000 +4 +0% +castpoint/);
+  });
+
   it('puts CPU per GiB for the sender and the receivers (mean, max) and the box verdict in every row', () => {
     const busy = judgeIdle({ load1: 3, cores: 2, stealShare: 0, spinShare: 1 });
     const withCpu: Row = { ...row('udpcast', 6), cpu: { sender: 15.12, receivers: [4, 6], receiverMean: 5, receiverMax: 6 }, box: busy };

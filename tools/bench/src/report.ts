@@ -7,6 +7,8 @@ export interface Row {
   readonly receivers: number;
   readonly loss: number;
   readonly linkBps?: number;
+  /** The LAN's MTU when not 1500. */
+  readonly mtu?: number;
   readonly imageBytes: number;
   /** The run reported (the median one with --repeat). */
   readonly result: TransferResult;
@@ -33,7 +35,7 @@ const isPeer = (tool: string): boolean => !NOT_PEERS.has(tool) && !isCastpoint(t
  * bytes sent.
  */
 export function formatTable(rows: readonly Row[]): { table: string; json: unknown } {
-  const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}`;
+  const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}|${r.mtu ?? 1500}`;
   const bestPeer = new Map<string, number>();
   for (const r of rows) {
     if (!isPeer(r.result.tool) || !r.result.verified) continue;
@@ -46,7 +48,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
     return [
-      r.linkBps ? `${r.linkBps / 1e6}M` : 'none',
+      `${r.linkBps ? `${r.linkBps / 1e6}M` : 'none'}${r.mtu !== undefined ? ` mtu ${r.mtu}` : ''}`,
       String(r.receivers),
       `${(r.loss * 100).toFixed(0)}%`,
       r.result.tool,
@@ -72,6 +74,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     bench: 'castpoint-vs-peers',
     rows: rows.map((r) => ({
       link_bps: r.linkBps ?? null,
+      ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),
       receivers: r.receivers,
       loss: r.loss,
       tool: r.result.tool,

@@ -12,6 +12,8 @@ export interface LanOptions {
   subnet?: string;
   /** Kernel socket buffer cap in every host (net.core.rmem_max / wmem_max). @default 33554432 */
   socketBufferMax?: number;
+  /** MTU of every host's eth0, its bridge port and the bridge (9000: jumbo frames). @default 1500 */
+  mtu?: number;
 }
 
 export interface Host {
@@ -58,6 +60,8 @@ export class Lan {
     if (!Number.isInteger(clients) || clients < 1 || clients > 200) {
       throw new RangeError(`clients must be an integer from 1 to 200, got ${String(clients)}`);
     }
+    const mtu = opts.mtu;
+    if (mtu !== undefined) checkMtu(mtu);
     const prefix = newRunPrefix();
     const bridgeNs = `${prefix}-br`;
     const hosts: Host[] = [];
@@ -84,6 +88,7 @@ export class Lan {
         // packet, and a receiver's per-packet loss (setLoss, nftables) would drop 16 datagrams at
         // once, a burst no real link makes (an agent at 20% loss then slowed the others 2-3x).
         run('ip', ['-n', h.ns, 'link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']);
+        if (mtu !== undefined) lan.linkMtu(h, i, mtu);
         run('ip', ['-n', h.ns, 'link', 'set', 'eth0', 'up']);
         run('ip', ['-n', h.ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
         // A default route inside the host namespace can only lead to the bridge: nothing leaves it.
@@ -97,6 +102,22 @@ export class Lan {
       throw err;
     }
     return lan;
+  }
+
+  /**
+   * Sets the MTU of `host`'s eth0 and of its bridge port (a machine whose NIC is set for jumbo
+   * frames, or one that is not, on a jumbo LAN). The bridge forwards a frame only to ports whose
+   * MTU takes it, as a switch does: a larger frame to a smaller port is dropped there.
+   */
+  setMtu(host: Host, mtu: number): void {
+    checkMtu(mtu);
+    this.linkMtu(host, this.hosts.indexOf(host), mtu);
+  }
+
+  private linkMtu(host: Host, index: number, mtu: number): void {
+    if (index < 0) throw new Error(`no host ${host.name} in LAN ${this.prefix}`);
+    run('ip', ['-n', this.bridgeNs, 'link', 'set', `p${index}`, 'mtu', String(mtu)]);
+    run('ip', ['-n', host.ns, 'link', 'set', 'dev', 'eth0', 'mtu', String(mtu)]);
   }
 
   host(name: string): Host {
@@ -181,6 +202,10 @@ export class Lan {
     live.delete(this);
     for (const ns of [...this.hosts.map((h) => h.ns), this.bridgeNs]) deleteNamespace(ns);
   }
+}
+
+function checkMtu(mtu: number): void {
+  if (!Number.isInteger(mtu) || mtu < 576 || mtu > 65_535) throw new RangeError(`mtu must be an integer from 576 to 65535, got ${String(mtu)}`);
 }
 
 /**

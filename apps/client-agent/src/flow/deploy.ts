@@ -15,6 +15,7 @@ import { decideOnFallbackReply, decideOnKick, decideOnProtocolVersion, decideOnS
 import { reportDone, reportFailed } from './deploy-outcome';
 import { chunkList, finishTarget } from './finish-target';
 import { macsField } from '../identity/request-macs';
+import { mtuField } from '../identity/interface-mtu';
 import { pickInterface, type InterfaceTable, type PickedInterface } from './interface-pick';
 import { runMulticast } from './multicast-run';
 import type { BufferRecycler, ChunkStore, ChunkStoreOpener, SessionFactory } from './ports';
@@ -38,6 +39,11 @@ export interface DeployDeps {
   readonly interfaces: () => InterfaceTable;
   /** The DP's IPv4 address (resolves a host name in --server). */
   readonly resolveDp: () => Promise<string>;
+  /**
+   * The MTU of an interface by name (sysfs), sent with the request so that the DP sizes the
+   * session's packets for it. @default none: the request says nothing, and the DP assumes 1500
+   */
+  readonly interfaceMtu?: (name: string) => number | undefined;
   /** Recycles block and chunk buffers between the engine and the assembler. @default none */
   readonly buffers?: BufferRecycler;
   /** Rejects when the process is asked to stop (a signal): the deploy then ends as if it failed. */
@@ -202,6 +208,7 @@ class DeployRun {
       ...macsField(this.deps.interfaces(), this.iface?.name),
       ...(this.previousReceiverId === undefined ? {} : { previousReceiverId: this.previousReceiverId }),
       ...(this.store ? { chunksDone: this.store.chunksDone() } : {}),
+      ...(await this.mtuField()),
     };
     this.requestRetried = false;
     return withPatience(() => this.deps.dp.request(body), this.deps.clock, {
@@ -212,6 +219,23 @@ class DeployRun {
         this.status.tick(this.deps.clock.now());
       },
     });
+  }
+
+  /**
+   * The MTU of the interface the agent will receive on, for the request: the one already picked,
+   * else the one the join would pick (quietly: the join says which). One that cannot be picked (no
+   * interface shares the DP's subnet) leaves the field out; a multicast join says why later, and a
+   * fallback never needs one.
+   */
+  private async mtuField(): Promise<{ mtu?: number }> {
+    const read = this.deps.interfaceMtu;
+    if (!read) return {};
+    try {
+      const dpAddress = this.iface !== undefined || this.opts.interface !== undefined ? '' : await this.deps.resolveDp();
+      return mtuField(read((this.iface ?? pickInterface(this.opts.interface, dpAddress, this.deps.interfaces())).name));
+    } catch {
+      return {};
+    }
   }
 
   private async wait(reply: Extract<AgentRequestReply, { status: 'wait' }>): Promise<void> {

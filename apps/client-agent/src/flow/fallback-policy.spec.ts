@@ -35,7 +35,8 @@ describe('decideOnKick', () => {
 
 describe('decideOnFallbackReply', () => {
   it('goes unicast unless --no-fallback', () => {
-    expect(decideOnFallbackReply('client limit', allowed).action).toBe('unicast');
+    expect(decideOnFallbackReply('client limit', allowed)).toEqual({ action: 'unicast', why: 'The DP sent this client to unicast download (client limit)' });
+    expect(decideOnFallbackReply('', allowed)).toEqual({ action: 'unicast', why: 'The DP sent this client to unicast download' });
     // The DP only answers fallback for images that allow it; the flag in the context does not matter.
     expect(decideOnFallbackReply('client limit', multicastOnly).action).toBe('unicast');
     const d = decideOnFallbackReply('client limit', vetoed);

@@ -47,7 +47,10 @@ export function decideOnKick(reason: KickReason, detail: string, ctx: FallbackCo
 export function decideOnFallbackReply(reason: string, ctx: FallbackContext): Decision {
   const d = reason.trim() === '' ? '' : ` (${reason.trim()})`;
   // The DP only answers fallback when the image allows it; --no-fallback is the technician's veto.
-  return unicastOrFail({ ...ctx, fallbackAllowed: true }, 'The DP sent this client to unicast download', d);
+  const decision = unicastOrFail({ ...ctx, fallbackAllowed: true }, 'The DP sent this client to unicast download', d);
+  // The DP's reason is the technician's only clue (a client limit, an MTU too small for the
+  // session's jumbo symbols): said on the unicast path too, not only when it fails.
+  return decision.action === 'unicast' ? { ...decision, why: `${decision.why}${d}` } : decision;
 }
 
 /** What the agent knew when multicast fell silent and it asked the DP again. */

@@ -70,6 +70,8 @@ export interface Harness {
   cleanup(): Promise<void>;
   /** Wraps the agent's state store of the next runs (to slow or observe its writes). */
   wrapMemory?: (m: AgentMemoryStore) => AgentMemoryStore;
+  /** The interfaces' MTUs the next runs read (DeployDeps.interfaceMtu); unset: none. */
+  interfaceMtu?: (name: string) => number | undefined;
 }
 
 /** Wall-clock ms of virtual time 0 (the agent's JSON lines carry times). */
@@ -133,6 +135,7 @@ export async function harness(img: TestImage, onRequest: (n: number) => Scripted
         hostname: 'pc-under-test',
         interfaces: () => ({ eth0: [{ address: AGENT_IP, netmask: '255.255.255.0', family: 'IPv4', mac: AGENT_MAC, internal: false, cidr: null }] }),
         resolveDp: async () => DP_IP,
+        ...(h.interfaceMtu ? { interfaceMtu: h.interfaceMtu } : {}),
         buffers: scribblingPool(),
         ...(stop ? { stop } : {}),
       });

@@ -39,6 +39,7 @@ function serveCommand(y: Argv) {
     ttl: 'Multicast TTL',
     'agent-rate-limit': 'Agent API requests per minute per source address (429 above; 0: off)',
     'receiver-silence': 'Seconds a session receiver may stay silent before it is dropped (slow machines: more) [default: 5]',
+    'symbol-size': 'Bytes of image per data packet: auto (the largest the MTUs of this interface and of each session\'s starting agents allow, 1400 at 1500, 8900 with jumbo frames) or a number',
     'admin-token': 'Admin token (generated on first start when absent; visible in ps: prefer --admin-token-file)',
     'client-token': 'Client (agent) token (generated on first start when absent; visible in ps: prefer --client-token-file)',
     'admin-token-file': 'File holding the admin token (mode 0600)',

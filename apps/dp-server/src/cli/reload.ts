@@ -28,6 +28,7 @@ function startOnly(s: ServeSettings): Array<[string, string]> {
     ['ttl', String(s.ttl)],
     ['agent-rate-limit', String(s.agentRateLimit)],
     ['receiver-silence', String(s.receiverSilenceSeconds)],
+    ['symbol-size', String(s.symbolSize)],
     ['image-root', s.imageRoots.join('\n')],
     ['tls', `${s.tls} ${s.tlsCert ?? ''} ${s.tlsKey ?? ''}`],
   ];

@@ -3,9 +3,11 @@
 // again (reload.ts).
 import { networkInterfaces } from 'node:os';
 import pino from 'pino';
+import { interfaceMtu } from '@castpoint/transport';
 import { chunkingImporter } from '../images/chunking-importer';
 import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
+import { checkSymbolSizeFits, linkMtu } from '../sessions/link-mtu';
 import { checkMcastInterfaceHere, type ServeSettings } from '../config/settings';
 import { DpError } from '../errors';
 import { saveGeneratedTokens, savedTokensNotice } from './generated-tokens';
@@ -18,6 +20,8 @@ const EXIT_GRACE_MS = 300;
 /** `reread`: the settings read again from their sources (config file, environment, flags), for SIGHUP. */
 export async function serve(settings: ServeSettings, reread?: () => ServeSettings): Promise<void> {
   checkMcastInterfaceHere(settings.mcastInterface, networkInterfaces());
+  const mtu = linkMtu(settings.mcastInterface, networkInterfaces(), interfaceMtu);
+  checkSymbolSizeFits(settings.symbolSize, mtu, settings.mcastInterface);
   // Asynchronous writes to stdout, and a lost reader (a closed pipe) only stops the logging: with
   // pino's default synchronous destination a dead log reader would hang the DP in write retries.
   const dest = pino.destination({ dest: 1, sync: false, minLength: 0 });
@@ -38,6 +42,7 @@ export async function serve(settings: ServeSettings, reread?: () => ServeSetting
     settings,
     importer: chunkingImporter(),
     runnerFactory: udpRunnerFactory({ silentTimeoutMs: settings.receiverSilenceSeconds * 1000 }),
+    linkMtu: mtu,
     loggerInstance: logger,
   });
   // The last log lines get a moment to go out by the destination's own asynchronous writes (a

@@ -77,6 +77,15 @@ describe('resolveSettings', () => {
     }
   });
 
+  it('picks symbol sizes per session by default; --symbol-size takes auto or a number of bytes', () => {
+    expect(resolveSettings({ flags: base }).symbolSize).toBe('auto');
+    expect(resolveSettings({ flags: { ...base, 'symbol-size': '8900' } }).symbolSize).toBe(8900);
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_SYMBOL_SIZE: '1400' } }).symbolSize).toBe(1400);
+    expect(() => resolveSettings({ flags: { ...base, 'symbol-size': 'jumbo' } })).toThrow(/symbol-size must be auto or an integer from 256 to 65457/);
+    expect(() => resolveSettings({ flags: { ...base, 'symbol-size': '100' } })).toThrow(/symbol-size/);
+    expect(() => resolveSettings({ flags: { ...base, 'symbol-size': '65458' } })).toThrow(/symbol-size/);
+  });
+
   it('lets env win over the config file and flags win over env', () => {
     const dir = tempDir();
     const file = join(dir, 'dp.json');

@@ -17,6 +17,7 @@ import {
   type PortRange,
 } from './parse';
 import { readTokenFile } from './token-files';
+import { MAX_FIXED_SYMBOL_SIZE, MIN_FIXED_SYMBOL_SIZE, type SymbolSizeSetting } from '../sessions/symbol-size';
 import { BOOT_SETTING_NAMES, parseBootSettings, type BootSettings } from '../boot/boot-settings';
 
 /** The setting names, as flags spell them. The config file uses the same names (or camelCase). */
@@ -31,6 +32,7 @@ export const SETTING_NAMES = [
   'ttl',
   'agent-rate-limit',
   'receiver-silence',
+  'symbol-size',
   'admin-token',
   'client-token',
   'admin-token-file',
@@ -73,6 +75,12 @@ export interface ServeSettings {
    * between its once-a-second reports (docs/netboot.md). @default 5
    */
   readonly receiverSilenceSeconds: number;
+  /**
+   * Bytes of image per data packet: `auto` picks per session the largest that the multicast
+   * interface's MTU and every starting agent's MTU allow (1400 at 1500, 8900 with 9000-byte jumbo
+   * frames), or a fixed number for every session. @default 'auto'
+   */
+  readonly symbolSize: SymbolSizeSetting;
   /** Admin token; generated on first start when not given. */
   readonly adminToken?: string;
   /** Client (agent) token; generated on first start when not given. */
@@ -112,6 +120,7 @@ export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
   ttl: '1',
   'agent-rate-limit': '60000',
   'receiver-silence': '5',
+  'symbol-size': 'auto',
 };
 
 export function envName(name: SettingName): string {
@@ -211,6 +220,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
     agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
     receiverSilenceSeconds: parseIntSetting(need('receiver-silence'), 'receiver-silence', 1, 600),
+    symbolSize: symbolSizeOf(need('symbol-size')),
     ...(admin !== undefined ? { adminToken: admin } : {}),
     ...(client !== undefined ? { clientToken: client } : {}),
     ...(operatorFile !== undefined ? { operatorToken: readTokenFile(operatorFile, 'operator-token-file') } : {}),
@@ -229,6 +239,15 @@ function compressLevelOf(v: string | undefined): { compressLevel?: number | 'off
   if (v === undefined || v === '') return {};
   if (v === 'off') return { compressLevel: 'off' };
   return { compressLevel: parseIntSetting(v, 'compress-level', 1, 22) };
+}
+
+/** `auto`, or bytes per data packet within what one IPv4 datagram carries. */
+function symbolSizeOf(value: string): SymbolSizeSetting {
+  if (value === 'auto') return 'auto';
+  if (!/^\s*\d+\s*$/.test(value)) {
+    throw new DpError('DP_BAD_SETTING', `symbol-size must be auto or an integer from ${MIN_FIXED_SYMBOL_SIZE} to ${MAX_FIXED_SYMBOL_SIZE} (got "${value}")`, { setting: 'symbol-size', value });
+  }
+  return parseIntSetting(value, 'symbol-size', MIN_FIXED_SYMBOL_SIZE, MAX_FIXED_SYMBOL_SIZE);
 }
 
 /** tls on|off, and the certificate and key, given together or not at all (either alone is a mistake). */

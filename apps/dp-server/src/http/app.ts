@@ -52,8 +52,10 @@ export interface BuildAppOptions {
   readonly timers?: boolean;
   /** Largest request body, bytes. @default 65536 */
   readonly bodyLimit?: number;
-  /** Bytes of image data per packet. @default 1400 */
-  readonly symbolSize?: number;
+  /** Bytes of image data per packet (SessionManagerOptions.symbolSize). @default settings.symbolSize */
+  readonly symbolSize?: SessionManagerOptions['symbolSize'];
+  /** MTU of the multicast interface (serve reads it from the interface). @default 1500 */
+  readonly linkMtu?: number;
   /** Source symbols per block. @default 64 */
   readonly blockSymbols?: number;
   /** See SessionManagerOptions.longPollMs. @default 2000 */
@@ -145,7 +147,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     maxRateBps: opts.settings.maxRateBps,
     maxClients: opts.settings.maxClients,
     ttl: opts.settings.ttl,
-    ...(opts.symbolSize !== undefined ? { symbolSize: opts.symbolSize } : {}),
+    symbolSize: opts.symbolSize ?? opts.settings.symbolSize,
+    ...(opts.linkMtu !== undefined ? { linkMtu: opts.linkMtu } : {}),
     ...(opts.blockSymbols !== undefined ? { blockSymbols: opts.blockSymbols } : {}),
     longPollMs: opts.longPollMs ?? 2000,
     ...(opts.clock ? { clock: opts.clock } : {}),

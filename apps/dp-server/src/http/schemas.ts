@@ -107,6 +107,8 @@ export const agentRequestBody = {
     macs: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$' } },
     previousReceiverId: { type: 'integer', minimum: 1, maximum: 2147483647 },
     chunksDone: { type: 'integer', minimum: 0 },
+    // The agent's interface MTU (issue 29.4: the session's symbol size); IPv4's 576 to 65535.
+    mtu: { type: 'integer', minimum: 576, maximum: 65535 },
   },
 } as const;
 

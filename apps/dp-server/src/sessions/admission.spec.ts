@@ -2,7 +2,8 @@ import { admit, FULL_RETRY_MS, HELD_RETRY_MS, type Admission, type AdmissionImag
 
 const T0 = Date.parse('2026-11-24T00:00:00Z');
 
-const ask: AdmissionRequest = { waiter: 'pc1@10.0.0.5', cancelNoticeDue: false, wasHeld: false };
+const ask: AdmissionRequest = { waiter: 'pc1@10.0.0.5', cancelNoticeDue: false, wasHeld: false, mtu: 1500 };
+const jumboAsk: AdmissionRequest = { ...ask, mtu: 9000 };
 const resumed = (fallback: boolean, tier = 0): AdmissionRequest => ({ ...ask, client: { fallback, tier } });
 const held: AdmissionRequest = { ...ask, wasHeld: true };
 const cancelledFor: AdmissionRequest = { ...ask, cancelNoticeDue: true };
@@ -12,6 +13,8 @@ const mcOnly: AdmissionImage = { ...image, multicastOnly: true };
 const zeros: AdmissionImage = { ...image, allZeros: true };
 
 const running: AdmissionSession = { state: 'running', waiting: [] };
+/** Started with 9000-byte-MTU agents: 8900-byte symbols, 8950-byte datagrams. */
+const jumbo: AdmissionSession = { ...running, symbolSize: 8900 };
 /** Waits for three agents (two there), or until T0 + 60 s, at the latest T0 + 120 s. */
 const waiting: AdmissionSession = { state: 'waiting', waiting: ['pc2@10.0.0.6', 'pc3@10.0.0.7'], minClients: 4, startsAtMs: T0 + 60_000, deadlineMs: T0 + 120_000 };
 const oneShort: AdmissionSession = { ...waiting, minClients: 3 };
@@ -40,6 +43,16 @@ describe('admit', () => {
     ['the client limit reached: fallback', ask, image, running, full, T0, { kind: 'fallback', reason: 'client limit reached (10 of 10 receiving)' }],
     ['the client limit reached, multicast-only: full (asks again in 5 s)', ask, mcOnly, running, full, T0, { kind: 'full', retryAfterMs: FULL_RETRY_MS, reason: 'client limit reached (10 of 10 receiving); image is multicast-only' }],
     ['a running session ignores a cancel notice of another, earlier session', cancelledFor, image, running, room, T0, { kind: 'join' }],
+
+    // Symbol size and MTU (issue 29.4): a session's packets must fit a joiner's interface.
+    ['a 1500-byte agent joins a session of 1400-byte symbols', ask, image, { ...running, symbolSize: 1400 }, room, T0, { kind: 'join' }],
+    ['a 9000-byte agent joins a session of 8900-byte symbols', jumboAsk, image, jumbo, room, T0, { kind: 'join' }],
+    ['a 9000-byte agent joins a session of 1400-byte symbols', jumboAsk, image, { ...running, symbolSize: 1400 }, room, T0, { kind: 'join' }],
+    ['a late 1500-byte agent at a jumbo session: unicast, saying why', ask, image, jumbo, room, T0, { kind: 'fallback', reason: "the session sends 8900-byte symbols, more than this agent's MTU of 1500 carries unfragmented (1422)" }],
+    ['a late 1500-byte agent at a jumbo session, multicast-only: waits for the session to end', ask, mcOnly, jumbo, room, T0, { kind: 'full', retryAfterMs: FULL_RETRY_MS, reason: "the session sends 8900-byte symbols, more than this agent's MTU of 1500 carries unfragmented (1422); image is multicast-only: waiting for this session to end" }],
+    ['an MTU one byte short of the session\'s packets is too small', { ...ask, mtu: 8977 }, image, jumbo, room, T0, { kind: 'fallback', reason: "the session sends 8900-byte symbols, more than this agent's MTU of 8977 carries unfragmented (8899)" }],
+    ['an MTU that fits the packets exactly joins', { ...ask, mtu: 8978 }, image, jumbo, room, T0, { kind: 'join' }],
+    ['held until a jumbo session started, a 1500-byte agent: unicast', held, image, jumbo, longPoll, T0, { kind: 'fallback', reason: "the session sends 8900-byte symbols, more than this agent's MTU of 1500 carries unfragmented (1422)" }],
 
     // A waiting (scheduled) session.
     ['not started yet, no long poll: asked to retry in 2 s at most', ask, image, waiting, room, T0, { kind: 'not-started', retryAfterMs: 2000 }],

@@ -6,9 +6,11 @@
 // Three different things make an agent wait, and each has its own name here:
 // - `hold`: the HTTP request is parked (long poll) until the scheduled session starts;
 // - `not-started`: the answer `wait` because the scheduled session has not started yet;
-// - `full`: the answer `wait` because the client limit is reached and the image is multicast-only.
+// - `full`: the answer `wait` because the client limit is reached and the image is multicast-only,
+//   or because the agent's MTU cannot carry the running session's packets (`mtu-too-small`).
 import type { SessionState } from '../state/types';
 import { retryAfterMs, startReason, type ScheduledTimes, type StartReason } from './schedule';
+import { fitsMtu, mtuTooSmallReason } from './symbol-size';
 
 /** After a held request ran out (longPollMs), the agent asks again this soon. */
 export const HELD_RETRY_MS = 250;
@@ -24,6 +26,8 @@ export interface AdmissionRequest {
   readonly cancelNoticeDue: boolean;
   /** This request was held (long poll) and is answered now: never held twice. */
   readonly wasHeld: boolean;
+  /** The MTU the agent reported (1500 when it did not). */
+  readonly mtu: number;
 }
 
 export interface AdmissionImage {
@@ -37,6 +41,8 @@ export interface AdmissionSession extends ScheduledTimes {
   readonly state: SessionState;
   /** Agents waiting for its scheduled start. */
   readonly waiting: readonly string[];
+  /** Bytes per data packet, fixed when it started running (undefined while it waits). */
+  readonly symbolSize?: number;
 }
 
 export interface AdmissionLimits {
@@ -82,7 +88,11 @@ export interface NotStarted {
   readonly kind: 'not-started';
   readonly retryAfterMs: number;
 }
-/** Answered `wait`: the client limit is reached and the image allows no unicast. */
+/**
+ * Answered `wait`: the client limit is reached, or the agent's MTU is too small for the running
+ * session's packets (it gets a session of its own size once this one ended), and the image allows
+ * no unicast.
+ */
 export interface Full {
   readonly kind: 'full';
   readonly retryAfterMs: number;
@@ -118,7 +128,22 @@ export function admit(req: AdmissionRequest, image: AdmissionImage, session: Adm
     if (limits.longPollMs > 0) return { kind: 'hold', ms: limits.longPollMs };
     return { kind: 'not-started', retryAfterMs: retryAfterMs(session, nowMs) };
   }
+  // A late joiner whose interface cannot carry the session's packets (the session's symbol size
+  // was fixed by the agents known at its start: jumbo frames) would lose every one of them.
+  if (session.symbolSize !== undefined && !fitsMtu(session.symbolSize, req.mtu)) return mtuTooSmall(image, session.symbolSize, req.mtu);
   return withinClientLimit(image, limits);
+}
+
+/**
+ * Unicast when the image allows it: the agent gets its image now, from a session that is already
+ * sending (a second multicast session of the same image would cost the LAN a second stream).
+ * Multicast-only: it waits, and asks again until this session has ended; then it starts (or joins)
+ * one sized for its own MTU.
+ */
+function mtuTooSmall(image: AdmissionImage, symbolSize: number, mtu: number): Fallback | Full {
+  const reason = mtuTooSmallReason(symbolSize, mtu);
+  if (image.multicastOnly) return { kind: 'full', retryAfterMs: FULL_RETRY_MS, reason: `${reason}; image is multicast-only: waiting for this session to end` };
+  return { kind: 'fallback', reason };
 }
 
 function beforeSession(req: AdmissionRequest, image: AdmissionImage): BeforeSession {

@@ -3,7 +3,7 @@
 // registers the agent as a client with a fresh receiver id and answers. The sessions themselves
 // are the manager's (manager.ts), reached through RequestDesk.
 import type { KeyObject } from 'node:crypto';
-import type { AgentRequest, AgentRequestReply } from '@castpoint/wire';
+import { ASSUMED_AGENT_MTU, type AgentRequest, type AgentRequestReply } from '@castpoint/wire';
 import type { ClientRecord, ImageRecord } from '../state/types';
 import { assertNotBroken } from '../security/image-integrity';
 import { ReceiverIdCipher } from '../security/receiver-ids';
@@ -18,8 +18,11 @@ import type { StartReason } from './schedule';
 
 /** What a request needs of the manager: its sessions, and its 'change' event. */
 export interface RequestDesk {
-  /** The live session of the image at this tier; a new one when there is none. */
-  sessionFor(img: ImageRecord, tier: number): Promise<LiveSession>;
+  /**
+   * The live session of the image at this tier; a new one when there is none (an auto-cast one
+   * starts at once, its symbol size chosen for `asker`'s MTU).
+   */
+  sessionFor(img: ImageRecord, tier: number, asker: { who: string; mtu: number }): Promise<LiveSession>;
   /** Starts a waiting session (its runner), for `why`. */
   startWaiting(s: LiveSession, why: StartReason): Promise<void>;
   liveSessions(): Iterable<LiveSession>;
@@ -61,7 +64,9 @@ export class AgentRequests {
     const waiter = source ? `${req.hostname}@${source}` : req.hostname;
     const prev = req.previousReceiverId !== undefined ? this.clients.byReceiverId(req.previousReceiverId) : undefined;
     const client = prev && prev.image === img.name ? prev : undefined;
-    const asked = (wasHeld: boolean, nowMs: number): AdmissionRequest => ({ waiter, client, cancelNoticeDue: this.notices.due(img.name, waiter, nowMs), wasHeld });
+    // Older agents do not say: they are assumed on standard Ethernet.
+    const mtu = req.mtu ?? ASSUMED_AGENT_MTU;
+    const asked = (wasHeld: boolean, nowMs: number): AdmissionRequest => ({ waiter, client, cancelNoticeDue: this.notices.due(img.name, waiter, nowMs), wasHeld, mtu });
     const image = this.admissionImage(img);
     const who: Who = { ip: source || undefined, macs: req.macs, machine };
 
@@ -69,13 +74,13 @@ export class AgentRequests {
     const first = admit(asked(false, startMs), image, undefined, this.limits(client), startMs);
     if (first.kind === 'cancelled') return this.cancelledAnswer(img.name, waiter, startMs);
     if (first.kind !== 'find-session') return this.fallback(img, req, client, first.reason, who);
-    const session = await withDeadline(this.desk.sessionFor(img, first.tier), REQUEST_WAIT_MS, `preparing the session for image ${img.name}`);
+    const session = await withDeadline(this.desk.sessionFor(img, first.tier, { who: waiter, mtu }), REQUEST_WAIT_MS, `preparing the session for image ${img.name}`);
     // Each step happens at most once: the session starts once, a request is held once.
     for (let wasHeld = false; ; ) {
       const nowMs = this.o.now();
       const d = admit(asked(wasHeld, nowMs), image, session.admission(), this.limits(client), nowMs);
       // Asking for a waiting session makes the agent one of its waiters (toward --min-clients).
-      if (d.kind === 'start' || d.kind === 'hold' || (d.kind === 'not-started' && !wasHeld)) session.enrol(waiter, nowMs);
+      if (d.kind === 'start' || d.kind === 'hold' || (d.kind === 'not-started' && !wasHeld)) session.enrol(waiter, nowMs, mtu);
       switch (d.kind) {
         case 'cancelled':
           return this.cancelledAnswer(img.name, waiter, nowMs);

@@ -70,19 +70,34 @@ describe('LiveSession', () => {
 
   it('counts an agent toward --min-clients once, and drops one that stopped asking', () => {
     const s = waitingSession();
-    s.enrol('pc1', T0);
-    s.enrol('pc1', T0 + 1000);
+    s.enrol('pc1', T0, 1500);
+    s.enrol('pc1', T0 + 1000, 1500);
     expect(s.record.waiting).toEqual(['pc1']);
-    s.enrol('pc2', T0 + 10_000);
+    s.enrol('pc2', T0 + 10_000, 1500);
     expect(s.startReason(T0 + 10_000)).toBe('min-clients');
     expect(s.dropSilentWaiters(T0 + 16_500, 15_000)).toEqual(['pc1']);
     expect(s.record.waiting).toEqual(['pc2']);
   });
 
+  it('sizes its symbols by the MTUs of the agents still waiting, and no longer once it has a size', () => {
+    const s = waitingSession();
+    s.enrol('pc1', T0, 1500);
+    s.enrol('pc2', T0 + 10_000, 9000);
+    s.enrol('pc3', T0 + 10_000, 9000);
+    expect(s.knownMtus().sort()).toEqual([1500, 9000, 9000]);
+    // pc1 stopped asking: its MTU no longer holds the session back.
+    s.dropSilentWaiters(T0 + 16_500, 15_000);
+    expect(s.knownMtus()).toEqual([9000, 9000]);
+    s.record.symbolSize = 8900;
+    s.enrol('pc4', T0 + 17_000, 1500);
+    expect(s.knownMtus()).toEqual([9000, 9000]);
+    expect(s.admission().symbolSize).toBe(8900);
+  });
+
   it('stays open for the agents that waited until they joined, or JOIN_GRACE_MS after the start', async () => {
     const s = waitingSession();
-    s.enrol('pc1', T0);
-    s.enrol('pc2', T0);
+    s.enrol('pc1', T0, 1500);
+    s.enrol('pc2', T0, 1500);
     s.markRunning(T0 + 1000);
     const runner = new StubRunner();
     await s.run(runner);
@@ -112,7 +127,7 @@ describe('LiveSession', () => {
   it('end() lets go of everything at once: held requests answered, runner handed back, counters and end in the record', async () => {
     const clock = new VirtualClock();
     const s = waitingSession(clock);
-    s.enrol('pc1', T0);
+    s.enrol('pc1', T0, 1500);
     let answered = false;
     const held = s.hold(2000).then(() => (answered = true));
     expect(s.heldRequests).toBe(1);

@@ -37,6 +37,8 @@ export class LiveSession {
   private readonly held: HeldRequests;
   private readonly roll = new WaiterRoll();
   private readonly meter = new ThroughputMeter();
+  /** MTUs of the agents known before it runs (its first agent, its waiters), for its symbol size. */
+  private readonly mtus = new Map<string, number>();
   /** The engine reported every receiver complete (ending may still wait for JOIN_GRACE_MS). */
   private engineFinished = false;
   private times: SessionTimes;
@@ -72,14 +74,26 @@ export class LiveSession {
 
   /** What admission.ts looks at. */
   admission(): AdmissionSession {
-    return { ...this.times, state: this.record.state, waiting: this.record.waiting };
+    return { ...this.times, state: this.record.state, waiting: this.record.waiting, ...(this.record.symbolSize !== undefined ? { symbolSize: this.record.symbolSize } : {}) };
+  }
+
+  /** The agent `who` (waiter key) reported `mtu`: it counts when the session's symbol size is chosen. */
+  noteMtu(who: string, mtu: number): void {
+    if (this.record.symbolSize === undefined) this.mtus.set(who, mtu);
+  }
+
+  /** The MTUs the symbol size is chosen by: of the agents still waiting, or noted before an auto-cast start. */
+  knownMtus(): number[] {
+    const waiting = this.record.waiting.filter((w) => this.mtus.has(w));
+    return (waiting.length > 0 ? waiting : [...this.mtus.keys()]).map((w) => this.mtus.get(w) as number);
   }
 
   // ---- waiting for a scheduled start ---------------------------------------------------------
 
-  /** The agent `waiter` asked for this waiting session: it counts toward --min-clients. */
-  enrol(waiter: string, nowMs: number): void {
+  /** The agent `waiter` asked for this waiting session: it counts toward --min-clients, its MTU toward the symbol size. */
+  enrol(waiter: string, nowMs: number, mtu: number): void {
     if (!this.record.waiting.includes(waiter)) this.record.waiting.push(waiter);
+    this.noteMtu(waiter, mtu);
     this.roll.seen(waiter, nowMs);
     this.dirty = true;
   }

@@ -6,6 +6,7 @@ import type { Cidr, PortRange } from '../config/parse';
 import type { ImageCatalog } from '../images/catalog';
 import type { StateStore } from '../state/store';
 import type { SessionRunnerFactory } from './runner';
+import type { SymbolSizeSetting } from './symbol-size';
 
 export interface SessionManagerOptions {
   readonly store: StateStore;
@@ -19,8 +20,14 @@ export interface SessionManagerOptions {
   readonly maxRateBps: number;
   readonly maxClients: number;
   readonly ttl: number;
-  /** Bytes of image data per packet. @default 1400 */
-  readonly symbolSize?: number;
+  /**
+   * Bytes of image data per packet: `auto` picks per session the largest the MTUs of `linkMtu` and
+   * of the session's agents allow (sessions/symbol-size.ts), a number is used for every session.
+   * @default 'auto'
+   */
+  readonly symbolSize?: SymbolSizeSetting;
+  /** MTU of the multicast interface (serve reads it from the interface). @default 1500 */
+  readonly linkMtu?: number;
   /** Source symbols per block. @default 64 */
   readonly blockSymbols?: number;
   /** 32-byte session keys. @default crypto.randomBytes(32) */

@@ -6,7 +6,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { realClock, type Clock } from '@castpoint/transport';
-import { publicKeyToBase64, type AgentProgress, type AgentRequest, type AgentRequestReply, type DpSigningKey, type KickReason, type LeaveReason } from '@castpoint/wire';
+import { DEFAULT_MTU, publicKeyToBase64, type AgentProgress, type AgentRequest, type AgentRequestReply, type DpSigningKey, type KickReason, type LeaveReason } from '@castpoint/wire';
 import { DpError } from '../errors';
 import type { ClientRecord, ImageRecord, SessionRecord } from '../state/types';
 import { brokenBy, brokenMessage, markBroken } from '../security/image-integrity';
@@ -21,6 +21,7 @@ import { doneReason, joinReply, runnerSpec } from './replies';
 import type { ReceiverReport, RunnerStats } from './runner';
 import { scheduleFor, type StartReason } from './schedule';
 import { newSessionRecord } from './session-record';
+import { LEGACY_SYMBOL_SIZE, sessionSymbolSize } from './symbol-size';
 import type { SessionManagerOptions } from './manager-options';
 import { WAITER_TTL_MS } from './waiter-roll';
 
@@ -52,8 +53,9 @@ export class SessionManager extends EventEmitter {
     for (const r of o.store.state.sessions) if (r.state === 'waiting' || r.state === 'running') this.sessions.set(r.id, LiveSession.loaded(r, this.clock));
   }
 
-  get symbolSize(): number {
-    return this.o.symbolSize ?? 1400;
+  /** A session's bytes per data packet: chosen when it started running (records from before the choice: 1400). */
+  symbolSizeOf(s: SessionRecord): number {
+    return s.symbolSize ?? LEGACY_SYMBOL_SIZE;
   }
 
   get blockSymbols(): number {
@@ -131,10 +133,10 @@ export class SessionManager extends EventEmitter {
   /** The manager as a request sees it (agent-requests.ts). */
   private desk(): RequestDesk {
     return {
-      sessionFor: (img, tier) => this.sessionFor(img, tier),
+      sessionFor: (img, tier, asker) => this.sessionFor(img, tier, asker),
       startWaiting: (s, why) => this.startWaiting(s, why),
       liveSessions: () => this.sessions.values(),
-      joinReply: (s, img, receiverId) => joinReply(s.record, img, this.o.catalog.manifest(img), receiverId, this.symbolSize, this.blockSymbols, this.signingKeyBase64),
+      joinReply: (s, img, receiverId) => joinReply(s.record, img, this.o.catalog.manifest(img), receiverId, this.symbolSizeOf(s.record), this.blockSymbols, this.signingKeyBase64),
       changed: () => this.emit('change'),
     };
   }
@@ -142,7 +144,7 @@ export class SessionManager extends EventEmitter {
   /** Admin "session start IMAGE": starts the waiting session now, or a new one. */
   async startNow(image: string): Promise<SessionRecord> {
     const img = this.o.catalog.get(image);
-    const s = await this.sessionFor(img, 0);
+    const s = await this.sessionFor(img, 0, undefined);
     if (s.record.state === 'waiting') await this.startWaiting(s, 'admin');
     return s.record;
   }
@@ -156,7 +158,8 @@ export class SessionManager extends EventEmitter {
     return record;
   }
 
-  private sessionFor(img: ImageRecord, tier: number): Promise<LiveSession> {
+  /** `asker`: the agent whose request this is, and its MTU (an auto-cast session starts at once, sized for it). */
+  private sessionFor(img: ImageRecord, tier: number, asker: { who: string; mtu: number } | undefined): Promise<LiveSession> {
     const key = `${img.name}/${tier}`;
     // A session being created is already in the state (so it owns its group:port) but its runner
     // is still starting: wait for it rather than register receivers with a half-started runner.
@@ -164,12 +167,12 @@ export class SessionManager extends EventEmitter {
     if (pending) return pending;
     const live = [...this.sessions.values()].find((s) => s.image === img.name && s.record.tier === tier && s.record.manifestHash === img.manifestHash);
     if (live) return Promise.resolve(live);
-    const p = this.create(img, tier).finally(() => this.creating.delete(key));
+    const p = this.create(img, tier, asker).finally(() => this.creating.delete(key));
     this.creating.set(key, p);
     return p;
   }
 
-  private async create(img: ImageRecord, tier: number): Promise<LiveSession> {
+  private async create(img: ImageRecord, tier: number, asker: { who: string; mtu: number } | undefined): Promise<LiveSession> {
     this.o.store.assertWritable('a new session');
     await withDeadline(this.o.catalog.assertUnchanged(img), STEP_LIMIT_MS, `checking the file of image ${img.name}`);
     const nowMs = this.o.now();
@@ -179,11 +182,13 @@ export class SessionManager extends EventEmitter {
     const senderAddress = this.o.mcastInterface;
     const record = newSessionRecord({ id: this.o.store.allocateSessionId(), img, group, senderAddress, key, tier, maxRateBps: this.o.maxRateBps, nowMs, schedule });
     const s = new LiveSession(record, schedule, this.clock);
+    if (asker) s.noteMtu(asker.who, asker.mtu);
     this.o.store.state.sessions.push(record);
     this.sessions.set(s.id, s);
     this.history(s, 'session-created', `${record.group}:${record.port}, ${record.mode}${tier > 0 ? `, tier ${tier}` : ''}`);
     if (record.state === 'running') {
       s.markRunning(nowMs);
+      this.chooseSymbolSize(s);
       await this.launchOrFail(s);
     }
     this.o.store.save();
@@ -194,11 +199,20 @@ export class SessionManager extends EventEmitter {
   private async startWaiting(s: LiveSession, why: StartReason): Promise<void> {
     if (s.record.state !== 'waiting') return;
     s.markRunning(this.o.now());
-    this.history(s, 'session-started', `${why}, ${s.record.waiting.length} waiting`);
+    this.chooseSymbolSize(s);
+    this.history(s, 'session-started', `${why}, ${s.record.waiting.length} waiting, ${s.record.symbolSize ?? LEGACY_SYMBOL_SIZE}-byte symbols`);
     await this.launchOrFail(s);
     s.started();
     this.o.store.save();
     this.emit('change');
+  }
+
+  /**
+   * Fixes the session's symbol size as it starts running: from serve --symbol-size and the MTUs of
+   * the DP's interface and of the agents known now. Agents that come later must fit it (admission.ts).
+   */
+  private chooseSymbolSize(s: LiveSession): void {
+    s.record.symbolSize ??= sessionSymbolSize(this.o.symbolSize ?? 'auto', this.o.linkMtu ?? DEFAULT_MTU, s.knownMtus());
   }
 
   /** Starts the session's runner; a runner that cannot start ends the session as failed. */
@@ -221,7 +235,7 @@ export class SessionManager extends EventEmitter {
         receivers: s.record.receivers.filter((r) => this.clients.byReceiverId(r)?.state !== 'done'),
         senderId: this.senderId,
         ttl: this.o.ttl,
-        symbolSize: this.symbolSize,
+        symbolSize: this.symbolSizeOf(s.record),
         blockSymbols: this.blockSymbols,
         signer: this.signingKey.privateKey,
       }),

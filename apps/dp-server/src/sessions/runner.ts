@@ -70,6 +70,8 @@ export interface RunnerStats {
   /** Current send rate, bytes/s. */
   readonly rateBytesPerSec: number;
   readonly grttMs: number;
+  /** Buffers made to frame data packets (recycled: about the sends in flight, not the packets). */
+  readonly framesAllocated?: number;
 }
 
 export interface SessionRunner {

@@ -33,6 +33,7 @@ import {
 } from '@castpoint/wire';
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
 import { SymbolSource } from './symbol-source';
+import { FramePool } from './frame-pool';
 
 /** How long a registered agent may take to send its first status (see the engine option). */
 export const FIRST_REPORT_TIMEOUT_MS = 20_000;
@@ -79,6 +80,10 @@ class UdpSessionRunner implements SessionRunner {
   /** The clock's time at construction: the engine's ms count from here. */
   private readonly originMs: number;
   private seq = 0n;
+  /** A full symbol's packet: encodePacket's limit for data packets, and the size of their frames. */
+  private readonly dataLimit: number;
+  /** Data packets are framed into recycled buffers, given back when their send completes. */
+  private readonly frames: FramePool;
   /** A pick whose block was still loading when the pacer asked for it. */
   private pending: DataPick | undefined;
   private cancelTick: (() => void) | undefined;
@@ -98,6 +103,8 @@ class UdpSessionRunner implements SessionRunner {
     this.key = createSessionKey(spec.key, spec.encrypted);
     this.clock = o.clock ?? realClock();
     this.originMs = this.clock.now();
+    this.dataLimit = DATA_HEADER_SIZE + spec.symbolSize + TAG_SIZE;
+    this.frames = new FramePool(this.dataLimit);
   }
 
   private nowMs(): number {
@@ -201,6 +208,7 @@ class UdpSessionRunner implements SessionRunner {
       refusedRepairSymbols: e?.refusedRepairSymbols ?? 0,
       rateBytesPerSec: e?.rateBytesPerSec ?? this.spec.rateBytesPerSec,
       grttMs: e?.grttMs ?? 0,
+      framesAllocated: this.frames.allocated,
     };
   }
 
@@ -368,11 +376,25 @@ class UdpSessionRunner implements SessionRunner {
       done();
       return;
     }
-    const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key);
+    // The session's symbol size was chosen to fit every receiver's MTU (symbol-size.ts): a jumbo
+    // symbol's packet is past the 1472 bytes encodePacket allows by default.
+    const frame = this.frames.take();
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key, { maxDatagram: this.dataLimit, into: frame });
+    } catch (err) {
+      this.frames.give(frame);
+      throw err;
+    }
     this.packetsSent++;
     this.bytesSent += bytes.length;
     if (pick.repair) this.repairPackets++;
     else this.dataPackets++;
-    this.sock.sendCb(bytes, this.group, done);
+    // The socket reads the frame until its send completes (node:dgram, and a UDP_SEGMENT batch
+    // until the whole batch is sent): only then may the next packet be written into it.
+    this.sock.sendCb(bytes, this.group, (err) => {
+      this.frames.give(frame);
+      done(err);
+    });
   }
 }

@@ -62,6 +62,12 @@ export interface SessionRecord {
   /** Slow-client tier (0: the normal speed). */
   readonly tier: number;
   readonly rateBps: number;
+  /**
+   * Bytes of image per data packet, chosen when the session starts running (serve --symbol-size,
+   * the MTUs of the DP and the agents: sessions/symbol-size.ts). Absent while it waits, and in
+   * records from before the choice existed, which used 1400.
+   */
+  symbolSize?: number;
   state: SessionState;
   readonly createdAt: string;
   /** Scheduled: when it starts by time (start-at or first request + start-delay). */

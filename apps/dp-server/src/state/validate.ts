@@ -46,6 +46,7 @@ const session = {
     mode: { enum: ['autocast', 'scheduled'] },
     tier: int,
     rateBps: { type: 'number' },
+    symbolSize: int,
     state: { enum: ['waiting', 'running', 'done', 'cancelled', 'failed'] },
     createdAt: str,
     receivers: ints,

@@ -42,7 +42,7 @@ export async function harness(
    * `serve` keeps it, for a test that restarts on the same dir (given `dir`, it always is);
    * otherwise PGlite in memory, which opens in a fraction of the time.
    */
-  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter' | 'clock' | 'bootFiles'>> & { persist?: boolean } = {},
+  extra: Partial<Pick<BuildAppOptions, 'importer' | 'storeWriter' | 'clock' | 'bootFiles' | 'linkMtu'>> & { persist?: boolean } = {},
 ): Promise<Harness> {
   const d = dir ?? mkdtempSync(join(tmpdir(), 'cp-dp-app-'));
   const file = join(d, 'disk.img');
