@@ -36,7 +36,7 @@ describe('boot routes (/boot/ipxe, /boot/files, boot tokens)', () => {
 
   it('an unknown machine is registered and boots its disk (policy register-exit)', async () => {
     const text = await script('52:54:00:b0:00:01');
-    expect(text).toMatch(/^exit$/m);
+    expect(text).toMatch(/^exit 1$/m);
     expect(text).not.toMatch(/^kernel/m);
     expect((await inject('GET', '/api/v1/machines/unknown-525400b00001')).json()).toMatchObject({ state: 'unknown' });
   });
@@ -55,7 +55,7 @@ describe('boot routes (/boot/ipxe, /boot/files, boot tokens)', () => {
     const report = { macs: ['52:54:00:b1:00:01'], deployment: 'boot-dep', result: 'ok', startedAt: '2026-11-24T00:00:00Z' };
     expect((await inject('POST', '/api/v1/agent/assignment/report', report, token)).statusCode).toBe(204);
     const after = await script('52:54:00:b1:00:01');
-    expect(after).toMatch(/^exit$/m);
+    expect(after).toMatch(/^exit 1$/m);
     expect(after).not.toContain('cpb1');
   });
 
@@ -104,7 +104,7 @@ describe('boot routes (/boot/ipxe, /boot/files, boot tokens)', () => {
       expect(r.json()).toMatchObject({ error: 'DP_BOOTENV_MISSING' });
       // A pending deployment without a boot environment boots the disk, with the reason on screen.
       const text = await script('52:54:00:b1:00:09');
-      expect(text).toMatch(/^exit$/m);
+      expect(text).toMatch(/^exit 1$/m);
     } finally {
       writeFileSync(join(bootenv, 'initrd.img'), Buffer.from('initrd'));
     }
