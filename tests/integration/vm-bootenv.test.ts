@@ -8,9 +8,11 @@
 // Then the refresh (issue #25's second scenario): VM 1 goes on running its v1 system, the operator
 // re-arms it with image v2 through castpoint-dp commands only, presses its reset button, and it
 // network-boots the boot environment again, is deployed with v2 and boots marker v2. Meanwhile a
-// UEFI VM (OVMF) left on network-first boot with nothing to do gets ipxe.efi by TFTP from the DP
-// and its script from /boot/ipxe; the whole UEFI deployment does not fit CI (docs/netboot.md) and
-// is `npm run demo -- --vms 1 --uefi`.
+// UEFI VM (q35 + OVMF) with an empty disk, booting the disk first and the network second (the
+// order docs/netboot.md recommends for UEFI), fails over to the firmware's own PXE client, gets
+// ipxe.efi by TFTP from the DP and the boot environment from /boot/ipxe, is deployed with its own
+// image (an EFI system partition with a unified kernel image) and boots it without asking the DP
+// again.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,15 +45,17 @@ describeVms('VM lab: two VMs network-boot from the DP, are deployed, and boot th
   beforeAll(async () => {
     const bootenv = ensureBootenv(path.join(root, 'node_modules/.cache/castpoint-vmlab/bootenv'), root);
     work = mkdtempSync(path.join(tmpdir(), 'castpoint-vmlab-'));
-    r = await runVmDeployment({ vms: 2, workDir: work, bootenv, refresh: true, uefiProbe: withUefi });
+    r = await runVmDeployment({ vms: 2, workDir: work, bootenv, refresh: true, uefiMachine: withUefi });
     const f = r.refresh;
     consoles = [
       ...r.vms.map((v) => `--- ${v.name} first boot\n${v.consoleFirstBoot}\n--- ${v.name} disk boot\n${v.consoleDiskBoot}`),
       ...(f ? [`--- ${f.name} after the reset (refresh to v2), seconds since the reset\n${f.timings.consoleFirstBoot}\n--- ${f.name} v2 disk boot\n${f.timings.consoleDiskBoot}`] : []),
     ].join('\n');
     const { consoleFirstBoot: _c, consoleDiskBoot: _d, ...refreshTimings } = f?.timings ?? { consoleFirstBoot: '', consoleDiskBoot: '' };
-    const { console: uefiConsole, ...uefi } = r.uefi ?? { console: '' };
-    if (uefiConsole) consoles += `\n--- ${r.uefi?.name ?? 'uefi'} (UEFI)\n${uefiConsole}`;
+    const { timings: uefiTimings, ...uefiRest } = r.uefi ?? { timings: undefined };
+    if (uefiTimings) consoles += `\n--- ${uefiTimings.name} (UEFI) first boot\n${uefiTimings.consoleFirstBoot}\n--- ${uefiTimings.name} (UEFI) disk boot\n${uefiTimings.consoleDiskBoot}`;
+    const { consoleFirstBoot: _e, consoleDiskBoot: _f, ...uefiSteps } = uefiTimings ?? { consoleFirstBoot: '', consoleDiskBoot: '' };
+    const uefi = { ...uefiRest, timings: uefiSteps };
     process.stdout.write(`${JSON.stringify({ vms: r.vms.map(({ consoleFirstBoot: _a, consoleDiskBoot: _b, ...t }) => t), refresh: { resetAt: f?.resetAtSeconds, ...refreshTimings, history: f?.history }, uefi, wallSeconds: r.wallSeconds, load: loadavg() })}\n`);
     // CASTPOINT_VM_CONSOLES=FILE keeps both consoles and the DP's boot answers for a look afterwards.
     const keep = process.env['CASTPOINT_VM_CONSOLES'];
@@ -106,18 +110,25 @@ describeVms('VM lab: two VMs network-boot from the DP, are deployed, and boot th
     ]);
   });
 
-  (withUefi ? it : it.skip)('UEFI: OVMF\'s own PXE client (arch 7) gets ipxe.efi by TFTP, iPXE gets the script URL, and /boot/ipxe answers it', () => {
+  (withUefi ? it : it.skip)('UEFI, disk first: the empty disk fails over to OVMF\'s own PXE client (arch 7), which gets ipxe.efi by TFTP; iPXE gets the script URL and the boot environment', () => {
     const u = r?.uefi;
     if (u?.toScript === undefined) process.stderr.write(`${consoles}\n`);
-    // The firmware's PXE client, then iPXE (user class iPXE): each a lease offer and ack.
-    expect(u?.dhcp.map((d) => ({ what: d.what, arch: d.arch, ipxe: d.ipxe, file: d.file?.replace(/\?.*$/, '?...') ?? null }))).toEqual([
+    // The firmware's PXE client, then iPXE (user class iPXE): each a lease offer and ack (the boot
+    // environment's own DHCP client comes after them).
+    expect(u?.dhcp.slice(0, 4).map((d) => ({ what: d.what, arch: d.arch, ipxe: d.ipxe, file: d.file?.replace(/\?.*$/, '?...') ?? null }))).toEqual([
       { what: 'lease-offer', arch: 'efi-x64', ipxe: false, file: 'ipxe.efi' },
       { what: 'lease-ack', arch: 'efi-x64', ipxe: false, file: 'ipxe.efi' },
       { what: 'lease-offer', arch: 'efi-x64', ipxe: true, file: 'http://10.78.0.1:8080/boot/ipxe?...' },
       { what: 'lease-ack', arch: 'efi-x64', ipxe: true, file: 'http://10.78.0.1:8080/boot/ipxe?...' },
     ]);
     expect(u?.tftp.map((t) => t.file)).toContain('ipxe.efi');
-    expect(u?.scripts).toEqual(['exit']);
     expect(u?.toScript).toBeGreaterThan(u?.toIpxe ?? Infinity);
+  });
+
+  (withUefi ? it : it.skip)('UEFI, disk first: deployed by multicast, it reboots and boots the disk it wrote; the DP answered it once (bootenv), the written disk booted without asking', () => {
+    const u = r?.uefi;
+    const seen = { agentExit: u?.timings.agentExit, marker: u?.timings.reachedMarker, scripts: u?.scripts, sessions: u?.sessions.length, fallback: u?.clients.some((c) => c['fallback'] === true) };
+    if (!seen.marker) process.stderr.write(`${consoles}\n`);
+    expect(seen).toEqual({ agentExit: 0, marker: true, scripts: ['bootenv'], sessions: 1, fallback: false });
   });
 });

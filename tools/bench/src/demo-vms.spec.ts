@@ -38,6 +38,11 @@ describe('vmDemoSummary', () => {
     expect(vmDemoSummary([vm('vm1')], 1, 0).ok).toBe(false);
   });
 
+  it('wants `bootenv` only from VMs that boot their disk first (UEFI): a second network boot means the disk did not boot', () => {
+    expect(vmDemoSummary([vm('vm1', { bootScripts: ['bootenv'] })], 1, 1, 0, ['bootenv']).ok).toBe(true);
+    expect(vmDemoSummary([vm('vm1', { bootScripts: ['bootenv', 'exit'] })], 1, 1, 0, ['bootenv']).ok).toBe(false);
+  });
+
   it('is not ok when a VM finished by unicast fallback: the image did not go by multicast', () => {
     expect(vmDemoSummary([vm('vm1'), vm('vm2')], 1, 1, 1).ok).toBe(false);
     expect(vmDemoSummary([vm('vm1'), vm('vm2')], 1, 1, 0).ok).toBe(true);

@@ -67,7 +67,7 @@ async function runDemo(fabric: Fabric, lossy: Host | undefined, note: string): P
   }
 }
 
-const USAGE = 'usage: npm run demo [-- --vms N [--http | --uefi] | --agents]   (default: 3 qemu VMs network-boot from the DP, are deployed by multicast and boot their written disks, where qemu and root are available, else --agents; --vms N: N VMs, 1-8; --http: the baseline, each VM downloads the image by plain HTTP from the DP instead; --uefi: UEFI VMs (OVMF, ipxe.efi by TFTP, a disk with an EFI system partition); --agents: the DP and 3 agents in a namespace LAN, CASTPOINT_DEMO_MIB=N sets its image size, default 256)';
+const USAGE = 'usage: npm run demo [-- --vms N [--http | --uefi] | --agents]   (default: 3 qemu VMs network-boot from the DP, are deployed by multicast and boot their written disks, where qemu and root are available, else --agents; --vms N: N VMs, 1-8; --http: the baseline, each VM downloads the image by plain HTTP from the DP instead; --uefi: UEFI VMs (OVMF, the disk first and the network second: the empty disk fails over to PXE, ipxe.efi by TFTP; the written disk has an EFI system partition); --agents: the DP and 3 agents in a namespace LAN, CASTPOINT_DEMO_MIB=N sets its image size, default 256)';
 
 /** Why the VM demo cannot run here (no namespace LAN, no qemu, a missing package), or undefined. */
 function whyNoVms(): string | undefined {

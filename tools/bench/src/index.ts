@@ -6,5 +6,5 @@ export { sampleMarker, writeSampleImage, type SampleImage, type SampleImageOptio
 export { ensureBootenv, runVmDeployment, type VmDeploymentOptions, type VmDeploymentResult, type VmTimings } from './vm-deployment';
 export { bootScriptAnswers, outcomesOf, type BootScriptAnswer } from './vm-pxe';
 export { rearmCommands, type HistoryRow, type VmRefreshResult } from './vm-refresh';
-export { UEFI_PROBE_MAC, type UefiProbeResult } from './vm-uefi-probe';
+export { UEFI_IMAGE, UEFI_MACHINE_MAC, type UefiMachineResult } from './vm-uefi-machine';
 export { runSoak, startStress, type SoakOptions, type SoakResult, type SoakRun } from './soak-run';

@@ -6,6 +6,7 @@
 // Two ways in: `network` (the default, the real path) powers the VMs on network-first with the
 // DP as the LAN's DHCP server and boot service: firmware -> the NIC ROM's iPXE -> /boot/ipxe ->
 // the boot environment -> `castpoint-agent run` -> reboot -> /boot/ipxe says `exit` -> the disk.
+// UEFI machines (`firmware: 'uefi'`) boot disk first, the network second (docs/netboot.md).
 // `direct` starts the boot environment by qemu's direct kernel boot with `castpoint.image=` (no
 // firmware network boot, no deployment) and powers the VMs on again from their disks.
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,7 @@ import { httpBaselineInitrd } from './vm-http-baseline';
 import { armDeployment, bootScriptAnswers, dhcpReplies, dpBootFlags, outcomesOf, tftpTransfers, waitForBootService, type BootScriptAnswer } from './vm-pxe';
 import { directBootTimings, networkBootTimings, type VmTimings } from './vm-timings';
 import { refreshVm, type VmRefreshOptions, type VmRefreshResult } from './vm-refresh';
-import { startUefiProbe, uefiProbeResult, type UefiProbeConsole, type UefiProbeResult } from './vm-uefi-probe';
+import { startUefiMachine, UEFI_IMAGE, uefiMachineResult, type UefiMachineConsole, type UefiMachineResult } from './vm-uefi-machine';
 
 export type { VmTimings } from './vm-timings';
 
@@ -59,11 +60,18 @@ export interface VmDeploymentOptions {
    */
   readonly firmware?: 'bios' | 'uefi';
   /**
-   * After the deployment (beside the refresh), a UEFI VM left on network-first boot with nothing
-   * to do boots: OVMF's PXE -> ipxe.efi by TFTP -> /boot/ipxe `exit` (vm-uefi-probe.ts).
-   * Network boot only. @default false
+   * The VMs' boot order (network boot only): `network-first`, a machine left on PXE boot (the
+   * second boot gets `exit` from the DP), or `disk-first`, the order docs/netboot.md recommends
+   * for UEFI (the empty disk fails over to the network; the written one boots without asking).
+   * @default 'network-first' with SeaBIOS, 'disk-first' with UEFI
    */
-  readonly uefiProbe?: boolean;
+  readonly order?: 'network-first' | 'disk-first';
+  /**
+   * After the deployment (beside the refresh), a UEFI VM (OVMF, disk first, an empty disk) with a
+   * required deployment of its own image is deployed the same way and boots its written disk
+   * (vm-uefi-machine.ts). Network boot only. @default false
+   */
+  readonly uefiMachine?: boolean;
 }
 
 export interface VmDeploymentResult {
@@ -80,8 +88,8 @@ export interface VmDeploymentResult {
   readonly wallSeconds: number;
   /** VM 1's refresh to v2, when asked for (`refresh`). */
   readonly refresh?: VmRefreshResult;
-  /** The UEFI VM's boot, when asked for (`uefiProbe`). */
-  readonly uefi?: UefiProbeResult;
+  /** The UEFI VM's deployment, when asked for (`uefiMachine`). */
+  readonly uefi?: UefiMachineResult;
 }
 
 const IMAGE = 'vmdisk';
@@ -150,25 +158,27 @@ async function bootByNetwork(
   opts: VmDeploymentOptions,
   marker: string,
   refreshTo: VmRefreshOptions | undefined,
-): Promise<{ timings: VmTimings[]; refreshed?: VmRefreshResult; probed?: UefiProbeConsole }> {
+  disk: { imageDir: string; kernel: string },
+): Promise<{ timings: VmTimings[]; refreshed?: VmRefreshResult; uefiVm?: UefiMachineConsole }> {
   await armDeployment(lan, dp, { machines: specs, image: IMAGE, csvPath: path.join(opts.workDir, 'machines.csv') });
   await waitForBootService(lan, dp);
   const ra = startRouterAdverts(lan, lan.server);
   const raEnded = collect(ra, 3_600_000).catch(() => undefined);
   try {
     const onLine = (vm: Vm, line: SerialLine): void => opts.onLine?.(vm.name, line);
-    const started = specs.map((s) => Vm.start(lan, { ...s, boot: 'network-first' }, onLine));
+    const order = opts.order ?? (opts.firmware === 'uefi' ? 'disk-first' : 'network-first');
+    const started = specs.map((s) => Vm.start(lan, { ...s, boot: order }, onLine));
     vms.push(...started);
     const keep = refreshTo ? started[0] : undefined;
     await awaitMarkers(started, marker, VM_TIMEOUT_MS, refreshTo !== undefined, keep);
     // Before the refresh: its lines are the refresh's, not the first deployment's.
     const timings = specs.map((s, i) => networkBootTimings(s.name, s.mac, (started[i] as Vm).log.lines, marker));
-    // The UEFI VM boots while VM 1 is refreshed: the two share the time, not add it.
-    const probe = opts.uefiProbe ? startUefiProbe(lan, { workDir: opts.workDir, ...(opts.onLine ? { onLine: opts.onLine } : {}) }) : undefined;
-    if (probe) vms.push(probe.vm);
+    // The UEFI VM is deployed while VM 1 is refreshed: the two share the time, not add it.
+    const uefiRun = opts.uefiMachine ? await startUefiMachine(lan, dp, { workDir: opts.workDir, ...disk, ...(opts.onLine ? { onLine: opts.onLine } : {}) }) : undefined;
+    if (uefiRun) vms.push(uefiRun.vm);
     const refreshed = refreshTo && keep?.log.find(new RegExp(marker)) ? await refreshVm(lan, dp, keep, refreshTo) : undefined;
-    const probed = await probe?.done;
-    return { timings, ...(refreshed ? { refreshed } : {}), ...(probed ? { probed } : {}) };
+    const uefiVm = await uefiRun?.done;
+    return { timings, ...(refreshed ? { refreshed } : {}), ...(uefiVm ? { uefiVm } : {}) };
   } finally {
     ra.kill('SIGTERM');
     await raEnded;
@@ -214,7 +224,7 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
   const network = (opts.boot ?? 'network') === 'network';
   const uefi = opts.firmware === 'uefi';
   if (network && opts.transport === 'http') throw new RangeError('the HTTP baseline boots the VMs directly: use boot: direct');
-  if (!network && (opts.refresh || uefi || opts.uefiProbe)) throw new RangeError('the refresh and UEFI VMs boot by the network: use boot: network');
+  if (!network && (opts.refresh || uefi || opts.uefiMachine || opts.order)) throw new RangeError('the refresh and UEFI VMs boot by the network: use boot: network');
   const lan = Lan.create({ clients: 1, subnet: '10.78.0' });
   const vms: Vm[] = [];
   const forget = onInterrupt(() => vms.forEach((v) => v.kill()));
@@ -260,17 +270,20 @@ export async function runVmDeployment(opts: VmDeploymentOptions): Promise<VmDepl
       };
     });
     const refreshTo = diskV2 ? { imageFile: diskV2.path, marker: opts.markerV2 ?? MARKER_V2, oldMarker: marker } : undefined;
-    const { timings, refreshed, probed } = network ? await bootByNetwork(lan, dp, specs, vms, opts, marker, refreshTo) : { timings: await bootDirect(lan, dp, specs, vms, opts, marker, opts.workDir, disk.path), refreshed: undefined, probed: undefined };
+    const { timings, refreshed, uefiVm } = network ? await bootByNetwork(lan, dp, specs, vms, opts, marker, refreshTo, { imageDir: path.join(dataDir, 'images'), kernel }) : { timings: await bootDirect(lan, dp, specs, vms, opts, marker, opts.workDir, disk.path), refreshed: undefined, uefiVm: undefined };
     const sessionsOut = await dpCli(lan, dp, ['session', 'list', '--json']);
-    const sessions = (JSON.parse(sessionsOut.stdout || '[]') as Array<Record<string, unknown>>).filter((s) => s['image'] === IMAGE);
+    const allSessions = JSON.parse(sessionsOut.stdout || '[]') as Array<Record<string, unknown>>;
+    const sessions = allSessions.filter((s) => s['image'] === IMAGE);
     const clientsOut = await dpCli(lan, dp, ['client', 'list', '--json']);
     const clients = JSON.parse(clientsOut.stdout || '[]') as Array<Record<string, unknown>>;
     const dpOut = await stopDp(dp);
     dp = undefined;
     const bootScripts = bootScriptAnswers(dpOut.stdout);
     const vmsOut = network ? timings.map((t) => ({ ...t, bootScripts: outcomesOf(bootScripts, t.mac) })) : timings;
-    const probeOut = probed ? { uefi: uefiProbeResult(probed, dhcpReplies(dpOut.stdout), tftpTransfers(dpOut.stdout), outcomesOf(bootScripts, probed.mac)) } : {};
-    return { vms: vmsOut, sessions, clients, bootScripts, dpLog: dpOut.stdout, imageBytes: disk.bytes, wallSeconds: (Date.now() - t0) / 1000, ...(refreshed ? { refresh: refreshed } : {}), ...probeOut };
+    const uefiOut = uefiVm
+      ? { uefi: uefiMachineResult(uefiVm, { dhcp: dhcpReplies(dpOut.stdout), tftp: tftpTransfers(dpOut.stdout), scripts: outcomesOf(bootScripts, uefiVm.mac), sessions: allSessions.filter((s) => s['image'] === UEFI_IMAGE), clients: clients.filter((c) => c['image'] === UEFI_IMAGE) }) }
+      : {};
+    return { vms: vmsOut, sessions, clients, bootScripts, dpLog: dpOut.stdout, imageBytes: disk.bytes, wallSeconds: (Date.now() - t0) / 1000, ...(refreshed ? { refresh: refreshed } : {}), ...uefiOut };
   } finally {
     vms.forEach((v) => v.kill());
     if (dp) await stopDp(dp).catch(() => undefined);

@@ -20,6 +20,7 @@ describe('qemuArgs', () => {
 
   it('boots the disk only, or a kernel directly, when asked', () => {
     expect(after(qemuArgs({ ...base, boot: 'disk' }), '-boot')).toEqual(['order=c']);
+    expect(after(qemuArgs({ ...base, boot: 'disk-first' }), '-boot')).toEqual(['order=cn']);
     const d = qemuArgs({ ...base, direct: { kernel: '/k', initrd: '/i', append: 'console=ttyS0' } });
     expect(after(d, '-kernel')).toEqual(['/k']);
     expect(after(d, '-append')).toEqual(['console=ttyS0']);
@@ -36,6 +37,9 @@ describe('qemuArgs', () => {
     expect(after(a, '-boot')).toEqual([]);
     const disk = qemuArgs({ ...base, boot: 'disk', uefi: { code: '/c.fd', vars: '/v.fd' } });
     expect(after(disk, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:c9:00:01,romfile=', 'virtio-blk-pci,drive=d0,bootindex=1']);
+    // Disk first, the network second: an empty disk fails over to OVMF's PXE client.
+    const diskFirst = qemuArgs({ ...base, boot: 'disk-first', uefi: { code: '/c.fd', vars: '/v.fd' } });
+    expect(after(diskFirst, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:c9:00:01,romfile=,bootindex=2', 'virtio-blk-pci,drive=d0,bootindex=1']);
   });
 
   it('has no monitor unless given a socket for one', () => {

@@ -14,10 +14,12 @@ export interface VmSpec {
   /** @default 'virtio' */
   readonly nic?: 'virtio' | 'e1000';
   /**
-   * Network first then disk, as a lab machine left on PXE boot (`-boot order=nc`), or the disk
-   * only. @default 'network-first'
+   * `network-first`: network then disk, as a lab machine left on PXE boot (`-boot order=nc`).
+   * `disk-first`: disk then network, the order recommended for UEFI machines (docs/netboot.md): an
+   * empty disk fails over to the network, a written one boots without asking the DP.
+   * `disk`: the disk only. @default 'network-first'
    */
-  readonly boot?: 'network-first' | 'disk';
+  readonly boot?: 'network-first' | 'disk-first' | 'disk';
   /** qemu's direct kernel boot (-kernel/-initrd/-append) instead of the firmware's boot order. */
   readonly direct?: { readonly kernel: string; readonly initrd: string; readonly append: string };
   /** UEFI (OVMF) instead of SeaBIOS: the code image and a writable copy of the variable store. */
@@ -45,7 +47,7 @@ export function labMac(n: number): string {
 export function qemuArgs(spec: VmSpec): string[] {
   if (!MAC_RE.test(spec.mac)) throw new RangeError(`bad MAC ${spec.mac}`);
   if (spec.monitor !== undefined && /[,\s]/.test(spec.monitor)) throw new RangeError(`monitor socket path must hold no comma or space, got ${spec.monitor}`);
-  const networkFirst = !spec.direct && (spec.boot ?? 'network-first') === 'network-first';
+  const order = spec.direct ? 'disk' : (spec.boot ?? 'network-first');
   const args = [
     '-name', spec.name,
     // tb-size caps TCG's translation cache: ~150 MiB less resident memory per VM.
@@ -60,15 +62,18 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-serial', 'stdio',
     '-netdev', `tap,id=n0,ifname=${spec.tap},script=no,downscript=no`,
   ];
-  if (spec.uefi) args.push(...uefiDevices(spec, spec.uefi, networkFirst));
+  if (spec.uefi) args.push(...uefiDevices(spec, spec.uefi, order));
   else args.push('-device', `${nicModel(spec)},netdev=n0,mac=${spec.mac}`, '-drive', `file=${spec.disk},format=raw,if=virtio`);
   if (spec.direct) {
     args.push('-kernel', spec.direct.kernel, '-initrd', spec.direct.initrd, '-append', spec.direct.append);
   } else if (!spec.uefi) {
-    args.push('-boot', networkFirst ? 'order=nc' : 'order=c');
+    args.push('-boot', BIOS_ORDER[order]);
   }
   return args;
 }
+
+/** SeaBIOS's order: `n` the NIC's ROM, `c` the first disk. */
+const BIOS_ORDER: Record<NonNullable<VmSpec['boot']>, string> = { 'network-first': 'order=nc', 'disk-first': 'order=cn', disk: 'order=c' };
 
 function nicModel(spec: VmSpec): string {
   return spec.nic === 'e1000' ? 'e1000' : 'virtio-net-pci';
@@ -82,9 +87,10 @@ function nicModel(spec: VmSpec): string {
  * the path this VM is for. OVMF's PXE over IPv6 is off: it would wait for a DHCPv6 server this LAN
  * does not have before going on to the disk after iPXE's `exit` (docs/netboot.md, UEFI timings).
  */
-function uefiDevices(spec: VmSpec, uefi: NonNullable<VmSpec['uefi']>, networkFirst: boolean): string[] {
-  const nicIndex = networkFirst ? ',bootindex=1' : '';
-  const diskIndex = networkFirst ? 2 : 1;
+function uefiDevices(spec: VmSpec, uefi: NonNullable<VmSpec['uefi']>, order: NonNullable<VmSpec['boot']>): string[] {
+  // A device without a bootindex gets no Boot#### entry of its own from OVMF's qemu boot order.
+  const nicIndex = order === 'network-first' ? ',bootindex=1' : order === 'disk-first' ? ',bootindex=2' : '';
+  const diskIndex = order === 'network-first' ? 2 : 1;
   return [
     '-device', `${nicModel(spec)},netdev=n0,mac=${spec.mac},romfile=${nicIndex}`,
     '-drive', `file=${spec.disk},format=raw,if=none,id=d0`,
