@@ -162,11 +162,11 @@ describeLan('boot service on a LAN', () => {
     }
   }, 400_000);
 
-  it('with --dhcp-range it leases a plain client an address (offer, then ack)', async () => {
+  it('with --dhcp-range it leases a plain client an address (offer, then ack); --boot-efi snponly.efi is what UEFI clients get', async () => {
     if (!lan) throw new Error('no LAN');
     const [c1] = lan.clients;
     if (!c1) throw new Error('no client');
-    const dp = await startDp(lan, lan.server, path.join(dir, 'lab'), ['--dhcp-range', '10.77.25.100,10.77.25.150,255.255.255.0']);
+    const dp = await startDp(lan, lan.server, path.join(dir, 'lab'), ['--dhcp-range', '10.77.25.100,10.77.25.150,255.255.255.0', '--boot-efi', 'snponly.efi']);
     try {
       const [offer] = await probe(lan, c1, [discover(0x3001, 6, [])], 0x3001);
       expect(offer).toMatchObject({ xid: 0x3001, yiaddr: '10.77.25.100', file: '' });
@@ -187,7 +187,14 @@ describeLan('boot service on a LAN', () => {
       expect([...(optionData(ack, DhcpOption.subnetMask) ?? [])]).toEqual([255, 255, 255, 0]);
       // A PXE client in the lab gets its address and boot file in one offer.
       const [pxe] = await probe(lan, c1, [discover(0x3003, 7, PXE_UEFI)], 0x3003);
-      expect(pxe).toMatchObject({ yiaddr: '10.77.25.101', siaddr: lan.server.ip, file: 'ipxe.efi' });
+      expect(pxe).toMatchObject({ yiaddr: '10.77.25.101', siaddr: lan.server.ip, file: 'snponly.efi' });
+      // The start's log names the UEFI file and its iPXE build; a build older than 1.21 (Debian
+      // 12's) does not hand UEFI machines back to their firmware after `exit`: warned.
+      expect(dp.log()).toContain('"efiFile":"snponly.efi"');
+      const build = /"snponly\.efi":"(\d+)\.(\d+)/.exec(dp.log());
+      expect(build).not.toBeNull();
+      const old = Number(build?.[1]) === 1 && Number(build?.[2]) < 21;
+      expect(dp.log().includes('boot service: snponly.efi is iPXE') && dp.log().includes('older than 1.21')).toBe(old);
     } finally {
       await dp.stop();
     }

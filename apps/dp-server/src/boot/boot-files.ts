@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootError } from './errors';
+import { ipxeBuildOf, type IpxeBuild } from './ipxe-build';
 
 /** undionly.kpxe: BIOS PXE ROMs (uses the ROM's UNDI driver). ipxe.efi / snponly.efi: x64 UEFI. */
 export const BOOT_FILE_NAMES = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'] as const;
@@ -35,6 +36,17 @@ export class BootFiles {
   /** For tests: files given in memory. */
   static of(entries: Readonly<Record<BootFileName, Uint8Array>>): BootFiles {
     return new BootFiles('(memory)', new Map(Object.entries(entries) as Array<[BootFileName, Uint8Array]>));
+  }
+
+  /** The iPXE build a file was made from, when it names one (ipxe-build.ts). */
+  build(name: BootFileName): IpxeBuild | undefined {
+    const bytes = this.files.get(name);
+    return bytes ? ipxeBuildOf(bytes) : undefined;
+  }
+
+  /** Every file's iPXE version, for the start's log line. */
+  builds(): Record<string, string | null> {
+    return Object.fromEntries(BOOT_FILE_NAMES.map((n) => [n, this.build(n)?.version ?? null]));
   }
 
   /**

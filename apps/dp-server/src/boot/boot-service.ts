@@ -6,6 +6,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, decodeDhcp, encodeDhcp, PXE_PROXY_PORT, TFTP_PORT } from '@castpoint/netboot';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BootFiles } from './boot-files';
+import { uefiExitWarning } from './ipxe-build';
 import { BootCounters } from './boot-counters';
 import type { BootSettings } from './boot-settings';
 import { answerDhcp, rivalServer, type DhcpAnswerContext } from './dhcp-answer';
@@ -52,6 +53,7 @@ export class BootService {
     this.ctx = {
       serverIp: s.address,
       scriptUrl: scriptUrlFor(s.address, opts.httpPort),
+      efiFile: s.efiFile,
       ...(s.dhcpRange ? { lab: { range: s.dhcpRange, pool: new LeasePool(s.dhcpRange) } } : {}),
     };
   }
@@ -82,10 +84,14 @@ export class BootService {
       await this.stop();
       throw err;
     }
+    const efiFile = this.opts.settings.efiFile;
+    const efiBuild = this.opts.files.build(efiFile);
     this.opts.log.info(
-      { address, mode: this.ctx.lab ? 'dhcp-server' : 'proxy', dhcpRange: this.opts.settings.dhcpRange ?? null, script: this.ctx.scriptUrl, ipxeDir: this.opts.files.dir },
+      { address, mode: this.ctx.lab ? 'dhcp-server' : 'proxy', dhcpRange: this.opts.settings.dhcpRange ?? null, script: this.ctx.scriptUrl, ipxeDir: this.opts.files.dir, efiFile, ipxe: this.opts.files.builds() },
       this.ctx.lab ? 'boot service: DHCP server of this lab, PXE on 67/4011, TFTP on 69' : 'boot service: proxyDHCP for PXE clients on 67/4011, TFTP on 69',
     );
+    const warning = uefiExitWarning(efiFile, efiBuild);
+    if (warning) this.opts.log.warn({ file: efiFile, ipxe: efiBuild?.version }, warning);
   }
 
   async stop(): Promise<void> {

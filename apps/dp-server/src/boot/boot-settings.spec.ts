@@ -22,11 +22,18 @@ describe('boot settings', () => {
       bootenvDir: '/var/lib/castpoint/bootenv',
       unknownMachines: 'register-exit',
       ipxeDir: '/usr/lib/ipxe',
+      efiFile: 'ipxe.efi',
     });
     expect(resolveSettings({ flags: base, env: { CASTPOINT_BOOT: '1' } }).boot?.address).toBe('10.0.0.5');
     expect(resolveSettings({ flags: base, file: { boot: true, 'boot-interface': '10.0.0.6', 'boot-unknown': 'bootenv' } }).boot).toMatchObject({ address: '10.0.0.6', unknownMachines: 'bootenv' });
     // A flag --no-boot wins over the file.
     expect(resolveSettings({ flags: { ...base, boot: false }, file: { boot: true } }).boot).toBeUndefined();
+  });
+
+  it('give UEFI machines snponly.efi when --boot-efi says so, and refuse any other file', () => {
+    expect(resolveSettings({ flags: { ...base, boot: true, 'boot-efi': 'snponly.efi' } }).boot?.efiFile).toBe('snponly.efi');
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_BOOT: '1', CASTPOINT_BOOT_EFI: 'snponly.efi' } }).boot?.efiFile).toBe('snponly.efi');
+    expect(refusal(() => resolveSettings({ flags: { ...base, boot: true, 'boot-efi': '../../etc/passwd' } }))).toBe('DP_BAD_SETTING: boot-efi: expected ipxe.efi or snponly.efi (got "../../etc/passwd")');
   });
 
   it('parse --dhcp-range with a default /24 mask', () => {

@@ -24,9 +24,18 @@ export interface BootSettings {
   readonly unknownMachines: UnknownMachinePolicy;
   /** Where Debian's `ipxe` package puts its files. @default /usr/lib/ipxe */
   readonly ipxeDir: string;
+  /**
+   * What x64 UEFI clients get by TFTP: `ipxe.efi` (iPXE's own NIC drivers) or `snponly.efi` (the
+   * firmware's network driver: smaller, and the only choice for NICs iPXE has no driver for).
+   * @default ipxe.efi
+   */
+  readonly efiFile: EfiBootFile;
 }
 
-export const BOOT_SETTING_NAMES = ['boot', 'boot-interface', 'dhcp-range', 'bootenv', 'boot-unknown', 'ipxe-dir'] as const;
+export const EFI_BOOT_FILES = ['ipxe.efi', 'snponly.efi'] as const;
+export type EfiBootFile = (typeof EFI_BOOT_FILES)[number];
+
+export const BOOT_SETTING_NAMES = ['boot', 'boot-interface', 'dhcp-range', 'bootenv', 'boot-unknown', 'ipxe-dir', 'boot-efi'] as const;
 export type BootSettingName = (typeof BOOT_SETTING_NAMES)[number];
 
 export const BOOT_SETTING_DESCRIPTIONS: Record<BootSettingName, string> = {
@@ -36,6 +45,7 @@ export const BOOT_SETTING_DESCRIPTIONS: Record<BootSettingName, string> = {
   bootenv: 'Directory holding the boot environment (vmlinuz, initrd.img) [default: DATA_DIR/bootenv]',
   'boot-unknown': 'What an unknown machine boots: register-exit (register it, boot its disk) or bootenv [default: register-exit]',
   'ipxe-dir': "Directory of Debian's ipxe package files [default: /usr/lib/ipxe]",
+  'boot-efi': "What x64 UEFI machines get by TFTP: ipxe.efi (iPXE's NIC drivers) or snponly.efi (the firmware's) [default: ipxe.efi]",
 };
 
 function bad(setting: string, value: unknown, why: string): DpError {
@@ -79,11 +89,15 @@ export function parseBootSettings(raw: (name: BootSettingName) => string | undef
   const range = raw('dhcp-range');
   const unknown = raw('boot-unknown') ?? 'register-exit';
   if (unknown !== 'register-exit' && unknown !== 'bootenv') throw bad('boot-unknown', unknown, 'expected register-exit or bootenv');
+  const efi = raw('boot-efi') ?? 'ipxe.efi';
+  const efiFile = EFI_BOOT_FILES.find((f) => f === efi);
+  if (!efiFile) throw bad('boot-efi', efi, `expected ${EFI_BOOT_FILES.join(' or ')}`);
   return {
     address,
     ...(range !== undefined && range !== '' ? { dhcpRange: parseDhcpRange(range, address) } : {}),
     bootenvDir: resolve(raw('bootenv') ?? join(dataDir, 'bootenv')),
     unknownMachines: unknown,
     ipxeDir: resolve(raw('ipxe-dir') ?? '/usr/lib/ipxe'),
+    efiFile,
   };
 }
