@@ -2,7 +2,8 @@
 // The box's floor: bare Node, no protocol. Not a deployment (no repair, no authentication, no
 // hashing, nothing written): it shows how fast this machine can move the image's datagrams from
 // one sender process to N receiver processes at all, and what CPU that alone costs.
-//   floor.cjs send FILE GROUP PORT IFACE [auth]   multicasts FILE as 1400-byte datagrams, 64 in flight
+//   floor.cjs send FILE GROUP PORT IFACE [auth] [rate=BPS]   multicasts FILE as 1400-byte datagrams, 64 in flight,
+//                                                  paced to BPS bits/s on the wire when given
 //   floor.cjs recv GROUP PORT IFACE COUNT [auth]   counts datagrams until COUNT, or 2 s of silence
 // Receivers read the way castpoint's agent does on Linux (libs/transport batched reads: read(2)
 // on the socket in batches, a 1 ms pause when it is empty); FLOOR_EVENTS=1 makes them count
@@ -14,11 +15,16 @@
 // the tag an HMAC-SHA-256 made and checked by castpoint's own PacketMac (libs/wire), and every
 // received MiB of payload hashed with SHA-256 as the agent checks chunks. Still no repair, no
 // protocol state, nothing written.
+// `rate=BPS` paces the sender as the peers are paced on a shaped link (udp-sender's
+// --max-bitrate, castpoint's --max-rate: 95% of it): unpaced, the sender overran the link's
+// shaper, which dropped up to half of what it sent (floor-auth's 500 Mbit/s runs put 95-184 MB of
+// the 223 MB on the wire, 2026-12-06), so its wall time was no floor for a shaped case.
 'use strict';
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
 const path = require('node:path');
+const { allowedDatagrams, wireBytes } = require('./floor-pace.cjs');
 
 const PAYLOAD = 1400;
 const HEADER = 34;
@@ -41,7 +47,7 @@ const cpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
-function send(file, group, port, iface, auth) {
+function send(file, group, port, iface, auth, rateBps) {
   const data = fs.readFileSync(file);
   const total = Math.ceil(data.length / PAYLOAD);
   const mac = auth ? hmac() : undefined;
@@ -62,12 +68,26 @@ function send(file, group, port, iface, auth) {
     let next = 0;
     let inFlight = 0;
     let done = 0;
+    let waiting = false;
+    const perDatagram = wireBytes(PAYLOAD + (mac ? HEADER + TAG : 0)) * 8;
+    const t0 = process.hrtime.bigint();
+    // How many datagrams the rate allows by now (all of them unpaced).
+    const allowed = () => allowedDatagrams(Number(process.hrtime.bigint() - t0) / 1e9, rateBps, perDatagram, total);
     const pump = () => {
-      while (inFlight < 64 && next < total) {
+      const limit = allowed();
+      while (inFlight < 64 && next < total && next < limit) {
         const at = next++ * PAYLOAD;
         inFlight++;
         const end = Math.min(at + PAYLOAD, data.length);
         s.send(mac ? frame(at, end) : data.subarray(at, end), port, group, onSent);
+      }
+      // Ahead of the rate: come back in 1 ms (at 475 Mbit/s ~40 datagrams, far below a shaper's burst).
+      if (next < total && next >= limit && inFlight < 64 && !waiting) {
+        waiting = true;
+        setTimeout(() => {
+          waiting = false;
+          pump();
+        }, 1);
       }
     };
     function onSent() {
@@ -148,9 +168,10 @@ function recv(group, port, iface, count, auth) {
 }
 
 const [role, ...args] = process.argv.slice(2);
-if (role === 'send') send(args[0], args[1], Number(args[2]), args[3], args[4] === 'auth');
+const rateArg = args.find((a) => a.startsWith('rate='));
+if (role === 'send') send(args[0], args[1], Number(args[2]), args[3], args.slice(4).includes('auth'), rateArg ? Number(rateArg.slice(5)) : 0);
 else if (role === 'recv') recv(args[0], Number(args[1]), args[2], Number(args[3]), args[4] === 'auth');
 else {
-  console.error('usage: floor.cjs send FILE GROUP PORT IFACE [auth] | recv GROUP PORT IFACE COUNT [auth]');
+  console.error('usage: floor.cjs send FILE GROUP PORT IFACE [auth] [rate=BPS] | recv GROUP PORT IFACE COUNT [auth]');
   process.exit(2);
 }
