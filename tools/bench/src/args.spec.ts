@@ -1,4 +1,4 @@
-import { parseArgs, usage, wantsHelp } from './args';
+import { bottleneckBps, parseArgs, usage, wantsHelp } from './args';
 
 const PEERS = ['udpcast', 'uftp', 'http', 'floor'];
 const parse = (...argv: string[]) => parseArgs(argv, '/nonexistent/dist', PEERS);
@@ -31,6 +31,19 @@ describe('bench command line', () => {
     ]);
     expect(() => parse('--mtu', '100')).toThrow(/--mtu: bad value "100" \(an MTU from 576 to 65535\)/);
     expect(() => parse('--mtu', 'jumbo')).toThrow(/--mtu/);
+  });
+
+  it('shapes the first receiver\'s port with --slow-receiver, one case per rate; every cap follows the slowest path', () => {
+    const cases = parse('--receivers', '4', '--loss', '0', '--link', '1gbit', '--slow-receiver', '100mbit,none').cases;
+    expect(cases).toEqual([
+      { receivers: 4, loss: 0, linkBps: 1e9, slowBps: 100e6 },
+      { receivers: 4, loss: 0, linkBps: 1e9 },
+    ]);
+    expect(cases.map(bottleneckBps)).toEqual([100e6, 1e9]);
+    expect(bottleneckBps({ slowBps: 300e6 })).toBe(300e6);
+    expect(bottleneckBps({})).toBeUndefined();
+    expect(() => parse('--slow-receiver', 'slow')).toThrow(/--slow-receiver: bad value "slow"/);
+    expect(usage(PEERS)).toContain('--slow-receiver');
   });
 
   it('takes --require-idle as a switch without a value, anywhere on the line', () => {

@@ -5,6 +5,11 @@ export interface Case {
   readonly receivers: number;
   readonly loss: number;
   readonly linkBps?: number;
+  /**
+   * The first receiver's own link shaped to this rate (its switch port, toward it): a bottleneck in
+   * front of one receiver, where the DP's slow-client policy decides (docs/dp-server.md).
+   */
+  readonly slowBps?: number;
   /** The LAN's MTU (every host and the bridge) when not the standard 1500: 9000 for jumbo frames. */
   readonly mtu?: number;
 }
@@ -29,6 +34,7 @@ const DEFAULTS = {
   loss: '0,0.01,0.05',
   link: '500mbit,none',
   mtu: '1500',
+  'slow-receiver': 'none',
   tools: 'castpoint,udpcast,uftp,http',
   'size-mib': '200',
   image: 'random',
@@ -47,6 +53,9 @@ export function usage(peers: readonly string[]): string {
     `  --receivers N[,N...]   receivers per case (1-200)               default ${DEFAULTS.receivers}`,
     `  --loss P[,P...]        random UDP loss at each receiver, 0-0.99 default ${DEFAULTS.loss}`,
     `  --link R[,R...]        server link shaped to R (500mbit), none  default ${DEFAULTS.link}`,
+    `  --slow-receiver R[,R...]  the first receiver's port shaped to R (100mbit): a bottleneck in`,
+    `                         front of one receiver; every tool's cap is then 95% of the slowest`,
+    `                         path, castpoint+default-cap has none  default ${DEFAULTS['slow-receiver']}`,
     `  --mtu M[,M...]         the LAN's MTU, 576-65535 (9000: jumbo frames; castpoint's DP then`,
     `                         picks larger symbols, the peers keep their own sizes) default ${DEFAULTS.mtu}`,
     `  --tools T[,T...]       castpoint, castpoint@DIST_DIR, castpoint+default-cap, ${peers.join(', ')}`,
@@ -95,6 +104,7 @@ export function parseArgs(argv: readonly string[], ownDist: string, peers: reado
   const receivers = list(get('receivers'), '--receivers', (s) => integerIn(s, 1, 200));
   const losses = list(get('loss'), '--loss', (s) => (/^\d*\.?\d+$/.test(s) && Number(s) < 1 ? Number(s) : undefined), 'a fraction from 0 to 0.99 (0.01 is 1%)');
   const links = list(get('link'), '--link', (s) => (s === 'none' || RATE.test(s) ? s : undefined), 'a rate such as 500mbit or 1gbit, or none');
+  const slows = list(get('slow-receiver'), '--slow-receiver', (s) => (s === 'none' || RATE.test(s) ? s : undefined), 'a rate such as 100mbit, or none');
   const mtus = list(get('mtu'), '--mtu', (s) => integerIn(s, 576, 65_535), 'an MTU from 576 to 65535');
   const tools = list(get('tools'), '--tools', (s) => s);
   // Every tool is checked before any LAN is made: a typo must not surface an hour into a matrix.
@@ -108,8 +118,11 @@ export function parseArgs(argv: readonly string[], ownDist: string, peers: reado
   for (const mtu of mtus) {
     for (const link of links) {
       const linkBps = link === 'none' ? undefined : parseRate(link);
-      for (const r of receivers) {
-        for (const loss of losses) cases.push({ receivers: r, loss, ...(linkBps === undefined ? {} : { linkBps }), ...(mtu === 1500 ? {} : { mtu }) });
+      for (const slow of slows) {
+        const slowBps = slow === 'none' ? undefined : parseRate(slow);
+        for (const r of receivers) {
+          for (const loss of losses) cases.push({ receivers: r, loss, ...(linkBps === undefined ? {} : { linkBps }), ...(slowBps === undefined ? {} : { slowBps }), ...(mtu === 1500 ? {} : { mtu }) });
+        }
       }
     }
   }
@@ -135,6 +148,12 @@ function integerIn(s: string, low: number, high: number): number | undefined {
   if (!/^\d+$/.test(s)) return undefined;
   const n = Number(s);
   return n >= low && n <= high ? n : undefined;
+}
+
+/** The slowest path of a case (the server's link or the slow receiver's), undefined when unshaped. */
+export function bottleneckBps(c: Pick<Case, 'linkBps' | 'slowBps'>): number | undefined {
+  const rates = [c.linkBps, c.slowBps].filter((x): x is number => x !== undefined);
+  return rates.length > 0 ? Math.min(...rates) : undefined;
 }
 
 export function parseRate(s: string): number {

@@ -10,7 +10,7 @@ import { collect, handleInterrupts, Lan, onInterrupt, probeSupport } from '@cast
 import { runFloor, runHttp, runUdpcast, runUftp, type TransferResult, type TransferSpec } from './peers';
 import { runCastpoint } from './castpoint-runner';
 import type { CastpointBuild } from './castpoint-build';
-import { parseArgs, usage, wantsHelp, type Case } from './args';
+import { bottleneckBps, parseArgs, usage, wantsHelp, type Case } from './args';
 import { benchImage } from './bench-image';
 import { formatTable, type Row } from './report';
 import { summarizeRuns } from './repeat';
@@ -49,7 +49,8 @@ async function runTool(
     receivers: lan.clients,
     workDir,
     timeoutMs: image.timeoutMs,
-    ...(c.linkBps ? { linkBps: c.linkBps } : {}),
+    // Every tool's cap is 95% of the slowest path, as a hand-tuned cap would be.
+    ...(bottleneckBps(c) ? { linkBps: bottleneckBps(c) } : {}),
     ...(image.castpointImageFlags.length > 0 ? { castpointImageFlags: image.castpointImageFlags } : {}),
   };
   try {
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
       try {
         lan.clients.forEach((h) => lan.setLoss(h, c.loss));
         lan.setRate(lan.server, c.linkBps ? `${c.linkBps / 1e6}mbit` : undefined);
+        const [slow] = lan.clients;
+        if (c.slowBps && slow) lan.setReceiveRate(slow, `${c.slowBps / 1e6}mbit`);
         await segmentAtServerLink(lan);
         // With --repeat the tools take turns (A B A B ...), so each sees the same stretch of time.
         const results = new Map<string, (TransferResult | undefined)[]>(tools.map((t) => [t, []]));
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
             boxes.get(tool)?.push(box);
             const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
-            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}${c.mtu !== undefined ? ` mtu=${c.mtu}` : ''}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
+            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}${c.slowBps ? ` slow1=${c.slowBps}` : ''}${c.mtu !== undefined ? ` mtu=${c.mtu}` : ''}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
           }
         }
         for (const tool of tools) {

@@ -7,6 +7,8 @@ export interface Row {
   readonly receivers: number;
   readonly loss: number;
   readonly linkBps?: number;
+  /** The first receiver's own link, when shaped (--slow-receiver). */
+  readonly slowBps?: number;
   /** The LAN's MTU when not 1500. */
   readonly mtu?: number;
   readonly imageBytes: number;
@@ -22,7 +24,8 @@ export interface Row {
 
 /** The line-rate limit: seconds the image's bits need on the link (unshaped: none, NaN). */
 export function lineRateSeconds(row: Row): number {
-  return row.linkBps ? (row.imageBytes * 8) / row.linkBps : NaN;
+  const bottleneck = Math.min(row.linkBps ?? Infinity, row.slowBps ?? Infinity);
+  return Number.isFinite(bottleneck) ? (row.imageBytes * 8) / bottleneck : NaN;
 }
 
 /** Rows that are not peers: castpoint itself (any build), and the floors (bare dgram, not deployments). */
@@ -35,7 +38,7 @@ const isPeer = (tool: string): boolean => !NOT_PEERS.has(tool) && !isCastpoint(t
  * bytes sent.
  */
 export function formatTable(rows: readonly Row[]): { table: string; json: unknown } {
-  const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}|${r.mtu ?? 1500}`;
+  const key = (r: Row): string => `${r.receivers}|${r.loss}|${r.linkBps ?? 0}|${r.slowBps ?? 0}|${r.mtu ?? 1500}`;
   const bestPeer = new Map<string, number>();
   for (const r of rows) {
     if (!isPeer(r.result.tool) || !r.result.verified) continue;
@@ -48,7 +51,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
     return [
-      `${r.linkBps ? `${r.linkBps / 1e6}M` : 'none'}${r.mtu !== undefined ? ` mtu ${r.mtu}` : ''}`,
+      `${r.linkBps ? `${r.linkBps / 1e6}M` : 'none'}${r.slowBps ? ` slow1 ${r.slowBps / 1e6}M` : ''}${r.mtu !== undefined ? ` mtu ${r.mtu}` : ''}`,
       String(r.receivers),
       `${(r.loss * 100).toFixed(0)}%`,
       r.result.tool,
@@ -74,6 +77,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     bench: 'castpoint-vs-peers',
     rows: rows.map((r) => ({
       link_bps: r.linkBps ?? null,
+      ...(r.slowBps !== undefined ? { slow_receiver_bps: r.slowBps } : {}),
       ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),
       receivers: r.receivers,
       loss: r.loss,

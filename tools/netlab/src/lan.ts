@@ -166,6 +166,19 @@ export class Lan {
   }
 
   /**
+   * Shapes what reaches `host` to `rate` (its switch port's egress toward it, in the bridge's
+   * namespace): a slow link in front of one receiver; undefined removes it.
+   */
+  setReceiveRate(host: Host, rate: string | undefined): void {
+    const index = this.hosts.indexOf(host);
+    if (index < 0) throw new Error(`no host ${host.name} in LAN ${this.prefix}`);
+    tryRun('ip', ['netns', 'exec', this.bridgeNs, 'tc', 'qdisc', 'del', 'dev', `p${index}`, 'root']);
+    if (rate === undefined) return;
+    if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(rate)) throw new RangeError(`bad rate ${rate}`);
+    runIn(this.bridgeNs, 'tc', ['qdisc', 'replace', 'dev', `p${index}`, 'root', 'tbf', 'rate', rate, 'burst', '256kb', 'latency', '50ms']);
+  }
+
+  /**
    * Adds a tap device `name` to the bridge, created inside the bridge's namespace (never in the
    * machine's own): a qemu VM started in that namespace (spawnInBridge) plugs its NIC into the LAN
    * with `-netdev tap,ifname=NAME,script=no`. Forwarding starts at once (no STP, no forward delay),
