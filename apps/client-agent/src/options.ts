@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { AgentError } from './errors';
-import { normalizeFingerprint } from './dp/pinned-tls';
+import { normalizeFingerprint } from '@castpoint/wire';
 import { printable } from './output/printable';
 import { isWindowsDiskTarget } from './raw-disk-path';
 

@@ -8,6 +8,7 @@ export * from './header';
 export * from './session-key';
 export * from './packet-codec';
 export * from './decode-counters';
+export { normalizeFingerprint, FingerprintMismatchError, PinnedAgent } from './pinned-tls';
 export {
   SIGNATURE_SIZE,
   SIGNED_TYPES,

@@ -11,7 +11,7 @@ import { AgentError } from '../errors';
 import { parseAssignment, type Assignment, type AssignmentRequest, type RunReport } from '../flow/run-assignment';
 import { parseRefreshAnswer, type RefreshAnswer, type RefreshRequest } from '../refresh/refresh-api';
 import { HttpExchangeError, httpExchange, type HttpAnswer } from './http-exchange';
-import { FingerprintMismatchError } from './pinned-tls';
+import { FingerprintMismatchError } from '@castpoint/wire';
 import { describeNetworkCause, networkCode } from './network-cause';
 
 export interface DpClientOptions {

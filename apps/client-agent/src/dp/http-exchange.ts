@@ -5,7 +5,7 @@
 // DP may well listen.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { PinnedAgent } from './pinned-tls';
+import { PinnedAgent } from '@castpoint/wire';
 
 export interface HttpAnswer {
   readonly status: number;

@@ -5,7 +5,7 @@ import { generate } from 'selfsigned';
 import { AgentError } from '../errors';
 import { validateDeployOptions } from '../options';
 import { DpClient } from './dp-client';
-import { normalizeFingerprint } from './pinned-tls';
+import { normalizeFingerprint } from '@castpoint/wire';
 
 const FP = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89';
 

@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
-import { normalizeFingerprint } from '../dp/pinned-tls';
+import { normalizeFingerprint } from '@castpoint/wire';
 import { refreshDpClient } from '../refresh-command';
 import { validateRefreshOptions } from './refresh-options';
 

@@ -1,58 +1,16 @@
 // The admin CLI talking to a DP whose certificate no CA vouches for (`--tls on` generates a
-// self-signed one): the CLI pins its SHA-256 fingerprint instead, as agents do (the agent's own
-// copy of this check is apps/client-agent/src/dp/pinned-tls.ts; apps do not import each other).
-// The socket reaches the HTTP request only once the fingerprint matched, so the admin token is
-// never written to a server that is not the DP. Before this, the CLI needed NODE_EXTRA_CA_CERTS
-// pointing at the DP's certificate, and a URL whose host was one of its names.
+// self-signed one): the CLI pins its SHA-256 fingerprint instead, with the agents' check
+// (libs/wire pinned-tls.ts). The socket reaches the HTTP request only once the fingerprint
+// matched, so the admin token is never written to a server that is not the DP. Before this, the
+// CLI needed NODE_EXTRA_CA_CERTS pointing at the DP's certificate, and a URL whose host was one
+// of its names.
 import * as https from 'node:https';
-import type { Duplex } from 'node:stream';
-import * as tls from 'node:tls';
+import { PinnedAgent } from '@castpoint/wire';
 
-/** "AB:CD:..." (openssl, the DP's start line), "abcd...", or "sha256:..." -> 64 upper-case hex digits; undefined when it is none of these. */
-export function normalizeFingerprint(text: string): string | undefined {
-  const hex = text.trim().replace(/^sha-?256[:=]?/i, '').replace(/:/g, '').toUpperCase();
-  return /^[0-9A-F]{64}$/.test(hex) ? hex : undefined;
-}
+export { FingerprintMismatchError, normalizeFingerprint } from '@castpoint/wire';
 
-/** A certificate whose fingerprint is not the pinned one. */
-export class FingerprintMismatchError extends Error {
-  readonly code = 'CERT_FINGERPRINT_MISMATCH';
-  constructor(
-    readonly expected: string,
-    readonly got: string,
-  ) {
-    super(`the DP's TLS certificate has SHA-256 fingerprint ${got}, not the pinned ${expected}`);
-    this.name = 'FingerprintMismatchError';
-  }
-}
-
-/** An https.Agent that accepts exactly the certificate with this fingerprint (64 hex digits). */
-class PinnedAgent extends https.Agent {
-  constructor(private readonly pinned: string) {
-    // One request at a time from the CLI: no connection kept for later.
-    super({ keepAlive: false });
-  }
-
-  override createConnection(options: https.RequestOptions, done?: (err: Error | null, socket: Duplex) => void): Duplex | undefined {
-    // The chain is not checked (self-signed); the fingerprint below is the whole check.
-    const socket = tls.connect({ ...(options as tls.ConnectionOptions), rejectUnauthorized: false });
-    const fail = (err: Error): void => {
-      socket.destroy();
-      done?.(err, socket);
-    };
-    socket.once('error', fail);
-    socket.once('secureConnect', () => {
-      socket.off('error', fail);
-      const got = (socket.getPeerX509Certificate()?.fingerprint256 ?? '').replace(/:/g, '');
-      if (got !== this.pinned) {
-        fail(new FingerprintMismatchError(this.pinned, got || 'none'));
-        return;
-      }
-      done?.(null, socket);
-    });
-    return undefined;
-  }
-}
+/** One request at a time from the CLI: no connection kept for later. */
+const pinnedAgent = (fingerprint: string): PinnedAgent => new PinnedAgent(fingerprint, { keepAlive: false });
 
 /** Largest answer read (the CLI's lists are far smaller): a wrong server cannot fill the memory. */
 const MAX_BODY = 64 << 20;
@@ -62,7 +20,7 @@ const MAX_BODY = 64 << 20;
  * `fingerprint` (64 hex digits). Only https URLs: the pin means nothing without TLS.
  */
 export function pinnedFetch(fingerprint: string, timeoutMs = 120_000): typeof fetch {
-  const agent = new PinnedAgent(fingerprint);
+  const agent = pinnedAgent(fingerprint);
   return ((input: string | URL | Request, init?: RequestInit) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));

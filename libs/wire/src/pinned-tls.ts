@@ -1,7 +1,8 @@
-// Pinning the DP's certificate by its SHA-256 fingerprint (--server-fingerprint): a DP's
-// generated certificate is self-signed, so no CA can vouch for it; the fingerprint the DP printed
-// at its first start does. The socket is handed to the HTTP request only after the fingerprint
-// matched, so nothing (the client token least of all) is written to a server that is not the DP.
+// Pinning the DP's certificate by its SHA-256 fingerprint (the agent's --server-fingerprint, the
+// admin CLI's): a DP's generated certificate is self-signed, so no CA can vouch for it; the
+// fingerprint the DP printed at its first start does. The socket is handed to the HTTP request
+// only after the fingerprint matched, so nothing (a client or admin token least of all) is written
+// to a server that is not the DP. Here, not in either app, because both need the same check.
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
