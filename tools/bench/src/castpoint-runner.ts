@@ -2,6 +2,8 @@ import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
+import { dpCli } from './fleet';
+import { phasesText, sessionPhases } from './session-phases';
 import { expectedTargetSha256 } from './used-blocks-target';
 import { processCpuSeconds, runQueueWaitSeconds, txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
@@ -40,6 +42,9 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
     // the first thing to look at when castpoint runs slower than its pacing (docs/benchmarks.md).
     const waited = pid ? runQueueWaitSeconds(pid) - result.dpWaitAtStartSeconds : NaN;
     const bytesSent = (await txBytes(lan, lan.server)) - before;
+    // Where the wall time went (docs/benchmarks.md: the runs' spread was not in the transfer).
+    const listed = await dpCli(lan, result.dp, ['session', 'list', '--json']).catch(() => undefined);
+    const phases = sessionPhases(listed?.code === 0 ? (JSON.parse(listed.stdout || '[]') as Array<Record<string, unknown>>) : [], 'demo', result.startedAtMs, result.wallSeconds);
     // Unused chunks are never written: each target must equal the image with them zeroed (a new
     // target file's holes), which the manifest the DP made says.
     const want = spec.castpointImageFlags?.includes('--used-blocks') ? await expectedTargetSha256(lan, result.dp, path.join(spec.workDir, 'dp-data'), spec.image) : spec.imageSha256;
@@ -54,7 +59,8 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU`,
+      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
+      phases: phasesText(phases),
     };
   } finally {
     if (dpToStop) await stopDp(dpToStop);

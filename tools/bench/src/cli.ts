@@ -114,7 +114,7 @@ async function main(): Promise<void> {
             boxes.get(tool)?.push(box);
             const r = await runTool(tool, c, lan, image, dir, builds.get(tool));
             results.get(tool)?.push(r);
-            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}${c.slowBps ? ` slow1=${c.slowBps}` : ''}${c.mtu !== undefined ? ` mtu=${c.mtu}` : ''}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent\n`);
+            if (r) process.stderr.write(`${tool} r=${c.receivers} loss=${c.loss} link=${c.linkBps ?? 'none'}${c.slowBps ? ` slow1=${c.slowBps}` : ''}${c.mtu !== undefined ? ` mtu=${c.mtu}` : ''}: ${r.wallSeconds.toFixed(2)} s verified=${r.verified} cpu ${r.senderCpuSeconds.toFixed(2)} s, receivers ${r.receiverCpuSeconds.map((x) => x.toFixed(2)).join(' ')} s; ${(r.bytesSent / 1e6).toFixed(1)} MB sent${r.phases ? `; ${r.phases}` : ''}\n`);
           }
         }
         for (const tool of tools) {

@@ -33,6 +33,8 @@ export interface TransferResult {
   readonly verified: boolean;
   /** The flags used, for the report. */
   readonly flags: string;
+  /** castpoint: where the wall time went (session-phases.ts), shown on the run's line. */
+  readonly phases?: string;
 }
 
 const outFile = (spec: TransferSpec, h: Host): string => path.join(spec.workDir, h.name, 'image.out');
