@@ -31,6 +31,9 @@ export interface VmSpec {
   readonly monitor?: string;
 }
 
+/** qemu64 with x86-64-v2's SSE additions (see qemuArgs). */
+export const CPU_MODEL = 'qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt';
+
 const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
 /** The lab's MAC for VM number `n` (1..255): locally administered qemu range 52:54:00. */
@@ -52,6 +55,13 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-name', spec.name,
     // tb-size caps TCG's translation cache: ~150 MiB less resident memory per VM.
     '-accel', 'tcg,tb-size=64',
+    // qemu64 (TCG's default CPU) lacks SSSE3 and SSE4.1, which every x86-64 PC since ~2008 has,
+    // and TCG refuses an instruction the CPU model does not list (#UD: SIGILL in the guest).
+    // koffi's prebuilt linux-x64 binary, which the agent's recvmmsg goes through, has pshufb
+    // (SSSE3) and ptest (SSE4.1) in its argument and array conversions: one agent in a UEFI VM
+    // died of SIGILL (exit 132) ten seconds into receiving (docs/netboot.md). The lab's CPU is
+    // qemu64 with the x86-64-v2 features added, as any machine this deploys has.
+    '-cpu', CPU_MODEL,
     '-machine', spec.uefi ? 'q35' : 'pc',
     '-m', String(spec.memMiB ?? 512),
     // Two vCPUs (multi-threaded TCG): the agent's event loop gets one while the guest kernel's
