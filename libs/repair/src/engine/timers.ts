@@ -14,7 +14,7 @@ export function clamp(v: number, lo: number, hi: number): number {
 /** The timer table: multiple of GRTT, floor and cap, all in ms. */
 export const TIMERS = {
   /** Sender: announce (repairs, cursor, grtt, rate) period. */
-  announce: { grtt: 1, floorMs: 5, capMs: 500 },
+  announce: { grtt: 1, floorMs: 20, capMs: 500 },
   /** Sender: probe period (an announce with a probe id and a few targets). */
   probe: { grtt: 4, floorMs: 100, capMs: 2000 },
   /** Sender: rate controller update period. */
