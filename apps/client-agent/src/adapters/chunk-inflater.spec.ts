@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadZstd } from '@castpoint/chunking';
+import { loadZstd, type ChunkZstd } from '@castpoint/chunking';
 import { MANIFEST_VERSION, type Manifest } from '@castpoint/wire';
 import { ChunkInflater } from './chunk-inflater';
 import { libStoreOpener } from './lib-store';
@@ -96,5 +96,23 @@ describe('a compressed image through the real ChunkStore', () => {
     inflater?.inflate(0, stored[0] ?? Buffer.alloc(0));
     inflater?.inflate(1, stored[1] ?? Buffer.alloc(0)); // raw: nothing to decode
     expect(inflater?.stats()).toEqual({ chunks: 1, totalMs: 5, longestMs: 5 });
+  });
+
+  it('does not load the decoder for an image whose chunks are all stored raw, and refuses a frame there', async () => {
+    const { manifest, stored } = await compressedImage();
+    let loads = 0;
+    const counting = (): Promise<ChunkZstd> => {
+      loads++;
+      return loadZstd();
+    };
+    // Chunk 1 is random, stored raw: a manifest of such chunks (and a zero chunk) has no frame.
+    const raw: Manifest = { ...manifest, compression: { codec: 'zstd', level: 3, sizes: [CHUNK, CHUNK, 0] } };
+    const inflater = await ChunkInflater.forManifest(raw, { directIo: false, loadZstd: counting });
+    expect(loads).toBe(0);
+    expect(inflater?.inflate(1, stored[1] ?? Buffer.alloc(0)).raw).toBe(stored[1]);
+    expect(() => inflater?.inflate(0, stored[0] ?? Buffer.alloc(0))).toThrow(expect.objectContaining({ code: 'CHUNKING_CHUNK_DECOMPRESS_FAILED', data: expect.objectContaining({ chunk: 0 }) }));
+    // One frame in the image: the decoder is loaded, once.
+    await ChunkInflater.forManifest(manifest, { directIo: false, loadZstd: counting });
+    expect(loads).toBe(1);
   });
 });

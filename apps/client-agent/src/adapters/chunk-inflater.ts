@@ -1,7 +1,7 @@
 // Chunks of a compressed image arrive as stored on the DP (a zstd frame, or raw where zstd could
 // not shrink them): they are decoded here, just before the writer hashes and writes them, so the
 // raw SHA-256 is checked once and a frame that does not decode is refused like a corrupt chunk.
-import { allocChunkBuffer, chunkLength, loadZstd, type ChunkZstd } from '@castpoint/chunking';
+import { ChunkingError, allocChunkBuffer, chunkLength, loadZstd, type ChunkZstd } from '@castpoint/chunking';
 import type { Manifest } from '@castpoint/wire';
 
 /** Decoded chunk buffers kept for reuse (writes of the unicast fallback run 4 at once). */
@@ -23,15 +23,26 @@ export class ChunkInflater {
 
   private constructor(
     private readonly manifest: Manifest,
-    private readonly zstd: ChunkZstd,
+    /** Absent when the manifest stores every chunk raw: no frame will ever need it. */
+    private readonly zstd: ChunkZstd | undefined,
     private readonly directIo: boolean,
     private readonly nowMs: () => number,
   ) {}
 
-  /** An inflater for a compressed manifest; undefined for one whose chunks are sent raw. */
-  static async forManifest(manifest: Manifest, o: { directIo: boolean; nowMs?: () => number }): Promise<ChunkInflater | undefined> {
+  /**
+   * An inflater for a compressed manifest; undefined for one whose chunks are sent raw.
+   * `loadZstd` is how the decoder is loaded (tests count the loads). @default chunking's loadZstd
+   */
+  static async forManifest(
+    manifest: Manifest,
+    o: { directIo: boolean; nowMs?: () => number; loadZstd?: () => Promise<ChunkZstd> },
+  ): Promise<ChunkInflater | undefined> {
     if (manifest.compression === undefined) return undefined;
-    return new ChunkInflater(manifest, await loadZstd(), o.directIo, o.nowMs ?? (() => performance.now()));
+    // A chunk zstd could not shrink is stored and sent raw, so an image of random or encrypted
+    // data has no frame at all (the bench's random image): then the decoder, whose WASM every
+    // agent would compile at start for nothing, is not loaded (issue 29, session 15).
+    const frames = manifest.compression.sizes.some((s, c) => s !== 0 && s !== chunkLength(c, manifest.size, manifest.chunkSize));
+    return new ChunkInflater(manifest, frames ? await (o.loadZstd ?? loadZstd)() : undefined, o.directIo, o.nowMs ?? (() => performance.now()));
   }
 
   /**
@@ -43,6 +54,14 @@ export class ChunkInflater {
   inflate(chunk: number, stored: Uint8Array): { readonly raw: Uint8Array; release(): void } {
     const rawLength = chunkLength(chunk, this.manifest.size, this.manifest.chunkSize);
     if (stored.length === rawLength) return { raw: stored, release: () => undefined };
+    if (this.zstd === undefined) {
+      // Chunks are assembled to the manifest's stored sizes, so only a bug gets here: refused as corrupt.
+      throw new ChunkingError('CHUNKING_CHUNK_DECOMPRESS_FAILED', `chunk ${chunk} came as ${stored.length} bytes, but the manifest stores it raw (${rawLength} bytes)`, {
+        chunk,
+        expected: rawLength,
+        actual: stored.length,
+      });
+    }
     const t0 = this.nowMs();
     const decoded = this.zstd.inflate(stored, chunk, rawLength);
     const ms = this.nowMs() - t0;

@@ -28,6 +28,21 @@ describe('the agent session codec', () => {
     expect(codec.counters.snapshot().rejected).toBe(0);
   });
 
+  it('drops a replayed announce before checking its signature: a wrong signature on an old seq counts as a replay', () => {
+    const codec = wireSessionCodec(session, 5);
+    expect(codec.decode(fromDp(10n))).toBeDefined();
+    // Session key (any agent has it) and an Ed25519 signature, but not the DP's.
+    const insider = signingKeyFromSeed(new Uint8Array(32).fill(4));
+    const forged = (seq: bigint) => encodePacket({ sessionId: 77, senderId: 0x80000002, seq, sentAtMs: 0 }, finished, key, { signer: insider.privateKey });
+    expect(codec.decode(forged(7n))).toBeUndefined();
+    expect(codec.replays()).toBe(1);
+    expect(codec.counters.rejectedFor('WIRE_BAD_SIGNATURE')).toBe(0);
+    // A newer seq is checked as before.
+    expect(codec.decode(forged(11n))).toBeUndefined();
+    expect(codec.counters.rejectedFor('WIRE_BAD_SIGNATURE')).toBe(1);
+    expect(codec.replays()).toBe(1);
+  });
+
   it('does not hold data to the announce order (reordered and repeated data are normal)', () => {
     const codec = wireSessionCodec(session, 5);
     expect(codec.decode(fromDp(20n))).toBeDefined();
