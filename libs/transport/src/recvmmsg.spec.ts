@@ -62,7 +62,17 @@ describe('RecvMmsgSource', () => {
     const noKoffi = (): never => {
       throw new Error('Cannot find module koffi\nRequire stack: ...');
     };
-    expect(loadRecvMmsg(noKoffi, 'linux', 'x64')).toEqual({ unavailable: 'koffi does not load: Cannot find module koffi' });
+    expect(loadRecvMmsg(noKoffi, 'linux', 'x64', () => undefined)).toEqual({ unavailable: 'koffi does not load: Cannot find module koffi' });
+  });
+
+  it('leaves koffi unloaded on an x86-64 CPU without SSSE3/SSE4.1 (its binary would die of SIGILL there)', () => {
+    let loaded = false;
+    const koffi = (): never => {
+      loaded = true;
+      throw new Error('must not be loaded');
+    };
+    expect(loadRecvMmsg(koffi, 'linux', 'x64', () => 'this CPU lacks ssse3')).toEqual({ unavailable: 'this CPU lacks ssse3' });
+    expect(loaded).toBe(false);
   });
 });
 

@@ -10,6 +10,7 @@
 // the reader keeps read(2).
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { koffiCpuRefusal } from './cpu-features';
 
 /** Datagrams one call can take (the reader's budget per turn is a few of these). */
 export const RECV_BATCH = 64;
@@ -70,9 +71,13 @@ export function loadRecvMmsg(
   loadKoffi: () => unknown = requireKoffi,
   platform: NodeJS.Platform = process.platform,
   arch: string = process.arch,
+  cpuRefusal: (arch: string) => string | undefined = koffiCpuRefusal,
 ): DatagramBatchSource | { unavailable: string } {
   if (platform !== 'linux') return { unavailable: `recvmmsg is Linux only (${platform})` };
   if (arch !== 'x64' && arch !== 'arm64') return { unavailable: `recvmmsg's struct layout is only known here for x64 and arm64 (${arch})` };
+  // Before koffi is loaded: its binary would die of SIGILL on such a CPU (cpu-features.ts).
+  const refused = cpuRefusal(arch);
+  if (refused !== undefined) return { unavailable: refused };
   let koffi: KoffiLike;
   try {
     koffi = loadKoffi() as KoffiLike;
