@@ -26,6 +26,11 @@ export class SymbolSource {
     this.rs = new ReedSolomon(source.layout.symbolSize);
   }
 
+  /** Source bytes copied into the parity kernel's memory: about one block per repaired block. */
+  get parityInputBytesCopied(): number {
+    return this.rs.inputBytesCopied;
+  }
+
   get layout(): ChunkSource['layout'] {
     return this.source.layout;
   }
@@ -40,7 +45,9 @@ export class SymbolSource {
     if (symbol < k) return e.sources[symbol];
     const cached = e.parity.get(symbol);
     if (cached) return cached;
-    const computed = this.rs.encodeParity(e.sources, [symbol])[0];
+    // Pinned by the block's entry (its sources never change): the block's next parity symbols are
+    // computed from the copy already in the SIMD kernel's memory, not copied in again each time.
+    const computed = this.rs.encodeParity(e.sources, [symbol], { pin: e })[0];
     if (!computed) return undefined;
     e.parity.set(symbol, computed);
     this.parityComputed++;
