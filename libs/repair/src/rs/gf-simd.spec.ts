@@ -69,6 +69,8 @@ describe('GfSimd resident inputs', () => {
     // The larger set moved every slot: the earlier ones are copied again, and still right.
     expect(rs.encodeParity(small, [22], { pin: other })).toEqual(js.encodeParity(small, [22]));
     expect(rs.encodeParity(large, [71], { pin: key })).toEqual(js.encodeParity(large, [71]));
+    // And back to the smaller set under a key whose slot holds the larger one: copied again.
+    expect(rs.encodeParity(small, [23], { pin: key })).toEqual(js.encodeParity(small, [23]));
   });
 
   it('decodes as before next to pinned blocks (the work area lies after the slots)', () => {
