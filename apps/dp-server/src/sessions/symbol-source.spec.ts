@@ -78,6 +78,26 @@ describe('SymbolSource over a real imported image', () => {
     }
   });
 
+  it('keeps the blocks used last when a load overflows the cache (least recently used out)', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file);
+    const source = await ChunkSource.open(file, img.manifest, makeFingerprint(img.manifest, img.mtimeMs), { symbolSize: 1000, blockSymbols: 16 });
+    const sym = new SymbolSource(source, 2);
+    try {
+      await sym.load(0);
+      await sym.load(1);
+      // Block 0 was loaded first but used last: block 1 is the one to go.
+      expect(sym.get(0, 0)).toBeDefined();
+      await sym.load(2);
+      expect([sym.has(0), sym.has(1), sym.has(2)]).toEqual([true, false, true]);
+      expect(sym.get(1, 0)).toBeUndefined();
+      await sym.load(3);
+      expect([sym.has(0), sym.has(2), sym.has(3)]).toEqual([false, true, true]);
+    } finally {
+      await sym.close();
+    }
+  });
+
   it('refuses an image file touched since import', async () => {
     const importer = chunkingImporter();
     const img = await importer.importImage(file);
