@@ -67,7 +67,7 @@ export class SymbolSource {
         .readBlock(block)
         .then((sources) => {
           this.blocks.set(block, { sources, parity: new Map(), lastUse: ++this.uses });
-          while (this.blocks.size > this.cacheBlocks) this.blocks.delete(this.leastRecentlyUsed());
+          if (this.blocks.size > this.cacheBlocks) this.evictOldest();
         })
         .finally(() => this.loading.delete(block));
       this.loading.set(block, p);
@@ -75,16 +75,18 @@ export class SymbolSource {
     return p;
   }
 
-  private leastRecentlyUsed(): number {
-    let oldest = -1;
-    let stamp = Infinity;
-    for (const [block, e] of this.blocks) {
-      if (e.lastUse < stamp) {
-        stamp = e.lastUse;
-        oldest = block;
-      }
-    }
-    return oldest;
+  /**
+   * Drops the least recently used blocks down to 7/8 of the cache: one scan and sort per eighth of
+   * the cache loaded, not a scan per block (a full scan per load was 0.8% of the DP's samples).
+   */
+  private evictOldest(): void {
+    const keep = Math.max(1, this.cacheBlocks - Math.floor(this.cacheBlocks / 8));
+    const stamps: number[] = [];
+    for (const e of this.blocks.values()) stamps.push(e.lastUse);
+    stamps.sort((a, b) => a - b);
+    // Stamps are unique (a counter): everything below the first kept stamp goes.
+    const firstKept = stamps[stamps.length - keep] as number;
+    for (const [block, e] of this.blocks) if (e.lastUse < firstKept) this.blocks.delete(block);
   }
 
   /** Whether `block` is in memory (get() would answer without a load). */
