@@ -2,7 +2,7 @@
 // the codec, and the seeded simulator. See docs/repair.md.
 export { REPAIR_ERROR_CODES, RepairError, isRepairError, type RepairErrorCode, type RepairErrorData, type RepairErrorDataByCode } from './errors';
 export { seededRng, type Rng } from './rng';
-export { ReedSolomon, RS_MAX_SYMBOLS } from './rs/reed-solomon';
+export { ReedSolomon, RS_MAX_SYMBOLS, type EncodeParityOptions } from './rs/reed-solomon';
 export { gfMul, gfInv, gfPow } from './rs/gf256';
 export { uniformLayout, checkLayout, DEFAULT_INTERLEAVE, DEFAULT_MAX_PARITY, type BlockLayout } from './engine/layout';
 export { TIMERS, timerMs, GRTT_INITIAL_MS, GRTT_MIN_MS, GRTT_MAX_MS, type TimerName } from './engine/timers';

@@ -73,7 +73,11 @@ export function runPaced<T = Uint8Array>(opts: RunPacedOptions<T>): PacedRun {
   if (opts.maxCatchUpMs !== undefined) pacerOpts.maxCatchUpMs = opts.maxCatchUpMs;
   const pacer = new Pacer(pacerOpts);
   const resumeAt = Math.floor(maxInFlight / 2);
-  let pending: { item: T; size: number } | undefined;
+  // The item the pacer held back, and its size: two variables, not an object per datagram (the
+  // DP's send path allocates per datagram only what it must; issue 29).
+  let pending: T | undefined;
+  let pendingSize = 0;
+  let hasPending = false;
   let inFlight = 0;
   let datagrams = 0;
   let bytes = 0;
@@ -136,33 +140,41 @@ export function runPaced<T = Uint8Array>(opts: RunPacedOptions<T>): PacedRun {
 
   const loop = (): void => {
     while (!ended && !finished && inFlight < maxInFlight) {
-      let p = pending;
-      pending = undefined;
-      if (p === undefined) {
-        const item = opts.next();
-        if (item === undefined) {
+      let item: T;
+      let size: number;
+      if (hasPending) {
+        item = pending as T;
+        size = pendingSize;
+        hasPending = false;
+        pending = undefined;
+      } else {
+        const next = opts.next();
+        if (next === undefined) {
           ended = true;
           break;
         }
-        if (item === PACED_IDLE) {
+        if (next === PACED_IDLE) {
           idle = true;
           return;
         }
-        p = { item, size: sizeOf(item) };
+        item = next;
+        size = sizeOf(next);
       }
       const now = nowNs();
-      if (!pacer.tryTake(p.size, now)) {
-        pending = p;
+      if (!pacer.tryTake(size, now)) {
+        pending = item;
+        pendingSize = size;
+        hasPending = true;
         // Node timers have about 1 ms granularity: sleep whole milliseconds, at least one; the
         // pacer's credit, measured on the clock, makes up for the rounding.
-        cancelSleep = clock.schedule(pump, Math.max(1, Math.floor(pacer.waitNs(p.size, now) / 1e6)));
+        cancelSleep = clock.schedule(pump, Math.max(1, Math.floor(pacer.waitNs(size, now) / 1e6)));
         return;
       }
       startNs ??= now;
       inFlight++;
       datagrams++;
-      bytes += p.size;
-      opts.send(p.item, onSent);
+      bytes += size;
+      opts.send(item, onSent);
     }
   };
 
@@ -188,6 +200,7 @@ export function runPaced<T = Uint8Array>(opts: RunPacedOptions<T>): PacedRun {
       ended = true;
       idle = false;
       pending = undefined;
+      hasPending = false;
       if (cancelSleep) {
         cancelSleep();
         cancelSleep = undefined;

@@ -22,6 +22,13 @@ describe.each([false, true])('encodePacket into a given buffer (encrypted %s)', 
     expect(frame.subarray(fresh.length).every((b) => b === 0xee)).toBe(true);
   });
 
+  it('returns a frame the packet fills exactly as it is, not a new view of it (the DP\'s frames are full-symbol sized)', () => {
+    const frame = new Uint8Array(1450);
+    const into = encodePacket(envelope, data(1400, 1), key, { into: frame });
+    expect(into).toBe(frame);
+    expect(Buffer.from(into).equals(Buffer.from(encodePacket(envelope, data(1400, 1), key)))).toBe(true);
+  });
+
   it('reuses one buffer for packet after packet, each decoding to its own payload', () => {
     const frame = new Uint8Array(8950);
     for (const fill of [1, 2, 3]) {

@@ -1,5 +1,5 @@
 // encodePacket / decodePacket: the one entry point for bytes on the network. The header is
-// written and read with a DataView at fixed offsets (header.ts); the body is the data payload or
+// written and read byte by byte at fixed offsets (header.ts); the body is the data payload or
 // a protobuf control body (control-codec.ts); the tag is HMAC or AES-GCM (packet-auth.ts).
 import { decodeControlBody, encodeControlBody } from './control-codec';
 import { SIGNATURE_TRAILER_SIZE, SIGNED_TYPES, appendSignature, stripVerifiedSignature } from './control-signature';
@@ -108,22 +108,25 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
     });
   }
   // Allocated once (or given), written once; every byte is set below, so unzeroed memory is safe.
-  const packet = options.into !== undefined ? options.into.subarray(0, total) : Buffer.allocUnsafe(total);
-  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-  view.setUint16(OFFSET.magic, WIRE_MAGIC);
-  view.setUint8(OFFSET.version, WIRE_VERSION);
-  view.setUint8(OFFSET.type, typeCode);
-  view.setUint8(OFFSET.flags, flags);
-  view.setUint8(OFFSET.reserved, 0);
-  view.setUint16(OFFSET.bodyLength, bodyLength);
-  view.setUint32(OFFSET.sessionId, envelope.sessionId);
-  view.setUint32(OFFSET.senderId, envelope.senderId);
-  view.setBigUint64(OFFSET.seq, envelope.seq);
-  view.setUint32(OFFSET.sentAtMs, envelope.sentAtMs);
+  // A frame the packet fills exactly (the DP's data packets: full symbols in frames of their
+  // size) is returned as it is: a view per packet was one more object for the collector, as a
+  // DataView per packet was (the fields are written byte by byte, as decode reads them).
+  const into = options.into;
+  const packet = into === undefined ? Buffer.allocUnsafe(total) : into.length === total ? into : into.subarray(0, total);
+  putU16(packet, OFFSET.magic, WIRE_MAGIC);
+  packet[OFFSET.version] = WIRE_VERSION;
+  packet[OFFSET.type] = typeCode;
+  packet[OFFSET.flags] = flags;
+  packet[OFFSET.reserved] = 0;
+  putU16(packet, OFFSET.bodyLength, bodyLength);
+  putU32(packet, OFFSET.sessionId, envelope.sessionId);
+  putU32(packet, OFFSET.senderId, envelope.senderId);
+  putU64(packet, OFFSET.seq, envelope.seq);
+  putU32(packet, OFFSET.sentAtMs, envelope.sentAtMs);
   if (message.type === 'data') {
-    view.setUint32(OFFSET.block, message.block);
-    view.setUint8(OFFSET.symbol, message.symbol);
-    view.setUint8(OFFSET.k, message.k);
+    putU32(packet, OFFSET.block, message.block);
+    packet[OFFSET.symbol] = message.symbol;
+    packet[OFFSET.k] = message.k;
   }
   // The signature covers the finished header (with the final body length) and the protobuf body.
   if (signer) body = appendSignature(packet.subarray(0, hSize), body, signer);
@@ -228,6 +231,29 @@ function decodeData(bytes: Uint8Array, flags: number, payload: Uint8Array, envel
 }
 
 /** Big-endian unsigned reads at offsets the caller has checked against the datagram's length. */
+function putU16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 8;
+  b[o + 1] = v & 0xff;
+}
+
+function putU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
+/** seq is validated as a u64; below 2^32 (every real session) it is written without a BigInt operation. */
+function putU64(b: Uint8Array, o: number, v: bigint): void {
+  if (v <= 0xffffffffn) {
+    putU32(b, o, 0);
+    putU32(b, o + 4, Number(v));
+    return;
+  }
+  putU32(b, o, Number(v >> 32n));
+  putU32(b, o + 4, Number(v & 0xffffffffn));
+}
+
 function u16(b: Uint8Array, o: number): number {
   return ((b[o] as number) << 8) | (b[o + 1] as number);
 }

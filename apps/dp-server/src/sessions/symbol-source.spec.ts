@@ -54,6 +54,50 @@ describe('SymbolSource over a real imported image', () => {
     }
   });
 
+  it('copies a block into the parity kernel once for a run of its parity symbols, not once per symbol', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file);
+    const source = await ChunkSource.open(file, img.manifest, makeFingerprint(img.manifest, img.mtimeMs), { symbolSize: 1000, blockSymbols: 16 });
+    const sym = new SymbolSource(source, 4);
+    try {
+      await sym.load(0);
+      await sym.load(1);
+      const k = sym.layout.blockK(0);
+      const blockBytes = k * 1000;
+      const reference = new ReedSolomon(1000, { simd: false });
+      const sources = Array.from({ length: k }, (_, s) => bytes.subarray(s * 1000, (s + 1) * 1000));
+      // Block 0's repairs, block 1's, then block 0's again: each block is copied in once.
+      for (const [block, s] of [[0, k], [0, k + 1], [0, k + 2], [1, k], [1, k + 1], [0, k + 3]] as const) {
+        const parity = sym.get(block, s);
+        if (block === 0) expect(Buffer.from(parity ?? []).equals(Buffer.from(reference.encodeParity(sources, [s])[0] ?? []))).toBe(true);
+      }
+      expect(sym.parityComputed).toBe(6);
+      expect(sym.parityInputBytesCopied).toBe(2 * blockBytes);
+    } finally {
+      await sym.close();
+    }
+  });
+
+  it('keeps the blocks used last when a load overflows the cache (least recently used out)', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file);
+    const source = await ChunkSource.open(file, img.manifest, makeFingerprint(img.manifest, img.mtimeMs), { symbolSize: 1000, blockSymbols: 16 });
+    const sym = new SymbolSource(source, 2);
+    try {
+      await sym.load(0);
+      await sym.load(1);
+      // Block 0 was loaded first but used last: block 1 is the one to go.
+      expect(sym.get(0, 0)).toBeDefined();
+      await sym.load(2);
+      expect([sym.has(0), sym.has(1), sym.has(2)]).toEqual([true, false, true]);
+      expect(sym.get(1, 0)).toBeUndefined();
+      await sym.load(3);
+      expect([sym.has(0), sym.has(2), sym.has(3)]).toEqual([false, true, true]);
+    } finally {
+      await sym.close();
+    }
+  });
+
   it('refuses an image file touched since import', async () => {
     const importer = chunkingImporter();
     const img = await importer.importImage(file);

@@ -1,5 +1,6 @@
 // Reed-Solomon throughput in CPU time: MB/s of SOURCE data encoded (k = 64, 1400-byte symbols) for several
-// parity counts, and decode with losses. Short on purpose (the box is shared): ~0.3 s per row.
+// parity counts, and decode with losses; enc1x4/enc1x4p: 4 parity symbols asked one at a time,
+// the block copied in per symbol or pinned (copied once). Short on purpose (the box is shared): ~0.3 s per row.
 // Prints a table, then one JSON object as the last line.
 import { ReedSolomon } from '../rs/reed-solomon';
 import { seededRng } from '../rng';
@@ -39,6 +40,18 @@ function main(): void {
       const idx = Array.from({ length: parity }, (_, i) => K + i);
       const ms = timeIt(250, () => rs.encodeParity(sources, idx));
       rows.push({ kernel, op: 'encode', parity, lost: 0, msPerBlock: ms, mbps: blockMB / (ms / 1000), goal: false });
+    }
+    // The DP's way: a repair asks for one parity symbol at a time (4 here), the block copied into
+    // the kernel's memory each time, or once when pinned (issue 29; the enc1x4 rows).
+    if (kernel === 'wasm-simd') {
+      for (const pinned of [false, true]) {
+        let blockNo = 0;
+        const ms = timeIt(250, () => {
+          const pin = pinned ? { blockNo: blockNo++ } : undefined;
+          for (let s = K; s < K + 4; s++) rs.encodeParity(sources, [s], pin ? { pin } : {});
+        });
+        rows.push({ kernel, op: pinned ? 'enc1x4p' : 'enc1x4', parity: 4, lost: 0, msPerBlock: ms, mbps: blockMB / (ms / 1000), goal: false });
+      }
     }
     const allParity = rs.encodeParity(sources, Array.from({ length: 32 }, (_, i) => K + i));
     for (const lost of [1, 2, 4, 8, 16, 32]) {

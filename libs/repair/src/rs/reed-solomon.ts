@@ -11,6 +11,9 @@ import { cauchyInverse } from './cauchy-inverse';
 import { gfInv, mulAddInto } from './gf256';
 import { GfSimd } from './gf-simd';
 
+/** Fresh parity buffers hold zeros: the kernel clears its copy instead of copying them in. */
+const ZERO_OUTPUTS = { zeroOutputs: true } as const;
+
 /** Largest symbol index plus one: n = k + parity <= 255 in GF(2^8). */
 export const RS_MAX_SYMBOLS = 255;
 
@@ -24,12 +27,27 @@ function checkK(k: number, parity = 0): void {
   }
 }
 
+export interface EncodeParityOptions {
+  /**
+   * The caller's key for `sources`, which must not change while the key is in use (the DP's cached
+   * block): the SIMD kernel then keeps them in its memory, and the next parity symbol asked for
+   * under the same key does not copy the k source symbols in again. @default undefined (copied every call)
+   */
+  readonly pin?: object;
+}
+
 /**
  * Encoder/decoder for one symbol size. Stateless apart from its options: one instance can serve
  * every block of every session.
  */
 export class ReedSolomon {
   private readonly simd: GfSimd | undefined;
+  /**
+   * Encode coefficient rows by (parity index, k): a repair asks for the same few rows again and
+   * again, and building one (k look-ups and an array) was 2.2% of the DP's samples (issue 29).
+   * At most 255 x 255 rows of k bytes; in practice the handful of parity indexes repairs reach.
+   */
+  private readonly rows = new Map<number, Uint8Array>();
 
   /**
    * @param symbolSize bytes per symbol
@@ -56,7 +74,7 @@ export class ReedSolomon {
    * treated as zero-padded to symbolSize); `parityIndexes` are symbol indexes k..254 (as in
    * DataMessage.symbol). Returns one new symbolSize-byte buffer per requested index, in order.
    */
-  encodeParity(sources: readonly Uint8Array[], parityIndexes: readonly number[]): Uint8Array[] {
+  encodeParity(sources: readonly Uint8Array[], parityIndexes: readonly number[], opts: EncodeParityOptions = {}): Uint8Array[] {
     const k = sources.length;
     checkK(k);
     for (let j = 0; j < k; j++) this.checkSymbol(sources[j] as Uint8Array, j, true);
@@ -66,9 +84,27 @@ export class ReedSolomon {
       }
     }
     const out = parityIndexes.map(() => new Uint8Array(this.symbolSize));
-    const coeffs = parityIndexes.map((s) => Array.from({ length: k }, (_, j) => coefficient(s, j)));
-    this.mulAccumulate(sources, coeffs, out);
+    const coeffs = parityIndexes.map((s) => this.encodeRow(s, k));
+    if (this.simd) this.simd.mulAccumulate(sources, coeffs, out, this.symbolSize, opts.pin !== undefined ? { zeroOutputs: true, pin: opts.pin } : ZERO_OUTPUTS);
+    else this.mulAccumulate(sources, coeffs, out);
     return out;
+  }
+
+  /** Input bytes copied into the SIMD kernel's memory so far (0 without it): what `pin` saves. */
+  get inputBytesCopied(): number {
+    return this.simd?.inputBytesCopied ?? 0;
+  }
+
+  /** C[s][0..k): the coefficients of parity symbol s over k source symbols. */
+  private encodeRow(s: number, k: number): Uint8Array {
+    const key = (s << 8) | k;
+    let row = this.rows.get(key);
+    if (!row) {
+      row = new Uint8Array(k);
+      for (let j = 0; j < k; j++) row[j] = coefficient(s, j);
+      this.rows.set(key, row);
+    }
+    return row;
   }
 
   /**
@@ -122,13 +158,13 @@ export class ReedSolomon {
   }
 
   /** outputs[i] ^= sum_j coeffs[i][j] * inputs[j] (inputs may be short: zero-padded). */
-  private mulAccumulate(inputs: readonly Uint8Array[], coeffs: readonly (readonly number[])[], outputs: Uint8Array[]): void {
+  private mulAccumulate(inputs: readonly Uint8Array[], coeffs: readonly ArrayLike<number>[], outputs: Uint8Array[]): void {
     if (this.simd) {
       this.simd.mulAccumulate(inputs, coeffs, outputs, this.symbolSize);
       return;
     }
     outputs.forEach((out, i) => {
-      const row = coeffs[i] as readonly number[];
+      const row = coeffs[i] as ArrayLike<number>;
       inputs.forEach((src, j) => mulAddInto(out, src, row[j] as number, src.length));
     });
   }
