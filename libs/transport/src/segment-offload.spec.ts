@@ -25,5 +25,7 @@ describe('loadSegmentOffload', () => {
 
   it('says why there is no offload off Linux', () => {
     expect(loadSegmentOffload('win32')).toEqual({ unavailable: 'UDP_SEGMENT is Linux only (win32)' });
+    // An x86-64 CPU without SSSE3/SSE4.1: koffi is not even loaded (cpu-features.ts).
+    expect(loadSegmentOffload('linux', () => 'this CPU lacks sse4_1')).toEqual({ unavailable: 'this CPU lacks sse4_1' });
   });
 });

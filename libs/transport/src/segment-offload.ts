@@ -6,6 +6,7 @@
 // Where koffi or the option is missing (Windows, a bundle without node_modules, an old kernel),
 // loadSegmentOffload says why and the caller keeps one send per datagram.
 import { createRequire } from 'node:module';
+import { koffiCpuRefusal } from './cpu-features';
 
 const SOL_UDP = 17;
 const UDP_SEGMENT = 103;
@@ -21,8 +22,11 @@ interface KoffiLike {
 }
 
 /** Loads the offload for this platform, or gives the reason there is none. */
-export function loadSegmentOffload(platform: NodeJS.Platform = process.platform): SegmentOffload | { unavailable: string } {
+export function loadSegmentOffload(platform: NodeJS.Platform = process.platform, cpuRefusal: () => string | undefined = () => koffiCpuRefusal()): SegmentOffload | { unavailable: string } {
   if (platform !== 'linux') return { unavailable: `UDP_SEGMENT is Linux only (${platform})` };
+  // Before koffi is loaded: its binary would die of SIGILL on such a CPU (cpu-features.ts).
+  const refused = cpuRefusal();
+  if (refused !== undefined) return { unavailable: refused };
   let koffi: KoffiLike;
   try {
     // Resolved at run time beside the code (node_modules), never bundled: its binary is a file.
