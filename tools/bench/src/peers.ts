@@ -66,8 +66,11 @@ export async function runUdpcast(spec: TransferSpec): Promise<TransferResult> {
   // Every process is waited for, so that one that hangs (udpcast does, now and then, with a
   // receiver that never connected) fails this run instead of leaving a rejection nobody handles.
   const [s, ...rcv] = await settleAll([collect(senderProc, spec.timeoutMs ?? 300_000), ...recv.map((r) => collect(r, spec.timeoutMs ?? 300_000))], () => {
-    // The sender runs under bash (for its CPU times), which a timeout kills first: end it by name.
+    // Sender and receivers run under bash (for their CPU times), which a timeout kills first: end
+    // them by name. A receiver left behind (2026-12-06: two that had connected, when the other two
+    // never did) held port 9000 on its host and made the next round's udpcast hang as well.
     spawnSync('pkill', ['-KILL', '-x', 'udp-sender']);
+    spawnSync('pkill', ['-KILL', '-x', 'udp-receiver']);
     senderProc.kill('SIGKILL');
     for (const r of recv) r.kill('SIGKILL');
   });
