@@ -1,4 +1,4 @@
-import { combineVerdicts, judgeIdle, othersShare, parseCpuLine, verdictCell, type BoxSample } from './idle-check';
+import { combineVerdicts, judgeIdle, othersShare, parseCpuLine, probeCoreSpeed, verdictCell, type BoxSample } from './idle-check';
 
 const quiet: BoxSample = { load1: 0.2, cores: 2, stealShare: 0, spinShare: 0.99 };
 
@@ -70,5 +70,20 @@ describe('combineVerdicts', () => {
     expect(v?.reasons).toEqual(['load 1.70 on 2 cores', '1 of 3 runs']);
     expect(v?.sample.load1).toBe(1.7);
     expect(combineVerdicts([])).toBeUndefined();
+  });
+
+  it('keeps the slowest core speed any run started on, idle or not', () => {
+    const at = (coreMBps: number, load1 = 0.1) => judgeIdle({ ...quiet, load1, coreMBps });
+    expect(combineVerdicts([at(450), at(300), at(420)])?.sample.coreMBps).toBe(300);
+    expect(combineVerdicts([at(450), at(310, 1.7)])?.sample).toMatchObject({ load1: 1.7, coreMBps: 310 });
+    expect(combineVerdicts([judgeIdle(quiet)])?.sample.coreMBps).toBeUndefined();
+  });
+});
+
+describe('probeCoreSpeed', () => {
+  it('measures SHA-256 MB per CPU second of this thread: a positive, finite figure', () => {
+    const mbps = probeCoreSpeed(2);
+    expect(Number.isFinite(mbps)).toBe(true);
+    expect(mbps).toBeGreaterThan(0);
   });
 });

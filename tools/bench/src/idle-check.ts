@@ -1,6 +1,7 @@
 // Is the box quiet enough for a benchmark figure to mean something? This box's 2 cores are often
 // shared with other work: a row taken while they are busy is marked (or, with --require-idle,
 // refused). The rule is pure (judgeIdle); the probe reads /proc and spins briefly (probeBox).
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 
@@ -19,6 +20,13 @@ export interface BoxSample {
    * limit for a minute after it ended, so load1 alone called every run after the first "busy".
    */
   readonly othersShare?: number;
+  /**
+   * How fast one of the box's cores is now: SHA-256 MB per CPU second over a fixed buffer (best of
+   * 3). The checks above see other work, not slower cores: on 2026-12-06 every tool cost 1.4-1.6x
+   * the CPU per GiB it had cost 90 minutes earlier, with no other process and no steal. Rows from
+   * runs with different core speeds do not compare.
+   */
+  readonly coreMBps?: number;
 }
 
 export interface IdleRule {
@@ -88,7 +96,23 @@ export function probeBox(spinMs = 300): BoxSample {
     stealShare: dTotal > 0 ? (after.steal - before.steal) / dTotal : 0,
     spinShare: spins > 0 && wallUs > 0 ? Math.min(1, ownUs / wallUs) : 0,
     othersShare: othersShare(before, after, ownUs),
+    coreMBps: probeCoreSpeed(),
   };
+}
+
+const SPEED_BUFFER = Buffer.alloc(4 << 20, 0x5a);
+
+/** SHA-256 MB (1e6 bytes) per CPU second of this thread over a fixed 4 MiB buffer, best of `rounds`. */
+export function probeCoreSpeed(rounds = 3): number {
+  let best = 0;
+  for (let i = 0; i < rounds; i++) {
+    const c0 = process.cpuUsage();
+    createHash('sha256').update(SPEED_BUFFER).digest();
+    const c = process.cpuUsage(c0);
+    const seconds = (c.user + c.system) / 1e6;
+    if (seconds > 0) best = Math.max(best, SPEED_BUFFER.length / 1e6 / seconds);
+  }
+  return Math.round(best);
 }
 
 /** Jiffies per second of /proc/stat (USER_HZ: 100 on every Linux architecture Node runs on). */
@@ -114,7 +138,10 @@ export function combineVerdicts(verdicts: readonly IdleVerdict[]): IdleVerdict |
   if (!first) return undefined;
   const busy = verdicts.find((v) => !v.idle);
   const worstLoad = verdicts.reduce((a, v) => (v.sample.load1 > a.sample.load1 ? v : a), first);
-  if (!busy) return worstLoad;
+  // The slowest core any run started on: a row is only as comparable as its slowest run.
+  const speeds = verdicts.flatMap((v) => (v.sample.coreMBps !== undefined ? [v.sample.coreMBps] : []));
+  const sample = speeds.length > 0 ? { ...worstLoad.sample, coreMBps: Math.min(...speeds) } : worstLoad.sample;
+  if (!busy) return { ...worstLoad, sample };
   const runs = verdicts.filter((v) => !v.idle).length;
-  return { idle: false, reasons: [...busy.reasons, `${runs} of ${verdicts.length} runs`], sample: worstLoad.sample };
+  return { idle: false, reasons: [...busy.reasons, `${runs} of ${verdicts.length} runs`], sample };
 }

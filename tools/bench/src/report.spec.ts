@@ -36,17 +36,17 @@ describe('formatTable', () => {
     expect(table.split('\n')[3]).toMatch(/^500M mtu 9000 +4 +0% +castpoint/);
   });
 
-  it('puts CPU per GiB for the sender and the receivers (mean, max) and the box verdict in every row', () => {
-    const busy = judgeIdle({ load1: 3, cores: 2, stealShare: 0, spinShare: 1 });
+  it('puts CPU per GiB for the sender and the receivers (mean, max), the box verdict and its core speed in every row', () => {
+    const busy = judgeIdle({ load1: 3, cores: 2, stealShare: 0, spinShare: 1, coreMBps: 412 });
     const withCpu: Row = { ...row('udpcast', 6), cpu: { sender: 15.12, receivers: [4, 6], receiverMean: 5, receiverMax: 6 }, box: busy };
     const { table, json } = formatTable([withCpu, row('castpoint', 5)]);
     const [head, first, second] = table.split('\n');
-    expect(head).toMatch(/snd cpu\/GiB\s+rcv cpu\/GiB\s+MB sent\s+x image\s+ok\s+box/);
-    expect(first).toMatch(/15\.12\s+5\.00 \(max 6\.00\)\s+0\.0\s+\d+\.\d\d\s+yes\s+busy \(load 3\.00 on 2 cores\)$/);
+    expect(head).toMatch(/snd cpu\/GiB\s+rcv cpu\/GiB\s+MB sent\s+x image\s+ok\s+box\s+core MB\/s/);
+    expect(first).toMatch(/15\.12\s+5\.00 \(max 6\.00\)\s+0\.0\s+\d+\.\d\d\s+yes\s+busy \(load 3\.00 on 2 cores\)\s+412$/);
     // A row without figures says so with '-', never a made-up zero.
-    expect(second).toMatch(/\s-\s+-\s+0\.0\s+\d+\.\d\d\s+yes\s+-$/);
+    expect(second).toMatch(/\s-\s+-\s+0\.0\s+\d+\.\d\d\s+yes\s+-\s+-$/);
     const r0 = (json as { rows: Array<Record<string, unknown>> }).rows[0];
-    expect(r0).toMatchObject({ sender_cpu_per_gib: 15.12, receiver_cpu_per_gib: [4, 6], box_idle: false });
+    expect(r0).toMatchObject({ sender_cpu_per_gib: 15.12, receiver_cpu_per_gib: [4, 6], box_idle: false, box: { coreMBps: 412 } });
   });
 
   it('shows every run with --repeat: a runs column and wall_runs in the JSON, the median in wall s', () => {

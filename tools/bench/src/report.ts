@@ -46,7 +46,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
     bestPeer.set(k, Math.min(bestPeer.get(k) ?? Infinity, r.result.wallSeconds));
   }
   const repeated = rows.some((r) => r.runs !== undefined);
-  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'snd cpu/GiB', 'rcv cpu/GiB', 'MB sent', 'x image', 'ok', 'box', ...(repeated ? ['runs (wall s)'] : [])];
+  const head = ['link', 'rcv', 'loss', 'tool', 'wall s', 'x best peer', 'x line rate', 'cpu s', 'snd cpu/GiB', 'rcv cpu/GiB', 'MB sent', 'x image', 'ok', 'box', 'core MB/s', ...(repeated ? ['runs (wall s)'] : [])];
   const lines = rows.map((r) => {
     const best = bestPeer.get(key(r));
     const line = lineRateSeconds(r);
@@ -65,6 +65,7 @@ export function formatTable(rows: readonly Row[]): { table: string; json: unknow
       (r.result.bytesSent / r.imageBytes).toFixed(2),
       r.result.verified ? 'yes' : 'NO',
       verdictCell(r.box),
+      r.box?.sample.coreMBps !== undefined ? String(r.box.sample.coreMBps) : '-',
       ...(repeated ? [runsCell(r)] : []),
     ];
   });
