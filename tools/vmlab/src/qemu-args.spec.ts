@@ -9,7 +9,7 @@ function after(args: readonly string[], flag: string): string[] {
 describe('qemuArgs', () => {
   it('is a TCG SeaBIOS machine, network first, on a tap device, never user-mode networking', () => {
     const a = qemuArgs(base);
-    expect(after(a, '-accel')).toEqual(['tcg,tb-size=64']);
+    expect(after(a, '-accel')).toEqual(['tcg,thread=single,tb-size=64']);
     // x86-64-v2: koffi's binary (the agent's recvmmsg) holds SSSE3/SSE4.1 instructions qemu64 lacks.
     expect(after(a, '-cpu')).toEqual(['qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt']);
     expect(after(a, '-machine')).toEqual(['pc']);

@@ -53,19 +53,22 @@ export function qemuArgs(spec: VmSpec): string[] {
   const order = spec.direct ? 'disk' : (spec.boot ?? 'network-first');
   const args = [
     '-name', spec.name,
-    // tb-size caps TCG's translation cache: ~150 MiB less resident memory per VM.
-    '-accel', 'tcg,tb-size=64',
+    // tb-size caps TCG's translation cache: ~150 MiB less resident memory per VM. thread=single:
+    // one host thread runs both vCPUs in turn. With multi-threaded TCG an agent died of an
+    // invalid opcode inside V8's JIT code (the kernel's trap ip was in the code space, not in a
+    // library), once in session 14 and once in session 15's second CI run: the JIT writing code on
+    // one vCPU while another ran it, a race only multi-threaded TCG has.
+    '-accel', 'tcg,thread=single,tb-size=64',
     // qemu64 (TCG's default CPU) lacks SSSE3 and SSE4.1, which every x86-64 PC since ~2008 has,
     // and TCG refuses an instruction the CPU model does not list (#UD: SIGILL in the guest).
     // koffi's prebuilt linux-x64 binary, which the agent's recvmmsg goes through, has pshufb
-    // (SSSE3) and ptest (SSE4.1) in its argument and array conversions: one agent in a UEFI VM
-    // died of SIGILL (exit 132) ten seconds into receiving (docs/netboot.md). The lab's CPU is
-    // qemu64 with the x86-64-v2 features added, as any machine this deploys has.
+    // (SSSE3) and ptest (SSE4.1) in its argument and array conversions. The lab's CPU is qemu64
+    // with the x86-64-v2 features added, as any machine this deploys has.
     '-cpu', CPU_MODEL,
     '-machine', spec.uefi ? 'q35' : 'pc',
     '-m', String(spec.memMiB ?? 512),
-    // Two vCPUs (multi-threaded TCG): the agent's event loop gets one while the guest kernel's
-    // network and disk work and Node's helper threads run on the other.
+    // Two vCPUs (run in turn by one host thread, thread=single above): the guest kernel's network
+    // and disk work and Node's helper threads are not queued behind the agent's event loop.
     '-smp', String(spec.cpus ?? 2),
     '-nographic',
     '-monitor', spec.monitor ? `unix:${spec.monitor},server=on,wait=off` : 'none',
