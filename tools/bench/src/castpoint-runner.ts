@@ -9,6 +9,9 @@ import { processCpuSeconds, runQueueWaitSeconds, txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
 import type { CastpointBuild } from './castpoint-build';
 
+/** The image's name on the bench's DP (its sessions are looked up by it). */
+const IMAGE = 'bench';
+
 /**
  * castpoint: a DP on the server host and one agent per receiver. The DP's rate cap is set a
  * little under a shaped link (as the peers' are) and to 1 Gbit/s unshaped. The clock runs from
@@ -25,6 +28,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
     const before = await txBytes(lan, lan.server);
     const result = await runDeployment({
       lan,
+      imageName: IMAGE,
       workDir: spec.workDir,
       image: spec.image,
       agents: spec.receivers,
@@ -44,7 +48,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
     const bytesSent = (await txBytes(lan, lan.server)) - before;
     // Where the wall time went (docs/benchmarks.md: the runs' spread was not in the transfer).
     const listed = await dpCli(lan, result.dp, ['session', 'list', '--json']).catch(() => undefined);
-    const phases = sessionPhases(listed?.code === 0 ? (JSON.parse(listed.stdout || '[]') as Array<Record<string, unknown>>) : [], 'demo', result.startedAtMs, result.wallSeconds);
+    const phases = sessionPhases(listed?.code === 0 ? (JSON.parse(listed.stdout || '[]') as Array<Record<string, unknown>>) : [], IMAGE, result.startedAtMs, result.wallSeconds);
     // Unused chunks are never written: each target must equal the image with them zeroed (a new
     // target file's holes), which the manifest the DP made says.
     const want = spec.castpointImageFlags?.includes('--used-blocks') ? await expectedTargetSha256(lan, result.dp, path.join(spec.workDir, 'dp-data'), spec.image) : spec.imageSha256;
