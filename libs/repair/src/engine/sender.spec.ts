@@ -107,6 +107,26 @@ describe('SenderEngine', () => {
     expect(s.handle(other, 2)).toEqual([{ type: 'receiver-done', receiverId: 1 }, { type: 'finished' }]);
   });
 
+  it('lets a NACK-driven announce stand in for the periodic one, probes included', () => {
+    // 100 blocks; a NACK for a new block every 15 ms grows the repair plan each time.
+    const s = new SenderEngine({ sessionId: 1, layout: uniformLayout(100 * 4 * 100, 100, 4), symbolSize: 100, maxRateBytesPerSec: 1e6, rng: seededRng(1), interleave: 2 });
+    s.handle({ type: 'register', receiverId: 1 }, 0);
+    drain(s, 0);
+    const sent: AnnounceMessage[] = [...announces(s.tick(0))];
+    for (let t = 15, block = 0; t <= 1500; t += 15, block++) {
+      const urgent = announces(s.handle(control({ type: 'nack', receiverId: 1, entries: [{ block: block % 100, needed: 1 }], ranges: [] }), t));
+      expect(urgent).toHaveLength(1);
+      sent.push(...urgent);
+      // The periodic announce (every 20 ms here) is not due 5 ms after one that went out at once.
+      sent.push(...announces(s.tick(t + 5)));
+    }
+    // One announce per NACK and the first periodic one: with the two kinds on their own clocks
+    // this was 151 (50 periodic ones besides).
+    expect(sent).toHaveLength(101);
+    // Probes (every 100 ms here) still go out, in whatever announce is due.
+    expect(sent.filter((m) => m.probeId > 0).length).toBeGreaterThanOrEqual(14);
+  });
+
   it('finishes once every registered receiver is done, and says so in the announce', () => {
     const s = sender();
     s.handle({ type: 'register', receiverId: 1 }, 0);
