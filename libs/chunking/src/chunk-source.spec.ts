@@ -69,6 +69,43 @@ describe('ChunkSource', () => {
     }
   });
 
+  it('with reuseBuffers, reads into dropped chunks\' buffers, never into one a block is being copied from', async () => {
+    const { path, image, r } = await setup('reuse.img');
+    const src = await ChunkSource.open(path, r.manifest, r.fingerprint, { symbolSize: 1000, blockSymbols: 3, cacheChunks: 1, reuseBuffers: true });
+    try {
+      const expectBlock = (b: number, into: Buffer, k: number): void => {
+        const info = src.layout.blockInfo(b);
+        const at = info.chunk * 4096 + info.offsetInChunk;
+        expect(k).toBe(info.k);
+        expect(into.subarray(0, info.length)).toEqual(image.subarray(at, at + info.length));
+        expect(into.subarray(info.length, k * 1000).every((x) => x === 0)).toBe(true);
+      };
+      // Block 0's chunk, cached, is dropped from the cache (capacity 1) by two reads started while
+      // the block is being copied from it: the second read must not take its buffer meanwhile.
+      await src.readChunk(0);
+      const allocated = src.buffersAllocated;
+      const into = Buffer.alloc(3000, 0xff);
+      const first = src.readBlockInto(0, into);
+      const others = [src.readChunk(1), src.readChunk(src.chunkCount - 1)];
+      expect(src.buffersAllocated - allocated).toBe(2);
+      expectBlock(0, into, await first);
+      await Promise.all(others);
+      // A pass over every block reuses dropped chunks' buffers: a few allocations, not one per chunk.
+      const before = src.buffersAllocated;
+      for (let pass = 0; pass < 3; pass++) {
+        for (let b = 0; b < src.layout.totalBlocks; b++) {
+          const block = Buffer.alloc(3000, 0xff);
+          expectBlock(b, block, await src.readBlockInto(b, block));
+        }
+      }
+      expect(src.buffersAllocated - before).toBeLessThanOrEqual(1);
+      expect(await src.readSymbol(1, 1)).toEqual(Buffer.concat(await src.readBlock(1)).subarray(1000, 2000));
+      await expect(src.readBlockInto(0, Buffer.alloc(2999))).rejects.toMatchObject({ code: 'CHUNKING_BAD_OPTION' });
+    } finally {
+      await src.close();
+    }
+  });
+
   it('streams byte ranges (inclusive end), concurrently', async () => {
     const { path, image, r } = await setup('c.img');
     const src = await ChunkSource.open(path, r.manifest, r.fingerprint);

@@ -29,7 +29,33 @@ export interface ChunkSourceOptions extends BlockLayoutOptions {
    * checking the raw SHA-256.
    */
   readonly packPath?: string;
+  /**
+   * Read chunks into the buffers of chunks the cache has dropped, instead of a new buffer per
+   * read. Each new buffer is memory outside V8's heap, and V8 starts a full collection when that
+   * grows: a DP sending 200 MiB allocated 200 of them per session and ran a mark-compact of its
+   * whole heap every 0.3-0.6 s (issue 29). With it, the Buffer `readChunk` gives is valid only
+   * while the chunk is cached: take blocks with `readBlockInto` (a copy made while the chunk is
+   * pinned); `readBlock` and `readSymbol` then copy too. @default false
+   */
+  readonly reuseBuffers?: boolean;
 }
+
+/** Where one chunk read stands. */
+interface ChunkSlot {
+  /** The buffer read into (its capacity may pass the chunk's length), once the read succeeded. */
+  slab?: Buffer;
+  /** Readers copying out of it: an evicted chunk's buffer is reused only once they are done. */
+  pins: number;
+  evicted: boolean;
+}
+
+/** One cached chunk read. */
+interface CachedChunk extends ChunkSlot {
+  readonly promise: Promise<Buffer>;
+}
+
+/** Dropped chunks' buffers kept for reuse: a few cover the reads in flight at once. */
+const SPARE_BUFFERS = 4;
 
 /** How `verifyReads` checks a chunk read from disk (see {@link ChunkSource.readCheck}). */
 export type ReadCheck = 'raw-sha256' | 'stored-sha256' | 'decode' | 'off';
@@ -52,7 +78,11 @@ interface StoredReader {
  */
 export class ChunkSource {
   readonly layout: BlockLayout;
-  private readonly cache: Lru<number, Promise<Buffer>>;
+  private readonly cache: Lru<number, CachedChunk>;
+  private readonly reuseBuffers: boolean;
+  private readonly spare: Buffer[] = [];
+  /** Chunk buffers allocated (not taken from the spares): with reuseBuffers, a few per session. */
+  buffersAllocated = 0;
   private closed = false;
 
   private constructor(
@@ -68,7 +98,11 @@ export class ChunkSource {
     if (!Number.isInteger(cacheChunks) || cacheChunks < 1) {
       throw new ChunkingError('CHUNKING_BAD_OPTION', `cacheChunks ${cacheChunks} must be a positive integer`, { field: 'cacheChunks' });
     }
-    this.cache = new Lru(cacheChunks);
+    this.reuseBuffers = options.reuseBuffers ?? false;
+    this.cache = new Lru(cacheChunks, (entry) => {
+      entry.evicted = true;
+      this.recycle(entry);
+    });
   }
 
   /** Opens an imported image after checking it is unchanged since import. */
@@ -106,24 +140,31 @@ export class ChunkSource {
    */
   readChunk(index: number): Promise<Buffer> {
     try {
-      this.assertOpen();
-      chunkLength(index, this.manifest.size, this.manifest.chunkSize);
+      return this.cached(index).promise;
     } catch (err) {
       return Promise.reject(err);
     }
-    const hit = this.cache.get(index);
-    if (hit) return hit;
-    const p = this.load(index);
-    this.cache.set(index, p);
-    // A failed read must not stay cached: the next caller retries.
-    p.catch(() => this.cache.delete(index));
-    return p;
   }
 
-  private async load(index: number): Promise<Buffer> {
+  /** The cache entry of chunk `index`, its read started if it was not cached. Throws on a bad index. */
+  private cached(index: number): CachedChunk {
+    this.assertOpen();
+    chunkLength(index, this.manifest.size, this.manifest.chunkSize);
+    const hit = this.cache.get(index);
+    if (hit) return hit;
+    const slot: ChunkSlot = { pins: 0, evicted: false };
+    const entry: CachedChunk = Object.assign(slot, { promise: this.load(index, slot) });
+    this.cache.set(index, entry);
+    // A failed read must not stay cached: the next caller retries.
+    entry.promise.catch(() => this.cache.delete(index));
+    return entry;
+  }
+
+  private async load(index: number, entry: ChunkSlot): Promise<Buffer> {
     const { path, fh, index: where } = this.stored;
     const { start, length: len } = where.range(index);
-    const buf = Buffer.allocUnsafe(len);
+    const slab = this.takeBuffer(len);
+    const buf = slab.length === len ? slab : slab.subarray(0, len);
     let done = 0;
     try {
       while (done < len) {
@@ -132,15 +173,45 @@ export class ChunkSource {
         done += bytesRead;
       }
     } catch (err) {
+      this.giveBuffer(slab);
       throw asChunkingError('CHUNKING_IMAGE_UNREADABLE', `cannot read chunk ${index} of ${path}`, err, { path, chunk: index });
     }
     if (done !== len || (this.verifyReads && !this.matches(index, buf))) {
+      this.giveBuffer(slab);
       throw new ChunkingError('CHUNKING_IMAGE_CHANGED', `image file ${path} changed during the session: chunk ${index} no longer matches the manifest`, {
         path,
         chunk: index,
       });
     }
+    entry.slab = slab;
+    // Dropped from the cache while it was being read: nobody can ask for it any more.
+    if (entry.evicted) this.recycle(entry);
     return buf;
+  }
+
+  /** A buffer of at least `len` bytes: a spare one with reuseBuffers, else a new one. */
+  private takeBuffer(len: number): Buffer {
+    if (this.reuseBuffers) {
+      const i = this.spare.findIndex((b) => b.length >= len);
+      if (i >= 0) return this.spare.splice(i, 1)[0] as Buffer;
+      this.buffersAllocated++;
+      // Chunk-sized, so that any later chunk (stored frames are never larger) fits in it.
+      return Buffer.allocUnsafeSlow(Math.max(len, this.manifest.chunkSize));
+    }
+    this.buffersAllocated++;
+    return Buffer.allocUnsafe(len);
+  }
+
+  private giveBuffer(slab: Buffer): void {
+    if (this.reuseBuffers && this.spare.length < SPARE_BUFFERS) this.spare.push(slab);
+  }
+
+  /** An evicted chunk's buffer becomes a spare once it is read and no reader is copying from it. */
+  private recycle(entry: ChunkSlot): void {
+    if (!entry.evicted || entry.pins > 0 || entry.slab === undefined) return;
+    const slab = entry.slab;
+    entry.slab = undefined;
+    this.giveBuffer(slab);
   }
 
   /**
@@ -175,6 +246,12 @@ export class ChunkSource {
    */
   async readBlock(block: number): Promise<Buffer[]> {
     const info = this.layout.blockInfo(block);
+    if (this.reuseBuffers) {
+      const { symbolSize } = this.layout;
+      const into = Buffer.allocUnsafe(info.k * symbolSize);
+      await this.readBlockInto(block, into);
+      return Array.from({ length: info.k }, (_, s) => into.subarray(s * symbolSize, (s + 1) * symbolSize));
+    }
     const chunk = await this.readChunk(info.chunk);
     const { symbolSize } = this.layout;
     const out: Buffer[] = [];
@@ -191,6 +268,39 @@ export class ChunkSource {
     return out;
   }
 
+  /**
+   * Copies the k source symbols of `block` into `into` (at least k x symbolSize bytes; the short
+   * last symbol zero-padded, symbol s at s x symbolSize) and returns k. No views are made: a
+   * caller that keeps blocks for a while keeps one buffer per block, not k objects for the
+   * collector to promote. The chunk stays pinned while it is copied, so with reuseBuffers its
+   * buffer is not handed to another read meanwhile.
+   */
+  async readBlockInto(block: number, into: Uint8Array): Promise<number> {
+    const info = this.layout.blockInfo(block);
+    const { symbolSize } = this.layout;
+    const size = info.k * symbolSize;
+    if (into.length < size) {
+      throw new ChunkingError('CHUNKING_BAD_OPTION', `block ${block} needs ${size} bytes, the buffer given holds ${into.length}`, { field: 'into', actual: into.length });
+    }
+    await this.withChunk(info.chunk, (chunk) => {
+      into.set(chunk.subarray(info.offsetInChunk, info.offsetInChunk + info.length));
+      into.fill(0, info.length, size);
+    });
+    return info.k;
+  }
+
+  /** Runs `use` on chunk `index` while it is pinned (its buffer not reused), once it is read. */
+  private async withChunk(index: number, use: (chunk: Buffer) => void): Promise<void> {
+    const entry = this.cached(index);
+    entry.pins++;
+    try {
+      use(await entry.promise);
+    } finally {
+      entry.pins--;
+      this.recycle(entry);
+    }
+  }
+
   /** One source symbol of `block` (zero-padded when it is the short last one). */
   async readSymbol(block: number, symbol: number): Promise<Buffer> {
     const k = this.layout.blockK(block);
@@ -198,10 +308,16 @@ export class ChunkSource {
       throw new ChunkingError('CHUNKING_CHUNK_OUT_OF_RANGE', `symbol ${symbol} does not exist in block ${block} (k = ${k})`, { index: symbol, expected: k });
     }
     const info = this.layout.blockInfo(block);
-    const chunk = await this.readChunk(info.chunk);
     const { symbolSize } = this.layout;
     const start = info.offsetInChunk + symbol * symbolSize;
     const end = Math.min(start + symbolSize, info.offsetInChunk + info.length);
+    if (this.reuseBuffers) {
+      // The chunk's buffer may be read into again later: a copy, not a view.
+      const copy = Buffer.alloc(symbolSize);
+      await this.withChunk(info.chunk, (chunk) => chunk.copy(copy, 0, start, end));
+      return copy;
+    }
+    const chunk = await this.readChunk(info.chunk);
     if (end - start === symbolSize) return chunk.subarray(start, end);
     const padded = Buffer.alloc(symbolSize);
     chunk.copy(padded, 0, start, end);

@@ -4,7 +4,11 @@
  */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(readonly capacity: number) {}
+  /** @param onEvict called for each entry pushed out by `set` (not for `delete`) */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (value: V, key: K) => void,
+  ) {}
 
   get(key: K): V | undefined {
     const v = this.map.get(key);
@@ -21,7 +25,9 @@ export class Lru<K, V> {
     while (this.map.size > this.capacity) {
       const oldest = this.map.keys().next();
       if (oldest.done) break;
+      const value = this.map.get(oldest.value) as V;
       this.map.delete(oldest.value);
+      this.onEvict?.(value, oldest.value);
     }
   }
 

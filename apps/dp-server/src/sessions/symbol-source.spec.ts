@@ -98,6 +98,32 @@ describe('SymbolSource over a real imported image', () => {
     }
   });
 
+  it('reuses dropped blocks\' memory: a whole-image pass allocates about a cache of slabs, every symbol right', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file, undefined, { chunkSize: 65536 });
+    // Chunks of 64 KiB, so that the pass reads 17 of them through a chunk cache of 2.
+    const source = await ChunkSource.open(file, img.manifest, makeFingerprint(img.manifest, img.mtimeMs), { symbolSize: 1000, blockSymbols: 16, reuseBuffers: true, cacheChunks: 2 });
+    const sym = new SymbolSource(source, 8);
+    try {
+      const { layout } = sym;
+      for (let b = 0; b < layout.totalBlocks; b++) {
+        await sym.load(b);
+        const info = layout.blockInfo(b);
+        const at = info.chunk * layout.chunkSize + info.offsetInChunk;
+        for (let s = 0; s < info.k; s++) {
+          const want = bytes.subarray(at + s * 1000, Math.min(at + (s + 1) * 1000, at + info.length));
+          expect(Buffer.from(sym.get(b, s) ?? []).subarray(0, want.length).equals(want)).toBe(true);
+        }
+      }
+      expect(layout.totalBlocks).toBeGreaterThan(60);
+      // 8 blocks cached, one more loading: 9 slabs, not one per block.
+      expect(sym.slabsAllocated).toBe(9);
+      expect(source.buffersAllocated).toBeLessThanOrEqual(3);
+    } finally {
+      await sym.close();
+    }
+  });
+
   it('refuses an image file touched since import', async () => {
     const importer = chunkingImporter();
     const img = await importer.importImage(file);

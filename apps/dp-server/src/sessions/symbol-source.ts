@@ -5,8 +5,17 @@ import type { ChunkSource } from '@castpoint/chunking';
 import { ReedSolomon } from '@castpoint/repair';
 
 interface BlockEntry {
-  readonly sources: readonly Uint8Array[];
-  readonly parity: Map<number, Uint8Array>;
+  /** The block's own copy of its k source symbols, symbol s at s x symbolSize; reused once dropped. */
+  readonly slab: Uint8Array;
+  readonly k: number;
+  /**
+   * Views of the k symbols, made for the first parity symbol asked (few blocks need one). Made
+   * per block at load, the 64 views of every block lived as long as the block stayed cached (about
+   * a second): the collector promoted ~12 MB of them per 200 MiB sent, which ran a full collection
+   * every second or so (issue 29). get() makes a view per source symbol sent instead: it dies young.
+   */
+  sources: Uint8Array[] | undefined;
+  parity: Map<number, Uint8Array> | undefined;
   /** When get() last served it: the least recently used block goes first. */
   lastUse: number;
 }
@@ -21,6 +30,16 @@ export class SymbolSource {
   private readonly blocks = new Map<number, BlockEntry>();
   private uses = 0;
   private readonly loading = new Map<number, Promise<void>>();
+  /**
+   * Dropped blocks' slabs, for the next loads: with a fresh buffer per block (or views of a fresh
+   * buffer per chunk) the DP allocated the whole image outside V8's heap once per session, and
+   * that ran a full collection every 0.3-0.6 s (issue 29).
+   */
+  private readonly spare: Uint8Array[] = [];
+  private readonly slabBytes: number;
+  private readonly symbolSize: number;
+  /** Slabs allocated: about `cacheBlocks` per session, whatever the image's size. */
+  slabsAllocated = 0;
   parityComputed = 0;
 
   /**
@@ -31,6 +50,8 @@ export class SymbolSource {
     private readonly cacheBlocks = 512,
   ) {
     this.rs = new ReedSolomon(source.layout.symbolSize);
+    this.symbolSize = source.layout.symbolSize;
+    this.slabBytes = source.layout.blockSymbols * this.symbolSize;
   }
 
   /** Source bytes copied into the parity kernel's memory: about one block per repaired block. */
@@ -47,15 +68,16 @@ export class SymbolSource {
     const e = this.blocks.get(block);
     if (!e) return undefined;
     e.lastUse = ++this.uses;
-    const k = e.sources.length;
-    if (symbol < k) return e.sources[symbol];
-    const cached = e.parity.get(symbol);
+    const size = this.symbolSize;
+    if (symbol < e.k) return e.slab.subarray(symbol * size, (symbol + 1) * size);
+    const cached = e.parity?.get(symbol);
     if (cached) return cached;
+    e.sources ??= Array.from({ length: e.k }, (_, s) => e.slab.subarray(s * size, (s + 1) * size));
     // Pinned by the block's entry (its sources never change): the block's next parity symbols are
     // computed from the copy already in the SIMD kernel's memory, not copied in again each time.
     const computed = this.rs.encodeParity(e.sources, [symbol], { pin: e })[0];
     if (!computed) return undefined;
-    e.parity.set(symbol, computed);
+    (e.parity ??= new Map()).set(symbol, computed);
     this.parityComputed++;
     return computed;
   }
@@ -63,12 +85,19 @@ export class SymbolSource {
   load(block: number): Promise<void> {
     let p = this.loading.get(block);
     if (!p) {
+      const slab = this.spare.pop() ?? this.newSlab();
       p = this.source
-        .readBlock(block)
-        .then((sources) => {
-          this.blocks.set(block, { sources, parity: new Map(), lastUse: ++this.uses });
-          if (this.blocks.size > this.cacheBlocks) this.evictOldest();
-        })
+        .readBlockInto(block, slab)
+        .then(
+          (k) => {
+            this.blocks.set(block, { slab, k, sources: undefined, parity: undefined, lastUse: ++this.uses });
+            if (this.blocks.size > this.cacheBlocks) this.evictOldest();
+          },
+          (err: unknown) => {
+            this.spare.push(slab);
+            throw err;
+          },
+        )
         .finally(() => this.loading.delete(block));
       this.loading.set(block, p);
     }
@@ -84,9 +113,21 @@ export class SymbolSource {
     const stamps: number[] = [];
     for (const e of this.blocks.values()) stamps.push(e.lastUse);
     stamps.sort((a, b) => a - b);
-    // Stamps are unique (a counter): everything below the first kept stamp goes.
+    // Stamps are unique (a counter): everything below the first kept stamp goes. A dropped
+    // block's slab is read into again by a later load, so no view of it may outlive this turn
+    // unless its block is among the newest: the send loop holds at most one symbol between turns
+    // (runPaced's held packet), the one get() just stamped, and frames are copies.
     const firstKept = stamps[stamps.length - keep] as number;
-    for (const [block, e] of this.blocks) if (e.lastUse < firstKept) this.blocks.delete(block);
+    for (const [block, e] of this.blocks) {
+      if (e.lastUse >= firstKept) continue;
+      this.blocks.delete(block);
+      this.spare.push(e.slab);
+    }
+  }
+
+  private newSlab(): Uint8Array {
+    this.slabsAllocated++;
+    return new Uint8Array(this.slabBytes);
   }
 
   /** Whether `block` is in memory (get() would answer without a load). */
@@ -96,6 +137,7 @@ export class SymbolSource {
 
   close(): Promise<void> {
     this.blocks.clear();
+    this.spare.length = 0;
     return this.source.close();
   }
 }

@@ -117,6 +117,10 @@ class UdpSessionRunner implements SessionRunner {
       symbolSize: s.symbolSize,
       blockSymbols: s.blockSymbols,
       ...(s.packFile !== undefined ? { packPath: s.packFile } : {}),
+      // SymbolSource copies each block out of its chunk into a slab of its own, so chunk buffers
+      // are only needed while a block is copied: a few, reused, instead of one per chunk read.
+      reuseBuffers: true,
+      cacheChunks: 16,
     });
     this.symbols = new SymbolSource(source);
     try {
