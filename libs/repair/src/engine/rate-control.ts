@@ -31,7 +31,7 @@
 // reported were congested (a box too busy for any of them), slow is only below tierRatio x the
 // others' median goodput; the others cut the rate as under same-speed and their strikes stand still.
 
-import { BottleneckLaw } from './bottleneck-law';
+import { BottleneckLaw, KEEPS_UP } from './bottleneck-law';
 
 /** What to do with receivers that cannot keep up. */
 export type SlowPolicy =
@@ -257,7 +257,7 @@ export class RateControl {
     if (this.law) {
       const queued = cutBy.map((id) => {
         const r = latest.get(id) as ReceiverReport;
-        return { deliveryRateBps: r.deliveryRateBps ?? r.rateBytesPerSec, lossPpm: r.lossPpm, queueDelayUs: r.queueDelayUs ?? 0 };
+        return { deliveryRateBps: r.deliveryRateBps ?? r.rateBytesPerSec, lossPpm: r.lossPpm, queueDelayUs: r.queueDelayUs ?? 0, keepsUp: this.keepsUp(r, sentRate) };
       });
       this.rateBytesPerSec = this.law.next({ nowMs, rateBytesPerSec: before, sentRate, queued });
     } else {
@@ -280,6 +280,12 @@ export class RateControl {
   private fallsBehind(r: ReceiverReport, sentRate: number): boolean {
     if (r.lossPpm > QUEUE_ONLY_LOSS_PPM || (r.maxGap ?? 0) >= this.o.congestionGap) return true;
     return r.deliveryRateBps !== undefined && r.deliveryRateBps > 0 && r.deliveryRateBps < QUEUE_SLOW_RATIO * sentRate;
+  }
+
+  /** It got what was sent (bottleneck-law.ts KEEPS_UP): a delay it reports is not the path's. */
+  private keepsUp(r: ReceiverReport, sentRate: number): boolean {
+    if (r.lossPpm > QUEUE_ONLY_LOSS_PPM || (r.maxGap ?? 0) >= this.o.congestionGap) return false;
+    return sentRate > 0 && (r.deliveryRateBps ?? 0) >= KEEPS_UP * sentRate;
   }
 
   /** The median of the other receivers' last goodput. */

@@ -49,6 +49,21 @@ describe('SenderEngine, bottleneck law', () => {
     expect(s.tick(456)).toContainEqual({ type: 'rate', rateBytesPerSec: Math.round(2.5e6 * wire * 0.75) });
   });
 
+  it('start-up goes on through the delays of receivers that get all that is sent (a busy box), not through a real queue', () => {
+    const s = sender();
+    stream(s, 0, 450); // at CAP / 2 since 400 ms
+    // Both keep up with the CAP / 2 sent (best windows at it or above), at 1% loss, yet report
+    // 20-30 ms of delay: agents read late on a CPU-starved box.
+    s.handle(control(status(1, { rateBps: 3.9e6, deliveryRateBps: 4.4e6, queueDelayUs: 20_000, lossPpm: 10_000, maxGap: 3 })), 455);
+    s.handle(control(status(2, { rateBps: 3.8e6, deliveryRateBps: 3.9e6, queueDelayUs: 30_000, lossPpm: 10_000 })), 455);
+    expect(stream(s, 455, 700).filter((a) => a.type === 'rate')).toEqual([{ type: 'rate', rateBytesPerSec: CAP }]);
+    // At the cap the same receiver now gets under 95% of what is sent: the path's queue, start-up ends.
+    stream(s, 700, 1000);
+    s.handle(control(status(1, { rateBps: 6e6, deliveryRateBps: 6.5e6, queueDelayUs: 20_000, lossPpm: 10_000 })), 1000);
+    const wire = (SYMBOL + PACKET_OVERHEAD_BYTES) / SYMBOL;
+    expect(s.tick(1001)).toContainEqual({ type: 'rate', rateBytesPerSec: Math.round(6.5e6 * wire * 0.75) });
+  });
+
   it('random loss without a queue does not lower the rate (5%, runs of a few packets)', () => {
     const s = sender();
     stream(s, 0, 1500);
