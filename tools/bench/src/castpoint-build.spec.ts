@@ -51,6 +51,22 @@ describe('castpoint builds in --tools', () => {
     expect([...a.builds.keys()]).toEqual(['castpoint', 'castpoint+default-cap']);
   });
 
+  it('runs a warm-up session on the DP first for any castpoint tool ending in +warm-dp', () => {
+    const own = fakeDist(root, 'own');
+    const other = fakeDist(root, 'other');
+    expect(castpointBuild('castpoint+warm-dp', own)).toEqual({
+      tool: 'castpoint+warm-dp',
+      dp: path.join(own, 'apps/dp-server/main.cjs'),
+      agent: path.join(own, 'apps/client-agent/main.cjs'),
+      warmDp: true,
+    });
+    expect(castpointBuild(`castpoint@${other}+warm-dp`, own)).toMatchObject({ tool: `castpoint@${other}+warm-dp`, dp: path.join(other, 'apps/dp-server/main.cjs'), warmDp: true });
+    expect(castpointBuild('castpoint+default-cap+warm-dp', own)).toMatchObject({ defaultCap: true, warmDp: true });
+    expect(castpointBuild('udpcast+warm-dp', own)).toBeUndefined();
+    expect([isCastpoint('castpoint+warm-dp'), isCastpoint(`castpoint@${other}+warm-dp`), isCastpoint('udpcast+warm-dp')]).toEqual([true, true, false]);
+    expect(castpointBuild('castpoint', own)?.warmDp).toBeUndefined();
+  });
+
   it('refuses a dist directory without both bundles, naming the missing file', () => {
     const half = fakeDist(root, 'half');
     rmSync(path.join(half, 'apps/client-agent/main.cjs'));

@@ -17,6 +17,13 @@ export interface CastpointBuild {
    * a cap hand-tuned to 95% of the shaped link: what its rate control finds by itself (issue 29.5).
    */
   readonly defaultCap?: boolean;
+  /**
+   * `...+warm-dp`: the DP sends a small image to the same receivers first, untimed, so that the
+   * timed session runs on a DP whose code V8 has already compiled (its JavaScript and PGlite's
+   * WebAssembly), as on a DP that has served sessions before: a fresh DP spent about a fifth of
+   * its CPU during the first session on compiling (docs/benchmarks.md, session 16).
+   */
+  readonly warmDp?: boolean;
 }
 
 /** The bundles inside a dist directory (the layout npm run build writes). */
@@ -33,6 +40,10 @@ export function bundlesIn(dist: string): { dp: string; agent: string } {
  * @param ownDist this checkout's dist directory (for plain `castpoint`)
  */
 export function castpointBuild(tool: string, ownDist: string): CastpointBuild | undefined {
+  if (tool.endsWith(WARM_DP_SUFFIX) && tool !== WARM_DP_SUFFIX) {
+    const base = castpointBuild(tool.slice(0, -WARM_DP_SUFFIX.length), ownDist);
+    return base ? { ...base, tool, warmDp: true } : undefined;
+  }
   if (tool === 'castpoint') return { tool, ...bundlesIn(ownDist) };
   if (tool === DEFAULT_CAP_TOOL) return { tool, ...bundlesIn(ownDist), defaultCap: true };
   if (!tool.startsWith('castpoint@')) return undefined;
@@ -48,7 +59,11 @@ export function castpointBuild(tool: string, ownDist: string): CastpointBuild | 
 /** This checkout's build with the DP's default cap (no --max-rate). */
 export const DEFAULT_CAP_TOOL = 'castpoint+default-cap';
 
+/** Appended to any castpoint tool: its DP serves a warm-up session before the timed one. */
+export const WARM_DP_SUFFIX = '+warm-dp';
+
 /** True for castpoint's own rows (any build): they are never one of the peers. */
 export function isCastpoint(tool: string): boolean {
-  return tool === 'castpoint' || tool === DEFAULT_CAP_TOOL || tool.startsWith('castpoint@');
+  const t = tool.endsWith(WARM_DP_SUFFIX) ? tool.slice(0, -WARM_DP_SUFFIX.length) : tool;
+  return t === 'castpoint' || t === DEFAULT_CAP_TOOL || t.startsWith('castpoint@');
 }

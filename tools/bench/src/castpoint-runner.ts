@@ -25,7 +25,8 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
   const dataDir = path.join(spec.workDir, 'dp');
   let dpToStop: Parameters<typeof stopDp>[0] | undefined;
   try {
-    const before = await txBytes(lan, lan.server);
+    // Counted from the clock's start: a warm-up session's bytes are not the timed session's.
+    let before = NaN;
     const result = await runDeployment({
       lan,
       imageName: IMAGE,
@@ -36,6 +37,10 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
       imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length), ...(spec.castpointImageFlags ?? [])],
       ...(build ? { bundles: { dp: build.dp, agent: build.agent } } : {}),
+      ...(build?.warmDp ? { warmDp: true } : {}),
+      beforeClock: async () => {
+        before = await txBytes(lan, lan.server);
+      },
       ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
     });
     dpToStop = result.dp;
@@ -63,7 +68,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
+      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
       phases: phasesText(phases),
     };
   } finally {

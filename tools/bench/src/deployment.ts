@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { collect, type Collected, type Host } from '@castpoint/netlab';
@@ -43,7 +44,18 @@ export interface DeploymentSpec {
   readonly timeoutMs?: number;
   /** Another build's bundles (default: this checkout's). */
   readonly bundles?: { readonly dp: string; readonly agent: string };
+  /**
+   * Before the timed session, the DP sends the image's first WARMUP_MIB to the same hosts
+   * (another image name, other targets, same flags), untimed: the timed session then runs on a
+   * DP that has served one before, its code compiled (castpoint-build.ts, `+warm-dp`).
+   */
+  readonly warmDp?: boolean;
+  /** Awaited just before the clock starts (the DP ready, the image added, the warm-up over). */
+  readonly beforeClock?: () => Promise<void>;
 }
+
+/** Size of the warm-up image: a few seconds' session, long enough for V8 to compile the hot code. */
+export const WARMUP_MIB = 48;
 
 export interface DeploymentResult {
   readonly dp: RunningDp;
@@ -87,8 +99,10 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   const dataDir = path.join(spec.workDir, 'dp-data');
   const image = placeImage(dataDir, spec.image);
   const dp = await startDp(lan, lan.server, { dataDir, ...(spec.maxRate ? { maxRate: spec.maxRate } : {}), ...(spec.bundles ? { bundle: spec.bundles.dp } : {}) });
+  if (spec.warmDp) await warmUp(spec, dp, dataDir, name);
   const add = await dpCli(lan, dp, ['image', 'add', name, image, ...(spec.imageFlags ?? [])]);
   if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
+  await spec.beforeClock?.();
   const dpCpuAtStartSeconds = dp.proc.pid ? processCpuSeconds(dp.proc.pid) : NaN;
   const dpWaitAtStartSeconds = dp.proc.pid ? runQueueWaitSeconds(dp.proc.pid) : NaN;
   const t0 = Date.now();
@@ -113,6 +127,39 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
     return { dp, agents, wallSeconds: (Date.now() - t0) / 1000, startedAtMs: t0, dpCpuAtStartSeconds, dpWaitAtStartSeconds, exitCodes: ends.map((e) => e.code) };
   } finally {
     if (timer) clearInterval(timer);
+  }
+}
+
+/** The untimed warm-up session of `warmDp`: throws when it does not end with every agent at 0. */
+async function warmUp(spec: DeploymentSpec, dp: RunningDp, dataDir: string, name: string): Promise<void> {
+  const { lan } = spec;
+  const warmName = `${name}-warmup`;
+  const file = path.join(spec.workDir, `${warmName}.img`);
+  await writeImagePrefix(spec.image, file, WARMUP_MIB * 1024 * 1024);
+  const add = await dpCli(lan, dp, ['image', 'add', warmName, placeImage(dataDir, file), ...(spec.imageFlags ?? [])]);
+  if (add.code !== 0) throw new Error(`warm-up image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
+  const ends = await Promise.all(
+    spec.agents.map((host) => {
+      const dir = path.join(spec.workDir, `${host.name}-warmup`);
+      mkdirSync(dir, { recursive: true });
+      const proc = startAgent(lan, host, dp, { image: warmName, target: path.join(dir, 'disk.img'), stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}) });
+      return collect(proc, spec.timeoutMs ?? 600_000);
+    }),
+  );
+  const failed = ends.filter((e) => e.code !== 0);
+  if (failed.length > 0) throw new Error(`warm-up session: ${failed.length} of ${ends.length} agents failed (exit ${failed.map((e) => String(e.code)).join(', ')})`);
+  for (const host of spec.agents) rmSync(path.join(spec.workDir, `${host.name}-warmup`), { recursive: true, force: true });
+}
+
+/** Writes the first `bytes` of `from` (all of it if shorter) to `to`. */
+async function writeImagePrefix(from: string, to: string, bytes: number): Promise<void> {
+  const src = await open(from, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(bytes, (await src.stat()).size));
+    await src.read(buf, 0, buf.length, 0);
+    await writeFile(to, buf);
+  } finally {
+    await src.close();
   }
 }
 
