@@ -33,7 +33,7 @@ export interface ChunkSourceOptions extends BlockLayoutOptions {
    * Read chunks into the buffers of chunks the cache has dropped, instead of a new buffer per
    * read. Each new buffer is memory outside V8's heap, and V8 starts a full collection when that
    * grows: a DP sending 200 MiB allocated 200 of them per session and ran a mark-compact of its
-   * whole heap every 0.3-0.6 s (issue 29). With it, the Buffer `readChunk` gives is valid only
+   * whole heap about once a second (issue 29). With it, the Buffer `readChunk` gives is valid only
    * while the chunk is cached: take blocks with `readBlockInto` (a copy made while the chunk is
    * pinned); `readBlock` and `readSymbol` then copy too. @default false
    */

@@ -46,8 +46,9 @@ export interface DeploymentSpec {
   readonly bundles?: { readonly dp: string; readonly agent: string };
   /**
    * Before the timed session, the DP sends the image's first WARMUP_MIB to the same hosts
-   * (another image name, other targets, same flags), untimed: the timed session then runs on a
-   * DP that has served one before, its code compiled (castpoint-build.ts, `+warm-dp`).
+   * (another image name, other targets, the same flags but --used-blocks), untimed: the timed
+   * session then runs on a DP that has served one before, its code compiled (castpoint-build.ts,
+   * `+warm-dp`).
    */
   readonly warmDp?: boolean;
   /** Awaited just before the clock starts (the DP ready, the image added, the warm-up over). */
@@ -136,7 +137,9 @@ async function warmUp(spec: DeploymentSpec, dp: RunningDp, dataDir: string, name
   const warmName = `${name}-warmup`;
   const file = path.join(spec.workDir, `${warmName}.img`);
   await writeImagePrefix(spec.image, file, WARMUP_MIB * 1024 * 1024);
-  const add = await dpCli(lan, dp, ['image', 'add', warmName, placeImage(dataDir, file), ...(spec.imageFlags ?? [])]);
+  // A disk's first MiB are no disk whose used blocks could be read: that flag is left out.
+  const flags = (spec.imageFlags ?? []).filter((f) => f !== '--used-blocks');
+  const add = await dpCli(lan, dp, ['image', 'add', warmName, placeImage(dataDir, file), ...flags]);
   if (add.code !== 0) throw new Error(`warm-up image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
   const ends = await Promise.all(
     spec.agents.map((host) => {

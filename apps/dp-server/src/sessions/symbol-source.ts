@@ -33,7 +33,7 @@ export class SymbolSource {
   /**
    * Dropped blocks' slabs, for the next loads: with a fresh buffer per block (or views of a fresh
    * buffer per chunk) the DP allocated the whole image outside V8's heap once per session, and
-   * that ran a full collection every 0.3-0.6 s (issue 29).
+   * that ran a full collection about once a second (issue 29).
    */
   private readonly spare: Uint8Array[] = [];
   private readonly slabBytes: number;
