@@ -5,6 +5,11 @@ const preset = require('../../jest.preset.cjs');
 module.exports = {
   ...preset,
   displayName: 'fullstack',
+  // As the DP's own specs (apps/dp-server/jest.config.cjs): the stack's start (PGlite, migrations,
+  // route schemas) took over 5 s, jest's default, in a CI run on a loaded box (2026-12-06): the
+  // beforeAll timed out, every test failed on an undefined stack, and the app it went on building
+  // held its database and listener open, so jest never exited (idle for 28 minutes).
+  testTimeout: 120_000,
   rootDir: __dirname,
   roots: ['<rootDir>/src'],
   // As in apps/dp-server/jest.config.cjs: ESM-only packages the DP app loads, made CommonJS.

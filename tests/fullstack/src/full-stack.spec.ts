@@ -29,7 +29,8 @@ describe('full stack: DP app + session runner + agents over MemoryNetwork on vir
     stack = await startStack();
   });
   afterAll(async () => {
-    await stack.close();
+    // Undefined when the start itself failed: that failure is the one to read, not a TypeError here.
+    await stack?.close();
   });
   afterEach(() => {
     expect(stack.tickErrors).toEqual([]);
