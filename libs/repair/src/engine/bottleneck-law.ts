@@ -95,16 +95,17 @@ export class BottleneckLaw {
 
   /** The new rate (bytes/s, within [min, max]). */
   next(i: BottleneckInput): number {
-    return Math.round(Math.min(this.o.maxRateBytesPerSec, Math.max(this.o.minRateBytesPerSec, this.decide(i))));
-  }
-
-  private decide(i: BottleneckInput): number {
-    const rate = i.rateBytesPerSec;
     // Receivers that get all that is sent are no evidence of a bottleneck at this rate: on a busy
     // box every agent's first reports show scheduling delays, and ending start-up on them held a
     // session at a third of what the box could carry for its first seconds (issue 29: 74-125
     // Mbit/s for 2 s, unshaped, 4 agents on 2 cores, where the same agents later took 300).
-    if (this.phase === 'startup' && i.queued.length > 0 && i.queued.every((q) => q.keepsUp === true)) return this.decide({ ...i, queued: [] });
+    const noEvidence = this.phase === 'startup' && i.queued.every((q) => q.keepsUp === true);
+    const rate = this.decide(noEvidence ? { ...i, queued: [] } : i);
+    return Math.round(Math.min(this.o.maxRateBytesPerSec, Math.max(this.o.minRateBytesPerSec, rate)));
+  }
+
+  private decide(i: BottleneckInput): number {
+    const rate = i.rateBytesPerSec;
     if (i.queued.length > 0) {
       // A receiver that reported no delivery rate (an old agent, a report before any window
       // closed) gives no estimate: the cut alone applies.

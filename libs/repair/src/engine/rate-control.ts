@@ -278,14 +278,18 @@ export class RateControl {
    * test at load 35-40 demoted such clean agents ("loss 0.0%"). It slows the group; it stays in.
    */
   private fallsBehind(r: ReceiverReport, sentRate: number): boolean {
-    if (r.lossPpm > QUEUE_ONLY_LOSS_PPM || (r.maxGap ?? 0) >= this.o.congestionGap) return true;
+    if (this.losesMore(r)) return true;
     return r.deliveryRateBps !== undefined && r.deliveryRateBps > 0 && r.deliveryRateBps < QUEUE_SLOW_RATIO * sentRate;
   }
 
   /** It got what was sent (bottleneck-law.ts KEEPS_UP): a delay it reports is not the path's. */
   private keepsUp(r: ReceiverReport, sentRate: number): boolean {
-    if (r.lossPpm > QUEUE_ONLY_LOSS_PPM || (r.maxGap ?? 0) >= this.o.congestionGap) return false;
-    return sentRate > 0 && (r.deliveryRateBps ?? 0) >= KEEPS_UP * sentRate;
+    return !this.losesMore(r) && sentRate > 0 && (r.deliveryRateBps ?? 0) >= KEEPS_UP * sentRate;
+  }
+
+  /** More loss than random loss, or a long run of missed packets: an overflowing queue. */
+  private losesMore(r: ReceiverReport): boolean {
+    return r.lossPpm > QUEUE_ONLY_LOSS_PPM || (r.maxGap ?? 0) >= this.o.congestionGap;
   }
 
   /** The median of the other receivers' last goodput. */
