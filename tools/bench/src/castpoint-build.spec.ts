@@ -16,6 +16,11 @@ function fakeDist(root: string, name: string): string {
   return dist;
 }
 
+/** The bundle paths castpointBuild should name inside `dist`. */
+function bundles(dist: string): { dp: string; agent: string } {
+  return { dp: path.join(dist, 'apps/dp-server/main.cjs'), agent: path.join(dist, 'apps/client-agent/main.cjs') };
+}
+
 describe('castpoint builds in --tools', () => {
   let root: string;
   beforeEach(() => (root = mkdtempSync(path.join(tmpdir(), 'cp-build-'))));
@@ -24,28 +29,15 @@ describe('castpoint builds in --tools', () => {
   it('runs this checkout for `castpoint` and the named dist for `castpoint@DIR`', () => {
     const own = fakeDist(root, 'own');
     const other = fakeDist(root, 'other');
-    expect(castpointBuild('castpoint', own)).toEqual({
-      tool: 'castpoint',
-      dp: path.join(own, 'apps/dp-server/main.cjs'),
-      agent: path.join(own, 'apps/client-agent/main.cjs'),
-    });
-    expect(castpointBuild(`castpoint@${other}`, own)).toEqual({
-      tool: `castpoint@${other}`,
-      dp: path.join(other, 'apps/dp-server/main.cjs'),
-      agent: path.join(other, 'apps/client-agent/main.cjs'),
-    });
+    expect(castpointBuild('castpoint', own)).toEqual({ tool: 'castpoint', ...bundles(own) });
+    expect(castpointBuild(`castpoint@${other}`, own)).toEqual({ tool: `castpoint@${other}`, ...bundles(other) });
     expect(castpointBuild('udpcast', own)).toBeUndefined();
     expect([isCastpoint('castpoint'), isCastpoint(`castpoint@${other}`), isCastpoint('udpcast'), isCastpoint('castpointx')]).toEqual([true, true, false, false]);
   });
 
   it('runs this checkout with the DP default cap (no --max-rate) for `castpoint+default-cap`', () => {
     const own = fakeDist(root, 'own');
-    expect(castpointBuild('castpoint+default-cap', own)).toEqual({
-      tool: 'castpoint+default-cap',
-      dp: path.join(own, 'apps/dp-server/main.cjs'),
-      agent: path.join(own, 'apps/client-agent/main.cjs'),
-      defaultCap: true,
-    });
+    expect(castpointBuild('castpoint+default-cap', own)).toEqual({ tool: 'castpoint+default-cap', ...bundles(own), defaultCap: true });
     expect(isCastpoint('castpoint+default-cap')).toBe(true);
     const a = parseArgs(['--link', '100mbit', '--tools', 'castpoint,castpoint+default-cap', '--receivers', '2', '--loss', '0'], own, PEERS);
     expect([...a.builds.keys()]).toEqual(['castpoint', 'castpoint+default-cap']);
@@ -54,14 +46,9 @@ describe('castpoint builds in --tools', () => {
   it('runs a warm-up session on the DP first for any castpoint tool ending in +warm-dp', () => {
     const own = fakeDist(root, 'own');
     const other = fakeDist(root, 'other');
-    expect(castpointBuild('castpoint+warm-dp', own)).toEqual({
-      tool: 'castpoint+warm-dp',
-      dp: path.join(own, 'apps/dp-server/main.cjs'),
-      agent: path.join(own, 'apps/client-agent/main.cjs'),
-      warmDp: true,
-    });
-    expect(castpointBuild(`castpoint@${other}+warm-dp`, own)).toMatchObject({ tool: `castpoint@${other}+warm-dp`, dp: path.join(other, 'apps/dp-server/main.cjs'), warmDp: true });
-    expect(castpointBuild('castpoint+default-cap+warm-dp', own)).toMatchObject({ defaultCap: true, warmDp: true });
+    expect(castpointBuild('castpoint+warm-dp', own)).toEqual({ tool: 'castpoint+warm-dp', ...bundles(own), warmDp: true });
+    expect(castpointBuild(`castpoint@${other}+warm-dp`, own)).toEqual({ tool: `castpoint@${other}+warm-dp`, ...bundles(other), warmDp: true });
+    expect(castpointBuild('castpoint+default-cap+warm-dp', own)).toEqual({ tool: 'castpoint+default-cap+warm-dp', ...bundles(own), defaultCap: true, warmDp: true });
     expect(castpointBuild('udpcast+warm-dp', own)).toBeUndefined();
     expect([isCastpoint('castpoint+warm-dp'), isCastpoint(`castpoint@${other}+warm-dp`), isCastpoint('udpcast+warm-dp')]).toEqual([true, true, false]);
     expect(castpointBuild('castpoint', own)?.warmDp).toBeUndefined();
