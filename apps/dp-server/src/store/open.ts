@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { DeployError } from '../deployments/errors';
 import { MIGRATIONS } from './migrations';
+import { giveBackMemoryCluster, takeMemoryCluster } from './memory-clusters';
 import { pgliteAssets } from './pglite-assets';
 import { PgliteDialect } from './pglite-dialect';
 import { defaultTemplateFile, discardTemplate, loadOrMakeTemplate } from './pglite-template';
@@ -95,7 +96,8 @@ async function dialectFor(location: StoreLocation) {
   switch (location.kind) {
     case 'memory': {
       const file = templateFile();
-      return new PgliteDialect(await PGlite.create({ ...(await pgliteAssets()), ...(file === null ? {} : { loadDataDir: await pgliteTemplate(file) }) }));
+      const make = async () => PGlite.create({ ...(await pgliteAssets()), ...(file === null ? {} : { loadDataDir: await pgliteTemplate(file) }) });
+      return new PgliteDialect(await takeMemoryCluster(make), giveBackMemoryCluster);
     }
     case 'pglite':
       return new PgliteDialect(await openPgliteDir(location.dataDir));

@@ -19,12 +19,16 @@ import {
  * connections are handed out one at a time (acquire waits until the previous one is released).
  */
 export class PgliteDialect implements Dialect {
-  constructor(private readonly db: PGlite) {}
+  /** `close`: what destroying the Kysely instance does to the cluster (by default, closes it). */
+  constructor(
+    private readonly db: PGlite,
+    private readonly close: (db: PGlite) => Promise<void> = (db) => db.close(),
+  ) {}
   createAdapter(): PostgresAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PgliteDriver(this.db);
+    return new PgliteDriver(this.db, this.close);
   }
   createIntrospector(db: Kysely<unknown>): PostgresIntrospector {
     return new PostgresIntrospector(db);
@@ -39,7 +43,10 @@ class PgliteDriver implements Driver {
   private released: Promise<void> = Promise.resolve();
   private readonly connection: PgliteConnection;
 
-  constructor(private readonly db: PGlite) {
+  constructor(
+    private readonly db: PGlite,
+    private readonly close: (db: PGlite) => Promise<void>,
+  ) {
     this.connection = new PgliteConnection(db);
   }
 
@@ -75,7 +82,7 @@ class PgliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.db.close();
+    await this.close(this.db);
   }
 }
 
