@@ -54,6 +54,22 @@ export class PathMeter {
     return closed;
   }
 
+  /**
+   * Forgets the sender's clock: the next packet sets a new origin and base. For a new sender (a
+   * restarted DP: a new sender id, and a clock that starts again from its process's start), whose
+   * delays against the old origin would read as a queue as long as the old process's uptime
+   * until every base bucket had rolled over: a resumed session sat at the rate floor for ~50 s
+   * (e2e "the DP killed and restarted mid-session", 2026-12-06).
+   */
+  restart(): void {
+    this.origin = undefined;
+    this.windowStartMs = undefined;
+    this.windowBytes = 0;
+    this.windowMinDelay = Infinity;
+    this.queueUs = 0;
+    this.bases.length = 0;
+  }
+
   /** The figures since the last call (the status interval's). */
   take(): PathFigures {
     const figures = { deliveryRateBps: Math.round(this.peakRate), queueDelayUs: this.queueUs };

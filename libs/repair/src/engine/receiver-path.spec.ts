@@ -45,3 +45,44 @@ describe('ReceiverEngine: delivery rate and queueing delay', () => {
     expect(reports.length).toBeGreaterThanOrEqual(2); // then at most one per 100 ms while it lasts
   });
 });
+
+describe('ReceiverEngine: whose clock the queueing delay is measured against', () => {
+  const announce = { type: 'announce' as const, totalBlocks: 100_000 / 64, cursor: 0, pass: 0, grttMs: 10, rateBps: 1e5, repairs: [], probeId: 0, probeTargets: [], finished: false };
+
+  /** Data each ms and an announce each 20 ms from `sender`, whose clock reads t + offset; also data from `others`. */
+  function sendFrom(r: ReceiverEngine, fromMs: number, toMs: number, sender: number, offset: number, seq: { seq: bigint }, others: Array<{ sender: number; offset: number; untilMs: number }> = []): StatusMessage[] {
+    const out: StatusMessage[] = [];
+    for (let t = fromMs; t < toMs; t++) {
+      const now = t + 2;
+      const n = Number(seq.seq++);
+      const data: DataMessage = { type: 'data', block: Math.floor(n / 64) % 1000, symbol: n % 64, k: 64, payload };
+      const events = [{ type: 'packet' as const, packet: pkt(data, sender, seq.seq, t + offset) }];
+      if (t % 20 === 0) events.push({ type: 'packet' as const, packet: pkt(announce, sender, seq.seq, t + offset) as never });
+      for (const o of others) if (t < o.untilMs) events.push({ type: 'packet' as const, packet: pkt(data, o.sender, seq.seq, t + o.offset) });
+      const actions = [...events.flatMap((e) => r.handle(e, now)), ...r.tick(now)];
+      for (const a of actions) if (a.type === 'send' && a.message.type === 'status') out.push(a.message);
+    }
+    return out;
+  }
+
+  it('starts again with a new sender (a restarted DP, whose clock starts again): no queue is reported', () => {
+    const r = new ReceiverEngine({ receiverId: 1, layout, symbolSize: SYMBOL, rng: seededRng(1) });
+    const seq = { seq: 0n };
+    sendFrom(r, 0, 1100, 0x80000001, 1e6, seq);
+    // The DP restarted after 1000 s of uptime: epoch 2's sender id, a clock from 0.
+    const after = sendFrom(r, 1100, 3300, 0x80000002, -1000, seq);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    for (const s of after) expect(s.queueDelayUs).toBeUndefined();
+    expect(after.at(-1)?.deliveryRateBps).toBe(100_000);
+  });
+
+  it('does not measure packets of a sender id no announce named (an insider with the session key)', () => {
+    const r = new ReceiverEngine({ receiverId: 1, layout, symbolSize: SYMBOL, rng: seededRng(1) });
+    const seq = { seq: 0n };
+    // For its first 100 ms the insider's data claims to be sent 500 s later than the DP's: measured,
+    // that is the base, and the DP's packets after it a 500 s queue.
+    const reports = sendFrom(r, 0, 2100, 0x80000001, 1e6, seq, [{ sender: 0x0badcafe, offset: 1e6 + 5e5, untilMs: 100 }]);
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    for (const s of reports) expect(s.queueDelayUs).toBeUndefined();
+  });
+});

@@ -72,6 +72,12 @@ export class ReceiverEngine {
   private readonly interval = new IntervalMeter();
   /** Delivery rate and queueing delay (path-meter.ts) for the sender's rate control. */
   private readonly path = new PathMeter();
+  /**
+   * The sender whose clock the path meter reads: the one of the last announce (signed by the DP,
+   * so no insider can name itself). A new one (a restarted DP) restarts the meter; packets of any
+   * other sender id are not measured (undefined: none announced yet, every packet is).
+   */
+  private pathSender: number | undefined;
   private packets = 0;
   private duplicates = 0;
   private decoded = 0;
@@ -166,7 +172,13 @@ export class ReceiverEngine {
   private onPacket(packet: Packet, nowMs: number, out: ReceiverAction[]): void {
     const gap = this.interval.packet(packet.envelope.seq);
     const m = packet.message;
-    const queueUs = this.path.packet(packet.envelope.sentAtMs, m.type === 'data' ? m.payload.length : 0, nowMs);
+    const sender = packet.envelope.senderId;
+    if (m.type === 'announce' && sender !== this.pathSender) {
+      if (this.pathSender !== undefined) this.path.restart();
+      this.pathSender = sender;
+    }
+    const measured = this.pathSender === undefined || sender === this.pathSender;
+    const queueUs = measured ? this.path.packet(packet.envelope.sentAtMs, m.type === 'data' ? m.payload.length : 0, nowMs) : undefined;
     const congested = gap >= BURST_REPORT_GAP || (queueUs ?? 0) >= QUEUE_REPORT_US;
     if (congested && this.nextStatusMs !== undefined && nowMs - this.interval.sinceMs >= BURST_REPORT_MIN_MS) {
       this.nextStatusMs = Math.min(this.nextStatusMs, nowMs);
