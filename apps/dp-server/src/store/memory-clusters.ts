@@ -1,16 +1,15 @@
 import type { PGlite } from '@electric-sql/pglite';
 
-/**
- * In-memory PGlite clusters (StoreLocation 'memory': what the specs' DPs and the store bench use)
- * are emptied and reused when their store closes, not made anew for the next store. Making one
- * (the template loaded into a fresh WebAssembly instance) costs 0.3-0.6 s of CPU here, and the
- * dp-server specs build hundreds of apps, one per test: it was half of that suite's CPU time
- * (a --cpu-prof of route-roles.spec.ts, 2026-12-06). Emptying one is one TRUNCATE.
- *
- * A reused cluster is what a new one would be to the store: the same migrated schema, every
- * table empty and every identity restarted. One that cannot be brought back to that (a
- * transaction left open, a failed TRUNCATE) is closed instead. Clusters on disk are never reused.
- */
+// In-memory PGlite clusters (StoreLocation 'memory': what the specs' DPs and the store bench use)
+// are emptied and reused when their store closes, not made anew for the next store. Making one
+// (the template loaded into a fresh WebAssembly instance) costs 0.3-0.6 s of CPU here, and the
+// dp-server specs build hundreds of apps, one per test: it was half of that suite's CPU time
+// (a --cpu-prof of route-roles.spec.ts, 2026-12-06). Emptying one is one TRUNCATE.
+//
+// A reused cluster is what a new one would be to the store: the same migrated schema, every
+// table empty and every identity restarted. One that cannot be brought back to that (a
+// transaction left open, a failed TRUNCATE) is closed instead. Clusters on disk are never reused.
+
 /**
  * Only one spare, closed once no store has taken it for IDLE_CLOSE_MS. A cluster that has been
  * written keeps PGlite's own (Emscripten) timers running, which would hold a process (a jest

@@ -1,4 +1,4 @@
-import type { ControlMessage, DataMessage, StatusMessage } from '@castpoint/wire';
+import type { ControlMessage, DataMessage, Packet, StatusMessage } from '@castpoint/wire';
 import { seededRng } from '../rng';
 import { uniformLayout } from './layout';
 import { QUEUE_REPORT_US, ReceiverEngine } from './receiver';
@@ -56,9 +56,9 @@ describe('ReceiverEngine: whose clock the queueing delay is measured against', (
       const now = t + 2;
       const n = Number(seq.seq++);
       const data: DataMessage = { type: 'data', block: Math.floor(n / 64) % 1000, symbol: n % 64, k: 64, payload };
-      const events = [{ type: 'packet' as const, packet: pkt(data, sender, seq.seq, t + offset) }];
-      if (t % 20 === 0) events.push({ type: 'packet' as const, packet: pkt(announce, sender, seq.seq, t + offset) as never });
-      for (const o of others) if (t < o.untilMs) events.push({ type: 'packet' as const, packet: pkt(data, o.sender, seq.seq, t + o.offset) });
+      const events: Array<{ type: 'packet'; packet: Packet }> = [{ type: 'packet', packet: pkt(data, sender, seq.seq, t + offset) }];
+      if (t % 20 === 0) events.push({ type: 'packet', packet: pkt(announce, sender, seq.seq, t + offset) });
+      for (const o of others) if (t < o.untilMs) events.push({ type: 'packet', packet: pkt(data, o.sender, seq.seq, t + o.offset) });
       const actions = [...events.flatMap((e) => r.handle(e, now)), ...r.tick(now)];
       for (const a of actions) if (a.type === 'send' && a.message.type === 'status') out.push(a.message);
     }
