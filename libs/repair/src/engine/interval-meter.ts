@@ -37,6 +37,15 @@ export class IntervalMeter {
     return step - 1;
   }
 
+  /**
+   * Forgets the sender's counter (the interval's figures so far are kept): a new sender (a
+   * restarted DP) numbers its packets from 0 again, which against the old counter would all read
+   * as late, and the receiver would report no loss and no gap until the new count passed the old.
+   */
+  restart(): void {
+    this.lastSeq = undefined;
+  }
+
   payload(bytes: number): void {
     this.bytes += bytes;
   }

@@ -49,15 +49,27 @@ describe('ReceiverEngine: delivery rate and queueing delay', () => {
 describe('ReceiverEngine: whose clock the queueing delay is measured against', () => {
   const announce = { type: 'announce' as const, totalBlocks: 100_000 / 64, cursor: 0, pass: 0, grttMs: 10, rateBps: 1e5, repairs: [], probeId: 0, probeTargets: [], finished: false };
 
-  /** Data each ms and an announce each 20 ms from `sender`, whose clock reads t + offset; also data from `others`. */
-  function sendFrom(r: ReceiverEngine, fromMs: number, toMs: number, sender: number, offset: number, seq: { seq: bigint }, others: Array<{ sender: number; offset: number; untilMs: number }> = []): StatusMessage[] {
+  /**
+   * Data each ms and an announce each 20 ms from `sender`, whose clock reads t + offset and whose
+   * packets are numbered from `seq` (those `lost` never arrive); also data from `others`.
+   */
+  function sendFrom(
+    r: ReceiverEngine,
+    fromMs: number,
+    toMs: number,
+    sender: number,
+    offset: number,
+    seq: { seq: bigint },
+    others: Array<{ sender: number; offset: number; untilMs: number }> = [],
+    lost: (seq: bigint) => boolean = () => false,
+  ): StatusMessage[] {
     const out: StatusMessage[] = [];
     for (let t = fromMs; t < toMs; t++) {
       const now = t + 2;
       const n = Number(seq.seq++);
       const data: DataMessage = { type: 'data', block: Math.floor(n / 64) % 1000, symbol: n % 64, k: 64, payload };
-      const events: Array<{ type: 'packet'; packet: Packet }> = [{ type: 'packet', packet: pkt(data, sender, seq.seq, t + offset) }];
-      if (t % 20 === 0) events.push({ type: 'packet', packet: pkt(announce, sender, seq.seq, t + offset) });
+      const events: Array<{ type: 'packet'; packet: Packet }> = lost(seq.seq) ? [] : [{ type: 'packet', packet: pkt(data, sender, seq.seq, t + offset) }];
+      if (t % 20 === 0) events.push({ type: 'packet', packet: pkt(announce, sender, ++seq.seq, t + offset) });
       for (const o of others) if (t < o.untilMs) events.push({ type: 'packet', packet: pkt(data, o.sender, seq.seq, t + o.offset) });
       const actions = [...events.flatMap((e) => r.handle(e, now)), ...r.tick(now)];
       for (const a of actions) if (a.type === 'send' && a.message.type === 'status') out.push(a.message);
@@ -84,5 +96,15 @@ describe('ReceiverEngine: whose clock the queueing delay is measured against', (
     const reports = sendFrom(r, 0, 2100, 0x80000001, 1e6, seq, [{ sender: 0x0badcafe, offset: 1e6 + 5e5, untilMs: 100 }]);
     expect(reports.length).toBeGreaterThanOrEqual(2);
     for (const s of reports) expect(s.queueDelayUs).toBeUndefined();
+  });
+
+  it('reports the loss a new sender\'s packets meet, though it numbers them from 0 again', () => {
+    const r = new ReceiverEngine({ receiverId: 1, layout, symbolSize: SYMBOL, rng: seededRng(1) });
+    sendFrom(r, 0, 2100, 0x80000001, 1e6, { seq: 0n });
+    // Against the old counter (past 2000) the new one's packets would all be late: no loss, no gap.
+    const after = sendFrom(r, 2100, 4300, 0x80000002, -1000, { seq: 0n }, [], (seq) => seq % 10n === 5n);
+    const last = statusOf(after.at(-1));
+    expect(last.lossPpm).toBeGreaterThan(80_000);
+    expect(last.lossPpm).toBeLessThan(120_000);
   });
 });

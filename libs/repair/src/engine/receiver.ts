@@ -73,9 +73,10 @@ export class ReceiverEngine {
   /** Delivery rate and queueing delay (path-meter.ts) for the sender's rate control. */
   private readonly path = new PathMeter();
   /**
-   * The sender whose clock the path meter reads: the one of the last announce (signed by the DP,
-   * so no insider can name itself). A new one (a restarted DP) restarts the meter; packets of any
-   * other sender id are not measured (undefined: none announced yet, every packet is).
+   * The sender whose clock and packet counter the path and interval meters read: the one of the
+   * last announce (signed by the DP, so no insider can name itself). A new one (a restarted DP)
+   * restarts both; packets of any other sender id are not measured (undefined: none announced
+   * yet, every packet is).
    */
   private pathSender: number | undefined;
   private packets = 0;
@@ -170,14 +171,17 @@ export class ReceiverEngine {
   }
 
   private onPacket(packet: Packet, nowMs: number, out: ReceiverAction[]): void {
-    const gap = this.interval.packet(packet.envelope.seq);
     const m = packet.message;
     const sender = packet.envelope.senderId;
     if (m.type === 'announce' && sender !== this.pathSender) {
-      if (this.pathSender !== undefined) this.path.restart();
+      if (this.pathSender !== undefined) {
+        this.path.restart();
+        this.interval.restart();
+      }
       this.pathSender = sender;
     }
     const measured = this.pathSender === undefined || sender === this.pathSender;
+    const gap = measured ? this.interval.packet(packet.envelope.seq) : 0;
     const queueUs = measured ? this.path.packet(packet.envelope.sentAtMs, m.type === 'data' ? m.payload.length : 0, nowMs) : undefined;
     const congested = gap >= BURST_REPORT_GAP || (queueUs ?? 0) >= QUEUE_REPORT_US;
     if (congested && this.nextStatusMs !== undefined && nowMs - this.interval.sinceMs >= BURST_REPORT_MIN_MS) {
