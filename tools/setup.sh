@@ -23,6 +23,10 @@ command -v mcopy >/dev/null 2>&1 || need+=(mtools)
 command -v mkntfs >/dev/null 2>&1 || need+=(ntfs-3g)
 command -v sgdisk >/dev/null 2>&1 || need+=(gdisk)
 command -v sfdisk >/dev/null 2>&1 || need+=(fdisk)
+# libs/wire's native add-on (the packet MAC: native/build.mjs) is compiled with the system C
+# compiler against Node's own headers; without one the MAC stays on node:crypto, and wire's
+# packet-mac.spec fails on Linux x64 so that a build that lost the add-on is noticed.
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 # install-service.spec checks the unit with systemd-analyze verify (skipped without it).
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # WIM images (issue 27): the agent's Linux path applies the WIM with wimlib; osslsigncode strips the

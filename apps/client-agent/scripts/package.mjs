@@ -55,6 +55,21 @@ function koffiLinuxAsset() {
   return { 'koffi-linux-x64.node': file };
 }
 
+/**
+ * castpoint's own add-on for the packet MAC (libs/wire native/packet-mac.c, built into dist/native
+ * by wire's build where a C compiler is): the Linux agent writes it out and loads it
+ * (src/adapters/native-mac-asset.ts, whose NATIVE_MAC_ASSET names it the same). Without it the
+ * executable still works, on node:crypto's MAC at about twice the CPU per packet.
+ */
+function nativeMacAsset() {
+  const file = path.join(root, 'dist/native/castpoint-native.node');
+  if (!existsSync(file)) {
+    console.warn(`package: ${path.relative(root, file)} is missing (no C compiler at build time?): the Linux agent will use node:crypto's packet MAC`);
+    return {};
+  }
+  return { 'castpoint-native-linux-x64.node': file };
+}
+
 function makeBlob(work, name, assets = {}) {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`);
   const blob = path.join(work, `${name}.blob`);
@@ -138,7 +153,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'castpoint-sea-'));
 try {
   mkdirSync(outDir, { recursive: true });
   const built = [];
-  if (only === undefined || only === 'linux-x64') built.push(['linux-x64', linux(makeBlob(work, 'linux-x64', koffiLinuxAsset()))]);
+  if (only === undefined || only === 'linux-x64') built.push(['linux-x64', linux(makeBlob(work, 'linux-x64', { ...koffiLinuxAsset(), ...nativeMacAsset() }))]);
   if (only === undefined || only === 'win-x64') built.push(['win-x64', windows(makeBlob(work, 'win-x64', koffiWin32Asset()), work)]);
   console.log(`\ncastpoint-agent single executables (Node ${version}):`);
   for (const [platform, file] of built) {

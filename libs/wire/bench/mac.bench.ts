@@ -1,11 +1,13 @@
-// The per-packet HMAC-SHA-256 tag five ways, in CPU nanoseconds per 1450-byte packet (the tag
+// The per-packet HMAC-SHA-256 tag six ways, in CPU nanoseconds per 1450-byte packet (the tag
 // covers header + payload: 1434 bytes), so the cheapest can be kept (issue 29, item 3):
 //   createHmac     crypto.createHmac(key).update(p).digest() per packet;
 //   hash.copy      SHA-256 states after the key's ipad and opad blocks, made once; per packet two
 //                  copy() + update() + digest() (the key blocks are never hashed again);
 //   PacketMac      libs/wire's packet-mac.ts over node:crypto: two one-shot crypto.hash calls over
 //                  pooled key-padded buffers, the digests as latin1 strings;
-//   native         HMAC over OpenSSL's low-level SHA256_Init/Update/Final, which Node's executable
+//   add-on         PacketMac on castpoint's native add-on (native/packet-mac.c, dist/native): one
+//                  N-API call per packet (session 18: kept, the default where it is built);
+//   koffi SHA256   HMAC over OpenSSL's low-level SHA256_Init/Update/Final, which Node's executable
 //                  exports, reached through koffi (koffi.load(null)): the states after the key's
 //                  ipad and opad blocks made once, per packet two state copies and four native
 //                  calls, no digest context and no string (session 15: measured slower than
@@ -16,6 +18,7 @@
 // Run: node tools/build/bundle.mjs libs/wire/bench/mac.bench.ts dist/libs/wire/mac.bench.cjs &&
 //      node dist/libs/wire/mac.bench.cjs [packets per round, default 200000] [rounds, default 5] [packet bytes, default 1450]
 import * as crypto from 'node:crypto';
+import { loadNativeMac } from '../src/native-mac';
 import { PacketMac } from '../src/packet-mac';
 
 const PACKET = Number(process.argv[4] ?? '1450');
@@ -57,7 +60,17 @@ function viaHashCopy(): Verify {
 }
 
 function viaPacketMac(): Verify {
-  const mac = new PacketMac(key);
+  const mac = new PacketMac(key, null);
+  return (p) => mac.verify(p, TAG_AT, TAG);
+}
+
+function viaAddon(): Verify | undefined {
+  const load = loadNativeMac();
+  if ('unavailable' in load) {
+    console.log(`add-on: ${load.unavailable}`);
+    return undefined;
+  }
+  const mac = new PacketMac(key, load.addon);
   return (p) => mac.verify(p, TAG_AT, TAG);
 }
 
@@ -138,12 +151,14 @@ function main(): void {
     ['hash.copy', viaHashCopy()],
     ['PacketMac', viaPacketMac()],
   ];
+  const addon = viaAddon();
+  if (addon) ways.push(['add-on', addon]);
   const native = viaNative();
-  if (native) ways.push(['native', native]);
+  if (native) ways.push(['koffi SHA256', native]);
   const oneShot = viaOneShotHmac();
   if (oneShot) ways.push(['HMAC()', oneShot]);
   // Tag every packet with PacketMac, then every way must accept it, and reject a flipped bit.
-  const signer = new PacketMac(key);
+  const signer = new PacketMac(key, null);
   for (const p of packets) signer.sign(p, TAG_AT, TAG);
   for (const [name, verify] of ways) {
     for (const p of packets) if (!verify(p)) throw new Error(`${name} rejects a good tag`);
@@ -166,7 +181,7 @@ function main(): void {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   console.log(`HMAC-SHA-256/128 verify of a ${PACKET}-byte packet, CPU ns per packet (median of ${ROUNDS} rounds of ${PER_ROUND})`);
   const rows = ways.map(([name]) => ({ way: name, nsPerPacket: median(samples.get(name) ?? []), rounds: samples.get(name) ?? [] }));
-  for (const r of rows) console.log(`${r.way.padEnd(12)} ${r.nsPerPacket.toFixed(0).padStart(7)} ns   (${r.rounds.map((x) => x.toFixed(0)).join(' ')})`);
+  for (const r of rows) console.log(`${r.way.padEnd(13)} ${r.nsPerPacket.toFixed(0).padStart(7)} ns   (${r.rounds.map((x) => x.toFixed(0)).join(' ')})`);
   console.log(JSON.stringify({ bench: 'wire-mac', packetBytes: PACKET, rows: rows.map(({ way, nsPerPacket }) => ({ way, nsPerPacket })) }));
 }
 

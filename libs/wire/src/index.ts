@@ -27,3 +27,5 @@ export {
   LEAVE_REASONS,
   KICK_REASONS,
 } from './validate';
+export { PacketMac, packetMacEngine, usePacketMacEngine } from './packet-mac';
+export { loadNativeMac, NATIVE_ADDON_FILE, type NativeMacAddon, type NativeMacLoad } from './native-mac';

@@ -6,7 +6,12 @@
 // - the digests come back as 32-character latin1 strings, not Buffers, and the packet is copied
 //   and compared by offset, so a packet leaves almost nothing for the young-generation collector
 //   (a Buffer and a few views per packet were ~1 KB of garbage, a third of the agent's).
+// Where castpoint's native add-on loads (native-mac.ts), sign and verify go to it instead: one
+// native call per packet, about half the CPU again. This code stays as the engine everywhere else
+// (Windows, a machine without a compiler at build time) and as the reference the add-on is tested
+// against.
 import * as crypto from 'node:crypto';
+import { loadNativeMac, type NativeMacAddon, type NativeMacLoad } from './native-mac';
 
 const BLOCK = 64; // SHA-256 block size: keys are padded to it
 const DIGEST = 32;
@@ -16,15 +21,43 @@ const OPAD = 0x5c;
 // crypto.hash (one-shot) exists from Node 20.12: package.json's engines field asks for it.
 const copyBytes = Buffer.prototype.copy;
 
+let native: NativeMacLoad | undefined;
+
+/** The add-on new PacketMacs use by default, loaded (and self-tested) on first use. */
+function defaultAddon(): NativeMacAddon | null {
+  native ??= loadNativeMac();
+  return 'addon' in native ? native.addon : null;
+}
+
+/**
+ * Sets the engine of the PacketMacs made from now on: an add-on loaded from a file of the caller's
+ * (a single executable writes its asset out first), or `{ unavailable }` for node:crypto.
+ */
+export function usePacketMacEngine(load: NativeMacLoad): void {
+  native = load;
+}
+
+/** Which engine new PacketMacs use, and why (for logs and `--version`-style reports). */
+export function packetMacEngine(): { readonly engine: 'native' | 'node:crypto'; readonly detail: string } {
+  const load = (native ??= loadNativeMac());
+  return 'addon' in load ? { engine: 'native', detail: load.file } : { engine: 'node:crypto', detail: load.unavailable };
+}
+
 /** HMAC-SHA-256 under one key, with reusable scratch space. Not re-entrant (it is synchronous). */
 export class PacketMac {
+  /** The native engine and this key's state in it, or null: node:crypto (the code below). */
+  private readonly addon: NativeMacAddon | null;
+  private readonly state: unknown;
   private inner: Buffer;
   private readonly outer = Buffer.alloc(BLOCK + DIGEST);
   /** inner[0, BLOCK + viewLength): packets of one session mostly share a length, so reuse it. */
   private view: Buffer;
   private viewLength = -1;
 
-  constructor(key: Uint8Array) {
+  /** `addon`: the engine (default: the add-on when it loads); null for node:crypto. */
+  constructor(key: Uint8Array, addon: NativeMacAddon | null = defaultAddon()) {
+    this.addon = addon;
+    this.state = addon === null ? undefined : addon.create(key);
     // Keys longer than a block are hashed first (RFC 2104 section 2); ours are 32 bytes.
     const k = key.length > BLOCK ? crypto.createHash('sha256').update(key).digest() : key;
     this.inner = Buffer.alloc(BLOCK + 2048);
@@ -43,13 +76,16 @@ export class PacketMac {
 
   /** Writes the first `size` bytes of HMAC(packet[0, tagAt)) at packet[tagAt]. */
   sign(packet: Uint8Array, tagAt: number, size: number): void {
+    if (size > DIGEST || tagAt + size > packet.length) throw new RangeError(`a ${size}-byte tag at ${tagAt} does not fit a ${packet.length}-byte packet`);
+    if (this.addon !== null) return this.addon.sign(this.state, packet, tagAt, size);
     const mac = this.mac(packet, tagAt);
     for (let i = 0; i < size; i++) packet[tagAt + i] = mac.charCodeAt(i);
   }
 
   /** True when packet[tagAt, tagAt + size) is the first `size` bytes of HMAC(packet[0, tagAt)). */
   verify(packet: Uint8Array, tagAt: number, size: number): boolean {
-    if (tagAt + size > packet.length) return false;
+    if (size > DIGEST || tagAt + size > packet.length) return false;
+    if (this.addon !== null) return this.addon.verify(this.state, packet, tagAt, size);
     const mac = this.mac(packet, tagAt);
     // Constant time: no early exit, the same work whatever byte differs.
     let diff = 0;

@@ -14,7 +14,9 @@
 // `floor-auth` tool): datagrams framed as castpoint's (34-byte header, payload, 16-byte tag),
 // the tag an HMAC-SHA-256 made and checked by castpoint's own PacketMac (libs/wire), and every
 // received MiB of payload hashed with SHA-256 as the agent checks chunks. Still no repair, no
-// protocol state, nothing written.
+// protocol state, nothing written. The MAC runs on the engine castpoint's own processes get (the
+// native add-on where it is built, else node:crypto; CASTPOINT_NATIVE=0 turns the add-on off for
+// both), and each JSON line names it.
 // `rate=BPS` paces the sender as the peers are paced on a shaped link (udp-sender's
 // --max-bitrate, castpoint's --max-rate: 95% of it): unpaced, the sender overran the link's
 // shaper, which dropped up to half of what it sent (floor-auth's 500 Mbit/s runs put 95-184 MB of
@@ -35,9 +37,10 @@ const TAG = 16;
  * both ends know: HMAC-SHA-256 truncated to TAG bytes at `at`, the same code the DP and agent run.
  */
 function hmac() {
-  const { PacketMac } = require(path.resolve(__dirname, '../../../dist/tools/bench/packet-mac.cjs'));
+  const { PacketMac, packetMacEngine } = require(path.resolve(__dirname, '../../../dist/tools/bench/packet-mac.cjs'));
   const mac = new PacketMac(Buffer.alloc(32, 0x5a));
   return {
+    engine: packetMacEngine().engine,
     sign: (buf, at) => mac.sign(buf, at, TAG),
     verify: (buf, at) => mac.verify(buf, at, TAG),
   };
@@ -93,7 +96,7 @@ function send(file, group, port, iface, auth, rateBps) {
     function onSent() {
       inFlight--;
       if (++done === total) {
-        console.log(JSON.stringify({ role: 'send', datagrams: total, cpuSeconds: cpu() }));
+        console.log(JSON.stringify({ role: 'send', datagrams: total, cpuSeconds: cpu(), ...(mac ? { macEngine: mac.engine } : {}) }));
         s.close();
       } else pump();
     }
@@ -106,7 +109,7 @@ function recv(group, port, iface, count, auth) {
   let n = 0;
   let last = Date.now();
   const end = () => {
-    const extra = auth ? { badTags: bad, mibHashed: chunks } : {};
+    const extra = auth ? { badTags: bad, mibHashed: chunks, macEngine: mac.engine } : {};
     console.log(JSON.stringify({ role: 'recv', datagrams: n, cpuSeconds: cpu(), lastAtMs: last, ...extra }));
     process.exit(0);
   };

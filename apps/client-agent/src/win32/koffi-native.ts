@@ -23,14 +23,14 @@ export function koffiAsset(platform: NodeJS.Platform = process.platform): string
   return platform === 'win32' ? KOFFI_ASSET : KOFFI_LINUX_ASSET;
 }
 
-interface SeaModule {
+export interface SeaModule {
   isSea(): boolean;
   getRawAsset(key: string): ArrayBuffer;
 }
 
-/** Writes `bytes` to `dir/koffi-<sha256 prefix>.node` unless that file is there; returns its path. */
-export function materialize(bytes: Uint8Array, dir: string): string {
-  const name = `koffi-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
+/** Writes `bytes` to `dir/<prefix>-<sha256 prefix>.node` unless that file is there; returns its path. */
+export function materialize(bytes: Uint8Array, dir: string, prefix = 'koffi'): string {
+  const name = `${prefix}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
   const file = path.join(dir, name);
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
@@ -41,7 +41,8 @@ export function materialize(bytes: Uint8Array, dir: string): string {
   return file;
 }
 
-function seaModule(): SeaModule | undefined {
+/** node:sea when this process is a single executable, else undefined. */
+export function seaModule(): SeaModule | undefined {
   try {
     // Required, not imported: node:sea exists only from Node 20.12 and only matters in a SEA.
     const sea = require('node:sea') as SeaModule;

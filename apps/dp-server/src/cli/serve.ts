@@ -4,6 +4,7 @@
 import { networkInterfaces } from 'node:os';
 import pino from 'pino';
 import { interfaceMtu } from '@castpoint/transport';
+import { packetMacEngine } from '@castpoint/wire';
 import { chunkingImporter } from '../images/chunking-importer';
 import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
@@ -132,9 +133,15 @@ export async function serve(settings: ServeSettings, reread?: () => ServeSetting
 `);
   }
   app.log.info(
-    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },
+    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, packetMac: packetMacText(), ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },
     listeningMessage(reach),
   );
+}
+
+/** The packet MAC's engine, and why when it is not the native add-on (native-mac.ts in libs/wire). */
+function packetMacText(): string {
+  const mac = packetMacEngine();
+  return mac.engine === 'native' ? 'native' : `node:crypto (${mac.detail})`;
 }
 
 export function redactToken(url: string): string {

@@ -1,0 +1,95 @@
+// The packet MAC's native engine: castpoint-native.node (libs/wire/native/packet-mac.c), built with
+// the system compiler where there is one (native/build.mjs). It makes the same tags as PacketMac's
+// node:crypto code at about half the CPU per packet, which the DP pays for every datagram it sends
+// and an agent for every one it receives (docs/benchmarks.md, session 18).
+// The file is optional. It is looked for beside the running bundle (dist/apps/X/), in the build's
+// dist/native (from a bundle or from these sources), or at a path the caller gives (a single
+// executable writes its asset out first: apps/client-agent native-addon.ts). A file that will not
+// load, or that does not reproduce RFC 4231's HMAC-SHA-256 vectors, is refused with the reason,
+// and PacketMac keeps node:crypto. CASTPOINT_NATIVE=0 refuses it on purpose (to compare, or to rule
+// it out).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const NATIVE_ADDON_FILE = 'castpoint-native.node';
+
+/** What castpoint-native.node exports (packet-mac.c). */
+export interface NativeMacAddon {
+  /** The key's HMAC states, made once (an opaque handle). */
+  create(key: Uint8Array): unknown;
+  /** packet[tagAt, tagAt + size) = HMAC-SHA-256(packet[0, tagAt))[0, size); RangeError when it does not fit. */
+  sign(state: unknown, packet: Uint8Array, tagAt: number, size: number): void;
+  /** Whether packet[tagAt, tagAt + size) is that tag (false when it does not fit). */
+  verify(state: unknown, packet: Uint8Array, tagAt: number, size: number): boolean;
+}
+
+export type NativeMacLoad = { readonly addon: NativeMacAddon; readonly file: string } | { readonly unavailable: string };
+
+/** Where the add-on may be, in order: beside this code (a bundle), then the build's dist/native. */
+export function nativeAddonCandidates(codeFile: string = __filename): string[] {
+  const dir = path.dirname(codeFile);
+  return [
+    path.join(dir, NATIVE_ADDON_FILE),
+    // dist/apps/<app>/main.cjs and dist/tools/bench/*.cjs
+    path.resolve(dir, '../../native', NATIVE_ADDON_FILE),
+    // libs/wire/src/native-mac.ts (jest, ts sources)
+    path.resolve(dir, '../../../dist/native', NATIVE_ADDON_FILE),
+  ];
+}
+
+// RFC 4231 section 4: test cases 1, 2 and 6 (a 20-byte key, a short key, a key longer than a block).
+const RFC4231: ReadonlyArray<{ key: Buffer; data: Buffer; mac: string }> = [
+  { key: Buffer.alloc(20, 0x0b), data: Buffer.from('Hi There'), mac: 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7' },
+  { key: Buffer.from('Jefe'), data: Buffer.from('what do ya want for nothing?'), mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843' },
+  {
+    key: Buffer.alloc(131, 0xaa),
+    data: Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First'),
+    mac: '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
+  },
+];
+
+/** Why `addon` is not a working HMAC-SHA-256, or undefined when it reproduces every vector. */
+export function selfTestNativeMac(addon: NativeMacAddon): string | undefined {
+  for (const [i, v] of RFC4231.entries()) {
+    const packet = Buffer.concat([v.data, Buffer.alloc(32)]);
+    addon.sign(addon.create(v.key), packet, v.data.length, 32);
+    const got = packet.subarray(v.data.length).toString('hex');
+    if (got !== v.mac) return `RFC 4231 vector ${i + 1} gave ${got}, not ${v.mac}`;
+    if (!addon.verify(addon.create(v.key), packet, v.data.length, 32)) return `RFC 4231 vector ${i + 1} did not verify`;
+    packet[0] = (packet[0] as number) ^ 1;
+    if (addon.verify(addon.create(v.key), packet, v.data.length, 32)) return `RFC 4231 vector ${i + 1} verified with a changed byte`;
+  }
+  return undefined;
+}
+
+function isAddon(x: unknown): x is NativeMacAddon {
+  const o = x as Partial<Record<keyof NativeMacAddon, unknown>> | null;
+  return typeof o === 'object' && o !== null && typeof o.create === 'function' && typeof o.sign === 'function' && typeof o.verify === 'function';
+}
+
+/**
+ * Loads and checks the add-on: from `file` when given, else from the first candidate that exists.
+ * Never throws: a missing or broken file comes back as `{ unavailable: why }`.
+ */
+export function loadNativeMac(file?: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): NativeMacLoad {
+  if (env['CASTPOINT_NATIVE'] === '0') return { unavailable: 'turned off (CASTPOINT_NATIVE=0)' };
+  if (platform !== 'linux') return { unavailable: `built for Linux only (this is ${platform})` };
+  const candidates = file === undefined ? nativeAddonCandidates() : [file];
+  const found = candidates.find((f) => existsSync(f));
+  if (found === undefined) return { unavailable: `no ${NATIVE_ADDON_FILE} (looked in ${candidates.join(', ')})` };
+  const mod: { exports: unknown } = { exports: {} };
+  try {
+    process.dlopen(mod, found);
+  } catch (err) {
+    return { unavailable: `${found} did not load: ${(err as Error).message}` };
+  }
+  if (!isAddon(mod.exports)) return { unavailable: `${found} is not castpoint's add-on (no create, sign and verify)` };
+  let why: string | undefined;
+  try {
+    why = selfTestNativeMac(mod.exports);
+  } catch (err) {
+    why = `it threw: ${(err as Error).message}`;
+  }
+  if (why !== undefined) return { unavailable: `${found} failed its self-test: ${why}` };
+  return { addon: mod.exports, file: found };
+}
