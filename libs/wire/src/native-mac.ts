@@ -25,8 +25,17 @@ export interface NativeMacAddon {
 
 export type NativeMacLoad = { readonly addon: NativeMacAddon; readonly file: string } | { readonly unavailable: string };
 
+/**
+ * This code's file, or null where it has none: code evaluated from a string (tools/bench's
+ * rogue-nacker bundles wire at run time and runs it through `new Function`) has no __filename.
+ */
+function codeFileHere(): string | null {
+  return typeof __filename === 'string' ? __filename : null;
+}
+
 /** Where the add-on may be, in order: beside this code (a bundle), then the build's dist/native. */
-export function nativeAddonCandidates(codeFile: string = __filename): string[] {
+export function nativeAddonCandidates(codeFile: string | null = codeFileHere()): string[] {
+  if (codeFile === null) return [];
   const dir = path.dirname(codeFile);
   return [
     path.join(dir, NATIVE_ADDON_FILE),
@@ -75,6 +84,7 @@ export function loadNativeMac(file?: string, env: NodeJS.ProcessEnv = process.en
   if (env['CASTPOINT_NATIVE'] === '0') return { unavailable: 'turned off (CASTPOINT_NATIVE=0)' };
   if (platform !== 'linux') return { unavailable: `built for Linux only (this is ${platform})` };
   const candidates = file === undefined ? nativeAddonCandidates() : [file];
+  if (candidates.length === 0) return { unavailable: `no ${NATIVE_ADDON_FILE} to look for: this code was not loaded from a file` };
   const found = candidates.find((f) => existsSync(f));
   if (found === undefined) return { unavailable: `no ${NATIVE_ADDON_FILE} (looked in ${candidates.join(', ')})` };
   const mod: { exports: unknown } = { exports: {} };

@@ -3,6 +3,7 @@
 // the test target depends on: on Linux x64 it must be there (CI installs a compiler and has Node's
 // headers), so a build that silently stopped making it fails here.
 import { createHmac, randomBytes } from 'node:crypto';
+import { buildSync } from 'esbuild';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,6 +145,29 @@ describe('loadNativeMac', () => {
       '/x/dist/native/castpoint-native.node',
     ]);
     expect(nativeAddonCandidates('/x/libs/wire/src/native-mac.ts')[2]).toBe('/x/dist/native/castpoint-native.node');
+  });
+
+  it('has nowhere to look, and says so, for code that was not loaded from a file', () => {
+    expect(nativeAddonCandidates(null)).toEqual([]);
+  });
+
+  it('makes session keys in code bundled and evaluated from a string (as rogue-nacker.cjs runs wire)', () => {
+    // No __filename there: looking for the add-on beside it threw, and the tool died making its key.
+    const out = buildSync({
+      stdin: { contents: "export { createSessionKey, packetMacEngine } from './index';", resolveDir: __dirname, loader: 'ts' },
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      write: false,
+      logLevel: 'silent',
+    });
+    const m: { exports: Record<string, (...args: unknown[]) => unknown> } = { exports: {} };
+    new Function('module', 'exports', 'require', out.outputFiles[0]?.text ?? '')(m, m.exports, require);
+    const key = m.exports['createSessionKey']?.(new Uint8Array(32), false) as { mac: PacketMac };
+    const packet = Buffer.alloc(64);
+    key.mac.sign(packet, 48, 16);
+    expect(key.mac.verify(packet, 48, 16)).toBe(true);
+    expect(m.exports['packetMacEngine']?.()).toEqual({ engine: 'node:crypto', detail: 'no castpoint-native.node to look for: this code was not loaded from a file' });
   });
 
   it('self-tests against RFC 4231: an add-on with a wrong digest is refused', () => {
