@@ -116,9 +116,9 @@ describeLan('castpoint-agent single executable in a LAN, against a fake DP', () 
       const server = `http://${lan.server.ip}:8080`;
       const ok = await collect(lan.spawn(client, binary, ['deploy', '--server', server, '--image', 'img', '--target', target]), 60_000);
       expect(ok.stderr).toContain('downloading the missing chunks by unicast');
-      // The executable carries castpoint's native packet MAC and loads it from its asset
-      // (adapters/native-mac-asset.ts); wire's packet-mac.spec requires the add-on on Linux x64.
-      expect(ok.stderr).toContain('castpoint-agent: packet MAC: native add-on');
+      // The executable carries castpoint's native packet crypto and loads it from its asset
+      // (adapters/native-addon-asset.ts); wire's packet-mac.spec requires the add-on on Linux x64.
+      expect(ok.stderr).toContain('castpoint-agent: packet crypto: native add-on');
       expect(ok.code).toBe(0);
       expect(Buffer.compare(readFileSync(target), image)).toBe(0);
       // stdout is a pipe here: JSON lines, the last one "done".

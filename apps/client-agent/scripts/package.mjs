@@ -56,15 +56,15 @@ function koffiLinuxAsset() {
 }
 
 /**
- * castpoint's own add-on for the packet MAC (libs/wire native/packet-mac.c, built into dist/native
+ * castpoint's own add-on for the packet HMAC and AES-GCM (libs/wire native/, built into dist/native
  * by wire's build where a C compiler is): the Linux agent writes it out and loads it
- * (src/adapters/native-mac-asset.ts, whose NATIVE_MAC_ASSET names it the same). Without it the
- * executable still works, on node:crypto's MAC at about twice the CPU per packet.
+ * (src/adapters/native-addon-asset.ts, whose NATIVE_ADDON_ASSET names it the same). Without it the
+ * executable still works, on node:crypto at two to ten times the CPU per packet.
  */
 function nativeMacAsset() {
   const file = path.join(root, 'dist/native/castpoint-native.node');
   if (!existsSync(file)) {
-    console.warn(`package: ${path.relative(root, file)} is missing (no C compiler at build time?): the Linux agent will use node:crypto's packet MAC`);
+    console.warn(`package: ${path.relative(root, file)} is missing (no C compiler at build time?): the Linux agent will use node:crypto for its packets`);
     return {};
   }
   return { 'castpoint-native-linux-x64.node': file };

@@ -1,6 +1,6 @@
 // castpoint-agent entry point: wires the real DP client, disk store, sockets and terminal to the
 // CLI. Bundled to dist/apps/client-agent/main.cjs and into the single-file executables.
-import { useNativeMacAsset } from './adapters/native-mac-asset';
+import { useNativeAddonAsset } from './adapters/native-addon-asset';
 import { runCli } from './cli';
 import { runCaptureCommand } from './run-capture';
 import { runContext, runRunCommand } from './run-command';
@@ -9,7 +9,7 @@ import { runRefreshCommand } from './refresh-command';
 
 async function main(): Promise<void> {
   // Before any session key exists: its PacketMac takes the engine chosen now.
-  useNativeMacAsset();
+  useNativeAddonAsset();
   const io = {
     env: process.env,
     stdoutIsTty: process.stdout.isTTY === true,

@@ -19,7 +19,7 @@ import { Reporter, type OutputSink } from './output/reporter';
 import { watchContent } from './wim/content-watch';
 import { realWimStoreOpener } from './wim/wim-deps';
 import { kernel32 } from './win32/kernel32';
-import { packetMacDetail } from './adapters/native-mac-asset';
+import { packetCryptoDetail } from './adapters/native-addon-asset';
 import { physicalDriveTarget, type PhysicalDriveTarget } from './win32/physical-drive-target';
 
 export function processCpuSeconds(): number {
@@ -43,7 +43,7 @@ export function processSink(): OutputSink {
 
 /** The real dependencies of one deploy: `deploy` and `run` both deploy through these. */
 export function realDeployDeps(opts: DeployOptions, reporter: Reporter): DeployDeps {
-  reporter.detail(packetMacDetail());
+  reporter.detail(packetCryptoDetail());
   const { dp, stores } = imageStores(opts, new DpClient({ server: opts.server, ...(opts.token === undefined ? {} : { token: opts.token }), ...(opts.serverFingerprint === undefined ? {} : { serverFingerprint: opts.serverFingerprint }) }), reporter);
   return {
     dp,

@@ -18,7 +18,7 @@
 // Run: node tools/build/bundle.mjs libs/wire/bench/mac.bench.ts dist/libs/wire/mac.bench.cjs &&
 //      node dist/libs/wire/mac.bench.cjs [packets per round, default 200000] [rounds, default 5] [packet bytes, default 1450]
 import * as crypto from 'node:crypto';
-import { loadNativeMac } from '../src/native-mac';
+import { loadNativeAddon } from '../src/native-addon';
 import { PacketMac } from '../src/packet-mac';
 
 const PACKET = Number(process.argv[4] ?? '1450');
@@ -65,7 +65,7 @@ function viaPacketMac(): Verify {
 }
 
 function viaAddon(): Verify | undefined {
-  const load = loadNativeMac();
+  const load = loadNativeAddon();
   if ('unavailable' in load) {
     console.log(`add-on: ${load.unavailable}`);
     return undefined;

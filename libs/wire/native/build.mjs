@@ -1,8 +1,8 @@
-// Builds castpoint-native.node (packet-mac.c) into dist/native with the system C compiler, against
+// Builds castpoint-native.node (addon.c, packet-mac.c, packet-aead.c) into dist/native with the system C compiler, against
 // the Node headers this machine has: npm's nodedir (npm config), else the running Node's own prefix.
 // Nothing is downloaded. Where there is no compiler or no headers (or not Linux), it says why and
-// writes nothing: PacketMac then keeps its node:crypto engine (libs/wire native-mac.ts), which
-// gives the same tags at about twice the CPU.
+// writes nothing: PacketMac then keeps its node:crypto engine (libs/wire native-addon.ts), which
+// gives the same bytes at two to ten times the CPU.
 //   node libs/wire/native/build.mjs [OUT_DIR]   (default dist/native)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -33,7 +33,7 @@ function headerDir() {
 function skip(why) {
   // A stale add-on from an earlier build must not outlive a build that could not make one.
   rmSync(out, { force: true });
-  console.warn(`native: castpoint-native.node not built (${why}); the packet MAC stays on node:crypto`);
+  console.warn(`native: castpoint-native.node not built (${why}); the packet HMAC and AES-GCM stay on node:crypto`);
   process.exit(0);
 }
 
@@ -46,7 +46,7 @@ const tmp = `${out}.${process.pid}.tmp`;
 try {
   // -z now: every symbol (Node's OpenSSL) is bound when the file is loaded, so a host without them
   // refuses it at dlopen. -fvisibility=hidden: only the N-API entry point is exported.
-  execFileSync(cc, ['-O2', '-std=c11', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wl,-z,now', `-I${include}`, '-o', tmp, path.join(here, 'packet-mac.c')], { stdio: 'inherit' });
+  execFileSync(cc, ['-O2', '-std=c11', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wl,-z,now', `-I${include}`, '-o', tmp, ...['addon.c', 'packet-mac.c', 'packet-aead.c'].map((f) => path.join(here, f))], { stdio: 'inherit' });
 } catch (err) {
   rmSync(tmp, { force: true });
   skip(`${cc} failed: ${err.message.split('\n')[0]}`);

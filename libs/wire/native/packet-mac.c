@@ -1,4 +1,4 @@
-// castpoint-native.node: the per-packet HMAC-SHA-256 tag (libs/wire packet-mac.ts) in one native
+// The per-packet HMAC-SHA-256 tag (libs/wire packet-mac.ts) in one native
 // call. The same tags as the JavaScript engine, bit for bit; what changes is the cost, which every
 // packet pays at both ends. Through node:crypto a tag takes two crypto.hash calls (~0.9 us of call
 // overhead each on top of ~1.1 us of hashing per 1.4 KB); here it is one N-API call around the
@@ -10,61 +10,23 @@
 // The key's inner and outer SHA-256 states (after the ipad and opad blocks, RFC 2104) are made once
 // per key; a tag copies each (a struct copy, no allocation) and hashes the packet and the inner
 // digest. Comparison is constant time (CRYPTO_memcmp).
-#define NAPI_VERSION 8
 #define OPENSSL_SUPPRESS_DEPRECATED 1
-#include <node_api.h>
+#include "args.h"
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BLOCK 64
 #define DIGEST 32
 
+// Tags this add-on's MAC states (args.h external_of); any two fixed random numbers.
+static const napi_type_tag MAC_STATE = {0x6361737470742d6dULL, 0x61632d7374617465ULL};
+
 typedef struct {
   SHA256_CTX inner;
   SHA256_CTX outer;
 } mac_state;
-
-static void throw_error(napi_env env, const char *code, const char *message, int range) {
-  if (range)
-    napi_throw_range_error(env, code, message);
-  else
-    napi_throw_type_error(env, code, message);
-}
-
-// A Uint8Array argument's bytes (a Buffer is one). Returns 0 and throws a TypeError otherwise.
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  napi_value array_buffer;
-  size_t offset;
-  void *base = NULL;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, length, &base, &array_buffer, &offset) != napi_ok ||
-      type != napi_uint8_array) {
-    throw_error(env, "ERR_INVALID_ARG_TYPE", "expected a Uint8Array", 0);
-    return 0;
-  }
-  // A detached or empty array has no memory: give a valid pointer for zero bytes.
-  static uint8_t empty[1];
-  *data = base != NULL ? (uint8_t *)base : empty;
-  if (base == NULL) *length = 0;
-  return 1;
-}
-
-static int u32_of(napi_env env, napi_value value, uint32_t *out) {
-  napi_valuetype type;
-  double number;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number || napi_get_value_double(env, value, &number) != napi_ok ||
-      !(number >= 0 && number <= 4294967295.0) || number != (double)(uint32_t)number) {
-    throw_error(env, "ERR_OUT_OF_RANGE", "expected an integer from 0 to 2^32 - 1", 1);
-    return 0;
-  }
-  *out = (uint32_t)number;
-  return 1;
-}
 
 static void free_state(napi_env env, void *data, void *hint) {
   (void)env;
@@ -107,12 +69,7 @@ static napi_value create(napi_env env, napi_callback_info info) {
   SHA256_Update(&state->outer, pad, BLOCK);
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
-  napi_value external;
-  if (napi_create_external(env, state, free_state, NULL, &external) != napi_ok) {
-    free_state(env, state, NULL);
-    return NULL;
-  }
-  return external;
+  return make_external(env, state, free_state, &MAC_STATE);
 }
 
 static void hmac(const mac_state *state, const uint8_t *data, size_t length, uint8_t out[DIGEST]) {
@@ -134,12 +91,8 @@ static int packet_args(napi_env env, napi_callback_info info, mac_state **state,
     throw_error(env, "ERR_MISSING_ARGS", "expected (state, packet, tagAt, size)", 0);
     return 0;
   }
-  napi_valuetype type;
   void *raw = NULL;
-  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external || napi_get_value_external(env, argv[0], &raw) != napi_ok || raw == NULL) {
-    throw_error(env, "ERR_INVALID_ARG_TYPE", "expected a state made by create()", 0);
-    return 0;
-  }
+  if (!external_of(env, argv[0], &MAC_STATE, &raw)) return 0;
   *state = raw;
   if (!bytes_of(env, argv[1], packet, length) || !u32_of(env, argv[2], tag_at) || !u32_of(env, argv[3], size)) return 0;
   if (*size > DIGEST) {
@@ -185,12 +138,6 @@ static napi_value verify(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static int export_function(napi_env env, napi_value exports, const char *name, napi_callback callback) {
-  napi_value fn;
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, NULL, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
-}
-
-NAPI_MODULE_INIT() {
-  if (!export_function(env, exports, "create", create) || !export_function(env, exports, "sign", sign) || !export_function(env, exports, "verify", verify)) return NULL;
-  return exports;
+int register_mac(napi_env env, napi_value exports) {
+  return export_function(env, exports, "create", create) && export_function(env, exports, "sign", sign) && export_function(env, exports, "verify", verify);
 }

@@ -27,5 +27,7 @@ export {
   LEAVE_REASONS,
   KICK_REASONS,
 } from './validate';
-export { PacketMac, packetMacEngine, usePacketMacEngine } from './packet-mac';
-export { loadNativeMac, NATIVE_ADDON_FILE, type NativeMacAddon, type NativeMacLoad } from './native-mac';
+export { PacketMac } from './packet-mac';
+export { PacketAead } from './packet-aead';
+export { packetCryptoEngine, usePacketCryptoEngine } from './packet-crypto-engine';
+export { loadNativeAddon, NATIVE_ADDON_FILE, type NativeAddon, type NativeAddonLoad } from './native-addon';

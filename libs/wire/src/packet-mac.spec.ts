@@ -7,10 +7,10 @@ import { buildSync } from 'esbuild';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadNativeMac, nativeAddonCandidates, selfTestNativeMac, type NativeMacAddon } from './native-mac';
+import { loadNativeAddon, nativeAddonCandidates, selfTestNativeAddon, type NativeAddon } from './native-addon';
 import { PacketMac } from './packet-mac';
 
-const load = loadNativeMac();
+const load = loadNativeAddon();
 const expectNative = process.platform === 'linux' && process.arch === 'x64';
 
 function reference(key: Uint8Array, data: Uint8Array): Buffer {
@@ -24,7 +24,7 @@ describe('the native add-on', () => {
   });
 });
 
-const engines: Array<[string, () => NativeMacAddon | null]> = [['node:crypto', () => null]];
+const engines: Array<[string, () => NativeAddon | null]> = [['node:crypto', () => null]];
 if ('addon' in load) engines.push(['native', () => load.addon]);
 
 describe.each(engines)('PacketMac on %s', (_name, engine) => {
@@ -102,7 +102,7 @@ describe('the two engines', () => {
   });
 });
 
-describe('loadNativeMac', () => {
+describe('loadNativeAddon', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'castpoint-native-'));
@@ -110,22 +110,22 @@ describe('loadNativeMac', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is turned off by CASTPOINT_NATIVE=0', () => {
-    expect(loadNativeMac(undefined, { CASTPOINT_NATIVE: '0' })).toEqual({ unavailable: 'turned off (CASTPOINT_NATIVE=0)' });
+    expect(loadNativeAddon(undefined, { CASTPOINT_NATIVE: '0' })).toEqual({ unavailable: 'turned off (CASTPOINT_NATIVE=0)' });
   });
 
   it('is Linux only', () => {
-    expect(loadNativeMac(undefined, {}, 'win32')).toEqual({ unavailable: 'built for Linux only (this is win32)' });
+    expect(loadNativeAddon(undefined, {}, 'win32')).toEqual({ unavailable: 'built for Linux only (this is win32)' });
   });
 
   it('says where it looked when there is no file', () => {
     const file = path.join(dir, 'castpoint-native.node');
-    expect(loadNativeMac(file, {})).toEqual({ unavailable: `no castpoint-native.node (looked in ${file})` });
+    expect(loadNativeAddon(file, {})).toEqual({ unavailable: `no castpoint-native.node (looked in ${file})` });
   });
 
   it('refuses a file that is not a shared object, with the loader’s reason', () => {
     const file = path.join(dir, 'castpoint-native.node');
     writeFileSync(file, 'not an ELF file');
-    const got = loadNativeMac(file, {});
+    const got = loadNativeAddon(file, {});
     expect(got).toEqual({ unavailable: expect.stringContaining(`${file} did not load:`) });
   });
 
@@ -134,7 +134,7 @@ describe('loadNativeMac', () => {
     const koffi = path.resolve(__dirname, '../../../node_modules/koffi/build/koffi/linux_x64/koffi.node');
     const file = path.join(dir, 'castpoint-native.node');
     copyFileSync(koffi, file);
-    const got = loadNativeMac(file, {});
+    const got = loadNativeAddon(file, {});
     expect('unavailable' in got && got.unavailable).toMatch(/is not castpoint's add-on|did not load/);
   });
 
@@ -144,7 +144,7 @@ describe('loadNativeMac', () => {
       '/x/dist/native/castpoint-native.node',
       '/x/dist/native/castpoint-native.node',
     ]);
-    expect(nativeAddonCandidates('/x/libs/wire/src/native-mac.ts')[2]).toBe('/x/dist/native/castpoint-native.node');
+    expect(nativeAddonCandidates('/x/libs/wire/src/native-addon.ts')[2]).toBe('/x/dist/native/castpoint-native.node');
   });
 
   it('has nowhere to look, and says so, for code that was not loaded from a file', () => {
@@ -154,7 +154,7 @@ describe('loadNativeMac', () => {
   it('makes session keys in code bundled and evaluated from a string (as rogue-nacker.cjs runs wire)', () => {
     // No __filename there: looking for the add-on beside it threw, and the tool died making its key.
     const out = buildSync({
-      stdin: { contents: "export { createSessionKey, packetMacEngine } from './index';", resolveDir: __dirname, loader: 'ts' },
+      stdin: { contents: "export { createSessionKey, packetCryptoEngine } from './index';", resolveDir: __dirname, loader: 'ts' },
       bundle: true,
       format: 'cjs',
       platform: 'node',
@@ -167,16 +167,29 @@ describe('loadNativeMac', () => {
     const packet = Buffer.alloc(64);
     key.mac.sign(packet, 48, 16);
     expect(key.mac.verify(packet, 48, 16)).toBe(true);
-    expect(m.exports['packetMacEngine']?.()).toEqual({ engine: 'node:crypto', detail: 'no castpoint-native.node to look for: this code was not loaded from a file' });
+    expect(m.exports['packetCryptoEngine']?.()).toEqual({ engine: 'node:crypto', detail: 'no castpoint-native.node to look for: this code was not loaded from a file' });
   });
 
   it('self-tests against RFC 4231: an add-on with a wrong digest is refused', () => {
-    const wrong: NativeMacAddon = {
+    const wrong: NativeAddon = {
       create: () => undefined,
       sign: (_s, packet, tagAt, size) => packet.fill(1, tagAt, tagAt + size),
       verify: () => true,
+      aeadCreate: () => undefined,
+      aeadSeal: () => undefined,
+      aeadOpen: () => true,
     };
-    expect(selfTestNativeMac(wrong)).toMatch(/^RFC 4231 vector 1 gave 0101/);
-    if ('addon' in load) expect(selfTestNativeMac(load.addon)).toBeUndefined();
+    expect(selfTestNativeAddon(wrong)).toMatch(/^RFC 4231 vector 1 gave 0101/);
+    if ('addon' in load) {
+      expect(selfTestNativeAddon(load.addon)).toBeUndefined();
+      // A right HMAC beside an AES-GCM that seals nothing is refused too.
+      const realAddon = load.addon;
+      expect(selfTestNativeAddon({ ...realAddon, aeadSeal: () => undefined })).toBe('node:crypto refused what it sealed');
+      const lax: NativeAddon['aeadOpen'] = (state, packet, nonceAt, headerSize, tagAt, out) => {
+        realAddon.aeadOpen(state, packet, nonceAt, headerSize, tagAt, out);
+        return true;
+      };
+      expect(selfTestNativeAddon({ ...realAddon, aeadOpen: lax })).toBe('it opened a packet with a changed header byte');
+    }
   });
 });

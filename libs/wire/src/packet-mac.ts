@@ -6,12 +6,13 @@
 // - the digests come back as 32-character latin1 strings, not Buffers, and the packet is copied
 //   and compared by offset, so a packet leaves almost nothing for the young-generation collector
 //   (a Buffer and a few views per packet were ~1 KB of garbage, a third of the agent's).
-// Where castpoint's native add-on loads (native-mac.ts), sign and verify go to it instead: one
+// Where castpoint's native add-on loads (native-addon.ts), sign and verify go to it instead: one
 // native call per packet, about half the CPU again. This code stays as the engine everywhere else
 // (Windows, a machine without a compiler at build time) and as the reference the add-on is tested
 // against.
 import * as crypto from 'node:crypto';
-import { loadNativeMac, type NativeMacAddon, type NativeMacLoad } from './native-mac';
+import type { NativeAddon } from './native-addon';
+import { defaultNativeAddon } from './packet-crypto-engine';
 
 const BLOCK = 64; // SHA-256 block size: keys are padded to it
 const DIGEST = 32;
@@ -21,32 +22,10 @@ const OPAD = 0x5c;
 // crypto.hash (one-shot) exists from Node 20.12: package.json's engines field asks for it.
 const copyBytes = Buffer.prototype.copy;
 
-let native: NativeMacLoad | undefined;
-
-/** The add-on new PacketMacs use by default, loaded (and self-tested) on first use. */
-function defaultAddon(): NativeMacAddon | null {
-  native ??= loadNativeMac();
-  return 'addon' in native ? native.addon : null;
-}
-
-/**
- * Sets the engine of the PacketMacs made from now on: an add-on loaded from a file of the caller's
- * (a single executable writes its asset out first), or `{ unavailable }` for node:crypto.
- */
-export function usePacketMacEngine(load: NativeMacLoad): void {
-  native = load;
-}
-
-/** Which engine new PacketMacs use, and why (for logs and `--version`-style reports). */
-export function packetMacEngine(): { readonly engine: 'native' | 'node:crypto'; readonly detail: string } {
-  const load = (native ??= loadNativeMac());
-  return 'addon' in load ? { engine: 'native', detail: load.file } : { engine: 'node:crypto', detail: load.unavailable };
-}
-
 /** HMAC-SHA-256 under one key, with reusable scratch space. Not re-entrant (it is synchronous). */
 export class PacketMac {
   /** The native engine and this key's state in it, or null: node:crypto (the code below). */
-  private readonly addon: NativeMacAddon | null;
+  private readonly addon: NativeAddon | null;
   private readonly state: unknown;
   private inner: Buffer;
   private readonly outer = Buffer.alloc(BLOCK + DIGEST);
@@ -55,7 +34,7 @@ export class PacketMac {
   private viewLength = -1;
 
   /** `addon`: the engine (default: the add-on when it loads); null for node:crypto. */
-  constructor(key: Uint8Array, addon: NativeMacAddon | null = defaultAddon()) {
+  constructor(key: Uint8Array, addon: NativeAddon | null = defaultNativeAddon()) {
     this.addon = addon;
     this.state = addon === null ? undefined : addon.create(key);
     // Keys longer than a block are hashed first (RFC 2104 section 2); ours are 32 bytes.

@@ -2,6 +2,7 @@
 // one key per mode, so the same secret can never be used both as an HMAC key and as an AES key, and
 // the derived key is wrapped once in a KeyObject so the hot path does not re-import it per packet.
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { PacketAead } from './packet-aead';
 import { PacketMac } from './packet-mac';
 import { WireError } from './wire-error';
 
@@ -20,6 +21,8 @@ export interface SessionKey {
   readonly key: KeyObject;
   /** HMAC mode only: the same key, ready for the per-packet tag without an object per packet. */
   readonly mac: PacketMac | undefined;
+  /** Encrypted mode only: the same key, ready to seal and open packets. */
+  readonly aead: PacketAead | undefined;
 }
 
 /** Derive the packet key of a session from its 32-byte secret. Throws `WIRE_BAD_KEY` on a wrong size. */
@@ -34,5 +37,6 @@ export function createSessionKey(secret: Uint8Array, encrypted: boolean): Sessio
   }
   const info = encrypted ? HKDF_INFO_GCM : HKDF_INFO_HMAC;
   const derived = new Uint8Array(hkdfSync('sha256', secret, HKDF_SALT, info, 32));
-  return Object.freeze({ encrypted, key: createSecretKey(derived), mac: encrypted ? undefined : new PacketMac(derived) });
+  const key = createSecretKey(derived);
+  return Object.freeze({ encrypted, key, mac: encrypted ? undefined : new PacketMac(derived), aead: encrypted ? new PacketAead(key) : undefined });
 }

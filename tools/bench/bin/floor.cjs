@@ -14,7 +14,7 @@
 // `floor-auth` tool): datagrams framed as castpoint's (34-byte header, payload, 16-byte tag),
 // the tag an HMAC-SHA-256 made and checked by castpoint's own PacketMac (libs/wire), and every
 // received MiB of payload hashed with SHA-256 as the agent checks chunks. Still no repair, no
-// protocol state, nothing written. The MAC runs on the engine castpoint's own processes get (the
+// protocol state, nothing written. The HMAC runs on the engine castpoint's own processes get (the
 // native add-on where it is built, else node:crypto; CASTPOINT_NATIVE=0 turns the add-on off for
 // both), and each JSON line names it.
 // `rate=BPS` paces the sender as the peers are paced on a shaped link (udp-sender's
@@ -37,10 +37,10 @@ const TAG = 16;
  * both ends know: HMAC-SHA-256 truncated to TAG bytes at `at`, the same code the DP and agent run.
  */
 function hmac() {
-  const { PacketMac, packetMacEngine } = require(path.resolve(__dirname, '../../../dist/tools/bench/packet-mac.cjs'));
+  const { PacketMac, packetCryptoEngine } = require(path.resolve(__dirname, '../../../dist/tools/bench/packet-mac.cjs'));
   const mac = new PacketMac(Buffer.alloc(32, 0x5a));
   return {
-    engine: packetMacEngine().engine,
+    engine: packetCryptoEngine().engine,
     sign: (buf, at) => mac.sign(buf, at, TAG),
     verify: (buf, at) => mac.verify(buf, at, TAG),
   };

@@ -1,7 +1,7 @@
 import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
-import { macEnginesText } from './agent-notes';
+import { cryptoEnginesText } from './agent-notes';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
 import { dpCli } from './fleet';
 import { phasesText, sessionPhases } from './session-phases';
@@ -62,7 +62,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
     // The agents' own figure from their last JSON line (the DP's is `senderCpuSeconds`).
     const agentCpu = result.agents.map((a) => a.last?.cpuSeconds ?? NaN);
     const meanAgentCpu = agentCpu.reduce((sum, c) => sum + c, 0) / agentCpu.length;
-    const macText = macEnginesText(await Promise.all(result.agents.map((a) => a.ended.then((c) => c.stderr, () => ''))));
+    const cryptoText = cryptoEnginesText(await Promise.all(result.agents.map((a) => a.ended.then((c) => c.stderr, () => ''))));
     return {
       tool: build?.tool ?? 'castpoint',
       wallSeconds: result.wallSeconds,
@@ -70,7 +70,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${macText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
+      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
       phases: phasesText(phases),
     };
   } finally {

@@ -4,7 +4,7 @@
 import { networkInterfaces } from 'node:os';
 import pino from 'pino';
 import { interfaceMtu } from '@castpoint/transport';
-import { packetMacEngine } from '@castpoint/wire';
+import { packetCryptoEngine } from '@castpoint/wire';
 import { chunkingImporter } from '../images/chunking-importer';
 import { buildApp } from '../http/app';
 import { udpRunnerFactory } from '../sessions/udp-runner';
@@ -133,14 +133,14 @@ export async function serve(settings: ServeSettings, reread?: () => ServeSetting
 `);
   }
   app.log.info(
-    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, packetMac: packetMacText(), ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },
+    { url, urls: reach.urls, dashboard: reach.dashboard, epoch: app.dp.store.state.epoch, dataDir: settings.dataDir, mcastInterface: settings.mcastInterface, packetCrypto: packetCryptoText(), ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) },
     listeningMessage(reach),
   );
 }
 
-/** The packet MAC's engine, and why when it is not the native add-on (native-mac.ts in libs/wire). */
-function packetMacText(): string {
-  const mac = packetMacEngine();
+/** The packet cryptography's engine (HMAC, AES-GCM), and why when it is not the native add-on (libs/wire native-addon.ts). */
+function packetCryptoText(): string {
+  const mac = packetCryptoEngine();
   return mac.engine === 'native' ? 'native' : `node:crypto (${mac.detail})`;
 }
 

@@ -1,11 +1,11 @@
-// The Linux single executable's native packet MAC: written out from its asset and handed to
+// The Linux single executable's native packet crypto: written out from its asset and handed to
 // libs/wire, or node:crypto with the reason when the executable carries none.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSessionKey, loadNativeMac, usePacketMacEngine } from '@castpoint/wire';
+import { createSessionKey, loadNativeAddon, usePacketCryptoEngine } from '@castpoint/wire';
 import type { SeaModule } from '../win32/koffi-native';
-import { NATIVE_MAC_ASSET, packetMacDetail, useNativeMacAsset } from './native-mac-asset';
+import { NATIVE_ADDON_ASSET, packetCryptoDetail, useNativeAddonAsset } from './native-addon-asset';
 
 const built = path.resolve(__dirname, '../../../../dist/native/castpoint-native.node');
 
@@ -20,20 +20,20 @@ function sea(assets: Record<string, Uint8Array>): SeaModule {
   };
 }
 
-describe('useNativeMacAsset', () => {
+describe('useNativeAddonAsset', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'castpoint-native-asset-'));
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
-    usePacketMacEngine(loadNativeMac());
+    usePacketCryptoEngine(loadNativeAddon());
   });
 
   (process.platform === 'linux' && existsSync(built) ? it : it.skip)('writes the asset out, loads it, and new session keys sign with it', () => {
-    usePacketMacEngine({ unavailable: 'reset by the test' });
-    useNativeMacAsset(sea({ [NATIVE_MAC_ASSET]: readFileSync(built) }), 'linux', dir);
-    expect(packetMacDetail()).toBe('packet MAC: native add-on');
+    usePacketCryptoEngine({ unavailable: 'reset by the test' });
+    useNativeAddonAsset(sea({ [NATIVE_ADDON_ASSET]: readFileSync(built) }), 'linux', dir);
+    expect(packetCryptoDetail()).toBe('packet crypto: native add-on');
     const [file] = readdirSync(dir);
     expect(file).toMatch(/^castpoint-native-[0-9a-f]{16}\.node$/);
     // The key's PacketMac took the engine: a tag it makes verifies (and a changed byte does not).
@@ -46,15 +46,15 @@ describe('useNativeMacAsset', () => {
   });
 
   it('says node:crypto, and why, for an executable without the asset', () => {
-    useNativeMacAsset(sea({}), 'linux', dir);
-    expect(packetMacDetail()).toBe(`packet MAC: node:crypto (this executable carries no ${NATIVE_MAC_ASSET} (built without a C compiler))`);
+    useNativeAddonAsset(sea({}), 'linux', dir);
+    expect(packetCryptoDetail()).toBe(`packet crypto: node:crypto (this executable carries no ${NATIVE_ADDON_ASSET} (built without a C compiler))`);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('leaves the engine alone outside a single executable and off Linux', () => {
-    usePacketMacEngine({ unavailable: 'chosen before' });
-    useNativeMacAsset(undefined, 'linux', dir);
-    useNativeMacAsset(sea({}), 'win32', dir);
-    expect(packetMacDetail()).toBe('packet MAC: node:crypto (chosen before)');
+    usePacketCryptoEngine({ unavailable: 'chosen before' });
+    useNativeAddonAsset(undefined, 'linux', dir);
+    useNativeAddonAsset(sea({}), 'win32', dir);
+    expect(packetCryptoDetail()).toBe('packet crypto: node:crypto (chosen before)');
   });
 });
