@@ -76,7 +76,8 @@ static int aead_args(napi_env env, napi_value *argv, aead_state **state, uint8_t
       !u32_of(env, argv[4], tag_at))
     return 0;
   *state = raw;
-  if ((size_t)*nonce_at + NONCE > length || *header_size > *tag_at || (size_t)*tag_at + TAG > length) {
+  // OpenSSL takes lengths as int: a datagram is far below 2 GiB, and anything near it is refused.
+  if ((size_t)*nonce_at + NONCE > length || *header_size > *tag_at || (size_t)*tag_at + TAG > length || *tag_at > 0x7fff0000u) {
     throw_error(env, "ERR_OUT_OF_RANGE", "nonce, header, body and tag do not fit the packet", 1);
     return 0;
   }

@@ -1,14 +1,14 @@
 // The packet cryptography's native engine: castpoint-native.node (libs/wire/native: the HMAC in
 // packet-mac.c, AES-256-GCM in packet-aead.c), built with the system compiler where there is one
 // (native/build.mjs). It gives the same bytes as node:crypto at less than half the CPU per packet
-// for the HMAC and about a tenth for AES-GCM, which the DP pays for every datagram it sends and an
+// for the HMAC and about a sixth for AES-GCM, which the DP pays for every datagram it sends and an
 // agent for every one it receives (docs/benchmarks.md, session 18).
 // The file is optional. It is looked for beside the running bundle (dist/apps/X/), in the build's
 // dist/native (from a bundle or from these sources), or at a path the caller gives (a single
-// executable writes its asset out first: apps/client-agent native-addon.ts). A file that will not
-// load, or that does not reproduce RFC 4231's HMAC-SHA-256 vectors, is refused with the reason,
-// and PacketMac keeps node:crypto. CASTPOINT_NATIVE=0 refuses it on purpose (to compare, or to rule
-// it out).
+// executable writes its asset out first: apps/client-agent native-addon-asset.ts). A file that
+// will not load, or that fails its self-test (RFC 4231's HMAC-SHA-256 vectors, AES-GCM both ways
+// against node:crypto), is refused with the reason, and the keys keep node:crypto.
+// CASTPOINT_NATIVE=0 refuses it on purpose (to compare, or to rule it out).
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
