@@ -54,6 +54,18 @@ describe('castpoint builds in --tools', () => {
     expect(castpointBuild('castpoint', own)?.warmDp).toBeUndefined();
   });
 
+  it('adds the image with --encrypt for any castpoint tool ending in +encrypt, before or after +warm-dp', () => {
+    const own = fakeDist(root, 'own');
+    const other = fakeDist(root, 'other');
+    expect(castpointBuild('castpoint+encrypt', own)).toEqual({ tool: 'castpoint+encrypt', ...bundles(own), encrypt: true });
+    expect(castpointBuild(`castpoint@${other}+encrypt`, own)).toEqual({ tool: `castpoint@${other}+encrypt`, ...bundles(other), encrypt: true });
+    expect(castpointBuild('castpoint+encrypt+warm-dp', own)).toEqual({ tool: 'castpoint+encrypt+warm-dp', ...bundles(own), encrypt: true, warmDp: true });
+    expect(castpointBuild('castpoint+warm-dp+encrypt', own)).toEqual({ tool: 'castpoint+warm-dp+encrypt', ...bundles(own), encrypt: true, warmDp: true });
+    expect(castpointBuild('udpcast+encrypt', own)).toBeUndefined();
+    expect([isCastpoint('castpoint+encrypt'), isCastpoint('castpoint+warm-dp+encrypt'), isCastpoint(`castpoint@${other}+encrypt+warm-dp`), isCastpoint('uftp+encrypt')]).toEqual([true, true, true, false]);
+    expect(castpointBuild('castpoint', own)?.encrypt).toBeUndefined();
+  });
+
   it('refuses a dist directory without both bundles, naming the missing file', () => {
     const half = fakeDist(root, 'half');
     rmSync(path.join(half, 'apps/client-agent/main.cjs'));

@@ -24,6 +24,11 @@ export interface CastpointBuild {
    * its CPU during the first session on compiling (docs/benchmarks.md, session 16).
    */
   readonly warmDp?: boolean;
+  /**
+   * `...+encrypt`: the image is added with --encrypt, so the session's packets are AES-256-GCM
+   * sealed instead of HMAC-tagged (what an encrypted deployment costs each end).
+   */
+  readonly encrypt?: boolean;
 }
 
 /** The bundles inside a dist directory (the layout npm run build writes). */
@@ -44,6 +49,10 @@ export function castpointBuild(tool: string, ownDist: string): CastpointBuild | 
     const base = castpointBuild(tool.slice(0, -WARM_DP_SUFFIX.length), ownDist);
     return base ? { ...base, tool, warmDp: true } : undefined;
   }
+  if (tool.endsWith(ENCRYPT_SUFFIX) && tool !== ENCRYPT_SUFFIX) {
+    const base = castpointBuild(tool.slice(0, -ENCRYPT_SUFFIX.length), ownDist);
+    return base ? { ...base, tool, encrypt: true } : undefined;
+  }
   if (tool === 'castpoint') return { tool, ...bundlesIn(ownDist) };
   if (tool === DEFAULT_CAP_TOOL) return { tool, ...bundlesIn(ownDist), defaultCap: true };
   if (!tool.startsWith('castpoint@')) return undefined;
@@ -62,8 +71,20 @@ export const DEFAULT_CAP_TOOL = 'castpoint+default-cap';
 /** Appended to any castpoint tool: its DP serves a warm-up session before the timed one. */
 export const WARM_DP_SUFFIX = '+warm-dp';
 
+/** Appended to any castpoint tool (before or after +warm-dp): the image is added with --encrypt. */
+export const ENCRYPT_SUFFIX = '+encrypt';
+
 /** True for castpoint's own rows (any build): they are never one of the peers. */
 export function isCastpoint(tool: string): boolean {
-  const t = tool.endsWith(WARM_DP_SUFFIX) ? tool.slice(0, -WARM_DP_SUFFIX.length) : tool;
+  let t = tool;
+  for (let again = true; again; ) {
+    again = false;
+    for (const suffix of [WARM_DP_SUFFIX, ENCRYPT_SUFFIX]) {
+      if (t.endsWith(suffix) && t !== suffix) {
+        t = t.slice(0, -suffix.length);
+        again = true;
+      }
+    }
+  }
   return t === 'castpoint' || t === DEFAULT_CAP_TOOL || t.startsWith('castpoint@');
 }

@@ -28,6 +28,8 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
   try {
     // Counted from the clock's start: a warm-up session's bytes are not the timed session's.
     let before = NaN;
+    // The image flags of the bench image (--used-blocks ...) and of the tool (+encrypt).
+    const imageExtra = [...(spec.castpointImageFlags ?? []), ...(build?.encrypt ? ['--encrypt'] : [])];
     const result = await runDeployment({
       lan,
       imageName: IMAGE,
@@ -36,7 +38,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       agents: spec.receivers,
       ...(maxRate ? { maxRate } : {}),
       // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
-      imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length), ...(spec.castpointImageFlags ?? [])],
+      imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length), ...imageExtra],
       ...(build ? { bundles: { dp: build.dp, agent: build.agent } } : {}),
       ...(build?.warmDp ? { warmDp: true } : {}),
       beforeClock: async () => {
@@ -70,7 +72,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${(spec.castpointImageFlags ?? []).join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
+      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${imageExtra.join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
       phases: phasesText(phases),
     };
   } finally {
