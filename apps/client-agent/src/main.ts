@@ -8,7 +8,7 @@ import { runDeployCommand } from './run-deploy';
 import { runRefreshCommand } from './refresh-command';
 
 async function main(): Promise<void> {
-  // Before any session key exists: its PacketMac takes the engine chosen now.
+  // Before any session key exists: its PacketMac or PacketAead takes the engine chosen now.
   useNativeAddonAsset();
   const io = {
     env: process.env,
