@@ -15,6 +15,17 @@ static inline void throw_error(napi_env env, const char *code, const char *messa
     napi_throw_type_error(env, code, message);
 }
 
+// The call's first `n` arguments into argv (at most 8), or 0 after throwing `usage` when fewer came.
+static inline int args_of(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < n) {
+    throw_error(env, "ERR_MISSING_ARGS", usage, 0);
+    return 0;
+  }
+  return 1;
+}
+
 // A Uint8Array argument's bytes (a Buffer is one). Returns 0 and throws a TypeError otherwise.
 static inline int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
   napi_typedarray_type type;

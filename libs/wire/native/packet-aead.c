@@ -37,15 +37,10 @@ static void free_aead(napi_env env, void *data, void *hint) {
 
 // aeadCreate(key: Uint8Array of 32 bytes): an external holding the key's two contexts.
 static napi_value aead_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (!args_of(env, info, 1, argv, "aeadCreate(key) needs the key")) return NULL;
   uint8_t *key;
   size_t key_length;
-  if (argc < 1) {
-    throw_error(env, "ERR_MISSING_ARGS", "aeadCreate(key) needs the key", 0);
-    return NULL;
-  }
   if (!bytes_of(env, argv[0], &key, &key_length)) return NULL;
   if (key_length != KEY) {
     throw_error(env, "ERR_OUT_OF_RANGE", "an AES-256 key is 32 bytes", 1);
@@ -86,13 +81,8 @@ static int aead_args(napi_env env, napi_value *argv, aead_state **state, uint8_t
 
 // aeadSeal(state, packet, nonceAt, headerSize, tagAt): encrypts the body in place and writes the tag.
 static napi_value aead_seal(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 5) {
-    throw_error(env, "ERR_MISSING_ARGS", "expected (state, packet, nonceAt, headerSize, tagAt)", 0);
-    return NULL;
-  }
+  if (!args_of(env, info, 5, argv, "expected (state, packet, nonceAt, headerSize, tagAt)")) return NULL;
   aead_state *state;
   uint8_t *packet;
   uint32_t nonce_at, header_size, tag_at;
@@ -113,13 +103,8 @@ static napi_value aead_seal(napi_env env, napi_callback_info info) {
 // goes to `out` (tagAt - headerSize bytes), which is zeroed when it does not hold. The packet is
 // not written.
 static napi_value aead_open(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 6) {
-    throw_error(env, "ERR_MISSING_ARGS", "expected (state, packet, nonceAt, headerSize, tagAt, out)", 0);
-    return NULL;
-  }
+  if (!args_of(env, info, 6, argv, "expected (state, packet, nonceAt, headerSize, tagAt, out)")) return NULL;
   aead_state *state;
   uint8_t *packet, *out;
   size_t out_length;

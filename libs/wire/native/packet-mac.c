@@ -38,13 +38,8 @@ static void free_state(napi_env env, void *data, void *hint) {
 
 // create(key: Uint8Array): an external holding the key's two states.
 static napi_value create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) {
-    throw_error(env, "ERR_MISSING_ARGS", "create(key) needs the key", 0);
-    return NULL;
-  }
+  if (!args_of(env, info, 1, argv, "create(key) needs the key")) return NULL;
   uint8_t *key;
   size_t key_length;
   if (!bytes_of(env, argv[0], &key, &key_length)) return NULL;
@@ -84,13 +79,8 @@ static void hmac(const mac_state *state, const uint8_t *data, size_t length, uin
 
 // The arguments of sign and verify: (state, packet, tagAt, size), checked. Returns 0 after throwing.
 static int packet_args(napi_env env, napi_callback_info info, mac_state **state, uint8_t **packet, size_t *length, uint32_t *tag_at, uint32_t *size) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
-  if (argc < 4) {
-    throw_error(env, "ERR_MISSING_ARGS", "expected (state, packet, tagAt, size)", 0);
-    return 0;
-  }
+  if (!args_of(env, info, 4, argv, "expected (state, packet, tagAt, size)")) return 0;
   void *raw = NULL;
   if (!external_of(env, argv[0], &MAC_STATE, &raw)) return 0;
   *state = raw;

@@ -101,5 +101,12 @@ describe('the native AES-GCM', () => {
     expect(() => addon.aeadCreate(randomBytes(16))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: 'an AES-256 key is 32 bytes' }));
     expect(() => addon.aeadOpen(addon.aeadCreate(randomBytes(32)), packet, NONCE_OFFSET, 34, 84, Buffer.alloc(10))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => addon.aeadSeal(addon.aeadCreate(randomBytes(32)), packet, NONCE_OFFSET, 34, 90)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    // Too few arguments: refused, not read past the end of the call's arguments.
+    const missing = expect.objectContaining({ code: 'ERR_MISSING_ARGS' });
+    expect(() => (addon.aeadSeal as (...args: unknown[]) => void)(addon.aeadCreate(randomBytes(32)), packet)).toThrow(missing);
+    expect(() => (addon.aeadOpen as (...args: unknown[]) => void)(addon.aeadCreate(randomBytes(32)), packet, NONCE_OFFSET, 34, 84)).toThrow(missing);
+    expect(() => (addon.verify as (...args: unknown[]) => void)(addon.create(randomBytes(32)), packet, 84)).toThrow(missing);
+    expect(() => (addon.create as (...args: unknown[]) => void)()).toThrow(missing);
+    expect(() => (addon.aeadCreate as (...args: unknown[]) => void)()).toThrow(missing);
   });
 });
