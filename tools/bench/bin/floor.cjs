@@ -25,26 +25,13 @@
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
-const path = require('node:path');
 const { allowedDatagrams, wireBytes } = require('./floor-pace.cjs');
+const { floorMac } = require('./floor-mac.cjs');
 
 const PAYLOAD = 1400;
 const HEADER = 34;
 const TAG = 16;
 
-/**
- * castpoint's own PacketMac (libs/wire, bundled next to the bench by its build), under a fixed key
- * both ends know: HMAC-SHA-256 truncated to TAG bytes at `at`, the same code the DP and agent run.
- */
-function hmac() {
-  const { PacketMac, packetCryptoEngine } = require(path.resolve(__dirname, '../../../dist/tools/bench/packet-mac.cjs'));
-  const mac = new PacketMac(Buffer.alloc(32, 0x5a));
-  return {
-    engine: packetCryptoEngine().engine,
-    sign: (buf, at) => mac.sign(buf, at, TAG),
-    verify: (buf, at) => mac.verify(buf, at, TAG),
-  };
-}
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -53,7 +40,7 @@ const cpu = () => {
 function send(file, group, port, iface, auth, rateBps) {
   const data = fs.readFileSync(file);
   const total = Math.ceil(data.length / PAYLOAD);
-  const mac = auth ? hmac() : undefined;
+  const mac = auth ? floorMac(TAG) : undefined;
   // Framed like a castpoint data packet: a fresh buffer per datagram (it is in flight until sent).
   const frame = (at, end) => {
     const b = Buffer.alloc(HEADER + (end - at) + TAG);
@@ -114,7 +101,7 @@ function recv(group, port, iface, count, auth) {
     process.exit(0);
   };
   // auth: check the tag, gather payloads into a MiB and hash each full one.
-  const mac = auth ? hmac() : undefined;
+  const mac = auth ? floorMac(TAG) : undefined;
   const chunk = Buffer.alloc(1 << 20);
   let fill = 0;
   let chunks = 0;
