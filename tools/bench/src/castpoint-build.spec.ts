@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './args';
@@ -64,6 +64,20 @@ describe('castpoint builds in --tools', () => {
     expect(castpointBuild('udpcast+encrypt', own)).toBeUndefined();
     expect([isCastpoint('castpoint+encrypt'), isCastpoint('castpoint+warm-dp+encrypt'), isCastpoint(`castpoint@${other}+encrypt+warm-dp`), isCastpoint('uftp+encrypt')]).toEqual([true, true, true, false]);
     expect(castpointBuild('castpoint', own)?.encrypt).toBeUndefined();
+  });
+
+  it('runs a dist directory on the node inside it, when it holds an executable one', () => {
+    const own = fakeDist(root, 'own');
+    const linked = fakeDist(root, 'linked');
+    symlinkSync(process.execPath, path.join(linked, 'node'));
+    expect(castpointBuild(`castpoint@${linked}`, own)).toEqual({ tool: `castpoint@${linked}`, ...bundles(linked), node: path.join(linked, 'node') });
+    expect(castpointBuild(`castpoint@${linked}+warm-dp`, own)?.node).toBe(path.join(linked, 'node'));
+    // A file that cannot run is not a runtime: the bench's own node is used.
+    const plain = fakeDist(root, 'plain');
+    writeFileSync(path.join(plain, 'node'), '');
+    chmodSync(path.join(plain, 'node'), 0o644);
+    expect(castpointBuild(`castpoint@${plain}`, own)?.node).toBeUndefined();
+    expect(castpointBuild('castpoint', own)?.node).toBeUndefined();
   });
 
   it('refuses a dist directory without both bundles, naming the missing file', () => {

@@ -1,8 +1,10 @@
 // Which castpoint the benchmark runs. `castpoint` is this checkout's build (npm run build);
 // `castpoint@DIR` is another build's dist directory, so that two builds can take turns in the
 // same LAN with --repeat (A B A B ...): on this 2-core box single runs vary by 4-5%, and a change
-// worth less than that can only be judged from alternated runs of both builds.
-import { existsSync } from 'node:fs';
+// worth less than that can only be judged from alternated runs of both builds. A dist directory
+// with an executable named `node` in it runs on that node instead of the bench's own, so that two
+// runtimes can take turns the same way (the move to Node 22 was measured so, docs/benchmarks.md).
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface CastpointBuild {
@@ -12,6 +14,8 @@ export interface CastpointBuild {
   readonly dp: string;
   /** castpoint-agent's bundle. */
   readonly agent: string;
+  /** The node the DP and the agents run on: DIST/node where there is one (default: the bench's own). */
+  readonly node?: string;
   /**
    * `castpoint+default-cap`: the DP runs without --max-rate (its default cap, 1 Gbit/s) instead of
    * a cap hand-tuned to 95% of the shaped link: what its rate control finds by itself (issue 29.5).
@@ -39,6 +43,17 @@ export function bundlesIn(dist: string): { dp: string; agent: string } {
   };
 }
 
+/** DIST/node when it is an executable file (a link to one counts), else undefined. */
+export function runtimeIn(dist: string): string | undefined {
+  const node = path.join(dist, 'node');
+  try {
+    accessSync(node, constants.X_OK);
+    return node;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The build a `--tools` entry names, or undefined when the entry is not castpoint. Throws when
  * `castpoint@DIR` does not hold both bundles, so a typo fails before any LAN is made.
@@ -62,7 +77,8 @@ export function castpointBuild(tool: string, ownDist: string): CastpointBuild | 
   for (const f of [b.dp, b.agent]) {
     if (!existsSync(f)) throw new Error(`${tool}: ${f} does not exist (build that checkout with npm run build and name its dist directory)`);
   }
-  return { tool, ...b };
+  const node = runtimeIn(path.resolve(dir));
+  return { tool, ...b, ...(node ? { node } : {}) };
 }
 
 /** This checkout's build with the DP's default cap (no --max-rate). */

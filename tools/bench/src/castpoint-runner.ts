@@ -39,7 +39,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       ...(maxRate ? { maxRate } : {}),
       // Like udpcast's --min-receivers N: start once every receiver asked, all in one pass.
       imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length), ...imageExtra],
-      ...(build ? { bundles: { dp: build.dp, agent: build.agent } } : {}),
+      ...(build ? { bundles: { dp: build.dp, agent: build.agent, ...(build.node ? { node: build.node } : {}) } } : {}),
       ...(build?.warmDp ? { warmDp: true } : {}),
       beforeClock: async () => {
         before = await txBytes(lan, lan.server);

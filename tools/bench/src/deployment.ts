@@ -43,7 +43,7 @@ export interface DeploymentSpec {
   readonly onProgress?: (agents: readonly AgentRun[]) => void;
   readonly timeoutMs?: number;
   /** Another build's bundles (default: this checkout's). */
-  readonly bundles?: { readonly dp: string; readonly agent: string };
+  readonly bundles?: { readonly dp: string; readonly agent: string; readonly node?: string };
   /**
    * Before the timed session, the DP sends the image's first WARMUP_MIB to the same hosts
    * (another image name, other targets, the same flags but --used-blocks), untimed: the timed
@@ -99,7 +99,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   const name = spec.imageName ?? 'demo';
   const dataDir = path.join(spec.workDir, 'dp-data');
   const image = placeImage(dataDir, spec.image);
-  const dp = await startDp(lan, lan.server, { dataDir, ...(spec.maxRate ? { maxRate: spec.maxRate } : {}), ...(spec.bundles ? { bundle: spec.bundles.dp } : {}) });
+  const dp = await startDp(lan, lan.server, { dataDir, ...(spec.maxRate ? { maxRate: spec.maxRate } : {}), ...(spec.bundles ? { bundle: spec.bundles.dp } : {}), ...(spec.bundles?.node ? { node: spec.bundles.node } : {}) });
   if (spec.warmDp) await warmUp(spec, dp, dataDir, name);
   const add = await dpCli(lan, dp, ['image', 'add', name, image, ...(spec.imageFlags ?? [])]);
   if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
@@ -111,7 +111,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
     const dir = path.join(spec.workDir, host.name);
     mkdirSync(dir, { recursive: true });
     const target = path.join(dir, 'disk.img');
-    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}) });
+    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}), ...(spec.bundles?.node ? { node: spec.bundles.node } : {}) });
     const run: AgentRun = { host, target, proc, ended: collect(proc, spec.timeoutMs ?? 600_000) };
     // The rejection (an agent that outlived its timeout) is the Promise.all's below to report:
     // unhandled here it ended the whole bench (node's default) with its LAN left behind.
@@ -145,7 +145,7 @@ async function warmUp(spec: DeploymentSpec, dp: RunningDp, dataDir: string, name
     spec.agents.map((host) => {
       const dir = path.join(spec.workDir, `${host.name}-warmup`);
       mkdirSync(dir, { recursive: true });
-      const proc = startAgent(lan, host, dp, { image: warmName, target: path.join(dir, 'disk.img'), stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}) });
+      const proc = startAgent(lan, host, dp, { image: warmName, target: path.join(dir, 'disk.img'), stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}), ...(spec.bundles?.node ? { node: spec.bundles.node } : {}) });
       return collect(proc, spec.timeoutMs ?? 600_000);
     }),
   );

@@ -24,6 +24,8 @@ export interface RunningDp {
   readonly ended: Promise<Collected>;
   /** The castpoint-dp bundle it runs (its admin CLI is run from the same one). */
   readonly bundle: string;
+  /** The node it runs on (its admin CLI too). */
+  readonly node: string;
 }
 
 /**
@@ -35,9 +37,10 @@ export interface RunningDp {
 export async function startDp(
   lan: Fabric,
   host: Host,
-  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string; readyTimeoutMs?: number },
+  opts: { dataDir: string; port?: number; maxRate?: string; extra?: string[]; adminToken?: string; clientToken?: string; bundle?: string; node?: string; readyTimeoutMs?: number },
 ): Promise<RunningDp> {
   const bundle = opts.bundle ?? appBundles().dp;
+  const node = opts.node ?? process.execPath;
   const port = opts.port ?? 8080;
   const adminToken = opts.adminToken ?? randomBytes(16).toString('hex');
   const clientToken = opts.clientToken ?? randomBytes(16).toString('hex');
@@ -52,7 +55,7 @@ export async function startDp(
     ...(opts.maxRate ? ['--max-rate', opts.maxRate] : []),
     ...(opts.extra ?? []),
   ];
-  const proc = lan.spawn(host, process.execPath, args);
+  const proc = lan.spawn(host, node, args);
   const ended = collect(proc, 3_600_000);
   const url = `http://${host.ip}:${port}`;
   try {
@@ -66,7 +69,7 @@ export async function startDp(
     await ended.catch(() => undefined);
     throw err;
   }
-  return { url, adminToken, clientToken, proc, ended, bundle };
+  return { url, adminToken, clientToken, proc, ended, bundle, node };
 }
 
 /** Polls an URL from inside `host` until it answers (curl), or fails when `ended` settles first. */
@@ -103,14 +106,17 @@ export function placeImage(dataDir: string, file: string): string {
 
 /** Runs a castpoint-dp admin CLI command against a running DP (from the DP's host). */
 export async function dpCli(lan: Fabric, dp: RunningDp, args: string[]): Promise<Collected> {
-  return collect(lan.spawn(lan.server, process.execPath, [dp.bundle, ...args, '--server', dp.url, '--token', dp.adminToken]), 600_000);
+  return collect(lan.spawn(lan.server, dp.node, [dp.bundle, ...args, '--server', dp.url, '--token', dp.adminToken]), 600_000);
 }
 
-/** Starts castpoint-agent deploy on `host` with JSON progress lines (`bundle`: another build's agent). */
-export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[]; bundle?: string }): ChildProcess {
+/**
+ * Starts castpoint-agent deploy on `host` with JSON progress lines (`bundle`: another build's agent;
+ * `node`: the node it runs on, default the bench's own).
+ */
+export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[]; bundle?: string; node?: string }): ChildProcess {
   // Each agent gets its own UTS namespace named after its host, as separate machines have their
   // own host names (the DP shows them; the agent reports os.hostname()).
-  return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, process.execPath,
+  return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, opts.node ?? process.execPath,
     ...nodeFlags(),
     opts.bundle ?? appBundles().agent, 'deploy',
     '--server', dp.url,
