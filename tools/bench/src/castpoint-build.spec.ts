@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './args';
-import { castpointBuild, isCastpoint } from './castpoint-build';
+import { castpointBuild, isCastpoint, runtimeVersion } from './castpoint-build';
 
 const PEERS = ['udpcast', 'uftp'];
 
@@ -78,6 +78,9 @@ describe('castpoint builds in --tools', () => {
     chmodSync(path.join(plain, 'node'), 0o644);
     expect(castpointBuild(`castpoint@${plain}`, own)?.node).toBeUndefined();
     expect(castpointBuild('castpoint', own)?.node).toBeUndefined();
+    // Each row's flags name the runtime that ran it.
+    expect(runtimeVersion(path.join(linked, 'node'))).toBe(process.version);
+    expect(runtimeVersion(path.join(plain, 'node'))).toBe('node ?');
   });
 
   it('refuses a dist directory without both bundles, naming the missing file', () => {

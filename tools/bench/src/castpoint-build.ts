@@ -4,6 +4,7 @@
 // worth less than that can only be judged from alternated runs of both builds. A dist directory
 // with an executable named `node` in it runs on that node instead of the bench's own, so that two
 // runtimes can take turns the same way (the move to Node 22 was measured so, docs/benchmarks.md).
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -52,6 +53,12 @@ export function runtimeIn(dist: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `node --version` of the runtime a build runs on ("v22.23.3"), or "node ?" when it does not answer. */
+export function runtimeVersion(node: string = process.execPath): string {
+  const r = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : 'node ?';
 }
 
 /**

@@ -8,7 +8,7 @@ import { phasesText, sessionPhases } from './session-phases';
 import { expectedTargetSha256 } from './used-blocks-target';
 import { processCpuSeconds, runQueueWaitSeconds, txBytes } from './measure';
 import type { TransferResult, TransferSpec } from './peers';
-import type { CastpointBuild } from './castpoint-build';
+import { runtimeVersion, type CastpointBuild } from './castpoint-build';
 
 /** The image's name on the bench's DP (its sessions are looked up by it). */
 const IMAGE = 'bench';
@@ -72,7 +72,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${imageExtra.join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
+      flags: `${runtimeVersion(build?.node)}; castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${imageExtra.join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
       phases: phasesText(phases),
     };
   } finally {
