@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { frameContentSize, loadZstd, type ChunkZstd } from './chunk-compression';
+import { frameContentSize, loadWasmZstd, loadZstd, nodeZstd, type ChunkZstd } from './chunk-compression';
 
 const MiB = 1 << 20;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -8,12 +8,19 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 const nodeBinary = readFileSync(process.execPath);
 const raw = Buffer.from(nodeBinary.subarray(Math.floor(nodeBinary.length / 2), Math.floor(nodeBinary.length / 2) + MiB));
 
-let zstd: ChunkZstd;
-beforeAll(async () => {
-  zstd = await loadZstd();
-});
+// Both engines, the same checks: node:zlib's (this Node has it: engines asks for 22.12+, and
+// castpoint runs on 22.23) and the WASM kept for a Node without it.
+const ENGINES: ReadonlyArray<[string, () => Promise<ChunkZstd>]> = [
+  ['node:zlib', async () => nodeZstd() ?? Promise.reject(new Error('this Node has no zstd in node:zlib'))],
+  ['wasm', loadWasmZstd],
+];
 
-describe('chunk zstd', () => {
+describe.each(ENGINES)('chunk zstd on %s', (_engine, load) => {
+  let zstd: ChunkZstd;
+  beforeAll(async () => {
+    zstd = await load();
+  });
+
   it('round-trips a chunk of a real binary smaller than it was, checking the raw hash', () => {
     const frame = zstd.compress(raw, 3);
     expect(frame.length).toBeLessThan(raw.length * 0.8);
@@ -42,6 +49,36 @@ describe('chunk zstd', () => {
 
   it('refuses levels outside 1..22', () => {
     for (const level of [0, 23, 2.5, Number.NaN]) expect(() => zstd.compress(raw, level)).toThrow(expect.objectContaining({ code: 'CHUNKING_BAD_OPTION' }));
+  });
+});
+
+
+describe('chunk zstd engines', () => {
+  it('reads each other\'s frames, byte for byte', async () => {
+    const native = nodeZstd();
+    const wasm = await loadWasmZstd();
+    expect(native).toBeDefined();
+    if (native === undefined) return;
+    for (const level of [1, 3, 19]) {
+      expect(native.decompress(wasm.compress(raw, level), 0, MiB, sha256(raw)).equals(raw)).toBe(true);
+      expect(wasm.decompress(native.compress(raw, level), 0, MiB, sha256(raw)).equals(raw)).toBe(true);
+    }
+  });
+
+  it('uses node:zlib where this Node has it, and the WASM where it has none', async () => {
+    expect((await loadZstd()).engine).toBe('node:zlib');
+    expect((await loadWasmZstd()).engine).toBe('wasm');
+    expect(nodeZstd({})).toBeUndefined();
+    expect(nodeZstd({ zstdCompressSync: () => Buffer.alloc(0), zstdDecompressSync: () => Buffer.alloc(0) })).toBeUndefined();
+  });
+
+  it('never decodes past the chunk\'s length on node:zlib, whatever the frame says beyond its header', () => {
+    const native = nodeZstd();
+    if (native === undefined) throw new Error('this Node has no zstd in node:zlib');
+    // Two frames back to back: the header declares one MiB, the bytes decode to two.
+    const frame = native.compress(raw, 3);
+    const doubled = Buffer.concat([frame, frame]);
+    expect(() => native.decompress(doubled, 8, MiB, sha256(raw))).toThrow(expect.objectContaining({ code: 'CHUNKING_CHUNK_DECOMPRESS_FAILED', data: expect.objectContaining({ chunk: 8 }) }));
   });
 });
 

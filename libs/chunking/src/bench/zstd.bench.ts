@@ -1,12 +1,13 @@
 // Chunk zstd benchmark: compresses 1 MiB chunks of realistic data at levels 3 and 19 and decodes
 // them, printing the ratio and MB/s per core (CPU time of this thread, so other load on a shared
-// machine slows it less than wall time would). Bundled like the agent, so it also proves the
-// inlined WASM loads without node_modules.
+// machine slows it less than wall time would), for both engines in turn: node:zlib's zstd (what
+// loadZstd gives on Node 22.15+) and the WASM kept for a Node without it. Bundled like the agent,
+// so it also proves the inlined WASM loads without node_modules.
 // Run: npx nx run chunking:bench-zstd
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadZstd } from '../chunk-compression';
+import { loadWasmZstd, nodeZstd, type ChunkZstd } from '../chunk-compression';
 
 const MiB = 1024 * 1024;
 
@@ -50,10 +51,10 @@ function cpuSecondsPer(fn: () => void, runs: number): number {
 }
 
 async function main(): Promise<void> {
-  const zstd = await loadZstd();
+  const engines: ChunkZstd[] = [nodeZstd(), await loadWasmZstd()].filter((z): z is ChunkZstd => z !== undefined);
   const samples: Record<string, Buffer> = { binary: binarySample(), text: textSample(), random: randomBytes(MiB) };
-  console.log('sample  level  ratio  compress MB/s/core  decompress MB/s/core');
-  for (const [name, raw] of Object.entries(samples)) {
+  console.log('engine     sample  level  ratio  compress MB/s/core  decompress MB/s/core');
+  for (const [name, raw] of Object.entries(samples)) for (const zstd of engines) {
     const hash = createHash('sha256').update(raw).digest('hex');
     for (const level of [3, 19]) {
       let frame: Buffer = Buffer.alloc(0);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
       const d = cpuSecondsPer(() => zstd.decompress(frame, 0, raw.length, hash), 30);
       const h = cpuSecondsPer(() => createHash('sha256').update(raw).digest(), 30);
       console.log(
-        `${name.padEnd(7)} ${String(level).padStart(5)}  ${(raw.length / frame.length).toFixed(2).padStart(5)}  ${(raw.length / MiB / c).toFixed(1).padStart(18)}  ${(raw.length / MiB / d).toFixed(0).padStart(20)}   (of which SHA-256 alone: ${(raw.length / MiB / h).toFixed(0)} MB/s)`,
+        `${zstd.engine.padEnd(10)} ${name.padEnd(7)} ${String(level).padStart(5)}  ${(raw.length / frame.length).toFixed(2).padStart(5)}  ${(raw.length / MiB / c).toFixed(1).padStart(18)}  ${(raw.length / MiB / d).toFixed(0).padStart(20)}   (of which SHA-256 alone: ${(raw.length / MiB / h).toFixed(0)} MB/s)`,
       );
     }
   }
