@@ -52,7 +52,6 @@ describe.each(ENGINES)('chunk zstd on %s', (_engine, load) => {
   });
 });
 
-
 describe('chunk zstd engines', () => {
   it('reads each other\'s frames, byte for byte', async () => {
     const native = nodeZstd();
