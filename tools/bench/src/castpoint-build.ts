@@ -55,10 +55,20 @@ export function runtimeIn(dist: string): string | undefined {
   }
 }
 
-/** `node --version` of the runtime a build runs on ("v22.23.3"), or "node ?" when it does not answer. */
+const versions = new Map<string, string>();
+
+/**
+ * `node --version` of the runtime a build runs on ("v22.23.3"), or "node ?" when it does not
+ * answer; asked once per runtime (every row of a bench names it).
+ */
 export function runtimeVersion(node: string = process.execPath): string {
-  const r = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : 'node ?';
+  let v = versions.get(node);
+  if (v === undefined) {
+    const r = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    v = r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : 'node ?';
+    versions.set(node, v);
+  }
+  return v;
 }
 
 /**

@@ -111,7 +111,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
     const dir = path.join(spec.workDir, host.name);
     mkdirSync(dir, { recursive: true });
     const target = path.join(dir, 'disk.img');
-    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}), ...(spec.bundles?.node ? { node: spec.bundles.node } : {}) });
+    const proc = startAgent(lan, host, dp, { image: name, target, stateDir: path.join(dir, 'state'), ...agentBundle(spec) });
     const run: AgentRun = { host, target, proc, ended: collect(proc, spec.timeoutMs ?? 600_000) };
     // The rejection (an agent that outlived its timeout) is the Promise.all's below to report:
     // unhandled here it ended the whole bench (node's default) with its LAN left behind.
@@ -131,6 +131,11 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   }
 }
 
+/** Another build's agent, where the spec names one (it runs on its DP's node: fleet's startAgent). */
+function agentBundle(spec: DeploymentSpec): { bundle?: string } {
+  return spec.bundles ? { bundle: spec.bundles.agent } : {};
+}
+
 /** The untimed warm-up session of `warmDp`: throws when it does not end with every agent at 0. */
 async function warmUp(spec: DeploymentSpec, dp: RunningDp, dataDir: string, name: string): Promise<void> {
   const { lan } = spec;
@@ -145,7 +150,7 @@ async function warmUp(spec: DeploymentSpec, dp: RunningDp, dataDir: string, name
     spec.agents.map((host) => {
       const dir = path.join(spec.workDir, `${host.name}-warmup`);
       mkdirSync(dir, { recursive: true });
-      const proc = startAgent(lan, host, dp, { image: warmName, target: path.join(dir, 'disk.img'), stateDir: path.join(dir, 'state'), ...(spec.bundles ? { bundle: spec.bundles.agent } : {}), ...(spec.bundles?.node ? { node: spec.bundles.node } : {}) });
+      const proc = startAgent(lan, host, dp, { image: warmName, target: path.join(dir, 'disk.img'), stateDir: path.join(dir, 'state'), ...agentBundle(spec) });
       return collect(proc, spec.timeoutMs ?? 600_000);
     }),
   );

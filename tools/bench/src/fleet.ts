@@ -110,13 +110,13 @@ export async function dpCli(lan: Fabric, dp: RunningDp, args: string[]): Promise
 }
 
 /**
- * Starts castpoint-agent deploy on `host` with JSON progress lines (`bundle`: another build's agent;
- * `node`: the node it runs on, default the bench's own).
+ * Starts castpoint-agent deploy on `host` with JSON progress lines (`bundle`: another build's agent),
+ * on the node its DP runs on: a build is compared with another on one runtime at both ends.
  */
-export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[]; bundle?: string; node?: string }): ChildProcess {
+export function startAgent(lan: Fabric, host: Host, dp: RunningDp, opts: { image: string; target: string; stateDir?: string; extra?: string[]; bundle?: string }): ChildProcess {
   // Each agent gets its own UTS namespace named after its host, as separate machines have their
   // own host names (the DP shows them; the agent reports os.hostname()).
-  return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, opts.node ?? process.execPath,
+  return lan.spawn(host, 'unshare', ['-u', 'sh', '-c', 'hostname "$0" && exec "$@"', host.name, dp.node,
     ...nodeFlags(),
     opts.bundle ?? appBundles().agent, 'deploy',
     '--server', dp.url,
