@@ -108,6 +108,12 @@ export class DatagramPipes {
     });
   }
 
+  /** Counts datagrams the owner sent around sendCb (a frame sender's). */
+  countSent(datagrams: number, bytes: number): void {
+    this.sentDatagrams += datagrams;
+    this.sentBytes += bytes;
+  }
+
   send(bytes: Uint8Array, to: PeerAddress): Promise<void> {
     return new Promise((resolve, reject) => this.sendCb(bytes, to, (err) => (err ? reject(err) : resolve())));
   }

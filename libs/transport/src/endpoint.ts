@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { FrameSender } from './frame-sender';
 
 /** An IPv4 address and UDP port. */
 export interface PeerAddress {
@@ -140,6 +141,14 @@ export interface UdpEndpoint {
   send(bytes: Uint8Array, to: PeerAddress): Promise<void>;
   /** The same without a promise per datagram, for pacing loops. The callback gets a TransportError. */
   sendCb(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void;
+  /**
+   * A sender of datagrams to `to` written in place into frames of `frameSize` bytes, for pacing
+   * loops at line rate (frame-sender.ts): with batchedSends on Linux with castpoint's native
+   * add-on, a turn's frames leave as UDP_SEGMENT sends of one system call each and nothing is
+   * allocated per datagram; elsewhere each frame is a sendCb. Its sends count in stats() as
+   * others do, but not in inFlight: the caller bounds them (the DP's pacing loop does).
+   */
+  frameSender(frameSize: number, to: PeerAddress): FrameSender;
   /**
    * From now on hands every received datagram straight to `listener` instead of `readable`, for
    * receive loops at line rate: a stream costs a wrapper object, a queued tick and its promise

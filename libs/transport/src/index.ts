@@ -6,6 +6,7 @@ export { openUdpSocket } from './udp-socket';
 export { BatchedReader, socketReadHandle, type BatchedReaderOptions, type BatchedReaderStats, type ReadHandle } from './batched-reader';
 export { loadRecvMmsg, RECV_BATCH, type DatagramBatchSource } from './recvmmsg';
 export { interfaceMtu } from './segmented-socket';
+export { CallbackFrameSender, DEFAULT_SLAB_LIMITS, SlabFrameSender, type FrameSender, type SegmentSendIo, type SlabLimits } from './frame-sender';
 export { cappedWarning, readKernelMax } from './socket-buffers';
 export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats } from './memory-network';
 export { realClock, VirtualClock, type Clock } from './clock';

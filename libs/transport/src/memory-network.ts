@@ -5,6 +5,10 @@ import { isLoopback4, isMulticast4, requireGroup, requireIpv4, requireTtl } from
 import { resolveOptions, type ResolvedOptions } from './options';
 import { SeededRandom } from './prng';
 import { realClock, type Clock } from './clock';
+import { constants as osConstants } from 'node:os';
+import { CallbackFrameSender, checkFrameDestination, SlabFrameSender, type FrameSender } from './frame-sender';
+
+const EBADF = osConstants.errno.EBADF;
 
 export interface MemoryNetworkOptions {
   /** Seed of every random choice (loss, delay, reordering); the same seed replays the same run. @default 1 */
@@ -225,6 +229,28 @@ class MemoryEndpoint implements UdpEndpoint {
 
   sendCb(bytes: Uint8Array, to: PeerAddress, cb: SendCallback): void {
     this.pipes.sendCb(bytes, to, cb);
+  }
+
+  /** As the socket's: with batchedSends, slabs the twin cuts back into datagrams, as the kernel does. */
+  frameSender(frameSize: number, to: PeerAddress): FrameSender {
+    checkFrameDestination(to, this.o.multicast !== undefined);
+    if (!this.o.batchedSends) return new CallbackFrameSender(frameSize, (bytes, dest, cb) => this.sendCb(bytes, dest, cb), to, 'batchedSends is off');
+    const pipes = this.pipes;
+    return new SlabFrameSender(
+      frameSize,
+      {
+        sendSegments: (buf, start, length, segmentSize) => {
+          if (pipes.isClosed) return -EBADF;
+          const size = segmentSize > 0 ? segmentSize : length;
+          for (let at = start; at < start + length; at += size) this.net.transmit(this, buf.subarray(at, Math.min(at + size, start + length)), to);
+          return length;
+        },
+        defer: (fn) => process.nextTick(fn),
+        later: (fn, ms) => void setTimeout(fn, ms),
+        sent: (datagrams, bytes) => pipes.countSent(datagrams, bytes),
+      },
+      to,
+    );
   }
 
   join(group: string, iface?: string): void {

@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { constants as osConstants } from 'node:os';
 import { BatchedReader, socketReadHandle } from './batched-reader';
 import { loadRecvMmsg } from './recvmmsg';
 import { DatagramPipes } from './datagram-pipes';
@@ -7,7 +8,9 @@ import { asTransportError, TransportError } from './errors';
 import { isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { applyBufferSizes } from './socket-buffers';
-import { segmentingSenderFor } from './segmented-socket';
+import { interfaceMtu, segmentingSenderFor } from './segmented-socket';
+import { CallbackFrameSender, checkFrameDestination, DEFAULT_SLAB_LIMITS, SlabFrameSender, type FrameSender } from './frame-sender';
+import { nativeUdpSend } from '@castpoint/wire';
 import type { SegmentingSender } from './segmenting-sender';
 
 /**
@@ -31,6 +34,13 @@ export async function openUdpSocket(opts: OpenUdpOptions = {}): Promise<UdpEndpo
     else sock.close();
     throw err;
   }
+}
+
+const EBADF = osConstants.errno.EBADF;
+
+/** a.b.c.d as the number a << 24 | b << 16 | c << 8 | d (the add-on's form of an address). */
+function ipv4Number(address: string): number {
+  return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
 function bind(sock: Socket, o: ResolvedOptions): Promise<void> {
@@ -156,6 +166,34 @@ class SocketEndpoint implements UdpEndpoint {
 
   onDatagram(listener: DatagramListener): void {
     this.pipes.onDatagram(listener);
+  }
+
+  frameSender(frameSize: number, to: PeerAddress): FrameSender {
+    checkFrameDestination(to, this.o.multicast !== undefined);
+    const native = this.o.batchedSends ? nativeUdpSend() : undefined;
+    const fd = native ? socketReadHandle(this.sock)?.fd : undefined;
+    if (!native || fd === undefined) {
+      const why = !this.o.batchedSends ? 'batchedSends is off' : !native ? "castpoint's native add-on (udpSendSegments) is not loaded" : 'node:dgram does not expose the socket descriptor';
+      return new CallbackFrameSender(frameSize, (bytes, dest, cb) => this.sendCb(bytes, dest, cb), to, why);
+    }
+    const address = ipv4Number(to.address);
+    const pipes = this.pipes;
+    // A segment must fit the interface's MTU whole (the kernel refuses one that would fragment).
+    const iface = this.o.multicast?.interface ?? this.o.address;
+    const mtu = (iface !== '0.0.0.0' ? interfaceMtu(iface) : undefined) ?? 1500;
+    const tooLarge = frameSize > mtu - 28 ? `${frameSize}-byte frames do not fit the interface's MTU of ${mtu} as segments` : undefined;
+    return new SlabFrameSender(
+      frameSize,
+      {
+        // Once closed the descriptor may already be another file's: never send on it again.
+        sendSegments: (buf, start, length, segmentSize) => (pipes.isClosed ? -EBADF : native(fd, buf, start, length, segmentSize, address, to.port)),
+        defer: (fn) => process.nextTick(fn),
+        later: (fn, ms) => void setTimeout(fn, ms),
+        sent: (datagrams, bytes) => pipes.countSent(datagrams, bytes),
+      },
+      to,
+      tooLarge === undefined ? DEFAULT_SLAB_LIMITS : { ...DEFAULT_SLAB_LIMITS, unsegmented: tooLarge },
+    );
   }
 
   join(group: string, iface?: string): void {

@@ -88,8 +88,9 @@ static inline int export_function(napi_env env, napi_value exports, const char *
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, NULL, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
 }
 
-/** The exports of packet-mac.c and packet-aead.c (addon.c calls both). */
+/** The exports of packet-mac.c, packet-aead.c and udp-send.c (addon.c calls each). */
 int register_mac(napi_env env, napi_value exports);
 int register_aead(napi_env env, napi_value exports);
+int register_udp(napi_env env, napi_value exports);
 
 #endif

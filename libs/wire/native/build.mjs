@@ -1,4 +1,4 @@
-// Builds castpoint-native.node (addon.c, packet-mac.c, packet-aead.c) into dist/native with the system C compiler, against
+// Builds castpoint-native.node (addon.c, packet-mac.c, packet-aead.c, udp-send.c) into dist/native with the system C compiler, against
 // the Node headers this machine has: npm's nodedir (npm config), else the running Node's own prefix.
 // Nothing is downloaded. Where there is no compiler or no headers (or not Linux), it says why and
 // writes nothing: PacketMac then keeps its node:crypto engine (libs/wire native-addon.ts), which
@@ -46,7 +46,7 @@ const tmp = `${out}.${process.pid}.tmp`;
 try {
   // -z now: every symbol (Node's OpenSSL) is bound when the file is loaded, so a host without them
   // refuses it at dlopen. -fvisibility=hidden: only the N-API entry point is exported.
-  execFileSync(cc, ['-O2', '-std=c11', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wl,-z,now', `-I${include}`, '-o', tmp, ...['addon.c', 'packet-mac.c', 'packet-aead.c'].map((f) => path.join(here, f))], { stdio: 'inherit' });
+  execFileSync(cc, ['-O2', '-std=c11', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wl,-z,now', `-I${include}`, '-o', tmp, ...['addon.c', 'packet-mac.c', 'packet-aead.c', 'udp-send.c'].map((f) => path.join(here, f))], { stdio: 'inherit' });
 } catch (err) {
   rmSync(tmp, { force: true });
   skip(`${cc} failed: ${err.message.split('\n')[0]}`);

@@ -29,5 +29,5 @@ export {
 } from './validate';
 export { PacketMac } from './packet-mac';
 export { PacketAead } from './packet-aead';
-export { packetCryptoEngine, usePacketCryptoEngine } from './packet-crypto-engine';
+export { nativeUdpSend, packetCryptoEngine, usePacketCryptoEngine } from './packet-crypto-engine';
 export { loadNativeAddon, NATIVE_ADDON_FILE, type NativeAddon, type NativeAddonLoad } from './native-addon';

@@ -32,6 +32,14 @@ export interface NativeAddon {
   aeadSeal(state: unknown, packet: Uint8Array, nonceAt: number, headerSize: number, tagAt: number): void;
   /** Whether the tag holds; the plain body goes to `out` (zeroed when it does not). */
   aeadOpen(state: unknown, packet: Uint8Array, nonceAt: number, headerSize: number, tagAt: number, out: Uint8Array): boolean;
+  /**
+   * One non-blocking sendmsg(2) of buf[start, start + length) to address:port (address a.b.c.d as
+   * the number a << 24 | b << 16 | c << 8 | d) on descriptor `fd`: as datagrams of `segmentSize`
+   * bytes (UDP_SEGMENT; the last may be shorter) when segmentSize > 0 and length exceeds it, else as
+   * one datagram. The bytes the kernel took, or -errno. libs/transport's frame sender uses it
+   * (udp-send.c); absent from an add-on built before it existed.
+   */
+  udpSendSegments?(fd: number, buf: Uint8Array, start: number, length: number, segmentSize: number, address: number, port: number): number;
 }
 
 export type NativeAddonLoad = { readonly addon: NativeAddon; readonly file: string } | { readonly unavailable: string };
@@ -54,6 +62,8 @@ export function nativeAddonCandidates(codeFile: string | null = codeFileHere()):
     path.resolve(dir, '../../native', NATIVE_ADDON_FILE),
     // libs/wire/src/native-addon.ts (jest, ts sources)
     path.resolve(dir, '../../../dist/native', NATIVE_ADDON_FILE),
+    // dist/transport-bench/*.cjs
+    path.resolve(dir, '../native', NATIVE_ADDON_FILE),
   ];
 }
 

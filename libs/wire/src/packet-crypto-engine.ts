@@ -26,3 +26,12 @@ export function packetCryptoEngine(): { readonly engine: 'native' | 'node:crypto
   const load = (native ??= loadNativeAddon());
   return 'addon' in load ? { engine: 'native', detail: load.file } : { engine: 'node:crypto', detail: load.unavailable };
 }
+
+/**
+ * The add-on's segmented UDP send (NativeAddon.udpSendSegments), when the add-on the packet
+ * cryptography uses has it: libs/transport's frame sender is the one caller. Undefined: node:dgram.
+ */
+export function nativeUdpSend(): NativeAddon['udpSendSegments'] {
+  const addon = defaultNativeAddon();
+  return addon?.udpSendSegments?.bind(addon);
+}

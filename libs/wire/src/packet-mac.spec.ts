@@ -143,8 +143,11 @@ describe('loadNativeAddon', () => {
       '/x/dist/apps/dp-server/castpoint-native.node',
       '/x/dist/native/castpoint-native.node',
       '/x/dist/native/castpoint-native.node',
+      '/x/dist/apps/native/castpoint-native.node',
     ]);
     expect(nativeAddonCandidates('/x/libs/wire/src/native-addon.ts')[2]).toBe('/x/dist/native/castpoint-native.node');
+    // The transport lab's tools (dist/transport-bench/send-cpu.cjs) sit one level under dist.
+    expect(nativeAddonCandidates('/x/dist/transport-bench/send-cpu.cjs')[3]).toBe('/x/dist/native/castpoint-native.node');
   });
 
   it('has nowhere to look, and says so, for code that was not loaded from a file', () => {

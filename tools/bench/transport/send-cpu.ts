@@ -1,4 +1,5 @@
-// The send path's CPU per GiB with and without batchedSends (UDP_SEGMENT), on the DP's own path:
+// The send path's CPU per GiB with and without batchedSends (UDP_SEGMENT), and through a frame
+// sender (frame-sender.ts: the add-on's sendmsg, what the DP uses since session 20), on the DP's path:
 // runPaced at a rate over openUdpSocket to a multicast group, 1450-byte datagrams (castpoint's data
 // packet at 1400-byte symbols), inside a netlab LAN (veth and bridge, as the bench). Runs the two
 // modes alternated N times and prints the medians of the sender process's CPU seconds per GiB:
@@ -14,18 +15,27 @@ const PORT = 47_190;
 const DEFAULT_SIZE = 1450;
 
 async function child(mode: string, iface: string, mib: number, rateMbit: number, size: number): Promise<void> {
-  const ep = await openUdpSocket({ address: iface, batchedSends: mode === 'segmented', sendBufferSize: 4 << 20, multicast: { interface: iface, loopback: false } });
+  const ep = await openUdpSocket({ address: iface, batchedSends: mode !== 'per-datagram', sendBufferSize: 4 << 20, multicast: { interface: iface, loopback: false } });
   const count = Math.ceil((mib * 1024 * 1024) / size);
   const payload = new Uint8Array(size).fill(7);
   let left = count;
+  const to = { address: GROUP, port: PORT };
+  // 'frames': the DP's path since session 20, each datagram copied into a frame of the sender's.
+  const frames = mode === 'frames' ? ep.frameSender(size, to) : undefined;
+  const send = frames
+    ? (b: Uint8Array, done: (err?: Error) => void): void => {
+        frames.frame().set(b);
+        frames.commit(b.length, done);
+      }
+    : (b: Uint8Array, done: (err?: Error) => void): void => ep.sendCb(b, to, done);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const run = runPaced({ rateBitsPerSec: rateMbit * 1e6, maxInFlight: 64, next: () => (left-- > 0 ? payload : undefined), send: (b, done) => ep.sendCb(b, { address: GROUP, port: PORT }, done) });
+  const run = runPaced({ rateBitsPerSec: rateMbit * 1e6, maxInFlight: 64, next: () => (left-- > 0 ? payload : undefined), send });
   await run.done;
   const used = process.cpuUsage(cpu0);
   const st = ep.stats();
   await ep.close();
-  console.log(JSON.stringify({ mode: st.sendMode, datagrams: st.sentDatagrams, cpuSeconds: (used.user + used.system) / 1e6, userSeconds: used.user / 1e6, systemSeconds: used.system / 1e6, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 }));
+  console.log(JSON.stringify({ mode: frames ? `frames/${frames.mode}${frames.fallback ? ` (${frames.fallback})` : ''}` : st.sendMode, datagrams: st.sentDatagrams, cpuSeconds: (used.user + used.system) / 1e6, userSeconds: used.user / 1e6, systemSeconds: used.system / 1e6, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 }));
 }
 
 const median = (v: number[]): number => {
@@ -40,10 +50,10 @@ async function parent(rounds: number, mib: number, rateMbit: number, size: numbe
   // eth0, as on a NIC without UDP segmentation offload, and that cost is the sender's.
   const seg = await collect(lan.spawn(lan.server, 'ip', ['link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']), 10_000);
   if (seg.code !== 0) throw new Error(`gso_max_segs: ${seg.stderr}`);
-  const runs: Record<string, Array<{ cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string }>> = { 'per-datagram': [], segmented: [] };
+  const runs: Record<string, Array<{ cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string }>> = { 'per-datagram': [], segmented: [], frames: [] };
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const mode of ['per-datagram', 'segmented']) {
+      for (const mode of ['per-datagram', 'segmented', 'frames']) {
         const out = await collect(lan.spawn(lan.server, process.execPath, [__filename, 'child', mode, lan.server.ip, String(mib), String(rateMbit), String(size)]), 300_000);
         if (out.code !== 0) throw new Error(`${mode}: ${out.stderr}`);
         const res = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string };

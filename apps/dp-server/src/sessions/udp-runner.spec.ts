@@ -138,8 +138,9 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       expect(b.image().equals(l.image)).toBe(true);
       const st = runner.stats();
       expect(st.dataPackets).toBe(Math.ceil(300_000 / symbol));
-      // Data packets are framed into recycled buffers (issue 29.2): no more are made than sends may
-      // be in flight at once (64), whatever the packets sent (293 data packets at 1024 bytes).
+      // Data packets are framed in place into the socket's recycled frames (issue 29.2): no more are
+      // made than sends may be in flight at once (64), whatever the packets sent (293 data packets
+      // at 1024 bytes).
       expect(st.framesAllocated).toBeGreaterThan(0);
       expect(st.framesAllocated).toBeLessThanOrEqual(64);
       if (loss > 0) expect(st.repairPackets).toBeGreaterThan(0);
@@ -162,6 +163,49 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       expect(asked).toHaveLength(1);
       expect(asked[0]).toMatchObject({ batchedSends: true, multicast: { interface: DP } });
       await runner.close();
+    } finally {
+      l.cleanup();
+    }
+  });
+
+  it("frames every data packet in place into the socket's frame sender, none through sendCb (issue 29)", async () => {
+    const l = lab(0.05, 5);
+    try {
+      let commits = 0;
+      let sendCbs = 0;
+      const runner = udpRunnerFactory({
+        openSocket: async (o) => {
+          const ep = await l.net.open(o);
+          const frameSender = ep.frameSender.bind(ep);
+          ep.frameSender = (size, to) => {
+            const inner = frameSender(size, to);
+            const commit = inner.commit.bind(inner);
+            inner.commit = (length, done) => {
+              commits++;
+              commit(length, done);
+            };
+            return inner;
+          };
+          const sendCb = ep.sendCb.bind(ep);
+          ep.sendCb = (bytes, to, cb) => {
+            sendCbs++;
+            sendCb(bytes, to, cb);
+          };
+          return ep;
+        },
+        clock: l.clock,
+      })(l.spec, recorder(l.events));
+      const a = await scriptedReceiver(l, 41, '10.0.0.6');
+      runner.addReceiver(41);
+      await runner.start();
+      await runUntil(l, l.finished, 5000);
+      expect(a.image().equals(l.image)).toBe(true);
+      const st = runner.stats();
+      expect(st.repairPackets).toBeGreaterThan(0);
+      expect(commits).toBe(st.dataPackets + st.repairPackets);
+      expect(sendCbs).toBe(0);
+      await runner.close();
+      await a.ep.close();
     } finally {
       l.cleanup();
     }

@@ -12,6 +12,7 @@ import {
   runPaced,
   type Clock,
   type Datagram,
+  type FrameSender,
   type OpenUdpOptions,
   type PacedRun,
   type PeerAddress,
@@ -33,7 +34,6 @@ import {
 } from '@castpoint/wire';
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
 import { SymbolSource } from './symbol-source';
-import { FramePool } from './frame-pool';
 
 /** How long a registered agent may take to send its first status (see the engine option). */
 export const FIRST_REPORT_TIMEOUT_MS = 20_000;
@@ -82,8 +82,12 @@ class UdpSessionRunner implements SessionRunner {
   private seq = 0n;
   /** A full symbol's packet: encodePacket's limit for data packets, and the size of their frames. */
   private readonly dataLimit: number;
-  /** Data packets are framed into recycled buffers, given back when their send completes. */
-  private readonly frames: FramePool;
+  /**
+   * Data packets are framed in place into the socket's frames (libs/transport frame-sender.ts): a
+   * turn's packets leave as UDP_SEGMENT sends of one system call each, with nothing allocated per
+   * packet on the way (issue 29).
+   */
+  private frames: FrameSender | undefined;
   /** A pick whose block was still loading when the pacer asked for it. */
   private pending: DataPick | undefined;
   private cancelTick: (() => void) | undefined;
@@ -104,7 +108,6 @@ class UdpSessionRunner implements SessionRunner {
     this.clock = o.clock ?? realClock();
     this.originMs = this.clock.now();
     this.dataLimit = DATA_HEADER_SIZE + spec.symbolSize + TAG_SIZE;
-    this.frames = new FramePool(this.dataLimit);
   }
 
   private nowMs(): number {
@@ -147,7 +150,9 @@ class UdpSessionRunner implements SessionRunner {
         sendBufferSize: this.o.sendBufferSize ?? 4 * 1024 * 1024,
         recvBufferSize: 4 * 1024 * 1024,
       });
+      this.frames = this.sock.frameSender(this.dataLimit, this.group);
     } catch (err) {
+      await this.sock?.close();
       await this.symbols.close();
       throw err;
     }
@@ -212,7 +217,7 @@ class UdpSessionRunner implements SessionRunner {
       refusedRepairSymbols: e?.refusedRepairSymbols ?? 0,
       rateBytesPerSec: e?.rateBytesPerSec ?? this.spec.rateBytesPerSec,
       grttMs: e?.grttMs ?? 0,
-      framesAllocated: this.frames.allocated,
+      framesAllocated: this.frames?.framesAllocated ?? 0,
     };
   }
 
@@ -376,29 +381,19 @@ class UdpSessionRunner implements SessionRunner {
   }
 
   private sendData({ pick, payload }: Outgoing, done: (err?: Error) => void): void {
-    if (!this.sock || this.closed) {
+    const frames = this.frames;
+    if (!frames || this.closed) {
       done();
       return;
     }
     // The session's symbol size was chosen to fit every receiver's MTU (symbol-size.ts): a jumbo
-    // symbol's packet is past the 1472 bytes encodePacket allows by default.
-    const frame = this.frames.take();
-    let bytes: Uint8Array;
-    try {
-      bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key, { maxDatagram: this.dataLimit, into: frame });
-    } catch (err) {
-      this.frames.give(frame);
-      throw err;
-    }
+    // symbol's packet is past the 1472 bytes encodePacket allows by default. A packet that fails to
+    // encode throws before its commit, so its frame is written again by the next one.
+    const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key, { maxDatagram: this.dataLimit, into: frames.frame() });
     this.packetsSent++;
     this.bytesSent += bytes.length;
     if (pick.repair) this.repairPackets++;
     else this.dataPackets++;
-    // The socket reads the frame until its send completes (node:dgram, and a UDP_SEGMENT batch
-    // until the whole batch is sent): only then may the next packet be written into it.
-    this.sock.sendCb(bytes, this.group, (err) => {
-      this.frames.give(frame);
-      done(err);
-    });
+    frames.commit(bytes.length, done);
   }
 }

@@ -312,6 +312,54 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         check(r.stats().sendMode === 'per-datagram', 'an endpoint without batchedSends reports segmented');
       }, t),
   },
+  {
+    name: 'frameSender: frames written in place arrive whole, once and in order, beside sendCb batches of another size',
+    run: (t) =>
+      withEndpoints(async (open) => {
+        const port = t.portBase + 21;
+        const g = group(21);
+        const r = await open({ port, reuseAddr: true, recvBufferSize: 4 << 20, multicast: { interface: t.hostAddress, group: g } });
+        const s = await open({ batchedSends: true, multicast: { interface: t.hostAddress, loopback: true }, sendBufferSize: 4 << 20 });
+        const got: Uint8Array[] = [];
+        r.onDatagram((bytes) => got.push(Uint8Array.from(bytes)));
+        const to = { address: g, port };
+        const frames = s.frameSender(1450, to);
+        const want: Uint8Array[] = [];
+        let completed = 0;
+        const errors: Error[] = [];
+        const onDone = (err?: Error): void => void (err ? errors.push(err) : completed++);
+        // Turn 1: a run of 300-byte sendCb datagrams (a segmenting socket sets its UDP_SEGMENT
+        // option to 300 for them), then one lone 1450-byte frame, which that option must not cut.
+        for (let i = 0; i < 20; i++) {
+          const b = new Uint8Array(300).fill(i);
+          want.push(b);
+          s.sendCb(b, to, onDone);
+        }
+        const lone = frames.frame();
+        for (let j = 0; j < 1450; j++) lone[j] = (j * 7) & 0xff;
+        want.push(Uint8Array.from(lone));
+        frames.commit(1450, onDone);
+        await t.settle(20);
+        // Turn 2: more frames than one send carries, the last one shorter.
+        for (let i = 0; i < 37; i++) {
+          const n = i === 36 ? 999 : 1450;
+          const f = frames.frame();
+          for (let j = 0; j < n; j++) f[j] = (i * 31 + j) & 0xff;
+          want.push(Uint8Array.from(f.subarray(0, n)));
+          frames.commit(n, onDone);
+        }
+        check(await until(t, () => got.length >= want.length && completed === want.length, 3000), `got ${got.length} of ${want.length} datagrams, ${completed} completions, errors ${errors.map((e) => e.message).join('; ')}`);
+        await t.settle(50);
+        check(got.length === want.length, `${got.length} datagrams arrived for ${want.length} sent`);
+        // Datagrams of one sender to one group arrive in send order; the sendCb run and the frame
+        // were sent in one turn, so only their relative order may differ.
+        const key = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex');
+        check([...got.slice(0, 21)].map(key).sort().join() === [...want.slice(0, 21)].map(key).sort().join(), 'the first turn arrived changed (a frame cut by the socket option?)');
+        for (let i = 21; i < want.length; i++) check(key(got[i]) === key(want[i]), `frame ${i - 21} differs: ${got[i]?.length ?? 'none'} B`);
+        check(s.stats().sentDatagrams === want.length, `stats count ${s.stats().sentDatagrams} sent`);
+        if (t.name === 'memory' || process.platform === 'linux') check(frames.mode === 'segmented', `frame sender mode is ${frames.mode} (${frames.fallback ?? ''})`);
+      }, t),
+  },
 ];
 export interface ConformanceResult {
   readonly name: string;
