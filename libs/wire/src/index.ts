@@ -7,6 +7,7 @@ export * from './wire-error';
 export * from './header';
 export * from './session-key';
 export * from './packet-codec';
+export { sealDataFrame, type DataFields } from './data-frame';
 export * from './decode-counters';
 export { normalizeFingerprint, FingerprintMismatchError, PinnedAgent } from './pinned-tls';
 export {

@@ -35,7 +35,7 @@ function fail(field: string, value: unknown, expected: string): never {
   });
 }
 
-function intIn(field: string, value: unknown, min: number, max: number): void {
+export function intIn(field: string, value: unknown, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(field, value, `an integer in ${min}..${max}`);
   }

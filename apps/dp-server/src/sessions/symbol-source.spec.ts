@@ -54,6 +54,33 @@ describe('SymbolSource over a real imported image', () => {
     }
   });
 
+  it('copies source and parity symbols into a frame at an offset, the bytes get() gives (the send path, issue 29)', async () => {
+    const importer = chunkingImporter();
+    const img = await importer.importImage(file);
+    const source = await ChunkSource.open(file, img.manifest, makeFingerprint(img.manifest, img.mtimeMs), { symbolSize: 1000, blockSymbols: 16 });
+    const sym = new SymbolSource(source, 4);
+    try {
+      const frame = Buffer.alloc(1100, 0xee);
+      expect(sym.ready(1)).toBe(false);
+      expect(sym.copyInto(1, 0, frame, 34)).toBe(false);
+      expect(frame.every((b) => b === 0xee)).toBe(true);
+      await sym.load(1);
+      expect(sym.ready(1)).toBe(true);
+      const k = sym.layout.blockK(1);
+      for (const s of [0, 7, k - 1, k, k + 3]) {
+        frame.fill(0xee);
+        expect(sym.copyInto(1, s, frame, 34)).toBe(true);
+        expect(frame.subarray(34, 1034).equals(Buffer.from(sym.get(1, s) ?? []))).toBe(true);
+        expect(frame.subarray(0, 34).every((b) => b === 0xee) && frame.subarray(1034).every((b) => b === 0xee)).toBe(true);
+      }
+      frame.fill(0);
+      sym.copyInto(1, 2, frame, 34);
+      expect(frame.subarray(34, 1034).equals(bytes.subarray(16 * 1000 + 2000, 16 * 1000 + 3000))).toBe(true);
+    } finally {
+      await sym.close();
+    }
+  });
+
   it('copies a block into the parity kernel once for a run of its parity symbols, not once per symbol', async () => {
     const importer = chunkingImporter();
     const img = await importer.importImage(file);

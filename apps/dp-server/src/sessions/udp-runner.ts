@@ -26,8 +26,10 @@ import {
   DecodeCounters,
   encodePacket,
   isControlPacket,
+  sealDataFrame,
   TAG_SIZE,
   type AnnounceMessage,
+  type DataFields,
   type KickMessage,
   type KickReason,
   type SessionKey,
@@ -56,9 +58,6 @@ export interface UdpRunnerOptions {
   readonly silentTimeoutMs?: number;
 }
 
-/** A data packet the pacer may let go: framed (seq, sentAtMs) only when it does. */
-type Outgoing = { readonly pick: DataPick; readonly payload: Uint8Array };
-
 export function udpRunnerFactory(opts: UdpRunnerOptions = {}) {
   return (spec: RunnerSpec, events: RunnerEvents): SessionRunner => new UdpSessionRunner(spec, events, opts);
 }
@@ -79,7 +78,10 @@ class UdpSessionRunner implements SessionRunner {
   private earlyHold: { count: number; untilMs: number } | undefined;
   /** The clock's time at construction: the engine's ms count from here. */
   private readonly originMs: number;
-  private seq = 0n;
+  /** The next packet's sequence number (data and control packets share it). */
+  private seq = 0;
+  /** The data packets' header, changed per packet: one object for the session, not one per packet. */
+  private readonly fields: DataFields;
   /** A full symbol's packet: encodePacket's limit for data packets, and the size of their frames. */
   private readonly dataLimit: number;
   /**
@@ -108,6 +110,7 @@ class UdpSessionRunner implements SessionRunner {
     this.clock = o.clock ?? realClock();
     this.originMs = this.clock.now();
     this.dataLimit = DATA_HEADER_SIZE + spec.symbolSize + TAG_SIZE;
+    this.fields = { sessionId: spec.sessionId, senderId: spec.senderId, seq: 0, sentAtMs: 0, block: 0, symbol: 0, k: 1 };
   }
 
   private nowMs(): number {
@@ -317,8 +320,13 @@ class UdpSessionRunner implements SessionRunner {
   }
 
   private envelope(): { sessionId: number; senderId: number; seq: bigint; sentAtMs: number } {
-    const seq = this.seq++;
-    return { sessionId: this.spec.sessionId, senderId: this.spec.senderId, seq, sentAtMs: Math.floor(this.clock.now()) % 0x100000000 };
+    const seq = BigInt(this.seq++);
+    return { sessionId: this.spec.sessionId, senderId: this.spec.senderId, seq, sentAtMs: this.sentAtMs() };
+  }
+
+  /** The header's send time: the clock's ms, modulo 2^32. */
+  private sentAtMs(): number {
+    return Math.floor(this.clock.now()) % 0x100000000;
   }
 
   private sendControl(message: AnnounceMessage | KickMessage): Promise<void> {
@@ -350,50 +358,70 @@ class UdpSessionRunner implements SessionRunner {
    * packet only once the pacer lets it go. A send error fails this session.
    */
   private startPacing(): PacedRun {
-    const run = runPaced<Outgoing>({
+    const run = runPaced<DataPick>({
       // The engine's start-up rate (its rate law probes up from a fraction of the cap), not the cap.
       rateBitsPerSec: (this.engine?.rateBytesPerSec ?? this.spec.rateBytesPerSec) * 8,
       ...SESSION_PACING,
       maxInFlight: this.o.maxInFlight ?? 64,
       clock: this.clock,
       next: () => this.nextOutgoing(),
-      sizeOf: (out) => DATA_HEADER_SIZE + out.payload.length + TAG_SIZE,
+      // Every symbol is full-sized (a short last block is zero-padded), so every data packet is too.
+      sizeOf: () => this.dataLimit,
       send: (out, done) => this.sendData(out, done),
     });
     run.done.catch((err: unknown) => this.fail(err as Error));
     return run;
   }
 
-  private nextOutgoing(): Outgoing | typeof PACED_IDLE {
+  private nextOutgoing(): DataPick | typeof PACED_IDLE {
     if (this.closed || !this.engine || !this.symbols) return PACED_IDLE;
     // Nothing to send now, or held for joiners: idle until something wakes the loop.
     const pick = this.pending ?? this.engine.nextData(this.nowMs());
     this.pending = undefined;
     if (!pick) return PACED_IDLE;
-    const payload = this.symbols.get(pick.block, pick.symbol);
-    if (payload) return { pick, payload };
-    this.pending = pick;
-    this.symbols.load(pick.block).then(
-      () => this.run?.wake(),
-      (err: unknown) => this.fail(err as Error),
-    );
+    if (this.symbols.ready(pick.block)) return pick;
+    this.waitForBlock(pick);
     return PACED_IDLE;
   }
 
-  private sendData({ pick, payload }: Outgoing, done: (err?: Error) => void): void {
+  /** Holds `pick` until its block is loaded, then wakes the loop. */
+  private waitForBlock(pick: DataPick): void {
+    this.pending = pick;
+    this.symbols?.load(pick.block).then(
+      () => this.run?.wake(),
+      (err: unknown) => this.fail(err as Error),
+    );
+  }
+
+  private sendData(pick: DataPick, done: (err?: Error) => void): void {
     const frames = this.frames;
-    if (!frames || this.closed) {
+    if (!frames || !this.symbols || this.closed) {
       done();
       return;
     }
+    // The payload goes from the block straight into the frame, and the packet is sealed around it
+    // (wire's sealDataFrame: encodePacket's bytes without an envelope, a message or a BigInt per
+    // packet). A packet that fails to seal throws before its commit: its frame is simply reused.
+    const frame = frames.frame();
+    if (!this.symbols.copyInto(pick.block, pick.symbol, frame, DATA_HEADER_SIZE)) {
+      // Not expected: ready() marked the block newest, and loads drop only the oldest. Sent later.
+      this.waitForBlock(pick);
+      done();
+      return;
+    }
+    const f = this.fields;
+    f.seq = this.seq++;
+    f.sentAtMs = this.sentAtMs();
+    f.block = pick.block;
+    f.symbol = pick.symbol;
+    f.k = pick.k;
     // The session's symbol size was chosen to fit every receiver's MTU (symbol-size.ts): a jumbo
-    // symbol's packet is past the 1472 bytes encodePacket allows by default. A packet that fails to
-    // encode throws before its commit, so its frame is written again by the next one.
-    const bytes = encodePacket(this.envelope(), { type: 'data', block: pick.block, symbol: pick.symbol, k: pick.k, payload }, this.key, { maxDatagram: this.dataLimit, into: frames.frame() });
+    // symbol's packet is past the 1472 bytes a 1500-byte MTU carries.
+    const length = sealDataFrame(frame, f, this.spec.symbolSize, this.key, this.dataLimit);
     this.packetsSent++;
-    this.bytesSent += bytes.length;
+    this.bytesSent += length;
     if (pick.repair) this.repairPackets++;
     else this.dataPackets++;
-    frames.commit(bytes.length, done);
+    frames.commit(length, done);
   }
 }

@@ -32,6 +32,11 @@ export class SenderEngine {
   /** Per block of the group: next source symbol to send. */
   private groupNext: number[] = [];
   private groupTurn = 0;
+  /**
+   * Source symbols of the group not yet sent: the group is over at 0. Counted down per pick; a
+   * check of every block's progress per pick was a closure and a scan per datagram (issue 29).
+   */
+  private groupLeft = 0;
   private pass = 0;
   private credit = 0;
   private grtt = GRTT_INITIAL_MS;
@@ -133,7 +138,11 @@ export class SenderEngine {
     if (!newDataLeft || this.receivers.size === 0) return undefined;
     const total = this.o.layout.totalBlocks;
     const size = Math.min(this.o.interleave, total - this.cursor);
-    if (this.groupNext.length === 0) this.groupNext = new Array<number>(size).fill(0);
+    if (this.groupNext.length === 0) {
+      this.groupNext = new Array<number>(size).fill(0);
+      this.groupLeft = 0;
+      for (let j = 0; j < size; j++) this.groupLeft += this.o.layout.blockK(this.cursor + j);
+    }
     // Round-robin over the group's blocks, skipping those already fully sent (shorter blocks).
     for (let tries = 0; tries < size; tries++) {
       const i = this.groupTurn;
@@ -145,7 +154,7 @@ export class SenderEngine {
       this.groupNext[i] = symbol + 1;
       this.dataSymbols++;
       this.rate.sent(this.o.symbolSize);
-      if (this.groupNext.every((next, j) => next >= this.o.layout.blockK(this.cursor + j))) {
+      if (--this.groupLeft === 0) {
         this.cursor += size;
         this.groupNext = [];
         this.groupTurn = 0;
