@@ -6,7 +6,6 @@
 import { makeFingerprint, ChunkSource } from '@castpoint/chunking';
 import { SenderEngine, seededRng, type DataPick, type SenderAction } from '@castpoint/repair';
 import {
-  PACED_IDLE,
   openUdpSocket,
   realClock,
   runPaced,
@@ -26,16 +25,15 @@ import {
   DecodeCounters,
   encodePacket,
   isControlPacket,
-  sealDataFrame,
   TAG_SIZE,
   type AnnounceMessage,
-  type DataFields,
   type KickMessage,
   type KickReason,
   type SessionKey,
 } from '@castpoint/wire';
 import type { RunnerEvents, RunnerSpec, RunnerStats, SessionRunner } from './runner';
 import { SymbolSource } from './symbol-source';
+import { DataPackets } from './data-packets';
 
 /** How long a registered agent may take to send its first status (see the engine option). */
 export const FIRST_REPORT_TIMEOUT_MS = 20_000;
@@ -80,24 +78,17 @@ class UdpSessionRunner implements SessionRunner {
   private readonly originMs: number;
   /** The next packet's sequence number (data and control packets share it). */
   private seq = 0;
-  /** The data packets' header, changed per packet: one object for the session, not one per packet. */
-  private readonly fields: DataFields;
-  /** A full symbol's packet: encodePacket's limit for data packets, and the size of their frames. */
-  private readonly dataLimit: number;
   /**
-   * Data packets are framed in place into the socket's frames (libs/transport frame-sender.ts): a
-   * turn's packets leave as UDP_SEGMENT sends of one system call each, with nothing allocated per
-   * packet on the way (issue 29).
+   * Data packets, framed in place into the socket's frames (data-packets.ts): a turn's packets
+   * leave as UDP_SEGMENT sends of one system call each, with nothing allocated per packet (issue 29).
    */
   private frames: FrameSender | undefined;
-  /** A pick whose block was still loading when the pacer asked for it. */
-  private pending: DataPick | undefined;
+  private data: DataPackets | undefined;
   private cancelTick: (() => void) | undefined;
   private closed = false;
-  private bytesSent = 0;
-  private packetsSent = 0;
-  private dataPackets = 0;
-  private repairPackets = 0;
+  /** Control packets (announce, kick): data packets are counted by `data`. */
+  private controlBytes = 0;
+  private controlPackets = 0;
   private controlErrors = 0;
 
   constructor(
@@ -109,8 +100,6 @@ class UdpSessionRunner implements SessionRunner {
     this.key = createSessionKey(spec.key, spec.encrypted);
     this.clock = o.clock ?? realClock();
     this.originMs = this.clock.now();
-    this.dataLimit = DATA_HEADER_SIZE + spec.symbolSize + TAG_SIZE;
-    this.fields = { sessionId: spec.sessionId, senderId: spec.senderId, seq: 0, sentAtMs: 0, block: 0, symbol: 0, k: 1 };
   }
 
   private nowMs(): number {
@@ -153,13 +142,28 @@ class UdpSessionRunner implements SessionRunner {
         sendBufferSize: this.o.sendBufferSize ?? 4 * 1024 * 1024,
         recvBufferSize: 4 * 1024 * 1024,
       });
-      this.frames = this.sock.frameSender(this.dataLimit, this.group);
+      this.frames = this.sock.frameSender(DATA_HEADER_SIZE + s.symbolSize + TAG_SIZE, this.group);
     } catch (err) {
       await this.sock?.close();
       await this.symbols.close();
       throw err;
     }
-    this.run = this.startPacing();
+    this.data = new DataPackets({
+      engine: this.engine,
+      symbols: this.symbols,
+      frames: this.frames,
+      key: this.key,
+      sessionId: s.sessionId,
+      senderId: s.senderId,
+      symbolSize: s.symbolSize,
+      nextSeq: () => this.seq++,
+      nowMs: () => this.nowMs(),
+      sentAtMs: () => this.sentAtMs(),
+      closed: () => this.closed,
+      wake: () => this.run?.wake(),
+      fail: (err) => this.fail(err),
+    });
+    this.run = this.startPacing(this.data);
     const now = this.nowMs();
     if (this.earlyHold) this.engine.handle({ type: 'await-joiners', count: this.earlyHold.count, graceMs: Math.max(0, this.earlyHold.untilMs - now) }, now);
     for (const r of new Set([...s.receivers, ...this.early])) {
@@ -209,10 +213,10 @@ class UdpSessionRunner implements SessionRunner {
   stats(): RunnerStats {
     const e = this.engine?.stats();
     return {
-      bytesSent: this.bytesSent,
-      packetsSent: this.packetsSent,
-      dataPackets: this.dataPackets,
-      repairPackets: this.repairPackets,
+      bytesSent: this.controlBytes + (this.data?.bytes ?? 0),
+      packetsSent: this.controlPackets + (this.data?.packets ?? 0),
+      dataPackets: this.data?.dataPackets ?? 0,
+      repairPackets: this.data?.repairPackets ?? 0,
       nacksReceived: e?.nacksReceived ?? 0,
       badPackets: this.counters.rejected,
       controlErrors: this.controlErrors,
@@ -338,8 +342,8 @@ class UdpSessionRunner implements SessionRunner {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    this.bytesSent += bytes.length;
-    this.packetsSent++;
+    this.controlBytes += bytes.length;
+    this.controlPackets++;
     return this.sock.send(bytes, this.group);
   }
 
@@ -357,71 +361,18 @@ class UdpSessionRunner implements SessionRunner {
    * idles when there is none (ticks, NACKs, registrations and loaded blocks wake it) and frames a
    * packet only once the pacer lets it go. A send error fails this session.
    */
-  private startPacing(): PacedRun {
+  private startPacing(data: DataPackets): PacedRun {
     const run = runPaced<DataPick>({
       // The engine's start-up rate (its rate law probes up from a fraction of the cap), not the cap.
       rateBitsPerSec: (this.engine?.rateBytesPerSec ?? this.spec.rateBytesPerSec) * 8,
       ...SESSION_PACING,
       maxInFlight: this.o.maxInFlight ?? 64,
       clock: this.clock,
-      next: () => this.nextOutgoing(),
-      // Every symbol is full-sized (a short last block is zero-padded), so every data packet is too.
-      sizeOf: () => this.dataLimit,
-      send: (out, done) => this.sendData(out, done),
+      next: () => data.next(),
+      sizeOf: () => data.packetSize,
+      send: (pick, done) => data.send(pick, done),
     });
     run.done.catch((err: unknown) => this.fail(err as Error));
     return run;
-  }
-
-  private nextOutgoing(): DataPick | typeof PACED_IDLE {
-    if (this.closed || !this.engine || !this.symbols) return PACED_IDLE;
-    // Nothing to send now, or held for joiners: idle until something wakes the loop.
-    const pick = this.pending ?? this.engine.nextData(this.nowMs());
-    this.pending = undefined;
-    if (!pick) return PACED_IDLE;
-    if (this.symbols.ready(pick.block)) return pick;
-    this.waitForBlock(pick);
-    return PACED_IDLE;
-  }
-
-  /** Holds `pick` until its block is loaded, then wakes the loop. */
-  private waitForBlock(pick: DataPick): void {
-    this.pending = pick;
-    this.symbols?.load(pick.block).then(
-      () => this.run?.wake(),
-      (err: unknown) => this.fail(err as Error),
-    );
-  }
-
-  private sendData(pick: DataPick, done: (err?: Error) => void): void {
-    const frames = this.frames;
-    if (!frames || !this.symbols || this.closed) {
-      done();
-      return;
-    }
-    // The payload goes from the block straight into the frame, and the packet is sealed around it
-    // (wire's sealDataFrame: encodePacket's bytes without an envelope, a message or a BigInt per
-    // packet). A packet that fails to seal throws before its commit: its frame is simply reused.
-    const frame = frames.frame();
-    if (!this.symbols.copyInto(pick.block, pick.symbol, frame, DATA_HEADER_SIZE)) {
-      // Not expected: ready() marked the block newest, and loads drop only the oldest. Sent later.
-      this.waitForBlock(pick);
-      done();
-      return;
-    }
-    const f = this.fields;
-    f.seq = this.seq++;
-    f.sentAtMs = this.sentAtMs();
-    f.block = pick.block;
-    f.symbol = pick.symbol;
-    f.k = pick.k;
-    // The session's symbol size was chosen to fit every receiver's MTU (symbol-size.ts): a jumbo
-    // symbol's packet is past the 1472 bytes a 1500-byte MTU carries.
-    const length = sealDataFrame(frame, f, this.spec.symbolSize, this.key, this.dataLimit);
-    this.packetsSent++;
-    this.bytesSent += length;
-    if (pick.repair) this.repairPackets++;
-    else this.dataPackets++;
-    frames.commit(length, done);
   }
 }
