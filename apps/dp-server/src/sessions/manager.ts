@@ -311,7 +311,10 @@ export class SessionManager extends EventEmitter {
     this.history(s, `session-${state}`, why);
     this.o.store.save();
     this.emit('change');
-    this.o.log?.info({ sessionId: s.id, state, why }, 'session ended');
+    // How its data left (segmented through the add-on, or why not): what to check first when a
+    // DP spends more CPU per GiB than it should.
+    const sent = runner?.stats();
+    this.o.log?.info({ sessionId: s.id, state, why, packetsSent: sent?.packetsSent, sendPath: sent?.sendPath, sendFallback: sent?.sendFallback }, 'session ended');
     await runner?.close(kick).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'closing the session runner failed'));
   }
 

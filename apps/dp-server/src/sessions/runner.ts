@@ -72,6 +72,13 @@ export interface RunnerStats {
   readonly grttMs: number;
   /** Buffers made to frame data packets (recycled: about the sends in flight, not the packets). */
   readonly framesAllocated?: number;
+  /**
+   * How data packets leave: 'segmented', a turn's packets per UDP_SEGMENT sendmsg through the
+   * native add-on; 'per-datagram' otherwise, with `sendFallback` saying why (no add-on, Windows,
+   * the kernel refused segmentation).
+   */
+  readonly sendPath?: 'segmented' | 'per-datagram';
+  readonly sendFallback?: string;
 }
 
 export interface SessionRunner {

@@ -204,6 +204,9 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       expect(st.repairPackets).toBeGreaterThan(0);
       expect(commits).toBe(st.dataPackets + st.repairPackets);
       expect(sendCbs).toBe(0);
+      // The twin segments as a Linux socket with the add-on does; the stats say so.
+      expect(st.sendPath).toBe('segmented');
+      expect(st.sendFallback).toBeUndefined();
       await runner.close();
       await a.ep.close();
     } finally {

@@ -225,6 +225,8 @@ class UdpSessionRunner implements SessionRunner {
       rateBytesPerSec: e?.rateBytesPerSec ?? this.spec.rateBytesPerSec,
       grttMs: e?.grttMs ?? 0,
       framesAllocated: this.frames?.framesAllocated ?? 0,
+      ...(this.frames ? { sendPath: this.frames.mode } : {}),
+      ...(this.frames?.fallback !== undefined ? { sendFallback: this.frames.fallback } : {}),
     };
   }
 
