@@ -147,6 +147,7 @@ describe('SlabFrameSender', () => {
     expect(f.fireTimers()).toBe(1);
     expect(f.calls.map((c) => c.bytes[0])).toEqual([1, 3, 5]);
     expect(log).toEqual(['1', '2', '3', '4', '5']);
+    expect(s.retries).toBe(2);
   });
 
   it('turns segmentation off when the kernel refuses it, and sends the same frames one by one', () => {

@@ -33,6 +33,8 @@ export interface FrameSender {
   readonly mode: 'segmented' | 'per-datagram';
   /** Why this sender sends one datagram per system call or per node:dgram send, when it does. */
   readonly fallback: string | undefined;
+  /** Times a send found the socket's buffer full and waited (the link or its queue pushing back). */
+  readonly retries: number;
 }
 
 /** What a slab sender needs from its socket. */
@@ -107,6 +109,7 @@ export class SlabFrameSender implements FrameSender {
   private retrying = false;
   private flushing = false;
   private unsegmented: string | undefined;
+  retries = 0;
 
   constructor(
     readonly frameSize: number,
@@ -191,6 +194,7 @@ export class SlabFrameSender implements FrameSender {
         const slab = this.queue[0] as Slab;
         const err = this.unsegmented === undefined && slab.count > 1 ? this.sendSegmented(slab) : this.sendEach(slab);
         if (err === 'again') {
+          this.retries++;
           this.retrying = true;
           this.io.later(this.retry, RETRY_MS);
           return;
@@ -263,6 +267,8 @@ export class SlabFrameSender implements FrameSender {
  */
 export class CallbackFrameSender implements FrameSender {
   readonly mode = 'per-datagram';
+  /** node:dgram queues in libuv when the socket's buffer is full: nothing here waits. */
+  readonly retries = 0;
   private readonly free: Uint8Array[] = [];
   private current: Uint8Array | undefined;
   private made = 0;

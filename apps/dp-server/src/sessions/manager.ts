@@ -314,7 +314,7 @@ export class SessionManager extends EventEmitter {
     // How its data left (segmented through the add-on, or why not): what to check first when a
     // DP spends more CPU per GiB than it should.
     const sent = runner?.stats();
-    this.o.log?.info({ sessionId: s.id, state, why, packetsSent: sent?.packetsSent, sendPath: sent?.sendPath, sendFallback: sent?.sendFallback }, 'session ended');
+    this.o.log?.info({ sessionId: s.id, state, why, packetsSent: sent?.packetsSent, sendPath: sent?.sendPath, sendFallback: sent?.sendFallback, sendRetries: sent?.sendRetries }, 'session ended');
     await runner?.close(kick).catch((err: unknown) => this.o.log?.warn({ sessionId: s.id, err }, 'closing the session runner failed'));
   }
 

@@ -79,6 +79,8 @@ export interface RunnerStats {
    */
   readonly sendPath?: 'segmented' | 'per-datagram';
   readonly sendFallback?: string;
+  /** Times a data send found the socket's buffer full and waited 1 ms (the link pushing back). */
+  readonly sendRetries?: number;
 }
 
 export interface SessionRunner {

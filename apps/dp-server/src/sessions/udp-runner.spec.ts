@@ -207,6 +207,7 @@ describe('udp session runner over MemoryNetwork on virtual time', () => {
       // The twin segments as a Linux socket with the add-on does; the stats say so.
       expect(st.sendPath).toBe('segmented');
       expect(st.sendFallback).toBeUndefined();
+      expect(st.sendRetries).toBe(0); // the twin's link never pushes back
       await runner.close();
       await a.ep.close();
     } finally {

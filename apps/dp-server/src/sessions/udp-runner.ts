@@ -225,7 +225,7 @@ class UdpSessionRunner implements SessionRunner {
       rateBytesPerSec: e?.rateBytesPerSec ?? this.spec.rateBytesPerSec,
       grttMs: e?.grttMs ?? 0,
       framesAllocated: this.frames?.framesAllocated ?? 0,
-      ...(this.frames ? { sendPath: this.frames.mode } : {}),
+      ...(this.frames ? { sendPath: this.frames.mode, sendRetries: this.frames.retries } : {}),
       ...(this.frames?.fallback !== undefined ? { sendFallback: this.frames.fallback } : {}),
     };
   }
