@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { CastpointError, wrapAsCastpointError, type ErrorDataArgs } from '@castpoint/wire';
 
 /**
@@ -67,4 +68,10 @@ export function asTransportError<C extends TransportErrorCode>(code: C, what: st
   return wrapAsCastpointError(TransportError, what, err, (message, errno) =>
     new TransportError<C>(code, message, ...([errno === undefined ? data : { ...data, errno }, { cause: err }] as ErrorDataArgs<TransportErrorData<C>>)),
   );
+}
+
+/** errno -> its name, from Node's own table ('EAGAIN' for 11 on Linux); `E<n>` for one it lacks. */
+export function errnoName(errno: number): string {
+  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
+  return `E${errno}`;
 }

@@ -10,7 +10,7 @@
 // Pure logic over injected I/O (frame-sender.spec.ts).
 import { constants } from 'node:os';
 import type { PeerAddress, SendCallback } from './endpoint';
-import { TransportError } from './errors';
+import { errnoName, TransportError } from './errors';
 import { isMulticast4, requireIpv4 } from './ipv4';
 
 /** Datagrams written in place and sent in order. */
@@ -72,11 +72,6 @@ const REFUSALS = new Set([ERRNO.EIO, ERRNO.EINVAL, ERRNO.EMSGSIZE, ERRNO.ENOPROT
 /** The pause before a send that found the socket's buffer full is tried again. */
 const RETRY_MS = 1;
 
-/** errno -> its name, from Node's own table ('EAGAIN' for 11 on Linux). */
-export function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(ERRNO)) if (value === errno) return name;
-  return `E${errno}`;
-}
 
 /** A frame sender's destination, checked once: multicast needs a pinned interface, as sendCb does. */
 export function checkFrameDestination(to: PeerAddress, hasMulticastInterface: boolean): void {

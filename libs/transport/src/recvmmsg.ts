@@ -9,8 +9,8 @@
 // Where koffi, libc's recvmmsg or the 64-bit Linux layout is missing, loadRecvMmsg says why and
 // the reader keeps read(2).
 import { createRequire } from 'node:module';
-import { constants } from 'node:os';
 import { koffiCpuRefusal } from './cpu-features';
+import { errnoName } from './errors';
 
 /** Datagrams one call can take (the reader's budget per turn is a few of these). */
 export const RECV_BATCH = 64;
@@ -50,11 +50,6 @@ interface KoffiLike {
   errno(): number;
 }
 
-/** errno -> its name, from Node's own table ('EAGAIN' for 11 on Linux). */
-function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
-  return `E${errno}`;
-}
 
 /** koffi from node_modules beside the code, resolved at run time (never bundled: its binary is a file). */
 export function requireKoffi(): unknown {
