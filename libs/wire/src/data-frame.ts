@@ -5,7 +5,8 @@
 // the session and changes its numbers packet after packet, and the payload is copied once, from
 // the symbol's block straight into the frame. The bytes are encodePacket's, byte for byte
 // (data-frame.spec.ts checks both modes against it); receivers decode them with decodePacket.
-import { DATA_HEADER_SIZE, FLAG_ENCRYPTED, FLAG_PARITY, MAX_UDP_PAYLOAD, OFFSET, PACKET_TYPE_CODES, TAG_SIZE, WIRE_MAGIC, WIRE_VERSION } from './header';
+import { DATA_HEADER_SIZE, FLAG_ENCRYPTED, FLAG_PARITY, MAX_UDP_PAYLOAD, PACKET_TYPE_CODES, TAG_SIZE, writeDataAddress, writeHeader } from './header';
+import { sealInPlace } from './packet-auth';
 import type { SessionKey } from './session-key';
 import { MAX_SYMBOLS, intIn } from './validate';
 import { WireError } from './wire-error';
@@ -47,35 +48,9 @@ export function sealDataFrame(frame: Uint8Array, f: DataFields, payloadLength: n
   if (total > limit) {
     throw new WireError('WIRE_TOO_LARGE', `data packet of ${total} bytes exceeds the ${limit}-byte limit (datagram ${maxDatagram}, frame ${frame.length})`, { field: 'length', value: total, expected: limit });
   }
-  frame[OFFSET.magic] = WIRE_MAGIC >>> 8;
-  frame[OFFSET.magic + 1] = WIRE_MAGIC & 0xff;
-  frame[OFFSET.version] = WIRE_VERSION;
-  frame[OFFSET.type] = PACKET_TYPE_CODES.data;
-  frame[OFFSET.flags] = (key.encrypted ? FLAG_ENCRYPTED : 0) | (f.symbol >= f.k ? FLAG_PARITY : 0);
-  frame[OFFSET.reserved] = 0;
-  frame[OFFSET.bodyLength] = payloadLength >>> 8;
-  frame[OFFSET.bodyLength + 1] = payloadLength & 0xff;
-  putU32(frame, OFFSET.sessionId, f.sessionId);
-  putU32(frame, OFFSET.senderId, f.senderId);
-  putU32(frame, OFFSET.seq, Math.floor(f.seq / TWO_32));
-  putU32(frame, OFFSET.seq + 4, f.seq % TWO_32);
-  putU32(frame, OFFSET.sentAtMs, f.sentAtMs);
-  putU32(frame, OFFSET.block, f.block);
-  frame[OFFSET.symbol] = f.symbol;
-  frame[OFFSET.k] = f.k;
-  if (key.encrypted) {
-    if (!key.aead) throw new WireError('WIRE_BAD_KEY', 'an encrypted session key needs its PacketAead: build keys with createSessionKey', { field: 'key' });
-    key.aead.seal(frame, DATA_HEADER_SIZE, tagAt);
-  } else {
-    if (!key.mac) throw new WireError('WIRE_BAD_KEY', 'an HMAC session key needs its PacketMac: build keys with createSessionKey', { field: 'key' });
-    key.mac.sign(frame, tagAt, TAG_SIZE);
-  }
+  const flags = (key.encrypted ? FLAG_ENCRYPTED : 0) | (f.symbol >= f.k ? FLAG_PARITY : 0);
+  writeHeader(frame, PACKET_TYPE_CODES.data, flags, payloadLength, f.sessionId, f.senderId, Math.floor(f.seq / TWO_32), f.seq % TWO_32, f.sentAtMs);
+  writeDataAddress(frame, f.block, f.symbol, f.k);
+  sealInPlace(frame, DATA_HEADER_SIZE, tagAt, key);
   return total;
-}
-
-function putU32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 24;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
 }

@@ -89,6 +89,41 @@ export function maxDatagramSize(mtu: number = DEFAULT_MTU): number {
   return maxSymbolSize(mtu) + DATA_HEADER_SIZE + TAG_SIZE;
 }
 
+/**
+ * Writes the common header into packet[0, CONTROL_HEADER_SIZE), byte by byte (big-endian, as decode
+ * reads it): encodePacket's and sealDataFrame's one writer. The sequence number comes as its two
+ * 32-bit halves, so neither caller needs a BigInt per packet. Values are the caller's, checked.
+ */
+export function writeHeader(packet: Uint8Array, typeCode: number, flags: number, bodyLength: number, sessionId: number, senderId: number, seqHigh: number, seqLow: number, sentAtMs: number): void {
+  packet[OFFSET.magic] = WIRE_MAGIC >>> 8;
+  packet[OFFSET.magic + 1] = WIRE_MAGIC & 0xff;
+  packet[OFFSET.version] = WIRE_VERSION;
+  packet[OFFSET.type] = typeCode;
+  packet[OFFSET.flags] = flags;
+  packet[OFFSET.reserved] = 0;
+  packet[OFFSET.bodyLength] = bodyLength >>> 8;
+  packet[OFFSET.bodyLength + 1] = bodyLength & 0xff;
+  putU32(packet, OFFSET.sessionId, sessionId);
+  putU32(packet, OFFSET.senderId, senderId);
+  putU32(packet, OFFSET.seq, seqHigh);
+  putU32(packet, OFFSET.seq + 4, seqLow);
+  putU32(packet, OFFSET.sentAtMs, sentAtMs);
+}
+
+/** Writes a data packet's block address (block, symbol, k) after the common header. */
+export function writeDataAddress(packet: Uint8Array, block: number, symbol: number, k: number): void {
+  putU32(packet, OFFSET.block, block);
+  packet[OFFSET.symbol] = symbol;
+  packet[OFFSET.k] = k;
+}
+
+function putU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
 /** Header size of a packet of the given type code (data packets carry the block address). */
 export function headerSize(typeCode: number): number {
   return typeCode === PACKET_TYPE_CODES.data ? DATA_HEADER_SIZE : CONTROL_HEADER_SIZE;

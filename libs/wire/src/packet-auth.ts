@@ -13,8 +13,15 @@ import { WireError } from './wire-error';
  * [0, headerSize) and has room for body and tag after it.
  */
 export function sealPacket(packet: Uint8Array, headerSize: number, body: Uint8Array, key: SessionKey): void {
-  const tagAt = headerSize + body.length;
   packet.set(body, headerSize);
+  sealInPlace(packet, headerSize, headerSize + body.length, key);
+}
+
+/**
+ * The same for a body already in place at packet[headerSize, tagAt) (sealDataFrame: the sender
+ * copied the symbol there): tag it, or encrypt it and tag it.
+ */
+export function sealInPlace(packet: Uint8Array, headerSize: number, tagAt: number, key: SessionKey): void {
   if (key.encrypted) aeadOf(key).seal(packet, headerSize, tagAt);
   else macOf(key).sign(packet, tagAt, TAG_SIZE);
 }

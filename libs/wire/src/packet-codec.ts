@@ -18,6 +18,8 @@ import {
   WIRE_MAGIC,
   WIRE_VERSION,
   headerSize,
+  writeDataAddress,
+  writeHeader,
 } from './header';
 import type { ControlMessage, DataMessage, Envelope, Message, MessageType, Packet } from './messages';
 import { openPacket, sealPacket } from './packet-auth';
@@ -113,21 +115,11 @@ export function encodePacket(envelope: Envelope, message: Message, key: SessionK
   // DataView per packet was (the fields are written byte by byte, as decode reads them).
   const into = options.into;
   const packet = into === undefined ? Buffer.allocUnsafe(total) : into.length === total ? into : into.subarray(0, total);
-  putU16(packet, OFFSET.magic, WIRE_MAGIC);
-  packet[OFFSET.version] = WIRE_VERSION;
-  packet[OFFSET.type] = typeCode;
-  packet[OFFSET.flags] = flags;
-  packet[OFFSET.reserved] = 0;
-  putU16(packet, OFFSET.bodyLength, bodyLength);
-  putU32(packet, OFFSET.sessionId, envelope.sessionId);
-  putU32(packet, OFFSET.senderId, envelope.senderId);
-  putU64(packet, OFFSET.seq, envelope.seq);
-  putU32(packet, OFFSET.sentAtMs, envelope.sentAtMs);
-  if (message.type === 'data') {
-    putU32(packet, OFFSET.block, message.block);
-    packet[OFFSET.symbol] = message.symbol;
-    packet[OFFSET.k] = message.k;
-  }
+  // seq is validated as a u64; below 2^32 (every real session) its halves take no BigInt operation.
+  const seq = envelope.seq;
+  const low32 = seq <= 0xffffffffn;
+  writeHeader(packet, typeCode, flags, bodyLength, envelope.sessionId, envelope.senderId, low32 ? 0 : Number(seq >> 32n), low32 ? Number(seq) : Number(seq & 0xffffffffn), envelope.sentAtMs);
+  if (message.type === 'data') writeDataAddress(packet, message.block, message.symbol, message.k);
   // The signature covers the finished header (with the final body length) and the protobuf body.
   if (signer) body = appendSignature(packet.subarray(0, hSize), body, signer);
   sealPacket(packet, hSize, body, key);
@@ -231,29 +223,6 @@ function decodeData(bytes: Uint8Array, flags: number, payload: Uint8Array, envel
 }
 
 /** Big-endian unsigned reads at offsets the caller has checked against the datagram's length. */
-function putU16(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 8;
-  b[o + 1] = v & 0xff;
-}
-
-function putU32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 24;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
-}
-
-/** seq is validated as a u64; below 2^32 (every real session) it is written without a BigInt operation. */
-function putU64(b: Uint8Array, o: number, v: bigint): void {
-  if (v <= 0xffffffffn) {
-    putU32(b, o, 0);
-    putU32(b, o + 4, Number(v));
-    return;
-  }
-  putU32(b, o, Number(v >> 32n));
-  putU32(b, o + 4, Number(v & 0xffffffffn));
-}
-
 function u16(b: Uint8Array, o: number): number {
   return ((b[o] as number) << 8) | (b[o + 1] as number);
 }
