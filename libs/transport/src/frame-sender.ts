@@ -12,6 +12,7 @@ import { constants } from 'node:os';
 import type { PeerAddress, SendCallback } from './endpoint';
 import { errnoName, TransportError } from './errors';
 import { isMulticast4, requireIpv4 } from './ipv4';
+import { SEGMENT_REFUSALS } from './segmenting-sender';
 
 /** Datagrams written in place and sent in order. */
 export interface FrameSender {
@@ -67,8 +68,6 @@ export const DEFAULT_SLAB_LIMITS: SlabLimits = { maxSegments: 16, maxBytes: 65_0
 const ERRNO = constants.errno;
 /** The socket's buffer is full: the same bytes go again after a pause. */
 const RETRY = new Set([ERRNO.EAGAIN, ERRNO.EWOULDBLOCK, ERRNO.ENOBUFS]);
-/** Errors with which the kernel refuses a segmented send it cannot carry (no checksum offload, MTU). */
-const REFUSALS = new Set([ERRNO.EIO, ERRNO.EINVAL, ERRNO.EMSGSIZE, ERRNO.ENOPROTOOPT, ERRNO.EOPNOTSUPP]);
 /** The pause before a send that found the socket's buffer full is tried again. */
 const RETRY_MS = 1;
 
@@ -78,6 +77,26 @@ export function checkFrameDestination(to: PeerAddress, hasMulticastInterface: bo
   requireIpv4('to.address', to.address);
   if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65_535) throw new TransportError('TRANSPORT_BAD_OPTION', `to.port must be 1-65535, got ${to.port}`, { option: 'to.port' });
   if (!hasMulticastInterface && isMulticast4(to.address)) throw new TransportError('TRANSPORT_BAD_OPTION', `sending to group ${to.address} needs multicast.interface`, { address: to.address, option: 'multicast.interface' });
+}
+
+/** What slabIo needs of an endpoint's shared half (DatagramPipes). */
+export interface SlabIoOwner {
+  readonly isClosed: boolean;
+  countSent(datagrams: number, bytes: number): void;
+}
+
+/**
+ * A slab sender's I/O on an endpoint: `send` is the endpoint's one synchronous send (the add-on's
+ * sendmsg, or the twin's transmit). Once the endpoint is closed nothing is sent (-EBADF): a
+ * socket's descriptor number may already be another file's.
+ */
+export function slabIo(owner: SlabIoOwner, send: SegmentSendIo['sendSegments']): SegmentSendIo {
+  return {
+    sendSegments: (buf, start, length, segmentSize) => (owner.isClosed ? -ERRNO.EBADF : send(buf, start, length, segmentSize)),
+    defer: (fn) => process.nextTick(fn),
+    later: (fn, ms) => void setTimeout(fn, ms),
+    sent: (datagrams, bytes) => owner.countSent(datagrams, bytes),
+  };
 }
 
 interface Slab {
@@ -215,7 +234,7 @@ export class SlabFrameSender implements FrameSender {
       return undefined;
     }
     if (RETRY.has(-n)) return 'again';
-    if (REFUSALS.has(-n)) {
+    if (SEGMENT_REFUSALS.has(errnoName(-n))) {
       // The kernel sent none of it: off for good, and these go again one at a time.
       this.unsegmented = `a segmented send was refused: ${errnoName(-n)}`;
       return this.sendEach(slab);

@@ -22,6 +22,11 @@ export function isMulticast4(s: string): boolean {
   return first >= 224 && first <= 239;
 }
 
+/** a.b.c.d (checked) as the number a << 24 | b << 16 | c << 8 | d: the native add-on's form of an address. */
+export function ipv4Number(s: string): number {
+  return s.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
 export function isLoopback4(s: string): boolean {
   return isIpv4(s) && s.startsWith('127.');
 }

@@ -5,10 +5,7 @@ import { isLoopback4, isMulticast4, requireGroup, requireIpv4, requireTtl } from
 import { resolveOptions, type ResolvedOptions } from './options';
 import { SeededRandom } from './prng';
 import { realClock, type Clock } from './clock';
-import { constants as osConstants } from 'node:os';
-import { CallbackFrameSender, checkFrameDestination, SlabFrameSender, type FrameSender } from './frame-sender';
-
-const EBADF = osConstants.errno.EBADF;
+import { CallbackFrameSender, checkFrameDestination, SlabFrameSender, slabIo, type FrameSender } from './frame-sender';
 
 export interface MemoryNetworkOptions {
   /** Seed of every random choice (loss, delay, reordering); the same seed replays the same run. @default 1 */
@@ -235,20 +232,13 @@ class MemoryEndpoint implements UdpEndpoint {
   frameSender(frameSize: number, to: PeerAddress): FrameSender {
     checkFrameDestination(to, this.o.multicast !== undefined);
     if (!this.o.batchedSends) return new CallbackFrameSender(frameSize, (bytes, dest, cb) => this.sendCb(bytes, dest, cb), to, 'batchedSends is off');
-    const pipes = this.pipes;
     return new SlabFrameSender(
       frameSize,
-      {
-        sendSegments: (buf, start, length, segmentSize) => {
-          if (pipes.isClosed) return -EBADF;
-          const size = segmentSize > 0 ? segmentSize : length;
-          for (let at = start; at < start + length; at += size) this.net.transmit(this, buf.subarray(at, Math.min(at + size, start + length)), to);
-          return length;
-        },
-        defer: (fn) => process.nextTick(fn),
-        later: (fn, ms) => void setTimeout(fn, ms),
-        sent: (datagrams, bytes) => pipes.countSent(datagrams, bytes),
-      },
+      slabIo(this.pipes, (buf, start, length, segmentSize) => {
+        const size = segmentSize > 0 ? segmentSize : length;
+        for (let at = start; at < start + length; at += size) this.net.transmit(this, buf.subarray(at, Math.min(at + size, start + length)), to);
+        return length;
+      }),
       to,
     );
   }

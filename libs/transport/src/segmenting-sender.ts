@@ -86,8 +86,11 @@ interface Queued extends Planned {
   readonly cb: SendCallback;
 }
 
-/** Errors with which the kernel refuses a segmented send it cannot carry (no checksum offload, MTU). */
-const REFUSALS = new Set(['EIO', 'EINVAL', 'EMSGSIZE', 'ENOPROTOOPT', 'EOPNOTSUPP']);
+/**
+ * Errors with which the kernel refuses a segmented send it cannot carry (no checksum offload, MTU):
+ * this sender and the frame sender then send one datagram at a time.
+ */
+export const SEGMENT_REFUSALS: ReadonlySet<string> = new Set(['EIO', 'EINVAL', 'EMSGSIZE', 'ENOPROTOOPT', 'EOPNOTSUPP']);
 
 export class SegmentingSender {
   private queue: Queued[] = [];
@@ -187,7 +190,7 @@ export class SegmentingSender {
       (err) => {
         this.pending--;
         const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
-        if (err && segmentSize > 0 && code !== undefined && REFUSALS.has(code)) {
+        if (err && segmentSize > 0 && code !== undefined && SEGMENT_REFUSALS.has(code)) {
           // The kernel sent none of it: off for good, and these go again one by one, first in line.
           this.disable(`a segmented send failed: ${code}`);
           this.segmentedSends--;

@@ -1,15 +1,14 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { constants as osConstants } from 'node:os';
 import { BatchedReader, socketReadHandle } from './batched-reader';
 import { loadRecvMmsg } from './recvmmsg';
 import { DatagramPipes } from './datagram-pipes';
 import { UNKNOWN_PEER, type DatagramListener, type EndpointStats, type OpenUdpOptions, type PeerAddress, type SendCallback, type TransportWarning, type UdpEndpoint } from './endpoint';
 import { asTransportError, TransportError } from './errors';
-import { isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
+import { ipv4Number, isMulticast4, requireGroup, requireIpv4, requireTtl } from './ipv4';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { applyBufferSizes } from './socket-buffers';
 import { interfaceMtu, segmentingSenderFor } from './segmented-socket';
-import { CallbackFrameSender, checkFrameDestination, DEFAULT_SLAB_LIMITS, SlabFrameSender, type FrameSender } from './frame-sender';
+import { CallbackFrameSender, checkFrameDestination, DEFAULT_SLAB_LIMITS, SlabFrameSender, slabIo, type FrameSender } from './frame-sender';
 import { nativeUdpSend } from '@castpoint/wire';
 import type { SegmentingSender } from './segmenting-sender';
 
@@ -34,13 +33,6 @@ export async function openUdpSocket(opts: OpenUdpOptions = {}): Promise<UdpEndpo
     else sock.close();
     throw err;
   }
-}
-
-const EBADF = osConstants.errno.EBADF;
-
-/** a.b.c.d as the number a << 24 | b << 16 | c << 8 | d (the add-on's form of an address). */
-function ipv4Number(address: string): number {
-  return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
 function bind(sock: Socket, o: ResolvedOptions): Promise<void> {
@@ -177,20 +169,13 @@ class SocketEndpoint implements UdpEndpoint {
       return new CallbackFrameSender(frameSize, (bytes, dest, cb) => this.sendCb(bytes, dest, cb), to, why);
     }
     const address = ipv4Number(to.address);
-    const pipes = this.pipes;
     // A segment must fit the interface's MTU whole (the kernel refuses one that would fragment).
     const iface = this.o.multicast?.interface ?? this.o.address;
     const mtu = (iface !== '0.0.0.0' ? interfaceMtu(iface) : undefined) ?? 1500;
     const tooLarge = frameSize > mtu - 28 ? `${frameSize}-byte frames do not fit the interface's MTU of ${mtu} as segments` : undefined;
     return new SlabFrameSender(
       frameSize,
-      {
-        // Once closed the descriptor may already be another file's: never send on it again.
-        sendSegments: (buf, start, length, segmentSize) => (pipes.isClosed ? -EBADF : native(fd, buf, start, length, segmentSize, address, to.port)),
-        defer: (fn) => process.nextTick(fn),
-        later: (fn, ms) => void setTimeout(fn, ms),
-        sent: (datagrams, bytes) => pipes.countSent(datagrams, bytes),
-      },
+      slabIo(this.pipes, (buf, start, length, segmentSize) => native(fd, buf, start, length, segmentSize, address, to.port)),
       to,
       tooLarge === undefined ? DEFAULT_SLAB_LIMITS : { ...DEFAULT_SLAB_LIMITS, unsegmented: tooLarge },
     );

@@ -32,6 +32,6 @@ export function packetCryptoEngine(): { readonly engine: 'native' | 'node:crypto
  * cryptography uses has it: libs/transport's frame sender is the one caller. Undefined: node:dgram.
  */
 export function nativeUdpSend(): NativeAddon['udpSendSegments'] {
-  const addon = defaultNativeAddon();
-  return addon?.udpSendSegments?.bind(addon);
+  // An N-API function does not use `this`: it can be called on its own.
+  return defaultNativeAddon()?.udpSendSegments;
 }
