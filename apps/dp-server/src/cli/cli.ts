@@ -35,6 +35,7 @@ function serveCommand(y: Argv) {
     'group-range': 'Multicast groups for sessions (CIDR)',
     'port-range': 'UDP ports for sessions (LOW-HIGH)',
     'max-rate': 'Rate cap per session: 500mbit, 1gbit, 80mbyte',
+    'start-rate': 'Where a session\'s rate starts: cap (at --max-rate, as udp-sender\'s --max-bitrate), probe (an eighth of it, doubling every 200 ms up to the cap), or auto: cap when --max-rate is set, else probe. Either way the first queue a receiver reports brings it down',
     'max-clients': 'Agents receiving by multicast at once',
     ttl: 'Multicast TTL',
     'agent-rate-limit': 'Agent API requests per minute per source address (429 above; 0: off)',

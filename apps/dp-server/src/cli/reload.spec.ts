@@ -45,7 +45,9 @@ describe('reload (SIGHUP)', () => {
   it('names the settings that need a restart, and changes nothing when the new tokens clash', async () => {
     const h = await make();
     const running = settingsOf(h);
-    expect(applyReload(h.app.dp, running, settingsOf(h, { 'max-rate': '100mbit', listen: '127.0.0.1:9999' }))).toEqual({ applied: [], needRestart: ['listen', 'max-rate'] });
+    // A max-rate now set also moves where sessions start (start-rate auto: probe -> cap).
+    expect(applyReload(h.app.dp, running, settingsOf(h, { 'max-rate': '100mbit', listen: '127.0.0.1:9999' }))).toEqual({ applied: [], needRestart: ['listen', 'max-rate', 'start-rate'] });
+    expect(applyReload(h.app.dp, running, settingsOf(h, { 'start-rate': 'cap' }))).toEqual({ applied: [], needRestart: ['start-rate'] });
     const viewer = h.app.dp.access.get().viewer;
     expect(() => applyReload(h.app.dp, running, settingsOf(h, { 'operator-token-file': tokenFile(h, 'op.same', viewer) }))).toThrow(/operator and viewer tokens are the same/);
     expect(h.app.dp.access.get().viewer).toBe(viewer);

@@ -24,6 +24,7 @@ function startOnly(s: ServeSettings): Array<[string, string]> {
     ['group-range', JSON.stringify(s.groupRange)],
     ['port-range', JSON.stringify(s.portRange)],
     ['max-rate', String(s.maxRateBps)],
+    ['start-rate', s.startRate],
     ['max-clients', String(s.maxClients)],
     ['ttl', String(s.ttl)],
     ['agent-rate-limit', String(s.agentRateLimit)],

@@ -86,6 +86,23 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ flags: { ...base, 'symbol-size': '65458' } })).toThrow(/symbol-size/);
   });
 
+  it('starts sessions at a max-rate the admin set, and probes up to the default cap (start-rate auto)', () => {
+    expect(resolveSettings({ flags: base }).startRate).toBe('probe');
+    expect(resolveSettings({ flags: { ...base, 'max-rate': '475mbit' } }).startRate).toBe('cap');
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_MAX_RATE: '100mbit' } }).startRate).toBe('cap');
+    expect(resolveSettings({ flags: base, file: { 'max-rate': '300mbit' } }).startRate).toBe('cap');
+    // Setting the default's own value is still a choice made for this network.
+    expect(resolveSettings({ flags: { ...base, 'max-rate': '1gbit' } }).startRate).toBe('cap');
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_MAX_RATE: '' } }).startRate).toBe('probe');
+    // Named outright, either way, whatever max-rate is.
+    expect(resolveSettings({ flags: { ...base, 'max-rate': '475mbit', 'start-rate': 'probe' } }).startRate).toBe('probe');
+    expect(resolveSettings({ flags: { ...base, 'start-rate': 'cap' } }).startRate).toBe('cap');
+    expect(resolveSettings({ flags: base, env: { CASTPOINT_START_RATE: 'probe' }, file: { 'max-rate': '300mbit' } }).startRate).toBe('probe');
+    for (const bad of ['fast', 'max', 'CAP']) {
+      expect(() => resolveSettings({ flags: { ...base, 'start-rate': bad } })).toThrow(expect.objectContaining({ code: 'DP_BAD_SETTING', message: `start-rate must be auto, cap or probe, got "${bad}"` }));
+    }
+  });
+
   it('lets env win over the config file and flags win over env', () => {
     const dir = tempDir();
     const file = join(dir, 'dp.json');

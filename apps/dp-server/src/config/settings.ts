@@ -28,6 +28,7 @@ export const SETTING_NAMES = [
   'group-range',
   'port-range',
   'max-rate',
+  'start-rate',
   'max-clients',
   'ttl',
   'agent-rate-limit',
@@ -50,6 +51,8 @@ export const SETTING_NAMES = [
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
+export type StartRate = 'cap' | 'probe';
+
 export interface ServeSettings {
   /** Directory holding state, manifests and tokens. */
   readonly dataDir: string;
@@ -63,6 +66,14 @@ export interface ServeSettings {
   readonly portRange: PortRange;
   /** Ceiling of every session's send rate, bytes/s. @default 1gbit (125000000) */
   readonly maxRateBps: number;
+  /**
+   * Where a session's rate starts (`start-rate`): 'cap', at maxRateBps, where the admin says the
+   * path carries it (as udp-sender's --max-bitrate); 'probe', at an eighth of it, doubling each
+   * rate round until a receiver reports a queue, where the cap may be far above the path (the
+   * default 1 Gbit/s). Either way the rate falls at the first queue report. Slower tiers always
+   * probe. The setting's `auto` is resolved here: 'cap' when max-rate was set, else 'probe'.
+   */
+  readonly startRate: StartRate;
   /** Agents receiving by multicast at once, over all sessions. @default 200 */
   readonly maxClients: number;
   /** Multicast TTL (1 keeps packets on the LAN). @default 1 */
@@ -116,6 +127,7 @@ export const SETTING_DEFAULTS: Partial<Record<SettingName, string>> = {
   'group-range': '239.255.0.0/16',
   'port-range': '63000-64000',
   'max-rate': '1gbit',
+  'start-rate': 'auto',
   'max-clients': '200',
   ttl: '1',
   'agent-rate-limit': '60000',
@@ -216,6 +228,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     groupRange: parseGroupRange(need('group-range')),
     portRange: parsePortRange(need('port-range')),
     maxRateBps: parseRate(need('max-rate')),
+    startRate: startRateOf(need('start-rate'), maxRateSet(layers)),
     maxClients: parseIntSetting(need('max-clients'), 'max-clients', 1, 100_000),
     ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
     agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
@@ -242,6 +255,22 @@ function compressLevelOf(v: string | undefined): { compressLevel?: number | 'off
 }
 
 /** `auto`, or bytes per data packet within what one IPv4 datagram carries. */
+/**
+ * start-rate: cap, probe, or auto (cap when the admin set max-rate in any layer: a rate chosen for
+ * this network is where to start; the default cap is a guess, to be probed up to).
+ */
+function startRateOf(value: string, maxRateSet: boolean): StartRate {
+  if (value === 'cap' || value === 'probe') return value;
+  if (value === 'auto') return maxRateSet ? 'cap' : 'probe';
+  throw new DpError('DP_BAD_SETTING', `start-rate must be auto, cap or probe, got "${value}"`, { setting: 'start-rate' });
+}
+
+/** Whether max-rate was given by the config file, the environment or a flag (not the default). */
+function maxRateSet(layers: SettingLayers): boolean {
+  const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
+  return given(layers.file?.['max-rate']) || given(layers.env?.[envName('max-rate')]) || given(layers.flags?.['max-rate']);
+}
+
 function symbolSizeOf(value: string): SymbolSizeSetting {
   if (value === 'auto') return 'auto';
   if (!/^\s*\d+\s*$/.test(value)) {

@@ -260,6 +260,26 @@ describe('dp-server API', () => {
     expect(await ask(h, 'img', 'fast', b.receiverId)).toMatchObject({ status: 'fallback' });
   });
 
+  it('starts a session at a max-rate the admin set (start-rate auto), a slower tier and the default cap by probing', async () => {
+    const set = await make({ 'max-rate': '100mbit' });
+    await addImage(set, 'img', { slowPolicy: 'tiers' });
+    const a = await ask(set, 'img', 'slow');
+    if (a.status !== 'join') throw new Error('expected join');
+    expect(set.runners[0]?.spec).toMatchObject({ rateBytesPerSec: 12_500_000, startAtCap: true });
+    set.runners[0]?.events.kicked(a.receiverId, 'tier', 'below the group rate');
+    const again = await ask(set, 'img', 'slow', a.receiverId);
+    if (again.status !== 'join') throw new Error('expected join');
+    // Half the admin's cap is no rate anybody chose for this machine's path.
+    expect(set.runners[1]?.spec.rateBytesPerSec).toBe(6_250_000);
+    expect(set.runners[1]?.spec.startAtCap).toBeUndefined();
+    for (const flags of [{}, { 'max-rate': '100mbit', 'start-rate': 'probe' }]) {
+      const h = await make(flags);
+      await addImage(h, 'img');
+      expect((await ask(h, 'img', 'pc1')).status).toBe('join');
+      expect(h.runners[0]?.spec.startAtCap).toBeUndefined();
+    }
+  });
+
   it('cancels a session: runner closed with a kick, clients failed, 409 the second time', async () => {
     const h = await make();
     await addImage(h, 'img');

@@ -145,6 +145,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<DpApp> {
     portRange: opts.settings.portRange,
     mcastInterface: opts.settings.mcastInterface,
     maxRateBps: opts.settings.maxRateBps,
+    startRate: opts.settings.startRate,
     maxClients: opts.settings.maxClients,
     ttl: opts.settings.ttl,
     symbolSize: opts.symbolSize ?? opts.settings.symbolSize,

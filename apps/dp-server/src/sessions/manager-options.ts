@@ -3,6 +3,7 @@
 import type { Clock } from '@castpoint/transport';
 import type { DpSigningKey } from '@castpoint/wire';
 import type { Cidr, PortRange } from '../config/parse';
+import type { StartRate } from '../config/settings';
 import type { ImageCatalog } from '../images/catalog';
 import type { StateStore } from '../state/store';
 import type { SessionRunnerFactory } from './runner';
@@ -18,6 +19,11 @@ export interface SessionManagerOptions {
   readonly portRange: PortRange;
   readonly mcastInterface: string;
   readonly maxRateBps: number;
+  /**
+   * Where a tier-0 session's rate starts: at maxRateBps ('cap') or probing up from an eighth of
+   * it ('probe'); slower tiers always probe (ServeSettings.startRate). @default 'probe'
+   */
+  readonly startRate?: StartRate;
   readonly maxClients: number;
   readonly ttl: number;
   /**

@@ -238,6 +238,8 @@ export class SessionManager extends EventEmitter {
         symbolSize: this.symbolSizeOf(s.record),
         blockSymbols: this.blockSymbols,
         signer: this.signingKey.privateKey,
+        // A slower tier's cap is a fraction of the admin's: nothing says its receivers' path carries it.
+        startAtCap: this.o.startRate === 'cap' && s.record.tier === 0,
       }),
       {
         status: (id, r) => this.onStatus(id, r),

@@ -68,7 +68,7 @@ export function runnerSpec(
   s: SessionRecord,
   img: ImageRecord,
   manifest: Manifest,
-  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number; signer: KeyObject; packFile?: string | undefined },
+  o: { receivers: readonly number[]; senderId: number; ttl: number; symbolSize: number; blockSymbols: number; signer: KeyObject; packFile?: string | undefined; startAtCap?: boolean },
 ): RunnerSpec {
   return {
     sessionId: s.id,
@@ -81,6 +81,7 @@ export function runnerSpec(
     key: new Uint8Array(Buffer.from(s.key, 'base64')),
     encrypted: s.encrypted,
     rateBytesPerSec: s.rateBps,
+    ...(o.startAtCap === true ? { startAtCap: true } : {}),
     slowPolicy: img.settings.slowPolicy,
     imageFile: img.file,
     imageMtimeMs: img.fileMtimeMs,

@@ -20,6 +20,11 @@ export interface RunnerSpec {
   readonly encrypted: boolean;
   /** Session rate cap, bytes/s (the pacer runs at 8x this in bit/s). */
   readonly rateBytesPerSec: number;
+  /**
+   * The engine's rate starts at rateBytesPerSec instead of probing up from an eighth of it (the
+   * admin set the cap for this network; ManagerOptions.startRate). @default false
+   */
+  readonly startAtCap?: boolean;
   readonly slowPolicy: SlowPolicy;
   readonly imageFile: string;
   /** The file's mtime at import (with the manifest, the fingerprint checked before sending). */

@@ -124,6 +124,7 @@ class UdpSessionRunner implements SessionRunner {
         layout: source.layout,
         symbolSize: s.symbolSize,
         maxRateBytesPerSec: s.rateBytesPerSec,
+        ...(s.startAtCap === true ? { initialRateBytesPerSec: s.rateBytesPerSec } : {}),
         slowPolicy: s.slowPolicy,
         // An agent in a preinstall environment (WinPE on an old CPU, an emulated VM) took 5.8-7 s
         // from its request to its first status (the VM lab, docs/netboot.md): 5 s dropped it and it
