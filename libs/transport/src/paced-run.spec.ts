@@ -39,6 +39,40 @@ describe('runPaced', () => {
     expect(r.achievedBitsPerSec / 1e9).toBeLessThan(1.01);
   });
 
+  it.each([
+    // ~1.25 ms a sleep (1 ms and up to 0.5 ms late): ~400 bursts in 0.5 s.
+    { minSleepMs: undefined, bursts: [300, 450] },
+    // ~2.25 ms: about half as many, each twice as large, at the same rate.
+    { minSleepMs: 2, bursts: [180, 250] },
+  ])('sleeps at least minSleepMs between bursts ($minSleepMs), holding the rate', async ({ minSleepMs, bursts }) => {
+    const { clock, sched } = virtualClock(3);
+    const log: Array<{ atMs: number; bytes: number }> = [];
+    const total = 45_000; // 0.5 s at 1 Gbit/s
+    let n = 0;
+    const run = runPaced({
+      rateBitsPerSec: 1e9,
+      maxBurstMs: 4,
+      ...(minSleepMs !== undefined ? { minSleepMs } : {}),
+      clock,
+      next: () => (n++ < total ? new Uint8Array(SIZE) : undefined),
+      send: sender(sched, log),
+    });
+    sched.advance(2000);
+    const r = await run.done;
+    expect(r.datagrams).toBe(total);
+    expect(r.achievedBitsPerSec / 1e9).toBeGreaterThan(0.99);
+    expect(r.achievedBitsPerSec / 1e9).toBeLessThan(1.01);
+    const wakes = new Set(log.map((e) => e.atMs)).size;
+    expect(wakes).toBeGreaterThanOrEqual(bursts[0] as number);
+    expect(wakes).toBeLessThanOrEqual(bursts[1] as number);
+  });
+
+  it('refuses a minSleepMs that is not a positive whole number of ms', () => {
+    for (const minSleepMs of [0, 1.5, -1, Number.NaN]) {
+      expect(() => runPaced({ rateBitsPerSec: 1e6, minSleepMs, next: () => undefined, send: () => undefined })).toThrow(expect.objectContaining({ code: 'TRANSPORT_BAD_OPTION' }));
+    }
+  });
+
   it('applies setRate at once, cutting short a sleep computed for the old rate', async () => {
     const { clock, sched } = virtualClock(2);
     const log: Array<{ atMs: number; bytes: number }> = [];
