@@ -254,7 +254,6 @@ function compressLevelOf(v: string | undefined): { compressLevel?: number | 'off
   return { compressLevel: parseIntSetting(v, 'compress-level', 1, 22) };
 }
 
-/** `auto`, or bytes per data packet within what one IPv4 datagram carries. */
 /**
  * start-rate: cap, probe, or auto (cap when the admin set max-rate in any layer: a rate chosen for
  * this network is where to start; the default cap is a guess, to be probed up to).
@@ -271,6 +270,7 @@ function maxRateSet(layers: SettingLayers): boolean {
   return given(layers.file?.['max-rate']) || given(layers.env?.[envName('max-rate')]) || given(layers.flags?.['max-rate']);
 }
 
+/** `auto`, or bytes per data packet within what one IPv4 datagram carries. */
 function symbolSizeOf(value: string): SymbolSizeSetting {
   if (value === 'auto') return 'auto';
   if (!/^\s*\d+\s*$/.test(value)) {

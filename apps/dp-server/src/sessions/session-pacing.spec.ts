@@ -8,8 +8,8 @@ const MIN_SLEEP = SESSION_PACING.minSleepMs as number;
 
 /**
  * The DP's send loop in miniature (runPaced): send what the pacer allows, sleep until the next
- * datagram is due, at least MIN_SLEEP ms (1 ms timers, up to `jitterMs` late), and stall for `stallMs` every `stallEveryMs` (a busy
- * machine). Returns when each datagram went.
+ * datagram is due, at least MIN_SLEEP ms (1 ms timers, up to `jitterMs` late), and stall for
+ * `stallMs` every `stallEveryMs` (a busy machine). Returns when each datagram went.
  */
 function run(rateBitsPerSec: number, durationMs: number, jitterMs: number, stallMs = 0, stallEveryMs = Infinity): number[] {
   const p = new Pacer({ rateBitsPerSec, ...SESSION_PACING });
