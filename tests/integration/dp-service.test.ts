@@ -65,7 +65,8 @@ describe('castpoint-dp as a systemd service', () => {
       let mark = out.length;
       child.kill('SIGHUP');
       expect((await lineWith('reloaded:', mark))['msg']).toBe('reloaded: viewer token changed');
-      expect((await lineWith('take a restart', mark))['needRestart']).toEqual(['max-rate']);
+      // A max-rate set where there was none also moves where sessions start (start-rate auto).
+      expect((await lineWith('take a restart', mark))['needRestart']).toEqual(['max-rate', 'start-rate']);
       expect(await statusWith('viewer-token-before-reload-01')).toBe(403);
       expect(await statusWith('viewer-token-after-reload-002')).toBe(200);
       // A config that does not parse: refused, the running settings stay.
