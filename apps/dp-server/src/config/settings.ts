@@ -184,16 +184,22 @@ export interface SettingLayers {
 /** Merges the layers (file < env < flags < nothing else) and parses every value. */
 export function resolveSettings(layers: SettingLayers): ServeSettings {
   const raw = new Map<SettingName, string>();
+  /** The settings some layer gave, not left at their default. */
+  const given = new Set<SettingName>();
+  const set = (n: SettingName, v: string): void => {
+    raw.set(n, v);
+    given.add(n);
+  };
   for (const n of SETTING_NAMES) {
     if (n === 'image-root') continue; // a list: see imageRootsOf
     const d = SETTING_DEFAULTS[n];
     if (d !== undefined) raw.set(n, d);
     const f = layers.file?.[n];
-    if (f !== undefined && f !== null) raw.set(n, String(f));
+    if (f !== undefined && f !== null) set(n, String(f));
     const e = layers.env?.[envName(n)];
-    if (e !== undefined && e !== '') raw.set(n, e);
+    if (e !== undefined && e !== '') set(n, e);
     const fl = layers.flags?.[n];
-    if (fl !== undefined && fl !== null) raw.set(n, String(fl));
+    if (fl !== undefined && fl !== null) set(n, String(fl));
   }
   const need = (n: SettingName): string => {
     const v = raw.get(n);
@@ -228,7 +234,7 @@ export function resolveSettings(layers: SettingLayers): ServeSettings {
     groupRange: parseGroupRange(need('group-range')),
     portRange: parsePortRange(need('port-range')),
     maxRateBps: parseRate(need('max-rate')),
-    startRate: startRateOf(need('start-rate'), maxRateSet(layers)),
+    startRate: startRateOf(need('start-rate'), given.has('max-rate')),
     maxClients: parseIntSetting(need('max-clients'), 'max-clients', 1, 100_000),
     ttl: parseIntSetting(need('ttl'), 'ttl', 1, 255),
     agentRateLimit: parseIntSetting(need('agent-rate-limit'), 'agent-rate-limit', 0, 10_000_000),
@@ -262,12 +268,6 @@ function startRateOf(value: string, maxRateSet: boolean): StartRate {
   if (value === 'cap' || value === 'probe') return value;
   if (value === 'auto') return maxRateSet ? 'cap' : 'probe';
   throw new DpError('DP_BAD_SETTING', `start-rate must be auto, cap or probe, got "${value}"`, { setting: 'start-rate' });
-}
-
-/** Whether max-rate was given by the config file, the environment or a flag (not the default). */
-function maxRateSet(layers: SettingLayers): boolean {
-  const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
-  return given(layers.file?.['max-rate']) || given(layers.env?.[envName('max-rate')]) || given(layers.flags?.['max-rate']);
 }
 
 /** `auto`, or bytes per data packet within what one IPv4 datagram carries. */

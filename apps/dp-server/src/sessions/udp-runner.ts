@@ -366,7 +366,8 @@ class UdpSessionRunner implements SessionRunner {
    */
   private startPacing(data: DataPackets): PacedRun {
     const run = runPaced<DataPick>({
-      // The engine's start-up rate (its rate law probes up from a fraction of the cap), not the cap.
+      // The engine's first rate: the cap when the spec says startAtCap, else a fraction of it that
+      // its rate law probes up from.
       rateBitsPerSec: (this.engine?.rateBytesPerSec ?? this.spec.rateBytesPerSec) * 8,
       ...SESSION_PACING,
       maxInFlight: this.o.maxInFlight ?? 64,
