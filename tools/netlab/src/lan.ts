@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { killAndWait } from './kill-wait';
 import { listNamespaces, newRunPrefix, ownerPid, processAlive } from './names';
 import { run, runIn, tryRun } from './run';
 
@@ -231,7 +232,10 @@ export function destroyLiveLans(): number {
   return n;
 }
 
-/** SIGKILLs the processes in `ns` (`ip netns pids`), then deletes it; true when it is gone. */
+/**
+ * SIGKILLs the processes in `ns` (`ip netns pids`) and waits until they have exited, then deletes
+ * it; true when it is gone.
+ */
 function deleteNamespace(ns: string): boolean {
   let pids = '';
   try {
@@ -239,13 +243,7 @@ function deleteNamespace(ns: string): boolean {
   } catch {
     // No such namespace (already gone): nothing to kill.
   }
-  for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  killAndWait(pids.split(/\s+/).filter(Boolean).map(Number));
   return tryRun('ip', ['netns', 'delete', ns]);
 }
 
