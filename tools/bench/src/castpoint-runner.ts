@@ -2,6 +2,7 @@ import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Lan } from '@castpoint/netlab';
 import { cryptoEnginesText } from './agent-notes';
+import { loopLagText, scrapeLoopLag } from './loop-lag';
 import { runDeployment, stopDp, verifyTargets } from './deployment';
 import { dpCli } from './fleet';
 import { phasesText, sessionPhases } from './session-phases';
@@ -41,8 +42,10 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       imageFlags: ['--mode', 'scheduled', '--min-clients', String(spec.receivers.length), ...imageExtra],
       ...(build ? { bundles: { dp: build.dp, agent: build.agent, ...(build.node ? { node: build.node } : {}) } } : {}),
       ...(build?.warmDp ? { warmDp: true } : {}),
-      beforeClock: async () => {
+      beforeClock: async (dp) => {
         before = await txBytes(lan, lan.server);
+        // Starts the DP's event-loop-delay histogram again: the scrape after the run covers it.
+        await scrapeLoopLag(lan, dp);
       },
       ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
     });
@@ -54,6 +57,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
     // the first thing to look at when castpoint runs slower than its pacing (docs/benchmarks.md).
     const waited = pid ? runQueueWaitSeconds(pid) - result.dpWaitAtStartSeconds : NaN;
     const bytesSent = (await txBytes(lan, lan.server)) - before;
+    const lag = await scrapeLoopLag(lan, result.dp);
     // Where the wall time went (docs/benchmarks.md: the runs' spread was not in the transfer).
     const listed = await dpCli(lan, result.dp, ['session', 'list', '--json']).catch(() => undefined);
     const phases = sessionPhases(listed?.code === 0 ? (JSON.parse(listed.stdout || '[]') as Array<Record<string, unknown>>) : [], IMAGE, result.startedAtMs, result.wallSeconds);
@@ -72,7 +76,7 @@ export async function runCastpoint(spec: TransferSpec & { lan: Lan }, build?: Ca
       receiverCpuSeconds: agentCpu,
       bytesSent,
       verified: ok.every(Boolean) && result.exitCodes.every((c) => c === 0),
-      flags: `${runtimeVersion(build?.node)}; castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${imageExtra.join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${phasesText(phases)}`,
+      flags: `${runtimeVersion(build?.node)}; castpoint-dp ${maxRate ? `--max-rate ${maxRate}` : '(default cap)'}${build?.warmDp ? ', after an untimed warm-up session' : ''}; image add --mode scheduled --min-clients N ${imageExtra.join(' ')}; agents ${meanAgentCpu.toFixed(2)} CPU s each; ${cryptoText}; DP waited ${waited.toFixed(2)} s for a CPU; ${loopLagText(lag)}; ${phasesText(phases)}`,
       phases: phasesText(phases),
     };
   } finally {

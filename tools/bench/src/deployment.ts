@@ -52,7 +52,7 @@ export interface DeploymentSpec {
    */
   readonly warmDp?: boolean;
   /** Awaited just before the clock starts (the DP ready, the image added, the warm-up over). */
-  readonly beforeClock?: () => Promise<void>;
+  readonly beforeClock?: (dp: RunningDp) => Promise<void>;
 }
 
 /** Size of the warm-up image: a few seconds' session, long enough for V8 to compile the hot code. */
@@ -103,7 +103,7 @@ export async function runDeployment(spec: DeploymentSpec): Promise<DeploymentRes
   if (spec.warmDp) await warmUp(spec, dp, dataDir, name);
   const add = await dpCli(lan, dp, ['image', 'add', name, image, ...(spec.imageFlags ?? [])]);
   if (add.code !== 0) throw new Error(`image add failed (exit ${String(add.code)}): ${add.stderr}${add.stdout}`);
-  await spec.beforeClock?.();
+  await spec.beforeClock?.(dp);
   const dpCpuAtStartSeconds = dp.proc.pid ? processCpuSeconds(dp.proc.pid) : NaN;
   const dpWaitAtStartSeconds = dp.proc.pid ? runQueueWaitSeconds(dp.proc.pid) : NaN;
   const t0 = Date.now();

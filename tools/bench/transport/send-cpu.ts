@@ -50,15 +50,15 @@ async function parent(rounds: number, mib: number, rateMbit: number, size: numbe
   // eth0, as on a NIC without UDP segmentation offload, and that cost is the sender's.
   const seg = await collect(lan.spawn(lan.server, 'ip', ['link', 'set', 'dev', 'eth0', 'gso_max_segs', '1']), 10_000);
   if (seg.code !== 0) throw new Error(`gso_max_segs: ${seg.stderr}`);
-  const runs: Record<string, Array<{ cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string }>> = { 'per-datagram': [], segmented: [], frames: [] };
+  const runs: Record<string, Array<{ cpuSeconds: number; userSeconds: number; systemSeconds: number; wallSeconds: number; mode: string }>> = { 'per-datagram': [], segmented: [], frames: [] };
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const mode of ['per-datagram', 'segmented', 'frames']) {
+      for (const mode of Object.keys(runs)) {
         const out = await collect(lan.spawn(lan.server, process.execPath, [__filename, 'child', mode, lan.server.ip, String(mib), String(rateMbit), String(size)]), 300_000);
         if (out.code !== 0) throw new Error(`${mode}: ${out.stderr}`);
-        const res = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { cpuSeconds: number; userSeconds: number; systemSeconds: number; mode: string };
+        const res = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { cpuSeconds: number; userSeconds: number; systemSeconds: number; wallSeconds: number; mode: string };
         runs[mode]?.push(res);
-        process.stderr.write(`${mode} (${res.mode}): ${res.cpuSeconds.toFixed(3)} CPU s\n`);
+        process.stderr.write(`${mode} (${res.mode}): ${res.cpuSeconds.toFixed(3)} CPU s in ${res.wallSeconds.toFixed(3)} s\n`);
       }
     }
   } finally {
@@ -68,7 +68,7 @@ async function parent(rounds: number, mib: number, rateMbit: number, size: numbe
   const summary = Object.fromEntries(
     Object.entries(runs).map(([mode, rs]) => [
       mode,
-      { cpuPerGiB: median(rs.map((x) => x.cpuSeconds)) / gib, userPerGiB: median(rs.map((x) => x.userSeconds)) / gib, systemPerGiB: median(rs.map((x) => x.systemSeconds)) / gib, runs: rs.map((x) => x.cpuSeconds), effective: rs.map((x) => x.mode) },
+      { cpuPerGiB: median(rs.map((x) => x.cpuSeconds)) / gib, wallSeconds: median(rs.map((x) => x.wallSeconds)), userPerGiB: median(rs.map((x) => x.userSeconds)) / gib, systemPerGiB: median(rs.map((x) => x.systemSeconds)) / gib, runs: rs.map((x) => x.cpuSeconds), effective: rs.map((x) => x.mode) },
     ]),
   );
   console.log(JSON.stringify({ bench: 'send-cpu', rounds, mib, rateMbit, datagram: size, summary }));
