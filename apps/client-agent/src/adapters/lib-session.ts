@@ -35,6 +35,7 @@ export function libSessionFactory(o: LibSessionOptions = {}): SessionFactory {
         rng: seededRng(o.seed ?? randomInt(2 ** 31)),
         held: a.heldBlocks(layout),
         ...(a.buffers ? { pool: a.buffers } : {}),
+        ...(a.placeBlock ? { placeBlock: a.placeBlock } : {}),
       });
       const codec = wireSessionCodec(a.session, a.senderId);
       const open = o.openSocket ?? openSessionSocket;

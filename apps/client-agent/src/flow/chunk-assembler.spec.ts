@@ -75,31 +75,125 @@ describe('ChunkAssembler with a recycler', () => {
     };
   }
 
-  it('fills a recycled chunk buffer completely and gives each block back once copied', () => {
+  it('copies a block from a buffer of its own into the chunk buffer and gives the block back at once', () => {
     const r = recorder();
     const a = new ChunkAssembler(layout, sizes, r);
     const b0 = blockBytes(0);
     const b1 = blockBytes(1);
     expect(a.add(0, b0)).toBeUndefined();
-    expect(r.given).toEqual([]);
+    expect(r.given).toEqual([b0]);
     const whole = a.add(1, b1);
-    expect(whole?.data).toBe(r.taken[0]);
+    // The chunk's bytes are a view of the one buffer taken (in whole 64 KiB pages).
+    expect(r.taken).toHaveLength(1);
+    expect(r.taken[0]?.length).toBe(65_536);
+    expect(whole?.data.buffer).toBe(r.taken[0]?.buffer);
     expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(0, 4096)))).toBe(0);
     expect(r.given).toEqual([b0, b1]);
     a.release(whole?.data as Uint8Array);
-    expect(r.given).toHaveLength(3);
+    expect(r.given).toEqual([b0, b1, r.taken[0]]);
   });
 
-  it('gives back a second copy of a block at once, and the blocks of a dropped chunk', () => {
+  it('gives back a second copy of a block at once, and the buffer of a dropped chunk', () => {
     const r = recorder();
     const a = new ChunkAssembler(layout, sizes, r);
     const first = blockBytes(1);
     const again = blockBytes(1);
     a.add(1, first);
     a.add(1, again);
-    expect(r.given).toEqual([again]);
+    expect(r.given).toEqual([first, again]);
     a.drop(0);
-    expect(r.given).toEqual([again, first]);
+    expect(r.given).toEqual([first, again, r.taken[0]]);
     expect([...a.heldBlocks()]).toEqual([]);
+  });
+});
+
+describe('ChunkAssembler: blocks received in place', () => {
+  function recorder() {
+    const taken: Uint8Array[] = [];
+    const given: Uint8Array[] = [];
+    return {
+      taken,
+      given,
+      take(size: number): Uint8Array {
+        const b = new Uint8Array(size).fill(0xee);
+        taken.push(b);
+        return b;
+      },
+      give(b: Uint8Array): void {
+        given.push(b);
+      },
+    };
+  }
+
+  /** What the engine does with a place: writes the block's symbols into it (zero-padded). */
+  function receiveInto(place: Uint8Array | undefined, block: number): Uint8Array {
+    if (!place) throw new Error(`no place for block ${block}`);
+    place.set(blockBytes(block));
+    return place;
+  }
+
+  it('hands out the chunk from the buffer the blocks were received into: nothing copied, nothing given back early', () => {
+    const r = recorder();
+    const a = new ChunkAssembler(layout, sizes, r);
+    const p1 = receiveInto(a.placeFor(1, 2048), 1);
+    const p0 = receiveInto(a.placeFor(0, 2048), 0);
+    expect(p1.buffer).toBe(r.taken[0]?.buffer);
+    expect(p1.byteOffset).toBe(2048);
+    expect(a.add(1, p1)).toBeUndefined();
+    expect(a.heldBytes()).toBe(2048);
+    const whole = a.add(0, p0);
+    expect(r.taken).toHaveLength(1);
+    expect(r.given).toEqual([]);
+    expect(whole?.data.buffer).toBe(r.taken[0]?.buffer);
+    expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(0, 4096)))).toBe(0);
+    a.release(whole?.data as Uint8Array);
+    expect(r.given).toEqual([r.taken[0]]);
+  });
+
+  it("gives the last block room for its padding and trims it from the chunk", () => {
+    const a = new ChunkAssembler(layout, sizes);
+    // Chunk 2 is 1000 bytes: one block of k = 2 symbols, 1024 bytes as the engine fills it.
+    const place = receiveInto(a.placeFor(2, 1024), 2);
+    const whole = a.add(2, place);
+    expect(whole?.data.length).toBe(1000);
+    expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(8192, 9192)))).toBe(0);
+  });
+
+  it('gives a block its place once, and none that would not fit', () => {
+    const a = new ChunkAssembler(layout, sizes);
+    expect(a.placeFor(0, 2048)).toBeDefined();
+    // The engine asks again only for a block it receives again (a new engine after a DP restart).
+    expect(a.placeFor(0, 2048)).toBeUndefined();
+    expect(a.placeFor(1, 70_000)).toBeUndefined();
+    // A block that arrived in a buffer of its own is copied over its unused place.
+    const whole = a.add(0, blockBytes(0));
+    expect(whole).toBeUndefined();
+    expect(a.add(1, blockBytes(1))?.chunk).toBe(0);
+  });
+
+  it('a block received in place and then again in a buffer of its own keeps the first and gives the second back', () => {
+    const r = recorder();
+    const a = new ChunkAssembler(layout, sizes, r);
+    a.add(0, receiveInto(a.placeFor(0, 2048), 0));
+    const again = new Uint8Array(2048).fill(9);
+    a.add(0, again);
+    expect(r.given).toEqual([again]);
+    const whole = a.add(1, blockBytes(1));
+    expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(0, 4096)))).toBe(0);
+  });
+
+  it('keeps a dropped chunk buffer out of the recycler while the engine may still write into a place in it', () => {
+    const r = recorder();
+    const a = new ChunkAssembler(layout, sizes, r);
+    a.placeFor(0, 2048);
+    a.add(1, receiveInto(a.placeFor(1, 2048), 1));
+    a.drop(0);
+    expect(r.given).toEqual([]);
+    expect([...a.heldBlocks()]).toEqual([]);
+    // Every place filled and added: nothing can write into it any more.
+    const b = new ChunkAssembler(layout, sizes, r);
+    b.add(1, receiveInto(b.placeFor(1, 2048), 1));
+    b.drop(0);
+    expect(r.given).toEqual([r.taken[1]]);
   });
 });

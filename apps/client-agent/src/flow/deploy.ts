@@ -330,6 +330,7 @@ class DeployRun {
       senderId,
       interfaceAddress: iface.address,
       heldBlocks: (l) => heldBlocks(store, l, assembler),
+      placeBlock: (block, size) => assembler.placeFor(block, size),
       nowMs: this.deps.clock.now(),
       ...(this.deps.buffers ? { buffers: this.deps.buffers } : {}),
     });

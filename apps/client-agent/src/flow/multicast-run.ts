@@ -115,8 +115,11 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
           // A lost control packet is repaired by the engine's own timers; an error here is not fatal.
           sendControl(x.message).catch(() => undefined);
         } else if (x.type === 'block') {
-          if (store.isDone(parts.layout.blockInfo(x.block).chunk)) {
+          const chunk = parts.layout.blockInfo(x.block).chunk;
+          if (store.isDone(chunk)) {
+            // Written by another path: whatever is held for it goes (a place in its buffer too).
             assembler.release(x.data);
+            assembler.drop(chunk);
             continue;
           }
           const whole = assembler.add(x.block, x.data);
@@ -203,6 +206,8 @@ export function runMulticast(a: MulticastRunArgs): Promise<MulticastOutcome> {
         );
       }
       process(engine.handle({ type: 'stored', blocks: blocksOfChunk(parts.layout, chunk) }, a.now()));
+      // The engine no longer writes into a place for this chunk: its buffer, if one was started, goes.
+      assembler.drop(chunk);
     };
 
     parts.socket.onDatagram((bytes) => {

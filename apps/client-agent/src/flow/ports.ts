@@ -94,6 +94,8 @@ export interface JoinArgs {
   readonly nowMs: number;
   /** Where the engine takes block buffers from (the assembler gives them back). */
   readonly buffers?: BufferRecycler;
+  /** Where the engine receives a block, when it has a place (ChunkAssembler.placeFor). */
+  readonly placeBlock?: (block: number, size: number) => Uint8Array | undefined;
 }
 
 export interface SessionFactory {

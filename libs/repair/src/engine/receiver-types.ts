@@ -21,6 +21,14 @@ export interface ReceiverOptions {
    * give it back to the same pool once done with it. @default fresh buffers
    */
   readonly pool?: Pick<BufferPool, 'take'>;
+  /**
+   * Where block `block`'s `size` bytes are received, when the app has a place for them (the
+   * agent: the block's span in the buffer of the chunk it is assembling, so no block is copied
+   * again); undefined: a buffer from `pool`. The engine writes there until it delivers the block
+   * or is told the block is stored, and asks at most once per block for each time it receives it.
+   * @default none
+   */
+  readonly placeBlock?: (block: number, size: number) => Uint8Array | undefined;
   /** Blocks already held (resume after a reboot). @default [] */
   readonly held?: Iterable<number>;
   /** Status report period (also the liveness signal the sender's silence timeout watches). @default 1000 */

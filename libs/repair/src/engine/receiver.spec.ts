@@ -82,6 +82,36 @@ describe('ReceiverEngine', () => {
     expect(pool.stats()).toMatchObject({ created: 1, reused: 1 });
   });
 
+  it('receives a block into the place the app gives for it, rebuilding into it too, and takes no pool buffer then', () => {
+    const pool = new BufferPool();
+    const chunk = new Uint8Array(3 * 4 * SYMBOL).fill(0xcc);
+    const asked: number[] = [];
+    const r = receiver({ pool, placeBlock: (block, size) => (asked.push(block), block === 1 ? chunk.subarray(4 * SYMBOL, 4 * SYMBOL + size) : undefined) });
+    const blocks = (actions: ReceiverAction[]) => actions.flatMap((a) => (a.type === 'block' ? [a] : []));
+    let got: Uint8Array | undefined;
+    for (const s of [0, 1, 3, 5]) got = blocks(r.handle(data(1, s), 0))[0]?.data ?? got;
+    expect(got?.buffer).toBe(chunk.buffer);
+    expect(got?.byteOffset).toBe(4 * SYMBOL);
+    expect(chunk.subarray(4 * SYMBOL, 8 * SYMBOL)).toEqual(blockBytes(1));
+    // Around it the app's buffer is untouched.
+    expect(chunk.subarray(0, 4 * SYMBOL).every((b) => b === 0xcc)).toBe(true);
+    expect(chunk.subarray(8 * SYMBOL).every((b) => b === 0xcc)).toBe(true);
+    expect(pool.stats().created).toBe(0);
+    // No place for block 0: a pool buffer, as without placeBlock.
+    for (const s of [0, 1, 2, 3]) got = blocks(r.handle(data(0, s), 0))[0]?.data ?? got;
+    expect(got).toEqual(blockBytes(0));
+    expect(pool.stats().created).toBe(1);
+    expect(asked).toEqual([1, 0]);
+  });
+
+  it('does not use a place of the wrong size', () => {
+    const r = receiver({ placeBlock: () => new Uint8Array(3 * SYMBOL) });
+    const blocks = (actions: ReceiverAction[]) => actions.flatMap((a) => (a.type === 'block' ? [a] : []));
+    let got: Uint8Array | undefined;
+    for (const s of [0, 1, 2, 3]) got = blocks(r.handle(data(2, s), 0))[0]?.data ?? got;
+    expect(got).toEqual(blockBytes(2));
+  });
+
   it('NACKs what it lacks after a backoff scaled by GRTT, as entries and whole-block ranges', () => {
     const r = receiver();
     r.tick(0);

@@ -43,7 +43,7 @@ export const QUEUE_REPORT_US = DEFAULT_QUEUE_TARGET_US;
 const BURST_REPORT_MIN_MS = 100;
 
 export class ReceiverEngine {
-  private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec' | 'pool'>> & Pick<ReceiverOptions, 'pool'>;
+  private readonly o: Required<Omit<ReceiverOptions, 'held' | 'codec' | 'pool' | 'placeBlock'>> & Pick<ReceiverOptions, 'pool' | 'placeBlock'>;
   private readonly rs: ReedSolomon;
   private readonly held: Uint8Array;
   private blocksDone = 0;
@@ -213,7 +213,10 @@ export class ReceiverEngine {
     }
     let p = this.partial.get(m.block);
     if (!p) {
-      p = new PartialBlock(m.k, this.o.symbolSize, this.o.pool?.take(m.k * this.o.symbolSize));
+      const size = m.k * this.o.symbolSize;
+      // A place of another size is not used: the block would be cut short or spill over.
+      const placed = this.o.placeBlock?.(m.block, size);
+      p = new PartialBlock(m.k, this.o.symbolSize, placed?.length === size ? placed : this.o.pool?.take(size));
       this.partial.set(m.block, p);
     }
     if (p.holds(m.symbol) || m.payload.length > this.o.symbolSize) {
