@@ -12,11 +12,13 @@ castpoint_dp_nodejs_eventloop_lag_p99_seconds 0.0125
 `;
 
 describe('parseLoopLag', () => {
-  it('reads the p99 and the max in milliseconds', () => {
+  it('reads the p99 and the max in milliseconds, less the 10 ms sampling period each includes', () => {
     const lag = parseLoopLag(METRICS);
-    expect(lag?.p99Ms).toBeCloseTo(12.5, 6);
-    expect(lag?.maxMs).toBeCloseTo(34.078719, 6);
-    expect(loopLagText(lag)).toBe('DP event loop late by 12.5 ms at p99, 34.1 ms at most');
+    expect(lag?.p99Ms).toBeCloseTo(2.5, 6);
+    expect(lag?.maxMs).toBeCloseTo(24.078719, 6);
+    expect(loopLagText(lag)).toBe('DP event loop late by 2.5 ms at p99, 24.1 ms at most');
+    // An idle loop's 10.1 ms is 0.1 ms late; a reading under the period is not late at all.
+    expect(parseLoopLag(METRICS.replace('0.0125', '0.0099'))?.p99Ms).toBe(0);
   });
 
   it('knows nothing when a figure is missing or not a number', () => {

@@ -7,6 +7,12 @@ import { collect } from '@castpoint/netlab';
 import type { Fabric } from './fabric';
 import type { RunningDp } from './fleet';
 
+/**
+ * prom-client samples the loop with a timer of this period (its eventLoopMonitoringPrecision,
+ * which the DP leaves at the default) and records each period whole: an idle loop reads 10.1 ms.
+ */
+export const SAMPLE_PERIOD_MS = 10;
+
 export interface LoopLag {
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -17,7 +23,8 @@ export function parseLoopLag(metrics: string): LoopLag | undefined {
   const value = (name: string): number | undefined => {
     const m = new RegExp(`^castpoint_dp_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(metrics);
     const v = m ? Number(m[1]) : NaN;
-    return Number.isFinite(v) ? v * 1000 : undefined;
+    // How late the sampling timer ran: the recorded period less its length.
+    return Number.isFinite(v) ? Math.max(0, v * 1000 - SAMPLE_PERIOD_MS) : undefined;
   };
   const p99Ms = value('p99');
   const maxMs = value('max');
