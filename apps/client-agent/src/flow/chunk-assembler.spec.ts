@@ -182,6 +182,15 @@ describe('ChunkAssembler: blocks received in place', () => {
     expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(0, 4096)))).toBe(0);
   });
 
+  it('never gives a place back to the recycler on its own (a block of a chunk already written elsewhere)', () => {
+    const r = recorder();
+    const a = new ChunkAssembler(layout, sizes, r);
+    const place = receiveInto(a.placeFor(1, 2048), 1);
+    a.release(place);
+    expect(r.given).toEqual([]);
+    expect(place).toEqual(blockBytes(1));
+  });
+
   it('keeps a dropped chunk buffer out of the recycler while the engine may still write into a place in it', () => {
     const r = recorder();
     const a = new ChunkAssembler(layout, sizes, r);

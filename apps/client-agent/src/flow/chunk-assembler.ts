@@ -55,7 +55,9 @@ export class ChunkAssembler {
       this.buffers?.give(whole);
       return;
     }
-    // A span of a chunk buffer is a view, which the recycler does not take.
+    // A span of a chunk buffer (a block received in place) is a view, not a buffer the recycler
+    // gave: the chunk's buffer goes back whole, once.
+    if (buf.byteOffset !== 0 || buf.byteLength !== buf.buffer.byteLength) return;
     this.buffers?.give(buf);
   }
 
