@@ -83,9 +83,8 @@ describe('ChunkAssembler with a recycler', () => {
     expect(a.add(0, b0)).toBeUndefined();
     expect(r.given).toEqual([b0]);
     const whole = a.add(1, b1);
-    // The chunk's bytes are a view of the one buffer taken (in whole 64 KiB pages).
+    // The chunk's bytes are a view of the one buffer taken.
     expect(r.taken).toHaveLength(1);
-    expect(r.taken[0]?.length).toBe(65_536);
     expect(whole?.data.buffer).toBe(r.taken[0]?.buffer);
     expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(0, 4096)))).toBe(0);
     expect(r.given).toEqual([b0, b1]);
@@ -157,6 +156,18 @@ describe('ChunkAssembler: blocks received in place', () => {
     const whole = a.add(2, place);
     expect(whole?.data.length).toBe(1000);
     expect(Buffer.compare(Buffer.from(whole?.data ?? []), Buffer.from(img.bytes.subarray(8192, 9192)))).toBe(0);
+  });
+
+  it('takes whole 64 KiB pages for a chunk of whole pages, room for its last block\'s padding included', () => {
+    // 1 MiB chunks of 1400-byte symbols, 64 per block: the last block of each pads 24 bytes past it.
+    const big = makeImage(7, 1 << 20, 2, [], 1 << 20);
+    const l = sessionLayout({ symbolSize: 1400, blockSymbols: 64 }, big.manifest);
+    const r = recorder();
+    const a = new ChunkAssembler(l, { chunkLength: () => 1 << 20 }, r);
+    const last = l.blockInfo(11);
+    expect(last).toMatchObject({ chunk: 0, offsetInChunk: 11 * 89_600, k: 45 });
+    expect(a.placeFor(11, 45 * 1400)?.length).toBe(63_000);
+    expect(r.taken[0]?.length).toBe((1 << 20) + 65_536);
   });
 
   it('gives a block its place once, and none that would not fit', () => {

@@ -16,8 +16,9 @@ export interface ChunkSizes {
 }
 
 /**
- * Chunk buffers are taken in whole 64 KiB pages: the pool's page-aligned memory (direct I/O) comes
- * in those (libs/chunking aligned-memory.ts), and one size for every full chunk keeps them going round.
+ * A chunk whose length is whole 64 KiB pages gets its buffer in whole pages too: the pool gives
+ * page-aligned memory, which the disk takes by direct I/O, only in those (libs/chunking
+ * aligned-memory.ts). Other chunks (an image's last, a compressed one) get what they need.
  */
 const PAGE = 64 * 1024;
 
@@ -139,13 +140,13 @@ export class ChunkAssembler {
     return c;
   }
 
-  /** The chunk, then its last block's padding (less than a symbol), in whole pages. */
+  /** The chunk, then its last block's padding (less than a symbol). */
   private bufferSize(chunk: number): number {
     const length = this.sizes.chunkLength(chunk);
     const blocks = this.layout.chunkBlocks(chunk);
     const last = blocks ? this.layout.blockInfo(blocks.first + blocks.count - 1) : undefined;
     const end = last ? Math.max(length, last.offsetInChunk + last.k * this.layout.symbolSize) : length;
-    return Math.ceil(end / PAGE) * PAGE;
+    return length % PAGE === 0 ? Math.ceil(end / PAGE) * PAGE : end;
   }
 }
 
