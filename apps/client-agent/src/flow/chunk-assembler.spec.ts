@@ -18,6 +18,24 @@ function blockBytes(block: number, pad = true): Uint8Array {
   return out;
 }
 
+/** Records every buffer taken and given; taken buffers come full of stale bytes. */
+function recorder() {
+  const taken: Uint8Array[] = [];
+  const given: Uint8Array[] = [];
+  return {
+    taken,
+    given,
+    take(size: number): Uint8Array {
+      const b = new Uint8Array(size).fill(0xee);
+      taken.push(b);
+      return b;
+    },
+    give(b: Uint8Array): void {
+      given.push(b);
+    },
+  };
+}
+
 describe('ChunkAssembler', () => {
   it('lays out blocks as the manifest says: zero chunks have none', () => {
     expect(layout.totalBlocks).toBe(3);
@@ -57,23 +75,6 @@ describe('ChunkAssembler', () => {
 });
 
 describe('ChunkAssembler with a recycler', () => {
-  /** Records every buffer taken and given; taken buffers come full of stale bytes. */
-  function recorder() {
-    const taken: Uint8Array[] = [];
-    const given: Uint8Array[] = [];
-    return {
-      taken,
-      given,
-      take(size: number): Uint8Array {
-        const b = new Uint8Array(size).fill(0xee);
-        taken.push(b);
-        return b;
-      },
-      give(b: Uint8Array): void {
-        given.push(b);
-      },
-    };
-  }
 
   it('copies a block from a buffer of its own into the chunk buffer and gives the block back at once', () => {
     const r = recorder();
@@ -107,22 +108,6 @@ describe('ChunkAssembler with a recycler', () => {
 });
 
 describe('ChunkAssembler: blocks received in place', () => {
-  function recorder() {
-    const taken: Uint8Array[] = [];
-    const given: Uint8Array[] = [];
-    return {
-      taken,
-      given,
-      take(size: number): Uint8Array {
-        const b = new Uint8Array(size).fill(0xee);
-        taken.push(b);
-        return b;
-      },
-      give(b: Uint8Array): void {
-        given.push(b);
-      },
-    };
-  }
 
   /** What the engine does with a place: writes the block's symbols into it (zero-padded). */
   function receiveInto(place: Uint8Array | undefined, block: number): Uint8Array {
